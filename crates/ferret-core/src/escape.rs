@@ -1,0 +1,182 @@
+//! Reversible escaping of untrusted bytes for display.
+//!
+//! Paths, user names and log lines are bytes that may be invalid UTF-8 or contain control
+//! characters meant to drive a terminal. [`escape`] turns any byte string into printable text
+//! and [`unescape`] recovers the exact bytes:
+//!
+//! - printable UTF-8 characters stand for themselves, except `\`, which becomes `\\`;
+//! - `\t`, `\n`, `\r` become those two-character escapes;
+//! - any other byte that is not part of a printable UTF-8 character becomes `\xNN`;
+//! - characters that change how text is displayed without being visible (bidirectional
+//!   overrides, zero-width characters, other Unicode controls) become `\u{XXXX}`.
+//!
+//! ```
+//! use ferret_core::escape::{escape, unescape};
+//! let hostile = b"user\x1b[2J\xff\n";
+//! let shown = escape(hostile);
+//! assert_eq!(shown, r"user\x1b[2J\xff\n");
+//! assert_eq!(unescape(&shown).unwrap(), hostile);
+//! ```
+
+use std::fmt;
+
+/// Whether a decoded character is shown as itself.
+fn is_plain(c: char) -> bool {
+    if c == '\\' || c.is_control() {
+        return false;
+    }
+    // Format characters and separators that can reorder or hide text.
+    !matches!(c,
+        '\u{00ad}'
+        | '\u{061c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+    )
+}
+
+/// Writes the escaped form of `bytes` to `out`.
+pub fn escape_into<W: fmt::Write>(bytes: &[u8], out: &mut W) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.write_str("\\\\")?,
+                '\t' => out.write_str("\\t")?,
+                '\n' => out.write_str("\\n")?,
+                '\r' => out.write_str("\\r")?,
+                c if (c as u32) < 0x80 && !is_plain(c) => write!(out, "\\x{:02x}", c as u32)?,
+                c if !is_plain(c) => write!(out, "\\u{{{:x}}}", c as u32)?,
+                c => out.write_char(c)?,
+            }
+        }
+        for b in chunk.invalid() {
+            write!(out, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Returns the escaped, printable form of `bytes`. See the [module docs](self).
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    // Writing to a String cannot fail.
+    let _ = escape_into(bytes, &mut s);
+    s
+}
+
+/// Escapes a path's bytes.
+pub fn escape_path(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    escape(path.as_os_str().as_bytes())
+}
+
+/// A `Display` adapter that escapes bytes lazily.
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        escape_into(self.0, f)
+    }
+}
+
+/// Why [`unescape`] refused its input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnescapeError {
+    /// A backslash at byte `offset` starts no escape this module writes.
+    #[error("invalid escape at byte {offset}")]
+    Invalid {
+        /// Byte offset of the backslash.
+        offset: usize,
+    },
+}
+
+/// Reverses [`escape`]: `unescape(&escape(b)) == b` for every byte string `b`.
+pub fn unescape(text: &str) -> Result<Vec<u8>, UnescapeError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let bad = UnescapeError::Invalid { offset: i };
+        match bytes.get(i + 1) {
+            Some(b'\\') => {
+                out.push(b'\\');
+                i += 2;
+            }
+            Some(b't') => {
+                out.push(b'\t');
+                i += 2;
+            }
+            Some(b'n') => {
+                out.push(b'\n');
+                i += 2;
+            }
+            Some(b'r') => {
+                out.push(b'\r');
+                i += 2;
+            }
+            Some(b'x') => {
+                let hex = text.get(i + 2..i + 4).ok_or(bad.clone())?;
+                let v = u8::from_str_radix(hex, 16).map_err(|_| bad.clone())?;
+                out.push(v);
+                i += 4;
+            }
+            Some(b'u') => {
+                let rest = text.get(i + 2..).ok_or(bad.clone())?;
+                let inner = rest.strip_prefix('{').ok_or(bad.clone())?;
+                let end = inner.find('}').ok_or(bad.clone())?;
+                let hex = inner.get(..end).ok_or(bad.clone())?;
+                let v = u32::from_str_radix(hex, 16).map_err(|_| bad.clone())?;
+                let c = char::from_u32(v).ok_or(bad.clone())?;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += 2 + 1 + end + 1;
+            }
+            _ => return Err(bad),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_forms() {
+        assert_eq!(escape(b"plain /etc/passwd"), "plain /etc/passwd");
+        assert_eq!(escape("héllo".as_bytes()), "héllo");
+        assert_eq!(escape(b"a\\b"), "a\\\\b");
+        assert_eq!(escape(b"\x00\x7f"), "\\x00\\x7f");
+        assert_eq!(escape("\u{202e}txt".as_bytes()), "\\u{202e}txt");
+        assert_eq!(escape("\u{85}".as_bytes()), "\\u{85}");
+        assert!(unescape("\\q").is_err());
+        assert!(unescape("\\x4").is_err());
+        assert!(unescape("\\u{110000}").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let e = escape(&bytes);
+            prop_assert!(!e.chars().any(char::is_control));
+            prop_assert_eq!(unescape(&e).unwrap(), bytes);
+        }
+
+        #[test]
+        fn round_trips_text(s in "\\PC*") {
+            let e = escape(s.as_bytes());
+            prop_assert_eq!(unescape(&e).unwrap(), s.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,490 @@
+//! Forensically sound file and directory access.
+//!
+//! Every open goes through here so that the guarantees hold workspace-wide:
+//!
+//! - files are opened `O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC` after an `lstat` shows a
+//!   regular file, and the opened descriptor is `fstat`ed again: a different device/inode means
+//!   the path was swapped and nothing is read ([`Error::Swapped`]);
+//! - directories are opened `O_DIRECTORY|O_NOFOLLOW|O_NOATIME` and listed through that
+//!   descriptor, so listing does not update their access time;
+//! - walking is `openat`-relative: a directory swapped for a symlink half-way cannot redirect it;
+//! - `O_NOATIME` is refused by the kernel for files the caller does not own (unless root); the
+//!   open then falls back to a plain read-only open and [`SafeFile::noatime`] says so.
+//!
+//! FIFOs, sockets and device nodes are never opened, so no read ever blocks on one.
+
+use crate::error::{Error, Result};
+use crate::stat::{FileKind, Stat};
+use nix::dir::Type;
+use nix::errno::Errno;
+use nix::fcntl::{openat, AtFlags, OFlag};
+use nix::sys::stat::{fstat, fstatat, Mode};
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+const FILE_FLAGS: OFlag = OFlag::O_RDONLY
+    .union(OFlag::O_NOFOLLOW)
+    .union(OFlag::O_NONBLOCK)
+    .union(OFlag::O_CLOEXEC);
+const DIR_FLAGS: OFlag = OFlag::O_RDONLY
+    .union(OFlag::O_DIRECTORY)
+    .union(OFlag::O_NOFOLLOW)
+    .union(OFlag::O_NONBLOCK)
+    .union(OFlag::O_CLOEXEC);
+
+/// Opens with `O_NOATIME`, falling back without it where the kernel refuses (`EPERM`: the
+/// caller neither owns the file nor has `CAP_FOWNER`). Returns whether `O_NOATIME` took effect.
+fn open_noatime<Fd: AsFd>(dir: Fd, name: &OsStr, flags: OFlag) -> nix::Result<(OwnedFd, bool)> {
+    match openat(dir.as_fd(), name, flags | OFlag::O_NOATIME, Mode::empty()) {
+        Ok(fd) => Ok((fd, true)),
+        Err(Errno::EPERM) => openat(dir, name, flags, Mode::empty()).map(|fd| (fd, false)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Options for [`DirHandle::open_file_at`] and [`crate::HostRoot::open_file`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// Refuse files larger than this many bytes (checked on the `lstat` and again while reading).
+    pub max_size: Option<u64>,
+}
+
+impl OpenOptions {
+    /// Default options: no size cap.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the size cap.
+    pub fn max_size(mut self, limit: u64) -> Self {
+        self.max_size = Some(limit);
+        self
+    }
+}
+
+/// A regular file opened soundly (see the [module docs](self)).
+#[derive(Debug)]
+pub struct SafeFile {
+    file: std::fs::File,
+    stat: Stat,
+    path: PathBuf,
+    noatime: bool,
+    limit: Option<u64>,
+}
+
+impl SafeFile {
+    /// The metadata of the opened descriptor (`fstat` after open).
+    pub fn stat(&self) -> &Stat {
+        &self.stat
+    }
+
+    /// The path it was opened as, inside the audited root.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `O_NOATIME` took effect (false: reading may update the access time).
+    pub fn noatime(&self) -> bool {
+        self.noatime
+    }
+
+    /// The open file, for callers that read it themselves.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+
+    /// Reads the whole file, refusing more than the size cap given at open time (if any) or
+    /// `limit`, whichever is smaller.
+    pub fn read_capped(&mut self, limit: u64) -> Result<Vec<u8>> {
+        let limit = self.limit.map_or(limit, |l| l.min(limit));
+        let mut buf = Vec::with_capacity(usize::try_from(self.stat.size.min(limit)).unwrap_or(0));
+        (&self.file)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(&self.path, e))?;
+        if buf.len() as u64 > limit {
+            return Err(Error::TooLarge {
+                path: self.path.clone(),
+                limit,
+            });
+        }
+        Ok(buf)
+    }
+
+    /// `fstat`s the descriptor again and reports [`Error::Unstable`] when size, mtime or ctime
+    /// moved since open: what was read may mix old and new content.
+    pub fn check_unchanged(&self) -> Result<()> {
+        let now = fstat(&self.file).map_err(|e| Error::from_errno(&self.path, e))?;
+        let now = Stat::from_nix(&now);
+        if now.size != self.stat.size
+            || now.mtime != self.stat.mtime
+            || now.ctime != self.stat.ctime
+        {
+            return Err(Error::Unstable {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Gives up the wrapper, keeping the open file.
+    pub fn into_file(self) -> std::fs::File {
+        self.file
+    }
+}
+
+impl Read for SafeFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.file.read(buf)
+    }
+}
+
+/// One name in a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The name (bytes, exact).
+    pub name: OsString,
+    /// The type the directory reported (`d_type`), when it did.
+    pub kind: Option<FileKind>,
+    /// The inode number the directory reported.
+    pub ino: u64,
+}
+
+/// An open directory; everything below it is reached with `*at` calls relative to it.
+#[derive(Debug)]
+pub struct DirHandle {
+    fd: OwnedFd,
+    path: PathBuf,
+    noatime: bool,
+}
+
+impl AsFd for DirHandle {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+pub(crate) fn join_inner(parent: &Path, name: &OsStr) -> PathBuf {
+    let mut p = parent.to_path_buf();
+    p.push(name);
+    p
+}
+
+impl DirHandle {
+    pub(crate) fn from_parts(fd: OwnedFd, path: PathBuf, noatime: bool) -> Self {
+        DirHandle { fd, path, noatime }
+    }
+
+    /// Reopens an `O_PATH` directory descriptor for listing.
+    pub(crate) fn reopen_listable(fd: &OwnedFd, path: PathBuf) -> Result<Self> {
+        match open_noatime(fd, OsStr::new("."), DIR_FLAGS) {
+            Ok((fd, noatime)) => Ok(DirHandle::from_parts(fd, path, noatime)),
+            Err(e) => Err(Error::from_errno(path, e)),
+        }
+    }
+
+    /// Opens a directory by host path (the root of an audit), not following a final symlink.
+    pub fn open_path(host_path: &Path, display: &Path) -> Result<Self> {
+        let name = host_path.as_os_str();
+        let cwd = nix::fcntl::AT_FDCWD;
+        match open_noatime(cwd, name, DIR_FLAGS) {
+            Ok((fd, noatime)) => Ok(DirHandle::from_parts(fd, display.to_path_buf(), noatime)),
+            Err(e) => Err(Error::from_errno(display, e)),
+        }
+    }
+
+    /// The directory's path inside the audited root.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `O_NOATIME` took effect on this directory.
+    pub fn noatime(&self) -> bool {
+        self.noatime
+    }
+
+    /// The path of `name` inside this directory.
+    pub fn child_path(&self, name: &OsStr) -> PathBuf {
+        join_inner(&self.path, name)
+    }
+
+    /// `fstat` of the directory itself.
+    pub fn stat(&self) -> Result<Stat> {
+        fstat(&self.fd)
+            .map(|s| Stat::from_nix(&s))
+            .map_err(|e| Error::from_errno(&self.path, e))
+    }
+
+    /// `lstat` of `name` in this directory (links not followed).
+    pub fn stat_at(&self, name: &OsStr) -> Result<Stat> {
+        fstatat(&self.fd, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+            .map(|s| Stat::from_nix(&s))
+            .map_err(|e| Error::from_errno(self.child_path(name), e))
+    }
+
+    /// Reads the target of the symlink `name`.
+    pub fn read_link_at(&self, name: &OsStr) -> Result<Vec<u8>> {
+        nix::fcntl::readlinkat(&self.fd, name)
+            .map(OsStringExt::into_vec)
+            .map_err(|e| Error::from_errno(self.child_path(name), e))
+    }
+
+    /// Lists the directory through a fresh `O_NOATIME` descriptor, sorted by name; `.` and `..`
+    /// are left out.
+    pub fn entries(&self) -> Result<Vec<DirEntry>> {
+        let (fd, _) = open_noatime(&self.fd, OsStr::new("."), DIR_FLAGS)
+            .map_err(|e| Error::from_errno(&self.path, e))?;
+        let mut dir = nix::dir::Dir::from_fd(fd).map_err(|e| Error::from_errno(&self.path, e))?;
+        let mut out = Vec::new();
+        for ent in dir.iter() {
+            let ent = ent.map_err(|e| Error::from_errno(&self.path, e))?;
+            let name = ent.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = ent.file_type().map(|t| match t {
+                Type::File => FileKind::Regular,
+                Type::Directory => FileKind::Directory,
+                Type::Symlink => FileKind::Symlink,
+                Type::Fifo => FileKind::Fifo,
+                Type::Socket => FileKind::Socket,
+                Type::CharacterDevice => FileKind::CharDevice,
+                Type::BlockDevice => FileKind::BlockDevice,
+            });
+            out.push(DirEntry {
+                name: OsStr::from_bytes(name).to_os_string(),
+                kind,
+                ino: ent.ino(),
+            });
+        }
+        out.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        Ok(out)
+    }
+
+    /// Opens the subdirectory `name` (not following a symlink), for listing.
+    pub fn open_dir_at(&self, name: &OsStr) -> Result<DirHandle> {
+        let path = self.child_path(name);
+        match open_noatime(&self.fd, name, DIR_FLAGS) {
+            Ok((fd, noatime)) => Ok(DirHandle::from_parts(fd, path, noatime)),
+            Err(Errno::ELOOP | Errno::ENOTDIR) => {
+                let st = self.stat_at(name)?;
+                Err(match st.kind {
+                    FileKind::Symlink => Error::Symlink { path },
+                    kind => Error::WrongKind {
+                        path,
+                        kind,
+                        expected: FileKind::Directory,
+                    },
+                })
+            }
+            Err(e) => Err(Error::from_errno(path, e)),
+        }
+    }
+
+    /// Opens the regular file `name` soundly (see the [module docs](self)).
+    pub fn open_file_at(&self, name: &OsStr, opts: &OpenOptions) -> Result<SafeFile> {
+        self.open_file_at_with_hook(name, opts, &|| {})
+    }
+
+    /// [`DirHandle::open_file_at`] with `between` called after the `lstat` and before the
+    /// `open`, so tests can swap the file in that window.
+    #[doc(hidden)]
+    pub fn open_file_at_with_hook(
+        &self,
+        name: &OsStr,
+        opts: &OpenOptions,
+        between: &dyn Fn(),
+    ) -> Result<SafeFile> {
+        let path = self.child_path(name);
+        let before = self.stat_at(name)?;
+        match before.kind {
+            FileKind::Regular => {}
+            FileKind::Symlink => return Err(Error::Symlink { path }),
+            kind => {
+                return Err(Error::WrongKind {
+                    path,
+                    kind,
+                    expected: FileKind::Regular,
+                })
+            }
+        }
+        if let Some(limit) = opts.max_size {
+            if before.size > limit {
+                return Err(Error::TooLarge { path, limit });
+            }
+        }
+        between();
+        let (fd, noatime) = match open_noatime(&self.fd, name, FILE_FLAGS) {
+            Ok(v) => v,
+            Err(Errno::ELOOP) => return Err(Error::Swapped { path }),
+            Err(e) => return Err(Error::from_errno(path, e)),
+        };
+        let after = fstat(&fd).map_err(|e| Error::from_errno(&path, e))?;
+        let after = Stat::from_nix(&after);
+        if !after.same_object(&before) {
+            return Err(Error::Swapped { path });
+        }
+        Ok(SafeFile {
+            file: std::fs::File::from(fd),
+            stat: after,
+            path,
+            noatime,
+            limit: opts.max_size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::stat::{mknod, SFlag};
+    use nix::unistd::mkfifo;
+    use std::time::{Duration, Instant};
+
+    fn dir(p: &Path) -> DirHandle {
+        DirHandle::open_path(p, Path::new("/")).unwrap()
+    }
+
+    #[test]
+    fn refuses_fifo_without_blocking() {
+        let t = tempfile::tempdir().unwrap();
+        mkfifo(&t.path().join("fifo"), Mode::from_bits_truncate(0o644)).unwrap();
+        let start = Instant::now();
+        let err = dir(t.path())
+            .open_file_at(OsStr::new("fifo"), &OpenOptions::new())
+            .unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(2));
+        assert!(
+            matches!(
+                err,
+                Error::WrongKind {
+                    kind: FileKind::Fifo,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_symlink_directory_and_socket() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("target"), b"x").unwrap();
+        std::os::unix::fs::symlink("target", t.path().join("link")).unwrap();
+        std::fs::create_dir(t.path().join("sub")).unwrap();
+        let _sock = std::os::unix::net::UnixListener::bind(t.path().join("sock")).unwrap();
+        let d = dir(t.path());
+        let o = OpenOptions::new();
+        assert!(matches!(
+            d.open_file_at(OsStr::new("link"), &o).unwrap_err(),
+            Error::Symlink { .. }
+        ));
+        assert!(matches!(
+            d.open_file_at(OsStr::new("sub"), &o).unwrap_err(),
+            Error::WrongKind {
+                kind: FileKind::Directory,
+                ..
+            }
+        ));
+        assert!(matches!(
+            d.open_file_at(OsStr::new("sock"), &o).unwrap_err(),
+            Error::WrongKind {
+                kind: FileKind::Socket,
+                ..
+            }
+        ));
+        assert!(matches!(
+            d.open_dir_at(OsStr::new("link")).unwrap_err(),
+            Error::Symlink { .. }
+        ));
+        let mut f = d.open_file_at(OsStr::new("target"), &o).unwrap();
+        assert_eq!(f.read_capped(10).unwrap(), b"x");
+    }
+
+    #[test]
+    fn refuses_device_nodes() {
+        let t = tempfile::tempdir().unwrap();
+        let node = t.path().join("zero");
+        // mknod needs CAP_MKNOD; when it is missing, use the real /dev/zero instead.
+        let (d, name) = match mknod(
+            &node,
+            SFlag::S_IFCHR,
+            Mode::from_bits_truncate(0o666),
+            nix::sys::stat::makedev(1, 5),
+        ) {
+            Ok(()) => (dir(t.path()), "zero"),
+            Err(_) => (dir(Path::new("/dev")), "zero"),
+        };
+        let err = d
+            .open_file_at(OsStr::new(name), &OpenOptions::new())
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::WrongKind {
+                    kind: FileKind::CharDevice,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn detects_swap_between_lstat_and_open() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("passwd"), b"root:x:0:0::/root:/bin/sh\n").unwrap();
+        std::fs::write(t.path().join("evil"), b"evil\n").unwrap();
+        let d = dir(t.path());
+        let swap = || std::fs::rename(t.path().join("evil"), t.path().join("passwd")).unwrap();
+        let err = d
+            .open_file_at_with_hook(OsStr::new("passwd"), &OpenOptions::new(), &swap)
+            .unwrap_err();
+        assert!(matches!(err, Error::Swapped { .. }), "{err}");
+
+        // Swapped for a symlink: O_NOFOLLOW refuses it.
+        std::fs::write(t.path().join("shadow"), b"x").unwrap();
+        let swap = || {
+            std::fs::remove_file(t.path().join("shadow")).unwrap();
+            std::os::unix::fs::symlink("/etc/hostname", t.path().join("shadow")).unwrap();
+        };
+        let err = d
+            .open_file_at_with_hook(OsStr::new("shadow"), &OpenOptions::new(), &swap)
+            .unwrap_err();
+        assert!(matches!(err, Error::Swapped { .. }), "{err}");
+    }
+
+    #[test]
+    fn size_cap_is_enforced() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("big"), vec![b'a'; 100]).unwrap();
+        let d = dir(t.path());
+        let err = d
+            .open_file_at(OsStr::new("big"), &OpenOptions::new().max_size(10))
+            .unwrap_err();
+        assert!(matches!(err, Error::TooLarge { limit: 10, .. }));
+        let mut f = d
+            .open_file_at(OsStr::new("big"), &OpenOptions::new())
+            .unwrap();
+        assert!(matches!(f.read_capped(99), Err(Error::TooLarge { .. })));
+    }
+
+    #[test]
+    fn listing_is_sorted_and_keeps_odd_names() {
+        let t = tempfile::tempdir().unwrap();
+        let odd = OsStr::from_bytes(b"n\xffl\nx");
+        std::fs::write(t.path().join(odd), b"").unwrap();
+        std::fs::write(t.path().join("a"), b"").unwrap();
+        let names: Vec<_> = dir(t.path())
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, vec![OsString::from("a"), odd.to_os_string()]);
+    }
+}
