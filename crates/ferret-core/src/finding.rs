@@ -340,3 +340,48 @@ mod tests {
         assert_eq!(f.evidence[0].to_string(), "/var/log/auth\\xff:3");
     }
 }
+
+/// Findings and errors of one check run: the partial-result shape every crate returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Outcome {
+    /// What was found, most severe first once [`Outcome::sort`] ran.
+    pub findings: Vec<Finding>,
+    /// What could not be read or parsed; the findings cover the rest.
+    pub errors: Vec<ErrorRecord>,
+}
+
+impl Outcome {
+    /// An empty outcome.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends another outcome.
+    pub fn merge(&mut self, other: Outcome) {
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+    }
+
+    /// Records an error.
+    pub fn error(&mut self, e: impl Into<ErrorRecord>) {
+        self.errors.push(e.into());
+    }
+
+    /// Sorts the findings most severe first (see [`Finding::sort`]).
+    pub fn sort(&mut self) {
+        Finding::sort(&mut self.findings);
+    }
+
+    /// The highest severity found, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+impl From<crate::Error> for ErrorRecord {
+    fn from(e: crate::Error) -> Self {
+        ErrorRecord::from(&e)
+    }
+}

@@ -41,7 +41,7 @@ pub mod walk;
 
 pub use control::{CancelToken, Control, Progress};
 pub use error::{Error, Result};
-pub use finding::{ErrorRecord, Evidence, Finding, Severity};
+pub use finding::{ErrorRecord, Evidence, Finding, Outcome, Severity};
 pub use fs::{DirEntry, DirHandle, OpenOptions, SafeFile};
 pub use root::{ensure_outside, HostRoot};
 pub use stat::{FileKind, Stat, Timestamp};

@@ -1,0 +1,12 @@
+//! Criterion benches for ferret-harden (filled by its issue).
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn placeholder(c: &mut Criterion) {
+    c.bench_function("harden/escape-1k", |b| {
+        let data = vec![b'a'; 1024];
+        b.iter(|| ferret::core::escape::escape(std::hint::black_box(&data)));
+    });
+}
+
+criterion_group!(benches, placeholder);
+criterion_main!(benches);
