@@ -12,6 +12,8 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod pkg;
+
 use std::path::PathBuf;
 
 /// Errors of `ferret-baseline`.
