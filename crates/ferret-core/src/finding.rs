@@ -183,6 +183,7 @@ impl Finding {
             detail: None,
             remediation: None,
             references: Vec::new(),
+            also_reported_as: Vec::new(),
         }
     }
 
