@@ -163,6 +163,12 @@ pub struct Finding {
         serde(default, skip_serializing_if = "Vec::is_empty")
     )]
     pub references: Vec<String>,
+    /// Ids of other findings about the same subject that a report folded into this one.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub also_reported_as: Vec<String>,
 }
 
 impl Finding {
