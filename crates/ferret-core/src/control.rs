@@ -185,6 +185,15 @@ impl Control {
     }
 }
 
+/// Lowers the calling process's CPU priority to nice 19, for agents that run checks in the
+/// background. Without an explicit I/O priority, Linux derives the best-effort I/O priority from
+/// the nice value (`(nice + 20) / 5`, so nice 19 is the lowest best-effort level, 7), which
+/// lowers disk priority too under the BFQ and CFQ schedulers. Combine with
+/// [`Control::with_io_limit`] for a hard byte-rate cap.
+pub fn lower_priority() -> std::io::Result<()> {
+    rustix::process::setpriority_process(None, 19).map_err(std::io::Error::from)
+}
+
 /// A shared counter for progress reporting from many threads.
 #[derive(Debug, Default)]
 pub struct Counter {
