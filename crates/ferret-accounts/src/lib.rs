@@ -1,17 +1,105 @@
 //! # ferret-accounts
 //!
-//! Parsers, audit and diff for `/etc/passwd`, `/etc/shadow`, `/etc/group`, `/etc/gshadow` and `/etc/login.defs`, read straight from the files under a [`ferret_core::HostRoot`] (no NSS), with pwck/grpck-parity syntax checks and findings such as a second UID 0 account or an empty password. Password hashes never leave this crate: only their classification does.
+//! Parsers, audit and diff for `/etc/passwd`, `/etc/shadow`, `/etc/group`, `/etc/gshadow` and
+//! `/etc/login.defs`, read straight from the files under a [`ferret_core::HostRoot`] (no NSS, no
+//! `getpw*`), with pwck/grpck-parity syntax checks and findings such as a second UID 0 account
+//! or an empty password. Password hashes never leave this crate: only their classification
+//! ([`password::PasswordStatus`]) does.
 //!
-//! This crate is being filled by its own issue; today it holds its error type.
+//! - Parsing ([`passwd`], [`shadow`], [`group`], [`login_defs`]): zero-copy iterators of
+//!   [`Line`]s, each with its number, exact text and ending, and a `Result` content (entry, NIS
+//!   compat line, blank, comment, or [`Malformed`] with the reason). [`Document::write_to`]
+//!   reproduces the input byte for byte. Entries have owned twins (`OwnedPasswd`, ...).
+//! - [`Snapshot`] reads the files of a root (live or image); [`Snapshot::view`] parses them.
+//! - [`audit::audit`] / [`audit_root`]: findings (table below).
+//! - [`diff::diff`] / [`diff_roots`]: structured changes and ranked findings.
+//! - [`list_users`]: what `getent passwd` shows, with the password status.
 //!
 //! ```
-//! let e = ferret_accounts::Error::Core(ferret_core::Error::Cancelled);
-//! assert_eq!(e.to_string(), "cancelled");
+//! use ferret_accounts::{audit::{audit, AuditOptions}, Snapshot};
+//! let snap = Snapshot::from_bytes(
+//!     Some(b"root:x:0:0:root:/root:/bin/bash\ntoor::0:0::/root:/bin/bash\n"),
+//!     Some(b"root:$y$j9T$salt$hash:19000:0:99999:7:::\n"),
+//!     Some(b"root:x:0:\n"),
+//!     None,
+//! );
+//! let out = audit(&snap.view(), &AuditOptions::default(), None);
+//! let ids: Vec<&str> = out.findings.iter().map(|f| f.id.as_str()).collect();
+//! assert!(ids.contains(&"accounts.uid0-non-root"));
+//! assert!(ids.contains(&"accounts.empty-password"));
+//! assert!(!format!("{out:?}").contains("$y$j9T$salt"));
 //! ```
+//!
+//! ## Finding ids
+//!
+//! | id | severity | what |
+//! | --- | --- | --- |
+//! | `accounts.malformed-line` | medium | wrong field count, non-numeric or out-of-range id (`-1`, `4294967296`), NUL byte (pwck/grpck "invalid ... file entry") |
+//! | `accounts.invalid-name` | low (medium for UID 0 or names with spaces/control/non-ASCII bytes) | name useradd would refuse (pwck "invalid user name") |
+//! | `accounts.invalid-id` | low | uid/gid 4294967295 (pwck "invalid user ID") |
+//! | `accounts.duplicate-name` | medium | same name on lines that differ (pwck "duplicate password entry") |
+//! | `accounts.duplicate-entry` | low | the same line repeated |
+//! | `accounts.nis-compat-line` | low | `+`/`-` NIS compat line (T1078) |
+//! | `accounts.comment-line` / `accounts.blank-line` / `accounts.crlf-line` / `accounts.no-final-newline` | low / info / low / info | lines glibc and shadow's tools read differently |
+//! | `accounts.uid0-non-root` | critical | UID 0 account other than root (T1136.001, T1078.003) |
+//! | `accounts.duplicate-uid` | medium (critical for 0) | several names share a uid |
+//! | `accounts.gid0-primary` | low (high with an interactive shell) | non-root user with primary group 0 |
+//! | `accounts.gid0-member` | high | supplementary member of the gid-0 group |
+//! | `accounts.missing-group` | low | primary gid not in /etc/group (pwck "no group") |
+//! | `accounts.empty-password` | critical (medium for non-interactive shells) | empty password in passwd or shadow |
+//! | `accounts.passwd-hash` | high | hash in world-readable /etc/passwd instead of `x` (T1003.008) |
+//! | `accounts.passwd-not-x` | low | shadow entry exists but passwd field is not `x` (pwck parity) |
+//! | `accounts.weak-hash` | high | DES, MD5, NT hash (T1110.002) |
+//! | `accounts.low-rounds` | medium | SHA-crypt rounds below 5000 (or SHA_CRYPT_MIN_ROUNDS), bcrypt cost below 10 |
+//! | `accounts.malformed-password` | low | password field that is no hash nor lock marker |
+//! | `accounts.unknown-shadow-user` | medium | shadow entry without passwd entry (T1136.001) |
+//! | `accounts.missing-shadow-entry` | low | passwd entry without shadow entry |
+//! | `accounts.no-shadow-file` | low | no /etc/shadow at all |
+//! | `accounts.system-account-login` | low / medium / high | uid below UID_MIN with an interactive shell / usable password / both |
+//! | `accounts.lastchg-future` | medium | last password change after today (T1070.006) |
+//! | `accounts.never-expires` | info | usable password with no max age while login.defs sets PASS_MAX_DAYS |
+//! | `accounts.group-unknown-member` | low | group/gshadow member or admin that is no user (grpck "no user") |
+//! | `accounts.membership-mismatch` | low | member in group but not gshadow or the reverse |
+//! | `accounts.missing-gshadow-entry` / `accounts.unknown-gshadow-group` | low | group without gshadow entry / the reverse |
+//! | `accounts.group-passwd-not-x` | low | gshadow entry exists but group password field is not `x` |
+//! | `accounts.group-password` | medium (high for privileged groups) | usable or empty group password (newgrp) |
+//! | `accounts.duplicate-gid` | low (high for 0) | several groups share a gid |
+//! | `accounts.privileged-group-member` | info | member of root, sudo, wheel, admin, adm, docker, lxd, disk, shadow, kmem: listed for review |
+//! | `accounts.privileged-group-admin` | medium | gshadow administrator of a privileged group |
+//! | `accounts.home-missing` / `accounts.shell-missing` | low | home or shell does not exist (pwck parity; needs the root) |
+//! | `accounts.home-owner` / `accounts.home-world-writable` | medium | login account's home owned by another uid / world-writable (T1546.004) |
+//! | `accounts.file-permissions` | critical / high | passwd/group writable by others; shadow/gshadow readable by all; not owned by root |
+//! | `accounts.lock-file` | info | `/etc/passwd.lock` etc. present |
+//! | `accounts.weak-encrypt-method` | medium | login.defs ENCRYPT_METHOD DES or MD5 |
+//! | `accounts.diff.user-added` | critical for UID 0, high with shell and password, else medium | |
+//! | `accounts.diff.user-removed` | medium | (T1531) |
+//! | `accounts.diff.uid-changed` / `accounts.diff.gid-changed` | critical / high when it becomes 0, else medium / low | |
+//! | `accounts.diff.gecos-changed` / `home-changed` / `shell-changed` | info / medium / high when it becomes interactive, else low | |
+//! | `accounts.diff.password-changed` | critical when emptied, high when a locked account gets a password, else low | classification only, never the hash |
+//! | `accounts.diff.aging-changed` | low | |
+//! | `accounts.diff.group-added` / `group-removed` / `group-gid-changed` / `group-password-changed` | low / low / medium (critical to 0) / medium | |
+//! | `accounts.diff.member-added` / `admin-added` | critical for root/sudo/wheel/admin, high for other privileged groups, else low | |
+//! | `accounts.diff.member-removed` / `admin-removed` | low | |
+//! | `accounts.diff.file-presence` | medium | an account file appeared or disappeared |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod audit;
+pub mod diff;
+pub mod group;
+pub mod lines;
+pub mod login_defs;
+pub mod passwd;
+pub mod password;
+pub mod shadow;
+pub mod snapshot;
+
+pub use audit::AuditOptions;
+pub use lines::{Content, Document, FileKind, Line, Lines, Malformed, NisLine};
+pub use snapshot::{Accounts, Snapshot, SourceFile};
+
+use ferret_core::{ErrorRecord, HostRoot, Outcome};
 use std::path::PathBuf;
 
 /// Errors of `ferret-accounts`.
@@ -31,4 +119,196 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Audits the account files under `root` (live `/` or a mounted image).
+pub fn audit_root(root: &HostRoot, opts: &AuditOptions) -> Outcome {
+    let snap = Snapshot::load(root);
+    audit::audit(&snap.view(), opts, Some(root))
+}
+
+/// Diffs the account files of two roots (each holding `etc/passwd` etc.; missing files are
+/// reported and compared as empty).
+pub fn diff_roots(old: &HostRoot, new: &HostRoot) -> Outcome {
+    let (a, b) = (Snapshot::load(old), Snapshot::load(new));
+    diff::diff_outcome(&a.view(), &b.view())
+}
+
+/// One user as `list` shows it: the `getent passwd` fields, and the password status instead of
+/// the password field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct UserSummary {
+    /// Login name (escaped).
+    pub name: String,
+    /// User id.
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+    /// GECOS (escaped).
+    pub gecos: String,
+    /// Home directory (escaped).
+    pub home: String,
+    /// Login shell (escaped).
+    pub shell: String,
+    /// Password status: `empty`, `shadowed` (x without a readable shadow entry), `locked`,
+    /// `malformed`, or the hash algorithm (`sha512`, `yescrypt`, ...).
+    pub password: String,
+    /// Line in /etc/passwd.
+    pub line: u64,
+}
+
+/// Lists the users of `root` in file order (every valid passwd entry, as `getent passwd`
+/// with the `files` service shows them), with read and parse errors beside.
+pub fn list_users(root: &HostRoot) -> (Vec<UserSummary>, Vec<ErrorRecord>) {
+    let snap = Snapshot::load(root);
+    list_snapshot(&snap)
+}
+
+/// [`list_users`] over an already loaded snapshot.
+pub fn list_snapshot(snap: &Snapshot) -> (Vec<UserSummary>, Vec<ErrorRecord>) {
+    let acc = snap.view();
+    let mut errors = snap.errors.clone();
+    let mut shadows: std::collections::HashMap<&[u8], password::PasswordStatus> =
+        std::collections::HashMap::new();
+    for (_, s) in acc.shadow.iter().flat_map(Document::entries) {
+        shadows.entry(s.name).or_insert_with(|| s.password.status());
+    }
+    let mut users = Vec::new();
+    if let Some(d) = &acc.passwd {
+        for l in &d.lines {
+            match &l.content {
+                Ok(Content::Entry(u)) => {
+                    let st = match u.password.status() {
+                        password::PasswordStatus::Shadowed => shadows
+                            .get(u.name)
+                            .copied()
+                            .unwrap_or(password::PasswordStatus::Shadowed),
+                        s => s,
+                    };
+                    users.push(UserSummary {
+                        name: ferret_core::escape::escape(u.name),
+                        uid: u.uid,
+                        gid: u.gid,
+                        gecos: ferret_core::escape::escape(u.gecos),
+                        home: ferret_core::escape::escape(u.home),
+                        shell: ferret_core::escape::escape(u.shell),
+                        password: st.as_str().to_owned(),
+                        line: l.number,
+                    });
+                }
+                Err(m) => errors.push(ErrorRecord::new(
+                    Some(snap.passwd.path.as_bytes()),
+                    Some(l.number),
+                    m.to_string(),
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
+    (users, errors)
+}
+
+#[cfg(feature = "serde")]
+pub(crate) fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&ferret_core::escape::escape(b))
+}
+
+#[cfg(feature = "serde")]
+pub(crate) fn ser_bytes_list<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for b in v {
+        seq.serialize_element(&ferret_core::escape::escape(b))?;
+    }
+    seq.end()
+}
+
+#[doc(hidden)]
+pub mod fuzzing {
+    //! Fuzz entry points: parse, write back (must be the identity), audit and diff.
+
+    fn check<E>(doc: &crate::Document<'_, E>, data: &[u8]) {
+        assert_eq!(doc.to_bytes(), data, "write-back is not the identity");
+    }
+
+    /// passwd: parse, write back, audit.
+    pub fn passwd(data: &[u8]) {
+        let d = crate::passwd::document(data);
+        check(&d, data);
+        for l in &d.lines {
+            if let Some(e) = l.entry() {
+                let o = e.to_owned_entry(l.number);
+                assert_eq!(o.as_entry(), *e);
+                let _ = o.to_line();
+            }
+        }
+        let snap = crate::Snapshot::from_bytes(Some(data), Some(data), Some(data), Some(data));
+        let _ = crate::audit::audit(&snap.view(), &crate::AuditOptions::default(), None);
+    }
+
+    /// shadow: parse, write back.
+    pub fn shadow(data: &[u8]) {
+        let d = crate::shadow::document(data);
+        check(&d, data);
+        for l in &d.lines {
+            if let Some(e) = l.entry() {
+                let _ = e.to_owned_entry(l.number).to_line();
+            }
+        }
+    }
+
+    /// group: parse, write back; owned re-serialisation of a valid line is the line itself.
+    pub fn group(data: &[u8]) {
+        let d = crate::group::document(data);
+        check(&d, data);
+        for l in &d.lines {
+            if let Some(e) = l.entry() {
+                let line = e.to_owned_entry(l.number).to_line();
+                // numbers are canonical only without leading zeros
+                let gid_field = l.text.split(|&b| b == b':').nth(2).unwrap_or_default();
+                if gid_field.first() != Some(&b'0') || gid_field.len() == 1 {
+                    assert_eq!(line, l.text);
+                }
+            }
+        }
+    }
+
+    /// gshadow: parse, write back.
+    pub fn gshadow(data: &[u8]) {
+        let d = crate::group::gshadow_document(data);
+        check(&d, data);
+        for l in &d.lines {
+            if let Some(e) = l.entry() {
+                assert_eq!(e.to_owned_entry(l.number).to_line(), l.text);
+            }
+        }
+    }
+
+    /// login.defs parsing.
+    pub fn login_defs(data: &[u8]) {
+        let _ = crate::login_defs::LoginDefs::from_bytes(data);
+        let _ = crate::login_defs::parse(data).count();
+    }
+
+    /// Password classification never panics, and the status string is never the field itself
+    /// (a hash must not leak through it).
+    pub fn password(data: &[u8]) {
+        let s = crate::password::classify(data);
+        if data.len() > 12 {
+            assert_ne!(s.as_str().as_bytes(), data);
+        }
+    }
+
+    /// diff of two halves of the input (split at the first NUL) and of a file with itself.
+    pub fn diff(data: &[u8]) {
+        let mut parts = data.splitn(2, |&b| b == 0);
+        let a = parts.next().unwrap_or_default();
+        let b = parts.next().unwrap_or_default();
+        let sa = crate::Snapshot::from_bytes(Some(a), Some(a), Some(a), Some(a));
+        let sb = crate::Snapshot::from_bytes(Some(b), Some(b), Some(b), Some(b));
+        assert!(crate::diff::diff(&sa.view(), &sa.view()).is_empty());
+        let _ = crate::diff::diff_outcome(&sa.view(), &sb.view());
+    }
 }
