@@ -1,0 +1,903 @@
+//! Streaming analysis of whole files: line splitting, gzip, rotated siblings, parallel chunks,
+//! and the default log set of a host root.
+
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+
+use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
+
+use crate::detect::{Detector, HourBucket, Observation, SourceSummary, Thresholds, Window};
+use crate::envelope::{self, Envelope, Format};
+use crate::event::{parse_message, EventKind};
+use crate::time::{LogTime, YearContext};
+use crate::Error;
+
+/// Options for [`analyze_root`], [`analyze_files`] and [`analyze_reader`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AnalyzeOptions {
+    /// Detection thresholds.
+    pub thresholds: Thresholds,
+    /// Year for year-less (RFC 3164) timestamps. `None`: inferred from each file's mtime
+    /// (or now for streams).
+    pub year: Option<i64>,
+    /// Offset of the host's local time from UTC (seconds) for zone-less timestamps.
+    pub utc_offset: i32,
+    /// Ignore events before this instant.
+    pub since: Option<LogTime>,
+    /// Ignore events after this instant.
+    pub until: Option<LogTime>,
+    /// Worker threads for large plain files (1: single thread). Chunks are split at line
+    /// boundaries, parsed in parallel and merged in file order, so results are identical.
+    pub jobs: usize,
+    /// Lines longer than this are truncated to it and flagged.
+    pub max_line: usize,
+    /// Unparsed lines kept as samples (with file and line).
+    pub max_samples: usize,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            thresholds: Thresholds::default(),
+            year: None,
+            utc_offset: 0,
+            since: None,
+            until: None,
+            jobs: 1,
+            max_line: 64 * 1024,
+            max_samples: 20,
+        }
+    }
+}
+
+/// Per-file counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct FileSummary {
+    /// The file (inner path, escaped).
+    pub path: String,
+    /// Whether it was gzip-compressed.
+    pub compressed: bool,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines with no recognised envelope (no timestamp, no tag).
+    pub unparsed: u64,
+    /// Lines with an envelope but no recognised event.
+    pub unrecognized: u64,
+    /// Recognised events.
+    pub events: u64,
+    /// Lines over the length cap (truncated).
+    pub long_lines: u64,
+}
+
+/// A line kept as a sample of what was not understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Sample {
+    /// File (escaped).
+    pub path: String,
+    /// 1-based line.
+    pub line: u64,
+    /// The line (escaped, capped at 512 bytes).
+    pub text: String,
+}
+
+/// Everything an analysis found.
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Analysis {
+    /// Files read, in order.
+    pub files: Vec<FileSummary>,
+    /// Default log files that do not exist under the root (not errors).
+    pub missing: Vec<String>,
+    /// Lines read in total.
+    pub lines: u64,
+    /// Lines with no recognised envelope.
+    pub unparsed: u64,
+    /// Lines with an envelope but no recognised event.
+    pub unrecognized: u64,
+    /// Truncated overlong lines.
+    pub long_lines: u64,
+    /// Event counts by kind.
+    pub events: std::collections::BTreeMap<String, u64>,
+    /// Per-source timeline, most failures first.
+    pub sources: Vec<SourceSummary>,
+    /// Per-hour histogram.
+    pub hours: Vec<HourBucket>,
+    /// First to last hostile event.
+    pub window: Option<Window>,
+    /// Samples of unparsed lines.
+    pub unparsed_samples: Vec<Sample>,
+    /// Findings and per-file errors.
+    pub outcome: Outcome,
+}
+
+/// Splits a stream into lines with `memchr` over a large buffer: no allocation per line,
+/// `\r\n` handled, lines longer than the cap truncated (and reported as such).
+#[derive(Debug)]
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    max_line: usize,
+    line_no: u64,
+}
+
+/// One line from a [`LineReader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number.
+    pub number: u64,
+    /// The bytes, without the newline and a trailing `\r`.
+    pub text: &'a [u8],
+    /// Length of the original line when it was truncated to the cap.
+    pub truncated_from: Option<usize>,
+}
+
+impl<R: Read> LineReader<R> {
+    /// A reader with a 1 MiB buffer and the given line cap.
+    pub fn new(inner: R, max_line: usize) -> Self {
+        let max_line = max_line.max(64);
+        LineReader {
+            inner,
+            buf: vec![0; (1 << 20).max(max_line * 2)],
+            start: 0,
+            end: 0,
+            eof: false,
+            max_line,
+            line_no: 0,
+        }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        while self.end < self.buf.len() {
+            let Some(dst) = self.buf.get_mut(self.end..) else {
+                break;
+            };
+            match self.inner.read(dst) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.end += n;
+                    if self.end - self.start > self.max_line {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The next line, or `None` at the end.
+    pub fn next_line(&mut self) -> Option<std::io::Result<Line<'_>>> {
+        loop {
+            let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+            if let Some(n) = memchr::memchr(b'\n', avail) {
+                let s = self.start;
+                self.start += n + 1;
+                self.line_no += 1;
+                if n > self.max_line {
+                    return Some(Ok(Line {
+                        number: self.line_no,
+                        text: self.buf.get(s..s + self.max_line).unwrap_or_default(),
+                        truncated_from: Some(n),
+                    }));
+                }
+                let mut text = self.buf.get(s..s + n).unwrap_or_default();
+                if let Some(t) = text.strip_suffix(b"\r") {
+                    text = t;
+                }
+                return Some(Ok(Line {
+                    number: self.line_no,
+                    text,
+                    truncated_from: None,
+                }));
+            }
+            if avail.len() > self.max_line {
+                // Overlong: keep the head, skip to the next newline.
+                let s = self.start;
+                let head: Vec<u8> = self
+                    .buf
+                    .get(s..s + self.max_line)
+                    .unwrap_or_default()
+                    .to_vec();
+                let mut skipped = avail.len();
+                self.start = self.end;
+                loop {
+                    if let Err(e) = self.fill() {
+                        return Some(Err(e));
+                    }
+                    let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+                    if let Some(n) = memchr::memchr(b'\n', avail) {
+                        skipped += n;
+                        self.start += n + 1;
+                        break;
+                    }
+                    skipped += avail.len();
+                    self.start = self.end;
+                    if self.eof {
+                        break;
+                    }
+                }
+                self.line_no += 1;
+                // Put the head back at the front of the buffer so the returned slice lives in it.
+                let keep = self.end - self.start;
+                let mut nb = head;
+                let hl = nb.len();
+                nb.extend_from_slice(self.buf.get(self.start..self.end).unwrap_or_default());
+                nb.resize(self.buf.len().max(nb.len()), 0);
+                self.buf = nb;
+                self.start = hl;
+                self.end = hl + keep;
+                return Some(Ok(Line {
+                    number: self.line_no,
+                    text: self.buf.get(..hl).unwrap_or_default(),
+                    truncated_from: Some(skipped),
+                }));
+            }
+            if self.eof {
+                if avail.is_empty() {
+                    return None;
+                }
+                let s = self.start;
+                let n = avail.len();
+                self.start = self.end;
+                self.line_no += 1;
+                let mut text = self.buf.get(s..s + n).unwrap_or_default();
+                if let Some(t) = text.strip_suffix(b"\r") {
+                    text = t;
+                }
+                return Some(Ok(Line {
+                    number: self.line_no,
+                    text,
+                    truncated_from: None,
+                }));
+            }
+            if let Err(e) = self.fill() {
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+/// One parsed line, owned (the convenient, allocating iterator API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Record {
+    /// 1-based line number.
+    pub line: u64,
+    /// The envelope.
+    pub envelope: Envelope<'static>,
+    /// The recognised event, if any.
+    pub event: Option<EventKind<'static>>,
+}
+
+/// Iterator of [`Record`]s over any reader (allocates per line; the analysis functions do not).
+#[derive(Debug)]
+pub struct Records<R> {
+    reader: LineReader<R>,
+    years: YearContext,
+}
+
+/// Parses every line of `reader` into owned records.
+pub fn records<R: Read>(reader: R, years: YearContext) -> Records<R> {
+    Records {
+        reader: LineReader::new(reader, 64 * 1024),
+        years,
+    }
+}
+
+impl<R: Read> Iterator for Records<R> {
+    type Item = Result<Record, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let years = self.years;
+        let line = match self.reader.next_line()? {
+            Ok(l) => l,
+            Err(e) => {
+                return Some(Err(Error::Io {
+                    path: PathBuf::from("-"),
+                    source: e,
+                }))
+            }
+        };
+        let env = envelope::parse(line.text, &years);
+        let event = parse_message(&env.program, env.pid, &env.message).map(EventKind::into_owned);
+        Some(Ok(Record {
+            line: line.number,
+            envelope: env.into_owned(),
+            event,
+        }))
+    }
+}
+
+fn is_sshd(p: &[u8]) -> bool {
+    matches!(
+        p,
+        b"sshd" | b"sshd-session" | b"sshd-auth" | b"" | b"dropbear"
+    )
+}
+
+/// Parses one line into an observation (None when no event) and its envelope class.
+#[inline]
+fn parse_line<'a>(
+    text: &'a [u8],
+    number: u64,
+    years: &YearContext,
+) -> (Option<Observation<'a>>, bool) {
+    let env = envelope::parse(text, years);
+    let unparsed =
+        env.format == Format::NoTimestamp && env.program.is_empty() && env.host.is_none();
+    let Envelope {
+        time,
+        pid,
+        program,
+        message,
+        ..
+    } = env;
+    let sshd = is_sshd(&program);
+    let event = match (&program, &message) {
+        (std::borrow::Cow::Borrowed(p), std::borrow::Cow::Borrowed(m)) => parse_message(p, pid, m),
+        (p, m) => parse_message(p, pid, m).map(EventKind::into_owned),
+    };
+    (
+        event.map(|event| Observation {
+            line: number,
+            time,
+            pid,
+            sshd,
+            event,
+        }),
+        unparsed,
+    )
+}
+
+struct Acc<'o> {
+    opts: &'o AnalyzeOptions,
+    det: Detector,
+    analysis: Analysis,
+}
+
+impl Acc<'_> {
+    fn in_range(&self, t: Option<LogTime>) -> bool {
+        match t {
+            Some(t) => {
+                self.opts.since.is_none_or(|s| t >= s) && self.opts.until.is_none_or(|u| t <= u)
+            }
+            None => self.opts.since.is_none() && self.opts.until.is_none(),
+        }
+    }
+
+    fn sample(&mut self, path: &[u8], line: u64, text: &[u8]) {
+        if self.analysis.unparsed_samples.len() < self.opts.max_samples {
+            let cut = text.get(..512).unwrap_or(text);
+            self.analysis.unparsed_samples.push(Sample {
+                path: ferret_core::escape::escape(path),
+                line,
+                text: ferret_core::escape::escape(cut),
+            });
+        }
+    }
+}
+
+/// Chunk result of the parallel path: observations borrow the chunk.
+struct Chunk<'a> {
+    lines: u64,
+    unparsed: u64,
+    unrecognized: u64,
+    obs: Vec<Observation<'a>>,
+    unparsed_at: Vec<(u64, &'a [u8])>,
+}
+
+fn parse_chunk<'a>(
+    data: &'a [u8],
+    years: &YearContext,
+    max_line: usize,
+    max_samples: usize,
+) -> Chunk<'a> {
+    let mut c = Chunk {
+        lines: 0,
+        unparsed: 0,
+        unrecognized: 0,
+        obs: Vec::new(),
+        unparsed_at: Vec::new(),
+    };
+    let mut pos = 0;
+    while pos < data.len() {
+        let rest = data.get(pos..).unwrap_or_default();
+        let n = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let mut text = rest.get(..n).unwrap_or_default();
+        pos += n + 1;
+        c.lines += 1;
+        if text.len() > max_line {
+            text = text.get(..max_line).unwrap_or_default();
+        }
+        if let Some(t) = text.strip_suffix(b"\r") {
+            text = t;
+        }
+        let (obs, unparsed) = parse_line(text, c.lines, years);
+        if unparsed {
+            c.unparsed += 1;
+            if c.unparsed_at.len() < max_samples {
+                c.unparsed_at.push((c.lines, text));
+            }
+        }
+        match obs {
+            Some(o) => c.obs.push(o),
+            None => c.unrecognized += u64::from(!unparsed),
+        }
+    }
+    c
+}
+
+fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>) -> YearContext {
+    let mut y = match (opts.year, mtime) {
+        (Some(y), _) => YearContext::fixed_year(y),
+        (None, Some(m)) => YearContext::new(m),
+        (None, None) => YearContext::default(),
+    };
+    y.utc_offset = opts.utc_offset;
+    y
+}
+
+/// Sequential streaming over one reader.
+fn run_stream<R: Read>(
+    acc: &mut Acc<'_>,
+    path: &[u8],
+    reader: R,
+    years: YearContext,
+    control: &Control,
+    summary: &mut FileSummary,
+) -> Result<(), std::io::Error> {
+    let mut lr = LineReader::new(reader, acc.opts.max_line);
+    let mut charged = 0u64;
+    while let Some(line) = lr.next_line() {
+        let line = line?;
+        summary.lines += 1;
+        charged += line.text.len() as u64 + 1;
+        if charged >= 1 << 20 {
+            if !control.charge(charged) {
+                return Err(std::io::Error::other("cancelled"));
+            }
+            charged = 0;
+        }
+        if let Some(len) = line.truncated_from {
+            summary.long_lines += 1;
+            acc.det.long_line(line.number, len);
+        }
+        let (obs, unparsed) = parse_line(line.text, line.number, &years);
+        if unparsed {
+            summary.unparsed += 1;
+            if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
+                let t = line.text.to_vec();
+                acc.sample(path, line.number, &t);
+            }
+        }
+        match obs {
+            Some(o) => {
+                summary.events += 1;
+                if acc.in_range(o.time) {
+                    acc.det.observe(o);
+                }
+            }
+            None => summary.unrecognized += u64::from(!unparsed),
+        }
+    }
+    Ok(())
+}
+
+/// Parallel path for plain files: blocks of `jobs * BLOCK` bytes split at newlines.
+fn run_parallel<R: Read>(
+    acc: &mut Acc<'_>,
+    path: &[u8],
+    mut reader: R,
+    years: YearContext,
+    control: &Control,
+    summary: &mut FileSummary,
+) -> Result<(), std::io::Error> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 4 << 20;
+    let jobs = acc.opts.jobs.max(1);
+    let cap = jobs * BLOCK;
+    let mut buf: Vec<u8> = Vec::with_capacity(cap + acc.opts.max_line);
+    let mut carry: Vec<u8> = Vec::new();
+    let mut base = 0u64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(std::io::Error::other)?;
+    loop {
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        carry.clear();
+        let mut eof = false;
+        let want = cap.max(buf.len() + BLOCK);
+        let old = buf.len();
+        buf.resize(want, 0);
+        let mut filled = old;
+        while filled < want {
+            let Some(dst) = buf.get_mut(filled..) else {
+                break;
+            };
+            match reader.read(dst) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        buf.truncate(filled);
+        if !control.charge((filled - old) as u64) {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        // Keep the trailing partial line for the next round (unless it is absurdly long).
+        let data_end = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(p) => p + 1,
+                None => buf.len(),
+            }
+        };
+        carry.extend_from_slice(buf.get(data_end..).unwrap_or_default());
+        let data = buf.get(..data_end).unwrap_or_default();
+        // Split into `jobs` chunks at newlines.
+        let mut bounds = vec![0usize];
+        for k in 1..jobs {
+            let target = data.len() * k / jobs;
+            let prev = *bounds.last().unwrap_or(&0);
+            let at = if target <= prev {
+                prev
+            } else {
+                memchr::memchr(b'\n', data.get(target..).unwrap_or_default())
+                    .map_or(data.len(), |p| target + p + 1)
+            };
+            bounds.push(at);
+        }
+        bounds.push(data.len());
+        let pieces: Vec<&[u8]> = bounds
+            .windows(2)
+            .map(|w| {
+                data.get(w.first().copied().unwrap_or(0)..w.get(1).copied().unwrap_or(0))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let max_line = acc.opts.max_line;
+        let max_samples = acc.opts.max_samples;
+        let chunks: Vec<Chunk<'_>> = pool.install(|| {
+            pieces
+                .par_iter()
+                .map(|p| parse_chunk(p, &years, max_line, max_samples))
+                .collect()
+        });
+        for c in chunks {
+            summary.lines += c.lines;
+            summary.unparsed += c.unparsed;
+            summary.unrecognized += c.unrecognized;
+            summary.events += c.obs.len() as u64;
+            for (l, t) in c.unparsed_at {
+                acc.sample(path, base + l, t);
+            }
+            for mut o in c.obs {
+                o.line += base;
+                if acc.in_range(o.time) {
+                    acc.det.observe(o);
+                }
+            }
+            base += c.lines;
+        }
+        if eof && carry.is_empty() {
+            break;
+        }
+        if eof {
+            // the partial line at EOF
+            let last = std::mem::take(&mut carry);
+            let c = parse_chunk(&last, &years, max_line, max_samples);
+            summary.lines += c.lines;
+            summary.unparsed += c.unparsed;
+            summary.unrecognized += c.unrecognized;
+            summary.events += c.obs.len() as u64;
+            for mut o in c.obs {
+                o.line += base;
+                if acc.in_range(o.time) {
+                    acc.det.observe(o);
+                }
+            }
+            break;
+        }
+        if control.is_cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+    }
+    Ok(())
+}
+
+/// Where a log comes from.
+pub enum Input<'r> {
+    /// A file inside a host root (opened soundly through `HostRoot`).
+    Root(&'r HostRoot, PathBuf),
+    /// Any reader (stdin, a test buffer); `name` is used in evidence.
+    Reader(Box<dyn Read + Send + 'r>, Vec<u8>),
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Root(r, p) => f.debug_tuple("Root").field(&r.path()).field(p).finish(),
+            Input::Reader(_, n) => f
+                .debug_tuple("Reader")
+                .field(&ferret_core::escape::escape(n))
+                .finish(),
+        }
+    }
+}
+
+fn is_gzip_name(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "gz")
+}
+
+fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control) {
+    use std::os::unix::ffi::OsStrExt;
+    match input {
+        Input::Root(root, path) => {
+            let pb = path.as_os_str().as_bytes().to_vec();
+            let mut summary = FileSummary {
+                path: ferret_core::escape::escape(&pb),
+                ..FileSummary::default()
+            };
+            let file = match root.open_file(&path, &OpenOptions::new()) {
+                Ok(f) => f,
+                Err(e) => {
+                    acc.analysis.outcome.error(ErrorRecord::from(&e));
+                    return;
+                }
+            };
+            let mtime = LogTime::from_secs(file.stat().mtime.sec);
+            let years = years_for(acc.opts, Some(mtime));
+            acc.det.begin_file(&pb);
+            let mut head = [0u8; 2];
+            let gz = is_gzip_name(&path);
+            let r = if gz {
+                summary.compressed = true;
+                run_gz(acc, &pb, file, years, control, &mut summary)
+            } else if acc.opts.jobs > 1 && file.stat().size > 8 << 20 {
+                run_parallel(acc, &pb, file, years, control, &mut summary)
+            } else {
+                let _ = &mut head;
+                run_stream(acc, &pb, file, years, control, &mut summary)
+            };
+            if let Err(e) = r {
+                acc.analysis.outcome.error(ErrorRecord::new(
+                    Some(&pb),
+                    Some(summary.lines + 1),
+                    e.to_string(),
+                ));
+            }
+            push_summary(acc, summary);
+        }
+        Input::Reader(reader, name) => {
+            let mut summary = FileSummary {
+                path: ferret_core::escape::escape(&name),
+                ..FileSummary::default()
+            };
+            let years = years_for(acc.opts, None);
+            acc.det.begin_file(&name);
+            // Sniff gzip magic on streams.
+            let mut br = std::io::BufReader::with_capacity(1 << 16, reader);
+            let magic = br.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+            let r = if magic {
+                summary.compressed = true;
+                run_gz(acc, &name, br, years, control, &mut summary)
+            } else if acc.opts.jobs > 1 {
+                run_parallel(acc, &name, br, years, control, &mut summary)
+            } else {
+                run_stream(acc, &name, br, years, control, &mut summary)
+            };
+            if let Err(e) = r {
+                acc.analysis.outcome.error(ErrorRecord::new(
+                    Some(&name),
+                    Some(summary.lines + 1),
+                    e.to_string(),
+                ));
+            }
+            push_summary(acc, summary);
+        }
+    }
+}
+
+#[cfg(feature = "gzip")]
+fn run_gz<R: Read>(
+    acc: &mut Acc<'_>,
+    path: &[u8],
+    r: R,
+    years: YearContext,
+    control: &Control,
+    summary: &mut FileSummary,
+) -> Result<(), std::io::Error> {
+    run_stream(
+        acc,
+        path,
+        flate2::read::MultiGzDecoder::new(r),
+        years,
+        control,
+        summary,
+    )
+}
+
+#[cfg(not(feature = "gzip"))]
+fn run_gz<R: Read>(
+    _acc: &mut Acc<'_>,
+    _path: &[u8],
+    _r: R,
+    _years: YearContext,
+    _control: &Control,
+    _summary: &mut FileSummary,
+) -> Result<(), std::io::Error> {
+    Err(std::io::Error::other(
+        "gzip support not compiled in (feature `gzip`)",
+    ))
+}
+
+fn push_summary(acc: &mut Acc<'_>, s: FileSummary) {
+    acc.analysis.lines += s.lines;
+    acc.analysis.unparsed += s.unparsed;
+    acc.analysis.unrecognized += s.unrecognized;
+    acc.analysis.long_lines += s.long_lines;
+    acc.analysis.files.push(s);
+}
+
+fn finish(acc: Acc<'_>) -> Analysis {
+    let mut a = acc.analysis;
+    let r = acc.det.finish();
+    a.events = r.events;
+    a.sources = r.sources;
+    a.hours = r.hours;
+    a.window = r.window;
+    a.outcome.findings = r.findings;
+    a
+}
+
+/// Analyses inputs in the order given (oldest first gives the most faithful timeline).
+pub fn analyze_inputs<'r>(
+    inputs: impl IntoIterator<Item = Input<'r>>,
+    opts: &AnalyzeOptions,
+    control: &Control,
+) -> Analysis {
+    let mut acc = Acc {
+        opts,
+        det: Detector::new(opts.thresholds.clone()),
+        analysis: Analysis::default(),
+    };
+    for input in inputs {
+        if control.is_cancelled() {
+            acc.analysis
+                .outcome
+                .error(ErrorRecord::new(None, None, "cancelled"));
+            break;
+        }
+        run_one(&mut acc, input, control);
+    }
+    finish(acc)
+}
+
+/// Analyses files inside `root` (inner paths), in the order given. `.gz` files are
+/// decompressed. One unreadable file is an error in the outcome beside the rest.
+pub fn analyze_files(
+    root: &HostRoot,
+    paths: &[PathBuf],
+    opts: &AnalyzeOptions,
+    control: &Control,
+) -> Analysis {
+    analyze_inputs(
+        paths.iter().map(|p| Input::Root(root, p.clone())),
+        opts,
+        control,
+    )
+}
+
+/// Analyses any reader (stdin, a decompressed stream, a test buffer). `name` appears in
+/// evidence. Gzip is detected by its magic bytes.
+pub fn analyze_reader<R: Read + Send>(
+    reader: R,
+    name: &[u8],
+    opts: &AnalyzeOptions,
+    control: &Control,
+) -> Analysis {
+    analyze_inputs(
+        [Input::Reader(Box::new(reader), name.to_vec())],
+        opts,
+        control,
+    )
+}
+
+/// The default logs, by base name.
+pub const DEFAULT_LOGS: &[&str] = &[
+    "/var/log/auth.log",
+    "/var/log/secure",
+    "/var/log/syslog",
+    "/var/log/messages",
+    "/var/log/kern.log",
+    "/var/log/nftables.log",
+    "/var/log/ufw.log",
+    "/var/log/firewalld",
+];
+
+/// Rotation order: `auth.log.4.gz`, ..., `auth.log.1`, `auth.log` and dated
+/// `secure-20240101`(.gz) siblings, oldest first.
+fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let (Some(dir), Some(name)) = (base.parent(), base.file_name()) else {
+        return Vec::new();
+    };
+    let name = name.as_bytes();
+    let Ok(entries) = root.read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut numbered: Vec<(u64, PathBuf)> = Vec::new();
+    let mut dated: Vec<(Vec<u8>, PathBuf)> = Vec::new();
+    for e in entries {
+        let n = e.name.as_bytes();
+        let Some(rest) = n.strip_prefix(name) else {
+            continue;
+        };
+        let rest = rest.strip_suffix(b".gz").unwrap_or(rest);
+        if let Some(d) = rest.strip_prefix(b".") {
+            if let Some(k) = std::str::from_utf8(d)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                numbered.push((k, dir.join(&e.name)));
+            }
+        } else if let Some(d) = rest.strip_prefix(b"-") {
+            if d.len() == 8 && d.iter().all(u8::is_ascii_digit) {
+                dated.push((d.to_vec(), dir.join(&e.name)));
+            }
+        }
+    }
+    numbered.sort_by_key(|x| std::cmp::Reverse(x.0));
+    dated.sort();
+    let mut out: Vec<PathBuf> = dated.into_iter().map(|x| x.1).collect();
+    out.extend(numbered.into_iter().map(|x| x.1));
+    out
+}
+
+/// Finds the default logs under `root` (auth.log, secure, syslog, messages, kern.log,
+/// nftables.log, ufw.log and their rotations, `.gz` included) and analyses them, oldest
+/// rotation first. Absent files are listed in `missing`, not errors.
+pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -> Analysis {
+    let mut paths = Vec::new();
+    let mut missing = Vec::new();
+    for base in DEFAULT_LOGS {
+        let base = Path::new(base);
+        let rot = rotations(root, base);
+        let exists = root.lstat(base).is_ok();
+        if !exists && rot.is_empty() {
+            missing.push(base.display().to_string());
+            continue;
+        }
+        paths.extend(rot);
+        if exists {
+            paths.push(base.to_path_buf());
+        }
+    }
+    let mut a = analyze_files(root, &paths, opts, control);
+    a.missing = missing;
+    a
+}

@@ -1,0 +1,908 @@
+//! Streaming detections and the timeline.
+//!
+//! The [`Detector`] consumes events in file order and keeps state bounded by the number of
+//! distinct sources and users (never by the number of lines): per source the last `N`
+//! failure times, a small set of recent user hashes and destination ports; per user a small
+//! set of recent sources. Every detection is a sliding window over event time.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use ferret_core::{Evidence, Finding, Severity};
+
+use crate::event::EventKind;
+use crate::time::LogTime;
+
+/// Detection thresholds. Defaults follow fail2ban (5 failures in 10 minutes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Thresholds {
+    /// Failures from one source within `window_secs` that make a brute force.
+    pub failures: u32,
+    /// The sliding window for failures, spraying and distributed attacks (seconds).
+    pub window_secs: i64,
+    /// Distinct user names from one source within the window that make a spray.
+    pub spray_users: u32,
+    /// Distinct sources failing on one user within the window (distributed brute force).
+    pub distributed_sources: u32,
+    /// Failures from a source before a success from it that make the success critical.
+    pub success_after_failures: u32,
+    /// Distinct destination ports from one source within `portscan_window_secs`.
+    pub portscan_ports: u32,
+    /// Port-scan window (seconds).
+    pub portscan_window_secs: i64,
+    /// Filesystem / I/O errors within `fs_window_secs` that make a finding.
+    pub fs_errors: u32,
+    /// Filesystem error window (seconds).
+    pub fs_window_secs: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            failures: 5,
+            window_secs: 600,
+            spray_users: 5,
+            distributed_sources: 10,
+            success_after_failures: 5,
+            portscan_ports: 15,
+            portscan_window_secs: 60,
+            fs_errors: 5,
+            fs_window_secs: 3600,
+        }
+    }
+}
+
+/// Groups that grant administrative power when a user is added to them.
+pub const PRIVILEGED_GROUPS: &[&[u8]] = &[
+    b"root", b"sudo", b"wheel", b"admin", b"adm", b"docker", b"lxd", b"disk", b"shadow",
+    b"libvirt", b"kvm", b"staff",
+];
+
+/// FNV-1a: fast, allocation-free keys for source and user tables.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+pub(crate) type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+pub(crate) fn hash(b: &[u8]) -> u64 {
+    let mut h = Fnv::default();
+    h.write(b);
+    h.finish()
+}
+
+const MAX_USERS_KEPT: usize = 16;
+const MICROS: i64 = 1_000_000;
+
+#[derive(Debug, Default)]
+struct SourceState {
+    events: u64,
+    hostile: u64,
+    failures: u64,
+    successes: u64,
+    first: Option<LogTime>,
+    last: Option<LogTime>,
+    users: Vec<Vec<u8>>,
+    fail_times: VecDeque<(i64, u64)>,
+    recent_users: Vec<(u64, i64)>,
+    ports: Vec<(u16, i64)>,
+    first_failure_line: Option<(u32, u64)>,
+    brute: Option<usize>,
+    spray: Option<usize>,
+    scan: Option<usize>,
+    compromise: bool,
+}
+
+#[derive(Debug, Default)]
+struct UserState {
+    name: Vec<u8>,
+    recent_sources: Vec<(u64, i64)>,
+    reported: bool,
+}
+
+/// One line of the timeline's per-hour histogram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct HourBucket {
+    /// Start of the hour (UTC).
+    pub hour: LogTime,
+    /// Recognised events in that hour.
+    pub events: u64,
+    /// Hostile events (failures, scans, drops) in that hour.
+    pub hostile: u64,
+}
+
+/// What one source did, for the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct SourceSummary {
+    /// The address or host name (escaped).
+    pub ip: String,
+    /// Authentication failures.
+    pub failures: u64,
+    /// Successful logins.
+    pub successes: u64,
+    /// Hostile events of any kind (failures, scans, firewall drops).
+    pub hostile: u64,
+    /// Events naming this source.
+    pub events: u64,
+    /// The first user names seen from this source (at most 16, escaped).
+    pub users: Vec<String>,
+    /// First event time.
+    pub first: Option<LogTime>,
+    /// Last event time.
+    pub last: Option<LogTime>,
+}
+
+/// The attack window: first hostile event to last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Window {
+    /// First hostile event.
+    pub first: LogTime,
+    /// Last hostile event.
+    pub last: LogTime,
+}
+
+/// sshd session tracking, keyed by the sshd pid, the way fail2ban's multi-line sshd filter
+/// works:
+/// - lines that print no address (`Disconnecting: Too many authentication failures`,
+///   `User root not allowed because account is locked`) get the session's address; when it
+///   is not known yet, the failure is held and attributed to the first later line of the
+///   session that names one;
+/// - `pam_unix(sshd:auth)` failures duplicate sshd's own `Failed password` lines and are not
+///   failures by themselves; they are held and counted only when the same session then tries
+///   another user (a failure for a new user, or an accepted login for a different user: the
+///   "forget my failures by succeeding" trick, fail2ban gh-2070), and forgotten otherwise.
+///
+/// Bounded: at most 64 Ki live sessions.
+#[derive(Debug, Default, Clone)]
+pub struct Sessions {
+    pids: FnvMap<u32, Session>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Session {
+    ip: Option<Vec<u8>>,
+    hostless: u32,
+    pam: u32,
+    pam_users: Vec<u64>,
+    max_attempts: bool,
+}
+
+/// An event after session resolution.
+#[derive(Debug, Clone)]
+pub struct Resolved<'a> {
+    /// The event, with its source filled in from the session when it printed none.
+    pub event: EventKind<'a>,
+    /// Earlier failures of the session attributed at this line.
+    pub deferred: u32,
+    /// A login accepted for a different user than the session's failed PAM attempts.
+    pub user_switch: bool,
+    /// The event repeats a failure the session already reported (`Disconnecting: Too many
+    /// authentication failures` after `maximum authentication attempts exceeded`).
+    pub duplicate: bool,
+}
+
+impl Resolved<'_> {
+    /// Whether this line reports a failure with a source (the event itself or deferred ones).
+    pub fn is_failure(&self) -> bool {
+        self.event.source().is_some()
+            && ((self.event.is_auth_failure() && !self.duplicate)
+                || self.deferred > 0
+                || self.user_switch)
+    }
+}
+
+impl Sessions {
+    /// Forgets every session (new file).
+    pub fn clear(&mut self) {
+        self.pids.clear();
+    }
+
+    /// Resolves one sshd event of session `pid`.
+    pub fn resolve<'a>(&mut self, pid: Option<u32>, event: EventKind<'a>) -> Resolved<'a> {
+        let Some(pid) = pid else {
+            return Resolved {
+                event,
+                deferred: 0,
+                user_switch: false,
+                duplicate: false,
+            };
+        };
+        if self.pids.len() > 65_536 && !self.pids.contains_key(&pid) {
+            self.pids.clear();
+        }
+        let sess = self.pids.entry(pid).or_default();
+        let mut deferred = 0;
+        let event = match event.source() {
+            Some(ip) => {
+                if sess.ip.as_deref() != Some(ip) {
+                    sess.ip = Some(ip.to_vec());
+                }
+                event
+            }
+            None => match &sess.ip {
+                Some(ip) => event.set_source(std::borrow::Cow::Owned(ip.clone())),
+                None => {
+                    if event.is_auth_failure() {
+                        sess.hostless += 1;
+                    }
+                    return Resolved {
+                        event,
+                        deferred: 0,
+                        user_switch: false,
+                        duplicate: false,
+                    };
+                }
+            },
+        };
+        if event.source().is_some() && sess.hostless > 0 {
+            deferred += std::mem::take(&mut sess.hostless);
+        }
+        let user_hash = event.user().map(hash);
+        let mut user_switch = false;
+        let mut duplicate = false;
+        match &event {
+            EventKind::PamAuthFailure { service, .. } if &**service == b"sshd" => {
+                let uh = user_hash.unwrap_or(0);
+                if sess.pam_users.is_empty() || sess.pam_users.contains(&uh) {
+                    sess.pam += 1;
+                } else {
+                    deferred += sess.pam + 1;
+                    sess.pam = 0;
+                }
+                if !sess.pam_users.contains(&uh) && sess.pam_users.len() < 16 {
+                    sess.pam_users.push(uh);
+                }
+            }
+            EventKind::SshAccepted { .. } => {
+                let uh = user_hash.unwrap_or(0);
+                if !sess.pam_users.is_empty() && !sess.pam_users.contains(&uh) {
+                    deferred += sess.pam;
+                    user_switch = true;
+                }
+                sess.pam = 0;
+                sess.pam_users.clear();
+            }
+            EventKind::SshMaxAuthAttempts { .. } => {
+                sess.max_attempts = true;
+                sess.pam = 0;
+            }
+            EventKind::SshTooManyFailures { .. } if sess.max_attempts => {
+                duplicate = true;
+            }
+            e if e.is_auth_failure() => {
+                // A failure line of its own stands for the PAM failure before it.
+                sess.pam = 0;
+            }
+            EventKind::SshClosed { .. } | EventKind::SshPreauthDisconnect { .. } => {
+                sess.pam = 0;
+                sess.pam_users.clear();
+                sess.max_attempts = false;
+            }
+            _ => {}
+        }
+        Resolved {
+            event,
+            deferred,
+            user_switch,
+            duplicate,
+        }
+    }
+}
+
+/// One observation fed to the detector: an event with its place and time.
+#[derive(Debug, Clone)]
+pub struct Observation<'a> {
+    /// 1-based line number.
+    pub line: u64,
+    /// Event time (None: the line had no timestamp; the previous one is used).
+    pub time: Option<LogTime>,
+    /// The pid in the tag (sshd session tracking).
+    pub pid: Option<u32>,
+    /// Whether the tag was sshd's (pid-based source resolution applies).
+    pub sshd: bool,
+    /// The event.
+    pub event: EventKind<'a>,
+}
+
+/// Streaming detector state. Feed it with [`Detector::observe`] in file order, then call
+/// [`Detector::finish`].
+#[derive(Debug)]
+pub struct Detector {
+    th: Thresholds,
+    files: Vec<Vec<u8>>,
+    file: u32,
+    sources: FnvMap<Vec<u8>, SourceState>,
+    users: FnvMap<u64, UserState>,
+    sessions: Sessions,
+    counts: Vec<u64>,
+    hours: BTreeMap<i64, (u64, u64)>,
+    cur_hour: Option<(i64, u64, u64)>,
+    window: Option<Window>,
+    last_time: Option<LogTime>,
+    fs_times: VecDeque<i64>,
+    fs_reported: bool,
+    findings: Vec<Finding>,
+    seen: FnvMap<u64, usize>,
+}
+
+impl Detector {
+    /// A detector with the given thresholds.
+    pub fn new(th: Thresholds) -> Self {
+        Detector {
+            th,
+            files: Vec::new(),
+            file: 0,
+            sources: FnvMap::default(),
+            users: FnvMap::default(),
+            sessions: Sessions::default(),
+            counts: vec![0; EventKind::NAMES.len()],
+            hours: BTreeMap::new(),
+            cur_hour: None,
+            window: None,
+            last_time: None,
+            fs_times: VecDeque::new(),
+            fs_reported: false,
+            findings: Vec::new(),
+            seen: FnvMap::default(),
+        }
+    }
+
+    /// Starts a new file: evidence from now on names `path`. Session (pid) state is reset.
+    pub fn begin_file(&mut self, path: &[u8]) {
+        self.files.push(path.to_vec());
+        self.file = (self.files.len() - 1) as u32;
+        self.sessions.clear();
+    }
+
+    fn evidence(&self, file: u32, line: u64) -> Evidence {
+        let p = self
+            .files
+            .get(file as usize)
+            .map_or(&b"-"[..], Vec::as_slice);
+        Evidence::line(p, line)
+    }
+
+    fn once(&mut self, id: &str, subject: &[u8], f: impl FnOnce(&Self) -> Finding) -> usize {
+        let mut h = Fnv::default();
+        h.write(id.as_bytes());
+        h.write(b"\0");
+        h.write(subject);
+        let key = h.finish();
+        if let Some(&i) = self.seen.get(&key) {
+            return i;
+        }
+        let finding = f(self);
+        self.findings.push(finding);
+        let i = self.findings.len() - 1;
+        self.seen.insert(key, i);
+        i
+    }
+
+    /// Feeds one event.
+    pub fn observe(&mut self, obs: Observation<'_>) {
+        let Observation {
+            line,
+            time,
+            pid,
+            sshd,
+            event,
+        } = obs;
+        let time = time.or(self.last_time);
+        if time.is_some() {
+            self.last_time = time;
+        }
+        let t = time.map_or(0, |t| t.0);
+        // pid-based source resolution for sshd lines that do not print the address.
+        let (event, deferred, duplicate) = if sshd {
+            let r = self.sessions.resolve(pid, event);
+            (r.event, r.deferred, r.duplicate)
+        } else {
+            (event, 0, false)
+        };
+        let kind_idx = EventKind::NAMES
+            .iter()
+            .position(|n| *n == event.name())
+            .unwrap_or(0);
+        if let Some(c) = self.counts.get_mut(kind_idx) {
+            *c += 1;
+        }
+        let hostile = event.is_hostile();
+        if let Some(time) = time {
+            let h = time.secs().div_euclid(3600);
+            match &mut self.cur_hour {
+                Some((ch, e, x)) if *ch == h => {
+                    *e += 1;
+                    *x += u64::from(hostile);
+                }
+                cur => {
+                    if let Some((ch, e, x)) = cur.take() {
+                        let b = self.hours.entry(ch).or_default();
+                        b.0 += e;
+                        b.1 += x;
+                    }
+                    *cur = Some((h, 1, u64::from(hostile)));
+                }
+            }
+            if hostile {
+                match &mut self.window {
+                    Some(w) => {
+                        w.first = w.first.min(time);
+                        w.last = w.last.max(time);
+                    }
+                    None => {
+                        self.window = Some(Window {
+                            first: time,
+                            last: time,
+                        })
+                    }
+                }
+            }
+        }
+        let file = self.file;
+        let th = self.th.clone();
+        let win = th.window_secs * MICROS;
+
+        if let Some(src) = event.source() {
+            let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
+            let failure = n_fail > 0;
+            let user = event.user();
+            if !self.sources.contains_key(src) {
+                self.sources.insert(src.to_vec(), SourceState::default());
+            }
+            let Some(s) = self.sources.get_mut(src) else {
+                return;
+            };
+            s.events += 1;
+            s.hostile += u64::from(hostile);
+            if let Some(time) = time {
+                s.first = Some(s.first.map_or(time, |f| f.min(time)));
+                s.last = Some(s.last.map_or(time, |l| l.max(time)));
+            }
+            if let Some(u) = user.filter(|u| !u.is_empty()) {
+                if s.users.len() < MAX_USERS_KEPT && !s.users.iter().any(|x| x.as_slice() == u) {
+                    s.users.push(u.to_vec());
+                }
+            }
+            let mut new_findings: Vec<(&'static str, u8)> = Vec::new();
+            if failure {
+                s.failures += u64::from(n_fail);
+                if s.first_failure_line.is_none() {
+                    s.first_failure_line = Some((file, line));
+                }
+                for _ in 0..n_fail.min(th.failures.max(1)) {
+                    s.fail_times.push_back((t, line));
+                }
+                while s.fail_times.len() > th.failures.max(1) as usize {
+                    s.fail_times.pop_front();
+                }
+                if s.brute.is_none() && s.fail_times.len() >= th.failures.max(1) as usize {
+                    if let Some(&(t0, _)) = s.fail_times.front() {
+                        if t - t0 <= win {
+                            new_findings.push(("brute", 0));
+                        }
+                    }
+                }
+                if let Some(u) = user {
+                    let uh = hash(u);
+                    s.recent_users.retain(|(_, ut)| t - *ut <= win);
+                    match s.recent_users.iter_mut().find(|(h, _)| *h == uh) {
+                        Some(e) => e.1 = t,
+                        None => s.recent_users.push((uh, t)),
+                    }
+                    if s.spray.is_none() && s.recent_users.len() >= th.spray_users.max(2) as usize {
+                        new_findings.push(("spray", 0));
+                    }
+                    if s.recent_users.len() > 4 * th.spray_users.max(2) as usize {
+                        s.recent_users.remove(0);
+                    }
+                }
+            }
+            if let EventKind::SshAccepted { .. } = event {
+                s.successes += 1;
+                if !s.compromise
+                    && (s.failures >= u64::from(th.success_after_failures.max(1))
+                        || s.brute.is_some()
+                        || s.spray.is_some())
+                {
+                    s.compromise = true;
+                    new_findings.push(("compromise", 0));
+                }
+            }
+            if let EventKind::Netfilter { dpt: Some(p), .. } = event {
+                let pw = th.portscan_window_secs * MICROS;
+                s.ports.retain(|(_, pt)| t - *pt <= pw);
+                match s.ports.iter_mut().find(|(x, _)| *x == p) {
+                    Some(e) => e.1 = t,
+                    None => s.ports.push((p, t)),
+                }
+                if s.scan.is_none() && s.ports.len() >= th.portscan_ports.max(2) as usize {
+                    new_findings.push(("scan", 0));
+                }
+                if s.ports.len() > 4 * th.portscan_ports.max(2) as usize {
+                    s.ports.remove(0);
+                }
+            }
+            let first_fail = s.first_failure_line;
+            let failures = s.failures;
+            let first_in_window = s.fail_times.front().map(|x| x.1);
+            let src_owned = src.to_vec();
+            for (what, _) in new_findings {
+                match what {
+                    "brute" => {
+                        let ev = self.evidence(file, first_in_window.unwrap_or(line));
+                        let ev2 = self.evidence(file, line);
+                        let i = self.once("logs.brute-force", &src_owned, |_| {
+                            Finding::new("logs.brute-force", Severity::High, "brute-force authentication attempts from one source", &src_owned)
+                                .with_evidence(ev)
+                                .with_evidence(ev2)
+                                .with_attack("T1110.001")
+                                .with_detail(format!("{} failures within {} s", th.failures, th.window_secs))
+                                .with_remediation("block the source (firewall / fail2ban) and check for a successful login from it")
+                        });
+                        if let Some(s) = self.sources.get_mut(&src_owned) {
+                            s.brute = Some(i);
+                        }
+                    }
+                    "spray" => {
+                        let ev = self.evidence(file, line);
+                        let i = self.once("logs.password-spraying", &src_owned, |_| {
+                            Finding::new(
+                                "logs.password-spraying",
+                                Severity::High,
+                                "many user names tried from one source (password spraying)",
+                                &src_owned,
+                            )
+                            .with_evidence(ev)
+                            .with_attack("T1110.003")
+                            .with_detail(format!(
+                                "{} distinct users within {} s",
+                                th.spray_users, th.window_secs
+                            ))
+                            .with_remediation(
+                                "block the source; disable password authentication for ssh",
+                            )
+                        });
+                        if let Some(s) = self.sources.get_mut(&src_owned) {
+                            s.spray = Some(i);
+                        }
+                    }
+                    "compromise" => {
+                        let ev = self.evidence(file, line);
+                        let ev0 = first_fail.map(|(f, l)| self.evidence(f, l));
+                        let u = user.unwrap_or_default().to_vec();
+                        let mut subj = src_owned.clone();
+                        subj.extend_from_slice(b" -> ");
+                        subj.extend_from_slice(&u);
+                        self.once("logs.login-after-failures", &src_owned, |_| {
+                            let mut f = Finding::new("logs.login-after-failures", Severity::Critical, "successful login from a source after repeated failures: likely compromise", &src_owned)
+                                .with_evidence(ev)
+                                .with_attack("T1078")
+                                .with_attack("T1110")
+                                .with_detail(format!("login as {} after {failures} failures from this source", ferret_core::escape::escape(&u)))
+                                .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
+                            if let Some(e0) = ev0 {
+                                f = f.with_evidence(e0);
+                            }
+                            f
+                        });
+                    }
+                    _ => {
+                        let ev = self.evidence(file, line);
+                        let i = self.once("logs.port-scan", &src_owned, |_| {
+                            Finding::new(
+                                "logs.port-scan",
+                                Severity::Medium,
+                                "many destination ports probed by one source (port scan)",
+                                &src_owned,
+                            )
+                            .with_evidence(ev)
+                            .with_attack("T1046")
+                            .with_detail(format!(
+                                "{} distinct destination ports within {} s",
+                                th.portscan_ports, th.portscan_window_secs
+                            ))
+                        });
+                        if let Some(s) = self.sources.get_mut(&src_owned) {
+                            s.scan = Some(i);
+                        }
+                    }
+                }
+            }
+            // distributed brute force: one user, many sources
+            if failure {
+                if let Some(u) = user.filter(|u| !u.is_empty()) {
+                    let uh = hash(u);
+                    let sh = hash(src);
+                    let us = self.users.entry(uh).or_insert_with(|| UserState {
+                        name: u.to_vec(),
+                        ..UserState::default()
+                    });
+                    us.recent_sources.retain(|(_, st)| t - *st <= win);
+                    match us.recent_sources.iter_mut().find(|(h, _)| *h == sh) {
+                        Some(e) => e.1 = t,
+                        None => us.recent_sources.push((sh, t)),
+                    }
+                    let cap = 4 * th.distributed_sources.max(2) as usize;
+                    if us.recent_sources.len() > cap {
+                        us.recent_sources.remove(0);
+                    }
+                    if !us.reported
+                        && us.recent_sources.len() >= th.distributed_sources.max(2) as usize
+                    {
+                        us.reported = true;
+                        let name = us.name.clone();
+                        let ev = self.evidence(file, line);
+                        self.once("logs.distributed-brute-force", &name, |_| {
+                            Finding::new(
+                                "logs.distributed-brute-force",
+                                Severity::High,
+                                "one user attacked from many sources (distributed brute force)",
+                                &name,
+                            )
+                            .with_evidence(ev)
+                            .with_attack("T1110.001")
+                            .with_detail(format!(
+                                "{} distinct sources within {} s",
+                                th.distributed_sources, th.window_secs
+                            ))
+                        });
+                    }
+                }
+            }
+        }
+
+        // Events without a source.
+        match &event {
+            EventKind::SshAccepted {
+                user, ip, method, ..
+            } if &**user == b"root" => {
+                let ev = self.evidence(file, line);
+                let m = String::from_utf8_lossy(method).into_owned();
+                let ipb = ip.to_vec();
+                self.once("logs.root-ssh-login", &ipb, |_| {
+                    Finding::new(
+                        "logs.root-ssh-login",
+                        Severity::High,
+                        "root logged in over ssh",
+                        &ipb,
+                    )
+                    .with_evidence(ev)
+                    .with_attack("T1078.003")
+                    .with_detail(format!("method {m}"))
+                    .with_remediation("set PermitRootLogin no; log in as a user and use sudo")
+                });
+            }
+            EventKind::UserAdded { name, uid, .. } => {
+                let ev = self.evidence(file, line);
+                let sev = if *uid == Some(0) {
+                    Severity::Critical
+                } else {
+                    Severity::Medium
+                };
+                let n = name.to_vec();
+                let uid = *uid;
+                self.once("logs.new-account", &n, |_| {
+                    Finding::new("logs.new-account", sev, "a user account was created", &n)
+                        .with_evidence(ev)
+                        .with_attack("T1136.001")
+                        .with_detail(match uid {
+                            Some(u) => format!("uid {u}"),
+                            None => "uid unknown".into(),
+                        })
+                        .with_remediation("confirm the account was created by an administrator; otherwise lock and investigate")
+                });
+            }
+            EventKind::GroupMember {
+                user,
+                group,
+                added: true,
+            } if PRIVILEGED_GROUPS.contains(&&**group) => {
+                let ev = self.evidence(file, line);
+                let u = user.to_vec();
+                let g = String::from_utf8_lossy(group).into_owned();
+                let mut subj = u.clone();
+                subj.push(b':');
+                subj.extend_from_slice(group);
+                self.once("logs.privileged-group-add", &subj, |_| {
+                    Finding::new(
+                        "logs.privileged-group-add",
+                        Severity::High,
+                        "a user was added to a privileged group",
+                        &u,
+                    )
+                    .with_evidence(ev)
+                    .with_attack("T1098")
+                    .with_detail(format!("group {g}"))
+                });
+            }
+            EventKind::SudoNotInSudoers { user, command, .. } => {
+                let ev = self.evidence(file, line);
+                let u = user.to_vec();
+                let c = command
+                    .as_deref()
+                    .map(ferret_core::escape::escape)
+                    .unwrap_or_default();
+                self.once("logs.sudo-not-in-sudoers", &u, |_| {
+                    Finding::new(
+                        "logs.sudo-not-in-sudoers",
+                        Severity::Medium,
+                        "sudo attempted by a user not in sudoers",
+                        &u,
+                    )
+                    .with_evidence(ev)
+                    .with_attack("T1548.003")
+                    .with_detail(format!("command {c}"))
+                });
+            }
+            EventKind::FsError { device, .. } => {
+                let fw = th.fs_window_secs * MICROS;
+                self.fs_times.push_back(t);
+                while self.fs_times.len() > th.fs_errors.max(1) as usize {
+                    self.fs_times.pop_front();
+                }
+                if !self.fs_reported
+                    && self.fs_times.len() >= th.fs_errors.max(1) as usize
+                    && self.fs_times.front().is_some_and(|t0| t - t0 <= fw)
+                {
+                    self.fs_reported = true;
+                    let ev = self.evidence(file, line);
+                    let d = device.as_deref().unwrap_or(b"-").to_vec();
+                    self.once("logs.fs-errors", &d, |_| {
+                        Finding::new("logs.fs-errors", Severity::Medium, "repeated filesystem or I/O errors", &d)
+                            .with_evidence(ev)
+                            .with_detail(format!("{} errors within {} s", th.fs_errors, th.fs_window_secs))
+                            .with_remediation("check the disk (smartctl) and image it before it degrades further; errors can also hide tampering")
+                    });
+                }
+            }
+            EventKind::ModuleTaint { module, reason } => {
+                let ev = self.evidence(file, line);
+                let m = module.to_vec();
+                let r = ferret_core::escape::escape(reason);
+                self.once("logs.module-taint", &m, |_| {
+                    Finding::new(
+                        "logs.module-taint",
+                        Severity::Medium,
+                        "an unsigned or out-of-tree kernel module was loaded",
+                        &m,
+                    )
+                    .with_evidence(ev)
+                    .with_attack("T1547.006")
+                    .with_detail(r)
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Flags an absurdly long line (possible log flooding or evasion).
+    pub fn long_line(&mut self, line: u64, len: usize) {
+        let file = self.file;
+        let ev = self.evidence(file, line);
+        let p = self.files.get(file as usize).cloned().unwrap_or_default();
+        self.once("logs.overlong-line", &p, |_| {
+            Finding::new(
+                "logs.overlong-line",
+                Severity::Low,
+                "an overlong log line was truncated",
+                &p,
+            )
+            .with_evidence(ev)
+            .with_detail(format!(
+                "{len} bytes or more; lines are capped, the rest is skipped"
+            ))
+        });
+    }
+
+    /// Ends the stream: findings (sorted), counts, per-source timeline, histogram, window.
+    pub fn finish(mut self) -> DetectorResult {
+        if let Some((h, e, x)) = self.cur_hour.take() {
+            let b = self.hours.entry(h).or_default();
+            b.0 += e;
+            b.1 += x;
+        }
+        // Totals in brute-force details.
+        for (ip, s) in &self.sources {
+            if let Some(i) = s.brute {
+                if let Some(f) = self.findings.get_mut(i) {
+                    f.detail = Some(format!(
+                        "{} failures in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
+                        s.failures,
+                        s.users.len(),
+                        s.successes,
+                        s.first.map(|t| t.to_string()).unwrap_or_default(),
+                        s.last.map(|t| t.to_string()).unwrap_or_default(),
+                        self.th.failures,
+                        self.th.window_secs
+                    ));
+                }
+            }
+            let _ = ip;
+        }
+        let mut sources: Vec<SourceSummary> = self
+            .sources
+            .into_iter()
+            .map(|(ip, s)| SourceSummary {
+                ip: ferret_core::escape::escape(&ip),
+                failures: s.failures,
+                successes: s.successes,
+                hostile: s.hostile,
+                events: s.events,
+                users: s
+                    .users
+                    .iter()
+                    .map(|u| ferret_core::escape::escape(u))
+                    .collect(),
+                first: s.first,
+                last: s.last,
+            })
+            .collect();
+        sources.sort_by(|a, b| {
+            b.failures
+                .cmp(&a.failures)
+                .then(b.hostile.cmp(&a.hostile))
+                .then_with(|| a.ip.cmp(&b.ip))
+        });
+        let mut findings = self.findings;
+        Finding::sort(&mut findings);
+        DetectorResult {
+            events: EventKind::NAMES
+                .iter()
+                .zip(self.counts)
+                .filter(|(_, c)| *c > 0)
+                .map(|(n, c)| ((*n).to_string(), c))
+                .collect(),
+            sources,
+            hours: self
+                .hours
+                .into_iter()
+                .map(|(h, (e, x))| HourBucket {
+                    hour: LogTime::from_secs(h * 3600),
+                    events: e,
+                    hostile: x,
+                })
+                .collect(),
+            window: self.window,
+            findings,
+        }
+    }
+}
+
+/// The result of [`Detector::finish`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct DetectorResult {
+    /// Event counts by kind name.
+    pub events: BTreeMap<String, u64>,
+    /// Per-source summaries, most failures first.
+    pub sources: Vec<SourceSummary>,
+    /// Per-hour histogram.
+    pub hours: Vec<HourBucket>,
+    /// First to last hostile event.
+    pub window: Option<Window>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+}

@@ -1,0 +1,814 @@
+//! Syslog envelopes: the timestamp, host, program tag and pid around a message.
+//!
+//! One function, [`parse`], recognises every common layout without allocating (except for a
+//! journald JSON string that contains escapes):
+//!
+//! | layout | example |
+//! |---|---|
+//! | RFC 3164 | `Feb  7 16:01:07 host sshd[5106]: msg` (space/zero padded or single-digit day) |
+//! | RFC 3339 / ISO 8601 | `2015-04-16T18:02:50.568798+00:00 host sshd[2716]: msg` (rsyslog on Debian 12+) |
+//! | journalctl short-iso | `2024-01-01T12:00:00+0100 host sshd[1]: msg` |
+//! | RFC 5424 | `<38>1 2019-07-08T17:40:16.954167-04:00 host sshd 57915 - [sd] msg` |
+//! | journalctl -o json | `{"__REALTIME_TIMESTAMP":"...","_HOSTNAME":"h","SYSLOG_IDENTIFIER":"sshd",...}` |
+//! | BSD `<PRI>` / `<facility.level>` | `<38>Feb  7 ...`, `Apr  2 17:51:27 <4.3> host ...`, `Mar 19 ... <auth.info> host ...` |
+//! | no host / no pid | `Nov 23 21:50:19 sshd[8148]: msg`, `Mar  3 00:17:22 [sshd]: msg`, `host sudo: msg` |
+//! | tag variants | `sshd-session[1]:`, `sshd(pam_unix)[1]:`, `sshd[1]` (no colon), Solaris `[ID 800047 auth.info]` |
+//! | epoch seconds | `1124012400 [sshd] msg` |
+//! | bare message | `Invalid user x from 192.0.2.1` (journal `-o cat`, tests) |
+
+use std::borrow::Cow;
+
+use crate::time::{parse_bsd, parse_iso, LogTime, YearContext};
+
+/// Which layout a line was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
+pub enum Format {
+    /// `Mmm dd HH:MM:SS host tag: msg`.
+    Rfc3164,
+    /// ISO 8601 / RFC 3339 timestamp then `host tag: msg` (includes journalctl short-iso).
+    Rfc3339,
+    /// `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`.
+    Rfc5424,
+    /// One `journalctl -o json` object.
+    JournalJson,
+    /// Epoch seconds then the rest.
+    Epoch,
+    /// No timestamp: `host tag: msg`, `tag: msg` or a bare message.
+    NoTimestamp,
+}
+
+/// A parsed envelope. Fields borrow from the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Envelope<'a> {
+    /// The recognised layout.
+    pub format: Format,
+    /// The instant, when the line has one.
+    pub time: Option<LogTime>,
+    /// Syslog priority (`facility * 8 + severity`) when the line carries one.
+    pub priority: Option<u16>,
+    /// The host name field.
+    pub host: Option<Cow<'a, [u8]>>,
+    /// The program tag (`sshd`, `sshd-session`, `sudo`, `kernel`, ...); empty when absent.
+    pub program: Cow<'a, [u8]>,
+    /// The pid in the tag.
+    pub pid: Option<u32>,
+    /// The message after the tag.
+    pub message: Cow<'a, [u8]>,
+}
+
+impl Envelope<'_> {
+    /// An owned copy.
+    pub fn into_owned(self) -> Envelope<'static> {
+        Envelope {
+            format: self.format,
+            time: self.time,
+            priority: self.priority,
+            host: self.host.map(|h| Cow::Owned(h.into_owned())),
+            program: Cow::Owned(self.program.into_owned()),
+            pid: self.pid,
+            message: Cow::Owned(self.message.into_owned()),
+        }
+    }
+
+    /// Renders the envelope back as a line in `format` (used by round-trip tests and to
+    /// synthesise fixtures). Year-less RFC 3164 output uses the UTC wall clock.
+    pub fn render(&self, format: Format) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.message.len() + 64);
+        let t = self.time.unwrap_or(LogTime(0));
+        let host: &[u8] = self.host.as_deref().unwrap_or(b"-");
+        let tag = |out: &mut Vec<u8>| {
+            out.extend_from_slice(&self.program);
+            if let Some(pid) = self.pid {
+                out.extend_from_slice(format!("[{pid}]").as_bytes());
+            }
+            out.extend_from_slice(b": ");
+        };
+        match format {
+            Format::Rfc3164 => {
+                let (_, mo, d, h, mi, s) = t.civil();
+                let m = MONTHS.get(mo as usize - 1).copied().unwrap_or("Jan");
+                out.extend_from_slice(format!("{m} {d:>2} {h:02}:{mi:02}:{s:02} ").as_bytes());
+                out.extend_from_slice(host);
+                out.push(b' ');
+                tag(&mut out);
+            }
+            Format::Rfc3339 | Format::Epoch | Format::NoTimestamp => {
+                let (y, mo, d, h, mi, s) = t.civil();
+                out.extend_from_slice(
+                    format!(
+                        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:06}+00:00 ",
+                        t.micros()
+                    )
+                    .as_bytes(),
+                );
+                out.extend_from_slice(host);
+                out.push(b' ');
+                tag(&mut out);
+            }
+            Format::Rfc5424 => {
+                out.extend_from_slice(
+                    format!("<{}>1 {t} ", self.priority.unwrap_or(38)).as_bytes(),
+                );
+                out.extend_from_slice(host);
+                out.push(b' ');
+                out.extend_from_slice(&self.program);
+                match self.pid {
+                    Some(p) => out.extend_from_slice(format!(" {p} - - ").as_bytes()),
+                    None => out.extend_from_slice(b" - - - "),
+                }
+            }
+            Format::JournalJson => {
+                out.extend_from_slice(
+                    format!("{{\"__REALTIME_TIMESTAMP\":\"{}\",\"_HOSTNAME\":", t.0).as_bytes(),
+                );
+                json_string(&mut out, host);
+                out.extend_from_slice(b",\"SYSLOG_IDENTIFIER\":");
+                json_string(&mut out, &self.program);
+                if let Some(p) = self.pid {
+                    out.extend_from_slice(format!(",\"_PID\":\"{p}\"").as_bytes());
+                }
+                out.extend_from_slice(b",\"MESSAGE\":");
+                if std::str::from_utf8(&self.message).is_ok() {
+                    json_string(&mut out, &self.message);
+                } else {
+                    let nums: Vec<String> = self.message.iter().map(u8::to_string).collect();
+                    out.extend_from_slice(format!("[{}]", nums.join(",")).as_bytes());
+                }
+                out.push(b'}');
+                return out;
+            }
+        }
+        out.extend_from_slice(&self.message);
+        out
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn json_string(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for &c in s {
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            c if c < 0x20 => out.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+            c => out.push(c),
+        }
+    }
+    out.push(b'"');
+}
+
+fn skip_spaces(b: &[u8], mut i: usize) -> usize {
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
+}
+
+fn token_end(b: &[u8], i: usize) -> usize {
+    memchr::memchr(b' ', b.get(i..).unwrap_or_default()).map_or(b.len(), |n| i + n)
+}
+
+fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
+    b.get(from..to).unwrap_or_default()
+}
+
+fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 10 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    u32::try_from(v).ok()
+}
+
+/// `<digits>` at the start: (priority, bytes used).
+fn pri(b: &[u8]) -> Option<(u16, usize)> {
+    if b.first() != Some(&b'<') {
+        return None;
+    }
+    let close = memchr::memchr(b'>', b.get(..6)?)?;
+    let v = parse_u32(sub(b, 1, close))?;
+    (v < 1024).then_some((v as u16, close + 1))
+}
+
+const FACILITIES: [&[u8]; 24] = [
+    b"kern",
+    b"user",
+    b"mail",
+    b"daemon",
+    b"auth",
+    b"syslog",
+    b"lpr",
+    b"news",
+    b"uucp",
+    b"cron",
+    b"authpriv",
+    b"ftp",
+    b"ntp",
+    b"security",
+    b"console",
+    b"local0",
+    b"local1",
+    b"local2",
+    b"local3",
+    b"local4",
+    b"local5",
+    b"local6",
+    b"local7",
+    b"mark",
+];
+const LEVELS: [&[u8]; 8] = [
+    b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
+];
+
+/// `facility.level` (names) -> priority.
+fn fac_level(tok: &[u8]) -> Option<u16> {
+    let dot = memchr::memchr(b'.', tok)?;
+    let (f, l) = (sub(tok, 0, dot), sub(tok, dot + 1, tok.len()));
+    let fi = FACILITIES.iter().position(|x| *x == f)?;
+    let li = LEVELS.iter().position(|x| *x == l).or_else(|| match l {
+        b"warn" => Some(4),
+        b"error" => Some(3),
+        b"panic" => Some(0),
+        _ => None,
+    })?;
+    let fi = match fi {
+        23 => 24,
+        x => x,
+    };
+    Some((fi * 8 + li) as u16)
+}
+
+/// `<4.3>` (numeric) or `<auth.info>` (names) as FreeBSD `syslogd -v/-vv` prints.
+fn bsd_prefix(tok: &[u8]) -> Option<u16> {
+    let inner = tok.strip_prefix(b"<")?.strip_suffix(b">")?;
+    if let Some(p) = fac_level(inner) {
+        return Some(p);
+    }
+    let dot = memchr::memchr(b'.', inner)?;
+    let f = parse_u32(sub(inner, 0, dot))?;
+    let l = parse_u32(sub(inner, dot + 1, inner.len()))?;
+    (f < 128 && l < 8).then_some((f * 8 + l) as u16)
+}
+
+/// A program tag token: `name[pid]:`, `name:`, `name[pid]`, `[name]:`, `[name]`,
+/// `name(pam_unix)[pid]:`. Returns (program, pid, bytes of the token incl. colon).
+fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Option<u32>, usize)> {
+    let rest = b.get(i..)?;
+    if rest.first() == Some(&b'[') {
+        // `[sshd]:` / `[sshd]`
+        let close = memchr::memchr(b']', rest)?;
+        let name = sub(rest, 1, close);
+        if name.is_empty()
+            || !name
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(c))
+        {
+            return None;
+        }
+        let mut end = close + 1;
+        if rest.get(end) == Some(&b':') {
+            end += 1;
+        } else if rest.get(end).is_some_and(|c| *c != b' ') {
+            return None;
+        }
+        return Some((name, None, end));
+    }
+    let mut j = 0;
+    while let Some(&c) = rest.get(j) {
+        if c.is_ascii_alphanumeric() || b"-_./@".contains(&c) {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    if j == 0 || j > 64 {
+        return None;
+    }
+    let name = sub(rest, 0, j);
+    // `(pam_unix)` annotation of old Red Hat: `sshd(pam_unix)[123]:`
+    if rest.get(j) == Some(&b'(') {
+        let close = memchr::memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
+        j += close + 1;
+    }
+    let mut pid = None;
+    if rest.get(j) == Some(&b'[') {
+        let close = memchr::memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
+        pid = Some(parse_u32(sub(rest, j + 1, j + close))?);
+        j += close + 1;
+    }
+    match rest.get(j) {
+        Some(b':') => Some((name, pid, j + 1)),
+        None | Some(b' ') if pid.is_some() || !require_colon_without_pid => Some((name, pid, j)),
+        _ => None,
+    }
+}
+
+/// After the timestamp (at `i`): optional BSD prefix, host, facility token, tag.
+fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_host: bool) {
+    i = skip_spaces(b, i);
+    let te = token_end(b, i);
+    if let Some(p) = bsd_prefix(sub(b, i, te)) {
+        env.priority = Some(p);
+        i = skip_spaces(b, te);
+    }
+    // socklog: `facility.level: msg` with no host and no tag.
+    let te0 = token_end(b, i);
+    if let Some(p) = sub(b, i, te0).strip_suffix(b":").and_then(fac_level) {
+        env.priority = Some(p);
+        env.message = Cow::Borrowed(sub(b, skip_spaces(b, te0), b.len()));
+        return;
+    }
+    // Tag directly (no host): `sshd[1]: ...`, `[sshd]: ...`.
+    if let Some((prog, pid, n)) = tag(b, i, true) {
+        let after = i + n;
+        let next = sub(b, skip_spaces(b, after), b.len());
+        // `host tag:` would also look like a tag only when it ends with ':' or has a pid; a
+        // host name never does.
+        if pid.is_some()
+            || sub(b, i, after).ends_with(b":")
+            || prog.is_empty()
+            || b.get(i) == Some(&b'[')
+        {
+            let _ = next;
+            env.program = Cow::Borrowed(prog);
+            env.pid = pid;
+            env.message = Cow::Borrowed(sub(b, skip_one_space(b, after), b.len()));
+            return;
+        }
+    }
+    let te = token_end(b, i);
+    if te >= b.len() {
+        env.message = Cow::Borrowed(sub(b, i, b.len()));
+        return;
+    }
+    let host = sub(b, i, te);
+    let mut j = skip_spaces(b, te);
+    let te2 = token_end(b, j);
+    // Busybox / socklog `facility.level` token after the host.
+    if fac_level(sub(b, j, te2).strip_suffix(b":").unwrap_or(sub(b, j, te2))).is_some() {
+        env.priority = fac_level(sub(b, j, te2).strip_suffix(b":").unwrap_or(sub(b, j, te2)));
+        if sub(b, j, te2).ends_with(b":") {
+            env.host = Some(Cow::Borrowed(host));
+            env.message = Cow::Borrowed(sub(b, skip_spaces(b, te2), b.len()));
+            return;
+        }
+        j = skip_spaces(b, te2);
+    }
+    // sysklogd without PRI but RFC 5424 body: `host app procid msgid sd msg`.
+    if let Some(n) = rfc5424_tail(b, j, env) {
+        env.host = Some(Cow::Borrowed(host));
+        let _ = n;
+        return;
+    }
+    if let Some((prog, pid, n)) = tag(b, j, false) {
+        env.host = Some(Cow::Borrowed(host));
+        env.program = Cow::Borrowed(prog);
+        env.pid = pid;
+        env.message = Cow::Borrowed(sub(b, skip_one_space(b, j + n), b.len()));
+        return;
+    }
+    if allow_no_host {
+        env.message = Cow::Borrowed(sub(b, i, b.len()));
+    } else {
+        env.host = Some(Cow::Borrowed(host));
+        env.message = Cow::Borrowed(sub(b, j, b.len()));
+    }
+}
+
+fn skip_one_space(b: &[u8], i: usize) -> usize {
+    if b.get(i) == Some(&b' ') {
+        i + 1
+    } else {
+        i
+    }
+}
+
+/// `APP PROCID MSGID SD MSG` at `i` (RFC 5424 after the host); fills program/pid/message.
+fn rfc5424_tail<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> Option<usize> {
+    let e1 = token_end(b, i);
+    let app = sub(b, i, e1);
+    let i2 = e1 + 1;
+    let e2 = token_end(b, i2);
+    let procid = sub(b, i2, e2);
+    let i3 = e2 + 1;
+    let e3 = token_end(b, i3);
+    let msgid = sub(b, i3, e3);
+    if app.is_empty() || procid.is_empty() || msgid.is_empty() || e3 >= b.len() {
+        return None;
+    }
+    let pid = if procid == b"-" {
+        None
+    } else {
+        Some(parse_u32(procid)?)
+    };
+    if msgid != b"-" && pid.is_none() {
+        return None;
+    }
+    if msgid != b"-" && !msgid.iter().all(u8::is_ascii_graphic) {
+        return None;
+    }
+    let mut k = e3 + 1;
+    // structured data: `-` or one or more `[id k="v" ...]` with `\]` / `\"` escapes.
+    match b.get(k) {
+        Some(b'-') => k += 1,
+        Some(b'[') => {
+            while b.get(k) == Some(&b'[') {
+                let mut in_q = false;
+                k += 1;
+                loop {
+                    match b.get(k) {
+                        None => return None,
+                        Some(b'\\') if in_q => k += 2,
+                        Some(b'"') => {
+                            in_q = !in_q;
+                            k += 1;
+                        }
+                        Some(b']') if !in_q => {
+                            k += 1;
+                            break;
+                        }
+                        Some(_) => k += 1,
+                    }
+                }
+            }
+        }
+        _ => return None,
+    }
+    if !matches!(b.get(k), None | Some(b' ')) {
+        return None;
+    }
+    let mut msg = sub(b, skip_one_space(b, k), b.len());
+    if let Some(rest) = msg.strip_prefix(b"\xEF\xBB\xBF") {
+        msg = rest; // BOM
+    }
+    env.program = Cow::Borrowed(if app == b"-" { b"" } else { app });
+    env.pid = pid;
+    env.message = Cow::Borrowed(msg);
+    Some(k)
+}
+
+/// Parses one line (without its newline) into an envelope. Never fails: a line with no
+/// recognisable structure is a [`Format::NoTimestamp`] envelope whose message is the line.
+pub fn parse<'a>(line: &'a [u8], years: &YearContext) -> Envelope<'a> {
+    let mut env = Envelope {
+        format: Format::NoTimestamp,
+        time: None,
+        priority: None,
+        host: None,
+        program: Cow::Borrowed(b""),
+        pid: None,
+        message: Cow::Borrowed(line),
+    };
+    let mut i = 0;
+    match line.first() {
+        Some(b'{') => {
+            if let Some(e) = journal_json(line) {
+                return e;
+            }
+            return env;
+        }
+        Some(b'<') => {
+            if let Some((p, n)) = pri(line) {
+                env.priority = Some(p);
+                i = n;
+                if line.get(n..n + 2) == Some(b"1 ") {
+                    let rest = sub(line, n + 2, line.len());
+                    let (t, used) = if rest.first() == Some(&b'-') {
+                        (None, 1)
+                    } else if let Some((t, used)) = parse_iso(rest, years.utc_offset) {
+                        (Some(t), used)
+                    } else {
+                        (None, 0)
+                    };
+                    if used > 0 {
+                        let h = n + 2 + used + 1;
+                        let he = token_end(line, h);
+                        let host = sub(line, h, he);
+                        if !host.is_empty() {
+                            let mut e5 = env.clone();
+                            if rfc5424_tail(line, he + 1, &mut e5).is_some() {
+                                e5.format = Format::Rfc5424;
+                                e5.time = t;
+                                e5.host = (host != b"-").then_some(Cow::Borrowed(host));
+                                return e5;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    let rest = sub(line, i, line.len());
+    if let Some(((mo, d, h, mi, s, us), used)) = parse_bsd(rest) {
+        env.format = Format::Rfc3164;
+        env.time = Some(years.resolve(mo, d, h, mi, s, us));
+        // Some daemons print a year after the time (`Mmm dd HH:MM:SS YYYY`).
+        let mut k = i + used;
+        if line.get(k) == Some(&b' ') {
+            if let Some(y) = line
+                .get(k + 1..k + 5)
+                .and_then(parse_u32)
+                .filter(|y| (1970..=2200).contains(y) && line.get(k + 5) == Some(&b' '))
+            {
+                let off = i64::from(years.utc_offset) * 1_000_000;
+                env.time = Some(LogTime(
+                    LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us).0 - off,
+                ));
+                k += 5;
+            }
+        }
+        host_tag_msg(line, k, &mut env, true);
+        return env;
+    }
+    if let Some((t, used)) = parse_iso(rest, years.utc_offset) {
+        env.format = Format::Rfc3339;
+        env.time = Some(t);
+        host_tag_msg(line, i + used, &mut env, true);
+        return env;
+    }
+    // Epoch seconds (fail2ban testcase04): 9-10 digits then a space.
+    let te = token_end(line, i);
+    let tok = sub(line, i, te);
+    if (9..=10).contains(&tok.len()) && line.get(te) == Some(&b' ') {
+        if let Some(secs) = parse_u32(tok) {
+            env.format = Format::Epoch;
+            env.time = Some(LogTime::from_secs(i64::from(secs)));
+            host_tag_msg(line, te, &mut env, true);
+            return env;
+        }
+    }
+    // No timestamp: `host tag: msg` / `tag: msg` / bare. `error:` and `fatal:` are sshd's
+    // own message prefixes, not tags.
+    let te = token_end(line, i);
+    let first = sub(line, i, te);
+    if matches!(first, b"error:" | b"fatal:" | b"warning:") {
+        env.message = Cow::Borrowed(rest);
+        return env;
+    }
+    if let Some((prog, pid, n)) = tag(line, i, true) {
+        if pid.is_some() || line.get(i) == Some(&b'[') {
+            env.program = Cow::Borrowed(prog);
+            env.pid = pid;
+            env.message = Cow::Borrowed(sub(line, skip_one_space(line, i + n), line.len()));
+            return env;
+        }
+    }
+    let j = skip_spaces(line, te);
+    if te < line.len()
+        && first
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+    {
+        if let Some((prog, pid, n)) = tag(line, j, true) {
+            let after = sub(line, j, j + n);
+            if pid.is_some() || after.ends_with(b":") {
+                env.host = Some(Cow::Borrowed(first));
+                env.program = Cow::Borrowed(prog);
+                env.pid = pid;
+                env.message = Cow::Borrowed(sub(line, skip_one_space(line, j + n), line.len()));
+                return env;
+            }
+        }
+    }
+    env.message = Cow::Borrowed(rest);
+    env
+}
+
+/// Minimal reader for one flat `journalctl -o json` object.
+fn journal_json(line: &[u8]) -> Option<Envelope<'_>> {
+    let mut env = Envelope {
+        format: Format::JournalJson,
+        time: None,
+        priority: None,
+        host: None,
+        program: Cow::Borrowed(b""),
+        pid: None,
+        message: Cow::Borrowed(b""),
+    };
+    let mut have_msg = false;
+    let mut syslog_pid = None;
+    let mut comm = None;
+    let mut i = 1;
+    loop {
+        i = skip_ws(line, i);
+        match line.get(i) {
+            Some(b'}') => break,
+            Some(b',') => {
+                i += 1;
+                continue;
+            }
+            Some(b'"') => {}
+            _ => return None,
+        }
+        let (key, n) = json_str(line, i)?;
+        i = skip_ws(line, i + n);
+        if line.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(line, i + 1);
+        let (val, n) = match line.get(i) {
+            Some(b'"') => json_str(line, i)?,
+            Some(b'[') => {
+                // byte array for non-UTF-8 values
+                let close = memchr::memchr(b']', sub(line, i, line.len()))?;
+                let mut v = Vec::new();
+                for part in sub(line, i + 1, i + close).split(|c| *c == b',') {
+                    let p: Vec<u8> = part
+                        .iter()
+                        .copied()
+                        .filter(|c| !c.is_ascii_whitespace())
+                        .collect();
+                    if p.is_empty() {
+                        continue;
+                    }
+                    v.push(u8::try_from(parse_u32(&p)?).ok()?);
+                }
+                (Cow::Owned(v), close + 1)
+            }
+            _ => {
+                // number / null / bool
+                let mut k = i;
+                while line.get(k).is_some_and(|c| !b",}".contains(c)) {
+                    k += 1;
+                }
+                (Cow::Borrowed(sub(line, i, k)), k - i)
+            }
+        };
+        i += n;
+        match &*key {
+            b"__REALTIME_TIMESTAMP" => {
+                env.time = std::str::from_utf8(&val)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .map(LogTime);
+            }
+            b"_HOSTNAME" => env.host = Some(val),
+            b"SYSLOG_IDENTIFIER" => env.program = val,
+            b"_COMM" => comm = Some(val),
+            b"_PID" => env.pid = parse_u32(&val),
+            b"SYSLOG_PID" => syslog_pid = parse_u32(&val),
+            b"PRIORITY" => env.priority = parse_u32(&val).map(|p| p as u16),
+            b"MESSAGE" => {
+                env.message = val;
+                have_msg = true;
+            }
+            _ => {}
+        }
+    }
+    if env.program.is_empty() {
+        if let Some(c) = comm {
+            env.program = c;
+        }
+    }
+    if syslog_pid.is_some() {
+        env.pid = syslog_pid;
+    }
+    have_msg.then_some(env)
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// A JSON string at `i` (which is `"`): (decoded, bytes used). Borrowed when no escapes.
+fn json_str(b: &[u8], i: usize) -> Option<(Cow<'_, [u8]>, usize)> {
+    let start = i + 1;
+    let mut k = start;
+    let mut owned: Option<Vec<u8>> = None;
+    loop {
+        let c = *b.get(k)?;
+        match c {
+            b'"' => {
+                let v = match owned {
+                    Some(v) => Cow::Owned(v),
+                    None => Cow::Borrowed(sub(b, start, k)),
+                };
+                return Some((v, k + 1 - i));
+            }
+            b'\\' => {
+                let v = owned.get_or_insert_with(|| sub(b, start, k).to_vec());
+                let e = *b.get(k + 1)?;
+                k += 2;
+                match e {
+                    b'n' => v.push(b'\n'),
+                    b't' => v.push(b'\t'),
+                    b'r' => v.push(b'\r'),
+                    b'b' => v.push(8),
+                    b'f' => v.push(12),
+                    b'u' => {
+                        let hex = std::str::from_utf8(b.get(k..k + 4)?).ok()?;
+                        let cp = u32::from_str_radix(hex, 16).ok()?;
+                        k += 4;
+                        let ch = char::from_u32(cp).unwrap_or('\u{fffd}');
+                        let mut buf = [0u8; 4];
+                        v.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    }
+                    other => v.push(other),
+                }
+            }
+            c => {
+                if let Some(v) = owned.as_mut() {
+                    v.push(c);
+                }
+                k += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &[u8]) -> Envelope<'_> {
+        parse(s, &YearContext::fixed_year(2005))
+    }
+
+    fn fields(e: &Envelope<'_>) -> (Option<String>, String, Option<u32>, String) {
+        (
+            e.host
+                .as_ref()
+                .map(|h| String::from_utf8_lossy(h).into_owned()),
+            String::from_utf8_lossy(&e.program).into_owned(),
+            e.pid,
+            String::from_utf8_lossy(&e.message).into_owned(),
+        )
+    }
+
+    #[test]
+    fn layouts() {
+        let cases: &[(&[u8], Option<&str>, &str, Option<u32>, &str)] = &[
+            (b"Feb  7 16:01:07 host sshd[5106]: hello", Some("host"), "sshd", Some(5106), "hello"),
+            (b"Jul  3 14:59:17 host sshd-session[1571]: m", Some("host"), "sshd-session", Some(1571), "m"),
+            (b"Mar  3 00:17:22 [sshd]: User root", None, "sshd", None, "User root"),
+            (b"Jun 25 23:53:34 [sshd] User root", None, "sshd", None, "User root"),
+            (b"Nov 23 21:50:19 sshd[8148]: Disc", None, "sshd", Some(8148), "Disc"),
+            (b"Feb 21 23:35:33 localhost sudo: vagrant : TTY", Some("localhost"), "sudo", None, "vagrant : TTY"),
+            (b"Apr  2 17:51:27 <4.3> pancake sshd[55624]: e", Some("pancake"), "sshd", Some(55624), "e"),
+            (b"Mar 19 23:48:18 <auth.info> pancake sshd[55517]: I", Some("pancake"), "sshd", Some(55517), "I"),
+            (b"2015-04-16T18:02:50.321974+00:00 host sshd[2716]: pam", Some("host"), "sshd", Some(2716), "pam"),
+            (b"<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed x", Some("h.example.com"), "sshd", Some(57915), "Failed x"),
+            (b"<38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - [timeQuality tzKnown=\"1\"][x@1 t=\"[b]\"] Failed y", Some("h"), "sshd", Some(55555), "Failed y"),
+            (b"srv sshd[13709]: error: PAM: x", Some("srv"), "sshd", Some(13709), "error: PAM: x"),
+            (b"Invalid user inexu from 6.6.6.0", None, "", None, "Invalid user inexu from 6.6.6.0"),
+            (b"error: PAM: authentication failure for mario from 6.6.6.0", None, "", None, "error: PAM: authentication failure for mario from 6.6.6.0"),
+            (b"2020-05-29T11:28:56.058908+02:00 bastion sshd[20974] error: x", Some("bastion"), "sshd", Some(20974), "error: x"),
+            (b"May 9 11:11:17 vps auth.info sshd[13482]: Inv", Some("vps"), "sshd", Some(13482), "Inv"),
+            (b"2015-05-27T04:31:28.10040 auth.info: Invalid", None, "", None, "Invalid"),
+            (b"2022-02-24T21:00:42.021457+00:00 evse dropbear 6052 - - Bad", Some("evse"), "dropbear", Some(6052), "Bad"),
+            (b"Jan  1 00:00:01 h sshd(pam_unix)[22]: authentication failure", Some("h"), "sshd", Some(22), "authentication failure"),
+            (b"1124012400 [sshd] error: PAM", None, "sshd", None, "error: PAM"),
+            (b"{\"__REALTIME_TIMESTAMP\":\"1700000000000000\",\"_HOSTNAME\":\"h\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"_PID\":\"9\",\"MESSAGE\":\"Failed \\\"x\\\"\"}", Some("h"), "sshd", Some(9), "Failed \"x\""),
+        ];
+        for (line, host, prog, pid, msg) in cases {
+            let e = p(line);
+            let got = fields(&e);
+            assert_eq!(
+                got,
+                (
+                    host.map(str::to_string),
+                    prog.to_string(),
+                    *pid,
+                    msg.to_string()
+                ),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = |l: &[u8]| p(l).time.map(|t| t.to_string());
+        assert_eq!(
+            t(b"Feb  7 16:01:07 h x: y"),
+            Some("2005-02-07T16:01:07Z".into())
+        );
+        assert_eq!(
+            t(b"<38>1 2019-07-08T17:40:16.954167-04:00 h sshd 1 - - x"),
+            Some("2019-07-08T21:40:16.954167Z".into())
+        );
+        assert_eq!(
+            t(b"1124012400 [sshd] x"),
+            Some("2005-08-14T09:40:00Z".into())
+        );
+        assert_eq!(p(b"<38>Feb  7 16:01:07 h x: y").priority, Some(38));
+    }
+}

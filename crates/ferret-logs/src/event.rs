@@ -1,0 +1,1779 @@
+//! Typed events recognised in log messages, and the message parsers.
+//!
+//! Every parser anchors on the structure the daemon actually prints, scanning from the right
+//! where the attacker controls the left (user names): `Failed password for x from 1.2.3.4
+//! port 22 from 5.6.7.8 port 4444 ssh2` is an attempt from 5.6.7.8 by user
+//! `x from 1.2.3.4 port 22`.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+
+/// Bytes as they appeared in the log (user names, commands may be any bytes).
+pub type Bytes<'a> = Cow<'a, [u8]>;
+
+#[cfg(feature = "serde")]
+pub(crate) fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&ferret_core::escape::escape(b))
+}
+
+#[cfg(feature = "serde")]
+pub(crate) fn ser_opt_bytes<S: serde::Serializer>(
+    b: &Option<Cow<'_, [u8]>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => s.serialize_str(&ferret_core::escape::escape(b)),
+        None => s.serialize_none(),
+    }
+}
+
+macro_rules! event_kinds {
+    ($( $(#[$m:meta])* $name:ident $({ $( $(#[$fm:meta])* $f:ident : $t:ty ),* $(,)? })? = $s:literal ),* $(,)?) => {
+        /// One recognised event. Byte fields borrow from the line.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+        #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "kebab-case"))]
+        #[non_exhaustive]
+        pub enum EventKind<'a> {
+            $( $(#[$m])* $name $({ $( $(#[$fm])* #[allow(missing_docs)] $f: $t ),* })? ),*
+        }
+
+        impl EventKind<'_> {
+            /// Stable kebab-case name of the kind (the key in `events` counts).
+            pub fn name(&self) -> &'static str {
+                match self { $( EventKind::$name { .. } => $s ),* }
+            }
+
+            /// Every kind name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($s),*];
+        }
+    };
+}
+
+event_kinds! {
+    /// `Failed <method> for [invalid user] U from A port P sshN`.
+    SshFailed {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] method: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        invalid_user: bool,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] ip: Bytes<'a>,
+        port: Option<u16>,
+    } = "ssh-failed",
+    /// `Accepted <method> for U from A port P ssh2[: KEY FP]`.
+    SshAccepted {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] method: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] ip: Bytes<'a>,
+        port: Option<u16>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] key: Option<Bytes<'a>>,
+    } = "ssh-accepted",
+    /// `Invalid user U from A [port P]` / `Illegal user`.
+    SshInvalidUser {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+        port: Option<u16>,
+    } = "ssh-invalid-user",
+    /// `User U from A not allowed because ...` (AllowUsers/DenyUsers/groups).
+    SshUserNotAllowed {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] reason: Bytes<'a>,
+    } = "ssh-user-not-allowed",
+    /// `ROOT LOGIN REFUSED FROM A`.
+    SshRootRefused {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] ip: Bytes<'a>,
+    } = "ssh-root-refused",
+    /// `error: PAM: Authentication failure for U from H` (sshd's own PAM report).
+    SshPamFailure {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] ip: Bytes<'a>,
+    } = "ssh-pam-failure",
+    /// `maximum authentication attempts exceeded for U from A port P`.
+    SshMaxAuthAttempts {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+        port: Option<u16>,
+    } = "ssh-max-auth-attempts",
+    /// `Disconnecting: Too many authentication failures [for U]` (source from the session).
+    SshTooManyFailures {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] user: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+    } = "ssh-too-many-failures",
+    /// Connection closed/reset/disconnected before authentication completed (`[preauth]`,
+    /// `by authenticating user`, `by invalid user`), and `Received disconnect ... [preauth]`.
+    SshPreauthDisconnect {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] user: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+        port: Option<u16>,
+        /// `Received disconnect` code (3 = auth fail, 11 = by application, 14 = no methods).
+        code: Option<u16>,
+    } = "ssh-preauth-disconnect",
+    /// Scanner noise: `Did not receive identification string`, `Bad protocol version`,
+    /// `kex_exchange_identification`, `banner exchange`, `Timeout before authentication`,
+    /// `Unable to negotiate`, `ssh_dispatch_run_fatal`.
+    SshScan {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] what: Bytes<'a>,
+    } = "ssh-scan",
+    /// `Connection from A port P [on B port Q]`.
+    SshConnection {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] ip: Bytes<'a>,
+        port: Option<u16>,
+    } = "ssh-connection",
+    /// `Connection closed by A` / `Disconnected from user U A port P` after a session.
+    SshClosed {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ip: Option<Bytes<'a>>,
+    } = "ssh-closed",
+    /// `... POSSIBLE BREAK-IN ATTEMPT!` (reverse DNS mismatch).
+    SshBreakInAttempt {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] ip: Bytes<'a>,
+    } = "ssh-break-in-attempt",
+    /// `pam_X(svc:auth): authentication failure; ... ruser=R rhost=H user=U`.
+    PamAuthFailure {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] service: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] user: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] ruser: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] rhost: Option<Bytes<'a>>,
+    } = "pam-auth-failure",
+    /// `pam_X(svc:session): session opened/closed for user U [by B]`.
+    PamSession {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] service: Bytes<'a>,
+        opened: bool,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+    } = "pam-session",
+    /// `sudo: U : TTY=t ; PWD=p ; USER=r ; COMMAND=c`.
+    Sudo {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] tty: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] pwd: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] runas: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] command: Option<Bytes<'a>>,
+    } = "sudo",
+    /// `sudo: U : N incorrect password attempts ; ...`.
+    SudoFailure {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        attempts: u32,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] command: Option<Bytes<'a>>,
+    } = "sudo-failure",
+    /// `sudo: U : user NOT in sudoers ; ...`.
+    SudoNotInSudoers {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] runas: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] command: Option<Bytes<'a>>,
+    } = "sudo-not-in-sudoers",
+    /// su: `(to R) U on T`, `Successful su for R by U`, `FAILED su for R by U`, `pam_unix(su:auth): authentication failure`.
+    Su {
+        success: bool,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] user: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] target: Option<Bytes<'a>>,
+    } = "su",
+    /// `useradd: new user: name=U, UID=n, GID=g, home=h, shell=s`.
+    UserAdded {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] name: Bytes<'a>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] home: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] shell: Option<Bytes<'a>>,
+    } = "user-added",
+    /// `userdel: delete user 'U'`.
+    UserDeleted {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] name: Bytes<'a>,
+    } = "user-deleted",
+    /// `usermod: change user 'U' ...` and other usermod lines.
+    UserModified {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] name: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] change: Bytes<'a>,
+    } = "user-modified",
+    /// `groupadd: new group: name=G, GID=n` / `group added to /etc/group: name=G`.
+    GroupAdded {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] name: Bytes<'a>,
+        gid: Option<u32>,
+    } = "group-added",
+    /// A user added to / removed from a group (usermod, useradd, gpasswd).
+    GroupMember {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] group: Bytes<'a>,
+        added: bool,
+    } = "group-member",
+    /// `passwd`/`chpasswd`: `password changed for U`.
+    PasswordChanged {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] by: Bytes<'a>,
+    } = "password-changed",
+    /// `systemd-logind: New session S of user U.` / `Removed session S.`.
+    LogindSession {
+        new: bool,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] session: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] user: Option<Bytes<'a>>,
+    } = "logind-session",
+    /// `CRON: (U) CMD (c)`.
+    CronCommand {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] command: Bytes<'a>,
+    } = "cron-command",
+    /// Kernel netfilter `LOG` line (iptables/nftables/firewalld/ufw).
+    Netfilter {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] prefix: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] in_if: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] out_if: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] src: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] dst: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] proto: Option<Bytes<'a>>,
+        spt: Option<u16>,
+        dpt: Option<u16>,
+        /// TCP flags present (`SYN`, `ACK`, ...), space separated.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] flags: Bytes<'a>,
+    } = "netfilter",
+    /// Kernel filesystem or block I/O error (`EXT4-fs error`, `XFS ... error`, `I/O error, dev sda`).
+    FsError {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_opt_bytes"))] device: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] detail: Bytes<'a>,
+    } = "fs-error",
+    /// `prog[pid]: segfault at ADDR ip ... error N in lib`.
+    Segfault {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] program: Bytes<'a>,
+        pid: Option<u32>,
+    } = "segfault",
+    /// `module verification failed` / `loading out-of-tree module taints kernel`.
+    ModuleTaint {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] module: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ser_bytes"))] reason: Bytes<'a>,
+    } = "module-taint",
+}
+
+fn ob(o: Option<Bytes<'_>>) -> Option<Bytes<'static>> {
+    o.map(|b| Cow::Owned(b.into_owned()))
+}
+fn bb(b: Bytes<'_>) -> Bytes<'static> {
+    Cow::Owned(b.into_owned())
+}
+
+impl EventKind<'_> {
+    /// An owned copy, independent of the line buffer.
+    pub fn into_owned(self) -> EventKind<'static> {
+        use EventKind as E;
+        match self {
+            E::SshFailed {
+                method,
+                user,
+                invalid_user,
+                ip,
+                port,
+            } => E::SshFailed {
+                method: bb(method),
+                user: bb(user),
+                invalid_user,
+                ip: bb(ip),
+                port,
+            },
+            E::SshAccepted {
+                method,
+                user,
+                ip,
+                port,
+                key,
+            } => E::SshAccepted {
+                method: bb(method),
+                user: bb(user),
+                ip: bb(ip),
+                port,
+                key: ob(key),
+            },
+            E::SshInvalidUser { user, ip, port } => E::SshInvalidUser {
+                user: bb(user),
+                ip: ob(ip),
+                port,
+            },
+            E::SshUserNotAllowed { user, ip, reason } => E::SshUserNotAllowed {
+                user: bb(user),
+                ip: ob(ip),
+                reason: bb(reason),
+            },
+            E::SshRootRefused { ip } => E::SshRootRefused { ip: bb(ip) },
+            E::SshPamFailure { user, ip } => E::SshPamFailure {
+                user: bb(user),
+                ip: bb(ip),
+            },
+            E::SshMaxAuthAttempts { user, ip, port } => E::SshMaxAuthAttempts {
+                user: bb(user),
+                ip: ob(ip),
+                port,
+            },
+            E::SshTooManyFailures { user, ip } => E::SshTooManyFailures {
+                user: ob(user),
+                ip: ob(ip),
+            },
+            E::SshPreauthDisconnect {
+                user,
+                ip,
+                port,
+                code,
+            } => E::SshPreauthDisconnect {
+                user: ob(user),
+                ip: ob(ip),
+                port,
+                code,
+            },
+            E::SshScan { ip, what } => E::SshScan {
+                ip: ob(ip),
+                what: bb(what),
+            },
+            E::SshConnection { ip, port } => E::SshConnection { ip: bb(ip), port },
+            E::SshClosed { ip } => E::SshClosed { ip: ob(ip) },
+            E::SshBreakInAttempt { ip } => E::SshBreakInAttempt { ip: bb(ip) },
+            E::PamAuthFailure {
+                service,
+                user,
+                ruser,
+                rhost,
+            } => E::PamAuthFailure {
+                service: bb(service),
+                user: ob(user),
+                ruser: ob(ruser),
+                rhost: ob(rhost),
+            },
+            E::PamSession {
+                service,
+                opened,
+                user,
+            } => E::PamSession {
+                service: bb(service),
+                opened,
+                user: bb(user),
+            },
+            E::Sudo {
+                user,
+                tty,
+                pwd,
+                runas,
+                command,
+            } => E::Sudo {
+                user: bb(user),
+                tty: ob(tty),
+                pwd: ob(pwd),
+                runas: ob(runas),
+                command: ob(command),
+            },
+            E::SudoFailure {
+                user,
+                attempts,
+                command,
+            } => E::SudoFailure {
+                user: bb(user),
+                attempts,
+                command: ob(command),
+            },
+            E::SudoNotInSudoers {
+                user,
+                runas,
+                command,
+            } => E::SudoNotInSudoers {
+                user: bb(user),
+                runas: ob(runas),
+                command: ob(command),
+            },
+            E::Su {
+                success,
+                user,
+                target,
+            } => E::Su {
+                success,
+                user: ob(user),
+                target: ob(target),
+            },
+            E::UserAdded {
+                name,
+                uid,
+                gid,
+                home,
+                shell,
+            } => E::UserAdded {
+                name: bb(name),
+                uid,
+                gid,
+                home: ob(home),
+                shell: ob(shell),
+            },
+            E::UserDeleted { name } => E::UserDeleted { name: bb(name) },
+            E::UserModified { name, change } => E::UserModified {
+                name: bb(name),
+                change: bb(change),
+            },
+            E::GroupAdded { name, gid } => E::GroupAdded {
+                name: bb(name),
+                gid,
+            },
+            E::GroupMember { user, group, added } => E::GroupMember {
+                user: bb(user),
+                group: bb(group),
+                added,
+            },
+            E::PasswordChanged { user, by } => E::PasswordChanged {
+                user: bb(user),
+                by: bb(by),
+            },
+            E::LogindSession { new, session, user } => E::LogindSession {
+                new,
+                session: bb(session),
+                user: ob(user),
+            },
+            E::CronCommand { user, command } => E::CronCommand {
+                user: bb(user),
+                command: bb(command),
+            },
+            E::Netfilter {
+                prefix,
+                in_if,
+                out_if,
+                src,
+                dst,
+                proto,
+                spt,
+                dpt,
+                flags,
+            } => E::Netfilter {
+                prefix: bb(prefix),
+                in_if: ob(in_if),
+                out_if: ob(out_if),
+                src: bb(src),
+                dst: ob(dst),
+                proto: ob(proto),
+                spt,
+                dpt,
+                flags: bb(flags),
+            },
+            E::FsError { device, detail } => E::FsError {
+                device: ob(device),
+                detail: bb(detail),
+            },
+            E::Segfault { program, pid } => E::Segfault {
+                program: bb(program),
+                pid,
+            },
+            E::ModuleTaint { module, reason } => E::ModuleTaint {
+                module: bb(module),
+                reason: bb(reason),
+            },
+        }
+    }
+
+    /// The remote source (IP or host name) the event names, if any.
+    pub fn source(&self) -> Option<&[u8]> {
+        use EventKind as E;
+        match self {
+            E::SshFailed { ip, .. }
+            | E::SshAccepted { ip, .. }
+            | E::SshRootRefused { ip }
+            | E::SshPamFailure { ip, .. }
+            | E::SshConnection { ip, .. }
+            | E::SshBreakInAttempt { ip } => Some(ip),
+            E::SshInvalidUser { ip, .. }
+            | E::SshUserNotAllowed { ip, .. }
+            | E::SshMaxAuthAttempts { ip, .. }
+            | E::SshTooManyFailures { ip, .. }
+            | E::SshPreauthDisconnect { ip, .. }
+            | E::SshScan { ip, .. }
+            | E::SshClosed { ip } => ip.as_deref(),
+            E::PamAuthFailure { rhost, .. } => rhost.as_deref(),
+            E::Netfilter { src, .. } => Some(src),
+            _ => None,
+        }
+    }
+
+    /// Sets the source of an sshd event that did not print one (resolved from the session's
+    /// earlier lines by pid).
+    pub(crate) fn set_source<'b>(self, ip: Bytes<'b>) -> EventKind<'b>
+    where
+        Self: 'b,
+    {
+        use EventKind as E;
+        match self {
+            E::SshTooManyFailures { user, ip: None } => {
+                E::SshTooManyFailures { user, ip: Some(ip) }
+            }
+            E::SshPreauthDisconnect {
+                user,
+                ip: None,
+                port,
+                code,
+            } => E::SshPreauthDisconnect {
+                user,
+                ip: Some(ip),
+                port,
+                code,
+            },
+            E::SshScan { ip: None, what } => E::SshScan { ip: Some(ip), what },
+            E::SshMaxAuthAttempts {
+                user,
+                ip: None,
+                port,
+            } => E::SshMaxAuthAttempts {
+                user,
+                ip: Some(ip),
+                port,
+            },
+            E::SshInvalidUser {
+                user,
+                ip: None,
+                port,
+            } => E::SshInvalidUser {
+                user,
+                ip: Some(ip),
+                port,
+            },
+            other => other,
+        }
+    }
+
+    /// The user the event is about (attempted, accepted, created, ...).
+    pub fn user(&self) -> Option<&[u8]> {
+        use EventKind as E;
+        match self {
+            E::SshFailed { user, .. }
+            | E::SshAccepted { user, .. }
+            | E::SshInvalidUser { user, .. }
+            | E::SshUserNotAllowed { user, .. }
+            | E::SshPamFailure { user, .. }
+            | E::SshMaxAuthAttempts { user, .. }
+            | E::PamSession { user, .. }
+            | E::Sudo { user, .. }
+            | E::SudoFailure { user, .. }
+            | E::SudoNotInSudoers { user, .. }
+            | E::GroupMember { user, .. }
+            | E::PasswordChanged { user, .. }
+            | E::CronCommand { user, .. } => Some(user),
+            E::UserAdded { name, .. } | E::UserDeleted { name } | E::UserModified { name, .. } => {
+                Some(name)
+            }
+            E::SshTooManyFailures { user, .. } | E::SshPreauthDisconnect { user, .. } => {
+                user.as_deref()
+            }
+            E::PamAuthFailure { user, ruser, .. } => user
+                .as_deref()
+                .or(ruser.as_deref())
+                .filter(|u| !u.is_empty()),
+            E::Su { user, .. } | E::LogindSession { user, .. } => user.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// An authentication failure that counts toward brute force (the events fail2ban's sshd
+    /// filter counts in its normal mode, plus PAM failures with a remote host).
+    ///
+    /// A failed public key for an existing user is not one: clients offer every key they have
+    /// before the right one (fail2ban gh-1263).
+    pub fn is_auth_failure(&self) -> bool {
+        use EventKind as E;
+        match self {
+            E::SshFailed {
+                method,
+                invalid_user,
+                ..
+            } => *invalid_user || &**method != b"publickey",
+            E::SshInvalidUser { .. }
+            | E::SshUserNotAllowed { .. }
+            | E::SshRootRefused { .. }
+            | E::SshPamFailure { .. }
+            | E::SshMaxAuthAttempts { .. }
+            | E::SshTooManyFailures { .. } => true,
+            E::SshPreauthDisconnect { code, .. } => *code == Some(3),
+            // sshd's pam_unix line duplicates its own `Failed password` line.
+            E::PamAuthFailure { rhost, service, .. } => {
+                &**service != b"sshd" && rhost.as_deref().is_some_and(|h| !h.is_empty())
+            }
+            _ => false,
+        }
+    }
+
+    /// Hostile but not an authentication failure (scanner noise, preauth drops, firewall drops).
+    pub fn is_hostile(&self) -> bool {
+        use EventKind as E;
+        self.is_auth_failure()
+            || matches!(
+                self,
+                E::SshScan { .. }
+                    | E::SshPreauthDisconnect { .. }
+                    | E::SshBreakInAttempt { .. }
+                    | E::SudoNotInSudoers { .. }
+                    | E::SudoFailure { .. }
+                    | E::Netfilter { .. }
+            )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    memmem::find(h, n)
+}
+fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
+    memmem::rfind(h, n)
+}
+fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
+    b.get(from..to).unwrap_or_default()
+}
+fn tail(b: &[u8], from: usize) -> &[u8] {
+    b.get(from..).unwrap_or_default()
+}
+fn strip_suffix_ws(mut b: &[u8]) -> &[u8] {
+    while let Some((&c, rest)) = b.split_last() {
+        if c == b' ' || c == b'\t' || c == b'\r' {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+fn num16(b: &[u8]) -> Option<u16> {
+    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+fn num32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// Validates and normalises an address token: IPv4, IPv6 (zone id `%eth0` dropped,
+/// `::ffff:` mapped IPv4 unwrapped) or a host name (sshd with `UseDNS yes`).
+pub fn addr(tok: &[u8]) -> Option<&[u8]> {
+    let mut t = tok;
+    if let Some(p) = memchr::memchr(b'%', t) {
+        t = sub(t, 0, p);
+    }
+    if t.is_empty() || t.len() > 255 {
+        return None;
+    }
+    if !t
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || b".:-_".contains(c))
+    {
+        return None;
+    }
+    if !t.iter().any(|c| *c == b'.' || *c == b':') {
+        return None;
+    }
+    if t.first().is_some_and(|c| *c == b'.' || *c == b'-') {
+        return None;
+    }
+    if let Some(v4) = t
+        .strip_prefix(b"::ffff:")
+        .or_else(|| t.strip_prefix(b"::FFFF:"))
+    {
+        if v4.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+            return Some(v4);
+        }
+    }
+    Some(t)
+}
+
+fn cow_addr(tok: &[u8]) -> Option<Bytes<'_>> {
+    addr(tok).map(Cow::Borrowed)
+}
+
+/// Strips trailing ` [preauth]` / ` [net]` markers and whitespace.
+fn strip_markers(mut m: &[u8]) -> &[u8] {
+    loop {
+        m = strip_suffix_ws(m);
+        if let Some(r) = m
+            .strip_suffix(b"[preauth]")
+            .or_else(|| m.strip_suffix(b"[net]"))
+        {
+            m = r;
+        } else {
+            return m;
+        }
+    }
+}
+
+/// ` ADDR port N` or ` ADDR` at the end of `m`: (before, addr, port).
+fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
+    let m = strip_suffix_ws(m);
+    let (m, port) = match rfind(m, b" port ") {
+        Some(p) if num16(tail(m, p + 6)).is_some() => (sub(m, 0, p), num16(tail(m, p + 6))),
+        _ => (m, None),
+    };
+    let sp = memchr::memrchr(b' ', m);
+    let tok = match sp {
+        Some(s) => tail(m, s + 1),
+        None => m,
+    };
+    let a = addr(tok)?;
+    Some((sp.map_or(&b""[..], |s| sub(m, 0, s)), a, port))
+}
+
+/// The OpenSSH ` from ADDR port N sshN[: info]` structure, anchored on the last occurrence
+/// that is not inside the attacker-influenced info part (`: ruser ...`, `, client user "...`).
+/// Returns (text before ` from `, addr, port, info).
+fn from_port_ssh(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
+    let m = strip_markers(m);
+    // Cut the info parts an attacker can write into (ssh1 ruser, hostbased client user).
+    let mut limit = m.len();
+    for marker in [&b": ruser "[..], b", client user \""] {
+        if let Some(p) = find(m, marker) {
+            limit = limit.min(p + 1);
+        }
+    }
+    let mut end = limit;
+    let mut fallback: Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> = None;
+    while let Some(f) = rfind(sub(m, 0, end), b" from ") {
+        end = f;
+        let rest = tail(m, f + 6);
+        let sp = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        let Some(a) = addr(
+            sub(rest, 0, sp)
+                .strip_suffix(b":")
+                .unwrap_or(sub(rest, 0, sp)),
+        ) else {
+            continue;
+        };
+        let after = tail(rest, sp);
+        let before = sub(m, 0, f);
+        if let Some(p) = after.strip_prefix(b" port ") {
+            let de = p
+                .iter()
+                .position(|c| !c.is_ascii_digit())
+                .unwrap_or(p.len());
+            let Some(port) = num16(sub(p, 0, de)) else {
+                continue;
+            };
+            let mut r = tail(p, de);
+            if let Some(x) = r
+                .strip_prefix(b" ssh2")
+                .or_else(|| r.strip_prefix(b" ssh1"))
+                .or_else(|| r.strip_prefix(b" ssh"))
+            {
+                r = x;
+            }
+            if r.is_empty() || f + 6 + sp + 6 + de >= limit {
+                return Some((before, a, Some(port), None));
+            }
+            if let Some(info) = r.strip_prefix(b": ") {
+                return Some((before, a, Some(port), Some(info)));
+            }
+            if r.first() == Some(&b':') {
+                return Some((before, a, Some(port), Some(tail(r, 1))));
+            }
+            continue;
+        }
+        if (after.is_empty() || sp >= rest.len())
+            && fallback.is_none()
+            && f + 6 + sp >= limit.min(m.len())
+        {
+            fallback = Some((before, a, None, None));
+        } else if (after.is_empty() || after.starts_with(b" via ")) && fallback.is_none() {
+            fallback = Some((before, a, None, None));
+        }
+    }
+    fallback
+}
+
+/// `[invalid user ]U` -> (user, invalid).
+fn user_part(u: &[u8]) -> (&[u8], bool) {
+    if let Some(r) = u
+        .strip_prefix(b"invalid user ")
+        .or_else(|| u.strip_prefix(b"illegal user "))
+    {
+        (r, true)
+    } else if u == b"invalid user" {
+        (b"", true)
+    } else {
+        (u, false)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dispatch
+
+/// Parses a message given its program tag. Returns `None` when nothing is recognised.
+pub fn parse_message<'a>(
+    program: &'a [u8],
+    pid: Option<u32>,
+    msg: &'a [u8],
+) -> Option<EventKind<'a>> {
+    let _ = pid;
+    match program {
+        b"sshd" | b"sshd-session" | b"sshd-auth" | b"dropbear" => {
+            sshd(msg).or_else(|| pam(program, msg))
+        }
+        b"sudo" => sudo(msg).or_else(|| pam(program, msg)),
+        b"su" => su(msg).or_else(|| pam(program, msg)),
+        b"useradd" | b"userdel" | b"usermod" | b"groupadd" | b"groupdel" | b"groupmod"
+        | b"gpasswd" | b"passwd" | b"chpasswd" | b"adduser" | b"newusers" | b"chage" => {
+            shadow_tools(program, msg).or_else(|| pam(program, msg))
+        }
+        b"kernel" | b"" if msg.starts_with(b"[") || program == b"kernel" => {
+            kernel(msg).or_else(|| if program.is_empty() { sshd(msg) } else { None })
+        }
+        b"systemd-logind" => logind(msg),
+        b"CRON" | b"cron" | b"crond" | b"anacron" => cron(msg).or_else(|| pam(program, msg)),
+        b"" => sshd(msg)
+            .or_else(|| pam(program, msg))
+            .or_else(|| kernel(msg)),
+        _ => pam(program, msg),
+    }
+}
+
+fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
+    let mut m = m;
+    // Solaris `[ID 800047 auth.info] ` tag, sshd's own `error: ` / `fatal: ` prefixes.
+    if m.starts_with(b"[ID ") {
+        if let Some(p) = memchr::memchr(b']', m) {
+            m = tail(m, p + 1);
+            if m.first() == Some(&b' ') {
+                m = tail(m, 1);
+            }
+        }
+    }
+    // journald relays of kernel-prefixed lines: `kernel:[  970.69]: ` / `kernel: [970.69] `.
+    if let Some(r) = m.strip_prefix(b"kernel:") {
+        let r = r.strip_prefix(b" ").unwrap_or(r);
+        if let Some(r) = r.strip_prefix(b"[") {
+            if let Some(c) = memchr::memchr(b']', r) {
+                let r = tail(r, c + 1);
+                let r = r.strip_prefix(b":").unwrap_or(r);
+                m = r.strip_prefix(b" ").unwrap_or(r);
+            }
+        }
+    }
+    for p in [&b"error: "[..], b"fatal: ", b"warning: "] {
+        if let Some(r) = m.strip_prefix(p) {
+            m = r;
+        }
+    }
+    let first = *m.first()?;
+    match first {
+        b'F' => {
+            if let Some(r) = m.strip_prefix(b"Failed ") {
+                let sp = memchr::memchr(b' ', r)?;
+                let method = sub(r, 0, sp);
+                let r = tail(r, sp);
+                let r = r.strip_prefix(b" for ")?;
+                let (before, ip, port, _info) = from_port_ssh(r)?;
+                let (user, invalid) = user_part(before);
+                let user = if user == b"<invalid username>" {
+                    &b""[..]
+                } else {
+                    user
+                };
+                let invalid = invalid || before == b"<invalid username>";
+                return Some(E::SshFailed {
+                    method: Cow::Borrowed(method.strip_suffix(b"/pam").unwrap_or(method)),
+                    user: Cow::Borrowed(user),
+                    invalid_user: invalid,
+                    ip: Cow::Borrowed(ip),
+                    port,
+                });
+            }
+        }
+        b'A' => {
+            if let Some(r) = m.strip_prefix(b"Accepted ") {
+                let sp = memchr::memchr(b' ', r)?;
+                let method = sub(r, 0, sp);
+                let r = tail(r, sp).strip_prefix(b" for ")?;
+                let (user, ip, port, info) = from_port_ssh(r)?;
+                return Some(E::SshAccepted {
+                    method: Cow::Borrowed(method.strip_suffix(b"/pam").unwrap_or(method)),
+                    user: Cow::Borrowed(user),
+                    ip: Cow::Borrowed(ip),
+                    port,
+                    key: info.map(|i| Cow::Borrowed(strip_markers(i))),
+                });
+            }
+            if let Some(a) = m.strip_prefix(b"Address ") {
+                if find(m, b"POSSIBLE BREAK-IN ATTEMPT").is_some() {
+                    let sp = memchr::memchr(b' ', a)?;
+                    return Some(E::SshBreakInAttempt {
+                        ip: cow_addr(sub(a, 0, sp))?,
+                    });
+                }
+            }
+            if m.starts_with(b"Authentication failure for ")
+                || m.starts_with(b"Authentication error for ")
+            {
+                return pam_from(tail(m, m.iter().position(|c| *c == b'r')? + 6));
+            }
+        }
+        b'P' => {
+            if let Some(r) = m.strip_prefix(b"PAM: ") {
+                return sshd_pam(r);
+            }
+        }
+        b'I' => {
+            if let Some(r) = m
+                .strip_prefix(b"Invalid user ")
+                .or_else(|| m.strip_prefix(b"Illegal user "))
+            {
+                let r = strip_markers(r);
+                // `Invalid user U from A port P` (new) or `Invalid user U from A` (old)
+                if let Some(f) = rfind(r, b" from ") {
+                    let rest = tail(r, f + 6);
+                    let (a, port) = match find(rest, b" port ") {
+                        Some(p) => (sub(rest, 0, p), num16(tail(rest, p + 6))),
+                        None => (rest, None),
+                    };
+                    if let Some(a) = addr(a) {
+                        return Some(E::SshInvalidUser {
+                            user: Cow::Borrowed(sub(r, 0, f)),
+                            ip: Some(Cow::Borrowed(a)),
+                            port,
+                        });
+                    }
+                }
+                if let Some((u, a, port)) = tail_addr_port(r) {
+                    return Some(E::SshInvalidUser {
+                        user: Cow::Borrowed(u),
+                        ip: Some(Cow::Borrowed(a)),
+                        port,
+                    });
+                }
+                return Some(E::SshInvalidUser {
+                    user: Cow::Borrowed(r),
+                    ip: None,
+                    port: None,
+                });
+            }
+        }
+        b'U' => {
+            if let Some(r) = m.strip_prefix(b"User ") {
+                let nb = rfind(r, b" not allowed because ")?;
+                let reason = strip_markers(tail(r, nb + 21));
+                let head = sub(r, 0, nb);
+                let (user, ip) = match rfind(head, b" from ") {
+                    Some(f) => match addr(tail(head, f + 6)) {
+                        Some(a) => (sub(head, 0, f), Some(Cow::Borrowed(a))),
+                        None => (head, None),
+                    },
+                    None => (head, None),
+                };
+                return Some(E::SshUserNotAllowed {
+                    user: Cow::Borrowed(user),
+                    ip,
+                    reason: Cow::Borrowed(reason),
+                });
+            }
+            if let Some(r) = m.strip_prefix(b"Unable to negotiate with ") {
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let a = sub(r, 0, sp);
+                return Some(E::SshScan {
+                    ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
+                    what: Cow::Borrowed(b"unable-to-negotiate"),
+                });
+            }
+            if m.starts_with(b"Unable to negotiate a ") {
+                return Some(E::SshScan {
+                    ip: None,
+                    what: Cow::Borrowed(b"unable-to-negotiate"),
+                });
+            }
+            if let Some(r) =
+                m.strip_prefix(b"User not known to the underlying authentication module for ")
+            {
+                return pam_from(r);
+            }
+        }
+        b'R' => {
+            if let Some(r) = m.strip_prefix(b"ROOT LOGIN REFUSED FROM ") {
+                let r = strip_markers(r);
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                return Some(E::SshRootRefused {
+                    ip: cow_addr(sub(r, 0, sp))?,
+                });
+            }
+            if let Some(r) = m.strip_prefix(b"Received disconnect from ") {
+                let preauth = strip_suffix_ws(m).ends_with(b"[preauth]");
+                // `A[ port P]:[ ]code: text`
+                let c = memchr::memchr(b':', r)?;
+                let head = sub(r, 0, c);
+                // IPv6 contains ':'; find ": " or ":<digits>:" after the address token.
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let tok = sub(r, 0, sp);
+                let (a, rest) = if let Some(t) = tok.strip_suffix(b":") {
+                    (t, tail(r, sp))
+                } else if head.len() < sp {
+                    (tok, tail(r, sp))
+                } else {
+                    (tok, tail(r, sp))
+                };
+                let mut rest = rest;
+                let mut port = None;
+                if let Some(p) = rest.strip_prefix(b" port ") {
+                    let de = p
+                        .iter()
+                        .position(|c| !c.is_ascii_digit())
+                        .unwrap_or(p.len());
+                    port = num16(sub(p, 0, de));
+                    rest = tail(p, de);
+                }
+                let rest = rest.strip_prefix(b":").unwrap_or(rest);
+                let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+                let de = rest
+                    .iter()
+                    .position(|c| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                let code = num16(sub(rest, 0, de));
+                let text = tail(rest, de);
+                let ip = cow_addr(a.strip_suffix(b":").unwrap_or(a));
+                let auth_fail = code == Some(3) && find(text, b"Auth fail").is_some();
+                if preauth || auth_fail || code == Some(14) {
+                    return Some(E::SshPreauthDisconnect {
+                        user: None,
+                        ip,
+                        port,
+                        code: if auth_fail {
+                            Some(3)
+                        } else {
+                            code.filter(|c| *c != 3)
+                        },
+                    });
+                }
+                return Some(E::SshClosed { ip });
+            }
+            if let Some(r) = m.strip_prefix(b"Read from socket failed: Connection reset by peer") {
+                let _ = r;
+                return Some(E::SshScan {
+                    ip: None,
+                    what: Cow::Borrowed(b"connection-reset"),
+                });
+            }
+        }
+        b'm' => {
+            if let Some(r) = m.strip_prefix(b"maximum authentication attempts exceeded for ") {
+                let (before, ip, port, _) = from_port_ssh(r)?;
+                let (user, _) = user_part(before);
+                return Some(E::SshMaxAuthAttempts {
+                    user: Cow::Borrowed(user),
+                    ip: Some(Cow::Borrowed(ip)),
+                    port,
+                });
+            }
+        }
+        b'D' => {
+            if let Some(r) = m.strip_prefix(b"Disconnecting: Too many authentication failures") {
+                let r = strip_markers(r);
+                let user = r
+                    .strip_prefix(b" for ")
+                    .map(|u| Cow::Borrowed(user_part(u).0));
+                return Some(E::SshTooManyFailures { user, ip: None });
+            }
+            if let Some(r) = m.strip_prefix(b"Did not receive identification string from ") {
+                let r = strip_markers(r);
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                return Some(E::SshScan {
+                    ip: cow_addr(sub(r, 0, sp)),
+                    what: Cow::Borrowed(b"no-identification"),
+                });
+            }
+            if m.starts_with(b"Disconnecting ") || m.starts_with(b"Disconnected from ") {
+                return closed(m);
+            }
+        }
+        b'C' => {
+            if let Some(r) = m.strip_prefix(b"Connection from ") {
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let rest = tail(r, sp);
+                let port = rest.strip_prefix(b" port ").and_then(|p| {
+                    num16(sub(
+                        p,
+                        0,
+                        p.iter()
+                            .position(|c| !c.is_ascii_digit())
+                            .unwrap_or(p.len()),
+                    ))
+                });
+                return Some(E::SshConnection {
+                    ip: cow_addr(sub(r, 0, sp))?,
+                    port,
+                });
+            }
+            if m.starts_with(b"Connection closed by ") || m.starts_with(b"Connection reset by ") {
+                return closed(m);
+            }
+        }
+        b'B' => {
+            if let Some(r) = m.strip_prefix(b"Bad protocol version identification ") {
+                let r = strip_markers(r);
+                let f = rfind(r, b" from ")?;
+                let rest = tail(r, f + 6);
+                let sp = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                return Some(E::SshScan {
+                    ip: cow_addr(sub(rest, 0, sp)),
+                    what: Cow::Borrowed(b"bad-protocol-version"),
+                });
+            }
+            if let Some(r) = m.strip_prefix(b"banner exchange: Connection from ") {
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let a = sub(r, 0, sp);
+                return Some(E::SshScan {
+                    ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
+                    what: Cow::Borrowed(b"banner-exchange"),
+                });
+            }
+        }
+        b'k' => {
+            if m.starts_with(b"kex_exchange_identification: ") {
+                if find(m, b"banner line too long").is_some() {
+                    return None;
+                }
+                return Some(E::SshScan {
+                    ip: None,
+                    what: Cow::Borrowed(b"kex-exchange-identification"),
+                });
+            }
+        }
+        b's' => {
+            if let Some(r) = m.strip_prefix(b"ssh_dispatch_run_fatal: Connection from ") {
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                return Some(E::SshScan {
+                    ip: cow_addr(sub(r, 0, sp)),
+                    what: Cow::Borrowed(b"dispatch-fatal"),
+                });
+            }
+        }
+        b'T' => {
+            if let Some(r) = m.strip_prefix(b"Timeout before authentication for ") {
+                let r = r.strip_prefix(b"connection from ").unwrap_or(r);
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let a = sub(r, 0, sp);
+                return Some(E::SshScan {
+                    ip: cow_addr(a.strip_suffix(b",").unwrap_or(a)),
+                    what: Cow::Borrowed(b"timeout-before-auth"),
+                });
+            }
+        }
+        b'r' => {
+            if let Some(r) = m.strip_prefix(b"refused connect from ") {
+                // `refused connect from NAME (ADDR)`
+                let o = memchr::memrchr(b'(', r)?;
+                let c = memchr::memrchr(b')', r)?;
+                return Some(E::SshUserNotAllowed {
+                    user: Cow::Borrowed(b""),
+                    ip: Some(Cow::Borrowed(addr(sub(r, o + 1, c))?)),
+                    reason: Cow::Borrowed(b"tcp_wrappers refused connect"),
+                });
+            }
+        }
+        b'n' => {
+            if m.starts_with(b"no matching ") {
+                return Some(E::SshScan {
+                    ip: None,
+                    what: Cow::Borrowed(b"unable-to-negotiate"),
+                });
+            }
+        }
+        b'p' => return pam(b"sshd", m),
+        _ => {}
+    }
+    // Dropbear.
+    if let Some(r) = m
+        .strip_prefix(b"Bad password attempt for '")
+        .or_else(|| m.strip_prefix(b"Bad PAM password attempt for '"))
+    {
+        let q = rfind(r, b"' from ")?;
+        let a = tail(r, q + 7);
+        let a = match memchr::memrchr(b':', a) {
+            Some(c) if a.iter().filter(|x| **x == b':').count() == 1 => sub(a, 0, c),
+            _ => a,
+        };
+        return Some(E::SshFailed {
+            method: Cow::Borrowed(b"password"),
+            user: Cow::Borrowed(sub(r, 0, q)),
+            invalid_user: false,
+            ip: cow_addr(a)?,
+            port: None,
+        });
+    }
+    if let Some(r) = m
+        .strip_prefix(b"Login attempt for nonexistent user from ")
+        .or_else(|| m.strip_prefix(b"Login attempt for nonexistent user ('"))
+    {
+        let r = r.rsplit(|c| *c == b' ').next().unwrap_or(r);
+        let a = match memchr::memrchr(b':', r) {
+            Some(c) if r.iter().filter(|x| **x == b':').count() == 1 => sub(r, 0, c),
+            _ => r,
+        };
+        return Some(E::SshInvalidUser {
+            user: Cow::Borrowed(b""),
+            ip: cow_addr(a),
+            port: None,
+        });
+    }
+    None
+}
+
+/// `PAM: Authentication failure for U from H` (sshd without UsePAM logging).
+fn sshd_pam(r: &[u8]) -> Option<EventKind<'_>> {
+    let lower_ok = |p: &[u8]| {
+        r.len() >= p.len() && r.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p))
+    };
+    for p in [
+        &b"authentication failure for "[..],
+        b"authentication error for ",
+        b"authentication failed for ",
+    ] {
+        if lower_ok(p) {
+            return pam_from(tail(r, p.len()));
+        }
+    }
+    for p in [
+        &b"User not known to the underlying authentication module for "[..],
+        b"unknown user for ",
+    ] {
+        if let Some(x) = r.strip_prefix(p) {
+            return pam_from(x);
+        }
+    }
+    None
+}
+
+/// `U from H[ via X]` with U possibly `illegal user U`.
+fn pam_from(r: &[u8]) -> Option<EventKind<'_>> {
+    let r = strip_markers(r);
+    let r = match rfind(r, b" via ") {
+        Some(v) if !tail(r, v + 5).contains(&b' ') => sub(r, 0, v),
+        _ => r,
+    };
+    let f = rfind(r, b" from ")?;
+    let a = addr(strip_suffix_ws(tail(r, f + 6)))?;
+    let (user, _) = user_part(sub(r, 0, f));
+    Some(EventKind::SshPamFailure {
+        user: Cow::Borrowed(user),
+        ip: Cow::Borrowed(a),
+    })
+}
+
+/// Connection closed / reset / disconnected, with or without user, before or after auth.
+fn closed(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
+    let preauth = strip_suffix_ws(m).ends_with(b"[preauth]");
+    let stripped = strip_markers(m);
+    let (rest, _) = [
+        &b"Connection closed by "[..],
+        b"Connection reset by ",
+        b"Disconnected from ",
+        b"Disconnecting ",
+    ]
+    .iter()
+    .find_map(|p| stripped.strip_prefix(*p).map(|r| (r, *p)))?;
+    // `ADDR port P: reason` form (Disconnecting invalid user U A port P: Change of username...)
+    let (body, reason) = match find(rest, b": ") {
+        Some(c) if find(sub(rest, 0, c), b" port ").is_some() => {
+            (sub(rest, 0, c), Some(tail(rest, c + 2)))
+        }
+        _ => (rest, None),
+    };
+    let (user, body, authenticating) = if let Some(u) = body.strip_prefix(b"authenticating user ") {
+        (Some(u), u, true)
+    } else if let Some(u) = body.strip_prefix(b"invalid user ") {
+        (Some(u), u, true)
+    } else if let Some(u) = body.strip_prefix(b"user ") {
+        (Some(u), u, false)
+    } else {
+        (None, body, false)
+    };
+    let (before, ip, port) = tail_addr_port(body)?;
+    let user = user.map(|_| Cow::Borrowed(before));
+    let change = reason.is_some_and(|r| r.starts_with(b"Change of username"));
+    if change {
+        return Some(E::SshUserNotAllowed {
+            user: user.unwrap_or(Cow::Borrowed(b"")),
+            ip: Some(Cow::Borrowed(ip)),
+            reason: Cow::Borrowed(b"change of username or service"),
+        });
+    }
+    if reason.is_some_and(|r| r.starts_with(b"Too many authentication failures")) {
+        return Some(E::SshTooManyFailures {
+            user,
+            ip: Some(Cow::Borrowed(ip)),
+        });
+    }
+    if preauth || authenticating {
+        return Some(E::SshPreauthDisconnect {
+            user,
+            ip: Some(Cow::Borrowed(ip)),
+            port,
+            code: None,
+        });
+    }
+    Some(E::SshClosed {
+        ip: Some(Cow::Borrowed(ip)),
+    })
+}
+
+/// `pam_X(svc:auth): authentication failure; ...` and `pam_X(svc:session): session opened ...`.
+fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
+    use EventKind as E;
+    let m = if m.starts_with(b"pam_") || m.starts_with(b"PAM") {
+        m
+    } else if program == b"su" || program == b"sudo" {
+        return None;
+    } else {
+        return None;
+    };
+    let o = memchr::memchr(b'(', m)?;
+    let c = memchr::memchr(b')', m)?;
+    let inner = sub(m, o + 1, c);
+    let colon = memchr::memchr(b':', inner)?;
+    let service = sub(inner, 0, colon);
+    let kind = tail(inner, colon + 1);
+    let rest = tail(m, c + 1);
+    let rest = rest.strip_prefix(b": ").unwrap_or(rest);
+    match kind {
+        b"auth" => {
+            if !rest.starts_with(b"authentication failure") {
+                return None;
+            }
+            let field = |k: &[u8]| -> Option<Bytes<'a>> {
+                let mut from = 0;
+                loop {
+                    let p = find(tail(rest, from), k)? + from;
+                    if p == 0 || rest.get(p - 1) == Some(&b' ') {
+                        let v = tail(rest, p + k.len());
+                        let e = memchr::memchr(b' ', v).unwrap_or(v.len());
+                        return Some(Cow::Borrowed(sub(v, 0, e)));
+                    }
+                    from = p + k.len();
+                }
+            };
+            let rhost = field(b"rhost=").filter(|h| !h.is_empty());
+            let user = field(b"user=").filter(|u| !u.is_empty() && &**u != b"[preauth]");
+            let ruser = field(b"ruser=").filter(|u| !u.is_empty());
+            if service == b"su" || service == b"su-l" {
+                return Some(E::Su {
+                    success: false,
+                    user: ruser,
+                    target: user,
+                });
+            }
+            Some(E::PamAuthFailure {
+                service: Cow::Borrowed(service),
+                user,
+                ruser,
+                rhost,
+            })
+        }
+        b"session" => {
+            let (opened, r) = if let Some(r) = rest.strip_prefix(b"session opened for user ") {
+                (true, r)
+            } else {
+                (false, rest.strip_prefix(b"session closed for user ")?)
+            };
+            let e = find(r, b" by ").unwrap_or_else(|| memchr::memchr(b' ', r).unwrap_or(r.len()));
+            let user = sub(r, 0, e);
+            let user = user.strip_suffix(b"(uid=0)").unwrap_or(user);
+            Some(E::PamSession {
+                service: Cow::Borrowed(service),
+                opened,
+                user: Cow::Borrowed(user),
+            })
+        }
+        b"chauthtok" => {
+            let r = rest.strip_prefix(b"password changed for ")?;
+            Some(E::PasswordChanged {
+                user: Cow::Borrowed(strip_suffix_ws(r)),
+                by: Cow::Borrowed(service),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// sudo's `U : field ; field ; ...`.
+fn sudo(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
+    let sep = find(m, b" : ")?;
+    let user = strip_suffix_ws(sub(m, 0, sep));
+    let user = tail(
+        user,
+        user.iter().position(|c| *c != b' ').unwrap_or(user.len()),
+    );
+    let rest = tail(m, sep + 3);
+    let field = |k: &[u8]| -> Option<Bytes<'_>> {
+        // fields are `K=v ; K=v ; COMMAND=...` (COMMAND last, may contain ' ; ')
+        let mut start = 0;
+        loop {
+            let p = find(tail(rest, start), k)? + start;
+            if p == 0 || sub(rest, p.saturating_sub(2), p) == b"; " {
+                let v = tail(rest, p + k.len());
+                if k == b"COMMAND=" {
+                    return Some(Cow::Borrowed(strip_suffix_ws(v)));
+                }
+                let e = find(v, b" ; ").unwrap_or(v.len());
+                return Some(Cow::Borrowed(strip_suffix_ws(sub(v, 0, e))));
+            }
+            start = p + k.len();
+        }
+    };
+    let command = field(b"COMMAND=");
+    if find(rest, b"user NOT in sudoers").is_some()
+        || find(rest, b"user NOT authorized on host").is_some()
+    {
+        return Some(E::SudoNotInSudoers {
+            user: Cow::Borrowed(user),
+            runas: field(b"USER="),
+            command,
+        });
+    }
+    if let Some(p) = find(rest, b" incorrect password attempt") {
+        let n = sub(rest, 0, p);
+        let n = tail(n, memchr::memrchr(b' ', n).map_or(0, |s| s + 1));
+        return Some(E::SudoFailure {
+            user: Cow::Borrowed(user),
+            attempts: num32(n).unwrap_or(1),
+            command,
+        });
+    }
+    if rest.starts_with(b"TTY=") || rest.starts_with(b"PWD=") || command.is_some() {
+        return Some(E::Sudo {
+            user: Cow::Borrowed(user),
+            tty: field(b"TTY="),
+            pwd: field(b"PWD="),
+            runas: field(b"USER="),
+            command,
+        });
+    }
+    None
+}
+
+fn su(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
+    // util-linux: `(to root) alice on pts/0`; `FAILED SU (to root) alice on pts/0`
+    // shadow: `Successful su for root by alice`, `FAILED su for root by alice`, `+ pts/0 alice:root`
+    let (success, r) = if let Some(r) = m.strip_prefix(b"FAILED SU ") {
+        (false, r)
+    } else {
+        (true, m)
+    };
+    if let Some(r) = r.strip_prefix(b"(to ") {
+        let c = memchr::memchr(b')', r)?;
+        let target = sub(r, 0, c);
+        let rest = tail(r, c + 1).strip_prefix(b" ")?;
+        let on = rfind(rest, b" on ").unwrap_or(rest.len());
+        return Some(E::Su {
+            success,
+            user: Some(Cow::Borrowed(sub(rest, 0, on))),
+            target: Some(Cow::Borrowed(target)),
+        });
+    }
+    for (p, ok) in [
+        (&b"Successful su for "[..], true),
+        (b"FAILED su for ", false),
+    ] {
+        if let Some(r) = m.strip_prefix(p) {
+            let by = rfind(r, b" by ")?;
+            return Some(E::Su {
+                success: ok,
+                user: Some(Cow::Borrowed(tail(r, by + 4))),
+                target: Some(Cow::Borrowed(sub(r, 0, by))),
+            });
+        }
+    }
+    None
+}
+
+/// `key=value, key=value` from shadow-utils lines.
+fn kv<'a>(m: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    loop {
+        let p = find(tail(m, from), key)? + from;
+        let ok = p == 0 || matches!(m.get(p - 1), Some(b' ' | b','));
+        if ok && m.get(p + key.len()) == Some(&b'=') {
+            let v = tail(m, p + key.len() + 1);
+            let e = find(v, b", ").unwrap_or(v.len());
+            let v = sub(v, 0, e);
+            return Some(strip_suffix_ws(v.strip_suffix(b",").unwrap_or(v)));
+        }
+        from = p + key.len();
+    }
+}
+
+/// `'name'` at the start of `r`: (name, rest).
+fn quoted(r: &[u8]) -> Option<(&[u8], &[u8])> {
+    let r = r.strip_prefix(b"'").or_else(|| r.strip_prefix(b"`"))?;
+    let e = memchr::memrchr(b'\'', r)?;
+    // the name ends at the first `' ` or final quote
+    let e = find(r, b"' ").unwrap_or(e);
+    Some((sub(r, 0, e), tail(r, e + 1)))
+}
+
+fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
+    use EventKind as E;
+    let m = strip_suffix_ws(m);
+    if let Some(r) = m.strip_prefix(b"new user: ") {
+        return Some(E::UserAdded {
+            name: Cow::Borrowed(kv(r, b"name")?),
+            uid: kv(r, b"UID").and_then(num32),
+            gid: kv(r, b"GID").and_then(num32),
+            home: kv(r, b"home").map(Cow::Borrowed),
+            shell: kv(r, b"shell").map(Cow::Borrowed),
+        });
+    }
+    if let Some(r) = m
+        .strip_prefix(b"new group: ")
+        .or_else(|| m.strip_prefix(b"group added to /etc/group: "))
+    {
+        return Some(E::GroupAdded {
+            name: Cow::Borrowed(kv(r, b"name")?),
+            gid: kv(r, b"GID").and_then(num32),
+        });
+    }
+    // useradd/usermod: `add 'bob' to group 'sudo'`, `add 'bob' to shadow group 'sudo'`
+    if let Some(r) = m.strip_prefix(b"add ") {
+        let (user, rest) = quoted(r)?;
+        let g = rest
+            .strip_prefix(b" to group ")
+            .or_else(|| rest.strip_prefix(b" to shadow group "))?;
+        let (group, _) = quoted(g)?;
+        return Some(E::GroupMember {
+            user: Cow::Borrowed(user),
+            group: Cow::Borrowed(group),
+            added: true,
+        });
+    }
+    if let Some(r) = m.strip_prefix(b"delete ") {
+        if let Some(g) = r.strip_prefix(b"user ") {
+            let (name, _) = quoted(g)?;
+            return Some(E::UserDeleted {
+                name: Cow::Borrowed(name),
+            });
+        }
+        let (user, rest) = quoted(r)?;
+        let g = rest
+            .strip_prefix(b" from group ")
+            .or_else(|| rest.strip_prefix(b" from shadow group "))?;
+        let (group, _) = quoted(g)?;
+        return Some(E::GroupMember {
+            user: Cow::Borrowed(user),
+            group: Cow::Borrowed(group),
+            added: false,
+        });
+    }
+    // gpasswd: `user bob added by root to group sudo`, `user bob removed by root from group sudo`
+    if let Some(r) = m.strip_prefix(b"user ") {
+        if let Some(p) = find(r, b" added by ") {
+            let g = rfind(r, b" to group ")?;
+            return Some(E::GroupMember {
+                user: Cow::Borrowed(sub(r, 0, p)),
+                group: Cow::Borrowed(tail(r, g + 10)),
+                added: true,
+            });
+        }
+        if let Some(p) = find(r, b" removed by ") {
+            let g = rfind(r, b" from group ")?;
+            return Some(E::GroupMember {
+                user: Cow::Borrowed(sub(r, 0, p)),
+                group: Cow::Borrowed(tail(r, g + 12)),
+                added: false,
+            });
+        }
+    }
+    // usermod: `change user 'bob' password`, `change user 'bob' shell from ... to ...`, `lock user 'bob' password`
+    for p in [&b"change user "[..], b"lock user ", b"unlock user "] {
+        if let Some(r) = m.strip_prefix(p) {
+            let (name, rest) = quoted(r)?;
+            let verb = sub(p, 0, p.len() - 6);
+            let _ = verb;
+            return Some(E::UserModified {
+                name: Cow::Borrowed(name),
+                change: Cow::Borrowed(rest.strip_prefix(b" ").unwrap_or(rest)),
+            });
+        }
+    }
+    if let Some(r) = m
+        .strip_prefix(b"password changed for ")
+        .or_else(|| m.strip_prefix(b"password for '"))
+    {
+        let r = r.strip_suffix(b"' changed by 'root'").unwrap_or(r);
+        return Some(E::PasswordChanged {
+            user: Cow::Borrowed(r),
+            by: Cow::Borrowed(program),
+        });
+    }
+    None
+}
+
+fn logind(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
+    if let Some(r) = m.strip_prefix(b"New session ") {
+        let p = find(r, b" of user ")?;
+        let u = tail(r, p + 9);
+        return Some(E::LogindSession {
+            new: true,
+            session: Cow::Borrowed(sub(r, 0, p)),
+            user: Some(Cow::Borrowed(u.strip_suffix(b".").unwrap_or(u))),
+        });
+    }
+    if let Some(r) = m.strip_prefix(b"Removed session ") {
+        return Some(E::LogindSession {
+            new: false,
+            session: Cow::Borrowed(r.strip_suffix(b".").unwrap_or(r)),
+            user: None,
+        });
+    }
+    None
+}
+
+fn cron(m: &[u8]) -> Option<EventKind<'_>> {
+    let r = m.strip_prefix(b"(")?;
+    let c = find(r, b") CMD (")?;
+    let cmd = tail(r, c + 7);
+    Some(EventKind::CronCommand {
+        user: Cow::Borrowed(sub(r, 0, c)),
+        command: Cow::Borrowed(cmd.strip_suffix(b")").unwrap_or(cmd)),
+    })
+}
+
+/// Kernel messages: netfilter LOG, fs and I/O errors, segfaults, module taint.
+fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
+    let mut m = m;
+    // `[12345.678901] ` timestamp, `[T123] ` / `[C1] ` caller id.
+    for _ in 0..2 {
+        if m.first() == Some(&b'[') {
+            let c = memchr::memchr(b']', sub(m, 0, 24.min(m.len())))?;
+            let inner = sub(m, 1, c);
+            if inner
+                .iter()
+                .all(|x| x.is_ascii_digit() || *x == b'.' || *x == b' ' || *x == b'T' || *x == b'C')
+            {
+                m = tail(m, c + 1);
+                m = m.strip_prefix(b" ").unwrap_or(m);
+            }
+        }
+    }
+    if let Some(src_at) =
+        find(m, b" SRC=").or_else(|| m.strip_prefix(b"SRC=").map(|_| 0).filter(|_| false))
+    {
+        if let Some(inp) = find(m, b"IN=") {
+            if inp < src_at {
+                let prefix = strip_suffix_ws(sub(m, 0, inp));
+                let f = |k: &[u8]| -> Option<&[u8]> {
+                    let mut from = inp;
+                    loop {
+                        let p = find(tail(m, from), k)? + from;
+                        if p == 0 || m.get(p - 1) == Some(&b' ') {
+                            let v = tail(m, p + k.len());
+                            let e = memchr::memchr(b' ', v).unwrap_or(v.len());
+                            return Some(sub(v, 0, e));
+                        }
+                        from = p + k.len();
+                    }
+                };
+                fn nz(v: Option<&[u8]>) -> Option<Bytes<'_>> {
+                    v.filter(|x| !x.is_empty()).map(Cow::Borrowed)
+                }
+                // TCP flags are the bare words after the ports.
+                let flags_start = find(m, b" RES=").map_or(m.len(), |p| p + 5);
+                let fl = tail(m, flags_start);
+                let fl = match memchr::memchr(b' ', fl) {
+                    Some(s) => tail(fl, s + 1),
+                    None => &b""[..],
+                };
+                let fl_end = find(fl, b" URGP=").unwrap_or(fl.len());
+                let fl = strip_suffix_ws(sub(fl, 0, fl_end));
+                let fl = if fl.iter().all(|c| c.is_ascii_uppercase() || *c == b' ') {
+                    fl
+                } else {
+                    &b""[..]
+                };
+                return Some(E::Netfilter {
+                    prefix: Cow::Borrowed(prefix),
+                    in_if: nz(f(b"IN=")),
+                    out_if: nz(f(b"OUT=")),
+                    src: Cow::Borrowed(f(b"SRC=")?),
+                    dst: nz(f(b"DST=")),
+                    proto: nz(f(b"PROTO=")),
+                    spt: f(b"SPT=").and_then(num16),
+                    dpt: f(b"DPT=").and_then(num16),
+                    flags: Cow::Borrowed(fl),
+                });
+            }
+        }
+    }
+    if let Some(p) = find(m, b": segfault at ") {
+        let head = sub(m, 0, p);
+        let (prog, pid) = match memchr::memrchr(b'[', head) {
+            Some(o) => (
+                sub(head, 0, o),
+                num32(sub(head, o + 1, head.len().saturating_sub(1))),
+            ),
+            None => (head, None),
+        };
+        return Some(E::Segfault {
+            program: Cow::Borrowed(prog),
+            pid,
+        });
+    }
+    if let Some(p) = find(m, b": module verification failed") {
+        return Some(E::ModuleTaint {
+            module: Cow::Borrowed(sub(m, 0, p)),
+            reason: Cow::Borrowed(
+                b"module verification failed: signature and/or required key missing",
+            ),
+        });
+    }
+    if let Some(p) = find(m, b": loading out-of-tree module taints kernel")
+        .or_else(|| find(m, b": module license '"))
+    {
+        return Some(E::ModuleTaint {
+            module: Cow::Borrowed(sub(m, 0, p)),
+            reason: Cow::Borrowed(strip_suffix_ws(tail(m, p + 2))),
+        });
+    }
+    // Filesystem errors: `EXT4-fs error (device sda1): ...`, `XFS (sdb1): ... error`,
+    // `BTRFS error (device dm-0): ...`, `blk_update_request: I/O error, dev sda, sector N`,
+    // `I/O error, dev sda, sector N`, `Buffer I/O error on dev sda1`.
+    for fs in [
+        &b"EXT4-fs error"[..],
+        b"EXT3-fs error",
+        b"EXT2-fs error",
+        b"BTRFS error",
+        b"BTRFS critical",
+        b"EXT4-fs (",
+        b"XFS (",
+    ] {
+        if let Some(p) = find(m, fs) {
+            let r = tail(m, p);
+            let is_err = fs.ends_with(b"error")
+                || fs.ends_with(b"critical")
+                || find(r, b"error").is_some()
+                || find(r, b"corrupt").is_some();
+            if !is_err {
+                continue;
+            }
+            let dev = find(r, b"(device ")
+                .map(|d| tail(r, d + 8))
+                .or_else(|| memchr::memchr(b'(', r).map(|d| tail(r, d + 1)));
+            let dev = dev.and_then(|d| memchr::memchr(b')', d).map(|e| sub(d, 0, e)));
+            return Some(E::FsError {
+                device: dev.map(Cow::Borrowed),
+                detail: Cow::Borrowed(r),
+            });
+        }
+    }
+    if let Some(p) = find(m, b"I/O error") {
+        let r = tail(m, p);
+        let dev = find(r, b"dev ").map(|d| tail(r, d + 4)).map(|d| {
+            let e = d
+                .iter()
+                .position(|c| *c == b',' || *c == b' ')
+                .unwrap_or(d.len());
+            sub(d, 0, e)
+        });
+        return Some(E::FsError {
+            device: dev.map(Cow::Borrowed),
+            detail: Cow::Borrowed(m),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

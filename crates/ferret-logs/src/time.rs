@@ -1,0 +1,376 @@
+//! Timestamps: a UTC instant in microseconds, civil-date arithmetic, and the timestamp grammars
+//! found in syslog envelopes (RFC 3164 `Mmm dd HH:MM:SS`, RFC 3339 / ISO 8601, epoch seconds).
+
+use std::fmt;
+
+/// A UTC instant, microseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogTime(pub i64);
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for LogTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+const MICROS: i64 = 1_000_000;
+
+impl LogTime {
+    /// From seconds since the epoch.
+    pub fn from_secs(secs: i64) -> Self {
+        LogTime(secs.saturating_mul(MICROS))
+    }
+
+    /// Whole seconds since the epoch (floor).
+    pub fn secs(self) -> i64 {
+        self.0.div_euclid(MICROS)
+    }
+
+    /// Sub-second microseconds.
+    pub fn micros(self) -> u32 {
+        self.0.rem_euclid(MICROS) as u32
+    }
+
+    /// From a civil UTC date and time (no validation beyond arithmetic).
+    pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> Self {
+        let days = days_from_civil(y, mo, d);
+        let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
+        LogTime(
+            secs.saturating_mul(MICROS)
+                .saturating_add(i64::from(micros)),
+        )
+    }
+
+    /// The civil UTC fields `(year, month, day, hour, minute, second)`.
+    pub fn civil(self) -> (i64, u32, u32, u32, u32, u32) {
+        let secs = self.secs();
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        (
+            y,
+            m,
+            d,
+            (rem / 3600) as u32,
+            ((rem % 3600) / 60) as u32,
+            (rem % 60) as u32,
+        )
+    }
+
+    /// Start of the UTC hour containing this instant.
+    pub fn hour_floor(self) -> LogTime {
+        LogTime::from_secs(self.secs().div_euclid(3600) * 3600)
+    }
+
+    /// Parses an RFC 3339 / ISO 8601 timestamp as printed by [`fmt::Display`] (or any the
+    /// envelope parser accepts): `2024-05-01T10:00:00Z`, `2024-05-01 10:00:00+02:00`, ...
+    /// A bare date `2024-05-01` is midnight UTC.
+    pub fn parse(s: &str) -> Option<LogTime> {
+        let b = s.trim().as_bytes();
+        if b.len() == 10 {
+            let mut full = b.to_vec();
+            full.extend_from_slice(b"T00:00:00Z");
+            return parse_iso(&full, 0).map(|(t, _)| t);
+        }
+        let (t, used) = parse_iso(b, 0)?;
+        (used == b.len()).then_some(t)
+    }
+}
+
+impl fmt::Display for LogTime {
+    /// RFC 3339 in UTC, with microseconds when they are not zero.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, mo, d, h, mi, s) = self.civil();
+        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")?;
+        let us = self.micros();
+        if us != 0 {
+            write!(f, ".{us:06}")?;
+        }
+        f.write_str("Z")
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Inverse of [`days_from_civil`].
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// How year-less (RFC 3164) timestamps get their year and zone.
+///
+/// A timestamp is placed in the reference year unless that puts it more than a day after the
+/// reference instant, in which case it belongs to the previous year. With the file's mtime as
+/// the reference, a log that runs from December into January gets December of the previous
+/// year and January of the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearContext {
+    /// The reference instant (file mtime, "now", or an explicit `--year` end of year).
+    pub reference: LogTime,
+    /// Offset of the host's local time from UTC, in seconds, applied to zone-less timestamps.
+    pub utc_offset: i32,
+}
+
+impl YearContext {
+    /// A context with the given reference instant and UTC wall clock.
+    pub fn new(reference: LogTime) -> Self {
+        YearContext {
+            reference,
+            utc_offset: 0,
+        }
+    }
+
+    /// Pins every year-less timestamp to `year` (as `--year` does).
+    pub fn fixed_year(year: i64) -> Self {
+        // One day slack is added by `resolve`; the last instant of the year keeps every date
+        // of that year in it.
+        YearContext::new(LogTime::from_civil(year, 12, 31, 0, 0, 0, 0))
+    }
+
+    /// Resolves a year-less local civil time.
+    pub fn resolve(&self, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> LogTime {
+        let (ry, ..) = self.reference.civil();
+        let off = i64::from(self.utc_offset) * MICROS;
+        let t = LogTime(LogTime::from_civil(ry, mo, d, h, mi, s, us).0 - off);
+        if t.0 > self.reference.0 + 86_400 * MICROS {
+            LogTime(LogTime::from_civil(ry - 1, mo, d, h, mi, s, us).0 - off)
+        } else {
+            t
+        }
+    }
+}
+
+impl Default for YearContext {
+    fn default() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        YearContext::new(LogTime::from_secs(now))
+    }
+}
+
+fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let s = b.get(at..at + n)?;
+    let mut v = 0u32;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Month number of a three-letter English abbreviation.
+pub fn month(b: &[u8]) -> Option<u32> {
+    let m = match b {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
+    Some(m)
+}
+
+/// Fraction digits `.ffffff` at `at`; returns (micros, bytes used).
+fn fraction(b: &[u8], at: usize) -> (u32, usize) {
+    if b.get(at) != Some(&b'.') && b.get(at) != Some(&b',') {
+        return (0, 0);
+    }
+    let mut i = at + 1;
+    let mut us = 0u32;
+    let mut digits = 0;
+    while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+        if digits < 6 {
+            us = us * 10 + u32::from(c - b'0');
+        }
+        digits += 1;
+        i += 1;
+    }
+    if digits == 0 {
+        return (0, 0);
+    }
+    for _ in digits..6 {
+        us *= 10;
+    }
+    (us, i - at)
+}
+
+fn valid(mo: u32, d: u32, h: u32, mi: u32, s: u32) -> bool {
+    (1..=12).contains(&mo) && (1..=31).contains(&d) && h < 24 && mi < 60 && s <= 60
+}
+
+/// RFC 3164 `Mmm dd HH:MM:SS[.ffffff]` (day space- or zero-padded, or a single digit).
+/// Returns the civil fields and the bytes used.
+pub fn parse_bsd(b: &[u8]) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
+    let mo = month(b.get(..3)?)?;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let mut i = 4;
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let d = if let Some(d) = num(b, i, 2) {
+        i += 2;
+        d
+    } else {
+        let d = num(b, i, 1)?;
+        i += 1;
+        d
+    };
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    let h = num(b, i, 2)?;
+    let mi = num(b, i + 3, 2)?;
+    let s = num(b, i + 6, 2)?;
+    if b.get(i + 2) != Some(&b':') || b.get(i + 5) != Some(&b':') {
+        return None;
+    }
+    i += 8;
+    let (us, n) = fraction(b, i);
+    i += n;
+    valid(mo, d, h, mi, s).then_some(((mo, d, h, mi, s, us), i))
+}
+
+/// ISO 8601 / RFC 3339: `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM|±HHMM|±HH]`. A missing offset
+/// means `default_offset` seconds east of UTC. Returns the instant and bytes used.
+pub fn parse_iso(b: &[u8], default_offset: i32) -> Option<(LogTime, usize)> {
+    let y = num(b, 0, 4)?;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let mo = num(b, 5, 2)?;
+    let d = num(b, 8, 2)?;
+    if !matches!(b.get(10), Some(b'T' | b' ')) {
+        return None;
+    }
+    let h = num(b, 11, 2)?;
+    let mi = num(b, 14, 2)?;
+    let s = num(b, 17, 2)?;
+    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
+        return None;
+    }
+    if !valid(mo, d, h, mi, s) {
+        return None;
+    }
+    let mut i = 19;
+    let (us, n) = fraction(b, i);
+    i += n;
+    let mut off = i64::from(default_offset);
+    match b.get(i) {
+        Some(b'Z' | b'z') => {
+            off = 0;
+            i += 1;
+        }
+        Some(&c @ (b'+' | b'-')) => {
+            let oh = num(b, i + 1, 2);
+            if let Some(oh) = oh {
+                let sign = if c == b'-' { -1 } else { 1 };
+                let (om, used) = if b.get(i + 3) == Some(&b':') {
+                    (num(b, i + 4, 2), 6)
+                } else if let Some(m) = num(b, i + 3, 2) {
+                    (Some(m), 5)
+                } else {
+                    (Some(0), 3)
+                };
+                if let Some(om) = om.filter(|m| *m < 60 && oh < 24) {
+                    off = sign * (i64::from(oh) * 3600 + i64::from(om) * 60);
+                    i += used;
+                }
+            }
+        }
+        _ => {}
+    }
+    let t = LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us);
+    Some((LogTime(t.0 - off * MICROS), i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-1_000_000i64, -1, 0, 1, 11_000, 19_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(
+            LogTime::from_civil(2005, 8, 14, 10, 0, 0, 0).secs(),
+            1_124_013_600
+        );
+    }
+
+    #[test]
+    fn iso_variants() {
+        let t = |s: &str| parse_iso(s.as_bytes(), 0).map(|(t, n)| (t.to_string(), n));
+        assert_eq!(
+            t("2015-04-16T18:02:50.568798+00:00 x"),
+            Some(("2015-04-16T18:02:50.568798Z".into(), 32))
+        );
+        assert_eq!(
+            t("2019-07-08T17:40:16.954167-04:00"),
+            Some(("2019-07-08T21:40:16.954167Z".into(), 32))
+        );
+        assert_eq!(
+            t("2024-01-01T12:00:00+0100"),
+            Some(("2024-01-01T11:00:00Z".into(), 24))
+        );
+        assert_eq!(
+            t("2019-06-14T13:01:15.412+01:30"),
+            Some(("2019-06-14T11:31:15.412000Z".into(), 29))
+        );
+        assert!(t("2019-13-14T13:01:15").is_none());
+        assert_eq!(
+            LogTime::parse("2024-02-03").map(|t| t.to_string()),
+            Some("2024-02-03T00:00:00Z".into())
+        );
+    }
+
+    #[test]
+    fn bsd_days_and_rollover() {
+        assert_eq!(parse_bsd(b"Jul  3 14:59:17 h").map(|x| x.1), Some(15));
+        assert_eq!(parse_bsd(b"Jul 03 14:59:17 h").map(|x| x.1), Some(15));
+        assert_eq!(parse_bsd(b"Feb 7 16:01:07 h").map(|x| x.1), Some(14));
+        assert!(parse_bsd(b"Foo  3 14:59:17").is_none());
+        // Reference in January 2025: December lines belong to 2024, January ones to 2025.
+        let ctx = YearContext::new(LogTime::from_civil(2025, 1, 2, 0, 0, 0, 0));
+        assert_eq!(ctx.resolve(12, 31, 23, 59, 59, 0).civil().0, 2024);
+        assert_eq!(ctx.resolve(1, 1, 0, 0, 1, 0).civil().0, 2025);
+        let fixed = YearContext::fixed_year(2019);
+        assert_eq!(fixed.resolve(12, 31, 23, 0, 0, 0).civil().0, 2019);
+        assert_eq!(fixed.resolve(1, 1, 0, 0, 0, 0).civil().0, 2019);
+    }
+}
