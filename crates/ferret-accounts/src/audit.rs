@@ -166,14 +166,21 @@ fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str,
     let subject = l.text.split(|&b| b == b':').next().unwrap_or_default();
     match &l.content {
         Err(m) => {
+            // glibc gives the shell field the rest of the line, so a passwd line with extra
+            // fields is still an account for NSS: a UID 0 one is critical.
+            let mut f3 = l.text.split(|&b| b == b':').skip(2);
+            let glibc_uid0 = kind == FileKind::Passwd
+                && matches!(m, Malformed::FieldCount { found, .. } if *found > 7)
+                && f3.next().is_some_and(|u| !u.is_empty() && u.iter().all(|&b| b == b'0'));
             let detail = match m {
                 Malformed::ContainsNul => "the line contains a NUL byte: C programs (glibc, PAM, pwck) see only the part before it, so what they read differs from the file".to_owned(),
+                _ if glibc_uid0 => format!("{m}; glibc reads the extra fields as part of the shell and sees a UID 0 account"),
                 _ => format!("{m}; glibc skips such a line, pwck reports \"invalid {} file entry\"", kind_word(kind)),
             };
             cx.push(
                 Finding::new(
                     "accounts.malformed-line",
-                    Severity::Medium,
+                    if glibc_uid0 { Severity::Critical } else { Severity::Medium },
                     format!("invalid {} file entry", kind_word(kind)),
                     subject,
                 )
@@ -203,6 +210,13 @@ fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str,
                 .with_evidence(ev(path, l.number)),
         ),
         Ok(Content::Entry(_)) => {}
+    }
+    if l.has_leading_blank() {
+        cx.push(
+            Finding::new("accounts.leading-whitespace", Severity::Medium, "entry line starts with blanks", subject)
+                .with_evidence(ev_text(path, l.number, l.text))
+                .with_detail("glibc skips the blanks and uses the entry, while shadow's tools (and a reader grepping for ^name:) do not see the same name"),
+        );
     }
     if l.is_crlf() {
         cx.push(
@@ -683,7 +697,7 @@ fn fs_checks(
     defs: &crate::login_defs::LoginDefs,
 ) {
     use std::os::unix::ffi::OsStrExt;
-    if opts.check_home && !home.is_empty() && home != b"/nonexistent" {
+    if opts.check_home && !home.is_empty() {
         let p = std::path::Path::new(std::ffi::OsStr::from_bytes(home));
         match root.lstat(p) {
             Err(e) if e.is_not_found() => cx.push(
@@ -881,16 +895,6 @@ fn group_checks(
                     .with_detail("grpck: no matching group file entry in /etc/gshadow"),
                 ),
                 Some((gl, s, _)) => {
-                    for m in &s.members {
-                        if !g.members.contains(m) {
-                            cx.push(
-                                Finding::new("accounts.membership-mismatch", Severity::Low, "member in gshadow but not in group", *m)
-                                    .with_evidence(ev(gs_path, *gl))
-                                    .with_evidence(ev(gr_path, line))
-                                    .with_detail(format!("'{}' is a member of the '{}' group in gshadow but not in group", ferret_core::escape::escape(m), ferret_core::escape::escape(g.name))),
-                            );
-                        }
-                    }
                     for m in &g.members {
                         if !s.members.contains(m) {
                             cx.push(
@@ -941,6 +945,27 @@ fn group_checks(
                 .with_evidence(ev(gs_path, line))
                 .with_detail("grpck: no matching group file entry in /etc/group"),
             );
+        }
+        if let Some((gl, g, _)) = groups.get(s.name).and_then(|v| v.first()) {
+            for m in &s.members {
+                if !g.members.contains(m) {
+                    cx.push(
+                        Finding::new(
+                            "accounts.membership-mismatch",
+                            Severity::Low,
+                            "member in gshadow but not in group",
+                            *m,
+                        )
+                        .with_evidence(ev(gs_path, line))
+                        .with_evidence(ev(gr_path, *gl))
+                        .with_detail(format!(
+                            "'{}' is a member of the '{}' group in gshadow but not in group",
+                            ferret_core::escape::escape(m),
+                            ferret_core::escape::escape(s.name)
+                        )),
+                    );
+                }
+            }
         }
         let privileged = opts
             .privileged_groups

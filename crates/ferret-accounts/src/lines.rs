@@ -145,6 +145,12 @@ impl<'a, E> Line<'a, E> {
         }
     }
 
+    /// Whether an entry line starts with blanks (glibc skips them; shadow's tools do not).
+    pub fn has_leading_blank(&self) -> bool {
+        matches!(self.content, Ok(Content::Entry(_)))
+            && matches!(self.text.first(), Some(b' ' | b'\t'))
+    }
+
     /// Whether the line ended in CRLF.
     pub fn is_crlf(&self) -> bool {
         self.ending == b"\r\n"
@@ -203,7 +209,8 @@ pub(crate) fn classify<'a, E>(
         Some(b'#') => Ok(Content::Comment),
         _ if memchr::memchr(0, text).is_some() => Err(Malformed::ContainsNul),
         Some(b'+' | b'-') if text.first() == trimmed.first() => Ok(Content::Nis),
-        _ => parse(text, number).map(Content::Entry),
+        // glibc skips leading blanks before an entry; the entry is what NSS sees.
+        _ => parse(trimmed, number).map(Content::Entry),
     }
 }
 
