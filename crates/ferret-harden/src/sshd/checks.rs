@@ -1,0 +1,369 @@
+//! Checks on the effective sshd configuration.
+
+use super::{ConnectionContext, Effective, Source, SshdConfig, DEFAULT_CONFIG};
+use ferret_core::{ErrorRecord, Evidence, Finding, HostRoot, Outcome, Severity};
+use std::os::unix::ffi::OsStrExt;
+
+fn evidence(cfg: &SshdConfig, eff: &Effective, kw: &str) -> (Evidence, &'static str) {
+    match eff.source(kw) {
+        Some(s) => (
+            Evidence::line(s.file.as_os_str().as_bytes(), s.line).with_excerpt(format!(
+                "{} {}",
+                kw,
+                eff.get(kw).unwrap_or_default()
+            )),
+            "",
+        ),
+        None => (
+            Evidence::file(cfg.path().as_os_str().as_bytes()),
+            " (OpenSSH default: the keyword is not set)",
+        ),
+    }
+}
+
+struct Ctx<'a> {
+    cfg: &'a SshdConfig,
+    out: &'a mut Outcome,
+}
+
+impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        eff: &Effective,
+        kw: &str,
+        id: &str,
+        sev: Severity,
+        title: &str,
+        why: &str,
+        fix: &str,
+        attack: &[&str],
+    ) {
+        let (ev, note) = evidence(self.cfg, eff, kw);
+        let mut f = Finding::new(
+            format!("sshd.{id}"),
+            sev,
+            title,
+            format!("{} {}", kw, eff.get(kw).unwrap_or_else(|| "none".into())),
+        )
+        .with_evidence(ev)
+        .with_detail(format!("{why}{note}"))
+        .with_remediation(fix)
+        .with_reference(format!("sshd_config(5) {kw}"))
+        .with_reference("CIS Linux Benchmark, section 5 \"Configure SSH Server\"");
+        for a in attack {
+            f = f.with_attack(*a);
+        }
+        self.out.findings.push(f);
+    }
+}
+
+const WEAK_CIPHERS: &[&str] = &[
+    "3des-cbc",
+    "aes128-cbc",
+    "aes192-cbc",
+    "aes256-cbc",
+    "arcfour",
+];
+const WEAK_MACS: &[&str] = &[
+    "hmac-md5",
+    "hmac-md5-96",
+    "hmac-md5-etm@openssh.com",
+    "hmac-md5-96-etm@openssh.com",
+    "hmac-sha1-96",
+    "hmac-sha1-96-etm@openssh.com",
+    "umac-64@openssh.com",
+    "umac-64-etm@openssh.com",
+    "hmac-sha1",
+];
+const WEAK_KEX: &[&str] = &[
+    "diffie-hellman-group1-sha1",
+    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group-exchange-sha1",
+];
+
+fn weak_in(list: &str, weak: &[&str]) -> Vec<String> {
+    list.split(',')
+        .filter(|a| {
+            weak.iter()
+                .any(|w| a.starts_with(w) && (a.len() == w.len() || *w == "arcfour"))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `dir` (inside the root) is a place where other users can plant files.
+fn writable_dir(root: &HostRoot, dir: &std::path::Path) -> Option<String> {
+    for d in dir.ancestors() {
+        let b = d.as_os_str().as_bytes();
+        if [&b"/tmp"[..], b"/var/tmp", b"/dev/shm"].contains(&b) {
+            return Some(format!("{} is a temporary directory", d.display()));
+        }
+        if let Ok(st) = root.lstat(d) {
+            if st.is_world_writable() && !st.is_sticky() {
+                return Some(format!(
+                    "{} is world-writable without the sticky bit",
+                    d.display()
+                ));
+            }
+            if st.mode & 0o020 != 0 && st.gid != 0 {
+                return Some(format!(
+                    "{} is group-writable by gid {}",
+                    d.display(),
+                    st.gid
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Runs the sshd checks on `root`'s `/etc/ssh/sshd_config`.
+pub fn audit(root: &HostRoot) -> Outcome {
+    audit_config(root, DEFAULT_CONFIG)
+}
+
+/// Runs the sshd checks on a given configuration file inside `root`.
+pub fn audit_config(root: &HostRoot, path: &str) -> Outcome {
+    let mut out = Outcome::new();
+    let cfg = match SshdConfig::load(root, path) {
+        Ok(c) => c,
+        Err(crate::Error::Core(e)) if e.is_not_found() => return out,
+        Err(e) => {
+            out.errors.push(match &e {
+                crate::Error::Core(c) => ErrorRecord::from(c),
+                other => ErrorRecord::new(Some(path.as_bytes()), None, other.to_string()),
+            });
+            return out;
+        }
+    };
+    out.errors.extend(cfg.errors.iter().cloned());
+    let any = cfg.effective(&ConnectionContext::new());
+    let root_eff = cfg.effective(&ConnectionContext::new().user("root"));
+    out.errors.extend(any.issues.iter().cloned());
+    let mut c = Ctx {
+        cfg: &cfg,
+        out: &mut out,
+    };
+    let is = |e: &Effective, k: &str, v: &str| e.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v));
+
+    match root_eff.get("permitrootlogin").as_deref() {
+        Some("yes") => c.emit(&root_eff, "permitrootlogin", "permit-root-login", Severity::High,
+            "root may log in over SSH with a password",
+            "PermitRootLogin yes lets anyone who guesses or steals root's password log in as root directly; brute-force campaigns target root first and the login leaves no per-person trail.",
+            "Set `PermitRootLogin no` (or `prohibit-password` if key-based root access is required) and reload sshd; log in as a named user and escalate with sudo.",
+            &["T1021.004", "T1110"]),
+        Some("forced-commands-only") => c.emit(&root_eff, "permitrootlogin", "permit-root-login", Severity::Info,
+            "root may log in over SSH with keys that carry a forced command",
+            "forced-commands-only allows root logins only for keys with command= options; review those keys.",
+            "Review root's authorized_keys; set `PermitRootLogin no` if not needed.",
+            &["T1021.004"]),
+        _ => {}
+    }
+    if is(&any, "passwordauthentication", "yes") {
+        c.emit(&any, "passwordauthentication", "password-authentication", Severity::Medium,
+            "password authentication is enabled",
+            "Passwords can be guessed, sprayed and phished; with keys only, brute force against sshd is pointless.",
+            "Set `PasswordAuthentication no` once every user has a key, then reload sshd.",
+            &["T1110", "T1021.004"]);
+    }
+    if is(&any, "permitemptypasswords", "yes") {
+        c.emit(&any, "permitemptypasswords", "permit-empty-passwords", Severity::High,
+            "accounts with empty passwords may log in over SSH",
+            "PermitEmptyPasswords yes lets any account whose password field is empty log in without a secret.",
+            "Set `PermitEmptyPasswords no`.",
+            &["T1078", "T1021.004"]);
+    }
+    if is(&any, "kbdinteractiveauthentication", "yes") {
+        let pam = is(&any, "usepam", "yes");
+        c.emit(&any, "kbdinteractiveauthentication", "kbd-interactive", if pam { Severity::Medium } else { Severity::Low },
+            "keyboard-interactive authentication is enabled",
+            if pam { "With UsePAM yes, keyboard-interactive asks PAM for the password: password logins stay possible even with PasswordAuthentication no." }
+            else { "Keyboard-interactive is another interactive (guessable) login path." },
+            "Set `KbdInteractiveAuthentication no` unless a second factor (OTP) needs it.",
+            &["T1110"]);
+    }
+    if let Some(n) = any.get("maxauthtries").and_then(|v| v.parse::<u32>().ok()) {
+        if n > 4 {
+            c.emit(&any, "maxauthtries", "max-auth-tries", Severity::Low,
+                "many authentication attempts are allowed per connection",
+                &format!("MaxAuthTries {n} lets a client try {n} passwords or keys per connection (CIS recommends 4 or fewer), which speeds up guessing."),
+                "Set `MaxAuthTries 4` (or lower).", &["T1110"]);
+        }
+    }
+    if is(&any, "x11forwarding", "yes") {
+        c.emit(&any, "x11forwarding", "x11-forwarding", Severity::Low,
+            "X11 forwarding is enabled",
+            "X11 forwarding exposes the client's display to the server side; a compromised server can read keystrokes and screens of users who connect with -X.",
+            "Set `X11Forwarding no` unless X applications are needed.", &["T1021.004"]);
+    }
+    let fwd_disabled = is(&any, "disableforwarding", "yes");
+    if !fwd_disabled && !is(&any, "allowtcpforwarding", "no") {
+        c.emit(&any, "allowtcpforwarding", "tcp-forwarding", Severity::Low,
+            "TCP forwarding is allowed",
+            "Any user with a shell can tunnel traffic through this host (pivoting, exposing internal services, bypassing egress filters).",
+            "Set `AllowTcpForwarding no` (or `DisableForwarding yes`) unless tunnels are required; allow it per user in a Match block.",
+            &["T1572"]);
+    }
+    if !fwd_disabled && is(&any, "allowagentforwarding", "yes") {
+        c.emit(&any, "allowagentforwarding", "agent-forwarding", Severity::Low,
+            "agent forwarding is allowed",
+            "A root user (or attacker) on this host can use forwarded agents of connecting users to log in elsewhere as them.",
+            "Set `AllowAgentForwarding no`; use ProxyJump instead of agent forwarding.",
+            &["T1563.001"]);
+    }
+    if !is(&any, "permituserenvironment", "no") {
+        c.emit(&any, "permituserenvironment", "permit-user-environment", Severity::Medium,
+            "users may set environment variables for sshd sessions",
+            "PermitUserEnvironment lets ~/.ssh/environment and environment= key options set variables such as LD_PRELOAD before the shell starts, bypassing ForceCommand and shell restrictions.",
+            "Set `PermitUserEnvironment no`.", &["T1574.006"]);
+    }
+    for (kw, weak, what) in [
+        ("ciphers", WEAK_CIPHERS, "ciphers"),
+        ("macs", WEAK_MACS, "MACs"),
+        ("kexalgorithms", WEAK_KEX, "key exchange algorithms"),
+    ] {
+        let list = any.get(kw).unwrap_or_default();
+        let bad = weak_in(&list, weak);
+        if !bad.is_empty() {
+            c.emit(&any, kw, &format!("weak-{}", if kw == "kexalgorithms" { "kex" } else { kw }), Severity::Medium,
+                &format!("weak {what} are enabled"),
+                &format!("Enabled: {}. CBC modes, MD5/SHA-1 and 1024-bit or SHA-1 Diffie-Hellman are broken or deprecated and allow downgrade or plaintext-recovery attacks.", bad.join(", ")),
+                &format!("Remove them, e.g. `{} -{}`.", match kw { "ciphers" => "Ciphers", "macs" => "MACs", _ => "KexAlgorithms" }, bad.join(",")),
+                &["T1557"]);
+        }
+    }
+    if let Some(l) = any.get("loglevel") {
+        if matches!(l.as_str(), "QUIET" | "FATAL" | "ERROR") {
+            c.emit(
+                &any,
+                "loglevel",
+                "log-level",
+                Severity::Medium,
+                "sshd logs too little",
+                &format!("LogLevel {l} drops the login success/failure lines responders rely on."),
+                "Set `LogLevel VERBOSE` (logs key fingerprints) or `INFO`.",
+                &["T1562.006"],
+            );
+        }
+    }
+    if any.get("clientaliveinterval").as_deref() == Some("0") {
+        c.emit(&any, "clientaliveinterval", "client-alive", Severity::Low,
+            "idle SSH sessions are never timed out",
+            "ClientAliveInterval 0 keeps abandoned sessions (and hijackable terminals) open forever.",
+            "Set `ClientAliveInterval 300` and `ClientAliveCountMax 3` (or lower).", &[]);
+    } else if let Some(n) = any
+        .get("clientalivecountmax")
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        if n == 0 || n > 3 {
+            c.emit(
+                &any,
+                "clientalivecountmax",
+                "client-alive",
+                Severity::Low,
+                "idle SSH sessions stay open long",
+                &format!(
+                    "ClientAliveCountMax {n}: unresponsive sessions are {} closed.",
+                    if n == 0 { "never" } else { "late" }
+                ),
+                "Set `ClientAliveCountMax 3` or lower (but not 0).",
+                &[],
+            );
+        }
+    }
+    if any.values("allowusers").is_empty() && any.values("allowgroups").is_empty() {
+        c.emit(&any, "allowusers", "no-access-list", Severity::Low,
+            "no AllowUsers/AllowGroups restricts who may log in",
+            "Every account with a valid shell and credential can log in over SSH, including service accounts given a password by an attacker.",
+            "List the people who need SSH: `AllowGroups ssh-users` (and add them to that group).", &["T1078"]);
+    }
+    if is(&any, "usepam", "no") {
+        c.emit(&any, "usepam", "use-pam", Severity::Low,
+            "sshd does not use PAM",
+            "Without PAM, account restrictions (pam_access, pam_faillock, expiry enforcement by PAM modules) are not applied to SSH logins.",
+            "Set `UsePAM yes` (Debian's default configuration does).", &[]);
+    }
+    if is(&any, "strictmodes", "no") {
+        c.emit(&any, "strictmodes", "strict-modes", Severity::Medium,
+            "sshd does not check permissions of users' key files",
+            "StrictModes no accepts authorized_keys files and home directories writable by others, so another local user can add a key.",
+            "Set `StrictModes yes`.", &["T1098.004"]);
+    }
+    for v in any.values("authorizedkeysfile") {
+        if v.first() != Some(&b'/') {
+            continue;
+        }
+        let cut = v.iter().position(|&c| c == b'%').unwrap_or(v.len());
+        let prefix = v.get(..cut).unwrap_or_default();
+        let dir = match prefix.iter().rposition(|&c| c == b'/') {
+            Some(p) => prefix.get(..p.max(1)).unwrap_or(b"/"),
+            None => b"/",
+        };
+        let dir = std::path::Path::new(std::ffi::OsStr::from_bytes(dir));
+        if let Some(why) = writable_dir(root, dir) {
+            let (ev, _) = evidence(&cfg, &any, "authorizedkeysfile");
+            c.out.findings.push(
+                Finding::new("sshd.authorized-keys-file-writable", Severity::High,
+                    "AuthorizedKeysFile points into a directory others can write", &v)
+                    .with_evidence(ev)
+                    .with_detail(format!("{why}: any local user can plant keys that sshd accepts for login."))
+                    .with_remediation("Point AuthorizedKeysFile at .ssh/authorized_keys (per-user, checked by StrictModes) or a root-owned directory such as /etc/ssh/authorized_keys/%u.")
+                    .with_attack("T1098.004")
+                    .with_reference("sshd_config(5) AuthorizedKeysFile"),
+            );
+        }
+    }
+    // Match blocks that loosen what the global section sets.
+    let risky: &[(&str, &str, Severity)] = &[
+        ("permitrootlogin", "yes", Severity::High),
+        ("passwordauthentication", "yes", Severity::Medium),
+        ("permitemptypasswords", "yes", Severity::High),
+        ("allowtcpforwarding", "yes", Severity::Low),
+        ("x11forwarding", "yes", Severity::Low),
+    ];
+    let mut current_match: Vec<u8> = Vec::new();
+    for (src, d) in cfg.directives() {
+        if d.keyword.eq_ignore_ascii_case(b"match") {
+            current_match = d.rest.clone();
+            continue;
+        }
+        if !src.in_match {
+            continue;
+        }
+        let kw = d.keyword.to_ascii_lowercase();
+        for (k, v, sev) in risky {
+            if kw == k.as_bytes()
+                && d.args
+                    .first()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(v.as_bytes()))
+                && !is(&any, k, v)
+            {
+                push_match(c.out, &src, k, v, *sev, &current_match);
+            }
+        }
+    }
+    out
+}
+
+fn push_match(out: &mut Outcome, src: &Source, k: &str, v: &str, sev: Severity, m: &[u8]) {
+    out.findings.push(
+        Finding::new(
+            "sshd.match-weakens",
+            sev,
+            format!("a Match block sets {k} {v}"),
+            format!("Match {} → {k} {v}", ferret_core::escape::escape(m)),
+        )
+        .with_evidence(
+            Evidence::line(src.file.as_os_str().as_bytes(), src.line)
+                .with_excerpt(format!("{k} {v}")),
+        )
+        .with_detail(format!(
+            "The global section is stricter, but connections matching `Match {}` get {k} {v}; grep-based checks that read only the global section miss this.",
+            ferret_core::escape::escape(m)
+        ))
+        .with_remediation("Confirm the exception is intended and as narrow as possible (Match Address with a CIDR, not Match User alone).")
+        .with_attack("T1021.004")
+        .with_reference(format!("sshd_config(5) Match, {k}")),
+    );
+}
