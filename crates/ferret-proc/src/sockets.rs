@@ -1,0 +1,668 @@
+//! Sockets (TCP, UDP, raw over IPv4/IPv6, Unix) with their owning processes, per network
+//! namespace.
+//!
+//! Tables come from netlink `sock_diag` for the caller's own network namespace when
+//! [`SocketOptions::netlink`] is on and the kernel answers (TCP, UDP and Unix), and from
+//! `/proc/<pid>/net/*` otherwise (other namespaces, raw sockets, fixture trees, or a kernel
+//! without `inet_diag`/`unix_diag`). [`SocketTable::sources`] says which was used for what.
+//! Owners come from `/proc/<pid>/fd/*` links (`socket:[inode]`), read through each process's
+//! held directory descriptor.
+
+use crate::netlink::{self, DiagRecord};
+use crate::parse;
+use crate::process::{list_pids, Handle};
+use crate::ProcOptions;
+use ferret_core::ErrorRecord;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ffi::OsStr;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// Socket protocol (and family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Proto {
+    /// TCP over IPv4.
+    Tcp,
+    /// TCP over IPv6.
+    Tcp6,
+    /// UDP over IPv4.
+    Udp,
+    /// UDP over IPv6.
+    Udp6,
+    /// Raw IPv4.
+    Raw,
+    /// Raw IPv6.
+    Raw6,
+    /// Unix domain.
+    Unix,
+}
+
+impl Proto {
+    /// Every protocol.
+    pub const ALL: [Proto; 7] = [
+        Proto::Tcp,
+        Proto::Tcp6,
+        Proto::Udp,
+        Proto::Udp6,
+        Proto::Raw,
+        Proto::Raw6,
+        Proto::Unix,
+    ];
+
+    /// `tcp`, `tcp6`, ... (the `/proc/net` file name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Tcp6 => "tcp6",
+            Proto::Udp => "udp",
+            Proto::Udp6 => "udp6",
+            Proto::Raw => "raw",
+            Proto::Raw6 => "raw6",
+            Proto::Unix => "unix",
+        }
+    }
+
+    /// TCP over either family.
+    pub fn is_tcp(self) -> bool {
+        matches!(self, Proto::Tcp | Proto::Tcp6)
+    }
+
+    /// UDP over either family.
+    pub fn is_udp(self) -> bool {
+        matches!(self, Proto::Udp | Proto::Udp6)
+    }
+}
+
+impl std::fmt::Display for Proto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a table came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Source {
+    /// Netlink `sock_diag`.
+    SockDiag,
+    /// `/proc/<pid>/net/*` text tables.
+    ProcNet,
+}
+
+/// A process holding a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Owner {
+    /// Process id.
+    pub pid: i32,
+    /// File descriptor number in that process.
+    pub fd: i32,
+}
+
+/// One socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Socket {
+    /// Protocol.
+    pub proto: Proto,
+    /// Local address (IP sockets).
+    pub local: Option<SocketAddr>,
+    /// Remote address (IP sockets; unspecified when not connected).
+    pub remote: Option<SocketAddr>,
+    /// Bound path of a Unix socket (`@name` for abstract ones).
+    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::opt"))]
+    pub path: Option<Vec<u8>>,
+    /// State, named as `ss` names it (`LISTEN`, `ESTAB`, `UNCONN`, `TIME-WAIT` ...).
+    pub state: String,
+    /// Listening (TCP `LISTEN`; unconnected UDP/raw; Unix listeners and bound datagram sockets).
+    pub listening: bool,
+    /// Socket inode (0 for TIME-WAIT and embryonic connections).
+    pub inode: u64,
+    /// Owner uid.
+    pub uid: u32,
+    /// Receive queue bytes.
+    pub rx_queue: u32,
+    /// Send queue bytes.
+    pub tx_queue: u32,
+    /// Processes holding it (pid and fd), sorted.
+    pub owners: Vec<Owner>,
+    /// Network namespace inode, when known.
+    pub netns: Option<u64>,
+    /// Where this entry came from.
+    pub source: Source,
+}
+
+impl Socket {
+    /// The distinct owning pids.
+    pub fn pids(&self) -> Vec<i32> {
+        let mut v: Vec<i32> = self.owners.iter().map(|o| o.pid).collect();
+        v.dedup();
+        v
+    }
+
+    /// Local port, for IP sockets.
+    pub fn local_port(&self) -> Option<u16> {
+        self.local.map(|a| a.port())
+    }
+
+    /// Remote port, for connected IP sockets.
+    pub fn remote_port(&self) -> Option<u16> {
+        self.remote
+            .filter(|a| !a.ip().is_unspecified())
+            .map(|a| a.port())
+    }
+}
+
+/// Which sockets to read.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SocketOptions {
+    /// Where `/proc` is, and the other process-reading options.
+    pub proc: ProcOptions,
+    /// Protocols to read.
+    pub protocols: BTreeSet<Proto>,
+    /// Only listening sockets.
+    pub listening_only: bool,
+    /// Only sockets whose local or remote port is this.
+    pub port: Option<u16>,
+    /// Find owning processes through `/proc/<pid>/fd` (the costly part; default on).
+    pub owners: bool,
+    /// Read every network namespace that some process is in (default on).
+    pub all_namespaces: bool,
+    /// Use netlink `sock_diag` for the caller's own namespace (live only; default on).
+    pub netlink: bool,
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        SocketOptions {
+            proc: ProcOptions::default(),
+            protocols: Proto::ALL.into_iter().collect(),
+            listening_only: false,
+            port: None,
+            owners: true,
+            all_namespaces: true,
+            netlink: true,
+        }
+    }
+}
+
+impl SocketOptions {
+    /// Every protocol, owners, every namespace, netlink where possible.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads `/proc` from another place (fixture trees); netlink is then off.
+    pub fn proc(mut self, proc: ProcOptions) -> Self {
+        if !proc.is_live() {
+            self.netlink = false;
+        }
+        self.proc = proc;
+        self
+    }
+
+    /// Restricts the protocols.
+    pub fn protocols(mut self, p: impl IntoIterator<Item = Proto>) -> Self {
+        self.protocols = p.into_iter().collect();
+        self
+    }
+
+    /// Only listening sockets.
+    pub fn listening_only(mut self, yes: bool) -> Self {
+        self.listening_only = yes;
+        self
+    }
+
+    /// Only sockets on this port.
+    pub fn port(mut self, port: Option<u16>) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Whether to look up owners.
+    pub fn owners(mut self, yes: bool) -> Self {
+        self.owners = yes;
+        self
+    }
+
+    /// Whether to use netlink.
+    pub fn netlink(mut self, yes: bool) -> Self {
+        self.netlink = yes;
+        self
+    }
+
+    /// Whether to read every namespace.
+    pub fn all_namespaces(mut self, yes: bool) -> Self {
+        self.all_namespaces = yes;
+        self
+    }
+}
+
+/// The sockets read, with where each table came from and what failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct SocketTable {
+    /// Sockets, sorted by protocol, local address, inode.
+    pub sockets: Vec<Socket>,
+    /// `(protocol, namespace, source)` for every table read.
+    pub sources: Vec<(Proto, Option<u64>, Source)>,
+    /// Socket fds per process (`pid -> [(fd, inode)]`), kept for the reverse-shell check.
+    pub fds: BTreeMap<i32, Vec<(i32, u64)>>,
+    /// What could not be read.
+    pub errors: Vec<ErrorRecord>,
+}
+
+fn tcp_state(s: u8) -> &'static str {
+    match s {
+        1 => "ESTAB",
+        2 => "SYN-SENT",
+        3 => "SYN-RECV",
+        4 => "FIN-WAIT-1",
+        5 => "FIN-WAIT-2",
+        6 => "TIME-WAIT",
+        7 => "UNCONN",
+        8 => "CLOSE-WAIT",
+        9 => "LAST-ACK",
+        10 => "LISTEN",
+        11 => "CLOSING",
+        12 => "NEW-SYN-RECV",
+        _ => "UNKNOWN",
+    }
+}
+
+/// (pid, socket fds as (fd, inode), network namespace)
+type ScanRow = (i32, Vec<(i32, u64)>, Option<u64>);
+
+struct ProcScan {
+    /// inode -> owners
+    owners: HashMap<u64, Vec<Owner>>,
+    fds: BTreeMap<i32, Vec<(i32, u64)>>,
+    /// netns inode -> a pid in it
+    namespaces: BTreeMap<u64, i32>,
+    errors: Vec<ErrorRecord>,
+}
+
+/// Reads the socket fds and the network namespace of one process.
+fn scan_one(proc_root: &Path, pid: i32, want_ns: bool) -> (Vec<(i32, u64)>, Option<u64>) {
+    let Ok(h) = Handle::open(proc_root, pid) else {
+        return (Vec::new(), None);
+    };
+    let ns = if want_ns {
+        h.open_dir("ns").ok().and_then(|d| {
+            nix::fcntl::readlinkat(&d, OsStr::new("net"))
+                .ok()
+                .and_then(|t| parse::ns_inode(t.as_bytes()))
+        })
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    let Ok(dirf) = h.open_dir("fd") else {
+        return (out, ns);
+    };
+    let Ok(linkf) = dirf.try_clone() else {
+        return (out, ns);
+    };
+    let Ok(mut dir) = nix::dir::Dir::from_fd(std::os::fd::OwnedFd::from(dirf)) else {
+        return (out, ns);
+    };
+    for ent in dir.iter().flatten() {
+        let name = ent.file_name().to_bytes();
+        let Some(fd) = std::str::from_utf8(name)
+            .ok()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if let Ok(t) = nix::fcntl::readlinkat(&linkf, OsStr::from_bytes(name)) {
+            if let Some(ino) = parse::socket_inode(t.as_bytes()) {
+                out.push((fd, ino));
+            }
+        }
+    }
+    (out, ns)
+}
+
+fn scan_processes(opts: &SocketOptions) -> ProcScan {
+    let mut scan = ProcScan {
+        owners: HashMap::new(),
+        fds: BTreeMap::new(),
+        namespaces: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+    let pids = match list_pids(&opts.proc.proc_root) {
+        Ok(p) => p,
+        Err(e) => {
+            scan.errors.push(e);
+            return scan;
+        }
+    };
+    let root = &opts.proc.proc_root;
+    let want_ns = opts.all_namespaces;
+    #[cfg(feature = "parallel")]
+    let results: Vec<ScanRow> = {
+        use rayon::prelude::*;
+        if opts.proc.parallel {
+            pids.par_iter()
+                .with_min_len(16)
+                .map(|p| {
+                    let (f, n) = scan_one(root, *p, want_ns);
+                    (*p, f, n)
+                })
+                .collect()
+        } else {
+            pids.iter()
+                .map(|p| {
+                    let (f, n) = scan_one(root, *p, want_ns);
+                    (*p, f, n)
+                })
+                .collect()
+        }
+    };
+    #[cfg(not(feature = "parallel"))]
+    let results: Vec<ScanRow> = pids
+        .iter()
+        .map(|p| {
+            let (f, n) = scan_one(root, *p, want_ns);
+            (*p, f, n)
+        })
+        .collect();
+    for (pid, fds, ns) in results {
+        if let Some(ns) = ns {
+            scan.namespaces.entry(ns).or_insert(pid);
+        }
+        for (fd, ino) in &fds {
+            scan.owners
+                .entry(*ino)
+                .or_default()
+                .push(Owner { pid, fd: *fd });
+        }
+        if !fds.is_empty() {
+            scan.fds.insert(pid, fds);
+        }
+    }
+    scan
+}
+
+fn own_netns(opts: &ProcOptions) -> Option<u64> {
+    let t = nix::fcntl::readlink(&opts.proc_root.join("thread-self/ns/net")).ok()?;
+    parse::ns_inode(t.as_bytes())
+}
+
+fn read_proc_table(
+    dir: &Path,
+    proto: Proto,
+    netns: Option<u64>,
+    out: &mut Vec<Socket>,
+    errors: &mut Vec<ErrorRecord>,
+) -> bool {
+    let path = dir.join(proto.as_str());
+    let buf =
+        match std::fs::File::open(&path).and_then(|f| crate::process::read_limited(f, 512 << 20)) {
+            Ok(b) => b,
+            Err(e) => {
+                // A kernel without IPv6 has no tcp6/udp6/raw6: absent, not an error.
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    errors.push(ErrorRecord::new(
+                        Some(path.as_os_str().as_bytes()),
+                        None,
+                        e.to_string(),
+                    ));
+                }
+                return false;
+            }
+        };
+    let pbytes = path.as_os_str().as_bytes();
+    if proto == Proto::Unix {
+        for l in parse::unix_table(&buf) {
+            match l {
+                Ok(u) => {
+                    let listening = u.flags & 0x10000 != 0;
+                    let state = if listening {
+                        "LISTEN"
+                    } else if u.state == 3 {
+                        "ESTAB"
+                    } else {
+                        "UNCONN"
+                    };
+                    out.push(Socket {
+                        proto,
+                        local: None,
+                        remote: None,
+                        listening: listening || (u.sock_type == 2 && u.path.is_some()),
+                        path: u.path,
+                        state: state.to_owned(),
+                        inode: u.inode,
+                        uid: 0,
+                        rx_queue: 0,
+                        tx_queue: 0,
+                        owners: Vec::new(),
+                        netns,
+                        source: Source::ProcNet,
+                    });
+                }
+                Err(e) => errors.push(ErrorRecord::new(Some(pbytes), Some(e.line), e.message)),
+            }
+        }
+    } else {
+        for l in parse::inet_table(&buf) {
+            match l {
+                Ok(i) => {
+                    let tcp = proto.is_tcp();
+                    let state = if tcp || i.state != 7 {
+                        tcp_state(i.state)
+                    } else {
+                        "UNCONN"
+                    };
+                    out.push(Socket {
+                        proto,
+                        local: Some(SocketAddr::new(i.local, i.local_port)),
+                        remote: Some(SocketAddr::new(i.remote, i.remote_port)),
+                        path: None,
+                        listening: if tcp { i.state == 10 } else { i.state == 7 },
+                        state: state.to_owned(),
+                        inode: i.inode,
+                        uid: i.uid,
+                        rx_queue: i.rx_queue,
+                        tx_queue: i.tx_queue,
+                        owners: Vec::new(),
+                        netns,
+                        source: Source::ProcNet,
+                    });
+                }
+                Err(e) => errors.push(ErrorRecord::new(Some(pbytes), Some(e.line), e.message)),
+            }
+        }
+    }
+    true
+}
+
+fn from_diag(proto: Proto, r: DiagRecord, netns: Option<u64>) -> Socket {
+    match r {
+        DiagRecord::Inet {
+            state,
+            src,
+            sport,
+            dst,
+            dport,
+            rqueue,
+            wqueue,
+            uid,
+            inode,
+            ..
+        } => {
+            let tcp = proto.is_tcp();
+            Socket {
+                proto,
+                local: Some(SocketAddr::new(src, sport)),
+                remote: Some(SocketAddr::new(dst, dport)),
+                path: None,
+                listening: if tcp { state == 10 } else { state == 7 },
+                state: tcp_state(state).to_owned(),
+                inode: u64::from(inode),
+                uid,
+                rx_queue: rqueue,
+                tx_queue: wqueue,
+                owners: Vec::new(),
+                netns,
+                source: Source::SockDiag,
+            }
+        }
+        DiagRecord::Unix {
+            sock_type,
+            state,
+            inode,
+            name,
+            ..
+        } => Socket {
+            proto,
+            local: None,
+            remote: None,
+            listening: state == 10 || (sock_type == 2 && name.is_some()),
+            path: name,
+            state: tcp_state(state).to_owned(),
+            inode: u64::from(inode),
+            uid: 0,
+            rx_queue: 0,
+            tx_queue: 0,
+            owners: Vec::new(),
+            netns,
+            source: Source::SockDiag,
+        },
+    }
+}
+
+fn diag_params(p: Proto) -> Option<(u8, u8)> {
+    match p {
+        Proto::Tcp => Some((netlink::AF_INET, 6)),
+        Proto::Tcp6 => Some((netlink::AF_INET6, 6)),
+        Proto::Udp => Some((netlink::AF_INET, 17)),
+        Proto::Udp6 => Some((netlink::AF_INET6, 17)),
+        Proto::Unix => Some((netlink::AF_UNIX, 0)),
+        // raw_diag is often not loaded, and raw tables are tiny: /proc/net/raw{,6}.
+        Proto::Raw | Proto::Raw6 => None,
+    }
+}
+
+/// Whether the netlink reply is trustworthy for this family: IPv6 dumps succeed with nothing
+/// when IPv6 is off, which `/proc` would show the same way, so any success counts.
+fn read_netlink(proto: Proto, netns: Option<u64>, out: &mut Vec<Socket>) -> bool {
+    let Some((fam, prot)) = diag_params(proto) else {
+        return false;
+    };
+    match netlink::dump(fam, prot) {
+        Ok(recs) => {
+            out.extend(recs.into_iter().map(|r| from_diag(proto, r, netns)));
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Reads the sockets.
+pub fn sockets(opts: &SocketOptions) -> SocketTable {
+    let mut t = SocketTable::default();
+    let scan = if opts.owners || opts.all_namespaces {
+        Some(scan_processes(opts))
+    } else {
+        None
+    };
+    let own_ns = if opts.proc.is_live() {
+        own_netns(&opts.proc)
+    } else {
+        None
+    };
+    // (netns, directory holding the tables)
+    let mut dirs: Vec<(Option<u64>, std::path::PathBuf)> = Vec::new();
+    let mut covered_own = false;
+    if let Some(s) = &scan {
+        if opts.all_namespaces {
+            for (ns, pid) in &s.namespaces {
+                if Some(*ns) == own_ns {
+                    covered_own = true;
+                    dirs.push((own_ns, opts.proc.proc_root.join("net")));
+                } else {
+                    dirs.push((
+                        Some(*ns),
+                        opts.proc.proc_root.join(pid.to_string()).join("net"),
+                    ));
+                }
+            }
+        }
+    }
+    if !covered_own {
+        dirs.insert(0, (own_ns, opts.proc.proc_root.join("net")));
+    }
+    let mut all = Vec::new();
+    for (ns, dir) in &dirs {
+        let own = *ns == own_ns && dir == &opts.proc.proc_root.join("net");
+        for proto in &opts.protocols {
+            let used_netlink = own && opts.netlink && read_netlink(*proto, *ns, &mut all);
+            if used_netlink {
+                t.sources.push((*proto, *ns, Source::SockDiag));
+            } else if read_proc_table(dir, *proto, *ns, &mut all, &mut t.errors) {
+                t.sources.push((*proto, *ns, Source::ProcNet));
+            }
+        }
+    }
+    // The same socket may be listed twice when two directories show one namespace.
+    let mut seen = BTreeSet::new();
+    all.retain(|s| s.inode == 0 || seen.insert((s.proto, s.inode)));
+    if let Some(scan) = scan {
+        t.errors.extend(scan.errors);
+        if opts.owners {
+            for s in &mut all {
+                if s.inode != 0 {
+                    if let Some(o) = scan.owners.get(&s.inode) {
+                        s.owners.clone_from(o);
+                        s.owners.sort_unstable();
+                    }
+                }
+            }
+            t.fds = scan.fds;
+        }
+    }
+    all.retain(|s| {
+        (!opts.listening_only || s.listening)
+            && opts
+                .port
+                .is_none_or(|p| s.local_port() == Some(p) || s.remote_port() == Some(p))
+    });
+    all.sort_by(|a, b| {
+        a.proto
+            .cmp(&b.proto)
+            .then_with(|| a.local.cmp(&b.local))
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.inode.cmp(&b.inode))
+    });
+    t.sockets = all;
+    t
+}
+
+/// `ADDR:PORT` as `ss` prints it (`127.0.0.1:22`, `[::1]:22`, `*:*`-style wildcards kept as
+/// `0.0.0.0:0`); Unix sockets print their path or `*`.
+pub fn format_endpoint(addr: Option<SocketAddr>, path: Option<&[u8]>) -> String {
+    match (addr, path) {
+        (Some(a), _) => a.to_string(),
+        (None, Some(p)) => ferret_core::escape::escape(p),
+        (None, None) => "*".to_owned(),
+    }
+}
+
+/// Whether an address is a loopback one.
+pub fn is_loopback(a: &IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => v.is_loopback(),
+        IpAddr::V6(v) => v.is_loopback() || v.to_ipv4_mapped().is_some_and(|m| m.is_loopback()),
+    }
+}

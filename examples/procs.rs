@@ -1,0 +1,252 @@
+//! `procs`: processes, sockets, modules and what hides among them.
+//!
+//! ```text
+//! cargo run --release --example procs -- list|tree|sockets [--port N] [--listening]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]
+//! ```
+//! Exit codes: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use ferret::core::escape::escape;
+use ferret::core::{HostRoot, Outcome, Severity};
+use ferret::proc::{self as fp, ProcOptions, SocketOptions};
+use std::process::ExitCode;
+
+fn usage() -> ExitCode {
+    eprintln!("usage: procs list|tree|sockets [--port N] [--listening]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]");
+    ExitCode::from(2)
+}
+
+fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>, String> {
+    match args.iter().position(|a| a == flag) {
+        None => Ok(None),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .map(Some)
+            .ok_or_else(|| format!("{flag} needs a value")),
+    }
+}
+
+fn print_outcome(out: &Outcome, json: bool) -> ExitCode {
+    if json {
+        let v = serde_json::json!({ "findings": out.findings, "errors": out.errors });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        for f in &out.findings {
+            println!("{f}");
+            if let Some(d) = &f.detail {
+                println!("    {d}");
+            }
+        }
+        for e in &out.errors {
+            eprintln!("error: {e}");
+        }
+        println!("{} finding(s)", out.findings.len());
+    }
+    if out.max_severity().is_some_and(|s| s >= Severity::Medium) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first().cloned() else {
+        return usage();
+    };
+    let json = args.iter().any(|a| a == "--json");
+    let root = HostRoot::live();
+    let opts = ProcOptions::for_root(&root);
+    match cmd.as_str() {
+        "list" | "tree" => {
+            let snap = fp::snapshot(&opts);
+            for e in &snap.errors {
+                eprintln!("error: {e}");
+            }
+            if cmd == "list" {
+                if json {
+                    let procs: Vec<_> = snap
+                        .processes
+                        .iter()
+                        .map(|p| {
+                            serde_json::json!({
+                                "pid": p.pid, "ppid": p.ppid, "uid": p.uid.real,
+                                "comm": escape(&p.comm),
+                                "exe": p.exe.as_deref().map(escape),
+                                "exe_deleted": p.exe_deleted,
+                                "cmdline": p.cmdline.iter().map(|a| escape(a)).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect();
+                    let v = serde_json::json!({ "processes": procs });
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                } else {
+                    println!("{:>7} {:>7} {:>6} {:<15} CMD", "PID", "PPID", "UID", "COMM");
+                    for p in &snap.processes {
+                        let del = if p.exe_deleted { " [exe deleted]" } else { "" };
+                        println!(
+                            "{:>7} {:>7} {:>6} {:<15} {}{del}",
+                            p.pid,
+                            p.ppid,
+                            p.uid.real,
+                            escape(&p.comm),
+                            escape(&p.display_name())
+                        );
+                    }
+                }
+            } else {
+                let rows = fp::forest(&snap);
+                if json {
+                    let v: Vec<_> = rows
+                        .iter()
+                        .map(|r| {
+                            let p = snap.get(r.pid);
+                            serde_json::json!({"pid": r.pid, "ppid": r.ppid, "depth": r.depth,
+                                "cmd": p.map(|p| escape(&p.display_name()))})
+                        })
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({ "tree": v }))
+                            .unwrap_or_default()
+                    );
+                } else {
+                    for r in rows {
+                        let name = snap
+                            .get(r.pid)
+                            .map(|p| escape(&p.display_name()))
+                            .unwrap_or_default();
+                        let indent = if r.depth == 0 {
+                            String::new()
+                        } else {
+                            format!("{}\\_ ", "  ".repeat(r.depth))
+                        };
+                        println!("{:>7} {:>7} {indent}{name}", r.pid, r.ppid);
+                    }
+                }
+            }
+            if snap.processes.is_empty() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        "sockets" => {
+            let port = match value::<u16>(&args, "--port") {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return usage();
+                }
+            };
+            let listening = args.iter().any(|a| a == "--listening");
+            let t = fp::sockets(
+                &SocketOptions::new()
+                    .proc(opts)
+                    .port(port)
+                    .listening_only(listening),
+            );
+            for e in &t.errors {
+                eprintln!("error: {e}");
+            }
+            if json {
+                let socks: Vec<_> = t
+                    .sockets
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "proto": s.proto.as_str(),
+                            "local": fp::sockets::format_endpoint(s.local, s.path.as_deref()),
+                            "remote": fp::sockets::format_endpoint(s.remote, None),
+                            "state": s.state, "inode": s.inode, "pids": s.pids(),
+                        })
+                    })
+                    .collect();
+                let v = serde_json::json!({ "sockets": socks });
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                for s in &t.sockets {
+                    println!(
+                        "{:<5} {:<12} {:<45} {:<45} {:>9} {:?}",
+                        s.proto.as_str(),
+                        s.state,
+                        fp::sockets::format_endpoint(s.local, s.path.as_deref()),
+                        fp::sockets::format_endpoint(s.remote, None),
+                        s.inode,
+                        s.pids()
+                    );
+                }
+                let mut srcs: Vec<String> = t
+                    .sources
+                    .iter()
+                    .map(|(p, ns, s)| format!("{p}@{}={s:?}", ns.unwrap_or_default()))
+                    .collect();
+                srcs.dedup();
+                eprintln!("sources: {}", srcs.join(" "));
+            }
+            ExitCode::SUCCESS
+        }
+        "modules" => {
+            let m = fp::modules::modules(&opts);
+            let taint = fp::modules::kernel_taint(&opts);
+            for e in &m.errors {
+                eprintln!("error: {e}");
+            }
+            if json {
+                let v = serde_json::json!({
+                    "available": m.available,
+                    "modules": m.modules,
+                    "taint": taint.as_ref().ok(),
+                    "hidden": fp::modules::hidden_modules(&m).iter().map(|n| escape(n)).collect::<Vec<_>>(),
+                });
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                if !m.available {
+                    println!("/proc/modules does not exist: kernel without loadable-module support (or a container)");
+                }
+                for x in &m.modules {
+                    println!(
+                        "{:<24} {:>9} {:>3} {} {}",
+                        escape(&x.name),
+                        x.size,
+                        x.refcount.map_or("-".to_owned(), |r| r.to_string()),
+                        x.state,
+                        x.taint
+                    );
+                }
+                match &taint {
+                    Ok(t) => println!("kernel taint {} {}", t.value, t.letters()),
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        "hidden" => {
+            let max_pid = match value::<i32>(&args, "--max-pid") {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return usage();
+                }
+            };
+            let o = fp::HiddenOptions::new()
+                .proc(opts)
+                .max_pid(max_pid)
+                .probe_ports(args.iter().any(|a| a == "--ports"));
+            print_outcome(&fp::hidden(&root, &o), json)
+        }
+        "suspicious" => {
+            let cpu = match value::<f64>(&args, "--cpu") {
+                Ok(c) => c.map(std::time::Duration::from_secs_f64),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return usage();
+                }
+            };
+            let o = fp::SuspiciousOptions::new().proc(opts).cpu_interval(cpu);
+            print_outcome(&fp::suspicious(&root, &o), json)
+        }
+        _ => usage(),
+    }
+}
