@@ -278,9 +278,9 @@ pub(crate) fn normalise(k: &Keyword, d: &Directive) -> Result<Vec<Vec<u8>>, Stri
             Ok(vec![v])
         }
         Parse::VersionAddendum => {
+            // 9.2 keeps a trailing `# comment` in the value (later versions strip it).
             let r = &d.rest;
-            let cut = r.iter().position(|&c| c == b'#').unwrap_or(r.len());
-            let mut v = r.get(..cut).unwrap_or_default().to_vec();
+            let mut v = r.clone();
             while v.last().is_some_and(|c| matches!(c, b' ' | b'\t')) {
                 v.pop();
             }
