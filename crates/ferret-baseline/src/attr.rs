@@ -1,0 +1,275 @@
+//! Attributes a baseline records and compares, and AIDE-style groups of them.
+
+use std::fmt;
+
+/// One attribute of a filesystem object that a baseline can compare.
+///
+/// The names (`as_str`) are the ones used in JSON reports and in the `check` example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Attr {
+    /// Object type (regular, directory, symlink, fifo, ...).
+    Type,
+    /// Permission bits including setuid/setgid/sticky.
+    Mode,
+    /// Owner.
+    Uid,
+    /// Group.
+    Gid,
+    /// Size in bytes.
+    Size,
+    /// Last content modification.
+    Mtime,
+    /// Last status change.
+    Ctime,
+    /// Inode number.
+    Inode,
+    /// Hard-link count.
+    Nlink,
+    /// Target of a symbolic link (as stored, never followed).
+    LinkTarget,
+    /// Extended attributes (`security.capability`, `security.selinux`, ...).
+    Xattrs,
+    /// SHA-256 of the content.
+    Sha256,
+    /// BLAKE3 of the content.
+    Blake3,
+}
+
+impl Attr {
+    /// Every attribute, in report order.
+    pub const ALL: [Attr; 13] = [
+        Attr::Type,
+        Attr::Mode,
+        Attr::Uid,
+        Attr::Gid,
+        Attr::Size,
+        Attr::Mtime,
+        Attr::Ctime,
+        Attr::Inode,
+        Attr::Nlink,
+        Attr::LinkTarget,
+        Attr::Xattrs,
+        Attr::Sha256,
+        Attr::Blake3,
+    ];
+
+    /// The name used in reports: `type`, `mode`, `uid`, `gid`, `size`, `mtime`, `ctime`,
+    /// `inode`, `nlink`, `link_target`, `xattrs`, `sha256`, `blake3`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attr::Type => "type",
+            Attr::Mode => "mode",
+            Attr::Uid => "uid",
+            Attr::Gid => "gid",
+            Attr::Size => "size",
+            Attr::Mtime => "mtime",
+            Attr::Ctime => "ctime",
+            Attr::Inode => "inode",
+            Attr::Nlink => "nlink",
+            Attr::LinkTarget => "link_target",
+            Attr::Xattrs => "xattrs",
+            Attr::Sha256 => "sha256",
+            Attr::Blake3 => "blake3",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for Attr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Attr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Attr::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown attribute {s:?}"))
+    }
+}
+
+/// A set of [`Attr`]s (a bit set), plus the "growing" rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct AttrSet(u16);
+
+/// The bit that marks a "growing" set: size may only grow, content hashes are checked over
+/// the old prefix, mtime/ctime may move.
+const GROWING: u16 = 1 << 15;
+
+impl AttrSet {
+    /// No attributes.
+    pub const EMPTY: AttrSet = AttrSet(0);
+
+    /// From raw bits (as stored in a baseline); unknown bits are dropped.
+    pub fn from_bits(bits: u16) -> Self {
+        AttrSet(bits & (GROWING | ((1 << Attr::ALL.len()) - 1)))
+    }
+
+    /// The raw bits.
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// AIDE's idea of "everything": type, mode, uid, gid, size, mtime, ctime, inode, nlink,
+    /// link target, xattrs and the content hashes the scan computes.
+    pub fn full() -> Self {
+        Attr::ALL.into_iter().collect()
+    }
+
+    /// Ownership and mode only (plus type and link target, so a file replaced by a symlink is
+    /// still noticed): for files whose content legitimately changes (logs, spools).
+    pub fn log() -> Self {
+        [
+            Attr::Type,
+            Attr::Mode,
+            Attr::Uid,
+            Attr::Gid,
+            Attr::LinkTarget,
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    /// A file that may only grow (append-only logs): type, mode, owner, inode, link target and
+    /// xattrs must stay; the size may not shrink and the hash of the old content (the prefix
+    /// of the new file) must still match.
+    pub fn growing() -> Self {
+        let mut s: AttrSet = [
+            Attr::Type,
+            Attr::Mode,
+            Attr::Uid,
+            Attr::Gid,
+            Attr::Size,
+            Attr::Inode,
+            Attr::LinkTarget,
+            Attr::Xattrs,
+            Attr::Sha256,
+            Attr::Blake3,
+        ]
+        .into_iter()
+        .collect();
+        s.0 |= GROWING;
+        s
+    }
+
+    /// Whether `a` is in the set.
+    pub fn contains(self, a: Attr) -> bool {
+        self.0 & a.bit() != 0
+    }
+
+    /// Adds `a`.
+    pub fn with(mut self, a: Attr) -> Self {
+        self.0 |= a.bit();
+        self
+    }
+
+    /// Removes `a`.
+    pub fn without(mut self, a: Attr) -> Self {
+        self.0 &= !a.bit();
+        self
+    }
+
+    /// Whether this is a "growing" set.
+    pub fn is_growing(self) -> bool {
+        self.0 & GROWING != 0
+    }
+
+    /// Whether the set asks for a content hash.
+    pub fn wants_content(self) -> bool {
+        self.contains(Attr::Sha256) || self.contains(Attr::Blake3)
+    }
+
+    /// The attributes in the set, in report order.
+    pub fn iter(self) -> impl Iterator<Item = Attr> {
+        Attr::ALL.into_iter().filter(move |a| self.contains(*a))
+    }
+
+    /// Parses a group name (`full`, `log`, `growing`) or a `+`-separated attribute list
+    /// (`type+mode+sha256`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "full" | "R" => Ok(Self::full()),
+            "log" | "L" => Ok(Self::log()),
+            "growing" | ">" => Ok(Self::growing()),
+            _ => s
+                .split('+')
+                .map(str::parse::<Attr>)
+                .collect::<Result<AttrSet, _>>(),
+        }
+    }
+
+    /// The group name when the set is one of the named groups, else the `+` list.
+    pub fn name(self) -> String {
+        if self == Self::full() {
+            "full".into()
+        } else if self == Self::log() {
+            "log".into()
+        } else if self == Self::growing() {
+            "growing".into()
+        } else {
+            let v: Vec<&str> = self.iter().map(Attr::as_str).collect();
+            v.join("+")
+        }
+    }
+}
+
+impl FromIterator<Attr> for AttrSet {
+    fn from_iter<I: IntoIterator<Item = Attr>>(iter: I) -> Self {
+        let mut s = AttrSet::EMPTY;
+        for a in iter {
+            s = s.with(a);
+        }
+        s
+    }
+}
+
+impl fmt::Display for AttrSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for AttrSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for AttrSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        AttrSet::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_parse_and_name() {
+        for g in ["full", "log", "growing"] {
+            assert_eq!(AttrSet::parse(g).unwrap().name(), g);
+        }
+        let s = AttrSet::parse("mode+sha256").unwrap();
+        assert!(s.contains(Attr::Mode) && s.contains(Attr::Sha256) && !s.contains(Attr::Uid));
+        assert_eq!(s.name(), "mode+sha256");
+        assert!(AttrSet::parse("mode+bogus").is_err());
+        assert!(AttrSet::growing().is_growing());
+        assert_eq!(
+            AttrSet::from_bits(AttrSet::growing().bits()),
+            AttrSet::growing()
+        );
+    }
+}

@@ -1,0 +1,372 @@
+//! Records of a baseline: one [`Entry`] per filesystem object, and the [`Baseline`] holding
+//! them sorted by path with the configuration of the scan that made them.
+
+use crate::attr::AttrSet;
+use crate::rules::Rule;
+use ferret_core::{ErrorRecord, FileKind, Timestamp};
+
+/// Which content hashes a scan computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum HashKind {
+    /// SHA-256 only (interoperable with `sha256sum`, AIDE, Tripwire).
+    Sha256,
+    /// BLAKE3 only (fastest; interoperable with `b3sum`).
+    #[default]
+    Blake3,
+    /// Both, from one read of each file.
+    Both,
+}
+
+impl HashKind {
+    /// Whether SHA-256 is computed.
+    pub fn sha256(self) -> bool {
+        matches!(self, HashKind::Sha256 | HashKind::Both)
+    }
+
+    /// Whether BLAKE3 is computed.
+    pub fn blake3(self) -> bool {
+        matches!(self, HashKind::Blake3 | HashKind::Both)
+    }
+
+    /// `sha256`, `blake3` or `both`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HashKind::Sha256 => "sha256",
+            HashKind::Blake3 => "blake3",
+            HashKind::Both => "both",
+        }
+    }
+
+    pub(crate) fn to_u8(self) -> u8 {
+        match self {
+            HashKind::Sha256 => 1,
+            HashKind::Blake3 => 2,
+            HashKind::Both => 3,
+        }
+    }
+
+    pub(crate) fn from_u8(b: u8) -> Option<Self> {
+        match b {
+            1 => Some(HashKind::Sha256),
+            2 => Some(HashKind::Blake3),
+            3 => Some(HashKind::Both),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for HashKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sha256" => Ok(HashKind::Sha256),
+            "blake3" => Ok(HashKind::Blake3),
+            "both" => Ok(HashKind::Both),
+            _ => Err(format!("unknown hash {s:?} (sha256, blake3 or both)")),
+        }
+    }
+}
+
+/// Serde helpers: byte strings as escaped text (see [`ferret_core::escape`]), reversible.
+#[cfg(feature = "serde")]
+pub(crate) mod escaped {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&ferret_core::escape::escape(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        ferret_core::escape::unescape(&s).map_err(serde::de::Error::custom)
+    }
+
+    pub mod opt {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`.
+        pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(v) => s.serialize_some(&ferret_core::escape::escape(v)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                Some(s) => ferret_core::escape::unescape(&s)
+                    .map(Some)
+                    .map_err(serde::de::Error::custom),
+                None => Ok(None),
+            }
+        }
+    }
+
+    pub mod hash {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`.
+        pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(h) => s.serialize_some(&crate::hex(h)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                Some(s) => crate::unhex32(s.as_bytes())
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom("bad hex digest")),
+                None => Ok(None),
+            }
+        }
+    }
+
+    pub mod xattrs {
+        use serde::ser::SerializeMap;
+        use serde::{Deserialize, Deserializer, Serializer};
+        use std::collections::BTreeMap;
+
+        #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`.
+        pub fn serialize<S: Serializer>(
+            v: &Option<Vec<(Vec<u8>, Vec<u8>)>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match v {
+                None => s.serialize_none(),
+                Some(list) => {
+                    let mut m = s.serialize_map(Some(list.len()))?;
+                    for (k, v) in list {
+                        m.serialize_entry(
+                            &ferret_core::escape::escape(k),
+                            &ferret_core::escape::escape(v),
+                        )?;
+                    }
+                    m.end()
+                }
+            }
+        }
+
+        #[allow(clippy::type_complexity)]
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Vec<(Vec<u8>, Vec<u8>)>>, D::Error> {
+            let m = Option::<BTreeMap<String, String>>::deserialize(d)?;
+            m.map(|m| {
+                m.into_iter()
+                    .map(|(k, v)| {
+                        Ok((
+                            ferret_core::escape::unescape(&k).map_err(serde::de::Error::custom)?,
+                            ferret_core::escape::unescape(&v).map_err(serde::de::Error::custom)?,
+                        ))
+                    })
+                    .collect()
+            })
+            .transpose()
+        }
+    }
+}
+
+/// Extended attributes as (name, value) pairs, sorted by name.
+pub type Xattrs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Hashes of the first `len` bytes of a file, computed during a check for entries whose
+/// baseline rule is "growing" (the old content must still be the new file's prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PrefixHash {
+    /// Length of the prefix hashed.
+    pub len: u64,
+    /// SHA-256 of the prefix.
+    pub sha256: Option<[u8; 32]>,
+    /// BLAKE3 of the prefix.
+    pub blake3: Option<[u8; 32]>,
+}
+
+/// One filesystem object as a scan saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Entry {
+    /// Path inside the audited root, bytes exact (escaped text in JSON).
+    #[cfg_attr(feature = "serde", serde(with = "escaped"))]
+    pub path: Vec<u8>,
+    /// Object type.
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
+    pub kind: FileKind,
+    /// The attributes the selection rules ask to compare for this path.
+    pub attrs: AttrSet,
+    /// Permission bits (`st_mode & 0o7777`).
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification.
+    pub mtime: Timestamp,
+    /// Last status change.
+    pub ctime: Timestamp,
+    /// Inode number.
+    pub inode: u64,
+    /// Hard-link count.
+    pub nlink: u64,
+    /// Device of the filesystem holding it.
+    pub dev: u64,
+    /// Device number of a device node.
+    pub rdev: u64,
+    /// Target of a symbolic link, as stored.
+    #[cfg_attr(feature = "serde", serde(with = "escaped::opt", default))]
+    pub link_target: Option<Vec<u8>>,
+    /// Extended attributes (name, value), sorted by name; `None` when not read.
+    #[cfg_attr(feature = "serde", serde(with = "escaped::xattrs", default))]
+    pub xattrs: Option<Xattrs>,
+    /// SHA-256 of the content (hex in JSON).
+    #[cfg_attr(feature = "serde", serde(with = "escaped::hash", default))]
+    pub sha256: Option<[u8; 32]>,
+    /// BLAKE3 of the content (hex in JSON).
+    #[cfg_attr(feature = "serde", serde(with = "escaped::hash", default))]
+    pub blake3: Option<[u8; 32]>,
+    /// The rules asked for a content hash but none could be computed (unreadable, changed
+    /// while read, cancelled); the reason is in the scan's errors.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub unverified: bool,
+    /// Prefix hashes for "growing" checks (computed during a check; never stored).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub prefix: Option<PrefixHash>,
+}
+
+impl Entry {
+    /// An entry for `path` of kind `kind` with every other field zero/empty.
+    pub fn new(path: impl Into<Vec<u8>>, kind: FileKind, attrs: AttrSet) -> Self {
+        Entry {
+            path: path.into(),
+            kind,
+            attrs,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: Timestamp::default(),
+            ctime: Timestamp::default(),
+            inode: 0,
+            nlink: 0,
+            dev: 0,
+            rdev: 0,
+            link_target: None,
+            xattrs: None,
+            sha256: None,
+            blake3: None,
+            unverified: false,
+            prefix: None,
+        }
+    }
+
+    /// Copies the metadata of a `lstat`/`fstat`.
+    pub fn set_stat(&mut self, st: &ferret_core::Stat) {
+        self.kind = st.kind;
+        self.mode = st.mode;
+        self.uid = st.uid;
+        self.gid = st.gid;
+        self.size = st.size;
+        self.mtime = st.mtime;
+        self.ctime = st.ctime;
+        self.inode = st.ino;
+        self.nlink = st.nlink;
+        self.dev = st.dev;
+        self.rdev = st.rdev;
+    }
+}
+
+/// How a baseline was made; stored in its header so that a check can rescan the same way.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ScanConfig {
+    /// The root's path on the machine that scanned (`/` for a live system).
+    pub host_root: Vec<u8>,
+    /// Paths scanned, inside the root.
+    pub paths: Vec<Vec<u8>>,
+    /// Selection rules, first match wins.
+    pub rules: Vec<Rule>,
+    /// Attributes of paths no rule matches.
+    pub default_attrs: AttrSet,
+    /// Content hashes computed.
+    pub hash: HashKind,
+    /// Whether the scan stayed on each path's filesystem.
+    pub same_filesystem: bool,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            host_root: b"/".to_vec(),
+            paths: Vec::new(),
+            rules: Vec::new(),
+            default_attrs: AttrSet::full(),
+            hash: HashKind::default(),
+            same_filesystem: true,
+        }
+    }
+}
+
+/// Counters of one scan (not stored in the baseline file).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct ScanStats {
+    /// Entries recorded.
+    pub entries: u64,
+    /// Regular files whose content was read and hashed.
+    pub hashed: u64,
+    /// Bytes read and hashed.
+    pub bytes_hashed: u64,
+    /// Files whose hashes were taken over from the old baseline (fast mode only).
+    pub reused: u64,
+}
+
+/// A file-integrity baseline: entries sorted by path bytes, unique, plus the scan's errors.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Baseline {
+    /// How it was made.
+    pub config: ScanConfig,
+    /// When it was made (seconds since the Unix epoch).
+    pub created: i64,
+    /// False when the scan was cancelled: entries are then a partial result.
+    pub complete: bool,
+    /// The entries, sorted by path bytes, unique.
+    pub entries: Vec<Entry>,
+    /// Paths that could not be read (or were skipped) and why.
+    pub errors: Vec<ErrorRecord>,
+    /// Counters of the scan that made it (zero after loading).
+    pub stats: ScanStats,
+}
+
+impl Baseline {
+    /// A baseline from entries (sorted and de-duplicated here; the first of equal paths wins).
+    pub fn from_entries(config: ScanConfig, mut entries: Vec<Entry>) -> Self {
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        entries.dedup_by(|b, a| a.path == b.path);
+        Baseline {
+            config,
+            created: 0,
+            complete: true,
+            entries,
+            errors: Vec::new(),
+            stats: ScanStats::default(),
+        }
+    }
+
+    /// The entry for `path`, by binary search.
+    pub fn get(&self, path: &[u8]) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.path.as_slice().cmp(path))
+            .ok()
+            .and_then(|i| self.entries.get(i))
+    }
+}

@@ -1,0 +1,734 @@
+//! Scanning a tree into a [`Baseline`].
+//!
+//! The walk is [`ferret_core::walk`]'s: `openat`-relative, `O_NOATIME`, never following a
+//! symbolic link (its target is recorded), never opening FIFOs, sockets or device nodes (their
+//! type and metadata are recorded), staying on each path's filesystem unless told otherwise.
+//! Regular files are opened through the core's safe open (re-`fstat` after open) and hashed on
+//! the rayon pool; files of [`BIG_FILE`] bytes or more are hashed with BLAKE3's multi-threaded
+//! `update_rayon`. A file whose size, mtime or ctime moves while it is read is reported as
+//! unstable (an error) and recorded without a hash, never half-old.
+
+use crate::attr::{Attr, AttrSet};
+use crate::entry::{Baseline, Entry, HashKind, PrefixHash, ScanConfig, ScanStats};
+use crate::rules::{decide, Action, Pattern, Rule};
+use crate::Error;
+use ferret_core::walk::{Visit, WalkEntry, WalkEvent, WalkOptions};
+use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, OpenOptions, Progress};
+use std::io::Read;
+#[cfg(feature = "xattr")]
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Files of at least this many bytes are hashed with BLAKE3's multi-threaded mode.
+pub const BIG_FILE: u64 = 4 << 20;
+
+/// Read size per `read(2)`; also the unit of I/O-budget charges and cancellation checks.
+const CHUNK: usize = 1 << 20;
+
+/// Extended attributes larger than this are recorded by their BLAKE3 digest instead.
+#[cfg(feature = "xattr")]
+const XATTR_VALUE_LIMIT: usize = 64 << 10;
+
+/// Builds a [`Scan`] (see [`Scan::builder`]).
+#[derive(Debug, Clone)]
+pub struct ScanBuilder {
+    root: HostRoot,
+    config: ScanConfig,
+    xattrs: bool,
+    link_targets: bool,
+    error: Option<String>,
+}
+
+impl ScanBuilder {
+    /// Adds a path (inside the root) to scan. Without any, `/` is scanned.
+    pub fn path(&mut self, p: impl AsRef<Path>) -> &mut Self {
+        let inner = HostRoot::inner(p);
+        self.config
+            .paths
+            .push(inner.as_os_str().as_bytes().to_vec());
+        self
+    }
+
+    /// Adds a rule (rules are tried in order; the first match decides).
+    pub fn rule(&mut self, rule: Rule) -> &mut Self {
+        self.config.rules.push(rule);
+        self
+    }
+
+    /// Excludes paths matching the glob (and everything below a matching directory).
+    pub fn exclude(&mut self, glob: impl AsRef<[u8]>) -> &mut Self {
+        match Pattern::glob(glob) {
+            Ok(p) => self.config.rules.push(Rule::exclude(p)),
+            Err(e) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// Records paths matching the glob with `attrs` (see [`AttrSet::full`], [`AttrSet::log`],
+    /// [`AttrSet::growing`]).
+    pub fn include(&mut self, glob: impl AsRef<[u8]>, attrs: AttrSet) -> &mut Self {
+        match Pattern::glob(glob) {
+            Ok(p) => self.config.rules.push(Rule::include(p, attrs)),
+            Err(e) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// Excludes paths matching the regex (anchored at the start).
+    #[cfg(feature = "regex")]
+    pub fn exclude_regex(&mut self, re: &str) -> &mut Self {
+        match Pattern::regex(re) {
+            Ok(p) => self.config.rules.push(Rule::exclude(p)),
+            Err(e) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// Records paths matching the regex (anchored at the start) with `attrs`.
+    #[cfg(feature = "regex")]
+    pub fn include_regex(&mut self, re: &str, attrs: AttrSet) -> &mut Self {
+        match Pattern::regex(re) {
+            Ok(p) => self.config.rules.push(Rule::include(p, attrs)),
+            Err(e) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// Attributes of paths no rule matches (default: [`AttrSet::full`]).
+    pub fn default_attrs(&mut self, attrs: AttrSet) -> &mut Self {
+        self.config.default_attrs = attrs;
+        self
+    }
+
+    /// Content hashes to compute (default: BLAKE3).
+    pub fn hash(&mut self, h: HashKind) -> &mut Self {
+        self.config.hash = h;
+        self
+    }
+
+    /// Whether to stay on each path's filesystem (default: true).
+    pub fn same_filesystem(&mut self, yes: bool) -> &mut Self {
+        self.config.same_filesystem = yes;
+        self
+    }
+
+    /// Whether to read extended attributes (default: true when the rules ask for them).
+    pub fn xattrs(&mut self, yes: bool) -> &mut Self {
+        self.xattrs = yes;
+        self
+    }
+
+    /// Whether to read symbolic links' targets (default: true). `readlink(2)` updates a
+    /// link's access time on a read-write mount (the kernel offers no `O_NOATIME` for it), so
+    /// an atime-pristine scan of a live tree turns this off: symbolic links cannot be changed
+    /// in place, so a new target still shows as a new inode, ctime and size. During a check a
+    /// link whose inode, size, mtime and ctime are unchanged keeps its recorded target without
+    /// being read again.
+    pub fn link_targets(&mut self, yes: bool) -> &mut Self {
+        self.link_targets = yes;
+        self
+    }
+
+    /// The scan, or the first invalid pattern.
+    pub fn build(&self) -> Result<Scan, Error> {
+        if let Some(e) = &self.error {
+            return Err(Error::Config(e.clone()));
+        }
+        let mut config = self.config.clone();
+        if config.paths.is_empty() {
+            config.paths.push(b"/".to_vec());
+        }
+        config.host_root = self.root.path().as_os_str().as_bytes().to_vec();
+        Ok(Scan {
+            root: self.root.clone(),
+            config,
+            xattrs: self.xattrs,
+            link_targets: self.link_targets,
+        })
+    }
+}
+
+/// A configured scan; [`Scan::run`] produces a [`Baseline`].
+///
+/// ```
+/// use ferret_baseline::{Scan, HashKind};
+/// use ferret_core::{Control, HostRoot};
+/// let t = tempfile::tempdir()?;
+/// std::fs::create_dir(t.path().join("etc"))?;
+/// std::fs::write(t.path().join("etc/hosts"), "127.0.0.1 localhost\n")?;
+/// let scan = Scan::builder(HostRoot::new(t.path())?).path("/etc").hash(HashKind::Sha256).build()?;
+/// let b = scan.run(&Control::new());
+/// assert!(b.complete && b.errors.is_empty());
+/// assert!(b.get(b"/etc/hosts").unwrap().sha256.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Scan {
+    root: HostRoot,
+    config: ScanConfig,
+    xattrs: bool,
+    link_targets: bool,
+}
+
+/// Shared state of one run.
+struct Run<'a> {
+    root: &'a HostRoot,
+    config: &'a ScanConfig,
+    xattrs: bool,
+    link_targets: bool,
+    control: &'a Control,
+    old: Option<&'a Baseline>,
+    fast: bool,
+    entries: Mutex<Vec<Entry>>,
+    errors: Mutex<Vec<ErrorRecord>>,
+    items: AtomicU64,
+    bytes: AtomicU64,
+    hashed: AtomicU64,
+    reused: AtomicU64,
+    totals: (Option<u64>, Option<u64>),
+    start_dev: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+impl Scan {
+    /// A builder for a scan of `root`.
+    pub fn builder(root: HostRoot) -> ScanBuilder {
+        ScanBuilder {
+            root,
+            config: ScanConfig::default(),
+            xattrs: true,
+            link_targets: true,
+            error: None,
+        }
+    }
+
+    /// The scan that made `old`, over `root` (normally the same root): a check rescans with the
+    /// baseline's own paths, rules and hashes.
+    pub fn from_baseline(root: HostRoot, old: &Baseline) -> Scan {
+        Scan {
+            root,
+            config: old.config.clone(),
+            xattrs: true,
+            link_targets: old
+                .entries
+                .iter()
+                .filter(|e| e.kind == FileKind::Symlink)
+                .all(|e| e.link_target.is_some()),
+        }
+    }
+
+    /// Sets whether link targets are read (see [`ScanBuilder::link_targets`]).
+    pub fn set_link_targets(&mut self, yes: bool) {
+        self.link_targets = yes;
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ScanConfig {
+        &self.config
+    }
+
+    /// The root scanned.
+    pub fn root(&self) -> &HostRoot {
+        &self.root
+    }
+
+    /// Refuses `out` when it lies inside a scanned tree: a baseline is never written into the
+    /// evidence it describes. (On a live root only the scanned paths count, so `/root/db`
+    /// is fine when `/usr` is scanned.)
+    pub fn ensure_output_outside(&self, out: &Path) -> Result<(), Error> {
+        let trees: Vec<PathBuf> = self
+            .config
+            .paths
+            .iter()
+            .map(|p| {
+                self.root
+                    .host_path(Path::new(std::ffi::OsStr::from_bytes(p)))
+            })
+            .collect();
+        let refs: Vec<&Path> = trees.iter().map(PathBuf::as_path).collect();
+        ferret_core::ensure_outside(out, &refs)?;
+        Ok(())
+    }
+
+    /// Scans and returns the baseline. Errors on single files are in [`Baseline::errors`];
+    /// when cancelled, [`Baseline::complete`] is false and the entries seen so far are kept.
+    pub fn run(&self, control: &Control) -> Baseline {
+        self.run_inner(control, None, false)
+    }
+
+    /// Scans for a check against `old`: progress totals come from `old`, "growing" entries get
+    /// the hash of their old-size prefix, and in `fast` mode a regular file whose size, mtime,
+    /// ctime and inode are unchanged keeps its old hashes without being read.
+    pub fn run_against(&self, old: &Baseline, fast: bool, control: &Control) -> Baseline {
+        self.run_inner(control, Some(old), fast)
+    }
+
+    fn run_inner(&self, control: &Control, old: Option<&Baseline>, fast: bool) -> Baseline {
+        let totals = match old {
+            Some(o) => (
+                Some(o.entries.len() as u64),
+                Some(
+                    o.entries
+                        .iter()
+                        .filter(|e| e.kind == FileKind::Regular && e.attrs.wants_content())
+                        .map(|e| e.size)
+                        .sum(),
+                ),
+            ),
+            None => (None, None),
+        };
+        let run = Run {
+            root: &self.root,
+            config: &self.config,
+            xattrs: self.xattrs,
+            link_targets: self.link_targets,
+            control,
+            old,
+            fast,
+            entries: Mutex::new(Vec::new()),
+            errors: Mutex::new(Vec::new()),
+            items: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            hashed: AtomicU64::new(0),
+            reused: AtomicU64::new(0),
+            totals,
+            start_dev: AtomicU64::new(0),
+        };
+        let mut complete = true;
+        let opts = WalkOptions::new()
+            .same_filesystem(self.config.same_filesystem)
+            .cancel(control.cancel.clone());
+        for p in &self.config.paths {
+            let from = Path::new(std::ffi::OsStr::from_bytes(p));
+            let visit = |ev: WalkEvent<'_>| run.visit(ev);
+            #[cfg(feature = "parallel")]
+            let r = control
+                .install(|| ferret_core::walk::walk_parallel(&self.root, from, &opts, visit));
+            #[cfg(not(feature = "parallel"))]
+            let r = ferret_core::walk::walk(&self.root, from, &opts, visit);
+            if let Err(e) = r {
+                if matches!(e, ferret_core::Error::Cancelled) {
+                    complete = false;
+                    break;
+                }
+                lock(&run.errors).push(ErrorRecord::from(&e));
+            }
+        }
+        if control.is_cancelled() {
+            complete = false;
+        }
+        let Run {
+            entries,
+            errors,
+            hashed,
+            bytes,
+            reused,
+            ..
+        } = run;
+        let entries = entries
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut errors = errors
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        errors.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+        errors.dedup();
+        if !complete {
+            errors.push(ErrorRecord::new(
+                None,
+                None,
+                "scan cancelled: the baseline is partial",
+            ));
+        }
+        let mut b = Baseline::from_entries(self.config.clone(), entries);
+        b.complete = complete;
+        b.errors = errors;
+        b.created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        b.stats = ScanStats {
+            entries: b.entries.len() as u64,
+            hashed: hashed.into_inner(),
+            bytes_hashed: bytes.into_inner(),
+            reused: reused.into_inner(),
+        };
+        b
+    }
+}
+
+impl Run<'_> {
+    fn error(&self, e: ErrorRecord) {
+        lock(&self.errors).push(e);
+    }
+
+    fn visit(&self, ev: WalkEvent<'_>) -> Visit {
+        let we = match ev {
+            WalkEvent::Entry(e) => e,
+            WalkEvent::Error(e) => {
+                if !matches!(e, ferret_core::Error::Cancelled) {
+                    self.error(ErrorRecord::from(&e));
+                }
+                return Visit::Continue;
+            }
+        };
+        let path = we.path.as_os_str().as_bytes();
+        let attrs = match decide(&self.config.rules, path, self.config.default_attrs) {
+            Action::Exclude => return Visit::Skip,
+            Action::Include(a) => a,
+        };
+        if we.depth == 0 {
+            self.start_dev.store(we.stat.dev, Ordering::Relaxed);
+        } else if we.stat.kind == FileKind::Directory
+            && self.config.same_filesystem
+            && we.stat.dev != self.start_dev.load(Ordering::Relaxed)
+        {
+            self.error(ErrorRecord::new(
+                Some(path),
+                None,
+                "on another filesystem; recorded but not descended (same_filesystem)",
+            ));
+        }
+        let mut entry = Entry::new(path, we.stat.kind, attrs);
+        entry.set_stat(&we.stat);
+        if we.stat.kind == FileKind::Symlink && self.link_targets {
+            // Symbolic links are immutable: the same inode with the same ctime is the same link.
+            let known = self.old.and_then(|o| o.get(path)).filter(|o| {
+                o.kind == FileKind::Symlink
+                    && o.inode == entry.inode
+                    && o.ctime == entry.ctime
+                    && o.mtime == entry.mtime
+                    && o.size == entry.size
+            });
+            match known.and_then(|o| o.link_target.clone()) {
+                Some(t) => entry.link_target = Some(t),
+                None => match we.read_link() {
+                    Ok(t) => entry.link_target = Some(t),
+                    Err(e) => self.error(ErrorRecord::from(&e)),
+                },
+            }
+        }
+        if self.xattrs && attrs.contains(Attr::Xattrs) {
+            match self.read_xattrs(we) {
+                Ok(x) => entry.xattrs = Some(x),
+                Err(e) => self.error(ErrorRecord::new(Some(path), None, e)),
+            }
+        }
+        let mut bytes = 0;
+        if we.stat.kind == FileKind::Regular && attrs.wants_content() {
+            bytes = self.content(we, &mut entry);
+        }
+        let items = self.items.fetch_add(1, Ordering::Relaxed) + 1;
+        let done = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if self.control.progress.is_some() {
+            let mut p = Progress::default();
+            p.items_done = items;
+            p.items_total = self.totals.0;
+            p.bytes_done = done;
+            p.bytes_total = self.totals.1;
+            self.control.report(p);
+        }
+        lock(&self.entries).push(entry);
+        Visit::Continue
+    }
+
+    /// Fills the content hashes; returns the bytes read.
+    fn content(&self, we: &WalkEntry, entry: &mut Entry) -> u64 {
+        let hk = self.config.hash;
+        let old = self.old.and_then(|o| o.get(&entry.path));
+        if self.fast {
+            if let Some(o) = old {
+                let same = o.kind == FileKind::Regular
+                    && !o.unverified
+                    && o.size == entry.size
+                    && o.mtime == entry.mtime
+                    && o.ctime == entry.ctime
+                    && o.inode == entry.inode
+                    && (!hk.sha256() || o.sha256.is_some())
+                    && (!hk.blake3() || o.blake3.is_some());
+                if same {
+                    entry.sha256 = o.sha256.filter(|_| hk.sha256());
+                    entry.blake3 = o.blake3.filter(|_| hk.blake3());
+                    self.reused.fetch_add(1, Ordering::Relaxed);
+                    return 0;
+                }
+            }
+        }
+        let prefix_len = old
+            .filter(|o| o.attrs.is_growing() && o.kind == FileKind::Regular)
+            .map(|o| o.size);
+        match hash_entry(we, hk, prefix_len, self.control) {
+            Ok(h) => {
+                entry.set_stat(&h.stat);
+                entry.sha256 = h.sha256;
+                entry.blake3 = h.blake3;
+                entry.prefix = h.prefix;
+                self.hashed.fetch_add(1, Ordering::Relaxed);
+                h.read
+            }
+            Err(e) => {
+                entry.unverified = true;
+                if !matches!(e, ferret_core::Error::Cancelled) {
+                    self.error(ErrorRecord::from(&e));
+                }
+                0
+            }
+        }
+    }
+
+    /// Extended attributes through `/proc/self/fd/<parent>/<name>` with `l*xattr` calls: the
+    /// parent is the walk's own descriptor, and the final name is never followed.
+    #[cfg(feature = "xattr")]
+    fn read_xattrs(&self, we: &WalkEntry) -> Result<crate::Xattrs, String> {
+        let mut p = match we.parent() {
+            Some(dir) => {
+                let mut s = format!("/proc/self/fd/{}/", dir.as_fd().as_raw_fd()).into_bytes();
+                s.extend_from_slice(we.name().as_bytes());
+                s
+            }
+            None => self
+                .root
+                .host_path(&we.path)
+                .as_os_str()
+                .as_bytes()
+                .to_vec(),
+        };
+        if p.is_empty() {
+            p.push(b'/');
+        }
+        let path = Path::new(std::ffi::OsStr::from_bytes(&p));
+        xattr::read_all(path)
+    }
+
+    #[cfg(not(feature = "xattr"))]
+    fn read_xattrs(&self, _we: &WalkEntry) -> Result<crate::Xattrs, String> {
+        let _ = self.root;
+        Err("extended attributes not read: built without the `xattr` feature".into())
+    }
+}
+
+#[cfg(feature = "xattr")]
+mod xattr {
+    use super::XATTR_VALUE_LIMIT;
+    use rustix::io::Errno;
+    use std::path::Path;
+
+    fn list(path: &Path) -> Result<Vec<u8>, Errno> {
+        let mut buf = vec![0u8; 1024];
+        loop {
+            match rustix::fs::llistxattr(path, buf.as_mut_slice()) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Ok(buf);
+                }
+                Err(Errno::RANGE) => {
+                    let n = rustix::fs::llistxattr(path, &mut [0u8; 0][..])?;
+                    buf = vec![0u8; n.max(buf.len() * 2)];
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn get(path: &Path, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let name: &std::ffi::OsStr = std::os::unix::ffi::OsStrExt::from_bytes(name);
+        let mut buf = vec![0u8; 256];
+        loop {
+            match rustix::fs::lgetxattr(path, name, buf.as_mut_slice()) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Ok(buf);
+                }
+                Err(Errno::RANGE) => {
+                    let n = rustix::fs::lgetxattr(path, name, &mut [0u8; 0][..])?;
+                    buf = vec![0u8; n.max(buf.len() * 2)];
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// All extended attributes of `path` (not following a final symlink), sorted by name.
+    pub(super) fn read_all(path: &Path) -> Result<crate::Xattrs, String> {
+        let names = match list(path) {
+            Ok(n) => n,
+            Err(Errno::NOTSUP) => return Ok(Vec::new()),
+            Err(e) => return Err(format!("listing extended attributes: {e}")),
+        };
+        let mut out = Vec::new();
+        for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            match get(path, name) {
+                Ok(mut v) => {
+                    if v.len() > XATTR_VALUE_LIMIT {
+                        let mut d = b"blake3:".to_vec();
+                        d.extend_from_slice(crate::hex(blake3::hash(&v).as_bytes()).as_bytes());
+                        v = d;
+                    }
+                    out.push((name.to_vec(), v));
+                }
+                Err(Errno::NODATA) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "reading extended attribute {}: {e}",
+                        ferret_core::escape::escape(name)
+                    ))
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// The result of hashing one file.
+struct Hashed {
+    stat: ferret_core::Stat,
+    sha256: Option<[u8; 32]>,
+    blake3: Option<[u8; 32]>,
+    prefix: Option<PrefixHash>,
+    read: u64,
+}
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+struct Hashers {
+    sha: Option<sha2::Sha256>,
+    b3: Option<blake3::Hasher>,
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
+    parallel: bool,
+}
+
+impl Hashers {
+    fn update(&mut self, data: &[u8]) {
+        use sha2::Digest;
+        match (&mut self.sha, &mut self.b3) {
+            #[cfg(feature = "parallel")]
+            (Some(s), Some(b)) if self.parallel => {
+                rayon::join(|| s.update(data), || b.update_rayon(data));
+            }
+            (s, b) => {
+                if let Some(s) = s {
+                    s.update(data);
+                }
+                if let Some(b) = b {
+                    #[cfg(feature = "parallel")]
+                    if self.parallel {
+                        b.update_rayon(data);
+                        return;
+                    }
+                    b.update(data);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) -> (Option<[u8; 32]>, Option<[u8; 32]>) {
+        use sha2::Digest;
+        (
+            self.sha.as_ref().map(|s| s.clone().finalize().into()),
+            self.b3.as_ref().map(|b| *b.finalize().as_bytes()),
+        )
+    }
+}
+
+/// Hashes one regular file soundly. `prefix_len`: also hash the first that many bytes.
+fn hash_entry(
+    we: &WalkEntry,
+    hk: HashKind,
+    prefix_len: Option<u64>,
+    control: &Control,
+) -> Result<Hashed, ferret_core::Error> {
+    let mut f = we.open(&OpenOptions::new())?;
+    let stat = *f.stat();
+    let mut h = Hashers {
+        sha: hk.sha256().then(<sha2::Sha256 as sha2::Digest>::new),
+        b3: hk.blake3().then(blake3::Hasher::new),
+        parallel: stat.size >= BIG_FILE,
+    };
+    let mut prefix = None;
+    let mut total: u64 = 0;
+    // The buffer is taken out of the thread-local while in use: `update_rayon` may run other
+    // files' tasks on this thread while it waits, and those take (or allocate) their own.
+    let mut buf = BUF.with(std::cell::RefCell::take);
+    let r = (|| -> Result<(), ferret_core::Error> {
+        let want = usize::try_from(stat.size.min(CHUNK as u64))
+            .unwrap_or(CHUNK)
+            .max(4096);
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        loop {
+            let ask = buf.len() as u64;
+            if !control.charge(ask.min(stat.size.saturating_sub(total).max(1))) {
+                return Err(ferret_core::Error::Cancelled);
+            }
+            let n = match f.read(buf.as_mut_slice()) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ferret_core::Error::io(f.path(), e)),
+            };
+            let data = buf.get(..n).unwrap_or(&[]);
+            match prefix_len {
+                Some(pl) if prefix.is_none() && total + n as u64 >= pl => {
+                    let cut = usize::try_from(pl - total).unwrap_or(n).min(n);
+                    let (a, b) = data.split_at(cut);
+                    h.update(a);
+                    let (s, b3) = h.finish();
+                    prefix = Some(PrefixHash {
+                        len: pl,
+                        sha256: s,
+                        blake3: b3,
+                    });
+                    h.update(b);
+                }
+                _ => h.update(data),
+            }
+            total += n as u64;
+            if total > stat.size {
+                // Growing under us; stop and report it below.
+                break;
+            }
+        }
+        Ok(())
+    })();
+    BUF.with(|cell| {
+        let mut b = cell.borrow_mut();
+        if b.len() < buf.len() {
+            *b = std::mem::take(&mut buf);
+        }
+    });
+    r?;
+    if prefix.is_none() && prefix_len == Some(total) {
+        let (s, b3) = h.finish();
+        prefix = Some(PrefixHash {
+            len: total,
+            sha256: s,
+            blake3: b3,
+        });
+    }
+    if total != stat.size {
+        return Err(ferret_core::Error::Unstable {
+            path: f.path().to_path_buf(),
+        });
+    }
+    f.check_unchanged()?;
+    let (sha256, blake3) = h.finish();
+    Ok(Hashed {
+        stat,
+        sha256,
+        blake3,
+        prefix,
+        read: total,
+    })
+}
