@@ -157,13 +157,12 @@ fn is_known(known: &HashSet<Vec<u8>>, p: &Path) -> bool {
     if known.contains(b) {
         return true;
     }
-    match b.strip_prefix(b"/usr") {
-        Some(rest) => known.contains(rest),
-        None => {
-            let mut u = b"/usr".to_vec();
-            u.extend_from_slice(b);
-            known.contains(&u)
-        }
+    if let Some(rest) = b.strip_prefix(b"/usr") {
+        known.contains(rest)
+    } else {
+        let mut u = b"/usr".to_vec();
+        u.extend_from_slice(b);
+        known.contains(&u)
     }
 }
 
@@ -247,8 +246,8 @@ pub fn audit_with(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
                             .with_reference("CIS Linux Benchmark 6.1 \"Ensure no world writable files exist\""));
                     }
                 }
-                FileKind::Directory => {
-                    if st.is_world_writable() && !st.is_sticky() {
+                FileKind::Directory
+                    if st.is_world_writable() && !st.is_sticky() => {
                         push(Finding::new("files.world-writable-dir", Severity::Medium, "world-writable directory without the sticky bit", path)
                             .with_evidence(Evidence::file(path))
                             .with_detail(format!("Mode {:04o}: any user can delete or replace other users' files here.", st.mode & 0o7777))
@@ -256,7 +255,6 @@ pub fn audit_with(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
                             .with_attack("T1222.002")
                             .with_reference("CIS Linux Benchmark 1.1 \"sticky bit on all world-writable directories\""));
                     }
-                }
                 _ => {}
             }
             if check_owner && st.kind != FileKind::Symlink && (!accounts.has_uid(st.uid) || !accounts.has_gid(st.gid)) {

@@ -138,10 +138,8 @@ pub fn classify_command(cmd: &[u8]) -> Vec<Suspicion> {
             break Some(w);
         };
         if let Some(p) = prog {
-            if TEMP_DIRS.iter().any(|t| p.starts_with(t)) {
-                if !out.contains(&Suspicion::TempPath) {
-                    out.push(Suspicion::TempPath);
-                }
+            if TEMP_DIRS.iter().any(|t| p.starts_with(t)) && !out.contains(&Suspicion::TempPath) {
+                out.push(Suspicion::TempPath);
             }
         }
     }
@@ -177,7 +175,7 @@ pub fn scan_crontab(data: &[u8], system: bool) -> (Vec<CronHit>, Vec<u64>) {
         // Environment assignment: NAME = value (name before the first blank or '=').
         let first_word_end = l
             .iter()
-            .position(|c| c.is_ascii_whitespace())
+            .position(u8::is_ascii_whitespace)
             .unwrap_or(l.len());
         if l.get(..first_word_end).is_some_and(|w| w.contains(&b'='))
             || l.iter().position(|&c| c == b'=').is_some_and(|eq| {
@@ -195,12 +193,11 @@ pub fn scan_crontab(data: &[u8], system: bool) -> (Vec<CronHit>, Vec<u64>) {
         let mut ok = true;
         for _ in 0..fields_before {
             let r = rest.trim_ascii_start();
-            match r.iter().position(|c| c.is_ascii_whitespace()) {
-                Some(p) => rest = r.get(p..).unwrap_or_default(),
-                None => {
-                    ok = false;
-                    break;
-                }
+            if let Some(p) = r.iter().position(u8::is_ascii_whitespace) {
+                rest = r.get(p..).unwrap_or_default();
+            } else {
+                ok = false;
+                break;
             }
         }
         let command = rest.trim_ascii();
@@ -294,7 +291,10 @@ fn audit_cron(root: &HostRoot, out: &mut Outcome) {
                 .into_iter()
                 .filter(|f| {
                     // /var/spool/cron holds the crontabs dir (scanned on its own) and atjobs.
-                    let name = f.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+                    let name = f
+                        .file_name()
+                        .map(std::os::unix::ffi::OsStrExt::as_bytes)
+                        .unwrap_or_default();
                     !(p == "/var/spool/cron"
                         && root.lstat(f).is_ok_and(|s| s.kind == FileKind::Directory))
                         && name != b".placeholder"
@@ -458,8 +458,11 @@ fn b64_encode_nopad(b: &[u8]) -> String {
     s
 }
 
+/// Key options: lower-cased name and unquoted value.
+type KeyOptions = Vec<(String, Option<Vec<u8>>)>;
+
 /// Splits the options field off a line: returns (options, rest). Quotes may hold blanks.
-fn split_options(l: &[u8]) -> (Vec<(String, Option<Vec<u8>>)>, &[u8]) {
+fn split_options(l: &[u8]) -> (KeyOptions, &[u8]) {
     let mut opts = Vec::new();
     let mut i = 0;
     let mut quoted = false;
@@ -495,8 +498,7 @@ fn split_options(l: &[u8]) -> (Vec<(String, Option<Vec<u8>>)>, &[u8]) {
                         let v = opt.get(p + 1..).unwrap_or_default();
                         let v = v
                             .strip_prefix(b"\"")
-                            .map(|v| v.strip_suffix(b"\"").unwrap_or(v))
-                            .unwrap_or(v);
+                            .map_or(v, |v| v.strip_suffix(b"\"").unwrap_or(v));
                         (opt.get(..p).unwrap_or_default(), Some(v.to_vec()))
                     }
                     None => (opt, None),
@@ -521,14 +523,14 @@ pub fn parse_authorized_keys(data: &[u8]) -> Vec<Result<AuthorizedKey, u64>> {
         }
         let first_end = l
             .iter()
-            .position(|c| c.is_ascii_whitespace())
+            .position(u8::is_ascii_whitespace)
             .unwrap_or(l.len());
         let (options, rest) = if is_key_type(l.get(..first_end).unwrap_or_default()) {
             (Vec::new(), l)
         } else {
             split_options(l)
         };
-        let mut it = rest.splitn(3, |c| c.is_ascii_whitespace());
+        let mut it = rest.splitn(3, u8::is_ascii_whitespace);
         let (Some(kt), Some(blob)) = (it.next(), it.next()) else {
             out.push(Err(line));
             continue;
@@ -767,7 +769,7 @@ fn scan_unit(root: &HostRoot, file: &Path, buf: &[u8], out: &mut Outcome) {
         let val = l.get(eq + 1..).unwrap_or_default().trim_ascii();
         let cmd = val.trim_start_matches_compat();
         let prog = cmd
-            .split(|c| c.is_ascii_whitespace())
+            .split(u8::is_ascii_whitespace)
             .next()
             .unwrap_or_default();
         let mut reasons = Vec::new();

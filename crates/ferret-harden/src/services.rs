@@ -133,10 +133,7 @@ fn audit_inetd(root: &HostRoot, out: &mut Outcome) {
             if t.is_empty() || t.first() == Some(&b'#') {
                 continue;
             }
-            let svc = t
-                .split(|c| c.is_ascii_whitespace())
-                .next()
-                .unwrap_or_default();
+            let svc = t.split(u8::is_ascii_whitespace).next().unwrap_or_default();
             // "host:service" form.
             let svc = svc.rsplit(|&c| c == b':').next().unwrap_or(svc);
             if let Some(proto) = legacy_protocol(svc, false) {

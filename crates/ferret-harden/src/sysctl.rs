@@ -178,7 +178,7 @@ pub fn configured(root: &HostRoot, out: &mut Outcome) -> BTreeMap<String, Config
     let mut chosen: BTreeMap<Vec<u8>, Option<PathBuf>> = BTreeMap::new();
     for dir in DIRS {
         for p in crate::util::list_dir(root, dir, out) {
-            let name = pb(p.file_name().map(Path::new).unwrap_or(Path::new(""))).to_vec();
+            let name = pb(p.file_name().map_or(Path::new(""), Path::new)).to_vec();
             if !name.ends_with(b".conf") || chosen.contains_key(&name) {
                 continue;
             }

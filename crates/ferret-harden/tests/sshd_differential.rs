@@ -10,6 +10,12 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+// Test tables (names, configs, contexts) and short loop names mirror the regress scripts.
+#![allow(
+    clippy::many_single_char_names,
+    clippy::type_complexity,
+    clippy::format_push_string
+)]
 
 use ferret_core::HostRoot;
 use ferret_harden::sshd::{ConnectionContext, Effective, SshdConfig};
@@ -18,12 +24,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn testdata() -> Option<PathBuf> {
-    match std::env::var_os("FERRET_TESTDATA") {
-        Some(v) => Some(PathBuf::from(v)),
-        None => {
-            eprintln!("skipped: FERRET_TESTDATA not set");
-            None
-        }
+    if let Some(v) = std::env::var_os("FERRET_TESTDATA") {
+        Some(PathBuf::from(v))
+    } else {
+        eprintln!("skipped: FERRET_TESTDATA not set");
+        None
     }
 }
 

@@ -172,15 +172,14 @@ impl Iterator for Lines<'_> {
             if self.done {
                 return None;
             }
-            let (cur, next) = match self.rest.iter().position(|&c| c == b'\n') {
-                Some(p) => (
+            let (cur, next) = if let Some(p) = self.rest.iter().position(|&c| c == b'\n') {
+                (
                     self.rest.get(..p).unwrap_or_default(),
                     self.rest.get(p + 1..).unwrap_or_default(),
-                ),
-                None => {
-                    self.done = true;
-                    (self.rest, &[][..])
-                }
+                )
+            } else {
+                self.done = true;
+                (self.rest, &[][..])
             };
             self.rest = next;
             self.line += 1;

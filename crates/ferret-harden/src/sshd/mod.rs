@@ -173,9 +173,6 @@ fn has_glob(b: &[u8]) -> bool {
 
 /// `fnmatch` for one path component with glob(3)'s rules (`*`, `?`, `[..]`, leading dot).
 fn fnmatch(pat: &[u8], name: &[u8]) -> bool {
-    if name.first() == Some(&b'.') && pat.first() != Some(&b'.') {
-        return false;
-    }
     fn rec(p: &[u8], n: &[u8]) -> bool {
         match p.split_first() {
             None => n.is_empty(),
@@ -212,6 +209,9 @@ fn fnmatch(pat: &[u8], name: &[u8]) -> bool {
             }
             Some((&c, rest)) => n.first() == Some(&c) && rec(rest, n.get(1..).unwrap_or_default()),
         }
+    }
+    if name.first() == Some(&b'.') && pat.first() != Some(&b'.') {
+        return false;
     }
     rec(pat, name)
 }
@@ -270,7 +270,7 @@ impl Loader<'_> {
             match item {
                 Err(e) => {
                     self.errors
-                        .push(ErrorRecord::new(Some(&fbytes), Some(e.line), e.message))
+                        .push(ErrorRecord::new(Some(&fbytes), Some(e.line), e.message));
                 }
                 Ok(d) if d.keyword.eq_ignore_ascii_case(b"include") => {
                     let mut files = Vec::new();
@@ -328,7 +328,7 @@ impl Loader<'_> {
                 self.parse_buf(&Arc::new(path.to_path_buf()), &buf, depth)
             }
             Err(e) => {
-                self.errors.push(ErrorRecord::from(&e));
+                self.errors.push(crate::util::skipped(&e));
                 Vec::new()
             }
         }
