@@ -2,7 +2,7 @@
 //! are built and parsed here as bytes; `nix` provides the socket.
 //!
 //! Only the network namespace of the calling thread is visible this way; other namespaces are
-//! read from `/proc/<pid>/net/*` (see [`crate::sockets`]).
+//! read from `/proc/<pid>/net/*` (see [`mod@crate::sockets`]).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -544,3 +544,53 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any comm (no NUL, at most 64 bytes) survives the stat line, whatever parentheses it holds.
+        #[test]
+        fn stat_comm_round_trips(comm in proptest::collection::vec(1u8..=255, 0..64), pid in 1i32..4_000_000, ppid in 0i32..4_000_000) {
+            let mut line = format!("{pid} (").into_bytes();
+            line.extend_from_slice(&comm);
+            line.extend_from_slice(format!(") S {ppid} 1 1 0 -1 4194560 0 0 0 0 5 6 0 0 20 0 1 0 77 100 9 0\n").as_bytes());
+            let s = stat(&line).unwrap();
+            prop_assert_eq!(s.comm, comm);
+            prop_assert_eq!(s.pid, pid);
+            prop_assert_eq!(s.ppid, ppid);
+            prop_assert_eq!(s.starttime, 77);
+        }
+
+        /// Addresses printed the way the kernel prints them parse back.
+        #[test]
+        fn inet_addresses_round_trip(a in any::<[u8; 4]>(), port in any::<u16>(), v6 in any::<[u8; 16]>(), inode in any::<u64>()) {
+            let word = |b: &[u8]| format!("{:08X}", u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+            let l4 = format!("h\n 0: {}:{port:04X} 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 {inode} 1\n", word(&a));
+            let r = inet_table(l4.as_bytes()).next().unwrap().unwrap();
+            prop_assert_eq!(r.local, IpAddr::V4(Ipv4Addr::from(a)));
+            prop_assert_eq!(r.local_port, port);
+            prop_assert_eq!(r.inode, inode);
+            let w6: String = v6.chunks(4).map(word).collect();
+            let l6 = format!("h\n 0: {w6}:{port:04X} {w6}:0016 01 00000000:00000000 00:00000000 00000000 0 0 {inode} 1\n");
+            let r = inet_table(l6.as_bytes()).next().unwrap().unwrap();
+            prop_assert_eq!(r.local, IpAddr::V6(Ipv6Addr::from(v6)));
+            prop_assert_eq!(r.remote_port, 22);
+        }
+
+        /// No parser panics on arbitrary bytes.
+        #[test]
+        fn parsers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = stat(&data);
+            let _ = status(&data);
+            let _ = inet_table(&data).count();
+            let _ = unix_table(&data).count();
+            let _ = modules(&data).count();
+            let _ = nul_split(&data);
+            let _ = crate::netlink::parse(&data, false);
+            let _ = crate::netlink::parse(&data, true);
+        }
+    }
+}

@@ -16,19 +16,22 @@ pub struct TreeRow {
     pub depth: usize,
 }
 
-/// Orders the snapshot as a forest: roots (processes whose parent is not in the snapshot, such
-/// as `init` and `kthreadd`) by pid, each followed depth-first by its children by pid, like
-/// `ps -e --forest`. Cycles (impossible in a consistent snapshot) cannot loop: every pid is
-/// emitted once; a process only reachable through a cycle is emitted as a root.
+/// Orders the snapshot as a forest the way procps `ps -e --forest` does: roots are processes
+/// whose parent is not in the snapshot (`init`, `kthreadd`) **and the children of pid 1**
+/// (procps does not indent everything under init); roots and siblings are ordered by start
+/// time, then pid; each is followed depth-first by its children. Cycles (impossible in a
+/// consistent snapshot) cannot loop: every pid is emitted once.
 pub fn forest(snap: &Snapshot) -> Vec<TreeRow> {
     let pids: BTreeSet<i32> = snap.processes.iter().map(|p| p.pid).collect();
-    let mut children: BTreeMap<i32, Vec<(i32, i32)>> = BTreeMap::new();
+    // (start ticks, pid, ppid): sorting these orders by start time, then pid.
+    let mut children: BTreeMap<i32, Vec<(u64, i32, i32)>> = BTreeMap::new();
     let mut roots = Vec::new();
     for p in &snap.processes {
-        if p.ppid == p.pid || !pids.contains(&p.ppid) {
-            roots.push((p.pid, p.ppid));
+        let key = (p.start_ticks, p.pid, p.ppid);
+        if p.ppid == p.pid || p.ppid == 1 || !pids.contains(&p.ppid) {
+            roots.push(key);
         } else {
-            children.entry(p.ppid).or_default().push((p.pid, p.ppid));
+            children.entry(p.ppid).or_default().push(key);
         }
     }
     for v in children.values_mut() {
@@ -36,9 +39,9 @@ pub fn forest(snap: &Snapshot) -> Vec<TreeRow> {
     }
     let mut out = Vec::with_capacity(snap.processes.len());
     let mut seen = BTreeSet::new();
-    let mut emit = |start: (i32, i32), out: &mut Vec<TreeRow>| {
+    let mut emit = |start: (u64, i32, i32), out: &mut Vec<TreeRow>| {
         let mut stack = vec![(start, 0usize)];
-        while let Some(((pid, ppid), depth)) = stack.pop() {
+        while let Some(((_, pid, ppid), depth)) = stack.pop() {
             if !seen.insert(pid) {
                 continue;
             }
@@ -55,7 +58,11 @@ pub fn forest(snap: &Snapshot) -> Vec<TreeRow> {
         emit(r, &mut out);
     }
     // Anything left sits on a parent cycle: show it as a root rather than lose it.
-    let rest: Vec<(i32, i32)> = snap.processes.iter().map(|p| (p.pid, p.ppid)).collect();
+    let rest: Vec<(u64, i32, i32)> = snap
+        .processes
+        .iter()
+        .map(|p| (p.start_ticks, p.pid, p.ppid))
+        .collect();
     for r in rest {
         emit(r, &mut out);
     }
