@@ -2,12 +2,48 @@
 
 use super::parse::Digest;
 use ferret_core::fs::{DirHandle, OpenOptions, SafeFile};
-use ferret_core::{Control, Error, FileKind, HostRoot, Stat};
+use ferret_core::{Control, Error, FileKind, HostRoot, Stat, Timestamp};
 use md5::Digest as _;
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Digests already computed in this run, by inode: hard links and paths listed by two
+/// packages are read once. An entry counts only while size, mtime and ctime are unchanged.
+#[derive(Debug, Default)]
+pub(crate) struct InodeCache {
+    map: Mutex<HashMap<InodeKey, (Digest, bool)>>,
+}
+
+/// dev, ino, size, mtime, ctime, and whether the digest is MD5.
+type InodeKey = (u64, u64, u64, Timestamp, Timestamp, bool);
+
+fn inode_key(st: &Stat, algo: Digest) -> InodeKey {
+    (
+        st.dev,
+        st.ino,
+        st.size,
+        st.mtime,
+        st.ctime,
+        matches!(algo, Digest::Md5(_)),
+    )
+}
+
+impl InodeCache {
+    fn get(&self, st: &Stat, algo: Digest) -> Option<(Digest, bool)> {
+        let m = self.map.lock().ok()?;
+        m.get(&inode_key(st, algo)).copied()
+    }
+
+    fn put(&self, st: &Stat, algo: Digest, d: Digest, elf: bool) {
+        if let Ok(mut m) = self.map.lock() {
+            m.insert(inode_key(st, algo), (d, elf));
+        }
+    }
+}
 
 /// How many symbolic links a listed path may go through at its last component.
 const MAX_FINAL_LINKS: usize = 8;
@@ -75,17 +111,30 @@ fn hash_file(
     Ok((d, elf))
 }
 
+/// Per-run state shared by the workers.
+pub(crate) struct Env<'a> {
+    pub root: &'a HostRoot,
+    pub control: &'a Control,
+    pub cache: &'a InodeCache,
+}
+
 fn observe_open(
+    env: &Env<'_>,
     opened: Result<SafeFile, Error>,
     algo: Digest,
     buf: &mut [u8],
-    control: &Control,
     via_link: Option<Vec<u8>>,
 ) -> Result<Observed, Error> {
     match opened {
         Ok(mut f) => {
             let stat = *f.stat();
-            let (actual, elf) = hash_file(&mut f, algo, buf, control)?;
+            let (actual, elf) = if let Some(hit) = env.cache.get(&stat, algo) {
+                hit
+            } else {
+                let (d, elf) = hash_file(&mut f, algo, buf, env.control)?;
+                env.cache.put(&stat, algo, d, elf);
+                (d, elf)
+            };
             Ok(Observed::Hashed {
                 actual,
                 elf,
@@ -101,30 +150,29 @@ fn observe_open(
 /// Hashes `name` in the (already resolved) directory `dir`, following a symlink at the last
 /// component inside the root (as debsums does), never on the host.
 pub(crate) fn observe(
-    root: &HostRoot,
+    env: &Env<'_>,
     dir: &DirHandle,
     name: &[u8],
     algo: Digest,
     buf: &mut [u8],
-    control: &Control,
 ) -> Observed {
     let opts = OpenOptions::new();
     let res = match dir.open_file_at(OsStr::from_bytes(name), &opts) {
-        Err(Error::Symlink { .. }) => follow(root, dir.path(), name, algo, buf, control),
+        Err(Error::Symlink { .. }) => follow(env, dir.path(), name, algo, buf),
         Err(Error::WrongKind { kind, .. }) => return Observed::NotRegular { kind },
-        other => observe_open(other, algo, buf, control, None),
+        other => observe_open(env, other, algo, buf, None),
     };
     res.unwrap_or_else(Observed::Failed)
 }
 
 fn follow(
-    root: &HostRoot,
+    env: &Env<'_>,
     parent: &Path,
     name: &[u8],
     algo: Digest,
     buf: &mut [u8],
-    control: &Control,
 ) -> Result<Observed, Error> {
+    let root = env.root;
     let mut cur: PathBuf = parent.join(OsStr::from_bytes(name));
     let mut chain: Vec<u8> = Vec::new();
     for _ in 0..MAX_FINAL_LINKS {
@@ -145,7 +193,7 @@ fn follow(
                 cur = next;
             }
             Err(Error::WrongKind { kind, .. }) => return Ok(Observed::NotRegular { kind }),
-            other => return observe_open(other, algo, buf, control, Some(chain)),
+            other => return observe_open(env, other, algo, buf, Some(chain)),
         }
     }
     Err(Error::SymlinkLoop { path: cur })

@@ -1,6 +1,6 @@
 //! Verification of a root's installed files against its dpkg database.
 
-use super::check::{observe, Observed};
+use super::check::{observe, Env, InodeCache, Observed};
 use super::db::{DpkgDb, Ownership, Package, Selection};
 use super::parse::{self, ConffileHash, Digest, Principal};
 use super::{StateSelection, VerifyOptions, VerifyReport};
@@ -171,9 +171,11 @@ pub(crate) fn run(root: &HostRoot, opts: &VerifyOptions, control: &Control) -> V
     let cancelled = control.is_cancelled();
 
     let need_owners = opts.unowned && opts.packages.is_empty()
-        || observed
-            .iter()
-            .any(|o| matches!(o, Some(Observed::Hashed { .. } | Observed::Missing { .. })));
+        || items.iter().zip(&observed).any(|(i, o)| match o {
+            Some(Observed::Hashed { actual, .. }) => *actual != i.digest,
+            Some(Observed::Missing { .. }) => true,
+            _ => false,
+        });
     let ownership = if need_owners && !cancelled {
         db.ownership(root, &mut errors)
     } else {
@@ -348,6 +350,12 @@ fn run_checks(root: &HostRoot, items: &[Item], control: &Control) -> Vec<Option<
     }
     let total = items.len() as u64;
     let counter = Counter::default();
+    let cache = InodeCache::default();
+    let env = Env {
+        root,
+        control,
+        cache: &cache,
+    };
     let work = |buf: &mut Vec<u8>, chunk: &&[usize]| -> Vec<(usize, Observed)> {
         let mut out = Vec::with_capacity(chunk.len());
         let Some(first) = chunk.first().and_then(|i| items.get(*i)) else {
@@ -365,7 +373,7 @@ fn run_checks(root: &HostRoot, items: &[Item], control: &Control) -> Vec<Option<
             let Some(item) = items.get(idx) else { continue };
             let (_, name) = split_parent(&item.check_path);
             let obs = match &dir {
-                Ok(d) => observe(root, d, name, item.digest, buf, control),
+                Ok(d) => observe(&env, d, name, item.digest, buf),
                 Err(e) if e.is_not_found() => Observed::Missing { via_link: None },
                 Err(e) => Observed::Failed(clone_err(e, &item.check_path)),
             };
