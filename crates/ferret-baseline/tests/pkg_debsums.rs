@@ -3,7 +3,12 @@
 //!
 //! Needs `debsums` and a dpkg-based host (CI installs it from `.ci/packages.txt`). Without
 //! them the tests say so and return; under CI (`CI` or `FERRET_TESTDATA` set) they fail.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use ferret_baseline::pkg::{verify_root, StateSelection, VerifyOptions, VerifyReport};
 use ferret_core::{Control, HostRoot};
@@ -33,7 +38,9 @@ fn tools_available() -> bool {
 fn debsums(args: &[&str], root: Option<&Path>) -> BTreeSet<Key> {
     let mut cmd = Command::new("debsums");
     cmd.arg("-s").args(args).env("LC_ALL", "C");
-    let prefix = root.map(|r| r.to_str().unwrap().to_string()).unwrap_or_default();
+    let prefix = root
+        .map(|r| r.to_str().unwrap().to_string())
+        .unwrap_or_default();
     if let Some(r) = root {
         cmd.arg(format!("--root={}", r.display()));
     }
@@ -109,17 +116,27 @@ fn info_stem(pkg: &str) -> String {
 }
 
 fn md5_hex(data: &[u8]) -> String {
+    use std::fmt::Write as _;
     md5::Md5::digest(data)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Copies `pkgs` (files, status stanzas, info files) from this machine into a new root.
 fn build_fixture(pkgs: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let r = t.path().to_path_buf();
-    for d in ["usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "etc", "var/lib/dpkg/info"] {
+    for d in [
+        "usr/bin",
+        "usr/sbin",
+        "usr/lib",
+        "usr/lib64",
+        "etc",
+        "var/lib/dpkg/info",
+    ] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
     std::fs::create_dir_all(r.join("var/lib/dpkg/updates")).unwrap();
@@ -166,7 +183,11 @@ fn build_fixture(pkgs: &[&str]) -> (tempfile::TempDir, PathBuf) {
         }
     }
     std::fs::write(r.join("var/lib/dpkg/status"), new_status).unwrap();
-    std::fs::copy("/var/lib/dpkg/diversions", r.join("var/lib/dpkg/diversions")).ok();
+    std::fs::copy(
+        "/var/lib/dpkg/diversions",
+        r.join("var/lib/dpkg/diversions"),
+    )
+    .ok();
     (t, r)
 }
 
@@ -201,10 +222,13 @@ fn computed(root: &Path, pkgs: &[&str]) -> BTreeSet<Key> {
             })
             .collect();
         let stem = info_stem(p);
-        let name = if stem.contains(':') { stem.clone() } else { p.to_string() };
-        let sums =
-            std::fs::read_to_string(root.join(format!("var/lib/dpkg/info/{stem}.md5sums")))
-                .unwrap();
+        let name = if stem.contains(':') {
+            stem.clone()
+        } else {
+            p.to_string()
+        };
+        let sums = std::fs::read_to_string(root.join(format!("var/lib/dpkg/info/{stem}.md5sums")))
+            .unwrap();
         let mut entries: Vec<(String, String)> = sums
             .lines()
             .map(|l| (format!("/{}", &l[34..]), l[..32].to_string()))
@@ -250,7 +274,11 @@ fn fixture_root_agrees_with_debsums() {
         .states(StateSelection::DebsumsCompatible)
         .unowned(false);
     let report = verify_root(&root, &opts, &Control::new());
-    assert!(report.outcome.errors.is_empty(), "{:?}", report.outcome.errors);
+    assert!(
+        report.outcome.errors.is_empty(),
+        "{:?}",
+        report.outcome.errors
+    );
     assert_eq!(report.packages, pkgs.len() as u64);
     let ours = ours(&report);
     let theirs = debsums(&["-a"], Some(&r));
@@ -288,10 +316,29 @@ fn live_packages_agree_with_debsums() {
         return;
     }
     let wanted = [
-        "coreutils", "bash", "dash", "sed", "grep", "findutils", "tar", "gzip", "login",
-        "passwd", "adduser", "base-files", "debianutils", "openssh-client", "procps",
-        "python3-pip", "libc6", "libssl3", "perl-base", "libpam-modules", "libpam-runtime",
-        "sudo", "openssh-server",
+        "coreutils",
+        "bash",
+        "dash",
+        "sed",
+        "grep",
+        "findutils",
+        "tar",
+        "gzip",
+        "login",
+        "passwd",
+        "adduser",
+        "base-files",
+        "debianutils",
+        "openssh-client",
+        "procps",
+        "python3-pip",
+        "libc6",
+        "libssl3",
+        "perl-base",
+        "libpam-modules",
+        "libpam-runtime",
+        "sudo",
+        "openssh-server",
     ];
     // Keep those installed here (debsums' notion: installed or half-configured).
     let installed: Vec<&str> = wanted
@@ -316,7 +363,11 @@ fn live_packages_agree_with_debsums() {
     let report = verify_root(&HostRoot::live(), &opts, &Control::new());
     assert_eq!(report.packages, installed.len() as u64);
     assert!(report.files > 1000);
-    assert_eq!(ours(&report), theirs, "ferret vs debsums -a on {installed:?}");
+    assert_eq!(
+        ours(&report),
+        theirs,
+        "ferret vs debsums -a on {installed:?}"
+    );
 }
 
 /// The whole machine (slow: debsums -s takes over a minute). Run with `--ignored`.

@@ -951,3 +951,43 @@ Package: b\nStatus: deinstall ok config-files\nbogus line\n\nStatus: install ok 
         assert!(!excluded_by(&f, b"/usr/share/doc/a/copyright"));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn md5sums_line_round_trips(
+            digest in proptest::collection::vec(any::<u8>(), 16),
+            sha in any::<bool>(),
+            path in proptest::collection::vec(any::<u8>().prop_filter("no NL/NUL", |c| *c != b'\n' && *c != 0), 1..64),
+        ) {
+            // A path starting with blanks, '*', './' or '/' is normalised; keep it plain here.
+            prop_assume!(!matches!(path[0], b' ' | b'\t' | b'*' | b'/' | b'.'));
+            let d = if sha {
+                let mut a = [0u8; 32];
+                a[..16].copy_from_slice(&digest);
+                Digest::Sha256(a)
+            } else {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&digest);
+                Digest::Md5(a)
+            };
+            let mut line = d.to_string().into_bytes();
+            line.extend_from_slice(b"  ");
+            line.extend_from_slice(&path);
+            let e = parse_md5sums_line(7, &line).unwrap();
+            prop_assert_eq!(e.digest, d);
+            prop_assert_eq!(&e.path[1..], &path[..]);
+            prop_assert_eq!(e.line, 7);
+        }
+
+        #[test]
+        fn status_never_panics_and_lines_are_in_range(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+            crate::pkg::fuzzing::status(&data);
+            crate::pkg::fuzzing::md5sums(&data);
+        }
+    }
+}
