@@ -445,13 +445,12 @@ fn parse_chunk<'a>(
 }
 
 fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>) -> YearContext {
-    let mut y = match (opts.year, mtime) {
+    let y = match (opts.year, mtime) {
         (Some(y), _) => YearContext::fixed_year(y),
         (None, Some(m)) => YearContext::new(m),
         (None, None) => YearContext::default(),
     };
-    y.utc_offset = opts.utc_offset;
-    y
+    y.with_utc_offset(opts.utc_offset)
 }
 
 /// Sequential streaming over one reader.

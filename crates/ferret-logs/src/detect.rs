@@ -181,13 +181,43 @@ pub struct Sessions {
     pids: FnvMap<u32, Session>,
 }
 
+/// An address kept inline (no allocation per session); longer host names are not tracked.
+#[derive(Debug, Clone, Copy)]
+struct InlineIp {
+    len: u8,
+    bytes: [u8; 63],
+}
+
+impl InlineIp {
+    fn new(b: &[u8]) -> Option<Self> {
+        let mut bytes = [0u8; 63];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        Some(InlineIp {
+            len: b.len() as u8,
+            bytes,
+        })
+    }
+    fn get(&self) -> &[u8] {
+        self.bytes.get(..self.len as usize).unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct Session {
-    ip: Option<Vec<u8>>,
+    ip: Option<InlineIp>,
     hostless: u32,
     pam: u32,
     pam_users: Vec<u64>,
     max_attempts: bool,
+}
+
+/// What session resolution adds to an event.
+#[derive(Debug, Default)]
+pub(crate) struct Resolution {
+    fill: Option<Vec<u8>>,
+    deferred: u32,
+    user_switch: bool,
+    duplicate: bool,
 }
 
 /// An event after session resolution.
@@ -222,48 +252,55 @@ impl Sessions {
 
     /// Resolves one sshd event of session `pid`.
     pub fn resolve<'a>(&mut self, pid: Option<u32>, event: EventKind<'a>) -> Resolved<'a> {
-        let Some(pid) = pid else {
-            return Resolved {
-                event,
-                deferred: 0,
-                user_switch: false,
-                duplicate: false,
-            };
+        let r = self.resolve_ref(pid, &event);
+        let event = match r.fill {
+            Some(ip) => event.set_source(std::borrow::Cow::Owned(ip)),
+            None => event,
         };
-        if self.pids.len() > 65_536 && !self.pids.contains_key(&pid) {
+        Resolved {
+            event,
+            deferred: r.deferred,
+            user_switch: r.user_switch,
+            duplicate: r.duplicate,
+        }
+    }
+
+    /// [`Sessions::resolve`] without moving the event: the source to fill in is returned.
+    pub(crate) fn resolve_ref(&mut self, pid: Option<u32>, event: &EventKind<'_>) -> Resolution {
+        let mut r = Resolution::default();
+        let Some(pid) = pid else {
+            return r;
+        };
+        // sshd keeps at most MaxStartups (default 100) unauthenticated connections; 4096
+        // live sessions is ample, and clearing bounds memory on pid churn.
+        if self.pids.len() >= 4096 && !self.pids.contains_key(&pid) {
             self.pids.clear();
         }
         let sess = self.pids.entry(pid).or_default();
         let mut deferred = 0;
-        let event = match event.source() {
+        match event.source() {
             Some(ip) => {
-                if sess.ip.as_deref() != Some(ip) {
-                    sess.ip = Some(ip.to_vec());
+                if sess.ip.as_ref().map(InlineIp::get) != Some(ip) {
+                    sess.ip = InlineIp::new(ip);
                 }
-                event
             }
             None => match &sess.ip {
-                Some(ip) => event.set_source(std::borrow::Cow::Owned(ip.clone())),
+                Some(ip) => r.fill = Some(ip.get().to_vec()),
                 None => {
                     if event.is_auth_failure() {
                         sess.hostless += 1;
                     }
-                    return Resolved {
-                        event,
-                        deferred: 0,
-                        user_switch: false,
-                        duplicate: false,
-                    };
+                    return r;
                 }
             },
-        };
-        if event.source().is_some() && sess.hostless > 0 {
+        }
+        if sess.hostless > 0 {
             deferred += std::mem::take(&mut sess.hostless);
         }
         let user_hash = event.user().map(hash);
         let mut user_switch = false;
         let mut duplicate = false;
-        match &event {
+        match event {
             EventKind::PamAuthFailure { service, .. } if &**service == b"sshd" => {
                 let uh = user_hash.unwrap_or(0);
                 if sess.pam_users.is_empty() || sess.pam_users.contains(&uh) {
@@ -303,12 +340,10 @@ impl Sessions {
             }
             _ => {}
         }
-        Resolved {
-            event,
-            deferred,
-            user_switch,
-            duplicate,
-        }
+        r.deferred = deferred;
+        r.user_switch = user_switch;
+        r.duplicate = duplicate;
+        r
     }
 }
 
@@ -417,15 +452,16 @@ impl Detector {
         let t = time.map_or(0, |t| t.0);
         // pid-based source resolution for sshd lines that do not print the address.
         let (event, deferred, duplicate) = if sshd {
-            let r = self.sessions.resolve(pid, event);
-            (r.event, r.deferred, r.duplicate)
+            let r = self.sessions.resolve_ref(pid, &event);
+            let event = match r.fill {
+                Some(ip) => event.set_source(std::borrow::Cow::Owned(ip)),
+                None => event,
+            };
+            (event, r.deferred, r.duplicate)
         } else {
             (event, 0, false)
         };
-        let kind_idx = EventKind::NAMES
-            .iter()
-            .position(|n| *n == event.name())
-            .unwrap_or(0);
+        let kind_idx = event.index();
         if let Some(c) = self.counts.get_mut(kind_idx) {
             *c += 1;
         }
@@ -548,6 +584,10 @@ impl Detector {
             let first_fail = s.first_failure_line;
             let failures = s.failures;
             let first_in_window = s.fail_times.front().map(|x| x.1);
+            if new_findings.is_empty() && !failure {
+                self.after_source(&event, file, line, t);
+                return;
+            }
             let src_owned = src.to_vec();
             for (what, _) in new_findings {
                 match what {
@@ -674,6 +714,12 @@ impl Detector {
             }
         }
 
+        self.after_source(&event, file, line, t);
+    }
+
+    /// Detections that do not depend on the source table.
+    fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64) {
+        let th = self.th.clone();
         // Events without a source.
         match &event {
             EventKind::SshAccepted {

@@ -488,7 +488,7 @@ pub fn parse<'a>(line: &'a [u8], years: &YearContext) -> Envelope<'a> {
                     let rest = sub(line, n + 2, line.len());
                     let (t, used) = if rest.first() == Some(&b'-') {
                         (None, 1)
-                    } else if let Some((t, used)) = parse_iso(rest, years.utc_offset) {
+                    } else if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
                         (Some(t), used)
                     } else {
                         (None, 0)
@@ -524,7 +524,7 @@ pub fn parse<'a>(line: &'a [u8], years: &YearContext) -> Envelope<'a> {
                 .and_then(parse_u32)
                 .filter(|y| (1970..=2200).contains(y) && line.get(k + 5) == Some(&b' '))
             {
-                let off = i64::from(years.utc_offset) * 1_000_000;
+                let off = i64::from(years.utc_offset()) * 1_000_000;
                 env.time = Some(LogTime(
                     LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us).0 - off,
                 ));
@@ -534,7 +534,7 @@ pub fn parse<'a>(line: &'a [u8], years: &YearContext) -> Envelope<'a> {
         host_tag_msg(line, k, &mut env, true);
         return env;
     }
-    if let Some((t, used)) = parse_iso(rest, years.utc_offset) {
+    if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
         env.format = Format::Rfc3339;
         env.time = Some(t);
         host_tag_msg(line, i + used, &mut env, true);

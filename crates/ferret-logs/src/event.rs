@@ -45,6 +45,14 @@ macro_rules! event_kinds {
                 match self { $( EventKind::$name { .. } => $s ),* }
             }
 
+            /// Position of the kind in [`EventKind::NAMES`].
+            #[allow(unused_assignments)]
+            pub fn index(&self) -> usize {
+                let mut i = 0;
+                $( if let EventKind::$name { .. } = self { return i; } i += 1; )*
+                i
+            }
+
             /// Every kind name, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$($s),*];
         }
@@ -593,7 +601,10 @@ impl EventKind<'_> {
             || matches!(
                 self,
                 E::SshScan { .. }
-                    | E::SshPreauthDisconnect { .. }
+                    | E::SshPreauthDisconnect {
+                        code: None | Some(3),
+                        ..
+                    }
                     | E::SshBreakInAttempt { .. }
                     | E::SudoNotInSudoers { .. }
                     | E::SudoFailure { .. }
@@ -605,11 +616,21 @@ impl EventKind<'_> {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/// Substring search tuned for log lines: short haystacks, short needles. Building a
+/// `memmem::Finder` per call costs more than the search itself here.
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    memmem::find(h, n)
+    let (&first, rest) = n.split_first()?;
+    if h.len() > 512 {
+        return memmem::find(h, n);
+    }
+    memchr::memchr_iter(first, h).find(|&i| h.get(i + 1..i + n.len()) == Some(rest))
 }
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
-    memmem::rfind(h, n)
+    let (&first, rest) = n.split_first()?;
+    if h.len() > 512 {
+        return memmem::rfind(h, n);
+    }
+    memchr::memrchr_iter(first, h).find(|&i| h.get(i + 1..i + n.len()) == Some(rest))
 }
 fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from..to).unwrap_or_default()
@@ -1117,6 +1138,28 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
                 });
             }
         }
+        b'b' => {
+            if let Some(r) = m.strip_prefix(b"banner exchange: Connection from ") {
+                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let a = sub(r, 0, sp);
+                return Some(E::SshScan {
+                    ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
+                    what: Cow::Borrowed(b"banner-exchange"),
+                });
+            }
+        }
+        b'd' => {
+            // OpenSSH 9.8 PerSourcePenalties: `drop connection #0 from [A]:P on [B]:Q penalty: ...`
+            if let Some(r) = m.strip_prefix(b"drop connection #") {
+                let f = find(r, b" from [")?;
+                let rest = tail(r, f + 7);
+                let c = memchr::memchr(b']', rest)?;
+                return Some(E::SshScan {
+                    ip: cow_addr(sub(rest, 0, c)),
+                    what: Cow::Borrowed(b"penalty-drop"),
+                });
+            }
+        }
         b'k' => {
             if m.starts_with(b"kex_exchange_identification: ") {
                 if find(m, b"banner line too long").is_some() {
@@ -1171,22 +1214,44 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         b'p' => return pam(b"sshd", m),
         _ => {}
     }
-    // Dropbear.
+    // Dropbear: addresses are `A:P`, `::ffff:A:P` or `<A:P>`.
+    fn dropbear_addr(a: &[u8]) -> Option<Bytes<'_>> {
+        let a = a.strip_prefix(b"<").unwrap_or(a);
+        let a = a.strip_suffix(b">").unwrap_or(a);
+        let a = match memchr::memrchr(b':', a) {
+            Some(c)
+                if sub(a, c + 1, a.len()).iter().all(u8::is_ascii_digit)
+                    && (a.iter().filter(|x| **x == b':').count() == 1
+                        || a.starts_with(b"::ffff:")
+                        || a.starts_with(b"[")) =>
+            {
+                sub(a, 0, c)
+            }
+            _ => a,
+        };
+        let a = a.strip_prefix(b"[").unwrap_or(a);
+        let a = a.strip_suffix(b"]").unwrap_or(a);
+        cow_addr(a)
+    }
+    if let Some(r) = m.strip_prefix(b"Exit before auth from ") {
+        let e = memchr::memchr(b'>', r)
+            .map_or_else(|| memchr::memchr(b' ', r).unwrap_or(r.len()), |x| x + 1);
+        return Some(E::SshScan {
+            ip: dropbear_addr(sub(r, 0, e)),
+            what: Cow::Borrowed(b"exit-before-auth"),
+        });
+    }
     if let Some(r) = m
         .strip_prefix(b"Bad password attempt for '")
         .or_else(|| m.strip_prefix(b"Bad PAM password attempt for '"))
     {
         let q = rfind(r, b"' from ")?;
         let a = tail(r, q + 7);
-        let a = match memchr::memrchr(b':', a) {
-            Some(c) if a.iter().filter(|x| **x == b':').count() == 1 => sub(a, 0, c),
-            _ => a,
-        };
         return Some(E::SshFailed {
             method: Cow::Borrowed(b"password"),
             user: Cow::Borrowed(sub(r, 0, q)),
             invalid_user: false,
-            ip: cow_addr(a)?,
+            ip: dropbear_addr(a)?,
             port: None,
         });
     }
@@ -1194,14 +1259,10 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         .strip_prefix(b"Login attempt for nonexistent user from ")
         .or_else(|| m.strip_prefix(b"Login attempt for nonexistent user ('"))
     {
-        let r = r.rsplit(|c| *c == b' ').next().unwrap_or(r);
-        let a = match memchr::memrchr(b':', r) {
-            Some(c) if r.iter().filter(|x| **x == b':').count() == 1 => sub(r, 0, c),
-            _ => r,
-        };
+        let a = r.rsplit(|c| *c == b' ').next().unwrap_or(r);
         return Some(E::SshInvalidUser {
             user: Cow::Borrowed(b""),
-            ip: cow_addr(a),
+            ip: dropbear_addr(a),
             port: None,
         });
     }

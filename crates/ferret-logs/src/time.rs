@@ -125,19 +125,43 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// year and January of the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct YearContext {
-    /// The reference instant (file mtime, "now", or an explicit `--year` end of year).
-    pub reference: LogTime,
-    /// Offset of the host's local time from UTC, in seconds, applied to zone-less timestamps.
-    pub utc_offset: i32,
+    reference: LogTime,
+    utc_offset: i32,
+    ref_year: i64,
+    /// Days since the epoch of the first of each month of the reference year.
+    month_days: [i64; 12],
 }
 
 impl YearContext {
     /// A context with the given reference instant and UTC wall clock.
     pub fn new(reference: LogTime) -> Self {
+        let (ref_year, ..) = reference.civil();
+        let mut month_days = [0i64; 12];
+        for (m, d) in month_days.iter_mut().enumerate() {
+            *d = days_from_civil(ref_year, m as u32 + 1, 1);
+        }
         YearContext {
             reference,
             utc_offset: 0,
+            ref_year,
+            month_days,
         }
+    }
+
+    /// The same context with zone-less timestamps read as `offset` seconds east of UTC.
+    pub fn with_utc_offset(mut self, offset: i32) -> Self {
+        self.utc_offset = offset;
+        self
+    }
+
+    /// The reference instant (file mtime, "now", or the end of an explicit year).
+    pub fn reference(&self) -> LogTime {
+        self.reference
+    }
+
+    /// Offset of local time from UTC applied to zone-less timestamps (seconds).
+    pub fn utc_offset(&self) -> i32 {
+        self.utc_offset
     }
 
     /// Pins every year-less timestamp to `year` (as `--year` does).
@@ -149,9 +173,14 @@ impl YearContext {
 
     /// Resolves a year-less local civil time.
     pub fn resolve(&self, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> LogTime {
-        let (ry, ..) = self.reference.civil();
+        let ry = self.ref_year;
         let off = i64::from(self.utc_offset) * MICROS;
-        let t = LogTime(LogTime::from_civil(ry, mo, d, h, mi, s, us).0 - off);
+        let day = match self.month_days.get(mo.wrapping_sub(1) as usize) {
+            Some(first) => first + i64::from(d) - 1,
+            None => days_from_civil(ry, mo, d),
+        };
+        let secs = day * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
+        let t = LogTime(secs * MICROS + i64::from(us) - off);
         if t.0 > self.reference.0 + 86_400 * MICROS {
             LogTime(LogTime::from_civil(ry - 1, mo, d, h, mi, s, us).0 - off)
         } else {
