@@ -51,6 +51,33 @@ impl Default for AnalyzeOptions {
     }
 }
 
+impl AnalyzeOptions {
+    /// Pins year-less timestamps to `year`.
+    pub fn year(mut self, year: i64) -> Self {
+        self.year = Some(year);
+        self
+    }
+
+    /// Worker threads for large plain files.
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Detection thresholds.
+    pub fn thresholds(mut self, th: Thresholds) -> Self {
+        self.thresholds = th;
+        self
+    }
+
+    /// Only events in `[since, until]`.
+    pub fn between(mut self, since: Option<LogTime>, until: Option<LogTime>) -> Self {
+        self.since = since;
+        self.until = until;
+        self
+    }
+}
+
 /// Per-file counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -340,7 +367,7 @@ fn parse_line<'a>(
     years: &YearContext,
 ) -> (Option<Observation<'a>>, bool) {
     let env = envelope::parse(text, years);
-    let unparsed =
+    let no_envelope =
         env.format == Format::NoTimestamp && env.program.is_empty() && env.host.is_none();
     let Envelope {
         time,
@@ -354,6 +381,8 @@ fn parse_line<'a>(
         (std::borrow::Cow::Borrowed(p), std::borrow::Cow::Borrowed(m)) => parse_message(p, pid, m),
         (p, m) => parse_message(p, pid, m).map(EventKind::into_owned),
     };
+    // A line is unparsed when neither its envelope nor its message is recognised.
+    let unparsed = no_envelope && event.is_none();
     (
         event.map(|event| Observation {
             line: number,

@@ -581,6 +581,15 @@ impl Detector {
                     s.ports.remove(0);
                 }
             }
+            // The login that followed the failures belongs to the attack window.
+            if new_findings.iter().any(|(w, _)| *w == "compromise") {
+                if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
+                    w.last = w.last.max(time);
+                }
+            }
+            let Some(s) = self.sources.get(src) else {
+                return;
+            };
             let first_fail = s.first_failure_line;
             let failures = s.failures;
             let first_in_window = s.fail_times.front().map(|x| x.1);

@@ -297,7 +297,9 @@ pub fn parse_bsd(b: &[u8]) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
 /// means `default_offset` seconds east of UTC. Returns the instant and bytes used.
 pub fn parse_iso(b: &[u8], default_offset: i32) -> Option<(LogTime, usize)> {
     let y = num(b, 0, 4)?;
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+    let sep = *b.get(4)?;
+    // `2005/08/14 11:57:00` (fail2ban, some appliances) as well as ISO dashes.
+    if !(sep == b'-' || sep == b'/') || b.get(7) != Some(&sep) {
         return None;
     }
     let mo = num(b, 5, 2)?;
