@@ -729,29 +729,28 @@ fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
     Some((sp.map_or(&b""[..], |s| sub(m, 0, s)), a, port))
 }
 
-/// The OpenSSH ` from ADDR port N sshN[: info]` structure, anchored on the last occurrence
-/// that is not inside the attacker-influenced info part (`: ruser ...`, `, client user "...`).
+/// The OpenSSH ` from ADDR port N sshN[: info]` structure. sshd prints
+/// `<what> for <user> from <addr> port <n> ssh2[: <info>]`; the user name is attacker text
+/// and comes first, so the address is taken from the right:
+/// 1. the last ` from ADDR port N sshN` that ends the line (password, keyboard-interactive:
+///    nothing can follow the real one);
+/// 2. else the last one followed by `: info` (publickey `KEYTYPE FP`, ssh1 `ruser`); for
+///    hostbased, whose info quotes the attacker-chosen client user, only when it is the only
+///    one (ambiguous lines yield nothing rather than a wrong address);
+/// 3. else an old-style ` from ADDR` at the end (or before ` via X`).
+///
 /// Returns (text before ` from `, addr, port, info).
-fn from_port_ssh(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
+fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
     let m = strip_markers(m);
-    // Cut the info parts an attacker can write into (ssh1 ruser, hostbased client user).
-    let mut limit = m.len();
-    for marker in [&b": ruser "[..], b", client user \""] {
-        if let Some(p) = find(m, marker) {
-            limit = limit.min(p + 1);
-        }
-    }
-    let mut end = limit;
+    let mut end = m.len();
+    let mut with_info: Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> = None;
+    let mut full = 0usize;
     let mut fallback: Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> = None;
     while let Some(f) = rfind(sub(m, 0, end), b" from ") {
         end = f;
         let rest = tail(m, f + 6);
         let sp = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-        let Some(a) = addr(
-            sub(rest, 0, sp)
-                .strip_suffix(b":")
-                .unwrap_or(sub(rest, 0, sp)),
-        ) else {
+        let Some(a) = addr(sub(rest, 0, sp)) else {
             continue;
         };
         let after = tail(rest, sp);
@@ -772,27 +771,33 @@ fn from_port_ssh(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)>
             {
                 r = x;
             }
-            if r.is_empty() || f + 6 + sp + 6 + de >= limit {
-                return Some((before, a, Some(port), None));
+            if r.is_empty() {
+                if !hostbased {
+                    return Some((before, a, Some(port), None));
+                }
+                full += 1;
+                with_info = Some((before, a, Some(port), None));
+                continue;
             }
-            if let Some(info) = r.strip_prefix(b": ") {
-                return Some((before, a, Some(port), Some(info)));
-            }
-            if r.first() == Some(&b':') {
-                return Some((before, a, Some(port), Some(tail(r, 1))));
+            if let Some(info) = r.strip_prefix(b": ").or_else(|| r.strip_prefix(b":")) {
+                full += 1;
+                if with_info.is_none() || hostbased {
+                    with_info = Some((before, a, Some(port), Some(info)));
+                }
             }
             continue;
         }
-        if (after.is_empty() || sp >= rest.len())
-            && fallback.is_none()
-            && f + 6 + sp >= limit.min(m.len())
+        if fallback.is_none()
+            && (after.is_empty()
+                || (after.starts_with(b" via ") && !tail(after, 5).contains(&b' ')))
         {
-            fallback = Some((before, a, None, None));
-        } else if (after.is_empty() || after.starts_with(b" via ")) && fallback.is_none() {
             fallback = Some((before, a, None, None));
         }
     }
-    fallback
+    if hostbased && full > 1 {
+        return None;
+    }
+    with_info.or(fallback)
 }
 
 /// `[invalid user ]U` -> (user, invalid).
@@ -877,7 +882,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
                 let method = sub(r, 0, sp);
                 let r = tail(r, sp);
                 let r = r.strip_prefix(b" for ")?;
-                let (before, ip, port, _info) = from_port_ssh(r)?;
+                let (before, ip, port, _info) = from_port_ssh(r, method == b"hostbased")?;
                 let (user, invalid) = user_part(before);
                 let user = if user == b"<invalid username>" {
                     &b""[..]
@@ -899,7 +904,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
                 let sp = memchr::memchr(b' ', r)?;
                 let method = sub(r, 0, sp);
                 let r = tail(r, sp).strip_prefix(b" for ")?;
-                let (user, ip, port, info) = from_port_ssh(r)?;
+                let (user, ip, port, info) = from_port_ssh(r, false)?;
                 return Some(E::SshAccepted {
                     method: Cow::Borrowed(method.strip_suffix(b"/pam").unwrap_or(method)),
                     user: Cow::Borrowed(user),
@@ -1067,7 +1072,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         }
         b'm' => {
             if let Some(r) = m.strip_prefix(b"maximum authentication attempts exceeded for ") {
-                let (before, ip, port, _) = from_port_ssh(r)?;
+                let (before, ip, port, _) = from_port_ssh(r, false)?;
                 let (user, _) = user_part(before);
                 return Some(E::SshMaxAuthAttempts {
                     user: Cow::Borrowed(user),

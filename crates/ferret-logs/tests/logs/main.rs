@@ -4,7 +4,11 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    // fixtures are built with `format!` and short names
+    clippy::format_push_string,
+    clippy::many_single_char_names,
+    clippy::too_many_lines
 )]
 
 mod common;
