@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Exit codes: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::indexing_slicing)]
 
 use ferret::core::escape::escape;
 use ferret::core::{Control, HostRoot, Severity};

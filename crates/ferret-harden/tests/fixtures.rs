@@ -40,7 +40,6 @@ fn ids() -> (String, String) {
 }
 
 struct Planted {
-    _t: tempfile::TempDir,
     out: Outcome,
     root: HostRoot,
 }
@@ -48,8 +47,12 @@ struct Planted {
 fn planted() -> &'static Planted {
     static P: OnceLock<Planted> = OnceLock::new();
     P.get_or_init(|| {
-        let t = tempfile::tempdir().unwrap();
-        let r = t.path();
+        // A static is never dropped, so the planted root lives in the target directory (not
+        // /tmp), under a fixed name recreated by every run.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("harden-planted-root");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let r = dir.as_path();
         let (passwd, group) = ids();
         w(r, "etc/passwd", &passwd);
         w(r, "etc/group", &group);
@@ -96,7 +99,7 @@ fn planted() -> &'static Planted {
         w(r, "etc/xinetd.d/finger", "service finger\n{\n  disable = yes\n}\n");
         let root = HostRoot::new(r).unwrap();
         let out = audit(&root, &HardenOptions::all(), &Control::new());
-        Planted { _t: t, out, root }
+        Planted { out, root }
     })
 }
 
