@@ -1,12 +1,58 @@
-//! Criterion benches for ferret-proc (filled by its issue).
+//! Criterion benches for ferret-proc: the live snapshot (parallel, sequential, without
+//! `environ`), the socket table with owners, and the `/proc` parsers on captured samples.
+//! The side-by-side ratios against `ps`, `ss` and `lsof` are in `benches/compare-proc.sh`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use criterion::{criterion_group, criterion_main, Criterion};
+use ferret::proc::{self as fp, ProcOptions, Proto, SocketOptions};
+use std::hint::black_box;
 
-fn placeholder(c: &mut Criterion) {
-    c.bench_function("proc/escape-1k", |b| {
-        let data = vec![b'a'; 1024];
-        b.iter(|| ferret::core::escape::escape(std::hint::black_box(&data)));
+fn live(c: &mut Criterion) {
+    let mut g = c.benchmark_group("proc/live");
+    g.sample_size(10);
+    g.bench_function("snapshot", |b| {
+        b.iter(|| black_box(fp::snapshot(&ProcOptions::new())));
+    });
+    g.bench_function("snapshot-sequential", |b| {
+        b.iter(|| black_box(fp::snapshot(&ProcOptions::new().parallel(false))));
+    });
+    g.bench_function("snapshot-no-environ", |b| {
+        b.iter(|| black_box(fp::snapshot(&ProcOptions::new().environment(false))));
+    });
+    g.bench_function("sockets-inet-owners", |b| {
+        let o = SocketOptions::new().protocols([Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6]);
+        b.iter(|| black_box(fp::sockets(&o)));
+    });
+    g.bench_function("sockets-inet-no-owners", |b| {
+        let o = SocketOptions::new()
+            .protocols([Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6])
+            .owners(false)
+            .all_namespaces(false);
+        b.iter(|| black_box(fp::sockets(&o)));
+    });
+    g.bench_function("sockets-tcp-proc-net", |b| {
+        let o = SocketOptions::new()
+            .protocols([Proto::Tcp])
+            .owners(false)
+            .all_namespaces(false)
+            .netlink(false);
+        b.iter(|| black_box(fp::sockets(&o)));
+    });
+    g.finish();
+}
+
+fn parsers(c: &mut Criterion) {
+    let stat = b"12345 (kworker/0:9) S 1 12345 12345 0 -1 4194560 123 0 0 0 100 50 0 0 20 0 1 0 55555 10000000 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+    c.bench_function("proc/parse/stat", |b| {
+        b.iter(|| fp::parse::stat(black_box(stat)).unwrap());
+    });
+    let mut tcp = b"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n".to_vec();
+    for i in 0..5000u32 {
+        tcp.extend_from_slice(format!("{i:4}: 0100007F:{:04X} 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 {} 1 0000000000000000 20 4 30 10 -1\n", 1024 + i % 60000, 100_000 + i).as_bytes());
+    }
+    c.bench_function("proc/parse/tcp-5000", |b| {
+        b.iter(|| fp::parse::inet_table(black_box(&tcp)).flatten().count());
     });
 }
 
-criterion_group!(benches, placeholder);
+criterion_group!(benches, live, parsers);
 criterion_main!(benches);

@@ -1,7 +1,7 @@
 //! `procs`: processes, sockets, modules and what hides among them.
 //!
 //! ```text
-//! cargo run --release --example procs -- list|tree|sockets [--port N] [--listening]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]
+//! cargo run --release --example procs -- list|tree|sockets [--port N] [--listening] [--inet]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]
 //! ```
 //! Exit codes: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -9,10 +9,18 @@
 use ferret::core::escape::escape;
 use ferret::core::{HostRoot, Outcome, Severity};
 use ferret::proc::{self as fp, ProcOptions, SocketOptions};
+use std::io::Write;
 use std::process::ExitCode;
 
+/// `println!` into a buffered writer (thousands of lines: one `write` per line is slow).
+macro_rules! outln {
+    ($w:expr, $($t:tt)*) => {{
+        let _ = writeln!($w, $($t)*);
+    }};
+}
+
 fn usage() -> ExitCode {
-    eprintln!("usage: procs list|tree|sockets [--port N] [--listening]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]");
+    eprintln!("usage: procs list|tree|sockets [--port N] [--listening] [--inet]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]");
     ExitCode::from(2)
 }
 
@@ -27,21 +35,25 @@ fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>,
     }
 }
 
-fn print_outcome(out: &Outcome, json: bool) -> ExitCode {
+fn print_outcome(w: &mut impl Write, out: &Outcome, json: bool) -> ExitCode {
     if json {
         let v = serde_json::json!({ "findings": out.findings, "errors": out.errors });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!(
+            w,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        );
     } else {
         for f in &out.findings {
-            println!("{f}");
+            outln!(w, "{f}");
             if let Some(d) = &f.detail {
-                println!("    {d}");
+                outln!(w, "    {d}");
             }
         }
         for e in &out.errors {
             eprintln!("error: {e}");
         }
-        println!("{} finding(s)", out.findings.len());
+        outln!(w, "{} finding(s)", out.findings.len());
     }
     if out.max_severity().is_some_and(|s| s >= Severity::Medium) {
         ExitCode::from(1)
@@ -57,8 +69,43 @@ fn main() -> ExitCode {
     };
     let json = args.iter().any(|a| a == "--json");
     let root = HostRoot::live();
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let w = &mut w;
     let opts = ProcOptions::for_root(&root);
     match cmd.as_str() {
+        "list+sockets" => {
+            // One snapshot and one socket table: what `ps -ef` + `ss -tanup` + `lsof -i` show.
+            let snap = fp::snapshot(&opts);
+            let t = fp::sockets(&SocketOptions::new().proc(opts).protocols([
+                fp::Proto::Tcp,
+                fp::Proto::Tcp6,
+                fp::Proto::Udp,
+                fp::Proto::Udp6,
+            ]));
+            for p in &snap.processes {
+                outln!(
+                    w,
+                    "{} {} {} {}",
+                    p.pid,
+                    p.ppid,
+                    p.uid.real,
+                    escape(&p.display_name())
+                );
+            }
+            for s in &t.sockets {
+                outln!(
+                    w,
+                    "{} {} {} {} {:?}",
+                    s.proto,
+                    s.state,
+                    fp::sockets::format_endpoint(s.local, None),
+                    fp::sockets::format_endpoint(s.remote, None),
+                    s.pids()
+                );
+            }
+            ExitCode::SUCCESS
+        }
         "list" | "tree" => {
             let snap = fp::snapshot(&opts);
             for e in &snap.errors {
@@ -80,12 +127,24 @@ fn main() -> ExitCode {
                         })
                         .collect();
                     let v = serde_json::json!({ "processes": procs });
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    outln!(
+                        w,
+                        "{}",
+                        serde_json::to_string_pretty(&v).unwrap_or_default()
+                    );
                 } else {
-                    println!("{:>7} {:>7} {:>6} {:<15} CMD", "PID", "PPID", "UID", "COMM");
+                    outln!(
+                        w,
+                        "{:>7} {:>7} {:>6} {:<15} CMD",
+                        "PID",
+                        "PPID",
+                        "UID",
+                        "COMM"
+                    );
                     for p in &snap.processes {
                         let del = if p.exe_deleted { " [exe deleted]" } else { "" };
-                        println!(
+                        outln!(
+                            w,
                             "{:>7} {:>7} {:>6} {:<15} {}{del}",
                             p.pid,
                             p.ppid,
@@ -106,7 +165,8 @@ fn main() -> ExitCode {
                                 "cmd": p.map(|p| escape(&p.display_name()))})
                         })
                         .collect();
-                    println!(
+                    outln!(
+                        w,
                         "{}",
                         serde_json::to_string_pretty(&serde_json::json!({ "tree": v }))
                             .unwrap_or_default()
@@ -122,7 +182,7 @@ fn main() -> ExitCode {
                         } else {
                             format!("{}\\_ ", "  ".repeat(r.depth))
                         };
-                        println!("{:>7} {:>7} {indent}{name}", r.pid, r.ppid);
+                        outln!(w, "{:>7} {:>7} {indent}{name}", r.pid, r.ppid);
                     }
                 }
             }
@@ -141,12 +201,20 @@ fn main() -> ExitCode {
                 }
             };
             let listening = args.iter().any(|a| a == "--listening");
-            let t = fp::sockets(
-                &SocketOptions::new()
-                    .proc(opts)
-                    .port(port)
-                    .listening_only(listening),
-            );
+            let mut so = SocketOptions::new()
+                .proc(opts)
+                .port(port)
+                .listening_only(listening);
+            if args.iter().any(|a| a == "--inet") {
+                // TCP and UDP only, as `ss -tanu` shows.
+                so = so.protocols([
+                    fp::Proto::Tcp,
+                    fp::Proto::Tcp6,
+                    fp::Proto::Udp,
+                    fp::Proto::Udp6,
+                ]);
+            }
+            let t = fp::sockets(&so);
             for e in &t.errors {
                 eprintln!("error: {e}");
             }
@@ -164,10 +232,15 @@ fn main() -> ExitCode {
                     })
                     .collect();
                 let v = serde_json::json!({ "sockets": socks });
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                );
             } else {
                 for s in &t.sockets {
-                    println!(
+                    outln!(
+                        w,
                         "{:<5} {:<12} {:<45} {:<45} {:>9} {:?}",
                         s.proto.as_str(),
                         s.state,
@@ -200,13 +273,18 @@ fn main() -> ExitCode {
                     "taint": taint.as_ref().ok(),
                     "hidden": fp::modules::hidden_modules(&m).iter().map(|n| escape(n)).collect::<Vec<_>>(),
                 });
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                );
             } else {
                 if !m.available {
-                    println!("/proc/modules does not exist: kernel without loadable-module support (or a container)");
+                    outln!(w, "/proc/modules does not exist: kernel without loadable-module support (or a container)");
                 }
                 for x in &m.modules {
-                    println!(
+                    outln!(
+                        w,
                         "{:<24} {:>9} {:>3} {} {}",
                         escape(&x.name),
                         x.size,
@@ -216,7 +294,7 @@ fn main() -> ExitCode {
                     );
                 }
                 match &taint {
-                    Ok(t) => println!("kernel taint {} {}", t.value, t.letters()),
+                    Ok(t) => outln!(w, "kernel taint {} {}", t.value, t.letters()),
                     Err(e) => eprintln!("error: {e}"),
                 }
             }
@@ -234,7 +312,7 @@ fn main() -> ExitCode {
                 .proc(opts)
                 .max_pid(max_pid)
                 .probe_ports(args.iter().any(|a| a == "--ports"));
-            print_outcome(&fp::hidden(&root, &o), json)
+            print_outcome(w, &fp::hidden(&root, &o), json)
         }
         "suspicious" => {
             let cpu = match value::<f64>(&args, "--cpu") {
@@ -245,7 +323,7 @@ fn main() -> ExitCode {
                 }
             };
             let o = fp::SuspiciousOptions::new().proc(opts).cpu_interval(cpu);
-            print_outcome(&fp::suspicious(&root, &o), json)
+            print_outcome(w, &fp::suspicious(&root, &o), json)
         }
         _ => usage(),
     }

@@ -172,9 +172,44 @@ pub(crate) fn list_pids(proc_root: &Path) -> Result<Vec<i32>, ErrorRecord> {
     Ok(v)
 }
 
-pub(crate) fn read_limited(mut r: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    (&mut r).take(cap).read_to_end(&mut buf)?;
+/// Reads at most `cap` bytes. Starts with a 4 KiB buffer (most `/proc` files fit, so one
+/// `read` plus the end-of-file `read`, not the small probing reads of `read_to_end`).
+pub(crate) fn read_limited(r: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
+    read_proc(r, cap, false)
+}
+
+/// [`read_limited`]; with `single`, a short first read is taken as the whole file: `seq_file`
+/// pseudo-files (`stat`, `status`, `cgroup`) return all their content in one `read` when the
+/// buffer is large enough, which saves the end-of-file `read` per file per process.
+pub(crate) fn read_proc(mut r: impl Read, cap: u64, single: bool) -> std::io::Result<Vec<u8>> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut buf = vec![0u8; cap.min(4096)];
+    let mut len = 0usize;
+    loop {
+        if len == buf.len() {
+            if len >= cap {
+                break;
+            }
+            buf.resize(len.saturating_mul(2).min(cap).max(len + 1), 0);
+        }
+        let Some(spare) = buf.get_mut(len..) else {
+            break;
+        };
+        let room = spare.len();
+        let n = match r.read(spare) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        len += n;
+        if single && n < room {
+            break;
+        }
+    }
+    buf.truncate(len);
     Ok(buf)
 }
 
@@ -214,6 +249,10 @@ impl Handle {
     }
 
     pub(crate) fn read(&self, name: &str, cap: u64) -> Result<Vec<u8>, ReadErr> {
+        self.read_mode(name, cap, matches!(name, "stat" | "status" | "cgroup"))
+    }
+
+    fn read_mode(&self, name: &str, cap: u64, single: bool) -> Result<Vec<u8>, ReadErr> {
         let f = self.inner.open_relative(name).map_err(|e| {
             if gone(&e) {
                 ReadErr::Gone
@@ -221,7 +260,7 @@ impl Handle {
                 ReadErr::Other(std::io::Error::other(e.to_string()))
             }
         })?;
-        read_limited(f, cap).map_err(|e| {
+        read_proc(f, cap, single).map_err(|e| {
             if io_gone(&e) {
                 ReadErr::Gone
             } else {

@@ -10,11 +10,10 @@
 
 use crate::netlink::{self, DiagRecord};
 use crate::parse;
-use crate::process::{list_pids, Handle};
+use crate::process::list_pids;
 use crate::ProcOptions;
 use ferret_core::ErrorRecord;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ffi::OsStr;
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -280,64 +279,55 @@ fn tcp_state(s: u8) -> &'static str {
     }
 }
 
-/// (pid, socket fds as (fd, inode), network namespace)
-type ScanRow = (i32, Vec<(i32, u64)>, Option<u64>);
+/// (pid, socket fds as (fd, inode))
+type ScanRow = (i32, Vec<(i32, u64)>);
 
 struct ProcScan {
     /// inode -> owners
     owners: HashMap<u64, Vec<Owner>>,
     fds: BTreeMap<i32, Vec<(i32, u64)>>,
-    /// netns inode -> a pid in it
-    namespaces: BTreeMap<u64, i32>,
     errors: Vec<ErrorRecord>,
 }
 
-/// Reads the socket fds and the network namespace of one process.
-fn scan_one(proc_root: &Path, pid: i32, want_ns: bool) -> (Vec<(i32, u64)>, Option<u64>) {
-    let Ok(h) = Handle::open(proc_root, pid) else {
-        return (Vec::new(), None);
-    };
-    let ns = if want_ns {
-        h.open_dir("ns").ok().and_then(|d| {
-            nix::fcntl::readlinkat(&d, OsStr::new("net"))
-                .ok()
-                .and_then(|t| parse::ns_inode(t.as_bytes()))
-        })
-    } else {
-        None
-    };
+/// Reads the socket fds of one process, all through one descriptor of `/proc/<pid>/fd`, which
+/// stays tied to that process: a reused pid makes the reads fail, it cannot mix two processes.
+fn scan_one(proc_root: &Path, pid: i32) -> Vec<(i32, u64)> {
+    use nix::fcntl::{readlinkat, OFlag};
     let mut out = Vec::new();
-    let Ok(dirf) = h.open_dir("fd") else {
-        return (out, ns);
+    let path = proc_root.join(pid.to_string()).join("fd");
+    let Ok(mut dir) = nix::dir::Dir::open(
+        &path,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    ) else {
+        return out;
     };
-    let Ok(linkf) = dirf.try_clone() else {
-        return (out, ns);
-    };
-    let Ok(mut dir) = nix::dir::Dir::from_fd(std::os::fd::OwnedFd::from(dirf)) else {
-        return (out, ns);
-    };
-    for ent in dir.iter().flatten() {
-        let name = ent.file_name().to_bytes();
-        let Some(fd) = std::str::from_utf8(name)
-            .ok()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if let Ok(t) = nix::fcntl::readlinkat(&linkf, OsStr::from_bytes(name)) {
+    let names: Vec<(i32, std::ffi::CString)> = dir
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name();
+            let fd = std::str::from_utf8(n.to_bytes())
+                .ok()?
+                .parse::<i32>()
+                .ok()?;
+            Some((fd, n.to_owned()))
+        })
+        .collect();
+    for (fd, name) in names {
+        if let Ok(t) = readlinkat(&dir, name.as_c_str()) {
             if let Some(ino) = parse::socket_inode(t.as_bytes()) {
                 out.push((fd, ino));
             }
         }
     }
-    (out, ns)
+    out
 }
 
 fn scan_processes(opts: &SocketOptions) -> ProcScan {
     let mut scan = ProcScan {
         owners: HashMap::new(),
         fds: BTreeMap::new(),
-        namespaces: BTreeMap::new(),
         errors: Vec::new(),
     };
     let pids = match list_pids(&opts.proc.proc_root) {
@@ -348,39 +338,19 @@ fn scan_processes(opts: &SocketOptions) -> ProcScan {
         }
     };
     let root = &opts.proc.proc_root;
-    let want_ns = opts.all_namespaces;
+    let one = |p: &i32| (*p, scan_one(root, *p));
     #[cfg(feature = "parallel")]
     let results: Vec<ScanRow> = {
         use rayon::prelude::*;
         if opts.proc.parallel {
-            pids.par_iter()
-                .with_min_len(16)
-                .map(|p| {
-                    let (f, n) = scan_one(root, *p, want_ns);
-                    (*p, f, n)
-                })
-                .collect()
+            pids.par_iter().with_min_len(16).map(one).collect()
         } else {
-            pids.iter()
-                .map(|p| {
-                    let (f, n) = scan_one(root, *p, want_ns);
-                    (*p, f, n)
-                })
-                .collect()
+            pids.iter().map(one).collect()
         }
     };
     #[cfg(not(feature = "parallel"))]
-    let results: Vec<ScanRow> = pids
-        .iter()
-        .map(|p| {
-            let (f, n) = scan_one(root, *p, want_ns);
-            (*p, f, n)
-        })
-        .collect();
-    for (pid, fds, ns) in results {
-        if let Some(ns) = ns {
-            scan.namespaces.entry(ns).or_insert(pid);
-        }
+    let results: Vec<ScanRow> = pids.iter().map(one).collect();
+    for (pid, fds) in results {
         for (fd, ino) in &fds {
             scan.owners
                 .entry(*ino)
@@ -582,37 +552,46 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
     } else {
         None
     };
-    // (netns, directory holding the tables)
-    let mut dirs: Vec<(Option<u64>, std::path::PathBuf)> = Vec::new();
-    let mut covered_own = false;
-    if let Some(s) = &scan {
-        if opts.all_namespaces {
-            for (ns, pid) in &s.namespaces {
-                if Some(*ns) == own_ns {
-                    covered_own = true;
-                    dirs.push((own_ns, opts.proc.proc_root.join("net")));
-                } else {
-                    dirs.push((
-                        Some(*ns),
-                        opts.proc.proc_root.join(pid.to_string()).join("net"),
-                    ));
+    let mut all = Vec::new();
+    let own_dir = opts.proc.proc_root.join("net");
+    let read_ns =
+        |ns: Option<u64>, dir: &Path, own: bool, all: &mut Vec<Socket>, t: &mut SocketTable| {
+            for proto in &opts.protocols {
+                let used_netlink = own && opts.netlink && read_netlink(*proto, ns, all);
+                if used_netlink {
+                    t.sources.push((*proto, ns, Source::SockDiag));
+                } else if read_proc_table(dir, *proto, ns, all, &mut t.errors) {
+                    t.sources.push((*proto, ns, Source::ProcNet));
                 }
             }
-        }
-    }
-    if !covered_own {
-        dirs.insert(0, (own_ns, opts.proc.proc_root.join("net")));
-    }
-    let mut all = Vec::new();
-    for (ns, dir) in &dirs {
-        let own = *ns == own_ns && dir == &opts.proc.proc_root.join("net");
-        for proto in &opts.protocols {
-            let used_netlink = own && opts.netlink && read_netlink(*proto, *ns, &mut all);
-            if used_netlink {
-                t.sources.push((*proto, *ns, Source::SockDiag));
-            } else if read_proc_table(dir, *proto, *ns, &mut all, &mut t.errors) {
-                t.sources.push((*proto, *ns, Source::ProcNet));
+        };
+    // The caller's own namespace first.
+    read_ns(own_ns, &own_dir, true, &mut all, &mut t);
+    // Other namespaces: only those holding a socket that the tables read so far do not show,
+    // found through one of its owners (one `readlink` of `ns/net` per such process, not per
+    // process on the host).
+    if let (Some(s), true) = (&scan, opts.all_namespaces) {
+        let mut known: std::collections::HashSet<u64> = all.iter().map(|x| x.inode).collect();
+        let mut done: BTreeSet<u64> = own_ns.into_iter().collect();
+        let mut checked: BTreeSet<i32> = BTreeSet::new();
+        for (pid, fds) in &s.fds {
+            if fds.iter().all(|(_, ino)| known.contains(ino)) || !checked.insert(*pid) {
+                continue;
             }
+            let link = opts.proc.proc_root.join(pid.to_string()).join("ns/net");
+            let Some(ns) = nix::fcntl::readlink(&link)
+                .ok()
+                .and_then(|t| parse::ns_inode(t.as_bytes()))
+            else {
+                continue;
+            };
+            if !done.insert(ns) {
+                continue;
+            }
+            let before = all.len();
+            let dir = opts.proc.proc_root.join(pid.to_string()).join("net");
+            read_ns(Some(ns), &dir, false, &mut all, &mut t);
+            known.extend(all.iter().skip(before).map(|x| x.inode));
         }
     }
     // The same socket may be listed twice when two directories show one namespace.

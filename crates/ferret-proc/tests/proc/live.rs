@@ -93,7 +93,8 @@ fn pids_match_ps() {
             assert_eq!(*ppid, p.ppid, "ppid of {}", p.pid);
         }
         assert_eq!(*uid, p.uid.effective, "uid of {}", p.pid);
-        if p.comm.iter().all(u8::is_ascii_graphic) && p.comm == q.comm {
+        // Kernel workers rename themselves all the time (kworker/0:2-events -> -mm_percpu_wq).
+        if !p.kernel_thread && p.comm.iter().all(u8::is_ascii_graphic) && p.comm == q.comm {
             assert_eq!(comm.as_bytes(), p.comm.as_slice(), "comm of {}", p.pid);
         }
         compared += 1;
@@ -415,7 +416,9 @@ fn planted_compromise_is_found() {
     }
 }
 
-/// A busy loop shows up in the CPU sample and, with a low threshold, as a finding.
+/// A busy loop shows up in the CPU sample well above a sleeping process, and as a finding at a
+/// threshold below its share. (On a loaded 2-core CI machine the spinner may get only a few
+/// percent of a core, so the test compares, it does not expect 100%.)
 #[test]
 fn cpu_sampling_sees_a_spinner() {
     let spin = Guard(
@@ -424,18 +427,30 @@ fn cpu_sampling_sees_a_spinner() {
             .spawn()
             .unwrap(),
     );
+    let idle = Guard(Command::new(sleep_bin()).arg("60").spawn().unwrap());
     let u = cpu_usage(&ProcOptions::new(), Duration::from_millis(1500));
     let s = u
         .samples
         .iter()
         .find(|s| s.pid == spin.pid())
         .expect("spinner sampled");
-    // On a loaded 2-core machine it still gets a good share of one core.
-    assert!(s.percent > 15.0, "{}", s.percent);
-    let f = ferret_proc::suspicious::check_cpu(&u, 10.0);
+    let i = u
+        .samples
+        .iter()
+        .find(|s| s.pid == idle.pid())
+        .expect("sleeper sampled");
+    assert!(s.percent > 1.0, "{}", s.percent);
+    assert!(
+        i.percent < s.percent / 4.0,
+        "{} vs {}",
+        i.percent,
+        s.percent
+    );
+    let f = ferret_proc::suspicious::check_cpu(&u, s.percent / 2.0);
     assert!(f
         .iter()
         .any(|f| f.id == "proc.high-cpu" && f.subject == spin.pid().to_string()));
+    assert!(!f.iter().any(|f| f.subject == idle.pid().to_string()));
 }
 
 /// No hidden pid on a healthy host, even while processes come and go during the probe.
