@@ -1408,7 +1408,11 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
                     from = p + k.len();
                 }
             };
-            let rhost = field(b"rhost=").filter(|h| !h.is_empty());
+            // rhost is a host name or address; anything else is not a source.
+            let rhost = field(b"rhost=").and_then(|h| match h {
+                Cow::Borrowed(b) => cow_addr(b),
+                Cow::Owned(_) => None,
+            });
             let user = field(b"user=").filter(|u| !u.is_empty() && &**u != b"[preauth]");
             let ruser = field(b"ruser=").filter(|u| !u.is_empty());
             if service == b"su" || service == b"su-l" {
@@ -1753,7 +1757,7 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
                     prefix: Cow::Borrowed(prefix),
                     in_if: nz(f(b"IN=")),
                     out_if: nz(f(b"OUT=")),
-                    src: Cow::Borrowed(f(b"SRC=")?),
+                    src: cow_addr(f(b"SRC=")?)?,
                     dst: nz(f(b"DST=")),
                     proto: nz(f(b"PROTO=")),
                     spt: f(b"SPT=").and_then(num16),

@@ -168,7 +168,7 @@ pub mod fuzzing {
         ] {
             if let Some(ev) = crate::event::parse_message(prog, Some(1), data) {
                 let _ = ev.name();
-                if let (Some(src), false) = (ev.source(), prog == b"kernel") {
+                if let Some(src) = ev.source() {
                     assert!(crate::event::addr(src).is_some(), "source is an address");
                 }
                 let _ = ev.into_owned();
