@@ -238,31 +238,66 @@ fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str,
     }
 }
 
-/// Entries by name: (line, entry, line text) for every entry of that name, in file order.
-type ByName<'a, E> = HashMap<&'a [u8], Vec<(u64, &'a E, &'a [u8])>>;
+/// A fast, per-process randomly seeded hasher: the audit is hash-map bound, and SipHash
+/// costs a third of it on 100k users. The random seed keeps crafted names from colliding.
+pub(crate) type Fast = foldhash::fast::RandomState;
+pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
 
-fn group_by_name<'a, E>(
+/// For each duplicated key, every (line number, line text or name) where it was seen.
+type Dups<'a, K> = Vec<(K, Vec<(u64, &'a [u8])>)>;
+
+/// Entries by name: the first entry of each name, plus every line of duplicated names.
+pub(crate) struct NameIndex<'a, E> {
+    first: FastMap<&'a [u8], (u64, &'a E, &'a [u8])>,
+    /// Names seen more than once, with every (line, text), in file order.
+    dups: Dups<'a, &'a [u8]>,
+}
+
+impl<'a, E> NameIndex<'a, E> {
+    pub(crate) fn get(&self, name: &[u8]) -> Option<&(u64, &'a E, &'a [u8])> {
+        self.first.get(name)
+    }
+    pub(crate) fn contains_key(&self, name: &[u8]) -> bool {
+        self.first.contains_key(name)
+    }
+}
+
+pub(crate) fn group_by_name<'a, E>(
     doc: Option<&'a Document<'a, E>>,
     name: impl Fn(&E) -> &'a [u8],
-) -> ByName<'a, E> {
-    let mut m: ByName<'a, E> = HashMap::new();
+) -> NameIndex<'a, E> {
+    let mut first: FastMap<&[u8], (u64, &E, &[u8])> = FastMap::default();
+    let mut dup_at: FastMap<&[u8], usize> = FastMap::default();
+    let mut dups: Dups<'_, &[u8]> = Vec::new();
     if let Some(d) = doc {
-        m.reserve(d.lines.len());
+        first.reserve(d.lines.len());
         for l in &d.lines {
             if let Some(e) = l.entry() {
-                m.entry(name(e)).or_default().push((l.number, e, l.text));
+                let n = name(e);
+                match first.entry(n) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((l.number, e, l.text));
+                    }
+                    std::collections::hash_map::Entry::Occupied(o) => {
+                        let (fl, _, ft) = *o.get();
+                        let i = *dup_at.entry(n).or_insert_with(|| {
+                            dups.push((n, vec![(fl, ft)]));
+                            dups.len() - 1
+                        });
+                        if let Some(d) = dups.get_mut(i) {
+                            d.1.push((l.number, l.text));
+                        }
+                    }
+                }
             }
         }
     }
-    m
+    NameIndex { first, dups }
 }
 
-fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, by_name: &ByName<'_, E>) {
-    for (name, v) in by_name {
-        if v.len() < 2 {
-            continue;
-        }
-        let identical = v.iter().all(|x| v.first().is_some_and(|f| f.2 == x.2));
+fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, idx: &NameIndex<'_, E>) {
+    for (name, v) in &idx.dups {
+        let identical = v.iter().all(|x| v.first().is_some_and(|f| f.1 == x.1));
         let (id, sev) = if identical {
             ("accounts.duplicate-entry", Severity::Low)
         } else {
@@ -278,11 +313,85 @@ fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, by_name: &
                     v.first().map_or(0, |x| x.0)
                 )
             });
-        for (line, _, text) in v {
+        for (line, text) in v {
             f = f.with_evidence(ev_text(path, *line, text));
         }
         cx.push(f);
     }
+}
+
+/// Finds the entry of a name in a file that usually lists names in the same order as the file
+/// being walked (shadow after passwd, gshadow after group): the next entry is tried first, the
+/// index is the fallback. Only used when the file has no duplicate names, so the answer is
+/// always the index's (the first entry of that name).
+struct Cursor<'d, 'a, E> {
+    doc: Option<&'d Document<'a, E>>,
+    pos: usize,
+    enabled: bool,
+}
+
+impl<'d, 'a, E> Cursor<'d, 'a, E> {
+    fn new(doc: Option<&'d Document<'a, E>>, enabled: bool) -> Self {
+        Cursor {
+            doc,
+            pos: 0,
+            enabled,
+        }
+    }
+
+    fn find(
+        &mut self,
+        name: &[u8],
+        idx: &NameIndex<'a, E>,
+        name_of: impl Fn(&E) -> &[u8],
+    ) -> Option<(u64, &'a E, &'a [u8])>
+    where
+        'd: 'a,
+    {
+        if self.enabled {
+            if let Some(d) = self.doc {
+                while let Some(l) = d.lines.get(self.pos) {
+                    self.pos += 1;
+                    if let Some(e) = l.entry() {
+                        if name_of(e) == name {
+                            return Some((l.number, e, l.text));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        let r = idx.get(name).copied();
+        if let Some((n, _, _)) = r {
+            self.pos = n as usize; // the line after it (numbers are 1-based)
+        }
+        r
+    }
+}
+
+/// Values seen more than once (uids, gids): every (line, name) of each, by value.
+fn id_duplicates<'a>(items: impl Iterator<Item = (u32, u64, &'a [u8])>) -> Dups<'a, u32> {
+    let mut first: FastMap<u32, (u64, &[u8])> = FastMap::default();
+    let mut dup_at: FastMap<u32, usize> = FastMap::default();
+    let mut dups: Dups<'_, u32> = Vec::new();
+    for (id, line, name) in items {
+        match first.entry(id) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((line, name));
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let f = *o.get();
+                let i = *dup_at.entry(id).or_insert_with(|| {
+                    dups.push((id, vec![f]));
+                    dups.len() - 1
+                });
+                if let Some(d) = dups.get_mut(i) {
+                    d.1.push((line, name));
+                }
+            }
+        }
+    }
+    dups
 }
 
 fn check_name(cx: &mut Ctx<'_>, kind: FileKind, path: &str, line: u64, name: &[u8], uid0: bool) {
@@ -341,22 +450,34 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
         check_lines(&mut cx, d, gs_path);
     }
 
-    let users = group_by_name(acc.passwd.as_ref(), |e| e.name);
-    let shadows = group_by_name(acc.shadow.as_ref(), |e| e.name);
-    let groups = group_by_name(acc.group.as_ref(), |e| e.name);
-    let gshadows = group_by_name(acc.gshadow.as_ref(), |e| e.name);
+    let ((users, shadows), (groups, gshadows)) = crate::join(
+        || {
+            crate::join(
+                || group_by_name(acc.passwd.as_ref(), |e| e.name),
+                || group_by_name(acc.shadow.as_ref(), |e| e.name),
+            )
+        },
+        || {
+            crate::join(
+                || group_by_name(acc.group.as_ref(), |e| e.name),
+                || group_by_name(acc.gshadow.as_ref(), |e| e.name),
+            )
+        },
+    );
+    // shadow lines matched to a passwd entry: they need no lookup for "unknown user"
+    let mut shadow_matched = vec![false; acc.shadow.as_ref().map_or(0, |d| d.lines.len())];
+    let mut shadow_cursor = Cursor::new(acc.shadow.as_ref(), shadows.dups.is_empty());
     report_duplicates(&mut cx, FileKind::Passwd, pw_path, &users);
     report_duplicates(&mut cx, FileKind::Shadow, sh_path, &shadows);
     report_duplicates(&mut cx, FileKind::Group, gr_path, &groups);
     report_duplicates(&mut cx, FileKind::Gshadow, gs_path, &gshadows);
 
-    let gids: std::collections::HashSet<u32> = acc
+    let gids: std::collections::HashSet<u32, Fast> = acc
         .group
         .iter()
         .flat_map(Document::entries)
         .map(|(_, g)| g.gid)
         .collect();
-    let mut by_uid: HashMap<u32, Vec<(u64, &[u8])>> = HashMap::new();
 
     // ---- passwd entries ----
     for (line, u) in acc.passwd.iter().flat_map(Document::entries) {
@@ -385,8 +506,11 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                 .with_evidence(ev(pw_path, line)),
             );
         }
-        by_uid.entry(u.uid).or_default().push((line, name));
-        let shadow = shadows.get(name).and_then(|v| v.first());
+        let shadow = shadow_cursor.find(name, &shadows, |e| e.name);
+        if let Some(m) = shadow.and_then(|s| shadow_matched.get_mut(s.0 as usize - 1)) {
+            *m = true;
+        }
+        let shadow = shadow.as_ref();
         let pw_status = u.password.status();
         let interactive = is_interactive_shell(u.shell);
         // The effective password: passwd's field unless it is `x` and shadow has an entry.
@@ -541,10 +665,13 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     }
 
     // duplicate uids
-    for (uid, v) in &by_uid {
-        if v.len() < 2 {
-            continue;
-        }
+    let uid_dups = id_duplicates(
+        acc.passwd
+            .iter()
+            .flat_map(Document::entries)
+            .map(|(l, u)| (u.uid, l, u.name)),
+    );
+    for (uid, v) in &uid_dups {
         let distinct: Vec<&[u8]> = {
             let mut d: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
             d.sort_unstable();
@@ -577,7 +704,8 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     if acc.passwd.is_some() {
         for (line, s) in acc.shadow.iter().flat_map(Document::entries) {
             check_name(&mut cx, FileKind::Shadow, sh_path, line, s.name, false);
-            if !users.contains_key(s.name) {
+            let matched = shadow_matched.get(line as usize - 1) == Some(&true);
+            if !matched && !users.contains_key(s.name) {
                 cx.push(
                     Finding::new("accounts.unknown-shadow-user", Severity::Medium, "shadow entry with no passwd entry", s.name)
                         .with_evidence(ev(sh_path, line))
@@ -766,14 +894,15 @@ fn group_checks(
     cx: &mut Ctx<'_>,
     acc: &Accounts<'_>,
     opts: &AuditOptions,
-    users: &ByName<'_, crate::passwd::PasswdEntry<'_>>,
-    groups: &ByName<'_, crate::group::GroupEntry<'_>>,
-    gshadows: &ByName<'_, crate::group::GshadowEntry<'_>>,
+    users: &NameIndex<'_, crate::passwd::PasswdEntry<'_>>,
+    groups: &NameIndex<'_, crate::group::GroupEntry<'_>>,
+    gshadows: &NameIndex<'_, crate::group::GshadowEntry<'_>>,
 ) {
     let gr_path = acc.path(FileKind::Group);
     let gs_path = acc.path(FileKind::Gshadow);
     let have_users = acc.passwd.is_some();
-    let mut by_gid: HashMap<u32, Vec<(u64, &[u8])>> = HashMap::new();
+    let mut gs_matched = vec![false; acc.gshadow.as_ref().map_or(0, |d| d.lines.len())];
+    let mut gs_cursor = Cursor::new(acc.gshadow.as_ref(), gshadows.dups.is_empty());
     for (line, g) in acc.group.iter().flat_map(Document::entries) {
         check_name(cx, FileKind::Group, gr_path, line, g.name, false);
         if g.gid == u32::MAX {
@@ -787,7 +916,6 @@ fn group_checks(
                 .with_evidence(ev(gr_path, line)),
             );
         }
-        by_gid.entry(g.gid).or_default().push((line, g.name));
         for m in &g.members {
             if have_users && !users.contains_key(m) {
                 cx.push(
@@ -847,7 +975,11 @@ fn group_checks(
                 );
             }
         }
-        let gs = gshadows.get(g.name).and_then(|v| v.first());
+        let gs = gs_cursor.find(g.name, gshadows, |e| e.name);
+        if let Some(m) = gs.and_then(|s| gs_matched.get_mut(s.0 as usize - 1)) {
+            *m = true;
+        }
+        let gs = gs.as_ref();
         let pst = g.password.status();
         if gs.is_some() && pst != PasswordStatus::Shadowed {
             cx.push(
@@ -909,7 +1041,13 @@ fn group_checks(
             }
         }
     }
-    for (gid, v) in &by_gid {
+    let gid_dups = id_duplicates(
+        acc.group
+            .iter()
+            .flat_map(Document::entries)
+            .map(|(l, g)| (g.gid, l, g.name)),
+    );
+    for (gid, v) in &gid_dups {
         let mut names: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
         names.sort_unstable();
         names.dedup();
@@ -934,7 +1072,8 @@ fn group_checks(
     }
     for (line, s) in acc.gshadow.iter().flat_map(Document::entries) {
         check_name(cx, FileKind::Gshadow, gs_path, line, s.name, false);
-        if acc.group.is_some() && !groups.contains_key(s.name) {
+        let matched = gs_matched.get(line as usize - 1) == Some(&true);
+        if acc.group.is_some() && !matched && !groups.contains_key(s.name) {
             cx.push(
                 Finding::new(
                     "accounts.unknown-gshadow-group",
@@ -946,7 +1085,12 @@ fn group_checks(
                 .with_detail("grpck: no matching group file entry in /etc/group"),
             );
         }
-        if let Some((gl, g, _)) = groups.get(s.name).and_then(|v| v.first()) {
+        let group_entry = if s.members.is_empty() {
+            None
+        } else {
+            groups.get(s.name)
+        };
+        if let Some((gl, g, _)) = group_entry {
             for m in &s.members {
                 if !g.members.contains(m) {
                     cx.push(

@@ -102,7 +102,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, GroupEntry<'_>> {
 pub fn document(buf: &[u8]) -> Document<'_, GroupEntry<'_>> {
     Document {
         kind: crate::FileKind::Group,
-        lines: parse(buf).collect(),
+        lines: crate::lines::collect_lines(buf, parse(buf)),
     }
 }
 
@@ -115,7 +115,7 @@ pub fn parse_gshadow_lines(buf: &[u8]) -> Lines<'_, GshadowEntry<'_>> {
 pub fn gshadow_document(buf: &[u8]) -> Document<'_, GshadowEntry<'_>> {
     Document {
         kind: crate::FileKind::Gshadow,
-        lines: parse_gshadow_lines(buf).collect(),
+        lines: crate::lines::collect_lines(buf, parse_gshadow_lines(buf)),
     }
 }
 

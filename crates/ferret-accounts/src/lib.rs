@@ -211,6 +211,21 @@ pub fn list_snapshot(snap: &Snapshot) -> (Vec<UserSummary>, Vec<ErrorRecord>) {
     (users, errors)
 }
 
+/// Runs two closures, in parallel with the `rayon` feature.
+#[cfg(feature = "rayon")]
+pub(crate) fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    rayon::join(a, b)
+}
+
+/// Runs two closures (sequentially: the `rayon` feature is off).
+#[cfg(not(feature = "rayon"))]
+pub(crate) fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
+    (a(), b())
+}
+
 #[cfg(feature = "serde")]
 pub(crate) fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&ferret_core::escape::escape(b))

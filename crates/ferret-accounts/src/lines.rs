@@ -233,6 +233,14 @@ impl<'a, E> Iterator for Lines<'a, E> {
     }
 }
 
+/// Collects every line, with the vector sized from a newline count (one pass of memchr
+/// instead of repeated reallocations of large `Line`s).
+pub(crate) fn collect_lines<'a, E>(buf: &'a [u8], lines: Lines<'a, E>) -> Vec<Line<'a, E>> {
+    let mut v = Vec::with_capacity(memchr::memchr_iter(b'\n', buf).count() + 1);
+    v.extend(lines);
+    v
+}
+
 /// A whole parsed account file: every line, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document<'a, E> {

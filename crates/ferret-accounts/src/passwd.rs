@@ -74,7 +74,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, PasswdEntry<'_>> {
 pub fn document(buf: &[u8]) -> Document<'_, PasswdEntry<'_>> {
     Document {
         kind: crate::FileKind::Passwd,
-        lines: parse(buf).collect(),
+        lines: crate::lines::collect_lines(buf, parse(buf)),
     }
 }
 

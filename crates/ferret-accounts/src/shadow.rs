@@ -87,7 +87,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, ShadowEntry<'_>> {
 pub fn document(buf: &[u8]) -> Document<'_, ShadowEntry<'_>> {
     Document {
         kind: crate::FileKind::Shadow,
-        lines: parse(buf).collect(),
+        lines: crate::lines::collect_lines(buf, parse(buf)),
     }
 }
 
