@@ -35,3 +35,13 @@ pub use ferret_harden as harden;
 pub use ferret_logs as logs;
 #[cfg(feature = "proc")]
 pub use ferret_proc as proc;
+
+pub mod host;
+mod modules;
+pub mod render;
+pub mod report;
+mod time;
+pub mod triage;
+
+pub use report::Report;
+pub use triage::{triage, Module, TriageOptions};

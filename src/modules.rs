@@ -1,0 +1,139 @@
+//! One adapter per module: turns a member crate's entry point into a [`ModuleResult`].
+//! Domain logic stays in the crates; only the wiring is here.
+
+#![allow(clippy::needless_pass_by_value)]
+
+use crate::triage::{ModuleResult, TriageOptions};
+use ferret_core::Control;
+
+#[cfg(feature = "accounts")]
+pub(crate) fn accounts(opts: &TriageOptions, _control: &Control) -> ModuleResult {
+    let audit = ferret_accounts::AuditOptions::default();
+    ModuleResult::from_outcome(ferret_accounts::audit_root(&opts.root, &audit))
+}
+
+#[cfg(feature = "harden")]
+pub(crate) fn harden(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    let h = ferret_harden::HardenOptions::default();
+    ModuleResult::from_outcome(ferret_harden::audit(&opts.root, &h, control))
+}
+
+#[cfg(feature = "logs")]
+pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    let mut lo = ferret_logs::AnalyzeOptions::default();
+    if let Some(n) = opts.brute_force_threshold {
+        lo.thresholds.failures = n;
+    }
+    if let Some(w) = opts.brute_force_window {
+        lo.thresholds.window_secs = w.as_secs() as i64;
+    }
+    let analysis = if opts.logs.is_empty() {
+        ferret_logs::analyze_root(&opts.root, &lo, control)
+    } else {
+        // Explicit log files are host paths given by the user, read from the live filesystem.
+        ferret_logs::analyze_files(&ferret_core::HostRoot::live(), &opts.logs, &lo, control)
+    };
+    if analysis.files.is_empty() && analysis.outcome.errors.is_empty() {
+        return ModuleResult::skipped(format!(
+            "no log files found (looked for {})",
+            if analysis.missing.is_empty() {
+                "the given files".to_owned()
+            } else {
+                analysis.missing.join(", ")
+            }
+        ));
+    }
+    let window = analysis
+        .window
+        .as_ref()
+        .map(|w| (w.first.secs(), w.last.secs()));
+    ModuleResult {
+        outcome: analysis.outcome,
+        window,
+        ..ModuleResult::default()
+    }
+}
+
+#[cfg(feature = "proc")]
+pub(crate) fn proc(opts: &TriageOptions, _control: &Control) -> ModuleResult {
+    if !opts.root.is_live() {
+        return ModuleResult::skipped(
+            "processes, sockets and kernel modules exist only on a live system; this root is a disk image",
+        );
+    }
+    let mut out = ferret_proc::suspicious(&opts.root, &ferret_proc::SuspiciousOptions::default());
+    out.merge(ferret_proc::hidden(
+        &opts.root,
+        &ferret_proc::HiddenOptions::default(),
+    ));
+    ModuleResult::from_outcome(out)
+}
+
+#[cfg(feature = "baseline")]
+pub(crate) fn packages(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    if !opts.root.exists("/var/lib/dpkg/status") {
+        return ModuleResult::skipped("no dpkg database (/var/lib/dpkg/status) under this root");
+    }
+    let v = ferret_baseline::pkg::VerifyOptions::default();
+    ModuleResult::from_outcome(ferret_baseline::pkg::verify_root(&opts.root, &v, control).outcome)
+}
+
+#[cfg(feature = "baseline")]
+pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    use ferret_core::{ErrorRecord, Outcome};
+    use std::os::unix::ffi::OsStrExt;
+    let Some(db) = &opts.baseline else {
+        return ModuleResult::skipped("no baseline given (--baseline DB)");
+    };
+    let fail = |msg: String| {
+        let mut o = Outcome::new();
+        o.error(ErrorRecord::new(
+            Some(db.as_os_str().as_bytes()),
+            None,
+            msg.clone(),
+        ));
+        ModuleResult::failed(msg, o)
+    };
+    let key = match &opts.baseline_key {
+        Some(k) => match ferret_baseline::SealKey::from_file(k) {
+            Ok(k) => Some(k),
+            Err(e) => return fail(format!("key file: {e}")),
+        },
+        None => None,
+    };
+    let file = match std::fs::File::open(db) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("cannot open baseline: {e}")),
+    };
+    let old = match ferret_baseline::Baseline::load(file, key.as_ref()) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("baseline refused: {e}")),
+    };
+    let cmp = ferret_baseline::check(&opts.root, &old, false, control);
+    ModuleResult::from_outcome(cmp.findings())
+}
+
+#[cfg(not(feature = "accounts"))]
+pub(crate) fn accounts(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `accounts` off)")
+}
+#[cfg(not(feature = "harden"))]
+pub(crate) fn harden(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `harden` off)")
+}
+#[cfg(not(feature = "logs"))]
+pub(crate) fn logs(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `logs` off)")
+}
+#[cfg(not(feature = "proc"))]
+pub(crate) fn proc(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `proc` off)")
+}
+#[cfg(not(feature = "baseline"))]
+pub(crate) fn packages(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `baseline` off)")
+}
+#[cfg(not(feature = "baseline"))]
+pub(crate) fn baseline(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `baseline` off)")
+}
