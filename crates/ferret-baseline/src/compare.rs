@@ -372,6 +372,13 @@ pub fn compare(old: &Baseline, new: &Baseline, opts: &CompareOptions) -> Compari
             !taken_added.get(k - 1).copied().unwrap_or(false)
         });
     }
+    if !old.complete {
+        c.errors.push(ErrorRecord::new(
+            None,
+            None,
+            "the old baseline is partial (its scan was cancelled); paths it never saw show as added",
+        ));
+    }
     if !new.complete {
         c.errors.push(ErrorRecord::new(
             None,

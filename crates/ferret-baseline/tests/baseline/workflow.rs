@@ -190,3 +190,53 @@ fn json_shape_uses_issue_attribute_names() {
         "{names:?}"
     );
 }
+
+#[test]
+fn xattrs_are_recorded_and_compared() {
+    let (t, root) = tree();
+    let f = t.path().join("usr/bin/ls");
+    let set = |value: &str| {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import os,sys; os.setxattr(sys.argv[1], 'user.ferret', sys.argv[2].encode())",
+            ])
+            .arg(&f)
+            .arg(value)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "setxattr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    set("one");
+    let old = scan(&root, HashKind::Blake3);
+    let x = old.get(b"/usr/bin/ls").unwrap().xattrs.clone().unwrap();
+    assert!(
+        x.contains(&(b"user.ferret".to_vec(), b"one".to_vec())),
+        "{x:?}"
+    );
+    set("two");
+    let c = check(&root, &old, false, &Control::new());
+    assert!(
+        attrs(&c, b"/usr/bin/ls").contains(&"xattrs"),
+        "{:?}",
+        c.changed
+    );
+    let v = c
+        .changed
+        .iter()
+        .find(|ch| ch.path == b"/usr/bin/ls")
+        .unwrap();
+    let xv = v
+        .values
+        .iter()
+        .find(|v| v.attribute == Attr::Xattrs)
+        .unwrap();
+    assert!(
+        xv.old.contains("user.ferret=one") && xv.new.contains("user.ferret=two"),
+        "{xv:?}"
+    );
+}
