@@ -189,3 +189,42 @@ fn import_reads_the_tools_own_manifests() {
     let lines: Vec<_> = imported.errors.iter().map(|e| e.line).collect();
     assert_eq!(lines, [Some(1), Some(3)]);
 }
+
+/// The live system's own binaries: our digests equal the tools' on real files nobody here
+/// wrote, and an immediate re-check of the live tree is clean.
+#[test]
+fn live_usr_bin_matches_the_tools_and_rechecks_clean() {
+    let root = HostRoot::live();
+    let scan = Scan::builder(root.clone())
+        .path("/usr/bin")
+        .hash(HashKind::Both)
+        .build()
+        .unwrap();
+    let b = scan.run(&Control::new());
+    let files: Vec<_> = b
+        .entries
+        .iter()
+        .filter(|e| e.kind == FileKind::Regular && e.blake3.is_some())
+        .collect();
+    assert!(
+        files.len() >= 50,
+        "only {} regular files in /usr/bin",
+        files.len()
+    );
+    let (sha, b3) = (tool("sha256sum"), tool("b3sum"));
+    // Every 7th file, to keep the test quick.
+    let mut n = 0;
+    for e in files.iter().step_by(7) {
+        let p = Path::new(OsStr::from_bytes(&e.path));
+        assert_eq!(e.sha256.unwrap(), digest(&sha, p), "sha256 {p:?}");
+        assert_eq!(e.blake3.unwrap(), digest(&b3, p), "blake3 {p:?}");
+        n += 1;
+    }
+    assert!(n >= 7);
+    let c = ferret_baseline::check(&root, &b, false, &Control::new());
+    assert!(
+        c.is_clean(),
+        "live /usr/bin changed under the test: {:?}",
+        c.changed
+    );
+}
