@@ -15,6 +15,16 @@
 //!   first-wins per name; ForceCommand/ChrootDirectory `none` in a Match block clears a global
 //!   value.
 //! - Defaults are those of the OpenSSH shipped on Debian 12 (9.2p1), as `sshd -T` prints them.
+//!   Where 9.2 and current upstream differ (MaxStartups: 9.2 keeps the last value, upstream the
+//!   first), 9.2 is the default and [`SshdConfig::upstream_semantics`] switches.
+//!
+//! [`Effective::dump`] prints what `sshd -T` prints, in its order, for every keyword except
+//! these, deliberately skipped: `listenaddress` (sshd prints resolved socket addresses, which
+//! needs getaddrinfo on the audited host), `channeltimeout` and `debianbanner` (accepted, not
+//! printed by 9.2), `rdomain` (unsupported on Linux: reported as an error, as sshd does).
+//! Differences from sshd left on purpose: an unknown keyword or bad value is an error record
+//! and resolution goes on (sshd refuses to start); `Match LocalPort` without a local port in
+//! the context does not match (sshd -T aborts); `Include ~/...` is reported, not followed.
 
 pub mod checks;
 pub(crate) mod keywords;
