@@ -158,7 +158,7 @@ pub fn text(report: &Report, ansi: bool) -> String {
     if !report.errors.is_empty() {
         let _ = writeln!(o, "== ERRORS ({}) ==", report.errors.len());
         for e in report.errors.iter().take(50) {
-            let _ = writeln!(o, "  [{}] {}", e.module, safe(&e.error.to_string()));
+            let _ = writeln!(o, "  {}", safe(&e.to_string()));
         }
         if report.errors.len() > 50 {
             let _ = writeln!(o, "  ... {} more (see --json)", report.errors.len() - 50);

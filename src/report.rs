@@ -59,6 +59,12 @@ pub struct ModuleError {
     pub error: ErrorRecord,
 }
 
+impl std::fmt::Display for ModuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.module, self.error)
+    }
+}
+
 /// The time span the evidence covers (first and last hostile log event), RFC 3339.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
