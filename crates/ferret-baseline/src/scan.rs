@@ -243,19 +243,33 @@ impl Scan {
 
     /// Refuses `out` when it lies inside a scanned tree: a baseline is never written into the
     /// evidence it describes. (On a live root only the scanned paths count, so `/root/db`
-    /// is fine when `/usr` is scanned.)
+    /// is fine when `/usr` is scanned; and when the scan stays on one filesystem, an output on
+    /// another filesystem mounted below a scanned path, e.g. a USB stick under `/media` while
+    /// `/` is scanned, is outside the scanned tree.)
     pub fn ensure_output_outside(&self, out: &Path) -> Result<(), Error> {
-        let trees: Vec<PathBuf> = self
-            .config
-            .paths
-            .iter()
-            .map(|p| {
-                self.root
-                    .host_path(Path::new(std::ffi::OsStr::from_bytes(p)))
-            })
-            .collect();
-        let refs: Vec<&Path> = trees.iter().map(PathBuf::as_path).collect();
-        ferret_core::ensure_outside(out, &refs)?;
+        use std::os::unix::fs::MetadataExt;
+        // The device of the output's nearest existing ancestor.
+        let out_dev = || {
+            let abs = std::path::absolute(out).ok()?;
+            abs.ancestors()
+                .find_map(|a| std::fs::metadata(a).ok())
+                .map(|m| m.dev())
+        };
+        for p in &self.config.paths {
+            let tree = self
+                .root
+                .host_path(Path::new(std::ffi::OsStr::from_bytes(p)));
+            if let Err(e) = ferret_core::ensure_outside(out, &[tree.as_path()]) {
+                let elsewhere = self.config.same_filesystem
+                    && match (std::fs::metadata(&tree).map(|m| m.dev()), out_dev()) {
+                        (Ok(t), Some(o)) => t != o,
+                        _ => false,
+                    };
+                if !elsewhere {
+                    return Err(e.into());
+                }
+            }
+        }
         Ok(())
     }
 

@@ -232,3 +232,28 @@ fn io_cap_holds_and_cancel_is_prompt() {
     assert!(b.errors.iter().any(|e| e.message.contains("cancelled")));
     assert!(done.load(Ordering::Relaxed) > 0, "no progress reported");
 }
+
+#[test]
+fn output_on_another_filesystem_below_the_scan_is_allowed() {
+    // /dev/shm is a tmpfs below `/`: scanning `/` (one filesystem) may write there, but not
+    // when the scan crosses filesystems.
+    let shm = Path::new("/dev/shm");
+    let root_dev = std::fs::metadata("/").unwrap().dev();
+    if !shm.is_dir() || std::fs::metadata(shm).unwrap().dev() == root_dev {
+        eprintln!("skipped: /dev/shm is not a separate filesystem here");
+        return;
+    }
+    let scan = Scan::builder(HostRoot::live()).path("/").build().unwrap();
+    assert!(scan.ensure_output_outside(&shm.join("ferret-db")).is_ok());
+    assert!(scan
+        .ensure_output_outside(Path::new("/root/ferret-db"))
+        .is_err());
+    let crossing = Scan::builder(HostRoot::live())
+        .path("/")
+        .same_filesystem(false)
+        .build()
+        .unwrap();
+    assert!(crossing
+        .ensure_output_outside(&shm.join("ferret-db"))
+        .is_err());
+}
