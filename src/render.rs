@@ -36,9 +36,15 @@ pub fn json_lines(report: &Report) -> Result<String, serde_json::Error> {
     Ok(out)
 }
 
-/// The module a finding came from: the part of its id before the first dot.
+/// The triage module a finding came from, from its id's first segment (the check family:
+/// `sshd`, `sysctl`, `files`, `persistence` and `services` are `harden`'s; `pkg` is `packages`').
 pub fn module_of(f: &Finding) -> &str {
-    f.id.split('.').next().unwrap_or(&f.id)
+    let family = f.id.split('.').next().unwrap_or(&f.id);
+    match family {
+        "sshd" | "sysctl" | "files" | "persistence" | "services" => "harden",
+        "pkg" => "packages",
+        other => other,
+    }
 }
 
 fn colour(sev: Severity) -> &'static str {

@@ -333,25 +333,34 @@ pub fn triage(opts: &TriageOptions) -> Report {
     }
 }
 
-/// Whether a finding id says "this file's content is not what it should be" (integrity
-/// modules) or "a process runs a binary that is gone/changed" (proc): such findings about the
-/// same path are one fact seen twice.
-fn is_integrity_fact(id: &str) -> bool {
-    let integrity = [
-        "baseline.changed",
-        "baseline.critical-changed",
-        "packages.",
-        "pkg.",
-        "baseline.pkg",
-        "proc.exe-deleted",
-        "proc.deleted-exe",
-    ];
-    integrity.iter().any(|p| id.starts_with(p))
+/// The file an integrity fact is about, if `f` is one: a package file or baselined file whose
+/// content changed or vanished, or the binary a process runs that was deleted (or replaced) on
+/// disk. Two such facts about one path are one event seen twice.
+fn integrity_path(f: &Finding) -> Option<String> {
+    let id = f.id.as_str();
+    let file_fact = matches!(
+        id,
+        "baseline.changed"
+            | "baseline.removed"
+            | "pkg.binary-changed"
+            | "pkg.executable-changed"
+            | "pkg.library-changed"
+            | "pkg.file-changed"
+            | "pkg.file-missing"
+    );
+    if file_fact && f.subject.starts_with('/') {
+        return Some(f.subject.clone());
+    }
+    if id == "proc.deleted-exe" {
+        let exe = f.evidence.iter().find_map(|e| e.excerpt.as_deref())?;
+        return Some(exe.trim_end_matches(" (deleted)").to_owned());
+    }
+    None
 }
 
-/// Removes exact duplicates and folds integrity facts about the same path (a changed binary and
+/// Removes exact duplicates and folds integrity facts about the same file (a changed binary and
 /// the process running its deleted copy) into the most severe one, which lists the others in
-/// `also_reported_as` and carries their evidence.
+/// `also_reported_as` and carries their evidence and ATT&CK ids.
 pub fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Finding> = Vec::new();
@@ -362,25 +371,22 @@ pub fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
         if !seen.insert((f.id.clone(), f.subject.clone(), f.evidence.clone())) {
             continue;
         }
-        if is_integrity_fact(&f.id) && f.subject.starts_with('/') {
-            let key = f.subject.trim_end_matches(" (deleted)").to_owned();
-            if let Some(&i) = by_path.get(&key) {
-                if let Some(keep) = out.get_mut(i) {
-                    if !keep.also_reported_as.contains(&f.id) && keep.id != f.id {
-                        keep.also_reported_as.push(f.id.clone());
-                    }
-                    for e in f.evidence {
-                        if !keep.evidence.contains(&e) {
-                            keep.evidence.push(e);
-                        }
-                    }
-                    for a in f.attack {
-                        if !keep.attack.contains(&a) {
-                            keep.attack.push(a);
-                        }
-                    }
-                    continue;
+        if let Some(key) = integrity_path(&f) {
+            if let Some(keep) = by_path.get(&key).and_then(|&i| out.get_mut(i)) {
+                if keep.id != f.id && !keep.also_reported_as.contains(&f.id) {
+                    keep.also_reported_as.push(f.id.clone());
                 }
+                for e in f.evidence {
+                    if !keep.evidence.contains(&e) {
+                        keep.evidence.push(e);
+                    }
+                }
+                for a in f.attack {
+                    if !keep.attack.contains(&a) {
+                        keep.attack.push(a);
+                    }
+                }
+                continue;
             }
             by_path.insert(key, out.len());
         }
@@ -412,14 +418,9 @@ mod tests {
             b"/usr/bin/ps",
         )
         .with_evidence(Evidence::file("/usr/bin/ps"));
-        let b = Finding::new(
-            "proc.exe-deleted",
-            Severity::Critical,
-            "deleted exe",
-            b"/usr/bin/ps",
-        )
-        .with_evidence(Evidence::file("/proc/42/exe"))
-        .with_attack("T1070.004");
+        let b = Finding::new("proc.deleted-exe", Severity::Critical, "deleted exe", b"42")
+            .with_evidence(Evidence::file("/proc/42/exe").with_excerpt("/usr/bin/ps (deleted)"))
+            .with_attack("T1070.004");
         let c = Finding::new(
             "accounts.uid0-non-root",
             Severity::Critical,
@@ -428,8 +429,8 @@ mod tests {
         );
         let out = dedupe(vec![a.clone(), b, c.clone(), c]);
         assert_eq!(out.len(), 2);
-        let kept = out.iter().find(|f| f.subject == "/usr/bin/ps").unwrap();
-        assert_eq!(kept.id, "proc.exe-deleted");
+        let kept = out.iter().find(|f| f.subject == "42").unwrap();
+        assert_eq!(kept.id, "proc.deleted-exe");
         assert_eq!(kept.also_reported_as, vec!["baseline.changed".to_owned()]);
         assert_eq!(kept.evidence.len(), 2);
         assert_eq!(out[0].severity, Severity::Critical);
