@@ -45,3 +45,8 @@ pub mod triage;
 
 pub use report::Report;
 pub use triage::{triage, Module, TriageOptions};
+
+/// The README's Rust snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
