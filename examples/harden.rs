@@ -5,7 +5,9 @@
 //! cargo run --release --example harden -- sshd-effective [--root DIR] [--config FILE] [--user U --host H --addr A --laddr L --lport P --rdomain R]
 //! ```
 //!
-//! Exit codes: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
+//! Exit codes (as the accounts example): 0 nothing at or above medium, 1 findings at or above
+//! medium, 2 errors (and nothing at or above medium) or bad usage. `sshd-effective` exits 2 when
+//! the configuration has problems sshd would refuse to start with (printed on stderr).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::indexing_slicing)]
 
 use ferret::core::escape::escape;
@@ -104,6 +106,8 @@ fn main() -> ExitCode {
     }
     if out.max_severity().is_some_and(|s| s >= Severity::Medium) {
         ExitCode::from(1)
+    } else if !out.errors.is_empty() {
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }

@@ -58,6 +58,17 @@ impl Ctx<'_> {
     }
 }
 
+/// Weak algorithms OpenSSH 9.2 no longer knows (matched by prefix on the configured line).
+const LEGACY_WEAK: &[&str] = &[
+    "arcfour",
+    "blowfish-cbc",
+    "cast128-cbc",
+    "rijndael-cbc",
+    "hmac-ripemd160",
+    "hmac-md5",
+    "des-cbc",
+];
+
 const WEAK_CIPHERS: &[&str] = &[
     "3des-cbc",
     "aes128-cbc",
@@ -221,7 +232,28 @@ pub fn audit_config(root: &HostRoot, path: &str) -> Outcome {
         ("kexalgorithms", WEAK_KEX, "key exchange algorithms"),
     ] {
         let list = any.get(kw).unwrap_or_default();
-        let bad = weak_in(&list, weak);
+        let mut bad = weak_in(&list, weak);
+        // Algorithms this OpenSSH build no longer supports (arcfour, blowfish, ripemd) drop out
+        // of the effective list; an image of an older system still names them: read the line.
+        if let Some(src) = any.source(kw) {
+            if let Some((_, d)) = cfg
+                .directives()
+                .into_iter()
+                .find(|(s, _)| s.file == src.file && s.line == src.line)
+            {
+                let raw = String::from_utf8_lossy(d.args.first().map_or(&[][..], Vec::as_slice))
+                    .into_owned();
+                if !raw.starts_with('-') {
+                    for a in raw.trim_start_matches(['+', '^']).split(',') {
+                        if LEGACY_WEAK.iter().any(|w| a.starts_with(w))
+                            && !bad.iter().any(|b| b == a)
+                        {
+                            bad.push(a.to_string());
+                        }
+                    }
+                }
+            }
+        }
         if !bad.is_empty() {
             c.emit(&any, kw, &format!("weak-{}", if kw == "kexalgorithms" { "kex" } else { kw }), Severity::Medium,
                 &format!("weak {what} are enabled"),
