@@ -531,3 +531,28 @@ fn sysctl_runtime_matches_sysctl_a() {
     assert!(coverage > 0.9, "coverage {coverage}");
     assert!(f64::from(same) / f64::from(compared) > 0.99, "{diff:#?}");
 }
+
+#[test]
+fn progress_is_reported_by_the_walk() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let seen = Arc::new(AtomicU64::new(0));
+    let s2 = Arc::clone(&seen);
+    let c = Control::new()
+        .with_progress(move |p| {
+            s2.fetch_max(p.items_done, Ordering::Relaxed);
+        })
+        .with_max_threads(1);
+    let out = audit(
+        &planted().root,
+        &HardenOptions::only(&["files"]).unwrap(),
+        &c,
+    );
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    // Every entry of the planted root was counted (more than the 20-odd files planted).
+    assert!(
+        seen.load(Ordering::Relaxed) > 20,
+        "{}",
+        seen.load(Ordering::Relaxed)
+    );
+}
