@@ -493,6 +493,11 @@ fn corpus(obj: &str) -> Vec<(&'static str, String, Vec<(&'static str, String)>)>
             vec![],
         ),
         (
+            "kitchen-sink",
+            format!("{hk}PermitRootLogin forced-commands-only\nIgnoreRhosts shosts-only\nIgnoreUserKnownHosts yes\nHostbasedAuthentication yes\nHostbasedUsesNameFromPacketOnly yes\nPubkeyAuthentication no\nKerberosAuthentication yes\nKerberosOrLocalPasswd no\nKerberosTicketCleanup no\nGSSAPIAuthentication yes\nGSSAPICleanupCredentials no\nGSSAPIKeyExchange yes\nGSSAPIStrictAcceptorCheck no\nGSSAPIStoreCredentialsOnRekey yes\nPrintMotd no\nPrintLastLog no\nX11DisplayOffset 20\nX11UseLocalhost no\nPermitTTY no\nPermitUserRC no\nTCPKeepAlive no\nCompression no\nUseDNS yes\nAllowStreamLocalForwarding remote\nStreamLocalBindUnlink yes\nFingerprintHash md5\nExposeAuthInfo yes\nPidFile /run/x.pid\nModuliFile /etc/ssh/m\nXAuthLocation /usr/local/bin/xauth\nTrustedUserCAKeys /etc/ssh/ca.pub\nRevokedKeys /etc/ssh/revoked\nSecurityKeyProvider /usr/lib/sk.so\nAuthorizedPrincipalsFile /etc/ssh/principals/%u\nAuthorizedKeysCommand /usr/bin/keys %u %f\nAuthorizedKeysCommandUser nobody\nAuthorizedPrincipalsCommand /usr/bin/princ %u\nAuthorizedPrincipalsCommandUser nobody\nHostKeyAgent /run/agent.sock\nCASignatureAlgorithms ssh-ed25519\nHostbasedAcceptedAlgorithms ssh-ed25519,rsa-sha2-*\nHostKeyAlgorithms -ssh-rsa*\nPubkeyAcceptedAlgorithms +ssh-rsa\nSyslogFacility LOCAL3\nLogLevel DEBUG2\nDenyUsers eve\nAllowGroups wheel\nDenyGroups games\nLogVerbose kex.c:*:1000\nAuthenticationMethods password,keyboard-interactive password\nPerSourceMaxStartups 10\nPerSourceNetBlockSize 24:64\nMaxSessions 3\nRequiredRSASize 2048\nUnusedConnectionTimeout 1h\nPermitTunnel ethernet\nBanner /etc/issue\nChrootDirectory /srv/%u\nForceCommand internal-sftp\nPubkeyAuthOptions touch-required verify-required\nRekeyLimit default none\nDisableForwarding yes\nAddressFamily inet\nPort 2022\nPort 2222\nLoginGraceTime 0\nClientAliveCountMax 0\nGatewayPorts yes\nMatch User root\n  PermitTTY yes\n  ChrootDirectory none\n  IPQoS 0x20 42\n  RekeyLimit 512M 30m\n  PubkeyAuthOptions none\n  UnusedConnectionTimeout none\n"),
+            vec![],
+        ),
+        (
             "include-first-wins",
             format!("{hk}Include {obj}/inc/early.conf\nX11Forwarding no\nPermitEmptyPasswords no\nMatch Host h1\n  Include {obj}/inc/matchinc.conf\n  PasswordAuthentication yes\nMatch all\n  PasswordAuthentication no\n"),
             vec![
@@ -613,4 +618,29 @@ fn live_config_matches_sshd_t() {
     };
     let (n, bad) = compare(&ours(&e), &r);
     assert!(n > 60 && bad.is_empty(), "{n} compared: {bad:#?}");
+}
+
+#[test]
+fn upstream_default_config_matches_sshd_t() {
+    let Some(td) = testdata() else { return };
+    let Some(sshd) = sshd_bin() else { return };
+    let lab = Lab::new();
+    let upstream = std::fs::read_to_string(td.join("openssh-portable/sshd_config")).unwrap();
+    let p = lab.write(
+        "upstream.conf",
+        &format!("HostKey {}/host.ssh-ed25519\n{upstream}", lab.obj()),
+    );
+    let ctx = ConnectionContext::new()
+        .user("root")
+        .host("h")
+        .addr("198.51.100.7")
+        .lport(22);
+    let e = load(&p).effective(&ctx);
+    assert!(e.issues.is_empty(), "{:?}", e.issues);
+    let (n, bad) = compare(&ours(&e), &real(&sshd, &p, &ctx).unwrap());
+    assert!(n > 60 && bad.is_empty(), "{n}: {bad:#?}");
+    assert_eq!(
+        e.values("authorizedkeysfile"),
+        vec![b".ssh/authorized_keys".to_vec()]
+    );
 }

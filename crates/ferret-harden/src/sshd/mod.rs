@@ -16,7 +16,8 @@
 //!   value.
 //! - Defaults are those of the OpenSSH shipped on Debian 12 (9.2p1), as `sshd -T` prints them.
 //!   Where 9.2 and current upstream differ (MaxStartups: 9.2 keeps the last value, upstream the
-//!   first), 9.2 is the default and [`SshdConfig::upstream_semantics`] switches.
+//!   first; AuthorizedPrincipalsCommand: 9.2 ignores it when AuthorizedKeysCommand came first),
+//!   9.2 is the default and [`SshdConfig::upstream_semantics`] switches.
 //!
 //! [`Effective::dump`] prints what `sshd -T` prints, in its order, for every keyword except
 //! these, deliberately skipped: `listenaddress` (sshd prints resolved socket addresses, which
@@ -390,7 +391,9 @@ impl SshdConfig {
 
     /// Follows current upstream OpenSSH (10.x) where it differs from the 9.2 shipped here:
     /// `MaxStartups` becomes first-value-wins (9.2 keeps the last value; upstream's regress
-    /// test `cfgparse.sh` "maxstartups idempotence" expects the first).
+    /// test `cfgparse.sh` "maxstartups idempotence" expects the first), and
+    /// `AuthorizedPrincipalsCommand` is taken whatever `AuthorizedKeysCommand` says (9.2 drops
+    /// it when `AuthorizedKeysCommand` was set first).
     pub fn upstream_semantics(mut self, yes: bool) -> Self {
         self.upstream = yes;
         self
@@ -637,7 +640,14 @@ impl Pass<'_> {
                 })
                 .collect()
         };
-        let cur = self.opts.0.get(&idx).is_some_and(|v| !v.is_empty());
+        let mut cur = self.opts.0.get(&idx).is_some_and(|v| !v.is_empty());
+        if k.name == "authorizedprincipalscommand" && !self.cfg.upstream {
+            // OpenSSH 9.2 tests the wrong option here: AuthorizedPrincipalsCommand is taken
+            // only while AuthorizedKeysCommand is still unset (sshd -T then prints none).
+            cur = keywords::index_of("authorizedkeyscommand")
+                .and_then(|i| self.opts.0.get(&i))
+                .is_some_and(|v| !v.is_empty());
+        }
         let store = if k.name == "maxstartups" && self.cfg.upstream {
             Store::First
         } else {
