@@ -37,7 +37,10 @@ fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>,
 
 fn print_outcome(w: &mut impl Write, out: &Outcome, json: bool) -> ExitCode {
     if json {
-        let v = serde_json::json!({ "findings": out.findings, "errors": out.errors });
+        let v = serde_json::json!({ "findings": out.findings });
+        for e in &out.errors {
+            eprintln!("error: {e}");
+        }
         outln!(
             w,
             "{}",

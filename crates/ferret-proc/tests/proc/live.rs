@@ -500,3 +500,73 @@ fn hidden_port_probe_sees_listed_ports() {
     assert!(h.is_empty(), "{h:#?}");
     drop((l, u));
 }
+
+/// A listener inside another network namespace (`unshare -n`, as a container would have) is
+/// found with its pid and namespace through `/proc/<pid>/net`, although `ss` in the host
+/// namespace cannot see it.
+#[test]
+fn listener_in_another_netns_is_found() {
+    let py = Path::new("/usr/bin/python3");
+    if !py.exists() || tool("unshare", &["--version"]).is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3-minimal and util-linux are CI packages"
+        );
+        eprintln!("skipped: /usr/bin/python3 or unshare missing");
+        return;
+    }
+    let child = Command::new("unshare")
+        .args(["-n", "/usr/bin/python3", "-c"])
+        .arg("import socket,sys,time\ns=socket.socket()\ns.bind(('0.0.0.0',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)")
+        .stdout(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        panic!("unshare could not start");
+    };
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let guard = Guard(child);
+    let Ok(port) = line.trim().parse::<u16>() else {
+        // unshare failed (no CAP_SYS_ADMIN): nothing was printed.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root: unshare -n must work"
+        );
+        eprintln!("skipped: unshare -n not permitted here");
+        return;
+    };
+    // unshare execs python: the listener's pid is the child's.
+    let t = ferret_proc::sockets(
+        &SocketOptions::new()
+            .protocols([Proto::Tcp])
+            .listening_only(true)
+            .port(Some(port)),
+    );
+    let own: u64 = ferret_proc::parse::ns_inode(
+        std::fs::read_link("/proc/self/ns/net")
+            .unwrap()
+            .as_os_str()
+            .as_encoded_bytes(),
+    )
+    .unwrap();
+    let s = t
+        .sockets
+        .iter()
+        .find(|s| s.pids() == [guard.pid()])
+        .unwrap_or_else(|| {
+            panic!(
+                "listener of {} on {port} not found: {:#?}",
+                guard.pid(),
+                t.sockets
+            )
+        });
+    assert!(s.netns.is_some_and(|n| n != own), "{s:?}");
+    assert_eq!(s.source, ferret_proc::Source::ProcNet);
+    if let Some(ss) = tool("ss", &["-tlnpH"]) {
+        assert!(!ss.contains(&format!("pid={},", guard.pid())), "{ss}");
+    }
+}
