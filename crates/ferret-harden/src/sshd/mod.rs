@@ -411,10 +411,10 @@ impl SshdConfig {
     }
 
     /// Every directive in file order with includes expanded in place, and whether each sits
-    /// inside a Match block of its file.
+    /// inside a Match block (its file's, or the one around the Include that pulled it in).
     pub fn directives(&self) -> Vec<(Source, &Directive)> {
-        fn rec<'a>(nodes: &'a [Node], out: &mut Vec<(Source, &'a Directive)>) {
-            let mut in_match = false;
+        fn rec<'a>(nodes: &'a [Node], out: &mut Vec<(Source, &'a Directive)>, inherited: bool) {
+            let mut in_match = inherited;
             for n in nodes {
                 match n {
                     Node::Dir { file, d } => {
@@ -432,14 +432,14 @@ impl SshdConfig {
                     }
                     Node::Include { files } => {
                         for (_, nodes) in files {
-                            rec(nodes, out);
+                            rec(nodes, out, in_match);
                         }
                     }
                 }
             }
         }
         let mut out = Vec::new();
-        rec(&self.nodes, &mut out);
+        rec(&self.nodes, &mut out, false);
         out
     }
 
