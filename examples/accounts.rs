@@ -5,6 +5,7 @@
 //! accounts audit [--root DIR] [--json] [--no-home]
 //! accounts list  [--root DIR] [--json]
 //! accounts diff  OLD_ROOT NEW_ROOT [--json]
+//! accounts diff  [--root DIR] [--json]     (current files against /etc/passwd- etc.)
 //! ```
 //! Exit status: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -23,7 +24,7 @@ macro_rules! outln {
     }};
 }
 
-const USAGE: &str = "usage: accounts audit [--root DIR] [--json] [--no-home]\n       accounts list [--root DIR] [--json]\n       accounts diff OLD_ROOT NEW_ROOT [--json]";
+const USAGE: &str = "usage: accounts audit [--root DIR] [--json] [--no-home]\n       accounts list [--root DIR] [--json]\n       accounts diff OLD_ROOT NEW_ROOT [--json]\n       accounts diff [--root DIR] [--json]   (against /etc/passwd- backups)";
 
 fn die(msg: &str) -> ! {
     eprintln!("accounts: {msg}\n{USAGE}");
@@ -143,6 +144,12 @@ fn main() {
                 }
             }
             exit(if errors.is_empty() { 0 } else { 2 });
+        }
+        Some("diff") if positional.len() == 1 => {
+            // no roots: the current files against shadow's `-` backups under --root
+            let out = accounts::diff_backup(&root);
+            print_outcome(&out, json);
+            exit(status(&out));
         }
         Some("diff") if positional.len() == 3 => {
             let (Some(a), Some(b)) = (positional.get(1), positional.get(2)) else {

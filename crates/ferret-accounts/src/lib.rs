@@ -12,7 +12,8 @@
 //!   reproduces the input byte for byte. Entries have owned twins (`OwnedPasswd`, ...).
 //! - [`Snapshot`] reads the files of a root (live or image); [`Snapshot::view`] parses them.
 //! - [`audit::audit`] / [`audit_root`]: findings (table below).
-//! - [`diff::diff`] / [`diff_roots`]: structured changes and ranked findings.
+//! - [`diff::diff`] / [`diff_roots`] / [`diff_backup`]: structured changes and ranked findings
+//!   (two roots, or the current files against the `-` backups shadow's tools keep).
 //! - [`list_users`]: what `getent passwd` shows, with the password status.
 //!
 //! ```
@@ -133,6 +134,27 @@ pub fn audit_root(root: &HostRoot, opts: &AuditOptions) -> Outcome {
 pub fn diff_roots(old: &HostRoot, new: &HostRoot) -> Outcome {
     let (a, b) = (Snapshot::load(old), Snapshot::load(new));
     diff::diff_outcome(&a.view(), &b.view())
+}
+
+/// Diffs the backups shadow's tools keep (`/etc/passwd-`, ...) against the current files: what
+/// the last tool-made edit changed, or what was changed by hand since (an account added with an
+/// editor leaves the backup behind). Backups that do not exist are skipped; a file whose
+/// backup is missing is not compared.
+pub fn diff_backup(root: &HostRoot) -> Outcome {
+    let old = Snapshot::load_backup(root);
+    let mut new = Snapshot::load(root);
+    // compare only the kinds that have a backup
+    for kind in [
+        FileKind::Passwd,
+        FileKind::Shadow,
+        FileKind::Group,
+        FileKind::Gshadow,
+    ] {
+        if old.file(kind).data.is_none() {
+            new.file_mut(kind).data = None;
+        }
+    }
+    diff::diff_outcome(&old.view(), &new.view())
 }
 
 /// One user as `list` shows it: the `getent passwd` fields, and the password status instead of

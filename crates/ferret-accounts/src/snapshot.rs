@@ -130,6 +130,29 @@ impl Snapshot {
         }
     }
 
+    /// Reads the backups shadow's tools leave beside each file (`/etc/passwd-`, `/etc/shadow-`,
+    /// `/etc/group-`, `/etc/gshadow-`): the state before the last edit made with
+    /// useradd/usermod/passwd/vipw. Missing backups are not errors (the snapshot then holds no
+    /// such file).
+    pub fn load_backup(root: &HostRoot) -> Snapshot {
+        let mut errors = Vec::new();
+        let passwd = load_one(root, "/etc/passwd-", false, &mut errors);
+        let shadow = load_one(root, "/etc/shadow-", false, &mut errors);
+        let group = load_one(root, "/etc/group-", false, &mut errors);
+        let gshadow = load_one(root, "/etc/gshadow-", false, &mut errors);
+        // login.defs has no backup; the current policy applies to both.
+        let login_defs = load_one(root, "/etc/login.defs", false, &mut Vec::new());
+        Snapshot {
+            passwd,
+            shadow,
+            group,
+            gshadow,
+            login_defs,
+            lock_files: Vec::new(),
+            errors,
+        }
+    }
+
     /// A snapshot from in-memory files (any may be `None`: missing).
     pub fn from_bytes(
         passwd: Option<&[u8]>,

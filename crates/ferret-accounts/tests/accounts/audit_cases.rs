@@ -269,3 +269,23 @@ fn diff_of_two_roots_ranks_new_uid0_and_sudo_member_critical() {
     assert_eq!(out.findings.len(), 5, "{:#?}", out.findings);
     assert!(diff_roots(&old, &old).findings.is_empty());
 }
+
+#[test]
+fn backup_diff_shows_the_hand_added_account() {
+    let (_t, root) = root_with(&[
+        ("passwd-", b"root:x:0:0::/root:/bin/bash\n"),
+        (
+            "passwd",
+            b"root:x:0:0::/root:/bin/bash\nsvc:x:0:0::/:/bin/sh\n",
+        ),
+        ("group", b"root:x:0:\n"),
+        ("group-", b"root:x:0:\n"),
+    ]);
+    let out = ferret_accounts::diff_backup(&root);
+    assert_eq!(
+        find(&out, "accounts.diff.user-added", "svc").severity,
+        Severity::Critical
+    );
+    assert_eq!(out.findings.len(), 1, "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+}
