@@ -183,7 +183,7 @@ fn main() -> ExitCode {
                         let indent = if r.depth == 0 {
                             String::new()
                         } else {
-                            format!("{}\\_ ", "  ".repeat(r.depth))
+                            format!("{}\\_ ", " ".repeat(4 * (r.depth - 1) + 1))
                         };
                         outln!(w, "{:>7} {:>7} {indent}{name}", r.pid, r.ppid);
                     }

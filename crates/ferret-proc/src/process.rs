@@ -569,3 +569,34 @@ pub(crate) fn snapshot(opts: &ProcOptions) -> Snapshot {
     }
     snap
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A held `/proc/<pid>` descriptor never reads another process: once its process is gone,
+    /// reads fail (`ESRCH`) even if the pid were reused.
+    #[test]
+    fn held_handle_does_not_outlive_its_process() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let h = Handle::open(Path::new("/proc"), pid).ok().unwrap();
+        assert!(h.read("stat", 4096).is_ok());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(matches!(h.read("stat", 4096), Err(ReadErr::Gone)));
+        assert!(h.link("exe").is_none());
+    }
+
+    #[test]
+    fn read_proc_single_and_growing() {
+        let data = vec![7u8; 10_000];
+        assert_eq!(read_proc(&data[..], 1 << 20, false).unwrap(), data);
+        assert_eq!(read_proc(&data[..], 100, false).unwrap().len(), 100);
+        assert_eq!(read_proc(&b"abc"[..], 1 << 20, true).unwrap(), b"abc");
+        assert!(read_proc(&b""[..], 10, false).unwrap().is_empty());
+    }
+}
