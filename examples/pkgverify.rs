@@ -74,14 +74,14 @@ fn main() -> ExitCode {
     let report = verify_root(&root, &opts, &control);
     let out = &report.outcome;
     if json {
-        let v = serde_json::json!({
-            "packages": report.packages,
-            "files": report.files,
-            "findings": out.findings,
-            "errors": out.errors,
-        });
-        match serde_json::to_string_pretty(&v) {
-            Ok(s) => println!("{s}"),
+        // Keys in the documented order: {"packages","files","findings","errors"}.
+        let body = serde_json::to_string(&out.findings)
+            .and_then(|f| serde_json::to_string(&out.errors).map(|e| (f, e)));
+        match body {
+            Ok((findings, errors)) => println!(
+                "{{\"packages\":{},\"files\":{},\"findings\":{findings},\"errors\":{errors}}}",
+                report.packages, report.files
+            ),
             Err(e) => {
                 eprintln!("pkgverify: {e}");
                 return ExitCode::from(2);

@@ -97,6 +97,8 @@ impl fmt::Display for LineError {
     }
 }
 
+impl std::error::Error for LineError {}
+
 fn line_err(line: u64, message: impl Into<String>) -> LineError {
     LineError {
         line,
