@@ -50,7 +50,7 @@
 //! | `sshd.strict-modes` | medium | StrictModes no | T1098.004 |
 //! | `sshd.authorized-keys-file-writable` | high | AuthorizedKeysFile in a temp or world-writable dir | T1098.004 |
 //! | `sshd.match-weakens` | per keyword | a Match block loosens PermitRootLogin, PasswordAuthentication, PermitEmptyPasswords, forwarding | T1021.004 |
-//! | `sysctl.risky-value` | low–high per key | a running (or, offline, configured) value weaker than recommended | per key |
+//! | `sysctl.risky-value` | low–high per key | a running (or, offline, configured) value weaker than recommended; `net.ipv4.conf.all.*` live: the per-interface value the kernel derives from `all` and the interface | per key |
 //! | `sysctl.drift` | medium | configured value differs from the running kernel | T1562 |
 //! | `sysctl.modules-disabled` | info | kernel.modules_disabled is 0 | T1547.006 |
 //! | `files.suid-unusual-location` | high | SUID/SGID file in /tmp, /var/tmp, /dev/shm, a home or hidden dir | T1548.001 |

@@ -336,6 +336,84 @@ fn want_text(w: Want) -> String {
     }
 }
 
+fn push_rule(
+    out: &mut Outcome,
+    conf: &BTreeMap<String, Configured>,
+    r: &Rule,
+    value: &str,
+    src: &str,
+) {
+    let ev = match conf.get(r.key) {
+        Some(c) => {
+            Evidence::line(pb(&c.file), c.line).with_excerpt(format!("{} = {}", r.key, c.value))
+        }
+        None => Evidence::file(format!("/proc/sys/{}", r.key.replace('.', "/"))),
+    };
+    out.findings.push(
+        Finding::new(
+            "sysctl.risky-value",
+            r.sev,
+            format!("{} is {} ({src})", r.key, value),
+            format!("{} = {}", r.key, value),
+        )
+        .with_evidence(ev)
+        .with_detail(format!("{} Recommended: {}.", r.why, want_text(r.want)))
+        .with_remediation(format!(
+            "Set `{} = {}` in /etc/sysctl.d/60-hardening.conf and run `sysctl --system` (check that no later file overrides it).",
+            r.key,
+            match r.want { Want::Eq(x) | Want::AtLeast(x) => x }
+        ))
+        .with_attack(r.attack)
+        .with_reference("Lynis default.prf sysctl values; CIS Linux Benchmark section 3 (network) and 1.5 (kernel)"),
+    );
+}
+
+/// For `net.ipv4.conf.all.<x>` on a live root: the value of `all` and the interfaces (not
+/// `lo`) whose effective value, combined from `all` and the interface the way the kernel does
+/// (rp_filter: max; accept_redirects: or, and when the interface forwards; send_redirects,
+/// secure_redirects, log_martians: or; accept_source_route: and), misses the rule. `None` for
+/// other keys or when no interface is listed.
+fn ipv4_effective(root: &HostRoot, key: &str) -> Option<(String, Vec<String>)> {
+    let x = key.strip_prefix("net.ipv4.conf.all.")?;
+    let rule = RULES.iter().find(|r| r.key == key)?;
+    let num = |k: &str| runtime(root, k).and_then(|v| v.parse::<i64>().ok());
+    let all_raw = runtime(root, key)?;
+    let all = all_raw.parse::<i64>().ok()?;
+    let ifaces: Vec<String> = root
+        .read_dir("/proc/sys/net/ipv4/conf")
+        .ok()?
+        .into_iter()
+        .filter_map(|e| e.name.into_string().ok())
+        .filter(|n| !matches!(n.as_str(), "all" | "default" | "lo"))
+        .collect();
+    if ifaces.is_empty() {
+        return None;
+    }
+    let mut weak = Vec::new();
+    for i in ifaces {
+        let name = i.replace('.', "/");
+        let Some(v) = num(&format!("net.ipv4.conf.{name}.{x}")) else {
+            continue;
+        };
+        let eff = match x {
+            "rp_filter" => all.max(v),
+            "accept_source_route" => i64::from(all != 0 && v != 0),
+            "accept_redirects" => {
+                if num(&format!("net.ipv4.conf.{name}.forwarding")).unwrap_or(0) != 0 {
+                    i64::from(all != 0 && v != 0)
+                } else {
+                    i64::from(all != 0 || v != 0)
+                }
+            }
+            _ => i64::from(all != 0 || v != 0),
+        };
+        if satisfies(&eff.to_string(), rule.want) == Some(false) {
+            weak.push(format!("{i}={eff}"));
+        }
+    }
+    Some((all_raw, weak))
+}
+
 /// Runs the sysctl checks: risky running values (configured values when offline), drift
 /// between configured and running values, and `kernel.modules_disabled`.
 pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
@@ -347,6 +425,16 @@ pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
             break;
         }
         let (value, src) = if live {
+            if let Some((value, ifaces)) = ipv4_effective(root, r.key) {
+                // The kernel combines conf/all with each interface's own value: report the
+                // interfaces where the combination is weak, not the raw `all` value.
+                if ifaces.is_empty() {
+                    continue;
+                }
+                let what = format!("effective on {}", ifaces.join(", "));
+                push_rule(&mut out, &conf, r, &value, &what);
+                continue;
+            }
             match runtime(root, r.key) {
                 Some(v) => (v, "running"),
                 None => continue,
@@ -360,30 +448,7 @@ pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
         if satisfies(&value, r.want) != Some(false) {
             continue;
         }
-        let ev = match conf.get(r.key) {
-            Some(c) => {
-                Evidence::line(pb(&c.file), c.line).with_excerpt(format!("{} = {}", r.key, c.value))
-            }
-            None => Evidence::file(format!("/proc/sys/{}", r.key.replace('.', "/"))),
-        };
-        let sev = r.sev;
-        out.findings.push(
-            Finding::new(
-                "sysctl.risky-value",
-                sev,
-                format!("{} is {} ({} value)", r.key, value, src),
-                format!("{} = {}", r.key, value),
-            )
-            .with_evidence(ev)
-            .with_detail(format!("{} Recommended: {}.", r.why, want_text(r.want)))
-            .with_remediation(format!(
-                "Set `{} = {}` in /etc/sysctl.d/60-hardening.conf and run `sysctl --system` (check that no later file overrides it).",
-                r.key,
-                match r.want { Want::Eq(x) | Want::AtLeast(x) => x }
-            ))
-            .with_attack(r.attack)
-            .with_reference("Lynis default.prf sysctl values; CIS Linux Benchmark section 3 (network) and 1.5 (kernel)"),
-        );
+        push_rule(&mut out, &conf, r, &value, &format!("{src} value"));
     }
     if live {
         for (k, c) in &conf {
