@@ -129,6 +129,8 @@ pub fn redacted_line(text: &[u8]) -> Vec<u8> {
 
 struct Ctx<'o> {
     out: &'o mut Outcome,
+    /// Whether each login shell seen so far is missing: thousands of users share a few shells.
+    shell_missing: FastMap<Vec<u8>, bool>,
 }
 
 impl Ctx<'_> {
@@ -429,7 +431,10 @@ fn check_name(cx: &mut Ctx<'_>, kind: FileKind, path: &str, line: u64, name: &[u
 pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -> Outcome {
     let mut out = Outcome::new();
     out.errors.extend(acc.snapshot.errors.iter().cloned());
-    let mut cx = Ctx { out: &mut out };
+    let mut cx = Ctx {
+        out: &mut out,
+        shell_missing: FastMap::default(),
+    };
     let today = opts.today.unwrap_or_else(today_days);
     let defs = &acc.login_defs;
     let pw_path = acc.path(FileKind::Passwd);
@@ -874,8 +879,15 @@ fn fs_checks(
         }
     }
     if opts.check_shells && !shell.is_empty() {
-        let p = std::path::Path::new(std::ffi::OsStr::from_bytes(shell));
-        if root.lstat(p).is_err_and(|e| e.is_not_found()) {
+        let missing = if let Some(m) = cx.shell_missing.get(shell) {
+            *m
+        } else {
+            let p = std::path::Path::new(std::ffi::OsStr::from_bytes(shell));
+            let m = root.lstat(p).is_err_and(|e| e.is_not_found());
+            cx.shell_missing.insert(shell.to_vec(), m);
+            m
+        };
+        if missing {
             cx.push(
                 Finding::new(
                     "accounts.shell-missing",
