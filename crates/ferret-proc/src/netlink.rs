@@ -174,7 +174,13 @@ pub fn parse(buf: &[u8], unix: bool) -> Parsed {
                 break;
             }
             NLMSG_ERROR => {
-                out.error = Some(u32_ne(payload, 0).map_or(-1, |e| -(e as i32)));
+                // struct nlmsgerr: a negative errno; 0 is an acknowledgement, not an error.
+                let neg = u32_ne(payload, 0).map_or(-1, |e| e as i32);
+                if neg == 0 {
+                    out.done = true;
+                } else {
+                    out.error = Some(neg.saturating_neg());
+                }
                 break;
             }
             _ => {

@@ -561,11 +561,13 @@ pub(crate) fn snapshot(opts: &ProcOptions) -> Snapshot {
     #[cfg(not(feature = "parallel"))]
     let results: Vec<(Option<Process>, Vec<ErrorRecord>)> = pids.iter().map(|p| read(*p)).collect();
     for (p, errs) in results {
-        snap.errors.extend(errs);
         match p {
             Some(p) => snap.processes.push(p),
-            None => snap.exited += 1,
+            // Dropped without an error: it exited between the listing and its `stat`.
+            None if errs.is_empty() => snap.exited += 1,
+            None => {}
         }
+        snap.errors.extend(errs);
     }
     snap
 }
