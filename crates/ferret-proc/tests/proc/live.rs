@@ -237,9 +237,8 @@ fn listeners_match_ss() {
     for x in a.intersection(&b) {
         assert!(ss.contains(x), "we have {x:?}, ss does not: {ss:?}");
     }
-    // netlink and /proc/net agree.
-    let nl = ferret_proc::sockets(&SocketOptions::new().protocols([Proto::Tcp]).netlink(true));
-    let pn = ferret_proc::sockets(&SocketOptions::new().protocols([Proto::Tcp]).netlink(false));
+    // netlink and /proc/net agree (other tests open listeners concurrently: retry until two
+    // back-to-back reads see the same moment).
     let key = |t: &ferret_proc::SocketTable| -> BTreeSet<(Option<std::net::SocketAddr>, u64)> {
         t.sockets
             .iter()
@@ -247,8 +246,26 @@ fn listeners_match_ss() {
             .map(|s| (s.local, s.inode))
             .collect()
     };
-    assert!(key(&nl).contains(&(Some(l.local_addr().unwrap()), inode_of(&l))));
-    assert_eq!(key(&nl), key(&pn));
+    let mut agreed = false;
+    for _ in 0..20 {
+        let nl = ferret_proc::sockets(&SocketOptions::new().protocols([Proto::Tcp]).netlink(true));
+        let pn = ferret_proc::sockets(&SocketOptions::new().protocols([Proto::Tcp]).netlink(false));
+        assert!(key(&nl).contains(&(Some(l.local_addr().unwrap()), inode_of(&l))));
+        assert!(nl
+            .sources
+            .iter()
+            .any(|s| s.2 == ferret_proc::Source::SockDiag));
+        assert!(pn
+            .sources
+            .iter()
+            .all(|s| s.2 == ferret_proc::Source::ProcNet));
+        if key(&nl) == key(&pn) {
+            agreed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(agreed, "sock_diag and /proc/net never agreed");
 }
 
 fn inode_of(l: &std::net::TcpListener) -> u64 {
