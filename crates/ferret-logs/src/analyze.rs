@@ -588,127 +588,89 @@ fn split_lines(data: &[u8], n: usize) -> Vec<&[u8]> {
     out
 }
 
-struct ParCtx<'c, 'o, R> {
-    reader: R,
-    carry: Vec<u8>,
-    cap: usize,
-    pieces: usize,
-    years: YearContext,
-    control: &'c Control,
-    path: &'c [u8],
-    base: u64,
-    summary: &'c mut FileSummary,
-    acc: &'c mut Acc<'o>,
-}
-
-fn parse_block<'b>(
-    data: &'b [u8],
-    pieces: usize,
-    years: &YearContext,
-    max_line: usize,
-    max_samples: usize,
-) -> Vec<Chunk<'b>> {
-    use rayon::prelude::*;
-    split_lines(data, pieces)
-        .into_par_iter()
-        .map(|p| parse_chunk(p, years, max_line, max_samples))
-        .collect()
-}
-
-fn fold_chunks(
-    ctx_acc: &mut Acc<'_>,
+fn fold_chunk(
+    acc: &mut Acc<'_>,
     path: &[u8],
     summary: &mut FileSummary,
     base: &mut u64,
-    chunks: Vec<Chunk<'_>>,
+    c: Chunk<'_>,
 ) {
-    for c in chunks {
-        summary.lines += c.lines;
-        summary.unparsed += c.unparsed;
-        summary.unrecognized += c.unrecognized;
-        summary.events += c.obs.len() as u64;
-        for (l, t) in c.unparsed_at {
-            ctx_acc.sample(path, *base + l, t);
-        }
-        for mut o in c.obs {
-            o.line += *base;
-            if ctx_acc.in_range(o.time) {
-                ctx_acc.det.observe(o);
-            }
-        }
-        *base += c.lines;
+    summary.lines += c.lines;
+    summary.unparsed += c.unparsed;
+    summary.unrecognized += c.unrecognized;
+    summary.events += c.obs.len() as u64;
+    for (l, t) in c.unparsed_at {
+        acc.sample(path, *base + l, t);
     }
+    for mut o in c.obs {
+        o.line += *base;
+        if acc.in_range(o.time) {
+            acc.det.observe(o);
+        }
+    }
+    *base += c.lines;
 }
 
-/// One pipeline step: fold the parsed block `prev` while the next block is read and parsed on
-/// the other workers (rayon work stealing balances the two), then recurse with the next block.
-/// Recursion keeps each block's borrowed observations alive exactly as long as needed; depth is
-/// the number of blocks, run on a pool thread with a large stack.
-fn par_step<R: Read>(
-    ctx: &mut ParCtx<'_, '_, R>,
-    prev: Vec<Chunk<'_>>,
-    eof: bool,
-) -> Result<(), std::io::Error> {
-    if eof {
-        fold_chunks(ctx.acc, ctx.path, ctx.summary, &mut ctx.base, prev);
-        return Ok(());
-    }
-    if ctx.control.is_cancelled() {
-        return Err(std::io::Error::other("cancelled"));
-    }
-    let (next, next_eof) = read_block(&mut ctx.reader, &mut ctx.carry, ctx.cap, ctx.control)?;
-    let (max_line, max_samples, pieces, years) = (
-        ctx.acc.opts.max_line,
-        ctx.acc.opts.max_samples,
-        ctx.pieces,
-        ctx.years,
-    );
-    let (acc, path, summary, base) = (&mut *ctx.acc, ctx.path, &mut *ctx.summary, &mut ctx.base);
-    let ((), next_chunks) = rayon::join(
-        || fold_chunks(acc, path, summary, base, prev),
-        || parse_block(&next, pieces, &years, max_line, max_samples),
-    );
-    par_step(ctx, next_chunks, next_eof)
-}
-
-/// Parallel path: blocks split at line boundaries are parsed on `jobs` workers while the
-/// previous block is folded into the detector in file order, so results equal the sequential
-/// path exactly.
-fn run_parallel<R: Read + Send>(
+/// Parallel path: the file is read in blocks; each block is cut into pieces at line
+/// boundaries; `jobs` scoped worker threads parse pieces while this thread folds the parsed
+/// pieces into the detector strictly in file order (out-of-order pieces wait in their slot).
+/// Results equal the sequential path exactly; memory is bounded by one block and its
+/// observations.
+fn run_parallel<R: Read>(
     acc: &mut Acc<'_>,
     path: &[u8],
-    reader: R,
+    mut reader: R,
     years: YearContext,
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
-    // Two blocks (the one folded, the one parsed) and their observations are alive at once:
-    // 2 MiB per worker keeps peak memory near 40 MiB for two workers.
-    const BLOCK: usize = 2 << 20;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const BLOCK: usize = 8 << 20;
+    const PIECE: usize = 512 << 10;
     let jobs = acc.opts.jobs.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .stack_size(256 << 20)
-        .build()
-        .map_err(std::io::Error::other)?;
-    let mut ctx = ParCtx {
-        reader,
-        carry: Vec::new(),
-        cap: BLOCK * jobs,
-        pieces: jobs * 2,
-        years,
-        control,
-        path,
-        base: 0,
-        summary,
-        acc,
-    };
-    pool.install(|| {
-        let (first, eof) = read_block(&mut ctx.reader, &mut ctx.carry, ctx.cap, ctx.control)?;
-        let (max_line, max_samples) = (ctx.acc.opts.max_line, ctx.acc.opts.max_samples);
-        let chunks = parse_block(&first, ctx.pieces, &ctx.years, max_line, max_samples);
-        par_step(&mut ctx, chunks, eof)
-    })
+    let (max_line, max_samples) = (acc.opts.max_line, acc.opts.max_samples);
+    let mut carry = Vec::new();
+    let mut base = 0u64;
+    loop {
+        if control.is_cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        let (block, eof) = read_block(&mut reader, &mut carry, BLOCK, control)?;
+        let pieces = split_lines(&block, block.len().div_ceil(PIECE).max(1));
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Chunk<'_>)>(jobs * 2);
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                let tx = tx.clone();
+                let (pieces, next, years) = (&pieces, &next, &years);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(p) = pieces.get(i) else { break };
+                    if tx
+                        .send((i, parse_chunk(p, years, max_line, max_samples)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            let mut slots: Vec<Option<Chunk<'_>>> = (0..pieces.len()).map(|_| None).collect();
+            let mut want = 0;
+            for (i, c) in rx {
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = Some(c);
+                }
+                while let Some(c) = slots.get_mut(want).and_then(Option::take) {
+                    fold_chunk(acc, path, summary, &mut base, c);
+                    want += 1;
+                }
+            }
+        });
+        if eof {
+            return Ok(());
+        }
+    }
 }
 
 /// Where a log comes from.
