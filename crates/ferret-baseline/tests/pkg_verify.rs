@@ -345,6 +345,26 @@ fn replaced_and_shared_paths_follow_ownership() {
 }
 
 #[test]
+fn shared_path_matching_another_owner_is_fine() {
+    let mut f = Fixture::new();
+    // Both list the path (Replaces without removal); the file on disk is b's version.
+    f.package("a", "", &[("/usr/share/s", b"from a", None)], "a");
+    f.package(
+        "b",
+        "",
+        &[("/usr/share/s", b"from b", Some(b"from b"))],
+        "b",
+    );
+    let r = f.run(&VerifyOptions::new().unowned(false));
+    assert_eq!(r.files, 2);
+    assert!(r.outcome.findings.is_empty(), "{:?}", r.outcome.findings);
+    // Tampered: matches neither, reported for both owners.
+    f.write("/usr/share/s", b"evil");
+    let r = f.run(&VerifyOptions::new().unowned(false));
+    assert_eq!(r.outcome.findings.len(), 2);
+}
+
+#[test]
 fn conffiles_are_separate_and_lower() {
     let mut f = Fixture::new();
     f.package(
