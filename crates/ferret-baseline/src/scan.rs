@@ -430,15 +430,19 @@ impl Run<'_> {
                 },
             }
         }
-        if self.xattrs && attrs.contains(Attr::Xattrs) {
-            match self.read_xattrs(we) {
+        let want_xattrs = self.xattrs && attrs.contains(Attr::Xattrs);
+        let hashing = we.stat.kind == FileKind::Regular && attrs.wants_content();
+        let mut bytes = 0;
+        let mut xattrs = None;
+        if hashing {
+            // Extended attributes of a file being hashed come from its open descriptor.
+            (bytes, xattrs) = self.content(we, &mut entry, want_xattrs);
+        }
+        if want_xattrs {
+            match xattrs.unwrap_or_else(|| self.read_xattrs(we)) {
                 Ok(x) => entry.xattrs = Some(x),
                 Err(e) => self.error(ErrorRecord::new(Some(path), None, e)),
             }
-        }
-        let mut bytes = 0;
-        if we.stat.kind == FileKind::Regular && attrs.wants_content() {
-            bytes = self.content(we, &mut entry);
         }
         let items = self.items.fetch_add(1, Ordering::Relaxed) + 1;
         let done = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
@@ -454,8 +458,14 @@ impl Run<'_> {
         Visit::Continue
     }
 
-    /// Fills the content hashes; returns the bytes read.
-    fn content(&self, we: &WalkEntry, entry: &mut Entry) -> u64 {
+    /// Fills the content hashes; returns the bytes read and, when asked and the file was
+    /// opened, its extended attributes read through the descriptor.
+    fn content(
+        &self,
+        we: &WalkEntry,
+        entry: &mut Entry,
+        want_xattrs: bool,
+    ) -> (u64, Option<XattrResult>) {
         let hk = self.config.hash;
         let old = self.old.and_then(|o| o.get(&entry.path));
         if self.fast {
@@ -472,28 +482,28 @@ impl Run<'_> {
                     entry.sha256 = o.sha256.filter(|_| hk.sha256());
                     entry.blake3 = o.blake3.filter(|_| hk.blake3());
                     self.reused.fetch_add(1, Ordering::Relaxed);
-                    return 0;
+                    return (0, None);
                 }
             }
         }
         let prefix_len = old
             .filter(|o| o.attrs.is_growing() && o.kind == FileKind::Regular)
             .map(|o| o.size);
-        match hash_entry(we, hk, prefix_len, self.control) {
+        match hash_entry(we, hk, prefix_len, want_xattrs, self.control) {
             Ok(h) => {
                 entry.set_stat(&h.stat);
                 entry.sha256 = h.sha256;
                 entry.blake3 = h.blake3;
                 entry.prefix = h.prefix;
                 self.hashed.fetch_add(1, Ordering::Relaxed);
-                h.read
+                (h.read, h.xattrs)
             }
             Err(e) => {
                 entry.unverified = true;
                 if !matches!(e, ferret_core::Error::Cancelled) {
                     self.error(ErrorRecord::from(&e));
                 }
-                0
+                (0, None)
             }
         }
     }
@@ -533,6 +543,7 @@ impl Run<'_> {
 mod xattr {
     use super::XATTR_VALUE_LIMIT;
     use rustix::io::Errno;
+    use std::os::fd::BorrowedFd;
     use std::path::Path;
 
     fn list(path: &Path) -> Result<Vec<u8>, Errno> {
@@ -570,16 +581,63 @@ mod xattr {
         }
     }
 
+    fn flist(fd: BorrowedFd<'_>) -> Result<Vec<u8>, Errno> {
+        let mut buf = vec![0u8; 1024];
+        loop {
+            match rustix::fs::flistxattr(fd, buf.as_mut_slice()) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Ok(buf);
+                }
+                Err(Errno::RANGE) => {
+                    let n = rustix::fs::flistxattr(fd, &mut [0u8; 0][..])?;
+                    buf = vec![0u8; n.max(buf.len() * 2)];
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn fget(fd: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let name: &std::ffi::OsStr = std::os::unix::ffi::OsStrExt::from_bytes(name);
+        let mut buf = vec![0u8; 256];
+        loop {
+            match rustix::fs::fgetxattr(fd, name, buf.as_mut_slice()) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Ok(buf);
+                }
+                Err(Errno::RANGE) => {
+                    let n = rustix::fs::fgetxattr(fd, name, &mut [0u8; 0][..])?;
+                    buf = vec![0u8; n.max(buf.len() * 2)];
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// All extended attributes of an open file, sorted by name.
+    pub(super) fn read_all_fd(fd: BorrowedFd<'_>) -> Result<crate::Xattrs, String> {
+        collect(flist(fd), |name| fget(fd, name))
+    }
+
     /// All extended attributes of `path` (not following a final symlink), sorted by name.
     pub(super) fn read_all(path: &Path) -> Result<crate::Xattrs, String> {
-        let names = match list(path) {
+        collect(list(path), |name| get(path, name))
+    }
+
+    fn collect(
+        names: Result<Vec<u8>, Errno>,
+        get: impl Fn(&[u8]) -> Result<Vec<u8>, Errno>,
+    ) -> Result<crate::Xattrs, String> {
+        let names = match names {
             Ok(n) => n,
             Err(Errno::NOTSUP) => return Ok(Vec::new()),
             Err(e) => return Err(format!("listing extended attributes: {e}")),
         };
         let mut out = Vec::new();
         for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-            match get(path, name) {
+            match get(name) {
                 Ok(mut v) => {
                     if v.len() > XATTR_VALUE_LIMIT {
                         let mut d = b"blake3:".to_vec();
@@ -602,8 +660,12 @@ mod xattr {
     }
 }
 
+/// Extended attributes, or why they could not be read.
+type XattrResult = Result<crate::Xattrs, String>;
+
 /// The result of hashing one file.
 struct Hashed {
+    xattrs: Option<XattrResult>,
     stat: ferret_core::Stat,
     sha256: Option<[u8; 32]>,
     blake3: Option<[u8; 32]>,
@@ -660,10 +722,16 @@ fn hash_entry(
     we: &WalkEntry,
     hk: HashKind,
     prefix_len: Option<u64>,
+    want_xattrs: bool,
     control: &Control,
 ) -> Result<Hashed, ferret_core::Error> {
     let mut f = we.open(&OpenOptions::new())?;
     let stat = *f.stat();
+    #[cfg(feature = "xattr")]
+    let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.file().as_fd()));
+    #[cfg(not(feature = "xattr"))]
+    let xattrs: Option<XattrResult> = want_xattrs
+        .then(|| Err("extended attributes not read: built without the `xattr` feature".into()));
     let mut h = Hashers {
         sha: hk.sha256().then(<sha2::Sha256 as sha2::Digest>::new),
         b3: hk.blake3().then(blake3::Hasher::new),
@@ -709,8 +777,10 @@ fn hash_entry(
                 _ => h.update(data),
             }
             total += n as u64;
-            if total > stat.size {
-                // Growing under us; stop and report it below.
+            // Stop at the size seen at open: the `fstat` in `check_unchanged` below catches a
+            // file that grew or changed meanwhile (saves a read per file). Files that claim
+            // size 0 are read to EOF (pseudo-files with content are then reported unstable).
+            if total > stat.size || (stat.size > 0 && total == stat.size) {
                 break;
             }
         }
@@ -739,6 +809,7 @@ fn hash_entry(
     f.check_unchanged()?;
     let (sha256, blake3) = h.finish();
     Ok(Hashed {
+        xattrs,
         stat,
         sha256,
         blake3,
