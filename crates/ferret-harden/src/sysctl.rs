@@ -240,7 +240,9 @@ pub fn runtime_all(root: &HostRoot) -> BTreeMap<String, String> {
     if !root.is_live() {
         return out;
     }
-    let mut paths = Vec::new();
+    // Each value is read through its parent directory's descriptor while walking (no path
+    // re-resolution from the root per key).
+    let opts = ferret_core::OpenOptions::new().max_size(1 << 16);
     let _ = ferret_core::walk::walk(
         root,
         "/proc/sys",
@@ -248,29 +250,26 @@ pub fn runtime_all(root: &HostRoot) -> BTreeMap<String, String> {
         |ev| {
             if let ferret_core::walk::WalkEvent::Entry(e) = ev {
                 if e.stat.kind == ferret_core::FileKind::Regular && e.stat.mode & 0o444 != 0 {
-                    paths.push(e.path.clone());
+                    if let (Ok(rel), Ok(mut f)) = (e.path.strip_prefix("/proc/sys"), e.open(&opts))
+                    {
+                        let key: String = rel
+                            .to_string_lossy()
+                            .chars()
+                            .map(|c| match c {
+                                '/' => '.',
+                                '.' => '/',
+                                c => c,
+                            })
+                            .collect();
+                        if let Ok(v) = f.read_capped(1 << 16) {
+                            out.insert(key, norm_value(&v));
+                        }
+                    }
                 }
             }
             ferret_core::walk::Visit::Continue
         },
     );
-    for p in paths {
-        let Ok(rel) = p.strip_prefix("/proc/sys") else {
-            continue;
-        };
-        let key: String = rel
-            .to_string_lossy()
-            .chars()
-            .map(|c| match c {
-                '/' => '.',
-                '.' => '/',
-                c => c,
-            })
-            .collect();
-        if let Ok(v) = root.read_capped(&p, 1 << 16) {
-            out.insert(key, norm_value(&v));
-        }
-    }
     out
 }
 
