@@ -187,7 +187,7 @@ fn symlinks_out_of_the_root_are_never_read() {
     std::os::unix::fs::symlink(outside.path(), root.join("etc/cron.d/escape")).unwrap();
     std::fs::remove_file(root.join("var/log/auth.log")).unwrap();
     std::os::unix::fs::symlink(&secret, root.join("var/log/auth.log")).unwrap();
-    reset_atimes(&[secret.clone()]);
+    reset_atimes(std::slice::from_ref(&secret));
 
     let r = triage(&TriageOptions::new(HostRoot::new(root).unwrap()));
     let json = ferret::render::json(&r).unwrap();

@@ -136,7 +136,7 @@ fn clean_root_has_nothing_at_or_above_medium() {
     for m in &r.modules {
         match m.name.as_str() {
             "proc" | "packages" => {
-                assert_eq!(m.status, ferret::report::ModuleStatus::Skipped, "{m:?}")
+                assert_eq!(m.status, ferret::report::ModuleStatus::Skipped, "{m:?}");
             }
             _ => assert_eq!(m.status, ferret::report::ModuleStatus::Ran, "{m:?}"),
         }
