@@ -1,6 +1,7 @@
 //! Forensic soundness of the whole workspace (docs/soundness.md): auditing a root changes no
 //! timestamp in it, follows no symlink out of it, and blocks on no special file in it.
 #![allow(
+    clippy::many_single_char_names,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
