@@ -55,7 +55,7 @@ run() {
 }
 
 files=$(find "$TREE" -xdev -type f | wc -l)
-bytes=$(find "$TREE" -xdev -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d", s}')
+bytes=$(find "$TREE" -xdev -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f", s}')
 echo "tree: $TREE  files: $files  bytes: $bytes  threads: $THREADS  cpus: $(nproc)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -154,7 +154,7 @@ fn load(o: &Opts, db: &Path) -> Result<Baseline, String> {
     Baseline::load(f, key.as_ref()).map_err(|e| format!("{}: {e}", db.display()))
 }
 
-fn init(o: Opts) -> ExitCode {
+fn init(o: &Opts) -> ExitCode {
     let Some(out) = o.out.clone() else {
         return fail(format!("init needs -o DB\n{USAGE}"));
     };
@@ -196,7 +196,7 @@ fn init(o: Opts) -> ExitCode {
     if let Err(e) = root.ensure_output_outside(&out) {
         return fail(e);
     }
-    let key = match key(&o) {
+    let key = match key(o) {
         Ok(k) => k,
         Err(e) => return fail(e),
     };
@@ -241,11 +241,11 @@ fn init(o: Opts) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(o: Opts) -> ExitCode {
+fn check(o: &Opts) -> ExitCode {
     let [db] = o.positional.as_slice() else {
         return fail(format!("check needs exactly one DB\n{USAGE}"));
     };
-    let old = match load(&o, Path::new(db)) {
+    let old = match load(o, Path::new(db)) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
@@ -349,14 +349,14 @@ fn check(o: Opts) -> ExitCode {
     }
 }
 
-fn export(o: Opts) -> ExitCode {
+fn export(o: &Opts) -> ExitCode {
     let [db] = o.positional.as_slice() else {
         return fail(format!("export needs exactly one DB\n{USAGE}"));
     };
     let Some(format) = o.format else {
         return fail(format!("export needs --format sha256sum|b3sum\n{USAGE}"));
     };
-    let b = match load(&o, Path::new(db)) {
+    let b = match load(o, Path::new(db)) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
@@ -388,9 +388,9 @@ fn main() -> ExitCode {
         Err(e) => return fail(format!("{e}\n{USAGE}")),
     };
     match cmd.to_str() {
-        Some("init") => init(opts),
-        Some("check") => check(opts),
-        Some("export") => export(opts),
+        Some("init") => init(&opts),
+        Some("check") => check(&opts),
+        Some("export") => export(&opts),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
