@@ -343,16 +343,17 @@ impl Baseline {
         }
         let count = s.var()?;
         let mut entries: Vec<Entry> = Vec::with_capacity(count.min(1 << 20) as usize);
-        let mut prev: Vec<u8> = Vec::new();
         for _ in 0..count {
+            let prev: &[u8] = entries.last().map_or(&[], |e| e.path.as_slice());
             let shared = s.var()?;
             let suffix_len = s.len()?;
             if shared > prev.len() as u64 {
                 return Err(s.err("shared path prefix longer than the previous path"));
             }
-            let mut path = prev.get(..shared as usize).unwrap_or(&[]).to_vec();
+            let mut path = Vec::with_capacity(shared as usize + suffix_len as usize);
+            path.extend_from_slice(prev.get(..shared as usize).unwrap_or(&[]));
             s.append(&mut path, suffix_len)?;
-            if path.as_slice() <= prev.as_slice() && !entries.is_empty() {
+            if path.as_slice() <= prev && !entries.is_empty() {
                 return Err(s.err(format!(
                     "entries out of order at {} (re-ordered or duplicated)",
                     ferret_core::escape::escape(&path)
@@ -360,7 +361,7 @@ impl Baseline {
             }
             let kb = s.u8()?;
             let kind = kind_from(kb).ok_or_else(|| s.err(format!("unknown file type {kb}")))?;
-            let mut e = Entry::new(path.clone(), kind, AttrSet::from_bits(s.u16()?));
+            let mut e = Entry::new(path, kind, AttrSet::from_bits(s.u16()?));
             let flags = s.u8()?;
             e.mode = s.u32()?;
             e.uid = s.u32()?;
@@ -405,7 +406,6 @@ impl Baseline {
             if flags & !(E_LINK | E_XATTR | E_SHA | E_B3 | E_UNVERIFIED) != 0 {
                 return Err(s.err(format!("unknown entry flags {flags:#x}")));
             }
-            prev = path;
             entries.push(e);
         }
         let n = s.count()?;
