@@ -9,7 +9,12 @@ use ferret_core::Control;
 #[cfg(feature = "accounts")]
 pub(crate) fn accounts(opts: &TriageOptions, _control: &Control) -> ModuleResult {
     let audit = ferret_accounts::AuditOptions::default();
-    ModuleResult::from_outcome(ferret_accounts::audit_root(&opts.root, &audit))
+    let mut out = ferret_accounts::audit_root(&opts.root, &audit);
+    // What changed since the backups shadow's tools keep (`/etc/passwd-`): an account added by
+    // editing the file directly leaves the backup behind.
+    let backup = ferret_accounts::diff_backup(&opts.root);
+    out.findings.extend(backup.findings);
+    ModuleResult::from_outcome(out)
 }
 
 #[cfg(feature = "harden")]
@@ -75,7 +80,10 @@ pub(crate) fn packages(opts: &TriageOptions, control: &Control) -> ModuleResult 
         return ModuleResult::skipped("no dpkg database (/var/lib/dpkg/status) under this root");
     }
     let v = ferret_baseline::pkg::VerifyOptions::default();
-    ModuleResult::from_outcome(ferret_baseline::pkg::verify_root(&opts.root, &v, control).outcome)
+    let report = ferret_baseline::pkg::verify_root(&opts.root, &v, control);
+    // A package updated in place outside dpkg would otherwise bury the report in hundreds of
+    // findings: one per package beyond 20 ordinary files (binaries and libraries stay single).
+    ModuleResult::from_outcome(ferret_baseline::pkg::group_by_package(report.outcome, 20))
 }
 
 #[cfg(feature = "baseline")]

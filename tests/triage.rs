@@ -74,6 +74,8 @@ fn planted_problems_are_all_found() {
         .evidence
         .iter()
         .any(|e| e.path == "/etc/passwd" && e.line == Some(5)));
+    // The account was added by editing the file: the backup still has the old list.
+    assert!(find(&r, "accounts.diff.user-added", "toor").severity >= Severity::High);
     let prl = find(&r, "sshd.permit-root-login", "");
     assert!(prl.severity >= Severity::High, "{prl}");
     assert!(

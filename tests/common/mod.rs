@@ -55,7 +55,16 @@ pub fn clean_root(root: &Path) {
         "etc/gshadow",
         "root:*::\ndaemon:*::\nsudo:*::alice\nnogroup:*::\nalice:!::\n",
     );
+    // The backups shadow's tools keep, as after the last useradd.
+    for f in ["passwd", "shadow", "group", "gshadow"] {
+        std::fs::copy(
+            root.join("etc").join(f),
+            root.join("etc").join(format!("{f}-")),
+        )
+        .unwrap();
+    }
     chmod(root, "etc/shadow", 0o640);
+    chmod(root, "etc/shadow-", 0o640);
     chmod(root, "etc/gshadow", 0o640);
     write(
         root,

@@ -239,6 +239,87 @@ pub fn verify_root(root: &HostRoot, opts: &VerifyOptions, control: &Control) -> 
     verify::run(root, opts, control)
 }
 
+/// Folds a package's many ordinary `pkg.file-changed` / `pkg.file-missing` findings into one
+/// `pkg.package-modified` finding when there are more than `threshold` of them.
+///
+/// A package updated in place outside dpkg (npm's self-update of nodejs, a `pip install` over
+/// Debian's Python files) shows hundreds of such findings that would bury a report; one finding
+/// per package says the same thing. Binaries, libraries, executables, conffiles and every other
+/// kind stay individual findings. The folded finding keeps the highest folded severity, the
+/// counts, and the evidence of the first ten files. Triage uses this; `verify_root` does not,
+/// so its output stays comparable with `debsums`.
+pub fn group_by_package(outcome: Outcome, threshold: usize) -> Outcome {
+    use ferret_core::{Finding, Severity};
+    use std::collections::BTreeMap;
+    const FOLDED: [&str; 2] = ["pkg.file-changed", "pkg.file-missing"];
+    fn package_of(f: &Finding) -> Option<String> {
+        let d = f.detail.as_deref()?.strip_prefix("package ")?;
+        Some(d.split(';').next().unwrap_or(d).trim().to_owned())
+    }
+    let mut per_pkg: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &outcome.findings {
+        if FOLDED.contains(&f.id.as_str()) {
+            if let Some(p) = package_of(f) {
+                *per_pkg.entry(p).or_default() += 1;
+            }
+        }
+    }
+    let mut groups: BTreeMap<String, (usize, usize, Severity, Vec<ferret_core::Evidence>)> =
+        BTreeMap::new();
+    let mut findings = Vec::with_capacity(outcome.findings.len());
+    for f in outcome.findings {
+        let pkg = FOLDED
+            .contains(&f.id.as_str())
+            .then(|| package_of(&f))
+            .flatten()
+            .filter(|p| per_pkg.get(p).is_some_and(|&n| n > threshold));
+        let Some(pkg) = pkg else {
+            findings.push(f);
+            continue;
+        };
+        let g = groups
+            .entry(pkg)
+            .or_insert((0, 0, Severity::Info, Vec::new()));
+        if f.id == "pkg.file-changed" {
+            g.0 += 1;
+        } else {
+            g.1 += 1;
+        }
+        g.2 = g.2.max(f.severity);
+        if g.3.len() < 10 {
+            g.3.extend(f.evidence.into_iter().take(1).map(|mut e| {
+                e.excerpt = Some(f.subject.clone());
+                e
+            }));
+        }
+    }
+    for (pkg, (changed, missing, sev, evidence)) in groups {
+        let mut f = Finding::new(
+            "pkg.package-modified",
+            sev,
+            "many of a package's files differ from its checksums",
+            pkg.as_bytes(),
+        )
+        .with_attack("T1554")
+        .with_detail(format!(
+            "package {pkg}; {changed} files differ from dpkg's checksums and {missing} are missing \
+             (first ten in the evidence). Hundreds of changes in one package usually mean it was \
+             updated in place outside dpkg (npm, pip); tampering looks the same, so compare with \
+             the package from a trusted mirror"
+        ))
+        .with_remediation(format!(
+            "apt-get download {pkg} && dpkg-deb -x it to a scratch directory and compare; reinstall the package if the changes are not explained"
+        ));
+        f.evidence = evidence;
+        findings.push(f);
+    }
+    let mut out = Outcome::new();
+    out.findings = findings;
+    out.errors = outcome.errors;
+    out.sort();
+    out
+}
+
 /// The system binary directories scanned for unowned files, with the severity of an unowned
 /// regular file there.
 pub fn unowned_dirs() -> impl Iterator<Item = (&'static str, ferret_core::Severity)> {
@@ -291,5 +372,66 @@ pub mod fuzzing {
         let f = parse::parse_dpkg_cfg(data);
         let _ = parse::excluded_by(&f, data);
         let _ = parse::parse_list(data).count();
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::group_by_package;
+    use ferret_core::{Evidence, Finding, Outcome, Severity};
+
+    fn f(id: &str, pkg: &str, path: &str, sev: Severity) -> Finding {
+        Finding::new(id, sev, "t", path.as_bytes())
+            .with_evidence(Evidence::line("/var/lib/dpkg/info/x.md5sums", 1))
+            .with_detail(format!("package {pkg}; recorded md5 ..."))
+    }
+
+    #[test]
+    fn folds_only_big_packages_and_ordinary_files() {
+        let mut o = Outcome::new();
+        for i in 0..30 {
+            o.findings.push(f(
+                "pkg.file-changed",
+                "nodejs",
+                &format!("/usr/lib/n/{i}.js"),
+                Severity::Medium,
+            ));
+        }
+        for i in 0..5 {
+            o.findings.push(f(
+                "pkg.file-missing",
+                "nodejs",
+                &format!("/usr/lib/n/m{i}.js"),
+                Severity::Low,
+            ));
+        }
+        o.findings.push(f(
+            "pkg.binary-changed",
+            "nodejs",
+            "/usr/bin/node",
+            Severity::Critical,
+        ));
+        o.findings.push(f(
+            "pkg.file-changed",
+            "sed",
+            "/usr/share/doc/sed/x",
+            Severity::Low,
+        ));
+        let g = group_by_package(o, 20);
+        let ids: Vec<&str> = g.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "pkg.binary-changed",
+                "pkg.package-modified",
+                "pkg.file-changed"
+            ]
+        );
+        let pm = &g.findings[1];
+        assert_eq!(pm.subject, "nodejs");
+        assert_eq!(pm.severity, Severity::Medium);
+        assert_eq!(pm.evidence.len(), 10);
+        assert!(pm.detail.as_deref().unwrap().contains("30 files differ"));
+        assert!(pm.detail.as_deref().unwrap().contains("5 are missing"));
     }
 }
