@@ -60,7 +60,7 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
 }
 
 #[cfg(feature = "proc")]
-pub(crate) fn proc(opts: &TriageOptions, _control: &Control) -> ModuleResult {
+pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
     if !opts.root.is_live() {
         return ModuleResult::skipped(
             "processes, sockets and kernel modules exist only on a live system; this root is a disk image",

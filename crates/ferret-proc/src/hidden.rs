@@ -40,6 +40,9 @@ pub struct HiddenOptions {
     pub probe_ports: bool,
     /// Compare `/sys/module` with `/proc/modules` (default on).
     pub modules: bool,
+    /// Stops the pid and port probes early (checked every pid or port); what was found so far
+    /// is kept.
+    pub cancel: ferret_core::CancelToken,
 }
 
 impl Default for HiddenOptions {
@@ -51,6 +54,7 @@ impl Default for HiddenOptions {
             probe_pids: true,
             probe_ports: false,
             modules: true,
+            cancel: ferret_core::CancelToken::new(),
         }
     }
 }
@@ -65,6 +69,12 @@ impl HiddenOptions {
         self.max_pid = p;
         self
     }
+    /// Sets the cancellation token of the pid and port probes.
+    pub fn cancel(mut self, token: ferret_core::CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
     /// Turns the (network-touching) port probe on or off.
     pub fn probe_ports(mut self, yes: bool) -> Self {
         self.probe_ports = yes;
@@ -138,7 +148,12 @@ fn threads_of(opts: &ProcOptions, pids: &[i32]) -> BTreeSet<i32> {
 }
 
 /// Pids found by the probes and not explained by the listing or by threads.
-fn pid_candidates(opts: &ProcOptions, max: i32, listed: &BTreeSet<i32>) -> Vec<i32> {
+fn pid_candidates(
+    opts: &ProcOptions,
+    max: i32,
+    listed: &BTreeSet<i32>,
+    cancel: &ferret_core::CancelToken,
+) -> Vec<i32> {
     let range = 1..max.saturating_add(1);
     #[cfg(feature = "parallel")]
     let found: Vec<i32> = {
@@ -146,11 +161,12 @@ fn pid_candidates(opts: &ProcOptions, max: i32, listed: &BTreeSet<i32>) -> Vec<i
         range
             .into_par_iter()
             .with_min_len(4096)
-            .filter(|p| !listed.contains(p) && pid_exists(*p))
+            .filter(|p| !cancel.is_cancelled() && !listed.contains(p) && pid_exists(*p))
             .collect()
     };
     #[cfg(not(feature = "parallel"))]
     let found: Vec<i32> = range
+        .take_while(|_| !cancel.is_cancelled())
         .filter(|p| !listed.contains(p) && pid_exists(*p))
         .collect();
     if found.is_empty() {
@@ -172,7 +188,7 @@ pub(crate) fn hidden_pids(opts: &HiddenOptions, out: &mut Outcome) {
         }
     };
     let max = opts.max_pid.unwrap_or_else(|| pid_max(p)).max(1);
-    let first = pid_candidates(p, max, &listed);
+    let first = pid_candidates(p, max, &listed, &opts.cancel);
     if first.is_empty() {
         return;
     }
@@ -291,6 +307,9 @@ pub(crate) fn hidden_ports(opts: &HiddenOptions, out: &mut Outcome) {
     let mut candidates = Vec::new();
     let mut skipped = 0u32;
     for port in 1..=u16::MAX {
+        if opts.cancel.is_cancelled() {
+            break;
+        }
         for tcp in [true, false] {
             if known.contains(&(tcp, port)) {
                 continue;
