@@ -43,10 +43,10 @@ fn main() {
             "--json" => json = true,
             "--year" => opts.year = Some(val("--year").parse().unwrap_or_else(|_| usage())),
             "--since" => {
-                opts.since = Some(LogTime::parse(&val("--since")).unwrap_or_else(|| usage()))
+                opts.since = Some(LogTime::parse(&val("--since")).unwrap_or_else(|| usage()));
             }
             "--until" => {
-                opts.until = Some(LogTime::parse(&val("--until")).unwrap_or_else(|| usage()))
+                opts.until = Some(LogTime::parse(&val("--until")).unwrap_or_else(|| usage()));
             }
             "--jobs" => opts.jobs = val("--jobs").parse().unwrap_or_else(|_| usage()),
             "-h" | "--help" => usage(),

@@ -67,10 +67,10 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
         );
     }
     let mut out = ferret_proc::suspicious(&opts.root, &ferret_proc::SuspiciousOptions::default());
-    out.merge(ferret_proc::hidden(
-        &opts.root,
-        &ferret_proc::HiddenOptions::default(),
-    ));
+    if !control.is_cancelled() {
+        let hidden = ferret_proc::HiddenOptions::default().cancel(control.cancel.clone());
+        out.merge(ferret_proc::hidden(&opts.root, &hidden));
+    }
     ModuleResult::from_outcome(out)
 }
 
