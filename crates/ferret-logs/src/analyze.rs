@@ -697,7 +697,40 @@ fn is_gzip_name(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "gz")
 }
 
-fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control) {
+/// Counts the bytes read from every input (compressed bytes for `.gz`) and reports progress
+/// (inputs started, bytes read) through the [`Control`] about once per MiB.
+struct ProgressRead<'a, R> {
+    inner: R,
+    tally: &'a Tally,
+    control: &'a Control,
+}
+
+/// Progress totals across the inputs of one analysis.
+#[derive(Default)]
+struct Tally {
+    files: std::cell::Cell<u64>,
+    bytes: std::cell::Cell<u64>,
+    reported: std::cell::Cell<u64>,
+}
+
+impl<R: Read> Read for ProgressRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let t = self.tally;
+        t.bytes.set(t.bytes.get() + n as u64);
+        if n == 0 || t.bytes.get() - t.reported.get() >= 1 << 20 {
+            t.reported.set(t.bytes.get());
+            let mut p = ferret_core::Progress::default();
+            p.items_done = t.files.get();
+            p.bytes_done = t.bytes.get();
+            self.control.report(p);
+        }
+        Ok(n)
+    }
+}
+
+fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally) {
+    tally.files.set(tally.files.get() + 1);
     use std::os::unix::ffi::OsStrExt;
     match input {
         Input::Root(root, path) => {
@@ -714,6 +747,12 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control) {
                 }
             };
             let mtime = LogTime::from_secs(file.stat().mtime.sec);
+            let size = file.stat().size;
+            let file = ProgressRead {
+                inner: file,
+                tally,
+                control,
+            };
             let years = years_for(acc.opts, Some(mtime));
             acc.det.begin_file(&pb);
             let mut head = [0u8; 2];
@@ -721,7 +760,7 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control) {
             let r = if gz {
                 summary.compressed = true;
                 run_gz(acc, &pb, file, years, control, &mut summary)
-            } else if acc.opts.jobs > 1 && file.stat().size > 8 << 20 {
+            } else if acc.opts.jobs > 1 && size > 8 << 20 {
                 run_parallel(acc, &pb, file, years, control, &mut summary)
             } else {
                 let _ = &mut head;
@@ -744,6 +783,11 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control) {
             let years = years_for(acc.opts, None);
             acc.det.begin_file(&name);
             // Sniff gzip magic on streams.
+            let reader = ProgressRead {
+                inner: reader,
+                tally,
+                control,
+            };
             let mut br = std::io::BufReader::with_capacity(1 << 16, reader);
             let magic = br.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
             let r = if magic {
@@ -829,6 +873,7 @@ pub fn analyze_inputs<'r>(
         det: Detector::new(opts.thresholds.clone()),
         analysis: Analysis::default(),
     };
+    let tally = Tally::default();
     for input in inputs {
         if control.is_cancelled() {
             acc.analysis
@@ -836,7 +881,7 @@ pub fn analyze_inputs<'r>(
                 .error(ErrorRecord::new(None, None, "cancelled"));
             break;
         }
-        run_one(&mut acc, input, control);
+        run_one(&mut acc, input, control, &tally);
     }
     finish(acc)
 }
