@@ -1,47 +1,78 @@
 //! Replays the committed fuzz corpus of this crate's targets (see `fuzz/`).
-#![allow(clippy::unwrap_used)]
-use std::path::Path;
-
-fn workspace() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn replay(target: &str, f: fn(&[u8])) {
-    let n = ferret_core::fuzzing::replay(workspace(), target, f).unwrap();
-    assert!(n > 0);
-}
 
 #[test]
 fn accounts_passwd() {
-    replay("accounts_passwd", ferret_accounts::fuzzing::passwd);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_passwd",
+        1,
+        ferret_accounts::fuzzing::passwd,
+    )
+    .unwrap();
 }
 
 #[test]
 fn accounts_shadow() {
-    replay("accounts_shadow", ferret_accounts::fuzzing::shadow);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_shadow",
+        1,
+        ferret_accounts::fuzzing::shadow,
+    )
+    .unwrap();
 }
 
 #[test]
 fn accounts_group() {
-    replay("accounts_group", ferret_accounts::fuzzing::group);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_group",
+        1,
+        ferret_accounts::fuzzing::group,
+    )
+    .unwrap();
 }
 
 #[test]
 fn accounts_gshadow() {
-    replay("accounts_gshadow", ferret_accounts::fuzzing::gshadow);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_gshadow",
+        1,
+        ferret_accounts::fuzzing::gshadow,
+    )
+    .unwrap();
 }
 
 #[test]
 fn accounts_login_defs() {
-    replay("accounts_login_defs", ferret_accounts::fuzzing::login_defs);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_login_defs",
+        1,
+        ferret_accounts::fuzzing::login_defs,
+    )
+    .unwrap();
 }
 
 #[test]
 fn accounts_password() {
-    replay("accounts_password", ferret_accounts::fuzzing::password);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_password",
+        1,
+        ferret_accounts::fuzzing::password,
+    )
+    .unwrap();
 }
 
 #[test]
 fn accounts_diff() {
-    replay("accounts_diff", ferret_accounts::fuzzing::diff);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "accounts_diff",
+        1,
+        ferret_accounts::fuzzing::diff,
+    )
+    .unwrap();
 }

@@ -1,29 +1,23 @@
-//! Replays the committed fuzz corpus of the `pkg` module's targets (see `fuzz/`).
-#![allow(clippy::unwrap_used)]
-use std::path::Path;
-
-fn workspace() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
+//! Replays the committed fuzz corpus of this crate's targets (see `fuzz/`).
 
 #[test]
 fn baseline_pkg_md5sums() {
-    let n = ferret_core::fuzzing::replay(
-        workspace(),
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
         "baseline_pkg_md5sums",
+        1,
         ferret_baseline::pkg::fuzzing::md5sums,
     )
     .unwrap();
-    assert!(n > 0);
 }
 
 #[test]
 fn baseline_pkg_status() {
-    let n = ferret_core::fuzzing::replay(
-        workspace(),
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
         "baseline_pkg_status",
+        1,
         ferret_baseline::pkg::fuzzing::status,
     )
     .unwrap();
-    assert!(n > 0);
 }

@@ -57,10 +57,17 @@ pub mod fuzzing {
         workspace.join("fuzz").join("corpus").join(target)
     }
 
-    /// Runs `f` on every file of the corpus of `target` and returns how many ran. Errors (a
-    /// missing or empty corpus) are returned so the replay test fails instead of passing empty.
-    pub fn replay(workspace: &Path, target: &str, f: fn(&[u8])) -> Result<usize, String> {
-        let dir = corpus_dir(workspace, target);
+    /// Runs `f` on every file of the corpus of `target` and returns how many ran.
+    /// `crate_dir` is the calling crate's `CARGO_MANIFEST_DIR` (the workspace is two levels
+    /// up). A missing corpus, or one with fewer than `min` files, is an error, so the replay
+    /// test fails instead of passing empty.
+    pub fn replay(
+        crate_dir: &str,
+        target: &str,
+        min: usize,
+        f: fn(&[u8]),
+    ) -> Result<usize, String> {
+        let dir = corpus_dir(&Path::new(crate_dir).join("../.."), target);
         let rd = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut n = 0;
         for ent in rd {
@@ -70,8 +77,8 @@ pub mod fuzzing {
             f(&data);
             n += 1;
         }
-        if n == 0 {
-            return Err(format!("{}: empty corpus", dir.display()));
+        if n < min.max(1) {
+            return Err(format!("{}: only {n} corpus files", dir.display()));
         }
         Ok(n)
     }

@@ -1,48 +1,45 @@
 //! Replays the committed fuzz corpus of this crate's targets (see `fuzz/`).
-#![allow(clippy::unwrap_used)]
-use std::path::Path;
-
-fn workspace() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
 
 #[test]
 fn harden_sshd_config() {
-    let n = ferret_core::fuzzing::replay(
-        workspace(),
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
         "harden_sshd_config",
+        1,
         ferret_harden::fuzzing::sshd_config,
     )
     .unwrap();
-    assert!(n > 0);
 }
 
 #[test]
 fn harden_sysctl() {
-    let n =
-        ferret_core::fuzzing::replay(workspace(), "harden_sysctl", ferret_harden::fuzzing::sysctl)
-            .unwrap();
-    assert!(n > 0);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "harden_sysctl",
+        1,
+        ferret_harden::fuzzing::sysctl,
+    )
+    .unwrap();
 }
 
 #[test]
 fn harden_authorized_keys() {
-    let n = ferret_core::fuzzing::replay(
-        workspace(),
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
         "harden_authorized_keys",
+        1,
         ferret_harden::fuzzing::authorized_keys,
     )
     .unwrap();
-    assert!(n > 0);
 }
 
 #[test]
 fn harden_crontab() {
-    let n = ferret_core::fuzzing::replay(
-        workspace(),
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
         "harden_crontab",
+        1,
         ferret_harden::fuzzing::crontab,
     )
     .unwrap();
-    assert!(n > 0);
 }

@@ -1,26 +1,34 @@
 //! Replays the committed fuzz corpus of this crate's targets (see `fuzz/`).
-use std::path::Path;
-
-fn workspace() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn replay(target: &str, f: fn(&[u8])) {
-    let n = ferret_core::fuzzing::replay(workspace(), target, f);
-    assert!(matches!(n, Ok(k) if k > 0), "{target}: {n:?}");
-}
 
 #[test]
 fn logs_envelope() {
-    replay("logs_envelope", ferret_logs::fuzzing::envelope);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "logs_envelope",
+        1,
+        ferret_logs::fuzzing::envelope,
+    )
+    .unwrap();
 }
 
 #[test]
 fn logs_message() {
-    replay("logs_message", ferret_logs::fuzzing::message);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "logs_message",
+        1,
+        ferret_logs::fuzzing::message,
+    )
+    .unwrap();
 }
 
 #[test]
 fn logs_analyze() {
-    replay("logs_analyze", ferret_logs::fuzzing::analyze);
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "logs_analyze",
+        1,
+        ferret_logs::fuzzing::analyze,
+    )
+    .unwrap();
 }
