@@ -500,20 +500,7 @@ impl<R: Read> Src<R> {
 
     fn fill(&mut self) -> Result<bool, Error> {
         self.flush_hash();
-        self.offset += self.len as u64;
-        self.pos = 0;
-        self.hashed = 0;
-        self.len = 0;
-        loop {
-            match self.r.read(&mut self.buf) {
-                Ok(n) => {
-                    self.len = n;
-                    return Ok(n > 0);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::Format(format!("reading baseline: {e}"))),
-            }
-        }
+        self.fill_raw()
     }
 
     fn truncated(&self) -> Error {
