@@ -755,7 +755,6 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             };
             let years = years_for(acc.opts, Some(mtime));
             acc.det.begin_file(&pb);
-            let mut head = [0u8; 2];
             let gz = is_gzip_name(&path);
             let r = if gz {
                 summary.compressed = true;
@@ -763,17 +762,9 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             } else if acc.opts.jobs > 1 && size > 8 << 20 {
                 run_parallel(acc, &pb, file, years, control, &mut summary)
             } else {
-                let _ = &mut head;
                 run_stream(acc, &pb, file, years, control, &mut summary)
             };
-            if let Err(e) = r {
-                acc.analysis.outcome.error(ErrorRecord::new(
-                    Some(&pb),
-                    Some(summary.lines + 1),
-                    e.to_string(),
-                ));
-            }
-            push_summary(acc, summary);
+            end_input(acc, &pb, summary, r);
         }
         Input::Reader(reader, name) => {
             let mut summary = FileSummary {
@@ -798,16 +789,21 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             } else {
                 run_stream(acc, &name, br, years, control, &mut summary)
             };
-            if let Err(e) = r {
-                acc.analysis.outcome.error(ErrorRecord::new(
-                    Some(&name),
-                    Some(summary.lines + 1),
-                    e.to_string(),
-                ));
-            }
-            push_summary(acc, summary);
+            end_input(acc, &name, summary, r);
         }
     }
+}
+
+/// Records a read error of one input (at the line it stopped on) and keeps its summary.
+fn end_input(acc: &mut Acc<'_>, name: &[u8], summary: FileSummary, r: Result<(), std::io::Error>) {
+    if let Err(e) = r {
+        acc.analysis.outcome.error(ErrorRecord::new(
+            Some(name),
+            Some(summary.lines + 1),
+            e.to_string(),
+        ));
+    }
+    push_summary(acc, summary);
 }
 
 #[cfg(feature = "gzip")]
