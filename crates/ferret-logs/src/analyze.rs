@@ -359,6 +359,12 @@ fn is_sshd(p: &[u8]) -> bool {
     )
 }
 
+/// No timestamp, no tag, no host: the line's layout is not recognised.
+#[inline]
+fn no_envelope(env: &Envelope<'_>) -> bool {
+    env.format == Format::NoTimestamp && env.program.is_empty() && env.host.is_none()
+}
+
 /// Parses one line into an observation (None when no event) and its envelope class.
 #[inline]
 fn parse_line<'a>(
@@ -367,8 +373,7 @@ fn parse_line<'a>(
     years: &YearContext,
 ) -> (Option<Observation<'a>>, bool) {
     let env = envelope::parse(text, years);
-    let no_envelope =
-        env.format == Format::NoTimestamp && env.program.is_empty() && env.host.is_none();
+    let no_envelope = no_envelope(&env);
     let Envelope {
         time,
         pid,
@@ -507,7 +512,10 @@ fn run_stream<R: Read>(
             summary.long_lines += 1;
             acc.det.long_line(line.number, len);
         }
-        let (obs, unparsed) = parse_line(line.text, line.number, &years);
+        // Parsed in place and observed by reference: nothing moves, nothing is allocated.
+        let env = envelope::parse(line.text, &years);
+        let event = parse_message(&env.program, env.pid, &env.message);
+        let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             summary.unparsed += 1;
             if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
@@ -515,11 +523,17 @@ fn run_stream<R: Read>(
                 acc.sample(path, line.number, &t);
             }
         }
-        match obs {
-            Some(o) => {
+        match &event {
+            Some(ev) => {
                 summary.events += 1;
-                if acc.in_range(o.time) {
-                    acc.det.observe(o);
+                if acc.in_range(env.time) {
+                    acc.det.observe_event(
+                        line.number,
+                        env.time,
+                        env.pid,
+                        is_sshd(&env.program),
+                        ev,
+                    );
                 }
             }
             None => summary.unrecognized += u64::from(!unparsed),

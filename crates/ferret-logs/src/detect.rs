@@ -82,8 +82,73 @@ impl Hasher for Fnv {
 }
 pub(crate) type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
+/// Word-at-a-time multiplicative hash (FxHash's step with a final mix): an address or a user
+/// name hashes in two or three multiplications instead of one per byte (FNV). Keys of the
+/// hot per-line tables (sources, users, sessions).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+const FX_K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(FX_K);
+    }
+}
+
+impl Hasher for Fx {
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: hashbrown takes the bucket from the low bits and the tag
+        // from the top seven.
+        let h = self.0;
+        (h ^ (h >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 29)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        }
+        let r = words.remainder();
+        if !r.is_empty() {
+            let mut b = [0u8; 8];
+            if let Some(d) = b.get_mut(..r.len()) {
+                d.copy_from_slice(r);
+            }
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// Identity of a user name or address in the detector's small sets (length-prefixed, so
+/// zero-padded tails do not collide).
+#[inline]
 pub(crate) fn hash(b: &[u8]) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = Fx::default();
+    h.write_usize(b.len());
     h.write(b);
     h.finish()
 }
@@ -178,7 +243,7 @@ pub struct Window {
 /// Bounded: at most 64 Ki live sessions.
 #[derive(Debug, Default, Clone)]
 pub struct Sessions {
-    pids: FnvMap<u32, Session>,
+    pids: FxMap<u32, Session>,
 }
 
 /// An address kept inline (no allocation per session); longer host names are not tracked.
@@ -214,7 +279,7 @@ struct Session {
 /// What session resolution adds to an event.
 #[derive(Debug, Default)]
 pub(crate) struct Resolution {
-    fill: Option<Vec<u8>>,
+    fill: Option<InlineIp>,
     deferred: u32,
     user_switch: bool,
     duplicate: bool,
@@ -254,7 +319,7 @@ impl Sessions {
     pub fn resolve<'a>(&mut self, pid: Option<u32>, event: EventKind<'a>) -> Resolved<'a> {
         let r = self.resolve_ref(pid, &event);
         let event = match r.fill {
-            Some(ip) => event.set_source(std::borrow::Cow::Owned(ip)),
+            Some(ip) => event.set_source(std::borrow::Cow::Owned(ip.get().to_vec())),
             None => event,
         };
         Resolved {
@@ -285,7 +350,7 @@ impl Sessions {
                 }
             }
             None => match &sess.ip {
-                Some(ip) => r.fill = Some(ip.get().to_vec()),
+                Some(ip) => r.fill = Some(*ip),
                 None => {
                     if event.is_auth_failure() {
                         sess.hostless += 1;
@@ -297,12 +362,13 @@ impl Sessions {
         if sess.hostless > 0 {
             deferred += std::mem::take(&mut sess.hostless);
         }
-        let user_hash = event.user().map(hash);
+        // Only PAM failures and accepted logins compare user names.
+        let user_hash = || event.user().map_or(0, hash);
         let mut user_switch = false;
         let mut duplicate = false;
         match event {
             EventKind::PamAuthFailure { service, .. } if &**service == b"sshd" => {
-                let uh = user_hash.unwrap_or(0);
+                let uh = user_hash();
                 if sess.pam_users.is_empty() || sess.pam_users.contains(&uh) {
                     sess.pam += 1;
                 } else {
@@ -314,8 +380,7 @@ impl Sessions {
                 }
             }
             EventKind::SshAccepted { .. } => {
-                let uh = user_hash.unwrap_or(0);
-                if !sess.pam_users.is_empty() && !sess.pam_users.contains(&uh) {
+                if !sess.pam_users.is_empty() && !sess.pam_users.contains(&user_hash()) {
                     deferred += sess.pam;
                     user_switch = true;
                 }
@@ -369,8 +434,10 @@ pub struct Detector {
     th: Thresholds,
     files: Vec<Vec<u8>>,
     file: u32,
-    sources: FnvMap<Vec<u8>, SourceState>,
-    users: FnvMap<u64, UserState>,
+    /// Source address -> index in `source_states` (one hash lookup per event).
+    source_index: FxMap<Vec<u8>, usize>,
+    source_states: Vec<SourceState>,
+    users: FxMap<u64, UserState>,
     sessions: Sessions,
     counts: Vec<u64>,
     hours: BTreeMap<i64, (u64, u64)>,
@@ -390,8 +457,9 @@ impl Detector {
             th,
             files: Vec::new(),
             file: 0,
-            sources: FnvMap::default(),
-            users: FnvMap::default(),
+            source_index: FxMap::default(),
+            source_states: Vec::new(),
+            users: FxMap::default(),
             sessions: Sessions::default(),
             counts: vec![0; EventKind::NAMES.len()],
             hours: BTreeMap::new(),
@@ -437,29 +505,38 @@ impl Detector {
     }
 
     /// Feeds one event.
+    // By value since 0.1 (callers hand their observation over); see `observe_event`.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn observe(&mut self, obs: Observation<'_>) {
-        let Observation {
-            line,
-            time,
-            pid,
-            sshd,
-            event,
-        } = obs;
+        self.observe_event(obs.line, obs.time, obs.pid, obs.sshd, &obs.event);
+    }
+
+    /// [`Detector::observe`] by reference: the event stays where the parser built it (the
+    /// per-line hot path moves no event and allocates nothing unless a finding is made).
+    pub fn observe_event(
+        &mut self,
+        line: u64,
+        time: Option<LogTime>,
+        pid: Option<u32>,
+        sshd: bool,
+        event: &EventKind<'_>,
+    ) {
         let time = time.or(self.last_time);
         if time.is_some() {
             self.last_time = time;
         }
         let t = time.map_or(0, |t| t.0);
-        // pid-based source resolution for sshd lines that do not print the address.
-        let (event, deferred, duplicate) = if sshd {
-            let r = self.sessions.resolve_ref(pid, &event);
-            let event = match r.fill {
-                Some(ip) => event.set_source(std::borrow::Cow::Owned(ip)),
-                None => event,
-            };
-            (event, r.deferred, r.duplicate)
+        // pid-based source resolution for sshd lines that do not print the address: the
+        // session's address stands in for the missing source (as `set_source` would fill it).
+        let (fill, deferred, duplicate) = if sshd {
+            let r = self.sessions.resolve_ref(pid, event);
+            (
+                r.fill.filter(|_| event.takes_source()),
+                r.deferred,
+                r.duplicate,
+            )
         } else {
-            (event, 0, false)
+            (None, 0, false)
         };
         let kind_idx = event.index();
         if let Some(c) = self.counts.get_mut(kind_idx) {
@@ -501,14 +578,20 @@ impl Detector {
         let th = self.th.clone();
         let win = th.window_secs * MICROS;
 
-        if let Some(src) = event.source() {
+        if let Some(src) = event.source().or(fill.as_ref().map(InlineIp::get)) {
             let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
             let failure = n_fail > 0;
             let user = event.user();
-            if !self.sources.contains_key(src) {
-                self.sources.insert(src.to_vec(), SourceState::default());
-            }
-            let Some(s) = self.sources.get_mut(src) else {
+            let idx = match self.source_index.get(src) {
+                Some(&i) => i,
+                None => {
+                    let i = self.source_states.len();
+                    self.source_index.insert(src.to_vec(), i);
+                    self.source_states.push(SourceState::default());
+                    i
+                }
+            };
+            let Some(s) = self.source_states.get_mut(idx) else {
                 return;
             };
             s.events += 1;
@@ -522,7 +605,8 @@ impl Detector {
                     s.users.push(u.to_vec());
                 }
             }
-            let mut new_findings: Vec<(&'static str, u8)> = Vec::new();
+            // New findings, made in this order: brute force, spraying, compromise, scan.
+            let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
             if failure {
                 s.failures += u64::from(n_fail);
                 if s.first_failure_line.is_none() {
@@ -537,7 +621,7 @@ impl Detector {
                 if s.brute.is_none() && s.fail_times.len() >= th.failures.max(1) as usize {
                     if let Some(&(t0, _)) = s.fail_times.front() {
                         if t - t0 <= win {
-                            new_findings.push(("brute", 0));
+                            brute = true;
                         }
                     }
                 }
@@ -549,7 +633,7 @@ impl Detector {
                         None => s.recent_users.push((uh, t)),
                     }
                     if s.spray.is_none() && s.recent_users.len() >= th.spray_users.max(2) as usize {
-                        new_findings.push(("spray", 0));
+                        spray = true;
                     }
                     if s.recent_users.len() > 4 * th.spray_users.max(2) as usize {
                         s.recent_users.remove(0);
@@ -564,10 +648,10 @@ impl Detector {
                         || s.spray.is_some())
                 {
                     s.compromise = true;
-                    new_findings.push(("compromise", 0));
+                    compromise = true;
                 }
             }
-            if let EventKind::Netfilter { dpt: Some(p), .. } = event {
+            if let &EventKind::Netfilter { dpt: Some(p), .. } = event {
                 let pw = th.portscan_window_secs * MICROS;
                 s.ports.retain(|(_, pt)| t - *pt <= pw);
                 match s.ports.iter_mut().find(|(x, _)| *x == p) {
@@ -575,30 +659,37 @@ impl Detector {
                     None => s.ports.push((p, t)),
                 }
                 if s.scan.is_none() && s.ports.len() >= th.portscan_ports.max(2) as usize {
-                    new_findings.push(("scan", 0));
+                    scan = true;
                 }
                 if s.ports.len() > 4 * th.portscan_ports.max(2) as usize {
                     s.ports.remove(0);
                 }
             }
             // The login that followed the failures belongs to the attack window.
-            if new_findings.iter().any(|(w, _)| *w == "compromise") {
+            if compromise {
                 if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
                     w.last = w.last.max(time);
                 }
             }
-            let Some(s) = self.sources.get(src) else {
+            let Some(s) = self.source_states.get(idx) else {
                 return;
             };
             let first_fail = s.first_failure_line;
             let failures = s.failures;
             let first_in_window = s.fail_times.front().map(|x| x.1);
-            if new_findings.is_empty() && !failure {
-                self.after_source(&event, file, line, t);
+            let any_new = brute || spray || compromise || scan;
+            if !any_new && !failure {
+                self.after_source(event, file, line, t);
                 return;
             }
-            let src_owned = src.to_vec();
-            for (what, _) in new_findings {
+            let src_owned = if any_new { src.to_vec() } else { Vec::new() };
+            let news = [
+                (brute, "brute"),
+                (spray, "spray"),
+                (compromise, "compromise"),
+                (scan, "scan"),
+            ];
+            for (_, what) in news.into_iter().filter(|n| n.0) {
                 match what {
                     "brute" => {
                         let ev = self.evidence(file, first_in_window.unwrap_or(line));
@@ -611,7 +702,7 @@ impl Detector {
                                 .with_detail(format!("{} failures within {} s", th.failures, th.window_secs))
                                 .with_remediation("block the source (firewall / fail2ban) and check for a successful login from it")
                         });
-                        if let Some(s) = self.sources.get_mut(&src_owned) {
+                        if let Some(s) = self.source_states.get_mut(idx) {
                             s.brute = Some(i);
                         }
                     }
@@ -634,7 +725,7 @@ impl Detector {
                                 "block the source; disable password authentication for ssh",
                             )
                         });
-                        if let Some(s) = self.sources.get_mut(&src_owned) {
+                        if let Some(s) = self.source_states.get_mut(idx) {
                             s.spray = Some(i);
                         }
                     }
@@ -674,7 +765,7 @@ impl Detector {
                                 th.portscan_ports, th.portscan_window_secs
                             ))
                         });
-                        if let Some(s) = self.sources.get_mut(&src_owned) {
+                        if let Some(s) = self.source_states.get_mut(idx) {
                             s.scan = Some(i);
                         }
                     }
@@ -723,7 +814,7 @@ impl Detector {
             }
         }
 
-        self.after_source(&event, file, line, t);
+        self.after_source(event, file, line, t);
     }
 
     /// Detections that do not depend on the source table.
@@ -880,7 +971,7 @@ impl Detector {
             b.1 += x;
         }
         // Totals in brute-force details.
-        for (ip, s) in &self.sources {
+        for s in &self.source_states {
             if let Some(i) = s.brute {
                 if let Some(f) = self.findings.get_mut(i) {
                     f.detail = Some(format!(
@@ -895,11 +986,15 @@ impl Detector {
                     ));
                 }
             }
-            let _ = ip;
         }
-        let mut sources: Vec<SourceSummary> = self
-            .sources
+        let mut states: Vec<Option<SourceState>> = std::mem::take(&mut self.source_states)
             .into_iter()
+            .map(Some)
+            .collect();
+        let mut sources: Vec<SourceSummary> = self
+            .source_index
+            .into_iter()
+            .filter_map(|(ip, i)| Some((ip, states.get_mut(i)?.take()?)))
             .map(|(ip, s)| SourceSummary {
                 ip: ferret_core::escape::escape(&ip),
                 failures: s.failures,

@@ -171,8 +171,19 @@ fn skip_spaces(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The end of the space-delimited token at `i`. Envelope tokens (host, tag, facility) are
+/// short: a byte loop over the first 32 beats a `memchr` call, which is kept for the rest.
+#[inline]
 fn token_end(b: &[u8], i: usize) -> usize {
-    memchr::memchr(b' ', b.get(i..).unwrap_or_default()).map_or(b.len(), |n| i + n)
+    let rest = b.get(i..).unwrap_or_default();
+    let head = rest.get(..32).unwrap_or(rest);
+    if let Some(n) = head.iter().position(|c| *c == b' ') {
+        return i + n;
+    }
+    if head.len() == rest.len() {
+        return b.len();
+    }
+    memchr::memchr(b' ', rest.get(32..).unwrap_or_default()).map_or(b.len(), |n| i + 32 + n)
 }
 
 fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
@@ -235,7 +246,11 @@ const LEVELS: [&[u8]; 8] = [
 
 /// `facility.level` (names) -> priority.
 fn fac_level(tok: &[u8]) -> Option<u16> {
-    let dot = memchr::memchr(b'.', tok)?;
+    // The longest name pair is `authpriv.warning`.
+    if tok.len() > 16 {
+        return None;
+    }
+    let dot = tok.iter().position(|c| *c == b'.')?;
     let (f, l) = (sub(tok, 0, dot), sub(tok, dot + 1, tok.len()));
     let fi = FACILITIES.iter().position(|x| *x == f)?;
     let li = LEVELS.iter().position(|x| *x == l).or_else(|| match l {
@@ -263,6 +278,12 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
     (f < 128 && l < 8).then_some((f * 8 + l) as u16)
 }
 
+/// Bytes of a program name in a tag: ASCII alphanumerics and `-_./@`.
+#[inline]
+fn tag_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/' | b'@')
+}
+
 /// A program tag token: `name[pid]:`, `name:`, `name[pid]`, `[name]:`, `[name]`,
 /// `name(pam_unix)[pid]:`. Returns (program, pid, bytes of the token incl. colon).
 fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Option<u32>, usize)> {
@@ -288,7 +309,7 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     }
     let mut j = 0;
     while let Some(&c) = rest.get(j) {
-        if c.is_ascii_alphanumeric() || b"-_./@".contains(&c) {
+        if tag_name_byte(c) {
             j += 1;
         } else {
             break;
@@ -319,13 +340,13 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
 /// After the timestamp (at `i`): optional BSD prefix, host, facility token, tag.
 fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_host: bool) {
     i = skip_spaces(b, i);
-    let te = token_end(b, i);
-    if let Some(p) = bsd_prefix(sub(b, i, te)) {
+    let mut te0 = token_end(b, i);
+    if let Some(p) = bsd_prefix(sub(b, i, te0)) {
         env.priority = Some(p);
-        i = skip_spaces(b, te);
+        i = skip_spaces(b, te0);
+        te0 = token_end(b, i);
     }
     // socklog: `facility.level: msg` with no host and no tag.
-    let te0 = token_end(b, i);
     if let Some(p) = sub(b, i, te0).strip_suffix(b":").and_then(fac_level) {
         env.priority = Some(p);
         env.message = Cow::Borrowed(sub(b, skip_spaces(b, te0), b.len()));
@@ -349,7 +370,7 @@ fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_
             return;
         }
     }
-    let te = token_end(b, i);
+    let te = te0;
     if te >= b.len() {
         env.message = Cow::Borrowed(sub(b, i, b.len()));
         return;
@@ -401,6 +422,10 @@ fn rfc5424_tail<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> Option<usi
     let e1 = token_end(b, i);
     let app = sub(b, i, e1);
     let i2 = e1 + 1;
+    // PROCID is `-` or a number: anything else (the usual `tag: message`) fails below anyway.
+    if !b.get(i2).is_some_and(|c| *c == b'-' || c.is_ascii_digit()) {
+        return None;
+    }
     let e2 = token_end(b, i2);
     let procid = sub(b, i2, e2);
     let i3 = e2 + 1;

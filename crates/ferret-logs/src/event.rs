@@ -534,6 +534,20 @@ impl EventKind<'_> {
         }
     }
 
+    /// Whether [`EventKind::set_source`] would fill in a source: an sshd event that can name
+    /// one but printed none.
+    pub(crate) fn takes_source(&self) -> bool {
+        use EventKind as E;
+        matches!(
+            self,
+            E::SshTooManyFailures { ip: None, .. }
+                | E::SshPreauthDisconnect { ip: None, .. }
+                | E::SshScan { ip: None, .. }
+                | E::SshMaxAuthAttempts { ip: None, .. }
+                | E::SshInvalidUser { ip: None, .. }
+        )
+    }
+
     /// The user the event is about (attempted, accepted, created, ...).
     pub fn user(&self) -> Option<&[u8]> {
         use EventKind as E;
@@ -617,20 +631,30 @@ impl EventKind<'_> {
 // helpers
 
 /// Substring search tuned for log lines: short haystacks, short needles. Building a
-/// `memmem::Finder` per call costs more than the search itself here.
+/// `memmem::Finder` per call costs more than the search itself here. Candidates are found by
+/// the needle's first non-space byte (` from ` is searched by its `f`): spaces are the most
+/// frequent byte of a log line, so anchoring on one checks nearly every word.
+#[inline]
+fn anchor(n: &[u8]) -> Option<(usize, u8)> {
+    n.iter()
+        .position(|c| *c != b' ')
+        .or(if n.is_empty() { None } else { Some(0) })
+        .and_then(|k| Some((k, *n.get(k)?)))
+}
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    let (&first, rest) = n.split_first()?;
+    let (k, c) = anchor(n)?;
     if h.len() > 512 {
         return memmem::find(h, n);
     }
-    memchr::memchr_iter(first, h).find(|&i| h.get(i + 1..i + n.len()) == Some(rest))
+    memchr::memchr_iter(c, h.get(k..)?).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
-    let (&first, rest) = n.split_first()?;
+    let (k, c) = anchor(n)?;
     if h.len() > 512 {
         return memmem::rfind(h, n);
     }
-    memchr::memrchr_iter(first, h).find(|&i| h.get(i + 1..i + n.len()) == Some(rest))
+    let last = h.len().checked_sub(n.len())?;
+    memchr::memrchr_iter(c, h.get(k..=last + k)?).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from..to).unwrap_or_default()
@@ -648,17 +672,26 @@ fn strip_suffix_ws(mut b: &[u8]) -> &[u8] {
     }
     b
 }
-fn num16(b: &[u8]) -> Option<u16> {
-    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) {
+/// Decimal digits only (no sign), at most `max_len` of them, as a u64.
+#[inline]
+fn digits(b: &[u8], max_len: usize) -> Option<u64> {
+    if b.is_empty() || b.len() > max_len {
         return None;
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    let mut v = 0u64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    Some(v)
+}
+fn num16(b: &[u8]) -> Option<u16> {
+    u16::try_from(digits(b, 5)?).ok()
 }
 fn num32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    u32::try_from(digits(b, 10)?).ok()
 }
 
 /// Validates and normalises an address token: IPv4, IPv6 (zone id `%eth0` dropped,
