@@ -13,7 +13,7 @@ use crate::parse;
 use crate::process::list_pids;
 use crate::ProcOptions;
 use ferret_core::ErrorRecord;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -283,50 +283,121 @@ fn tcp_state(s: u8) -> &'static str {
 type ScanRow = (i32, Vec<(i32, u64)>);
 
 struct ProcScan {
-    /// inode -> owners
-    owners: HashMap<u64, Vec<Owner>>,
+    /// `(inode, owner)` for every socket fd, sorted: the owners of one inode are one run.
+    owners: Vec<(u64, Owner)>,
     fds: BTreeMap<i32, Vec<(i32, u64)>>,
     errors: Vec<ErrorRecord>,
 }
 
+impl ProcScan {
+    /// The owners of `inode`, sorted by pid and fd.
+    fn owners_of(&self, inode: u64) -> impl Iterator<Item = Owner> + '_ {
+        let from = self.owners.partition_point(|(i, _)| *i < inode);
+        self.owners
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |(i, _)| *i == inode)
+            .map(|(_, o)| *o)
+    }
+}
+
+/// `getdents64` buffer for one `/proc/<pid>/fd` (about 500 entries per call).
+const DIRENT_BUF: usize = 16 << 10;
+/// A process with more fds than this has its `readlink`s split over the pool, so one process
+/// holding thousands of sockets does not leave the other cores idle at the end of the scan.
+#[cfg(feature = "parallel")]
+const SPLIT_FDS: usize = 256;
+/// `readlink`s per task when a process is split.
+#[cfg(feature = "parallel")]
+const FD_CHUNK: usize = 128;
+/// Longer than any `socket:[<u64>]` link (29 bytes): a link that fills it is not a socket.
+const LINK_BUF: usize = 32;
+
+/// `<n><suffix>\0` in `buf`, without allocating.
+fn c_num<'a>(buf: &'a mut [u8; 16], n: u32, suffix: &[u8]) -> Option<&'a std::ffi::CStr> {
+    let mut digits = [0u8; 10];
+    let mut v = n;
+    let mut k = 0;
+    for d in &mut digits {
+        *d = b'0' + u8::try_from(v % 10).unwrap_or(0);
+        v /= 10;
+        k += 1;
+        if v == 0 {
+            break;
+        }
+    }
+    let bytes = digits.iter().take(k).rev().chain(suffix).chain(&[0]);
+    let mut len = 0;
+    for (dst, src) in buf.iter_mut().zip(bytes) {
+        *dst = *src;
+        len += 1;
+    }
+    // Too long for the buffer: no terminating NUL, refused.
+    std::ffi::CStr::from_bytes_with_nul(buf.get(..len)?).ok()
+}
+
+/// The socket inode behind `<dir>/<fd>`, read into a stack buffer.
+fn fd_socket(dir: &rustix::fd::OwnedFd, fd: i32) -> Option<(i32, u64)> {
+    let mut name = [0u8; 16];
+    let name = c_num(&mut name, u32::try_from(fd).ok()?, b"")?;
+    let mut link = [0u8; LINK_BUF];
+    let n = rustix::fs::readlinkat_raw(dir, name, &mut link).ok()?;
+    if n >= LINK_BUF {
+        return None;
+    }
+    parse::socket_inode(link.get(..n)?).map(|ino| (fd, ino))
+}
+
 /// Reads the socket fds of one process, all through one descriptor of `/proc/<pid>/fd`, which
 /// stays tied to that process: a reused pid makes the reads fail, it cannot mix two processes.
-fn scan_one(proc_root: &Path, pid: i32) -> Vec<(i32, u64)> {
-    use nix::fcntl::{readlinkat, OFlag};
-    let mut out = Vec::new();
-    let path = proc_root.join(pid.to_string()).join("fd");
-    let Ok(mut dir) = nix::dir::Dir::open(
-        &path,
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    ) else {
-        return out;
+/// Per process: `openat`, `getdents64` until it returns nothing, `close`; per fd one
+/// `readlinkat` relative to that descriptor.
+fn scan_one(root: &rustix::fd::OwnedFd, pid: i32, parallel: bool) -> Vec<(i32, u64)> {
+    use rustix::fs::{openat, Mode, OFlags, RawDir};
+    let mut name = [0u8; 16];
+    let Some(path) = u32::try_from(pid)
+        .ok()
+        .and_then(|p| c_num(&mut name, p, b"/fd"))
+    else {
+        return Vec::new();
     };
-    let names: Vec<(i32, std::ffi::CString)> = dir
-        .iter()
-        .flatten()
-        .filter_map(|e| {
-            let n = e.file_name();
-            let fd = std::str::from_utf8(n.to_bytes())
-                .ok()?
-                .parse::<i32>()
-                .ok()?;
-            Some((fd, n.to_owned()))
-        })
-        .collect();
-    for (fd, name) in names {
-        if let Ok(t) = readlinkat(&dir, name.as_c_str()) {
-            if let Some(ino) = parse::socket_inode(t.as_bytes()) {
-                out.push((fd, ino));
+    let Ok(dir) = openat(
+        root,
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return Vec::new();
+    };
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); DIRENT_BUF];
+    let mut fds: Vec<i32> = Vec::new();
+    let mut it = RawDir::new(&dir, &mut buf);
+    while let Some(e) = it.next() {
+        // A process that exits mid-listing: keep what was listed.
+        let Ok(e) = e else { break };
+        let n = e.file_name().to_bytes();
+        if n.first().is_some_and(u8::is_ascii_digit) {
+            if let Some(fd) = std::str::from_utf8(n).ok().and_then(|t| t.parse().ok()) {
+                fds.push(fd);
             }
         }
     }
-    out
+    #[cfg(feature = "parallel")]
+    if parallel && fds.len() > SPLIT_FDS {
+        use rayon::prelude::*;
+        return fds
+            .par_chunks(FD_CHUNK)
+            .flat_map_iter(|c| c.iter().filter_map(|fd| fd_socket(&dir, *fd)))
+            .collect();
+    }
+    let _ = parallel;
+    fds.iter().filter_map(|fd| fd_socket(&dir, *fd)).collect()
 }
 
 fn scan_processes(opts: &SocketOptions) -> ProcScan {
     let mut scan = ProcScan {
-        owners: HashMap::new(),
+        owners: Vec::new(),
         fds: BTreeMap::new(),
         errors: Vec::new(),
     };
@@ -337,12 +408,28 @@ fn scan_processes(opts: &SocketOptions) -> ProcScan {
             return scan;
         }
     };
-    let root = &opts.proc.proc_root;
-    let one = |p: &i32| (*p, scan_one(root, *p));
+    let root = match rustix::fs::openat(
+        rustix::fs::CWD,
+        opts.proc.proc_root.as_path(),
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            scan.errors.push(ErrorRecord::new(
+                Some(opts.proc.proc_root.as_os_str().as_bytes()),
+                None,
+                std::io::Error::from(e).to_string(),
+            ));
+            return scan;
+        }
+    };
+    let parallel = opts.proc.parallel;
+    let one = |p: &i32| (*p, scan_one(&root, *p, parallel));
     #[cfg(feature = "parallel")]
     let results: Vec<ScanRow> = {
         use rayon::prelude::*;
-        if opts.proc.parallel {
+        if parallel {
             pids.par_iter().with_min_len(16).map(one).collect()
         } else {
             pids.iter().map(one).collect()
@@ -350,17 +437,16 @@ fn scan_processes(opts: &SocketOptions) -> ProcScan {
     };
     #[cfg(not(feature = "parallel"))]
     let results: Vec<ScanRow> = pids.iter().map(one).collect();
+    scan.owners
+        .reserve(results.iter().map(|(_, f)| f.len()).sum::<usize>());
     for (pid, fds) in results {
-        for (fd, ino) in &fds {
-            scan.owners
-                .entry(*ino)
-                .or_default()
-                .push(Owner { pid, fd: *fd });
-        }
+        scan.owners
+            .extend(fds.iter().map(|(fd, ino)| (*ino, Owner { pid, fd: *fd })));
         if !fds.is_empty() {
             scan.fds.insert(pid, fds);
         }
     }
+    scan.owners.sort_unstable();
     scan
 }
 
@@ -539,20 +625,39 @@ fn read_netlink(proto: Proto, netns: Option<u64>, out: &mut Vec<Socket>) -> bool
     }
 }
 
+/// Runs `a` on this thread and `b` beside it on a scoped thread, and returns both results.
+/// A new thread starts in the network namespace of the thread that creates it, so a netlink
+/// dump in `b` sees what it would see here; `a` stays on this thread, so its rayon work runs
+/// in the pool the caller installed. Without threads (or when one cannot be started) `b` runs
+/// here after `a`.
+fn alongside<RA, RB>(threads: bool, a: impl FnOnce() -> RA, b: impl Fn() -> RB + Sync) -> (RA, RB)
+where
+    RB: Send,
+{
+    if threads && cfg!(feature = "parallel") {
+        let (ra, rb) = std::thread::scope(|s| {
+            let h = std::thread::Builder::new()
+                .name("ferret-sockdiag".to_owned())
+                .spawn_scoped(s, &b);
+            let ra = a();
+            (ra, h.ok().and_then(|h| h.join().ok()))
+        });
+        let rb = rb.unwrap_or_else(&b);
+        (ra, rb)
+    } else {
+        let ra = a();
+        (ra, b())
+    }
+}
+
 /// Reads the sockets.
 pub fn sockets(opts: &SocketOptions) -> SocketTable {
     let mut t = SocketTable::default();
-    let scan = if opts.owners || opts.all_namespaces {
-        Some(scan_processes(opts))
-    } else {
-        None
-    };
     let own_ns = if opts.proc.is_live() {
         own_netns(&opts.proc)
     } else {
         None
     };
-    let mut all = Vec::new();
     let own_dir = opts.proc.proc_root.join("net");
     let read_ns =
         |ns: Option<u64>, dir: &Path, own: bool, all: &mut Vec<Socket>, t: &mut SocketTable| {
@@ -565,13 +670,26 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
                 }
             }
         };
-    // The caller's own namespace first.
-    read_ns(own_ns, &own_dir, true, &mut all, &mut t);
+    // The caller's own namespace first, read while the owner scan runs.
+    let read_own = || {
+        let mut all = Vec::new();
+        let mut own = SocketTable::default();
+        read_ns(own_ns, &own_dir, true, &mut all, &mut own);
+        (all, own)
+    };
+    let (scan, (mut all, own)) = if opts.owners || opts.all_namespaces {
+        let (scan, own) = alongside(opts.proc.parallel, || scan_processes(opts), read_own);
+        (Some(scan), own)
+    } else {
+        (None, read_own())
+    };
+    t.sources = own.sources;
+    t.errors = own.errors;
     // Other namespaces: only those holding a socket that the tables read so far do not show,
     // found through one of its owners (one `readlink` of `ns/net` per such process, not per
     // process on the host).
     if let (Some(s), true) = (&scan, opts.all_namespaces) {
-        let mut known: std::collections::HashSet<u64> = all.iter().map(|x| x.inode).collect();
+        let mut known: foldhash::HashSet<u64> = all.iter().map(|x| x.inode).collect();
         let mut done: BTreeSet<u64> = own_ns.into_iter().collect();
         let mut checked: BTreeSet<i32> = BTreeSet::new();
         for (pid, fds) in &s.fds {
@@ -595,17 +713,17 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
         }
     }
     // The same socket may be listed twice when two directories show one namespace.
-    let mut seen = BTreeSet::new();
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(
+        all.len(),
+        foldhash::fast::RandomState::default(),
+    );
     all.retain(|s| s.inode == 0 || seen.insert((s.proto, s.inode)));
-    if let Some(scan) = scan {
-        t.errors.extend(scan.errors);
+    if let Some(mut scan) = scan {
+        t.errors.append(&mut scan.errors);
         if opts.owners {
             for s in &mut all {
                 if s.inode != 0 {
-                    if let Some(o) = scan.owners.get(&s.inode) {
-                        s.owners.clone_from(o);
-                        s.owners.sort_unstable();
-                    }
+                    s.owners.extend(scan.owners_of(s.inode));
                 }
             }
             t.fds = scan.fds;

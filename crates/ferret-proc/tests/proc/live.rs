@@ -590,3 +590,100 @@ fn listener_in_another_netns_is_found() {
         assert!(!ss.contains(&format!("pid={},", guard.pid())), "{ss}");
     }
 }
+
+/// (local, remote, owners as (pid, fd)) of one TCP socket.
+type ConnRow = (String, String, Vec<(i32, i32)>);
+
+/// A process holding hundreds of TCP sockets (this test binary: more than the owner scan's
+/// split threshold, so its fds are read by several workers): every socket has exactly our
+/// pid and the fd we hold, and the (local, remote, pid, fd) set equals `ss -tanp`'s.
+#[test]
+fn many_connections_match_ss_with_fds() {
+    use std::os::fd::AsRawFd;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (a, _) = l.accept().unwrap();
+        held.push((c, a));
+    }
+    let me = std::process::id() as i32;
+    let inode_fd = |fd: i32| {
+        let t = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+        ferret_proc::parse::socket_inode(t.as_os_str().as_encoded_bytes()).unwrap()
+    };
+    let mut want: BTreeMap<u64, i32> = BTreeMap::new();
+    want.insert(inode_fd(l.as_raw_fd()), l.as_raw_fd());
+    for (c, a) in &held {
+        want.insert(inode_fd(c.as_raw_fd()), c.as_raw_fd());
+        want.insert(inode_fd(a.as_raw_fd()), a.as_raw_fd());
+    }
+    let t = ferret_proc::sockets(
+        &SocketOptions::new()
+            .protocols([Proto::Tcp])
+            .port(Some(port))
+            .all_namespaces(false),
+    );
+    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    // Children of other tests may hold copies between fork and exec: look at our pid only.
+    let ours: BTreeSet<ConnRow> = t
+        .sockets
+        .iter()
+        .map(|s| {
+            let mine: Vec<(i32, i32)> = s
+                .owners
+                .iter()
+                .filter(|o| o.pid == me)
+                .map(|o| (o.pid, o.fd))
+                .collect();
+            assert_eq!(
+                mine,
+                vec![(me, want[&s.inode])],
+                "socket {s:?} owners differ"
+            );
+            (
+                s.local.unwrap().to_string(),
+                s.remote.unwrap().to_string(),
+                mine,
+            )
+        })
+        .collect();
+    assert_eq!(ours.len(), want.len());
+    let filter = format!("( sport = :{port} or dport = :{port} )");
+    let Some(ss) = tool("ss", &["-tanpH", &filter]) else {
+        return;
+    };
+    let theirs: BTreeSet<ConnRow> = ss
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let mut owners: Vec<(i32, i32)> = l
+                .match_indices("pid=")
+                .map(|(i, _)| {
+                    let mut it = l[i + 4..].split(|c: char| !c.is_ascii_digit());
+                    let pid: i32 = it.next().unwrap().parse().unwrap();
+                    let j = l[i..].find("fd=").unwrap() + i + 3;
+                    let fd: i32 = l[j..]
+                        .split(|c: char| !c.is_ascii_digit())
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    (pid, fd)
+                })
+                .filter(|(p, _)| *p == me)
+                .collect();
+            owners.sort_unstable();
+            (f[3].to_owned(), f[4].to_owned(), owners)
+        })
+        .collect();
+    // ss prints the listener's peer as `0.0.0.0:*`, we as `0.0.0.0:0`.
+    let norm = |s: &BTreeSet<ConnRow>| -> BTreeSet<_> {
+        s.iter()
+            .map(|(a, b, o)| (a.clone(), b.replace(":*", ":0"), o.clone()))
+            .collect()
+    };
+    assert_eq!(norm(&ours), norm(&theirs));
+    drop(held);
+}
