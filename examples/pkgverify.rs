@@ -74,12 +74,14 @@ fn main() -> ExitCode {
     let report = verify_root(&root, &opts, &control);
     let out = &report.outcome;
     if json {
-        // Keys in the documented order: {"packages","files","findings","errors"}.
+        // Keys in the documented order: {"packages","files","findings","errors"}, then the
+        // MD5 implementation used.
         let body = serde_json::to_string(&out.findings)
-            .and_then(|f| serde_json::to_string(&out.errors).map(|e| (f, e)));
+            .and_then(|f| serde_json::to_string(&out.errors).map(|e| (f, e)))
+            .and_then(|(f, e)| serde_json::to_string(&report.md5_engine).map(|m| (f, e, m)));
         match body {
-            Ok((findings, errors)) => println!(
-                "{{\"packages\":{},\"files\":{},\"findings\":{findings},\"errors\":{errors}}}",
+            Ok((findings, errors, engine)) => println!(
+                "{{\"packages\":{},\"files\":{},\"findings\":{findings},\"errors\":{errors},\"md5_engine\":{engine}}}",
                 report.packages, report.files
             ),
             Err(e) => {
@@ -99,10 +101,11 @@ fn main() -> ExitCode {
             println!("error: {e}");
         }
         println!(
-            "{} packages, {} files, {} MB hashed: {} findings, {} errors",
+            "{} packages, {} files, {} MB hashed with {}: {} findings, {} errors",
             report.packages,
             report.files,
             report.bytes / 1_000_000,
+            ferret::core::escape::escape(report.md5_engine.as_bytes()),
             out.findings.len(),
             out.errors.len()
         );

@@ -19,9 +19,9 @@ pub(crate) struct InodeCache {
 }
 
 /// dev, ino, size, mtime, ctime, and whether the digest is MD5.
-type InodeKey = (u64, u64, u64, Timestamp, Timestamp, bool);
+pub(crate) type InodeKey = (u64, u64, u64, Timestamp, Timestamp, bool);
 
-fn inode_key(st: &Stat, algo: Digest) -> InodeKey {
+pub(crate) fn inode_key(st: &Stat, algo: Digest) -> InodeKey {
     (
         st.dev,
         st.ino,
@@ -118,60 +118,93 @@ pub(crate) struct Env<'a> {
     pub cache: &'a InodeCache,
 }
 
-fn observe_open(
-    env: &Env<'_>,
-    opened: Result<SafeFile, Error>,
-    algo: Digest,
-    buf: &mut [u8],
-    via_link: Option<Vec<u8>>,
-) -> Result<Observed, Error> {
-    match opened {
-        Ok(mut f) => {
-            let stat = *f.stat();
-            let (actual, elf) = if let Some(hit) = env.cache.get(&stat, algo) {
-                hit
-            } else {
-                let (d, elf) = hash_file(&mut f, algo, buf, env.control)?;
-                env.cache.put(&stat, algo, d, elf);
-                (d, elf)
-            };
-            Ok(Observed::Hashed {
-                actual,
-                elf,
-                stat,
-                via_link,
-            })
-        }
-        Err(e) if e.is_not_found() => Ok(Observed::Missing { via_link }),
+/// A listed path after opening: a regular file to hash, or already an answer.
+pub(crate) enum Opened {
+    /// The file, and the symlink chain followed at its last component (if any).
+    File(SafeFile, Option<Vec<u8>>),
+    /// Missing, not a regular file, or unreadable.
+    Done(Observed),
+}
+
+/// Opens `name` in the (already resolved) directory `dir`, following a symlink at the last
+/// component inside the root (as debsums does), never on the host.
+pub(crate) fn open_listed(env: &Env<'_>, dir: &DirHandle, name: &[u8]) -> Opened {
+    let opts = OpenOptions::new();
+    let res = match dir.open_file_at(OsStr::from_bytes(name), &opts) {
+        Err(Error::Symlink { .. }) => follow(env, dir.path(), name),
+        Err(Error::WrongKind { kind, .. }) => return Opened::Done(Observed::NotRegular { kind }),
+        other => opened(other, None),
+    };
+    res.unwrap_or_else(|e| Opened::Done(Observed::Failed(e)))
+}
+
+fn opened(res: Result<SafeFile, Error>, via_link: Option<Vec<u8>>) -> Result<Opened, Error> {
+    match res {
+        Ok(f) => Ok(Opened::File(f, via_link)),
+        Err(e) if e.is_not_found() => Ok(Opened::Done(Observed::Missing { via_link })),
         Err(e) => Err(e),
     }
 }
 
-/// Hashes `name` in the (already resolved) directory `dir`, following a symlink at the last
-/// component inside the root (as debsums does), never on the host.
-pub(crate) fn observe(
+/// A digest this run already computed for the file's inode (hard links, aliases).
+pub(crate) fn cached(env: &Env<'_>, f: &SafeFile, algo: Digest) -> Option<(Digest, bool)> {
+    env.cache.get(f.stat(), algo)
+}
+
+/// Hashes an opened file in one stream (`md-5` or SHA-256) and records it in the cache.
+pub(crate) fn hash_opened(
     env: &Env<'_>,
-    dir: &DirHandle,
-    name: &[u8],
+    mut f: SafeFile,
+    via_link: Option<Vec<u8>>,
     algo: Digest,
     buf: &mut [u8],
 ) -> Observed {
-    let opts = OpenOptions::new();
-    let res = match dir.open_file_at(OsStr::from_bytes(name), &opts) {
-        Err(Error::Symlink { .. }) => follow(env, dir.path(), name, algo, buf),
-        Err(Error::WrongKind { kind, .. }) => return Observed::NotRegular { kind },
-        other => observe_open(env, other, algo, buf, None),
+    let stat = *f.stat();
+    let (actual, elf) = if let Some(hit) = env.cache.get(&stat, algo) {
+        hit
+    } else {
+        match hash_file(&mut f, algo, buf, env.control) {
+            Ok((d, elf)) => {
+                env.cache.put(&stat, algo, d, elf);
+                (d, elf)
+            }
+            Err(e) => return Observed::Failed(e),
+        }
     };
-    res.unwrap_or_else(Observed::Failed)
+    Observed::Hashed {
+        actual,
+        elf,
+        stat,
+        via_link,
+    }
 }
 
-fn follow(
-    env: &Env<'_>,
-    parent: &Path,
-    name: &[u8],
-    algo: Digest,
+/// Records a digest computed elsewhere (the multi-buffer paths).
+pub(crate) fn remember(env: &Env<'_>, stat: &Stat, algo: Digest, d: Digest, elf: bool) {
+    env.cache.put(stat, algo, d, elf);
+}
+
+/// Re-reads an opened file from its start with the portable `md-5` (to confirm a mismatch
+/// found by the multi-buffer path), then checks it did not change.
+pub(crate) fn rehash_portable(
+    f: &mut SafeFile,
     buf: &mut [u8],
-) -> Result<Observed, Error> {
+    control: &Control,
+) -> Result<[u8; 16], Error> {
+    use std::io::{Seek, SeekFrom};
+    f.file()
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(f.path(), e))?;
+    match hash_file(f, Digest::Md5([0; 16]), buf, control)? {
+        (Digest::Md5(d), _) => Ok(d),
+        (Digest::Sha256(_), _) => Err(Error::io(
+            f.path(),
+            std::io::Error::other("internal: wrong digest kind"),
+        )),
+    }
+}
+
+fn follow(env: &Env<'_>, parent: &Path, name: &[u8]) -> Result<Opened, Error> {
     let root = env.root;
     let mut cur: PathBuf = parent.join(OsStr::from_bytes(name));
     let mut chain: Vec<u8> = Vec::new();
@@ -192,8 +225,10 @@ fn follow(
             Err(Error::Symlink { .. }) => {
                 cur = next;
             }
-            Err(Error::WrongKind { kind, .. }) => return Ok(Observed::NotRegular { kind }),
-            other => return observe_open(env, other, algo, buf, Some(chain)),
+            Err(Error::WrongKind { kind, .. }) => {
+                return Ok(Opened::Done(Observed::NotRegular { kind }))
+            }
+            other => return opened(other, Some(chain)),
         }
     }
     Err(Error::SymlinkLoop { path: cur })

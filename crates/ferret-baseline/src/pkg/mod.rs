@@ -112,8 +112,10 @@
 //! library) quickly and without preparation; for certainty, compare against packages fetched
 //! from a trusted mirror, or a baseline kept off the host.
 
+mod batch;
 mod check;
 pub mod db;
+mod md5x;
 pub mod parse;
 mod verify;
 
@@ -225,6 +227,10 @@ pub struct VerifyReport {
     pub files: u64,
     /// Bytes hashed.
     pub bytes: u64,
+    /// The MD5 implementation used: `md5-many (16 lanes)` (multi-buffer SIMD, feature
+    /// `simd-md5`) or `md-5 (portable)`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub md5_engine: String,
     /// Findings (sorted, most severe first) and errors (unreadable files, malformed lines).
     #[cfg_attr(feature = "serde", serde(flatten))]
     pub outcome: Outcome,

@@ -1,23 +1,19 @@
 //! Verification of a root's installed files against its dpkg database.
 
-use super::check::{observe, Env, InodeCache, Observed};
+use super::batch::{self, Job};
+use super::check::{Env, InodeCache, Observed};
 use super::db::{DpkgDb, Ownership, Package, Selection};
+use super::md5x::Engine;
 use super::parse::{self, ConffileHash, Digest, Principal};
 use super::{StateSelection, VerifyOptions, VerifyReport};
-use ferret_core::control::Counter;
 use ferret_core::escape::escape;
 use ferret_core::{
-    Control, Error, ErrorRecord, Evidence, FileKind, Finding, HostRoot, Outcome, Progress, Severity,
+    Control, Error, ErrorRecord, Evidence, FileKind, Finding, HostRoot, Outcome, Severity,
 };
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-
-/// Read buffer per worker.
-const BUF_SIZE: usize = 256 << 10;
-/// Files per unit of parallel work (all in one directory).
-const CHUNK: usize = 48;
 
 /// One file to verify.
 #[derive(Debug)]
@@ -167,7 +163,9 @@ pub(crate) fn run(root: &HostRoot, opts: &VerifyOptions, control: &Control) -> V
     let items = build_items(&db, opts, &mut outcome);
     report.packages = db.packages.len() as u64;
 
-    let observed = run_checks(root, &items, control);
+    let engine = Engine::detect();
+    report.md5_engine = engine.name();
+    let observed = run_checks(root, &items, control, engine);
     let cancelled = control.is_cancelled();
 
     let need_owners = opts.unowned && opts.packages.is_empty()
@@ -320,113 +318,28 @@ fn build_items(db: &DpkgDb, opts: &VerifyOptions, outcome: &mut Outcome) -> Vec<
     items
 }
 
-/// Hashes every item in parallel; `None` where cancelled before it was reached.
-fn run_checks(root: &HostRoot, items: &[Item], control: &Control) -> Vec<Option<Observed>> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|a, b| {
-        let pa = items.get(*a).map(|i| split_parent(&i.check_path));
-        let pb = items.get(*b).map(|i| split_parent(&i.check_path));
-        pa.cmp(&pb)
-    });
-    // Chunks of at most CHUNK items sharing one parent directory.
-    let mut chunks: Vec<&[usize]> = Vec::new();
-    let mut start = 0;
-    for k in 1..=order.len() {
-        let same = k < order.len()
-            && k - start < CHUNK
-            && match (order.get(k - 1), order.get(k)) {
-                (Some(a), Some(b)) => {
-                    items.get(*a).map(|i| split_parent(&i.check_path).0)
-                        == items.get(*b).map(|i| split_parent(&i.check_path).0)
-                }
-                _ => false,
-            };
-        if !same {
-            if let Some(c) = order.get(start..k) {
-                chunks.push(c);
-            }
-            start = k;
-        }
-    }
-    let total = items.len() as u64;
-    let counter = Counter::default();
+/// Hashes every item in parallel (see [`super::batch`]); `None` where cancelled before it was
+/// reached.
+fn run_checks(
+    root: &HostRoot,
+    items: &[Item],
+    control: &Control,
+    engine: Engine,
+) -> Vec<Option<Observed>> {
+    let jobs: Vec<Job<'_>> = items
+        .iter()
+        .map(|i| Job {
+            path: &i.check_path,
+            digest: i.digest,
+        })
+        .collect();
     let cache = InodeCache::default();
     let env = Env {
         root,
         control,
         cache: &cache,
     };
-    let work = |buf: &mut Vec<u8>, chunk: &&[usize]| -> Vec<(usize, Observed)> {
-        let mut out = Vec::with_capacity(chunk.len());
-        let Some(first) = chunk.first().and_then(|i| items.get(*i)) else {
-            return out;
-        };
-        if control.is_cancelled() {
-            return out;
-        }
-        let (parent, _) = split_parent(&first.check_path);
-        let dir = root.open_dir(os(parent));
-        for &idx in *chunk {
-            if control.is_cancelled() {
-                break;
-            }
-            let Some(item) = items.get(idx) else { continue };
-            let (_, name) = split_parent(&item.check_path);
-            let obs = match &dir {
-                Ok(d) => observe(&env, d, name, item.digest, buf),
-                Err(e) if e.is_not_found() => Observed::Missing { via_link: None },
-                Err(e) => Observed::Failed(clone_err(e, &item.check_path)),
-            };
-            if matches!(obs, Observed::Failed(Error::Cancelled)) {
-                break;
-            }
-            let size = match &obs {
-                Observed::Hashed { stat, .. } => stat.size,
-                _ => 0,
-            };
-            let (n, bytes) = counter.add(size);
-            if n % 512 == 0 || n == total {
-                let mut p = Progress::default();
-                p.items_done = n;
-                p.items_total = Some(total);
-                p.bytes_done = bytes;
-                control.report(p);
-            }
-            out.push((idx, obs));
-        }
-        out
-    };
-    #[cfg(feature = "parallel")]
-    let results: Vec<Vec<(usize, Observed)>> = {
-        use rayon::prelude::*;
-        control.install(|| {
-            chunks
-                .par_iter()
-                .map_init(|| vec![0u8; BUF_SIZE], work)
-                .collect()
-        })
-    };
-    #[cfg(not(feature = "parallel"))]
-    let results: Vec<Vec<(usize, Observed)>> = {
-        let mut buf = vec![0u8; BUF_SIZE];
-        chunks.iter().map(|c| work(&mut buf, c)).collect()
-    };
-    let mut out: Vec<Option<Observed>> = Vec::with_capacity(items.len());
-    out.resize_with(items.len(), || None);
-    for (idx, obs) in results.into_iter().flatten() {
-        if let Some(slot) = out.get_mut(idx) {
-            *slot = Some(obs);
-        }
-    }
-    out
-}
-
-/// A per-file copy of a directory error (core errors are not `Clone`).
-fn clone_err(e: &Error, path: &[u8]) -> Error {
-    Error::io(
-        os(path),
-        std::io::Error::other(format!("parent directory: {e}")),
-    )
+    batch::run(env, &jobs, engine)
 }
 
 struct Ctx<'a> {

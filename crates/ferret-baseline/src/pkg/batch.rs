@@ -1,0 +1,619 @@
+//! Hashing every listed file, many at a time.
+//!
+//! Two passes, both parallel over rayon:
+//!
+//! 1. Small files (most of a system: 95% are under 64 KiB). Each worker takes a run of items
+//!    (sorted by directory, so one directory handle serves many files), opens each through the
+//!    sound opens of `ferret-core`, reads it whole into a reused batch buffer (stopping at the
+//!    size `fstat` gave; [`SafeFile::check_unchanged`] catches a file that grew, shrank or was
+//!    rewritten meanwhile) and closes it. A full batch is sorted by length and hashed in SIMD
+//!    lanes, files of similar length side by side ([`Engine::hash_many`]).
+//! 2. Large files (over [`SMALL_MAX`]), deferred by pass 1, largest first. Each worker keeps
+//!    [`Engine::lanes`] files open and streams them in equal [`CHUNK`]-byte steps through one
+//!    multi-buffer state per file, refilling a lane from the shared queue when its file ends.
+//!
+//! A multi-buffer digest that differs from the recorded one is recomputed with the portable
+//! `md-5` before it counts (from the batch buffer, or by re-reading the still-open file), so
+//! what is reported never rests on the vector kernels. SHA-256 entries, and every file when
+//! the engine is portable, are hashed in one stream as they are opened.
+
+use super::check::{
+    cached, hash_opened, inode_key, open_listed, rehash_portable, remember, Env, InodeKey,
+    Observed, Opened,
+};
+use super::md5x::{self, Engine, Scratch, State};
+use super::parse::Digest;
+use ferret_core::control::Counter;
+use ferret_core::fs::{DirHandle, SafeFile};
+use ferret_core::{Error, Progress, Stat};
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Files up to this size are read whole and hashed in batches; larger ones are streamed.
+pub(crate) const SMALL_MAX: u64 = 1 << 20;
+/// Batch buffer per worker: small files are hashed together once it is full.
+const BATCH_BYTES: usize = 8 << 20;
+/// Items per unit of parallel work in pass 1 (a batch sorts within one unit).
+const UNIT: usize = 384;
+/// Bytes each streamed large file advances per step.
+const CHUNK: usize = 128 << 10;
+/// Read buffer of the single-stream path.
+const STREAM_BUF: usize = 256 << 10;
+
+/// One file to hash: its path (as checked) and the digest it should have.
+pub(crate) struct Job<'a> {
+    /// The path to open.
+    pub path: &'a [u8],
+    /// The recorded digest (its kind chooses the algorithm).
+    pub digest: Digest,
+}
+
+fn split_parent(p: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memrchr(b'/', p) {
+        Some(0) => (b"/", p.get(1..).unwrap_or_default()),
+        Some(i) => (
+            p.get(..i).unwrap_or_default(),
+            p.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (b"/", p),
+    }
+}
+
+fn os(p: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(p))
+}
+
+/// A per-file copy of a directory error (core errors are not `Clone`).
+fn clone_err(e: &Error, path: &[u8]) -> Error {
+    Error::io(
+        os(path),
+        std::io::Error::other(format!("parent directory: {e}")),
+    )
+}
+
+/// Shared by the workers of one run.
+struct Shared<'a> {
+    env: Env<'a>,
+    jobs: &'a [Job<'a>],
+    engine: Engine,
+    counter: Counter,
+    total: u64,
+}
+
+impl Shared<'_> {
+    /// Counts a finished item and reports progress now and then.
+    fn done(&self, obs: &Observed) {
+        let size = match obs {
+            Observed::Hashed { stat, .. } => stat.size,
+            _ => 0,
+        };
+        let (n, bytes) = self.counter.add(size);
+        if n % 512 == 0 || n == self.total {
+            let mut p = Progress::default();
+            p.items_done = n;
+            p.items_total = Some(self.total);
+            p.bytes_done = bytes;
+            self.env.control.report(p);
+        }
+    }
+
+    /// Opens job `idx` (through its parent directory, reused when `dir` already holds it).
+    fn open(&self, idx: usize, dir: &mut Option<(Vec<u8>, Result<DirHandle, Error>)>) -> Opened {
+        let Some(job) = self.jobs.get(idx) else {
+            return Opened::Done(Observed::Missing { via_link: None });
+        };
+        let (parent, name) = split_parent(job.path);
+        if dir.as_ref().is_none_or(|(p, _)| p.as_slice() != parent) {
+            *dir = Some((parent.to_vec(), self.env.root.open_dir(os(parent))));
+        }
+        match dir.as_ref().map(|(_, d)| d) {
+            Some(Ok(d)) => open_listed(&self.env, d, name),
+            Some(Err(e)) if e.is_not_found() => Opened::Done(Observed::Missing { via_link: None }),
+            Some(Err(e)) => Opened::Done(Observed::Failed(clone_err(e, job.path))),
+            None => Opened::Done(Observed::Missing { via_link: None }),
+        }
+    }
+}
+
+/// Results of one unit of work: job index and what was found.
+type Results = Vec<(usize, Observed)>;
+
+/// A small file read into the batch buffer.
+struct Pending {
+    idx: usize,
+    start: usize,
+    len: usize,
+    stat: Stat,
+    via_link: Option<Vec<u8>>,
+    expected: [u8; 16],
+}
+
+/// A large file left for pass 2.
+struct Deferred {
+    idx: usize,
+    size: u64,
+    key: InodeKey,
+}
+
+/// Per-worker state of pass 1.
+struct Worker {
+    buf: Vec<u8>,
+    used: usize,
+    pending: Vec<Pending>,
+    order: Vec<usize>,
+    digests: Vec<[u8; 16]>,
+    stream_buf: Vec<u8>,
+    out: Vec<(usize, Observed)>,
+    deferred: Vec<Deferred>,
+}
+
+impl Worker {
+    fn new() -> Self {
+        Worker {
+            buf: Vec::new(),
+            used: 0,
+            pending: Vec::new(),
+            order: Vec::new(),
+            digests: Vec::new(),
+            stream_buf: Vec::new(),
+            out: Vec::new(),
+            deferred: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, sh: &Shared<'_>, idx: usize, obs: Observed) {
+        sh.done(&obs);
+        self.out.push((idx, obs));
+    }
+
+    /// Pass 1 over one unit of jobs; returns their results and the deferred large files.
+    fn unit(&mut self, sh: &Shared<'_>, unit: &[usize]) -> (Vec<(usize, Observed)>, Vec<Deferred>) {
+        let mut dir = None;
+        for &idx in unit {
+            if sh.env.control.is_cancelled() {
+                break;
+            }
+            let Some(job) = sh.jobs.get(idx) else {
+                continue;
+            };
+            let (f, via) = match sh.open(idx, &mut dir) {
+                Opened::Done(o) => {
+                    self.emit(sh, idx, o);
+                    continue;
+                }
+                Opened::File(f, via) => (f, via),
+            };
+            let stat = *f.stat();
+            if let Some((actual, elf)) = cached(&sh.env, &f, job.digest) {
+                let obs = Observed::Hashed {
+                    actual,
+                    elf,
+                    stat,
+                    via_link: via,
+                };
+                self.emit(sh, idx, obs);
+                continue;
+            }
+            let Digest::Md5(expected) = job.digest else {
+                self.single(sh, idx, f, via, job.digest);
+                continue;
+            };
+            if !sh.engine.is_multi() {
+                self.single(sh, idx, f, via, job.digest);
+                continue;
+            }
+            if stat.size > SMALL_MAX {
+                self.deferred.push(Deferred {
+                    idx,
+                    size: stat.size,
+                    key: inode_key(&stat, job.digest),
+                });
+                continue;
+            }
+            if let Err(e) = self.read_small(sh, idx, f, via, expected) {
+                if matches!(e, Error::Cancelled) {
+                    break;
+                }
+                self.emit(sh, idx, Observed::Failed(e));
+            }
+        }
+        self.flush(sh);
+        (
+            std::mem::take(&mut self.out),
+            std::mem::take(&mut self.deferred),
+        )
+    }
+
+    fn single(
+        &mut self,
+        sh: &Shared<'_>,
+        idx: usize,
+        f: SafeFile,
+        via: Option<Vec<u8>>,
+        algo: Digest,
+    ) {
+        if self.stream_buf.is_empty() {
+            self.stream_buf = vec![0; STREAM_BUF];
+        }
+        let obs = hash_opened(&sh.env, f, via, algo, &mut self.stream_buf);
+        if !matches!(obs, Observed::Failed(Error::Cancelled)) {
+            self.emit(sh, idx, obs);
+        }
+    }
+
+    /// Reads a small file whole into the batch buffer (flushing first when it is full).
+    fn read_small(
+        &mut self,
+        sh: &Shared<'_>,
+        idx: usize,
+        mut f: SafeFile,
+        via_link: Option<Vec<u8>>,
+        expected: [u8; 16],
+    ) -> Result<(), Error> {
+        let stat = *f.stat();
+        let len = usize::try_from(stat.size).unwrap_or(usize::MAX);
+        if self.buf.is_empty() {
+            self.buf = vec![0; BATCH_BYTES];
+        }
+        if self.used.saturating_add(len) > self.buf.len() {
+            self.flush(sh);
+        }
+        let at = self.used;
+        let Some(dst) = self.buf.get_mut(at..at.saturating_add(len)) else {
+            return Err(Error::io(
+                f.path(),
+                std::io::Error::other("internal: file larger than the batch buffer"),
+            ));
+        };
+        let got = read_full(&mut f, dst, sh)?;
+        f.check_unchanged()?;
+        self.used += got;
+        self.pending.push(Pending {
+            idx,
+            start: at,
+            len: got,
+            stat,
+            via_link,
+            expected,
+        });
+        Ok(())
+    }
+
+    /// Hashes the batch: sorted by length so each SIMD group holds files of similar size.
+    fn flush(&mut self, sh: &Shared<'_>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        self.order.clear();
+        self.order.extend(0..pending.len());
+        self.order
+            .sort_unstable_by_key(|&k| std::cmp::Reverse(pending.get(k).map_or(0, |p| p.len)));
+        let buf = &self.buf;
+        let inputs: Vec<&[u8]> = self
+            .order
+            .iter()
+            .filter_map(|&k| pending.get(k))
+            .map(|p| buf.get(p.start..p.start + p.len).unwrap_or_default())
+            .collect();
+        self.digests.clear();
+        self.digests.resize(inputs.len(), [0; 16]);
+        let lanes = sh.engine.lanes();
+        for (i, o) in inputs.chunks(lanes).zip(self.digests.chunks_mut(lanes)) {
+            sh.engine.hash_many(i, o);
+        }
+        let mut pending = pending;
+        let mut results = Vec::with_capacity(pending.len());
+        for ((&k, data), d) in self.order.iter().zip(&inputs).zip(&self.digests) {
+            let Some(p) = pending.get_mut(k) else {
+                continue;
+            };
+            // Confirm a mismatch with md-5 on the same bytes before it counts.
+            let d = if *d == p.expected {
+                *d
+            } else {
+                md5x::portable(data)
+            };
+            let elf = data.starts_with(b"\x7fELF");
+            remember(
+                &sh.env,
+                &p.stat,
+                Digest::Md5(p.expected),
+                Digest::Md5(d),
+                elf,
+            );
+            let obs = Observed::Hashed {
+                actual: Digest::Md5(d),
+                elf,
+                stat: p.stat,
+                via_link: p.via_link.take(),
+            };
+            results.push((p.idx, obs));
+        }
+        drop(inputs);
+        for (idx, obs) in results {
+            self.emit(sh, idx, obs);
+        }
+        self.used = 0;
+    }
+}
+
+/// Reads until `dst` is full or the file ends, charging the I/O budget; the byte count.
+fn read_full(f: &mut SafeFile, dst: &mut [u8], sh: &Shared<'_>) -> Result<usize, Error> {
+    let mut got = 0;
+    while let Some(rest) = dst.get_mut(got..).filter(|r| !r.is_empty()) {
+        match f.read(rest) {
+            Ok(0) => break,
+            Ok(n) => {
+                got += n;
+                if !sh.env.control.charge(n as u64) {
+                    return Err(Error::Cancelled);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(f.path(), e)),
+        }
+    }
+    Ok(got)
+}
+
+/// One large file streaming through a lane.
+struct Lane {
+    idx: usize,
+    file: SafeFile,
+    via_link: Option<Vec<u8>>,
+    expected: [u8; 16],
+    read: u64,
+    elf: bool,
+    state: State,
+    buf: Vec<u8>,
+    filled: usize,
+    ended: bool,
+}
+
+/// Pass 2: streams the queued large files, `lanes` at a time, pulling from `next`.
+fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, Observed)> {
+    let mut out = Vec::new();
+    let mut lanes: Vec<Lane> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut scratch = Scratch::default();
+    let mut states: Vec<State> = Vec::new();
+    let mut dir = None;
+    let mut rehash_buf: Vec<u8> = Vec::new();
+    let want = sh.engine.lanes();
+    let emit = |out: &mut Vec<(usize, Observed)>, idx: usize, obs: Observed| {
+        sh.done(&obs);
+        out.push((idx, obs));
+    };
+    loop {
+        if sh.env.control.is_cancelled() {
+            return out;
+        }
+        while lanes.len() < want {
+            let Some(&idx) = queue.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let Some(job) = sh.jobs.get(idx) else {
+                continue;
+            };
+            let (file, via_link) = match sh.open(idx, &mut dir) {
+                Opened::Done(o) => {
+                    emit(&mut out, idx, o);
+                    continue;
+                }
+                Opened::File(f, v) => (f, v),
+            };
+            if let Some((actual, elf)) = cached(&sh.env, &file, job.digest) {
+                let stat = *file.stat();
+                emit(
+                    &mut out,
+                    idx,
+                    Observed::Hashed {
+                        actual,
+                        elf,
+                        stat,
+                        via_link,
+                    },
+                );
+                continue;
+            }
+            let Digest::Md5(expected) = job.digest else {
+                // Only MD5 entries are deferred; hash anything else in one stream.
+                if rehash_buf.is_empty() {
+                    rehash_buf = vec![0; STREAM_BUF];
+                }
+                let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut rehash_buf);
+                emit(&mut out, idx, obs);
+                continue;
+            };
+            lanes.push(Lane {
+                idx,
+                file,
+                via_link,
+                expected,
+                read: 0,
+                elf: false,
+                state: sh.engine.state(),
+                buf: spare.pop().unwrap_or_else(|| vec![0; CHUNK]),
+                filled: 0,
+                ended: false,
+            });
+        }
+        if lanes.is_empty() {
+            return out;
+        }
+        // Read one step of every lane.
+        let mut failed: Vec<(usize, Error)> = Vec::new();
+        for (k, l) in lanes.iter_mut().enumerate() {
+            let left = l.file.stat().size.saturating_sub(l.read);
+            let n = usize::try_from(left).map_or(CHUNK, |x| x.min(CHUNK));
+            let Some(dst) = l.buf.get_mut(..n) else {
+                l.filled = 0;
+                l.ended = true;
+                continue;
+            };
+            match read_full(&mut l.file, dst, sh) {
+                Ok(got) => {
+                    if l.read == 0 {
+                        l.elf = dst.starts_with(b"\x7fELF");
+                    }
+                    l.filled = got;
+                    l.read += got as u64;
+                    l.ended = got < CHUNK || l.read >= l.file.stat().size;
+                }
+                Err(Error::Cancelled) => return out,
+                Err(e) => failed.push((k, e)),
+            }
+        }
+        for (k, e) in failed.into_iter().rev() {
+            if k < lanes.len() {
+                let l = lanes.swap_remove(k);
+                spare.push(l.buf);
+                emit(&mut out, l.idx, Observed::Failed(e));
+            }
+        }
+        // Hash the step in lanes.
+        states.clear();
+        states.extend(lanes.iter().map(|l| l.state.clone()));
+        {
+            let inputs: Vec<&[u8]> = lanes
+                .iter()
+                .map(|l| l.buf.get(..l.filled).unwrap_or_default())
+                .collect();
+            sh.engine.update_many(&mut states, &inputs, &mut scratch);
+        }
+        for (l, s) in lanes.iter_mut().zip(states.drain(..)) {
+            l.state = s;
+        }
+        // Finish the lanes whose file ended.
+        let mut k = 0;
+        while k < lanes.len() {
+            if !lanes.get(k).is_some_and(|l| l.ended) {
+                k += 1;
+                continue;
+            }
+            let mut l = lanes.swap_remove(k);
+            let stat = *l.file.stat();
+            let mut d = l.state.finalize();
+            let mut res = l.file.check_unchanged();
+            if res.is_ok() && d != l.expected {
+                // Confirm with md-5 on the same open file before reporting a mismatch.
+                if rehash_buf.is_empty() {
+                    rehash_buf = vec![0; STREAM_BUF];
+                }
+                match rehash_portable(&mut l.file, &mut rehash_buf, sh.env.control) {
+                    Ok(p) => {
+                        d = p;
+                        res = l.file.check_unchanged();
+                    }
+                    Err(e) => res = Err(e),
+                }
+            }
+            let obs = match res {
+                Ok(()) => {
+                    let algo = Digest::Md5(l.expected);
+                    remember(&sh.env, &stat, algo, Digest::Md5(d), l.elf);
+                    Observed::Hashed {
+                        actual: Digest::Md5(d),
+                        elf: l.elf,
+                        stat,
+                        via_link: l.via_link.take(),
+                    }
+                }
+                Err(Error::Cancelled) => return out,
+                Err(e) => Observed::Failed(e),
+            };
+            spare.push(l.buf);
+            emit(&mut out, l.idx, obs);
+        }
+    }
+}
+
+/// Hashes every job in parallel with `engine`; results in job order, `None` where cancelled
+/// before the job was reached.
+pub(crate) fn run(env: Env<'_>, jobs: &[Job<'_>], engine: Engine) -> Vec<Option<Observed>> {
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by(|a, b| {
+        let pa = jobs.get(*a).map(|j| split_parent(j.path));
+        let pb = jobs.get(*b).map(|j| split_parent(j.path));
+        pa.cmp(&pb)
+    });
+    let sh = Shared {
+        env,
+        jobs,
+        engine,
+        counter: Counter::default(),
+        total: jobs.len() as u64,
+    };
+    let units: Vec<&[usize]> = order.chunks(UNIT).collect();
+    let control = sh.env.control;
+    #[cfg(feature = "parallel")]
+    let (results, deferred): (Vec<Results>, Vec<Vec<Deferred>>) = {
+        use rayon::prelude::*;
+        control.install(|| {
+            units
+                .par_iter()
+                .map_init(Worker::new, |w, u| w.unit(&sh, u))
+                .unzip()
+        })
+    };
+    #[cfg(not(feature = "parallel"))]
+    let (results, deferred): (Vec<Results>, Vec<Vec<Deferred>>) = {
+        let mut w = Worker::new();
+        units.iter().map(|u| w.unit(&sh, u)).unzip()
+    };
+    let mut out: Vec<Option<Observed>> = Vec::with_capacity(jobs.len());
+    out.resize_with(jobs.len(), || None);
+    let mut put = |r: Vec<(usize, Observed)>| {
+        for (idx, obs) in r {
+            if let Some(slot) = out.get_mut(idx) {
+                *slot = Some(obs);
+            }
+        }
+    };
+    results.into_iter().for_each(&mut put);
+
+    // Pass 2: large files, largest first; hard links of one inode after the first is done
+    // (they then hit the digest cache instead of being streamed twice side by side).
+    let mut big: Vec<Deferred> = deferred.into_iter().flatten().collect();
+    big.sort_by(|a, b| b.size.cmp(&a.size).then(a.idx.cmp(&b.idx)));
+    let mut seen: HashSet<InodeKey> = HashSet::new();
+    let (first, again): (Vec<usize>, Vec<usize>) = {
+        let mut first = Vec::new();
+        let mut again = Vec::new();
+        for d in &big {
+            if seen.insert(d.key) {
+                first.push(d.idx);
+            } else {
+                again.push(d.idx);
+            }
+        }
+        (first, again)
+    };
+    for queue in [first, again] {
+        if queue.is_empty() || control.is_cancelled() {
+            continue;
+        }
+        let next = AtomicUsize::new(0);
+        #[cfg(feature = "parallel")]
+        let r: Vec<Vec<(usize, Observed)>> = {
+            use rayon::prelude::*;
+            control.install(|| {
+                let n = rayon::current_num_threads().max(1);
+                let n = n.min(queue.len().div_ceil(engine.lanes()).max(1));
+                (0..n)
+                    .into_par_iter()
+                    .map(|_| stream(&sh, &queue, &next))
+                    .collect()
+            })
+        };
+        #[cfg(not(feature = "parallel"))]
+        let r: Vec<Vec<(usize, Observed)>> = vec![stream(&sh, &queue, &next)];
+        r.into_iter().for_each(&mut put);
+    }
+    out
+}
