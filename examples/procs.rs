@@ -19,6 +19,41 @@ macro_rules! outln {
     }};
 }
 
+/// A socket endpoint printed as `format_endpoint` prints it, padded like a string, without
+/// building a `String` per socket (thousands of lines).
+struct Endpoint<'a>(Option<std::net::SocketAddr>, Option<&'a [u8]>);
+
+impl std::fmt::Display for Endpoint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0, self.1) {
+            (Some(a), _) => std::fmt::Display::fmt(&a, f),
+            (None, Some(p)) => f.pad(&escape(p)),
+            (None, None) => f.pad("*"),
+        }
+    }
+}
+
+/// The distinct owning pids as `{:?}` prints `Socket::pids()` (`[12, 34]`), without the `Vec`.
+struct Pids<'a>(&'a [fp::Owner]);
+
+impl std::fmt::Display for Pids<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[")?;
+        let mut last = None;
+        for o in self.0 {
+            if last == Some(o.pid) {
+                continue;
+            }
+            if last.is_some() {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", o.pid)?;
+            last = Some(o.pid);
+        }
+        f.write_str("]")
+    }
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: procs list|tree|sockets [--port N] [--listening] [--inet]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]");
     ExitCode::from(2)
@@ -99,12 +134,12 @@ fn main() -> ExitCode {
             for s in &t.sockets {
                 outln!(
                     w,
-                    "{} {} {} {} {:?}",
+                    "{} {} {} {} {}",
                     s.proto,
                     s.state,
-                    fp::sockets::format_endpoint(s.local, None),
-                    fp::sockets::format_endpoint(s.remote, None),
-                    s.pids()
+                    Endpoint(s.local, None),
+                    Endpoint(s.remote, None),
+                    Pids(&s.owners)
                 );
             }
             ExitCode::SUCCESS
@@ -244,13 +279,13 @@ fn main() -> ExitCode {
                 for s in &t.sockets {
                     outln!(
                         w,
-                        "{:<5} {:<12} {:<45} {:<45} {:>9} {:?}",
+                        "{:<5} {:<12} {:<45} {:<45} {:>9} {}",
                         s.proto.as_str(),
                         s.state,
-                        fp::sockets::format_endpoint(s.local, s.path.as_deref()),
-                        fp::sockets::format_endpoint(s.remote, None),
+                        Endpoint(s.local, s.path.as_deref()),
+                        Endpoint(s.remote, None),
                         s.inode,
-                        s.pids()
+                        Pids(&s.owners)
                     );
                 }
                 let mut srcs: Vec<String> = t
