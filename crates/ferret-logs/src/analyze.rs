@@ -428,41 +428,53 @@ impl Acc<'_> {
     }
 }
 
-/// Chunk result of the parallel path: observations borrow the chunk.
+/// Chunk result of the parallel path: observations borrow the block.
 struct Chunk<'a> {
     lines: u64,
     unparsed: u64,
     unrecognized: u64,
     obs: Vec<Observation<'a>>,
+    /// Truncated lines: (chunk-local line, original length), in order.
+    long: Vec<(u64, usize)>,
     unparsed_at: Vec<(u64, &'a [u8])>,
 }
 
+/// Parses a piece of whole lines exactly as [`LineReader`] and [`run_stream`] would: the
+/// same length cap (at least 64), `\r` stripped only from lines under the cap, overlong
+/// lines counted and flagged.
 fn parse_chunk<'a>(
     data: &'a [u8],
+    mut obs: Vec<Observation<'a>>,
     years: &YearContext,
     max_line: usize,
     max_samples: usize,
 ) -> Chunk<'a> {
+    let max_line = max_line.max(64);
+    // About one event per 100 bytes of auth log: at most one allocation per piece (none once
+    // the recycled vectors have grown).
+    obs.clear();
+    obs.reserve(data.len() / 96 + 1);
     let mut c = Chunk {
         lines: 0,
         unparsed: 0,
         unrecognized: 0,
-        obs: Vec::new(),
+        obs,
+        long: Vec::new(),
         unparsed_at: Vec::new(),
     };
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
         let n = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        let mut text = rest.get(..n).unwrap_or_default();
+        let line = rest.get(..n).unwrap_or_default();
         pos += n + 1;
         c.lines += 1;
-        if text.len() > max_line {
-            text = text.get(..max_line).unwrap_or_default();
-        }
-        if let Some(t) = text.strip_suffix(b"\r") {
-            text = t;
-        }
+        let text = if n > max_line {
+            c.long.push((c.lines, n));
+            line.get(..max_line).unwrap_or_default()
+        } else {
+            line.strip_suffix(b"\r").unwrap_or(line)
+        };
         let (obs, unparsed) = parse_line(text, c.lines, years);
         if unparsed {
             c.unparsed += 1;
@@ -496,7 +508,21 @@ fn run_stream<R: Read>(
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
+    run_stream_from(acc, path, reader, years, control, summary, 0)
+}
+
+/// [`run_stream`] with line numbers continuing after `line_base` lines already read.
+fn run_stream_from<R: Read>(
+    acc: &mut Acc<'_>,
+    path: &[u8],
+    reader: R,
+    years: YearContext,
+    control: &Control,
+    summary: &mut FileSummary,
+    line_base: u64,
+) -> Result<(), std::io::Error> {
     let mut lr = LineReader::new(reader, acc.opts.max_line);
+    lr.line_no = line_base;
     let mut charged = 0u64;
     while let Some(line) = lr.next_line() {
         let line = line?;
@@ -542,22 +568,42 @@ fn run_stream<R: Read>(
     Ok(())
 }
 
-/// Reads the next block: the carried partial line, then up to `cap` bytes, cut after the last
-/// newline (the rest is carried). Returns the block and whether the input ended.
+/// One block read by [`read_block`].
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    /// Bytes of whole lines at the front of the buffer.
+    end: usize,
+    /// Bytes read into the buffer (`end` plus the partial line carried to the next block).
+    filled: usize,
+    /// The input ended.
+    eof: bool,
+    /// A full block without a newline: a line longer than the block.
+    overlong: bool,
+}
+
+/// Reads the next block into `buf` (reused: it keeps its initialised length, so no block is
+/// zero-filled twice): the carried partial line, then input up to `cap` bytes, cut after the
+/// last newline (the rest is carried).
 fn read_block<R: Read>(
     reader: &mut R,
+    buf: &mut Vec<u8>,
     carry: &mut Vec<u8>,
     cap: usize,
     control: &Control,
-) -> Result<(Vec<u8>, bool), std::io::Error> {
-    let mut buf = std::mem::take(carry);
-    let old = buf.len();
+) -> Result<Block, std::io::Error> {
+    let old = carry.len();
     let want = cap.max(old + (1 << 20));
-    buf.resize(want, 0);
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    if let Some(dst) = buf.get_mut(..old) {
+        dst.copy_from_slice(carry);
+    }
+    carry.clear();
     let mut filled = old;
     let mut eof = false;
     while filled < want {
-        let Some(dst) = buf.get_mut(filled..) else {
+        let Some(dst) = buf.get_mut(filled..want) else {
             break;
         };
         match reader.read(dst) {
@@ -570,18 +616,26 @@ fn read_block<R: Read>(
             Err(e) => return Err(e),
         }
     }
-    buf.truncate(filled);
     if !control.charge((filled - old) as u64) {
         return Err(std::io::Error::other("cancelled"));
     }
+    let data = buf.get(..filled).unwrap_or_default();
+    let mut block = Block {
+        end: filled,
+        filled,
+        eof,
+        overlong: false,
+    };
     if !eof {
-        if let Some(p) = memchr::memrchr(b'\n', &buf) {
-            carry.extend_from_slice(buf.get(p + 1..).unwrap_or_default());
-            buf.truncate(p + 1);
+        match memchr::memrchr(b'\n', data) {
+            Some(p) => {
+                carry.extend_from_slice(data.get(p + 1..).unwrap_or_default());
+                block.end = p + 1;
+            }
+            None => block.overlong = true,
         }
-        // else: one line longer than the block; it is processed (and capped) as is.
     }
-    Ok((buf, eof))
+    Ok(block)
 }
 
 /// Splits `data` into about `n` pieces at newlines.
@@ -602,34 +656,62 @@ fn split_lines(data: &[u8], n: usize) -> Vec<&[u8]> {
     out
 }
 
+/// An emptied vector's allocation, reused for observations of another block (the in-place
+/// `collect` keeps the buffer: same layout, no element to convert).
+// `filter` would keep the old lifetime: the point of this `filter_map` is the new type.
+#[allow(clippy::unnecessary_filter_map)]
+fn recycle<'b>(mut v: Vec<Observation<'_>>) -> Vec<Observation<'b>> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// The observation vector set aside for piece `i`.
+fn take_buf<'a>(bufs: &[std::sync::Mutex<Vec<Observation<'a>>>], i: usize) -> Vec<Observation<'a>> {
+    bufs.get(i)
+        .and_then(|m| m.lock().ok().map(|mut g| std::mem::take(&mut *g)))
+        .unwrap_or_default()
+}
+
+/// Folds one parsed piece into the detector, in file order.
 fn fold_chunk(
     acc: &mut Acc<'_>,
     path: &[u8],
     summary: &mut FileSummary,
     base: &mut u64,
-    c: Chunk<'_>,
+    c: &Chunk<'_>,
 ) {
     summary.lines += c.lines;
     summary.unparsed += c.unparsed;
     summary.unrecognized += c.unrecognized;
+    summary.long_lines += c.long.len() as u64;
     summary.events += c.obs.len() as u64;
-    for (l, t) in c.unparsed_at {
+    for (l, t) in &c.unparsed_at {
         acc.sample(path, *base + l, t);
     }
-    for mut o in c.obs {
-        o.line += *base;
-        if acc.in_range(o.time) {
-            acc.det.observe(o);
+    // Overlong lines are flagged before their own event, as the sequential path does.
+    let mut long = c.long.iter().peekable();
+    for o in &c.obs {
+        while let Some((l, n)) = long.next_if(|x| x.0 <= o.line) {
+            acc.det.long_line(*base + l, *n);
         }
+        if acc.in_range(o.time) {
+            acc.det
+                .observe_event(*base + o.line, o.time, o.pid, o.sshd, &o.event);
+        }
+    }
+    for (l, n) in long {
+        acc.det.long_line(*base + l, *n);
     }
     *base += c.lines;
 }
 
-/// Parallel path: the file is read in blocks; each block is cut into pieces at line
-/// boundaries; `jobs` scoped worker threads parse pieces while this thread folds the parsed
-/// pieces into the detector strictly in file order (out-of-order pieces wait in their slot).
-/// Results equal the sequential path exactly; memory is bounded by one block and its
-/// observations.
+/// Parallel path, `jobs` threads in all: the file is read in blocks; each block is cut into
+/// pieces at line boundaries; `jobs - 1` scoped workers and this thread parse pieces while
+/// this thread folds the parsed pieces into the detector strictly in file order (it folds
+/// whenever the next piece is ready, parses an unclaimed piece otherwise, and reads the next
+/// block while the workers start on this one). Results equal the sequential path exactly;
+/// memory is bounded by two blocks and one block's observations. A line longer than a whole
+/// block sends the rest of the input through the sequential path.
 fn run_parallel<R: Read>(
     acc: &mut Acc<'_>,
     path: &[u8],
@@ -639,29 +721,57 @@ fn run_parallel<R: Read>(
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    const BLOCK: usize = 8 << 20;
-    const PIECE: usize = 512 << 10;
+    use std::sync::mpsc::TryRecvError;
+    const BLOCK: usize = 4 << 20;
+    const PIECE: usize = 256 << 10;
     let jobs = acc.opts.jobs.max(1);
     let (max_line, max_samples) = (acc.opts.max_line, acc.opts.max_samples);
+    // Any line within the cap fits a block with room to spare.
+    let cap = BLOCK.max(max_line.saturating_mul(2).saturating_add(1));
     let mut carry = Vec::new();
+    let (mut cur, mut next) = (Vec::new(), Vec::new());
     let mut base = 0u64;
+    let mut pool: Vec<Vec<Observation<'static>>> = Vec::new();
+    let mut block = read_block(&mut reader, &mut cur, &mut carry, cap, control)?;
     loop {
         if control.is_cancelled() {
             return Err(std::io::Error::other("cancelled"));
         }
-        let (block, eof) = read_block(&mut reader, &mut carry, BLOCK, control)?;
-        let pieces = split_lines(&block, block.len().div_ceil(PIECE).max(1));
-        let next = AtomicUsize::new(0);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Chunk<'_>)>(jobs * 2);
-        std::thread::scope(|scope| {
-            for _ in 0..jobs {
+        if block.overlong {
+            let head = std::io::Cursor::new(cur.get(..block.filled).unwrap_or_default());
+            return run_stream_from(
+                acc,
+                path,
+                head.chain(&mut reader),
+                years,
+                control,
+                summary,
+                base,
+            );
+        }
+        let data = cur.get(..block.end).unwrap_or_default();
+        // At least two pieces per thread, so small inputs are shared (and piece boundaries
+        // exercised) too.
+        let pieces = split_lines(data, data.len().div_ceil(PIECE).max(jobs * 2));
+        let claim = AtomicUsize::new(0);
+        // One observation vector per piece, recycled from the previous block's pieces.
+        let bufs: Vec<std::sync::Mutex<Vec<Observation<'_>>>> = pieces
+            .iter()
+            .map(|_| std::sync::Mutex::new(recycle(pool.pop().unwrap_or_default())))
+            .collect();
+        let read_next = !block.eof;
+        let next_block = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Chunk<'_>)>(pieces.len());
+            for _ in 1..jobs {
                 let tx = tx.clone();
-                let (pieces, next, years) = (&pieces, &next, &years);
+                let (pieces, claim, years) = (&pieces, &claim, &years);
+                let bufs = &bufs;
                 scope.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let i = claim.fetch_add(1, Ordering::Relaxed);
                     let Some(p) = pieces.get(i) else { break };
+                    let obs = take_buf(bufs, i);
                     if tx
-                        .send((i, parse_chunk(p, years, max_line, max_samples)))
+                        .send((i, parse_chunk(p, obs, years, max_line, max_samples)))
                         .is_err()
                     {
                         break;
@@ -669,20 +779,52 @@ fn run_parallel<R: Read>(
                 });
             }
             drop(tx);
+            let next_block =
+                read_next.then(|| read_block(&mut reader, &mut next, &mut carry, cap, control));
             let mut slots: Vec<Option<Chunk<'_>>> = (0..pieces.len()).map(|_| None).collect();
             let mut want = 0;
-            for (i, c) in rx {
-                if let Some(slot) = slots.get_mut(i) {
-                    *slot = Some(c);
-                }
-                while let Some(c) = slots.get_mut(want).and_then(Option::take) {
-                    fold_chunk(acc, path, summary, &mut base, c);
+            while want < pieces.len() {
+                if let Some(c) = slots.get_mut(want).and_then(Option::take) {
+                    fold_chunk(acc, path, summary, &mut base, &c);
+                    pool.push(recycle(c.obs));
                     want += 1;
+                    continue;
+                }
+                match rx.try_recv() {
+                    Ok((i, c)) => {
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = Some(c);
+                        }
+                        continue;
+                    }
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+                }
+                let i = claim.fetch_add(1, Ordering::Relaxed);
+                if let Some(p) = pieces.get(i) {
+                    let obs = take_buf(&bufs, i);
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = Some(parse_chunk(p, obs, &years, max_line, max_samples));
+                    }
+                    continue;
+                }
+                match rx.recv() {
+                    Ok((i, c)) => {
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = Some(c);
+                        }
+                    }
+                    // Every piece was claimed and every worker is gone: nothing can arrive.
+                    Err(_) => break,
                 }
             }
+            next_block
         });
-        if eof {
-            return Ok(());
+        match next_block {
+            None => return Ok(()),
+            Some(b) => {
+                block = b?;
+                std::mem::swap(&mut cur, &mut next);
+            }
         }
     }
 }

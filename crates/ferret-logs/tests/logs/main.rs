@@ -14,6 +14,7 @@
 mod common;
 mod elastic;
 mod fail2ban;
+mod parallel;
 mod pipeline;
 mod props;
 mod sshguard;
