@@ -1,19 +1,21 @@
-//! Criterion benches for ferret-accounts: parse + audit of a generated 100k-user
-//! passwd/shadow/group/gshadow set (target: under 50 ms), and the same audit with home/shell
-//! checks on a root; then, on a 5k-user set, ferret next to `pwck -r -R` + `grpck -r -R` on the
-//! same root (measured once, printed: pwck/grpck are quadratic in the number of entries).
+//! Criterion benches for ferret-accounts: parse, audit, and parse + audit of a generated
+//! 100k-user passwd/shadow/group/gshadow set (`ferret::accounts::synthetic`: Debian system
+//! accounts, mixed hash algorithms, aging, private, project and privileged groups, planted
+//! problems; target: parse + audit under 50 ms), and the same audit with home/shell checks on
+//! a root; then, on a 5k-user set, ferret next to `pwck -r -R` + `grpck -r -R` on the same root
+//! (measured once, printed: pwck/grpck are quadratic in the number of entries).
+//!
+//! `FERRET_ACCOUNTS_DUMP=DIR cargo bench --bench accounts` writes the 100k set to
+//! `DIR/etc/{passwd,shadow,group,gshadow,login.defs}` and exits (for `accounts audit --root`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
     clippy::indexing_slicing
 )]
-// p, s, g, gs: the four files, named like the tools name them.
-#![allow(clippy::many_single_char_names)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferret::accounts::{audit::audit, audit_root, AuditOptions, Snapshot};
-use std::fmt::Write as _;
+use ferret::accounts::{audit::audit, audit_root, synthetic, AuditOptions};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -22,81 +24,92 @@ const USERS: usize = 100_000;
 /// tens of minutes, so the side-by-side run uses this many users.
 const TOOL_USERS: usize = 5_000;
 
-/// A plausible large system: Debian-like system accounts, then 100k users with yescrypt
-/// hashes, one private group each, a few in sudo/docker, every tenth with a locked password.
-fn generate(users: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
-    let (mut p, mut s, mut g, mut gs) =
-        (String::new(), String::new(), String::new(), String::new());
-    p.push_str(
-        "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
-    );
-    s.push_str("root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n");
-    g.push_str("root:x:0:\ndaemon:x:1:\n");
-    gs.push_str("root:*::\ndaemon:*::\n");
-    let mut sudo = Vec::new();
-    for i in 0..users {
-        let uid = 10_000 + i;
-        writeln!(
-            p,
-            "u{i:06}:x:{uid}:{uid}:User {i},,,:/home/u{i:06}:/bin/bash"
-        )
-        .unwrap();
-        if i % 10 == 0 {
-            writeln!(s, "u{i:06}:!:19000:0:99999:7:::").unwrap();
-        } else {
-            writeln!(s, "u{i:06}:$y$j9T$abcdefghijklmnop{i:06}$abcdefghijklmnopqrstuvwxyzABCDEFGHIJ01234:19000:0:99999:7:::").unwrap();
-        }
-        writeln!(g, "u{i:06}:x:{uid}:").unwrap();
-        writeln!(gs, "u{i:06}:!::").unwrap();
-        if i % 1000 == 0 {
-            sudo.push(format!("u{i:06}"));
-        }
+/// Process CPU time (all threads) per run of `f`, mean of `runs`: on a shared, loaded machine
+/// wall time mostly measures the other tenants; this is closer to what an idle host takes.
+fn cpu_per_run(runs: u32, mut f: impl FnMut()) -> f64 {
+    let before = cpu_ms();
+    for _ in 0..runs {
+        f();
     }
-    writeln!(g, "sudo:x:27:{}", sudo.join(",")).unwrap();
-    writeln!(gs, "sudo:*::{}", sudo.join(",")).unwrap();
-    (
-        p.into_bytes(),
-        s.into_bytes(),
-        g.into_bytes(),
-        gs.into_bytes(),
-    )
+    (cpu_ms() - before) / f64::from(runs)
 }
 
 fn bench(c: &mut Criterion) {
-    let (p, s, g, gs) = generate(USERS);
+    let files = synthetic::generate(USERS);
+    if let Some(dir) = std::env::var_os("FERRET_ACCOUNTS_DUMP") {
+        let etc = std::path::Path::new(&dir).join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        for (name, data) in [
+            ("passwd", &files.passwd),
+            ("shadow", &files.shadow),
+            ("group", &files.group),
+            ("gshadow", &files.gshadow),
+            ("login.defs", &files.login_defs),
+        ] {
+            std::fs::write(etc.join(name), data).unwrap();
+        }
+        println!("accounts: wrote {}", etc.display());
+        return;
+    }
     let mut opts = AuditOptions::default();
     opts.today(20_000);
-    let snap = Snapshot::from_bytes(Some(&p), Some(&s), Some(&g), Some(&gs));
+    let snap = files.snapshot();
+    // `FERRET_ACCOUNTS_LOOP=parse|audit|both:N`: only that loop, N times (for perf stat/record).
+    if let Some(spec) = std::env::var("FERRET_ACCOUNTS_LOOP").ok() {
+        let (what, n) = spec.split_once(':').unwrap_or((&spec, "50"));
+        let n: u32 = n.parse().unwrap();
+        let view = snap.view();
+        let ms = cpu_per_run(n, || match what {
+            "parse" => {
+                black_box(snap.view().passwd.map(|d| d.lines.len()));
+            }
+            "audit" => {
+                black_box(audit(&view, &opts, None).findings.len());
+            }
+            _ => {
+                black_box(audit(&snap.view(), &opts, None).findings.len());
+            }
+        });
+        println!("accounts 100k {what}: {ms:.1} ms CPU per run (mean of {n})");
+        return;
+    }
     let n = audit(&snap.view(), &opts, None).findings.len();
     println!(
-        "accounts: {USERS} users, {} bytes of passwd, {n} findings",
-        p.len()
+        "accounts: {USERS} users, {} + {} + {} + {} bytes, {n} findings",
+        files.passwd.len(),
+        files.shadow.len(),
+        files.group.len(),
+        files.gshadow.len()
     );
 
-    // Process CPU time (all threads) per parse+audit: on a shared, loaded machine wall time
-    // mostly measures the other tenants; this is closer to what an idle host would take.
     let runs = 20;
-    let before = cpu_ms();
-    for _ in 0..runs {
+    let parse = cpu_per_run(runs, || {
+        black_box(snap.view().passwd.map(|d| d.lines.len()));
+    });
+    let view = snap.view();
+    let audit_only = cpu_per_run(runs, || {
+        black_box(audit(&view, &opts, None).findings.len());
+    });
+    let both = cpu_per_run(runs, || {
         black_box(audit(&snap.view(), &opts, None).findings.len());
-    }
+    });
     println!(
-        "accounts/parse+audit-100k: {:.1} ms CPU per run (all threads, mean of {runs})",
-        (cpu_ms() - before) / f64::from(runs)
+        "accounts 100k, ms CPU per run (all threads, mean of {runs}): parse {parse:.1}, audit {audit_only:.1}, parse+audit {both:.1}"
     );
 
     c.bench_function("accounts/parse-100k", |b| {
-        b.iter(|| {
-            let v = snap.view();
-            black_box(v.passwd.as_ref().map(|d| d.lines.len()))
-        });
+        b.iter(|| black_box(snap.view().passwd.map(|d| d.lines.len())));
+    });
+    c.bench_function("accounts/audit-100k", |b| {
+        b.iter(|| black_box(audit(&view, &opts, None).findings.len()));
     });
     c.bench_function("accounts/parse+audit-100k", |b| {
         b.iter(|| black_box(audit(&snap.view(), &opts, None).findings.len()));
     });
+    drop(view);
 
     // On a root, with home and shell checks (every home is missing: 100k lstat + findings).
-    let (t, root) = write_root(&p, &s, &g, &gs);
+    let (t, root) = write_root(&files);
     let mut group = c.benchmark_group("accounts/root");
     group.sample_size(10);
     group.bench_function("audit_root-100k-home-shell", |b| {
@@ -106,8 +119,7 @@ fn bench(c: &mut Criterion) {
     drop(t);
 
     // Side by side with the real tools, same tree, same checks, measured once.
-    let (p, s, g, gs) = generate(TOOL_USERS);
-    let (t, root) = write_root(&p, &s, &g, &gs);
+    let (t, root) = write_root(&synthetic::generate(TOOL_USERS));
     let start = Instant::now();
     let ferret_n = audit_root(&root, &opts).findings.len();
     let ferret_t = start.elapsed();
@@ -149,16 +161,17 @@ fn cpu_ms() -> f64 {
     ticks * 10.0 // USER_HZ is 100 on Linux
 }
 
-fn write_root(
-    p: &[u8],
-    s: &[u8],
-    g: &[u8],
-    gs: &[u8],
-) -> (tempfile::TempDir, ferret::core::HostRoot) {
+fn write_root(files: &synthetic::Files) -> (tempfile::TempDir, ferret::core::HostRoot) {
     let t = tempfile::tempdir().unwrap();
     let etc = t.path().join("etc");
     std::fs::create_dir_all(&etc).unwrap();
-    for (name, data) in [("passwd", p), ("shadow", s), ("group", g), ("gshadow", gs)] {
+    for (name, data) in [
+        ("passwd", &files.passwd),
+        ("shadow", &files.shadow),
+        ("group", &files.group),
+        ("gshadow", &files.gshadow),
+        ("login.defs", &files.login_defs),
+    ] {
         std::fs::write(etc.join(name), data).unwrap();
     }
     let root = ferret::core::HostRoot::new(t.path()).unwrap();

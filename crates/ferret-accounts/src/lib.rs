@@ -96,6 +96,8 @@ pub mod passwd;
 pub mod password;
 pub mod shadow;
 pub mod snapshot;
+#[doc(hidden)]
+pub mod synthetic;
 
 pub use audit::AuditOptions;
 pub use lines::{Content, Document, FileKind, Line, Lines, Malformed, NisLine};
