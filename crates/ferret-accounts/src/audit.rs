@@ -89,20 +89,22 @@ pub fn is_interactive_shell(shell: &[u8]) -> bool {
 /// byte in `[A-Za-z0-9_.]`, then `[A-Za-z0-9_.-]`, `$` allowed last, not only digits, not `.`
 /// or `..`, at most 255 bytes.
 pub fn is_valid_name(name: &[u8]) -> bool {
-    if name.is_empty() || name.len() > 255 || name == b"." || name == b".." {
+    let Some((&first, rest)) = name.split_first() else {
+        return false;
+    };
+    if name.len() > 255 || name == b"." || name == b".." {
         return false;
     }
-    if name.iter().all(u8::is_ascii_digit) {
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    if !name_byte(first) {
         return false;
     }
-    let last = name.len() - 1;
-    name.iter().enumerate().all(|(i, &b)| {
-        b.is_ascii_alphanumeric()
-            || b == b'_'
-            || b == b'.'
-            || (i > 0 && b == b'-')
-            || (i > 0 && i == last && b == b'$')
-    })
+    // `$` only as the last byte (and never the first, checked above)
+    let body = match rest.split_last() {
+        Some((b'$', body)) => body,
+        _ => rest,
+    };
+    body.iter().all(|&b| name_byte(b) || b == b'-') && !name.iter().all(u8::is_ascii_digit)
 }
 
 /// An excerpt of a line that never shows a password hash: the second field is replaced by
@@ -248,45 +250,58 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
 /// For each duplicated key, every (line number, line text or name) where it was seen.
 type Dups<'a, K> = Vec<(K, Vec<(u64, &'a [u8])>)>;
 
-/// Entries by name: the first entry of each name, plus every line of duplicated names.
+/// Entries by name: the first entry of each name (as its index in the document's lines:
+/// 24-byte map slots instead of 48, the audit is bound by these maps' cache misses), plus
+/// every line of duplicated names.
 pub(crate) struct NameIndex<'a, E> {
-    first: FastMap<&'a [u8], (u64, &'a E, &'a [u8])>,
+    doc: Option<&'a Document<'a, E>>,
+    first: FastMap<&'a [u8], u32>,
     /// Names seen more than once, with every (line, text), in file order.
     dups: Dups<'a, &'a [u8]>,
 }
 
 impl<'a, E> NameIndex<'a, E> {
-    pub(crate) fn get(&self, name: &[u8]) -> Option<&(u64, &'a E, &'a [u8])> {
-        self.first.get(name)
+    /// The first entry of `name`: (line number, entry, line text).
+    pub(crate) fn get(&self, name: &[u8]) -> Option<(u64, &'a E, &'a [u8])> {
+        let i = *self.first.get(name)?;
+        entry_at(self.doc?, i as usize)
     }
     pub(crate) fn contains_key(&self, name: &[u8]) -> bool {
         self.first.contains_key(name)
     }
 }
 
+/// The entry on line index `i` (0-based) of a document, with its number and text.
+fn entry_at<'a, E>(d: &'a Document<'a, E>, i: usize) -> Option<(u64, &'a E, &'a [u8])> {
+    let l = d.lines.get(i)?;
+    l.entry().map(|e| (l.number, e, l.text))
+}
+
 pub(crate) fn group_by_name<'a, E>(
     doc: Option<&'a Document<'a, E>>,
     name: impl Fn(&E) -> &'a [u8],
 ) -> NameIndex<'a, E> {
-    let mut first: FastMap<&[u8], (u64, &E, &[u8])> = FastMap::default();
+    let mut first: FastMap<&[u8], u32> = FastMap::default();
     let mut dup_at: FastMap<&[u8], usize> = FastMap::default();
     let mut dups: Dups<'_, &[u8]> = Vec::new();
     if let Some(d) = doc {
         first.reserve(d.lines.len());
-        for l in &d.lines {
+        for (i, l) in d.lines.iter().enumerate() {
             if let Some(e) = l.entry() {
                 let n = name(e);
+                // line indexes fit: account files are capped far below 4 G lines
+                let at = u32::try_from(i).unwrap_or(u32::MAX);
                 match first.entry(n) {
                     std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert((l.number, e, l.text));
+                        v.insert(at);
                     }
                     std::collections::hash_map::Entry::Occupied(o) => {
-                        let (fl, _, ft) = *o.get();
-                        let i = *dup_at.entry(n).or_insert_with(|| {
-                            dups.push((n, vec![(fl, ft)]));
+                        let f = d.lines.get(*o.get() as usize).map(|f| (f.number, f.text));
+                        let k = *dup_at.entry(n).or_insert_with(|| {
+                            dups.push((n, f.into_iter().collect()));
                             dups.len() - 1
                         });
-                        if let Some(d) = dups.get_mut(i) {
+                        if let Some(d) = dups.get_mut(k) {
                             d.1.push((l.number, l.text));
                         }
                     }
@@ -294,7 +309,7 @@ pub(crate) fn group_by_name<'a, E>(
             }
         }
     }
-    NameIndex { first, dups }
+    NameIndex { doc, first, dups }
 }
 
 fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, idx: &NameIndex<'_, E>) {
@@ -363,7 +378,7 @@ impl<'d, 'a, E> Cursor<'d, 'a, E> {
                 }
             }
         }
-        let r = idx.get(name).copied();
+        let r = idx.get(name);
         if let Some((n, _, _)) = r {
             self.pos = n as usize; // the line after it (numbers are 1-based)
         }
@@ -371,25 +386,77 @@ impl<'d, 'a, E> Cursor<'d, 'a, E> {
     }
 }
 
-/// Values seen more than once (uids, gids): every (line, name) of each, by value.
-fn id_duplicates<'a>(items: impl Iterator<Item = (u32, u64, &'a [u8])>) -> Dups<'a, u32> {
-    let mut first: FastMap<u32, (u64, &[u8])> = FastMap::default();
-    let mut dup_at: FastMap<u32, usize> = FastMap::default();
-    let mut dups: Dups<'_, u32> = Vec::new();
-    for (id, line, name) in items {
-        match first.entry(id) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert((line, name));
+/// A set of ids: a bitmap for the usual small ids (one bit each: 100k lookups stay in L1/L2
+/// instead of missing in a hash table), a hash set for the rest.
+pub(crate) struct IdSet {
+    bits: Vec<u64>,
+    large: std::collections::HashSet<u32, Fast>,
+}
+
+impl IdSet {
+    /// Ids below this live in the bitmap (at most 512 KiB of it).
+    const BITMAP_IDS: u32 = 1 << 22;
+
+    pub(crate) fn new() -> Self {
+        IdSet {
+            bits: Vec::new(),
+            large: std::collections::HashSet::default(),
+        }
+    }
+
+    /// Adds `id`; whether it was new.
+    pub(crate) fn insert(&mut self, id: u32) -> bool {
+        if id >= Self::BITMAP_IDS {
+            return self.large.insert(id);
+        }
+        let (w, b) = ((id / 64) as usize, 1u64 << (id % 64));
+        if self.bits.len() <= w {
+            self.bits.resize((w + 1).next_power_of_two(), 0);
+        }
+        match self.bits.get_mut(w) {
+            Some(word) if *word & b == 0 => {
+                *word |= b;
+                true
             }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let f = *o.get();
-                let i = *dup_at.entry(id).or_insert_with(|| {
-                    dups.push((id, vec![f]));
-                    dups.len() - 1
-                });
-                if let Some(d) = dups.get_mut(i) {
-                    d.1.push((line, name));
-                }
+            Some(_) => false,
+            None => self.large.insert(id),
+        }
+    }
+
+    pub(crate) fn contains(&self, id: u32) -> bool {
+        if id >= Self::BITMAP_IDS {
+            return self.large.contains(&id);
+        }
+        self.bits
+            .get((id / 64) as usize)
+            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+    }
+}
+
+/// Values seen more than once (uids, gids): every (line, name) of each, by value, in the
+/// order their second occurrence was seen; each list in file order.
+fn id_duplicates<'a, I: Iterator<Item = (u32, u64, &'a [u8])>>(
+    items: impl Fn() -> I,
+) -> Dups<'a, u32> {
+    // pass 1: which ids repeat (a bitmap, no per-id map); usually none or a handful
+    let mut seen = IdSet::new();
+    let mut repeated = IdSet::new();
+    let mut order: Vec<u32> = Vec::new();
+    for (id, _, _) in items() {
+        if !seen.insert(id) && repeated.insert(id) {
+            order.push(id);
+        }
+    }
+    if order.is_empty() {
+        return Vec::new();
+    }
+    // pass 2: every (line, name) of the repeated ids
+    let at: FastMap<u32, usize> = order.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let mut dups: Dups<'_, u32> = order.iter().map(|&id| (id, Vec::new())).collect();
+    for (id, line, name) in items() {
+        if repeated.contains(id) {
+            if let Some(d) = at.get(&id).and_then(|&i| dups.get_mut(i)) {
+                d.1.push((line, name));
             }
         }
     }
@@ -477,58 +544,62 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     report_duplicates(&mut cx, FileKind::Group, gr_path, &groups);
     report_duplicates(&mut cx, FileKind::Gshadow, gs_path, &gshadows);
 
-    let gids: std::collections::HashSet<u32, Fast> = acc
-        .group
-        .iter()
-        .flat_map(Document::entries)
-        .map(|(_, g)| g.gid)
-        .collect();
-
-    // ---- passwd entries ----
-    for (line, u) in acc.passwd.iter().flat_map(Document::entries) {
-        let name = u.name;
-        check_name(&mut cx, FileKind::Passwd, pw_path, line, name, u.uid == 0);
-        if u.uid == u32::MAX {
-            cx.push(
-                Finding::new(
-                    "accounts.invalid-id",
-                    Severity::Low,
-                    "invalid user ID 4294967295",
-                    name,
-                )
-                .with_evidence(ev(pw_path, line))
-                .with_detail("(uid_t)-1 is the error value of set*uid(); no account can use it"),
-            );
-        }
-        if u.gid == u32::MAX {
-            cx.push(
-                Finding::new(
-                    "accounts.invalid-id",
-                    Severity::Low,
-                    "invalid group ID 4294967295",
-                    name,
-                )
-                .with_evidence(ev(pw_path, line)),
-            );
-        }
-        let shadow = shadow_cursor.find(name, &shadows, |e| e.name);
-        if let Some(m) = shadow.and_then(|s| shadow_matched.get_mut(s.0 as usize - 1)) {
-            *m = true;
-        }
-        let shadow = shadow.as_ref();
-        let pw_status = u.password.status();
-        let interactive = is_interactive_shell(u.shell);
-        // The effective password: passwd's field unless it is `x` and shadow has an entry.
-        let effective = match (pw_status, shadow) {
-            (PasswordStatus::Shadowed, Some((_, s, _))) => {
-                Some((s.password.status(), sh_path, s_line(shadow)))
+    // The passwd/shadow checks and the group/gshadow checks read the indexes only: they run
+    // side by side, and the group findings follow the passwd ones as they did sequentially.
+    let ((), group_findings) = crate::join(
+        || {
+            let mut gids = IdSet::new();
+            for (_, g) in acc.group.iter().flat_map(Document::entries) {
+                gids.insert(g.gid);
             }
-            (PasswordStatus::Shadowed, None) => None,
-            (st, _) => Some((st, pw_path, line)),
-        };
 
-        if u.uid == 0 && name != b"root" {
-            cx.push(
+            // ---- passwd entries ----
+            for (line, u) in acc.passwd.iter().flat_map(Document::entries) {
+                let name = u.name;
+                check_name(&mut cx, FileKind::Passwd, pw_path, line, name, u.uid == 0);
+                if u.uid == u32::MAX {
+                    cx.push(
+                        Finding::new(
+                            "accounts.invalid-id",
+                            Severity::Low,
+                            "invalid user ID 4294967295",
+                            name,
+                        )
+                        .with_evidence(ev(pw_path, line))
+                        .with_detail(
+                            "(uid_t)-1 is the error value of set*uid(); no account can use it",
+                        ),
+                    );
+                }
+                if u.gid == u32::MAX {
+                    cx.push(
+                        Finding::new(
+                            "accounts.invalid-id",
+                            Severity::Low,
+                            "invalid group ID 4294967295",
+                            name,
+                        )
+                        .with_evidence(ev(pw_path, line)),
+                    );
+                }
+                let shadow = shadow_cursor.find(name, &shadows, |e| e.name);
+                if let Some(m) = shadow.and_then(|s| shadow_matched.get_mut(s.0 as usize - 1)) {
+                    *m = true;
+                }
+                let shadow = shadow.as_ref();
+                let pw_status = u.password.status();
+                let interactive = is_interactive_shell(u.shell);
+                // The effective password: passwd's field unless it is `x` and shadow has an entry.
+                let effective = match (pw_status, shadow) {
+                    (PasswordStatus::Shadowed, Some((_, s, _))) => {
+                        Some((s.password.status(), sh_path, s_line(shadow)))
+                    }
+                    (PasswordStatus::Shadowed, None) => None,
+                    (st, _) => Some((st, pw_path, line)),
+                };
+
+                if u.uid == 0 && name != b"root" {
+                    cx.push(
                 Finding::new("accounts.uid0-non-root", Severity::Critical, "account other than root with UID 0", name)
                     .with_evidence(ev(pw_path, line))
                     .with_attack("T1136.001")
@@ -536,35 +607,35 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                     .with_detail(format!("shell {}, password {}", ferret_core::escape::escape(u.shell), effective.map_or("unknown", |e| e.0.as_str())))
                     .with_remediation("verify who created it (auth logs, /etc/passwd- backup); lock and remove it if unexplained"),
             );
-        }
-        if u.gid == 0 && u.uid != 0 {
-            let sev = if interactive {
-                Severity::High
-            } else {
-                Severity::Low
-            };
-            cx.push(
+                }
+                if u.gid == 0 && u.uid != 0 {
+                    let sev = if interactive {
+                        Severity::High
+                    } else {
+                        Severity::Low
+                    };
+                    cx.push(
                 Finding::new("accounts.gid0-primary", sev, "non-root account with primary group 0 (root)", name)
                     .with_evidence(ev(pw_path, line))
                     .with_attack("T1078.003")
                     .with_detail("group root can read and write root-group files; some distributions ship sync/shutdown/halt/operator this way with non-interactive shells"),
             );
-        }
-        if acc.group.is_some() && !gids.contains(&u.gid) {
-            cx.push(
-                Finding::new(
-                    "accounts.missing-group",
-                    Severity::Low,
-                    format!("user's primary group {} does not exist", u.gid),
-                    name,
-                )
-                .with_evidence(ev(pw_path, line))
-                .with_reference("pwck(8): no group"),
-            );
-        }
+                }
+                if acc.group.is_some() && !gids.contains(u.gid) {
+                    cx.push(
+                        Finding::new(
+                            "accounts.missing-group",
+                            Severity::Low,
+                            format!("user's primary group {} does not exist", u.gid),
+                            name,
+                        )
+                        .with_evidence(ev(pw_path, line))
+                        .with_reference("pwck(8): no group"),
+                    );
+                }
 
-        // passwd password field itself
-        match pw_status {
+                // passwd password field itself
+                match pw_status {
             // empty: reported below through `effective`
             PasswordStatus::Shadowed | PasswordStatus::Empty => {}
             PasswordStatus::Hash(_) | PasswordStatus::Locked { hash: Some(_) } => cx.push(
@@ -583,156 +654,171 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
             ),
             _ => {}
         }
-        if pw_status == PasswordStatus::Shadowed && acc.shadow.is_some() && shadow.is_none() {
-            cx.push(
+                if pw_status == PasswordStatus::Shadowed && acc.shadow.is_some() && shadow.is_none()
+                {
+                    cx.push(
                 Finding::new("accounts.missing-shadow-entry", Severity::Low, "user has no shadow entry", name)
                     .with_evidence(ev(pw_path, line))
                     .with_detail("passwd says the password is in shadow (x) but there is no entry: the account has no password at all; pwck: no matching password file entry in /etc/shadow"),
             );
-        } else if pw_status != PasswordStatus::Shadowed
-            && acc.shadow.is_some()
-            && shadow.is_none()
-            && pw_status != PasswordStatus::Empty
-        {
-            cx.push(
-                Finding::new(
-                    "accounts.missing-shadow-entry",
-                    Severity::Low,
-                    "user has no shadow entry",
-                    name,
-                )
-                .with_evidence(ev(pw_path, line)),
-            );
-        }
+                } else if pw_status != PasswordStatus::Shadowed
+                    && acc.shadow.is_some()
+                    && shadow.is_none()
+                    && pw_status != PasswordStatus::Empty
+                {
+                    cx.push(
+                        Finding::new(
+                            "accounts.missing-shadow-entry",
+                            Severity::Low,
+                            "user has no shadow entry",
+                            name,
+                        )
+                        .with_evidence(ev(pw_path, line)),
+                    );
+                }
 
-        if let Some((st, path, l)) = effective {
-            password_checks(&mut cx, name, u.uid, interactive, st, path, l, defs);
-        }
+                if let Some((st, path, l)) = effective {
+                    password_checks(&mut cx, name, u.uid, interactive, st, path, l, defs);
+                }
 
-        // system accounts
-        if defs.is_system_uid(u.uid) {
-            let usable = effective.is_some_and(|e| e.0.is_usable());
-            if interactive || usable {
-                let (sev, title) = match (interactive, usable) {
-                    (true, true) => (
-                        Severity::High,
-                        "system account with an interactive shell and a usable password",
-                    ),
-                    (false, true) => (Severity::Medium, "system account with a usable password"),
-                    _ => (Severity::Low, "system account with an interactive shell"),
-                };
-                cx.push(
+                // system accounts
+                if defs.is_system_uid(u.uid) {
+                    let usable = effective.is_some_and(|e| e.0.is_usable());
+                    if interactive || usable {
+                        let (sev, title) = match (interactive, usable) {
+                            (true, true) => (
+                                Severity::High,
+                                "system account with an interactive shell and a usable password",
+                            ),
+                            (false, true) => {
+                                (Severity::Medium, "system account with a usable password")
+                            }
+                            _ => (Severity::Low, "system account with an interactive shell"),
+                        };
+                        cx.push(
                     Finding::new("accounts.system-account-login", sev, title, name)
                         .with_evidence(ev(pw_path, line))
                         .with_attack("T1078.003")
                         .with_detail(format!("uid {} < UID_MIN {}, shell {:?}", u.uid, defs.uid_min, ferret_core::escape::escape(u.shell)))
                         .with_remediation("set the shell to /usr/sbin/nologin and lock the password (usermod -L -s /usr/sbin/nologin)"),
                 );
-            }
-        }
+                    }
+                }
 
-        // shadow aging
-        if let Some((sl, s, _)) = shadow {
-            if let Some(lc) = s.aging.lastchg {
-                if lc > today {
-                    cx.push(
+                // shadow aging
+                if let Some((sl, s, _)) = shadow {
+                    if let Some(lc) = s.aging.lastchg {
+                        if lc > today {
+                            cx.push(
                         Finding::new("accounts.lastchg-future", Severity::Medium, "last password change in the future", name)
                             .with_evidence(ev(sh_path, *sl))
                             .with_attack("T1070.006")
                             .with_detail(format!("lastchg day {lc} > today {today}: a hand-edited entry or a wrong clock")),
                     );
+                        }
+                    }
+                    if let Some((policy, pline)) = defs.pass_max_days {
+                        let never = s.aging.max.is_none_or(|m| !(0..99_999).contains(&m));
+                        if policy < 99_999 && never && s.password.status().is_usable() {
+                            cx.push(
+                                Finding::new(
+                                    "accounts.never-expires",
+                                    Severity::Info,
+                                    "password never expires though policy says it should",
+                                    name,
+                                )
+                                .with_evidence(ev(sh_path, *sl))
+                                .with_evidence(ev(acc.snapshot.login_defs.path.as_str(), pline))
+                                .with_detail(format!("login.defs PASS_MAX_DAYS {policy}")),
+                            );
+                        }
+                    }
                 }
-            }
-            if let Some((policy, pline)) = defs.pass_max_days {
-                let never = s.aging.max.is_none_or(|m| !(0..99_999).contains(&m));
-                if policy < 99_999 && never && s.password.status().is_usable() {
-                    cx.push(
-                        Finding::new(
-                            "accounts.never-expires",
-                            Severity::Info,
-                            "password never expires though policy says it should",
-                            name,
-                        )
-                        .with_evidence(ev(sh_path, *sl))
-                        .with_evidence(ev(acc.snapshot.login_defs.path.as_str(), pline))
-                        .with_detail(format!("login.defs PASS_MAX_DAYS {policy}")),
+
+                // filesystem checks
+                if let Some(root) = root {
+                    fs_checks(
+                        &mut cx, root, opts, pw_path, line, u.name, u.uid, u.home, u.shell, defs,
                     );
                 }
             }
-        }
 
-        // filesystem checks
-        if let Some(root) = root {
-            fs_checks(
-                &mut cx, root, opts, pw_path, line, u.name, u.uid, u.home, u.shell, defs,
-            );
-        }
-    }
+            // duplicate uids
+            let uid_dups = id_duplicates(|| {
+                acc.passwd
+                    .iter()
+                    .flat_map(Document::entries)
+                    .map(|(l, u)| (u.uid, l, u.name))
+            });
+            for (uid, v) in &uid_dups {
+                let distinct: Vec<&[u8]> = {
+                    let mut d: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
+                    d.sort_unstable();
+                    d.dedup();
+                    d
+                };
+                if distinct.len() < 2 {
+                    continue; // same name twice: reported as a duplicate entry
+                }
+                let sev = if *uid == 0 {
+                    Severity::Critical
+                } else {
+                    Severity::Medium
+                };
+                let mut f = Finding::new(
+                    "accounts.duplicate-uid",
+                    sev,
+                    format!("several accounts share UID {uid}"),
+                    distinct.join(&b","[..]),
+                )
+                .with_attack("T1078.003")
+                .with_detail(
+                    "files and processes of one are the other's; logs show only the first name",
+                );
+                for (line, _) in v {
+                    f = f.with_evidence(ev(pw_path, *line));
+                }
+                cx.push(f);
+            }
 
-    // duplicate uids
-    let uid_dups = id_duplicates(
-        acc.passwd
-            .iter()
-            .flat_map(Document::entries)
-            .map(|(l, u)| (u.uid, l, u.name)),
-    );
-    for (uid, v) in &uid_dups {
-        let distinct: Vec<&[u8]> = {
-            let mut d: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
-            d.sort_unstable();
-            d.dedup();
-            d
-        };
-        if distinct.len() < 2 {
-            continue; // same name twice: reported as a duplicate entry
-        }
-        let sev = if *uid == 0 {
-            Severity::Critical
-        } else {
-            Severity::Medium
-        };
-        let mut f = Finding::new(
-            "accounts.duplicate-uid",
-            sev,
-            format!("several accounts share UID {uid}"),
-            distinct.join(&b","[..]),
-        )
-        .with_attack("T1078.003")
-        .with_detail("files and processes of one are the other's; logs show only the first name");
-        for (line, _) in v {
-            f = f.with_evidence(ev(pw_path, *line));
-        }
-        cx.push(f);
-    }
-
-    // shadow entries without passwd entry
-    if acc.passwd.is_some() {
-        for (line, s) in acc.shadow.iter().flat_map(Document::entries) {
-            check_name(&mut cx, FileKind::Shadow, sh_path, line, s.name, false);
-            let matched = shadow_matched.get(line as usize - 1) == Some(&true);
-            if !matched && !users.contains_key(s.name) {
-                cx.push(
+            // shadow entries without passwd entry
+            if acc.passwd.is_some() {
+                for (line, s) in acc.shadow.iter().flat_map(Document::entries) {
+                    check_name(&mut cx, FileKind::Shadow, sh_path, line, s.name, false);
+                    let matched = shadow_matched.get(line as usize - 1) == Some(&true);
+                    if !matched && !users.contains_key(s.name) {
+                        cx.push(
                     Finding::new("accounts.unknown-shadow-user", Severity::Medium, "shadow entry with no passwd entry", s.name)
                         .with_evidence(ev(sh_path, line))
                         .with_attack("T1136.001")
                         .with_detail(format!("password {}; a leftover of a removed account or a half-planted one (pwck: no matching password file entry in /etc/passwd)", s.password.status())),
                 );
+                    }
+                }
             }
-        }
-    }
-    if acc.shadow.is_none() && acc.passwd.is_some() {
-        cx.push(
-            Finding::new(
-                "accounts.no-shadow-file",
-                Severity::Low,
-                "no /etc/shadow: passwords (if any) are in /etc/passwd",
-                acc.path(FileKind::Shadow),
-            )
-            .with_evidence(Evidence::file(acc.path(FileKind::Shadow))),
-        );
-    }
-
-    group_checks(&mut cx, acc, opts, &users, &groups, &gshadows);
+            if acc.shadow.is_none() && acc.passwd.is_some() {
+                cx.push(
+                    Finding::new(
+                        "accounts.no-shadow-file",
+                        Severity::Low,
+                        "no /etc/shadow: passwords (if any) are in /etc/passwd",
+                        acc.path(FileKind::Shadow),
+                    )
+                    .with_evidence(Evidence::file(acc.path(FileKind::Shadow))),
+                );
+            }
+        },
+        || {
+            let mut gout = Outcome::new();
+            let mut gcx = Ctx {
+                out: &mut gout,
+                shell_missing: FastMap::default(),
+            };
+            group_checks(&mut gcx, acc, opts, &users, &groups, &gshadows);
+            gout.findings
+        },
+    );
+    cx.out.findings.extend(group_findings);
     file_checks(&mut cx, acc);
     out.sort();
     out
@@ -1053,12 +1139,12 @@ fn group_checks(
             }
         }
     }
-    let gid_dups = id_duplicates(
+    let gid_dups = id_duplicates(|| {
         acc.group
             .iter()
             .flat_map(Document::entries)
-            .map(|(l, g)| (g.gid, l, g.name)),
-    );
+            .map(|(l, g)| (g.gid, l, g.name))
+    });
     for (gid, v) in &gid_dups {
         let mut names: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
         names.sort_unstable();
@@ -1113,7 +1199,7 @@ fn group_checks(
                             *m,
                         )
                         .with_evidence(ev(gs_path, line))
-                        .with_evidence(ev(gr_path, *gl))
+                        .with_evidence(ev(gr_path, gl))
                         .with_detail(format!(
                             "'{}' is a member of the '{}' group in gshadow but not in group",
                             ferret_core::escape::escape(m),
@@ -1264,5 +1350,52 @@ fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
                 .with_remediation("ENCRYPT_METHOD YESCRYPT (or SHA512)"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The first implementation of [`super::is_valid_name`], kept as the reference.
+    fn is_valid_name_reference(name: &[u8]) -> bool {
+        if name.is_empty() || name.len() > 255 || name == b"." || name == b".." {
+            return false;
+        }
+        if name.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        let last = name.len() - 1;
+        name.iter().enumerate().all(|(i, &b)| {
+            b.is_ascii_alphanumeric()
+                || b == b'_'
+                || b == b'.'
+                || (i > 0 && b == b'-')
+                || (i > 0 && i == last && b == b'$')
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn is_valid_name_matches_reference(
+            n in proptest::collection::vec(proptest::prop_oneof![
+                proptest::sample::select(b"$$-._a0Z9 ".to_vec()),
+                proptest::num::u8::ANY,
+            ], 0..8)
+        ) {
+            proptest::prop_assert_eq!(super::is_valid_name(&n), is_valid_name_reference(&n));
+        }
+    }
+
+    #[test]
+    fn long_names() {
+        let n = vec![b'a'; 255];
+        assert!(super::is_valid_name(&n));
+        assert!(!super::is_valid_name(&[b'a'; 256]));
+        assert_eq!(super::is_valid_name(b"."), is_valid_name_reference(b"."));
+        assert_eq!(
+            super::is_valid_name(b"123"),
+            is_valid_name_reference(b"123")
+        );
+        assert_eq!(super::is_valid_name(b"1$"), is_valid_name_reference(b"1$"));
     }
 }

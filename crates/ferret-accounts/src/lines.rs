@@ -162,6 +162,8 @@ impl<'a, E> Line<'a, E> {
 pub struct Lines<'a, E> {
     rest: &'a [u8],
     number: u64,
+    /// Whether the buffer holds a NUL byte at all (one scan, instead of one per line).
+    any_nul: bool,
     parse: fn(&'a [u8], u64) -> Result<E, Malformed>,
 }
 
@@ -170,6 +172,7 @@ impl<'a, E> Lines<'a, E> {
         Lines {
             rest: buf,
             number: 0,
+            any_nul: memchr::memchr(0, buf).is_some(),
             parse,
         }
     }
@@ -197,6 +200,7 @@ fn next_line(buf: &[u8]) -> (&[u8], &[u8], &[u8]) {
 pub(crate) fn classify<'a, E>(
     text: &'a [u8],
     number: u64,
+    any_nul: bool,
     parse: fn(&'a [u8], u64) -> Result<E, Malformed>,
 ) -> Result<Content<E>, Malformed> {
     let trimmed = text
@@ -207,7 +211,7 @@ pub(crate) fn classify<'a, E>(
     match trimmed.first() {
         None => Ok(Content::Blank),
         Some(b'#') => Ok(Content::Comment),
-        _ if memchr::memchr(0, text).is_some() => Err(Malformed::ContainsNul),
+        _ if any_nul && memchr::memchr(0, text).is_some() => Err(Malformed::ContainsNul),
         Some(b'+' | b'-') if text.first() == trimmed.first() => Ok(Content::Nis),
         // glibc skips leading blanks before an entry; the entry is what NSS sees.
         _ => parse(trimmed, number).map(Content::Entry),
@@ -228,7 +232,7 @@ impl<'a, E> Iterator for Lines<'a, E> {
             number: self.number,
             text,
             ending,
-            content: classify(text, self.number, self.parse),
+            content: classify(text, self.number, self.any_nul, self.parse),
         })
     }
 }
@@ -278,16 +282,47 @@ impl<E> Document<'_, E> {
     }
 }
 
+/// Calls `f` with the index of every `:` in `text`, in order. Eight bytes at a time (SWAR):
+/// fields are too short for memchr's per-call setup to pay, and a byte loop is the parse's
+/// main cost on long shadow lines.
+pub(crate) fn for_each_colon(text: &[u8], mut f: impl FnMut(usize)) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const COLONS: u64 = 0x3a3a_3a3a_3a3a_3a3a;
+    let mut chunks = text.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8])) ^ COLONS;
+        // exact zero-byte test: the high bit of each byte is set iff that byte was ':'
+        let mut m = !((((w & LOW7) + LOW7) | w) | LOW7);
+        while m != 0 {
+            f(base + (m.trailing_zeros() / 8) as usize);
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b':' {
+            f(base + i);
+        }
+    }
+}
+
 /// Splits `text` on `:` into exactly `N` fields, or reports how many there were.
 pub(crate) fn split_fields<const N: usize>(text: &[u8]) -> Result<[&[u8]; N], Malformed> {
     let mut out: [&[u8]; N] = [&[]; N];
     let mut n = 0usize;
-    for (slot, field) in text.split(|&b| b == b':').enumerate() {
-        if let Some(s) = out.get_mut(slot) {
-            *s = field;
+    let mut start = 0usize;
+    for_each_colon(text, |i| {
+        if let Some(s) = out.get_mut(n) {
+            *s = text.get(start..i).unwrap_or_default();
         }
-        n = slot + 1;
+        n += 1;
+        start = i + 1;
+    });
+    if let Some(s) = out.get_mut(n) {
+        *s = text.get(start..).unwrap_or_default();
     }
+    n += 1;
     if n == N {
         Ok(out)
     } else {
@@ -351,6 +386,27 @@ mod tests {
         assert_eq!(next_line(b"a\nb"), (&b"a"[..], &b"\n"[..], &b"b"[..]));
         assert_eq!(next_line(b"a"), (&b"a"[..], &b""[..], &b""[..]));
         assert_eq!(next_line(b"\r\n"), (&b""[..], &b"\r\n"[..], &b""[..]));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn colons_are_found_exactly(t in proptest::collection::vec(proptest::prop_oneof![
+            proptest::sample::select(b"::::a:\xba\x3a\xfa\x00".to_vec()),
+            proptest::num::u8::ANY,
+        ], 0..40)) {
+            let mut v = Vec::new();
+            for_each_colon(&t, |i| v.push(i));
+            let want: Vec<usize> = t.iter().enumerate().filter(|(_, &b)| b == b':').map(|(i, _)| i).collect();
+            proptest::prop_assert_eq!(v, want);
+            let n = t.split(|&b| b == b':').count();
+            let r = split_fields::<4>(&t);
+            if n == 4 {
+                let want: Vec<&[u8]> = t.split(|&b| b == b':').collect();
+                proptest::prop_assert_eq!(r.unwrap().to_vec(), want);
+            } else {
+                proptest::prop_assert_eq!(r, Err(Malformed::FieldCount { found: n, expected: 4 }));
+            }
+        }
     }
 
     #[test]

@@ -148,7 +148,25 @@ fn is_crypt64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'/'
 }
 
+/// Whether `b` may appear after `$id$` (crypt64, `=,-_`, or the `$` separator). Branch-free
+/// so that the check over a whole hash vectorises.
+#[allow(clippy::needless_bitwise_bool)] // `|` on purpose: no short-circuit branches
+fn param_byte(b: u8) -> bool {
+    let lower = b | 0x20;
+    (lower.wrapping_sub(b'a') < 26)
+        | (b.wrapping_sub(b'0') < 10)
+        | (b == b'.')
+        | (b == b'/')
+        | (b == b'=')
+        | (b == b',')
+        | (b == b'-')
+        | (b == b'_')
+        | (b == b'$')
+}
+
 /// Classifies a hash (no lock prefix). `None` when it is not a recognisable hash.
+///
+/// Allocation-free: the parts after `$id$` are checked in one pass over the bytes.
 fn classify_hash(f: &[u8]) -> Option<HashInfo> {
     let info = |algorithm, rounds| Some(HashInfo { algorithm, rounds });
     if f.len() == 13 && f.iter().copied().all(is_crypt64) {
@@ -158,18 +176,23 @@ fn classify_hash(f: &[u8]) -> Option<HashInfo> {
         return info(HashAlgorithm::BsdiDes, None);
     }
     let rest = f.strip_prefix(b"$")?;
-    let mut parts = rest.split(|&b| b == b'$');
-    let id = parts.next()?;
-    let params: Vec<&[u8]> = parts.collect();
-    // Every `$id$...` hash has at least a salt/setting part and a hash part.
-    let well_formed = |min: usize| {
-        params.len() >= min
-            && params.last().is_some_and(|h| !h.is_empty())
-            && params.iter().all(|p| {
-                p.iter()
-                    .all(|&b| is_crypt64(b) || b == b'=' || b == b',' || b == b'-' || b == b'_')
-            })
+    let (id, after) = match memchr::memchr(b'$', rest) {
+        Some(i) => (rest.get(..i)?, Some(rest.get(i + 1..)?)),
+        None => (rest, None),
     };
+    // The parts after the id (`rest.split('$')` without its first item): how many, whether
+    // the last is non-empty, whether every byte is allowed, and the first part.
+    let (count, last_nonempty, all_ok, first) = match after {
+        None => (0usize, false, true, &b""[..]),
+        Some(a) => {
+            let dollars = memchr::memchr_iter(b'$', a).count();
+            let ok = a.iter().fold(true, |ok, &b| ok & param_byte(b));
+            let first = a.split(|&b| b == b'$').next().unwrap_or_default();
+            (dollars + 1, a.last().is_some_and(|&b| b != b'$'), ok, first)
+        }
+    };
+    // Every `$id$...` hash has at least a salt/setting part and a hash part.
+    let well_formed = |min: usize| count >= min && last_nonempty && all_ok;
     match id {
         b"1" | b"md5" | b"3" if well_formed(if id == b"3" { 1 } else { 2 }) => info(
             match id {
@@ -180,16 +203,12 @@ fn classify_hash(f: &[u8]) -> Option<HashInfo> {
             None,
         ),
         b"2a" | b"2b" | b"2x" | b"2y" if well_formed(2) => {
-            let cost = params
-                .first()
-                .and_then(|c| std::str::from_utf8(c).ok())
-                .and_then(|c| c.parse().ok());
+            let cost = std::str::from_utf8(first).ok().and_then(|c| c.parse().ok());
             info(HashAlgorithm::Bcrypt, cost)
         }
         b"5" | b"6" if well_formed(2) => {
-            let rounds = params
-                .first()
-                .and_then(|p| p.strip_prefix(b"rounds="))
+            let rounds = first
+                .strip_prefix(b"rounds=")
                 .and_then(|r| std::str::from_utf8(r).ok())
                 .and_then(|r| r.parse().ok());
             let alg = if id == b"5" {
@@ -348,6 +367,90 @@ mod tests {
         );
         assert_eq!(classify(b"*LK*"), PasswordStatus::Locked { hash: None });
         assert_eq!(classify(b"!*"), PasswordStatus::Locked { hash: None });
+    }
+
+    /// The first implementation (allocating `params`), kept as the reference.
+    fn classify_hash_reference(f: &[u8]) -> Option<HashInfo> {
+        let info = |algorithm, rounds| Some(HashInfo { algorithm, rounds });
+        if f.len() == 13 && f.iter().copied().all(is_crypt64) {
+            return info(HashAlgorithm::Des, None);
+        }
+        if f.len() == 20 && f.first() == Some(&b'_') && f.iter().skip(1).copied().all(is_crypt64) {
+            return info(HashAlgorithm::BsdiDes, None);
+        }
+        let rest = f.strip_prefix(b"$")?;
+        let mut parts = rest.split(|&b| b == b'$');
+        let id = parts.next()?;
+        let params: Vec<&[u8]> = parts.collect();
+        let well_formed = |min: usize| {
+            params.len() >= min
+                && params.last().is_some_and(|h| !h.is_empty())
+                && params.iter().all(|p| {
+                    p.iter()
+                        .all(|&b| is_crypt64(b) || b == b'=' || b == b',' || b == b'-' || b == b'_')
+                })
+        };
+        match id {
+            b"1" | b"md5" | b"3" if well_formed(if id == b"3" { 1 } else { 2 }) => info(
+                match id {
+                    b"1" => HashAlgorithm::Md5,
+                    b"3" => HashAlgorithm::Nthash,
+                    _ => HashAlgorithm::SunMd5,
+                },
+                None,
+            ),
+            b"2a" | b"2b" | b"2x" | b"2y" if well_formed(2) => {
+                let cost = params
+                    .first()
+                    .and_then(|c| std::str::from_utf8(c).ok())
+                    .and_then(|c| c.parse().ok());
+                info(HashAlgorithm::Bcrypt, cost)
+            }
+            b"5" | b"6" if well_formed(2) => {
+                let rounds = params
+                    .first()
+                    .and_then(|p| p.strip_prefix(b"rounds="))
+                    .and_then(|r| std::str::from_utf8(r).ok())
+                    .and_then(|r| r.parse().ok());
+                let alg = if id == b"5" {
+                    HashAlgorithm::Sha256
+                } else {
+                    HashAlgorithm::Sha512
+                };
+                info(alg, rounds)
+            }
+            b"7" if well_formed(1) => info(HashAlgorithm::Scrypt, None),
+            b"y" if well_formed(3) => info(HashAlgorithm::Yescrypt, None),
+            b"gy" if well_formed(3) => info(HashAlgorithm::GostYescrypt, None),
+            _ if !id.is_empty() && id.iter().all(u8::is_ascii_alphanumeric) && well_formed(2) => {
+                info(HashAlgorithm::Unknown, None)
+            }
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn classify_hash_matches_reference(
+            f in proptest::collection::vec(proptest::prop_oneof![
+                proptest::sample::select(b"$$$$1256y7gabx=,-_.:/ !*rounds".to_vec()),
+                proptest::num::u8::ANY,
+            ], 0..40)
+        ) {
+            proptest::prop_assert_eq!(classify_hash(&f), classify_hash_reference(&f));
+        }
+
+        #[test]
+        fn classify_hash_matches_reference_on_shapes(
+            id in proptest::sample::select(vec!["1", "2a", "2b", "2y", "3", "5", "6", "7", "y", "gy", "md5", "zz", "", "6x"]),
+            parts in proptest::collection::vec("[a-zA-Z0-9./=,_$-]{0,6}|rounds=[0-9]{1,6}|[0-9]{1,3}|", 0..5),
+        ) {
+            let f = format!("${id}${}", parts.join("$"));
+            proptest::prop_assert_eq!(classify_hash(f.as_bytes()), classify_hash_reference(f.as_bytes()));
+            let g = format!("${id}");
+            proptest::prop_assert_eq!(classify_hash(g.as_bytes()), classify_hash_reference(g.as_bytes()));
+        }
     }
 
     #[test]

@@ -188,17 +188,33 @@ impl Snapshot {
         }
     }
 
-    /// Parses every file, borrowing the bytes.
+    /// Parses every file, borrowing the bytes (the four files in parallel with the `rayon`
+    /// feature).
     pub fn view(&self) -> Accounts<'_> {
+        let ((passwd, shadow), (group, gshadow)) = crate::join(
+            || {
+                crate::join(
+                    || self.passwd.data.as_deref().map(crate::passwd::document),
+                    || self.shadow.data.as_deref().map(crate::shadow::document),
+                )
+            },
+            || {
+                crate::join(
+                    || self.group.data.as_deref().map(crate::group::document),
+                    || {
+                        self.gshadow
+                            .data
+                            .as_deref()
+                            .map(crate::group::gshadow_document)
+                    },
+                )
+            },
+        );
         Accounts {
-            passwd: self.passwd.data.as_deref().map(crate::passwd::document),
-            shadow: self.shadow.data.as_deref().map(crate::shadow::document),
-            group: self.group.data.as_deref().map(crate::group::document),
-            gshadow: self
-                .gshadow
-                .data
-                .as_deref()
-                .map(crate::group::gshadow_document),
+            passwd,
+            shadow,
+            group,
+            gshadow,
             login_defs: self
                 .login_defs
                 .data
