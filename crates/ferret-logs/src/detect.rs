@@ -113,11 +113,11 @@ impl Hasher for Fx {
         }
         let r = words.remainder();
         if !r.is_empty() {
-            let mut b = [0u8; 8];
-            if let Some(d) = b.get_mut(..r.len()) {
-                d.copy_from_slice(r);
+            let mut w = 0u64;
+            for (k, c) in r.iter().enumerate() {
+                w |= u64::from(*c) << (8 * k);
             }
-            self.add(u64::from_le_bytes(b));
+            self.add(w);
         }
     }
     #[inline]
@@ -158,6 +158,8 @@ const MICROS: i64 = 1_000_000;
 
 #[derive(Debug, Default)]
 struct SourceState {
+    ip: Box<[u8]>,
+    ip_hash: u64,
     events: u64,
     hostile: u64,
     failures: u64,
@@ -165,6 +167,8 @@ struct SourceState {
     first: Option<LogTime>,
     last: Option<LogTime>,
     users: Vec<Vec<u8>>,
+    /// `hash` of each of `users`.
+    user_hashes: Vec<u64>,
     fail_times: VecDeque<(i64, u64)>,
     recent_users: Vec<(u64, i64)>,
     ports: Vec<(u16, i64)>,
@@ -243,7 +247,23 @@ pub struct Window {
 /// Bounded: at most 64 Ki live sessions.
 #[derive(Debug, Default, Clone)]
 pub struct Sessions {
-    pids: FxMap<u32, Session>,
+    pids: PidSessions<InlineIp>,
+}
+
+/// The session table behind [`Sessions`], generic over how a session keeps its address: the
+/// bytes inline for the public API, the source's index in the [`Detector`]'s table there
+/// (smaller sessions, no copy, no second lookup of a filled-in address).
+#[derive(Debug, Clone)]
+pub(crate) struct PidSessions<I> {
+    pids: FxMap<u32, Session<I>>,
+}
+
+impl<I> Default for PidSessions<I> {
+    fn default() -> Self {
+        PidSessions {
+            pids: FxMap::default(),
+        }
+    }
 }
 
 /// An address kept inline (no allocation per session); longer host names are not tracked.
@@ -267,19 +287,31 @@ impl InlineIp {
     }
 }
 
-#[derive(Debug, Default, Clone)]
-struct Session {
-    ip: Option<InlineIp>,
+#[derive(Debug, Clone)]
+struct Session<I> {
+    ip: Option<I>,
     hostless: u32,
     pam: u32,
     pam_users: Vec<u64>,
     max_attempts: bool,
 }
 
+impl<I> Default for Session<I> {
+    fn default() -> Self {
+        Session {
+            ip: None,
+            hostless: 0,
+            pam: 0,
+            pam_users: Vec::new(),
+            max_attempts: false,
+        }
+    }
+}
+
 /// What session resolution adds to an event.
-#[derive(Debug, Default)]
-pub(crate) struct Resolution {
-    fill: Option<InlineIp>,
+#[derive(Debug)]
+pub(crate) struct Resolution<I> {
+    fill: Option<I>,
     deferred: u32,
     user_switch: bool,
     duplicate: bool,
@@ -312,12 +344,15 @@ impl Resolved<'_> {
 impl Sessions {
     /// Forgets every session (new file).
     pub fn clear(&mut self) {
-        self.pids.clear();
+        self.pids.pids.clear();
     }
 
     /// Resolves one sshd event of session `pid`.
     pub fn resolve<'a>(&mut self, pid: Option<u32>, event: EventKind<'a>) -> Resolved<'a> {
-        let r = self.resolve_ref(pid, &event);
+        let src = event.source();
+        let r = self
+            .pids
+            .resolve_key(pid, &event, src.is_some(), src.and_then(InlineIp::new));
         let event = match r.fill {
             Some(ip) => event.set_source(std::borrow::Cow::Owned(ip.get().to_vec())),
             None => event,
@@ -329,10 +364,30 @@ impl Sessions {
             duplicate: r.duplicate,
         }
     }
+}
+
+impl<I: Copy> PidSessions<I> {
+    /// Forgets every session (new file).
+    pub(crate) fn clear(&mut self) {
+        self.pids.clear();
+    }
 
     /// [`Sessions::resolve`] without moving the event: the source to fill in is returned.
-    pub(crate) fn resolve_ref(&mut self, pid: Option<u32>, event: &EventKind<'_>) -> Resolution {
-        let mut r = Resolution::default();
+    /// `named`: the event names its own source; `key`: that source as the session keeps it
+    /// (`None` when too long to keep).
+    pub(crate) fn resolve_key(
+        &mut self,
+        pid: Option<u32>,
+        event: &EventKind<'_>,
+        named: bool,
+        key: Option<I>,
+    ) -> Resolution<I> {
+        let mut r = Resolution {
+            fill: None,
+            deferred: 0,
+            user_switch: false,
+            duplicate: false,
+        };
         let Some(pid) = pid else {
             return r;
         };
@@ -343,13 +398,10 @@ impl Sessions {
         }
         let sess = self.pids.entry(pid).or_default();
         let mut deferred = 0;
-        match event.source() {
-            Some(ip) => {
-                if sess.ip.as_ref().map(InlineIp::get) != Some(ip) {
-                    sess.ip = InlineIp::new(ip);
-                }
-            }
-            None => match &sess.ip {
+        if named {
+            sess.ip = key;
+        } else {
+            match &sess.ip {
                 Some(ip) => r.fill = Some(*ip),
                 None => {
                     if event.is_auth_failure() {
@@ -357,7 +409,7 @@ impl Sessions {
                     }
                     return r;
                 }
-            },
+            }
         }
         if sess.hostless > 0 {
             deferred += std::mem::take(&mut sess.hostless);
@@ -438,7 +490,7 @@ pub struct Detector {
     source_index: FxMap<Vec<u8>, usize>,
     source_states: Vec<SourceState>,
     users: FxMap<u64, UserState>,
-    sessions: Sessions,
+    sessions: PidSessions<usize>,
     counts: Vec<u64>,
     hours: BTreeMap<i64, (u64, u64)>,
     cur_hour: Option<(i64, u64, u64)>,
@@ -460,7 +512,7 @@ impl Detector {
             source_index: FxMap::default(),
             source_states: Vec::new(),
             users: FxMap::default(),
-            sessions: Sessions::default(),
+            sessions: PidSessions::default(),
             counts: vec![0; EventKind::NAMES.len()],
             hours: BTreeMap::new(),
             cur_hour: None,
@@ -526,10 +578,15 @@ impl Detector {
             self.last_time = time;
         }
         let t = time.map_or(0, |t| t.0);
+        // The event's own source, looked up (or added) once; sessions keep its index.
+        let own = event.source();
+        let own_idx = own.map(|src| self.source_idx(src));
         // pid-based source resolution for sshd lines that do not print the address: the
         // session's address stands in for the missing source (as `set_source` would fill it).
+        // Sessions do not track names longer than 63 bytes (as `Sessions` does).
         let (fill, deferred, duplicate) = if sshd {
-            let r = self.sessions.resolve_ref(pid, event);
+            let key = own_idx.filter(|_| own.is_some_and(|src| src.len() <= 63));
+            let r = self.sessions.resolve_key(pid, event, own.is_some(), key);
             (
                 r.fill.filter(|_| event.takes_source()),
                 r.deferred,
@@ -578,19 +635,11 @@ impl Detector {
         let th = self.th.clone();
         let win = th.window_secs * MICROS;
 
-        if let Some(src) = event.source().or(fill.as_ref().map(InlineIp::get)) {
+        if let Some(idx) = own_idx.or(fill) {
             let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
             let failure = n_fail > 0;
             let user = event.user();
-            let idx = match self.source_index.get(src) {
-                Some(&i) => i,
-                None => {
-                    let i = self.source_states.len();
-                    self.source_index.insert(src.to_vec(), i);
-                    self.source_states.push(SourceState::default());
-                    i
-                }
-            };
+            let uh = user.map(hash);
             let Some(s) = self.source_states.get_mut(idx) else {
                 return;
             };
@@ -600,9 +649,17 @@ impl Detector {
                 s.first = Some(s.first.map_or(time, |f| f.min(time)));
                 s.last = Some(s.last.map_or(time, |l| l.max(time)));
             }
-            if let Some(u) = user.filter(|u| !u.is_empty()) {
-                if s.users.len() < MAX_USERS_KEPT && !s.users.iter().any(|x| x.as_slice() == u) {
+            if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
+                // Hashes first: a user name is compared only when its hash matches.
+                if s.users.len() < MAX_USERS_KEPT
+                    && !s
+                        .user_hashes
+                        .iter()
+                        .zip(&s.users)
+                        .any(|(h, x)| *h == uh && x.as_slice() == u)
+                {
                     s.users.push(u.to_vec());
+                    s.user_hashes.push(uh);
                 }
             }
             // New findings, made in this order: brute force, spraying, compromise, scan.
@@ -625,8 +682,7 @@ impl Detector {
                         }
                     }
                 }
-                if let Some(u) = user {
-                    let uh = hash(u);
+                if let Some(uh) = uh {
                     s.recent_users.retain(|(_, ut)| t - *ut <= win);
                     match s.recent_users.iter_mut().find(|(h, _)| *h == uh) {
                         Some(e) => e.1 = t,
@@ -682,7 +738,8 @@ impl Detector {
                 self.after_source(event, file, line, t);
                 return;
             }
-            let src_owned = if any_new { src.to_vec() } else { Vec::new() };
+            let src_owned = if any_new { s.ip.to_vec() } else { Vec::new() };
+            let sh = s.ip_hash;
             let news = [
                 (brute, "brute"),
                 (spray, "spray"),
@@ -773,9 +830,7 @@ impl Detector {
             }
             // distributed brute force: one user, many sources
             if failure {
-                if let Some(u) = user.filter(|u| !u.is_empty()) {
-                    let uh = hash(u);
-                    let sh = hash(src);
+                if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
                     let us = self.users.entry(uh).or_insert_with(|| UserState {
                         name: u.to_vec(),
                         ..UserState::default()
@@ -815,6 +870,22 @@ impl Detector {
         }
 
         self.after_source(event, file, line, t);
+    }
+
+    /// The index of `src` in the source table, added when new.
+    #[inline]
+    fn source_idx(&mut self, src: &[u8]) -> usize {
+        if let Some(&i) = self.source_index.get(src) {
+            return i;
+        }
+        let i = self.source_states.len();
+        self.source_index.insert(src.to_vec(), i);
+        self.source_states.push(SourceState {
+            ip: src.into(),
+            ip_hash: hash(src),
+            ..SourceState::default()
+        });
+        i
     }
 
     /// Detections that do not depend on the source table.

@@ -340,6 +340,9 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
 /// After the timestamp (at `i`): optional BSD prefix, host, facility token, tag.
 fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_host: bool) {
     i = skip_spaces(b, i);
+    if fast_host_tag(b, i, env) {
+        return;
+    }
     let mut te0 = token_end(b, i);
     if let Some(p) = bsd_prefix(sub(b, i, te0)) {
         env.priority = Some(p);
@@ -407,6 +410,47 @@ fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_
         env.host = Some(Cow::Borrowed(host));
         env.message = Cow::Borrowed(sub(b, j, b.len()));
     }
+}
+
+/// The layout of nearly every line, `host prog[pid]: msg`, in one pass: exactly what the
+/// general steps of [`host_tag_msg`] conclude for it, without their repeated token scans.
+/// Taken only when those steps cannot conclude otherwise: the host token is all tag-name
+/// bytes followed by a space (no BSD `<..>` prefix, no socklog `facility.level:`, not itself
+/// a tag), the next token has no dot (no `facility.level`) and the one after it cannot be an
+/// RFC 5424 PROCID (neither `-` nor a digit). Returns false (nothing set) otherwise.
+#[inline]
+fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
+    let rest = b.get(i..).unwrap_or_default();
+    let k = rest
+        .iter()
+        .position(|c| !tag_name_byte(*c))
+        .unwrap_or(rest.len());
+    if k == 0 || rest.get(k) != Some(&b' ') {
+        return false;
+    }
+    let te = i + k;
+    let j = skip_spaces(b, te);
+    let mut e = j;
+    while let Some(&c) = b.get(e) {
+        match c {
+            b' ' => break,
+            b'.' => return false,
+            _ => e += 1,
+        }
+    }
+    if b.get(e + 1)
+        .is_some_and(|c| *c == b'-' || c.is_ascii_digit())
+    {
+        return false;
+    }
+    let Some((prog, pid, n)) = tag(b, j, false) else {
+        return false;
+    };
+    env.host = Some(Cow::Borrowed(sub(b, i, te)));
+    env.program = Cow::Borrowed(prog);
+    env.pid = pid;
+    env.message = Cow::Borrowed(sub(b, skip_one_space(b, j + n), b.len()));
+    true
 }
 
 fn skip_one_space(b: &[u8], i: usize) -> usize {
