@@ -224,10 +224,11 @@ fn init(o: &Opts) -> ExitCode {
     }
     let s = baseline.stats;
     eprintln!(
-        "baseline: {} entries, {} files hashed ({:.1} MB) in {:.2}s{}; {} errors; written to {}{}",
+        "baseline: {} entries, {} files hashed ({:.1} MB; {} more hard links read once) in {:.2}s{}; {} errors; written to {}{}",
         s.entries,
         s.hashed,
         s.bytes_hashed as f64 / 1e6,
+        s.linked,
         start.elapsed().as_secs_f64(),
         if baseline.complete {
             ""

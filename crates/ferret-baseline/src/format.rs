@@ -77,15 +77,30 @@ fn new_hasher(key: Option<&SealKey>) -> blake3::Hasher {
 
 // ---------------------------------------------------------------- writing
 
+/// Bytes staged before they are hashed and written: the digest is fed whole buffers (BLAKE3's
+/// SIMD paths need long inputs; one `update` per varint cost more than the encoding itself).
+const OUT_BUF: usize = 256 << 10;
+
 struct Out<W: Write> {
-    w: std::io::BufWriter<W>,
+    w: W,
+    buf: Vec<u8>,
     hasher: blake3::Hasher,
 }
 
 impl<W: Write> Out<W> {
     fn bytes(&mut self, b: &[u8]) -> std::io::Result<()> {
-        self.hasher.update(b);
-        self.w.write_all(b)
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= OUT_BUF {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+    /// Hashes and writes the staged bytes.
+    fn flush_buf(&mut self) -> std::io::Result<()> {
+        self.hasher.update(&self.buf);
+        self.w.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
     }
     fn u8(&mut self, b: u8) -> std::io::Result<()> {
         self.bytes(&[b])
@@ -153,7 +168,8 @@ impl Baseline {
     pub fn save<W: Write>(&self, w: W, key: Option<&SealKey>) -> Result<(), Error> {
         let io = |e: std::io::Error| Error::Format(format!("writing baseline: {e}"));
         let mut o = Out {
-            w: std::io::BufWriter::with_capacity(1 << 20, w),
+            w,
+            buf: Vec::with_capacity(OUT_BUF + 4096),
             hasher: new_hasher(key),
         };
         (|| -> std::io::Result<()> {
@@ -258,6 +274,7 @@ impl Baseline {
             }
             o.bytes(END)?;
             o.var(self.entries.len() as u64)?;
+            o.flush_buf()?;
             let digest = *o.hasher.finalize().as_bytes();
             o.w.write_all(&digest)?;
             o.w.flush()

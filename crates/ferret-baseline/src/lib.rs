@@ -53,8 +53,12 @@
 //!
 //! The walk is the core's `openat`-relative, `O_NOATIME` walk: symbolic links are recorded with
 //! their target and never followed; FIFOs, sockets and device nodes are recorded (type,
-//! metadata, `rdev`) and never opened; regular files are opened with the core's safe open and
-//! hashed on the rayon pool (files of 4 MiB or more with BLAKE3's multi-threaded mode;
+//! metadata, `rdev`) and never opened; regular files are opened the core's safe way (the walk's
+//! `lstat` checks the type, `openat` with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to the
+//! walk's directory, `fstat` must show the same inode) and hashed on the rayon pool, each inode
+//! once (a further hard link with the same size, mtime and ctime takes the first path's hashes,
+//! counted in [`ScanStats::linked`]); files of 4 MiB or more are hashed after the walk, largest
+//! first, so both cores stay busy to the end (and with BLAKE3's multi-threaded mode;
 //! SHA-256 uses the CPU's SHA extensions, detected at run time by `sha2` 0.10 — its `asm`
 //! feature would only replace the portable fallback, so it is not enabled). A file whose size,
 //! mtime or ctime moves while it is read is reported as unstable in the errors and recorded

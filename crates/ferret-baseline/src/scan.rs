@@ -3,20 +3,30 @@
 //! The walk is [`ferret_core::walk`]'s: `openat`-relative, `O_NOATIME`, never following a
 //! symbolic link (its target is recorded), never opening FIFOs, sockets or device nodes (their
 //! type and metadata are recorded), staying on each path's filesystem unless told otherwise.
-//! Regular files are opened through the core's safe open (re-`fstat` after open) and hashed on
-//! the rayon pool; files of [`BIG_FILE`] bytes or more are hashed with BLAKE3's multi-threaded
-//! `update_rayon`. A file whose size, mtime or ctime moves while it is read is reported as
-//! unstable (an error) and recorded without a hash, never half-old.
+//! Regular files are opened the core's safe way (the walk's `lstat` is the type check; `openat`
+//! relative to the walk's directory descriptor with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, then
+//! `fstat` and the same device and inode, or nothing is read) and hashed on the rayon pool;
+//! files of [`BIG_FILE`] bytes or more are hashed with BLAKE3's multi-threaded `update_rayon`.
+//! A file whose size, mtime or ctime moves while it is read is reported as unstable (an error)
+//! and recorded without a hash, never half-old.
+//!
+//! Two things keep both cores busy to the end: files of [`BIG_FILE`] bytes or more (a few
+//! hundred at most) are put aside during the walk and hashed afterwards largest first, each
+//! worker taking the next one, so the scan does not end with one core hashing a 100 MB file
+//! alone; and every inode is read once: a further hard link to an inode hashed in this scan,
+//! with the same size, mtime and ctime, takes that hash (and extended attributes) over.
 
 use crate::attr::{Attr, AttrSet};
 use crate::entry::{Baseline, Entry, HashKind, PrefixHash, ScanConfig, ScanStats};
 use crate::rules::{decide, Action, Pattern, Rule};
 use crate::Error;
 use ferret_core::walk::{Visit, WalkEntry, WalkEvent, WalkOptions};
-use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, OpenOptions, Progress};
+use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, Progress, Stat, Timestamp};
+use std::collections::HashMap;
 use std::io::Read;
+use std::os::fd::AsFd;
 #[cfg(feature = "xattr")]
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +37,10 @@ pub const BIG_FILE: u64 = 4 << 20;
 
 /// Read size per `read(2)`; also the unit of I/O-budget charges and cancellation checks.
 const CHUNK: usize = 1 << 20;
+
+/// At most this many large files are put aside for the largest-first pass; beyond that they
+/// are hashed where the walk meets them (each one put aside keeps its directory open).
+const MAX_DEFERRED: u64 = 256;
 
 /// Extended attributes larger than this are recorded by their BLAKE3 digest instead.
 #[cfg(feature = "xattr")]
@@ -190,6 +204,30 @@ struct Run<'a> {
     reused: AtomicU64,
     totals: (Option<u64>, Option<u64>),
     start_dev: AtomicU64,
+    /// Inodes with more than one link hashed in this scan, by (device, inode).
+    links: Mutex<HashMap<(u64, u64), Linked>>,
+    linked: AtomicU64,
+    /// Large files put aside for the largest-first pass.
+    deferred: Mutex<Vec<Deferred>>,
+    deferred_count: AtomicU64,
+}
+
+/// What the first path of a multiply-linked inode gave, and the stat it was verified against.
+#[derive(Clone)]
+struct Linked {
+    size: u64,
+    mtime: Timestamp,
+    ctime: Timestamp,
+    sha256: Option<[u8; 32]>,
+    blake3: Option<[u8; 32]>,
+    xattrs: Option<crate::Xattrs>,
+}
+
+/// A large regular file met by the walk, hashed after it.
+struct Deferred {
+    we: WalkEntry,
+    entry: Entry,
+    want_xattrs: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -316,41 +354,52 @@ impl Scan {
             reused: AtomicU64::new(0),
             totals,
             start_dev: AtomicU64::new(0),
+            links: Mutex::new(HashMap::new()),
+            linked: AtomicU64::new(0),
+            deferred: Mutex::new(Vec::new()),
+            deferred_count: AtomicU64::new(0),
         };
-        let mut complete = true;
         let opts = WalkOptions::new()
             .same_filesystem(self.config.same_filesystem)
             .cancel(control.cancel.clone());
-        for p in &self.config.paths {
-            let from = Path::new(std::ffi::OsStr::from_bytes(p));
-            let visit = |ev: WalkEvent<'_>| run.visit(ev);
-            #[cfg(feature = "parallel")]
-            let r = control
-                .install(|| ferret_core::walk::walk_parallel(&self.root, from, &opts, visit));
-            #[cfg(not(feature = "parallel"))]
-            let r = ferret_core::walk::walk(&self.root, from, &opts, visit);
-            if let Err(e) = r {
-                if matches!(e, ferret_core::Error::Cancelled) {
-                    complete = false;
-                    break;
+        // Walk (hashing as it goes), hash the large files put aside, sort: all on one pool.
+        let scan = || {
+            let mut complete = true;
+            for p in &self.config.paths {
+                let from = Path::new(std::ffi::OsStr::from_bytes(p));
+                let visit = |ev: WalkEvent<'_>| run.visit(ev);
+                #[cfg(feature = "parallel")]
+                let r = ferret_core::walk::walk_parallel(&self.root, from, &opts, visit);
+                #[cfg(not(feature = "parallel"))]
+                let r = ferret_core::walk::walk(&self.root, from, &opts, visit);
+                if let Err(e) = r {
+                    if matches!(e, ferret_core::Error::Cancelled) {
+                        complete = false;
+                        break;
+                    }
+                    lock(&run.errors).push(ErrorRecord::from(&e));
                 }
-                lock(&run.errors).push(ErrorRecord::from(&e));
             }
-        }
+            run.hash_deferred();
+            let entries = std::mem::take(&mut *lock(&run.entries));
+            let b = Baseline::from_entries_with(self.config.clone(), entries, true);
+            (b, complete)
+        };
+        #[cfg(feature = "parallel")]
+        let (mut b, mut complete) = control.install(scan);
+        #[cfg(not(feature = "parallel"))]
+        let (mut b, mut complete) = scan();
         if control.is_cancelled() {
             complete = false;
         }
         let Run {
-            entries,
             errors,
             hashed,
             bytes,
             reused,
+            linked,
             ..
         } = run;
-        let entries = entries
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut errors = errors
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -363,7 +412,6 @@ impl Scan {
                 "scan cancelled: the baseline is partial",
             ));
         }
-        let mut b = Baseline::from_entries(self.config.clone(), entries);
         b.complete = complete;
         b.errors = errors;
         b.created = std::time::SystemTime::now()
@@ -374,6 +422,7 @@ impl Scan {
             hashed: hashed.into_inner(),
             bytes_hashed: bytes.into_inner(),
             reused: reused.into_inner(),
+            linked: linked.into_inner(),
         };
         b
     }
@@ -432,6 +481,59 @@ impl Run<'_> {
         }
         let want_xattrs = self.xattrs && attrs.contains(Attr::Xattrs);
         let hashing = we.stat.kind == FileKind::Regular && attrs.wants_content();
+        if hashing
+            && we.stat.size >= BIG_FILE
+            && self.deferred_count.fetch_add(1, Ordering::Relaxed) < MAX_DEFERRED
+        {
+            lock(&self.deferred).push(Deferred {
+                we: we.clone(),
+                entry,
+                want_xattrs,
+            });
+            return Visit::Continue;
+        }
+        self.record(we, entry, want_xattrs, hashing);
+        Visit::Continue
+    }
+
+    /// Hashes the large files the walk put aside, largest first, each worker taking the next
+    /// one; further hard links of an inode come after the first, so they take its hash over.
+    fn hash_deferred(&self) {
+        let mut all = std::mem::take(&mut *lock(&self.deferred));
+        if all.is_empty() {
+            return;
+        }
+        all.sort_by(|a, b| {
+            b.we.stat
+                .size
+                .cmp(&a.we.stat.size)
+                .then_with(|| (a.we.stat.dev, a.we.stat.ino).cmp(&(b.we.stat.dev, b.we.stat.ino)))
+        });
+        let mut seen = std::collections::HashSet::new();
+        let (first, later): (Vec<Deferred>, Vec<Deferred>) = all
+            .into_iter()
+            .partition(|d| seen.insert((d.we.stat.dev, d.we.stat.ino)));
+        for batch in [first, later] {
+            let queue = Mutex::new(batch.into_iter());
+            let work = || loop {
+                let next = lock(&queue).next();
+                let Some(d) = next else { break };
+                self.record(&d.we, d.entry, d.want_xattrs, true);
+            };
+            #[cfg(feature = "parallel")]
+            rayon::scope(|s| {
+                for _ in 0..rayon::current_num_threads() {
+                    s.spawn(|_| work());
+                }
+            });
+            #[cfg(not(feature = "parallel"))]
+            work();
+        }
+    }
+
+    /// Hashes (when `hashing`) and records one entry.
+    fn record(&self, we: &WalkEntry, mut entry: Entry, want_xattrs: bool, hashing: bool) {
+        let path = we.path.as_os_str().as_bytes();
         let mut bytes = 0;
         let mut xattrs = None;
         if hashing {
@@ -455,7 +557,6 @@ impl Run<'_> {
             self.control.report(p);
         }
         lock(&self.entries).push(entry);
-        Visit::Continue
     }
 
     /// Fills the content hashes; returns the bytes read and, when asked and the file was
@@ -489,8 +590,41 @@ impl Run<'_> {
         let prefix_len = old
             .filter(|o| o.attrs.is_growing() && o.kind == FileKind::Regular)
             .map(|o| o.size);
+        // A further link of an inode hashed in this scan: the same size, mtime and ctime mean
+        // the content the first path's stable read saw (the same test as the unstable check).
+        let multi = entry.nlink > 1 && prefix_len.is_none();
+        if multi {
+            let known = lock(&self.links)
+                .get(&(entry.dev, entry.inode))
+                .filter(|l| {
+                    l.size == entry.size
+                        && l.mtime == entry.mtime
+                        && l.ctime == entry.ctime
+                        && (!want_xattrs || l.xattrs.is_some())
+                })
+                .cloned();
+            if let Some(l) = known {
+                entry.sha256 = l.sha256;
+                entry.blake3 = l.blake3;
+                self.linked.fetch_add(1, Ordering::Relaxed);
+                return (0, l.xattrs.filter(|_| want_xattrs).map(Ok));
+            }
+        }
         match hash_entry(we, hk, prefix_len, want_xattrs, self.control) {
             Ok(h) => {
+                if multi {
+                    lock(&self.links).insert(
+                        (h.stat.dev, h.stat.ino),
+                        Linked {
+                            size: h.stat.size,
+                            mtime: h.stat.mtime,
+                            ctime: h.stat.ctime,
+                            sha256: h.sha256,
+                            blake3: h.blake3,
+                            xattrs: h.xattrs.as_ref().and_then(|x| x.as_ref().ok()).cloned(),
+                        },
+                    );
+                }
                 entry.set_stat(&h.stat);
                 entry.sha256 = h.sha256;
                 entry.blake3 = h.blake3;
@@ -717,6 +851,67 @@ impl Hashers {
     }
 }
 
+/// Opens the regular file the walk has just `lstat`ed, as the core's safe open does but without
+/// its second `lstat` (the walk's is the type check): `openat` relative to the walk's directory
+/// descriptor with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC` (without `O_NOATIME` where the
+/// kernel refuses it), then `fstat`: anything but the same device and inode is
+/// [`ferret_core::Error::Swapped`] and nothing is read.
+fn open_regular(we: &WalkEntry) -> Result<(std::fs::File, Stat), ferret_core::Error> {
+    use nix::errno::Errno;
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::Mode;
+    let path = || we.path.clone();
+    let dir = match we.parent() {
+        Some(d) if we.stat.kind == FileKind::Regular => d,
+        _ => {
+            return Err(ferret_core::Error::WrongKind {
+                path: path(),
+                kind: we.stat.kind,
+                expected: FileKind::Regular,
+            })
+        }
+    };
+    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
+    let fd = match openat(
+        dir.as_fd(),
+        we.name(),
+        flags | OFlag::O_NOATIME,
+        Mode::empty(),
+    ) {
+        Err(Errno::EPERM) => openat(dir.as_fd(), we.name(), flags, Mode::empty()),
+        r => r,
+    };
+    let fd = match fd {
+        Ok(fd) => fd,
+        Err(Errno::ELOOP) => return Err(ferret_core::Error::Swapped { path: path() }),
+        Err(e) => return Err(ferret_core::Error::from_errno(path(), e)),
+    };
+    let after =
+        nix::sys::stat::fstat(&fd).map_err(|e| ferret_core::Error::from_errno(path(), e))?;
+    let after = Stat::from_nix(&after);
+    if !after.same_object(&we.stat) {
+        return Err(ferret_core::Error::Swapped { path: path() });
+    }
+    Ok((std::fs::File::from(fd), after))
+}
+
+/// `fstat`s again: size, mtime or ctime moved since open means what was read may mix old and
+/// new content ([`ferret_core::Error::Unstable`]).
+fn check_unchanged(
+    f: &std::fs::File,
+    at_open: &Stat,
+    path: &Path,
+) -> Result<(), ferret_core::Error> {
+    let now = nix::sys::stat::fstat(f).map_err(|e| ferret_core::Error::from_errno(path, e))?;
+    let now = Stat::from_nix(&now);
+    if now.size != at_open.size || now.mtime != at_open.mtime || now.ctime != at_open.ctime {
+        return Err(ferret_core::Error::Unstable {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// Hashes one regular file soundly. `prefix_len`: also hash the first that many bytes.
 fn hash_entry(
     we: &WalkEntry,
@@ -725,10 +920,9 @@ fn hash_entry(
     want_xattrs: bool,
     control: &Control,
 ) -> Result<Hashed, ferret_core::Error> {
-    let mut f = we.open(&OpenOptions::new())?;
-    let stat = *f.stat();
+    let (mut f, stat) = open_regular(we)?;
     #[cfg(feature = "xattr")]
-    let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.file().as_fd()));
+    let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.as_fd()));
     #[cfg(not(feature = "xattr"))]
     let xattrs: Option<XattrResult> = want_xattrs
         .then(|| Err("extended attributes not read: built without the `xattr` feature".into()));
@@ -758,7 +952,7 @@ fn hash_entry(
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ferret_core::Error::io(f.path(), e)),
+                Err(e) => return Err(ferret_core::Error::io(&we.path, e)),
             };
             let data = buf.get(..n).unwrap_or(&[]);
             match prefix_len {
@@ -803,10 +997,10 @@ fn hash_entry(
     }
     if total != stat.size {
         return Err(ferret_core::Error::Unstable {
-            path: f.path().to_path_buf(),
+            path: we.path.clone(),
         });
     }
-    f.check_unchanged()?;
+    check_unchanged(&f, &stat, &we.path)?;
     let (sha256, blake3) = h.finish();
     Ok(Hashed {
         xattrs,
@@ -816,4 +1010,106 @@ fn hash_entry(
         prefix,
         read: total,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferret_core::walk::walk;
+    use std::time::{Duration, Instant};
+
+    /// Walks a directory holding `victim`, replaces `victim` with what `swap` makes after the
+    /// walk's `lstat` and before the open, and returns what `open_regular` said.
+    fn open_after_swap(
+        swap: impl Fn(&Path),
+    ) -> (
+        tempfile::TempDir,
+        Result<(std::fs::File, Stat), ferret_core::Error>,
+    ) {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("victim"), b"original").unwrap();
+        let root = HostRoot::new(t.path()).unwrap();
+        let mut out = None;
+        walk(&root, "/", &WalkOptions::new(), |ev| {
+            if let WalkEvent::Entry(we) = ev {
+                if we.name() == "victim" {
+                    assert_eq!(we.stat.kind, FileKind::Regular);
+                    swap(t.path());
+                    out = Some(open_regular(we));
+                }
+            }
+            Visit::Continue
+        })
+        .unwrap();
+        (t, out.unwrap())
+    }
+
+    #[test]
+    fn open_regular_reads_the_file_the_walk_saw() {
+        let (_t, opened) = open_after_swap(|_| {});
+        let (mut f, st) = opened.unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "original");
+        assert_eq!(st.size, 8);
+        check_unchanged(&f, &st, Path::new("/victim")).unwrap();
+    }
+
+    #[test]
+    fn open_regular_refuses_a_swapped_file_symlink_or_fifo() {
+        let (_t, replaced) = open_after_swap(|d| {
+            std::fs::write(d.join("other"), b"planted").unwrap();
+            std::fs::rename(d.join("other"), d.join("victim")).unwrap();
+        });
+        assert!(
+            matches!(replaced, Err(ferret_core::Error::Swapped { .. })),
+            "{replaced:?}"
+        );
+        let (_t, link) = open_after_swap(|d| {
+            std::fs::remove_file(d.join("victim")).unwrap();
+            std::os::unix::fs::symlink("/etc/passwd", d.join("victim")).unwrap();
+        });
+        assert!(
+            matches!(link, Err(ferret_core::Error::Swapped { .. })),
+            "{link:?}"
+        );
+        let start = Instant::now();
+        let (_t, fifo) = open_after_swap(|d| {
+            std::fs::remove_file(d.join("victim")).unwrap();
+            nix::unistd::mkfifo(
+                &d.join("victim"),
+                nix::sys::stat::Mode::from_bits_truncate(0o600),
+            )
+            .unwrap();
+        });
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "blocked on a FIFO"
+        );
+        assert!(
+            matches!(fifo, Err(ferret_core::Error::Swapped { .. })),
+            "{fifo:?}"
+        );
+    }
+
+    #[test]
+    fn check_unchanged_sees_growth() {
+        use std::io::Write;
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("log");
+        std::fs::write(&p, b"line\n").unwrap();
+        let f = std::fs::File::open(&p).unwrap();
+        let st = Stat::from_nix(&nix::sys::stat::fstat(&f).unwrap());
+        check_unchanged(&f, &st, Path::new("/log")).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"more\n")
+            .unwrap();
+        assert!(matches!(
+            check_unchanged(&f, &st, Path::new("/log")),
+            Err(ferret_core::Error::Unstable { .. })
+        ));
+    }
 }

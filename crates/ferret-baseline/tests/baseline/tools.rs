@@ -228,3 +228,83 @@ fn live_usr_bin_matches_the_tools_and_rechecks_clean() {
         c.changed
     );
 }
+
+/// Hard links (read once per inode) and large files (hashed after the walk, largest first)
+/// still get exactly the tools' digests, their extended attributes, and a change made through
+/// one link shows on every path of that inode.
+#[test]
+fn hard_links_and_large_files_match_the_tools() {
+    let (t, root) = tree();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("big/a")).unwrap();
+    std::fs::create_dir_all(r.join("big/b")).unwrap();
+    let mut x: u32 = 7;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    };
+    // Large files (>= 4 MiB: put aside during the walk), one of them with two more links.
+    std::fs::write(r.join("big/a/one"), noise((5 << 20) + 3)).unwrap();
+    std::fs::write(r.join("big/a/two"), noise(9 << 20)).unwrap();
+    std::fs::write(r.join("big/three"), noise(4 << 20)).unwrap();
+    std::fs::hard_link(r.join("big/a/two"), r.join("big/b/two-link")).unwrap();
+    std::fs::hard_link(r.join("big/a/two"), r.join("big/two-link2")).unwrap();
+    // A small file with links in three directories, with an extended attribute.
+    std::fs::write(r.join("big/small"), noise(3000)).unwrap();
+    std::fs::hard_link(r.join("big/small"), r.join("big/a/small-link")).unwrap();
+    std::fs::hard_link(r.join("big/small"), r.join("etc/small-link")).unwrap();
+    let xattr = Command::new("python3")
+        .args([
+            "-c",
+            "import os,sys; os.setxattr(sys.argv[1], 'user.ferret', b'linked')",
+        ])
+        .arg(r.join("big/small"))
+        .status()
+        .expect("python3 runs");
+    assert!(xattr.success());
+    let b = scan(&root, HashKind::Both);
+    assert!(b.errors.is_empty(), "{:?}", b.errors);
+    assert_eq!(b.stats.linked, 4, "{:?}", b.stats);
+    let files = b
+        .entries
+        .iter()
+        .filter(|e| e.kind == FileKind::Regular)
+        .count() as u64;
+    assert_eq!(b.stats.hashed + b.stats.linked, files, "{:?}", b.stats);
+    let sha = tool("sha256sum");
+    let b3 = tool("b3sum");
+    for e in b.entries.iter().filter(|e| e.kind == FileKind::Regular) {
+        let p = host(&root, &e.path);
+        assert_eq!(e.sha256.unwrap(), digest(&sha, &p), "sha256 {p:?}");
+        if std::str::from_utf8(&e.path).is_ok() {
+            assert_eq!(e.blake3.unwrap(), digest(&b3, &p), "blake3 {p:?}");
+        }
+    }
+    for p in [&b"/big/small"[..], b"/big/a/small-link", b"/etc/small-link"] {
+        let x = b.get(p).unwrap().xattrs.clone().unwrap();
+        assert!(
+            x.contains(&(b"user.ferret".to_vec(), b"linked".to_vec())),
+            "{p:?}: {x:?}"
+        );
+    }
+    // Rewrite the big file through one link: every path of it changed, nothing else.
+    std::fs::write(r.join("big/b/two-link"), noise(9 << 20)).unwrap();
+    let c = ferret_baseline::check(&root, &b, false, &Control::new());
+    let mut changed: Vec<&[u8]> = c.changed.iter().map(|ch| ch.path.as_slice()).collect();
+    changed.sort_unstable();
+    assert_eq!(
+        changed,
+        vec![&b"/big/a/two"[..], b"/big/b/two-link", b"/big/two-link2"],
+        "{:?}",
+        c.changed
+    );
+    for ch in &c.changed {
+        assert!(ch.attributes.iter().any(|a| a.as_str() == "sha256"));
+    }
+}
