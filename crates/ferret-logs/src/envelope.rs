@@ -183,7 +183,8 @@ fn token_end(b: &[u8], i: usize) -> usize {
     if head.len() == rest.len() {
         return b.len();
     }
-    memchr::memchr(b' ', rest.get(32..).unwrap_or_default()).map_or(b.len(), |n| i + 32 + n)
+    crate::event::short_memchr(b' ', rest.get(32..).unwrap_or_default())
+        .map_or(b.len(), |n| i + 32 + n)
 }
 
 fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
@@ -209,7 +210,7 @@ fn pri(b: &[u8]) -> Option<(u16, usize)> {
     if b.first() != Some(&b'<') {
         return None;
     }
-    let close = memchr::memchr(b'>', b.get(..6)?)?;
+    let close = crate::event::short_memchr(b'>', b.get(..6)?)?;
     let v = parse_u32(sub(b, 1, close))?;
     (v < 1024).then_some((v as u16, close + 1))
 }
@@ -272,7 +273,7 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
     if let Some(p) = fac_level(inner) {
         return Some(p);
     }
-    let dot = memchr::memchr(b'.', inner)?;
+    let dot = crate::event::short_memchr(b'.', inner)?;
     let f = parse_u32(sub(inner, 0, dot))?;
     let l = parse_u32(sub(inner, dot + 1, inner.len()))?;
     (f < 128 && l < 8).then_some((f * 8 + l) as u16)
@@ -281,7 +282,9 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
 /// Bytes of a program name in a tag: ASCII alphanumerics and `-_./@`.
 #[inline]
 fn tag_name_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/' | b'@')
+    use crate::event::{class, ALNUM, DASH, TAGX};
+    // `:` shares the separator class with `.`: checked apart.
+    class(c) & (ALNUM | DASH | TAGX) != 0 || c == b'.'
 }
 
 /// A program tag token: `name[pid]:`, `name:`, `name[pid]`, `[name]:`, `[name]`,
@@ -290,7 +293,7 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     let rest = b.get(i..)?;
     if rest.first() == Some(&b'[') {
         // `[sshd]:` / `[sshd]`
-        let close = memchr::memchr(b']', rest)?;
+        let close = crate::event::short_memchr(b']', rest)?;
         let name = sub(rest, 1, close);
         if name.is_empty()
             || !name
@@ -321,12 +324,12 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     let name = sub(rest, 0, j);
     // `(pam_unix)` annotation of old Red Hat: `sshd(pam_unix)[123]:`
     if rest.get(j) == Some(&b'(') {
-        let close = memchr::memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
+        let close = crate::event::short_memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
         j += close + 1;
     }
     let mut pid = None;
     if rest.get(j) == Some(&b'[') {
-        let close = memchr::memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
+        let close = crate::event::short_memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
         pid = Some(parse_u32(sub(rest, j + 1, j + close))?);
         j += close + 1;
     }
@@ -693,7 +696,7 @@ fn journal_json(line: &[u8]) -> Option<Envelope<'_>> {
             Some(b'"') => json_str(line, i)?,
             Some(b'[') => {
                 // byte array for non-UTF-8 values
-                let close = memchr::memchr(b']', sub(line, i, line.len()))?;
+                let close = crate::event::short_memchr(b']', sub(line, i, line.len()))?;
                 let mut v = Vec::new();
                 for part in sub(line, i + 1, i + close).split(|c| *c == b',') {
                     let p: Vec<u8> = part

@@ -656,6 +656,59 @@ fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
     let last = h.len().checked_sub(n.len())?;
     memchr::memrchr_iter(c, h.get(k..=last + k)?).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
+/// Byte classes for one-lookup scans of addresses and program tags.
+pub(crate) const ALNUM: u8 = 1;
+/// `.` and `:`, the separators an address must contain.
+pub(crate) const SEP: u8 = 2;
+/// `-` and `_`, allowed in host names.
+pub(crate) const DASH: u8 = 4;
+/// `/` and `@`, allowed in program tags.
+pub(crate) const TAGX: u8 = 8;
+// The index is a loop counter below 256 and this is evaluated at compile time.
+#[allow(clippy::indexing_slicing)]
+pub(crate) const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() {
+            ALNUM
+        } else if b == b'.' || b == b':' {
+            SEP
+        } else if b == b'-' || b == b'_' {
+            DASH
+        } else if b == b'/' || b == b'@' {
+            TAGX
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+/// The class of `c`.
+#[inline]
+pub(crate) fn class(c: u8) -> u8 {
+    CLASS.get(usize::from(c)).copied().unwrap_or(0)
+}
+
+/// `memchr` for the short fields of a message: a byte loop below 32 bytes, where the call and
+/// setup of the vector search cost more than the search.
+#[inline]
+pub(crate) fn short_memchr(c: u8, h: &[u8]) -> Option<usize> {
+    if h.len() <= 32 {
+        return h.iter().position(|x| *x == c);
+    }
+    memchr::memchr(c, h)
+}
+/// `memrchr` counterpart of [`short_memchr`].
+#[inline]
+pub(crate) fn short_memrchr(c: u8, h: &[u8]) -> Option<usize> {
+    if h.len() <= 32 {
+        return h.iter().rposition(|x| *x == c);
+    }
+    memchr::memrchr(c, h)
+}
 fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from..to).unwrap_or_default()
 }
@@ -697,20 +750,26 @@ fn num32(b: &[u8]) -> Option<u32> {
 /// Validates and normalises an address token: IPv4, IPv6 (zone id `%eth0` dropped,
 /// `::ffff:` mapped IPv4 unwrapped) or a host name (sshd with `UseDNS yes`).
 pub fn addr(tok: &[u8]) -> Option<&[u8]> {
-    let mut t = tok;
-    if let Some(p) = memchr::memchr(b'%', t) {
-        t = sub(t, 0, p);
+    // One pass: the token up to a `%` zone id, only address/host-name bytes, at least one
+    // `.` or `:`.
+    let mut end = tok.len();
+    let mut sep = false;
+    for (k, &c) in tok.iter().enumerate() {
+        let cl = class(c);
+        if cl & (ALNUM | DASH) != 0 {
+            continue;
+        }
+        if cl == SEP {
+            sep = true;
+        } else if c == b'%' {
+            end = k;
+            break;
+        } else {
+            return None;
+        }
     }
-    if t.is_empty() || t.len() > 255 {
-        return None;
-    }
-    if !t
-        .iter()
-        .all(|c| c.is_ascii_alphanumeric() || b".:-_".contains(c))
-    {
-        return None;
-    }
-    if !t.iter().any(|c| *c == b'.' || *c == b':') {
+    let t = sub(tok, 0, end);
+    if t.is_empty() || t.len() > 255 || !sep {
         return None;
     }
     if t.first().is_some_and(|c| *c == b'.' || *c == b'-') {
@@ -749,11 +808,20 @@ fn strip_markers(mut m: &[u8]) -> &[u8] {
 /// ` ADDR port N` or ` ADDR` at the end of `m`: (before, addr, port).
 fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
     let m = strip_suffix_ws(m);
-    let (m, port) = match rfind(m, b" port ") {
-        Some(p) if num16(tail(m, p + 6)).is_some() => (sub(m, 0, p), num16(tail(m, p + 6))),
+    // The last ` port ` counts only when 1-5 digits end the line after it, so it can only be
+    // the one right before the trailing digits.
+    let digits = m
+        .iter()
+        .rev()
+        .take(6)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let head = sub(m, 0, m.len() - digits);
+    let (m, port) = match num16(tail(m, m.len() - digits)) {
+        Some(port) if head.ends_with(b" port ") => (sub(head, 0, head.len() - 6), Some(port)),
         _ => (m, None),
     };
-    let sp = memchr::memrchr(b' ', m);
+    let sp = short_memrchr(b' ', m);
     let tok = match sp {
         Some(s) => tail(m, s + 1),
         None => m,
@@ -782,7 +850,7 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
     while let Some(f) = rfind(sub(m, 0, end), b" from ") {
         end = f;
         let rest = tail(m, f + 6);
-        let sp = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        let sp = short_memchr(b' ', rest).unwrap_or(rest.len());
         let Some(a) = addr(sub(rest, 0, sp)) else {
             continue;
         };
@@ -884,7 +952,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
     let mut m = m;
     // Solaris `[ID 800047 auth.info] ` tag, sshd's own `error: ` / `fatal: ` prefixes.
     if m.starts_with(b"[ID ") {
-        if let Some(p) = memchr::memchr(b']', m) {
+        if let Some(p) = short_memchr(b']', m) {
             m = tail(m, p + 1);
             if m.first() == Some(&b' ') {
                 m = tail(m, 1);
@@ -895,7 +963,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
     if let Some(r) = m.strip_prefix(b"kernel:") {
         let r = r.strip_prefix(b" ").unwrap_or(r);
         if let Some(r) = r.strip_prefix(b"[") {
-            if let Some(c) = memchr::memchr(b']', r) {
+            if let Some(c) = short_memchr(b']', r) {
                 let r = tail(r, c + 1);
                 let r = r.strip_prefix(b":").unwrap_or(r);
                 m = r.strip_prefix(b" ").unwrap_or(r);
@@ -911,7 +979,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
     match first {
         b'F' => {
             if let Some(r) = m.strip_prefix(b"Failed ") {
-                let sp = memchr::memchr(b' ', r)?;
+                let sp = short_memchr(b' ', r)?;
                 let method = sub(r, 0, sp);
                 let r = tail(r, sp);
                 let r = r.strip_prefix(b" for ")?;
@@ -934,7 +1002,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         }
         b'A' => {
             if let Some(r) = m.strip_prefix(b"Accepted ") {
-                let sp = memchr::memchr(b' ', r)?;
+                let sp = short_memchr(b' ', r)?;
                 let method = sub(r, 0, sp);
                 let r = tail(r, sp).strip_prefix(b" for ")?;
                 let (user, ip, port, info) = from_port_ssh(r, false)?;
@@ -948,7 +1016,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
             }
             if let Some(a) = m.strip_prefix(b"Address ") {
                 if find(m, b"POSSIBLE BREAK-IN ATTEMPT").is_some() {
-                    let sp = memchr::memchr(b' ', a)?;
+                    let sp = short_memchr(b' ', a)?;
                     return Some(E::SshBreakInAttempt {
                         ip: cow_addr(sub(a, 0, sp))?,
                     });
@@ -1019,7 +1087,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
                 });
             }
             if let Some(r) = m.strip_prefix(b"Unable to negotiate with ") {
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
                     ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
@@ -1041,7 +1109,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         b'R' => {
             if let Some(r) = m.strip_prefix(b"ROOT LOGIN REFUSED FROM ") {
                 let r = strip_markers(r);
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 return Some(E::SshRootRefused {
                     ip: cow_addr(sub(r, 0, sp))?,
                 });
@@ -1049,10 +1117,10 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
             if let Some(r) = m.strip_prefix(b"Received disconnect from ") {
                 let preauth = strip_suffix_ws(m).ends_with(b"[preauth]");
                 // `A[ port P]:[ ]code: text`
-                let c = memchr::memchr(b':', r)?;
+                let c = short_memchr(b':', r)?;
                 let head = sub(r, 0, c);
                 // IPv6 contains ':'; find ": " or ":<digits>:" after the address token.
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let tok = sub(r, 0, sp);
                 let (a, rest) = if let Some(t) = tok.strip_suffix(b":") {
                     (t, tail(r, sp))
@@ -1124,7 +1192,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
             }
             if let Some(r) = m.strip_prefix(b"Did not receive identification string from ") {
                 let r = strip_markers(r);
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 return Some(E::SshScan {
                     ip: cow_addr(sub(r, 0, sp)),
                     what: Cow::Borrowed(b"no-identification"),
@@ -1136,7 +1204,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         }
         b'C' => {
             if let Some(r) = m.strip_prefix(b"Connection from ") {
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let rest = tail(r, sp);
                 let port = rest.strip_prefix(b" port ").and_then(|p| {
                     num16(sub(
@@ -1161,14 +1229,14 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
                 let r = strip_markers(r);
                 let f = rfind(r, b" from ")?;
                 let rest = tail(r, f + 6);
-                let sp = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                let sp = short_memchr(b' ', rest).unwrap_or(rest.len());
                 return Some(E::SshScan {
                     ip: cow_addr(sub(rest, 0, sp)),
                     what: Cow::Borrowed(b"bad-protocol-version"),
                 });
             }
             if let Some(r) = m.strip_prefix(b"banner exchange: Connection from ") {
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
                     ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
@@ -1178,7 +1246,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         }
         b'b' => {
             if let Some(r) = m.strip_prefix(b"banner exchange: Connection from ") {
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
                     ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
@@ -1191,7 +1259,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
             if let Some(r) = m.strip_prefix(b"drop connection #") {
                 let f = find(r, b" from [")?;
                 let rest = tail(r, f + 7);
-                let c = memchr::memchr(b']', rest)?;
+                let c = short_memchr(b']', rest)?;
                 return Some(E::SshScan {
                     ip: cow_addr(sub(rest, 0, c)),
                     what: Cow::Borrowed(b"penalty-drop"),
@@ -1211,7 +1279,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         }
         b's' => {
             if let Some(r) = m.strip_prefix(b"ssh_dispatch_run_fatal: Connection from ") {
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 return Some(E::SshScan {
                     ip: cow_addr(sub(r, 0, sp)),
                     what: Cow::Borrowed(b"dispatch-fatal"),
@@ -1221,7 +1289,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         b'T' => {
             if let Some(r) = m.strip_prefix(b"Timeout before authentication for ") {
                 let r = r.strip_prefix(b"connection from ").unwrap_or(r);
-                let sp = memchr::memchr(b' ', r).unwrap_or(r.len());
+                let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
                     ip: cow_addr(a.strip_suffix(b",").unwrap_or(a)),
@@ -1232,8 +1300,8 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         b'r' => {
             if let Some(r) = m.strip_prefix(b"refused connect from ") {
                 // `refused connect from NAME (ADDR)`
-                let o = memchr::memrchr(b'(', r)?;
-                let c = memchr::memrchr(b')', r)?;
+                let o = short_memrchr(b'(', r)?;
+                let c = short_memrchr(b')', r)?;
                 return Some(E::SshUserNotAllowed {
                     user: Cow::Borrowed(b""),
                     ip: Some(Cow::Borrowed(addr(sub(r, o + 1, c))?)),
@@ -1256,7 +1324,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
     fn dropbear_addr(a: &[u8]) -> Option<Bytes<'_>> {
         let a = a.strip_prefix(b"<").unwrap_or(a);
         let a = a.strip_suffix(b">").unwrap_or(a);
-        let a = match memchr::memrchr(b':', a) {
+        let a = match short_memrchr(b':', a) {
             Some(c)
                 if sub(a, c + 1, a.len()).iter().all(u8::is_ascii_digit)
                     && (a.iter().filter(|x| **x == b':').count() == 1
@@ -1272,8 +1340,8 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
         cow_addr(a)
     }
     if let Some(r) = m.strip_prefix(b"Exit before auth from ") {
-        let e = memchr::memchr(b'>', r)
-            .map_or_else(|| memchr::memchr(b' ', r).unwrap_or(r.len()), |x| x + 1);
+        let e = short_memchr(b'>', r)
+            .map_or_else(|| short_memchr(b' ', r).unwrap_or(r.len()), |x| x + 1);
         return Some(E::SshScan {
             ip: dropbear_addr(sub(r, 0, e)),
             what: Cow::Borrowed(b"exit-before-auth"),
@@ -1416,10 +1484,10 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
     } else {
         return None;
     };
-    let o = memchr::memchr(b'(', m)?;
-    let c = memchr::memchr(b')', m)?;
+    let o = short_memchr(b'(', m)?;
+    let c = short_memchr(b')', m)?;
     let inner = sub(m, o + 1, c);
-    let colon = memchr::memchr(b':', inner)?;
+    let colon = short_memchr(b':', inner)?;
     let service = sub(inner, 0, colon);
     let kind = tail(inner, colon + 1);
     let rest = tail(m, c + 1);
@@ -1435,7 +1503,7 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
                     let p = find(tail(rest, from), k)? + from;
                     if p == 0 || rest.get(p - 1) == Some(&b' ') {
                         let v = tail(rest, p + k.len());
-                        let e = memchr::memchr(b' ', v).unwrap_or(v.len());
+                        let e = short_memchr(b' ', v).unwrap_or(v.len());
                         return Some(Cow::Borrowed(sub(v, 0, e)));
                     }
                     from = p + k.len();
@@ -1468,7 +1536,7 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             } else {
                 (false, rest.strip_prefix(b"session closed for user ")?)
             };
-            let e = find(r, b" by ").unwrap_or_else(|| memchr::memchr(b' ', r).unwrap_or(r.len()));
+            let e = find(r, b" by ").unwrap_or_else(|| short_memchr(b' ', r).unwrap_or(r.len()));
             let user = sub(r, 0, e);
             let user = user.strip_suffix(b"(uid=0)").unwrap_or(user);
             Some(E::PamSession {
@@ -1526,7 +1594,7 @@ fn sudo(m: &[u8]) -> Option<EventKind<'_>> {
     }
     if let Some(p) = find(rest, b" incorrect password attempt") {
         let n = sub(rest, 0, p);
-        let n = tail(n, memchr::memrchr(b' ', n).map_or(0, |s| s + 1));
+        let n = tail(n, short_memrchr(b' ', n).map_or(0, |s| s + 1));
         return Some(E::SudoFailure {
             user: Cow::Borrowed(user),
             attempts: num32(n).unwrap_or(1),
@@ -1555,7 +1623,7 @@ fn su(m: &[u8]) -> Option<EventKind<'_>> {
         (true, m)
     };
     if let Some(r) = r.strip_prefix(b"(to ") {
-        let c = memchr::memchr(b')', r)?;
+        let c = short_memchr(b')', r)?;
         let target = sub(r, 0, c);
         let rest = tail(r, c + 1).strip_prefix(b" ")?;
         let on = rfind(rest, b" on ").unwrap_or(rest.len());
@@ -1600,7 +1668,7 @@ fn kv<'a>(m: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 /// `'name'` at the start of `r`: (name, rest).
 fn quoted(r: &[u8]) -> Option<(&[u8], &[u8])> {
     let r = r.strip_prefix(b"'").or_else(|| r.strip_prefix(b"`"))?;
-    let e = memchr::memrchr(b'\'', r)?;
+    let e = short_memrchr(b'\'', r)?;
     // the name ends at the first `' ` or final quote
     let e = find(r, b"' ").unwrap_or(e);
     Some((sub(r, 0, e), tail(r, e + 1)))
@@ -1740,7 +1808,7 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
     // `[12345.678901] ` timestamp, `[T123] ` / `[C1] ` caller id.
     for _ in 0..2 {
         if m.first() == Some(&b'[') {
-            let c = memchr::memchr(b']', sub(m, 0, 24.min(m.len())))?;
+            let c = short_memchr(b']', sub(m, 0, 24.min(m.len())))?;
             let inner = sub(m, 1, c);
             if inner
                 .iter()
@@ -1763,7 +1831,7 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
                         let p = find(tail(m, from), k)? + from;
                         if p == 0 || m.get(p - 1) == Some(&b' ') {
                             let v = tail(m, p + k.len());
-                            let e = memchr::memchr(b' ', v).unwrap_or(v.len());
+                            let e = short_memchr(b' ', v).unwrap_or(v.len());
                             return Some(sub(v, 0, e));
                         }
                         from = p + k.len();
@@ -1775,7 +1843,7 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
                 // TCP flags are the bare words after the ports.
                 let flags_start = find(m, b" RES=").map_or(m.len(), |p| p + 5);
                 let fl = tail(m, flags_start);
-                let fl = match memchr::memchr(b' ', fl) {
+                let fl = match short_memchr(b' ', fl) {
                     Some(s) => tail(fl, s + 1),
                     None => &b""[..],
                 };
@@ -1802,7 +1870,7 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
     }
     if let Some(p) = find(m, b": segfault at ") {
         let head = sub(m, 0, p);
-        let (prog, pid) = match memchr::memrchr(b'[', head) {
+        let (prog, pid) = match short_memrchr(b'[', head) {
             Some(o) => (
                 sub(head, 0, o),
                 num32(sub(head, o + 1, head.len().saturating_sub(1))),
@@ -1853,8 +1921,8 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
             }
             let dev = find(r, b"(device ")
                 .map(|d| tail(r, d + 8))
-                .or_else(|| memchr::memchr(b'(', r).map(|d| tail(r, d + 1)));
-            let dev = dev.and_then(|d| memchr::memchr(b')', d).map(|e| sub(d, 0, e)));
+                .or_else(|| short_memchr(b'(', r).map(|d| tail(r, d + 1)));
+            let dev = dev.and_then(|d| short_memchr(b')', d).map(|e| sub(d, 0, e)));
             return Some(E::FsError {
                 device: dev.map(Cow::Borrowed),
                 detail: Cow::Borrowed(r),

@@ -212,19 +212,26 @@ fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
 
 /// Month number of a three-letter English abbreviation.
 pub fn month(b: &[u8]) -> Option<u32> {
-    let m = match b {
-        b"Jan" => 1,
-        b"Feb" => 2,
-        b"Mar" => 3,
-        b"Apr" => 4,
-        b"May" => 5,
-        b"Jun" => 6,
-        b"Jul" => 7,
-        b"Aug" => 8,
-        b"Sep" => 9,
-        b"Oct" => 10,
-        b"Nov" => 11,
-        b"Dec" => 12,
+    // One integer compare per month instead of a slice compare.
+    let [x, y, z] = *b else { return None };
+    let key = u32::from(x) << 16 | u32::from(y) << 8 | u32::from(z);
+    const fn k(m: [u8; 3]) -> u32 {
+        let [a, b, c] = m;
+        (a as u32) << 16 | (b as u32) << 8 | c as u32
+    }
+    let m = match key {
+        _ if key == k(*b"Jan") => 1,
+        _ if key == k(*b"Feb") => 2,
+        _ if key == k(*b"Mar") => 3,
+        _ if key == k(*b"Apr") => 4,
+        _ if key == k(*b"May") => 5,
+        _ if key == k(*b"Jun") => 6,
+        _ if key == k(*b"Jul") => 7,
+        _ if key == k(*b"Aug") => 8,
+        _ if key == k(*b"Sep") => 9,
+        _ if key == k(*b"Oct") => 10,
+        _ if key == k(*b"Nov") => 11,
+        _ if key == k(*b"Dec") => 12,
         _ => return None,
     };
     Some(m)
