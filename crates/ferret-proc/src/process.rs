@@ -4,7 +4,7 @@ use crate::parse::{self, Ids};
 use crate::ProcOptions;
 use ferret_core::ErrorRecord;
 use nix::errno::Errno;
-use nix::fcntl::{readlinkat, AtFlags};
+use nix::fcntl::AtFlags;
 use nix::sys::stat::{fstat, fstatat};
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -213,23 +213,18 @@ pub(crate) fn read_proc(mut r: impl Read, cap: u64, single: bool) -> std::io::Re
     Ok(buf)
 }
 
-/// Whether a `procfs` error means "the process is gone".
-fn gone(e: &procfs::ProcError) -> bool {
-    match e {
-        procfs::ProcError::NotFound(_) => true,
-        procfs::ProcError::Io(io, _) => io.raw_os_error() == Some(Errno::ESRCH as i32),
-        _ => false,
-    }
-}
-
 fn io_gone(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(Errno::ESRCH as i32)
 }
 
 /// A process directory held open: reads through it cannot reach a different process that
 /// reused the pid (they fail with `ESRCH` instead).
+///
+/// Plain `openat`/`readlinkat` relative to an `O_PATH` descriptor of `/proc/<pid>` (what
+/// `procfs::process::Process` does), without building a path per file: the path is only
+/// joined for an error message, worded as `procfs` words it.
 pub(crate) struct Handle {
-    pub(crate) inner: procfs::process::Process,
+    fd: rustix::fd::OwnedFd,
     pub(crate) path: PathBuf,
 }
 
@@ -238,28 +233,50 @@ pub(crate) enum ReadErr {
     Other(std::io::Error),
 }
 
+impl ReadErr {
+    /// An `open`/`readlink` failure on `path`: gone when the process exited (`ENOENT`,
+    /// `ESRCH`), otherwise the error as `procfs::ProcError` displays it.
+    fn of(path: PathBuf, e: std::io::Error) -> Self {
+        if io_gone(&e) {
+            return ReadErr::Gone;
+        }
+        let pe = if e.kind() == std::io::ErrorKind::PermissionDenied {
+            procfs::ProcError::PermissionDenied(Some(path))
+        } else {
+            procfs::ProcError::Io(e, Some(path))
+        };
+        ReadErr::Other(std::io::Error::other(pe.to_string()))
+    }
+}
+
 impl Handle {
     pub(crate) fn open(proc_root: &Path, pid: i32) -> Result<Self, ReadErr> {
+        use rustix::fs::{openat, Mode, OFlags, CWD};
         let path = proc_root.join(pid.to_string());
-        match procfs::process::Process::new_with_root(path.clone()) {
-            Ok(inner) => Ok(Handle { inner, path }),
-            Err(e) if gone(&e) => Err(ReadErr::Gone),
-            Err(e) => Err(ReadErr::Other(std::io::Error::other(e.to_string()))),
+        match openat(
+            CWD,
+            path.as_path(),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => Ok(Handle { fd, path }),
+            Err(e) => Err(ReadErr::of(path, e.into())),
         }
     }
 
     pub(crate) fn read(&self, name: &str, cap: u64) -> Result<Vec<u8>, ReadErr> {
-        self.read_mode(name, cap, matches!(name, "stat" | "status" | "cgroup"))
+        // `cmdline` and `environ` also fill the whole buffer unless the data ends: the kernel
+        // copies the argument (environment) area in a loop until the request is satisfied,
+        // the area ends, or a page cannot be read (where another `read` would return 0).
+        self.read_mode(
+            name,
+            cap,
+            matches!(name, "stat" | "status" | "cgroup" | "cmdline" | "environ"),
+        )
     }
 
     fn read_mode(&self, name: &str, cap: u64, single: bool) -> Result<Vec<u8>, ReadErr> {
-        let f = self.inner.open_relative(name).map_err(|e| {
-            if gone(&e) {
-                ReadErr::Gone
-            } else {
-                ReadErr::Other(std::io::Error::other(e.to_string()))
-            }
-        })?;
+        let f = self.open_dir(name)?;
         read_proc(f, cap, single).map_err(|e| {
             if io_gone(&e) {
                 ReadErr::Gone
@@ -269,23 +286,31 @@ impl Handle {
         })
     }
 
+    /// Opens `name` (a file or directory) read-only relative to the held directory.
     pub(crate) fn open_dir(&self, name: &str) -> Result<std::fs::File, ReadErr> {
-        self.inner.open_relative(name).map_err(|e| {
-            if gone(&e) {
-                ReadErr::Gone
-            } else {
-                ReadErr::Other(std::io::Error::other(e.to_string()))
-            }
-        })
+        use rustix::fs::{openat, Mode, OFlags};
+        match openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => Ok(std::fs::File::from(fd)),
+            Err(e) => Err(ReadErr::of(self.path.join(name), e.into())),
+        }
     }
 
+    /// The target of a link (`exe`, `cwd`, `root`, `ns/net` ...) relative to the held
+    /// directory; a stack buffer first, a growing one for targets longer than a page.
     fn link(&self, name: &str) -> Option<Vec<u8>> {
-        let r = match name {
-            "exe" => self.inner.exe(),
-            "cwd" => self.inner.cwd(),
-            _ => self.inner.root(),
-        };
-        r.ok().map(|p| p.into_os_string().into_vec())
+        let mut buf = [0u8; 4096];
+        let n = rustix::fs::readlinkat_raw(&self.fd, name, &mut buf).ok()?;
+        if n < buf.len() {
+            return buf.get(..n).map(<[u8]>::to_vec);
+        }
+        rustix::fs::readlinkat(&self.fd, name, Vec::new())
+            .ok()
+            .map(std::ffi::CString::into_bytes)
     }
 }
 
@@ -442,9 +467,11 @@ pub(crate) fn read_process(
     }
     match h.open_dir("ns") {
         Ok(d) => {
+            // `net:[4026531840]`: a stack buffer, no allocation per link.
+            let mut buf = [0u8; 64];
             for ns in NAMESPACES {
-                if let Ok(t) = readlinkat(d.as_fd(), OsStr::new(ns)) {
-                    if let Some(i) = parse::ns_inode(t.as_bytes()) {
+                if let Ok(n) = rustix::fs::readlinkat_raw(&d, ns, &mut buf) {
+                    if let Some(i) = buf.get(..n).filter(|_| n < 64).and_then(parse::ns_inode) {
                         p.namespaces.insert(ns.to_owned(), i);
                     }
                 }
