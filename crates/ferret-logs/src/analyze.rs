@@ -9,7 +9,7 @@ use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 use crate::detect::{Detector, HourBucket, Observation, SourceSummary, Thresholds, Window};
 use crate::envelope::{self, Envelope, Format};
 use crate::event::{parse_message, EventKind};
-use crate::time::{LogTime, YearContext};
+use crate::time::{LogTime, TimeCache, YearContext};
 use crate::Error;
 
 /// Options for [`analyze_root`], [`analyze_files`] and [`analyze_reader`].
@@ -319,6 +319,7 @@ pub struct Record {
 pub struct Records<R> {
     reader: LineReader<R>,
     years: YearContext,
+    times: TimeCache,
 }
 
 /// Parses every line of `reader` into owned records.
@@ -326,6 +327,7 @@ pub fn records<R: Read>(reader: R, years: YearContext) -> Records<R> {
     Records {
         reader: LineReader::new(reader, 64 * 1024),
         years,
+        times: TimeCache::default(),
     }
 }
 
@@ -342,7 +344,7 @@ impl<R: Read> Iterator for Records<R> {
                 }))
             }
         };
-        let env = envelope::parse(line.text, &years);
+        let env = envelope::parse_cached(line.text, &years, &mut self.times);
         let event = parse_message(&env.program, env.pid, &env.message).map(EventKind::into_owned);
         Some(Ok(Record {
             line: line.number,
@@ -371,8 +373,9 @@ fn parse_line<'a>(
     text: &'a [u8],
     number: u64,
     years: &YearContext,
+    times: &mut TimeCache,
 ) -> (Option<Observation<'a>>, bool) {
-    let env = envelope::parse(text, years);
+    let env = envelope::parse_cached(text, years, times);
     let no_envelope = no_envelope(&env);
     let Envelope {
         time,
@@ -462,6 +465,7 @@ fn parse_chunk<'a>(
         long: Vec::new(),
         unparsed_at: Vec::new(),
     };
+    let mut times = TimeCache::default();
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
@@ -475,7 +479,7 @@ fn parse_chunk<'a>(
         } else {
             line.strip_suffix(b"\r").unwrap_or(line)
         };
-        let (obs, unparsed) = parse_line(text, c.lines, years);
+        let (obs, unparsed) = parse_line(text, c.lines, years, &mut times);
         if unparsed {
             c.unparsed += 1;
             if c.unparsed_at.len() < max_samples {
@@ -523,6 +527,7 @@ fn run_stream_from<R: Read>(
 ) -> Result<(), std::io::Error> {
     let mut lr = LineReader::new(reader, acc.opts.max_line);
     lr.line_no = line_base;
+    let mut times = TimeCache::default();
     let mut charged = 0u64;
     while let Some(line) = lr.next_line() {
         let line = line?;
@@ -539,7 +544,7 @@ fn run_stream_from<R: Read>(
             acc.det.long_line(line.number, len);
         }
         // Parsed in place and observed by reference: nothing moves, nothing is allocated.
-        let env = envelope::parse(line.text, &years);
+        let env = envelope::parse_cached(line.text, &years, &mut times);
         let event = parse_message(&env.program, env.pid, &env.message);
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {

@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use crate::time::{parse_bsd, parse_iso, LogTime, YearContext};
+use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
 
 /// Which layout a line was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -535,6 +535,15 @@ fn rfc5424_tail<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> Option<usi
 /// Parses one line (without its newline) into an envelope. Never fails: a line with no
 /// recognisable structure is a [`Format::NoTimestamp`] envelope whose message is the line.
 pub fn parse<'a>(line: &'a [u8], years: &YearContext) -> Envelope<'a> {
+    parse_cached(line, years, &mut TimeCache::default())
+}
+
+/// [`parse`] for the lines of one stream: `cache` keeps the last RFC 3164 minute.
+pub(crate) fn parse_cached<'a>(
+    line: &'a [u8],
+    years: &YearContext,
+    cache: &mut TimeCache,
+) -> Envelope<'a> {
     let mut env = Envelope {
         format: Format::NoTimestamp,
         time: None,
@@ -585,9 +594,9 @@ pub fn parse<'a>(line: &'a [u8], years: &YearContext) -> Envelope<'a> {
         _ => {}
     }
     let rest = sub(line, i, line.len());
-    if let Some(((mo, d, h, mi, s, us), used)) = parse_bsd(rest) {
+    if let Some(((mo, d, h, mi, s, us), used, t)) = cache.bsd(rest, years) {
         env.format = Format::Rfc3164;
-        env.time = Some(years.resolve(mo, d, h, mi, s, us));
+        env.time = Some(t);
         // Some daemons print a year after the time (`Mmm dd HH:MM:SS YYYY`).
         let mut k = i + used;
         if line.get(k) == Some(&b' ') {

@@ -189,6 +189,28 @@ impl YearContext {
     }
 }
 
+impl YearContext {
+    /// Seconds since the epoch of a year-less minute in the reference year (before the UTC
+    /// offset), as [`YearContext::resolve`] computes it.
+    fn minute_base(&self, mo: u32, d: u32, h: u32, mi: u32) -> Option<i64> {
+        let first = self.month_days.get(mo.wrapping_sub(1) as usize)?;
+        Some((first + i64::from(d) - 1) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60)
+    }
+
+    /// [`YearContext::resolve`] from a memoised [`YearContext::minute_base`].
+    fn resolve_from(&self, base: Option<i64>, f: (u32, u32, u32, u32, u32, u32)) -> LogTime {
+        let (mo, d, h, mi, s, us) = f;
+        if let Some(base) = base {
+            let off = i64::from(self.utc_offset) * MICROS;
+            let t = LogTime((base + i64::from(s)) * MICROS + i64::from(us) - off);
+            if t.0 <= self.reference.0 + 86_400 * MICROS {
+                return t;
+            }
+        }
+        self.resolve(mo, d, h, mi, s, us)
+    }
+}
+
 impl Default for YearContext {
     fn default() -> Self {
         let now = std::time::SystemTime::now()
@@ -268,6 +290,12 @@ fn valid(mo: u32, d: u32, h: u32, mi: u32, s: u32) -> bool {
 /// RFC 3164 `Mmm dd HH:MM:SS[.ffffff]` (day space- or zero-padded, or a single digit).
 /// Returns the civil fields and the bytes used.
 pub fn parse_bsd(b: &[u8]) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
+    let (mo, d, h, mi, at) = bsd_minute(b)?;
+    bsd_seconds(b, mo, d, h, mi, at)
+}
+
+/// `Mmm dd HH:MM:` of [`parse_bsd`]: (month, day, hour, minute, offset of the seconds).
+fn bsd_minute(b: &[u8]) -> Option<(u32, u32, u32, u32, usize)> {
     let mo = month(b.get(..3)?)?;
     if b.get(3) != Some(&b' ') {
         return None;
@@ -290,14 +318,67 @@ pub fn parse_bsd(b: &[u8]) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
     i += 1;
     let h = num(b, i, 2)?;
     let mi = num(b, i + 3, 2)?;
-    let s = num(b, i + 6, 2)?;
     if b.get(i + 2) != Some(&b':') || b.get(i + 5) != Some(&b':') {
         return None;
     }
-    i += 8;
-    let (us, n) = fraction(b, i);
-    i += n;
-    valid(mo, d, h, mi, s).then_some(((mo, d, h, mi, s, us), i))
+    Some((mo, d, h, mi, i + 6))
+}
+
+/// `SS[.ffffff]` at `at` after [`bsd_minute`], and the validity of the whole.
+fn bsd_seconds(
+    b: &[u8],
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    at: usize,
+) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
+    let s = num(b, at, 2)?;
+    let (us, n) = fraction(b, at + 2);
+    valid(mo, d, h, mi, s).then_some(((mo, d, h, mi, s, us), at + 2 + n))
+}
+
+/// Memo of the last RFC 3164 minute for one stream resolved with one [`YearContext`]:
+/// consecutive lines share `Mmm dd HH:MM:`, so on a byte-identical prefix only the seconds
+/// (and fraction) are read and the instant is the memoised minute plus them. Exactly what
+/// [`parse_bsd`] and [`YearContext::resolve`] give: the prefix is every byte they read before
+/// the seconds, and the year rollover falls back to `resolve`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TimeCache {
+    key: [u8; 16],
+    key_len: usize,
+    fields: (u32, u32, u32, u32),
+    /// Seconds since the epoch of the minute in the reference year (before the UTC offset).
+    base: Option<i64>,
+}
+
+impl TimeCache {
+    /// [`parse_bsd`] then [`YearContext::resolve`]: (fields, bytes used, instant).
+    pub(crate) fn bsd(
+        &mut self,
+        b: &[u8],
+        years: &YearContext,
+    ) -> Option<((u32, u32, u32, u32, u32, u32), usize, LogTime)> {
+        let k = self.key_len;
+        let hit = k > 0 && b.get(..k) == self.key.get(..k);
+        if !hit {
+            let (mo, d, h, mi, at) = bsd_minute(b)?;
+            let fields = bsd_seconds(b, mo, d, h, mi, at)?;
+            let t = years.resolve(mo, d, h, mi, fields.0 .4, fields.0 .5);
+            self.key_len = 0;
+            if let (Some(dst), Some(src)) = (self.key.get_mut(..at), b.get(..at)) {
+                dst.copy_from_slice(src);
+                self.key_len = at;
+                self.fields = (mo, d, h, mi);
+                self.base = years.minute_base(mo, d, h, mi);
+            }
+            return Some((fields.0, fields.1, t));
+        }
+        let (mo, d, h, mi) = self.fields;
+        let (f, used) = bsd_seconds(b, mo, d, h, mi, k)?;
+        let t = years.resolve_from(self.base, f);
+        Some((f, used, t))
+    }
 }
 
 /// ISO 8601 / RFC 3339: `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM|±HHMM|±HH]`. A missing offset
@@ -395,6 +476,43 @@ mod tests {
             LogTime::parse("2024-02-03").map(|t| t.to_string()),
             Some("2024-02-03T00:00:00Z".into())
         );
+    }
+
+    proptest::proptest! {
+        /// The memoised minute gives exactly `parse_bsd` + `resolve`, line after line,
+        /// across day layouts, invalid seconds, fractions and the year rollover.
+        #[test]
+        fn time_cache_is_exact(
+            lines in proptest::collection::vec(
+                (
+                    0usize..3,
+                    0u32..3,
+                    proptest::sample::select(vec![1u32, 2, 9, 31, 32]),
+                    22u32..24,
+                    58u32..60,
+                    57u32..62,
+                    proptest::option::of(0u32..1000),
+                ),
+                1..40,
+            ),
+            off in -7200i32..7200,
+        ) {
+            let years = YearContext::new(LogTime::from_civil(2025, 1, 1, 0, 0, 0, 0)).with_utc_offset(off);
+            let mut cache = TimeCache::default();
+            for (layout, mo, d, h, mi, s, frac) in lines {
+                let m = ["Dec", "Jan", "Feb"][mo as usize];
+                let day = match layout {
+                    0 => format!("{d:>2}"),
+                    1 => format!("{d:02}"),
+                    _ => format!("{d}"),
+                };
+                let frac = frac.map(|f| format!(".{f:03}")).unwrap_or_default();
+                let line = format!("{m} {day} {h:02}:{mi:02}:{s:02}{frac} host x: y");
+                let want = parse_bsd(line.as_bytes())
+                    .map(|(f, used)| (f, used, years.resolve(f.0, f.1, f.2, f.3, f.4, f.5)));
+                proptest::prop_assert_eq!(cache.bsd(line.as_bytes(), &years), want, "{}", line);
+            }
+        }
     }
 
     #[test]
