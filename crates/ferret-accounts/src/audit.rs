@@ -95,8 +95,8 @@ pub fn is_valid_name(name: &[u8]) -> bool {
     if name.len() > 255 || name == b"." || name == b".." {
         return false;
     }
-    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
-    if !name_byte(first) {
+    let class = |b: u8| NAME_BYTE.get(usize::from(b)).copied().unwrap_or(0);
+    if class(first) != NAME {
         return false;
     }
     // `$` only as the last byte (and never the first, checked above)
@@ -104,8 +104,29 @@ pub fn is_valid_name(name: &[u8]) -> bool {
         Some((b'$', body)) => body,
         _ => rest,
     };
-    body.iter().all(|&b| name_byte(b) || b == b'-') && !name.iter().all(u8::is_ascii_digit)
+    body.iter().fold(true, |ok, &b| ok & (class(b) != 0)) && !name.iter().all(u8::is_ascii_digit)
 }
+
+/// [`NAME_BYTE`] classes: a byte allowed anywhere in a name, and `-` (not first).
+const NAME: u8 = 1;
+const HYPHEN: u8 = 2;
+/// Byte classes of user and group names (0: not allowed).
+// Built at compile time: an index out of range would fail the build, it cannot panic.
+#[allow(clippy::indexing_slicing)]
+static NAME_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' {
+            t[i] = NAME;
+        } else if b == b'-' {
+            t[i] = HYPHEN;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// An excerpt of a line that never shows a password hash: the second field is replaced by
 /// its classification unless it is one of the harmless markers.
@@ -158,15 +179,15 @@ fn kind_word(kind: FileKind) -> &'static str {
     }
 }
 
-/// Line-level checks shared by the four files.
-fn check_lines<E>(cx: &mut Ctx<'_>, doc: &Document<'_, E>, path: &str) {
-    let n = doc.lines.len();
-    for (i, l) in doc.lines.iter().enumerate() {
-        line_checks(cx, doc.kind, l, path, i + 1 == n);
-    }
-}
-
 fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str, last: bool) {
+    // the usual line (an entry, LF, not the last) has nothing to report
+    if matches!(l.content, Ok(Content::Entry(_)))
+        && !last
+        && !l.is_crlf()
+        && !matches!(l.text.first(), Some(b' ' | b'\t'))
+    {
+        return;
+    }
     let subject = l.text.split(|&b| b == b':').next().unwrap_or_default();
     match &l.content {
         Err(m) => {
@@ -277,39 +298,124 @@ fn entry_at<'a, E>(d: &'a Document<'a, E>, i: usize) -> Option<(u64, &'a E, &'a 
     l.entry().map(|e| (l.number, e, l.text))
 }
 
-pub(crate) fn group_by_name<'a, E>(
+/// Uids or gids of one file: which repeat, in the order their second occurrence was seen.
+pub(crate) struct IdScan {
+    /// Every id seen (for group: the set of existing gids).
+    seen: IdSet,
+    repeated: IdSet,
+    order: Vec<u32>,
+}
+
+impl IdScan {
+    fn new() -> Self {
+        IdScan {
+            seen: IdSet::new(),
+            repeated: IdSet::new(),
+            order: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, id: u32) {
+        if !self.seen.insert(id) && self.repeated.insert(id) {
+            self.order.push(id);
+        }
+    }
+
+    /// Every (line, name) of each repeated id, each list in file order (one more pass, only
+    /// when an id repeats).
+    fn dups<'a, I: Iterator<Item = (u32, u64, &'a [u8])>>(&self, items: I) -> Dups<'a, u32> {
+        if self.order.is_empty() {
+            return Vec::new();
+        }
+        let at: FastMap<u32, usize> = self
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i))
+            .collect();
+        let mut dups: Dups<'_, u32> = self.order.iter().map(|&id| (id, Vec::new())).collect();
+        for (id, line, name) in items {
+            if self.repeated.contains(id) {
+                if let Some(d) = at.get(&id).and_then(|&i| dups.get_mut(i)) {
+                    d.1.push((line, name));
+                }
+            }
+        }
+        dups
+    }
+}
+
+/// What one pass over a file gathers: its line-level findings, its name index, optionally
+/// its names checked (shadow, gshadow) and its ids (passwd uids, group gids). One pass
+/// instead of four: the parsed lines are large and the audit was bound by walking them.
+struct Scan<'a, E> {
+    index: NameIndex<'a, E>,
+    /// Line-level findings (`line_checks`), in line order.
+    lines: Vec<Finding>,
+    /// `accounts.invalid-name` findings, in line order (when names are checked here).
+    names: Vec<Finding>,
+    ids: IdScan,
+}
+
+fn scan<'a, E>(
     doc: Option<&'a Document<'a, E>>,
+    path: &str,
     name: impl Fn(&E) -> &'a [u8],
-) -> NameIndex<'a, E> {
+    check_names: bool,
+    id: impl Fn(&E) -> Option<u32>,
+) -> Scan<'a, E> {
+    let mut lines = Outcome::new();
+    let mut names = Outcome::new();
+    let mut ids = IdScan::new();
     let mut first: FastMap<&[u8], u32> = FastMap::default();
     let mut dup_at: FastMap<&[u8], usize> = FastMap::default();
     let mut dups: Dups<'_, &[u8]> = Vec::new();
     if let Some(d) = doc {
+        let mut lcx = Ctx {
+            out: &mut lines,
+            shell_missing: FastMap::default(),
+        };
+        let mut ncx = Ctx {
+            out: &mut names,
+            shell_missing: FastMap::default(),
+        };
         first.reserve(d.lines.len());
+        let count = d.lines.len();
         for (i, l) in d.lines.iter().enumerate() {
-            if let Some(e) = l.entry() {
-                let n = name(e);
-                // line indexes fit: account files are capped far below 4 G lines
-                let at = u32::try_from(i).unwrap_or(u32::MAX);
-                match first.entry(n) {
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(at);
-                    }
-                    std::collections::hash_map::Entry::Occupied(o) => {
-                        let f = d.lines.get(*o.get() as usize).map(|f| (f.number, f.text));
-                        let k = *dup_at.entry(n).or_insert_with(|| {
-                            dups.push((n, f.into_iter().collect()));
-                            dups.len() - 1
-                        });
-                        if let Some(d) = dups.get_mut(k) {
-                            d.1.push((l.number, l.text));
-                        }
+            line_checks(&mut lcx, d.kind, l, path, i + 1 == count);
+            let Some(e) = l.entry() else { continue };
+            let n = name(e);
+            if check_names {
+                check_name(&mut ncx, d.kind, path, l.number, n, false);
+            }
+            if let Some(v) = id(e) {
+                ids.add(v);
+            }
+            // line indexes fit: account files are capped far below 4 G lines
+            let at = u32::try_from(i).unwrap_or(u32::MAX);
+            match first.entry(n) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(at);
+                }
+                std::collections::hash_map::Entry::Occupied(seen) => {
+                    let earlier = d.lines.get(*seen.get() as usize);
+                    let k = *dup_at.entry(n).or_insert_with(|| {
+                        dups.push((n, earlier.map(|f| (f.number, f.text)).into_iter().collect()));
+                        dups.len() - 1
+                    });
+                    if let Some(d) = dups.get_mut(k) {
+                        d.1.push((l.number, l.text));
                     }
                 }
             }
         }
     }
-    NameIndex { doc, first, dups }
+    Scan {
+        index: NameIndex { doc, first, dups },
+        lines: lines.findings,
+        names: names.findings,
+        ids,
+    }
 }
 
 fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, idx: &NameIndex<'_, E>) {
@@ -433,36 +539,6 @@ impl IdSet {
     }
 }
 
-/// Values seen more than once (uids, gids): every (line, name) of each, by value, in the
-/// order their second occurrence was seen; each list in file order.
-fn id_duplicates<'a, I: Iterator<Item = (u32, u64, &'a [u8])>>(
-    items: impl Fn() -> I,
-) -> Dups<'a, u32> {
-    // pass 1: which ids repeat (a bitmap, no per-id map); usually none or a handful
-    let mut seen = IdSet::new();
-    let mut repeated = IdSet::new();
-    let mut order: Vec<u32> = Vec::new();
-    for (id, _, _) in items() {
-        if !seen.insert(id) && repeated.insert(id) {
-            order.push(id);
-        }
-    }
-    if order.is_empty() {
-        return Vec::new();
-    }
-    // pass 2: every (line, name) of the repeated ids
-    let at: FastMap<u32, usize> = order.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    let mut dups: Dups<'_, u32> = order.iter().map(|&id| (id, Vec::new())).collect();
-    for (id, line, name) in items() {
-        if repeated.contains(id) {
-            if let Some(d) = at.get(&id).and_then(|&i| dups.get_mut(i)) {
-                d.1.push((line, name));
-            }
-        }
-    }
-    dups
-}
-
 fn check_name(cx: &mut Ctx<'_>, kind: FileKind, path: &str, line: u64, name: &[u8], uid0: bool) {
     if is_valid_name(name) {
         return;
@@ -509,33 +585,51 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     let gr_path = acc.path(FileKind::Group);
     let gs_path = acc.path(FileKind::Gshadow);
 
-    if let Some(d) = &acc.passwd {
-        check_lines(&mut cx, d, pw_path);
-    }
-    if let Some(d) = &acc.shadow {
-        check_lines(&mut cx, d, sh_path);
-    }
-    if let Some(d) = &acc.group {
-        check_lines(&mut cx, d, gr_path);
-    }
-    if let Some(d) = &acc.gshadow {
-        check_lines(&mut cx, d, gs_path);
-    }
-
-    let ((users, shadows), (groups, gshadows)) = crate::join(
+    let have_passwd = acc.passwd.is_some();
+    let ((pw, sh), (gr, gs)) = crate::join(
         || {
             crate::join(
-                || group_by_name(acc.passwd.as_ref(), |e| e.name),
-                || group_by_name(acc.shadow.as_ref(), |e| e.name),
+                || {
+                    scan(
+                        acc.passwd.as_ref(),
+                        pw_path,
+                        |e| e.name,
+                        false,
+                        |e| Some(e.uid),
+                    )
+                },
+                // shadow names are checked when there is a passwd file to hold them against
+                || {
+                    scan(
+                        acc.shadow.as_ref(),
+                        sh_path,
+                        |e| e.name,
+                        have_passwd,
+                        |_| None,
+                    )
+                },
             )
         },
         || {
             crate::join(
-                || group_by_name(acc.group.as_ref(), |e| e.name),
-                || group_by_name(acc.gshadow.as_ref(), |e| e.name),
+                || {
+                    scan(
+                        acc.group.as_ref(),
+                        gr_path,
+                        |e| e.name,
+                        false,
+                        |e| Some(e.gid),
+                    )
+                },
+                || scan(acc.gshadow.as_ref(), gs_path, |e| e.name, true, |_| None),
             )
         },
     );
+    for f in [pw.lines, sh.lines, gr.lines, gs.lines] {
+        cx.out.findings.extend(f);
+    }
+    let (users, shadows, groups, gshadows) = (pw.index, sh.index, gr.index, gs.index);
+    let (pw_ids, sh_names, gr_ids, gs_names) = (pw.ids, sh.names, gr.ids, gs.names);
     // shadow lines matched to a passwd entry: they need no lookup for "unknown user"
     let mut shadow_matched = vec![false; acc.shadow.as_ref().map_or(0, |d| d.lines.len())];
     let mut shadow_cursor = Cursor::new(acc.shadow.as_ref(), shadows.dups.is_empty());
@@ -548,10 +642,7 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     // side by side, and the group findings follow the passwd ones as they did sequentially.
     let ((), group_findings) = crate::join(
         || {
-            let mut gids = IdSet::new();
-            for (_, g) in acc.group.iter().flat_map(Document::entries) {
-                gids.insert(g.gid);
-            }
+            let gids = &gr_ids.seen;
 
             // ---- passwd entries ----
             for (line, u) in acc.passwd.iter().flat_map(Document::entries) {
@@ -744,12 +835,12 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
             }
 
             // duplicate uids
-            let uid_dups = id_duplicates(|| {
+            let uid_dups = pw_ids.dups(
                 acc.passwd
                     .iter()
                     .flat_map(Document::entries)
-                    .map(|(l, u)| (u.uid, l, u.name))
-            });
+                    .map(|(l, u)| (u.uid, l, u.name)),
+            );
             for (uid, v) in &uid_dups {
                 let distinct: Vec<&[u8]> = {
                     let mut d: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
@@ -783,10 +874,16 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
 
             // shadow entries without passwd entry
             if acc.passwd.is_some() {
-                for (line, s) in acc.shadow.iter().flat_map(Document::entries) {
-                    check_name(&mut cx, FileKind::Shadow, sh_path, line, s.name, false);
-                    let matched = shadow_matched.get(line as usize - 1) == Some(&true);
-                    if !matched && !users.contains_key(s.name) {
+                cx.out.findings.extend(sh_names);
+                // only the lines no passwd entry matched need a look
+                let unmatched = shadow_matched
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| !**m)
+                    .filter_map(|(i, _)| acc.shadow.as_ref()?.lines.get(i))
+                    .filter_map(|l| l.entry().map(|e| (l.number, e)));
+                for (line, s) in unmatched {
+                    if !users.contains_key(s.name) {
                         cx.push(
                     Finding::new("accounts.unknown-shadow-user", Severity::Medium, "shadow entry with no passwd entry", s.name)
                         .with_evidence(ev(sh_path, line))
@@ -814,7 +911,9 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                 out: &mut gout,
                 shell_missing: FastMap::default(),
             };
-            group_checks(&mut gcx, acc, opts, &users, &groups, &gshadows);
+            group_checks(
+                &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names,
+            );
             gout.findings
         },
     );
@@ -988,6 +1087,7 @@ fn fs_checks(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the indexes and scans the audit built, passed flat
 fn group_checks(
     cx: &mut Ctx<'_>,
     acc: &Accounts<'_>,
@@ -995,6 +1095,8 @@ fn group_checks(
     users: &NameIndex<'_, crate::passwd::PasswdEntry<'_>>,
     groups: &NameIndex<'_, crate::group::GroupEntry<'_>>,
     gshadows: &NameIndex<'_, crate::group::GshadowEntry<'_>>,
+    gids: &IdScan,
+    gs_names: Vec<Finding>,
 ) {
     let gr_path = acc.path(FileKind::Group);
     let gs_path = acc.path(FileKind::Gshadow);
@@ -1139,12 +1241,12 @@ fn group_checks(
             }
         }
     }
-    let gid_dups = id_duplicates(|| {
+    let gid_dups = gids.dups(
         acc.group
             .iter()
             .flat_map(Document::entries)
-            .map(|(l, g)| (g.gid, l, g.name))
-    });
+            .map(|(l, g)| (g.gid, l, g.name)),
+    );
     for (gid, v) in &gid_dups {
         let mut names: Vec<&[u8]> = v.iter().map(|x| x.1).collect();
         names.sort_unstable();
@@ -1168,8 +1270,8 @@ fn group_checks(
         }
         cx.push(f);
     }
+    cx.out.findings.extend(gs_names);
     for (line, s) in acc.gshadow.iter().flat_map(Document::entries) {
-        check_name(cx, FileKind::Gshadow, gs_path, line, s.name, false);
         let matched = gs_matched.get(line as usize - 1) == Some(&true);
         if acc.group.is_some() && !matched && !groups.contains_key(s.name) {
             cx.push(

@@ -88,6 +88,8 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod audit;
+#[cfg(test)]
+mod audit_reference;
 pub mod diff;
 pub mod group;
 pub mod lines;
