@@ -345,8 +345,9 @@ fn bsd_seconds(
 /// the seconds, and the year rollover falls back to `resolve`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimeCache {
-    key: [u8; 16],
-    key_len: usize,
+    /// `Mmm dd HH:MM:` of the canonical 13-byte layout (the only one memoised: a fixed-size
+    /// compare); `None` before the first such line.
+    key: Option<[u8; 13]>,
     fields: (u32, u32, u32, u32),
     /// Seconds since the epoch of the minute in the reference year (before the UTC offset).
     base: Option<i64>,
@@ -359,23 +360,19 @@ impl TimeCache {
         b: &[u8],
         years: &YearContext,
     ) -> Option<((u32, u32, u32, u32, u32, u32), usize, LogTime)> {
-        let k = self.key_len;
-        let hit = k > 0 && b.get(..k) == self.key.get(..k);
+        let head: Option<[u8; 13]> = b.get(..13).and_then(|h| h.try_into().ok());
+        let hit = head.is_some() && head == self.key;
         if !hit {
             let (mo, d, h, mi, at) = bsd_minute(b)?;
             let fields = bsd_seconds(b, mo, d, h, mi, at)?;
             let t = years.resolve(mo, d, h, mi, fields.0 .4, fields.0 .5);
-            self.key_len = 0;
-            if let (Some(dst), Some(src)) = (self.key.get_mut(..at), b.get(..at)) {
-                dst.copy_from_slice(src);
-                self.key_len = at;
-                self.fields = (mo, d, h, mi);
-                self.base = years.minute_base(mo, d, h, mi);
-            }
+            self.key = head.filter(|_| at == 13);
+            self.fields = (mo, d, h, mi);
+            self.base = years.minute_base(mo, d, h, mi);
             return Some((fields.0, fields.1, t));
         }
         let (mo, d, h, mi) = self.fields;
-        let (f, used) = bsd_seconds(b, mo, d, h, mi, k)?;
+        let (f, used) = bsd_seconds(b, mo, d, h, mi, 13)?;
         let t = years.resolve_from(self.base, f);
         Some((f, used, t))
     }
