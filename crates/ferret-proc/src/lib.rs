@@ -144,7 +144,10 @@ pub struct ProcOptions {
     pub sys_root: PathBuf,
     /// Read `environ` for [`process::ENV_VARS`] (default on; root is needed for other users').
     pub environment: bool,
-    /// Read processes on a rayon pool (default on with the `parallel` feature).
+    /// Read processes on a rayon pool (default on with the `parallel` feature). For
+    /// [`sockets()`] this also splits the `/proc/<pid>/fd` scan of a process holding many
+    /// descriptors over the pool, and reads the caller's own namespace tables (netlink) on a
+    /// second thread while the scan runs.
     pub parallel: bool,
 }
 
