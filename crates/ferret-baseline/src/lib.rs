@@ -51,11 +51,15 @@
 //! ([`AttrSet::full`], [`AttrSet::log`], [`AttrSet::growing`] or any `+` list of [`Attr`]),
 //! the hash choice ([`HashKind`]) and whether to stay on one filesystem (default: yes).
 //!
-//! The walk is the core's `openat`-relative, `O_NOATIME` walk: symbolic links are recorded with
-//! their target and never followed; FIFOs, sockets and device nodes are recorded (type,
-//! metadata, `rdev`) and never opened; regular files are opened the core's safe way (the walk's
-//! `lstat` checks the type, `openat` with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to the
-//! walk's directory, `fstat` must show the same inode) and hashed on the rayon pool, each inode
+//! The walk is `openat`-relative and `O_NOATIME` on the core's [`ferret_core::fs::DirHandle`]s
+//! (the scan's own parallel walk, to spend fewer system calls per file than
+//! [`ferret_core::walk`]): symbolic links are recorded with their target and never followed;
+//! FIFOs, sockets and device nodes are recorded (type, metadata, `rdev`) and never opened;
+//! directories are `lstat`ed before they are opened (one on another filesystem is never
+//! opened); regular files are opened the core's safe way (the type checked first, by the
+//! directory listing or an `lstat`; `openat` with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to
+//! the walk's directory; `fstat` must show a regular file, the same inode when it was `lstat`ed,
+//! or nothing is read) and hashed on the rayon pool, each inode
 //! once (a further hard link with the same size, mtime and ctime takes the first path's hashes,
 //! counted in [`ScanStats::linked`]); files of 4 MiB or more are hashed after the walk, largest
 //! first, so both cores stay busy to the end (and with BLAKE3's multi-threaded mode;

@@ -1,8 +1,15 @@
 //! Scanning a tree into a [`Baseline`].
 //!
-//! The walk is [`ferret_core::walk`]'s: `openat`-relative, `O_NOATIME`, never following a
-//! symbolic link (its target is recorded), never opening FIFOs, sockets or device nodes (their
-//! type and metadata are recorded), staying on each path's filesystem unless told otherwise.
+//! The walk is the core's way, on the core's [`DirHandle`]s: `openat`-relative, `O_NOATIME`,
+//! never following a symbolic link (its target is recorded), never opening FIFOs, sockets or
+//! device nodes (their type and metadata are recorded), staying on each path's filesystem unless
+//! told otherwise. It is the scan's own (not [`ferret_core::walk`]) to spend fewer system calls
+//! per object: a name the directory lists as a regular file whose content is wanted is opened
+//! straight away (`O_NOFOLLOW|O_NONBLOCK`, then `fstat`: anything that is not a regular file by
+//! then is closed unread and recorded from its `lstat`), without a separate `lstat`; a
+//! directory is `lstat`ed first (so a mount point on another filesystem, or an automount
+//! trigger, is never opened), and its extended attributes are read through the descriptor the
+//! walk lists it with. Names of unknown type are `lstat`ed first, as before.
 //! Regular files are opened the core's safe way (the walk's `lstat` is the type check; `openat`
 //! relative to the walk's directory descriptor with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, then
 //! `fstat` and the same device and inode, or nothing is read) and hashed on the rayon pool;
@@ -20,23 +27,27 @@ use crate::attr::{Attr, AttrSet};
 use crate::entry::{Baseline, Entry, HashKind, PrefixHash, ScanConfig, ScanStats};
 use crate::rules::{decide, Action, Pattern, Rule};
 use crate::Error;
-use ferret_core::walk::{Visit, WalkEntry, WalkEvent, WalkOptions};
+use ferret_core::fs::DirHandle;
 use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, Progress, Stat, Timestamp};
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::Read;
 use std::os::fd::AsFd;
 #[cfg(feature = "xattr")]
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Files of at least this many bytes are hashed with BLAKE3's multi-threaded mode.
 pub const BIG_FILE: u64 = 4 << 20;
 
 /// Read size per `read(2)`; also the unit of I/O-budget charges and cancellation checks.
 const CHUNK: usize = 1 << 20;
+
+/// Names (other than directories) one walk task handles.
+const BATCH: usize = 32;
 
 /// At most this many large files are put aside for the largest-first pass; beyond that they
 /// are hashed where the walk meets them (each one put aside keeps its directory open).
@@ -225,9 +236,52 @@ struct Linked {
 
 /// A large regular file met by the walk, hashed after it.
 struct Deferred {
-    we: WalkEntry,
+    obj: Obj,
     entry: Entry,
     want_xattrs: bool,
+}
+
+/// One object met by the walk.
+struct Obj {
+    /// Path inside the audited root, bytes exact.
+    path: PathBuf,
+    /// Depth below the scanned path (which is 0).
+    depth: usize,
+    /// `lstat` of the object, or `fstat` of it when the walk opened it.
+    stat: Stat,
+    /// Its own name (empty for the scanned path).
+    name: OsString,
+    /// The directory it is in (none for the scanned path).
+    parent: Option<Arc<DirHandle>>,
+    /// A directory's own descriptor, when it was opened and is the object `stat` describes.
+    dir: Option<Arc<DirHandle>>,
+    /// A regular file the walk opened (`stat` is its `fstat`).
+    file: Option<std::fs::File>,
+}
+
+impl Obj {
+    fn read_link(&self) -> Result<Vec<u8>, ferret_core::Error> {
+        match &self.parent {
+            Some(p) => p.read_link_at(&self.name),
+            None => Err(ferret_core::Error::WrongKind {
+                path: self.path.clone(),
+                kind: self.stat.kind,
+                expected: FileKind::Symlink,
+            }),
+        }
+    }
+}
+
+/// Work for the walk's pool.
+enum Task {
+    /// List a directory (its children are at the given depth).
+    Dir(Arc<DirHandle>, usize),
+    /// Non-directory names of a directory: (name, type the listing gave, attributes).
+    Names(
+        Arc<DirHandle>,
+        usize,
+        Vec<(OsString, Option<FileKind>, AttrSet)>,
+    ),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -359,25 +413,14 @@ impl Scan {
             deferred: Mutex::new(Vec::new()),
             deferred_count: AtomicU64::new(0),
         };
-        let opts = WalkOptions::new()
-            .same_filesystem(self.config.same_filesystem)
-            .cancel(control.cancel.clone());
         // Walk (hashing as it goes), hash the large files put aside, sort: all on one pool.
         let scan = || {
             let mut complete = true;
             for p in &self.config.paths {
-                let from = Path::new(std::ffi::OsStr::from_bytes(p));
-                let visit = |ev: WalkEvent<'_>| run.visit(ev);
-                #[cfg(feature = "parallel")]
-                let r = ferret_core::walk::walk_parallel(&self.root, from, &opts, visit);
-                #[cfg(not(feature = "parallel"))]
-                let r = ferret_core::walk::walk(&self.root, from, &opts, visit);
-                if let Err(e) = r {
-                    if matches!(e, ferret_core::Error::Cancelled) {
-                        complete = false;
-                        break;
-                    }
-                    lock(&run.errors).push(ErrorRecord::from(&e));
+                run.walk_from(Path::new(std::ffi::OsStr::from_bytes(p)));
+                if control.is_cancelled() {
+                    complete = false;
+                    break;
                 }
             }
             run.hash_deferred();
@@ -433,26 +476,189 @@ impl Run<'_> {
         lock(&self.errors).push(e);
     }
 
-    fn visit(&self, ev: WalkEvent<'_>) -> Visit {
-        let we = match ev {
-            WalkEvent::Entry(e) => e,
-            WalkEvent::Error(e) => {
-                if !matches!(e, ferret_core::Error::Cancelled) {
-                    self.error(ErrorRecord::from(&e));
-                }
-                return Visit::Continue;
-            }
+    /// An error met by the walk (cancellation is not one).
+    fn walk_error(&self, e: &ferret_core::Error) {
+        if !matches!(e, ferret_core::Error::Cancelled) {
+            self.error(ErrorRecord::from(e));
+        }
+    }
+
+    /// Walks one scanned path: records it and everything below it.
+    fn walk_from(&self, from: &Path) {
+        let dir = match self.root.open_dir(from) {
+            Ok(d) => Arc::new(d),
+            Err(e) => return self.walk_error(&e),
         };
-        let path = we.path.as_os_str().as_bytes();
-        let attrs = match decide(&self.config.rules, path, self.config.default_attrs) {
-            Action::Exclude => return Visit::Skip,
+        let stat = match dir.stat() {
+            Ok(s) => s,
+            Err(e) => return self.walk_error(&e),
+        };
+        let path = dir.path().to_path_buf();
+        let attrs = match decide(
+            &self.config.rules,
+            path.as_os_str().as_bytes(),
+            self.config.default_attrs,
+        ) {
+            Action::Exclude => return,
             Action::Include(a) => a,
         };
-        if we.depth == 0 {
-            self.start_dev.store(we.stat.dev, Ordering::Relaxed);
-        } else if we.stat.kind == FileKind::Directory
+        self.start_dev.store(stat.dev, Ordering::Relaxed);
+        let mut obj = Obj {
+            path,
+            depth: 0,
+            stat,
+            name: OsString::new(),
+            parent: None,
+            dir: Some(Arc::clone(&dir)),
+            file: None,
+        };
+        self.admit(&mut obj, attrs);
+        let first = Task::Dir(dir, 1);
+        #[cfg(feature = "parallel")]
+        {
+            fn go<'s>(run: &'s Run<'_>, scope: &rayon::Scope<'s>, task: Task) {
+                run.task(task, &mut |t| scope.spawn(move |s| go(run, s, t)));
+            }
+            rayon::scope(|scope| go(self, scope, first));
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            let mut stack = vec![first];
+            while let Some(t) = stack.pop() {
+                self.task(t, &mut |t| stack.push(t));
+            }
+        }
+    }
+
+    fn task(&self, task: Task, spawn: &mut dyn FnMut(Task)) {
+        match task {
+            Task::Dir(dir, depth) => self.list(&dir, depth, spawn),
+            Task::Names(dir, depth, names) => {
+                for (name, kind, attrs) in names {
+                    if self.control.is_cancelled() {
+                        return;
+                    }
+                    self.name(&dir, name, kind, depth, attrs);
+                }
+            }
+        }
+    }
+
+    /// Lists a directory: subdirectories are recorded and queued here, other names are handed
+    /// out in batches.
+    fn list(&self, dir: &Arc<DirHandle>, depth: usize, spawn: &mut dyn FnMut(Task)) {
+        if self.control.is_cancelled() {
+            return;
+        }
+        let names = match dir.entries() {
+            Ok(l) => l,
+            Err(e) => return self.walk_error(&e),
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        for de in names {
+            if self.control.is_cancelled() {
+                return;
+            }
+            let path = dir.child_path(&de.name);
+            let attrs = match decide(
+                &self.config.rules,
+                path.as_os_str().as_bytes(),
+                self.config.default_attrs,
+            ) {
+                Action::Exclude => continue,
+                Action::Include(a) => a,
+            };
+            if !matches!(de.kind, Some(FileKind::Directory) | None) {
+                batch.push((de.name, de.kind, attrs));
+                if batch.len() == BATCH {
+                    let b = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    spawn(Task::Names(Arc::clone(dir), depth, b));
+                }
+                continue;
+            }
+            // `lstat` first: a directory on another filesystem is recorded, never opened.
+            let stat = match dir.stat_at(&de.name) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.walk_error(&e);
+                    continue;
+                }
+            };
+            let mut obj = Obj {
+                path,
+                depth,
+                stat,
+                name: de.name,
+                parent: Some(Arc::clone(dir)),
+                dir: None,
+                file: None,
+            };
+            let descend = stat.kind == FileKind::Directory
+                && (!self.config.same_filesystem
+                    || stat.dev == self.start_dev.load(Ordering::Relaxed));
+            let mut sub = None;
+            if descend {
+                match dir.open_dir_at(&obj.name) {
+                    Ok(h) => sub = Some(Arc::new(h)),
+                    Err(e) => self.walk_error(&e),
+                }
+            }
+            // Its descriptor serves for its extended attributes if it is what `lstat` saw.
+            obj.dir = sub
+                .clone()
+                .filter(|h| h.stat().is_ok_and(|s| s.same_object(&stat)));
+            self.admit(&mut obj, attrs);
+            if let Some(h) = sub {
+                spawn(Task::Dir(h, depth + 1));
+            }
+        }
+        if !batch.is_empty() {
+            spawn(Task::Names(Arc::clone(dir), depth, batch));
+        }
+    }
+
+    /// One name that the listing did not call a directory.
+    fn name(
+        &self,
+        dir: &Arc<DirHandle>,
+        name: OsString,
+        kind: Option<FileKind>,
+        depth: usize,
+        attrs: AttrSet,
+    ) {
+        // A regular file whose content is wanted is opened without an `lstat` first; in fast
+        // mode most files are not read, so they are `lstat`ed like everything else.
+        let opened = if kind == Some(FileKind::Regular) && attrs.wants_content() && !self.fast {
+            open_listed(dir, &name)
+        } else {
+            None
+        };
+        let (stat, file) = match opened {
+            Some((f, st)) => (st, Some(f)),
+            None => match dir.stat_at(&name) {
+                Ok(st) => (st, None),
+                Err(e) => return self.walk_error(&e),
+            },
+        };
+        let mut obj = Obj {
+            path: dir.child_path(&name),
+            depth,
+            stat,
+            name,
+            parent: Some(Arc::clone(dir)),
+            dir: None,
+            file,
+        };
+        self.admit(&mut obj, attrs);
+    }
+
+    /// Records one object the walk met (hashing it now, or putting it aside when large).
+    fn admit(&self, obj: &mut Obj, attrs: AttrSet) {
+        let path = obj.path.as_os_str().as_bytes();
+        if obj.depth > 0
+            && obj.stat.kind == FileKind::Directory
             && self.config.same_filesystem
-            && we.stat.dev != self.start_dev.load(Ordering::Relaxed)
+            && obj.stat.dev != self.start_dev.load(Ordering::Relaxed)
         {
             self.error(ErrorRecord::new(
                 Some(path),
@@ -460,9 +666,9 @@ impl Run<'_> {
                 "on another filesystem; recorded but not descended (same_filesystem)",
             ));
         }
-        let mut entry = Entry::new(path, we.stat.kind, attrs);
-        entry.set_stat(&we.stat);
-        if we.stat.kind == FileKind::Symlink && self.link_targets {
+        let mut entry = Entry::new(path, obj.stat.kind, attrs);
+        entry.set_stat(&obj.stat);
+        if obj.stat.kind == FileKind::Symlink && self.link_targets {
             // Symbolic links are immutable: the same inode with the same ctime is the same link.
             let known = self.old.and_then(|o| o.get(path)).filter(|o| {
                 o.kind == FileKind::Symlink
@@ -473,27 +679,35 @@ impl Run<'_> {
             });
             match known.and_then(|o| o.link_target.clone()) {
                 Some(t) => entry.link_target = Some(t),
-                None => match we.read_link() {
+                None => match obj.read_link() {
                     Ok(t) => entry.link_target = Some(t),
                     Err(e) => self.error(ErrorRecord::from(&e)),
                 },
             }
         }
         let want_xattrs = self.xattrs && attrs.contains(Attr::Xattrs);
-        let hashing = we.stat.kind == FileKind::Regular && attrs.wants_content();
+        let hashing = obj.stat.kind == FileKind::Regular && attrs.wants_content();
         if hashing
-            && we.stat.size >= BIG_FILE
+            && obj.stat.size >= BIG_FILE
             && self.deferred_count.fetch_add(1, Ordering::Relaxed) < MAX_DEFERRED
         {
+            // Closed meanwhile (reopened, and checked against `stat`, when its turn comes).
             lock(&self.deferred).push(Deferred {
-                we: we.clone(),
+                obj: Obj {
+                    path: std::mem::take(&mut obj.path),
+                    depth: obj.depth,
+                    stat: obj.stat,
+                    name: std::mem::take(&mut obj.name),
+                    parent: obj.parent.take(),
+                    dir: None,
+                    file: None,
+                },
                 entry,
                 want_xattrs,
             });
-            return Visit::Continue;
+            return;
         }
-        self.record(we, entry, want_xattrs, hashing);
-        Visit::Continue
+        self.record(obj, entry, want_xattrs, hashing);
     }
 
     /// Hashes the large files the walk put aside, largest first, each worker taking the next
@@ -504,21 +718,21 @@ impl Run<'_> {
             return;
         }
         all.sort_by(|a, b| {
-            b.we.stat
-                .size
-                .cmp(&a.we.stat.size)
-                .then_with(|| (a.we.stat.dev, a.we.stat.ino).cmp(&(b.we.stat.dev, b.we.stat.ino)))
+            let (a, b) = (&a.obj.stat, &b.obj.stat);
+            b.size
+                .cmp(&a.size)
+                .then_with(|| (a.dev, a.ino).cmp(&(b.dev, b.ino)))
         });
         let mut seen = std::collections::HashSet::new();
         let (first, later): (Vec<Deferred>, Vec<Deferred>) = all
             .into_iter()
-            .partition(|d| seen.insert((d.we.stat.dev, d.we.stat.ino)));
+            .partition(|d| seen.insert((d.obj.stat.dev, d.obj.stat.ino)));
         for batch in [first, later] {
             let queue = Mutex::new(batch.into_iter());
             let work = || loop {
                 let next = lock(&queue).next();
-                let Some(d) = next else { break };
-                self.record(&d.we, d.entry, d.want_xattrs, true);
+                let Some(mut d) = next else { break };
+                self.record(&mut d.obj, d.entry, d.want_xattrs, true);
             };
             #[cfg(feature = "parallel")]
             rayon::scope(|s| {
@@ -532,18 +746,18 @@ impl Run<'_> {
     }
 
     /// Hashes (when `hashing`) and records one entry.
-    fn record(&self, we: &WalkEntry, mut entry: Entry, want_xattrs: bool, hashing: bool) {
-        let path = we.path.as_os_str().as_bytes();
+    fn record(&self, obj: &mut Obj, mut entry: Entry, want_xattrs: bool, hashing: bool) {
         let mut bytes = 0;
         let mut xattrs = None;
         if hashing {
             // Extended attributes of a file being hashed come from its open descriptor.
-            (bytes, xattrs) = self.content(we, &mut entry, want_xattrs);
+            (bytes, xattrs) = self.content(obj, &mut entry, want_xattrs);
         }
+        obj.file = None;
         if want_xattrs {
-            match xattrs.unwrap_or_else(|| self.read_xattrs(we)) {
+            match xattrs.unwrap_or_else(|| self.read_xattrs(obj)) {
                 Ok(x) => entry.xattrs = Some(x),
-                Err(e) => self.error(ErrorRecord::new(Some(path), None, e)),
+                Err(e) => self.error(ErrorRecord::new(Some(&entry.path), None, e)),
             }
         }
         let items = self.items.fetch_add(1, Ordering::Relaxed) + 1;
@@ -563,7 +777,7 @@ impl Run<'_> {
     /// opened, its extended attributes read through the descriptor.
     fn content(
         &self,
-        we: &WalkEntry,
+        obj: &mut Obj,
         entry: &mut Entry,
         want_xattrs: bool,
     ) -> (u64, Option<XattrResult>) {
@@ -610,7 +824,7 @@ impl Run<'_> {
                 return (0, l.xattrs.filter(|_| want_xattrs).map(Ok));
             }
         }
-        match hash_entry(we, hk, prefix_len, want_xattrs, self.control) {
+        match hash_entry(obj, hk, prefix_len, want_xattrs, self.control) {
             Ok(h) => {
                 if multi {
                     lock(&self.links).insert(
@@ -642,19 +856,23 @@ impl Run<'_> {
         }
     }
 
-    /// Extended attributes through `/proc/self/fd/<parent>/<name>` with `l*xattr` calls: the
+    /// Extended attributes of a directory through the descriptor the walk opened it with;
+    /// of anything else through `/proc/self/fd/<parent>/<name>` with `l*xattr` calls: the
     /// parent is the walk's own descriptor, and the final name is never followed.
     #[cfg(feature = "xattr")]
-    fn read_xattrs(&self, we: &WalkEntry) -> Result<crate::Xattrs, String> {
-        let mut p = match we.parent() {
+    fn read_xattrs(&self, obj: &Obj) -> Result<crate::Xattrs, String> {
+        if let Some(d) = &obj.dir {
+            return xattr::read_all_fd(d.as_fd());
+        }
+        let mut p = match &obj.parent {
             Some(dir) => {
                 let mut s = format!("/proc/self/fd/{}/", dir.as_fd().as_raw_fd()).into_bytes();
-                s.extend_from_slice(we.name().as_bytes());
+                s.extend_from_slice(obj.name.as_bytes());
                 s
             }
             None => self
                 .root
-                .host_path(&we.path)
+                .host_path(&obj.path)
                 .as_os_str()
                 .as_bytes()
                 .to_vec(),
@@ -667,7 +885,7 @@ impl Run<'_> {
     }
 
     #[cfg(not(feature = "xattr"))]
-    fn read_xattrs(&self, _we: &WalkEntry) -> Result<crate::Xattrs, String> {
+    fn read_xattrs(&self, _obj: &Obj) -> Result<crate::Xattrs, String> {
         let _ = self.root;
         Err("extended attributes not read: built without the `xattr` feature".into())
     }
@@ -856,32 +1074,20 @@ impl Hashers {
 /// descriptor with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC` (without `O_NOATIME` where the
 /// kernel refuses it), then `fstat`: anything but the same device and inode is
 /// [`ferret_core::Error::Swapped`] and nothing is read.
-fn open_regular(we: &WalkEntry) -> Result<(std::fs::File, Stat), ferret_core::Error> {
+fn open_regular(obj: &Obj) -> Result<(std::fs::File, Stat), ferret_core::Error> {
     use nix::errno::Errno;
-    use nix::fcntl::{openat, OFlag};
-    use nix::sys::stat::Mode;
-    let path = || we.path.clone();
-    let dir = match we.parent() {
-        Some(d) if we.stat.kind == FileKind::Regular => d,
+    let path = || obj.path.clone();
+    let dir = match &obj.parent {
+        Some(d) if obj.stat.kind == FileKind::Regular => d,
         _ => {
             return Err(ferret_core::Error::WrongKind {
                 path: path(),
-                kind: we.stat.kind,
+                kind: obj.stat.kind,
                 expected: FileKind::Regular,
             })
         }
     };
-    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
-    let fd = match openat(
-        dir.as_fd(),
-        we.name(),
-        flags | OFlag::O_NOATIME,
-        Mode::empty(),
-    ) {
-        Err(Errno::EPERM) => openat(dir.as_fd(), we.name(), flags, Mode::empty()),
-        r => r,
-    };
-    let fd = match fd {
+    let fd = match open_at(dir, &obj.name) {
         Ok(fd) => fd,
         Err(Errno::ELOOP) => return Err(ferret_core::Error::Swapped { path: path() }),
         Err(e) => return Err(ferret_core::Error::from_errno(path(), e)),
@@ -889,10 +1095,34 @@ fn open_regular(we: &WalkEntry) -> Result<(std::fs::File, Stat), ferret_core::Er
     let after =
         nix::sys::stat::fstat(&fd).map_err(|e| ferret_core::Error::from_errno(path(), e))?;
     let after = Stat::from_nix(&after);
-    if !after.same_object(&we.stat) {
+    if !after.same_object(&obj.stat) {
         return Err(ferret_core::Error::Swapped { path: path() });
     }
     Ok((std::fs::File::from(fd), after))
+}
+
+/// `openat(dir, name, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC)`, without
+/// `O_NOATIME` where the kernel refuses it (`EPERM`: not the owner and not privileged).
+fn open_at(dir: &DirHandle, name: &std::ffi::OsStr) -> nix::Result<std::os::fd::OwnedFd> {
+    use nix::errno::Errno;
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::Mode;
+    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
+    match openat(dir.as_fd(), name, flags | OFlag::O_NOATIME, Mode::empty()) {
+        Err(Errno::EPERM) => openat(dir.as_fd(), name, flags, Mode::empty()),
+        r => r,
+    }
+}
+
+/// Opens a name the directory listed as a regular file, without an `lstat` first: the listing
+/// is the type check, `O_NOFOLLOW` refuses a symlink put there since, `O_NONBLOCK` keeps a FIFO
+/// put there from blocking, and the `fstat` must show a regular file, or the descriptor is
+/// closed unread. `None`: not opened (the caller `lstat`s the name and goes the usual way,
+/// which reports any error).
+fn open_listed(dir: &DirHandle, name: &std::ffi::OsStr) -> Option<(std::fs::File, Stat)> {
+    let fd = open_at(dir, name).ok()?;
+    let st = Stat::from_nix(&nix::sys::stat::fstat(&fd).ok()?);
+    (st.kind == FileKind::Regular).then(|| (std::fs::File::from(fd), st))
 }
 
 /// `fstat`s again: size, mtime or ctime moved since open means what was read may mix old and
@@ -914,13 +1144,16 @@ fn check_unchanged(
 
 /// Hashes one regular file soundly. `prefix_len`: also hash the first that many bytes.
 fn hash_entry(
-    we: &WalkEntry,
+    obj: &mut Obj,
     hk: HashKind,
     prefix_len: Option<u64>,
     want_xattrs: bool,
     control: &Control,
 ) -> Result<Hashed, ferret_core::Error> {
-    let (mut f, stat) = open_regular(we)?;
+    let (mut f, stat) = match obj.file.take() {
+        Some(f) => (f, obj.stat),
+        None => open_regular(obj)?,
+    };
     #[cfg(feature = "xattr")]
     let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.as_fd()));
     #[cfg(not(feature = "xattr"))]
@@ -952,7 +1185,7 @@ fn hash_entry(
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ferret_core::Error::io(&we.path, e)),
+                Err(e) => return Err(ferret_core::Error::io(&obj.path, e)),
             };
             let data = buf.get(..n).unwrap_or(&[]);
             match prefix_len {
@@ -997,10 +1230,10 @@ fn hash_entry(
     }
     if total != stat.size {
         return Err(ferret_core::Error::Unstable {
-            path: we.path.clone(),
+            path: obj.path.clone(),
         });
     }
-    check_unchanged(&f, &stat, &we.path)?;
+    check_unchanged(&f, &stat, &obj.path)?;
     let (sha256, blake3) = h.finish();
     Ok(Hashed {
         xattrs,
@@ -1015,11 +1248,10 @@ fn hash_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferret_core::walk::walk;
     use std::time::{Duration, Instant};
 
-    /// Walks a directory holding `victim`, replaces `victim` with what `swap` makes after the
-    /// walk's `lstat` and before the open, and returns what `open_regular` said.
+    /// `lstat`s `victim` as the walk does, replaces it with what `swap` makes, and returns
+    /// what `open_regular` said.
     fn open_after_swap(
         swap: impl Fn(&Path),
     ) -> (
@@ -1029,19 +1261,21 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join("victim"), b"original").unwrap();
         let root = HostRoot::new(t.path()).unwrap();
-        let mut out = None;
-        walk(&root, "/", &WalkOptions::new(), |ev| {
-            if let WalkEvent::Entry(we) = ev {
-                if we.name() == "victim" {
-                    assert_eq!(we.stat.kind, FileKind::Regular);
-                    swap(t.path());
-                    out = Some(open_regular(we));
-                }
-            }
-            Visit::Continue
-        })
-        .unwrap();
-        (t, out.unwrap())
+        let dir = Arc::new(root.open_dir("/").unwrap());
+        let stat = dir.stat_at(std::ffi::OsStr::new("victim")).unwrap();
+        assert_eq!(stat.kind, FileKind::Regular);
+        swap(t.path());
+        let obj = Obj {
+            path: PathBuf::from("/victim"),
+            depth: 1,
+            stat,
+            name: OsString::from("victim"),
+            parent: Some(dir),
+            dir: None,
+            file: None,
+        };
+        let r = open_regular(&obj);
+        (t, r)
     }
 
     #[test]
@@ -1089,6 +1323,34 @@ mod tests {
         assert!(
             matches!(fifo, Err(ferret_core::Error::Swapped { .. })),
             "{fifo:?}"
+        );
+    }
+
+    #[test]
+    fn open_listed_opens_only_regular_files_and_never_blocks() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("file"), b"x").unwrap();
+        std::os::unix::fs::symlink("file", t.path().join("link")).unwrap();
+        std::fs::create_dir(t.path().join("sub")).unwrap();
+        nix::unistd::mkfifo(
+            &t.path().join("fifo"),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        let root = HostRoot::new(t.path()).unwrap();
+        let dir = root.open_dir("/").unwrap();
+        let start = Instant::now();
+        let (_, st) = open_listed(&dir, std::ffi::OsStr::new("file")).unwrap();
+        assert_eq!((st.kind, st.size), (FileKind::Regular, 1));
+        for name in ["link", "sub", "fifo", "missing"] {
+            assert!(
+                open_listed(&dir, std::ffi::OsStr::new(name)).is_none(),
+                "{name}"
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "blocked on a FIFO"
         );
     }
 
