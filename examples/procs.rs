@@ -9,6 +9,7 @@
 use ferret::core::escape::escape;
 use ferret::core::{HostRoot, Outcome, Severity};
 use ferret::proc::{self as fp, ProcOptions, SocketOptions};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -51,6 +52,42 @@ impl std::fmt::Display for Pids<'_> {
             last = Some(o.pid);
         }
         f.write_str("]")
+    }
+}
+
+/// One text line built in a reused buffer. `{:<N}` padding through the formatter writes the
+/// fill one `write_char` at a time; here it is one `push_str` (thousands of socket lines).
+struct Line(String);
+
+impl Line {
+    const SPACES: &'static str = "                                                                ";
+
+    fn spaces(&mut self, mut n: usize) -> &mut Self {
+        while n > 0 {
+            let k = n.min(Self::SPACES.len());
+            self.0.push_str(Self::SPACES.get(..k).unwrap_or_default());
+            n -= k;
+        }
+        self
+    }
+
+    /// `v` then spaces up to `width` characters, as `{:<width}` prints it.
+    fn left(&mut self, v: impl std::fmt::Display, width: usize) -> &mut Self {
+        let start = self.0.len();
+        let _ = write!(self.0, "{v}");
+        let n = self.0.get(start..).map_or(0, |t| t.chars().count());
+        self.spaces(width.saturating_sub(n))
+    }
+
+    /// Spaces then `v` up to `width` characters, as `{:>width}` prints it.
+    fn right(&mut self, v: impl std::fmt::Display, width: usize) -> &mut Self {
+        let start = self.0.len();
+        let _ = write!(self.0, "{v}");
+        let n = self.0.get(start..).map_or(0, |t| t.chars().count());
+        if let Some(pad) = Self::SPACES.get(..width.saturating_sub(n)) {
+            self.0.insert_str(start, pad);
+        }
+        self
     }
 }
 
@@ -276,17 +313,23 @@ fn main() -> ExitCode {
                     serde_json::to_string_pretty(&v).unwrap_or_default()
                 );
             } else {
+                // As `{:<5} {:<12} {:<45} {:<45} {:>9} {}` prints it.
+                let mut line = Line(String::with_capacity(256));
                 for s in &t.sockets {
-                    outln!(
-                        w,
-                        "{:<5} {:<12} {:<45} {:<45} {:>9} {}",
-                        s.proto.as_str(),
-                        s.state,
-                        Endpoint(s.local, s.path.as_deref()),
-                        Endpoint(s.remote, None),
-                        s.inode,
-                        Pids(&s.owners)
-                    );
+                    line.0.clear();
+                    line.left(s.proto.as_str(), 5)
+                        .spaces(1)
+                        .left(&s.state, 12)
+                        .spaces(1)
+                        .left(Endpoint(s.local, s.path.as_deref()), 45)
+                        .spaces(1)
+                        .left(Endpoint(s.remote, None), 45)
+                        .spaces(1)
+                        .right(s.inode, 9)
+                        .spaces(1)
+                        .left(Pids(&s.owners), 0);
+                    line.0.push('\n');
+                    let _ = w.write_all(line.0.as_bytes());
                 }
                 let mut srcs: Vec<String> = t
                     .sources
