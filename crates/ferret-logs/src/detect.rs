@@ -170,8 +170,8 @@ struct SourceState {
     /// `hash` of each of `users`.
     user_hashes: Vec<u64>,
     fail_times: VecDeque<(i64, u64)>,
-    recent_users: Vec<(u64, i64)>,
-    ports: Vec<(u16, i64)>,
+    recent_users: Recent<u64>,
+    ports: Recent<u16>,
     first_failure_line: Option<(u32, u64)>,
     brute: Option<usize>,
     spray: Option<usize>,
@@ -182,8 +182,68 @@ struct SourceState {
 #[derive(Debug, Default)]
 struct UserState {
     name: Vec<u8>,
-    recent_sources: Vec<(u64, i64)>,
+    recent_sources: Recent<u64>,
     reported: bool,
+}
+
+/// Keys last seen at a time, in insertion order: the sliding-window sets (users per source,
+/// ports per source, sources per user). `oldest`/`newest` bound the times held, so the
+/// window's expiry scans the set only when something can have expired.
+#[derive(Debug)]
+struct Recent<K> {
+    items: Vec<(K, i64)>,
+    oldest: i64,
+    newest: i64,
+}
+
+impl<K> Default for Recent<K> {
+    fn default() -> Self {
+        Recent {
+            items: Vec::new(),
+            oldest: i64::MAX,
+            newest: i64::MIN,
+        }
+    }
+}
+
+impl<K: PartialEq> Recent<K> {
+    /// Drops the keys last seen more than `win` before `t`.
+    #[inline]
+    fn expire(&mut self, t: i64, win: i64) {
+        // Every held time is in [oldest, newest]: when neither difference overflows and the
+        // oldest is in the window, nothing expires (the scan below would keep everything).
+        if self.items.is_empty()
+            || (t.checked_sub(self.newest).is_some()
+                && t.checked_sub(self.oldest).is_some_and(|d| d <= win))
+        {
+            return;
+        }
+        self.items.retain(|(_, at)| t.wrapping_sub(*at) <= win);
+        self.oldest = self.items.iter().map(|x| x.1).min().unwrap_or(i64::MAX);
+        self.newest = self.items.iter().map(|x| x.1).max().unwrap_or(i64::MIN);
+    }
+
+    /// Marks `k` seen at `t` (added at the end when new).
+    #[inline]
+    fn touch(&mut self, k: K, t: i64) {
+        match self.items.iter_mut().find(|(x, _)| *x == k) {
+            Some(e) => e.1 = t,
+            None => self.items.push((k, t)),
+        }
+        self.oldest = self.oldest.min(t);
+        self.newest = self.newest.max(t);
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Drops the key added first (the set is over its cap).
+    fn remove_first(&mut self) {
+        if !self.items.is_empty() {
+            self.items.remove(0);
+        }
+    }
 }
 
 /// One line of the timeline's per-hour histogram.
@@ -683,16 +743,13 @@ impl Detector {
                     }
                 }
                 if let Some(uh) = uh {
-                    s.recent_users.retain(|(_, ut)| t - *ut <= win);
-                    match s.recent_users.iter_mut().find(|(h, _)| *h == uh) {
-                        Some(e) => e.1 = t,
-                        None => s.recent_users.push((uh, t)),
-                    }
+                    s.recent_users.expire(t, win);
+                    s.recent_users.touch(uh, t);
                     if s.spray.is_none() && s.recent_users.len() >= th.spray_users.max(2) as usize {
                         spray = true;
                     }
                     if s.recent_users.len() > 4 * th.spray_users.max(2) as usize {
-                        s.recent_users.remove(0);
+                        s.recent_users.remove_first();
                     }
                 }
             }
@@ -709,16 +766,13 @@ impl Detector {
             }
             if let &EventKind::Netfilter { dpt: Some(p), .. } = event {
                 let pw = th.portscan_window_secs * MICROS;
-                s.ports.retain(|(_, pt)| t - *pt <= pw);
-                match s.ports.iter_mut().find(|(x, _)| *x == p) {
-                    Some(e) => e.1 = t,
-                    None => s.ports.push((p, t)),
-                }
+                s.ports.expire(t, pw);
+                s.ports.touch(p, t);
                 if s.scan.is_none() && s.ports.len() >= th.portscan_ports.max(2) as usize {
                     scan = true;
                 }
                 if s.ports.len() > 4 * th.portscan_ports.max(2) as usize {
-                    s.ports.remove(0);
+                    s.ports.remove_first();
                 }
             }
             // The login that followed the failures belongs to the attack window.
@@ -835,14 +889,11 @@ impl Detector {
                         name: u.to_vec(),
                         ..UserState::default()
                     });
-                    us.recent_sources.retain(|(_, st)| t - *st <= win);
-                    match us.recent_sources.iter_mut().find(|(h, _)| *h == sh) {
-                        Some(e) => e.1 = t,
-                        None => us.recent_sources.push((sh, t)),
-                    }
+                    us.recent_sources.expire(t, win);
+                    us.recent_sources.touch(sh, t);
                     let cap = 4 * th.distributed_sources.max(2) as usize;
                     if us.recent_sources.len() > cap {
-                        us.recent_sources.remove(0);
+                        us.recent_sources.remove_first();
                     }
                     if !us.reported
                         && us.recent_sources.len() >= th.distributed_sources.max(2) as usize
