@@ -56,8 +56,8 @@
 //! [`ferret_core::walk`]): symbolic links are recorded with their target and never followed;
 //! FIFOs, sockets and device nodes are recorded (type, metadata, `rdev`) and never opened;
 //! directories are `lstat`ed before they are opened (one on another filesystem is never
-//! opened); regular files are opened the core's safe way (the type checked first, by the
-//! directory listing or an `lstat`; `openat` with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to
+//! opened); regular files are opened the core's safe way (the type checked first, by an
+//! `lstat`, or on the live system by the directory listing; `openat` with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to
 //! the walk's directory; `fstat` must show a regular file, the same inode when it was `lstat`ed,
 //! or nothing is read) and hashed on the rayon pool, each inode
 //! once (a further hard link with the same size, mtime and ctime takes the first path's hashes,

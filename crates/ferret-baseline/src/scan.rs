@@ -4,9 +4,12 @@
 //! never following a symbolic link (its target is recorded), never opening FIFOs, sockets or
 //! device nodes (their type and metadata are recorded), staying on each path's filesystem unless
 //! told otherwise. It is the scan's own (not [`ferret_core::walk`]) to spend fewer system calls
-//! per object: a name the directory lists as a regular file whose content is wanted is opened
-//! straight away (`O_NOFOLLOW|O_NONBLOCK`, then `fstat`: anything that is not a regular file by
-//! then is closed unread and recorded from its `lstat`), without a separate `lstat`; a
+//! per object: on the live system, a name the directory lists as a regular file whose content
+//! is wanted is opened straight away (`O_NOFOLLOW|O_NONBLOCK`, then `fstat`: anything that is
+//! not a regular file by then is closed unread and recorded from its `lstat`), without a
+//! separate `lstat` (the same race window as `lstat`-then-open; an offline root, whose
+//! directory entries may be crafted to call a device node a regular file, is `lstat`ed first
+//! like before: scan a mounted image with its own [`HostRoot`], mounted `nodev`); a
 //! directory is `lstat`ed first (so a mount point on another filesystem, or an automount
 //! trigger, is never opened), and its extended attributes are read through the descriptor the
 //! walk lists it with. Names of unknown type are `lstat`ed first, as before.
@@ -626,9 +629,15 @@ impl Run<'_> {
         depth: usize,
         attrs: AttrSet,
     ) {
-        // A regular file whose content is wanted is opened without an `lstat` first; in fast
-        // mode most files are not read, so they are `lstat`ed like everything else.
-        let opened = if kind == Some(FileKind::Regular) && attrs.wants_content() && !self.fast {
+        // A regular file whose content is wanted is opened without an `lstat` first, on the
+        // live system only: an offline image may be crafted so that its directory says
+        // "regular file" for a device node, and only the inode's own mode (`lstat`) is trusted
+        // there. In fast mode most files are not read, so they are `lstat`ed like the rest.
+        let opened = if kind == Some(FileKind::Regular)
+            && attrs.wants_content()
+            && !self.fast
+            && self.root.is_live()
+        {
             open_listed(dir, &name)
         } else {
             None

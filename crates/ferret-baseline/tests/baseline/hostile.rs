@@ -270,3 +270,49 @@ fn unreadable_paths_are_errors_as_non_root() {
         );
     }
 }
+
+/// On the live root regular files are opened straight from the directory listing: special
+/// files beside them are still recorded from their `lstat`, never opened, nothing blocks.
+#[test]
+fn live_root_walk_opens_only_regular_files() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir(r.join("sub")).unwrap();
+    std::fs::write(r.join("sub/file"), b"content").unwrap();
+    std::fs::hard_link(r.join("sub/file"), r.join("link-to-file")).unwrap();
+    nix::unistd::mkfifo(&r.join("fifo"), Mode::from_bits_truncate(0o644)).unwrap();
+    let _sock = std::os::unix::net::UnixListener::bind(r.join("sock")).unwrap();
+    std::os::unix::fs::symlink("sub/file", r.join("symlink")).unwrap();
+    let inner = r.to_path_buf();
+    let b = within(Duration::from_secs(60), move || {
+        Scan::builder(HostRoot::live())
+            .path(&inner)
+            .hash(HashKind::Both)
+            .build()
+            .unwrap()
+            .run(&Control::new())
+    });
+    assert!(b.complete && b.errors.is_empty(), "{:?}", b.errors);
+    let base = r.as_os_str().as_bytes().to_vec();
+    let get = |name: &str| {
+        let mut p = base.clone();
+        p.push(b'/');
+        p.extend_from_slice(name.as_bytes());
+        b.get(&p).unwrap_or_else(|| panic!("{name} lost")).clone()
+    };
+    assert_eq!(get("fifo").kind, FileKind::Fifo);
+    assert_eq!(get("sock").kind, FileKind::Socket);
+    assert_eq!(get("symlink").kind, FileKind::Symlink);
+    assert_eq!(
+        get("symlink").link_target.as_deref(),
+        Some(&b"sub/file"[..])
+    );
+    for f in ["sub/file", "link-to-file"] {
+        let e = get(f);
+        assert_eq!(e.kind, FileKind::Regular);
+        assert_eq!(e.blake3, Some(*blake3::hash(b"content").as_bytes()), "{f}");
+        assert_eq!(e.nlink, 2);
+    }
+    assert_eq!(b.stats.hashed, 1);
+    assert_eq!(b.stats.linked, 1);
+}
