@@ -550,3 +550,108 @@ fn cancel_and_progress() {
     assert!(r.files < 600);
     assert!(r.outcome.errors.iter().any(|e| e.message == "cancelled"));
 }
+
+/// Content of `len` bytes that differs per `seed` (not all zero: a lane mix-up would show).
+fn body(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) ^ seed.wrapping_mul(0x9e37_79b9)).to_le_bytes()[1])
+        .collect()
+}
+
+#[test]
+fn batched_and_streamed_files_hash_like_md5() {
+    // Sizes around MD5's block and padding edges, the batch/stream boundary (1 MiB), the
+    // stream step (128 KiB), and more large files than there are SIMD lanes.
+    let mut sizes: Vec<usize> = vec![
+        0,
+        1,
+        55,
+        56,
+        63,
+        64,
+        65,
+        127,
+        128,
+        4095,
+        65_537,
+        (1 << 20) - 1,
+        1 << 20,
+        (1 << 20) + 1,
+        (3 << 20) + 17,
+        5 << 17,
+    ];
+    sizes.extend((0..20).map(|k| (1 << 20) + 4099 * k));
+    let bodies: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| body(n, k as u32))
+        .collect();
+    let names: Vec<String> = (0..sizes.len())
+        .map(|k| format!("/usr/share/sizes/f{k}"))
+        .collect();
+    let small_new = body(3000, 999);
+    let big_old = body((2 << 20) + 5, 1000);
+    let mut big_new = big_old.clone();
+    big_new[1 << 20] ^= 1;
+    let missing = body(1 << 21, 1001);
+    let mut files: Vec<FileSpec<'_>> = names
+        .iter()
+        .zip(&bodies)
+        .map(|(n, b)| (n.as_str(), b.as_slice(), Some(b.as_slice())))
+        .collect();
+    let small_old = body(3000, 998);
+    files.push((
+        "/usr/share/sizes/small-altered",
+        &small_old,
+        Some(&small_new),
+    ));
+    files.push(("/usr/lib/big-altered.so", &big_old, Some(&big_new)));
+    files.push(("/usr/share/sizes/big-missing", &missing, None));
+    // A hard link and a symlink to one large file, listed under three names.
+    files.push(("/usr/share/sizes/link-a", &bodies[14], None));
+    files.push(("/usr/share/sizes/link-b", &bodies[14], None));
+    let mut f = Fixture::new();
+    f.package("sizes", "Architecture: all\n", &files, "sizes");
+    std::fs::hard_link(
+        f.root.join("usr/share/sizes/f14"),
+        f.root.join("usr/share/sizes/link-a"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("f14", f.root.join("usr/share/sizes/link-b")).unwrap();
+    let on_disk: u64 = bodies.iter().map(|b| b.len() as u64).sum::<u64>()
+        + (small_new.len() + big_new.len() + 2 * bodies[14].len()) as u64;
+    for threads in [1, 2] {
+        f.write("/var/lib/dpkg/status", f.status.as_bytes());
+        let root = HostRoot::new(&f.root).unwrap();
+        let c = Control::new().with_max_threads(threads);
+        let r = verify_root(&root, &VerifyOptions::new().unowned(false), &c);
+        assert!(!r.md5_engine.is_empty());
+        assert!(r.outcome.errors.is_empty(), "{:?}", r.outcome.errors);
+        assert_eq!(r.files, files.len() as u64);
+        assert_eq!(r.bytes, on_disk, "{}", r.md5_engine);
+        assert_eq!(
+            ids(&r),
+            [
+                pair("pkg.file-changed", "/usr/share/sizes/small-altered"),
+                pair("pkg.file-missing", "/usr/share/sizes/big-missing"),
+                pair("pkg.library-changed", "/usr/lib/big-altered.so"),
+            ],
+            "{} threads, {}",
+            threads,
+            r.md5_engine
+        );
+        for (path, now) in [
+            ("/usr/share/sizes/small-altered", &small_new),
+            ("/usr/lib/big-altered.so", &big_new),
+        ] {
+            let fd = r
+                .outcome
+                .findings
+                .iter()
+                .find(|x| x.subject == path)
+                .unwrap();
+            let detail = fd.detail.as_deref().unwrap();
+            assert!(detail.contains(&format!("found {}", md5(now))), "{detail}");
+        }
+    }
+}

@@ -9,7 +9,7 @@
 //!    rewritten meanwhile) and closes it. A full batch is sorted by length and hashed in SIMD
 //!    lanes, files of similar length side by side ([`Engine::hash_many`]).
 //! 2. Large files (over [`SMALL_MAX`]), deferred by pass 1, largest first. Each worker keeps
-//!    [`Engine::lanes`] files open and streams them in equal [`CHUNK`]-byte steps through one
+//!    [`Engine::stream_lanes`] files open and streams them in equal [`CHUNK`]-byte steps through one
 //!    multi-buffer state per file, refilling a lane from the shared queue when its file ends.
 //!
 //! A multi-buffer digest that differs from the recorded one is recomputed with the portable
@@ -40,7 +40,10 @@ const BATCH_BYTES: usize = 8 << 20;
 /// Items per unit of parallel work in pass 1 (a batch sorts within one unit).
 const UNIT: usize = 384;
 /// Bytes each streamed large file advances per step.
-const CHUNK: usize = 128 << 10;
+const CHUNK: usize = 64 << 10;
+/// Fewer full steps than this are hashed one stream at a time rather than padded to a full
+/// SIMD group.
+const MIN_LOCKSTEP: usize = 4;
 /// Read buffer of the single-stream path.
 const STREAM_BUF: usize = 256 << 10;
 
@@ -101,21 +104,128 @@ impl Shared<'_> {
         }
     }
 
-    /// Opens job `idx` (through its parent directory, reused when `dir` already holds it).
-    fn open(&self, idx: usize, dir: &mut Option<(Vec<u8>, Result<DirHandle, Error>)>) -> Opened {
+    /// Opens job `idx` through its parent directory (from `dirs`).
+    fn open(&self, idx: usize, dirs: &mut Dirs) -> Opened {
         let Some(job) = self.jobs.get(idx) else {
             return Opened::Done(Observed::Missing { via_link: None });
         };
         let (parent, name) = split_parent(job.path);
-        if dir.as_ref().is_none_or(|(p, _)| p.as_slice() != parent) {
-            *dir = Some((parent.to_vec(), self.env.root.open_dir(os(parent))));
+        match dirs.get(self.env.root, parent) {
+            Ok(d) => open_listed(&self.env, d, name),
+            Err(None) => Opened::Done(Observed::Missing { via_link: None }),
+            Err(Some(e)) if e.is_not_found() => Opened::Done(Observed::Missing { via_link: None }),
+            Err(Some(e)) => Opened::Done(Observed::Failed(clone_err(e, job.path))),
         }
-        match dir.as_ref().map(|(_, d)| d) {
-            Some(Ok(d)) => open_listed(&self.env, d, name),
-            Some(Err(e)) if e.is_not_found() => Opened::Done(Observed::Missing { via_link: None }),
-            Some(Err(e)) => Opened::Done(Observed::Failed(clone_err(e, job.path))),
-            None => Opened::Done(Observed::Missing { via_link: None }),
+    }
+}
+
+/// The directories along the path last opened, so the next directory (jobs come sorted by
+/// parent) is one `openat` below an open ancestor instead of a walk from the root.
+///
+/// Each step is [`DirHandle::open_dir_at`] (no symlink followed); anything else (a symlinked
+/// directory such as merged `/usr`'s `/bin`, `.`/`..`, an error) goes through
+/// [`HostRoot::open_dir`], which resolves it inside the root exactly as before.
+#[derive(Default)]
+struct Dirs {
+    /// (listed directory path, its handle); each key is an ancestor of the next.
+    stack: Vec<(Vec<u8>, DirHandle)>,
+    /// The last directory that could not be opened.
+    failed: Option<(Vec<u8>, Error)>,
+}
+
+/// Whether `dir` is `anc` or below it.
+fn within(anc: &[u8], dir: &[u8]) -> bool {
+    anc == b"/"
+        || dir
+            .strip_prefix(anc)
+            .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
+}
+
+impl Dirs {
+    /// The handle of `dir`, or why it cannot be opened (`None`: it vanished meanwhile).
+    fn get(
+        &mut self,
+        root: &ferret_core::HostRoot,
+        dir: &[u8],
+    ) -> Result<&DirHandle, Option<&Error>> {
+        let known_bad = self
+            .failed
+            .as_ref()
+            .is_some_and(|(p, _)| p.as_slice() == dir);
+        if !known_bad {
+            while self.stack.last().is_some_and(|(p, _)| !within(p, dir)) {
+                self.stack.pop();
+            }
+            if self.stack.last().is_none_or(|(p, _)| p.as_slice() != dir)
+                && !self.descend(root, dir)
+            {
+                match root.open_dir(os(dir)) {
+                    Ok(h) => self.stack.push((dir.to_vec(), h)),
+                    Err(e) => self.failed = Some((dir.to_vec(), e)),
+                }
+            }
         }
+        if let Some((p, e)) = &self.failed {
+            if p.as_slice() == dir {
+                return Err(Some(e));
+            }
+        }
+        match self.stack.last() {
+            Some((p, h)) if p.as_slice() == dir => Ok(h),
+            _ => Err(None),
+        }
+    }
+
+    /// Opens `dir` component by component below the deepest open ancestor (the root
+    /// directory when nothing is open); a component that is not a plain directory (a symlink
+    /// such as merged `/usr`'s `/lib`) is resolved inside the root by [`HostRoot::open_dir`].
+    /// False, with the stack holding only ancestors of `dir`, when a step fails: the caller
+    /// then resolves `dir` whole, so the error reads as before.
+    fn descend(&mut self, root: &ferret_core::HostRoot, dir: &[u8]) -> bool {
+        if self.stack.is_empty() {
+            match root.open_dir("/") {
+                Ok(h) => self.stack.push((b"/".to_vec(), h)),
+                Err(_) => return false,
+            }
+        }
+        let Some((base, _)) = self.stack.last() else {
+            return false;
+        };
+        let rest = if base.as_slice() == b"/" {
+            dir.get(1..)
+        } else {
+            dir.get(base.len() + 1..)
+        };
+        let Some(rest) = rest else { return false };
+        let comps: Vec<&[u8]> = rest.split(|c| *c == b'/').collect();
+        if comps
+            .iter()
+            .any(|c| c.is_empty() || *c == b"." || *c == b"..")
+        {
+            return false;
+        }
+        let depth = self.stack.len();
+        for c in comps {
+            let Some((p, h)) = self.stack.last() else {
+                return false;
+            };
+            let mut key = p.clone();
+            if key.as_slice() != b"/" {
+                key.push(b'/');
+            }
+            key.extend_from_slice(c);
+            let next = match h.open_dir_at(OsStr::from_bytes(c)) {
+                Ok(h) => Ok(h),
+                Err(Error::Symlink { .. }) => root.open_dir(os(&key)),
+                Err(e) => Err(e),
+            };
+            let Ok(h) = next else {
+                self.stack.truncate(depth);
+                return false;
+            };
+            self.stack.push((key, h));
+        }
+        true
     }
 }
 
@@ -172,7 +282,7 @@ impl Worker {
 
     /// Pass 1 over one unit of jobs; returns their results and the deferred large files.
     fn unit(&mut self, sh: &Shared<'_>, unit: &[usize]) -> (Vec<(usize, Observed)>, Vec<Deferred>) {
-        let mut dir = None;
+        let mut dirs = Dirs::default();
         for &idx in unit {
             if sh.env.control.is_cancelled() {
                 break;
@@ -180,7 +290,7 @@ impl Worker {
             let Some(job) = sh.jobs.get(idx) else {
                 continue;
             };
-            let (f, via) = match sh.open(idx, &mut dir) {
+            let (f, via) = match sh.open(idx, &mut dirs) {
                 Opened::Done(o) => {
                     self.emit(sh, idx, o);
                     continue;
@@ -382,9 +492,10 @@ fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, O
     let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut scratch = Scratch::default();
     let mut states: Vec<State> = Vec::new();
-    let mut dir = None;
+    let mut dirs = Dirs::default();
     let mut rehash_buf: Vec<u8> = Vec::new();
-    let want = sh.engine.lanes();
+    let mut idle_buf: Vec<u8> = Vec::new();
+    let want = sh.engine.stream_lanes();
     let emit = |out: &mut Vec<(usize, Observed)>, idx: usize, obs: Observed| {
         sh.done(&obs);
         out.push((idx, obs));
@@ -400,7 +511,7 @@ fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, O
             let Some(job) = sh.jobs.get(idx) else {
                 continue;
             };
-            let (file, via_link) = match sh.open(idx, &mut dir) {
+            let (file, via_link) = match sh.open(idx, &mut dirs) {
                 Opened::Done(o) => {
                     emit(&mut out, idx, o);
                     continue;
@@ -476,18 +587,47 @@ fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, O
                 emit(&mut out, l.idx, Observed::Failed(e));
             }
         }
-        // Hash the step in lanes.
-        states.clear();
-        states.extend(lanes.iter().map(|l| l.state.clone()));
-        {
-            let inputs: Vec<&[u8]> = lanes
-                .iter()
-                .map(|l| l.buf.get(..l.filled).unwrap_or_default())
-                .collect();
-            sh.engine.update_many(&mut states, &inputs, &mut scratch);
-        }
-        for (l, s) in lanes.iter_mut().zip(states.drain(..)) {
-            l.state = s;
+        // Hash the step. Full steps go together in lockstep, padded with idle lanes to the
+        // engine's stream width so its fastest kernel applies (partial groups fall back to much
+        // slower code in md5-many); a file's last, shorter step and lone lanes hash on their own.
+        let full = lanes.iter().filter(|l| l.filled == CHUNK).count();
+        if sh.engine.is_multi() && full >= MIN_LOCKSTEP {
+            if idle_buf.is_empty() {
+                idle_buf = vec![0; CHUNK];
+            }
+            states.clear();
+            states.extend(
+                lanes
+                    .iter()
+                    .filter(|l| l.filled == CHUNK)
+                    .map(|l| l.state.clone()),
+            );
+            while states.len() < want {
+                states.push(sh.engine.state());
+            }
+            {
+                let mut inputs: Vec<&[u8]> = lanes
+                    .iter()
+                    .filter(|l| l.filled == CHUNK)
+                    .map(|l| l.buf.get(..CHUNK).unwrap_or_default())
+                    .collect();
+                inputs.resize(states.len(), idle_buf.as_slice());
+                sh.engine.update_many(&mut states, &inputs, &mut scratch);
+            }
+            let mut done = states.drain(..);
+            for l in &mut lanes {
+                if l.filled == CHUNK {
+                    if let Some(s) = done.next() {
+                        l.state = s;
+                    }
+                } else {
+                    l.state.update(l.buf.get(..l.filled).unwrap_or_default());
+                }
+            }
+        } else {
+            for l in &mut lanes {
+                l.state.update(l.buf.get(..l.filled).unwrap_or_default());
+            }
         }
         // Finish the lanes whose file ended.
         let mut k = 0;
@@ -604,7 +744,7 @@ pub(crate) fn run(env: Env<'_>, jobs: &[Job<'_>], engine: Engine) -> Vec<Option<
             use rayon::prelude::*;
             control.install(|| {
                 let n = rayon::current_num_threads().max(1);
-                let n = n.min(queue.len().div_ceil(engine.lanes()).max(1));
+                let n = n.min(queue.len().div_ceil(engine.stream_lanes()).max(1));
                 (0..n)
                     .into_par_iter()
                     .map(|_| stream(&sh, &queue, &next))

@@ -4,6 +4,7 @@
 use super::parse::{
     self, Conffile, Diversion, Md5sumsEntry, PathFilter, PkgState, StatOverride, StatusEntry,
 };
+use ferret_core::fs::{DirHandle, OpenOptions};
 use ferret_core::{ErrorRecord, HostRoot};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -59,6 +60,24 @@ pub struct DpkgDb {
     pub info_files: HashSet<Vec<u8>>,
     /// Whether the status file exists at all (no dpkg database when false).
     pub present: bool,
+}
+
+/// Reads the info file `name` through the already open info directory (one `openat` instead
+/// of a resolution from the root per file); anything unusual goes the long way, so errors read
+/// exactly as from [`HostRoot::read_capped`].
+fn read_info(
+    root: &HostRoot,
+    dir: Option<&DirHandle>,
+    info_dir: &Path,
+    name: &[u8],
+) -> Result<Vec<u8>, ferret_core::Error> {
+    if let Some(d) = dir {
+        let opts = OpenOptions::new().max_size(DB_FILE_LIMIT);
+        if let Ok(mut f) = d.open_file_at(OsStr::from_bytes(name), &opts) {
+            return f.read_capped(DB_FILE_LIMIT);
+        }
+    }
+    root.read_capped(join(info_dir, name), DB_FILE_LIMIT)
 }
 
 fn join(dir: &Path, name: &[u8]) -> PathBuf {
@@ -207,6 +226,8 @@ impl DpkgDb {
 
     fn load_md5sums(&mut self, root: &HostRoot, info_dir: &Path, errors: &mut Vec<ErrorRecord>) {
         let info_files = &self.info_files;
+        let dir = root.open_dir(info_dir).ok();
+        let dir = dir.as_ref();
         let load = |p: &mut Package| -> Vec<ErrorRecord> {
             let mut errs = Vec::new();
             let Some(stem) = &p.info_stem else {
@@ -218,7 +239,7 @@ impl DpkgDb {
                 return errs;
             }
             let path = join(info_dir, &fname);
-            match root.read_capped(&path, DB_FILE_LIMIT) {
+            match read_info(root, dir, info_dir, &fname) {
                 Ok(buf) => {
                     for r in parse::parse_md5sums(&buf) {
                         match r {
@@ -301,13 +322,15 @@ impl DpkgDb {
             .filter_map(|f| f.strip_suffix(b".list").map(<[u8]>::to_vec))
             .collect();
         stems.sort();
+        let dir = root.open_dir(&info_dir).ok();
+        let dir = dir.as_ref();
         let load = |stem: &Vec<u8>| -> (Vec<Vec<u8>>, Vec<ErrorRecord>) {
             let mut f = stem.clone();
             f.extend_from_slice(b".list");
             let path = join(&info_dir, &f);
             let mut errs = Vec::new();
             let mut paths = Vec::new();
-            match root.read_capped(&path, DB_FILE_LIMIT) {
+            match read_info(root, dir, &info_dir, &f) {
                 Ok(buf) => {
                     for r in parse::parse_list(&buf) {
                         match r {
