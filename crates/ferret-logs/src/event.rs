@@ -843,6 +843,11 @@ fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
 /// Returns (text before ` from `, addr, port, info).
 fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
     let m = strip_markers(m);
+    if !hostbased {
+        if let Some(x) = from_port_ssh_end(m) {
+            return Some(x);
+        }
+    }
     let mut end = m.len();
     let mut with_info: Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> = None;
     let mut full = 0usize;
@@ -899,6 +904,29 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
         return None;
     }
     with_info.or(fallback)
+}
+
+/// Case 1 of [`from_port_ssh`] read from the end of the line: ` from ADDR port N[ sshN]`
+/// ends it. That ` from ` is the last one (nothing after it can hold another), so this is the
+/// answer the general scan gives first; `None` (the scan decides) for anything else.
+fn from_port_ssh_end(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
+    let r = m
+        .strip_suffix(b" ssh2")
+        .or_else(|| m.strip_suffix(b" ssh1"))
+        .or_else(|| m.strip_suffix(b" ssh"))
+        .unwrap_or(m);
+    let digits = r
+        .iter()
+        .rev()
+        .take(6)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let port = num16(tail(r, r.len() - digits))?;
+    let head = sub(r, 0, r.len() - digits).strip_suffix(b" port ")?;
+    let sp = short_memrchr(b' ', head)?;
+    let a = addr(tail(head, sp + 1))?;
+    let before = sub(head, 0, sp).strip_suffix(b" from")?;
+    Some((before, a, Some(port), None))
 }
 
 /// `[invalid user ]U` -> (user, invalid).
