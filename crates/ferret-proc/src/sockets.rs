@@ -763,3 +763,104 @@ pub fn is_loopback(a: &IpAddr) -> bool {
         IpAddr::V6(v) => v.is_loopback() || v.to_ipv4_mapped().is_some_and(|m| m.is_loopback()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn c_num_names() {
+        let mut b = [0u8; 16];
+        assert_eq!(c_num(&mut b, 0, b"").unwrap().to_bytes(), b"0");
+        assert_eq!(c_num(&mut b, 42, b"/fd").unwrap().to_bytes(), b"42/fd");
+        assert_eq!(
+            c_num(&mut b, u32::MAX, b"/fd").unwrap().to_bytes(),
+            b"4294967295/fd"
+        );
+        // 10 digits + 6 bytes of suffix leave no room for the NUL: refused, not truncated.
+        assert!(c_num(&mut b, u32::MAX, b"/fdxyz").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn c_num_is_decimal(n: u32) {
+            let mut b = [0u8; 16];
+            let s = c_num(&mut b, n, b"/fd").unwrap().to_bytes().to_vec();
+            prop_assert_eq!(s, format!("{n}/fd").into_bytes());
+        }
+    }
+
+    /// Owners come back sorted per inode, and an inode nobody holds has none.
+    #[test]
+    fn owners_of_runs() {
+        let o = |pid, fd| Owner { pid, fd };
+        let mut owners = vec![(7, o(3, 1)), (5, o(9, 4)), (7, o(1, 8)), (5, o(2, 0))];
+        owners.sort_unstable();
+        let scan = ProcScan {
+            owners,
+            fds: BTreeMap::new(),
+            errors: Vec::new(),
+        };
+        assert_eq!(
+            scan.owners_of(7).collect::<Vec<_>>(),
+            vec![o(1, 8), o(3, 1)]
+        );
+        assert_eq!(
+            scan.owners_of(5).collect::<Vec<_>>(),
+            vec![o(2, 0), o(9, 4)]
+        );
+        assert_eq!(scan.owners_of(6).count(), 0);
+        assert_eq!(scan.owners_of(u64::MAX).count(), 0);
+    }
+
+    /// A link longer than the stack buffer is not taken for a socket, even when it starts
+    /// like one; a short one is.
+    #[test]
+    fn fd_socket_refuses_truncated_links() {
+        let d = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("socket:[42]", d.path().join("6")).unwrap();
+        std::os::unix::fs::symlink("socket:[18446744073709551615]", d.path().join("7")).unwrap();
+        std::os::unix::fs::symlink("socket:[123]/and/more/path/beyond/32", d.path().join("8"))
+            .unwrap();
+        std::os::unix::fs::symlink("pipe:[42]", d.path().join("9")).unwrap();
+        let dir = rustix::fs::openat(
+            rustix::fs::CWD,
+            d.path(),
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        assert_eq!(fd_socket(&dir, 6), Some((6, 42)));
+        assert_eq!(fd_socket(&dir, 7), Some((7, u64::MAX)));
+        assert_eq!(fd_socket(&dir, 8), None);
+        assert_eq!(fd_socket(&dir, 9), None);
+        assert_eq!(fd_socket(&dir, 10), None);
+        assert_eq!(fd_socket(&dir, -1), None);
+    }
+
+    /// The scan of our own process finds a socket we hold under its fd, and nothing for a
+    /// pipe.
+    #[test]
+    fn scan_one_reads_own_fds() {
+        use std::os::fd::AsRawFd;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (r, _w) = nix::unistd::pipe().unwrap();
+        let root = rustix::fs::openat(
+            rustix::fs::CWD,
+            "/proc",
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        let me = std::process::id() as i32;
+        for parallel in [false, true] {
+            let fds = scan_one(&root, me, parallel);
+            let ino = fds.iter().find(|(fd, _)| *fd == l.as_raw_fd()).unwrap().1;
+            let link = std::fs::read_link(format!("/proc/self/fd/{}", l.as_raw_fd())).unwrap();
+            assert_eq!(link.to_str().unwrap(), format!("socket:[{ino}]"));
+            assert!(!fds.iter().any(|(fd, _)| *fd == r.as_raw_fd()));
+        }
+        assert!(scan_one(&root, -1, false).is_empty());
+    }
+}
