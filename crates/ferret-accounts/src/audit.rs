@@ -1087,6 +1087,30 @@ fn fs_checks(
     }
 }
 
+/// Membership test on a member list: a scan for short lists, a hash set for long ones (a
+/// crafted group with thousands of members must not make the audit quadratic).
+enum MemberSet<'l, 'a> {
+    Scan(&'l [&'a [u8]]),
+    Set(std::collections::HashSet<&'a [u8], Fast>),
+}
+
+impl<'l, 'a> MemberSet<'l, 'a> {
+    fn new(list: &'l [&'a [u8]]) -> Self {
+        if list.len() <= 16 {
+            MemberSet::Scan(list)
+        } else {
+            MemberSet::Set(list.iter().copied().collect())
+        }
+    }
+
+    fn contains(&self, m: &[u8]) -> bool {
+        match self {
+            MemberSet::Scan(l) => l.contains(&m),
+            MemberSet::Set(s) => s.contains(m),
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)] // the indexes and scans the audit built, passed flat
 fn group_checks(
     cx: &mut Ctx<'_>,
@@ -1226,9 +1250,11 @@ fn group_checks(
                     .with_evidence(ev(gr_path, line))
                     .with_detail("grpck: no matching group file entry in /etc/gshadow"),
                 ),
-                Some((gl, s, _)) => {
+                // the usual case, the same list in both files, has nothing to report
+                Some((gl, s, _)) if s.members != g.members => {
+                    let in_gshadow = MemberSet::new(&s.members);
                     for m in &g.members {
-                        if !s.members.contains(m) {
+                        if !in_gshadow.contains(m) {
                             cx.push(
                                 Finding::new("accounts.membership-mismatch", Severity::Low, "member in group but not in gshadow", *m)
                                     .with_evidence(ev(gr_path, line))
@@ -1238,6 +1264,7 @@ fn group_checks(
                         }
                     }
                 }
+                Some(_) => {}
             }
         }
     }
@@ -1290,9 +1317,10 @@ fn group_checks(
         } else {
             groups.get(s.name)
         };
-        if let Some((gl, g, _)) = group_entry {
+        if let Some((gl, g, _)) = group_entry.filter(|(_, g, _)| g.members != s.members) {
+            let in_group = MemberSet::new(&g.members);
             for m in &s.members {
-                if !g.members.contains(m) {
+                if !in_group.contains(m) {
                     cx.push(
                         Finding::new(
                             "accounts.membership-mismatch",

@@ -1414,5 +1414,19 @@ mod tests {
             f.data = Some(lines.concat());
         }
         same(&snap, 20_000).unwrap();
+        // long member lists that differ between group and gshadow (the hashed membership test)
+        let mut snap = files.snapshot();
+        let names: Vec<String> = (0..40).map(|i| format!("anna.garcia{i}")).collect();
+        let (g, gs) = (names[..35].join(","), names[5..].join(","));
+        for (f, line) in [
+            (
+                &mut snap.group,
+                format!("big:x:400000:{g}\nbig2:x:400001:{gs}\n"),
+            ),
+            (&mut snap.gshadow, format!("big:!::{gs}\nbig2:!::{g}\n")),
+        ] {
+            f.data.as_mut().unwrap().extend_from_slice(line.as_bytes());
+        }
+        same(&snap, 20_000).unwrap();
     }
 }

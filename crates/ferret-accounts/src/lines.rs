@@ -309,28 +309,34 @@ pub(crate) fn for_each_colon(text: &[u8], mut f: impl FnMut(usize)) {
 
 /// Splits `text` on `:` into exactly `N` fields, or reports how many there were.
 pub(crate) fn split_fields<const N: usize>(text: &[u8]) -> Result<[&[u8]; N], Malformed> {
-    let mut out: [&[u8]; N] = [&[]; N];
-    let mut n = 0usize;
-    let mut start = 0usize;
+    // colon positions first (a store per colon), slices once the count is known right
+    let mut at = [0usize; N];
+    let mut colons = 0usize;
     for_each_colon(text, |i| {
-        if let Some(s) = out.get_mut(n) {
-            *s = text.get(start..i).unwrap_or_default();
+        if let Some(slot) = at.get_mut(colons) {
+            *slot = i;
         }
-        n += 1;
-        start = i + 1;
+        colons += 1;
     });
-    if let Some(s) = out.get_mut(n) {
-        *s = text.get(start..).unwrap_or_default();
-    }
-    n += 1;
-    if n == N {
-        Ok(out)
-    } else {
-        Err(Malformed::FieldCount {
-            found: n,
+    if colons + 1 != N {
+        return Err(Malformed::FieldCount {
+            found: colons + 1,
             expected: N,
-        })
+        });
     }
+    let mut out: [&[u8]; N] = [&[]; N];
+    let mut start = 0usize;
+    for (k, slot) in out.iter_mut().enumerate() {
+        // the last field runs to the end of the text
+        let end = if k + 1 == N {
+            text.len()
+        } else {
+            at.get(k).copied().unwrap_or(text.len())
+        };
+        *slot = text.get(start..end).unwrap_or_default();
+        start = end + 1;
+    }
+    Ok(out)
 }
 
 /// Parses a uid/gid like shadow's `get_uid`: decimal digits only, within `u32`.
