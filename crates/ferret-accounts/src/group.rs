@@ -80,6 +80,18 @@ impl<'a> GshadowEntry<'a> {
     }
 }
 
+impl<'a> crate::lines::ParseEntry<'a> for GroupEntry<'a> {
+    fn parse_entry(text: &'a [u8], _line: u64) -> Result<Self, Malformed> {
+        GroupEntry::parse_line(text)
+    }
+}
+
+impl<'a> crate::lines::ParseEntry<'a> for GshadowEntry<'a> {
+    fn parse_entry(text: &'a [u8], _line: u64) -> Result<Self, Malformed> {
+        GshadowEntry::parse_line(text)
+    }
+}
+
 fn parse_group(text: &[u8], _line: u64) -> Result<GroupEntry<'_>, Malformed> {
     GroupEntry::parse_line(text)
 }
@@ -102,7 +114,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, GroupEntry<'_>> {
 pub fn document(buf: &[u8]) -> Document<'_, GroupEntry<'_>> {
     Document {
         kind: crate::FileKind::Group,
-        lines: crate::lines::collect_lines(buf, parse(buf)),
+        lines: crate::lines::collect_lines(buf),
     }
 }
 
@@ -115,7 +127,7 @@ pub fn parse_gshadow_lines(buf: &[u8]) -> Lines<'_, GshadowEntry<'_>> {
 pub fn gshadow_document(buf: &[u8]) -> Document<'_, GshadowEntry<'_>> {
     Document {
         kind: crate::FileKind::Gshadow,
-        lines: crate::lines::collect_lines(buf, parse_gshadow_lines(buf)),
+        lines: crate::lines::collect_lines(buf),
     }
 }
 

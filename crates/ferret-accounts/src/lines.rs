@@ -201,7 +201,7 @@ pub(crate) fn classify<'a, E>(
     text: &'a [u8],
     number: u64,
     any_nul: bool,
-    parse: fn(&'a [u8], u64) -> Result<E, Malformed>,
+    parse: impl FnOnce(&'a [u8], u64) -> Result<E, Malformed>,
 ) -> Result<Content<E>, Malformed> {
     let trimmed = text
         .iter()
@@ -237,11 +237,31 @@ impl<'a, E> Iterator for Lines<'a, E> {
     }
 }
 
-/// Collects every line, with the vector sized from a newline count (one pass of memchr
-/// instead of repeated reallocations of large `Line`s).
-pub(crate) fn collect_lines<'a, E>(buf: &'a [u8], lines: Lines<'a, E>) -> Vec<Line<'a, E>> {
+/// An entry type's line parser, known at compile time (the [`Lines`] iterator holds a fn
+/// pointer instead, which keeps its type simple but makes every entry go through memory).
+pub(crate) trait ParseEntry<'a>: Sized {
+    /// Parses one line's text (no ending, leading blanks skipped).
+    fn parse_entry(text: &'a [u8], line: u64) -> Result<Self, Malformed>;
+}
+
+/// Every line of `buf`, exactly as [`Lines`] yields them, with the vector sized from a
+/// newline count and the entry parser inlined (each `Line` is built in place).
+pub(crate) fn collect_lines<'a, E: ParseEntry<'a>>(buf: &'a [u8]) -> Vec<Line<'a, E>> {
     let mut v = Vec::with_capacity(memchr::memchr_iter(b'\n', buf).count() + 1);
-    v.extend(lines);
+    let any_nul = memchr::memchr(0, buf).is_some();
+    let mut rest = buf;
+    let mut number = 0u64;
+    while !rest.is_empty() {
+        let (text, ending, next) = next_line(rest);
+        rest = next;
+        number += 1;
+        v.push(Line {
+            number,
+            text,
+            ending,
+            content: classify(text, number, any_nul, E::parse_entry),
+        });
+    }
     v
 }
 
@@ -395,6 +415,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// `document()` (inlined parser) and the `parse()` iterator see the same lines.
+        #[test]
+        fn documents_equal_iterators(t in proptest::collection::vec(proptest::prop_oneof![
+            proptest::sample::select(b"::::\n\n\r #+-x0119,$!".to_vec()),
+            proptest::num::u8::ANY,
+        ], 0..120)) {
+            proptest::prop_assert_eq!(crate::passwd::document(&t).lines, crate::passwd::parse(&t).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(crate::shadow::document(&t).lines, crate::shadow::parse(&t).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(crate::group::document(&t).lines, crate::group::parse(&t).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(crate::group::gshadow_document(&t).lines, crate::group::parse_gshadow_lines(&t).collect::<Vec<_>>());
+        }
+
         #[test]
         fn colons_are_found_exactly(t in proptest::collection::vec(proptest::prop_oneof![
             proptest::sample::select(b"::::a:\xba\x3a\xfa\x00".to_vec()),

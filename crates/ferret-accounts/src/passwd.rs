@@ -57,6 +57,12 @@ fn parse_entry(text: &[u8], _line: u64) -> Result<PasswdEntry<'_>, Malformed> {
     PasswdEntry::parse_line(text)
 }
 
+impl<'a> crate::lines::ParseEntry<'a> for PasswdEntry<'a> {
+    fn parse_entry(text: &'a [u8], _line: u64) -> Result<Self, Malformed> {
+        PasswdEntry::parse_line(text)
+    }
+}
+
 /// Iterates over the lines of a passwd file.
 ///
 /// ```
@@ -74,7 +80,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, PasswdEntry<'_>> {
 pub fn document(buf: &[u8]) -> Document<'_, PasswdEntry<'_>> {
     Document {
         kind: crate::FileKind::Passwd,
-        lines: crate::lines::collect_lines(buf, parse(buf)),
+        lines: crate::lines::collect_lines(buf),
     }
 }
 

@@ -72,6 +72,12 @@ fn parse_entry(text: &[u8], _line: u64) -> Result<ShadowEntry<'_>, Malformed> {
     ShadowEntry::parse_line(text)
 }
 
+impl<'a> crate::lines::ParseEntry<'a> for ShadowEntry<'a> {
+    fn parse_entry(text: &'a [u8], _line: u64) -> Result<Self, Malformed> {
+        ShadowEntry::parse_line(text)
+    }
+}
+
 /// Iterates over the lines of a shadow file.
 ///
 /// ```
@@ -87,7 +93,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, ShadowEntry<'_>> {
 pub fn document(buf: &[u8]) -> Document<'_, ShadowEntry<'_>> {
     Document {
         kind: crate::FileKind::Shadow,
-        lines: crate::lines::collect_lines(buf, parse(buf)),
+        lines: crate::lines::collect_lines(buf),
     }
 }
 
