@@ -2,6 +2,8 @@
 # Side by side: `accounts audit` (ferret) and `pwck -r` + `grpck -r` (shadow-utils) on the same
 # root, same checks (syntax, cross-file, home and shell existence). Needs root for pwck -R.
 #   benches/compare-accounts.sh [ROOT]     default: a generated root with $USERS users (5000)
+# Then the issue's target, in the same run: parse + audit of the generated 100k-user host
+# (ferret::accounts::synthetic) must take under 50 ms (criterion, wall; CPU ms beside it).
 # pwck/grpck compare every entry with every other entry: their time grows with the square of
 # the number of accounts, so keep USERS modest.
 set -eu
@@ -32,3 +34,6 @@ t0=$(date +%s%N); "$BIN" audit --root "$ROOT" --json >/dev/null || true; t1=$(da
 pwck -r -R "$ROOT" >/dev/null 2>&1 || true; grpck -r -R "$ROOT" >/dev/null 2>&1 || true; t2=$(date +%s%N)
 f=$(( (t1 - t0) / 1000000 )); p=$(( (t2 - t1) / 1000000 ))
 echo "ferret accounts audit: ${f} ms; pwck -r + grpck -r: ${p} ms; ratio $(awk "BEGIN{printf \"%.1f\", $p/($f>0?$f:1)}")x"
+echo "100k users (target: parse + audit < 50 ms):"
+cargo bench --bench accounts -- --warm-up-time 1 --measurement-time 5 'accounts/(parse|audit|parse\+audit)-100k' 2>/dev/null |
+    grep -E '^accounts|time:' | sed 's/^  */    /'
