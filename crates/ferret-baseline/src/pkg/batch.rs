@@ -1,16 +1,18 @@
 //! Hashing every listed file, many at a time.
 //!
-//! Two passes, both parallel over rayon:
+//! One task per pool thread; each takes units of jobs (sorted by directory, so directory
+//! handles are reused: see [`Dirs`]) from a shared counter.
 //!
-//! 1. Small files (most of a system: 95% are under 64 KiB). Each worker takes a run of items
-//!    (sorted by directory, so one directory handle serves many files), opens each through the
-//!    sound opens of `ferret-core`, reads it whole into a reused batch buffer (stopping at the
-//!    size `fstat` gave; [`SafeFile::check_unchanged`] catches a file that grew, shrank or was
-//!    rewritten meanwhile) and closes it. A full batch is sorted by length and hashed in SIMD
-//!    lanes, files of similar length side by side ([`Engine::hash_many`]).
-//! 2. Large files (over [`SMALL_MAX`]), deferred by pass 1, largest first. Each worker keeps
-//!    [`Engine::stream_lanes`] files open and streams them in equal [`CHUNK`]-byte steps through one
-//!    multi-buffer state per file, refilling a lane from the shared queue when its file ends.
+//! - Small files (most of a system: 95% are under 64 KiB) are opened through the sound opens
+//!   of `ferret-core`, read whole into the task's reused batch buffer (stopping at the size
+//!   `fstat` gave; [`SafeFile::check_unchanged`] catches a file that grew, shrank or was
+//!   rewritten meanwhile) and closed. A full batch is sorted by length and hashed in SIMD
+//!   lanes, files of similar length side by side ([`Engine::hash_many`]).
+//! - Large files (over [`SMALL_MAX`]) go to a shared pool, largest first, each inode once.
+//!   Each task keeps [`Engine::stream_lanes`] of them open and streams them in equal
+//!   [`CHUNK`]-byte lockstep steps, one multi-buffer state per file: a few steps after each
+//!   unit of small files (so the largest file, whose lane is the critical path, starts early),
+//!   then until the pool is empty.
 //!
 //! A multi-buffer digest that differs from the recorded one is recomputed with the portable
 //! `md-5` before it counts (from the batch buffer, or by re-reading the still-open file), so
@@ -26,24 +28,29 @@ use super::parse::Digest;
 use ferret_core::control::Counter;
 use ferret_core::fs::{DirHandle, SafeFile};
 use ferret_core::{Error, Progress, Stat};
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Files up to this size are read whole and hashed in batches; larger ones are streamed.
 pub(crate) const SMALL_MAX: u64 = 1 << 20;
 /// Batch buffer per worker: small files are hashed together once it is full.
 const BATCH_BYTES: usize = 8 << 20;
-/// Items per unit of parallel work in pass 1 (a batch sorts within one unit).
+/// Jobs per unit of parallel work (a batch of small files sorts within one unit).
 const UNIT: usize = 384;
 /// Bytes each streamed large file advances per step.
 const CHUNK: usize = 64 << 10;
 /// Fewer full steps than this are hashed one stream at a time rather than padded to a full
 /// SIMD group.
 const MIN_LOCKSTEP: usize = 4;
+/// Lockstep steps of the large-file lanes a worker runs after each pass-1 unit, so large files
+/// stream while small ones are still being read (the largest file's lane is the critical path).
+const STEPS_PER_UNIT: usize = 8;
 /// Read buffer of the single-stream path.
 const STREAM_BUF: usize = 256 << 10;
 
@@ -85,6 +92,7 @@ struct Shared<'a> {
     engine: Engine,
     counter: Counter,
     total: u64,
+    pool: Mutex<Pool>,
 }
 
 impl Shared<'_> {
@@ -229,7 +237,7 @@ impl Dirs {
     }
 }
 
-/// Results of one unit of work: job index and what was found.
+/// Results: job index and what was found.
 type Results = Vec<(usize, Observed)>;
 
 /// A small file read into the batch buffer.
@@ -242,14 +250,14 @@ struct Pending {
     expected: [u8; 16],
 }
 
-/// A large file left for pass 2.
+/// A large file left for the streaming lanes.
 struct Deferred {
     idx: usize,
     size: u64,
     key: InodeKey,
 }
 
-/// Per-worker state of pass 1.
+/// Per-task state for small files.
 struct Worker {
     buf: Vec<u8>,
     used: usize,
@@ -280,7 +288,7 @@ impl Worker {
         self.out.push((idx, obs));
     }
 
-    /// Pass 1 over one unit of jobs; returns their results and the deferred large files.
+    /// One unit of jobs; returns their results and the large files left for streaming.
     fn unit(&mut self, sh: &Shared<'_>, unit: &[usize]) -> (Vec<(usize, Observed)>, Vec<Deferred>) {
         let mut dirs = Dirs::default();
         for &idx in unit {
@@ -485,63 +493,86 @@ struct Lane {
     ended: bool,
 }
 
-/// Pass 2: streams the queued large files, `lanes` at a time, pulling from `next`.
-fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, Observed)> {
-    let mut out = Vec::new();
-    let mut lanes: Vec<Lane> = Vec::new();
-    let mut spare: Vec<Vec<u8>> = Vec::new();
-    let mut scratch = Scratch::default();
-    let mut states: Vec<State> = Vec::new();
-    let mut dirs = Dirs::default();
-    let mut rehash_buf: Vec<u8> = Vec::new();
-    let mut idle_buf: Vec<u8> = Vec::new();
-    let want = sh.engine.stream_lanes();
-    let emit = |out: &mut Vec<(usize, Observed)>, idx: usize, obs: Observed| {
-        sh.done(&obs);
-        out.push((idx, obs));
-    };
-    loop {
-        if sh.env.control.is_cancelled() {
-            return out;
+/// Large files waiting for a lane, largest first, each inode once.
+#[derive(Default)]
+struct Pool {
+    heap: BinaryHeap<(u64, Reverse<usize>)>,
+    seen: HashSet<InodeKey>,
+    /// Further names of an inode already queued: done last, from the digest cache.
+    again: Vec<usize>,
+}
+
+/// Large files streaming side by side, one lane each.
+struct Streamer {
+    lanes: Vec<Lane>,
+    spare: Vec<Vec<u8>>,
+    scratch: Scratch,
+    states: Vec<State>,
+    dirs: Dirs,
+    rehash_buf: Vec<u8>,
+    idle_buf: Vec<u8>,
+    want: usize,
+    out: Results,
+}
+
+impl Streamer {
+    fn new(engine: Engine) -> Self {
+        Streamer {
+            lanes: Vec::new(),
+            spare: Vec::new(),
+            scratch: Scratch::default(),
+            states: Vec::new(),
+            dirs: Dirs::default(),
+            rehash_buf: Vec::new(),
+            idle_buf: Vec::new(),
+            want: engine.stream_lanes(),
+            out: Vec::new(),
         }
-        while lanes.len() < want {
-            let Some(&idx) = queue.get(next.fetch_add(1, Ordering::Relaxed)) else {
+    }
+
+    fn emit(&mut self, sh: &Shared<'_>, idx: usize, obs: Observed) {
+        sh.done(&obs);
+        self.out.push((idx, obs));
+    }
+
+    /// Opens files from `pull` until every lane is busy or `pull` has none.
+    fn refill(&mut self, sh: &Shared<'_>, mut pull: impl FnMut() -> Option<usize>) {
+        while self.lanes.len() < self.want {
+            let Some(idx) = pull() else {
                 break;
             };
             let Some(job) = sh.jobs.get(idx) else {
                 continue;
             };
-            let (file, via_link) = match sh.open(idx, &mut dirs) {
+            let (file, via_link) = match sh.open(idx, &mut self.dirs) {
                 Opened::Done(o) => {
-                    emit(&mut out, idx, o);
+                    self.emit(sh, idx, o);
                     continue;
                 }
                 Opened::File(f, v) => (f, v),
             };
             if let Some((actual, elf)) = cached(&sh.env, &file, job.digest) {
                 let stat = *file.stat();
-                emit(
-                    &mut out,
-                    idx,
-                    Observed::Hashed {
-                        actual,
-                        elf,
-                        stat,
-                        via_link,
-                    },
-                );
+                let obs = Observed::Hashed {
+                    actual,
+                    elf,
+                    stat,
+                    via_link,
+                };
+                self.emit(sh, idx, obs);
                 continue;
             }
             let Digest::Md5(expected) = job.digest else {
                 // Only MD5 entries are deferred; hash anything else in one stream.
-                if rehash_buf.is_empty() {
-                    rehash_buf = vec![0; STREAM_BUF];
+                if self.rehash_buf.is_empty() {
+                    self.rehash_buf = vec![0; STREAM_BUF];
                 }
-                let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut rehash_buf);
-                emit(&mut out, idx, obs);
+                let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut self.rehash_buf);
+                self.emit(sh, idx, obs);
                 continue;
             };
-            lanes.push(Lane {
+            let buf = self.spare.pop().unwrap_or_else(|| vec![0; CHUNK]);
+            self.lanes.push(Lane {
                 idx,
                 file,
                 via_link,
@@ -549,17 +580,22 @@ fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, O
                 read: 0,
                 elf: false,
                 state: sh.engine.state(),
-                buf: spare.pop().unwrap_or_else(|| vec![0; CHUNK]),
+                buf,
                 filled: 0,
                 ended: false,
             });
         }
-        if lanes.is_empty() {
-            return out;
+    }
+
+    /// Reads and hashes one step of every lane and finishes the files that ended.
+    /// `Err(())` when cancelled.
+    fn step(&mut self, sh: &Shared<'_>) -> Result<(), ()> {
+        if sh.env.control.is_cancelled() {
+            return Err(());
         }
         // Read one step of every lane.
         let mut failed: Vec<(usize, Error)> = Vec::new();
-        for (k, l) in lanes.iter_mut().enumerate() {
+        for (k, l) in self.lanes.iter_mut().enumerate() {
             let left = l.file.stat().size.saturating_sub(l.read);
             let n = usize::try_from(left).map_or(CHUNK, |x| x.min(CHUNK));
             let Some(dst) = l.buf.get_mut(..n) else {
@@ -576,76 +612,86 @@ fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, O
                     l.read += got as u64;
                     l.ended = got < CHUNK || l.read >= l.file.stat().size;
                 }
-                Err(Error::Cancelled) => return out,
+                Err(Error::Cancelled) => return Err(()),
                 Err(e) => failed.push((k, e)),
             }
         }
         for (k, e) in failed.into_iter().rev() {
-            if k < lanes.len() {
-                let l = lanes.swap_remove(k);
-                spare.push(l.buf);
-                emit(&mut out, l.idx, Observed::Failed(e));
+            if k < self.lanes.len() {
+                let l = self.lanes.swap_remove(k);
+                self.spare.push(l.buf);
+                self.emit(sh, l.idx, Observed::Failed(e));
             }
         }
-        // Hash the step. Full steps go together in lockstep, padded with idle lanes to the
-        // engine's stream width so its fastest kernel applies (partial groups fall back to much
-        // slower code in md5-many); a file's last, shorter step and lone lanes hash on their own.
+        self.hash_step(sh.engine);
+        self.finish(sh)
+    }
+
+    /// Hashes the step. Full steps go together in lockstep, padded with idle lanes to the
+    /// engine's stream width so its fastest kernel applies (partial groups fall back to much
+    /// slower code in md5-many); a file's last, shorter step and lone lanes hash on their own.
+    fn hash_step(&mut self, engine: Engine) {
+        let lanes = &mut self.lanes;
         let full = lanes.iter().filter(|l| l.filled == CHUNK).count();
-        if sh.engine.is_multi() && full >= MIN_LOCKSTEP {
-            if idle_buf.is_empty() {
-                idle_buf = vec![0; CHUNK];
+        if !engine.is_multi() || full < MIN_LOCKSTEP {
+            for l in lanes.iter_mut() {
+                l.state.update(l.buf.get(..l.filled).unwrap_or_default());
             }
-            states.clear();
-            states.extend(
-                lanes
-                    .iter()
-                    .filter(|l| l.filled == CHUNK)
-                    .map(|l| l.state.clone()),
-            );
-            while states.len() < want {
-                states.push(sh.engine.state());
-            }
-            {
-                let mut inputs: Vec<&[u8]> = lanes
-                    .iter()
-                    .filter(|l| l.filled == CHUNK)
-                    .map(|l| l.buf.get(..CHUNK).unwrap_or_default())
-                    .collect();
-                inputs.resize(states.len(), idle_buf.as_slice());
-                sh.engine.update_many(&mut states, &inputs, &mut scratch);
-            }
-            let mut done = states.drain(..);
-            for l in &mut lanes {
-                if l.filled == CHUNK {
-                    if let Some(s) = done.next() {
-                        l.state = s;
-                    }
-                } else {
-                    l.state.update(l.buf.get(..l.filled).unwrap_or_default());
+            return;
+        }
+        if self.idle_buf.is_empty() {
+            self.idle_buf = vec![0; CHUNK];
+        }
+        let states = &mut self.states;
+        states.clear();
+        states.extend(
+            lanes
+                .iter()
+                .filter(|l| l.filled == CHUNK)
+                .map(|l| l.state.clone()),
+        );
+        while states.len() < self.want {
+            states.push(engine.state());
+        }
+        {
+            let mut inputs: Vec<&[u8]> = lanes
+                .iter()
+                .filter(|l| l.filled == CHUNK)
+                .map(|l| l.buf.get(..CHUNK).unwrap_or_default())
+                .collect();
+            inputs.resize(states.len(), self.idle_buf.as_slice());
+            engine.update_many(states, &inputs, &mut self.scratch);
+        }
+        let mut done = states.drain(..);
+        for l in lanes.iter_mut() {
+            if l.filled == CHUNK {
+                if let Some(s) = done.next() {
+                    l.state = s;
                 }
-            }
-        } else {
-            for l in &mut lanes {
+            } else {
                 l.state.update(l.buf.get(..l.filled).unwrap_or_default());
             }
         }
-        // Finish the lanes whose file ended.
+    }
+
+    /// Finishes the lanes whose file ended: digest, stability check, md-5 confirmation of a
+    /// mismatch on the same open file.
+    fn finish(&mut self, sh: &Shared<'_>) -> Result<(), ()> {
         let mut k = 0;
-        while k < lanes.len() {
-            if !lanes.get(k).is_some_and(|l| l.ended) {
+        while k < self.lanes.len() {
+            if !self.lanes.get(k).is_some_and(|l| l.ended) {
                 k += 1;
                 continue;
             }
-            let mut l = lanes.swap_remove(k);
+            let mut l = self.lanes.swap_remove(k);
             let stat = *l.file.stat();
             let mut d = l.state.finalize();
             let mut res = l.file.check_unchanged();
             if res.is_ok() && d != l.expected {
-                // Confirm with md-5 on the same open file before reporting a mismatch.
-                if rehash_buf.is_empty() {
-                    rehash_buf = vec![0; STREAM_BUF];
+                if self.rehash_buf.is_empty() {
+                    self.rehash_buf = vec![0; STREAM_BUF];
                 }
-                match rehash_portable(&mut l.file, &mut rehash_buf, sh.env.control) {
+                match rehash_portable(&mut l.file, &mut self.rehash_buf, sh.env.control) {
                     Ok(p) => {
                         d = p;
                         res = l.file.check_unchanged();
@@ -664,13 +710,67 @@ fn stream(sh: &Shared<'_>, queue: &[usize], next: &AtomicUsize) -> Vec<(usize, O
                         via_link: l.via_link.take(),
                     }
                 }
-                Err(Error::Cancelled) => return out,
+                Err(Error::Cancelled) => return Err(()),
                 Err(e) => Observed::Failed(e),
             };
-            spare.push(l.buf);
-            emit(&mut out, l.idx, obs);
+            self.spare.push(l.buf);
+            self.emit(sh, l.idx, obs);
+        }
+        Ok(())
+    }
+
+    /// Streams until every lane and `pull` are empty.
+    fn drain(&mut self, sh: &Shared<'_>, mut pull: impl FnMut() -> Option<usize>) {
+        loop {
+            self.refill(sh, &mut pull);
+            if self.lanes.is_empty() || self.step(sh).is_err() {
+                return;
+            }
         }
     }
+}
+
+/// One pool thread: pass-1 units taken from `next`, large files streamed in between (only
+/// with every lane busy, so no step is spent on idle lanes), then the rest of the pool.
+fn task(sh: &Shared<'_>, units: &[&[usize]], next: &AtomicUsize) -> Results {
+    let mut w = Worker::new();
+    let mut st = Streamer::new(sh.engine);
+    let mut out = Vec::new();
+    let pull = || {
+        sh.pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.heap.pop().map(|(_, Reverse(i))| i))
+    };
+    while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+        if sh.env.control.is_cancelled() {
+            break;
+        }
+        let (r, deferred) = w.unit(sh, unit);
+        out.extend(r);
+        if let Ok(mut p) = sh.pool.lock() {
+            for d in deferred {
+                if p.seen.insert(d.key) {
+                    p.heap.push((d.size, Reverse(d.idx)));
+                } else {
+                    p.again.push(d.idx);
+                }
+            }
+        }
+        st.refill(sh, pull);
+        for _ in 0..STEPS_PER_UNIT {
+            if st.lanes.len() < st.want || st.step(sh).is_err() {
+                break;
+            }
+            st.refill(sh, pull);
+        }
+        out.append(&mut st.out);
+    }
+    if !sh.env.control.is_cancelled() {
+        st.drain(sh, pull);
+    }
+    out.append(&mut st.out);
+    out
 }
 
 /// Hashes every job in parallel with `engine`; results in job order, `None` where cancelled
@@ -688,27 +788,27 @@ pub(crate) fn run(env: Env<'_>, jobs: &[Job<'_>], engine: Engine) -> Vec<Option<
         engine,
         counter: Counter::default(),
         total: jobs.len() as u64,
+        pool: Mutex::new(Pool::default()),
     };
     let units: Vec<&[usize]> = order.chunks(UNIT).collect();
     let control = sh.env.control;
+    let next = AtomicUsize::new(0);
     #[cfg(feature = "parallel")]
-    let (results, deferred): (Vec<Results>, Vec<Vec<Deferred>>) = {
+    let results: Vec<Results> = {
         use rayon::prelude::*;
         control.install(|| {
-            units
-                .par_iter()
-                .map_init(Worker::new, |w, u| w.unit(&sh, u))
-                .unzip()
+            let n = rayon::current_num_threads().clamp(1, units.len().max(1));
+            (0..n)
+                .into_par_iter()
+                .map(|_| task(&sh, &units, &next))
+                .collect()
         })
     };
     #[cfg(not(feature = "parallel"))]
-    let (results, deferred): (Vec<Results>, Vec<Vec<Deferred>>) = {
-        let mut w = Worker::new();
-        units.iter().map(|u| w.unit(&sh, u)).unzip()
-    };
+    let results: Vec<Results> = vec![task(&sh, &units, &next)];
     let mut out: Vec<Option<Observed>> = Vec::with_capacity(jobs.len());
     out.resize_with(jobs.len(), || None);
-    let mut put = |r: Vec<(usize, Observed)>| {
+    let mut put = |r: Results| {
         for (idx, obs) in r {
             if let Some(slot) = out.get_mut(idx) {
                 *slot = Some(obs);
@@ -716,44 +816,18 @@ pub(crate) fn run(env: Env<'_>, jobs: &[Job<'_>], engine: Engine) -> Vec<Option<
         }
     };
     results.into_iter().for_each(&mut put);
-
-    // Pass 2: large files, largest first; hard links of one inode after the first is done
-    // (they then hit the digest cache instead of being streamed twice side by side).
-    let mut big: Vec<Deferred> = deferred.into_iter().flatten().collect();
-    big.sort_by(|a, b| b.size.cmp(&a.size).then(a.idx.cmp(&b.idx)));
-    let mut seen: HashSet<InodeKey> = HashSet::new();
-    let (first, again): (Vec<usize>, Vec<usize>) = {
-        let mut first = Vec::new();
-        let mut again = Vec::new();
-        for d in &big {
-            if seen.insert(d.key) {
-                first.push(d.idx);
-            } else {
-                again.push(d.idx);
-            }
-        }
-        (first, again)
-    };
-    for queue in [first, again] {
-        if queue.is_empty() || control.is_cancelled() {
-            continue;
-        }
-        let next = AtomicUsize::new(0);
-        #[cfg(feature = "parallel")]
-        let r: Vec<Vec<(usize, Observed)>> = {
-            use rayon::prelude::*;
-            control.install(|| {
-                let n = rayon::current_num_threads().max(1);
-                let n = n.min(queue.len().div_ceil(engine.stream_lanes()).max(1));
-                (0..n)
-                    .into_par_iter()
-                    .map(|_| stream(&sh, &queue, &next))
-                    .collect()
-            })
-        };
-        #[cfg(not(feature = "parallel"))]
-        let r: Vec<Vec<(usize, Observed)>> = vec![stream(&sh, &queue, &next)];
-        r.into_iter().for_each(&mut put);
+    // Further names of inodes streamed above: now digest-cache hits (or a fresh stream when
+    // the file changed meanwhile).
+    let mut again = sh
+        .pool
+        .lock()
+        .map(|mut p| std::mem::take(&mut p.again))
+        .unwrap_or_default();
+    if !again.is_empty() && !control.is_cancelled() {
+        let mut st = Streamer::new(engine);
+        again.reverse();
+        st.drain(&sh, || again.pop());
+        put(std::mem::take(&mut st.out));
     }
     out
 }

@@ -4,7 +4,6 @@ use super::parse::Digest;
 use ferret_core::fs::{DirHandle, OpenOptions, SafeFile};
 use ferret_core::{Control, Error, FileKind, HostRoot, Stat, Timestamp};
 use md5::Digest as _;
-use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
@@ -15,7 +14,7 @@ use std::sync::Mutex;
 /// packages are read once. An entry counts only while size, mtime and ctime are unchanged.
 #[derive(Debug, Default)]
 pub(crate) struct InodeCache {
-    map: Mutex<HashMap<InodeKey, (Digest, bool)>>,
+    map: Mutex<foldhash::HashMap<InodeKey, (Digest, bool)>>,
 }
 
 /// dev, ino, size, mtime, ctime, and whether the digest is MD5.

@@ -6,7 +6,7 @@ use super::parse::{
 };
 use ferret_core::fs::{DirHandle, OpenOptions};
 use ferret_core::{ErrorRecord, HostRoot};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -350,7 +350,9 @@ impl DpkgDb {
         };
         #[cfg(not(feature = "parallel"))]
         let lists: Vec<(Vec<Vec<u8>>, Vec<ErrorRecord>)> = stems.iter().map(load).collect();
-        let mut map: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
+        let n: usize = lists.iter().map(|(p, _)| p.len()).sum();
+        let mut map: foldhash::HashMap<Vec<u8>, Vec<u32>> =
+            foldhash::HashMap::with_capacity_and_hasher(n, foldhash::fast::RandomState::default());
         for (i, (paths, errs)) in lists.into_iter().enumerate() {
             errors.extend(errs);
             for p in paths {
@@ -368,7 +370,7 @@ impl DpkgDb {
 #[derive(Debug, Clone, Default)]
 pub struct Ownership {
     stems: Vec<Vec<u8>>,
-    map: HashMap<Vec<u8>, Vec<u32>>,
+    map: foldhash::HashMap<Vec<u8>, Vec<u32>>,
 }
 
 impl Ownership {
