@@ -661,6 +661,31 @@ fn split_lines(data: &[u8], n: usize) -> Vec<&[u8]> {
     out
 }
 
+/// Measured cost of folding a piece relative to parsing one (the parallel path's balance).
+#[derive(Default)]
+struct Cost {
+    fold: std::time::Duration,
+    folds: u32,
+    parse: std::time::Duration,
+    parses: u32,
+}
+
+impl Cost {
+    /// Fold time per piece over parse time per piece (0.5 until both are measured).
+    fn ratio(&self) -> f64 {
+        if self.folds == 0 || self.parses == 0 {
+            return 0.5;
+        }
+        let f = self.fold.as_secs_f64() / f64::from(self.folds);
+        let p = self.parse.as_secs_f64() / f64::from(self.parses);
+        if p > 0.0 {
+            (f / p).clamp(0.05, 4.0)
+        } else {
+            0.5
+        }
+    }
+}
+
 /// An emptied vector's allocation, reused for observations of another block (the in-place
 /// `collect` keeps the buffer: same layout, no element to convert).
 // `filter` would keep the old lifetime: the point of this `filter_map` is the new type.
@@ -725,10 +750,11 @@ fn run_parallel<R: Read>(
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::mpsc::TryRecvError;
+    use std::time::Duration;
     const BLOCK: usize = 4 << 20;
-    const PIECE: usize = 256 << 10;
+    const PIECE: usize = 128 << 10;
     let jobs = acc.opts.jobs.max(1);
     let (max_line, max_samples) = (acc.opts.max_line, acc.opts.max_samples);
     // Any line within the cap fits a block with room to spare.
@@ -737,6 +763,7 @@ fn run_parallel<R: Read>(
     let (mut cur, mut next) = (Vec::new(), Vec::new());
     let mut base = 0u64;
     let mut pool: Vec<Vec<Observation<'static>>> = Vec::new();
+    let mut cost = Cost::default();
     let mut block = read_block(&mut reader, &mut cur, &mut carry, cap, control)?;
     loop {
         if control.is_cancelled() {
@@ -758,7 +785,11 @@ fn run_parallel<R: Read>(
         // At least two pieces per thread, so small inputs are shared (and piece boundaries
         // exercised) too.
         let pieces = split_lines(data, data.len().div_ceil(PIECE).max(jobs * 2));
-        let claim = AtomicUsize::new(0);
+        // A piece is parsed by whoever takes it first: workers from the front, this thread
+        // from the back, so the pieces it folds first are the workers' and it seldom waits
+        // for a piece a worker holds.
+        let taken: Vec<AtomicBool> = pieces.iter().map(|_| AtomicBool::new(false)).collect();
+        let unclaimed = AtomicUsize::new(pieces.len());
         // One observation vector per piece, recycled from the previous block's pieces.
         let bufs: Vec<std::sync::Mutex<Vec<Observation<'_>>>> = pieces
             .iter()
@@ -766,20 +797,24 @@ fn run_parallel<R: Read>(
             .collect();
         let read_next = !block.eof;
         let next_block = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Chunk<'_>)>(pieces.len());
+            let (tx, rx) =
+                std::sync::mpsc::sync_channel::<(usize, Chunk<'_>, Duration)>(pieces.len());
             for _ in 1..jobs {
                 let tx = tx.clone();
-                let (pieces, claim, years) = (&pieces, &claim, &years);
+                let (pieces, taken, years, unclaimed) = (&pieces, &taken, &years, &unclaimed);
                 let bufs = &bufs;
-                scope.spawn(move || loop {
-                    let i = claim.fetch_add(1, Ordering::Relaxed);
-                    let Some(p) = pieces.get(i) else { break };
-                    let obs = take_buf(bufs, i);
-                    if tx
-                        .send((i, parse_chunk(p, obs, years, max_line, max_samples)))
-                        .is_err()
-                    {
-                        break;
+                scope.spawn(move || {
+                    for (i, p) in pieces.iter().enumerate() {
+                        if taken.get(i).is_none_or(|t| t.swap(true, Ordering::AcqRel)) {
+                            continue;
+                        }
+                        unclaimed.fetch_sub(1, Ordering::Relaxed);
+                        let obs = take_buf(bufs, i);
+                        let t0 = std::time::Instant::now();
+                        let c = parse_chunk(p, obs, years, max_line, max_samples);
+                        if tx.send((i, c, t0.elapsed())).is_err() {
+                            break;
+                        }
                     }
                 });
             }
@@ -788,15 +823,21 @@ fn run_parallel<R: Read>(
                 read_next.then(|| read_block(&mut reader, &mut next, &mut carry, cap, control));
             let mut slots: Vec<Option<Chunk<'_>>> = (0..pieces.len()).map(|_| None).collect();
             let mut want = 0;
-            while want < pieces.len() {
+            let mut back = pieces.len();
+            'fold: while want < pieces.len() {
                 if let Some(c) = slots.get_mut(want).and_then(Option::take) {
+                    let t0 = std::time::Instant::now();
                     fold_chunk(acc, path, summary, &mut base, &c);
                     pool.push(recycle(c.obs));
+                    cost.fold += t0.elapsed();
+                    cost.folds += 1;
                     want += 1;
                     continue;
                 }
                 match rx.try_recv() {
-                    Ok((i, c)) => {
+                    Ok((i, c, d)) => {
+                        cost.parse += d;
+                        cost.parses += 1;
                         if let Some(slot) = slots.get_mut(i) {
                             *slot = Some(c);
                         }
@@ -804,16 +845,32 @@ fn run_parallel<R: Read>(
                     }
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
                 }
-                let i = claim.fetch_add(1, Ordering::Relaxed);
-                if let Some(p) = pieces.get(i) {
-                    let obs = take_buf(&bufs, i);
-                    if let Some(slot) = slots.get_mut(i) {
-                        *slot = Some(parse_chunk(p, obs, &years, max_line, max_samples));
+                // Parse a piece here only while the workers' unclaimed pieces outweigh this
+                // thread's folding still to do: otherwise it would end the block folding a
+                // backlog alone while the workers idle.
+                let left = unclaimed.load(Ordering::Relaxed);
+                let to_fold = (pieces.len() - want) as f64 * cost.ratio();
+                while back > want && left as f64 > to_fold {
+                    back -= 1;
+                    if taken
+                        .get(back)
+                        .is_some_and(|t| !t.swap(true, Ordering::AcqRel))
+                    {
+                        unclaimed.fetch_sub(1, Ordering::Relaxed);
+                        if let (Some(p), Some(slot)) = (pieces.get(back), slots.get_mut(back)) {
+                            let obs = take_buf(&bufs, back);
+                            let t0 = std::time::Instant::now();
+                            *slot = Some(parse_chunk(p, obs, &years, max_line, max_samples));
+                            cost.parse += t0.elapsed();
+                            cost.parses += 1;
+                        }
+                        continue 'fold;
                     }
-                    continue;
                 }
                 match rx.recv() {
-                    Ok((i, c)) => {
+                    Ok((i, c, d)) => {
+                        cost.parse += d;
+                        cost.parses += 1;
                         if let Some(slot) = slots.get_mut(i) {
                             *slot = Some(c);
                         }
