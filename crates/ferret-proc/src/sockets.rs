@@ -629,12 +629,21 @@ fn read_netlink(proto: Proto, netns: Option<u64>, out: &mut Vec<Socket>) -> bool
 /// A new thread starts in the network namespace of the thread that creates it, so a netlink
 /// dump in `b` sees what it would see here; `a` stays on this thread, so its rayon work runs
 /// in the pool the caller installed. Without threads (or when one cannot be started) `b` runs
-/// here after `a`.
+/// here after `a`, as they do when the rayon pool in use has a single thread.
 fn alongside<RA, RB>(threads: bool, a: impl FnOnce() -> RA, b: impl Fn() -> RB + Sync) -> (RA, RB)
 where
     RB: Send,
 {
-    if threads && cfg!(feature = "parallel") {
+    // One more thread only where the caller allows more than one (a pool installed with
+    // `Control::max_threads(1)` runs everything here).
+    #[cfg(feature = "parallel")]
+    let threads = threads && rayon::current_num_threads() > 1;
+    #[cfg(not(feature = "parallel"))]
+    let threads = {
+        let _ = threads;
+        false
+    };
+    if threads {
         let (ra, rb) = std::thread::scope(|s| {
             let h = std::thread::Builder::new()
                 .name("ferret-sockdiag".to_owned())
@@ -862,5 +871,38 @@ mod tests {
             assert!(!fds.iter().any(|(fd, _)| *fd == r.as_raw_fd()));
         }
         assert!(scan_one(&root, -1, false).is_empty());
+    }
+
+    /// In a one-thread pool (`Control::max_threads(1)`) everything runs on the caller's
+    /// thread, with the same answer: our listener and its fd.
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn one_thread_pool_finds_owners() {
+        use std::os::fd::AsRawFd;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let t = pool.install(|| {
+            assert_eq!(rayon::current_num_threads(), 1);
+            sockets(
+                &SocketOptions::new()
+                    .protocols([Proto::Tcp])
+                    .port(Some(port))
+                    .listening_only(true)
+                    .all_namespaces(false),
+            )
+        });
+        assert_eq!(t.sockets.len(), 1, "{:?}", t.sockets);
+        assert_eq!(
+            t.sockets[0].owners,
+            vec![Owner {
+                pid: std::process::id() as i32,
+                fd: l.as_raw_fd()
+            }]
+        );
+        assert!(t.sources.iter().any(|s| s.2 == Source::SockDiag));
     }
 }
