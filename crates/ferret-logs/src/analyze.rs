@@ -3,6 +3,8 @@
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 
 use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 
@@ -742,7 +744,7 @@ fn fold_chunk(
 /// block while the workers start on this one). Results equal the sequential path exactly;
 /// memory is bounded by two blocks and one block's observations. A line longer than a whole
 /// block sends the rest of the input through the sequential path.
-fn run_parallel<R: Read>(
+fn run_parallel<R: Read + Send>(
     acc: &mut Acc<'_>,
     path: &[u8],
     mut reader: R,
@@ -819,8 +821,10 @@ fn run_parallel<R: Read>(
                 });
             }
             drop(tx);
-            let next_block =
-                read_next.then(|| read_block(&mut reader, &mut next, &mut carry, cap, control));
+            // The next block is read on its own thread meanwhile.
+            let (reader, next, carry) = (&mut reader, &mut next, &mut carry);
+            let next_block = read_next
+                .then(|| scope.spawn(move || read_block(reader, next, carry, cap, control)));
             let mut slots: Vec<Option<Chunk<'_>>> = (0..pieces.len()).map(|_| None).collect();
             let mut want = 0;
             let mut back = pieces.len();
@@ -879,7 +883,10 @@ fn run_parallel<R: Read>(
                     Err(_) => break,
                 }
             }
-            next_block
+            next_block.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("block reader failed")))
+            })
         });
         match next_block {
             None => return Ok(()),
@@ -923,24 +930,25 @@ struct ProgressRead<'a, R> {
     control: &'a Control,
 }
 
-/// Progress totals across the inputs of one analysis.
+/// Progress totals across the inputs of one analysis. Atomic (relaxed: one reader at a time)
+/// so that the parallel path can read the next block on another thread.
 #[derive(Default)]
 struct Tally {
-    files: std::cell::Cell<u64>,
-    bytes: std::cell::Cell<u64>,
-    reported: std::cell::Cell<u64>,
+    files: AtomicU64,
+    bytes: AtomicU64,
+    reported: AtomicU64,
 }
 
 impl<R: Read> Read for ProgressRead<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let t = self.tally;
-        t.bytes.set(t.bytes.get() + n as u64);
-        if n == 0 || t.bytes.get() - t.reported.get() >= 1 << 20 {
-            t.reported.set(t.bytes.get());
+        let bytes = t.bytes.fetch_add(n as u64, Relaxed) + n as u64;
+        if n == 0 || bytes - t.reported.load(Relaxed) >= 1 << 20 {
+            t.reported.store(bytes, Relaxed);
             let mut p = ferret_core::Progress::default();
-            p.items_done = t.files.get();
-            p.bytes_done = t.bytes.get();
+            p.items_done = t.files.load(Relaxed);
+            p.bytes_done = bytes;
             self.control.report(p);
         }
         Ok(n)
@@ -948,7 +956,7 @@ impl<R: Read> Read for ProgressRead<'_, R> {
 }
 
 fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally) {
-    tally.files.set(tally.files.get() + 1);
+    tally.files.fetch_add(1, Relaxed);
     use std::os::unix::ffi::OsStrExt;
     match input {
         Input::Root(root, path) => {
