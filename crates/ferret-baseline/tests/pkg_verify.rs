@@ -610,6 +610,19 @@ fn batched_and_streamed_files_hash_like_md5() {
     // A hard link and a symlink to one large file, listed under three names.
     files.push(("/usr/share/sizes/link-a", &bodies[14], None));
     files.push(("/usr/share/sizes/link-b", &bodies[14], None));
+    // Deeper than the directory handles kept open per worker, then back up and down again.
+    let deep = body(777, 31);
+    files.push((
+        "/usr/share/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/deep",
+        &deep,
+        Some(&deep),
+    ));
+    files.push((
+        "/usr/share/d1/d2/d3/x/y/z/w/v/u/t/s/r/q/deep2",
+        &deep,
+        Some(&deep),
+    ));
+    files.push(("/usr/share/d1/deep3", &deep, Some(&deep)));
     let mut f = Fixture::new();
     f.package("sizes", "Architecture: all\n", &files, "sizes");
     std::fs::hard_link(
@@ -619,8 +632,8 @@ fn batched_and_streamed_files_hash_like_md5() {
     .unwrap();
     std::os::unix::fs::symlink("f14", f.root.join("usr/share/sizes/link-b")).unwrap();
     let on_disk: u64 = bodies.iter().map(|b| b.len() as u64).sum::<u64>()
-        + (small_new.len() + big_new.len() + 2 * bodies[14].len()) as u64;
-    for threads in [1, 2] {
+        + (small_new.len() + big_new.len() + 2 * bodies[14].len() + 3 * deep.len()) as u64;
+    for threads in [1, 2, 8] {
         f.write("/var/lib/dpkg/status", f.status.as_bytes());
         let root = HostRoot::new(&f.root).unwrap();
         let c = Control::new().with_max_threads(threads);

@@ -51,6 +51,11 @@ const MIN_LOCKSTEP: usize = 4;
 /// Lockstep steps of the large-file lanes a worker runs after each pass-1 unit, so large files
 /// stream while small ones are still being read (the largest file's lane is the critical path).
 const STEPS_PER_UNIT: usize = 8;
+/// Large files open at once in the whole run, whatever the thread count (file descriptors:
+/// with [`MAX_DIRS`] per task, 64 threads stay well under the usual limit of 1024).
+const MAX_OPEN_LANES: usize = 192;
+/// Directory handles a task keeps open along its current path.
+const MAX_DIRS: usize = 8;
 /// Read buffer of the single-stream path.
 const STREAM_BUF: usize = 256 << 10;
 
@@ -93,6 +98,8 @@ struct Shared<'a> {
     counter: Counter,
     total: u64,
     pool: Mutex<Pool>,
+    /// Large files open in lanes, across tasks (bounded by [`MAX_OPEN_LANES`]).
+    lanes_open: AtomicUsize,
 }
 
 impl Shared<'_> {
@@ -168,7 +175,7 @@ impl Dirs {
                 && !self.descend(root, dir)
             {
                 match root.open_dir(os(dir)) {
-                    Ok(h) => self.stack.push((dir.to_vec(), h)),
+                    Ok(h) => self.push(dir.to_vec(), h),
                     Err(e) => self.failed = Some((dir.to_vec(), e)),
                 }
             }
@@ -181,6 +188,15 @@ impl Dirs {
         match self.stack.last() {
             Some((p, h)) if p.as_slice() == dir => Ok(h),
             _ => Err(None),
+        }
+    }
+
+    /// Pushes a handle, keeping at most [`MAX_DIRS`] open: the bottom (the root) and the
+    /// deepest ones stay, still a chain of ancestors.
+    fn push(&mut self, key: Vec<u8>, h: DirHandle) {
+        self.stack.push((key, h));
+        if self.stack.len() > MAX_DIRS {
+            self.stack.remove(1);
         }
     }
 
@@ -231,7 +247,7 @@ impl Dirs {
                 self.stack.truncate(depth);
                 return false;
             };
-            self.stack.push((key, h));
+            self.push(key, h);
         }
         true
     }
@@ -535,56 +551,70 @@ impl Streamer {
         self.out.push((idx, obs));
     }
 
-    /// Opens files from `pull` until every lane is busy or `pull` has none.
+    /// Opens files from `pull` until every lane is busy, `pull` has none, or the run's budget
+    /// of open large files ([`MAX_OPEN_LANES`]) is spent.
     fn refill(&mut self, sh: &Shared<'_>, mut pull: impl FnMut() -> Option<usize>) {
         while self.lanes.len() < self.want {
+            if sh.lanes_open.fetch_add(1, Ordering::Relaxed) >= MAX_OPEN_LANES {
+                sh.lanes_open.fetch_sub(1, Ordering::Relaxed);
+                break;
+            }
             let Some(idx) = pull() else {
+                sh.lanes_open.fetch_sub(1, Ordering::Relaxed);
                 break;
             };
-            let Some(job) = sh.jobs.get(idx) else {
-                continue;
-            };
-            let (file, via_link) = match sh.open(idx, &mut self.dirs) {
-                Opened::Done(o) => {
-                    self.emit(sh, idx, o);
-                    continue;
-                }
-                Opened::File(f, v) => (f, v),
-            };
-            if let Some((actual, elf)) = cached(&sh.env, &file, job.digest) {
-                let stat = *file.stat();
-                let obs = Observed::Hashed {
-                    actual,
-                    elf,
-                    stat,
-                    via_link,
-                };
-                self.emit(sh, idx, obs);
-                continue;
+            if !self.admit(sh, idx) {
+                sh.lanes_open.fetch_sub(1, Ordering::Relaxed);
             }
-            let Digest::Md5(expected) = job.digest else {
-                // Only MD5 entries are deferred; hash anything else in one stream.
-                if self.rehash_buf.is_empty() {
-                    self.rehash_buf = vec![0; STREAM_BUF];
-                }
-                let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut self.rehash_buf);
-                self.emit(sh, idx, obs);
-                continue;
-            };
-            let buf = self.spare.pop().unwrap_or_else(|| vec![0; CHUNK]);
-            self.lanes.push(Lane {
-                idx,
-                file,
-                via_link,
-                expected,
-                read: 0,
-                elf: false,
-                state: sh.engine.state(),
-                buf,
-                filled: 0,
-                ended: false,
-            });
         }
+    }
+
+    /// Opens job `idx` into a new lane (true), or answers it at once (false).
+    fn admit(&mut self, sh: &Shared<'_>, idx: usize) -> bool {
+        let Some(job) = sh.jobs.get(idx) else {
+            return false;
+        };
+        let (file, via_link) = match sh.open(idx, &mut self.dirs) {
+            Opened::Done(o) => {
+                self.emit(sh, idx, o);
+                return false;
+            }
+            Opened::File(f, v) => (f, v),
+        };
+        if let Some((actual, elf)) = cached(&sh.env, &file, job.digest) {
+            let stat = *file.stat();
+            let obs = Observed::Hashed {
+                actual,
+                elf,
+                stat,
+                via_link,
+            };
+            self.emit(sh, idx, obs);
+            return false;
+        }
+        let Digest::Md5(expected) = job.digest else {
+            // Only MD5 entries are deferred; hash anything else in one stream.
+            if self.rehash_buf.is_empty() {
+                self.rehash_buf = vec![0; STREAM_BUF];
+            }
+            let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut self.rehash_buf);
+            self.emit(sh, idx, obs);
+            return false;
+        };
+        let buf = self.spare.pop().unwrap_or_else(|| vec![0; CHUNK]);
+        self.lanes.push(Lane {
+            idx,
+            file,
+            via_link,
+            expected,
+            read: 0,
+            elf: false,
+            state: sh.engine.state(),
+            buf,
+            filled: 0,
+            ended: false,
+        });
+        true
     }
 
     /// Reads and hashes one step of every lane and finishes the files that ended.
@@ -619,6 +649,7 @@ impl Streamer {
         for (k, e) in failed.into_iter().rev() {
             if k < self.lanes.len() {
                 let l = self.lanes.swap_remove(k);
+                sh.lanes_open.fetch_sub(1, Ordering::Relaxed);
                 self.spare.push(l.buf);
                 self.emit(sh, l.idx, Observed::Failed(e));
             }
@@ -684,6 +715,7 @@ impl Streamer {
                 continue;
             }
             let mut l = self.lanes.swap_remove(k);
+            sh.lanes_open.fetch_sub(1, Ordering::Relaxed);
             let stat = *l.file.stat();
             let mut d = l.state.finalize();
             let mut res = l.file.check_unchanged();
@@ -789,6 +821,7 @@ pub(crate) fn run(env: Env<'_>, jobs: &[Job<'_>], engine: Engine) -> Vec<Option<
         counter: Counter::default(),
         total: jobs.len() as u64,
         pool: Mutex::new(Pool::default()),
+        lanes_open: AtomicUsize::new(0),
     };
     let units: Vec<&[usize]> = order.chunks(UNIT).collect();
     let control = sh.env.control;
