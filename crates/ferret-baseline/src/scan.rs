@@ -279,6 +279,9 @@ impl Obj {
 enum Task {
     /// List a directory (its children are at the given depth).
     Dir(Arc<DirHandle>, usize),
+    /// A name the listing called a directory (or gave no type for): `lstat`, record, and
+    /// list it. Opened only when its task runs, so queued work holds no descriptors of its own.
+    Sub(Arc<DirHandle>, OsString, usize, AttrSet),
     /// Non-directory names of a directory: (name, type the listing gave, attributes).
     Names(
         Arc<DirHandle>,
@@ -536,6 +539,7 @@ impl Run<'_> {
     fn task(&self, task: Task, spawn: &mut dyn FnMut(Task)) {
         match task {
             Task::Dir(dir, depth) => self.list(&dir, depth, spawn),
+            Task::Sub(dir, name, depth, attrs) => self.sub(&dir, name, depth, attrs, spawn),
             Task::Names(dir, depth, names) => {
                 for (name, kind, attrs) in names {
                     if self.control.is_cancelled() {
@@ -579,44 +583,56 @@ impl Run<'_> {
                 }
                 continue;
             }
-            // `lstat` first: a directory on another filesystem is recorded, never opened.
-            let stat = match dir.stat_at(&de.name) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.walk_error(&e);
-                    continue;
-                }
-            };
-            let mut obj = Obj {
-                path,
-                depth,
-                stat,
-                name: de.name,
-                parent: Some(Arc::clone(dir)),
-                dir: None,
-                file: None,
-            };
-            let descend = stat.kind == FileKind::Directory
-                && (!self.config.same_filesystem
-                    || stat.dev == self.start_dev.load(Ordering::Relaxed));
-            let mut sub = None;
-            if descend {
-                match dir.open_dir_at(&obj.name) {
-                    Ok(h) => sub = Some(Arc::new(h)),
-                    Err(e) => self.walk_error(&e),
-                }
-            }
-            // Its descriptor serves for its extended attributes if it is what `lstat` saw.
-            obj.dir = sub
-                .clone()
-                .filter(|h| h.stat().is_ok_and(|s| s.same_object(&stat)));
-            self.admit(&mut obj, attrs);
-            if let Some(h) = sub {
-                spawn(Task::Dir(h, depth + 1));
-            }
+            spawn(Task::Sub(Arc::clone(dir), de.name, depth, attrs));
         }
         if !batch.is_empty() {
             spawn(Task::Names(Arc::clone(dir), depth, batch));
+        }
+    }
+
+    /// A name the listing called a directory (or gave no type for).
+    fn sub(
+        &self,
+        dir: &Arc<DirHandle>,
+        name: OsString,
+        depth: usize,
+        attrs: AttrSet,
+        spawn: &mut dyn FnMut(Task),
+    ) {
+        if self.control.is_cancelled() {
+            return;
+        }
+        // `lstat` first: a directory on another filesystem is recorded, never opened.
+        let stat = match dir.stat_at(&name) {
+            Ok(s) => s,
+            Err(e) => return self.walk_error(&e),
+        };
+        let mut obj = Obj {
+            path: dir.child_path(&name),
+            depth,
+            stat,
+            name,
+            parent: Some(Arc::clone(dir)),
+            dir: None,
+            file: None,
+        };
+        let descend = stat.kind == FileKind::Directory
+            && (!self.config.same_filesystem || stat.dev == self.start_dev.load(Ordering::Relaxed));
+        let mut sub = None;
+        if descend {
+            match dir.open_dir_at(&obj.name) {
+                Ok(h) => sub = Some(Arc::new(h)),
+                Err(e) => self.walk_error(&e),
+            }
+        }
+        // Its descriptor serves for its extended attributes if it is what `lstat` saw.
+        obj.dir = sub
+            .clone()
+            .filter(|h| h.stat().is_ok_and(|s| s.same_object(&stat)));
+        self.admit(&mut obj, attrs);
+        drop(obj);
+        if let Some(h) = sub {
+            self.list(&h, depth + 1, spawn);
         }
     }
 
