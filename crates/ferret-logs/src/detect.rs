@@ -554,6 +554,8 @@ pub struct Detector {
     counts: Vec<u64>,
     hours: BTreeMap<i64, (u64, u64)>,
     cur_hour: Option<(i64, u64, u64)>,
+    /// `[start, end)` of `cur_hour` in microseconds (empty before the first event).
+    cur_hour_span: (i64, i64),
     window: Option<Window>,
     last_time: Option<LogTime>,
     fs_times: VecDeque<i64>,
@@ -576,6 +578,7 @@ impl Detector {
             counts: vec![0; EventKind::NAMES.len()],
             hours: BTreeMap::new(),
             cur_hour: None,
+            cur_hour_span: (0, 0),
             window: None,
             last_time: None,
             fs_times: VecDeque::new(),
@@ -661,13 +664,22 @@ impl Detector {
         }
         let hostile = event.is_hostile();
         if let Some(time) = time {
-            let h = time.secs().div_euclid(3600);
+            // The current hour's bounds spare two divisions per event.
+            let h = if (self.cur_hour_span.0..self.cur_hour_span.1).contains(&time.0) {
+                self.cur_hour.map_or(0, |c| c.0)
+            } else {
+                time.secs().div_euclid(3600)
+            };
             match &mut self.cur_hour {
                 Some((ch, e, x)) if *ch == h => {
                     *e += 1;
                     *x += u64::from(hostile);
                 }
                 cur => {
+                    self.cur_hour_span = (
+                        h.saturating_mul(3600 * MICROS),
+                        h.saturating_add(1).saturating_mul(3600 * MICROS),
+                    );
                     if let Some((ch, e, x)) = cur.take() {
                         let b = self.hours.entry(ch).or_default();
                         b.0 += e;
@@ -699,10 +711,13 @@ impl Detector {
             let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
             let failure = n_fail > 0;
             let user = event.user();
-            let uh = user.map(hash);
             let Some(s) = self.source_states.get_mut(idx) else {
                 return;
             };
+            // The user's hash serves the user list (until full) and the failure windows.
+            let uh = user
+                .filter(|_| failure || s.users.len() < MAX_USERS_KEPT)
+                .map(hash);
             s.events += 1;
             s.hostile += u64::from(hostile);
             if let Some(time) = time {
