@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side timing of ferret's baseline against AIDE and the raw read cost, in one run on
-# the same warm tree (default /usr), 2 workers each. Prints wall times, ratios and peak RSS.
+# the same warm tree (default /usr), 2 workers each. Prints wall and CPU times, peak RSS and
+# every ratio of issue #3's targets. On a shared machine compare the ratios of one run, and the
+# CPU-time ratio beside the wall-clock one (load skews wall time, much less CPU time).
 #
 #   bash benches/compare-baseline.sh [TREE]
 #
@@ -38,8 +40,8 @@ FERRET = p+i+n+u+g+s+m+c+sha256
 $TREE FERRET
 CONF
 
-# run NAME CMD...: wall seconds and peak RSS (KiB) from GNU time -v.
-declare -A WALL RSS
+# run NAME CMD...: wall seconds, CPU seconds (user + sys) and peak RSS (KiB) from GNU time -v.
+declare -A WALL RSS CPU
 run() {
     local name=$1; shift
     /usr/bin/time -v -o "$T/time.$name" "$@" >"$T/out.$name" 2>"$T/err.$name" || {
@@ -52,6 +54,7 @@ run() {
     WALL[$name]=$(awk -F': ' '/Elapsed \(wall clock\)/ {
         n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$T/time.$name")
     RSS[$name]=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$T/time.$name")
+    CPU[$name]=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$T/time.$name")
 }
 
 files=$(find "$TREE" -xdev -type f | wc -l)
@@ -72,16 +75,27 @@ run aide-init aide --init -c "$T/aide.conf"
 run b3sum bash -c "find '$TREE' -xdev -type f -print0 | xargs -0 -n 512 -P$THREADS b3sum --no-mmap >/dev/null 2>&1; true"
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '\n%-22s %10s %12s\n' "run" "wall (s)" "peak RSS MB"
+printf '\n%-22s %10s %10s %12s\n' "run" "wall (s)" "CPU (s)" "peak RSS MB"
 for n in cat ferret-init-blake3 ferret-init-sha256 ferret-check ferret-check-fast aide-init b3sum; do
-    printf '%-22s %10.2f %12.1f\n' "$n" "${WALL[$n]}" "$(echo "${RSS[$n]} / 1024" | bc -l)"
+    printf '%-22s %10.2f %10.2f %12.1f\n' "$n" "${WALL[$n]}" "${CPU[$n]}" "$(echo "${RSS[$n]} / 1024" | bc -l)"
 done
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
+mb() { echo "${RSS[$1]} / 1024" | bc; }
+# verdict VALUE OP LIMIT: "met" or "MISSED" (OP is <= or >=).
+verdict() { [ "$(echo "$1 $2 $3" | bc -l)" = 1 ] && echo met || echo MISSED; }
+r_b3=$(ratio "${WALL[ferret-init-blake3]}" "${WALL[cat]}")
+r_aide=$(ratio "${WALL[aide-init]}" "${WALL[ferret-init-sha256]}")
+r_check=$(ratio "${WALL[ferret-check]}" "${WALL[ferret-init-blake3]}")
+peak=$(printf '%s\n' "${RSS[ferret-init-blake3]}" "${RSS[ferret-init-sha256]}" "${RSS[ferret-check]}" | sort -n | tail -1)
 echo
-echo "ferret init blake3 / read limit (find|xargs cat): $(ratio "${WALL[ferret-init-blake3]}" "${WALL[cat]}")x   (target <= 1.5)"
-echo "aide --init sha256 / ferret init sha256:         $(ratio "${WALL[aide-init]}" "${WALL[ferret-init-sha256]}")x   (target >= 8)"
-echo "ferret check / ferret init (blake3):              $(ratio "${WALL[ferret-check]}" "${WALL[ferret-init-blake3]}")x   (target <= 1.2)"
-echo "ferret check --fast / ferret init (blake3):       $(ratio "${WALL[ferret-check-fast]}" "${WALL[ferret-init-blake3]}")x"
-echo "ferret init blake3 peak RSS: $(echo "${RSS[ferret-init-blake3]} / 1024" | bc) MB (target < 200)"
+echo "issue #3 targets (same run, warm cache, $THREADS workers):"
+echo "  ferret init blake3 / read limit (find|xargs cat): ${r_b3}x   (target <= 1.5: $(verdict "$r_b3" '<=' 1.5))"
+echo "  aide --init sha256 / ferret init sha256:         ${r_aide}x   (target >= 8: $(verdict "$r_aide" '>=' 8); CPU time: $(ratio "${CPU[aide-init]}" "${CPU[ferret-init-sha256]}")x)"
+echo "  ferret check / ferret init (blake3):              ${r_check}x   (target <= 1.2: $(verdict "$r_check" '<=' 1.2))"
+echo "  peak RSS, init blake3 / init sha256 / check:      $(mb ferret-init-blake3) / $(mb ferret-init-sha256) / $(mb ferret-check) MB   (target < 200: $([ "$peak" -lt $((200 * 1024)) ] && echo met || echo MISSED))"
+echo "other:"
+echo "  ferret check --fast / ferret init (blake3):       $(ratio "${WALL[ferret-check-fast]}" "${WALL[ferret-init-blake3]}")x"
+echo "  b3sum (xargs -P$THREADS) / ferret init blake3:      $(ratio "${WALL[b3sum]}" "${WALL[ferret-init-blake3]}")x"
+echo "ferret init sha256: $(grep '^baseline:' "$T/err.ferret-init-sha256" | tail -1)"
 echo "ferret check result: $(tail -1 "$T/out.ferret-check")"
 echo "baseline sizes: blake3 $(stat -c %s "$T/b3.db") bytes, sha256 $(stat -c %s "$T/sha.db") bytes, aide $(stat -c %s "$T/aide.db.new") bytes"

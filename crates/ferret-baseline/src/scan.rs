@@ -923,8 +923,18 @@ mod xattr {
     use std::os::fd::BorrowedFd;
     use std::path::Path;
 
+    /// Most files have no extended attributes: the name list is read into a stack buffer
+    /// first, and only a non-empty one is copied out (no allocation per file otherwise).
+    pub(super) const FIRST: usize = 1024;
+
     fn list(path: &Path) -> Result<Vec<u8>, Errno> {
-        let mut buf = vec![0u8; 1024];
+        let mut first = [0u8; FIRST];
+        match rustix::fs::llistxattr(path, &mut first[..]) {
+            Ok(n) => return Ok(first.get(..n).map(<[u8]>::to_vec).unwrap_or_default()),
+            Err(Errno::RANGE) => {}
+            Err(e) => return Err(e),
+        }
+        let mut buf = vec![0u8; FIRST * 2];
         loop {
             match rustix::fs::llistxattr(path, buf.as_mut_slice()) {
                 Ok(n) => {
@@ -959,7 +969,13 @@ mod xattr {
     }
 
     fn flist(fd: BorrowedFd<'_>) -> Result<Vec<u8>, Errno> {
-        let mut buf = vec![0u8; 1024];
+        let mut first = [0u8; FIRST];
+        match rustix::fs::flistxattr(fd, &mut first[..]) {
+            Ok(n) => return Ok(first.get(..n).map(<[u8]>::to_vec).unwrap_or_default()),
+            Err(Errno::RANGE) => {}
+            Err(e) => return Err(e),
+        }
+        let mut buf = vec![0u8; FIRST * 2];
         loop {
             match rustix::fs::flistxattr(fd, buf.as_mut_slice()) {
                 Ok(n) => {
@@ -1377,6 +1393,41 @@ mod tests {
             start.elapsed() < Duration::from_secs(5),
             "blocked on a FIFO"
         );
+    }
+
+    #[cfg(feature = "xattr")]
+    #[test]
+    fn long_xattr_name_lists_are_read_whole() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("many");
+        std::fs::write(&p, b"x").unwrap();
+        let names: Vec<String> = (0..30)
+            .map(|i| format!("user.ferret-a-rather-long-attribute-name-{i:03}"))
+            .collect();
+        for (i, n) in names.iter().enumerate() {
+            rustix::fs::setxattr(
+                &p,
+                n.as_str(),
+                format!("v{i}").as_bytes(),
+                rustix::fs::XattrFlags::empty(),
+            )
+            .unwrap();
+        }
+        let f = std::fs::File::open(&p).unwrap();
+        let by_fd = xattr::read_all_fd(f.as_fd()).unwrap();
+        let by_path = xattr::read_all(&p).unwrap();
+        assert_eq!(by_fd, by_path);
+        assert_eq!(by_fd.len(), 30);
+        let total: usize = names.iter().map(|n| n.len() + 1).sum();
+        assert!(
+            total > super::xattr::FIRST,
+            "the list must overflow the first buffer"
+        );
+        assert!(by_fd.contains(&(names[7].clone().into_bytes(), b"v7".to_vec())));
+        let empty = t.path().join("none");
+        std::fs::write(&empty, b"y").unwrap();
+        let f = std::fs::File::open(&empty).unwrap();
+        assert!(xattr::read_all_fd(f.as_fd()).unwrap().is_empty());
     }
 
     #[test]
