@@ -47,7 +47,7 @@ const UNIT: usize = 384;
 const CHUNK: usize = 64 << 10;
 /// Fewer full steps than this are hashed one stream at a time rather than padded to a full
 /// SIMD group.
-const MIN_LOCKSTEP: usize = 4;
+const MIN_LOCKSTEP: usize = 3;
 /// Lockstep steps of the large-file lanes a worker runs after each pass-1 unit, so large files
 /// stream while small ones are still being read (the largest file's lane is the critical path).
 const STEPS_PER_UNIT: usize = 8;
