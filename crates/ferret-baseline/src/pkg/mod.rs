@@ -52,6 +52,22 @@
 //! `triggers-pending`, `triggers-awaited`, `half-configured`, `unpacked`);
 //! [`StateSelection::DebsumsCompatible`] keeps to debsums' `installed`/`half-configured`.
 //!
+//! # Speed
+//!
+//! MD5 is serial within a file, so the verifier hashes many files at once instead: with the
+//! default feature `simd-md5`, the multi-buffer kernels of `md5-many` (AVX-512: 16 files per
+//! register group, two groups interleaved; AVX2: 8; detected at run time) hash small files
+//! (up to 1 MiB) in batches read whole into reused buffers, sorted by length, and stream
+//! large files side by side in 64 KiB lockstep steps, largest first, overlapped with the small
+//! ones. Files are still opened one by one through `ferret-core`'s sound opens and checked
+//! for change after reading; each directory is opened once below its open parent; an inode
+//! listed under several names is read once. A multi-buffer digest that differs from the
+//! recorded one is recomputed with `md-5` before it is reported, and a start-up self-test
+//! against `md-5` falls back to `md-5` alone if the kernels disagree.
+//! [`VerifyReport::md5_engine`] names what was used. On this project's 2-core test machine
+//! (720 packages, 93,565 files, 4.45 GB) a warm-cache run takes about 3 s of CPU against
+//! about 60 s for `debsums -s`, with the same result (`benches/compare-pkgverify.sh`).
+//!
 //! # Findings
 //!
 //! Every finding's `subject` is the file path (the package name for `pkg.no-checksums`) and its
