@@ -3,7 +3,8 @@
 //! ```text
 //! cargo run --release --example authlog -- [--json] [--year YYYY] [--since T] [--until T] [--jobs N] FILE...
 //! ```
-//! `-` reads stdin; `.gz` files (and gzip on stdin) are decompressed transparently. Times are
+//! `-` reads stdin; `.gz` files (and gzip on stdin) are decompressed transparently. `--jobs`
+//! defaults to the number of cores (the answer is the same for any value). Times are
 //! RFC 3339 (`2024-05-01T10:00:00Z`) or a date (`2024-05-01`). Exit: 0 clean, 1 findings at
 //! or above medium, 2 error.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -29,6 +30,8 @@ fn usage() -> ! {
 
 fn main() {
     let mut opts = AnalyzeOptions::default();
+    // Every core by default (results do not depend on it); `--jobs 1` for one thread.
+    opts.jobs = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let mut json = false;
     let mut files: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);

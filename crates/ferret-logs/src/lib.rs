@@ -186,5 +186,18 @@ pub mod fuzzing {
         let c = ferret_core::Control::new();
         let a = crate::analyze_reader(data, b"fuzz", &opts, &c);
         assert!(a.unparsed <= a.lines);
+        let par = crate::analyze_reader(data, b"fuzz", &opts.clone().jobs(2), &c);
+        assert_eq!(
+            (
+                par.lines,
+                par.unparsed,
+                par.long_lines,
+                &par.events,
+                &par.sources
+            ),
+            (a.lines, a.unparsed, a.long_lines, &a.events, &a.sources),
+            "parallel = sequential"
+        );
+        assert_eq!(par.outcome, a.outcome, "parallel = sequential");
     }
 }
