@@ -363,6 +363,7 @@ fn scan<'a, E>(
     name: impl Fn(&E) -> &'a [u8],
     check_names: bool,
     id: impl Fn(&E) -> Option<u32>,
+    index: bool,
 ) -> Scan<'a, E> {
     let mut lines = Outcome::new();
     let mut names = Outcome::new();
@@ -379,7 +380,9 @@ fn scan<'a, E>(
             out: &mut names,
             shell_missing: FastMap::default(),
         };
-        first.reserve(d.lines.len());
+        if index {
+            first.reserve(d.lines.len());
+        }
         let count = d.lines.len();
         for (i, l) in d.lines.iter().enumerate() {
             line_checks(&mut lcx, d.kind, l, path, i + 1 == count);
@@ -390,6 +393,9 @@ fn scan<'a, E>(
             }
             if let Some(v) = id(e) {
                 ids.add(v);
+            }
+            if !index {
+                continue;
             }
             // line indexes fit: account files are capped far below 4 G lines
             let at = u32::try_from(i).unwrap_or(u32::MAX);
@@ -418,8 +424,8 @@ fn scan<'a, E>(
     }
 }
 
-fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, idx: &NameIndex<'_, E>) {
-    for (name, v) in &idx.dups {
+fn report_duplicates(cx: &mut Ctx<'_>, kind: FileKind, path: &str, dups: &Dups<'_, &[u8]>) {
+    for (name, v) in dups {
         let identical = v.iter().all(|x| v.first().is_some_and(|f| f.1 == x.1));
         let (id, sev) = if identical {
             ("accounts.duplicate-entry", Severity::Low)
@@ -443,52 +449,133 @@ fn report_duplicates<E>(cx: &mut Ctx<'_>, kind: FileKind, path: &str, idx: &Name
     }
 }
 
-/// Finds the entry of a name in a file that usually lists names in the same order as the file
-/// being walked (shadow after passwd, gshadow after group): the next entry is tried first, the
-/// index is the fallback. Only used when the file has no duplicate names, so the answer is
-/// always the index's (the first entry of that name).
-struct Cursor<'d, 'a, E> {
-    doc: Option<&'d Document<'a, E>>,
-    pos: usize,
-    enabled: bool,
+/// The entries of a file that follows another one (shadow after passwd, gshadow after
+/// group), found by the owner's line: the first entry of each name, as an index by name
+/// would give, and the names seen more than once.
+///
+/// Both files usually list the same names in the same order, so the owner entry of each line
+/// is found by walking both in step (a name comparison), and the owner index is asked only
+/// where the orders differ: no second 100k-entry map. Names without an owner entry go to a
+/// map; the owner's duplicated names count as their first line.
+struct Paired<'a, E> {
+    doc: Option<&'a Document<'a, E>>,
+    /// Per owner line: 1 + the line index of the first entry of that name (0: none). Empty
+    /// when there is no owner file.
+    by_owner: Vec<u32>,
+    /// Owner lines of duplicated names, to the first line of that name.
+    canonical: FastMap<usize, usize>,
+    /// First line index of the names without an owner entry (all names without owner file).
+    extra: FastMap<&'a [u8], u32>,
+    /// Names seen more than once, with every (line, text), in file order.
+    dups: Dups<'a, &'a [u8]>,
 }
 
-impl<'d, 'a, E> Cursor<'d, 'a, E> {
-    fn new(doc: Option<&'d Document<'a, E>>, enabled: bool) -> Self {
-        Cursor {
-            doc,
-            pos: 0,
-            enabled,
-        }
+impl<'a, E> Paired<'a, E> {
+    /// The first entry named like the owner entry on line index `owner_line`, whose name is
+    /// `name`: (line number, entry, line text).
+    fn for_owner(&self, owner_line: usize, name: &[u8]) -> Option<(u64, &'a E, &'a [u8])> {
+        let i = if self.by_owner.is_empty() {
+            *self.extra.get(name)?
+        } else {
+            let k = self
+                .canonical
+                .get(&owner_line)
+                .copied()
+                .unwrap_or(owner_line);
+            self.by_owner.get(k)?.checked_sub(1)?
+        };
+        entry_at(self.doc?, i as usize)
     }
+}
 
-    fn find(
-        &mut self,
-        name: &[u8],
-        idx: &NameIndex<'a, E>,
-        name_of: impl Fn(&E) -> &[u8],
-    ) -> Option<(u64, &'a E, &'a [u8])>
-    where
-        'd: 'a,
-    {
-        if self.enabled {
-            if let Some(d) = self.doc {
-                while let Some(l) = d.lines.get(self.pos) {
-                    self.pos += 1;
-                    if let Some(e) = l.entry() {
-                        if name_of(e) == name {
-                            return Some((l.number, e, l.text));
-                        }
-                        break;
-                    }
+fn pair<'a, O, E>(
+    owner_doc: Option<&'a Document<'a, O>>,
+    owner: &NameIndex<'a, O>,
+    owner_name: impl Fn(&O) -> &'a [u8],
+    doc: Option<&'a Document<'a, E>>,
+    name: impl Fn(&E) -> &'a [u8],
+) -> Paired<'a, E> {
+    let od = owner_doc;
+    let mut by_owner = vec![0u32; od.map_or(0, |d| d.lines.len())];
+    let canonical: FastMap<usize, usize> = owner
+        .dups
+        .iter()
+        .flat_map(|(_, v)| {
+            let first = v.first().map_or(0, |f| f.0 as usize - 1);
+            v.iter().map(move |x| (x.0 as usize - 1, first))
+        })
+        .collect();
+    let mut extra: FastMap<&[u8], u32> = FastMap::default();
+    let mut dup_at: FastMap<&[u8], usize> = FastMap::default();
+    let mut dups: Dups<'_, &[u8]> = Vec::new();
+    let mut step = 0usize; // the owner line expected next
+    let Some(d) = doc else {
+        return Paired {
+            doc,
+            by_owner,
+            canonical,
+            extra,
+            dups,
+        };
+    };
+    if od.is_none() {
+        extra.reserve(d.lines.len());
+    }
+    for (i, l) in d.lines.iter().enumerate() {
+        let Some(e) = l.entry() else { continue };
+        let n = name(e);
+        // line indexes fit: account files are capped far below 4 G lines
+        let at = u32::try_from(i).unwrap_or(u32::MAX);
+        // the owner entry of this name: the next one in step, else the owner's index
+        let owner_line = od.and_then(|o| {
+            while o.lines.get(step).is_some_and(|ol| ol.entry().is_none()) {
+                step += 1;
+            }
+            let next = o.lines.get(step).and_then(|ol| ol.entry());
+            if next.is_some_and(|oe| owner_name(oe) == n) {
+                step += 1;
+                Some(step - 1)
+            } else {
+                let k = owner.first.get(n).map(|&k| k as usize)?;
+                step = k + 1;
+                Some(k)
+            }
+        });
+        let owner_line = owner_line.map(|k| canonical.get(&k).copied().unwrap_or(k));
+        let earlier = match owner_line.and_then(|k| by_owner.get_mut(k)) {
+            Some(slot) if *slot == 0 => {
+                *slot = at + 1;
+                None
+            }
+            Some(slot) => Some(*slot - 1),
+            None => match extra.entry(n) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(at);
+                    None
                 }
+                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+            },
+        };
+        if let Some(first) = earlier {
+            let first_line = d.lines.get(first as usize);
+            let k = *dup_at.entry(n).or_insert_with(|| {
+                dups.push((
+                    n,
+                    first_line.map(|f| (f.number, f.text)).into_iter().collect(),
+                ));
+                dups.len() - 1
+            });
+            if let Some(list) = dups.get_mut(k) {
+                list.1.push((l.number, l.text));
             }
         }
-        let r = idx.get(name);
-        if let Some((n, _, _)) = r {
-            self.pos = n as usize; // the line after it (numbers are 1-based)
-        }
-        r
+    }
+    Paired {
+        doc,
+        by_owner,
+        canonical,
+        extra,
+        dups,
     }
 }
 
@@ -586,6 +673,7 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     let gs_path = acc.path(FileKind::Gshadow);
 
     let have_passwd = acc.passwd.is_some();
+    // passwd and group are indexed by name; shadow and gshadow are paired with them later
     let ((pw, sh), (gr, gs)) = crate::join(
         || {
             crate::join(
@@ -596,6 +684,7 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                         |e| e.name,
                         false,
                         |e| Some(e.uid),
+                        true,
                     )
                 },
                 // shadow names are checked when there is a passwd file to hold them against
@@ -606,6 +695,7 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                         |e| e.name,
                         have_passwd,
                         |_| None,
+                        false,
                     )
                 },
             )
@@ -619,29 +709,43 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                         |e| e.name,
                         false,
                         |e| Some(e.gid),
+                        true,
                     )
                 },
-                || scan(acc.gshadow.as_ref(), gs_path, |e| e.name, true, |_| None),
+                || {
+                    scan(
+                        acc.gshadow.as_ref(),
+                        gs_path,
+                        |e| e.name,
+                        true,
+                        |_| None,
+                        false,
+                    )
+                },
             )
         },
     );
     for f in [pw.lines, sh.lines, gr.lines, gs.lines] {
         cx.out.findings.extend(f);
     }
-    let (users, shadows, groups, gshadows) = (pw.index, sh.index, gr.index, gs.index);
+    let (users, groups) = (pw.index, gr.index);
     let (pw_ids, sh_names, gr_ids, gs_names) = (pw.ids, sh.names, gr.ids, gs.names);
     // shadow lines matched to a passwd entry: they need no lookup for "unknown user"
     let mut shadow_matched = vec![false; acc.shadow.as_ref().map_or(0, |d| d.lines.len())];
-    let mut shadow_cursor = Cursor::new(acc.shadow.as_ref(), shadows.dups.is_empty());
-    report_duplicates(&mut cx, FileKind::Passwd, pw_path, &users);
-    report_duplicates(&mut cx, FileKind::Shadow, sh_path, &shadows);
-    report_duplicates(&mut cx, FileKind::Group, gr_path, &groups);
-    report_duplicates(&mut cx, FileKind::Gshadow, gs_path, &gshadows);
+    report_duplicates(&mut cx, FileKind::Passwd, pw_path, &users.dups);
 
     // The passwd/shadow checks and the group/gshadow checks read the indexes only: they run
     // side by side, and the group findings follow the passwd ones as they did sequentially.
     let ((), group_findings) = crate::join(
         || {
+            let shadows = pair(
+                acc.passwd.as_ref(),
+                &users,
+                |e| e.name,
+                acc.shadow.as_ref(),
+                |e| e.name,
+            );
+            report_duplicates(&mut cx, FileKind::Shadow, sh_path, &shadows.dups);
             let gids = &gr_ids.seen;
 
             // ---- passwd entries ----
@@ -673,7 +777,7 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                         .with_evidence(ev(pw_path, line)),
                     );
                 }
-                let shadow = shadow_cursor.find(name, &shadows, |e| e.name);
+                let shadow = shadows.for_owner(line as usize - 1, name);
                 if let Some(m) = shadow.and_then(|s| shadow_matched.get_mut(s.0 as usize - 1)) {
                     *m = true;
                 }
@@ -911,6 +1015,15 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                 out: &mut gout,
                 shell_missing: FastMap::default(),
             };
+            report_duplicates(&mut gcx, FileKind::Group, gr_path, &groups.dups);
+            let gshadows = pair(
+                acc.group.as_ref(),
+                &groups,
+                |e| e.name,
+                acc.gshadow.as_ref(),
+                |e| e.name,
+            );
+            report_duplicates(&mut gcx, FileKind::Gshadow, gs_path, &gshadows.dups);
             group_checks(
                 &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names,
             );
@@ -1118,7 +1231,7 @@ fn group_checks(
     opts: &AuditOptions,
     users: &NameIndex<'_, crate::passwd::PasswdEntry<'_>>,
     groups: &NameIndex<'_, crate::group::GroupEntry<'_>>,
-    gshadows: &NameIndex<'_, crate::group::GshadowEntry<'_>>,
+    gshadows: &Paired<'_, crate::group::GshadowEntry<'_>>,
     gids: &IdScan,
     gs_names: Vec<Finding>,
 ) {
@@ -1126,7 +1239,6 @@ fn group_checks(
     let gs_path = acc.path(FileKind::Gshadow);
     let have_users = acc.passwd.is_some();
     let mut gs_matched = vec![false; acc.gshadow.as_ref().map_or(0, |d| d.lines.len())];
-    let mut gs_cursor = Cursor::new(acc.gshadow.as_ref(), gshadows.dups.is_empty());
     for (line, g) in acc.group.iter().flat_map(Document::entries) {
         check_name(cx, FileKind::Group, gr_path, line, g.name, false);
         if g.gid == u32::MAX {
@@ -1199,7 +1311,7 @@ fn group_checks(
                 );
             }
         }
-        let gs = gs_cursor.find(g.name, gshadows, |e| e.name);
+        let gs = gshadows.for_owner(line as usize - 1, g.name);
         if let Some(m) = gs.and_then(|s| gs_matched.get_mut(s.0 as usize - 1)) {
             *m = true;
         }

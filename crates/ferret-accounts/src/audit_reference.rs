@@ -1423,7 +1423,15 @@ mod tests {
                 &mut snap.group,
                 format!("big:x:400000:{g}\nbig2:x:400001:{gs}\n"),
             ),
-            (&mut snap.gshadow, format!("big:!::{gs}\nbig2:!::{g}\n")),
+            (
+                &mut snap.gshadow,
+                format!("big:!::{gs}\nbig2:!::{g}\nsudo:*::\n"),
+            ),
+            // duplicates of a name passwd has, of one it lacks, and of a duplicated passwd name
+            (
+                &mut snap.shadow,
+                "anna.garcia0:!:1::::::\nghost:!:1::::::\nwww-data:*:1::::::\n".to_owned(),
+            ),
         ] {
             f.data.as_mut().unwrap().extend_from_slice(line.as_bytes());
         }
