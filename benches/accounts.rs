@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     opts.today(20_000);
     let snap = files.snapshot();
     // `FERRET_ACCOUNTS_LOOP=parse|audit|both:N`: only that loop, N times (for perf stat/record).
-    if let Some(spec) = std::env::var("FERRET_ACCOUNTS_LOOP").ok() {
+    if let Ok(spec) = std::env::var("FERRET_ACCOUNTS_LOOP") {
         let (what, n) = spec.split_once(':').unwrap_or((&spec, "50"));
         let n: u32 = n.parse().unwrap();
         let view = snap.view();
