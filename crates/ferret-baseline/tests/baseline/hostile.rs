@@ -283,6 +283,16 @@ fn live_root_walk_opens_only_regular_files() {
     nix::unistd::mkfifo(&r.join("fifo"), Mode::from_bits_truncate(0o644)).unwrap();
     let _sock = std::os::unix::net::UnixListener::bind(r.join("sock")).unwrap();
     std::os::unix::fs::symlink("sub/file", r.join("symlink")).unwrap();
+    // Access times two days old: a read without O_NOATIME would move them, even under relatime.
+    let old = std::time::SystemTime::now() - Duration::from_secs(2 * 86_400);
+    let atime = |p: &Path| std::fs::metadata(p).unwrap().accessed().unwrap();
+    for p in [r.join("sub/file"), r.join("sub")] {
+        std::fs::File::open(&p)
+            .unwrap()
+            .set_times(std::fs::FileTimes::new().set_accessed(old))
+            .unwrap();
+    }
+    let before = (atime(&r.join("sub/file")), atime(&r.join("sub")));
     let inner = r.to_path_buf();
     let b = within(Duration::from_secs(60), move || {
         Scan::builder(HostRoot::live())
@@ -315,4 +325,9 @@ fn live_root_walk_opens_only_regular_files() {
     }
     assert_eq!(b.stats.hashed, 1);
     assert_eq!(b.stats.linked, 1);
+    assert_eq!(
+        (atime(&r.join("sub/file")), atime(&r.join("sub"))),
+        before,
+        "the scan moved an access time"
+    );
 }
