@@ -315,6 +315,7 @@ impl IdScan {
         }
     }
 
+    #[inline]
     fn add(&mut self, id: u32) {
         if !self.seen.insert(id) && self.repeated.insert(id) {
             self.order.push(id);
@@ -598,6 +599,7 @@ impl IdSet {
     }
 
     /// Adds `id`; whether it was new.
+    #[inline]
     pub(crate) fn insert(&mut self, id: u32) -> bool {
         if id >= Self::BITMAP_IDS {
             return self.large.insert(id);
@@ -616,6 +618,7 @@ impl IdSet {
         }
     }
 
+    #[inline]
     pub(crate) fn contains(&self, id: u32) -> bool {
         if id >= Self::BITMAP_IDS {
             return self.large.contains(&id);
