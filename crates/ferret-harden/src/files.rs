@@ -217,7 +217,7 @@ pub fn audit_with(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
                 }
             };
             let n = seen.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 8192 == 0 {
+            if n.is_multiple_of(8192) {
                 control.report(progress(n));
             }
             let st = &e.stat;
