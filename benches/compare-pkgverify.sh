@@ -10,7 +10,7 @@
 # `debsums -s` checks (packages installed/half-configured, no conffiles, no unowned scan).
 set -eu
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/targets/pkg}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 if ! command -v debsums >/dev/null 2>&1; then
     apt-get install -y debsums >/dev/null
