@@ -1,6 +1,7 @@
 //! Streaming analysis of whole files: line splitting, gzip, rotated siblings, parallel chunks,
 //! and the default log set of a host root.
 
+use std::borrow::Cow;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -370,42 +371,6 @@ fn no_envelope(env: &Envelope<'_>) -> bool {
     env.format == Format::NoTimestamp && env.program.is_empty() && env.host.is_none()
 }
 
-/// Parses one line into an observation (None when no event) and its envelope class.
-#[inline]
-fn parse_line<'a>(
-    text: &'a [u8],
-    number: u64,
-    years: &YearContext,
-    times: &mut TimeCache,
-) -> (Option<Observation<'a>>, bool) {
-    let env = envelope::parse_cached(text, years, times);
-    let no_envelope = no_envelope(&env);
-    let Envelope {
-        time,
-        pid,
-        program,
-        message,
-        ..
-    } = env;
-    let sshd = is_sshd(&program);
-    let event = match (&program, &message) {
-        (std::borrow::Cow::Borrowed(p), std::borrow::Cow::Borrowed(m)) => parse_message(p, pid, m),
-        (p, m) => parse_message(p, pid, m).map(EventKind::into_owned),
-    };
-    // A line is unparsed when neither its envelope nor its message is recognised.
-    let unparsed = no_envelope && event.is_none();
-    (
-        event.map(|event| Observation {
-            line: number,
-            time,
-            pid,
-            sshd,
-            event,
-        }),
-        unparsed,
-    )
-}
-
 struct Acc<'o> {
     opts: &'o AnalyzeOptions,
     det: Detector,
@@ -482,15 +447,27 @@ fn parse_chunk<'a>(
         } else {
             line.strip_suffix(b"\r").unwrap_or(line)
         };
-        let (obs, unparsed) = parse_line(text, c.lines, years, &mut times);
+        // The event is built straight into the piece's vector.
+        let env = envelope::parse_cached(text, years, &mut times);
+        let event = match (&env.program, &env.message) {
+            (Cow::Borrowed(p), Cow::Borrowed(m)) => parse_message(p, env.pid, m),
+            (p, m) => parse_message(p, env.pid, m).map(EventKind::into_owned),
+        };
+        let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             c.unparsed += 1;
             if c.unparsed_at.len() < max_samples {
                 c.unparsed_at.push((c.lines, text));
             }
         }
-        match obs {
-            Some(o) => c.obs.push(o),
+        match event {
+            Some(event) => c.obs.push(Observation {
+                line: c.lines,
+                time: env.time,
+                pid: env.pid,
+                sshd: is_sshd(&env.program),
+                event,
+            }),
             None => c.unrecognized += u64::from(!unparsed),
         }
     }
