@@ -566,9 +566,8 @@ struct Block {
     overlong: bool,
 }
 
-/// Reads the next block into `buf` (reused: it keeps its initialised length, so no block is
-/// zero-filled twice): the carried partial line, then input up to `cap` bytes, cut after the
-/// last newline (the rest is carried).
+/// Reads the next block into `buf` (reused, never zero-filled): the carried partial line,
+/// then input up to `cap` bytes, cut after the last newline (the rest is carried).
 fn read_block<R: Read>(
     reader: &mut R,
     buf: &mut Vec<u8>,
@@ -578,29 +577,16 @@ fn read_block<R: Read>(
 ) -> Result<Block, std::io::Error> {
     let old = carry.len();
     let want = cap.max(old + (1 << 20));
-    if buf.len() < want {
-        buf.resize(want, 0);
-    }
-    if let Some(dst) = buf.get_mut(..old) {
-        dst.copy_from_slice(carry);
-    }
+    // The buffer grows with what is read (a small input costs a small buffer) and keeps its
+    // capacity for the next block.
+    buf.clear();
+    buf.extend_from_slice(carry);
     carry.clear();
-    let mut filled = old;
-    let mut eof = false;
-    while filled < want {
-        let Some(dst) = buf.get_mut(filled..want) else {
-            break;
-        };
-        match reader.read(dst) {
-            Ok(0) => {
-                eof = true;
-                break;
-            }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let got = reader.by_ref().take((want - old) as u64).read_to_end(buf)?;
+    let filled = old + got;
+    // Fewer bytes than asked: the input ended (a block ending exactly at the end of the input
+    // is followed by an empty one).
+    let eof = filled < want;
     if !control.charge((filled - old) as u64) {
         return Err(std::io::Error::other("cancelled"));
     }
