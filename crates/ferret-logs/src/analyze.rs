@@ -11,7 +11,7 @@ use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 
 use crate::detect::{Detector, HourBucket, Observation, SourceSummary, Thresholds, Window};
 use crate::envelope::{self, Envelope, Format};
-use crate::event::{parse_message, EventKind};
+use crate::event::{maybe_repeat, parse_message, parse_repeat, EventKind};
 use crate::time::{LogTime, TimeCache, YearContext};
 use crate::Error;
 
@@ -349,7 +349,13 @@ impl<R: Read> Iterator for Records<R> {
             }
         };
         let env = envelope::parse_cached(line.text, &years, &mut self.times);
-        let event = parse_message(&env.program, env.pid, &env.message).map(EventKind::into_owned);
+        let (event, _) = message_event(
+            &env.program,
+            env.pid,
+            &env.message,
+            line.truncated_from.is_some(),
+        );
+        let event = event.map(EventKind::into_owned);
         Some(Ok(Record {
             line: line.number,
             envelope: env.into_owned(),
@@ -363,6 +369,44 @@ fn is_sshd(p: &[u8]) -> bool {
         p,
         b"sshd" | b"sshd-session" | b"sshd-auth" | b"" | b"dropbear"
     )
+}
+
+/// How many times a line's event happened (syslog repeat lines).
+#[derive(Debug, Clone, Copy)]
+struct Rep {
+    /// 1, or the (capped) count of a repeat line.
+    times: u64,
+    /// The count was over [`crate::event::MAX_REPEAT`].
+    capped: bool,
+}
+
+impl Rep {
+    const ONE: Rep = Rep {
+        times: 1,
+        capped: false,
+    };
+}
+
+/// The event of a message, unwrapping rsyslog's `message repeated N times: [ MSG]` (MSG is
+/// the event, `N` times). Only messages starting with `m`, `l` or `-` are looked at twice.
+/// `last message repeated N times` is not an event (see the crate docs).
+#[inline]
+fn message_event<'a>(
+    program: &'a [u8],
+    pid: Option<u32>,
+    msg: &'a [u8],
+    truncated: bool,
+) -> (Option<EventKind<'a>>, Rep) {
+    if maybe_repeat(msg) {
+        if let Some(r) = parse_repeat(msg, truncated) {
+            let rep = Rep {
+                times: r.count,
+                capped: r.capped,
+            };
+            return (r.message.and_then(|m| parse_message(program, pid, m)), rep);
+        }
+    }
+    (parse_message(program, pid, msg), Rep::ONE)
 }
 
 /// No timestamp, no tag, no host: the line's layout is not recognised.
@@ -407,6 +451,8 @@ struct Chunk<'a> {
     obs: Vec<Observation<'a>>,
     /// Truncated lines: (chunk-local line, original length), in order.
     long: Vec<(u64, usize)>,
+    /// Repeat lines whose count was capped (chunk-local line), in order.
+    capped: Vec<u64>,
     unparsed_at: Vec<(u64, &'a [u8])>,
 }
 
@@ -431,6 +477,7 @@ fn parse_chunk<'a>(
         unrecognized: 0,
         obs,
         long: Vec::new(),
+        capped: Vec::new(),
         unparsed_at: Vec::new(),
     };
     let mut times = TimeCache::default();
@@ -441,7 +488,8 @@ fn parse_chunk<'a>(
         let line = rest.get(..n).unwrap_or_default();
         pos += n + 1;
         c.lines += 1;
-        let text = if n > max_line {
+        let truncated = n > max_line;
+        let text = if truncated {
             c.long.push((c.lines, n));
             line.get(..max_line).unwrap_or_default()
         } else {
@@ -449,10 +497,16 @@ fn parse_chunk<'a>(
         };
         // The event is built straight into the piece's vector.
         let env = envelope::parse_cached(text, years, &mut times);
-        let event = match (&env.program, &env.message) {
-            (Cow::Borrowed(p), Cow::Borrowed(m)) => parse_message(p, env.pid, m),
-            (p, m) => parse_message(p, env.pid, m).map(EventKind::into_owned),
+        let (event, rep) = match (&env.program, &env.message) {
+            (Cow::Borrowed(p), Cow::Borrowed(m)) => message_event(p, env.pid, m, truncated),
+            (p, m) => {
+                let (e, rep) = message_event(p, env.pid, m, truncated);
+                (e.map(EventKind::into_owned), rep)
+            }
         };
+        if rep.capped {
+            c.capped.push(c.lines);
+        }
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             c.unparsed += 1;
@@ -467,6 +521,7 @@ fn parse_chunk<'a>(
                 pid: env.pid,
                 sshd: is_sshd(&env.program),
                 event,
+                repeat: rep.times,
             }),
             None => c.unrecognized += u64::from(!unparsed),
         }
@@ -525,7 +580,15 @@ fn run_stream_from<R: Read>(
         }
         // Parsed in place and observed by reference: nothing moves, nothing is allocated.
         let env = envelope::parse_cached(line.text, &years, &mut times);
-        let event = parse_message(&env.program, env.pid, &env.message);
+        let (event, rep) = message_event(
+            &env.program,
+            env.pid,
+            &env.message,
+            line.truncated_from.is_some(),
+        );
+        if rep.capped {
+            acc.det.repeat_capped(line.number);
+        }
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             summary.unparsed += 1;
@@ -538,12 +601,13 @@ fn run_stream_from<R: Read>(
             Some(ev) => {
                 summary.events += 1;
                 if acc.in_range(env.time) {
-                    acc.det.observe_event(
+                    acc.det.observe_repeated(
                         line.number,
                         env.time,
                         env.pid,
                         is_sshd(&env.program),
                         ev,
+                        rep.times,
                     );
                 }
             }
@@ -686,17 +750,24 @@ fn fold_chunk(
     }
     // Overlong lines are flagged before their own event, as the sequential path does.
     let mut long = c.long.iter().peekable();
+    let mut capped = c.capped.iter().peekable();
     for o in &c.obs {
         while let Some((l, n)) = long.next_if(|x| x.0 <= o.line) {
             acc.det.long_line(*base + l, *n);
         }
+        while let Some(l) = capped.next_if(|x| **x <= o.line) {
+            acc.det.repeat_capped(*base + l);
+        }
         if acc.in_range(o.time) {
             acc.det
-                .observe_event(*base + o.line, o.time, o.pid, o.sshd, &o.event);
+                .observe_repeated(*base + o.line, o.time, o.pid, o.sshd, &o.event, o.repeat);
         }
     }
     for (l, n) in long {
         acc.det.long_line(*base + l, *n);
+    }
+    for l in capped {
+        acc.det.repeat_capped(*base + l);
     }
     *base += c.lines;
 }

@@ -537,6 +537,9 @@ pub struct Observation<'a> {
     pub sshd: bool,
     /// The event.
     pub event: EventKind<'a>,
+    /// How many times the event happened at this line: 1, or N for syslog's
+    /// `message repeated N times: [ ... ]` (capped at [`crate::event::MAX_REPEAT`]).
+    pub repeat: u64,
 }
 
 /// Streaming detector state. Feed it with [`Detector::observe`] in file order, then call
@@ -623,11 +626,14 @@ impl Detector {
     // By value since 0.1 (callers hand their observation over); see `observe_event`.
     #[allow(clippy::needless_pass_by_value)]
     pub fn observe(&mut self, obs: Observation<'_>) {
-        self.observe_event(obs.line, obs.time, obs.pid, obs.sshd, &obs.event);
+        self.observe_repeated(
+            obs.line, obs.time, obs.pid, obs.sshd, &obs.event, obs.repeat,
+        );
     }
 
     /// [`Detector::observe`] by reference: the event stays where the parser built it (the
     /// per-line hot path moves no event and allocates nothing unless a finding is made).
+    #[inline]
     pub fn observe_event(
         &mut self,
         line: u64,
@@ -636,6 +642,23 @@ impl Detector {
         sshd: bool,
         event: &EventKind<'_>,
     ) {
+        self.observe_repeated(line, time, pid, sshd, event, 1);
+    }
+
+    /// [`Detector::observe_event`] for an event that happened `times` times at one line
+    /// (syslog's `message repeated N times`): counts by kind, per-hour and per-source counts,
+    /// failures and successes grow by `times`; sliding windows take at most their threshold
+    /// of entries, so the cost does not grow with `times`. `times` 0 is taken as 1.
+    pub fn observe_repeated(
+        &mut self,
+        line: u64,
+        time: Option<LogTime>,
+        pid: Option<u32>,
+        sshd: bool,
+        event: &EventKind<'_>,
+        times: u64,
+    ) {
+        let times = times.max(1);
         let time = time.or(self.last_time);
         if time.is_some() {
             self.last_time = time;
@@ -660,7 +683,7 @@ impl Detector {
         };
         let kind_idx = event.index();
         if let Some(c) = self.counts.get_mut(kind_idx) {
-            *c += 1;
+            *c = c.saturating_add(times);
         }
         let hostile = event.is_hostile();
         if let Some(time) = time {
@@ -672,8 +695,8 @@ impl Detector {
             };
             match &mut self.cur_hour {
                 Some((ch, e, x)) if *ch == h => {
-                    *e += 1;
-                    *x += u64::from(hostile);
+                    *e = e.saturating_add(times);
+                    *x = x.saturating_add(u64::from(hostile) * times);
                 }
                 cur => {
                     self.cur_hour_span = (
@@ -685,7 +708,7 @@ impl Detector {
                         b.0 += e;
                         b.1 += x;
                     }
-                    *cur = Some((h, 1, u64::from(hostile)));
+                    *cur = Some((h, times, u64::from(hostile) * times));
                 }
             }
             if hostile {
@@ -708,7 +731,9 @@ impl Detector {
         let win = th.window_secs * MICROS;
 
         if let Some(idx) = own_idx.or(fill) {
-            let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
+            // The event's own failure repeats; failures deferred from the session count once.
+            let n_fail =
+                u64::from(event.is_auth_failure() && !duplicate) * times + u64::from(deferred);
             let failure = n_fail > 0;
             let user = event.user();
             let Some(s) = self.source_states.get_mut(idx) else {
@@ -718,8 +743,8 @@ impl Detector {
             let uh = user
                 .filter(|_| failure || s.users.len() < MAX_USERS_KEPT)
                 .map(hash);
-            s.events += 1;
-            s.hostile += u64::from(hostile);
+            s.events = s.events.saturating_add(times);
+            s.hostile = s.hostile.saturating_add(u64::from(hostile) * times);
             if let Some(time) = time {
                 s.first = Some(s.first.map_or(time, |f| f.min(time)));
                 s.last = Some(s.last.map_or(time, |l| l.max(time)));
@@ -740,11 +765,11 @@ impl Detector {
             // New findings, made in this order: brute force, spraying, compromise, scan.
             let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
             if failure {
-                s.failures += u64::from(n_fail);
+                s.failures = s.failures.saturating_add(n_fail);
                 if s.first_failure_line.is_none() {
                     s.first_failure_line = Some((file, line));
                 }
-                for _ in 0..n_fail.min(th.failures.max(1)) {
+                for _ in 0..n_fail.min(u64::from(th.failures.max(1))) {
                     s.fail_times.push_back((t, line));
                 }
                 while s.fail_times.len() > th.failures.max(1) as usize {
@@ -769,7 +794,7 @@ impl Detector {
                 }
             }
             if let EventKind::SshAccepted { .. } = event {
-                s.successes += 1;
+                s.successes = s.successes.saturating_add(times);
                 if !s.compromise
                     && (s.failures >= u64::from(th.success_after_failures.max(1))
                         || s.brute.is_some()
@@ -804,7 +829,7 @@ impl Detector {
             let first_in_window = s.fail_times.front().map(|x| x.1);
             let any_new = brute || spray || compromise || scan;
             if !any_new && !failure {
-                self.after_source(event, file, line, t);
+                self.after_source(event, file, line, t, times);
                 return;
             }
             let src_owned = if any_new { s.ip.to_vec() } else { Vec::new() };
@@ -935,7 +960,7 @@ impl Detector {
             }
         }
 
-        self.after_source(event, file, line, t);
+        self.after_source(event, file, line, t, times);
     }
 
     /// The index of `src` in the source table, added when new.
@@ -955,7 +980,7 @@ impl Detector {
     }
 
     /// Detections that do not depend on the source table.
-    fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64) {
+    fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64, times: u64) {
         let th = self.th.clone();
         // Events without a source.
         match &event {
@@ -1042,7 +1067,9 @@ impl Detector {
             }
             EventKind::FsError { device, .. } => {
                 let fw = th.fs_window_secs * MICROS;
-                self.fs_times.push_back(t);
+                for _ in 0..times.min(u64::from(th.fs_errors.max(1))) {
+                    self.fs_times.push_back(t);
+                }
                 while self.fs_times.len() > th.fs_errors.max(1) as usize {
                     self.fs_times.pop_front();
                 }
@@ -1096,6 +1123,27 @@ impl Detector {
             .with_evidence(ev)
             .with_detail(format!(
                 "{len} bytes or more; lines are capped, the rest is skipped"
+            ))
+        });
+    }
+
+    /// Flags a repeat line whose count was over [`crate::event::MAX_REPEAT`] (capped to it):
+    /// a hostile or corrupt `message repeated N times` line.
+    pub fn repeat_capped(&mut self, line: u64) {
+        let file = self.file;
+        let ev = self.evidence(file, line);
+        let p = self.files.get(file as usize).cloned().unwrap_or_default();
+        self.once("logs.repeat-capped", &p, |_| {
+            Finding::new(
+                "logs.repeat-capped",
+                Severity::Low,
+                "a syslog repeat count over the cap was capped",
+                &p,
+            )
+            .with_evidence(ev)
+            .with_detail(format!(
+                "`message repeated N times` with N over {}: counted as {0}",
+                crate::event::MAX_REPEAT
             ))
         });
     }

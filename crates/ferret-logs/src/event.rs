@@ -944,6 +944,84 @@ fn user_part(u: &[u8]) -> (&[u8], bool) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// repeat lines
+
+/// Largest repeat count honoured from one line; larger (or unreadable) counts are capped to it
+/// and flagged ([`Repeat::capped`]): a hostile line cannot inflate the counts without bound.
+pub const MAX_REPEAT: u64 = 1_000_000;
+
+/// A syslog repeat line: rsyslog's `message repeated N times: [ MSG]`
+/// (`$RepeatedMsgReduction on`) or the older `last message repeated N times` of
+/// sysklogd / syslog-ng / busybox (also decorated `--- last message repeated N times ---`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Repeat<'a> {
+    /// How many times the message repeated, capped at [`MAX_REPEAT`] (at least 1).
+    pub count: u64,
+    /// The line said more than [`MAX_REPEAT`] (or a number too long to read).
+    pub capped: bool,
+    /// rsyslog's repeated message (inside the brackets, leading space removed); `None` for
+    /// `last message repeated`, which repeats the previous message of the same host.
+    pub message: Option<&'a [u8]>,
+}
+
+/// Whether `msg` may be a repeat line (one byte compare: the common path's only cost).
+#[inline]
+pub(crate) fn maybe_repeat(msg: &[u8]) -> bool {
+    matches!(msg.first(), Some(b'm' | b'l' | b'-'))
+}
+
+/// Parses a repeat line's message (see [`Repeat`]). `truncated`: the line was cut at the
+/// length cap, so a missing closing bracket is tolerated. `None` for anything else.
+pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
+    fn count(b: &[u8]) -> Option<(u64, bool, &[u8])> {
+        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        let mut n: u64 = 0;
+        let mut capped = false;
+        for c in b.iter().take(digits) {
+            n = n.saturating_mul(10).saturating_add(u64::from(c - b'0'));
+            if n > MAX_REPEAT {
+                capped = true;
+            }
+        }
+        if n == 0 {
+            return None;
+        }
+        Some((n.min(MAX_REPEAT), capped, tail(b, digits)))
+    }
+    if let Some(r) = msg.strip_prefix(b"message repeated ") {
+        let (n, capped, r) = count(r)?;
+        let r = r.strip_prefix(b" times: [")?;
+        let r = r.strip_prefix(b" ").unwrap_or(r);
+        let m = match r.strip_suffix(b"]") {
+            Some(m) => m,
+            None if truncated => r,
+            None => return None,
+        };
+        return Some(Repeat {
+            count: n,
+            capped,
+            message: Some(m),
+        });
+    }
+    let r = msg.strip_prefix(b"--- ").unwrap_or(msg);
+    let r = r.strip_prefix(b"last message repeated ")?;
+    let (n, capped, r) = count(r)?;
+    let r = r
+        .strip_prefix(b" times")
+        .or_else(|| r.strip_prefix(b" time"))?;
+    let r = r.strip_suffix(b" ---").unwrap_or(r);
+    (r.is_empty() || r == b" ").then_some(Repeat {
+        count: n,
+        capped,
+        message: None,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
 // dispatch
 
 /// Parses a message given its program tag. Returns `None` when nothing is recognised.

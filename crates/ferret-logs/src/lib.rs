@@ -53,6 +53,7 @@
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
 //! | `logs.module-taint` | medium | T1547.006 | an unsigned or out-of-tree kernel module tainted the kernel |
 //! | `logs.overlong-line` | low | - | a line over `max_line` bytes (64 KiB) was truncated |
+//! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |
 //!
 //! ## What counts as a failure
 //!
@@ -61,6 +62,23 @@
 //! user not allowed, root login refused, PAM failure, maximum attempts, too many failures)
 //! plus `pam_unix(*:auth): authentication failure` lines with a remote host. A failed public
 //! key for an existing user is not (clients offer every key; fail2ban gh-1263).
+//!
+//! ## Repeat lines and counting
+//!
+//! rsyslog with `$RepeatedMsgReduction on` (Ubuntu's default) collapses identical messages
+//! into `sshd[1234]: message repeated 3 times: [ Failed password for root from ... ssh2]`
+//! (RFC 3164 or RFC 3339 envelope). The bracketed message is parsed as the event of that
+//! program and pid (injection rules unchanged) and counts **N times** ([`parse_repeat`],
+//! [`Detector::observe_repeated`]): the per-kind `events` counts, the per-hour histogram and
+//! the per-source `events` / `hostile` / `failures` / `successes` include the repeats, and the
+//! sliding windows see N failures at the line's time, so 2 lines x 3 repeats make a brute
+//! force at the default threshold of 5. Evidence names the repeat line itself. The cost does
+//! not grow with N (counted increments; a window takes at most its threshold of entries),
+//! and N is capped at [`MAX_REPEAT`] (a larger or unreadable number is capped and reported
+//! as `logs.repeat-capped`). A missing closing bracket is accepted only on a line truncated at
+//! `max_line`. Per-file [`FileSummary`] counters (`lines`, `events`, ...) count lines, not
+//! repeats. Only messages starting with `m`, `l` or `-` are looked at a second time, so the
+//! common path is unchanged.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -99,7 +117,7 @@ pub use detect::{
     Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,
 };
 pub use envelope::{Envelope, Format};
-pub use event::{parse_message, EventKind};
+pub use event::{parse_message, parse_repeat, EventKind, Repeat, MAX_REPEAT};
 pub use time::{LogTime, YearContext};
 
 /// Errors of `ferret-logs`.
@@ -152,7 +170,16 @@ pub mod fuzzing {
     }
 
     /// Message parsers for every program: never panic; sources are valid address tokens.
+    /// Repeat lines (`message repeated N times: [ MSG]`) are unwrapped as the analysis does.
     pub fn message(data: &[u8]) {
+        for truncated in [false, true] {
+            if let Some(r) = crate::event::parse_repeat(data, truncated) {
+                assert!(r.count >= 1 && r.count <= crate::event::MAX_REPEAT);
+                if let Some(m) = r.message {
+                    let _ = crate::event::parse_message(b"sshd", Some(1), m);
+                }
+            }
+        }
         for prog in [
             &b"sshd"[..],
             b"sudo",

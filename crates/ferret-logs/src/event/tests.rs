@@ -312,3 +312,88 @@ fn event_stays_small() {
     // Events are moved through the hot path by value; keep them within a few cache lines.
     assert!(std::mem::size_of::<EventKind<'_>>() <= 192);
 }
+
+#[test]
+fn repeat_lines() {
+    let r = parse_repeat(
+        b"message repeated 3 times: [ Failed password for root from 203.0.113.7 port 52211 ssh2]",
+        false,
+    )
+    .unwrap();
+    assert_eq!((r.count, r.capped), (3, false));
+    let m = r.message.unwrap();
+    assert_eq!(
+        m,
+        b"Failed password for root from 203.0.113.7 port 52211 ssh2"
+    );
+    assert_eq!(
+        parse_message(b"sshd", Some(1), m).unwrap().source(),
+        Some(&b"203.0.113.7"[..])
+    );
+    // No space after the bracket.
+    let r = parse_repeat(
+        b"message repeated 2 times: [Invalid user a from 1.2.3.4]",
+        false,
+    )
+    .unwrap();
+    assert_eq!(r.message, Some(&b"Invalid user a from 1.2.3.4"[..]));
+    // A missing closing bracket only on a truncated line.
+    assert_eq!(
+        parse_repeat(b"message repeated 2 times: [ Failed pass", false),
+        None
+    );
+    let r = parse_repeat(b"message repeated 2 times: [ Failed pass", true).unwrap();
+    assert_eq!(r.message, Some(&b"Failed pass"[..]));
+    // Hostile counts: capped, flagged, no overflow.
+    for n in [
+        "99999999999999999999",
+        "4294967295",
+        "18446744073709551616",
+        "1000001",
+    ] {
+        let l = format!("message repeated {n} times: [ x]");
+        let r = parse_repeat(l.as_bytes(), false).unwrap();
+        assert_eq!((r.count, r.capped), (MAX_REPEAT, true), "{n}");
+    }
+    let r = parse_repeat(b"message repeated 1000000 times: [ x]", false).unwrap();
+    assert_eq!((r.count, r.capped), (MAX_REPEAT, false));
+    // Not repeat lines.
+    for l in [
+        &b"message repeated 0 times: [ x]"[..],
+        b"message repeated -3 times: [ x]",
+        b"message repeated 3 times [ x]",
+        b"message repeated times: [ x]",
+        b"message repeated 5 times",
+        b"last message repeated",
+        b"last message repeated 5 times and more",
+        b"Failed password for root from 1.2.3.4 port 2 ssh2",
+    ] {
+        assert_eq!(
+            parse_repeat(l, false),
+            None,
+            "{}",
+            String::from_utf8_lossy(l)
+        );
+    }
+    // sysklogd / syslog-ng / busybox.
+    for (l, n) in [
+        (&b"last message repeated 5 times"[..], 5),
+        (b"--- last message repeated 7 times ---", 7),
+        (b"last message repeated 1 time", 1),
+    ] {
+        let r = parse_repeat(l, false).unwrap();
+        assert_eq!((r.count, r.message), (n, None));
+    }
+}
+
+#[test]
+fn injection_inside_repeat_brackets() {
+    let r = parse_repeat(
+        b"message repeated 2 times: [ Failed password for x from 1.2.3.4 port 22 from 5.6.7.8 port 1 ssh2]",
+        false,
+    )
+    .unwrap();
+    let e = parse_message(b"sshd", Some(1), r.message.unwrap()).unwrap();
+    assert_eq!(e.source(), Some(&b"5.6.7.8"[..]));
+    assert_eq!(e.user(), Some(&b"x from 1.2.3.4 port 22"[..]));
+}

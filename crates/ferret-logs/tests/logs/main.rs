@@ -17,4 +17,5 @@ mod fail2ban;
 mod parallel;
 mod pipeline;
 mod props;
+mod repeat;
 mod sshguard;
