@@ -11,7 +11,7 @@ use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 
 use crate::detect::{Detector, HourBucket, Observation, SourceSummary, Thresholds, Window};
 use crate::envelope::{self, Envelope, Format};
-use crate::event::{maybe_repeat, parse_message, parse_repeat, EventKind};
+use crate::event::{last_repeat_untagged, maybe_repeat, parse_message, parse_repeat, EventKind};
 use crate::time::{LogTime, TimeCache, YearContext};
 use crate::Error;
 
@@ -158,6 +158,12 @@ pub struct LineReader<R> {
     eof: bool,
     max_line: usize,
     line_no: u64,
+    /// The text just returned (start, length) in `buf`.
+    span: (usize, usize),
+    /// The last whole (not truncated) line returned, kept in `buf` while the next is read.
+    last: Option<(usize, usize)>,
+    /// The line before the one just returned (the `last` of the previous call).
+    prev: Option<(usize, usize)>,
 }
 
 /// One line from a [`LineReader`].
@@ -177,20 +183,29 @@ impl<R: Read> LineReader<R> {
         let max_line = max_line.max(64);
         LineReader {
             inner,
-            buf: vec![0; (1 << 20).max(max_line * 2)],
+            // Room for the kept previous line beside a line over the cap.
+            buf: vec![0; (1 << 20).max(max_line * 3 + 2)],
             start: 0,
             end: 0,
             eof: false,
             max_line,
             line_no: 0,
+            span: (0, 0),
+            last: None,
+            prev: None,
         }
     }
 
     fn fill(&mut self) -> std::io::Result<()> {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+        // The previous line stays in the buffer.
+        let keep = self.prev.map_or(self.start, |p| p.0.min(self.start));
+        if keep > 0 {
+            self.buf.copy_within(keep..self.end, 0);
+            self.end -= keep;
+            self.start -= keep;
+            if let Some(p) = &mut self.prev {
+                p.0 -= keep;
+            }
         }
         while self.end < self.buf.len() {
             let Some(dst) = self.buf.get_mut(self.end..) else {
@@ -214,8 +229,29 @@ impl<R: Read> LineReader<R> {
         Ok(())
     }
 
+    /// [`LineReader::next_line`] with the line before it (`None` at the start or when that
+    /// line was truncated).
+    pub(crate) fn next_with_prev(&mut self) -> Option<std::io::Result<(Line<'_>, Option<&[u8]>)>> {
+        let (number, truncated_from) = match self.next_line()? {
+            Ok(l) => (l.number, l.truncated_from),
+            Err(e) => return Some(Err(e)),
+        };
+        let (s, n) = self.span;
+        let text = self.buf.get(s..s + n).unwrap_or_default();
+        let prev = self.prev.and_then(|(ps, pn)| self.buf.get(ps..ps + pn));
+        Some(Ok((
+            Line {
+                number,
+                text,
+                truncated_from,
+            },
+            prev,
+        )))
+    }
+
     /// The next line, or `None` at the end.
     pub fn next_line(&mut self) -> Option<std::io::Result<Line<'_>>> {
+        self.prev = self.last.take();
         loop {
             let avail = self.buf.get(self.start..self.end).unwrap_or_default();
             if let Some(n) = memchr::memchr(b'\n', avail) {
@@ -223,6 +259,7 @@ impl<R: Read> LineReader<R> {
                 self.start += n + 1;
                 self.line_no += 1;
                 if n > self.max_line {
+                    self.span = (s, self.max_line);
                     return Some(Ok(Line {
                         number: self.line_no,
                         text: self.buf.get(s..s + self.max_line).unwrap_or_default(),
@@ -233,6 +270,8 @@ impl<R: Read> LineReader<R> {
                 if let Some(t) = text.strip_suffix(b"\r") {
                     text = t;
                 }
+                self.span = (s, text.len());
+                self.last = Some(self.span);
                 return Some(Ok(Line {
                     number: self.line_no,
                     text,
@@ -241,6 +280,7 @@ impl<R: Read> LineReader<R> {
             }
             if avail.len() > self.max_line {
                 // Overlong: keep the head, skip to the next newline.
+                self.prev = None;
                 let s = self.start;
                 let head: Vec<u8> = self
                     .buf
@@ -275,6 +315,7 @@ impl<R: Read> LineReader<R> {
                 self.buf = nb;
                 self.start = hl;
                 self.end = hl + keep;
+                self.span = (0, hl);
                 return Some(Ok(Line {
                     number: self.line_no,
                     text: self.buf.get(..hl).unwrap_or_default(),
@@ -293,6 +334,8 @@ impl<R: Read> LineReader<R> {
                 if let Some(t) = text.strip_suffix(b"\r") {
                     text = t;
                 }
+                self.span = (s, text.len());
+                self.last = Some(self.span);
                 return Some(Ok(Line {
                     number: self.line_no,
                     text,
@@ -378,18 +421,22 @@ struct Rep {
     times: u64,
     /// The count was over [`crate::event::MAX_REPEAT`].
     capped: bool,
+    /// A `last message repeated N times` line: the event is the previous message's.
+    last: bool,
 }
 
 impl Rep {
     const ONE: Rep = Rep {
         times: 1,
         capped: false,
+        last: false,
     };
 }
 
 /// The event of a message, unwrapping rsyslog's `message repeated N times: [ MSG]` (MSG is
 /// the event, `N` times). Only messages starting with `m`, `l` or `-` are looked at twice.
-/// `last message repeated N times` is not an event (see the crate docs).
+/// `last message repeated N times` (never on a truncated line) has no event of its own:
+/// `Rep::last` is set and the caller repeats the previous message's (see [`Source`]).
 #[inline]
 fn message_event<'a>(
     program: &'a [u8],
@@ -398,15 +445,83 @@ fn message_event<'a>(
     truncated: bool,
 ) -> (Option<EventKind<'a>>, Rep) {
     if maybe_repeat(msg) {
-        if let Some(r) = parse_repeat(msg, truncated) {
+        let r = parse_repeat(msg, truncated).or_else(|| last_repeat_untagged(program, msg));
+        if let Some(r) = r.filter(|r| r.message.is_some() || !truncated) {
             let rep = Rep {
                 times: r.count,
                 capped: r.capped,
+                last: r.message.is_none(),
             };
             return (r.message.and_then(|m| parse_message(program, pid, m)), rep);
         }
     }
     (parse_message(program, pid, msg), Rep::ONE)
+}
+
+/// Whether a whole (not truncated) line is a `last message repeated N times` line.
+fn is_last_repeat(text: &[u8], years: &YearContext) -> bool {
+    let env = envelope::parse(text, years);
+    maybe_repeat(&env.message)
+        && message_event(&env.program, env.pid, &env.message, false)
+            .1
+            .last
+}
+
+/// The event a `last message repeated` line repeats: the most recent line before it that is
+/// not itself such a line (`src`; `None` at the start of a file or when that line was
+/// truncated), when it was logged by the same host. Owned (repeat lines are rare).
+struct Source;
+
+impl Source {
+    /// The repeated event with the source line's pid and sshd flag.
+    fn resolve(
+        src: Option<&[u8]>,
+        env: &Envelope<'_>,
+        years: &YearContext,
+    ) -> Option<(EventKind<'static>, Option<u32>, bool)> {
+        let s = envelope::parse(src?, years);
+        if s.host != env.host {
+            return None;
+        }
+        let (ev, _) = message_event(&s.program, s.pid, &s.message, false);
+        Some((ev?.into_owned(), s.pid, is_sshd(&s.program)))
+    }
+
+    /// The source before the end of `data` (whole lines as [`parse_chunk`] splits them):
+    /// `Some(src)` from the last line that is not a `last message repeated` line, `None` when
+    /// every line of `data` is one (the source is then further back).
+    // Three cases: no line of `data` decides / the source is a truncated line / a line.
+    #[allow(clippy::option_option)]
+    fn before<'d>(
+        data: &'d [u8],
+        years: &YearContext,
+        max_line: usize,
+    ) -> Option<Option<&'d [u8]>> {
+        let max_line = max_line.max(64);
+        if data.is_empty() {
+            return None;
+        }
+        let mut end = data.len();
+        if data.last() == Some(&b'\n') {
+            end -= 1;
+        }
+        loop {
+            let body = data.get(..end).unwrap_or_default();
+            let start = memchr::memrchr(b'\n', body).map_or(0, |p| p + 1);
+            let line = body.get(start..).unwrap_or_default();
+            if line.len() > max_line {
+                return Some(None);
+            }
+            let text = line.strip_suffix(b"\r").unwrap_or(line);
+            if !is_last_repeat(text, years) {
+                return Some(Some(text));
+            }
+            if start == 0 {
+                return None;
+            }
+            end = start - 1;
+        }
+    }
 }
 
 /// No timestamp, no tag, no host: the line's layout is not recognised.
@@ -459,8 +574,10 @@ struct Chunk<'a> {
 /// Parses a piece of whole lines exactly as [`LineReader`] and [`run_stream`] would: the
 /// same length cap (at least 64), `\r` stripped only from lines under the cap, overlong
 /// lines counted and flagged.
+/// `before`: the source of a leading `last message repeated` line (see [`Source::before`]).
 fn parse_chunk<'a>(
     data: &'a [u8],
+    before: Option<&[u8]>,
     mut obs: Vec<Observation<'a>>,
     years: &YearContext,
     max_line: usize,
@@ -481,6 +598,7 @@ fn parse_chunk<'a>(
         unparsed_at: Vec::new(),
     };
     let mut times = TimeCache::default();
+    let mut src = before;
     let mut pos = 0;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
@@ -507,6 +625,18 @@ fn parse_chunk<'a>(
         if rep.capped {
             c.capped.push(c.lines);
         }
+        // `last message repeated`: the source line's event (pid, sshd flag); any other line
+        // is the source of the repeat lines after it.
+        let mut from = None;
+        let event = if rep.last {
+            Source::resolve(src, &env, years).map(|(ev, pid, sshd)| {
+                from = Some((pid, sshd));
+                ev
+            })
+        } else {
+            src = if truncated { None } else { Some(text) };
+            event
+        };
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             c.unparsed += 1;
@@ -515,14 +645,17 @@ fn parse_chunk<'a>(
             }
         }
         match event {
-            Some(event) => c.obs.push(Observation {
-                line: c.lines,
-                time: env.time,
-                pid: env.pid,
-                sshd: is_sshd(&env.program),
-                event,
-                repeat: rep.times,
-            }),
+            Some(event) => {
+                let (pid, sshd) = from.unwrap_or_else(|| (env.pid, is_sshd(&env.program)));
+                c.obs.push(Observation {
+                    line: c.lines,
+                    time: env.time,
+                    pid,
+                    sshd,
+                    event,
+                    repeat: rep.times,
+                });
+            }
             None => c.unrecognized += u64::from(!unparsed),
         }
     }
@@ -564,8 +697,11 @@ fn run_stream_from<R: Read>(
     lr.line_no = line_base;
     let mut times = TimeCache::default();
     let mut charged = 0u64;
-    while let Some(line) = lr.next_line() {
-        let line = line?;
+    // The source of the current run of `last message repeated` lines (copied only on them).
+    let mut chain: Option<Vec<u8>> = None;
+    let mut prev_was_last = false;
+    while let Some(line) = lr.next_with_prev() {
+        let (line, prev) = line?;
         summary.lines += 1;
         charged += line.text.len() as u64 + 1;
         if charged >= 1 << 20 {
@@ -589,6 +725,20 @@ fn run_stream_from<R: Read>(
         if rep.capped {
             acc.det.repeat_capped(line.number);
         }
+        let mut from = None;
+        let event = if rep.last {
+            if !prev_was_last {
+                chain = prev.map(<[u8]>::to_vec);
+            }
+            prev_was_last = true;
+            Source::resolve(chain.as_deref(), &env, &years).map(|(ev, pid, sshd)| {
+                from = Some((pid, sshd));
+                ev
+            })
+        } else {
+            prev_was_last = false;
+            event
+        };
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             summary.unparsed += 1;
@@ -601,14 +751,9 @@ fn run_stream_from<R: Read>(
             Some(ev) => {
                 summary.events += 1;
                 if acc.in_range(env.time) {
-                    acc.det.observe_repeated(
-                        line.number,
-                        env.time,
-                        env.pid,
-                        is_sshd(&env.program),
-                        ev,
-                        rep.times,
-                    );
+                    let (pid, sshd) = from.unwrap_or_else(|| (env.pid, is_sshd(&env.program)));
+                    acc.det
+                        .observe_repeated(line.number, env.time, pid, sshd, ev, rep.times);
                 }
             }
             None => summary.unrecognized += u64::from(!unparsed),
@@ -801,6 +946,9 @@ fn run_parallel<R: Read + Send>(
     let mut base = 0u64;
     let mut pool: Vec<Vec<Observation<'static>>> = Vec::new();
     let mut cost = Cost::default();
+    // The source of `last message repeated` lines at the start of the block (owned: the
+    // previous block's buffer is being refilled).
+    let mut block_src: Option<Vec<u8>> = None;
     let mut block = read_block(&mut reader, &mut cur, &mut carry, cap, control)?;
     loop {
         if control.is_cancelled() {
@@ -822,6 +970,17 @@ fn run_parallel<R: Read + Send>(
         // At least two pieces per thread, so small inputs are shared (and piece boundaries
         // exercised) too.
         let pieces = split_lines(data, data.len().div_ceil(PIECE).max(jobs * 2));
+        // Each piece's `last message repeated` source (one line parsed per piece, more only
+        // when a piece ends with repeat lines), and the next block's.
+        let mut befores: Vec<Option<&[u8]>> = Vec::with_capacity(pieces.len());
+        let mut run_src = block_src.as_deref();
+        for p in &pieces {
+            befores.push(run_src);
+            if let Some(s) = Source::before(p, &years, max_line) {
+                run_src = s;
+            }
+        }
+        let next_src = run_src.map(<[u8]>::to_vec);
         // A piece is parsed by whoever takes it first: workers from the front, this thread
         // from the back, so the pieces it folds first are the workers' and it seldom waits
         // for a piece a worker holds.
@@ -839,7 +998,7 @@ fn run_parallel<R: Read + Send>(
             for _ in 1..jobs {
                 let tx = tx.clone();
                 let (pieces, taken, years, unclaimed) = (&pieces, &taken, &years, &unclaimed);
-                let bufs = &bufs;
+                let (bufs, befores) = (&bufs, &befores);
                 scope.spawn(move || {
                     for (i, p) in pieces.iter().enumerate() {
                         if taken.get(i).is_none_or(|t| t.swap(true, Ordering::AcqRel)) {
@@ -848,7 +1007,8 @@ fn run_parallel<R: Read + Send>(
                         unclaimed.fetch_sub(1, Ordering::Relaxed);
                         let obs = take_buf(bufs, i);
                         let t0 = std::time::Instant::now();
-                        let c = parse_chunk(p, obs, years, max_line, max_samples);
+                        let before = befores.get(i).copied().flatten();
+                        let c = parse_chunk(p, before, obs, years, max_line, max_samples);
                         if tx.send((i, c, t0.elapsed())).is_err() {
                             break;
                         }
@@ -899,7 +1059,9 @@ fn run_parallel<R: Read + Send>(
                         if let (Some(p), Some(slot)) = (pieces.get(back), slots.get_mut(back)) {
                             let obs = take_buf(&bufs, back);
                             let t0 = std::time::Instant::now();
-                            *slot = Some(parse_chunk(p, obs, &years, max_line, max_samples));
+                            let before = befores.get(back).copied().flatten();
+                            *slot =
+                                Some(parse_chunk(p, before, obs, &years, max_line, max_samples));
                             cost.parse += t0.elapsed();
                             cost.parses += 1;
                         }
@@ -927,6 +1089,7 @@ fn run_parallel<R: Read + Send>(
             None => return Ok(()),
             Some(b) => {
                 block = b?;
+                block_src = next_src;
                 std::mem::swap(&mut cur, &mut next);
             }
         }

@@ -976,21 +976,8 @@ pub(crate) fn maybe_repeat(msg: &[u8]) -> bool {
 pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
     fn count(b: &[u8]) -> Option<(u64, bool, &[u8])> {
         let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 {
-            return None;
-        }
-        let mut n: u64 = 0;
-        let mut capped = false;
-        for c in b.iter().take(digits) {
-            n = n.saturating_mul(10).saturating_add(u64::from(c - b'0'));
-            if n > MAX_REPEAT {
-                capped = true;
-            }
-        }
-        if n == 0 {
-            return None;
-        }
-        Some((n.min(MAX_REPEAT), capped, tail(b, digits)))
+        let (n, capped) = repeat_count(b.get(..digits)?)?;
+        Some((n, capped, tail(b, digits)))
     }
     if let Some(r) = msg.strip_prefix(b"message repeated ") {
         let (n, capped, r) = count(r)?;
@@ -1008,8 +995,14 @@ pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
         });
     }
     let r = msg.strip_prefix(b"--- ").unwrap_or(msg);
-    let r = r.strip_prefix(b"last message repeated ")?;
-    let (n, capped, r) = count(r)?;
+    last_repeat_tail(r.strip_prefix(b"last message repeated ")?)
+}
+
+/// `N times` (or `1 time`), optionally followed by ` ---`, after `last message repeated `.
+fn last_repeat_tail(r: &[u8]) -> Option<Repeat<'_>> {
+    let digits = r.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (n, capped) = repeat_count(r.get(..digits)?)?;
+    let r = tail(r, digits);
     let r = r
         .strip_prefix(b" times")
         .or_else(|| r.strip_prefix(b" time"))?;
@@ -1019,6 +1012,32 @@ pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
         capped,
         message: None,
     })
+}
+
+/// A repeat count from its digits: (capped count, whether it was over the cap); `None` for
+/// no digits or zero.
+fn repeat_count(digits: &[u8]) -> Option<(u64, bool)> {
+    let mut n: u64 = 0;
+    let mut capped = false;
+    for c in digits {
+        n = n
+            .saturating_mul(10)
+            .saturating_add(u64::from(c.wrapping_sub(b'0')));
+        capped |= n > MAX_REPEAT;
+    }
+    (n > 0).then_some((n.min(MAX_REPEAT), capped))
+}
+
+/// `last message repeated N times` split by the envelope parser: with no program tag the
+/// line reads as program `last` and message `message repeated N times`, and the decorated
+/// form as program `---` and message `last message repeated N times ---`.
+#[inline]
+pub(crate) fn last_repeat_untagged<'a>(program: &[u8], msg: &'a [u8]) -> Option<Repeat<'a>> {
+    match program {
+        b"last" => last_repeat_tail(msg.strip_prefix(b"message repeated ")?),
+        b"---" => parse_repeat(msg, false).filter(|r| r.message.is_none()),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

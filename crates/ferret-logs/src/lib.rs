@@ -79,6 +79,18 @@
 //! `max_line`. Per-file [`FileSummary`] counters (`lines`, `events`, ...) count lines, not
 //! repeats. Only messages starting with `m`, `l` or `-` are looked at a second time, so the
 //! common path is unchanged.
+//!
+//! Older syslogd, syslog-ng and busybox write `web1 last message repeated 5 times` (also
+//! `--- last message repeated 5 times ---`, with or without a program tag): the previous
+//! message was repeated N more times. Its source is the most recent line of the same file
+//! that is not itself such a line (so a run of them repeats the same message), and it applies
+//! only when that line has the same host; the repeated event keeps the source's pid and
+//! program and takes the repeat line's time and line number, N times as above. With no
+//! source (first line of a file, a truncated line, another host, an unrecognised message)
+//! the line counts as unrecognized. The parallel path hands each piece the source before it
+//! (the previous block's is kept as a copy), so `jobs` does not change the answer (tested at
+//! piece and block boundaries). The per-line [`records`] iterator sees each line alone: it
+//! unwraps `message repeated` but gives no event for `last message repeated`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]

@@ -64,7 +64,10 @@ fn parallel_equals_sequential_on_real_logs() {
             log.push(b'\n');
         }
     }
+    // Ubuntu's rsyslog repeat lines and sysklogd's `last message repeated` among them.
+    log.extend_from_slice(REPEATS.as_bytes());
     let a = check(&log, 64 * 1024, "real logs", &[2, 3]);
+    assert!(a.events["ssh-failed"] > 0);
     assert!(a.lines > 1000 && !a.outcome.findings.is_empty());
 
     // The same lines with CRLF endings on some, overlong lines (over a 200-byte cap) between
@@ -100,6 +103,72 @@ fn parallel_equals_sequential_on_real_logs() {
         .any(|f| f.id == "logs.overlong-line"));
 }
 
+const REPEATS: &str = "\
+Nov 28 10:00:01 web1 sshd[1234]: Failed password for root from 203.0.113.7 port 52211 ssh2
+Nov 28 10:00:09 web1 sshd[1234]: message repeated 3 times: [ Failed password for root from 203.0.113.7 port 52211 ssh2]
+2024-11-28T10:01:09.551002+00:00 web1 sshd[1240]: message repeated 2 times: [ Failed password for x from 1.2.3.4 port 22 from 5.6.7.8 port 1 ssh2]
+Nov 28 10:02:01 web1 sshd[1250]: Failed password for invalid user oracle from 198.51.100.20 port 40000 ssh2
+Nov 28 10:02:31 web1 last message repeated 5 times
+Nov 28 10:03:01 web1 --- last message repeated 2 times ---
+Nov 28 10:03:02 web2 sshd[77]: Invalid user test from 198.51.100.21 port 1
+Nov 28 10:03:03 web1 last message repeated 9 times
+";
+
+/// Appends filler lines so that `log` is `end` bytes long (ending with a newline).
+fn pad_to(log: &mut Vec<u8>, end: usize) {
+    let filler = b"Nov 28 09:59:59 web1 systemd[1]: Started Session 1 of user root.\n";
+    while end - log.len() > 300 {
+        log.extend_from_slice(filler);
+    }
+    let head = b"Nov 28 09:59:59 web1 systemd[1]: ";
+    let n = end - log.len();
+    assert!(n > head.len() + 1);
+    log.extend_from_slice(head);
+    log.extend(std::iter::repeat_n(b'p', n - head.len() - 1));
+    log.push(b'\n');
+}
+
+/// `last message repeated` right after a piece boundary (with a run of repeat lines
+/// spanning it) and right after a block boundary: the source line is in the piece or block
+/// before.
+#[test]
+fn last_message_repeated_across_piece_and_block_boundaries() {
+    let src = b"Nov 28 10:00:01 web1 sshd[1234]: Failed password for root from 203.0.113.7 port 52211 ssh2\n";
+    let rep = b"Nov 28 10:00:31 web1 last message repeated 3 times\n";
+    let rep2 = b"Nov 28 10:00:41 web1 sshd[9]: last message repeated 2 times\n";
+    let src2 = b"Nov 28 11:00:01 web1 sshd[99]: Failed password for invalid user admin from 198.51.100.4 port 40000 ssh2\n";
+    let src3 = b"Nov 28 12:00:01 web1 sshd[7]: Invalid user guest from 192.0.2.50 port 1\n";
+    let mut log = Vec::new();
+    // The first 4 MiB block is cut into 32 pieces; the second starts at the 131073rd byte.
+    pad_to(&mut log, 131_073 - src.len() - rep.len());
+    log.extend_from_slice(src);
+    log.extend_from_slice(rep);
+    assert_eq!(log.len(), 131_073);
+    log.extend_from_slice(rep2);
+    log.extend_from_slice(rep);
+    // A source ending one piece, its repeat starting the next.
+    pad_to(&mut log, 2 * 131_072 + 1 - src3.len());
+    log.extend_from_slice(src3);
+    log.extend_from_slice(rep);
+    // The block boundary.
+    pad_to(&mut log, (4 << 20) - src2.len());
+    log.extend_from_slice(src2);
+    log.extend_from_slice(rep);
+    log.extend_from_slice(rep2);
+    pad_to(&mut log, (4 << 20) + 200_000);
+    let a = check(&log, 64 * 1024, "repeat boundaries", &[2, 3]);
+    let failures = |ip: &str| a.sources.iter().find(|s| s.ip == ip).unwrap().failures;
+    assert_eq!(failures("203.0.113.7"), 1 + 3 + 2 + 3);
+    assert_eq!(failures("198.51.100.4"), 1 + 3 + 2);
+    assert_eq!(failures("192.0.2.50"), 1 + 3);
+    // Only the filler is unrecognized: every repeat line found its source.
+    let filler = log
+        .split(|c| *c == b'\n')
+        .filter(|l| l.starts_with(b"Nov 28 09:59:59 web1 systemd[1]: "))
+        .count();
+    assert_eq!(a.unrecognized, filler as u64);
+}
+
 fn memchr_nl(b: &[u8]) -> usize {
     b.iter().position(|c| *c == b'\n').unwrap()
 }
@@ -115,7 +184,7 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
         "x from 10.0.0.1 port 22",
         "",
     ]);
-    let shape = 0u8..9;
+    let shape = 0u8..11;
     (shape, ip, user, 1u32..40, 0u32..5, 0u32..60, prop::collection::vec(any::<u8>(), 0..40), any::<bool>())
         .prop_map(|(shape, ip, user, pid, min, sec, junk, crlf)| {
             let ts = format!("Mar  1 10:{min:02}:{sec:02} web");
@@ -128,6 +197,9 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
                 5 => format!("{ts} kernel: [UFW BLOCK] IN=eth0 OUT= SRC={ip} DST=10.0.0.1 LEN=40 PROTO=TCP SPT=4444 DPT={} WINDOW=1024 RES=0x00 SYN URGP=0", 1000 + pid).into_bytes(),
                 6 => format!("{ts} sudo: {user} : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh").into_bytes(),
                 7 => vec![b'z'; 150 + pid as usize],
+                9 => format!("{ts} sshd[{pid}]: message repeated {sec} times: [ Failed password for {user} from {ip} port 4{pid} ssh2]").into_bytes(),
+                10 if min % 2 == 0 => format!("{ts} last message repeated {sec} times").into_bytes(),
+                10 => format!("Mar  1 10:{min:02}:{sec:02} db --- last message repeated {pid} times ---").into_bytes(),
                 _ => junk.into_iter().filter(|c| *c != b'\n').collect(),
             };
             if crlf {

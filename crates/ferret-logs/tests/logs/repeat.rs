@@ -124,3 +124,31 @@ fn truncated_repeat_line_without_closing_bracket() {
     let a = analyze_reader(open.as_bytes(), b"auth.log", &o, &Control::new());
     assert_eq!((a.unrecognized, a.sources.len()), (1, 0));
 }
+
+#[test]
+fn last_message_repeated_repeats_the_previous_message_of_the_same_host() {
+    let log = "\
+Nov 28 10:00:01 web1 sshd[1234]: Failed password for root from 203.0.113.7 port 52211 ssh2
+Nov 28 10:00:31 web1 last message repeated 5 times
+Nov 28 10:01:01 web1 --- last message repeated 2 times ---
+Nov 28 10:01:02 web1 sshd[1250]: Invalid user oracle from 198.51.100.20 port 40000
+Nov 28 10:01:03 web1 sshd[1250]: last message repeated 1 time
+Nov 28 10:01:04 web1 CRON[5]: (root) CMD (true)
+Nov 28 10:01:05 web2 last message repeated 9 times
+2024-11-28T10:02:01.000001+00:00 web1 sshd[1260]: Failed password for invalid user a from 192.0.2.9 port 1 ssh2
+2024-11-28T10:02:31.000001+00:00 web1 last message repeated 4 times
+";
+    for jobs in [1, 2, 3] {
+        let a = run(log, jobs);
+        // 1 + 5 + 2 (a run of repeat lines repeats the message before the run).
+        assert_eq!(source(&a, "203.0.113.7").failures, 8, "jobs {jobs}");
+        assert_eq!(source(&a, "198.51.100.20").failures, 2);
+        assert_eq!(source(&a, "192.0.2.9").failures, 5);
+        // web2's repeat follows web1's line: not applied, kept as unrecognized.
+        assert_eq!(a.unrecognized, 1, "jobs {jobs}");
+        assert!(ids(&a).contains(&"logs.brute-force"));
+    }
+    // The first line of a file repeats nothing.
+    let a = run("Nov 28 10:00:31 web1 last message repeated 5 times\n", 1);
+    assert_eq!((a.unrecognized, a.sources.len()), (1, 0));
+}
