@@ -231,6 +231,7 @@ impl<R: Read> LineReader<R> {
 
     /// [`LineReader::next_line`] with the line before it (`None` at the start or when that
     /// line was truncated).
+    #[inline]
     pub(crate) fn next_with_prev(&mut self) -> Option<std::io::Result<(Line<'_>, Option<&[u8]>)>> {
         let (number, truncated_from) = match self.next_line()? {
             Ok(l) => (l.number, l.truncated_from),
@@ -250,6 +251,7 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line, or `None` at the end.
+    #[inline]
     pub fn next_line(&mut self) -> Option<std::io::Result<Line<'_>>> {
         self.prev = self.last.take();
         loop {
@@ -392,11 +394,12 @@ impl<R: Read> Iterator for Records<R> {
             }
         };
         let env = envelope::parse_cached(line.text, &years, &mut self.times);
-        let (event, _) = message_event(
+        let event = message_event(
             &env.program,
             env.pid,
             &env.message,
             line.truncated_from.is_some(),
+            &mut { Rep::ONE },
         );
         let event = event.map(EventKind::into_owned);
         Some(Ok(Record {
@@ -438,33 +441,36 @@ impl Rep {
 /// `last message repeated N times` (never on a truncated line) has no event of its own:
 /// `Rep::last` is set and the caller repeats the previous message's (see [`Source`]).
 #[inline]
+// `rep` is an out parameter so that the event is returned (and built) in place.
 fn message_event<'a>(
     program: &'a [u8],
     pid: Option<u32>,
     msg: &'a [u8],
     truncated: bool,
-) -> (Option<EventKind<'a>>, Rep) {
+    rep: &mut Rep,
+) -> Option<EventKind<'a>> {
     if maybe_repeat(msg) {
         let r = parse_repeat(msg, truncated).or_else(|| last_repeat_untagged(program, msg));
         if let Some(r) = r.filter(|r| r.message.is_some() || !truncated) {
-            let rep = Rep {
+            *rep = Rep {
                 times: r.count,
                 capped: r.capped,
                 last: r.message.is_none(),
             };
-            return (r.message.and_then(|m| parse_message(program, pid, m)), rep);
+            return r.message.and_then(|m| parse_message(program, pid, m));
         }
     }
-    (parse_message(program, pid, msg), Rep::ONE)
+    parse_message(program, pid, msg)
 }
 
 /// Whether a whole (not truncated) line is a `last message repeated N times` line.
 fn is_last_repeat(text: &[u8], years: &YearContext) -> bool {
     let env = envelope::parse(text, years);
-    maybe_repeat(&env.message)
-        && message_event(&env.program, env.pid, &env.message, false)
-            .1
-            .last
+    let mut rep = Rep::ONE;
+    maybe_repeat(&env.message) && {
+        let _ = message_event(&env.program, env.pid, &env.message, false, &mut rep);
+        rep.last
+    }
 }
 
 /// The event a `last message repeated` line repeats: the most recent line before it that is
@@ -483,7 +489,7 @@ impl Source {
         if s.host != env.host {
             return None;
         }
-        let (ev, _) = message_event(&s.program, s.pid, &s.message, false);
+        let ev = message_event(&s.program, s.pid, &s.message, false, &mut { Rep::ONE });
         Some((ev?.into_owned(), s.pid, is_sshd(&s.program)))
     }
 
@@ -615,28 +621,24 @@ fn parse_chunk<'a>(
         };
         // The event is built straight into the piece's vector.
         let env = envelope::parse_cached(text, years, &mut times);
-        let (event, rep) = match (&env.program, &env.message) {
-            (Cow::Borrowed(p), Cow::Borrowed(m)) => message_event(p, env.pid, m, truncated),
-            (p, m) => {
-                let (e, rep) = message_event(p, env.pid, m, truncated);
-                (e.map(EventKind::into_owned), rep)
+        let mut rep = Rep::ONE;
+        let event = match (&env.program, &env.message) {
+            (Cow::Borrowed(p), Cow::Borrowed(m)) => {
+                message_event(p, env.pid, m, truncated, &mut rep)
             }
+            (p, m) => message_event(p, env.pid, m, truncated, &mut rep).map(EventKind::into_owned),
         };
-        if rep.capped {
-            c.capped.push(c.lines);
+        if rep.capped || rep.last {
+            if rep.capped {
+                c.capped.push(c.lines);
+            }
+            if rep.last {
+                last_repeat_chunk(&mut c, src, &env, years, text, rep, max_samples);
+                continue;
+            }
         }
-        // `last message repeated`: the source line's event (pid, sshd flag); any other line
-        // is the source of the repeat lines after it.
-        let mut from = None;
-        let event = if rep.last {
-            Source::resolve(src, &env, years).map(|(ev, pid, sshd)| {
-                from = Some((pid, sshd));
-                ev
-            })
-        } else {
-            src = if truncated { None } else { Some(text) };
-            event
-        };
+        // Any line but `last message repeated` is the source of the repeat lines after it.
+        src = if truncated { None } else { Some(text) };
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             c.unparsed += 1;
@@ -645,21 +647,79 @@ fn parse_chunk<'a>(
             }
         }
         match event {
-            Some(event) => {
-                let (pid, sshd) = from.unwrap_or_else(|| (env.pid, is_sshd(&env.program)));
-                c.obs.push(Observation {
-                    line: c.lines,
-                    time: env.time,
-                    pid,
-                    sshd,
-                    event,
-                    repeat: rep.times,
-                });
-            }
+            Some(event) => c.obs.push(Observation {
+                line: c.lines,
+                time: env.time,
+                pid: env.pid,
+                sshd: is_sshd(&env.program),
+                event,
+                repeat: rep.times,
+            }),
             None => c.unrecognized += u64::from(!unparsed),
         }
     }
     c
+}
+
+/// A `last message repeated` line of a piece: the source's event as an observation, or the
+/// line counted as unparsed / unrecognized (as [`last_repeat_stream`] does).
+#[cold]
+#[inline(never)]
+fn last_repeat_chunk<'a>(
+    c: &mut Chunk<'a>,
+    src: Option<&[u8]>,
+    env: &Envelope<'_>,
+    years: &YearContext,
+    text: &'a [u8],
+    rep: Rep,
+    max_samples: usize,
+) {
+    match Source::resolve(src, env, years) {
+        Some((event, pid, sshd)) => c.obs.push(Observation {
+            line: c.lines,
+            time: env.time,
+            pid,
+            sshd,
+            event,
+            repeat: rep.times,
+        }),
+        None if no_envelope(env) => {
+            c.unparsed += 1;
+            if c.unparsed_at.len() < max_samples {
+                c.unparsed_at.push((c.lines, text));
+            }
+        }
+        None => c.unrecognized += 1,
+    }
+}
+
+/// A `last message repeated` line of the sequential path (`src`: its source line).
+#[cold]
+#[inline(never)]
+fn last_repeat_stream(
+    acc: &mut Acc<'_>,
+    path: &[u8],
+    line: &Line<'_>,
+    env: &Envelope<'_>,
+    src: Option<&[u8]>,
+    years: &YearContext,
+    rep: Rep,
+    summary: &mut FileSummary,
+) {
+    match Source::resolve(src, env, years) {
+        Some((ev, pid, sshd)) => {
+            summary.events += 1;
+            if acc.in_range(env.time) {
+                acc.det
+                    .observe_repeated(line.number, env.time, pid, sshd, &ev, rep.times);
+            }
+        }
+        None if no_envelope(env) => {
+            summary.unparsed += 1;
+            acc.sample(path, line.number, line.text);
+        }
+        None => summary.unrecognized += 1,
+    }
 }
 
 fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>) -> YearContext {
@@ -716,29 +776,37 @@ fn run_stream_from<R: Read>(
         }
         // Parsed in place and observed by reference: nothing moves, nothing is allocated.
         let env = envelope::parse_cached(line.text, &years, &mut times);
-        let (event, rep) = message_event(
+        let mut rep = Rep::ONE;
+        let event = message_event(
             &env.program,
             env.pid,
             &env.message,
             line.truncated_from.is_some(),
+            &mut rep,
         );
-        if rep.capped {
-            acc.det.repeat_capped(line.number);
-        }
-        let mut from = None;
-        let event = if rep.last {
-            if !prev_was_last {
-                chain = prev.map(<[u8]>::to_vec);
+        if rep.capped || rep.last {
+            if rep.capped {
+                acc.det.repeat_capped(line.number);
             }
-            prev_was_last = true;
-            Source::resolve(chain.as_deref(), &env, &years).map(|(ev, pid, sshd)| {
-                from = Some((pid, sshd));
-                ev
-            })
-        } else {
-            prev_was_last = false;
-            event
-        };
+            if rep.last {
+                if !prev_was_last {
+                    chain = prev.map(<[u8]>::to_vec);
+                }
+                prev_was_last = true;
+                last_repeat_stream(
+                    acc,
+                    path,
+                    &line,
+                    &env,
+                    chain.as_deref(),
+                    &years,
+                    rep,
+                    summary,
+                );
+                continue;
+            }
+        }
+        prev_was_last = false;
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             summary.unparsed += 1;
@@ -751,9 +819,20 @@ fn run_stream_from<R: Read>(
             Some(ev) => {
                 summary.events += 1;
                 if acc.in_range(env.time) {
-                    let (pid, sshd) = from.unwrap_or_else(|| (env.pid, is_sshd(&env.program)));
-                    acc.det
-                        .observe_repeated(line.number, env.time, pid, sshd, ev, rep.times);
+                    let sshd = is_sshd(&env.program);
+                    if rep.times == 1 {
+                        acc.det
+                            .observe_event(line.number, env.time, env.pid, sshd, ev);
+                    } else {
+                        acc.det.observe_repeated(
+                            line.number,
+                            env.time,
+                            env.pid,
+                            sshd,
+                            ev,
+                            rep.times,
+                        );
+                    }
                 }
             }
             None => summary.unrecognized += u64::from(!unparsed),
@@ -904,8 +983,13 @@ fn fold_chunk(
             acc.det.repeat_capped(*base + l);
         }
         if acc.in_range(o.time) {
-            acc.det
-                .observe_repeated(*base + o.line, o.time, o.pid, o.sshd, &o.event, o.repeat);
+            if o.repeat == 1 {
+                acc.det
+                    .observe_event(*base + o.line, o.time, o.pid, o.sshd, &o.event);
+            } else {
+                acc.det
+                    .observe_repeated(*base + o.line, o.time, o.pid, o.sshd, &o.event, o.repeat);
+            }
         }
     }
     for (l, n) in long {

@@ -633,7 +633,6 @@ impl Detector {
 
     /// [`Detector::observe`] by reference: the event stays where the parser built it (the
     /// per-line hot path moves no event and allocates nothing unless a finding is made).
-    #[inline]
     pub fn observe_event(
         &mut self,
         line: u64,
@@ -642,23 +641,6 @@ impl Detector {
         sshd: bool,
         event: &EventKind<'_>,
     ) {
-        self.observe_repeated(line, time, pid, sshd, event, 1);
-    }
-
-    /// [`Detector::observe_event`] for an event that happened `times` times at one line
-    /// (syslog's `message repeated N times`): counts by kind, per-hour and per-source counts,
-    /// failures and successes grow by `times`; sliding windows take at most their threshold
-    /// of entries, so the cost does not grow with `times`. `times` 0 is taken as 1.
-    pub fn observe_repeated(
-        &mut self,
-        line: u64,
-        time: Option<LogTime>,
-        pid: Option<u32>,
-        sshd: bool,
-        event: &EventKind<'_>,
-        times: u64,
-    ) {
-        let times = times.max(1);
         let time = time.or(self.last_time);
         if time.is_some() {
             self.last_time = time;
@@ -683,7 +665,7 @@ impl Detector {
         };
         let kind_idx = event.index();
         if let Some(c) = self.counts.get_mut(kind_idx) {
-            *c = c.saturating_add(times);
+            *c += 1;
         }
         let hostile = event.is_hostile();
         if let Some(time) = time {
@@ -695,8 +677,8 @@ impl Detector {
             };
             match &mut self.cur_hour {
                 Some((ch, e, x)) if *ch == h => {
-                    *e = e.saturating_add(times);
-                    *x = x.saturating_add(u64::from(hostile) * times);
+                    *e += 1;
+                    *x += u64::from(hostile);
                 }
                 cur => {
                     self.cur_hour_span = (
@@ -708,7 +690,7 @@ impl Detector {
                         b.0 += e;
                         b.1 += x;
                     }
-                    *cur = Some((h, times, u64::from(hostile) * times));
+                    *cur = Some((h, 1, u64::from(hostile)));
                 }
             }
             if hostile {
@@ -731,9 +713,7 @@ impl Detector {
         let win = th.window_secs * MICROS;
 
         if let Some(idx) = own_idx.or(fill) {
-            // The event's own failure repeats; failures deferred from the session count once.
-            let n_fail =
-                u64::from(event.is_auth_failure() && !duplicate) * times + u64::from(deferred);
+            let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
             let failure = n_fail > 0;
             let user = event.user();
             let Some(s) = self.source_states.get_mut(idx) else {
@@ -743,8 +723,8 @@ impl Detector {
             let uh = user
                 .filter(|_| failure || s.users.len() < MAX_USERS_KEPT)
                 .map(hash);
-            s.events = s.events.saturating_add(times);
-            s.hostile = s.hostile.saturating_add(u64::from(hostile) * times);
+            s.events += 1;
+            s.hostile += u64::from(hostile);
             if let Some(time) = time {
                 s.first = Some(s.first.map_or(time, |f| f.min(time)));
                 s.last = Some(s.last.map_or(time, |l| l.max(time)));
@@ -765,11 +745,11 @@ impl Detector {
             // New findings, made in this order: brute force, spraying, compromise, scan.
             let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
             if failure {
-                s.failures = s.failures.saturating_add(n_fail);
+                s.failures += u64::from(n_fail);
                 if s.first_failure_line.is_none() {
                     s.first_failure_line = Some((file, line));
                 }
-                for _ in 0..n_fail.min(u64::from(th.failures.max(1))) {
+                for _ in 0..n_fail.min(th.failures.max(1)) {
                     s.fail_times.push_back((t, line));
                 }
                 while s.fail_times.len() > th.failures.max(1) as usize {
@@ -794,7 +774,7 @@ impl Detector {
                 }
             }
             if let EventKind::SshAccepted { .. } = event {
-                s.successes = s.successes.saturating_add(times);
+                s.successes += 1;
                 if !s.compromise
                     && (s.failures >= u64::from(th.success_after_failures.max(1))
                         || s.brute.is_some()
@@ -829,7 +809,7 @@ impl Detector {
             let first_in_window = s.fail_times.front().map(|x| x.1);
             let any_new = brute || spray || compromise || scan;
             if !any_new && !failure {
-                self.after_source(event, file, line, t, times);
+                self.after_source(event, file, line, t);
                 return;
             }
             let src_owned = if any_new { s.ip.to_vec() } else { Vec::new() };
@@ -960,7 +940,7 @@ impl Detector {
             }
         }
 
-        self.after_source(event, file, line, t, times);
+        self.after_source(event, file, line, t);
     }
 
     /// The index of `src` in the source table, added when new.
@@ -980,7 +960,7 @@ impl Detector {
     }
 
     /// Detections that do not depend on the source table.
-    fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64, times: u64) {
+    fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64) {
         let th = self.th.clone();
         // Events without a source.
         match &event {
@@ -1067,9 +1047,7 @@ impl Detector {
             }
             EventKind::FsError { device, .. } => {
                 let fw = th.fs_window_secs * MICROS;
-                for _ in 0..times.min(u64::from(th.fs_errors.max(1))) {
-                    self.fs_times.push_back(t);
-                }
+                self.fs_times.push_back(t);
                 while self.fs_times.len() > th.fs_errors.max(1) as usize {
                     self.fs_times.pop_front();
                 }
@@ -1108,23 +1086,73 @@ impl Detector {
         }
     }
 
-    /// Flags an absurdly long line (possible log flooding or evasion).
-    pub fn long_line(&mut self, line: u64, len: usize) {
-        let file = self.file;
-        let ev = self.evidence(file, line);
-        let p = self.files.get(file as usize).cloned().unwrap_or_default();
-        self.once("logs.overlong-line", &p, |_| {
-            Finding::new(
-                "logs.overlong-line",
-                Severity::Low,
-                "an overlong log line was truncated",
-                &p,
-            )
-            .with_evidence(ev)
-            .with_detail(format!(
-                "{len} bytes or more; lines are capped, the rest is skipped"
-            ))
-        });
+    /// [`Detector::observe_event`] for an event that happened `times` times at one line
+    /// (syslog's `message repeated N times`). The first repeats are observed one by one, as
+    /// if the lines were there, up to one more than the largest count threshold (failures,
+    /// success after failures, filesystem errors; at most 4096), so every window and session
+    /// rule sees them; the rest only add to the counts (by kind, per hour, per source:
+    /// events, hostile, failures, successes). The cost does not grow with `times`.
+    pub fn observe_repeated(
+        &mut self,
+        line: u64,
+        time: Option<LogTime>,
+        pid: Option<u32>,
+        sshd: bool,
+        event: &EventKind<'_>,
+        times: u64,
+    ) {
+        let times = times.max(1);
+        let th = &self.th;
+        let most = th
+            .failures
+            .max(th.success_after_failures)
+            .max(th.fs_errors)
+            .max(1);
+        let one_by_one = times.min((u64::from(most) + 1).min(4096));
+        for _ in 0..one_by_one {
+            self.observe_event(line, time, pid, sshd, event);
+        }
+        let extra = times - one_by_one;
+        if extra > 0 {
+            self.add_repeats(pid, sshd, event, extra);
+        }
+    }
+
+    /// Counted increments for `extra` more repeats of the event just observed.
+    fn add_repeats(&mut self, pid: Option<u32>, sshd: bool, event: &EventKind<'_>, extra: u64) {
+        if let Some(c) = self.counts.get_mut(event.index()) {
+            *c = c.saturating_add(extra);
+        }
+        let hostile = u64::from(event.is_hostile());
+        // The event was just observed: the current hour is its hour (when it has a time).
+        if let Some((_, e, x)) = &mut self.cur_hour {
+            if self.last_time.is_some() {
+                *e = e.saturating_add(extra);
+                *x = x.saturating_add(hostile * extra);
+            }
+        }
+        // The source the observation used: its own, or its sshd session's.
+        let sess = pid
+            .filter(|_| sshd)
+            .and_then(|p| self.sessions.pids.get(&p));
+        let idx = match event.source() {
+            Some(src) => self.source_index.get(src).copied(),
+            None if event.takes_source() => sess.and_then(|s| s.ip),
+            None => None,
+        };
+        let duplicate = matches!(event, EventKind::SshTooManyFailures { .. })
+            && sess.is_some_and(|s| s.max_attempts);
+        let Some(s) = idx.and_then(|i| self.source_states.get_mut(i)) else {
+            return;
+        };
+        s.events = s.events.saturating_add(extra);
+        s.hostile = s.hostile.saturating_add(hostile * extra);
+        if event.is_auth_failure() && !duplicate {
+            s.failures = s.failures.saturating_add(extra);
+        }
+        if let EventKind::SshAccepted { .. } = event {
+            s.successes = s.successes.saturating_add(extra);
+        }
     }
 
     /// Flags a repeat line whose count was over [`crate::event::MAX_REPEAT`] (capped to it):
@@ -1144,6 +1172,25 @@ impl Detector {
             .with_detail(format!(
                 "`message repeated N times` with N over {}: counted as {0}",
                 crate::event::MAX_REPEAT
+            ))
+        });
+    }
+
+    /// Flags an absurdly long line (possible log flooding or evasion).
+    pub fn long_line(&mut self, line: u64, len: usize) {
+        let file = self.file;
+        let ev = self.evidence(file, line);
+        let p = self.files.get(file as usize).cloned().unwrap_or_default();
+        self.once("logs.overlong-line", &p, |_| {
+            Finding::new(
+                "logs.overlong-line",
+                Severity::Low,
+                "an overlong log line was truncated",
+                &p,
+            )
+            .with_evidence(ev)
+            .with_detail(format!(
+                "{len} bytes or more; lines are capped, the rest is skipped"
             ))
         });
     }

@@ -73,9 +73,10 @@
 //! the per-source `events` / `hostile` / `failures` / `successes` include the repeats, and the
 //! sliding windows see N failures at the line's time, so 2 lines x 3 repeats make a brute
 //! force at the default threshold of 5. Evidence names the repeat line itself. The cost does
-//! not grow with N (counted increments; a window takes at most its threshold of entries),
-//! and N is capped at [`MAX_REPEAT`] (a larger or unreadable number is capped and reported
-//! as `logs.repeat-capped`). A missing closing bracket is accepted only on a line truncated at
+//! not grow with N: the first repeats are observed one by one as if the lines were there
+//! (up to one more than the largest count threshold, at most 4096), the rest are counted
+//! increments; N is capped at [`MAX_REPEAT`] (a larger or unreadable number is capped and
+//! reported as `logs.repeat-capped`). A missing closing bracket is accepted only on a line truncated at
 //! `max_line`. Per-file [`FileSummary`] counters (`lines`, `events`, ...) count lines, not
 //! repeats. Only messages starting with `m`, `l` or `-` are looked at a second time, so the
 //! common path is unchanged.
