@@ -158,12 +158,8 @@ pub struct LineReader<R> {
     eof: bool,
     max_line: usize,
     line_no: u64,
-    /// The text just returned (start, length) in `buf`.
-    span: (usize, usize),
-    /// The last whole (not truncated) line returned, kept in `buf` while the next is read.
-    last: Option<(usize, usize)>,
-    /// The line before the one just returned (the `last` of the previous call).
-    prev: Option<(usize, usize)>,
+    /// Buffer offset of a line whose previous line is gone (after an overlong line).
+    no_prev_at: Option<usize>,
 }
 
 /// One line from a [`LineReader`].
@@ -190,22 +186,26 @@ impl<R: Read> LineReader<R> {
             eof: false,
             max_line,
             line_no: 0,
-            span: (0, 0),
-            last: None,
-            prev: None,
+            no_prev_at: None,
         }
     }
 
     fn fill(&mut self) -> std::io::Result<()> {
-        // The previous line stays in the buffer.
-        let keep = self.prev.map_or(self.start, |p| p.0.min(self.start));
+        // The line before `start` stays in the buffer (for `last message repeated`) unless
+        // it is over the cap.
+        let before = self
+            .buf
+            .get(..self.start.saturating_sub(1))
+            .unwrap_or_default();
+        let mut keep = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+        if self.start - keep > self.max_line + 2 {
+            keep = self.start;
+        }
         if keep > 0 {
             self.buf.copy_within(keep..self.end, 0);
             self.end -= keep;
             self.start -= keep;
-            if let Some(p) = &mut self.prev {
-                p.0 -= keep;
-            }
+            self.no_prev_at = self.no_prev_at.and_then(|x| x.checked_sub(keep));
         }
         while self.end < self.buf.len() {
             let Some(dst) = self.buf.get_mut(self.end..) else {
@@ -229,17 +229,31 @@ impl<R: Read> LineReader<R> {
         Ok(())
     }
 
-    /// [`LineReader::next_line`] with the line before it (`None` at the start or when that
-    /// line was truncated).
+    /// [`LineReader::next_line`] with access to the line before it.
     #[inline]
-    pub(crate) fn next_with_prev(&mut self) -> Option<std::io::Result<(Line<'_>, Option<&[u8]>)>> {
-        let (number, truncated_from) = match self.next_line()? {
-            Ok(l) => (l.number, l.truncated_from),
+    pub(crate) fn next_with_prev(&mut self) -> Option<std::io::Result<(Line<'_>, PrevLine<'_>)>> {
+        let (number, truncated_from, at, len) = match self.next_line()? {
+            Ok(l) => (
+                l.number,
+                l.truncated_from,
+                l.text.as_ptr() as usize,
+                l.text.len(),
+            ),
             Err(e) => return Some(Err(e)),
         };
-        let (s, n) = self.span;
-        let text = self.buf.get(s..s + n).unwrap_or_default();
-        let prev = self.prev.and_then(|(ps, pn)| self.buf.get(ps..ps + pn));
+        // The text lies in the buffer (an empty fallback slice may not: start 0).
+        let start = at.wrapping_sub(self.buf.as_ptr() as usize);
+        let start = if start <= self.buf.len() { start } else { 0 };
+        let text = self
+            .buf
+            .get(start..start.saturating_add(len))
+            .unwrap_or_default();
+        let prev = PrevLine {
+            buf: self.buf.get(..start).unwrap_or_default(),
+            max_line: self.max_line,
+            gone: start == 0 || self.no_prev_at == Some(start),
+            floor: self.no_prev_at.filter(|x| *x < start).unwrap_or(0),
+        };
         Some(Ok((
             Line {
                 number,
@@ -251,9 +265,7 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line, or `None` at the end.
-    #[inline]
     pub fn next_line(&mut self) -> Option<std::io::Result<Line<'_>>> {
-        self.prev = self.last.take();
         loop {
             let avail = self.buf.get(self.start..self.end).unwrap_or_default();
             if let Some(n) = memchr::memchr(b'\n', avail) {
@@ -261,7 +273,6 @@ impl<R: Read> LineReader<R> {
                 self.start += n + 1;
                 self.line_no += 1;
                 if n > self.max_line {
-                    self.span = (s, self.max_line);
                     return Some(Ok(Line {
                         number: self.line_no,
                         text: self.buf.get(s..s + self.max_line).unwrap_or_default(),
@@ -272,8 +283,6 @@ impl<R: Read> LineReader<R> {
                 if let Some(t) = text.strip_suffix(b"\r") {
                     text = t;
                 }
-                self.span = (s, text.len());
-                self.last = Some(self.span);
                 return Some(Ok(Line {
                     number: self.line_no,
                     text,
@@ -282,7 +291,6 @@ impl<R: Read> LineReader<R> {
             }
             if avail.len() > self.max_line {
                 // Overlong: keep the head, skip to the next newline.
-                self.prev = None;
                 let s = self.start;
                 let head: Vec<u8> = self
                     .buf
@@ -317,7 +325,7 @@ impl<R: Read> LineReader<R> {
                 self.buf = nb;
                 self.start = hl;
                 self.end = hl + keep;
-                self.span = (0, hl);
+                self.no_prev_at = Some(hl);
                 return Some(Ok(Line {
                     number: self.line_no,
                     text: self.buf.get(..hl).unwrap_or_default(),
@@ -336,8 +344,6 @@ impl<R: Read> LineReader<R> {
                 if let Some(t) = text.strip_suffix(b"\r") {
                     text = t;
                 }
-                self.span = (s, text.len());
-                self.last = Some(self.span);
                 return Some(Ok(Line {
                     number: self.line_no,
                     text,
@@ -348,6 +354,33 @@ impl<R: Read> LineReader<R> {
                 return Some(Err(e));
             }
         }
+    }
+}
+
+/// The line before a line of a [`LineReader`], found only when asked (repeat lines).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PrevLine<'a> {
+    /// The buffer up to the line's start.
+    buf: &'a [u8],
+    max_line: usize,
+    /// No previous line: start of the input, or it was overlong.
+    gone: bool,
+    /// Lines start at or after this offset (the head of an overlong line before it has no
+    /// newline).
+    floor: usize,
+}
+
+impl<'a> PrevLine<'a> {
+    /// The previous line's text (`\r` stripped); `None` at the start or when it was
+    /// truncated.
+    pub(crate) fn get(self) -> Option<&'a [u8]> {
+        if self.gone {
+            return None;
+        }
+        let body = self.buf.get(..self.buf.len().checked_sub(1)?)?;
+        let from = memchr::memrchr(b'\n', body).map_or(0, |p| p + 1);
+        let t = body.get(from.max(self.floor)..)?;
+        (t.len() <= self.max_line).then(|| t.strip_suffix(b"\r").unwrap_or(t))
     }
 }
 
@@ -790,7 +823,7 @@ fn run_stream_from<R: Read>(
             }
             if rep.last {
                 if !prev_was_last {
-                    chain = prev.map(<[u8]>::to_vec);
+                    chain = prev.get().map(<[u8]>::to_vec);
                 }
                 prev_was_last = true;
                 last_repeat_stream(
@@ -1493,4 +1526,64 @@ pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -
     let mut a = analyze_files(root, &paths, opts, control);
     a.missing = missing;
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader returning at most `step` bytes per call.
+    struct Dribble<'a>(&'a [u8], usize);
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn previous_line_survives_buffer_refills() {
+        let max_line = 100;
+        let mut data = Vec::new();
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut k = 0u64;
+        while data.len() < 3 << 20 {
+            k = k
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let len = match k >> 60 {
+                0 => 150 + (k >> 40) as usize % 3000, // over the cap
+                1 => 0,
+                _ => (k >> 40) as usize % 100,
+            };
+            let mut l: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            if k >> 59 & 1 == 1 && len < 99 {
+                l.push(b'\r');
+            }
+            data.extend_from_slice(&l);
+            data.push(b'\n');
+            lines.push(l);
+        }
+        for step in [1 << 20, 4093] {
+            let mut r = LineReader::new(Dribble(&data, step), max_line);
+            let mut i = 0usize;
+            while let Some(x) = r.next_with_prev() {
+                let (line, prev) = x.unwrap();
+                // Only whole lines ask for their previous line.
+                if line.truncated_from.is_some() {
+                    i += 1;
+                    continue;
+                }
+                let want = i.checked_sub(1).and_then(|j: usize| {
+                    let p: &Vec<u8> = &lines[j];
+                    (p.len() <= max_line).then(|| p.strip_suffix(b"\r").unwrap_or(p))
+                });
+                assert_eq!(prev.get(), want, "line {i}, step {step}");
+                i += 1;
+            }
+            assert_eq!(i, lines.len());
+        }
+    }
 }
