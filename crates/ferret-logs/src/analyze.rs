@@ -686,7 +686,7 @@ fn parse_chunk<'a>(
                 pid: env.pid,
                 sshd: is_sshd(&env.program),
                 event,
-                repeat: rep.times,
+                repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
             }),
             None => c.unrecognized += u64::from(!unparsed),
         }
@@ -714,7 +714,7 @@ fn last_repeat_chunk<'a>(
             pid,
             sshd,
             event,
-            repeat: rep.times,
+            repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
         }),
         None if no_envelope(env) => {
             c.unparsed += 1;
@@ -792,7 +792,8 @@ fn run_stream_from<R: Read>(
     let mut charged = 0u64;
     // The source of the current run of `last message repeated` lines (copied only on them).
     let mut chain: Option<Vec<u8>> = None;
-    let mut prev_was_last = false;
+    // Line number of the last `last message repeated` line (0: none).
+    let mut last_repeat_at = 0u64;
     while let Some(line) = lr.next_with_prev() {
         let (line, prev) = line?;
         summary.lines += 1;
@@ -822,10 +823,11 @@ fn run_stream_from<R: Read>(
                 acc.det.repeat_capped(line.number);
             }
             if rep.last {
-                if !prev_was_last {
+                // A run of repeat lines repeats the line before the run.
+                if last_repeat_at == 0 || last_repeat_at + 1 != line.number {
                     chain = prev.get().map(<[u8]>::to_vec);
                 }
-                prev_was_last = true;
+                last_repeat_at = line.number;
                 last_repeat_stream(
                     acc,
                     path,
@@ -839,7 +841,6 @@ fn run_stream_from<R: Read>(
                 continue;
             }
         }
-        prev_was_last = false;
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
             summary.unparsed += 1;
@@ -1020,8 +1021,14 @@ fn fold_chunk(
                 acc.det
                     .observe_event(*base + o.line, o.time, o.pid, o.sshd, &o.event);
             } else {
-                acc.det
-                    .observe_repeated(*base + o.line, o.time, o.pid, o.sshd, &o.event, o.repeat);
+                acc.det.observe_repeated(
+                    *base + o.line,
+                    o.time,
+                    o.pid,
+                    o.sshd,
+                    &o.event,
+                    u64::from(o.repeat),
+                );
             }
         }
     }

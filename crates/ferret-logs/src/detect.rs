@@ -539,7 +539,7 @@ pub struct Observation<'a> {
     pub event: EventKind<'a>,
     /// How many times the event happened at this line: 1, or N for syslog's
     /// `message repeated N times: [ ... ]` (capped at [`crate::event::MAX_REPEAT`]).
-    pub repeat: u64,
+    pub repeat: u32,
 }
 
 /// Streaming detector state. Feed it with [`Detector::observe`] in file order, then call
@@ -627,7 +627,12 @@ impl Detector {
     #[allow(clippy::needless_pass_by_value)]
     pub fn observe(&mut self, obs: Observation<'_>) {
         self.observe_repeated(
-            obs.line, obs.time, obs.pid, obs.sshd, &obs.event, obs.repeat,
+            obs.line,
+            obs.time,
+            obs.pid,
+            obs.sshd,
+            &obs.event,
+            u64::from(obs.repeat),
         );
     }
 
