@@ -779,7 +779,11 @@ pub fn addr(tok: &[u8]) -> Option<&[u8]> {
         .strip_prefix(b"::ffff:")
         .or_else(|| t.strip_prefix(b"::FFFF:"))
     {
-        if v4.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+        // A mapped IPv4 address starts with a digit (`::ffff:.1` is not unwrapped, so the
+        // result is again an address).
+        if v4.first().is_some_and(u8::is_ascii_digit)
+            && v4.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        {
             return Some(v4);
         }
     }
