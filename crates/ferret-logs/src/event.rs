@@ -779,9 +779,10 @@ pub fn addr(tok: &[u8]) -> Option<&[u8]> {
         .strip_prefix(b"::ffff:")
         .or_else(|| t.strip_prefix(b"::FFFF:"))
     {
-        // A mapped IPv4 address starts with a digit (`::ffff:.1` is not unwrapped, so the
-        // result is again an address).
+        // A mapped IPv4 address starts with a digit and has a dot (`::ffff:.1` and `::ffff:1`
+        // are not unwrapped, so the result is again an address).
         if v4.first().is_some_and(u8::is_ascii_digit)
+            && v4.contains(&b'.')
             && v4.iter().all(|c| c.is_ascii_digit() || *c == b'.')
         {
             return Some(v4);
