@@ -329,7 +329,7 @@ pub struct ScanStats {
     pub reused: u64,
     /// Further hard links of an inode hashed earlier in the same scan (same device, inode,
     /// size, mtime and ctime): they take its hashes and extended attributes, and are not read
-    /// again.
+    /// again. Two links met at the same moment by two threads may both be read.
     pub linked: u64,
 }
 
