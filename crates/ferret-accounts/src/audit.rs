@@ -150,19 +150,19 @@ pub fn redacted_line(text: &[u8]) -> Vec<u8> {
     v
 }
 
-struct Ctx<'o> {
-    out: &'o mut Outcome,
+pub(crate) struct Ctx<'o> {
+    pub(crate) out: &'o mut Outcome,
     /// Whether each login shell seen so far is missing: thousands of users share a few shells.
-    shell_missing: FastMap<Vec<u8>, bool>,
+    pub(crate) shell_missing: FastMap<Vec<u8>, bool>,
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, f: Finding) {
+    pub(crate) fn push(&mut self, f: Finding) {
         self.out.findings.push(f);
     }
 }
 
-fn ev(path: &str, line: u64) -> Evidence {
+pub(crate) fn ev(path: &str, line: u64) -> Evidence {
     Evidence::line(path, line)
 }
 
@@ -170,7 +170,7 @@ fn ev_text(path: &str, line: u64, text: &[u8]) -> Evidence {
     Evidence::line(path, line).with_excerpt(redacted_line(text))
 }
 
-fn kind_word(kind: FileKind) -> &'static str {
+pub(crate) fn kind_word(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Passwd => "password",
         FileKind::Shadow => "shadow password",
@@ -1039,12 +1039,12 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     out
 }
 
-fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
+pub(crate) fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
     s.map_or(0, |x| x.0)
 }
 
 #[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-fn password_checks(
+pub(crate) fn password_checks(
     cx: &mut Ctx<'_>,
     name: &[u8],
     uid: u32,
@@ -1118,7 +1118,7 @@ fn password_checks(
 }
 
 #[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-fn fs_checks(
+pub(crate) fn fs_checks(
     cx: &mut Ctx<'_>,
     root: &HostRoot,
     opts: &AuditOptions,
@@ -1513,7 +1513,7 @@ fn group_checks(
     }
 }
 
-fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
+pub(crate) fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
     let snap = acc.snapshot;
     for (kind, secret) in [
         (FileKind::Passwd, false),

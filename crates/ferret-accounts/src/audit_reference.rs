@@ -1,9 +1,14 @@
 //! The audit as it was before the speed work (session 2), kept verbatim as the reference the
-//! optimised [`crate::audit::audit`] is tested against (same findings, same order, on
+//! optimised [`crate::audit::audit`] is tested against (minus the functions that did not
+//! change, which it imports) (same findings, same order, on
 //! generated and hostile account files). Test-only code.
 #![allow(dead_code, clippy::all, clippy::pedantic)]
 
-use crate::audit::{today_days, AuditOptions};
+// Functions that are the same in both versions, down to what they call, are the optimised
+// module's own: only what changed is kept here.
+use crate::audit::{
+    ev, file_checks, fs_checks, kind_word, password_checks, s_line, today_days, AuditOptions, Ctx,
+};
 
 use crate::lines::{Content, Document, FileKind, Line, Malformed};
 use crate::password::{HashAlgorithm, PasswordStatus};
@@ -65,33 +70,8 @@ fn redacted_line(text: &[u8]) -> Vec<u8> {
     v
 }
 
-struct Ctx<'o> {
-    out: &'o mut Outcome,
-    /// Whether each login shell seen so far is missing: thousands of users share a few shells.
-    shell_missing: FastMap<Vec<u8>, bool>,
-}
-
-impl Ctx<'_> {
-    fn push(&mut self, f: Finding) {
-        self.out.findings.push(f);
-    }
-}
-
-fn ev(path: &str, line: u64) -> Evidence {
-    Evidence::line(path, line)
-}
-
 fn ev_text(path: &str, line: u64, text: &[u8]) -> Evidence {
     Evidence::line(path, line).with_excerpt(redacted_line(text))
-}
-
-fn kind_word(kind: FileKind) -> &'static str {
-    match kind {
-        FileKind::Passwd => "password",
-        FileKind::Shadow => "shadow password",
-        FileKind::Group => "group",
-        FileKind::Gshadow => "shadow group",
-    }
 }
 
 /// Line-level checks shared by the four files.
@@ -676,170 +656,6 @@ pub(crate) fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostR
     out
 }
 
-fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
-    s.map_or(0, |x| x.0)
-}
-
-#[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-fn password_checks(
-    cx: &mut Ctx<'_>,
-    name: &[u8],
-    uid: u32,
-    interactive: bool,
-    st: PasswordStatus,
-    path: &str,
-    line: u64,
-    defs: &crate::login_defs::LoginDefs,
-) {
-    match st {
-        PasswordStatus::Empty => {
-            let sev = if uid == 0 || interactive {
-                Severity::Critical
-            } else {
-                Severity::Medium
-            };
-            cx.push(
-                Finding::new("accounts.empty-password", sev, "account with an empty password", name)
-                    .with_evidence(ev(path, line))
-                    .with_attack("T1078.003")
-                    .with_attack("T1098")
-                    .with_detail(if interactive { "anyone can log in or su to it without a password (PAM nullok)" } else { "no password; the shell is not interactive but other services (ftp, su -s) may still accept it" })
-                    .with_remediation("lock it (passwd -l) or set a password"),
-            );
-        }
-        PasswordStatus::Hash(h) => {
-            if h.algorithm.is_weak() {
-                cx.push(
-                    Finding::new("accounts.weak-hash", Severity::High, format!("password hashed with weak {}", h.algorithm), name)
-                        .with_evidence(ev(path, line))
-                        .with_attack("T1110.002")
-                        .with_remediation("set a new password with yescrypt or SHA-512 (ENCRYPT_METHOD in login.defs)"),
-                );
-            }
-            let low = match h.algorithm {
-                HashAlgorithm::Sha256 | HashAlgorithm::Sha512 => {
-                    let min = defs.sha_crypt_min_rounds.unwrap_or(5000);
-                    h.rounds.is_some_and(|r| r < min)
-                }
-                HashAlgorithm::Bcrypt => h.rounds.is_some_and(|r| r < 10),
-                _ => false,
-            };
-            if low {
-                cx.push(
-                    Finding::new(
-                        "accounts.low-rounds",
-                        Severity::Medium,
-                        format!("{} hash with a low cost", h.algorithm),
-                        name,
-                    )
-                    .with_evidence(ev(path, line))
-                    .with_attack("T1110.002")
-                    .with_detail(format!("cost {}", h.rounds.unwrap_or(0))),
-                );
-            }
-        }
-        PasswordStatus::Malformed => cx.push(
-            Finding::new(
-                "accounts.malformed-password",
-                Severity::Low,
-                "password field is neither a hash nor a lock marker",
-                name,
-            )
-            .with_evidence(ev(path, line))
-            .with_detail(
-                "no crypt(3) output matches it, so it works as a lock, but no tool writes it",
-            ),
-        ),
-        PasswordStatus::Shadowed | PasswordStatus::Locked { .. } => {}
-    }
-}
-
-#[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-fn fs_checks(
-    cx: &mut Ctx<'_>,
-    root: &HostRoot,
-    opts: &AuditOptions,
-    pw_path: &str,
-    line: u64,
-    name: &[u8],
-    uid: u32,
-    home: &[u8],
-    shell: &[u8],
-    defs: &crate::login_defs::LoginDefs,
-) {
-    use std::os::unix::ffi::OsStrExt;
-    if opts.check_home && !home.is_empty() {
-        let p = std::path::Path::new(std::ffi::OsStr::from_bytes(home));
-        match root.lstat(p) {
-            Err(e) if e.is_not_found() => cx.push(
-                Finding::new(
-                    "accounts.home-missing",
-                    Severity::Low,
-                    "home directory does not exist",
-                    name,
-                )
-                .with_evidence(ev(pw_path, line))
-                .with_detail(format!("directory {}", ferret_core::escape::escape(home))),
-            ),
-            Err(_) => {}
-            Ok(st) => {
-                let login_acct = uid == 0 || uid >= defs.uid_min;
-                if login_acct && st.kind == ferret_core::FileKind::Directory && st.uid != uid {
-                    cx.push(
-                        Finding::new("accounts.home-owner", Severity::Medium, "home directory owned by another uid", name)
-                            .with_evidence(ev(pw_path, line))
-                            .with_attack("T1546.004")
-                            .with_detail(format!("{} is owned by uid {}, the user is {}: that uid can plant dotfiles the user runs", ferret_core::escape::escape(home), st.uid, uid)),
-                    );
-                }
-                if login_acct
-                    && st.kind == ferret_core::FileKind::Directory
-                    && st.mode & 0o002 != 0
-                    && st.mode & 0o1000 == 0
-                {
-                    cx.push(
-                        Finding::new(
-                            "accounts.home-world-writable",
-                            Severity::Medium,
-                            "home directory is world-writable",
-                            name,
-                        )
-                        .with_evidence(ev(pw_path, line))
-                        .with_attack("T1546.004")
-                        .with_detail(format!(
-                            "{} mode {:o}",
-                            ferret_core::escape::escape(home),
-                            st.mode & 0o7777
-                        )),
-                    );
-                }
-            }
-        }
-    }
-    if opts.check_shells && !shell.is_empty() {
-        let missing = if let Some(m) = cx.shell_missing.get(shell) {
-            *m
-        } else {
-            let p = std::path::Path::new(std::ffi::OsStr::from_bytes(shell));
-            let m = root.lstat(p).is_err_and(|e| e.is_not_found());
-            cx.shell_missing.insert(shell.to_vec(), m);
-            m
-        };
-        if missing {
-            cx.push(
-                Finding::new(
-                    "accounts.shell-missing",
-                    Severity::Low,
-                    "login shell does not exist",
-                    name,
-                )
-                .with_evidence(ev(pw_path, line))
-                .with_detail(format!("program {}", ferret_core::escape::escape(shell))),
-            );
-        }
-    }
-}
-
 fn group_checks(
     cx: &mut Ctx<'_>,
     acc: &Accounts<'_>,
@@ -1116,91 +932,6 @@ fn group_checks(
                     )),
                 );
             }
-        }
-    }
-}
-
-fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
-    let snap = acc.snapshot;
-    for (kind, secret) in [
-        (FileKind::Passwd, false),
-        (FileKind::Group, false),
-        (FileKind::Shadow, true),
-        (FileKind::Gshadow, true),
-    ] {
-        let f = snap.file(kind);
-        let Some(st) = &f.stat else { continue };
-        if st.mode & 0o022 != 0 {
-            cx.push(
-                Finding::new(
-                    "accounts.file-permissions",
-                    Severity::Critical,
-                    format!("{kind} is writable by group or others"),
-                    f.path.as_bytes(),
-                )
-                .with_evidence(Evidence::file(f.path.as_bytes()))
-                .with_attack("T1098")
-                .with_detail(format!(
-                    "mode {:o} owner {}:{}",
-                    st.mode & 0o7777,
-                    st.uid,
-                    st.gid
-                )),
-            );
-        } else if secret && st.mode & 0o004 != 0 {
-            cx.push(
-                Finding::new(
-                    "accounts.file-permissions",
-                    Severity::High,
-                    format!("{kind} is readable by everyone"),
-                    f.path.as_bytes(),
-                )
-                .with_evidence(Evidence::file(f.path.as_bytes()))
-                .with_attack("T1003.008")
-                .with_detail(format!("mode {:o}", st.mode & 0o7777)),
-            );
-        }
-        if st.uid != 0 {
-            cx.push(
-                Finding::new(
-                    "accounts.file-permissions",
-                    Severity::High,
-                    format!("{kind} is not owned by root"),
-                    f.path.as_bytes(),
-                )
-                .with_evidence(Evidence::file(f.path.as_bytes()))
-                .with_attack("T1098")
-                .with_detail(format!("owner uid {}", st.uid)),
-            );
-        }
-    }
-    for l in &snap.lock_files {
-        cx.push(
-            Finding::new(
-                "accounts.lock-file",
-                Severity::Info,
-                "account database lock file present",
-                l.as_bytes(),
-            )
-            .with_evidence(Evidence::file(l.as_bytes()))
-            .with_detail(
-                "a shadow tool is running, crashed, or someone edited the files by hand (vipw)",
-            ),
-        );
-    }
-    if let Some((method, line)) = &acc.login_defs.encrypt_method {
-        let m = method.to_ascii_uppercase();
-        if m == "DES" || m == "MD5" {
-            cx.push(
-                Finding::new(
-                    "accounts.weak-encrypt-method",
-                    Severity::Medium,
-                    format!("login.defs ENCRYPT_METHOD is {m}"),
-                    snap.login_defs.path.as_bytes(),
-                )
-                .with_evidence(ev(&snap.login_defs.path, *line))
-                .with_remediation("ENCRYPT_METHOD YESCRYPT (or SHA512)"),
-            );
         }
     }
 }
