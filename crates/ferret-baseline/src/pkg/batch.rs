@@ -67,7 +67,8 @@ pub(crate) struct Job<'a> {
     pub digest: Digest,
 }
 
-fn split_parent(p: &[u8]) -> (&[u8], &[u8]) {
+/// `(parent, name)` of an absolute byte path (`/` is the parent of a top-level name).
+pub(super) fn split_parent(p: &[u8]) -> (&[u8], &[u8]) {
     match memchr::memrchr(b'/', p) {
         Some(0) => (b"/", p.get(1..).unwrap_or_default()),
         Some(i) => (
@@ -78,7 +79,8 @@ fn split_parent(p: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-fn os(p: &[u8]) -> &Path {
+/// A byte path as a `Path`, exactly (no conversion).
+pub(super) fn os(p: &[u8]) -> &Path {
     Path::new(OsStr::from_bytes(p))
 }
 

@@ -1,6 +1,6 @@
 //! Verification of a root's installed files against its dpkg database.
 
-use super::batch::{self, Job};
+use super::batch::{self, os, split_parent, Job};
 use super::check::{Env, InodeCache, Observed};
 use super::db::{DpkgDb, Ownership, Package, Selection};
 use super::md5x::Engine;
@@ -13,7 +13,7 @@ use ferret_core::{
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One file to verify.
 #[derive(Debug)]
@@ -27,21 +27,6 @@ struct Item {
     conffile: bool,
     /// Line in md5sums (or in status for conffiles).
     line: u64,
-}
-
-fn split_parent(p: &[u8]) -> (&[u8], &[u8]) {
-    match memchr::memrchr(b'/', p) {
-        Some(0) => (b"/", p.get(1..).unwrap_or_default()),
-        Some(i) => (
-            p.get(..i).unwrap_or_default(),
-            p.get(i + 1..).unwrap_or_default(),
-        ),
-        None => (b"/", p),
-    }
-}
-
-fn os(p: &[u8]) -> &Path {
-    Path::new(OsStr::from_bytes(p))
 }
 
 /// What kind of file a path is, for severity.
