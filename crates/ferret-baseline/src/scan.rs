@@ -923,90 +923,54 @@ mod xattr {
     use std::os::fd::BorrowedFd;
     use std::path::Path;
 
-    /// Most files have no extended attributes: the name list is read into a stack buffer
+    /// Most files have no extended attributes: names (and values) are read into a stack buffer
     /// first, and only a non-empty one is copied out (no allocation per file otherwise).
     pub(super) const FIRST: usize = 1024;
 
-    fn list(path: &Path) -> Result<Vec<u8>, Errno> {
+    /// Runs one xattr call that fills a buffer: first into `FIRST` bytes on the stack, then into
+    /// a heap buffer that grows on `ERANGE` (to the size the call reports for an empty buffer,
+    /// at least doubling), so a list or value that grows between the calls is still read whole.
+    fn sized(mut call: impl FnMut(&mut [u8]) -> Result<usize, Errno>) -> Result<Vec<u8>, Errno> {
         let mut first = [0u8; FIRST];
-        match rustix::fs::llistxattr(path, &mut first[..]) {
+        match call(&mut first[..]) {
             Ok(n) => return Ok(first.get(..n).map(<[u8]>::to_vec).unwrap_or_default()),
             Err(Errno::RANGE) => {}
             Err(e) => return Err(e),
         }
         let mut buf = vec![0u8; FIRST * 2];
         loop {
-            match rustix::fs::llistxattr(path, buf.as_mut_slice()) {
+            match call(buf.as_mut_slice()) {
                 Ok(n) => {
                     buf.truncate(n);
                     return Ok(buf);
                 }
                 Err(Errno::RANGE) => {
-                    let n = rustix::fs::llistxattr(path, &mut [0u8; 0][..])?;
+                    let n = call(&mut [0u8; 0][..])?;
                     buf = vec![0u8; n.max(buf.len() * 2)];
                 }
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    fn os_name(name: &[u8]) -> &std::ffi::OsStr {
+        std::os::unix::ffi::OsStrExt::from_bytes(name)
+    }
+
+    fn list(path: &Path) -> Result<Vec<u8>, Errno> {
+        sized(|b| rustix::fs::llistxattr(path, b))
     }
 
     fn get(path: &Path, name: &[u8]) -> Result<Vec<u8>, Errno> {
-        let name: &std::ffi::OsStr = std::os::unix::ffi::OsStrExt::from_bytes(name);
-        let mut buf = vec![0u8; 256];
-        loop {
-            match rustix::fs::lgetxattr(path, name, buf.as_mut_slice()) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Ok(buf);
-                }
-                Err(Errno::RANGE) => {
-                    let n = rustix::fs::lgetxattr(path, name, &mut [0u8; 0][..])?;
-                    buf = vec![0u8; n.max(buf.len() * 2)];
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        sized(|b| rustix::fs::lgetxattr(path, os_name(name), b))
     }
 
     fn flist(fd: BorrowedFd<'_>) -> Result<Vec<u8>, Errno> {
-        let mut first = [0u8; FIRST];
-        match rustix::fs::flistxattr(fd, &mut first[..]) {
-            Ok(n) => return Ok(first.get(..n).map(<[u8]>::to_vec).unwrap_or_default()),
-            Err(Errno::RANGE) => {}
-            Err(e) => return Err(e),
-        }
-        let mut buf = vec![0u8; FIRST * 2];
-        loop {
-            match rustix::fs::flistxattr(fd, buf.as_mut_slice()) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Ok(buf);
-                }
-                Err(Errno::RANGE) => {
-                    let n = rustix::fs::flistxattr(fd, &mut [0u8; 0][..])?;
-                    buf = vec![0u8; n.max(buf.len() * 2)];
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        sized(|b| rustix::fs::flistxattr(fd, b))
     }
 
     fn fget(fd: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, Errno> {
-        let name: &std::ffi::OsStr = std::os::unix::ffi::OsStrExt::from_bytes(name);
-        let mut buf = vec![0u8; 256];
-        loop {
-            match rustix::fs::fgetxattr(fd, name, buf.as_mut_slice()) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Ok(buf);
-                }
-                Err(Errno::RANGE) => {
-                    let n = rustix::fs::fgetxattr(fd, name, &mut [0u8; 0][..])?;
-                    buf = vec![0u8; n.max(buf.len() * 2)];
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        sized(|b| rustix::fs::fgetxattr(fd, os_name(name), b))
     }
 
     /// All extended attributes of an open file, sorted by name.
