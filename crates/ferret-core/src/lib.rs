@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod civil;
 pub mod control;
 pub mod error;
 pub mod escape;
