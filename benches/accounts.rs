@@ -37,18 +37,9 @@ fn cpu_per_run(runs: u32, mut f: impl FnMut()) -> f64 {
 fn bench(c: &mut Criterion) {
     let files = synthetic::generate(USERS);
     if let Some(dir) = std::env::var_os("FERRET_ACCOUNTS_DUMP") {
-        let etc = std::path::Path::new(&dir).join("etc");
-        std::fs::create_dir_all(&etc).unwrap();
-        for (name, data) in [
-            ("passwd", &files.passwd),
-            ("shadow", &files.shadow),
-            ("group", &files.group),
-            ("gshadow", &files.gshadow),
-            ("login.defs", &files.login_defs),
-        ] {
-            std::fs::write(etc.join(name), data).unwrap();
-        }
-        println!("accounts: wrote {}", etc.display());
+        let dir = std::path::Path::new(&dir);
+        write_etc(&files, dir);
+        println!("accounts: wrote {}", dir.join("etc").display());
         return;
     }
     let mut opts = AuditOptions::default();
@@ -161,9 +152,9 @@ fn cpu_ms() -> f64 {
     ticks * 10.0 // USER_HZ is 100 on Linux
 }
 
-fn write_root(files: &synthetic::Files) -> (tempfile::TempDir, ferret::core::HostRoot) {
-    let t = tempfile::tempdir().unwrap();
-    let etc = t.path().join("etc");
+/// Writes the generated account files as `DIR/etc/*`.
+fn write_etc(files: &synthetic::Files, dir: &std::path::Path) {
+    let etc = dir.join("etc");
     std::fs::create_dir_all(&etc).unwrap();
     for (name, data) in [
         ("passwd", &files.passwd),
@@ -174,6 +165,11 @@ fn write_root(files: &synthetic::Files) -> (tempfile::TempDir, ferret::core::Hos
     ] {
         std::fs::write(etc.join(name), data).unwrap();
     }
+}
+
+fn write_root(files: &synthetic::Files) -> (tempfile::TempDir, ferret::core::HostRoot) {
+    let t = tempfile::tempdir().unwrap();
+    write_etc(files, t.path());
     let root = ferret::core::HostRoot::new(t.path()).unwrap();
     (t, root)
 }
