@@ -263,6 +263,25 @@ struct Obj {
 }
 
 impl Obj {
+    /// The entry `name` of `dir`, as the walk met it (`file` when the walk opened it).
+    fn child(
+        dir: &Arc<DirHandle>,
+        name: OsString,
+        depth: usize,
+        stat: Stat,
+        file: Option<std::fs::File>,
+    ) -> Self {
+        Obj {
+            path: dir.child_path(&name),
+            depth,
+            stat,
+            name,
+            parent: Some(Arc::clone(dir)),
+            dir: None,
+            file,
+        }
+    }
+
     fn read_link(&self) -> Result<Vec<u8>, ferret_core::Error> {
         match &self.parent {
             Some(p) => p.read_link_at(&self.name),
@@ -607,15 +626,7 @@ impl Run<'_> {
             Ok(s) => s,
             Err(e) => return self.walk_error(&e),
         };
-        let mut obj = Obj {
-            path: dir.child_path(&name),
-            depth,
-            stat,
-            name,
-            parent: Some(Arc::clone(dir)),
-            dir: None,
-            file: None,
-        };
+        let mut obj = Obj::child(dir, name, depth, stat, None);
         let descend = stat.kind == FileKind::Directory
             && (!self.config.same_filesystem || stat.dev == self.start_dev.load(Ordering::Relaxed));
         let mut sub = None;
@@ -665,15 +676,7 @@ impl Run<'_> {
                 Err(e) => return self.walk_error(&e),
             },
         };
-        let mut obj = Obj {
-            path: dir.child_path(&name),
-            depth,
-            stat,
-            name,
-            parent: Some(Arc::clone(dir)),
-            dir: None,
-            file,
-        };
+        let mut obj = Obj::child(dir, name, depth, stat, file);
         self.admit(&mut obj, attrs);
     }
 
