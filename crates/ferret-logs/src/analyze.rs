@@ -888,8 +888,8 @@ struct Block {
     overlong: bool,
 }
 
-/// Reads the next block into `buf` (reused, never zero-filled): the carried partial line,
-/// then input up to `cap` bytes, cut after the last newline (the rest is carried).
+/// Reads the next block into `buf` (reused): the carried partial line, then input up to
+/// `cap` bytes, cut after the last newline (the rest is carried).
 fn read_block<R: Read>(
     reader: &mut R,
     buf: &mut Vec<u8>,
@@ -899,13 +899,33 @@ fn read_block<R: Read>(
 ) -> Result<Block, std::io::Error> {
     let old = carry.len();
     let want = cap.max(old + (1 << 20));
-    // The buffer grows with what is read (a small input costs a small buffer) and keeps its
-    // capacity for the next block.
-    buf.clear();
-    buf.extend_from_slice(carry);
+    // Reads go straight into the buffer, which keeps its length from block to block
+    // (`read_to_end` would zero the spare room before every block for a reader without
+    // `read_buf`, such as the progress wrapper). A new buffer comes zeroed from the
+    // allocator, so a small input touches only the pages it fills.
+    if buf.len() < want {
+        if buf.is_empty() {
+            *buf = vec![0; want];
+        } else {
+            buf.resize(want, 0);
+        }
+    }
+    if let Some(head) = buf.get_mut(..old) {
+        head.copy_from_slice(carry);
+    }
     carry.clear();
-    let got = reader.by_ref().take((want - old) as u64).read_to_end(buf)?;
-    let filled = old + got;
+    let mut filled = old;
+    while filled < want {
+        let Some(dst) = buf.get_mut(filled..want) else {
+            break;
+        };
+        match reader.read(dst) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     // Fewer bytes than asked: the input ended (a block ending exactly at the end of the input
     // is followed by an empty one).
     let eof = filled < want;

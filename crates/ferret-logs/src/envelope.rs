@@ -341,11 +341,20 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
 }
 
 /// After the timestamp (at `i`): optional BSD prefix, host, facility token, tag.
-fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_host: bool) {
-    i = skip_spaces(b, i);
-    if fast_host_tag(b, i, env) {
-        return;
+fn host_tag_msg<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>, allow_no_host: bool) {
+    let i = skip_spaces(b, i);
+    if !fast_host_tag(b, i, env) {
+        host_tag_msg_general(b, i, env, allow_no_host);
     }
+}
+
+/// [`host_tag_msg`] without the fast path, from the first non-space byte `i`.
+fn host_tag_msg_general<'a>(
+    b: &'a [u8],
+    mut i: usize,
+    env: &mut Envelope<'a>,
+    allow_no_host: bool,
+) {
     let mut te0 = token_end(b, i);
     if let Some(p) = bsd_prefix(sub(b, i, te0)) {
         env.priority = Some(p);
@@ -423,17 +432,69 @@ fn host_tag_msg<'a>(b: &'a [u8], mut i: usize, env: &mut Envelope<'a>, allow_no_
 /// RFC 5424 PROCID (neither `-` nor a digit). Returns false (nothing set) otherwise.
 #[inline]
 fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
-    let rest = b.get(i..).unwrap_or_default();
-    let k = rest
-        .iter()
-        .position(|c| !tag_name_byte(*c))
-        .unwrap_or(rest.len());
-    if k == 0 || rest.get(k) != Some(&b' ') {
+    // The host: tag-name bytes, then a space.
+    let mut k = i;
+    while let Some(&c) = b.get(k) {
+        if !tag_name_byte(c) {
+            break;
+        }
+        k += 1;
+    }
+    if k == i || b.get(k) != Some(&b' ') {
         return false;
     }
-    let te = i + k;
+    let te = k;
     let j = skip_spaces(b, te);
-    let mut e = j;
+    // The program name in one pass with the token's dot check: a dot anywhere in the token
+    // (here: in the name) leaves the line to the general steps.
+    let mut p = j;
+    while let Some(&c) = b.get(p) {
+        if c == b'.' || !tag_name_byte(c) {
+            break;
+        }
+        p += 1;
+    }
+    let name = sub(b, j, p);
+    if name.is_empty() || name.len() > 64 {
+        return false;
+    }
+    // `[pid]`: 1 to 10 digits that fit a u32 (as `tag` reads it).
+    let mut pid = None;
+    match b.get(p) {
+        Some(b'[') => {
+            let mut q = p + 1;
+            let mut v = 0u64;
+            while let Some(&c) = b.get(q) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                v = v * 10 + u64::from(c - b'0');
+                q += 1;
+                if q - p > 11 {
+                    return false;
+                }
+            }
+            if q == p + 1 || b.get(q) != Some(&b']') {
+                return false;
+            }
+            let Ok(v) = u32::try_from(v) else {
+                return false;
+            };
+            pid = Some(v);
+            p = q + 1;
+        }
+        // `(pam_unix)` annotations: the general steps.
+        Some(b'(') => return false,
+        _ => {}
+    }
+    let end = match b.get(p) {
+        Some(b':') => p + 1,
+        None | Some(b' ') => p,
+        _ => return false,
+    };
+    // The rest of the token (after a colon) has no dot either, and the next token cannot be
+    // an RFC 5424 PROCID.
+    let mut e = end;
     while let Some(&c) = b.get(e) {
         match c {
             b' ' => break,
@@ -446,13 +507,10 @@ fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
     {
         return false;
     }
-    let Some((prog, pid, n)) = tag(b, j, false) else {
-        return false;
-    };
     env.host = Some(Cow::Borrowed(sub(b, i, te)));
-    env.program = Cow::Borrowed(prog);
+    env.program = Cow::Borrowed(name);
     env.pid = pid;
-    env.message = Cow::Borrowed(sub(b, skip_one_space(b, j + n), b.len()));
+    env.message = Cow::Borrowed(sub(b, skip_one_space(b, end), b.len()));
     true
 }
 
@@ -831,6 +889,94 @@ mod tests {
             e.pid,
             String::from_utf8_lossy(&e.message).into_owned(),
         )
+    }
+
+    /// The one-pass path concludes exactly what the general steps do, whenever it is taken.
+    fn fast_matches_general(b: &[u8]) -> bool {
+        let blank = || Envelope {
+            format: Format::NoTimestamp,
+            time: None,
+            priority: None,
+            host: None,
+            program: Cow::Borrowed(b""),
+            pid: None,
+            message: Cow::Borrowed(b""),
+        };
+        let (mut fast, mut general) = (blank(), blank());
+        let taken = fast_host_tag(b, 0, &mut fast);
+        host_tag_msg_general(b, 0, &mut general, true);
+        assert!(
+            !taken || fast == general,
+            "{:?}",
+            String::from_utf8_lossy(b)
+        );
+        taken
+    }
+
+    #[test]
+    #[allow(clippy::print_stderr)]
+    fn fast_host_tag_is_the_general_answer() {
+        let mut taken = 0;
+        let lines: &[&[u8]] = &[
+            b"srv sshd[123]: Failed password",
+            b"srv sshd[4294967295]: x",
+            b"srv sshd[4294967296]: x",
+            b"srv sshd[12345678901]: x",
+            b"srv sshd[]: x",
+            b"srv sshd[12a]: x",
+            b"srv sshd[12] x",
+            b"srv sshd[12]",
+            b"srv sshd: 1 x",
+            b"srv sshd: - x",
+            b"srv sshd:x.y z",
+            b"srv sshd x",
+            b"srv sshd",
+            b"srv sshd(pam_unix)[1]: x",
+            b"srv org.x[1]: y",
+            b"srv sshd[1]:: y",
+            b"srv  sshd[1]: y",
+            b"srv auth.info: y",
+            b"<4.3> srv sshd[1]: y",
+            b"srv s/d@x_y-z[9]: y",
+        ];
+        for l in lines {
+            taken += usize::from(fast_matches_general(l));
+        }
+        assert!(taken >= 8, "{taken}");
+        // Every line of the third-party logs (when present), from the host on.
+        if let Some(dir) = std::env::var_os("FERRET_TESTDATA") {
+            let mut n = 0;
+            for f in [
+                "fail2ban/logs/sshd",
+                "fail2ban/logs/sshd-journal",
+                "elastic-beats/test.log",
+            ] {
+                let p = std::path::Path::new(&dir).join(f);
+                let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                for line in data.split(|c| *c == b'\n') {
+                    // After an RFC 3164 stamp, and the whole line too.
+                    let rest = line.get(16..).unwrap_or_default();
+                    n += usize::from(fast_matches_general(rest));
+                    fast_matches_general(line);
+                }
+            }
+            assert!(n > 150, "{n}");
+        } else {
+            eprintln!("skipped (real logs): FERRET_TESTDATA not set");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_host_tag_matches_general_on_tag_like_bytes(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "srv", "h-1.x", " ", "  ", "sshd", "su", "[", "]", "123", "4294967296", ":", ".",
+                "(pam_unix)", "-", "7", "x", "/", "@", "_", "\u{e9}", "\t", "<", ">", "auth.info",
+            ]), 0..12)
+        ) {
+            let b = parts.concat();
+            fast_matches_general(b.as_bytes());
+        }
     }
 
     #[test]

@@ -321,36 +321,55 @@ fn bsd_seconds(
 /// the seconds, and the year rollover falls back to `resolve`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimeCache {
-    /// `Mmm dd HH:MM:` of the canonical 13-byte layout (the only one memoised: a fixed-size
-    /// compare); `None` before the first such line.
-    key: Option<[u8; 13]>,
+    /// `Mmm dd HH:MM:` of the canonical 13-byte layout as two overlapping words (bytes 0..8
+    /// and 5..13: a two-load compare); `None` before the first such line.
+    key: Option<(u64, u64)>,
     fields: (u32, u32, u32, u32),
     /// Seconds since the epoch of the minute in the reference year (before the UTC offset).
     base: Option<i64>,
 }
 
+/// The word of `b` at `at..at + 8`.
+#[inline]
+fn word(b: &[u8], at: usize) -> Option<u64> {
+    b.get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes)
+}
+
 impl TimeCache {
     /// [`parse_bsd`] then [`YearContext::resolve`]: (fields, bytes used, instant).
+    #[inline]
     pub(crate) fn bsd(
         &mut self,
         b: &[u8],
         years: &YearContext,
     ) -> Option<((u32, u32, u32, u32, u32, u32), usize, LogTime)> {
-        let head: Option<[u8; 13]> = b.get(..13).and_then(|h| h.try_into().ok());
-        let hit = head.is_some() && head == self.key;
-        if !hit {
-            let (mo, d, h, mi, at) = bsd_minute(b)?;
-            let fields = bsd_seconds(b, mo, d, h, mi, at)?;
-            let t = years.resolve(mo, d, h, mi, fields.0 .4, fields.0 .5);
-            self.key = head.filter(|_| at == 13);
-            self.fields = (mo, d, h, mi);
-            self.base = years.minute_base(mo, d, h, mi);
-            return Some((fields.0, fields.1, t));
+        let head = word(b, 0).zip(word(b, 5));
+        if head.is_none() || head != self.key {
+            return self.miss(b, years, head);
         }
         let (mo, d, h, mi) = self.fields;
         let (f, used) = bsd_seconds(b, mo, d, h, mi, 13)?;
         let t = years.resolve_from(self.base, f);
         Some((f, used, t))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn miss(
+        &mut self,
+        b: &[u8],
+        years: &YearContext,
+        head: Option<(u64, u64)>,
+    ) -> Option<((u32, u32, u32, u32, u32, u32), usize, LogTime)> {
+        let (mo, d, h, mi, at) = bsd_minute(b)?;
+        let fields = bsd_seconds(b, mo, d, h, mi, at)?;
+        let t = years.resolve(mo, d, h, mi, fields.0 .4, fields.0 .5);
+        self.key = head.filter(|_| at == 13);
+        self.fields = (mo, d, h, mi);
+        self.base = years.minute_base(mo, d, h, mi);
+        Some((fields.0, fields.1, t))
     }
 }
 
