@@ -9,9 +9,10 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 
-use crate::detect::{Detector, HourBucket, Observation, SourceSummary, Thresholds, Window};
+use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, Window};
 use crate::envelope::{self, Envelope, Format};
 use crate::event::{last_repeat_untagged, maybe_repeat, parse_message, parse_repeat, EventKind};
+use crate::packed::{pack, unpack, PackedObs, Packer, Unpacker, MAX_PIECE};
 use crate::time::{LogTime, TimeCache, YearContext};
 use crate::Error;
 
@@ -597,12 +598,17 @@ impl Acc<'_> {
     }
 }
 
-/// Chunk result of the parallel path: observations borrow the block.
+/// Chunk result of the parallel path: compact observations whose fields are spans of the
+/// piece (see [`crate::packed`]).
 struct Chunk<'a> {
     lines: u64,
     unparsed: u64,
     unrecognized: u64,
-    obs: Vec<Observation<'a>>,
+    obs: Vec<PackedObs>,
+    /// Field bytes that are not in the piece.
+    arena: Vec<u8>,
+    /// Events kept whole (kinds with many fields).
+    spill: Vec<EventKind<'a>>,
     /// Truncated lines: (chunk-local line, original length), in order.
     long: Vec<(u64, usize)>,
     /// Repeat lines whose count was capped (chunk-local line), in order.
@@ -617,7 +623,7 @@ struct Chunk<'a> {
 fn parse_chunk<'a>(
     data: &'a [u8],
     before: Option<&[u8]>,
-    mut obs: Vec<Observation<'a>>,
+    bufs: Bufs,
     years: &YearContext,
     max_line: usize,
     max_samples: usize,
@@ -625,13 +631,17 @@ fn parse_chunk<'a>(
     let max_line = max_line.max(64);
     // About one event per 100 bytes of auth log: at most one allocation per piece (none once
     // the recycled vectors have grown).
+    let Bufs { mut obs, mut arena } = bufs;
     obs.clear();
     obs.reserve(data.len() / 96 + 1);
+    arena.clear();
     let mut c = Chunk {
         lines: 0,
         unparsed: 0,
         unrecognized: 0,
         obs,
+        arena,
+        spill: Vec::new(),
         long: Vec::new(),
         capped: Vec::new(),
         unparsed_at: Vec::new(),
@@ -666,7 +676,7 @@ fn parse_chunk<'a>(
                 c.capped.push(c.lines);
             }
             if rep.last {
-                last_repeat_chunk(&mut c, src, &env, years, text, rep, max_samples);
+                last_repeat_chunk(&mut c, data, src, &env, years, text, rep, max_samples);
                 continue;
             }
         }
@@ -680,14 +690,17 @@ fn parse_chunk<'a>(
             }
         }
         match event {
-            Some(event) => c.obs.push(Observation {
-                line: c.lines,
-                time: env.time,
-                pid: env.pid,
-                sshd: is_sshd(&env.program),
-                event,
-                repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
-            }),
+            Some(event) => {
+                let kind = pack(event, &mut Packer::new(data, &mut c.arena), &mut c.spill);
+                c.obs.push(PackedObs {
+                    line: u32::try_from(c.lines).unwrap_or(u32::MAX),
+                    time: env.time,
+                    pid: env.pid,
+                    sshd: is_sshd(&env.program),
+                    kind,
+                    repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
+                });
+            }
             None => c.unrecognized += u64::from(!unparsed),
         }
     }
@@ -700,6 +713,7 @@ fn parse_chunk<'a>(
 #[inline(never)]
 fn last_repeat_chunk<'a>(
     c: &mut Chunk<'a>,
+    data: &'a [u8],
     src: Option<&[u8]>,
     env: &Envelope<'_>,
     years: &YearContext,
@@ -708,14 +722,17 @@ fn last_repeat_chunk<'a>(
     max_samples: usize,
 ) {
     match Source::resolve(src, env, years) {
-        Some((event, pid, sshd)) => c.obs.push(Observation {
-            line: c.lines,
-            time: env.time,
-            pid,
-            sshd,
-            event,
-            repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
-        }),
+        Some((event, pid, sshd)) => {
+            let kind = pack(event, &mut Packer::new(data, &mut c.arena), &mut c.spill);
+            c.obs.push(PackedObs {
+                line: u32::try_from(c.lines).unwrap_or(u32::MAX),
+                time: env.time,
+                pid,
+                sshd,
+                kind,
+                repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
+            });
+        }
         None if no_envelope(env) => {
             c.unparsed += 1;
             if c.unparsed_at.len() < max_samples {
@@ -994,30 +1011,33 @@ impl Cost {
     }
 }
 
-/// An emptied vector's allocation, reused for observations of another block (the in-place
-/// `collect` keeps the buffer: same layout, no element to convert).
-// `filter` would keep the old lifetime: the point of this `filter_map` is the new type.
-#[allow(clippy::unnecessary_filter_map)]
-fn recycle<'b>(mut v: Vec<Observation<'_>>) -> Vec<Observation<'b>> {
-    v.clear();
-    v.into_iter().filter_map(|_| None).collect()
+/// A piece's reusable vectors (kept from block to block).
+#[derive(Default)]
+struct Bufs {
+    obs: Vec<PackedObs>,
+    arena: Vec<u8>,
 }
 
-/// The observation vector set aside for piece `i`.
-fn take_buf<'a>(bufs: &[std::sync::Mutex<Vec<Observation<'a>>>], i: usize) -> Vec<Observation<'a>> {
+/// The vectors set aside for piece `i`.
+fn take_buf(bufs: &[std::sync::Mutex<Bufs>], i: usize) -> Bufs {
     bufs.get(i)
         .and_then(|m| m.lock().ok().map(|mut g| std::mem::take(&mut *g)))
         .unwrap_or_default()
 }
 
 /// Folds one parsed piece into the detector, in file order.
-fn fold_chunk(
+fn fold_chunk<'a>(
     acc: &mut Acc<'_>,
     path: &[u8],
     summary: &mut FileSummary,
     base: &mut u64,
-    c: &Chunk<'_>,
+    data: &'a [u8],
+    c: &'a Chunk<'a>,
 ) {
+    let u = Unpacker {
+        data,
+        arena: &c.arena,
+    };
     summary.lines += c.lines;
     summary.unparsed += c.unparsed;
     summary.unrecognized += c.unrecognized;
@@ -1030,23 +1050,27 @@ fn fold_chunk(
     let mut long = c.long.iter().peekable();
     let mut capped = c.capped.iter().peekable();
     for o in &c.obs {
-        while let Some((l, n)) = long.next_if(|x| x.0 <= o.line) {
+        let line = u64::from(o.line);
+        while let Some((l, n)) = long.next_if(|x| x.0 <= line) {
             acc.det.long_line(*base + l, *n);
         }
-        while let Some(l) = capped.next_if(|x| **x <= o.line) {
+        while let Some(l) = capped.next_if(|x| **x <= line) {
             acc.det.repeat_capped(*base + l);
         }
         if acc.in_range(o.time) {
+            let Some(event) = unpack(&o.kind, u, &c.spill) else {
+                continue;
+            };
             if o.repeat == 1 {
                 acc.det
-                    .observe_event(*base + o.line, o.time, o.pid, o.sshd, &o.event);
+                    .observe_event(*base + line, o.time, o.pid, o.sshd, &event);
             } else {
                 acc.det.observe_repeated(
-                    *base + o.line,
+                    *base + line,
                     o.time,
                     o.pid,
                     o.sshd,
-                    &o.event,
+                    &event,
                     u64::from(o.repeat),
                 );
             }
@@ -1085,10 +1109,14 @@ fn run_parallel<R: Read + Send>(
     let (max_line, max_samples) = (acc.opts.max_line, acc.opts.max_samples);
     // Any line within the cap fits a block with room to spare.
     let cap = BLOCK.max(max_line.saturating_mul(2).saturating_add(1));
+    // Spans of the compact observations address at most 2 GiB (a line cap over 1 GiB).
+    if cap > MAX_PIECE {
+        return run_stream(acc, path, reader, years, control, summary);
+    }
     let mut carry = Vec::new();
     let (mut cur, mut next) = (Vec::new(), Vec::new());
     let mut base = 0u64;
-    let mut pool: Vec<Vec<Observation<'static>>> = Vec::new();
+    let mut pool: Vec<Bufs> = Vec::new();
     let mut cost = Cost::default();
     // The source of `last message repeated` lines at the start of the block (owned: the
     // previous block's buffer is being refilled).
@@ -1131,9 +1159,9 @@ fn run_parallel<R: Read + Send>(
         let taken: Vec<AtomicBool> = pieces.iter().map(|_| AtomicBool::new(false)).collect();
         let unclaimed = AtomicUsize::new(pieces.len());
         // One observation vector per piece, recycled from the previous block's pieces.
-        let bufs: Vec<std::sync::Mutex<Vec<Observation<'_>>>> = pieces
+        let bufs: Vec<std::sync::Mutex<Bufs>> = pieces
             .iter()
-            .map(|_| std::sync::Mutex::new(recycle(pool.pop().unwrap_or_default())))
+            .map(|_| std::sync::Mutex::new(pool.pop().unwrap_or_default()))
             .collect();
         let read_next = !block.eof;
         let next_block = std::thread::scope(|scope| {
@@ -1170,8 +1198,12 @@ fn run_parallel<R: Read + Send>(
             'fold: while want < pieces.len() {
                 if let Some(c) = slots.get_mut(want).and_then(Option::take) {
                     let t0 = std::time::Instant::now();
-                    fold_chunk(acc, path, summary, &mut base, &c);
-                    pool.push(recycle(c.obs));
+                    let piece = pieces.get(want).copied().unwrap_or_default();
+                    fold_chunk(acc, path, summary, &mut base, piece, &c);
+                    pool.push(Bufs {
+                        obs: c.obs,
+                        arena: c.arena,
+                    });
                     cost.fold += t0.elapsed();
                     cost.folds += 1;
                     want += 1;

@@ -120,6 +120,7 @@ pub mod analyze;
 pub mod detect;
 pub mod envelope;
 pub mod event;
+mod packed;
 pub mod time;
 
 pub use analyze::{
