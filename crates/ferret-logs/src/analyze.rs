@@ -600,34 +600,40 @@ impl Acc<'_> {
 
 /// Chunk result of the parallel path: compact observations whose fields are spans of the
 /// piece (see [`crate::packed`]).
-struct Chunk<'a> {
+struct Chunk {
     lines: u64,
     unparsed: u64,
     unrecognized: u64,
     obs: Vec<PackedObs>,
     /// Field bytes that are not in the piece.
     arena: Vec<u8>,
-    /// Events kept whole (kinds with many fields).
-    spill: Vec<EventKind<'a>>,
     /// Truncated lines: (chunk-local line, original length), in order.
     long: Vec<(u64, usize)>,
     /// Repeat lines whose count was capped (chunk-local line), in order.
     capped: Vec<u64>,
-    unparsed_at: Vec<(u64, &'a [u8])>,
+    /// Samples of unparsed lines: (chunk-local line, start and end in the piece).
+    unparsed_at: Vec<(u64, usize, usize)>,
+}
+
+/// Where `text` (a slice of `data`) lies in it.
+fn range_in(data: &[u8], text: &[u8]) -> (usize, usize) {
+    let at = (text.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+    let at = at.min(data.len());
+    (at, at + text.len().min(data.len() - at))
 }
 
 /// Parses a piece of whole lines exactly as [`LineReader`] and [`run_stream`] would: the
 /// same length cap (at least 64), `\r` stripped only from lines under the cap, overlong
 /// lines counted and flagged.
 /// `before`: the source of a leading `last message repeated` line (see [`Source::before`]).
-fn parse_chunk<'a>(
-    data: &'a [u8],
+fn parse_chunk(
+    data: &[u8],
     before: Option<&[u8]>,
     bufs: Bufs,
     years: &YearContext,
     max_line: usize,
     max_samples: usize,
-) -> Chunk<'a> {
+) -> Chunk {
     let max_line = max_line.max(64);
     // About one event per 100 bytes of auth log: at most one allocation per piece (none once
     // the recycled vectors have grown).
@@ -641,7 +647,6 @@ fn parse_chunk<'a>(
         unrecognized: 0,
         obs,
         arena,
-        spill: Vec::new(),
         long: Vec::new(),
         capped: Vec::new(),
         unparsed_at: Vec::new(),
@@ -686,12 +691,13 @@ fn parse_chunk<'a>(
         if unparsed {
             c.unparsed += 1;
             if c.unparsed_at.len() < max_samples {
-                c.unparsed_at.push((c.lines, text));
+                let (a, b) = range_in(data, text);
+                c.unparsed_at.push((c.lines, a, b));
             }
         }
         match event {
             Some(event) => {
-                let kind = pack(event, &mut Packer::new(data, &mut c.arena), &mut c.spill);
+                let kind = pack(&event, &mut Packer::new(data, &mut c.arena));
                 c.obs.push(PackedObs {
                     line: u32::try_from(c.lines).unwrap_or(u32::MAX),
                     time: env.time,
@@ -711,19 +717,19 @@ fn parse_chunk<'a>(
 /// line counted as unparsed / unrecognized (as [`last_repeat_stream`] does).
 #[cold]
 #[inline(never)]
-fn last_repeat_chunk<'a>(
-    c: &mut Chunk<'a>,
-    data: &'a [u8],
+fn last_repeat_chunk(
+    c: &mut Chunk,
+    data: &[u8],
     src: Option<&[u8]>,
     env: &Envelope<'_>,
     years: &YearContext,
-    text: &'a [u8],
+    text: &[u8],
     rep: Rep,
     max_samples: usize,
 ) {
     match Source::resolve(src, env, years) {
         Some((event, pid, sshd)) => {
-            let kind = pack(event, &mut Packer::new(data, &mut c.arena), &mut c.spill);
+            let kind = pack(&event, &mut Packer::new(data, &mut c.arena));
             c.obs.push(PackedObs {
                 line: u32::try_from(c.lines).unwrap_or(u32::MAX),
                 time: env.time,
@@ -736,7 +742,8 @@ fn last_repeat_chunk<'a>(
         None if no_envelope(env) => {
             c.unparsed += 1;
             if c.unparsed_at.len() < max_samples {
-                c.unparsed_at.push((c.lines, text));
+                let (a, b) = range_in(data, text);
+                c.unparsed_at.push((c.lines, a, b));
             }
         }
         None => c.unrecognized += 1,
@@ -1018,21 +1025,14 @@ struct Bufs {
     arena: Vec<u8>,
 }
 
-/// The vectors set aside for piece `i`.
-fn take_buf(bufs: &[std::sync::Mutex<Bufs>], i: usize) -> Bufs {
-    bufs.get(i)
-        .and_then(|m| m.lock().ok().map(|mut g| std::mem::take(&mut *g)))
-        .unwrap_or_default()
-}
-
 /// Folds one parsed piece into the detector, in file order.
-fn fold_chunk<'a>(
+fn fold_chunk(
     acc: &mut Acc<'_>,
     path: &[u8],
     summary: &mut FileSummary,
     base: &mut u64,
-    data: &'a [u8],
-    c: &'a Chunk<'a>,
+    data: &[u8],
+    c: &Chunk,
 ) {
     let u = Unpacker {
         data,
@@ -1043,8 +1043,8 @@ fn fold_chunk<'a>(
     summary.unrecognized += c.unrecognized;
     summary.long_lines += c.long.len() as u64;
     summary.events += c.obs.len() as u64;
-    for (l, t) in &c.unparsed_at {
-        acc.sample(path, *base + l, t);
+    for &(l, a, b) in &c.unparsed_at {
+        acc.sample(path, *base + l, data.get(a..b).unwrap_or_default());
     }
     // Overlong lines are flagged before their own event, as the sequential path does.
     let mut long = c.long.iter().peekable();
@@ -1058,9 +1058,7 @@ fn fold_chunk<'a>(
             acc.det.repeat_capped(*base + l);
         }
         if acc.in_range(o.time) {
-            let Some(event) = unpack(&o.kind, u, &c.spill) else {
-                continue;
-            };
+            let event = unpack(&o.kind, u);
             if o.repeat == 1 {
                 acc.det
                     .observe_event(*base + line, o.time, o.pid, o.sshd, &event);
@@ -1085,13 +1083,96 @@ fn fold_chunk<'a>(
     *base += c.lines;
 }
 
-/// Parallel path, `jobs` threads in all: the file is read in blocks; each block is cut into
-/// pieces at line boundaries; `jobs - 1` scoped workers and this thread parse pieces while
-/// this thread folds the parsed pieces into the detector strictly in file order (it folds
-/// whenever the next piece is ready, parses an unclaimed piece otherwise, and reads the next
-/// block while the workers start on this one). Results equal the sequential path exactly;
-/// memory is bounded by two blocks and one block's observations. A line longer than a whole
-/// block sends the rest of the input through the sequential path.
+/// One block of whole lines shared by the threads of the parallel path.
+struct SharedBlock {
+    /// The buffer (whole lines at the front, then spare room).
+    buf: Vec<u8>,
+    /// The pieces, as ranges of `buf`.
+    pieces: Vec<(usize, usize)>,
+    /// Each piece's `last message repeated` source (see [`Source::before`]).
+    befores: Vec<Option<Vec<u8>>>,
+}
+
+impl SharedBlock {
+    fn piece(&self, i: usize) -> &[u8] {
+        self.pieces
+            .get(i)
+            .and_then(|&(a, b)| self.buf.get(a..b))
+            .unwrap_or_default()
+    }
+}
+
+/// A piece to parse: its block, its index, and the block's place in the file.
+struct Job {
+    block: std::sync::Arc<SharedBlock>,
+    piece: usize,
+    seq: u64,
+}
+
+/// The queue of pieces to parse, in file order.
+#[derive(Default)]
+struct Queue {
+    jobs: std::collections::VecDeque<Job>,
+    /// No more jobs will come.
+    closed: bool,
+}
+
+/// What the block reader hands the folding thread.
+enum Fetched {
+    /// The next block (its jobs are queued already).
+    Block(std::sync::Arc<SharedBlock>),
+    /// A line longer than a block: these bytes (then the rest of the input) go through the
+    /// sequential path.
+    Overlong(Vec<u8>),
+    Error(std::io::Error),
+}
+
+/// Closes the queue and wakes every waiting worker when the folding thread leaves, however it
+/// leaves (so the scope's threads all end).
+struct CloseOnDrop<'q>(&'q (std::sync::Mutex<Queue>, std::sync::Condvar));
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut q) = self.0 .0.lock() {
+            q.closed = true;
+            q.jobs.clear();
+        }
+        self.0 .1.notify_all();
+    }
+}
+
+/// Puts a parsed chunk in its block's slot (or aside, when its block has not been handed
+/// over yet).
+fn store(
+    inflight: &mut std::collections::VecDeque<InFlight>,
+    early: &mut Vec<(u64, usize, Chunk)>,
+    first_seq: u64,
+    (seq, piece, c, _): (u64, usize, Chunk, std::time::Duration),
+) {
+    let k = usize::try_from(seq.wrapping_sub(first_seq)).unwrap_or(usize::MAX);
+    match inflight.get_mut(k).and_then(|f| f.slots.get_mut(piece)) {
+        Some(slot) => *slot = Some(c),
+        None => early.push((seq, piece, c)),
+    }
+}
+
+/// A block being folded: its pieces' chunks as they arrive, and the next one to fold.
+struct InFlight {
+    block: std::sync::Arc<SharedBlock>,
+    slots: Vec<Option<Chunk>>,
+    next: usize,
+}
+
+/// Parallel path, `jobs` threads in all, pipelined across blocks: a reader thread reads the
+/// file in blocks, cuts each into pieces at line boundaries and queues them; `jobs - 1`
+/// workers parse pieces from the front of the queue into compact chunks ([`crate::packed`]);
+/// this thread folds the chunks into the detector strictly in file order, and parses pieces
+/// from the back of the queue while the unparsed pieces outweigh its folding still to do.
+/// Nobody waits at block boundaries: workers go on into the next block while this thread
+/// folds the end of the previous one. Results equal the sequential path exactly; memory is
+/// bounded by three blocks (one read ahead, up to two being parsed and folded) and their
+/// chunks. A line longer than a whole block sends the rest of the input through the
+/// sequential path.
 fn run_parallel<R: Read + Send>(
     acc: &mut Acc<'_>,
     path: &[u8],
@@ -1100,11 +1181,13 @@ fn run_parallel<R: Read + Send>(
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::mpsc::TryRecvError;
-    use std::time::Duration;
+    use std::sync::mpsc::{sync_channel, TryRecvError};
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::{Duration, Instant};
     const BLOCK: usize = 4 << 20;
     const PIECE: usize = 128 << 10;
+    /// Blocks in memory at once: being read, being parsed, being folded.
+    const BUFFERS: usize = 3;
     let jobs = acc.opts.jobs.max(1);
     let (max_line, max_samples) = (acc.opts.max_line, acc.opts.max_samples);
     // Any line within the cap fits a block with room to spare.
@@ -1113,163 +1196,299 @@ fn run_parallel<R: Read + Send>(
     if cap > MAX_PIECE {
         return run_stream(acc, path, reader, years, control, summary);
     }
-    let mut carry = Vec::new();
-    let (mut cur, mut next) = (Vec::new(), Vec::new());
+    let queue = (Mutex::new(Queue::default()), Condvar::new());
+    // Spare vectors for the chunks (returned after folding).
+    let spare: Mutex<Vec<Bufs>> = Mutex::new(Vec::new());
+    let years = &years;
     let mut base = 0u64;
-    let mut pool: Vec<Bufs> = Vec::new();
     let mut cost = Cost::default();
-    // The source of `last message repeated` lines at the start of the block (owned: the
-    // previous block's buffer is being refilled).
-    let mut block_src: Option<Vec<u8>> = None;
-    let mut block = read_block(&mut reader, &mut cur, &mut carry, cap, control)?;
-    loop {
-        if control.is_cancelled() {
-            return Err(std::io::Error::other("cancelled"));
-        }
-        if block.overlong {
-            let head = std::io::Cursor::new(cur.get(..block.filled).unwrap_or_default());
-            return run_stream_from(
-                acc,
-                path,
-                head.chain(&mut reader),
-                years,
-                control,
-                summary,
-                base,
-            );
-        }
-        let data = cur.get(..block.end).unwrap_or_default();
-        // At least two pieces per thread, so small inputs are shared (and piece boundaries
-        // exercised) too.
-        let pieces = split_lines(data, data.len().div_ceil(PIECE).max(jobs * 2));
-        // Each piece's `last message repeated` source (one line parsed per piece, more only
-        // when a piece ends with repeat lines), and the next block's.
-        let mut befores: Vec<Option<&[u8]>> = Vec::with_capacity(pieces.len());
-        let mut run_src = block_src.as_deref();
-        for p in &pieces {
-            befores.push(run_src);
-            if let Some(s) = Source::before(p, &years, max_line) {
-                run_src = s;
+    let (overlong, error) = std::thread::scope(|scope| {
+        let close = CloseOnDrop(&queue);
+        let queue = &queue;
+        let (btx, brx) = sync_channel::<Fetched>(BUFFERS);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (rtx, rrx) = std::sync::mpsc::channel::<(u64, usize, Chunk, Duration)>();
+        // The reader: blocks, their pieces and `last message repeated` sources, queued.
+        let reader = &mut reader;
+        scope.spawn(move || {
+            let mut carry = Vec::new();
+            let mut run_src: Option<Vec<u8>> = None;
+            let mut made = 0;
+            let mut seq = 0u64;
+            loop {
+                let mut buf = if made < BUFFERS {
+                    made += 1;
+                    Vec::new()
+                } else {
+                    match free_rx.recv() {
+                        Ok(b) => b,
+                        Err(_) => break,
+                    }
+                };
+                let block = match read_block(reader, &mut buf, &mut carry, cap, control) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = btx.send(Fetched::Error(e));
+                        break;
+                    }
+                };
+                if block.overlong {
+                    buf.truncate(block.filled);
+                    let _ = btx.send(Fetched::Overlong(buf));
+                    break;
+                }
+                let data = buf.get(..block.end).unwrap_or_default();
+                // At least two pieces per thread, so small inputs are shared (and piece
+                // boundaries exercised) too.
+                let n = data.len().div_ceil(PIECE).max(jobs * 2);
+                let pieces: Vec<(usize, usize)> = split_lines(data, n)
+                    .into_iter()
+                    .map(|p| range_in(data, p))
+                    .collect();
+                let mut befores = Vec::with_capacity(pieces.len());
+                for &(a, b) in &pieces {
+                    befores.push(run_src.clone());
+                    if let Some(src) =
+                        Source::before(data.get(a..b).unwrap_or_default(), years, max_line)
+                    {
+                        run_src = src.map(<[u8]>::to_vec);
+                    }
+                }
+                let shared = Arc::new(SharedBlock {
+                    buf,
+                    pieces,
+                    befores,
+                });
+                if let Ok(mut q) = queue.0.lock() {
+                    for piece in 0..shared.pieces.len() {
+                        q.jobs.push_back(Job {
+                            block: Arc::clone(&shared),
+                            piece,
+                            seq,
+                        });
+                    }
+                }
+                queue.1.notify_all();
+                seq += 1;
+                if btx.send(Fetched::Block(shared)).is_err() || block.eof {
+                    break;
+                }
             }
-        }
-        let next_src = run_src.map(<[u8]>::to_vec);
-        // A piece is parsed by whoever takes it first: workers from the front, this thread
-        // from the back, so the pieces it folds first are the workers' and it seldom waits
-        // for a piece a worker holds.
-        let taken: Vec<AtomicBool> = pieces.iter().map(|_| AtomicBool::new(false)).collect();
-        let unclaimed = AtomicUsize::new(pieces.len());
-        // One observation vector per piece, recycled from the previous block's pieces.
-        let bufs: Vec<std::sync::Mutex<Bufs>> = pieces
-            .iter()
-            .map(|_| std::sync::Mutex::new(pool.pop().unwrap_or_default()))
-            .collect();
-        let read_next = !block.eof;
-        let next_block = std::thread::scope(|scope| {
-            let (tx, rx) =
-                std::sync::mpsc::sync_channel::<(usize, Chunk<'_>, Duration)>(pieces.len());
-            for _ in 1..jobs {
-                let tx = tx.clone();
-                let (pieces, taken, years, unclaimed) = (&pieces, &taken, &years, &unclaimed);
-                let (bufs, befores) = (&bufs, &befores);
-                scope.spawn(move || {
-                    for (i, p) in pieces.iter().enumerate() {
-                        if taken.get(i).is_none_or(|t| t.swap(true, Ordering::AcqRel)) {
-                            continue;
+            if let Ok(mut q) = queue.0.lock() {
+                q.closed = true;
+            }
+            queue.1.notify_all();
+        });
+        let parse = move |job: Job, bufs: Bufs| -> (u64, usize, Chunk, Duration) {
+            let t0 = Instant::now();
+            let b = &job.block;
+            let before = b.befores.get(job.piece).and_then(Option::as_deref);
+            let c = parse_chunk(
+                b.piece(job.piece),
+                before,
+                bufs,
+                years,
+                max_line,
+                max_samples,
+            );
+            (job.seq, job.piece, c, t0.elapsed())
+        };
+        let spare = &spare;
+        let take_spare = move || {
+            spare
+                .lock()
+                .ok()
+                .and_then(|mut v| v.pop())
+                .unwrap_or_default()
+        };
+        for _ in 1..jobs {
+            let rtx = rtx.clone();
+            scope.spawn(move || loop {
+                let job = {
+                    let Ok(mut q) = queue.0.lock() else { break };
+                    loop {
+                        if let Some(j) = q.jobs.pop_front() {
+                            break Some(j);
                         }
-                        unclaimed.fetch_sub(1, Ordering::Relaxed);
-                        let obs = take_buf(bufs, i);
-                        let t0 = std::time::Instant::now();
-                        let before = befores.get(i).copied().flatten();
-                        let c = parse_chunk(p, before, obs, years, max_line, max_samples);
-                        if tx.send((i, c, t0.elapsed())).is_err() {
-                            break;
+                        if q.closed {
+                            break None;
+                        }
+                        match queue.1.wait(q) {
+                            Ok(g) => q = g,
+                            Err(_) => return,
                         }
                     }
-                });
+                };
+                let Some(job) = job else { break };
+                // The block is released before the chunk is sent, so the folding thread
+                // holds the last reference once every chunk of the block has arrived.
+                let r = parse(job, take_spare());
+                if rtx.send(r).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(rtx);
+        let mut inflight: std::collections::VecDeque<InFlight> = std::collections::VecDeque::new();
+        let mut first_seq = 0u64;
+        let mut reader_done = false;
+        let mut overlong = None;
+        let mut error = None;
+        // Chunks of a block the reader has queued but not yet handed over.
+        let mut early: Vec<(u64, usize, Chunk)> = Vec::new();
+        loop {
+            if control.is_cancelled() {
+                error = Some(std::io::Error::other("cancelled"));
+                break;
             }
-            drop(tx);
-            // The next block is read on its own thread meanwhile.
-            let (reader, next, carry) = (&mut reader, &mut next, &mut carry);
-            let next_block = read_next
-                .then(|| scope.spawn(move || read_block(reader, next, carry, cap, control)));
-            let mut slots: Vec<Option<Chunk<'_>>> = (0..pieces.len()).map(|_| None).collect();
-            let mut want = 0;
-            let mut back = pieces.len();
-            'fold: while want < pieces.len() {
-                if let Some(c) = slots.get_mut(want).and_then(Option::take) {
-                    let t0 = std::time::Instant::now();
-                    let piece = pieces.get(want).copied().unwrap_or_default();
-                    fold_chunk(acc, path, summary, &mut base, piece, &c);
-                    pool.push(Bufs {
+            // New blocks (their jobs are queued already).
+            while !reader_done {
+                let msg = if inflight.is_empty() {
+                    brx.recv().ok()
+                } else {
+                    match brx.try_recv() {
+                        Ok(m) => Some(m),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => None,
+                    }
+                };
+                match msg {
+                    Some(Fetched::Block(block)) => {
+                        let n = block.pieces.len();
+                        let mut slots: Vec<Option<Chunk>> = (0..n).map(|_| None).collect();
+                        let seq = first_seq + inflight.len() as u64;
+                        for (s, p, c) in std::mem::take(&mut early) {
+                            match slots.get_mut(p) {
+                                Some(slot) if s == seq => *slot = Some(c),
+                                _ => early.push((s, p, c)),
+                            }
+                        }
+                        inflight.push_back(InFlight {
+                            block,
+                            slots,
+                            next: 0,
+                        });
+                    }
+                    Some(Fetched::Overlong(head)) => {
+                        overlong = Some(head);
+                        reader_done = true;
+                    }
+                    Some(Fetched::Error(e)) => {
+                        error = Some(e);
+                        reader_done = true;
+                    }
+                    None => reader_done = true,
+                }
+            }
+            let Some(front) = inflight.front_mut() else {
+                if reader_done {
+                    break;
+                }
+                continue;
+            };
+            // Fold the next chunk in file order when it is there.
+            if let Some(c) = front.slots.get_mut(front.next).and_then(Option::take) {
+                let t0 = Instant::now();
+                let piece = front.block.piece(front.next);
+                fold_chunk(acc, path, summary, &mut base, piece, &c);
+                cost.fold += t0.elapsed();
+                cost.folds += 1;
+                front.next += 1;
+                if let Ok(mut v) = spare.lock() {
+                    v.push(Bufs {
                         obs: c.obs,
                         arena: c.arena,
                     });
-                    cost.fold += t0.elapsed();
-                    cost.folds += 1;
-                    want += 1;
+                }
+                if front.next >= front.slots.len() {
+                    if let Some(done) = inflight.pop_front() {
+                        first_seq += 1;
+                        // Every job of the block has been parsed and released: the buffer
+                        // goes back to the reader.
+                        if let Ok(b) = Arc::try_unwrap(done.block) {
+                            let _ = free_tx.send(b.buf);
+                        } else {
+                            let _ = free_tx.send(Vec::new());
+                        }
+                    }
+                }
+                continue;
+            }
+            match rrx.try_recv() {
+                Ok(r) => {
+                    cost.parse += r.3;
+                    cost.parses += 1;
+                    store(&mut inflight, &mut early, first_seq, r);
                     continue;
                 }
-                match rx.try_recv() {
-                    Ok((i, c, d)) => {
-                        cost.parse += d;
-                        cost.parses += 1;
-                        if let Some(slot) = slots.get_mut(i) {
-                            *slot = Some(c);
-                        }
-                        continue;
-                    }
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
-                }
-                // Parse a piece here only while the workers' unclaimed pieces outweigh this
-                // thread's folding still to do: otherwise it would end the block folding a
-                // backlog alone while the workers idle.
-                let left = unclaimed.load(Ordering::Relaxed);
-                let to_fold = (pieces.len() - want) as f64 * cost.ratio();
-                while back > want && left as f64 > to_fold {
-                    back -= 1;
-                    if taken
-                        .get(back)
-                        .is_some_and(|t| !t.swap(true, Ordering::AcqRel))
-                    {
-                        unclaimed.fetch_sub(1, Ordering::Relaxed);
-                        if let (Some(p), Some(slot)) = (pieces.get(back), slots.get_mut(back)) {
-                            let obs = take_buf(&bufs, back);
-                            let t0 = std::time::Instant::now();
-                            let before = befores.get(back).copied().flatten();
-                            *slot =
-                                Some(parse_chunk(p, before, obs, &years, max_line, max_samples));
-                            cost.parse += t0.elapsed();
-                            cost.parses += 1;
-                        }
-                        continue 'fold;
-                    }
-                }
-                match rx.recv() {
-                    Ok((i, c, d)) => {
-                        cost.parse += d;
-                        cost.parses += 1;
-                        if let Some(slot) = slots.get_mut(i) {
-                            *slot = Some(c);
-                        }
-                    }
-                    // Every piece was claimed and every worker is gone: nothing can arrive.
-                    Err(_) => break,
-                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
             }
-            next_block.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("block reader failed")))
-            })
-        });
-        match next_block {
-            None => return Ok(()),
-            Some(b) => {
-                block = b?;
-                block_src = next_src;
-                std::mem::swap(&mut cur, &mut next);
+            // Parse a piece here while the unparsed pieces outweigh the folding still to do
+            // (otherwise this thread would end up folding a backlog alone while the workers
+            // idle); from the back, so the pieces it folds first are the workers'.
+            let to_fold: usize = inflight.iter().map(|f| f.slots.len() - f.next).sum();
+            let job = queue.0.lock().ok().and_then(|mut q| {
+                let waiting = q.jobs.len();
+                (jobs == 1 || waiting as f64 > to_fold as f64 * cost.ratio())
+                    .then(|| q.jobs.pop_back())
+                    .flatten()
+            });
+            if let Some(job) = job {
+                let r = parse(job, take_spare());
+                cost.parse += r.3;
+                cost.parses += 1;
+                store(&mut inflight, &mut early, first_seq, r);
+                continue;
+            }
+            match rrx.recv_timeout(Duration::from_millis(50)) {
+                Ok(r) => {
+                    cost.parse += r.3;
+                    cost.parses += 1;
+                    store(&mut inflight, &mut early, first_seq, r);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                // No worker left: whatever is queued is parsed here.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    let job = queue.0.lock().ok().and_then(|mut q| q.jobs.pop_back());
+                    match job {
+                        Some(job) => {
+                            let r = parse(job, take_spare());
+                            store(&mut inflight, &mut early, first_seq, r);
+                        }
+                        // Nothing queued, nothing coming: a piece was lost (a worker
+                        // panicked); stop rather than wait forever.
+                        None if reader_done => {
+                            error = Some(std::io::Error::other("log worker failed"));
+                            break;
+                        }
+                        None => {}
+                    }
+                }
             }
         }
+        // Unblock the reader (waiting for a free buffer or a slot in the channel) and the
+        // workers, then let the scope join them.
+        drop(close);
+        drop(brx);
+        drop(free_tx);
+        (overlong, error)
+    });
+    if let Some(e) = error {
+        return Err(e);
     }
+    if let Some(head) = overlong {
+        let head = std::io::Cursor::new(head);
+        return run_stream_from(
+            acc,
+            path,
+            head.chain(&mut reader),
+            *years,
+            control,
+            summary,
+            base,
+        );
+    }
+    Ok(())
 }
 
 /// Where a log comes from.

@@ -7,8 +7,7 @@
 //! byte fields are spans of the piece (offset and length, 8 bytes, no drop glue), and the
 //! event is rebuilt on the folding thread's stack, borrowing the piece, right before it is
 //! observed. Bytes that are not in the piece (an owned field, a constant) are copied to the
-//! chunk's arena. Kinds with more than four byte fields (sudo, netfilter) are kept whole in
-//! a side vector.
+//! chunk's arena. A packed chunk borrows nothing, so it can outlive the parse of its block.
 //!
 //! Every kind is listed in the macro below: [`pack`] matches [`EventKind`] exhaustively, so a
 //! new kind does not compile until it is listed.
@@ -102,55 +101,37 @@ impl<'a> Unpacker<'a> {
 }
 
 macro_rules! packed_kinds {
-    (
-        packed { $( $name:ident { $( $f:ident : $k:tt ),* $(,)? } ),* $(,)? }
-        spilled { $( $spill:ident ),* $(,)? }
-    ) => {
-        /// An [`EventKind`] with its byte fields as [`Span`]s, or the index of a kept event.
+    ( $( $name:ident { $( $f:ident : $k:tt ),* $(,)? } ),* $(,)? ) => {
+        /// An [`EventKind`] with its byte fields as [`Span`]s.
         #[derive(Debug, Clone, Copy)]
         pub(crate) enum PackedKind {
             $( $name { $( $f: packed_kinds!(@ty $k) ),* }, )*
-            /// Index in the chunk's side vector of whole events.
-            Spilled(u32),
         }
 
-        /// Packs `e` (whole events go to `spill`).
-        pub(crate) fn pack<'a>(
-            e: EventKind<'a>,
-            p: &mut Packer<'_, 'a>,
-            spill: &mut Vec<EventKind<'a>>,
-        ) -> PackedKind {
+        /// Packs `e`.
+        pub(crate) fn pack(e: &EventKind<'_>, p: &mut Packer<'_, '_>) -> PackedKind {
             match e {
                 $( EventKind::$name { $( $f ),* } => PackedKind::$name {
                     $( $f: packed_kinds!(@pack p, $k, $f) ),*
                 }, )*
-                e @ ($( EventKind::$spill { .. } )|*) => {
-                    spill.push(e);
-                    PackedKind::Spilled(u32::try_from(spill.len() - 1).unwrap_or(u32::MAX))
-                }
             }
         }
 
-        /// The event `k` stands for, borrowing the piece, the arena or `spill`.
-        pub(crate) fn unpack<'a>(
-            k: &PackedKind,
-            u: Unpacker<'a>,
-            spill: &'a [EventKind<'a>],
-        ) -> Option<Cow<'a, EventKind<'a>>> {
-            Some(match *k {
-                $( PackedKind::$name { $( $f ),* } => Cow::Owned(EventKind::$name {
+        /// The event `k` stands for, borrowing the piece or the arena.
+        pub(crate) fn unpack<'a>(k: &PackedKind, u: Unpacker<'a>) -> EventKind<'a> {
+            match *k {
+                $( PackedKind::$name { $( $f ),* } => EventKind::$name {
                     $( $f: packed_kinds!(@unpack u, $k, $f) ),*
-                }), )*
-                PackedKind::Spilled(i) => Cow::Borrowed(spill.get(i as usize)?),
-            })
+                }, )*
+            }
         }
     };
     (@ty b) => { Span };
     (@ty o) => { Span };
     (@ty ($t:ty)) => { $t };
-    (@pack $p:ident, b, $f:ident) => { $p.span(&$f) };
+    (@pack $p:ident, b, $f:ident) => { $p.span($f) };
     (@pack $p:ident, o, $f:ident) => { $p.opt($f.as_deref()) };
-    (@pack $p:ident, ($t:ty), $f:ident) => { $f };
+    (@pack $p:ident, ($t:ty), $f:ident) => { *$f };
     (@unpack $u:ident, b, $f:ident) => { $u.bytes($f) };
     (@unpack $u:ident, o, $f:ident) => { $u.opt($f) };
     (@unpack $u:ident, ($t:ty), $f:ident) => { $f };
@@ -158,7 +139,6 @@ macro_rules! packed_kinds {
 
 // `b`: bytes, `o`: optional bytes, `(T)`: a copied field.
 packed_kinds! {
-    packed {
         SshFailed { method: b, user: b, invalid_user: (bool), ip: b, port: (Option<u16>) },
         SshAccepted { method: b, user: b, ip: b, port: (Option<u16>), key: o },
         SshInvalidUser { user: b, ip: o, port: (Option<u16>) },
@@ -174,9 +154,11 @@ packed_kinds! {
         SshBreakInAttempt { ip: b },
         PamAuthFailure { service: b, user: o, ruser: o, rhost: o },
         PamSession { service: b, opened: (bool), user: b },
+        Sudo { user: b, tty: o, pwd: o, runas: o, command: o },
         SudoFailure { user: b, attempts: (u32), command: o },
         SudoNotInSudoers { user: b, runas: o, command: o },
         Su { success: (bool), user: o, target: o },
+        UserAdded { name: b, uid: (Option<u32>), gid: (Option<u32>), home: o, shell: o },
         UserDeleted { name: b },
         UserModified { name: b, change: b },
         GroupAdded { name: b, gid: (Option<u32>) },
@@ -184,11 +166,13 @@ packed_kinds! {
         PasswordChanged { user: b, by: b },
         LogindSession { new: (bool), session: b, user: o },
         CronCommand { user: b, command: b },
+        Netfilter {
+            prefix: b, in_if: o, out_if: o, src: b, dst: o, proto: o,
+            spt: (Option<u16>), dpt: (Option<u16>), flags: b,
+        },
         FsError { device: o, detail: b },
         Segfault { program: b, pid: (Option<u32>) },
         ModuleTaint { module: b, reason: b },
-    }
-    spilled { Sudo, UserAdded, Netfilter }
 }
 
 /// One observation of a piece, compact (see the module docs).
@@ -265,25 +249,23 @@ mod tests {
             },
         ];
         let mut arena = Vec::new();
-        let mut spill = Vec::new();
         let mut packed = Vec::new();
         {
             let mut p = Packer::new(&data, &mut arena);
-            for e in events.clone() {
-                packed.push(pack(e, &mut p, &mut spill));
+            for e in &events {
+                packed.push(pack(e, &mut p));
             }
         }
         // Fields of the piece are not copied.
-        assert!(arena.len() < 3 * 11 + 8 + 8, "{}", arena.len());
+        assert!(arena.len() < 3 * 11 + 3 * 8 + 8 + 4, "{}", arena.len());
         let u = Unpacker {
             data: &data,
             arena: &arena,
         };
         for (k, e) in packed.iter().zip(&events) {
-            assert_eq!(unpack(k, u, &spill).as_deref(), Some(e));
+            assert_eq!(&unpack(k, u), e);
         }
-        assert_eq!(spill.len(), 2);
         // The compact form is what it is for.
-        assert!(std::mem::size_of::<PackedObs>() <= 80);
+        assert!(std::mem::size_of::<PackedObs>() <= 104);
     }
 }
