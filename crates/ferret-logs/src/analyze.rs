@@ -1497,6 +1497,8 @@ pub enum Input<'r> {
     Root(&'r HostRoot, PathBuf),
     /// Any reader (stdin, a test buffer); `name` is used in evidence.
     Reader(Box<dyn Read + Send + 'r>, Vec<u8>),
+    /// systemd journal files inside a host root, read natively (see [`crate::journal`]).
+    Journal(&'r HostRoot, Vec<PathBuf>),
 }
 
 impl std::fmt::Debug for Input<'_> {
@@ -1507,6 +1509,7 @@ impl std::fmt::Debug for Input<'_> {
                 .debug_tuple("Reader")
                 .field(&ferret_core::escape::escape(n))
                 .finish(),
+            Input::Journal(r, p) => f.debug_tuple("Journal").field(&r.path()).field(p).finish(),
         }
     }
 }
@@ -1610,6 +1613,13 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             };
             end_input(acc, &name, summary, r);
         }
+        Input::Journal(root, paths) => crate::journal::Sink {
+            det: &mut acc.det,
+            analysis: &mut acc.analysis,
+            opts: acc.opts,
+            control,
+        }
+        .files(root, &paths),
     }
 }
 
@@ -1801,7 +1811,11 @@ pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -
             paths.push(base.to_path_buf());
         }
     }
-    let mut a = analyze_files(root, &paths, opts, control);
+    // journald-only hosts: the journal files (see `journal::root_journals`).
+    let journals = crate::journal::root_journals(root, &paths);
+    let journal = (!journals.is_empty()).then(|| Input::Journal(root, journals));
+    let texts = paths.iter().map(|p| Input::Root(root, p.clone()));
+    let mut a = analyze_inputs(journal.into_iter().chain(texts), opts, control);
     a.missing = missing;
     a
 }

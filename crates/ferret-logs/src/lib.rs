@@ -120,6 +120,7 @@ pub mod analyze;
 pub mod detect;
 pub mod envelope;
 pub mod event;
+pub mod journal;
 mod packed;
 pub mod time;
 
@@ -132,6 +133,10 @@ pub use detect::{
 };
 pub use envelope::{Envelope, Format};
 pub use event::{parse_message, parse_repeat, EventKind, Repeat, MAX_REPEAT};
+pub use journal::{
+    analyze_journal_bytes, analyze_journal_files, discover_journals, JournalEntry, JournalFile,
+    JournalHeader,
+};
 pub use time::{LogTime, YearContext};
 
 /// Errors of `ferret-logs`.

@@ -1,0 +1,413 @@
+//! The native journal reader against real journal files written by systemd's own
+//! `systemd-journal-remote` (from journal export format) and read back by the real
+//! `journalctl`: every entry, every field; and the whole analysis against the same lines read
+//! as a plain syslog file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::too_many_lines
+)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ferret_core::{Control, HostRoot};
+use ferret_logs::envelope::parse;
+use ferret_logs::journal::{analyze_journal_bytes, JournalFile};
+use ferret_logs::{analyze_journal_files, analyze_reader, Analysis, AnalyzeOptions, YearContext};
+
+const REMOTE: &str = "/usr/lib/systemd/systemd-journal-remote";
+
+/// Whether the real tools are here. Missing in CI is a failure; elsewhere a notice.
+fn tools() -> bool {
+    let ok = Path::new(REMOTE).exists()
+        && Command::new("journalctl")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "systemd-journal-remote / journalctl missing in CI (package systemd-journal-remote)"
+        );
+        eprintln!("skipped: systemd-journal-remote or journalctl not installed");
+    }
+    ok
+}
+
+/// One entry in journal export format (binary form for values with newlines or non-ASCII).
+fn export_entry(out: &mut Vec<u8>, realtime: u64, mono: u64, fields: &[(&str, &[u8])]) {
+    out.extend_from_slice(format!("__REALTIME_TIMESTAMP={realtime}\n").as_bytes());
+    out.extend_from_slice(format!("__MONOTONIC_TIMESTAMP={mono}\n").as_bytes());
+    out.extend_from_slice(b"_BOOT_ID=0123456789abcdef0123456789abcdef\n");
+    for (k, v) in fields {
+        if v.iter().all(|c| (0x20..0x7f).contains(c)) {
+            out.extend_from_slice(k.as_bytes());
+            out.push(b'=');
+            out.extend_from_slice(v);
+        } else {
+            out.extend_from_slice(k.as_bytes());
+            out.push(b'\n');
+            out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+            out.extend_from_slice(v);
+        }
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+}
+
+/// Writes `export` into `dir/name` with the real `systemd-journal-remote`.
+fn build(dir: &Path, name: &str, export: &[u8], compact: bool) -> PathBuf {
+    let out = dir.join(name);
+    let mut child = Command::new(REMOTE)
+        .arg("-o")
+        .arg(&out)
+        .arg("-")
+        .env("SYSTEMD_JOURNAL_COMPACT", if compact { "1" } else { "0" })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(export).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "journal-remote: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let flags = std::fs::read(&out).unwrap()[12];
+    assert_eq!(flags & 0x10 != 0, compact, "compact flag as asked");
+    out
+}
+
+type Fields = BTreeMap<Vec<u8>, Vec<Vec<u8>>>;
+
+fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
+    match v {
+        serde_json::Value::String(s) => s.as_bytes().to_vec(),
+        serde_json::Value::Array(a) => a.iter().map(|x| x.as_u64().unwrap() as u8).collect(),
+        other => panic!("unexpected JSON value {other}"),
+    }
+}
+
+/// Every entry as the real `journalctl` prints it (`-o json --all`).
+fn journalctl(path: &Path) -> Vec<Fields> {
+    let o = Command::new("journalctl")
+        .arg("--file")
+        .arg(path)
+        .args(["-o", "json", "--all", "--no-pager"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut out = Vec::new();
+    for line in o.stdout.split(|c| *c == b'\n').filter(|l| !l.is_empty()) {
+        let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+        let mut m = Fields::new();
+        for (k, v) in v.as_object().unwrap() {
+            if k == "__CURSOR" || k == "__SEQNUM" || k == "__SEQNUM_ID" {
+                continue;
+            }
+            // A multi-valued field is an array of values; a binary value an array of numbers.
+            let vals = match v {
+                serde_json::Value::Array(a) if a.iter().any(|x| !x.is_number()) => {
+                    a.iter().map(json_bytes).collect()
+                }
+                v => vec![json_bytes(v)],
+            };
+            m.insert(k.as_bytes().to_vec(), vals);
+        }
+        out.push(m);
+    }
+    out
+}
+
+/// Every entry as the native reader yields it (the same keys `journalctl` prints).
+fn native(path: &Path) -> (Vec<Fields>, ferret_logs::journal::JournalStats) {
+    let f = std::fs::File::open(path).unwrap();
+    let size = f.metadata().unwrap().len();
+    let mut jf = JournalFile::open(f, size).unwrap();
+    let mut out = Vec::new();
+    while let Some(e) = jf.next_entry() {
+        let e = e.unwrap();
+        assert_eq!(e.skipped, 0);
+        assert_eq!(e.ordinal, out.len() as u64 + 1);
+        let mut m = Fields::new();
+        for (k, v) in e.fields() {
+            m.entry(k.to_vec()).or_default().push(v.to_vec());
+        }
+        m.insert(
+            b"__REALTIME_TIMESTAMP".to_vec(),
+            vec![e.realtime.to_string().into_bytes()],
+        );
+        m.insert(
+            b"__MONOTONIC_TIMESTAMP".to_vec(),
+            vec![e.monotonic.to_string().into_bytes()],
+        );
+        let boot: String = e.boot_id.iter().fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+        m.insert(b"_BOOT_ID".to_vec(), vec![boot.into_bytes()]);
+        out.push(m);
+    }
+    (out, jf.stats().clone())
+}
+
+/// The sshd lines of fail2ban's annotated log that carry a time, host and tag (the
+/// `last message repeated` form, meaningless in a journal, left out).
+fn sshd_lines() -> Option<Vec<Vec<u8>>> {
+    let p = ferret_testdata("fail2ban/logs/sshd")?;
+    let years = YearContext::fixed_year(2005);
+    let text = std::fs::read(p).unwrap();
+    let lines: Vec<Vec<u8>> = text
+        .split(|c| *c == b'\n')
+        .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
+        .filter(|l| {
+            let e = parse(l, &years);
+            e.time.is_some()
+                && e.host.is_some()
+                && !e.program.is_empty()
+                && !e.message.windows(13).any(|w| w == b"last message ")
+        })
+        .map(<[u8]>::to_vec)
+        .collect();
+    assert!(lines.len() > 100, "{} sshd lines", lines.len());
+    Some(lines)
+}
+
+fn ferret_testdata(rel: &str) -> Option<PathBuf> {
+    let Some(root) = std::env::var_os("FERRET_TESTDATA") else {
+        eprintln!("skipped: FERRET_TESTDATA not set");
+        return None;
+    };
+    let p = PathBuf::from(root).join(rel);
+    assert!(p.exists(), "{} is missing", p.display());
+    Some(p)
+}
+
+/// The export text of `lines`, one entry per line, with extra entries after every 50th:
+/// a binary MESSAGE and a large compressible field (compressed by journald).
+fn export_of(lines: &[Vec<u8>], extras: bool) -> Vec<u8> {
+    let years = YearContext::fixed_year(2005);
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let e = parse(l, &years);
+        let rt = e.time.unwrap().0 as u64;
+        let pid = e.pid.map(|p| p.to_string());
+        let mut f: Vec<(&str, &[u8])> = vec![
+            ("_HOSTNAME", e.host.as_deref().unwrap()),
+            ("SYSLOG_IDENTIFIER", &e.program),
+            ("MESSAGE", &e.message),
+        ];
+        if let Some(p) = &pid {
+            f.push(("SYSLOG_PID", p.as_bytes()));
+        }
+        let big = format!("{i} ").repeat(700);
+        if extras && i % 50 == 7 {
+            f.push(("BIG_FIELD", big.as_bytes()));
+        }
+        export_entry(&mut out, rt, 1000 + i as u64, &f);
+    }
+    out
+}
+
+#[test]
+fn every_entry_matches_journalctl() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut export = Vec::new();
+    let bin: &[u8] =
+        b"Failed password for ro\xffot from 203.0.113.7 port 22 ssh2\nsecond\x00line\x1b[31m";
+    let big_msg = format!(
+        "Failed password for root from 198.51.100.4 port 22 ssh2 {}",
+        "x".repeat(9000)
+    );
+    let big_field = "abcdefgh".repeat(4000);
+    for i in 0..40u64 {
+        let pid = (1000 + i).to_string();
+        let msg = format!(
+            "Failed password for invalid user u{i} from 203.0.113.9 port {} ssh2",
+            40000 + i
+        );
+        let mut f: Vec<(&str, &[u8])> = vec![
+            ("_HOSTNAME", b"web1"),
+            ("SYSLOG_IDENTIFIER", b"sshd"),
+            ("_PID", pid.as_bytes()),
+            ("_COMM", b"sshd"),
+            ("PRIORITY", b"6"),
+            ("MESSAGE", msg.as_bytes()),
+        ];
+        match i % 5 {
+            1 => f.push(("MESSAGE", bin)),
+            2 => f.push(("BIG", big_field.as_bytes())),
+            3 => f[5] = ("MESSAGE", big_msg.as_bytes()),
+            4 => f.push(("EMPTY", b"")),
+            _ => {}
+        }
+        export_entry(
+            &mut export,
+            1_700_000_000_000_000 + i * 1_000_000,
+            5 + i,
+            &f,
+        );
+    }
+    // An entry without MESSAGE, and one with a binary MESSAGE only.
+    export_entry(
+        &mut export,
+        1_700_000_100_000_000,
+        100,
+        &[("_HOSTNAME", b"web1"), ("X", b"y")],
+    );
+    export_entry(&mut export, 1_700_000_101_000_000, 101, &[("MESSAGE", bin)]);
+    let mut checked = 0;
+    for compact in [false, true] {
+        let p = build(dir.path(), &format!("t{compact}.journal"), &export, compact);
+        let want = journalctl(&p);
+        let (got, stats) = native(&p);
+        assert_eq!(want.len(), 42);
+        assert_eq!(got.len(), want.len(), "entries (compact {compact})");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "entry {} (compact {compact})", i + 1);
+            checked += 1;
+        }
+        // Large fields were compressed by journald (ZSTD on Debian) and decoded here.
+        assert!(
+            stats.decompressed.iter().sum::<u64>() >= 3,
+            "compressed fields decoded: {stats:?}"
+        );
+        assert_eq!(stats.undecoded, 0);
+    }
+    assert_eq!(checked, 84);
+}
+
+/// Same lines, two containers: a journal file read natively and a syslog file: the same
+/// events, sources, timeline and findings (evidence: same ordinal / line numbers).
+#[test]
+fn analysis_equals_plain_syslog() {
+    if !tools() {
+        return;
+    }
+    let Some(lines) = sshd_lines() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let opts = AnalyzeOptions::default().year(2005);
+    let control = Control::new();
+    let mut text = Vec::new();
+    for l in &lines {
+        text.extend_from_slice(l);
+        text.push(b'\n');
+    }
+    let plain = analyze_reader(&text[..], b"auth.log", &opts, &control);
+    assert!(plain.outcome.errors.is_empty());
+    for compact in [false, true] {
+        std::fs::create_dir_all(dir.path().join("var/log/journal/m")).unwrap();
+        let name = format!("var/log/journal/m/s{compact}.journal");
+        let p = build(dir.path(), &name, &export_of(&lines, false), compact);
+        let root = HostRoot::new(dir.path()).unwrap();
+        let inner = PathBuf::from("/").join(&name);
+        let j = analyze_journal_files(&root, std::slice::from_ref(&inner), &opts, &control);
+        assert!(j.outcome.errors.is_empty(), "{:?}", j.outcome.errors);
+        assert_same(&plain, &j, "auth.log", &inner.display().to_string());
+        // From memory: the same again.
+        let m = analyze_journal_bytes(
+            &std::fs::read(&p).unwrap(),
+            inner.to_str().unwrap().as_bytes(),
+            &opts,
+            &control,
+        );
+        assert_same(&plain, &m, "auth.log", &inner.display().to_string());
+        std::fs::remove_file(&p).unwrap();
+    }
+}
+
+fn assert_same(plain: &Analysis, j: &Analysis, plain_name: &str, jname: &str) {
+    assert_eq!(j.lines, plain.lines);
+    assert_eq!(j.unparsed, plain.unparsed);
+    assert_eq!(j.unrecognized, plain.unrecognized);
+    assert_eq!(j.events, plain.events);
+    assert!(j.events.values().sum::<u64>() > 100, "{:?}", j.events);
+    assert_eq!(j.sources, plain.sources);
+    assert_eq!(j.hours, plain.hours);
+    assert_eq!(j.window, plain.window);
+    let mut pf = serde_json::to_string(&plain.outcome.findings).unwrap();
+    pf = pf.replace(plain_name, jname);
+    let jf = serde_json::to_string(&j.outcome.findings).unwrap();
+    assert!(!j.outcome.findings.is_empty());
+    assert_eq!(jf, pf);
+}
+
+/// `analyze_root` of a journald-only host (no auth.log) reads the journal; with an auth.log
+/// beside it (rsyslog), the journal is left alone (it holds the same messages).
+#[test]
+fn analyze_root_reads_the_journal_of_journald_only_hosts() {
+    if !tools() {
+        return;
+    }
+    let Some(mut lines) = sshd_lines() else {
+        return;
+    };
+    // In time order, so that the two files do not overlap.
+    let years = YearContext::fixed_year(2005);
+    lines.sort_by_key(|l| parse(l, &years).time);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    let jdir = dir
+        .path()
+        .join("var/log/journal/0123456789abcdef0123456789abcdef");
+    std::fs::create_dir_all(&jdir).unwrap();
+    std::fs::create_dir_all(dir.path().join("run/log/journal")).unwrap();
+    // Archived first half, active second half (name order is the other way round).
+    build(&jdir, "system@0001-0002.journal", &export_of(a, true), true);
+    build(&jdir, "system.journal", &export_of(b, true), false);
+    std::fs::write(jdir.join("notes.txt"), b"not a journal").unwrap();
+    let root = HostRoot::new(dir.path()).unwrap();
+    let found = ferret_logs::discover_journals(&root);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let opts = AnalyzeOptions::default().year(2005);
+    let control = Control::new();
+    let r = ferret_logs::analyze_root(&root, &opts, &control);
+    assert!(r.outcome.errors.is_empty(), "{:?}", r.outcome.errors);
+    assert_eq!(r.files.len(), 2);
+    assert!(
+        r.files[0].path.ends_with("system@0001-0002.journal"),
+        "head realtime order"
+    );
+    assert_eq!(r.lines, lines.len() as u64);
+    assert!(r.missing.contains(&"/var/log/auth.log".to_string()));
+    // The same as one plain file in time order.
+    let mut text = Vec::new();
+    for l in &lines {
+        text.extend_from_slice(l);
+        text.push(b'\n');
+    }
+    let plain = analyze_reader(&text[..], b"auth.log", &opts, &control);
+    assert_eq!(r.events, plain.events);
+    assert_eq!(r.window, plain.window);
+    assert_eq!(
+        r.outcome
+            .findings
+            .iter()
+            .map(|f| (&f.id, &f.subject))
+            .collect::<Vec<_>>(),
+        plain
+            .outcome
+            .findings
+            .iter()
+            .map(|f| (&f.id, &f.subject))
+            .collect::<Vec<_>>()
+    );
+    // rsyslog host: auth.log present, journal not read twice.
+    std::fs::write(dir.path().join("var/log/auth.log"), &text).unwrap();
+    let r2 = ferret_logs::analyze_root(&root, &opts, &control);
+    assert_eq!(r2.files.len(), 1);
+    assert_eq!(r2.events, plain.events);
+}
