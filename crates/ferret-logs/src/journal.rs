@@ -41,6 +41,11 @@ pub const HEADER_SIZE_MIN: u64 = 208;
 pub const MAX_OBJECT: u64 = 16 << 20;
 /// Largest decompressed DATA payload.
 pub const MAX_FIELD: usize = 16 << 20;
+/// Largest entry (all its fields together); fields past it are skipped.
+pub const MAX_ENTRY: usize = 64 << 20;
+/// Decompressed bytes allowed per file beyond 64 times its size (DATA objects are shared
+/// between entries, so a small hostile file could otherwise make unbounded work).
+pub const DECOMPRESS_BUDGET: u64 = 1 << 30;
 
 /// Incompatible flag: DATA objects may be XZ-compressed.
 pub const INCOMPATIBLE_COMPRESSED_XZ: u32 = 1 << 0;
@@ -347,6 +352,8 @@ pub struct JournalFile<S> {
     stats: JournalStats,
     /// The first skipped field's reason.
     first_skip: Option<(u64, String)>,
+    /// Decompressed bytes still allowed.
+    budget: u64,
 }
 
 impl<S> std::fmt::Debug for JournalFile<S> {
@@ -387,6 +394,7 @@ impl<S: JournalSource> JournalFile<S> {
             ordinal: 0,
             stats: JournalStats::default(),
             first_skip: None,
+            budget: DECOMPRESS_BUDGET.saturating_add(size.saturating_mul(64)),
             header,
         })
     }
@@ -690,12 +698,25 @@ impl<S: JournalSource> JournalFile<S> {
         if size > MAX_OBJECT {
             return Err(format!("data object of {size} bytes at {off} over the cap"));
         }
+        if e.buf.len() > MAX_ENTRY {
+            return Err(format!(
+                "entry over {MAX_ENTRY} bytes; field at {off} skipped"
+            ));
+        }
         self.read(off + payload_at, size - payload_at, buf)?;
         let start = e.buf.len();
         match flags & (OBJ_XZ | OBJ_LZ4 | OBJ_ZSTD) {
             0 => e.buf.extend_from_slice(buf),
             f => {
-                if let Err(why) = decompress(f, buf, &mut e.buf) {
+                if self.budget == 0 {
+                    self.stats.undecoded += 1;
+                    return Err(format!(
+                        "data object at {off}: decompression budget of the file exhausted"
+                    ));
+                }
+                let r = decompress(f, buf, &mut e.buf);
+                self.budget = self.budget.saturating_sub((e.buf.len() - start) as u64);
+                if let Err(why) = r {
                     e.buf.truncate(start);
                     self.stats.undecoded += 1;
                     return Err(format!("data object at {off}: {why}"));
@@ -775,7 +796,8 @@ fn decompress(flag: u8, src: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         OBJ_LZ4 => {
             // systemd: the uncompressed size (le64), then one LZ4 block.
             let size = le64(src, 0);
-            if src.len() < 8 || size > MAX_FIELD as u64 {
+            // An LZ4 block expands at most about 255 times.
+            if src.len() < 8 || size > MAX_FIELD as u64 || size > src.len() as u64 * 255 {
                 return Err(format!("lz4: bad or oversized length {size}"));
             }
             out.resize(start + size as usize, 0);

@@ -32,3 +32,14 @@ fn logs_analyze() {
     )
     .unwrap();
 }
+
+#[test]
+fn logs_journal() {
+    ferret_core::fuzzing::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "logs_journal",
+        9,
+        ferret_logs::fuzzing::journal,
+    )
+    .unwrap();
+}

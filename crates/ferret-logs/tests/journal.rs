@@ -411,3 +411,332 @@ fn analyze_root_reads_the_journal_of_journald_only_hosts() {
     assert_eq!(r2.files.len(), 1);
     assert_eq!(r2.events, plain.events);
 }
+
+// ---- hand-built files: compression journald here does not write, hostile layouts ----
+
+/// One entry for [`synth`]: realtime and fields.
+type SynthEntry = (u64, Vec<(Vec<u8>, Vec<u8>)>);
+
+fn align8(v: &mut Vec<u8>) {
+    while !v.len().is_multiple_of(8) {
+        v.push(0);
+    }
+}
+
+fn object(out: &mut Vec<u8>, ty: u8, flags: u8, body: &[u8]) -> u64 {
+    align8(out);
+    let off = out.len() as u64;
+    out.push(ty);
+    out.push(flags);
+    out.extend_from_slice(&[0; 6]);
+    out.extend_from_slice(&(16 + body.len() as u64).to_le_bytes());
+    out.extend_from_slice(body);
+    off
+}
+
+/// A minimal journal file laid out as the format describes (header, DATA objects, ENTRY
+/// objects, one entry array); `compress`: 0 none, 1 XZ, 2 LZ4 (object flags).
+fn synth(entries: &[SynthEntry], compact: bool, compress: u8) -> Vec<u8> {
+    const HS: usize = 272;
+    let mut out = vec![0u8; HS];
+    let mut entry_offs = Vec::new();
+    let mut n_objects = 0u64;
+    for (i, (rt, fields)) in entries.iter().enumerate() {
+        let mut items = Vec::new();
+        for (k, v) in fields {
+            let mut payload = k.clone();
+            payload.push(b'=');
+            payload.extend_from_slice(v);
+            let data = match compress {
+                1 => {
+                    let mut z = Vec::new();
+                    lzma_rs::xz_compress(&mut &payload[..], &mut z).unwrap();
+                    z
+                }
+                2 => {
+                    let mut z = (payload.len() as u64).to_le_bytes().to_vec();
+                    z.extend_from_slice(&lz4_flex::block::compress(&payload));
+                    z
+                }
+                _ => payload,
+            };
+            let mut body = vec![0u8; 48 + if compact { 8 } else { 0 }];
+            body.extend_from_slice(&data);
+            let flags = match compress {
+                1 => 1,
+                2 => 2,
+                _ => 0,
+            };
+            items.push(object(&mut out, 1, flags, &body));
+            n_objects += 1;
+        }
+        let mut body = Vec::new();
+        body.extend_from_slice(&(i as u64 + 1).to_le_bytes()); // seqnum
+        body.extend_from_slice(&rt.to_le_bytes());
+        body.extend_from_slice(&(1000 + i as u64).to_le_bytes());
+        body.extend_from_slice(&[7; 16]);
+        body.extend_from_slice(&0u64.to_le_bytes()); // xor hash
+        for it in items {
+            if compact {
+                body.extend_from_slice(&(it as u32).to_le_bytes());
+            } else {
+                body.extend_from_slice(&it.to_le_bytes());
+                body.extend_from_slice(&0u64.to_le_bytes());
+            }
+        }
+        entry_offs.push(object(&mut out, 3, 0, &body));
+        n_objects += 1;
+    }
+    let mut body = 0u64.to_le_bytes().to_vec();
+    for e in &entry_offs {
+        if compact {
+            body.extend_from_slice(&(*e as u32).to_le_bytes());
+        } else {
+            body.extend_from_slice(&e.to_le_bytes());
+        }
+    }
+    let array = object(&mut out, 6, 0, &body);
+    n_objects += 1;
+    align8(&mut out);
+    let mut flags = 0u32;
+    if compact {
+        flags |= 0x10;
+    }
+    flags |= match compress {
+        1 => 1,
+        2 => 2,
+        _ => 0,
+    };
+    let h = &mut out[..HS];
+    h[..8].copy_from_slice(b"LPKSHHRH");
+    h[12..16].copy_from_slice(&flags.to_le_bytes());
+    let put = |h: &mut [u8], at: usize, v: u64| h[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    let total = out.len() as u64;
+    let h = &mut out[..HS];
+    put(h, 88, HS as u64);
+    put(h, 96, total - HS as u64);
+    put(h, 136, array);
+    put(h, 144, n_objects);
+    put(h, 152, entries.len() as u64);
+    put(h, 176, array);
+    put(h, 184, entries.first().map_or(0, |e| e.0));
+    out
+}
+
+fn synth_entries(n: usize) -> Vec<SynthEntry> {
+    (0..n)
+        .map(|i| {
+            (
+                1_700_000_000_000_000 + i as u64 * 10_000_000,
+                vec![
+                    (b"_HOSTNAME".to_vec(), b"web1".to_vec()),
+                    (b"SYSLOG_IDENTIFIER".to_vec(), b"sshd".to_vec()),
+                    (b"_PID".to_vec(), format!("{}", 100 + i).into_bytes()),
+                    (
+                        b"MESSAGE".to_vec(),
+                        format!(
+                            "Failed password for root from 203.0.113.{} port 22 ssh2",
+                            9 + i % 2
+                        )
+                        .into_bytes(),
+                    ),
+                    (b"BIG".to_vec(), b"0123456789".repeat(100)),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn read_all(data: &[u8]) -> (Vec<ferret_logs::JournalEntry>, usize) {
+    let mut jf = JournalFile::open(data, data.len() as u64).unwrap();
+    let (mut ok, mut err) = (Vec::new(), 0);
+    while let Some(e) = jf.next_entry() {
+        match e {
+            Ok(e) => ok.push(e),
+            Err(_) => err += 1,
+        }
+    }
+    (ok, err)
+}
+
+#[test]
+fn xz_and_lz4_fields_decode() {
+    let entries = synth_entries(12);
+    for compact in [false, true] {
+        for compress in [0u8, 1, 2] {
+            let data = synth(&entries, compact, compress);
+            let (got, err) = read_all(&data);
+            assert_eq!(err, 0);
+            assert_eq!(
+                got.len(),
+                entries.len(),
+                "compact {compact} compress {compress}"
+            );
+            for (g, (rt, fields)) in got.iter().zip(&entries) {
+                assert_eq!(g.realtime, *rt);
+                assert_eq!(g.skipped, 0);
+                let f: Vec<(Vec<u8>, Vec<u8>)> =
+                    g.fields().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+                assert_eq!(&f, fields);
+            }
+            let a = analyze_journal_bytes(&data, b"j", &AnalyzeOptions::default(), &Control::new());
+            assert_eq!(a.events.get("ssh-failed"), Some(&12), "{:?}", a.events);
+            assert!(a
+                .outcome
+                .findings
+                .iter()
+                .any(|f| f.id == "logs.brute-force"));
+            assert!(a.outcome.errors.is_empty(), "{:?}", a.outcome.errors);
+        }
+    }
+}
+
+#[test]
+fn refuses_what_it_does_not_know() {
+    let mut data = synth(&synth_entries(2), false, 0);
+    data[12] |= 0x20;
+    let e = JournalFile::open(&data[..], data.len() as u64).unwrap_err();
+    assert!(e.contains("unsupported incompatible flags 0x20"), "{e}");
+    let a = analyze_journal_bytes(
+        &data,
+        b"x.journal",
+        &AnalyzeOptions::default(),
+        &Control::new(),
+    );
+    assert_eq!(a.outcome.errors.len(), 1);
+    assert_eq!(a.lines, 0);
+    let e = JournalFile::open(&b"LPKSHHRH\0\0"[..], 10).unwrap_err();
+    assert!(e.contains("truncated header"), "{e}");
+    let e = JournalFile::open(&b"Mar  1 10:00:00 web sshd[1]: x"[..], 30).unwrap_err();
+    assert!(e.contains("not a journal file"), "{e}");
+}
+
+/// A cycle in the entry-array chain and an entry array pointing backwards end the chain
+/// with an error; the linear walk recovers the entries after the last good one.
+#[test]
+fn broken_chains_end_and_are_recovered() {
+    let entries = synth_entries(6);
+    let data = synth(&entries, false, 0);
+    let array = u64::from_le_bytes(data[176..184].try_into().unwrap()) as usize;
+    // Next pointer to itself: a cycle.
+    let mut cyc = data.clone();
+    cyc[array + 16..array + 24].copy_from_slice(&(array as u64).to_le_bytes());
+    // Fill the slots so the chain follows `next`: the array claims more entries.
+    cyc[152..160].copy_from_slice(&100u64.to_le_bytes());
+    let (got, err) = read_all(&cyc);
+    assert_eq!(got.len(), 6);
+    assert_eq!(err, 1, "the cycle is reported once");
+    // The third slot points back to the first entry: error, then the linear walk finds
+    // entries 3..6 after entry 2.
+    let mut back = data.clone();
+    let first = back[array + 24..array + 32].to_vec();
+    back[array + 40..array + 48].copy_from_slice(&first);
+    let (got, err) = read_all(&back);
+    assert_eq!(err, 1);
+    assert_eq!(
+        got.iter().map(|e| e.seqnum).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6]
+    );
+    // Entry array offset garbage: everything comes from the linear walk.
+    let mut bad = data.clone();
+    bad[176..184].copy_from_slice(&7u64.to_le_bytes());
+    let (got, err) = read_all(&bad);
+    assert_eq!((got.len(), err), (6, 1));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Truncated copies give a prefix of the entries (each equal to the full file's entry
+    /// at that offset) and errors, never a panic.
+    #[test]
+    fn truncated_copies(cut in 0usize..100_000, compact in proptest::bool::ANY, compress in 0u8..3) {
+        let data = synth(&synth_entries(8), compact, compress);
+        let (full, _) = read_all(&data);
+        let cut = cut % (data.len() + 1);
+        let part = &data[..cut];
+        if let Ok(mut jf) = JournalFile::open(part, part.len() as u64) {
+            while let Some(e) = jf.next_entry() {
+                if let Ok(e) = e {
+                    let same = full.iter().find(|f| f.offset == e.offset).unwrap();
+                    proptest::prop_assert_eq!(same, &e);
+                }
+            }
+        }
+        let _ = analyze_journal_bytes(part, b"t", &AnalyzeOptions::default(), &Control::new());
+    }
+
+    /// Bit-flipped copies: errors or partial results, never a panic or a hang.
+    #[test]
+    fn bit_flipped_copies(flips in proptest::collection::vec((0usize..100_000, 0u8..8), 1..12),
+                          compact in proptest::bool::ANY, compress in 0u8..3) {
+        let mut data = synth(&synth_entries(8), compact, compress);
+        for (at, bit) in flips {
+            let n = data.len();
+            data[at % n] ^= 1 << bit;
+        }
+        if let Ok(mut jf) = JournalFile::open(&data[..], data.len() as u64) {
+            let mut n = 0;
+            while let Some(_e) = jf.next_entry() {
+                n += 1;
+                proptest::prop_assert!(n < 10_000);
+            }
+        }
+        let _ = analyze_journal_bytes(&data, b"t", &AnalyzeOptions::default(), &Control::new());
+    }
+}
+
+/// The real tool's files, truncated and bit-flipped: never a panic; a truncated copy yields
+/// entries equal to the whole file's.
+#[test]
+fn real_files_truncated_and_flipped() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut export = Vec::new();
+    for i in 0..30u64 {
+        let msg = format!("Failed password for invalid user u{i} from 203.0.113.9 port 22 ssh2");
+        let big = format!("{i}-").repeat(400);
+        export_entry(
+            &mut export,
+            1_700_000_000_000_000 + i,
+            i + 1,
+            &[
+                ("SYSLOG_IDENTIFIER", b"sshd"),
+                ("MESSAGE", msg.as_bytes()),
+                ("BIG", big.as_bytes()),
+            ],
+        );
+    }
+    for compact in [false, true] {
+        let p = build(dir.path(), &format!("r{compact}.journal"), &export, compact);
+        let data = std::fs::read(&p).unwrap();
+        let (full, err) = read_all(&data);
+        assert_eq!((full.len(), err), (30, 0));
+        let used = full.last().unwrap().offset as usize + 64 + 3 * 16;
+        let mut k = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..150 {
+            k = k
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let cut = (k >> 20) as usize % used;
+            let part = &data[..cut];
+            if let Ok(mut jf) = JournalFile::open(part, cut as u64) {
+                while let Some(e) = jf.next_entry() {
+                    if let Ok(e) = e {
+                        assert_eq!(full.iter().find(|f| f.offset == e.offset).unwrap(), &e);
+                    }
+                }
+            }
+            let mut flipped = data[..used].to_vec();
+            for j in 0..=(round % 8) {
+                let at = ((k >> (j * 3)) as usize).wrapping_mul(2_654_435_761) % used;
+                flipped[at] ^= 1 << (j % 8);
+            }
+            let a =
+                analyze_journal_bytes(&flipped, b"f", &AnalyzeOptions::default(), &Control::new());
+            assert!(a.lines <= 30 + 16, "{}", a.lines);
+        }
+    }
+}
