@@ -2077,4 +2077,8 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
 }
 
 #[cfg(test)]
+mod equiv;
+#[cfg(test)]
+mod oracle;
+#[cfg(test)]
 mod tests;
