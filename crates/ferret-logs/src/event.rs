@@ -632,8 +632,9 @@ impl EventKind<'_> {
 
 /// Substring search tuned for log lines: short haystacks, short needles. Building a
 /// `memmem::Finder` per call costs more than the search itself here. Candidates are found by
-/// the needle's first non-space byte (` from ` is searched by its `f`): spaces are the most
-/// frequent byte of a log line, so anchoring on one checks nearly every word.
+/// the needle's first non-space byte and the one after it (` from ` is searched by its `fr`),
+/// eight positions at a time ([`pair_mask`]): spaces are the most frequent byte of a log line,
+/// so anchoring on one would check nearly every word.
 #[inline]
 fn anchor(n: &[u8]) -> Option<(usize, u8)> {
     n.iter()
@@ -641,20 +642,125 @@ fn anchor(n: &[u8]) -> Option<(usize, u8)> {
         .or(if n.is_empty() { None } else { Some(0) })
         .and_then(|k| Some((k, *n.get(k)?)))
 }
+#[inline(always)]
+#[allow(clippy::inline_always)] // the anchor must fold to constants
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    let (k, c) = anchor(n)?;
+    // The anchor folds to constants for a literal needle; the search is shared.
+    let (k, a) = anchor(n)?;
     if h.len() > 512 {
-        return memmem::find(h, n);
+        return long_find(h, n);
     }
-    memchr::memchr_iter(c, h.get(k..)?).find(|&i| h.get(i..i + n.len()) == Some(n))
+    // `b` is the byte after the anchor, or (for a one-byte anchor) the anchor again.
+    let (b, d) = n.get(k + 1).map_or((a, 0), |b| (*b, 1));
+    find_short(h, n, k, a, b, d)
 }
+#[inline(always)]
+#[allow(clippy::inline_always)] // as `find`
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
-    let (k, c) = anchor(n)?;
+    let (k, a) = anchor(n)?;
     if h.len() > 512 {
-        return memmem::rfind(h, n);
+        return long_rfind(h, n);
     }
-    let last = h.len().checked_sub(n.len())?;
-    memchr::memrchr_iter(c, h.get(k..=last + k)?).find(|&i| h.get(i..i + n.len()) == Some(n))
+    let (b, d) = n.get(k + 1).map_or((a, 0), |b| (*b, 1));
+    rfind_short(h, n, k, a, b, d)
+}
+#[cold]
+#[inline(never)]
+fn long_find(h: &[u8], n: &[u8]) -> Option<usize> {
+    memmem::find(h, n)
+}
+#[cold]
+#[inline(never)]
+fn long_rfind(h: &[u8], n: &[u8]) -> Option<usize> {
+    memmem::rfind(h, n)
+}
+/// Whether `n` occurs in `h` with its anchor (index `k`) at `p`: the needle's start.
+#[inline]
+fn needle_at(h: &[u8], n: &[u8], k: usize, p: usize) -> Option<usize> {
+    let i = p.checked_sub(k)?;
+    (h.get(i..i + n.len()) == Some(n)).then_some(i)
+}
+/// [`find`] below 512 bytes: candidates where the anchor byte `a` is followed `d` bytes later
+/// by `b`, eight positions at a time.
+fn find_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<usize> {
+    let Some(last) = h.len().checked_sub(8 + d) else {
+        return (0..h.len())
+            .filter(|&p| h.get(p) == Some(&a))
+            .find_map(|p| needle_at(h, n, k, p));
+    };
+    // Words at 0, 8, ... and a last one ending at the end (overlapping positions already
+    // checked fail again).
+    let mut i = 0;
+    loop {
+        let i0 = i.min(last);
+        let mut m = pair_mask(h, i0, a, b, d).unwrap_or(0);
+        while m != 0 {
+            if let Some(r) = needle_at(h, n, k, i0 + lane(m)) {
+                return Some(r);
+            }
+            m &= m - 1;
+        }
+        if i0 == last {
+            return None;
+        }
+        i += 8;
+    }
+}
+/// [`rfind`] below 512 bytes, right to left.
+fn rfind_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<usize> {
+    let Some(mut i) = h.len().checked_sub(8 + d) else {
+        return (0..h.len())
+            .rev()
+            .filter(|&p| h.get(p) == Some(&a))
+            .find_map(|p| needle_at(h, n, k, p));
+    };
+    // Words ending at the end, 8 bytes further left each, and a first one at 0.
+    loop {
+        let mut m = pair_mask(h, i, a, b, d).unwrap_or(0);
+        while m != 0 {
+            let hi = 63 - m.leading_zeros() as usize;
+            if let Some(r) = needle_at(h, n, k, i + hi / 8) {
+                return Some(r);
+            }
+            m &= !(1u64 << hi);
+        }
+        if i == 0 {
+            return None;
+        }
+        i = i.saturating_sub(8);
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The 8 bytes of `h` at `i` as a little-endian word; `None` past the end.
+#[inline]
+fn word(h: &[u8], i: usize) -> Option<u64> {
+    let b: [u8; 8] = h.get(i..i.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+/// `0x80` in every byte of `x` that is zero, `0` in the others (exact: no carries between
+/// bytes).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !((((x & !HI).wrapping_add(!HI)) | x) | !HI)
+}
+/// `0x80` in every byte of `w` equal to `c`.
+#[inline]
+fn eq_bytes(w: u64, c: u8) -> u64 {
+    zero_bytes(w ^ LO.wrapping_mul(u64::from(c)))
+}
+/// Positions `i..i + 8` of `h` where `a` is followed, `d` (0 or 1) bytes later, by `b`; `None`
+/// when the words do not fit.
+#[inline]
+fn pair_mask(h: &[u8], i: usize, a: u8, b: u8, d: usize) -> Option<u64> {
+    Some(eq_bytes(word(h, i)?, a) & eq_bytes(word(h, i + d)?, b))
+}
+/// Byte index of the lowest set lane of a mask from [`eq_bytes`].
+#[inline]
+fn lane(m: u64) -> usize {
+    (m.trailing_zeros() / 8) as usize
 }
 /// Byte classes for one-lookup scans of addresses and program tags.
 pub(crate) const ALNUM: u8 = 1;
@@ -692,22 +798,48 @@ pub(crate) fn class(c: u8) -> u8 {
     CLASS.get(usize::from(c)).copied().unwrap_or(0)
 }
 
-/// `memchr` for the short fields of a message: a byte loop below 32 bytes, where the call and
-/// setup of the vector search cost more than the search.
+/// `memchr` for the short fields of a message: eight bytes at a time below 64 bytes, where
+/// the call and setup of the vector search cost more than the search.
 #[inline]
 pub(crate) fn short_memchr(c: u8, h: &[u8]) -> Option<usize> {
-    if h.len() <= 32 {
-        return h.iter().position(|x| *x == c);
+    if h.len() > 64 {
+        return memchr::memchr(c, h);
     }
-    memchr::memchr(c, h)
+    let Some(last) = h.len().checked_sub(8) else {
+        return h.iter().position(|x| *x == c);
+    };
+    let mut i = 0;
+    loop {
+        let i0 = i.min(last);
+        let m = word(h, i0).map_or(0, |w| eq_bytes(w, c));
+        if m != 0 {
+            return Some(i0 + lane(m));
+        }
+        if i0 == last {
+            return None;
+        }
+        i += 8;
+    }
 }
 /// `memrchr` counterpart of [`short_memchr`].
 #[inline]
 pub(crate) fn short_memrchr(c: u8, h: &[u8]) -> Option<usize> {
-    if h.len() <= 32 {
-        return h.iter().rposition(|x| *x == c);
+    if h.len() > 64 {
+        return memchr::memrchr(c, h);
     }
-    memchr::memrchr(c, h)
+    let Some(mut i) = h.len().checked_sub(8) else {
+        return h.iter().rposition(|x| *x == c);
+    };
+    loop {
+        let m = word(h, i).map_or(0, |w| eq_bytes(w, c));
+        if m != 0 {
+            return Some(i + 7 - (m.leading_zeros() / 8) as usize);
+        }
+        if i == 0 {
+            return None;
+        }
+        i = i.saturating_sub(8);
+    }
 }
 fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from..to).unwrap_or_default()
@@ -747,48 +879,95 @@ fn num32(b: &[u8]) -> Option<u32> {
     u32::try_from(digits(b, 10)?).ok()
 }
 
+/// [`addr`]'s byte classes, OR-ed over a whole token in one pass: host-name bytes are 0, so
+/// the sum says at once whether the token has a separator and nothing else to look at.
+const A_SEP: u8 = 1;
+const A_PCT: u8 = 2;
+const A_BAD: u8 = 4;
+// The index is a loop counter below 256 and this is evaluated at compile time.
+#[allow(clippy::indexing_slicing)]
+static ADDR_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            0
+        } else if b == b'.' || b == b':' {
+            A_SEP
+        } else if b == b'%' {
+            A_PCT
+        } else {
+            A_BAD
+        };
+        c += 1;
+    }
+    t
+};
+
 /// Validates and normalises an address token: IPv4, IPv6 (zone id `%eth0` dropped,
 /// `::ffff:` mapped IPv4 unwrapped) or a host name (sshd with `UseDNS yes`).
 pub fn addr(tok: &[u8]) -> Option<&[u8]> {
-    // One pass: the token up to a `%` zone id, only address/host-name bytes, at least one
-    // `.` or `:`.
-    let mut end = tok.len();
-    let mut sep = false;
-    for (k, &c) in tok.iter().enumerate() {
-        let cl = class(c);
-        if cl & (ALNUM | DASH) != 0 {
-            continue;
+    // The token up to a `%` zone id, only address/host-name bytes, at least one `.` or `:`.
+    let cl = |c: u8| ADDR_CLASS.get(usize::from(c)).copied().unwrap_or(A_BAD);
+    let mut acc = 0u8;
+    let mut chunks = tok.chunks_exact(8);
+    for ch in &mut chunks {
+        if let Ok([a, b, c, d, e, f, g, h]) = <[u8; 8]>::try_from(ch) {
+            acc |= cl(a) | cl(b) | cl(c) | cl(d) | cl(e) | cl(f) | cl(g) | cl(h);
         }
-        if cl == SEP {
-            sep = true;
-        } else if c == b'%' {
-            end = k;
-            break;
-        } else {
+    }
+    for &c in chunks.remainder() {
+        acc |= cl(c);
+    }
+    let t = if acc & (A_PCT | A_BAD) == 0 {
+        // the common case: nothing to cut, nothing to reject
+        if acc == 0 {
             return None;
         }
-    }
-    let t = sub(tok, 0, end);
-    if t.is_empty() || t.len() > 255 || !sep {
+        tok
+    } else {
+        addr_cut(tok)?
+    };
+    if t.is_empty() || t.len() > 255 {
         return None;
     }
-    if t.first().is_some_and(|c| *c == b'.' || *c == b'-') {
-        return None;
-    }
-    if let Some(v4) = t
-        .strip_prefix(b"::ffff:")
-        .or_else(|| t.strip_prefix(b"::FFFF:"))
-    {
-        // A mapped IPv4 address starts with a digit and has a dot (`::ffff:.1` and `::ffff:1`
-        // are not unwrapped, so the result is again an address).
-        if v4.first().is_some_and(u8::is_ascii_digit)
-            && v4.contains(&b'.')
-            && v4.iter().all(|c| c.is_ascii_digit() || *c == b'.')
-        {
-            return Some(v4);
+    match t.first() {
+        Some(b'.' | b'-') => return None,
+        Some(b':') => {
+            if let Some(v4) = t
+                .strip_prefix(b"::ffff:")
+                .or_else(|| t.strip_prefix(b"::FFFF:"))
+            {
+                // A mapped IPv4 address starts with a digit and has a dot (`::ffff:.1` and
+                // `::ffff:1` are not unwrapped, so the result is again an address).
+                if v4.first().is_some_and(u8::is_ascii_digit)
+                    && v4.contains(&b'.')
+                    && v4.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+                {
+                    return Some(v4);
+                }
+            }
         }
+        _ => {}
     }
     Some(t)
+}
+
+/// [`addr`]'s careful pass for a token with a `%` or a foreign byte: the token up to the first
+/// `%` if everything before it is an address byte and there is a separator.
+#[cold]
+fn addr_cut(tok: &[u8]) -> Option<&[u8]> {
+    let mut sep = false;
+    for (k, &c) in tok.iter().enumerate() {
+        match ADDR_CLASS.get(usize::from(c)).copied().unwrap_or(A_BAD) {
+            0 => {}
+            A_SEP => sep = true,
+            A_PCT => return sep.then(|| sub(tok, 0, k)),
+            _ => return None,
+        }
+    }
+    sep.then_some(tok)
 }
 
 fn cow_addr(tok: &[u8]) -> Option<Bytes<'_>> {
@@ -796,7 +975,15 @@ fn cow_addr(tok: &[u8]) -> Option<Bytes<'_>> {
 }
 
 /// Strips trailing ` [preauth]` / ` [net]` markers and whitespace.
-fn strip_markers(mut m: &[u8]) -> &[u8] {
+#[inline]
+fn strip_markers(m: &[u8]) -> &[u8] {
+    // Only a line ending in blank or `]` has anything to strip.
+    match m.last() {
+        Some(b' ' | b'\t' | b'\r' | b']') => strip_markers_loop(m),
+        _ => m,
+    }
+}
+fn strip_markers_loop(mut m: &[u8]) -> &[u8] {
     loop {
         m = strip_suffix_ws(m);
         if let Some(r) = m
@@ -814,25 +1001,34 @@ fn strip_markers(mut m: &[u8]) -> &[u8] {
 fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
     let m = strip_suffix_ws(m);
     // The last ` port ` counts only when 1-5 digits end the line after it, so it can only be
-    // the one right before the trailing digits.
-    let digits = m
-        .iter()
-        .rev()
-        .take(6)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    let head = sub(m, 0, m.len() - digits);
-    let (m, port) = match num16(tail(m, m.len() - digits)) {
-        Some(port) if head.ends_with(b" port ") => (sub(head, 0, head.len() - 6), Some(port)),
-        _ => (m, None),
-    };
+    // the one right before the last word.
     let sp = short_memrchr(b' ', m);
-    let tok = match sp {
-        Some(s) => tail(m, s + 1),
-        None => m,
+    if let Some((head, port)) = sp.and_then(|s| port_at(m, s)) {
+        let (before, tok) = split_last_word(head);
+        return Some((before, addr(tok)?, Some(port)));
+    }
+    let (before, tok) = match sp {
+        Some(s) => (sub(m, 0, s), tail(m, s + 1)),
+        None => (&b""[..], m),
     };
-    let a = addr(tok)?;
-    Some((sp.map_or(&b""[..], |s| sub(m, 0, s)), a, port))
+    Some((before, addr(tok)?, None))
+}
+
+/// `HEAD port N` where `s` is the last space of `m`: (HEAD, N) when the word after it is 1-5
+/// digits (at most 65535) and ` port ` ends right there.
+#[inline]
+fn port_at(m: &[u8], s: usize) -> Option<(&[u8], u16)> {
+    let port = num16(tail(m, s + 1))?;
+    Some((sub(m, 0, s + 1).strip_suffix(b" port ")?, port))
+}
+
+/// (before the last space, after it); (empty, all) without a space.
+#[inline]
+fn split_last_word(m: &[u8]) -> (&[u8], &[u8]) {
+    match short_memrchr(b' ', m) {
+        Some(s) => (sub(m, 0, s), tail(m, s + 1)),
+        None => (&b""[..], m),
+    }
 }
 
 /// The OpenSSH ` from ADDR port N sshN[: info]` structure. sshd prints
@@ -915,19 +1111,16 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
 /// ends it. That ` from ` is the last one (nothing after it can hold another), so this is the
 /// answer the general scan gives first; `None` (the scan decides) for anything else.
 fn from_port_ssh_end(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
-    let r = m
-        .strip_suffix(b" ssh2")
-        .or_else(|| m.strip_suffix(b" ssh1"))
-        .or_else(|| m.strip_suffix(b" ssh"))
-        .unwrap_or(m);
-    let digits = r
-        .iter()
-        .rev()
-        .take(6)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    let port = num16(tail(r, r.len() - digits))?;
-    let head = sub(r, 0, r.len() - digits).strip_suffix(b" port ")?;
+    let r = match m.last() {
+        Some(b'1' | b'2') => m
+            .strip_suffix(b" ssh2")
+            .or_else(|| m.strip_suffix(b" ssh1"))
+            .unwrap_or(m),
+        Some(b'h') => m.strip_suffix(b" ssh").unwrap_or(m),
+        _ => m,
+    };
+    // 1-5 digits after the last space, ` port ` before them (see `tail_addr_port`).
+    let (head, port) = port_at(r, short_memrchr(b' ', r)?)?;
     let sp = short_memrchr(b' ', head)?;
     let a = addr(tail(head, sp + 1))?;
     let before = sub(head, 0, sp).strip_suffix(b" from")?;
@@ -1055,6 +1248,10 @@ pub fn parse_message<'a>(
     msg: &'a [u8],
 ) -> Option<EventKind<'a>> {
     let _ = pid;
+    // The common case first: one 4-byte compare (the match below compares tag by tag).
+    if program == b"sshd" {
+        return sshd(msg).or_else(|| pam(program, msg));
+    }
     match program {
         b"sshd" | b"sshd-session" | b"sshd-auth" | b"dropbear" => {
             sshd(msg).or_else(|| pam(program, msg))
@@ -1077,8 +1274,19 @@ pub fn parse_message<'a>(
     }
 }
 
+#[inline]
 fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
-    use EventKind as E;
+    // Only a message starting with one of these bytes has a prefix to strip.
+    let m = match m.first() {
+        Some(b'[' | b'k' | b'e' | b'f' | b'w') => sshd_prefixes(m),
+        _ => m,
+    };
+    sshd_body(m)
+}
+
+/// Strips the Solaris `[ID 800047 auth.info] ` tag, a relayed `kernel: [ts] ` prefix and
+/// sshd's own `error: ` / `fatal: ` / `warning: ` prefixes.
+fn sshd_prefixes(m: &[u8]) -> &[u8] {
     let mut m = m;
     // Solaris `[ID 800047 auth.info] ` tag, sshd's own `error: ` / `fatal: ` prefixes.
     if m.starts_with(b"[ID ") {
@@ -1105,6 +1313,11 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
             m = r;
         }
     }
+    m
+}
+
+fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
+    use EventKind as E;
     let first = *m.first()?;
     match first {
         b'F' => {
@@ -1549,47 +1762,55 @@ fn pam_from(r: &[u8]) -> Option<EventKind<'_>> {
 /// Connection closed / reset / disconnected, with or without user, before or after auth.
 fn closed(m: &[u8]) -> Option<EventKind<'_>> {
     use EventKind as E;
-    let preauth = strip_suffix_ws(m).ends_with(b"[preauth]");
-    let stripped = strip_markers(m);
-    let (rest, _) = [
-        &b"Connection closed by "[..],
-        b"Connection reset by ",
-        b"Disconnected from ",
-        b"Disconnecting ",
-    ]
-    .iter()
-    .find_map(|p| stripped.strip_prefix(*p).map(|r| (r, *p)))?;
+    let trimmed = strip_suffix_ws(m);
+    let preauth = trimmed.ends_with(b"[preauth]");
+    let stripped = strip_markers(trimmed);
+    let rest = if let Some(r) = stripped.strip_prefix(b"Connection ") {
+        r.strip_prefix(b"closed by ")
+            .or_else(|| r.strip_prefix(b"reset by "))?
+    } else {
+        let r = stripped.strip_prefix(b"Disconnect")?;
+        r.strip_prefix(b"ed from ")
+            .or_else(|| r.strip_prefix(b"ing "))?
+    };
     // `ADDR port P: reason` form (Disconnecting invalid user U A port P: Change of username...)
-    let (body, reason) = match find(rest, b": ") {
+    let (body, reason) = match find_colon_space(rest) {
         Some(c) if find(sub(rest, 0, c), b" port ").is_some() => {
             (sub(rest, 0, c), Some(tail(rest, c + 2)))
         }
         _ => (rest, None),
     };
-    let (user, body, authenticating) = if let Some(u) = body.strip_prefix(b"authenticating user ") {
-        (Some(u), u, true)
-    } else if let Some(u) = body.strip_prefix(b"invalid user ") {
-        (Some(u), u, true)
-    } else if let Some(u) = body.strip_prefix(b"user ") {
-        (Some(u), u, false)
-    } else {
-        (None, body, false)
+    let (user, body, authenticating) = match body.first() {
+        Some(b'a') => match body.strip_prefix(b"authenticating user ") {
+            Some(u) => (Some(u), u, true),
+            None => (None, body, false),
+        },
+        Some(b'i') => match body.strip_prefix(b"invalid user ") {
+            Some(u) => (Some(u), u, true),
+            None => (None, body, false),
+        },
+        Some(b'u') => match body.strip_prefix(b"user ") {
+            Some(u) => (Some(u), u, false),
+            None => (None, body, false),
+        },
+        _ => (None, body, false),
     };
     let (before, ip, port) = tail_addr_port(body)?;
     let user = user.map(|_| Cow::Borrowed(before));
-    let change = reason.is_some_and(|r| r.starts_with(b"Change of username"));
-    if change {
-        return Some(E::SshUserNotAllowed {
-            user: user.unwrap_or(Cow::Borrowed(b"")),
-            ip: Some(Cow::Borrowed(ip)),
-            reason: Cow::Borrowed(b"change of username or service"),
-        });
-    }
-    if reason.is_some_and(|r| r.starts_with(b"Too many authentication failures")) {
-        return Some(E::SshTooManyFailures {
-            user,
-            ip: Some(Cow::Borrowed(ip)),
-        });
+    if let Some(r) = reason {
+        if r.starts_with(b"Change of username") {
+            return Some(E::SshUserNotAllowed {
+                user: user.unwrap_or(Cow::Borrowed(b"")),
+                ip: Some(Cow::Borrowed(ip)),
+                reason: Cow::Borrowed(b"change of username or service"),
+            });
+        }
+        if r.starts_with(b"Too many authentication failures") {
+            return Some(E::SshTooManyFailures {
+                user,
+                ip: Some(Cow::Borrowed(ip)),
+            });
+        }
     }
     if preauth || authenticating {
         return Some(E::SshPreauthDisconnect {
@@ -1602,6 +1823,19 @@ fn closed(m: &[u8]) -> Option<EventKind<'_>> {
     Some(E::SshClosed {
         ip: Some(Cow::Borrowed(ip)),
     })
+}
+
+/// The first `: ` in `m` (colons are rare outside IPv6 addresses).
+#[inline]
+fn find_colon_space(m: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let c = from + short_memchr(b':', tail(m, from))?;
+        if m.get(c + 1) == Some(&b' ') {
+            return Some(c);
+        }
+        from = c + 1;
+    }
 }
 
 /// `pam_X(svc:auth): authentication failure; ...` and `pam_X(svc:session): session opened ...`.
