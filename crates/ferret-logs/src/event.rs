@@ -630,6 +630,65 @@ impl EventKind<'_> {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/// Equality of two byte strings without a `bcmp` call: a needle is a literal, so its words
+/// fold to constants and the comparison is a few word compares (overlapping at the end).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = b.len();
+    if a.len() != n {
+        return false;
+    }
+    if n < 8 {
+        return a == b;
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
+/// `strip_prefix` / `strip_suffix` / `starts_with` / `ends_with` for literal needles, through
+/// [`same_bytes`].
+trait Lit {
+    fn pre(&self, p: &[u8]) -> Option<&[u8]>;
+    fn suf(&self, p: &[u8]) -> Option<&[u8]>;
+    fn starts(&self, p: &[u8]) -> bool;
+    fn ends(&self, p: &[u8]) -> bool;
+}
+impl Lit for [u8] {
+    #[inline]
+    fn pre(&self, p: &[u8]) -> Option<&[u8]> {
+        if self.starts(p) {
+            self.get(p.len()..)
+        } else {
+            None
+        }
+    }
+    #[inline]
+    fn suf(&self, p: &[u8]) -> Option<&[u8]> {
+        if self.ends(p) {
+            self.get(..self.len() - p.len())
+        } else {
+            None
+        }
+    }
+    #[inline]
+    fn starts(&self, p: &[u8]) -> bool {
+        self.get(..p.len()).is_some_and(|h| same_bytes(h, p))
+    }
+    #[inline]
+    fn ends(&self, p: &[u8]) -> bool {
+        self.len()
+            .checked_sub(p.len())
+            .and_then(|i| self.get(i..))
+            .is_some_and(|h| same_bytes(h, p))
+    }
+}
+
 /// Substring search tuned for log lines: short haystacks, short needles. Building a
 /// `memmem::Finder` per call costs more than the search itself here. Candidates are found by
 /// the needle's first non-space byte and the one after it (` from ` is searched by its `fr`),
@@ -647,8 +706,8 @@ fn anchor(n: &[u8]) -> Option<(usize, u8)> {
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
     // The anchor folds to constants for a literal needle; the search is shared.
     let (k, a) = anchor(n)?;
-    if h.len() > 512 {
-        return long_find(h, n);
+    if h.len() > 64 {
+        return long_find(h, n, k, a);
     }
     // `b` is the byte after the anchor, or (for a one-byte anchor) the anchor again.
     let (b, d) = n.get(k + 1).map_or((a, 0), |b| (*b, 1));
@@ -658,27 +717,36 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 #[allow(clippy::inline_always)] // as `find`
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
     let (k, a) = anchor(n)?;
-    if h.len() > 512 {
-        return long_rfind(h, n);
+    if h.len() > 64 {
+        return long_rfind(h, n, k, a);
     }
     let (b, d) = n.get(k + 1).map_or((a, 0), |b| (*b, 1));
     rfind_short(h, n, k, a, b, d)
 }
-#[cold]
+/// [`find`] above 64 bytes: the vector `memchr` for the anchor byte, `memmem` above 512.
 #[inline(never)]
-fn long_find(h: &[u8], n: &[u8]) -> Option<usize> {
-    memmem::find(h, n)
+fn long_find(h: &[u8], n: &[u8], k: usize, a: u8) -> Option<usize> {
+    if h.len() > 512 {
+        return memmem::find(h, n);
+    }
+    memchr::memchr_iter(a, h.get(k..)?).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
-#[cold]
+/// [`rfind`] above 64 bytes.
 #[inline(never)]
-fn long_rfind(h: &[u8], n: &[u8]) -> Option<usize> {
-    memmem::rfind(h, n)
+fn long_rfind(h: &[u8], n: &[u8], k: usize, a: u8) -> Option<usize> {
+    if h.len() > 512 {
+        return memmem::rfind(h, n);
+    }
+    let last = h.len().checked_sub(n.len())?;
+    memchr::memrchr_iter(a, h.get(k..=last + k)?).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 /// Whether `n` occurs in `h` with its anchor (index `k`) at `p`: the needle's start.
 #[inline]
 fn needle_at(h: &[u8], n: &[u8], k: usize, p: usize) -> Option<usize> {
     let i = p.checked_sub(k)?;
-    (h.get(i..i + n.len()) == Some(n)).then_some(i)
+    h.get(i..i + n.len())
+        .is_some_and(|x| same_bytes(x, n))
+        .then_some(i)
 }
 /// [`find`] below 512 bytes: candidates where the anchor byte `a` is followed `d` bytes later
 /// by `b`, eight positions at a time.
@@ -935,10 +1003,7 @@ pub fn addr(tok: &[u8]) -> Option<&[u8]> {
     match t.first() {
         Some(b'.' | b'-') => return None,
         Some(b':') => {
-            if let Some(v4) = t
-                .strip_prefix(b"::ffff:")
-                .or_else(|| t.strip_prefix(b"::FFFF:"))
-            {
+            if let Some(v4) = t.pre(b"::ffff:").or_else(|| t.pre(b"::FFFF:")) {
                 // A mapped IPv4 address starts with a digit and has a dot (`::ffff:.1` and
                 // `::ffff:1` are not unwrapped, so the result is again an address).
                 if v4.first().is_some_and(u8::is_ascii_digit)
@@ -986,10 +1051,7 @@ fn strip_markers(m: &[u8]) -> &[u8] {
 fn strip_markers_loop(mut m: &[u8]) -> &[u8] {
     loop {
         m = strip_suffix_ws(m);
-        if let Some(r) = m
-            .strip_suffix(b"[preauth]")
-            .or_else(|| m.strip_suffix(b"[net]"))
-        {
+        if let Some(r) = m.suf(b"[preauth]").or_else(|| m.suf(b"[net]")) {
             m = r;
         } else {
             return m;
@@ -1019,7 +1081,7 @@ fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
 #[inline]
 fn port_at(m: &[u8], s: usize) -> Option<(&[u8], u16)> {
     let port = num16(tail(m, s + 1))?;
-    Some((sub(m, 0, s + 1).strip_suffix(b" port ")?, port))
+    Some((sub(m, 0, s + 1).suf(b" port ")?, port))
 }
 
 /// (before the last space, after it); (empty, all) without a space.
@@ -1062,7 +1124,7 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
         };
         let after = tail(rest, sp);
         let before = sub(m, 0, f);
-        if let Some(p) = after.strip_prefix(b" port ") {
+        if let Some(p) = after.pre(b" port ") {
             let de = p
                 .iter()
                 .position(|c| !c.is_ascii_digit())
@@ -1072,9 +1134,9 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
             };
             let mut r = tail(p, de);
             if let Some(x) = r
-                .strip_prefix(b" ssh2")
-                .or_else(|| r.strip_prefix(b" ssh1"))
-                .or_else(|| r.strip_prefix(b" ssh"))
+                .pre(b" ssh2")
+                .or_else(|| r.pre(b" ssh1"))
+                .or_else(|| r.pre(b" ssh"))
             {
                 r = x;
             }
@@ -1086,7 +1148,7 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
                 with_info = Some((before, a, Some(port), None));
                 continue;
             }
-            if let Some(info) = r.strip_prefix(b": ").or_else(|| r.strip_prefix(b":")) {
+            if let Some(info) = r.pre(b": ").or_else(|| r.pre(b":")) {
                 full += 1;
                 if with_info.is_none() || hostbased {
                     with_info = Some((before, a, Some(port), Some(info)));
@@ -1095,8 +1157,7 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
             continue;
         }
         if fallback.is_none()
-            && (after.is_empty()
-                || (after.starts_with(b" via ") && !tail(after, 5).contains(&b' ')))
+            && (after.is_empty() || (after.starts(b" via ") && !tail(after, 5).contains(&b' ')))
         {
             fallback = Some((before, a, None, None));
         }
@@ -1112,27 +1173,21 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
 /// answer the general scan gives first; `None` (the scan decides) for anything else.
 fn from_port_ssh_end(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8]>)> {
     let r = match m.last() {
-        Some(b'1' | b'2') => m
-            .strip_suffix(b" ssh2")
-            .or_else(|| m.strip_suffix(b" ssh1"))
-            .unwrap_or(m),
-        Some(b'h') => m.strip_suffix(b" ssh").unwrap_or(m),
+        Some(b'1' | b'2') => m.suf(b" ssh2").or_else(|| m.suf(b" ssh1")).unwrap_or(m),
+        Some(b'h') => m.suf(b" ssh").unwrap_or(m),
         _ => m,
     };
     // 1-5 digits after the last space, ` port ` before them (see `tail_addr_port`).
     let (head, port) = port_at(r, short_memrchr(b' ', r)?)?;
     let sp = short_memrchr(b' ', head)?;
     let a = addr(tail(head, sp + 1))?;
-    let before = sub(head, 0, sp).strip_suffix(b" from")?;
+    let before = sub(head, 0, sp).suf(b" from")?;
     Some((before, a, Some(port), None))
 }
 
 /// `[invalid user ]U` -> (user, invalid).
 fn user_part(u: &[u8]) -> (&[u8], bool) {
-    if let Some(r) = u
-        .strip_prefix(b"invalid user ")
-        .or_else(|| u.strip_prefix(b"illegal user "))
-    {
+    if let Some(r) = u.pre(b"invalid user ").or_else(|| u.pre(b"illegal user ")) {
         (r, true)
     } else if u == b"invalid user" {
         (b"", true)
@@ -1177,11 +1232,11 @@ pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
         let (n, capped) = repeat_count(b.get(..digits)?)?;
         Some((n, capped, tail(b, digits)))
     }
-    if let Some(r) = msg.strip_prefix(b"message repeated ") {
+    if let Some(r) = msg.pre(b"message repeated ") {
         let (n, capped, r) = count(r)?;
-        let r = r.strip_prefix(b" times: [")?;
-        let r = r.strip_prefix(b" ").unwrap_or(r);
-        let m = match r.strip_suffix(b"]") {
+        let r = r.pre(b" times: [")?;
+        let r = r.pre(b" ").unwrap_or(r);
+        let m = match r.suf(b"]") {
             Some(m) => m,
             None if truncated => r,
             None => return None,
@@ -1192,8 +1247,8 @@ pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
             message: Some(m),
         });
     }
-    let r = msg.strip_prefix(b"--- ").unwrap_or(msg);
-    last_repeat_tail(r.strip_prefix(b"last message repeated ")?)
+    let r = msg.pre(b"--- ").unwrap_or(msg);
+    last_repeat_tail(r.pre(b"last message repeated ")?)
 }
 
 /// `N times` (or `1 time`), optionally followed by ` ---`, after `last message repeated `.
@@ -1201,10 +1256,8 @@ fn last_repeat_tail(r: &[u8]) -> Option<Repeat<'_>> {
     let digits = r.iter().take_while(|c| c.is_ascii_digit()).count();
     let (n, capped) = repeat_count(r.get(..digits)?)?;
     let r = tail(r, digits);
-    let r = r
-        .strip_prefix(b" times")
-        .or_else(|| r.strip_prefix(b" time"))?;
-    let r = r.strip_suffix(b" ---").unwrap_or(r);
+    let r = r.pre(b" times").or_else(|| r.pre(b" time"))?;
+    let r = r.suf(b" ---").unwrap_or(r);
     (r.is_empty() || r == b" ").then_some(Repeat {
         count: n,
         capped,
@@ -1232,7 +1285,7 @@ fn repeat_count(digits: &[u8]) -> Option<(u64, bool)> {
 #[inline]
 pub(crate) fn last_repeat_untagged<'a>(program: &[u8], msg: &'a [u8]) -> Option<Repeat<'a>> {
     match program {
-        b"last" => last_repeat_tail(msg.strip_prefix(b"message repeated ")?),
+        b"last" => last_repeat_tail(msg.pre(b"message repeated ")?),
         b"---" => parse_repeat(msg, false).filter(|r| r.message.is_none()),
         _ => None,
     }
@@ -1248,30 +1301,92 @@ pub fn parse_message<'a>(
     msg: &'a [u8],
 ) -> Option<EventKind<'a>> {
     let _ = pid;
-    // The common case first: one 4-byte compare (the match below compares tag by tag).
+    // Each parser's result is returned as it is (never rebuilt by `or_else`), so the event is
+    // written once, in the caller's slot. The common case first: one 4-byte compare (the match
+    // below compares tag by tag).
     if program == b"sshd" {
-        return sshd(msg).or_else(|| pam(program, msg));
+        return sshd_or_pam(program, msg);
     }
     match program {
-        b"sshd" | b"sshd-session" | b"sshd-auth" | b"dropbear" => {
-            sshd(msg).or_else(|| pam(program, msg))
+        b"sshd" | b"sshd-session" | b"sshd-auth" | b"dropbear" => sshd_or_pam(program, msg),
+        b"sudo" => {
+            if !maybe_pam(msg) {
+                return sudo(msg);
+            }
+            let r = sudo(msg);
+            if r.is_some() {
+                return r;
+            }
+            pam(program, msg)
         }
-        b"sudo" => sudo(msg).or_else(|| pam(program, msg)),
-        b"su" => su(msg).or_else(|| pam(program, msg)),
+        b"su" => {
+            if !maybe_pam(msg) {
+                return su(msg);
+            }
+            let r = su(msg);
+            if r.is_some() {
+                return r;
+            }
+            pam(program, msg)
+        }
         b"useradd" | b"userdel" | b"usermod" | b"groupadd" | b"groupdel" | b"groupmod"
         | b"gpasswd" | b"passwd" | b"chpasswd" | b"adduser" | b"newusers" | b"chage" => {
-            shadow_tools(program, msg).or_else(|| pam(program, msg))
+            if !maybe_pam(msg) {
+                return shadow_tools(program, msg);
+            }
+            let r = shadow_tools(program, msg);
+            if r.is_some() {
+                return r;
+            }
+            pam(program, msg)
         }
-        b"kernel" | b"" if msg.starts_with(b"[") || program == b"kernel" => {
-            kernel(msg).or_else(|| if program.is_empty() { sshd(msg) } else { None })
+        b"kernel" | b"" if msg.starts(b"[") || program == b"kernel" => {
+            let r = kernel(msg);
+            if r.is_some() || !program.is_empty() {
+                return r;
+            }
+            sshd(msg)
         }
         b"systemd-logind" => logind(msg),
-        b"CRON" | b"cron" | b"crond" | b"anacron" => cron(msg).or_else(|| pam(program, msg)),
-        b"" => sshd(msg)
-            .or_else(|| pam(program, msg))
-            .or_else(|| kernel(msg)),
+        b"CRON" | b"cron" | b"crond" | b"anacron" => {
+            if !maybe_pam(msg) {
+                return cron(msg);
+            }
+            let r = cron(msg);
+            if r.is_some() {
+                return r;
+            }
+            pam(program, msg)
+        }
+        b"" => {
+            let r = sshd_or_pam(program, msg);
+            if r.is_some() {
+                return r;
+            }
+            kernel(msg)
+        }
         _ => pam(program, msg),
     }
+}
+
+/// Whether [`pam`] can recognise `m` (it returns `None` at once for anything else).
+#[inline]
+fn maybe_pam(m: &[u8]) -> bool {
+    m.starts(b"pam_") || m.starts(b"PAM")
+}
+
+/// sshd's own messages, else a PAM module's.
+#[inline]
+fn sshd_or_pam<'a>(program: &'a [u8], msg: &'a [u8]) -> Option<EventKind<'a>> {
+    // A tail call (the event is built in the caller's slot) unless PAM may get a turn.
+    if !maybe_pam(msg) {
+        return sshd(msg);
+    }
+    let r = sshd(msg);
+    if r.is_some() {
+        return r;
+    }
+    pam(program, msg)
 }
 
 #[inline]
@@ -1289,7 +1404,7 @@ fn sshd(m: &[u8]) -> Option<EventKind<'_>> {
 fn sshd_prefixes(m: &[u8]) -> &[u8] {
     let mut m = m;
     // Solaris `[ID 800047 auth.info] ` tag, sshd's own `error: ` / `fatal: ` prefixes.
-    if m.starts_with(b"[ID ") {
+    if m.starts(b"[ID ") {
         if let Some(p) = short_memchr(b']', m) {
             m = tail(m, p + 1);
             if m.first() == Some(&b' ') {
@@ -1298,13 +1413,13 @@ fn sshd_prefixes(m: &[u8]) -> &[u8] {
         }
     }
     // journald relays of kernel-prefixed lines: `kernel:[  970.69]: ` / `kernel: [970.69] `.
-    if let Some(r) = m.strip_prefix(b"kernel:") {
-        let r = r.strip_prefix(b" ").unwrap_or(r);
-        if let Some(r) = r.strip_prefix(b"[") {
+    if let Some(r) = m.pre(b"kernel:") {
+        let r = r.pre(b" ").unwrap_or(r);
+        if let Some(r) = r.pre(b"[") {
             if let Some(c) = short_memchr(b']', r) {
                 let r = tail(r, c + 1);
-                let r = r.strip_prefix(b":").unwrap_or(r);
-                m = r.strip_prefix(b" ").unwrap_or(r);
+                let r = r.pre(b":").unwrap_or(r);
+                m = r.pre(b" ").unwrap_or(r);
             }
         }
     }
@@ -1321,11 +1436,11 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
     let first = *m.first()?;
     match first {
         b'F' => {
-            if let Some(r) = m.strip_prefix(b"Failed ") {
+            if let Some(r) = m.pre(b"Failed ") {
                 let sp = short_memchr(b' ', r)?;
                 let method = sub(r, 0, sp);
                 let r = tail(r, sp);
-                let r = r.strip_prefix(b" for ")?;
+                let r = r.pre(b" for ")?;
                 let (before, ip, port, _info) = from_port_ssh(r, method == b"hostbased")?;
                 let (user, invalid) = user_part(before);
                 let user = if user == b"<invalid username>" {
@@ -1335,7 +1450,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                 };
                 let invalid = invalid || before == b"<invalid username>";
                 return Some(E::SshFailed {
-                    method: Cow::Borrowed(method.strip_suffix(b"/pam").unwrap_or(method)),
+                    method: Cow::Borrowed(method.suf(b"/pam").unwrap_or(method)),
                     user: Cow::Borrowed(user),
                     invalid_user: invalid,
                     ip: Cow::Borrowed(ip),
@@ -1344,20 +1459,20 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'A' => {
-            if let Some(r) = m.strip_prefix(b"Accepted ") {
+            if let Some(r) = m.pre(b"Accepted ") {
                 let sp = short_memchr(b' ', r)?;
                 let method = sub(r, 0, sp);
-                let r = tail(r, sp).strip_prefix(b" for ")?;
+                let r = tail(r, sp).pre(b" for ")?;
                 let (user, ip, port, info) = from_port_ssh(r, false)?;
                 return Some(E::SshAccepted {
-                    method: Cow::Borrowed(method.strip_suffix(b"/pam").unwrap_or(method)),
+                    method: Cow::Borrowed(method.suf(b"/pam").unwrap_or(method)),
                     user: Cow::Borrowed(user),
                     ip: Cow::Borrowed(ip),
                     port,
                     key: info.map(|i| Cow::Borrowed(strip_markers(i))),
                 });
             }
-            if let Some(a) = m.strip_prefix(b"Address ") {
+            if let Some(a) = m.pre(b"Address ") {
                 if find(m, b"POSSIBLE BREAK-IN ATTEMPT").is_some() {
                     let sp = short_memchr(b' ', a)?;
                     return Some(E::SshBreakInAttempt {
@@ -1365,22 +1480,17 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                     });
                 }
             }
-            if m.starts_with(b"Authentication failure for ")
-                || m.starts_with(b"Authentication error for ")
-            {
+            if m.starts(b"Authentication failure for ") || m.starts(b"Authentication error for ") {
                 return pam_from(tail(m, m.iter().position(|c| *c == b'r')? + 6));
             }
         }
         b'P' => {
-            if let Some(r) = m.strip_prefix(b"PAM: ") {
+            if let Some(r) = m.pre(b"PAM: ") {
                 return sshd_pam(r);
             }
         }
         b'I' => {
-            if let Some(r) = m
-                .strip_prefix(b"Invalid user ")
-                .or_else(|| m.strip_prefix(b"Illegal user "))
-            {
+            if let Some(r) = m.pre(b"Invalid user ").or_else(|| m.pre(b"Illegal user ")) {
                 let r = strip_markers(r);
                 // `Invalid user U from A port P` (new) or `Invalid user U from A` (old)
                 if let Some(f) = rfind(r, b" from ") {
@@ -1412,7 +1522,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'U' => {
-            if let Some(r) = m.strip_prefix(b"User ") {
+            if let Some(r) = m.pre(b"User ") {
                 let nb = rfind(r, b" not allowed because ")?;
                 let reason = strip_markers(tail(r, nb + 21));
                 let head = sub(r, 0, nb);
@@ -1429,43 +1539,41 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                     reason: Cow::Borrowed(reason),
                 });
             }
-            if let Some(r) = m.strip_prefix(b"Unable to negotiate with ") {
+            if let Some(r) = m.pre(b"Unable to negotiate with ") {
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
-                    ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
+                    ip: cow_addr(a.suf(b":").unwrap_or(a)),
                     what: Cow::Borrowed(b"unable-to-negotiate"),
                 });
             }
-            if m.starts_with(b"Unable to negotiate a ") {
+            if m.starts(b"Unable to negotiate a ") {
                 return Some(E::SshScan {
                     ip: None,
                     what: Cow::Borrowed(b"unable-to-negotiate"),
                 });
             }
-            if let Some(r) =
-                m.strip_prefix(b"User not known to the underlying authentication module for ")
-            {
+            if let Some(r) = m.pre(b"User not known to the underlying authentication module for ") {
                 return pam_from(r);
             }
         }
         b'R' => {
-            if let Some(r) = m.strip_prefix(b"ROOT LOGIN REFUSED FROM ") {
+            if let Some(r) = m.pre(b"ROOT LOGIN REFUSED FROM ") {
                 let r = strip_markers(r);
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 return Some(E::SshRootRefused {
                     ip: cow_addr(sub(r, 0, sp))?,
                 });
             }
-            if let Some(r) = m.strip_prefix(b"Received disconnect from ") {
-                let preauth = strip_suffix_ws(m).ends_with(b"[preauth]");
+            if let Some(r) = m.pre(b"Received disconnect from ") {
+                let preauth = strip_suffix_ws(m).ends(b"[preauth]");
                 // `A[ port P]:[ ]code: text`
                 let c = short_memchr(b':', r)?;
                 let head = sub(r, 0, c);
                 // IPv6 contains ':'; find ": " or ":<digits>:" after the address token.
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let tok = sub(r, 0, sp);
-                let (a, rest) = if let Some(t) = tok.strip_suffix(b":") {
+                let (a, rest) = if let Some(t) = tok.suf(b":") {
                     (t, tail(r, sp))
                 } else if head.len() < sp {
                     (tok, tail(r, sp))
@@ -1474,7 +1582,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                 };
                 let mut rest = rest;
                 let mut port = None;
-                if let Some(p) = rest.strip_prefix(b" port ") {
+                if let Some(p) = rest.pre(b" port ") {
                     let de = p
                         .iter()
                         .position(|c| !c.is_ascii_digit())
@@ -1482,15 +1590,15 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                     port = num16(sub(p, 0, de));
                     rest = tail(p, de);
                 }
-                let rest = rest.strip_prefix(b":").unwrap_or(rest);
-                let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+                let rest = rest.pre(b":").unwrap_or(rest);
+                let rest = rest.pre(b" ").unwrap_or(rest);
                 let de = rest
                     .iter()
                     .position(|c| !c.is_ascii_digit())
                     .unwrap_or(rest.len());
                 let code = num16(sub(rest, 0, de));
                 let text = tail(rest, de);
-                let ip = cow_addr(a.strip_suffix(b":").unwrap_or(a));
+                let ip = cow_addr(a.suf(b":").unwrap_or(a));
                 let auth_fail = code == Some(3) && find(text, b"Auth fail").is_some();
                 if preauth || auth_fail || code == Some(14) {
                     return Some(E::SshPreauthDisconnect {
@@ -1506,7 +1614,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                 }
                 return Some(E::SshClosed { ip });
             }
-            if let Some(r) = m.strip_prefix(b"Read from socket failed: Connection reset by peer") {
+            if let Some(r) = m.pre(b"Read from socket failed: Connection reset by peer") {
                 let _ = r;
                 return Some(E::SshScan {
                     ip: None,
@@ -1515,7 +1623,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'm' => {
-            if let Some(r) = m.strip_prefix(b"maximum authentication attempts exceeded for ") {
+            if let Some(r) = m.pre(b"maximum authentication attempts exceeded for ") {
                 let (before, ip, port, _) = from_port_ssh(r, false)?;
                 let (user, _) = user_part(before);
                 return Some(E::SshMaxAuthAttempts {
@@ -1526,14 +1634,12 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'D' => {
-            if let Some(r) = m.strip_prefix(b"Disconnecting: Too many authentication failures") {
+            if let Some(r) = m.pre(b"Disconnecting: Too many authentication failures") {
                 let r = strip_markers(r);
-                let user = r
-                    .strip_prefix(b" for ")
-                    .map(|u| Cow::Borrowed(user_part(u).0));
+                let user = r.pre(b" for ").map(|u| Cow::Borrowed(user_part(u).0));
                 return Some(E::SshTooManyFailures { user, ip: None });
             }
-            if let Some(r) = m.strip_prefix(b"Did not receive identification string from ") {
+            if let Some(r) = m.pre(b"Did not receive identification string from ") {
                 let r = strip_markers(r);
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 return Some(E::SshScan {
@@ -1541,15 +1647,15 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                     what: Cow::Borrowed(b"no-identification"),
                 });
             }
-            if m.starts_with(b"Disconnecting ") || m.starts_with(b"Disconnected from ") {
+            if m.starts(b"Disconnecting ") || m.starts(b"Disconnected from ") {
                 return closed(m);
             }
         }
         b'C' => {
-            if let Some(r) = m.strip_prefix(b"Connection from ") {
+            if let Some(r) = m.pre(b"Connection from ") {
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let rest = tail(r, sp);
-                let port = rest.strip_prefix(b" port ").and_then(|p| {
+                let port = rest.pre(b" port ").and_then(|p| {
                     num16(sub(
                         p,
                         0,
@@ -1563,12 +1669,12 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                     port,
                 });
             }
-            if m.starts_with(b"Connection closed by ") || m.starts_with(b"Connection reset by ") {
+            if m.starts(b"Connection closed by ") || m.starts(b"Connection reset by ") {
                 return closed(m);
             }
         }
         b'B' => {
-            if let Some(r) = m.strip_prefix(b"Bad protocol version identification ") {
+            if let Some(r) = m.pre(b"Bad protocol version identification ") {
                 let r = strip_markers(r);
                 let f = rfind(r, b" from ")?;
                 let rest = tail(r, f + 6);
@@ -1578,28 +1684,28 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                     what: Cow::Borrowed(b"bad-protocol-version"),
                 });
             }
-            if let Some(r) = m.strip_prefix(b"banner exchange: Connection from ") {
+            if let Some(r) = m.pre(b"banner exchange: Connection from ") {
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
-                    ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
+                    ip: cow_addr(a.suf(b":").unwrap_or(a)),
                     what: Cow::Borrowed(b"banner-exchange"),
                 });
             }
         }
         b'b' => {
-            if let Some(r) = m.strip_prefix(b"banner exchange: Connection from ") {
+            if let Some(r) = m.pre(b"banner exchange: Connection from ") {
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
-                    ip: cow_addr(a.strip_suffix(b":").unwrap_or(a)),
+                    ip: cow_addr(a.suf(b":").unwrap_or(a)),
                     what: Cow::Borrowed(b"banner-exchange"),
                 });
             }
         }
         b'd' => {
             // OpenSSH 9.8 PerSourcePenalties: `drop connection #0 from [A]:P on [B]:Q penalty: ...`
-            if let Some(r) = m.strip_prefix(b"drop connection #") {
+            if let Some(r) = m.pre(b"drop connection #") {
                 let f = find(r, b" from [")?;
                 let rest = tail(r, f + 7);
                 let c = short_memchr(b']', rest)?;
@@ -1610,7 +1716,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'k' => {
-            if m.starts_with(b"kex_exchange_identification: ") {
+            if m.starts(b"kex_exchange_identification: ") {
                 if find(m, b"banner line too long").is_some() {
                     return None;
                 }
@@ -1621,7 +1727,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b's' => {
-            if let Some(r) = m.strip_prefix(b"ssh_dispatch_run_fatal: Connection from ") {
+            if let Some(r) = m.pre(b"ssh_dispatch_run_fatal: Connection from ") {
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 return Some(E::SshScan {
                     ip: cow_addr(sub(r, 0, sp)),
@@ -1630,18 +1736,18 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'T' => {
-            if let Some(r) = m.strip_prefix(b"Timeout before authentication for ") {
-                let r = r.strip_prefix(b"connection from ").unwrap_or(r);
+            if let Some(r) = m.pre(b"Timeout before authentication for ") {
+                let r = r.pre(b"connection from ").unwrap_or(r);
                 let sp = short_memchr(b' ', r).unwrap_or(r.len());
                 let a = sub(r, 0, sp);
                 return Some(E::SshScan {
-                    ip: cow_addr(a.strip_suffix(b",").unwrap_or(a)),
+                    ip: cow_addr(a.suf(b",").unwrap_or(a)),
                     what: Cow::Borrowed(b"timeout-before-auth"),
                 });
             }
         }
         b'r' => {
-            if let Some(r) = m.strip_prefix(b"refused connect from ") {
+            if let Some(r) = m.pre(b"refused connect from ") {
                 // `refused connect from NAME (ADDR)`
                 let o = short_memrchr(b'(', r)?;
                 let c = short_memrchr(b')', r)?;
@@ -1653,7 +1759,7 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
             }
         }
         b'n' => {
-            if m.starts_with(b"no matching ") {
+            if m.starts(b"no matching ") {
                 return Some(E::SshScan {
                     ip: None,
                     what: Cow::Borrowed(b"unable-to-negotiate"),
@@ -1665,24 +1771,24 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
     }
     // Dropbear: addresses are `A:P`, `::ffff:A:P` or `<A:P>`.
     fn dropbear_addr(a: &[u8]) -> Option<Bytes<'_>> {
-        let a = a.strip_prefix(b"<").unwrap_or(a);
-        let a = a.strip_suffix(b">").unwrap_or(a);
+        let a = a.pre(b"<").unwrap_or(a);
+        let a = a.suf(b">").unwrap_or(a);
         let a = match short_memrchr(b':', a) {
             Some(c)
                 if sub(a, c + 1, a.len()).iter().all(u8::is_ascii_digit)
                     && (a.iter().filter(|x| **x == b':').count() == 1
-                        || a.starts_with(b"::ffff:")
-                        || a.starts_with(b"[")) =>
+                        || a.starts(b"::ffff:")
+                        || a.starts(b"[")) =>
             {
                 sub(a, 0, c)
             }
             _ => a,
         };
-        let a = a.strip_prefix(b"[").unwrap_or(a);
-        let a = a.strip_suffix(b"]").unwrap_or(a);
+        let a = a.pre(b"[").unwrap_or(a);
+        let a = a.suf(b"]").unwrap_or(a);
         cow_addr(a)
     }
-    if let Some(r) = m.strip_prefix(b"Exit before auth from ") {
+    if let Some(r) = m.pre(b"Exit before auth from ") {
         let e = short_memchr(b'>', r)
             .map_or_else(|| short_memchr(b' ', r).unwrap_or(r.len()), |x| x + 1);
         return Some(E::SshScan {
@@ -1691,8 +1797,8 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
         });
     }
     if let Some(r) = m
-        .strip_prefix(b"Bad password attempt for '")
-        .or_else(|| m.strip_prefix(b"Bad PAM password attempt for '"))
+        .pre(b"Bad password attempt for '")
+        .or_else(|| m.pre(b"Bad PAM password attempt for '"))
     {
         let q = rfind(r, b"' from ")?;
         let a = tail(r, q + 7);
@@ -1705,8 +1811,8 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
         });
     }
     if let Some(r) = m
-        .strip_prefix(b"Login attempt for nonexistent user from ")
-        .or_else(|| m.strip_prefix(b"Login attempt for nonexistent user ('"))
+        .pre(b"Login attempt for nonexistent user from ")
+        .or_else(|| m.pre(b"Login attempt for nonexistent user ('"))
     {
         let a = r.rsplit(|c| *c == b' ').next().unwrap_or(r);
         return Some(E::SshInvalidUser {
@@ -1763,15 +1869,13 @@ fn pam_from(r: &[u8]) -> Option<EventKind<'_>> {
 fn closed(m: &[u8]) -> Option<EventKind<'_>> {
     use EventKind as E;
     let trimmed = strip_suffix_ws(m);
-    let preauth = trimmed.ends_with(b"[preauth]");
+    let preauth = trimmed.ends(b"[preauth]");
     let stripped = strip_markers(trimmed);
-    let rest = if let Some(r) = stripped.strip_prefix(b"Connection ") {
-        r.strip_prefix(b"closed by ")
-            .or_else(|| r.strip_prefix(b"reset by "))?
+    let rest = if let Some(r) = stripped.pre(b"Connection ") {
+        r.pre(b"closed by ").or_else(|| r.pre(b"reset by "))?
     } else {
-        let r = stripped.strip_prefix(b"Disconnect")?;
-        r.strip_prefix(b"ed from ")
-            .or_else(|| r.strip_prefix(b"ing "))?
+        let r = stripped.pre(b"Disconnect")?;
+        r.pre(b"ed from ").or_else(|| r.pre(b"ing "))?
     };
     // `ADDR port P: reason` form (Disconnecting invalid user U A port P: Change of username...)
     let (body, reason) = match find_colon_space(rest) {
@@ -1781,15 +1885,15 @@ fn closed(m: &[u8]) -> Option<EventKind<'_>> {
         _ => (rest, None),
     };
     let (user, body, authenticating) = match body.first() {
-        Some(b'a') => match body.strip_prefix(b"authenticating user ") {
+        Some(b'a') => match body.pre(b"authenticating user ") {
             Some(u) => (Some(u), u, true),
             None => (None, body, false),
         },
-        Some(b'i') => match body.strip_prefix(b"invalid user ") {
+        Some(b'i') => match body.pre(b"invalid user ") {
             Some(u) => (Some(u), u, true),
             None => (None, body, false),
         },
-        Some(b'u') => match body.strip_prefix(b"user ") {
+        Some(b'u') => match body.pre(b"user ") {
             Some(u) => (Some(u), u, false),
             None => (None, body, false),
         },
@@ -1798,14 +1902,14 @@ fn closed(m: &[u8]) -> Option<EventKind<'_>> {
     let (before, ip, port) = tail_addr_port(body)?;
     let user = user.map(|_| Cow::Borrowed(before));
     if let Some(r) = reason {
-        if r.starts_with(b"Change of username") {
+        if r.starts(b"Change of username") {
             return Some(E::SshUserNotAllowed {
                 user: user.unwrap_or(Cow::Borrowed(b"")),
                 ip: Some(Cow::Borrowed(ip)),
                 reason: Cow::Borrowed(b"change of username or service"),
             });
         }
-        if r.starts_with(b"Too many authentication failures") {
+        if r.starts(b"Too many authentication failures") {
             return Some(E::SshTooManyFailures {
                 user,
                 ip: Some(Cow::Borrowed(ip)),
@@ -1841,7 +1945,7 @@ fn find_colon_space(m: &[u8]) -> Option<usize> {
 /// `pam_X(svc:auth): authentication failure; ...` and `pam_X(svc:session): session opened ...`.
 fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
     use EventKind as E;
-    let m = if m.starts_with(b"pam_") || m.starts_with(b"PAM") {
+    let m = if m.starts(b"pam_") || m.starts(b"PAM") {
         m
     } else if program == b"su" || program == b"sudo" {
         return None;
@@ -1855,10 +1959,10 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
     let service = sub(inner, 0, colon);
     let kind = tail(inner, colon + 1);
     let rest = tail(m, c + 1);
-    let rest = rest.strip_prefix(b": ").unwrap_or(rest);
+    let rest = rest.pre(b": ").unwrap_or(rest);
     match kind {
         b"auth" => {
-            if !rest.starts_with(b"authentication failure") {
+            if !rest.starts(b"authentication failure") {
                 return None;
             }
             let field = |k: &[u8]| -> Option<Bytes<'a>> {
@@ -1895,14 +1999,14 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             })
         }
         b"session" => {
-            let (opened, r) = if let Some(r) = rest.strip_prefix(b"session opened for user ") {
+            let (opened, r) = if let Some(r) = rest.pre(b"session opened for user ") {
                 (true, r)
             } else {
-                (false, rest.strip_prefix(b"session closed for user ")?)
+                (false, rest.pre(b"session closed for user ")?)
             };
             let e = find(r, b" by ").unwrap_or_else(|| short_memchr(b' ', r).unwrap_or(r.len()));
             let user = sub(r, 0, e);
-            let user = user.strip_suffix(b"(uid=0)").unwrap_or(user);
+            let user = user.suf(b"(uid=0)").unwrap_or(user);
             Some(E::PamSession {
                 service: Cow::Borrowed(service),
                 opened,
@@ -1910,7 +2014,7 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             })
         }
         b"chauthtok" => {
-            let r = rest.strip_prefix(b"password changed for ")?;
+            let r = rest.pre(b"password changed for ")?;
             Some(E::PasswordChanged {
                 user: Cow::Borrowed(strip_suffix_ws(r)),
                 by: Cow::Borrowed(service),
@@ -1965,7 +2069,7 @@ fn sudo(m: &[u8]) -> Option<EventKind<'_>> {
             command,
         });
     }
-    if rest.starts_with(b"TTY=") || rest.starts_with(b"PWD=") || command.is_some() {
+    if rest.starts(b"TTY=") || rest.starts(b"PWD=") || command.is_some() {
         return Some(E::Sudo {
             user: Cow::Borrowed(user),
             tty: field(b"TTY="),
@@ -1981,15 +2085,15 @@ fn su(m: &[u8]) -> Option<EventKind<'_>> {
     use EventKind as E;
     // util-linux: `(to root) alice on pts/0`; `FAILED SU (to root) alice on pts/0`
     // shadow: `Successful su for root by alice`, `FAILED su for root by alice`, `+ pts/0 alice:root`
-    let (success, r) = if let Some(r) = m.strip_prefix(b"FAILED SU ") {
+    let (success, r) = if let Some(r) = m.pre(b"FAILED SU ") {
         (false, r)
     } else {
         (true, m)
     };
-    if let Some(r) = r.strip_prefix(b"(to ") {
+    if let Some(r) = r.pre(b"(to ") {
         let c = short_memchr(b')', r)?;
         let target = sub(r, 0, c);
-        let rest = tail(r, c + 1).strip_prefix(b" ")?;
+        let rest = tail(r, c + 1).pre(b" ")?;
         let on = rfind(rest, b" on ").unwrap_or(rest.len());
         return Some(E::Su {
             success,
@@ -2023,7 +2127,7 @@ fn kv<'a>(m: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
             let v = tail(m, p + key.len() + 1);
             let e = find(v, b", ").unwrap_or(v.len());
             let v = sub(v, 0, e);
-            return Some(strip_suffix_ws(v.strip_suffix(b",").unwrap_or(v)));
+            return Some(strip_suffix_ws(v.suf(b",").unwrap_or(v)));
         }
         from = p + key.len();
     }
@@ -2031,7 +2135,7 @@ fn kv<'a>(m: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 
 /// `'name'` at the start of `r`: (name, rest).
 fn quoted(r: &[u8]) -> Option<(&[u8], &[u8])> {
-    let r = r.strip_prefix(b"'").or_else(|| r.strip_prefix(b"`"))?;
+    let r = r.pre(b"'").or_else(|| r.pre(b"`"))?;
     let e = short_memrchr(b'\'', r)?;
     // the name ends at the first `' ` or final quote
     let e = find(r, b"' ").unwrap_or(e);
@@ -2041,7 +2145,7 @@ fn quoted(r: &[u8]) -> Option<(&[u8], &[u8])> {
 fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
     use EventKind as E;
     let m = strip_suffix_ws(m);
-    if let Some(r) = m.strip_prefix(b"new user: ") {
+    if let Some(r) = m.pre(b"new user: ") {
         return Some(E::UserAdded {
             name: Cow::Borrowed(kv(r, b"name")?),
             uid: kv(r, b"UID").and_then(num32),
@@ -2051,8 +2155,8 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
         });
     }
     if let Some(r) = m
-        .strip_prefix(b"new group: ")
-        .or_else(|| m.strip_prefix(b"group added to /etc/group: "))
+        .pre(b"new group: ")
+        .or_else(|| m.pre(b"group added to /etc/group: "))
     {
         return Some(E::GroupAdded {
             name: Cow::Borrowed(kv(r, b"name")?),
@@ -2060,11 +2164,11 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
         });
     }
     // useradd/usermod: `add 'bob' to group 'sudo'`, `add 'bob' to shadow group 'sudo'`
-    if let Some(r) = m.strip_prefix(b"add ") {
+    if let Some(r) = m.pre(b"add ") {
         let (user, rest) = quoted(r)?;
         let g = rest
-            .strip_prefix(b" to group ")
-            .or_else(|| rest.strip_prefix(b" to shadow group "))?;
+            .pre(b" to group ")
+            .or_else(|| rest.pre(b" to shadow group "))?;
         let (group, _) = quoted(g)?;
         return Some(E::GroupMember {
             user: Cow::Borrowed(user),
@@ -2072,8 +2176,8 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             added: true,
         });
     }
-    if let Some(r) = m.strip_prefix(b"delete ") {
-        if let Some(g) = r.strip_prefix(b"user ") {
+    if let Some(r) = m.pre(b"delete ") {
+        if let Some(g) = r.pre(b"user ") {
             let (name, _) = quoted(g)?;
             return Some(E::UserDeleted {
                 name: Cow::Borrowed(name),
@@ -2081,8 +2185,8 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
         }
         let (user, rest) = quoted(r)?;
         let g = rest
-            .strip_prefix(b" from group ")
-            .or_else(|| rest.strip_prefix(b" from shadow group "))?;
+            .pre(b" from group ")
+            .or_else(|| rest.pre(b" from shadow group "))?;
         let (group, _) = quoted(g)?;
         return Some(E::GroupMember {
             user: Cow::Borrowed(user),
@@ -2091,7 +2195,7 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
         });
     }
     // gpasswd: `user bob added by root to group sudo`, `user bob removed by root from group sudo`
-    if let Some(r) = m.strip_prefix(b"user ") {
+    if let Some(r) = m.pre(b"user ") {
         if let Some(p) = find(r, b" added by ") {
             let g = rfind(r, b" to group ")?;
             return Some(E::GroupMember {
@@ -2117,15 +2221,15 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             let _ = verb;
             return Some(E::UserModified {
                 name: Cow::Borrowed(name),
-                change: Cow::Borrowed(rest.strip_prefix(b" ").unwrap_or(rest)),
+                change: Cow::Borrowed(rest.pre(b" ").unwrap_or(rest)),
             });
         }
     }
     if let Some(r) = m
-        .strip_prefix(b"password changed for ")
-        .or_else(|| m.strip_prefix(b"password for '"))
+        .pre(b"password changed for ")
+        .or_else(|| m.pre(b"password for '"))
     {
-        let r = r.strip_suffix(b"' changed by 'root'").unwrap_or(r);
+        let r = r.suf(b"' changed by 'root'").unwrap_or(r);
         return Some(E::PasswordChanged {
             user: Cow::Borrowed(r),
             by: Cow::Borrowed(program),
@@ -2136,19 +2240,19 @@ fn shadow_tools<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
 
 fn logind(m: &[u8]) -> Option<EventKind<'_>> {
     use EventKind as E;
-    if let Some(r) = m.strip_prefix(b"New session ") {
+    if let Some(r) = m.pre(b"New session ") {
         let p = find(r, b" of user ")?;
         let u = tail(r, p + 9);
         return Some(E::LogindSession {
             new: true,
             session: Cow::Borrowed(sub(r, 0, p)),
-            user: Some(Cow::Borrowed(u.strip_suffix(b".").unwrap_or(u))),
+            user: Some(Cow::Borrowed(u.suf(b".").unwrap_or(u))),
         });
     }
-    if let Some(r) = m.strip_prefix(b"Removed session ") {
+    if let Some(r) = m.pre(b"Removed session ") {
         return Some(E::LogindSession {
             new: false,
-            session: Cow::Borrowed(r.strip_suffix(b".").unwrap_or(r)),
+            session: Cow::Borrowed(r.suf(b".").unwrap_or(r)),
             user: None,
         });
     }
@@ -2156,12 +2260,12 @@ fn logind(m: &[u8]) -> Option<EventKind<'_>> {
 }
 
 fn cron(m: &[u8]) -> Option<EventKind<'_>> {
-    let r = m.strip_prefix(b"(")?;
+    let r = m.pre(b"(")?;
     let c = find(r, b") CMD (")?;
     let cmd = tail(r, c + 7);
     Some(EventKind::CronCommand {
         user: Cow::Borrowed(sub(r, 0, c)),
-        command: Cow::Borrowed(cmd.strip_suffix(b")").unwrap_or(cmd)),
+        command: Cow::Borrowed(cmd.suf(b")").unwrap_or(cmd)),
     })
 }
 
@@ -2179,12 +2283,11 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
                 .all(|x| x.is_ascii_digit() || *x == b'.' || *x == b' ' || *x == b'T' || *x == b'C')
             {
                 m = tail(m, c + 1);
-                m = m.strip_prefix(b" ").unwrap_or(m);
+                m = m.pre(b" ").unwrap_or(m);
             }
         }
     }
-    if let Some(src_at) =
-        find(m, b" SRC=").or_else(|| m.strip_prefix(b"SRC=").map(|_| 0).filter(|_| false))
+    if let Some(src_at) = find(m, b" SRC=").or_else(|| m.pre(b"SRC=").map(|_| 0).filter(|_| false))
     {
         if let Some(inp) = find(m, b"IN=") {
             if inp < src_at {
@@ -2276,8 +2379,8 @@ fn kernel(m: &[u8]) -> Option<EventKind<'_>> {
     ] {
         if let Some(p) = find(m, fs) {
             let r = tail(m, p);
-            let is_err = fs.ends_with(b"error")
-                || fs.ends_with(b"critical")
+            let is_err = fs.ends(b"error")
+                || fs.ends(b"critical")
                 || find(r, b"error").is_some()
                 || find(r, b"corrupt").is_some();
             if !is_err {
