@@ -348,6 +348,21 @@ fn host_tag_msg<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>, allow_no_host
     }
 }
 
+/// [`host_tag_msg`] through the stream's [`PrefixCache`].
+#[inline]
+fn host_tag_msg_cached<'a>(
+    b: &'a [u8],
+    i: usize,
+    env: &mut Envelope<'a>,
+    allow_no_host: bool,
+    pc: &mut PrefixCache,
+) {
+    let i = skip_spaces(b, i);
+    if !fast_host_tag_cached(b, i, env, pc) {
+        host_tag_msg_general(b, i, env, allow_no_host);
+    }
+}
+
 /// [`host_tag_msg`] without the fast path, from the first non-space byte `i`.
 fn host_tag_msg_general<'a>(
     b: &'a [u8],
@@ -432,6 +447,17 @@ fn host_tag_msg_general<'a>(
 /// RFC 5424 PROCID (neither `-` nor a digit). Returns false (nothing set) otherwise.
 #[inline]
 fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
+    fast_host_tag_prefix(b, i, env).is_some()
+}
+
+/// [`fast_host_tag`], returning where the host ends and the program name starts and ends
+/// (`te`, `j`, `p`) when it is taken.
+#[inline]
+fn fast_host_tag_prefix<'a>(
+    b: &'a [u8],
+    i: usize,
+    env: &mut Envelope<'a>,
+) -> Option<(usize, usize, usize)> {
     // The host: tag-name bytes, then a space.
     let mut k = i;
     while let Some(&c) = b.get(k) {
@@ -441,7 +467,7 @@ fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
         k += 1;
     }
     if k == i || b.get(k) != Some(&b' ') {
-        return false;
+        return None;
     }
     let te = k;
     let j = skip_spaces(b, te);
@@ -454,6 +480,20 @@ fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
         }
         p += 1;
     }
+    fast_tag_tail(b, i, te, j, p, env).then_some((te, j, p))
+}
+
+/// The rest of [`fast_host_tag`] once the host (`i..te`) and the program name (`j..p`, no
+/// dot) are read: the pid, the colon, and the checks that leave a line to the general steps.
+#[inline]
+fn fast_tag_tail<'a>(
+    b: &'a [u8],
+    i: usize,
+    te: usize,
+    j: usize,
+    mut p: usize,
+    env: &mut Envelope<'a>,
+) -> bool {
     let name = sub(b, j, p);
     if name.is_empty() || name.len() > 64 {
         return false;
@@ -512,6 +552,92 @@ fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
     env.pid = pid;
     env.message = Cow::Borrowed(sub(b, skip_one_space(b, end), b.len()));
     true
+}
+
+/// The last `host prog[` seen by [`fast_host_tag`] on a stream (most lines of a log repeat
+/// it): when the next line starts with the same bytes, the host and the name are known valid
+/// and only the pid and what follows are read. Up to 32 bytes, compared as four masked words.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PrefixCache {
+    words: [u64; 4],
+    masks: [u64; 4],
+    /// Bytes of the prefix (0: empty), up to and including the `[`.
+    len: usize,
+    /// Where the host ends and the name starts, from the prefix start.
+    te: usize,
+    j: usize,
+}
+
+/// The little-endian word of `b` at `at` (zero bytes past the end).
+#[inline]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    match b.get(at..at + 8) {
+        Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
+        None => {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(b.get(at..).unwrap_or_default()) {
+                *d = *s;
+            }
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+impl PrefixCache {
+    #[inline]
+    fn matches(&self, b: &[u8], i: usize) -> bool {
+        self.len > 0
+            && b.len() >= i + 32
+            && (0..4).all(|k| {
+                let (w, m) = (self.words.get(k), self.masks.get(k));
+                let x = word_at(b, i + 8 * k);
+                w.zip(m).is_some_and(|(w, m)| (x ^ w) & m == 0)
+            })
+    }
+
+    #[cold]
+    fn store(&mut self, b: &[u8], i: usize, te: usize, j: usize, p: usize) {
+        self.len = 0;
+        let len = p + 1 - i;
+        if len > 32 || b.get(p) != Some(&b'[') {
+            return;
+        }
+        for k in 0..4 {
+            let valid = len.saturating_sub(8 * k).min(8);
+            let mask = if valid == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * valid)) - 1
+            };
+            if let (Some(w), Some(m)) = (self.words.get_mut(k), self.masks.get_mut(k)) {
+                *w = word_at(b, i + 8 * k) & mask;
+                *m = mask;
+            }
+        }
+        self.len = len;
+        self.te = te - i;
+        self.j = j - i;
+    }
+}
+
+/// [`fast_host_tag`] through the stream's [`PrefixCache`]: the same answer.
+#[inline]
+fn fast_host_tag_cached<'a>(
+    b: &'a [u8],
+    i: usize,
+    env: &mut Envelope<'a>,
+    pc: &mut PrefixCache,
+) -> bool {
+    if pc.matches(b, i) {
+        return fast_tag_tail(b, i, i + pc.te, i + pc.j, i + pc.len - 1, env);
+    }
+    match fast_host_tag_prefix(b, i, env) {
+        Some((te, j, p)) => {
+            pc.store(b, i, te, j, p);
+            true
+        }
+        None => false,
+    }
 }
 
 fn skip_one_space(b: &[u8], i: usize) -> usize {
@@ -670,13 +796,13 @@ pub(crate) fn parse_cached<'a>(
                 k += 5;
             }
         }
-        host_tag_msg(line, k, &mut env, true);
+        host_tag_msg_cached(line, k, &mut env, true, &mut cache.prefix);
         return env;
     }
     if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
         env.format = Format::Rfc3339;
         env.time = Some(t);
-        host_tag_msg(line, i + used, &mut env, true);
+        host_tag_msg_cached(line, i + used, &mut env, true, &mut cache.prefix);
         return env;
     }
     // Epoch seconds (fail2ban testcase04): 9-10 digits then a space.
@@ -966,7 +1092,77 @@ mod tests {
         }
     }
 
+    /// The cached path, primed by `a`, answers `b` as the general steps do.
+    fn cached_matches_general(a: &[u8], b: &[u8]) {
+        let blank = || Envelope {
+            format: Format::NoTimestamp,
+            time: None,
+            priority: None,
+            host: None,
+            program: Cow::Borrowed(b""),
+            pid: None,
+            message: Cow::Borrowed(b""),
+        };
+        let mut pc = PrefixCache::default();
+        fast_host_tag_cached(a, 0, &mut blank(), &mut pc);
+        let (mut cached, mut general) = (blank(), blank());
+        let taken = fast_host_tag_cached(b, 0, &mut cached, &mut pc);
+        host_tag_msg_general(b, 0, &mut general, true);
+        assert!(
+            !taken || cached == general,
+            "{:?} after {:?}",
+            String::from_utf8_lossy(b),
+            String::from_utf8_lossy(a)
+        );
+        assert_eq!(taken, fast_matches_general(b));
+    }
+
+    #[test]
+    fn prefix_cache_is_the_general_answer() {
+        let a: &[u8] =
+            b"ip-172-31-5-12 sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2";
+        for b in [
+            &b"ip-172-31-5-12 sshd[4567]: Accepted publickey for root from 1.2.3.4 port 22 ssh2"[..],
+            b"ip-172-31-5-12 sshd[4567]:x.y Accepted publickey for root from 1.2.3.4 port 2",
+            b"ip-172-31-5-12 sshd[45a7]: Accepted publickey for root from 1.2.3.4 port 22 ssh2",
+            b"ip-172-31-5-12 sshd[4567]: 1ccepted publickey for root from 1.2.3.4 port 22 ssh2",
+            b"ip-172-31-5-12 sshd[4294967296]: Accepted publickey for root from 1.2.3.4 port 2",
+            b"ip-172-31-5-12 sshd[4567] Accepted publickey for root from 1.2.3.4 port 22 ssh2",
+            b"ip-172-31-5-12 sshd[",
+            b"ip-172-31-5-13 sshd[4567]: Accepted publickey for root from 1.2.3.4 port 22 ssh2",
+        ] {
+            cached_matches_general(a, b);
+        }
+        let mut pc = PrefixCache::default();
+        let mut e = Envelope {
+            format: Format::NoTimestamp,
+            time: None,
+            priority: None,
+            host: None,
+            program: Cow::Borrowed(b""),
+            pid: None,
+            message: Cow::Borrowed(b""),
+        };
+        assert!(fast_host_tag_cached(a, 0, &mut e, &mut pc));
+        assert!(pc.matches(a, 0), "the prefix is kept");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn prefix_cache_matches_general(
+            host in "[a-z0-9.-]{1,20}",
+            prog in "[a-z./_-]{1,12}",
+            tails in proptest::collection::vec(
+                "(\\[[0-9a]{0,11}\\]?)?:? ?[-0-9a-z. ]{0,40}",
+                2..6
+            ),
+        ) {
+            let lines: Vec<String> = tails.iter().map(|t| format!("{host} {prog}{t}")).collect();
+            for w in lines.windows(2) {
+                cached_matches_general(w[0].as_bytes(), w[1].as_bytes());
+            }
+        }
+
         #[test]
         fn fast_host_tag_matches_general_on_tag_like_bytes(
             parts in proptest::collection::vec(proptest::sample::select(vec![

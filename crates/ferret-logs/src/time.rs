@@ -327,6 +327,8 @@ pub(crate) struct TimeCache {
     fields: (u32, u32, u32, u32),
     /// Seconds since the epoch of the minute in the reference year (before the UTC offset).
     base: Option<i64>,
+    /// The last `host prog[` prefix (see [`crate::envelope`]).
+    pub(crate) prefix: crate::envelope::PrefixCache,
 }
 
 /// The word of `b` at `at..at + 8`.
