@@ -502,18 +502,24 @@ fn fast_tag_tail<'a>(
     let mut pid = None;
     match b.get(p) {
         Some(b'[') => {
-            let mut q = p + 1;
-            let mut v = 0u64;
-            while let Some(&c) = b.get(q) {
-                if !c.is_ascii_digit() {
-                    break;
+            let (q, v) = match pid_digits(b, p + 1) {
+                Some((n, v)) => (p + 1 + n, v),
+                None => {
+                    let mut q = p + 1;
+                    let mut v = 0u64;
+                    while let Some(&c) = b.get(q) {
+                        if !c.is_ascii_digit() {
+                            break;
+                        }
+                        v = v * 10 + u64::from(c - b'0');
+                        q += 1;
+                        if q - p > 11 {
+                            return false;
+                        }
+                    }
+                    (q, v)
                 }
-                v = v * 10 + u64::from(c - b'0');
-                q += 1;
-                if q - p > 11 {
-                    return false;
-                }
-            }
+            };
             if q == p + 1 || b.get(q) != Some(&b']') {
                 return false;
             }
@@ -552,6 +558,30 @@ fn fast_tag_tail<'a>(
     env.pid = pid;
     env.message = Cow::Borrowed(sub(b, skip_one_space(b, end), b.len()));
     true
+}
+
+/// The leading decimal digits of `b[at..]` without a loop (no branch on their count): (count,
+/// value) when 1 to 7 digits are followed by a non-digit within the next 8 bytes (a pid);
+/// `None` otherwise (no digit, 8 or more, or fewer than 8 bytes left), for the byte loop.
+#[inline]
+fn pid_digits(b: &[u8], at: usize) -> Option<(usize, u64)> {
+    let w = u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?);
+    // Digits become 0..=9; any other byte is 10 or more, and gets its high bit set below.
+    let t = w ^ 0x3030_3030_3030_3030;
+    let non_digit = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
+    let n = (non_digit.trailing_zeros() / 8) as usize;
+    if n == 0 || n >= 8 {
+        return None;
+    }
+    // The n digits moved to the top bytes, zeros below them as leading zeros, then the
+    // eight-digit SWAR conversion (first byte most significant).
+    let x = t << (8 * (8 - n));
+    let x = (x.wrapping_mul(10) + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x & 0x0000_00FF_0000_00FF)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some((n, x))
 }
 
 /// The last `host prog[` seen by [`fast_host_tag`] on a stream (most lines of a log repeat
@@ -1147,7 +1177,53 @@ mod tests {
         assert!(pc.matches(a, 0), "the prefix is kept");
     }
 
+    /// The byte loop [`pid_digits`] stands in for.
+    fn digits_by_loop(b: &[u8]) -> Option<(usize, u64)> {
+        let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        let v = b
+            .get(..n)?
+            .iter()
+            .fold(0u64, |v, c| v * 10 + u64::from(c - b'0'));
+        Some((n, v))
+    }
+
+    #[test]
+    fn pid_digits_edges() {
+        for s in [
+            &b"1]: xxxxxxx"[..],
+            b"1234567]: x",
+            b"12345678]: x",
+            b"0000001]:xx",
+            b"9999999/xxx",
+            b"]12345678",
+            b"123",
+            b"/:;0123456",
+            b"12\xff45678",
+        ] {
+            match pid_digits(s, 0) {
+                Some(x) => assert_eq!(Some(x), digits_by_loop(s), "{s:?}"),
+                None => {
+                    let n = digits_by_loop(s).map_or(0, |x| x.0);
+                    assert!(n == 0 || n >= 8 || s.len() < 8, "{s:?}");
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn pid_digits_is_the_loop(b in proptest::collection::vec(
+            proptest::prop_oneof![4 => 0x30u8..=0x39, 1 => proptest::num::u8::ANY], 0..12
+        )) {
+            match pid_digits(&b, 0) {
+                Some(x) => proptest::prop_assert_eq!(Some(x), digits_by_loop(&b)),
+                None => {
+                    let n = digits_by_loop(&b).map_or(0, |x| x.0);
+                    proptest::prop_assert!(n == 0 || n >= 8 || b.len() < 8);
+                }
+            }
+        }
+
         #[test]
         fn prefix_cache_matches_general(
             host in "[a-z0-9.-]{1,20}",
