@@ -13,6 +13,13 @@ use ferret_core::{Evidence, Finding, Severity};
 use crate::event::EventKind;
 use crate::time::LogTime;
 
+#[cfg(test)]
+#[path = "detect_reference.rs"]
+mod detect_reference;
+#[cfg(test)]
+#[path = "detect_tests.rs"]
+mod detect_tests;
+
 /// Detection thresholds. Defaults follow fail2ban (5 failures in 10 minutes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -113,11 +120,13 @@ impl Hasher for Fx {
         }
         let r = words.remainder();
         if !r.is_empty() {
-            let mut w = 0u64;
-            for (k, c) in r.iter().enumerate() {
-                w |= u64::from(*c) << (8 * k);
+            // The tail zero-padded to a word: the same value as shifting the bytes in, in
+            // one load.
+            let mut w = [0u8; 8];
+            if let Some(d) = w.get_mut(..r.len()) {
+                d.copy_from_slice(r);
             }
-            self.add(w);
+            self.add(u64::from_le_bytes(w));
         }
     }
     #[inline]
@@ -156,27 +165,229 @@ pub(crate) fn hash(b: &[u8]) -> u64 {
 const MAX_USERS_KEPT: usize = 16;
 const MICROS: i64 = 1_000_000;
 
+/// What an event does to the detector, as a role (one match instead of one per question).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Nothing beyond counts, the source's timeline and failures.
+    Other,
+    /// `SshAccepted`.
+    Accepted,
+    /// `PamAuthFailure` with service `sshd`.
+    PamSshd,
+    /// `SshMaxAuthAttempts`.
+    MaxAuth,
+    /// `SshTooManyFailures`.
+    TooMany,
+    /// `SshClosed` / `SshPreauthDisconnect` (end of a session's attempts).
+    Closed,
+    /// `Netfilter` with a destination port.
+    Port(u16),
+    /// A kind [`Detector::after_source`] reports on (account, group, sudo, fs, module).
+    After,
+}
+
+/// What the detector reads from an event, found by one match over the kind: the same answers
+/// as [`EventKind::source`], [`EventKind::user`], [`EventKind::is_auth_failure`],
+/// [`EventKind::is_hostile`] and [`EventKind::takes_source`] (a test checks every kind).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'e> {
+    pub(crate) source: Option<&'e [u8]>,
+    pub(crate) user: Option<&'e [u8]>,
+    pub(crate) auth_failure: bool,
+    pub(crate) hostile: bool,
+    pub(crate) takes_source: bool,
+    pub(crate) role: Role,
+}
+
+impl<'e> Facts<'e> {
+    #[inline]
+    pub(crate) fn of(event: &'e EventKind<'_>) -> Self {
+        use EventKind as E;
+        #[inline]
+        fn f<'e>(
+            source: Option<&'e [u8]>,
+            user: Option<&'e [u8]>,
+            auth_failure: bool,
+            hostile: bool,
+            takes_source: bool,
+            role: Role,
+        ) -> Facts<'e> {
+            Facts {
+                source,
+                user,
+                auth_failure,
+                hostile,
+                takes_source,
+                role,
+            }
+        }
+        use Role::Other;
+        match event {
+            E::SshFailed {
+                method,
+                user,
+                invalid_user,
+                ip,
+                ..
+            } => {
+                let a = *invalid_user || &**method != b"publickey";
+                f(Some(ip), Some(user), a, a, false, Other)
+            }
+            E::SshAccepted { user, ip, .. } => {
+                f(Some(ip), Some(user), false, false, false, Role::Accepted)
+            }
+            E::SshInvalidUser { user, ip, .. } => {
+                f(ip.as_deref(), Some(user), true, true, ip.is_none(), Other)
+            }
+            E::SshUserNotAllowed { user, ip, .. } => {
+                f(ip.as_deref(), Some(user), true, true, false, Other)
+            }
+            E::SshRootRefused { ip } => f(Some(ip), None, true, true, false, Other),
+            E::SshPamFailure { user, ip } => f(Some(ip), Some(user), true, true, false, Other),
+            E::SshMaxAuthAttempts { user, ip, .. } => f(
+                ip.as_deref(),
+                Some(user),
+                true,
+                true,
+                ip.is_none(),
+                Role::MaxAuth,
+            ),
+            E::SshTooManyFailures { user, ip } => f(
+                ip.as_deref(),
+                user.as_deref(),
+                true,
+                true,
+                ip.is_none(),
+                Role::TooMany,
+            ),
+            E::SshPreauthDisconnect { user, ip, code, .. } => f(
+                ip.as_deref(),
+                user.as_deref(),
+                *code == Some(3),
+                matches!(code, None | Some(3)),
+                ip.is_none(),
+                Role::Closed,
+            ),
+            E::SshScan { ip, .. } => f(ip.as_deref(), None, false, true, ip.is_none(), Other),
+            E::SshConnection { ip, .. } => f(Some(ip), None, false, false, false, Other),
+            E::SshClosed { ip } => f(ip.as_deref(), None, false, false, false, Role::Closed),
+            E::SshBreakInAttempt { ip } => f(Some(ip), None, false, true, false, Other),
+            E::PamAuthFailure {
+                service,
+                user,
+                ruser,
+                rhost,
+            } => {
+                let sshd = &**service == b"sshd";
+                let rhost = rhost.as_deref();
+                let a = !sshd && rhost.is_some_and(|h| !h.is_empty());
+                let user = user
+                    .as_deref()
+                    .or(ruser.as_deref())
+                    .filter(|u| !u.is_empty());
+                let role = if sshd { Role::PamSshd } else { Other };
+                f(rhost, user, a, a, false, role)
+            }
+            E::Netfilter { src, dpt, .. } => f(
+                Some(src),
+                None,
+                false,
+                true,
+                false,
+                dpt.map_or(Other, Role::Port),
+            ),
+            // The rest (rare on the hot path) through the event's own methods.
+            e => {
+                let after = match e {
+                    E::UserAdded { .. }
+                    | E::SudoNotInSudoers { .. }
+                    | E::FsError { .. }
+                    | E::ModuleTaint { .. } => true,
+                    E::GroupMember {
+                        group, added: true, ..
+                    } => PRIVILEGED_GROUPS.contains(&&**group),
+                    _ => false,
+                };
+                f(
+                    e.source(),
+                    e.user(),
+                    e.is_auth_failure(),
+                    e.is_hostile(),
+                    e.takes_source(),
+                    if after { Role::After } else { Other },
+                )
+            }
+        }
+    }
+}
+
+/// Key of the source table: a name of up to 31 bytes inline, zero-padded, its length in the
+/// last byte (no pointer to follow, four word compares). Longer names have their own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SrcKey([u64; 4]);
+
+impl std::hash::Hash for SrcKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for w in self.0 {
+            h.write_u64(w);
+        }
+    }
+}
+
+impl SrcKey {
+    #[inline]
+    fn new(b: &[u8]) -> Option<Self> {
+        let mut buf = [0u8; 32];
+        buf.get_mut(..b.len())
+            .filter(|_| b.len() < 32)?
+            .copy_from_slice(b);
+        if let Some(l) = buf.last_mut() {
+            *l = b.len() as u8;
+        }
+        let mut w = [0u64; 4];
+        for (x, c) in w.iter_mut().zip(buf.chunks_exact(8)) {
+            *x = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        }
+        Some(SrcKey(w))
+    }
+}
+
+/// The per-event part of a source's state: counters, times and which findings it has.
 #[derive(Debug, Default)]
-struct SourceState {
-    ip: Box<[u8]>,
-    ip_hash: u64,
+struct SourceHot {
     events: u64,
     hostile: u64,
     failures: u64,
     successes: u64,
-    first: Option<LogTime>,
-    last: Option<LogTime>,
+    /// First and last event time (when `timed`).
+    first: i64,
+    last: i64,
+    /// Index of its brute-force finding.
+    brute: Option<usize>,
+    timed: bool,
+    spray: bool,
+    scan: bool,
+    compromise: bool,
+    /// `MAX_USERS_KEPT` user names kept: the list is not looked at any more.
+    users_full: bool,
+}
+
+/// The rest of a source's state, read while a detection can still fire or a user is new.
+#[derive(Debug, Default)]
+struct SourceCold {
+    ip: Box<[u8]>,
+    ip_hash: u64,
     users: Vec<Vec<u8>>,
     /// `hash` of each of `users`.
     user_hashes: Vec<u64>,
+    /// The last failures (time, line), kept until the brute force is found.
     fail_times: VecDeque<(i64, u64)>,
+    /// Kept until the spraying is found.
     recent_users: Recent<u64>,
+    /// Kept until the port scan is found.
     ports: Recent<u16>,
     first_failure_line: Option<(u32, u64)>,
-    brute: Option<usize>,
-    spray: Option<usize>,
-    scan: Option<usize>,
-    compromise: bool,
 }
 
 #[derive(Debug, Default)]
@@ -184,6 +395,42 @@ struct UserState {
     name: Vec<u8>,
     recent_sources: Recent<u64>,
     reported: bool,
+}
+
+/// Thresholds as the per-event code uses them (maxima and products done once).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    fail_n: usize,
+    win: i64,
+    spray_n: usize,
+    spray_cap: usize,
+    dist_n: usize,
+    dist_cap: usize,
+    success_after: u64,
+    ports_n: usize,
+    ports_cap: usize,
+    ports_win: i64,
+    fs_n: usize,
+    fs_win: i64,
+}
+
+impl Limits {
+    fn new(th: &Thresholds) -> Self {
+        Limits {
+            fail_n: th.failures.max(1) as usize,
+            win: th.window_secs.wrapping_mul(MICROS),
+            spray_n: th.spray_users.max(2) as usize,
+            spray_cap: 4 * th.spray_users.max(2) as usize,
+            dist_n: th.distributed_sources.max(2) as usize,
+            dist_cap: 4 * th.distributed_sources.max(2) as usize,
+            success_after: u64::from(th.success_after_failures.max(1)),
+            ports_n: th.portscan_ports.max(2) as usize,
+            ports_cap: 4 * th.portscan_ports.max(2) as usize,
+            ports_win: th.portscan_window_secs.wrapping_mul(MICROS),
+            fs_n: th.fs_errors.max(1) as usize,
+            fs_win: th.fs_window_secs.wrapping_mul(MICROS),
+        }
+    }
 }
 
 /// Keys last seen at a time, in insertion order: the sliding-window sets (users per source,
@@ -409,10 +656,15 @@ impl Sessions {
 
     /// Resolves one sshd event of session `pid`.
     pub fn resolve<'a>(&mut self, pid: Option<u32>, event: EventKind<'a>) -> Resolved<'a> {
-        let src = event.source();
-        let r = self
-            .pids
-            .resolve_key(pid, &event, src.is_some(), src.and_then(InlineIp::new));
+        let r = {
+            let f = Facts::of(&event);
+            self.pids.resolve_key(
+                pid,
+                &f,
+                f.source.is_some(),
+                f.source.and_then(InlineIp::new),
+            )
+        };
         let event = match r.fill {
             Some(ip) => event.set_source(std::borrow::Cow::Owned(ip.get().to_vec())),
             None => event,
@@ -435,10 +687,11 @@ impl<I: Copy> PidSessions<I> {
     /// [`Sessions::resolve`] without moving the event: the source to fill in is returned.
     /// `named`: the event names its own source; `key`: that source as the session keeps it
     /// (`None` when too long to keep).
+    #[inline]
     pub(crate) fn resolve_key(
         &mut self,
         pid: Option<u32>,
-        event: &EventKind<'_>,
+        f: &Facts<'_>,
         named: bool,
         key: Option<I>,
     ) -> Resolution<I> {
@@ -457,60 +710,54 @@ impl<I: Copy> PidSessions<I> {
             self.pids.clear();
         }
         let sess = self.pids.entry(pid).or_default();
-        let mut deferred = 0;
         if named {
             sess.ip = key;
         } else {
             match &sess.ip {
                 Some(ip) => r.fill = Some(*ip),
                 None => {
-                    if event.is_auth_failure() {
+                    if f.auth_failure {
                         sess.hostless += 1;
                     }
                     return r;
                 }
             }
         }
-        if sess.hostless > 0 {
-            deferred += std::mem::take(&mut sess.hostless);
-        }
+        let mut deferred = std::mem::take(&mut sess.hostless);
         // Only PAM failures and accepted logins compare user names.
-        let user_hash = || event.user().map_or(0, hash);
-        let mut user_switch = false;
-        let mut duplicate = false;
-        match event {
-            EventKind::PamAuthFailure { service, .. } if &**service == b"sshd" => {
+        let user_hash = || f.user.map_or(0, hash);
+        match f.role {
+            Role::PamSshd => {
                 let uh = user_hash();
-                if sess.pam_users.is_empty() || sess.pam_users.contains(&uh) {
+                let known = sess.pam_users.contains(&uh);
+                if sess.pam_users.is_empty() || known {
                     sess.pam += 1;
                 } else {
                     deferred += sess.pam + 1;
                     sess.pam = 0;
                 }
-                if !sess.pam_users.contains(&uh) && sess.pam_users.len() < 16 {
+                if !known && sess.pam_users.len() < 16 {
                     sess.pam_users.push(uh);
                 }
             }
-            EventKind::SshAccepted { .. } => {
+            Role::Accepted => {
                 if !sess.pam_users.is_empty() && !sess.pam_users.contains(&user_hash()) {
                     deferred += sess.pam;
-                    user_switch = true;
+                    r.user_switch = true;
                 }
                 sess.pam = 0;
                 sess.pam_users.clear();
             }
-            EventKind::SshMaxAuthAttempts { .. } => {
+            Role::MaxAuth => {
                 sess.max_attempts = true;
                 sess.pam = 0;
             }
-            EventKind::SshTooManyFailures { .. } if sess.max_attempts => {
-                duplicate = true;
+            Role::TooMany if sess.max_attempts => {
+                r.duplicate = true;
             }
-            e if e.is_auth_failure() => {
-                // A failure line of its own stands for the PAM failure before it.
-                sess.pam = 0;
-            }
-            EventKind::SshClosed { .. } | EventKind::SshPreauthDisconnect { .. } => {
+            // A failure line of its own stands for the PAM failure before it.
+            _ if f.auth_failure => sess.pam = 0,
+            Role::Closed => {
                 sess.pam = 0;
                 sess.pam_users.clear();
                 sess.max_attempts = false;
@@ -518,8 +765,6 @@ impl<I: Copy> PidSessions<I> {
             _ => {}
         }
         r.deferred = deferred;
-        r.user_switch = user_switch;
-        r.duplicate = duplicate;
         r
     }
 }
@@ -547,11 +792,15 @@ pub struct Observation<'a> {
 #[derive(Debug)]
 pub struct Detector {
     th: Thresholds,
+    lim: Limits,
     files: Vec<Vec<u8>>,
     file: u32,
-    /// Source address -> index in `source_states` (one hash lookup per event).
-    source_index: FxMap<Vec<u8>, usize>,
-    source_states: Vec<SourceState>,
+    /// Source names of up to 31 bytes -> index in `hot`/`cold` (one lookup per event).
+    source_index: FxMap<SrcKey, usize>,
+    /// Longer source names -> index.
+    long_index: FxMap<Box<[u8]>, usize>,
+    hot: Vec<SourceHot>,
+    cold: Vec<SourceCold>,
     users: FxMap<u64, UserState>,
     sessions: PidSessions<usize>,
     counts: Vec<u64>,
@@ -565,17 +814,41 @@ pub struct Detector {
     fs_reported: bool,
     findings: Vec<Finding>,
     seen: FnvMap<u64, usize>,
+    /// Test builds: the pre-session-3 detector fed the same calls (see `detect_tests`).
+    #[cfg(test)]
+    shadow: Option<Box<detect_reference::Detector>>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test builds: detectors made on this thread mirror every call into the reference
+    /// detector while this is set.
+    pub(crate) static SHADOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Test builds: `(new, reference)` results of shadowed detectors, as they finished.
+    pub(crate) static SHADOW_RESULTS: std::cell::RefCell<Vec<(DetectorResult, DetectorResult)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Key of a finding in `Detector::seen`.
+fn seen_key(id: &str, subject: &[u8]) -> u64 {
+    let mut h = Fnv::default();
+    h.write(id.as_bytes());
+    h.write(b"\0");
+    h.write(subject);
+    h.finish()
 }
 
 impl Detector {
     /// A detector with the given thresholds.
     pub fn new(th: Thresholds) -> Self {
         Detector {
-            th,
+            lim: Limits::new(&th),
             files: Vec::new(),
             file: 0,
             source_index: FxMap::default(),
-            source_states: Vec::new(),
+            long_index: FxMap::default(),
+            hot: Vec::new(),
+            cold: Vec::new(),
             users: FxMap::default(),
             sessions: PidSessions::default(),
             counts: vec![0; EventKind::NAMES.len()],
@@ -588,11 +861,20 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             seen: FnvMap::default(),
+            #[cfg(test)]
+            shadow: SHADOW
+                .with(std::cell::Cell::get)
+                .then(|| Box::new(detect_reference::Detector::new(th.clone()))),
+            th,
         }
     }
 
     /// Starts a new file: evidence from now on names `path`. Session (pid) state is reset.
     pub fn begin_file(&mut self, path: &[u8]) {
+        #[cfg(test)]
+        if let Some(r) = &mut self.shadow {
+            r.begin_file(path);
+        }
         self.files.push(path.to_vec());
         self.file = (self.files.len() - 1) as u32;
         self.sessions.clear();
@@ -607,11 +889,10 @@ impl Detector {
     }
 
     fn once(&mut self, id: &str, subject: &[u8], f: impl FnOnce(&Self) -> Finding) -> usize {
-        let mut h = Fnv::default();
-        h.write(id.as_bytes());
-        h.write(b"\0");
-        h.write(subject);
-        let key = h.finish();
+        self.once_keyed(seen_key(id, subject), f)
+    }
+
+    fn once_keyed(&mut self, key: u64, f: impl FnOnce(&Self) -> Finding) -> usize {
         if let Some(&i) = self.seen.get(&key) {
             return i;
         }
@@ -646,286 +927,258 @@ impl Detector {
         sshd: bool,
         event: &EventKind<'_>,
     ) {
+        #[cfg(test)]
+        if let Some(r) = &mut self.shadow {
+            r.observe_event(line, time, pid, sshd, event);
+        }
+        self.observe_one(line, time, pid, sshd, event);
+    }
+
+    #[inline]
+    fn observe_one(
+        &mut self,
+        line: u64,
+        time: Option<LogTime>,
+        pid: Option<u32>,
+        sshd: bool,
+        event: &EventKind<'_>,
+    ) {
+        let f = Facts::of(event);
         let time = time.or(self.last_time);
         if time.is_some() {
             self.last_time = time;
         }
         let t = time.map_or(0, |t| t.0);
         // The event's own source, looked up (or added) once; sessions keep its index.
-        let own = event.source();
-        let own_idx = own.map(|src| self.source_idx(src));
+        let own_idx = f.source.map(|src| self.source_idx(src));
         // pid-based source resolution for sshd lines that do not print the address: the
         // session's address stands in for the missing source (as `set_source` would fill it).
         // Sessions do not track names longer than 63 bytes (as `Sessions` does).
         let (fill, deferred, duplicate) = if sshd {
-            let key = own_idx.filter(|_| own.is_some_and(|src| src.len() <= 63));
-            let r = self.sessions.resolve_key(pid, event, own.is_some(), key);
-            (
-                r.fill.filter(|_| event.takes_source()),
-                r.deferred,
-                r.duplicate,
-            )
+            let key = own_idx.filter(|_| f.source.is_some_and(|src| src.len() <= 63));
+            let r = self.sessions.resolve_key(pid, &f, f.source.is_some(), key);
+            (r.fill.filter(|_| f.takes_source), r.deferred, r.duplicate)
         } else {
             (None, 0, false)
         };
-        let kind_idx = event.index();
-        if let Some(c) = self.counts.get_mut(kind_idx) {
+        if let Some(c) = self.counts.get_mut(event.index()) {
             *c += 1;
         }
-        let hostile = event.is_hostile();
         if let Some(time) = time {
-            // The current hour's bounds spare two divisions per event.
-            let h = if (self.cur_hour_span.0..self.cur_hour_span.1).contains(&time.0) {
-                self.cur_hour.map_or(0, |c| c.0)
-            } else {
-                time.secs().div_euclid(3600)
-            };
-            match &mut self.cur_hour {
-                Some((ch, e, x)) if *ch == h => {
-                    *e += 1;
-                    *x += u64::from(hostile);
-                }
-                cur => {
-                    self.cur_hour_span = (
-                        h.saturating_mul(3600 * MICROS),
-                        h.saturating_add(1).saturating_mul(3600 * MICROS),
-                    );
-                    if let Some((ch, e, x)) = cur.take() {
-                        let b = self.hours.entry(ch).or_default();
-                        b.0 += e;
-                        b.1 += x;
-                    }
-                    *cur = Some((h, 1, u64::from(hostile)));
-                }
+            self.hour_and_window(time, f.hostile);
+        }
+        let file = self.file;
+        if let Some(idx) = own_idx.or(fill) {
+            self.source_event(idx, &f, file, line, time, deferred, duplicate);
+        }
+        if f.role == Role::After || (f.role == Role::Accepted && f.user == Some(&b"root"[..])) {
+            self.after_source(event, file, line, t);
+        }
+    }
+
+    /// The per-hour histogram and the attack window.
+    #[inline]
+    fn hour_and_window(&mut self, time: LogTime, hostile: bool) {
+        // The current hour's bounds spare two divisions per event.
+        let h = if (self.cur_hour_span.0..self.cur_hour_span.1).contains(&time.0) {
+            self.cur_hour.map_or(0, |c| c.0)
+        } else {
+            time.secs().div_euclid(3600)
+        };
+        match &mut self.cur_hour {
+            Some((ch, e, x)) if *ch == h => {
+                *e += 1;
+                *x += u64::from(hostile);
             }
-            if hostile {
-                match &mut self.window {
-                    Some(w) => {
-                        w.first = w.first.min(time);
-                        w.last = w.last.max(time);
-                    }
-                    None => {
-                        self.window = Some(Window {
-                            first: time,
-                            last: time,
-                        })
-                    }
+            cur => {
+                self.cur_hour_span = (
+                    h.saturating_mul(3600 * MICROS),
+                    h.saturating_add(1).saturating_mul(3600 * MICROS),
+                );
+                if let Some((ch, e, x)) = cur.take() {
+                    let b = self.hours.entry(ch).or_default();
+                    b.0 += e;
+                    b.1 += x;
+                }
+                *cur = Some((h, 1, u64::from(hostile)));
+            }
+        }
+        if hostile {
+            match &mut self.window {
+                Some(w) => {
+                    w.first = w.first.min(time);
+                    w.last = w.last.max(time);
+                }
+                None => {
+                    self.window = Some(Window {
+                        first: time,
+                        last: time,
+                    })
                 }
             }
         }
-        let file = self.file;
-        let th = self.th.clone();
-        let win = th.window_secs * MICROS;
+    }
 
-        if let Some(idx) = own_idx.or(fill) {
-            let n_fail = u32::from(event.is_auth_failure() && !duplicate) + deferred;
-            let failure = n_fail > 0;
-            let user = event.user();
-            let Some(s) = self.source_states.get_mut(idx) else {
-                return;
-            };
-            // The user's hash serves the user list (until full) and the failure windows.
-            let uh = user
-                .filter(|_| failure || s.users.len() < MAX_USERS_KEPT)
-                .map(hash);
-            s.events += 1;
-            s.hostile += u64::from(hostile);
-            if let Some(time) = time {
-                s.first = Some(s.first.map_or(time, |f| f.min(time)));
-                s.last = Some(s.last.map_or(time, |l| l.max(time)));
+    /// The event's part for source `idx`: timeline, users, failures and the per-source and
+    /// per-user detections.
+    // The event's parts are passed as the caller has them.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn source_event(
+        &mut self,
+        idx: usize,
+        f: &Facts<'_>,
+        file: u32,
+        line: u64,
+        time: Option<LogTime>,
+        deferred: u32,
+        duplicate: bool,
+    ) {
+        let lim = self.lim;
+        let t = time.map_or(0, |t| t.0);
+        let n_fail = u32::from(f.auth_failure && !duplicate) + deferred;
+        let failure = n_fail > 0;
+        let user = f.user;
+        let (Some(s), Some(c)) = (self.hot.get_mut(idx), self.cold.get_mut(idx)) else {
+            return;
+        };
+        // The user's hash serves the user list (until full) and the failure windows.
+        let uh = user.filter(|_| failure || !s.users_full).map(hash);
+        s.events += 1;
+        s.hostile += u64::from(f.hostile);
+        if let Some(time) = time {
+            if s.timed {
+                s.first = s.first.min(time.0);
+                s.last = s.last.max(time.0);
+            } else {
+                s.timed = true;
+                s.first = time.0;
+                s.last = time.0;
             }
+        }
+        if !s.users_full {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
                 // Hashes first: a user name is compared only when its hash matches.
-                if s.users.len() < MAX_USERS_KEPT
-                    && !s
-                        .user_hashes
-                        .iter()
-                        .zip(&s.users)
-                        .any(|(h, x)| *h == uh && x.as_slice() == u)
+                if !c
+                    .user_hashes
+                    .iter()
+                    .zip(&c.users)
+                    .any(|(h, x)| *h == uh && x.as_slice() == u)
                 {
-                    s.users.push(u.to_vec());
-                    s.user_hashes.push(uh);
+                    c.users.push(u.to_vec());
+                    c.user_hashes.push(uh);
+                    s.users_full = c.users.len() >= MAX_USERS_KEPT;
                 }
             }
-            // New findings, made in this order: brute force, spraying, compromise, scan.
-            let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
-            if failure {
-                s.failures += u64::from(n_fail);
-                if s.first_failure_line.is_none() {
-                    s.first_failure_line = Some((file, line));
+        }
+        // New findings, made in this order: brute force, spraying, compromise, scan. A
+        // window is kept only until its finding is made (nothing reads it afterwards).
+        let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
+        let mut first_in_window = None;
+        if failure {
+            s.failures += u64::from(n_fail);
+            if c.first_failure_line.is_none() {
+                c.first_failure_line = Some((file, line));
+            }
+            if s.brute.is_none() {
+                for _ in 0..n_fail.min(lim.fail_n as u32) {
+                    c.fail_times.push_back((t, line));
                 }
-                for _ in 0..n_fail.min(th.failures.max(1)) {
-                    s.fail_times.push_back((t, line));
+                while c.fail_times.len() > lim.fail_n {
+                    c.fail_times.pop_front();
                 }
-                while s.fail_times.len() > th.failures.max(1) as usize {
-                    s.fail_times.pop_front();
-                }
-                if s.brute.is_none() && s.fail_times.len() >= th.failures.max(1) as usize {
-                    if let Some(&(t0, _)) = s.fail_times.front() {
-                        if t - t0 <= win {
+                if c.fail_times.len() >= lim.fail_n {
+                    if let Some(&(t0, l0)) = c.fail_times.front() {
+                        if t - t0 <= lim.win {
                             brute = true;
+                            first_in_window = Some(l0);
                         }
                     }
                 }
-                if let Some(uh) = uh {
-                    s.recent_users.expire(t, win);
-                    s.recent_users.touch(uh, t);
-                    if s.spray.is_none() && s.recent_users.len() >= th.spray_users.max(2) as usize {
-                        spray = true;
-                    }
-                    if s.recent_users.len() > 4 * th.spray_users.max(2) as usize {
-                        s.recent_users.remove_first();
-                    }
+            }
+            if let Some(uh) = uh.filter(|_| !s.spray) {
+                c.recent_users.expire(t, lim.win);
+                c.recent_users.touch(uh, t);
+                if c.recent_users.len() >= lim.spray_n {
+                    spray = true;
+                }
+                if c.recent_users.len() > lim.spray_cap {
+                    c.recent_users.remove_first();
                 }
             }
-            if let EventKind::SshAccepted { .. } = event {
-                s.successes += 1;
-                if !s.compromise
-                    && (s.failures >= u64::from(th.success_after_failures.max(1))
-                        || s.brute.is_some()
-                        || s.spray.is_some())
-                {
-                    s.compromise = true;
-                    compromise = true;
-                }
+        }
+        if f.role == Role::Accepted {
+            s.successes += 1;
+            if !s.compromise && (s.failures >= lim.success_after || s.brute.is_some() || s.spray) {
+                s.compromise = true;
+                compromise = true;
             }
-            if let &EventKind::Netfilter { dpt: Some(p), .. } = event {
-                let pw = th.portscan_window_secs * MICROS;
-                s.ports.expire(t, pw);
-                s.ports.touch(p, t);
-                if s.scan.is_none() && s.ports.len() >= th.portscan_ports.max(2) as usize {
+        }
+        if let Role::Port(p) = f.role {
+            if !s.scan {
+                c.ports.expire(t, lim.ports_win);
+                c.ports.touch(p, t);
+                if c.ports.len() >= lim.ports_n {
                     scan = true;
                 }
-                if s.ports.len() > 4 * th.portscan_ports.max(2) as usize {
-                    s.ports.remove_first();
+                if c.ports.len() > lim.ports_cap {
+                    c.ports.remove_first();
                 }
             }
-            // The login that followed the failures belongs to the attack window.
-            if compromise {
-                if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
-                    w.last = w.last.max(time);
-                }
+        }
+        if !failure && !compromise && !scan {
+            return;
+        }
+        let first_fail = c.first_failure_line;
+        let failures = s.failures;
+        let sh = c.ip_hash;
+        // The login that followed the failures belongs to the attack window.
+        if compromise {
+            if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
+                w.last = w.last.max(time);
             }
-            let Some(s) = self.source_states.get(idx) else {
-                return;
-            };
-            let first_fail = s.first_failure_line;
-            let failures = s.failures;
-            let first_in_window = s.fail_times.front().map(|x| x.1);
-            let any_new = brute || spray || compromise || scan;
-            if !any_new && !failure {
-                self.after_source(event, file, line, t);
-                return;
-            }
-            let src_owned = if any_new { s.ip.to_vec() } else { Vec::new() };
-            let sh = s.ip_hash;
-            let news = [
-                (brute, "brute"),
-                (spray, "spray"),
-                (compromise, "compromise"),
-                (scan, "scan"),
-            ];
-            for (_, what) in news.into_iter().filter(|n| n.0) {
-                match what {
-                    "brute" => {
-                        let ev = self.evidence(file, first_in_window.unwrap_or(line));
-                        let ev2 = self.evidence(file, line);
-                        let i = self.once("logs.brute-force", &src_owned, |_| {
-                            Finding::new("logs.brute-force", Severity::High, "brute-force authentication attempts from one source", &src_owned)
-                                .with_evidence(ev)
-                                .with_evidence(ev2)
-                                .with_attack("T1110.001")
-                                .with_detail(format!("{} failures within {} s", th.failures, th.window_secs))
-                                .with_remediation("block the source (firewall / fail2ban) and check for a successful login from it")
-                        });
-                        if let Some(s) = self.source_states.get_mut(idx) {
-                            s.brute = Some(i);
-                        }
-                    }
-                    "spray" => {
-                        let ev = self.evidence(file, line);
-                        let i = self.once("logs.password-spraying", &src_owned, |_| {
-                            Finding::new(
-                                "logs.password-spraying",
-                                Severity::High,
-                                "many user names tried from one source (password spraying)",
-                                &src_owned,
-                            )
-                            .with_evidence(ev)
-                            .with_attack("T1110.003")
-                            .with_detail(format!(
-                                "{} distinct users within {} s",
-                                th.spray_users, th.window_secs
-                            ))
-                            .with_remediation(
-                                "block the source; disable password authentication for ssh",
-                            )
-                        });
-                        if let Some(s) = self.source_states.get_mut(idx) {
-                            s.spray = Some(i);
-                        }
-                    }
-                    "compromise" => {
-                        let ev = self.evidence(file, line);
-                        let ev0 = first_fail.map(|(f, l)| self.evidence(f, l));
-                        let u = user.unwrap_or_default().to_vec();
-                        let mut subj = src_owned.clone();
-                        subj.extend_from_slice(b" -> ");
-                        subj.extend_from_slice(&u);
-                        self.once("logs.login-after-failures", &src_owned, |_| {
-                            let mut f = Finding::new("logs.login-after-failures", Severity::Critical, "successful login from a source after repeated failures: likely compromise", &src_owned)
-                                .with_evidence(ev)
-                                .with_attack("T1078")
-                                .with_attack("T1110")
-                                .with_detail(format!("login as {} after {failures} failures from this source", ferret_core::escape::escape(&u)))
-                                .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
-                            if let Some(e0) = ev0 {
-                                f = f.with_evidence(e0);
-                            }
-                            f
-                        });
-                    }
-                    _ => {
-                        let ev = self.evidence(file, line);
-                        let i = self.once("logs.port-scan", &src_owned, |_| {
-                            Finding::new(
-                                "logs.port-scan",
-                                Severity::Medium,
-                                "many destination ports probed by one source (port scan)",
-                                &src_owned,
-                            )
-                            .with_evidence(ev)
-                            .with_attack("T1046")
-                            .with_detail(format!(
-                                "{} distinct destination ports within {} s",
-                                th.portscan_ports, th.portscan_window_secs
-                            ))
-                        });
-                        if let Some(s) = self.source_states.get_mut(idx) {
-                            s.scan = Some(i);
-                        }
-                    }
-                }
-            }
-            // distributed brute force: one user, many sources
-            if failure {
-                if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
-                    let us = self.users.entry(uh).or_insert_with(|| UserState {
-                        name: u.to_vec(),
-                        ..UserState::default()
-                    });
-                    us.recent_sources.expire(t, win);
+        }
+        if brute || spray || compromise || scan {
+            let src = self
+                .cold
+                .get(idx)
+                .map(|c| c.ip.to_vec())
+                .unwrap_or_default();
+            self.source_findings(
+                idx,
+                &src,
+                (brute, spray, compromise, scan),
+                file,
+                line,
+                first_in_window,
+                first_fail,
+                failures,
+                user,
+            );
+        }
+        // distributed brute force: one user, many sources
+        if failure {
+            if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
+                let us = self.users.entry(uh).or_insert_with(|| UserState {
+                    name: u.to_vec(),
+                    ..UserState::default()
+                });
+                // Once reported, the user's window is not read any more.
+                if !us.reported {
+                    us.recent_sources.expire(t, lim.win);
                     us.recent_sources.touch(sh, t);
-                    let cap = 4 * th.distributed_sources.max(2) as usize;
-                    if us.recent_sources.len() > cap {
+                    if us.recent_sources.len() > lim.dist_cap {
                         us.recent_sources.remove_first();
                     }
-                    if !us.reported
-                        && us.recent_sources.len() >= th.distributed_sources.max(2) as usize
-                    {
+                    if us.recent_sources.len() >= lim.dist_n {
                         us.reported = true;
                         let name = us.name.clone();
                         let ev = self.evidence(file, line);
+                        let th = &self.th;
+                        let detail = format!(
+                            "{} distinct sources within {} s",
+                            th.distributed_sources, th.window_secs
+                        );
                         self.once("logs.distributed-brute-force", &name, |_| {
                             Finding::new(
                                 "logs.distributed-brute-force",
@@ -935,43 +1188,176 @@ impl Detector {
                             )
                             .with_evidence(ev)
                             .with_attack("T1110.001")
-                            .with_detail(format!(
-                                "{} distinct sources within {} s",
-                                th.distributed_sources, th.window_secs
-                            ))
+                            .with_detail(detail)
                         });
                     }
                 }
             }
         }
+    }
 
-        self.after_source(event, file, line, t);
+    /// The findings a source's event made (rare: once per source and kind).
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn source_findings(
+        &mut self,
+        idx: usize,
+        src: &[u8],
+        (brute, spray, compromise, scan): (bool, bool, bool, bool),
+        file: u32,
+        line: u64,
+        first_in_window: Option<u64>,
+        first_fail: Option<(u32, u64)>,
+        failures: u64,
+        user: Option<&[u8]>,
+    ) {
+        let th = self.th.clone();
+        if brute {
+            let ev = self.evidence(file, first_in_window.unwrap_or(line));
+            let ev2 = self.evidence(file, line);
+            let i = self.once("logs.brute-force", src, |_| {
+                Finding::new(
+                    "logs.brute-force",
+                    Severity::High,
+                    "brute-force authentication attempts from one source",
+                    src,
+                )
+                .with_evidence(ev)
+                .with_evidence(ev2)
+                .with_attack("T1110.001")
+                .with_detail(format!(
+                    "{} failures within {} s",
+                    th.failures, th.window_secs
+                ))
+                .with_remediation(
+                    "block the source (firewall / fail2ban) and check for a successful login from it",
+                )
+            });
+            if let Some(s) = self.hot.get_mut(idx) {
+                s.brute = Some(i);
+            }
+        }
+        if spray {
+            let ev = self.evidence(file, line);
+            self.once("logs.password-spraying", src, |_| {
+                Finding::new(
+                    "logs.password-spraying",
+                    Severity::High,
+                    "many user names tried from one source (password spraying)",
+                    src,
+                )
+                .with_evidence(ev)
+                .with_attack("T1110.003")
+                .with_detail(format!(
+                    "{} distinct users within {} s",
+                    th.spray_users, th.window_secs
+                ))
+                .with_remediation("block the source; disable password authentication for ssh")
+            });
+            if let Some(s) = self.hot.get_mut(idx) {
+                s.spray = true;
+            }
+        }
+        if compromise {
+            let ev = self.evidence(file, line);
+            let ev0 = first_fail.map(|(f, l)| self.evidence(f, l));
+            let u = user.unwrap_or_default().to_vec();
+            self.once("logs.login-after-failures", src, |_| {
+                let mut f = Finding::new("logs.login-after-failures", Severity::Critical, "successful login from a source after repeated failures: likely compromise", src)
+                    .with_evidence(ev)
+                    .with_attack("T1078")
+                    .with_attack("T1110")
+                    .with_detail(format!("login as {} after {failures} failures from this source", ferret_core::escape::escape(&u)))
+                    .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
+                if let Some(e0) = ev0 {
+                    f = f.with_evidence(e0);
+                }
+                f
+            });
+        }
+        if scan {
+            let ev = self.evidence(file, line);
+            self.once("logs.port-scan", src, |_| {
+                Finding::new(
+                    "logs.port-scan",
+                    Severity::Medium,
+                    "many destination ports probed by one source (port scan)",
+                    src,
+                )
+                .with_evidence(ev)
+                .with_attack("T1046")
+                .with_detail(format!(
+                    "{} distinct destination ports within {} s",
+                    th.portscan_ports, th.portscan_window_secs
+                ))
+            });
+            if let Some(s) = self.hot.get_mut(idx) {
+                s.scan = true;
+            }
+        }
     }
 
     /// The index of `src` in the source table, added when new.
     #[inline]
     fn source_idx(&mut self, src: &[u8]) -> usize {
-        if let Some(&i) = self.source_index.get(src) {
+        let k = SrcKey::new(src);
+        let found = match &k {
+            Some(k) => self.source_index.get(k),
+            None => self.long_index.get(src),
+        };
+        if let Some(&i) = found {
             return i;
         }
-        let i = self.source_states.len();
-        self.source_index.insert(src.to_vec(), i);
-        self.source_states.push(SourceState {
+        self.add_source(src, k)
+    }
+
+    /// The index of `src` in the source table, if it is there.
+    fn find_source(&self, src: &[u8]) -> Option<usize> {
+        match SrcKey::new(src) {
+            Some(k) => self.source_index.get(&k).copied(),
+            None => self.long_index.get(src).copied(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_source(&mut self, src: &[u8], k: Option<SrcKey>) -> usize {
+        let i = self.hot.len();
+        match k {
+            Some(k) => {
+                self.source_index.insert(k, i);
+            }
+            None => {
+                self.long_index.insert(src.into(), i);
+            }
+        }
+        self.hot.push(SourceHot::default());
+        self.cold.push(SourceCold {
             ip: src.into(),
             ip_hash: hash(src),
-            ..SourceState::default()
+            ..SourceCold::default()
         });
         i
     }
 
-    /// Detections that do not depend on the source table.
+    /// Whether a finding with this id and subject was made already.
+    fn seen(&self, id: &str, subject: &[u8]) -> bool {
+        self.seen.contains_key(&seen_key(id, subject))
+    }
+
+    /// Detections that do not depend on the source table (called only for the kinds
+    /// [`Role::After`] and root's accepted logins). A finding already made is not built again.
+    #[cold]
+    #[inline(never)]
     fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64) {
-        let th = self.th.clone();
-        // Events without a source.
         match &event {
             EventKind::SshAccepted {
                 user, ip, method, ..
             } if &**user == b"root" => {
+                if self.seen("logs.root-ssh-login", ip) {
+                    return;
+                }
                 let ev = self.evidence(file, line);
                 let m = String::from_utf8_lossy(method).into_owned();
                 let ipb = ip.to_vec();
@@ -989,6 +1375,9 @@ impl Detector {
                 });
             }
             EventKind::UserAdded { name, uid, .. } => {
+                if self.seen("logs.new-account", name) {
+                    return;
+                }
                 let ev = self.evidence(file, line);
                 let sev = if *uid == Some(0) {
                     Severity::Critical
@@ -1013,12 +1402,15 @@ impl Detector {
                 group,
                 added: true,
             } if PRIVILEGED_GROUPS.contains(&&**group) => {
-                let ev = self.evidence(file, line);
                 let u = user.to_vec();
-                let g = String::from_utf8_lossy(group).into_owned();
                 let mut subj = u.clone();
                 subj.push(b':');
                 subj.extend_from_slice(group);
+                if self.seen("logs.privileged-group-add", &subj) {
+                    return;
+                }
+                let ev = self.evidence(file, line);
+                let g = String::from_utf8_lossy(group).into_owned();
                 self.once("logs.privileged-group-add", &subj, |_| {
                     Finding::new(
                         "logs.privileged-group-add",
@@ -1032,6 +1424,9 @@ impl Detector {
                 });
             }
             EventKind::SudoNotInSudoers { user, command, .. } => {
+                if self.seen("logs.sudo-not-in-sudoers", user) {
+                    return;
+                }
                 let ev = self.evidence(file, line);
                 let u = user.to_vec();
                 let c = command
@@ -1051,14 +1446,15 @@ impl Detector {
                 });
             }
             EventKind::FsError { device, .. } => {
-                let fw = th.fs_window_secs * MICROS;
+                let lim = self.lim;
+                let th = self.th.clone();
                 self.fs_times.push_back(t);
-                while self.fs_times.len() > th.fs_errors.max(1) as usize {
+                while self.fs_times.len() > lim.fs_n {
                     self.fs_times.pop_front();
                 }
                 if !self.fs_reported
-                    && self.fs_times.len() >= th.fs_errors.max(1) as usize
-                    && self.fs_times.front().is_some_and(|t0| t - t0 <= fw)
+                    && self.fs_times.len() >= lim.fs_n
+                    && self.fs_times.front().is_some_and(|t0| t - t0 <= lim.fs_win)
                 {
                     self.fs_reported = true;
                     let ev = self.evidence(file, line);
@@ -1072,6 +1468,9 @@ impl Detector {
                 }
             }
             EventKind::ModuleTaint { module, reason } => {
+                if self.seen("logs.module-taint", module) {
+                    return;
+                }
                 let ev = self.evidence(file, line);
                 let m = module.to_vec();
                 let r = ferret_core::escape::escape(reason);
@@ -1106,6 +1505,10 @@ impl Detector {
         event: &EventKind<'_>,
         times: u64,
     ) {
+        #[cfg(test)]
+        if let Some(r) = &mut self.shadow {
+            r.observe_repeated(line, time, pid, sshd, event, times);
+        }
         let times = times.max(1);
         let th = &self.th;
         let most = th
@@ -1115,7 +1518,7 @@ impl Detector {
             .max(1);
         let one_by_one = times.min((u64::from(most) + 1).min(4096));
         for _ in 0..one_by_one {
-            self.observe_event(line, time, pid, sshd, event);
+            self.observe_one(line, time, pid, sshd, event);
         }
         let extra = times - one_by_one;
         if extra > 0 {
@@ -1128,7 +1531,8 @@ impl Detector {
         if let Some(c) = self.counts.get_mut(event.index()) {
             *c = c.saturating_add(extra);
         }
-        let hostile = u64::from(event.is_hostile());
+        let f = Facts::of(event);
+        let hostile = u64::from(f.hostile);
         // The event was just observed: the current hour is its hour (when it has a time).
         if let Some((_, e, x)) = &mut self.cur_hour {
             if self.last_time.is_some() {
@@ -1140,22 +1544,21 @@ impl Detector {
         let sess = pid
             .filter(|_| sshd)
             .and_then(|p| self.sessions.pids.get(&p));
-        let idx = match event.source() {
-            Some(src) => self.source_index.get(src).copied(),
-            None if event.takes_source() => sess.and_then(|s| s.ip),
+        let idx = match f.source {
+            Some(src) => self.find_source(src),
+            None if f.takes_source => sess.and_then(|s| s.ip),
             None => None,
         };
-        let duplicate = matches!(event, EventKind::SshTooManyFailures { .. })
-            && sess.is_some_and(|s| s.max_attempts);
-        let Some(s) = idx.and_then(|i| self.source_states.get_mut(i)) else {
+        let duplicate = f.role == Role::TooMany && sess.is_some_and(|s| s.max_attempts);
+        let Some(s) = idx.and_then(|i| self.hot.get_mut(i)) else {
             return;
         };
         s.events = s.events.saturating_add(extra);
         s.hostile = s.hostile.saturating_add(hostile * extra);
-        if event.is_auth_failure() && !duplicate {
+        if f.auth_failure && !duplicate {
             s.failures = s.failures.saturating_add(extra);
         }
-        if let EventKind::SshAccepted { .. } = event {
+        if f.role == Role::Accepted {
             s.successes = s.successes.saturating_add(extra);
         }
     }
@@ -1163,6 +1566,10 @@ impl Detector {
     /// Flags a repeat line whose count was over [`crate::event::MAX_REPEAT`] (capped to it):
     /// a hostile or corrupt `message repeated N times` line.
     pub fn repeat_capped(&mut self, line: u64) {
+        #[cfg(test)]
+        if let Some(r) = &mut self.shadow {
+            r.repeat_capped(line);
+        }
         let file = self.file;
         let ev = self.evidence(file, line);
         let p = self.files.get(file as usize).cloned().unwrap_or_default();
@@ -1183,6 +1590,10 @@ impl Detector {
 
     /// Flags an absurdly long line (possible log flooding or evasion).
     pub fn long_line(&mut self, line: u64, len: usize) {
+        #[cfg(test)]
+        if let Some(r) = &mut self.shadow {
+            r.long_line(line, len);
+        }
         let file = self.file;
         let ev = self.evidence(file, line);
         let p = self.files.get(file as usize).cloned().unwrap_or_default();
@@ -1201,50 +1612,63 @@ impl Detector {
     }
 
     /// Ends the stream: findings (sorted), counts, per-source timeline, histogram, window.
-    pub fn finish(mut self) -> DetectorResult {
+    pub fn finish(self) -> DetectorResult {
+        #[cfg(test)]
+        {
+            let mut me = self;
+            let shadow = me.shadow.take();
+            let r = me.finish_inner();
+            if let Some(s) = shadow {
+                let pair = (r.clone(), s.finish());
+                SHADOW_RESULTS.with(|v| v.borrow_mut().push(pair));
+            }
+            r
+        }
+        #[cfg(not(test))]
+        self.finish_inner()
+    }
+
+    fn finish_inner(mut self) -> DetectorResult {
         if let Some((h, e, x)) = self.cur_hour.take() {
             let b = self.hours.entry(h).or_default();
             b.0 += e;
             b.1 += x;
         }
+        let time = |s: &SourceHot, t: i64| s.timed.then_some(LogTime(t));
         // Totals in brute-force details.
-        for s in &self.source_states {
+        for (s, c) in self.hot.iter().zip(&self.cold) {
             if let Some(i) = s.brute {
                 if let Some(f) = self.findings.get_mut(i) {
                     f.detail = Some(format!(
                         "{} failures in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
                         s.failures,
-                        s.users.len(),
+                        c.users.len(),
                         s.successes,
-                        s.first.map(|t| t.to_string()).unwrap_or_default(),
-                        s.last.map(|t| t.to_string()).unwrap_or_default(),
+                        time(s, s.first).map(|t| t.to_string()).unwrap_or_default(),
+                        time(s, s.last).map(|t| t.to_string()).unwrap_or_default(),
                         self.th.failures,
                         self.th.window_secs
                     ));
                 }
             }
         }
-        let mut states: Vec<Option<SourceState>> = std::mem::take(&mut self.source_states)
-            .into_iter()
-            .map(Some)
-            .collect();
         let mut sources: Vec<SourceSummary> = self
-            .source_index
-            .into_iter()
-            .filter_map(|(ip, i)| Some((ip, states.get_mut(i)?.take()?)))
-            .map(|(ip, s)| SourceSummary {
-                ip: ferret_core::escape::escape(&ip),
+            .hot
+            .iter()
+            .zip(&self.cold)
+            .map(|(s, c)| SourceSummary {
+                ip: ferret_core::escape::escape(&c.ip),
                 failures: s.failures,
                 successes: s.successes,
                 hostile: s.hostile,
                 events: s.events,
-                users: s
+                users: c
                     .users
                     .iter()
                     .map(|u| ferret_core::escape::escape(u))
                     .collect(),
-                first: s.first,
-                last: s.last,
+                first: time(s, s.first),
+                last: time(s, s.last),
             })
             .collect();
         sources.sort_by(|a, b| {
