@@ -5,6 +5,7 @@
 //! failure times, a small set of recent user hashes and destination ports; per user a small
 //! set of recent sources. Every detection is a sliding window over event time.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -120,13 +121,7 @@ impl Hasher for Fx {
         }
         let r = words.remainder();
         if !r.is_empty() {
-            // The tail zero-padded to a word: the same value as shifting the bytes in, in
-            // one load.
-            let mut w = [0u8; 8];
-            if let Some(d) = w.get_mut(..r.len()) {
-                d.copy_from_slice(r);
-            }
-            self.add(u64::from_le_bytes(w));
+            self.add(load_le(r));
         }
     }
     #[inline]
@@ -152,6 +147,46 @@ impl Hasher for Fx {
 }
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
+/// The first (up to) 8 bytes of `b` as a little-endian word, zero-padded: the same value as
+/// shifting the bytes in one by one, in two overlapping loads (no loop, no `memcpy` call).
+#[inline]
+fn load_le(b: &[u8]) -> u64 {
+    let n = b.len();
+    let u32_at = |k: usize| {
+        u64::from(u32::from_le_bytes(
+            b.get(k..k + 4)
+                .and_then(|s| s.try_into().ok())
+                .unwrap_or_default(),
+        ))
+    };
+    let u8_at = |k: usize| u64::from(b.get(k).copied().unwrap_or_default());
+    if n >= 8 {
+        u64::from_le_bytes(
+            b.get(..8)
+                .and_then(|s| s.try_into().ok())
+                .unwrap_or_default(),
+        )
+    } else if n >= 4 {
+        // Bytes 0..4 and n-4..n overlap on equal bytes.
+        u32_at(0) | (u32_at(n - 4) << (8 * (n - 4)))
+    } else if n > 0 {
+        u8_at(0) | (u8_at(n / 2) << (8 * (n / 2))) | (u8_at(n - 1) << (8 * (n - 1)))
+    } else {
+        0
+    }
+}
+
+/// `a == b`, short names compared as words (no `memcmp` call).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 8 {
+            load_le(a) == load_le(b)
+        } else {
+            a == b
+        }
+}
+
 /// Identity of a user name or address in the detector's small sets (length-prefixed, so
 /// zero-padded tails do not collide).
 #[inline]
@@ -163,6 +198,8 @@ pub(crate) fn hash(b: &[u8]) -> u64 {
 }
 
 const MAX_USERS_KEPT: usize = 16;
+/// Slots of `Detector::reported_users`.
+const REPORTED_SLOTS: usize = 64;
 const MICROS: i64 = 1_000_000;
 
 /// What an event does to the detector, as a role (one match instead of one per question).
@@ -200,7 +237,9 @@ pub(crate) struct Facts<'e> {
 }
 
 impl<'e> Facts<'e> {
-    #[inline]
+    // Inlined into the per-event code: the facts stay in registers.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(crate) fn of(event: &'e EventKind<'_>) -> Self {
         use EventKind as E;
         #[inline]
@@ -329,33 +368,133 @@ struct SrcKey([u64; 4]);
 impl std::hash::Hash for SrcKey {
     #[inline]
     fn hash<H: Hasher>(&self, h: &mut H) {
-        for w in self.0 {
-            h.write_u64(w);
-        }
+        // The four words multiplied side by side (not one after the other): a short
+        // dependency chain before the table's probe.
+        let [a, b, c, d] = self.0;
+        let m = (a.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ b.wrapping_mul(0xc2b2_ae3d_27d4_eb4f))
+            ^ (c.wrapping_mul(0x1656_67b1_9e37_79f9) ^ d.wrapping_mul(FX_K));
+        h.write_u64(m);
+    }
+}
+
+impl Default for SrcKey {
+    fn default() -> Self {
+        SrcKey::NONE
     }
 }
 
 impl SrcKey {
+    /// Equal to no key of a name (its length byte is 255): a long name's.
+    const NONE: SrcKey = SrcKey([0, 0, 0, u64::MAX]);
+
     #[inline]
     fn new(b: &[u8]) -> Option<Self> {
-        let mut buf = [0u8; 32];
-        buf.get_mut(..b.len())
-            .filter(|_| b.len() < 32)?
-            .copy_from_slice(b);
-        if let Some(l) = buf.last_mut() {
-            *l = b.len() as u8;
+        let n = b.len();
+        if n >= 32 {
+            return None;
         }
-        let mut w = [0u64; 4];
-        for (x, c) in w.iter_mut().zip(buf.chunks_exact(8)) {
-            *x = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        }
+        let word = |k: usize| load_le(b.get(k..).unwrap_or_default());
+        let len = (n as u64) << 56;
+        let w = if n <= 8 {
+            [word(0), 0, 0, len]
+        } else if n <= 16 {
+            [word(0), word(8), 0, len]
+        } else {
+            [word(0), word(8), word(16), len | word(24)]
+        };
         Some(SrcKey(w))
+    }
+}
+
+/// The sources: names to indexes, and each source's state (hot and cold parts).
+#[derive(Debug, Default)]
+struct SourceTable {
+    /// Names of up to 31 bytes -> index in `hot`/`cold`.
+    index: FxMap<SrcKey, usize>,
+    /// Longer names -> index.
+    long: FxMap<Box<[u8]>, usize>,
+    hot: Vec<SourceHot>,
+    cold: Vec<SourceCold>,
+}
+
+impl SourceTable {
+    /// The index of `src` (`key`: its inline key, when it has one), added when new.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn idx(&mut self, src: &[u8], key: Option<SrcKey>) -> usize {
+        let found = match &key {
+            Some(k) => self.index.get(k),
+            None => self.long.get(src),
+        };
+        match found {
+            Some(&i) => i,
+            None => self.add(src, key),
+        }
+    }
+
+    /// The index of `src`, if it is there.
+    fn find(&self, src: &[u8]) -> Option<usize> {
+        match SrcKey::new(src) {
+            Some(k) => self.index.get(&k).copied(),
+            None => self.long.get(src).copied(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add(&mut self, src: &[u8], key: Option<SrcKey>) -> usize {
+        let i = self.hot.len();
+        match key {
+            Some(k) => {
+                self.index.insert(k, i);
+            }
+            None => {
+                self.long.insert(src.into(), i);
+            }
+        }
+        self.hot.push(SourceHot {
+            key: key.unwrap_or(SrcKey::NONE),
+            ..SourceHot::default()
+        });
+        self.cold.push(SourceCold {
+            ip: src.into(),
+            ip_hash: hash(src),
+            ..SourceCold::default()
+        });
+        i
+    }
+
+    /// Whether source `r` has the inline key `k` (the session's source is the event's).
+    #[inline]
+    fn is(&self, r: SrcRef, k: &SrcKey) -> bool {
+        self.hot.get(r.get()).is_some_and(|s| s.key == *k)
+    }
+}
+
+/// A source's index in the detector's table as its sessions keep it (4 bytes, `None` free).
+#[derive(Debug, Clone, Copy)]
+struct SrcRef(std::num::NonZeroU32);
+
+impl SrcRef {
+    /// `None` past 2^32 - 1 sources (never: each costs well over 100 bytes).
+    #[inline]
+    fn new(idx: usize) -> Option<Self> {
+        u32::try_from(idx.wrapping_add(1))
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+            .map(SrcRef)
+    }
+    #[inline]
+    fn get(self) -> usize {
+        self.0.get() as usize - 1
     }
 }
 
 /// The per-event part of a source's state: counters, times and which findings it has.
 #[derive(Debug, Default)]
 struct SourceHot {
+    /// The name's inline key (`SrcKey::NONE` for a long name).
+    key: SrcKey,
     events: u64,
     hostile: u64,
     failures: u64,
@@ -366,6 +505,8 @@ struct SourceHot {
     /// Index of its brute-force finding.
     brute: Option<usize>,
     timed: bool,
+    /// A failure was seen (`first_failure_line` is set).
+    failed: bool,
     spray: bool,
     scan: bool,
     compromise: bool,
@@ -563,12 +704,16 @@ pub struct Sessions {
 #[derive(Debug, Clone)]
 pub(crate) struct PidSessions<I> {
     pids: FxMap<u32, Session<I>>,
+    /// The user hashes of the sessions' PAM failures (at most 16 each), for the sessions
+    /// that have any (rare: kept out of the session table).
+    pam_users: FxMap<u32, Vec<u64>>,
 }
 
 impl<I> Default for PidSessions<I> {
     fn default() -> Self {
         PidSessions {
             pids: FxMap::default(),
+            pam_users: FxMap::default(),
         }
     }
 }
@@ -594,13 +739,16 @@ impl InlineIp {
     }
 }
 
+/// One sshd session: small and allocation-free (the detector's is 16 bytes; sshd starts a
+/// new pid for nearly every connection, so this table is written on most lines).
 #[derive(Debug, Clone)]
 struct Session<I> {
     ip: Option<I>,
     hostless: u32,
     pam: u32,
-    pam_users: Vec<u64>,
     max_attempts: bool,
+    /// The session has PAM user hashes in [`PidSessions::pam_users`].
+    has_pam_users: bool,
 }
 
 impl<I> Default for Session<I> {
@@ -609,8 +757,8 @@ impl<I> Default for Session<I> {
             ip: None,
             hostless: 0,
             pam: 0,
-            pam_users: Vec::new(),
             max_attempts: false,
+            has_pam_users: false,
         }
     }
 }
@@ -622,6 +770,15 @@ pub(crate) struct Resolution<I> {
     deferred: u32,
     user_switch: bool,
     duplicate: bool,
+}
+
+impl<I> Resolution<I> {
+    const NONE: Self = Resolution {
+        fill: None,
+        deferred: 0,
+        user_switch: false,
+        duplicate: false,
+    };
 }
 
 /// An event after session resolution.
@@ -651,7 +808,7 @@ impl Resolved<'_> {
 impl Sessions {
     /// Forgets every session (new file).
     pub fn clear(&mut self) {
-        self.pids.pids.clear();
+        self.pids.clear();
     }
 
     /// Resolves one sshd event of session `pid`.
@@ -682,12 +839,14 @@ impl<I: Copy> PidSessions<I> {
     /// Forgets every session (new file).
     pub(crate) fn clear(&mut self) {
         self.pids.clear();
+        self.pam_users.clear();
     }
 
     /// [`Sessions::resolve`] without moving the event: the source to fill in is returned.
     /// `named`: the event names its own source; `key`: that source as the session keeps it
     /// (`None` when too long to keep).
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(crate) fn resolve_key(
         &mut self,
         pid: Option<u32>,
@@ -695,78 +854,110 @@ impl<I: Copy> PidSessions<I> {
         named: bool,
         key: Option<I>,
     ) -> Resolution<I> {
-        let mut r = Resolution {
-            fill: None,
-            deferred: 0,
-            user_switch: false,
-            duplicate: false,
-        };
         let Some(pid) = pid else {
-            return r;
+            return Resolution::NONE;
         };
-        // sshd keeps at most MaxStartups (default 100) unauthenticated connections; 4096
-        // live sessions is ample, and clearing bounds memory on pid churn.
+        self.make_room(pid);
+        match self.pids.entry(pid) {
+            Entry::Occupied(mut o) => {
+                resolve_in(o.get_mut(), &mut self.pam_users, pid, f, named, key)
+            }
+            Entry::Vacant(v) => {
+                // A new session is built in place and written once.
+                let mut sess = Session::default();
+                let r = resolve_in(&mut sess, &mut self.pam_users, pid, f, named, key);
+                v.insert(sess);
+                r
+            }
+        }
+    }
+
+    /// sshd keeps at most MaxStartups (default 100) unauthenticated connections; 4096 live
+    /// sessions is ample, and clearing bounds memory on pid churn.
+    #[inline]
+    fn make_room(&mut self, pid: u32) {
         if self.pids.len() >= 4096 && !self.pids.contains_key(&pid) {
-            self.pids.clear();
+            self.clear();
         }
-        let sess = self.pids.entry(pid).or_default();
-        if named {
-            sess.ip = key;
-        } else {
-            match &sess.ip {
-                Some(ip) => r.fill = Some(*ip),
-                None => {
-                    if f.auth_failure {
-                        sess.hostless += 1;
-                    }
-                    return r;
+    }
+}
+
+/// One event of session `pid` (its state `sess`): see [`Sessions`].
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn resolve_in<I: Copy>(
+    sess: &mut Session<I>,
+    pam_users: &mut FxMap<u32, Vec<u64>>,
+    pid: u32,
+    f: &Facts<'_>,
+    named: bool,
+    key: Option<I>,
+) -> Resolution<I> {
+    let mut r = Resolution::NONE;
+    if named {
+        sess.ip = key;
+    } else {
+        match &sess.ip {
+            Some(ip) => r.fill = Some(*ip),
+            None => {
+                if f.auth_failure {
+                    sess.hostless += 1;
                 }
+                return r;
             }
         }
-        let mut deferred = std::mem::take(&mut sess.hostless);
-        // Only PAM failures and accepted logins compare user names.
-        let user_hash = || f.user.map_or(0, hash);
-        match f.role {
-            Role::PamSshd => {
-                let uh = user_hash();
-                let known = sess.pam_users.contains(&uh);
-                if sess.pam_users.is_empty() || known {
-                    sess.pam += 1;
-                } else {
-                    deferred += sess.pam + 1;
-                    sess.pam = 0;
-                }
-                if !known && sess.pam_users.len() < 16 {
-                    sess.pam_users.push(uh);
-                }
+    }
+    let mut deferred = std::mem::take(&mut sess.hostless);
+    // Only PAM failures and accepted logins compare user names.
+    let user_hash = || f.user.map_or(0, hash);
+    match f.role {
+        Role::PamSshd => {
+            let uh = user_hash();
+            let users = pam_users.entry(pid).or_default();
+            let known = users.contains(&uh);
+            if users.is_empty() || known {
+                sess.pam += 1;
+            } else {
+                deferred += sess.pam + 1;
+                sess.pam = 0;
             }
-            Role::Accepted => {
-                if !sess.pam_users.is_empty() && !sess.pam_users.contains(&user_hash()) {
+            if !known && users.len() < 16 {
+                users.push(uh);
+            }
+            sess.has_pam_users = true;
+        }
+        Role::Accepted => {
+            if sess.has_pam_users {
+                let users = pam_users.remove(&pid).unwrap_or_default();
+                if !users.is_empty() && !users.contains(&user_hash()) {
                     deferred += sess.pam;
                     r.user_switch = true;
                 }
-                sess.pam = 0;
-                sess.pam_users.clear();
+                sess.has_pam_users = false;
             }
-            Role::MaxAuth => {
-                sess.max_attempts = true;
-                sess.pam = 0;
-            }
-            Role::TooMany if sess.max_attempts => {
-                r.duplicate = true;
-            }
-            // A failure line of its own stands for the PAM failure before it.
-            _ if f.auth_failure => sess.pam = 0,
-            Role::Closed => {
-                sess.pam = 0;
-                sess.pam_users.clear();
-                sess.max_attempts = false;
-            }
-            _ => {}
+            sess.pam = 0;
         }
-        r.deferred = deferred;
-        r
+        Role::MaxAuth => {
+            sess.max_attempts = true;
+            sess.pam = 0;
+        }
+        Role::TooMany if sess.max_attempts => {
+            r.duplicate = true;
+        }
+        // A failure line of its own stands for the PAM failure before it.
+        _ if f.auth_failure => sess.pam = 0,
+        Role::Closed => {
+            sess.pam = 0;
+            if sess.has_pam_users {
+                pam_users.remove(&pid);
+                sess.has_pam_users = false;
+            }
+            sess.max_attempts = false;
+        }
+        _ => {}
     }
+    r.deferred = deferred;
+    r
 }
 
 /// One observation fed to the detector: an event with its place and time.
@@ -795,14 +986,12 @@ pub struct Detector {
     lim: Limits,
     files: Vec<Vec<u8>>,
     file: u32,
-    /// Source names of up to 31 bytes -> index in `hot`/`cold` (one lookup per event).
-    source_index: FxMap<SrcKey, usize>,
-    /// Longer source names -> index.
-    long_index: FxMap<Box<[u8]>, usize>,
-    hot: Vec<SourceHot>,
-    cold: Vec<SourceCold>,
+    src: SourceTable,
     users: FxMap<u64, UserState>,
-    sessions: PidSessions<usize>,
+    /// Hashes of users already reported for distributed brute force, direct-mapped: a
+    /// failure for one of them needs no look-up in `users`.
+    reported_users: [Option<u64>; REPORTED_SLOTS],
+    sessions: PidSessions<SrcRef>,
     counts: Vec<u64>,
     hours: BTreeMap<i64, (u64, u64)>,
     cur_hour: Option<(i64, u64, u64)>,
@@ -845,11 +1034,9 @@ impl Detector {
             lim: Limits::new(&th),
             files: Vec::new(),
             file: 0,
-            source_index: FxMap::default(),
-            long_index: FxMap::default(),
-            hot: Vec::new(),
-            cold: Vec::new(),
+            src: SourceTable::default(),
             users: FxMap::default(),
+            reported_users: [None; REPORTED_SLOTS],
             sessions: PidSessions::default(),
             counts: vec![0; EventKind::NAMES.len()],
             hours: BTreeMap::new(),
@@ -934,7 +1121,8 @@ impl Detector {
         self.observe_one(line, time, pid, sshd, event);
     }
 
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn observe_one(
         &mut self,
         line: u64,
@@ -950,17 +1138,48 @@ impl Detector {
         }
         let t = time.map_or(0, |t| t.0);
         // The event's own source, looked up (or added) once; sessions keep its index.
-        let own_idx = f.source.map(|src| self.source_idx(src));
         // pid-based source resolution for sshd lines that do not print the address: the
         // session's address stands in for the missing source (as `set_source` would fill it).
         // Sessions do not track names longer than 63 bytes (as `Sessions` does).
-        let (fill, deferred, duplicate) = if sshd {
-            let key = own_idx.filter(|_| f.source.is_some_and(|src| src.len() <= 63));
-            let r = self.sessions.resolve_key(pid, &f, f.source.is_some(), key);
-            (r.fill.filter(|_| f.takes_source), r.deferred, r.duplicate)
-        } else {
-            (None, 0, false)
+        let named = f.source.is_some();
+        let key_of =
+            |idx: usize| SrcRef::new(idx).filter(|_| f.source.is_some_and(|src| src.len() <= 63));
+        let (own_idx, r) = match pid.filter(|_| sshd) {
+            Some(p) => {
+                let sessions = &mut self.sessions;
+                sessions.make_room(p);
+                match sessions.pids.entry(p) {
+                    Entry::Occupied(mut o) => {
+                        let sess = o.get_mut();
+                        // The session's own source is looked up without the table.
+                        let own_idx = f.source.map(|src| {
+                            let k = SrcKey::new(src);
+                            match (sess.ip, &k) {
+                                (Some(r), Some(k)) if self.src.is(r, k) => r.get(),
+                                _ => self.src.idx(src, k),
+                            }
+                        });
+                        let key = own_idx.and_then(key_of);
+                        let r = resolve_in(sess, &mut sessions.pam_users, p, &f, named, key);
+                        (own_idx, r)
+                    }
+                    Entry::Vacant(v) => {
+                        let own_idx = f.source.map(|src| self.src.idx(src, SrcKey::new(src)));
+                        let key = own_idx.and_then(key_of);
+                        let mut sess = Session::default();
+                        let r = resolve_in(&mut sess, &mut sessions.pam_users, p, &f, named, key);
+                        v.insert(sess);
+                        (own_idx, r)
+                    }
+                }
+            }
+            None => (
+                f.source.map(|src| self.src.idx(src, SrcKey::new(src))),
+                Resolution::NONE,
+            ),
         };
+        let fill = r.fill.filter(|_| f.takes_source).map(SrcRef::get);
+        let (deferred, duplicate) = (r.deferred, r.duplicate);
         if let Some(c) = self.counts.get_mut(event.index()) {
             *c += 1;
         }
@@ -977,7 +1196,8 @@ impl Detector {
     }
 
     /// The per-hour histogram and the attack window.
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn hour_and_window(&mut self, time: LogTime, hostile: bool) {
         // The current hour's bounds spare two divisions per event.
         let h = if (self.cur_hour_span.0..self.cur_hour_span.1).contains(&time.0) {
@@ -1023,7 +1243,8 @@ impl Detector {
     /// per-user detections.
     // The event's parts are passed as the caller has them.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn source_event(
         &mut self,
         idx: usize,
@@ -1039,7 +1260,7 @@ impl Detector {
         let n_fail = u32::from(f.auth_failure && !duplicate) + deferred;
         let failure = n_fail > 0;
         let user = f.user;
-        let (Some(s), Some(c)) = (self.hot.get_mut(idx), self.cold.get_mut(idx)) else {
+        let (Some(s), Some(c)) = (self.src.hot.get_mut(idx), self.src.cold.get_mut(idx)) else {
             return;
         };
         // The user's hash serves the user list (until full) and the failure windows.
@@ -1063,7 +1284,7 @@ impl Detector {
                     .user_hashes
                     .iter()
                     .zip(&c.users)
-                    .any(|(h, x)| *h == uh && x.as_slice() == u)
+                    .any(|(h, x)| *h == uh && same_bytes(x, u))
                 {
                     c.users.push(u.to_vec());
                     c.user_hashes.push(uh);
@@ -1077,7 +1298,8 @@ impl Detector {
         let mut first_in_window = None;
         if failure {
             s.failures += u64::from(n_fail);
-            if c.first_failure_line.is_none() {
+            if !s.failed {
+                s.failed = true;
                 c.first_failure_line = Some((file, line));
             }
             if s.brute.is_none() {
@@ -1131,7 +1353,6 @@ impl Detector {
         }
         let first_fail = c.first_failure_line;
         let failures = s.failures;
-        let sh = c.ip_hash;
         // The login that followed the failures belongs to the attack window.
         if compromise {
             if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
@@ -1140,6 +1361,7 @@ impl Detector {
         }
         if brute || spray || compromise || scan {
             let src = self
+                .src
                 .cold
                 .get(idx)
                 .map(|c| c.ip.to_vec())
@@ -1156,43 +1378,62 @@ impl Detector {
                 user,
             );
         }
-        // distributed brute force: one user, many sources
+        // distributed brute force: one user, many sources (nothing to do for a user
+        // already reported)
         if failure {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
-                let us = self.users.entry(uh).or_insert_with(|| UserState {
-                    name: u.to_vec(),
-                    ..UserState::default()
-                });
-                // Once reported, the user's window is not read any more.
-                if !us.reported {
-                    us.recent_sources.expire(t, lim.win);
-                    us.recent_sources.touch(sh, t);
-                    if us.recent_sources.len() > lim.dist_cap {
-                        us.recent_sources.remove_first();
-                    }
-                    if us.recent_sources.len() >= lim.dist_n {
-                        us.reported = true;
-                        let name = us.name.clone();
-                        let ev = self.evidence(file, line);
-                        let th = &self.th;
-                        let detail = format!(
-                            "{} distinct sources within {} s",
-                            th.distributed_sources, th.window_secs
-                        );
-                        self.once("logs.distributed-brute-force", &name, |_| {
-                            Finding::new(
-                                "logs.distributed-brute-force",
-                                Severity::High,
-                                "one user attacked from many sources (distributed brute force)",
-                                &name,
-                            )
-                            .with_evidence(ev)
-                            .with_attack("T1110.001")
-                            .with_detail(detail)
-                        });
-                    }
+                let slot = self.reported_users.get((uh as usize) % REPORTED_SLOTS);
+                if slot.copied().flatten() != Some(uh) {
+                    self.user_failure(u, uh, idx, file, line, t);
                 }
             }
+        }
+    }
+
+    /// A failure for user `u` (hash `uh`) from source `idx`: the distributed brute force.
+    #[inline(never)]
+    fn user_failure(&mut self, u: &[u8], uh: u64, idx: usize, file: u32, line: u64, t: i64) {
+        let lim = self.lim;
+        let sh = self.src.cold.get(idx).map_or(0, |c| c.ip_hash);
+        let us = match self.users.get_mut(&uh) {
+            Some(us) => us,
+            None => self.users.entry(uh).or_insert_with(|| UserState {
+                name: u.to_vec(),
+                ..UserState::default()
+            }),
+        };
+        // Once reported, the user's window is not read any more.
+        if us.reported {
+            if let Some(slot) = self.reported_users.get_mut((uh as usize) % REPORTED_SLOTS) {
+                *slot = Some(uh);
+            }
+            return;
+        }
+        us.recent_sources.expire(t, lim.win);
+        us.recent_sources.touch(sh, t);
+        if us.recent_sources.len() > lim.dist_cap {
+            us.recent_sources.remove_first();
+        }
+        if us.recent_sources.len() >= lim.dist_n {
+            us.reported = true;
+            let name = us.name.clone();
+            let ev = self.evidence(file, line);
+            let th = &self.th;
+            let detail = format!(
+                "{} distinct sources within {} s",
+                th.distributed_sources, th.window_secs
+            );
+            self.once("logs.distributed-brute-force", &name, |_| {
+                Finding::new(
+                    "logs.distributed-brute-force",
+                    Severity::High,
+                    "one user attacked from many sources (distributed brute force)",
+                    &name,
+                )
+                .with_evidence(ev)
+                .with_attack("T1110.001")
+                .with_detail(detail)
+            });
         }
     }
 
@@ -1234,7 +1475,7 @@ impl Detector {
                     "block the source (firewall / fail2ban) and check for a successful login from it",
                 )
             });
-            if let Some(s) = self.hot.get_mut(idx) {
+            if let Some(s) = self.src.hot.get_mut(idx) {
                 s.brute = Some(i);
             }
         }
@@ -1255,7 +1496,7 @@ impl Detector {
                 ))
                 .with_remediation("block the source; disable password authentication for ssh")
             });
-            if let Some(s) = self.hot.get_mut(idx) {
+            if let Some(s) = self.src.hot.get_mut(idx) {
                 s.spray = true;
             }
         }
@@ -1292,53 +1533,10 @@ impl Detector {
                     th.portscan_ports, th.portscan_window_secs
                 ))
             });
-            if let Some(s) = self.hot.get_mut(idx) {
+            if let Some(s) = self.src.hot.get_mut(idx) {
                 s.scan = true;
             }
         }
-    }
-
-    /// The index of `src` in the source table, added when new.
-    #[inline]
-    fn source_idx(&mut self, src: &[u8]) -> usize {
-        let k = SrcKey::new(src);
-        let found = match &k {
-            Some(k) => self.source_index.get(k),
-            None => self.long_index.get(src),
-        };
-        if let Some(&i) = found {
-            return i;
-        }
-        self.add_source(src, k)
-    }
-
-    /// The index of `src` in the source table, if it is there.
-    fn find_source(&self, src: &[u8]) -> Option<usize> {
-        match SrcKey::new(src) {
-            Some(k) => self.source_index.get(&k).copied(),
-            None => self.long_index.get(src).copied(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn add_source(&mut self, src: &[u8], k: Option<SrcKey>) -> usize {
-        let i = self.hot.len();
-        match k {
-            Some(k) => {
-                self.source_index.insert(k, i);
-            }
-            None => {
-                self.long_index.insert(src.into(), i);
-            }
-        }
-        self.hot.push(SourceHot::default());
-        self.cold.push(SourceCold {
-            ip: src.into(),
-            ip_hash: hash(src),
-            ..SourceCold::default()
-        });
-        i
     }
 
     /// Whether a finding with this id and subject was made already.
@@ -1545,12 +1743,12 @@ impl Detector {
             .filter(|_| sshd)
             .and_then(|p| self.sessions.pids.get(&p));
         let idx = match f.source {
-            Some(src) => self.find_source(src),
-            None if f.takes_source => sess.and_then(|s| s.ip),
+            Some(src) => self.src.find(src),
+            None if f.takes_source => sess.and_then(|s| s.ip).map(SrcRef::get),
             None => None,
         };
         let duplicate = f.role == Role::TooMany && sess.is_some_and(|s| s.max_attempts);
-        let Some(s) = idx.and_then(|i| self.hot.get_mut(i)) else {
+        let Some(s) = idx.and_then(|i| self.src.hot.get_mut(i)) else {
             return;
         };
         s.events = s.events.saturating_add(extra);
@@ -1636,7 +1834,7 @@ impl Detector {
         }
         let time = |s: &SourceHot, t: i64| s.timed.then_some(LogTime(t));
         // Totals in brute-force details.
-        for (s, c) in self.hot.iter().zip(&self.cold) {
+        for (s, c) in self.src.hot.iter().zip(&self.src.cold) {
             if let Some(i) = s.brute {
                 if let Some(f) = self.findings.get_mut(i) {
                     f.detail = Some(format!(
@@ -1653,9 +1851,10 @@ impl Detector {
             }
         }
         let mut sources: Vec<SourceSummary> = self
+            .src
             .hot
             .iter()
-            .zip(&self.cold)
+            .zip(&self.src.cold)
             .map(|(s, c)| SourceSummary {
                 ip: ferret_core::escape::escape(&c.ip),
                 failures: s.failures,
