@@ -871,7 +871,14 @@ pub(crate) fn class(c: u8) -> u8 {
 #[inline]
 pub(crate) fn short_memchr(c: u8, h: &[u8]) -> Option<usize> {
     if h.len() > 64 {
-        return memchr::memchr(c, h);
+        // Fields are short even when the rest of the line is long: two words first.
+        for i in [0, 8] {
+            let m = word(h, i).map_or(0, |w| eq_bytes(w, c));
+            if m != 0 {
+                return Some(i + lane(m));
+            }
+        }
+        return memchr::memchr(c, tail(h, 16)).map(|k| k + 16);
     }
     let Some(last) = h.len().checked_sub(8) else {
         return h.iter().position(|x| *x == c);
@@ -973,9 +980,34 @@ static ADDR_CLASS: [u8; 256] = {
     t
 };
 
+/// When every byte of `w` is an ASCII digit or `.`: the dots (`0x80` per dot byte).
+#[inline]
+fn digits_dots(w: u64) -> Option<u64> {
+    if w & HI != 0 {
+        return None;
+    }
+    // Bytes are below 0x80: `| HI` then `- 0x30` cannot borrow across bytes, `+ 0x46` cannot
+    // carry out of one.
+    let ge_0 = (w | HI).wrapping_sub(LO.wrapping_mul(0x30)) & HI;
+    let le_9 = !w.wrapping_add(LO.wrapping_mul(0x46)) & HI;
+    let dots = eq_bytes(w, b'.');
+    ((ge_0 & le_9) | dots == HI).then_some(dots)
+}
+
 /// Validates and normalises an address token: IPv4, IPv6 (zone id `%eth0` dropped,
 /// `::ffff:` mapped IPv4 unwrapped) or a host name (sshd with `UseDNS yes`).
 pub fn addr(tok: &[u8]) -> Option<&[u8]> {
+    // IPv4 (8-16 bytes of digits and dots) in two overlapping words.
+    if let (8..=16, Some(w0), Some(w1)) = (
+        tok.len(),
+        word(tok, 0),
+        tok.len().checked_sub(8).and_then(|i| word(tok, i)),
+    ) {
+        if let (Some(d0), Some(d1)) = (digits_dots(w0), digits_dots(w1)) {
+            // only digits and dots: an address when it has a dot and does not start with one
+            return ((d0 | d1) != 0 && tok.first() != Some(&b'.')).then_some(tok);
+        }
+    }
     // The token up to a `%` zone id, only address/host-name bytes, at least one `.` or `:`.
     let cl = |c: u8| ADDR_CLASS.get(usize::from(c)).copied().unwrap_or(A_BAD);
     let mut acc = 0u8;
@@ -1295,7 +1327,21 @@ pub(crate) fn last_repeat_untagged<'a>(program: &[u8], msg: &'a [u8]) -> Option<
 // dispatch
 
 /// Parses a message given its program tag. Returns `None` when nothing is recognised.
+#[inline]
 pub fn parse_message<'a>(
+    program: &'a [u8],
+    pid: Option<u32>,
+    msg: &'a [u8],
+) -> Option<EventKind<'a>> {
+    // The common case inline: sshd's own message (PAM cannot match), a tail call.
+    if program == b"sshd" && !maybe_pam(msg) {
+        return sshd(msg);
+    }
+    parse_message_any(program, pid, msg)
+}
+
+/// [`parse_message`] for every other tag and message.
+fn parse_message_any<'a>(
     program: &'a [u8],
     pid: Option<u32>,
     msg: &'a [u8],
@@ -1965,25 +2011,43 @@ fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             if !rest.starts(b"authentication failure") {
                 return None;
             }
-            let field = |k: &[u8]| -> Option<Bytes<'a>> {
-                let mut from = 0;
-                loop {
-                    let p = find(tail(rest, from), k)? + from;
-                    if p == 0 || rest.get(p - 1) == Some(&b' ') {
-                        let v = tail(rest, p + k.len());
-                        let e = short_memchr(b' ', v).unwrap_or(v.len());
-                        return Some(Cow::Borrowed(sub(v, 0, e)));
+            // `key=value` fields: the first word (start of the text or after a space) that starts
+            // with the key, up to the next space. One pass over the words for all three keys.
+            let (mut rhost, mut user, mut ruser) = (None, None, None);
+            let value = |v: &'a [u8]| sub(v, 0, short_memchr(b' ', v).unwrap_or(v.len()));
+            let mut p = 0;
+            loop {
+                let w = tail(rest, p);
+                match w.first() {
+                    Some(b'r') => {
+                        if let (None, Some(v)) = (rhost, w.pre(b"rhost=")) {
+                            rhost = Some(value(v));
+                        }
+                        if let (None, Some(v)) = (ruser, w.pre(b"ruser=")) {
+                            ruser = Some(value(v));
+                        }
                     }
-                    from = p + k.len();
+                    Some(b'u') => {
+                        if let (None, Some(v)) = (user, w.pre(b"user=")) {
+                            user = Some(value(v));
+                        }
+                    }
+                    _ => {}
                 }
-            };
+                if rhost.is_some() && user.is_some() && ruser.is_some() {
+                    break;
+                }
+                match short_memchr(b' ', w) {
+                    Some(sp) => p += sp + 1,
+                    None => break,
+                }
+            }
             // rhost is a host name or address; anything else is not a source.
-            let rhost = field(b"rhost=").and_then(|h| match h {
-                Cow::Borrowed(b) => cow_addr(b),
-                Cow::Owned(_) => None,
-            });
-            let user = field(b"user=").filter(|u| !u.is_empty() && &**u != b"[preauth]");
-            let ruser = field(b"ruser=").filter(|u| !u.is_empty());
+            let rhost = rhost.and_then(cow_addr);
+            let user = user
+                .filter(|u| !u.is_empty() && *u != b"[preauth]")
+                .map(Cow::Borrowed);
+            let ruser = ruser.filter(|u| !u.is_empty()).map(Cow::Borrowed);
             if service == b"su" || service == b"su-l" {
                 return Some(E::Su {
                     success: false,

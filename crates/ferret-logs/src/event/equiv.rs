@@ -706,6 +706,32 @@ proptest! {
         }
     }
 
+    /// `addr` alone, on tokens of address bytes and near misses (the IPv4 word path, zone ids,
+    /// mapped addresses, foreign bytes), every length around the 8- and 16-byte words.
+    #[test]
+    fn same_addr(tok in prop::collection::vec(prop::sample::select(&b"0123456789..::%-_afFx \xff"[..]), 0..40)) {
+        prop_assert_eq!(super::addr(&tok), oracle::addr(&tok));
+        let mut mapped = b"::ffff:".to_vec();
+        mapped.extend_from_slice(&tok);
+        prop_assert_eq!(super::addr(&mapped), oracle::addr(&mapped));
+    }
+
+    /// `addr` on digits and dots only (IPv4 and its near misses), with one byte changed.
+    #[test]
+    fn same_addr_v4(
+        tok in prop::collection::vec(prop::sample::select(&b"0123456789."[..]), 0..20),
+        at in any::<prop::sample::Index>(),
+        b in any::<u8>(),
+    ) {
+        prop_assert_eq!(super::addr(&tok), oracle::addr(&tok));
+        let mut t = tok.clone();
+        if !t.is_empty() {
+            let i = at.index(t.len());
+            t[i] = b;
+        }
+        prop_assert_eq!(super::addr(&t), oracle::addr(&t));
+    }
+
     /// Messages glued from the tokens the parsers look for.
     #[test]
     fn same_events_on_token_soup(
