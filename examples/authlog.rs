@@ -29,7 +29,7 @@ macro_rules! out {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: authlog [--json] [--year YYYY] [--since T] [--until T] [--jobs N] FILE... (- for stdin)");
+    eprintln!("usage: authlog [--json] [--year YYYY] [--since T] [--until T] [--jobs N] [--localized-months] FILE... (- for stdin)");
     exit(2)
 }
 
@@ -67,6 +67,8 @@ fn main() {
                 opts.until = Some(LogTime::parse(&val("--until")).unwrap_or_else(|| usage()));
             }
             "--jobs" => opts.jobs = val("--jobs").parse().unwrap_or_else(|_| usage()),
+            // Text exported with `journalctl -o short` under a non-English LC_TIME.
+            "--localized-months" => opts.localized_months = true,
             "-h" | "--help" => usage(),
             s if s.starts_with("--") => usage(),
             _ => files.push(a),

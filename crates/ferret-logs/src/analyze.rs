@@ -39,6 +39,10 @@ pub struct AnalyzeOptions {
     pub max_line: usize,
     /// Unparsed lines kept as samples (with file and line).
     pub max_samples: usize,
+    /// Also read RFC 3164 month names of other locales (`Mär`, `janv.`, `окт`: text exported
+    /// with `journalctl -o short` under a non-English `LC_TIME`); see
+    /// [`YearContext::with_localized_months`]. Off by default.
+    pub localized_months: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -52,6 +56,7 @@ impl Default for AnalyzeOptions {
             jobs: 1,
             max_line: 64 * 1024,
             max_samples: 20,
+            localized_months: false,
         }
     }
 }
@@ -786,6 +791,7 @@ fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>) -> YearContext {
         (None, None) => YearContext::default(),
     };
     y.with_utc_offset(opts.utc_offset)
+        .with_localized_months(opts.localized_months)
 }
 
 /// Sequential streaming over one reader.

@@ -5,7 +5,7 @@
 //!
 //! | layout | example |
 //! |---|---|
-//! | RFC 3164 | `Feb  7 16:01:07 host sshd[5106]: msg` (space/zero padded or single-digit day) |
+//! | RFC 3164 | `Feb  7 16:01:07 host sshd[5106]: msg` (space/zero padded or single-digit day; month names of other locales as `journalctl -o short` prints them, `Mär`, `janv.`, `окт`) |
 //! | RFC 3339 / ISO 8601 | `2015-04-16T18:02:50.568798+00:00 host sshd[2716]: msg` (rsyslog on Debian 12+) |
 //! | journalctl short-iso | `2024-01-01T12:00:00+0100 host sshd[1]: msg` |
 //! | RFC 5424 | `<38>1 2019-07-08T17:40:16.954167-04:00 host sshd 57915 - [sd] msg` |

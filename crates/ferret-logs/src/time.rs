@@ -103,6 +103,8 @@ pub use ferret_core::civil::{civil_from_days, days_from_civil};
 pub struct YearContext {
     reference: LogTime,
     utc_offset: i32,
+    /// Month names of other locales are read too (see [`YearContext::with_localized_months`]).
+    localized: bool,
     ref_year: i64,
     /// Days since the epoch of the first of each month of the reference year.
     month_days: [i64; 12],
@@ -119,6 +121,7 @@ impl YearContext {
         YearContext {
             reference,
             utc_offset: 0,
+            localized: false,
             ref_year,
             month_days,
         }
@@ -127,6 +130,16 @@ impl YearContext {
     /// The same context with zone-less timestamps read as `offset` seconds east of UTC.
     pub fn with_utc_offset(mut self, offset: i32) -> Self {
         self.utc_offset = offset;
+        self
+    }
+
+    /// The same context reading RFC 3164 month names of other locales too (`Mär`, `janv.`,
+    /// `окт`, ... as `journalctl -o short` prints them under a non-English `LC_TIME`; see
+    /// [`LOCALIZED_MONTHS`]). Off by default: syslog daemons always write English names, and
+    /// a line with another month name is not a syslog timestamp (fail2ban's test logs count
+    /// such lines as no match).
+    pub fn with_localized_months(mut self, on: bool) -> Self {
+        self.localized = on;
         self
     }
 
@@ -208,6 +221,37 @@ fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
+/// Month abbreviations of other locales, as `journalctl -o short` (strftime `%b`) prints them
+/// under `LC_TIME` de, fr, es, it, pt, nl, pl, sv, ru (lowercase; a trailing `.` is ignored).
+#[rustfmt::skip]
+pub const LOCALIZED_MONTHS: &[(&str, u32)] = &[
+    ("jan", 1), ("janv", 1), ("ene", 1), ("gen", 1), ("sty", 1), ("янв", 1),
+    ("feb", 2), ("févr", 2), ("fev", 2), ("fév", 2), ("lut", 2), ("фев", 2),
+    ("mär", 3), ("mar", 3), ("mars", 3), ("mrt", 3), ("мар", 3),
+    ("apr", 4), ("avr", 4), ("avril", 4), ("abr", 4), ("kwi", 4), ("апр", 4),
+    ("mai", 5), ("may", 5), ("mag", 5), ("mei", 5), ("maj", 5), ("мая", 5), ("май", 5),
+    ("jun", 6), ("juin", 6), ("giu", 6), ("cze", 6), ("июн", 6),
+    ("jul", 7), ("juil", 7), ("lug", 7), ("lip", 7), ("июл", 7),
+    ("aug", 8), ("août", 8), ("ago", 8), ("sie", 8), ("авг", 8),
+    ("sep", 9), ("sept", 9), ("set", 9), ("wrz", 9), ("сен", 9),
+    ("okt", 10), ("oct", 10), ("ott", 10), ("out", 10), ("paź", 10), ("окт", 10),
+    ("nov", 11), ("lis", 11), ("ноя", 11),
+    ("dez", 12), ("déc", 12), ("dic", 12), ("dec", 12), ("gru", 12), ("дек", 12),
+];
+
+/// A localized month token at the start of `b` (see [`LOCALIZED_MONTHS`]) followed by a space:
+/// (month, index after the space). English abbreviations in any case are accepted too.
+fn localized_month(b: &[u8]) -> Option<(u32, usize)> {
+    let sp = b.iter().take(12).position(|c| *c == b' ')?;
+    let tok = b.get(..sp)?;
+    let tok = tok.strip_suffix(b".").unwrap_or(tok);
+    let tok = std::str::from_utf8(tok).ok()?.to_lowercase();
+    LOCALIZED_MONTHS
+        .iter()
+        .find(|(name, _)| *name == tok)
+        .map(|&(_, m)| (m, sp + 1))
+}
+
 /// Month number of a three-letter English abbreviation.
 pub fn month(b: &[u8]) -> Option<u32> {
     // One integer compare per month instead of a slice compare.
@@ -266,17 +310,17 @@ fn valid(mo: u32, d: u32, h: u32, mi: u32, s: u32) -> bool {
 /// RFC 3164 `Mmm dd HH:MM:SS[.ffffff]` (day space- or zero-padded, or a single digit).
 /// Returns the civil fields and the bytes used.
 pub fn parse_bsd(b: &[u8]) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
-    let (mo, d, h, mi, at) = bsd_minute(b)?;
+    let (mo, d, h, mi, at) = bsd_minute(b, false)?;
     bsd_seconds(b, mo, d, h, mi, at)
 }
 
 /// `Mmm dd HH:MM:` of [`parse_bsd`]: (month, day, hour, minute, offset of the seconds).
-fn bsd_minute(b: &[u8]) -> Option<(u32, u32, u32, u32, usize)> {
-    let mo = month(b.get(..3)?)?;
-    if b.get(3) != Some(&b' ') {
-        return None;
-    }
-    let mut i = 4;
+fn bsd_minute(b: &[u8], localized: bool) -> Option<(u32, u32, u32, u32, usize)> {
+    let (mo, mut i) = match b.get(..3).and_then(month) {
+        Some(m) if b.get(3) == Some(&b' ') => (m, 4),
+        _ if localized => localized_month(b)?,
+        _ => return None,
+    };
     if b.get(i) == Some(&b' ') {
         i += 1;
     }
@@ -365,7 +409,7 @@ impl TimeCache {
         years: &YearContext,
         head: Option<(u64, u64)>,
     ) -> Option<((u32, u32, u32, u32, u32, u32), usize, LogTime)> {
-        let (mo, d, h, mi, at) = bsd_minute(b)?;
+        let (mo, d, h, mi, at) = bsd_minute(b, years.localized)?;
         let fields = bsd_seconds(b, mo, d, h, mi, at)?;
         let t = years.resolve(mo, d, h, mi, fields.0 .4, fields.0 .5);
         self.key = head.filter(|_| at == 13);
@@ -433,6 +477,46 @@ pub fn parse_iso(b: &[u8], default_offset: i32) -> Option<(LogTime, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn localized_month_names() {
+        let fields = |s: &str| {
+            let (mo, d, h, _, at) = bsd_minute(s.as_bytes(), true)?;
+            bsd_seconds(s.as_bytes(), mo, d, h, 0, at).map(|(_, n)| (mo, d, h, n))
+        };
+        assert_eq!(
+            parse_bsd(b"Dez 31 23:59:59 h"),
+            None,
+            "English only by default"
+        );
+        // journalctl -o short under LC_TIME=de_DE, fr_FR, es_ES, nl_NL, ru_RU.
+        assert_eq!(
+            fields("Mär 14 10:00:01 h sshd[1]: x"),
+            Some((3, 14, 10, 16))
+        );
+        assert_eq!(fields("Dez 31 23:59:59 h"), Some((12, 31, 23, 15)));
+        assert_eq!(fields("janv. 05 10:00:01 h"), Some((1, 5, 10, 17)));
+        assert_eq!(fields("févr. 28 10:00:01 h"), Some((2, 28, 10, 18)));
+        assert_eq!(fields("août  3 10:00:01 h"), Some((8, 3, 10, 17)));
+        assert_eq!(fields("ene 05 10:00:01 h"), Some((1, 5, 10, 15)));
+        assert_eq!(fields("mrt 05 10:00:01 h"), Some((3, 5, 10, 15)));
+        assert_eq!(fields("окт 05 10:00:01 h"), Some((10, 5, 10, 18)));
+        assert_eq!(fields("MAY 05 10:00:01 h"), Some((5, 5, 10, 15)));
+        // Not months, or not the layout.
+        assert_eq!(fields("Foo 05 10:00:01 h"), None);
+        assert_eq!(fields("janvier 05 10:00:01 h"), None);
+        assert_eq!(fields("Mär 32 10:00:01 h"), None);
+        assert_eq!(fields("Mär10:00:01 h"), None);
+        // The whole envelope, and the same instant as the English line.
+        let years = YearContext::fixed_year(2024).with_localized_months(true);
+        let de = crate::envelope::parse(b"Okt  7 08:01:02 web sshd[42]: Accepted", &years);
+        let en = crate::envelope::parse(b"Oct  7 08:01:02 web sshd[42]: Accepted", &years);
+        assert_eq!(de, en);
+        assert_eq!(de.pid, Some(42));
+        let plain = YearContext::fixed_year(2024);
+        let de = crate::envelope::parse(b"Okt  7 08:01:02 web sshd[42]: Accepted", &plain);
+        assert_eq!(de.time, None);
+    }
 
     #[test]
     fn civil_round_trip() {
