@@ -11,7 +11,9 @@
 //!   does, and up to the header's `n_entries`). Offsets must grow along the chain (this bounds
 //!   every loop: a cycle is an error). When the chain is broken (bad offset, wrong object type,
 //!   truncated file) the rest of the file is recovered by a linear walk of the objects after
-//!   the last good entry, picking ENTRY objects.
+//!   the last good entry, picking ENTRY objects. A file in the `online` state (live, or dirty
+//!   `*.journal~` after a crash) also gets that walk after the chain's end, since its header
+//!   counters may lag behind what was written ([`JournalStats::recovered`]).
 //! - each entry's DATA objects, by offset, as `FIELD=value` pairs. Payloads compressed with
 //!   XZ, LZ4 or ZSTD are decompressed with pure-Rust decoders (`lzma-rs`, `lz4_flex`,
 //!   `ruzstd`) when the `journal` feature is on (default); without it, or when a payload does
@@ -603,6 +605,17 @@ impl<S: JournalSource> JournalFile<S> {
         let (off, linear) = match self.mode {
             Mode::Arrays { .. } => match self.next_from_arrays(&mut buf) {
                 Ok(Some(o)) => (o, false),
+                Ok(None) if self.header.online() => {
+                    // Being written or not closed cleanly (`*.journal~`): the header's
+                    // counters may lag behind the objects; entries after the last linked one
+                    // are picked up by walking the tail.
+                    self.mode = Mode::Linear(if self.last_entry == 0 {
+                        self.header.header_size.div_ceil(8) * 8
+                    } else {
+                        self.last_entry
+                    });
+                    return self.next_entry();
+                }
                 Ok(None) => {
                     self.mode = Mode::Done;
                     return None;
