@@ -605,6 +605,24 @@ fn refuses_what_it_does_not_know() {
     );
     assert_eq!(a.outcome.errors.len(), 1);
     assert_eq!(a.lines, 0);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.journal"), &data).unwrap();
+    let root = HostRoot::new(dir.path()).unwrap();
+    let e = JournalFile::open_root(&root, Path::new("/x.journal")).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("/x.journal:0: unsupported incompatible flags"),
+        "{e}"
+    );
+    data[12] &= !0x20;
+    std::fs::write(dir.path().join("y.journal"), &data).unwrap();
+    let jf = JournalFile::open_root(&root, Path::new("/y.journal")).unwrap();
+    assert_eq!(jf.header().n_entries, 2);
+    std::os::unix::fs::symlink("y.journal", dir.path().join("z.journal")).unwrap();
+    assert!(
+        JournalFile::open_root(&root, Path::new("/z.journal")).is_err(),
+        "no symlink followed"
+    );
     let e = JournalFile::open(&b"LPKSHHRH\0\0"[..], 10).unwrap_err();
     assert!(e.contains("truncated header"), "{e}");
     let e = JournalFile::open(&b"Mar  1 10:00:00 web sshd[1]: x"[..], 30).unwrap_err();
