@@ -362,8 +362,19 @@ impl<'e> Facts<'e> {
 
 /// Key of the source table: a name of up to 31 bytes inline, zero-padded, its length in the
 /// last byte (no pointer to follow, four word compares). Longer names have their own table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Eq)]
 struct SrcKey([u64; 4]);
+
+impl PartialEq for SrcKey {
+    /// Word by word: the key is built in registers or stored as words, and a 16-byte vector
+    /// load of two 8-byte stores would wait for the stores to retire.
+    #[inline]
+    fn eq(&self, o: &Self) -> bool {
+        let [a, b, c, d] = self.0;
+        let [e, f, g, h] = o.0;
+        ((a ^ e) | (b ^ f) | (c ^ g) | (d ^ h)) == 0
+    }
+}
 
 impl std::hash::Hash for SrcKey {
     #[inline]
@@ -387,7 +398,8 @@ impl SrcKey {
     /// Equal to no key of a name (its length byte is 255): a long name's.
     const NONE: SrcKey = SrcKey([0, 0, 0, u64::MAX]);
 
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn new(b: &[u8]) -> Option<Self> {
         let n = b.len();
         if n >= 32 {
@@ -529,6 +541,63 @@ struct SourceCold {
     /// Kept until the port scan is found.
     ports: Recent<u16>,
     first_failure_line: Option<(u32, u64)>,
+}
+
+impl SourceCold {
+    /// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
+    /// window (`spray_uh`: the user's hash, when not found yet): whether each fires now, and
+    /// the line of the first failure in the brute-force window.
+    #[inline(never)]
+    fn fail_windows(
+        &mut self,
+        lim: &Limits,
+        n_fail: u32,
+        t: i64,
+        line: u64,
+        brute: bool,
+        spray_uh: Option<u64>,
+    ) -> (bool, bool, Option<u64>) {
+        let (mut b, mut s, mut first) = (false, false, None);
+        if brute {
+            for _ in 0..n_fail.min(lim.fail_n as u32) {
+                self.fail_times.push_back((t, line));
+            }
+            while self.fail_times.len() > lim.fail_n {
+                self.fail_times.pop_front();
+            }
+            if self.fail_times.len() >= lim.fail_n {
+                if let Some(&(t0, l0)) = self.fail_times.front() {
+                    if t - t0 <= lim.win {
+                        b = true;
+                        first = Some(l0);
+                    }
+                }
+            }
+        }
+        if let Some(uh) = spray_uh {
+            self.recent_users.expire(t, lim.win);
+            self.recent_users.touch(uh, t);
+            if self.recent_users.len() >= lim.spray_n {
+                s = true;
+            }
+            if self.recent_users.len() > lim.spray_cap {
+                self.recent_users.remove_first();
+            }
+        }
+        (b, s, first)
+    }
+
+    /// A destination port in the port-scan window: whether the scan fires now.
+    #[inline(never)]
+    fn port_window(&mut self, lim: &Limits, p: u16, t: i64) -> bool {
+        self.ports.expire(t, lim.ports_win);
+        self.ports.touch(p, t);
+        let scan = self.ports.len() >= lim.ports_n;
+        if self.ports.len() > lim.ports_cap {
+            self.ports.remove_first();
+        }
+        scan
+    }
 }
 
 #[derive(Debug, Default)]
@@ -1152,13 +1221,16 @@ impl Detector {
                     Entry::Occupied(mut o) => {
                         let sess = o.get_mut();
                         // The session's own source is looked up without the table.
-                        let own_idx = f.source.map(|src| {
-                            let k = SrcKey::new(src);
-                            match (sess.ip, &k) {
-                                (Some(r), Some(k)) if self.src.is(r, k) => r.get(),
-                                _ => self.src.idx(src, k),
+                        let own_idx = match f.source {
+                            Some(src) => {
+                                let k = SrcKey::new(src);
+                                Some(match (sess.ip, &k) {
+                                    (Some(r), Some(k)) if self.src.is(r, k) => r.get(),
+                                    _ => self.src.idx(src, k),
+                                })
                             }
-                        });
+                            None => None,
+                        };
                         let key = own_idx.and_then(key_of);
                         let r = resolve_in(sess, &mut sessions.pam_users, p, &f, named, key);
                         (own_idx, r)
@@ -1199,6 +1271,36 @@ impl Detector {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn hour_and_window(&mut self, time: LogTime, hostile: bool) {
+        // Most events fall in the current hour.
+        match &mut self.cur_hour {
+            Some((_, e, x))
+                if time.0 >= self.cur_hour_span.0 && time.0 < self.cur_hour_span.1 =>
+            {
+                *e += 1;
+                *x += u64::from(hostile);
+            }
+            _ => self.new_hour(time, hostile),
+        }
+        if hostile {
+            match &mut self.window {
+                Some(w) => {
+                    w.first = w.first.min(time);
+                    w.last = w.last.max(time);
+                }
+                None => {
+                    self.window = Some(Window {
+                        first: time,
+                        last: time,
+                    })
+                }
+            }
+        }
+    }
+
+    /// [`Detector::hour_and_window`]'s hour part for an event outside the current hour.
+    #[cold]
+    #[inline(never)]
+    fn new_hour(&mut self, time: LogTime, hostile: bool) {
         // The current hour's bounds spare two divisions per event.
         let h = if (self.cur_hour_span.0..self.cur_hour_span.1).contains(&time.0) {
             self.cur_hour.map_or(0, |c| c.0)
@@ -1223,20 +1325,6 @@ impl Detector {
                 *cur = Some((h, 1, u64::from(hostile)));
             }
         }
-        if hostile {
-            match &mut self.window {
-                Some(w) => {
-                    w.first = w.first.min(time);
-                    w.last = w.last.max(time);
-                }
-                None => {
-                    self.window = Some(Window {
-                        first: time,
-                        last: time,
-                    })
-                }
-            }
-        }
     }
 
     /// The event's part for source `idx`: timeline, users, failures and the per-source and
@@ -1255,7 +1343,7 @@ impl Detector {
         deferred: u32,
         duplicate: bool,
     ) {
-        let lim = self.lim;
+        let lim = &self.lim;
         let t = time.map_or(0, |t| t.0);
         let n_fail = u32::from(f.auth_failure && !duplicate) + deferred;
         let failure = n_fail > 0;
@@ -1302,31 +1390,10 @@ impl Detector {
                 s.failed = true;
                 c.first_failure_line = Some((file, line));
             }
-            if s.brute.is_none() {
-                for _ in 0..n_fail.min(lim.fail_n as u32) {
-                    c.fail_times.push_back((t, line));
-                }
-                while c.fail_times.len() > lim.fail_n {
-                    c.fail_times.pop_front();
-                }
-                if c.fail_times.len() >= lim.fail_n {
-                    if let Some(&(t0, l0)) = c.fail_times.front() {
-                        if t - t0 <= lim.win {
-                            brute = true;
-                            first_in_window = Some(l0);
-                        }
-                    }
-                }
-            }
-            if let Some(uh) = uh.filter(|_| !s.spray) {
-                c.recent_users.expire(t, lim.win);
-                c.recent_users.touch(uh, t);
-                if c.recent_users.len() >= lim.spray_n {
-                    spray = true;
-                }
-                if c.recent_users.len() > lim.spray_cap {
-                    c.recent_users.remove_first();
-                }
+            let spray_uh = uh.filter(|_| !s.spray);
+            if s.brute.is_none() || spray_uh.is_some() {
+                (brute, spray, first_in_window) =
+                    c.fail_windows(lim, n_fail, t, line, s.brute.is_none(), spray_uh);
             }
         }
         if f.role == Role::Accepted {
@@ -1338,14 +1405,7 @@ impl Detector {
         }
         if let Role::Port(p) = f.role {
             if !s.scan {
-                c.ports.expire(t, lim.ports_win);
-                c.ports.touch(p, t);
-                if c.ports.len() >= lim.ports_n {
-                    scan = true;
-                }
-                if c.ports.len() > lim.ports_cap {
-                    c.ports.remove_first();
-                }
+                scan = c.port_window(lim, p, t);
             }
         }
         if !failure && !compromise && !scan {
