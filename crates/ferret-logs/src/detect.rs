@@ -1273,9 +1273,7 @@ impl Detector {
     fn hour_and_window(&mut self, time: LogTime, hostile: bool) {
         // Most events fall in the current hour.
         match &mut self.cur_hour {
-            Some((_, e, x))
-                if time.0 >= self.cur_hour_span.0 && time.0 < self.cur_hour_span.1 =>
-            {
+            Some((_, e, x)) if time.0 >= self.cur_hour_span.0 && time.0 < self.cur_hour_span.1 => {
                 *e += 1;
                 *x += u64::from(hostile);
             }
