@@ -771,3 +771,78 @@ fn real_files_truncated_and_flipped() {
         }
     }
 }
+
+/// fail2ban's `sshd-journal` lines (what journald holds for sshd: `host sshd[pid]: msg`, no
+/// time) and its `sshd` lines, each stored as a journal entry by the real tool and read back
+/// natively: every entry gives the same envelope fields and the same event as the line.
+#[test]
+fn fail2ban_lines_as_journal_entries_give_the_same_events() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let years = YearContext::fixed_year(2005);
+    let mut total = 0;
+    let mut failures = 0;
+    for rel in ["fail2ban/logs/sshd-journal", "fail2ban/logs/sshd"] {
+        let Some(p) = ferret_testdata(rel) else {
+            return;
+        };
+        let text = std::fs::read(p).unwrap();
+        let lines: Vec<&[u8]> = text
+            .split(|c| *c == b'\n')
+            .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
+            .filter(|l| !parse(l, &years).program.is_empty())
+            .collect();
+        let mut export = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let e = parse(l, &years);
+            let pid = e.pid.map(|p| p.to_string());
+            let mut f: Vec<(&str, &[u8])> =
+                vec![("SYSLOG_IDENTIFIER", &e.program), ("MESSAGE", &e.message)];
+            if let Some(h) = e.host.as_deref() {
+                f.push(("_HOSTNAME", h));
+            }
+            if let Some(p) = &pid {
+                f.push(("SYSLOG_PID", p.as_bytes()));
+            }
+            export_entry(
+                &mut export,
+                1_120_000_000_000_000 + i as u64,
+                i as u64 + 1,
+                &f,
+            );
+        }
+        let name = rel.replace('/', "_") + ".journal";
+        let p = build(dir.path(), &name, &export, true);
+        let f = std::fs::File::open(&p).unwrap();
+        let size = f.metadata().unwrap().len();
+        let mut jf = JournalFile::open(f, size).unwrap();
+        let mut n = 0;
+        while let Some(entry) = jf.next_entry() {
+            let entry = entry.unwrap();
+            let line = lines[n];
+            n += 1;
+            let want = parse(line, &years);
+            let got = entry.envelope().unwrap();
+            assert_eq!(got.program, want.program, "{rel} entry {n}");
+            assert_eq!(got.pid, want.pid, "{rel} entry {n}");
+            assert_eq!(got.host, want.host, "{rel} entry {n}");
+            assert_eq!(got.message, want.message, "{rel} entry {n}");
+            let ev_want = ferret_logs::parse_message(&want.program, want.pid, &want.message);
+            let ev_got = ferret_logs::parse_message(&got.program, got.pid, &got.message);
+            assert_eq!(ev_got, ev_want, "{rel} entry {n}");
+            failures += usize::from(
+                ev_got
+                    .as_ref()
+                    .is_some_and(ferret_logs::EventKind::is_auth_failure),
+            );
+        }
+        assert_eq!(n, lines.len(), "{rel}");
+        total += n;
+    }
+    eprintln!(
+        "{total} fail2ban lines as journal entries: same envelope and event; {failures} failures"
+    );
+    assert!(total > 250 && failures > 100, "{total} {failures}");
+}
