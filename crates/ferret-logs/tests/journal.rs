@@ -846,3 +846,74 @@ fn fail2ban_lines_as_journal_entries_give_the_same_events() {
     );
     assert!(total > 250 && failures > 100, "{total} {failures}");
 }
+
+/// A real dirty file: `systemd-journal-remote` killed (SIGKILL) while writing leaves the file
+/// `online`, as a crash leaves `*.journal~`. Every entry `journalctl` reads from it, the
+/// native reader reads the same (and possibly more from the tail walk).
+#[test]
+fn dirty_file_of_a_killed_writer() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("system.journal~");
+    let mut child = Command::new(REMOTE)
+        .arg("-o")
+        .arg(dir.path().join("system.journal"))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut export = Vec::new();
+    for i in 0..500u64 {
+        let msg = format!("Failed password for root from 203.0.113.9 port {i} ssh2");
+        export_entry(
+            &mut export,
+            1_700_000_000_000_000 + i,
+            i + 1,
+            &[("SYSLOG_IDENTIFIER", b"sshd"), ("MESSAGE", msg.as_bytes())],
+        );
+    }
+    stdin.write_all(&export).unwrap();
+    stdin.flush().unwrap();
+    // Wait until entries are on disk, then kill the writer without letting it close the file.
+    let p = dir.path().join("system.journal");
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if Command::new("journalctl")
+            .arg("--file")
+            .arg(&p)
+            .args(["-o", "cat", "--no-pager"])
+            .output()
+            .is_ok_and(|o| o.stdout.split(|c| *c == b'\n').count() > 400)
+        {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    std::fs::rename(&p, &out).unwrap();
+    let data = std::fs::read(&out).unwrap();
+    assert_eq!(data[16], 1, "left online (dirty)");
+    let want = journalctl(&out);
+    let (got, stats) = native(&out);
+    assert!(!want.is_empty());
+    assert!(got.len() >= want.len(), "{} < {}", got.len(), want.len());
+    assert_eq!(&got[..want.len()], &want[..]);
+    assert_eq!(stats.bad_entries, 0);
+    // Found by discovery and analysed through the host root.
+    let root = HostRoot::new(dir.path()).unwrap();
+    let files = ferret_logs::journal::journal_files_in(&root, Path::new("/"));
+    assert_eq!(files, [PathBuf::from("/system.journal~")]);
+    let a = analyze_journal_files(&root, &files, &AnalyzeOptions::default(), &Control::new());
+    assert_eq!(a.lines, got.len() as u64);
+    assert!(a
+        .outcome
+        .findings
+        .iter()
+        .any(|f| f.id == "logs.brute-force"));
+}
