@@ -449,6 +449,7 @@ impl<R: Read> Iterator for Records<R> {
     }
 }
 
+#[inline]
 fn is_sshd(p: &[u8]) -> bool {
     matches!(
         p,
