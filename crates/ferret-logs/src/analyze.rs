@@ -1722,18 +1722,40 @@ pub fn analyze_inputs<'r>(
 }
 
 /// Analyses files inside `root` (inner paths), in the order given. `.gz` files are
-/// decompressed. One unreadable file is an error in the outcome beside the rest.
+/// decompressed; systemd journal files (by signature) are read natively, together as one
+/// time-ordered input. One unreadable file is an error in the outcome beside the rest.
 pub fn analyze_files(
     root: &HostRoot,
     paths: &[PathBuf],
     opts: &AnalyzeOptions,
     control: &Control,
 ) -> Analysis {
-    analyze_inputs(
-        paths.iter().map(|p| Input::Root(root, p.clone())),
-        opts,
-        control,
-    )
+    // systemd journal files (recognised by their signature, whatever their name) are read
+    // together as one time-ordered journal input, where the first of them was given.
+    let mut inputs: Vec<Input<'_>> = Vec::with_capacity(paths.len());
+    let mut journals: Vec<PathBuf> = Vec::new();
+    let mut journal_at = None;
+    for p in paths {
+        if is_journal_file(root, p) {
+            journal_at.get_or_insert(inputs.len());
+            journals.push(p.clone());
+        } else {
+            inputs.push(Input::Root(root, p.clone()));
+        }
+    }
+    if let Some(at) = journal_at {
+        inputs.insert(at.min(inputs.len()), Input::Journal(root, journals));
+    }
+    analyze_inputs(inputs, opts, control)
+}
+
+/// Whether `path` (opened soundly, 8 bytes read) starts with the journal file signature.
+fn is_journal_file(root: &HostRoot, path: &Path) -> bool {
+    let Ok(f) = root.open_file(path, &OpenOptions::new()) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(8);
+    f.take(8).read_to_end(&mut head).is_ok() && crate::journal::is_journal(&head)
 }
 
 /// Analyses any reader (stdin, a decompressed stream, a test buffer). `name` appears in

@@ -325,6 +325,18 @@ fn analysis_equals_plain_syslog() {
             &control,
         );
         assert_same(&plain, &m, "auth.log", &inner.display().to_string());
+        // Through `analyze_files`, recognised by its signature under any name: the same.
+        let renamed = dir.path().join("var/log/exported.bin");
+        std::fs::copy(&p, &renamed).unwrap();
+        let f = ferret_logs::analyze_files(
+            &root,
+            &[PathBuf::from("/var/log/exported.bin")],
+            &opts,
+            &control,
+        );
+        assert!(f.outcome.errors.is_empty(), "{:?}", f.outcome.errors);
+        assert_same(&plain, &f, "auth.log", "/var/log/exported.bin");
+        std::fs::remove_file(&renamed).unwrap();
         std::fs::remove_file(&p).unwrap();
     }
 }
