@@ -388,12 +388,6 @@ impl std::hash::Hash for SrcKey {
     }
 }
 
-impl Default for SrcKey {
-    fn default() -> Self {
-        SrcKey::NONE
-    }
-}
-
 impl SrcKey {
     /// Equal to no key of a name (its length byte is 255): a long name's.
     const NONE: SrcKey = SrcKey([0, 0, 0, u64::MAX]);
@@ -466,7 +460,18 @@ impl SourceTable {
         }
         self.hot.push(SourceHot {
             key: key.unwrap_or(SrcKey::NONE),
-            ..SourceHot::default()
+            events: 0,
+            hostile: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+            failures: 0,
+            successes: 0,
+            brute: None,
+            failed: false,
+            spray: false,
+            scan: false,
+            compromise: false,
+            users_full: false,
         });
         self.cold.push(SourceCold {
             ip: src.into(),
@@ -503,20 +508,23 @@ impl SrcRef {
 }
 
 /// The per-event part of a source's state: counters, times and which findings it has.
-#[derive(Debug, Default)]
+#[derive(Debug)]
+// Two cache lines: what every event of the source touches (key, counts, times), then what
+// failures and findings touch.
+#[repr(C, align(64))]
 struct SourceHot {
     /// The name's inline key (`SrcKey::NONE` for a long name).
     key: SrcKey,
     events: u64,
     hostile: u64,
-    failures: u64,
-    successes: u64,
-    /// First and last event time (when `timed`).
+    /// First and last event time: `first > last` until the first timed event (`i64::MAX`,
+    /// `i64::MIN`; any time makes `first <= last`).
     first: i64,
     last: i64,
+    failures: u64,
+    successes: u64,
     /// Index of its brute-force finding.
     brute: Option<usize>,
-    timed: bool,
     /// A failure was seen (`first_failure_line` is set).
     failed: bool,
     spray: bool,
@@ -1354,14 +1362,8 @@ impl Detector {
         s.events += 1;
         s.hostile += u64::from(f.hostile);
         if let Some(time) = time {
-            if s.timed {
-                s.first = s.first.min(time.0);
-                s.last = s.last.max(time.0);
-            } else {
-                s.timed = true;
-                s.first = time.0;
-                s.last = time.0;
-            }
+            s.first = s.first.min(time.0);
+            s.last = s.last.max(time.0);
         }
         if !s.users_full {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
@@ -1890,7 +1892,7 @@ impl Detector {
             b.0 += e;
             b.1 += x;
         }
-        let time = |s: &SourceHot, t: i64| s.timed.then_some(LogTime(t));
+        let time = |s: &SourceHot, t: i64| (s.first <= s.last).then_some(LogTime(t));
         // Totals in brute-force details.
         for (s, c) in self.src.hot.iter().zip(&self.src.cold) {
             if let Some(i) = s.brute {
