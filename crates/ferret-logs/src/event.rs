@@ -922,6 +922,7 @@ fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
 fn tail(b: &[u8], from: usize) -> &[u8] {
     b.get(from..).unwrap_or_default()
 }
+#[inline]
 fn strip_suffix_ws(mut b: &[u8]) -> &[u8] {
     while let Some((&c, rest)) = b.split_last() {
         if c == b' ' || c == b'\t' || c == b'\r' {
@@ -947,8 +948,21 @@ fn digits(b: &[u8], max_len: usize) -> Option<u64> {
     }
     Some(v)
 }
+#[inline]
 fn num16(b: &[u8]) -> Option<u16> {
-    u16::try_from(digits(b, 5)?).ok()
+    // `digits(b, 5)` as a u16, in a loop the compiler unrolls.
+    if b.is_empty() || b.len() > 5 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+    }
+    u16::try_from(v).ok()
 }
 fn num32(b: &[u8]) -> Option<u32> {
     u32::try_from(digits(b, 10)?).ok()
@@ -996,8 +1010,9 @@ fn digits_dots(w: u64) -> Option<u64> {
 
 /// Validates and normalises an address token: IPv4, IPv6 (zone id `%eth0` dropped,
 /// `::ffff:` mapped IPv4 unwrapped) or a host name (sshd with `UseDNS yes`).
+#[inline]
 pub fn addr(tok: &[u8]) -> Option<&[u8]> {
-    // IPv4 (8-16 bytes of digits and dots) in two overlapping words.
+    // IPv4 (8-16 bytes of digits and dots) in two overlapping words, inline.
     if let (8..=16, Some(w0), Some(w1)) = (
         tok.len(),
         word(tok, 0),
@@ -1008,6 +1023,11 @@ pub fn addr(tok: &[u8]) -> Option<&[u8]> {
             return ((d0 | d1) != 0 && tok.first() != Some(&b'.')).then_some(tok);
         }
     }
+    addr_any(tok)
+}
+
+/// [`addr`] for every other token.
+fn addr_any(tok: &[u8]) -> Option<&[u8]> {
     // The token up to a `%` zone id, only address/host-name bytes, at least one `.` or `:`.
     let cl = |c: u8| ADDR_CLASS.get(usize::from(c)).copied().unwrap_or(A_BAD);
     let mut acc = 0u8;
@@ -1067,6 +1087,7 @@ fn addr_cut(tok: &[u8]) -> Option<&[u8]> {
     sep.then_some(tok)
 }
 
+#[inline]
 fn cow_addr(tok: &[u8]) -> Option<Bytes<'_>> {
     addr(tok).map(Cow::Borrowed)
 }
@@ -1092,6 +1113,7 @@ fn strip_markers_loop(mut m: &[u8]) -> &[u8] {
 }
 
 /// ` ADDR port N` or ` ADDR` at the end of `m`: (before, addr, port).
+#[inline]
 fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
     let m = strip_suffix_ws(m);
     // The last ` port ` counts only when 1-5 digits end the line after it, so it can only be
@@ -1218,6 +1240,7 @@ fn from_port_ssh_end(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8
 }
 
 /// `[invalid user ]U` -> (user, invalid).
+#[inline]
 fn user_part(u: &[u8]) -> (&[u8], bool) {
     if let Some(r) = u.pre(b"invalid user ").or_else(|| u.pre(b"illegal user ")) {
         (r, true)
