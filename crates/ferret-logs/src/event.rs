@@ -639,7 +639,16 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     if n < 8 {
-        return a == b;
+        // two overlapping 4-byte words (no `bcmp` call for a needle like ` from `)
+        if n >= 4 {
+            let w = |x: &[u8], i: usize| {
+                x.get(i..i + 4)
+                    .and_then(|s| <[u8; 4]>::try_from(s).ok())
+                    .map(u32::from_le_bytes)
+            };
+            return w(a, 0) == w(b, 0) && w(a, n - 4) == w(b, n - 4);
+        }
+        return a.iter().zip(b).all(|(x, y)| x == y);
     }
     let mut i = 0;
     while i + 8 < n {
@@ -1244,7 +1253,7 @@ fn from_port_ssh_end(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>, Option<&[u8
 fn user_part(u: &[u8]) -> (&[u8], bool) {
     if let Some(r) = u.pre(b"invalid user ").or_else(|| u.pre(b"illegal user ")) {
         (r, true)
-    } else if u == b"invalid user" {
+    } else if same_bytes(u, b"invalid user") {
         (b"", true)
     } else {
         (u, false)
@@ -1510,14 +1519,14 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                 let method = sub(r, 0, sp);
                 let r = tail(r, sp);
                 let r = r.pre(b" for ")?;
-                let (before, ip, port, _info) = from_port_ssh(r, method == b"hostbased")?;
+                let (before, ip, port, _info) = from_port_ssh(r, same_bytes(method, b"hostbased"))?;
                 let (user, invalid) = user_part(before);
-                let user = if user == b"<invalid username>" {
+                let user = if same_bytes(user, b"<invalid username>") {
                     &b""[..]
                 } else {
                     user
                 };
-                let invalid = invalid || before == b"<invalid username>";
+                let invalid = invalid || same_bytes(before, b"<invalid username>");
                 return Some(E::SshFailed {
                     method: Cow::Borrowed(method.suf(b"/pam").unwrap_or(method)),
                     user: Cow::Borrowed(user),
