@@ -757,7 +757,7 @@ fn needle_at(h: &[u8], n: &[u8], k: usize, p: usize) -> Option<usize> {
         .is_some_and(|x| same_bytes(x, n))
         .then_some(i)
 }
-/// [`find`] below 512 bytes: candidates where the anchor byte `a` is followed `d` bytes later
+/// [`find`] up to 64 bytes: candidates where the anchor byte `a` is followed `d` bytes later
 /// by `b`, eight positions at a time.
 fn find_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<usize> {
     let Some(last) = h.len().checked_sub(8 + d) else {
@@ -783,7 +783,7 @@ fn find_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<us
         i += 8;
     }
 }
-/// [`rfind`] below 512 bytes, right to left.
+/// [`rfind`] up to 64 bytes, right to left.
 fn rfind_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<usize> {
     let Some(mut i) = h.len().checked_sub(8 + d) else {
         return (0..h.len())
@@ -973,6 +973,32 @@ fn num16(b: &[u8]) -> Option<u16> {
     }
     u16::try_from(v).ok()
 }
+/// [`num16`] of `m[from..]`, the last word of `m`: read in one word from the end without a
+/// loop (whose exit on a varying number of digits is a mispredicted branch per port).
+#[inline]
+fn num16_end(m: &[u8], from: usize) -> Option<u16> {
+    let n = m.len().checked_sub(from)?;
+    let w = match (n, m.len().checked_sub(8).and_then(|i| word(m, i))) {
+        (1..=5, Some(w)) => w,
+        _ => return num16(tail(m, from)),
+    };
+    // The token's bytes, first digit lowest, shifted to the top: leading zero bytes.
+    let keep = 8 * n as u32;
+    let t = w >> (64 - keep) << (64 - keep);
+    let ascii0 = LO.wrapping_mul(0x30) >> (64 - keep) << (64 - keep);
+    let d = t ^ ascii0;
+    // every token byte a digit: 0..=9 (`+ 0x76` sets the high bit from 10 on)
+    if (d | d.wrapping_add(LO.wrapping_mul(0x76))) & HI & (u64::MAX >> (64 - keep) << (64 - keep))
+        != 0
+    {
+        return None;
+    }
+    // eight digits, most significant first: pairs, quads, then the whole
+    let v = (d.wrapping_mul(2561) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let v = (v.wrapping_mul(6_553_601) >> 16) & 0x0000_FFFF_0000_FFFF;
+    let v = v.wrapping_mul(42_949_672_960_001) >> 32;
+    u16::try_from(v).ok()
+}
 fn num32(b: &[u8]) -> Option<u32> {
     u32::try_from(digits(b, 10)?).ok()
 }
@@ -1143,7 +1169,7 @@ fn tail_addr_port(m: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
 /// digits (at most 65535) and ` port ` ends right there.
 #[inline]
 fn port_at(m: &[u8], s: usize) -> Option<(&[u8], u16)> {
-    let port = num16(tail(m, s + 1))?;
+    let port = num16_end(m, s + 1)?;
     Some((sub(m, 0, s + 1).suf(b" port ")?, port))
 }
 

@@ -732,6 +732,16 @@ proptest! {
         prop_assert_eq!(super::addr(&t), oracle::addr(&t));
     }
 
+    /// The word-at-a-time port reader against the digit loop.
+    #[test]
+    fn same_port_digits(
+        m in prop::collection::vec(prop::sample::select(&b"0123456789 x\xff/:"[..]), 0..20),
+        from in any::<prop::sample::Index>(),
+    ) {
+        let from = from.index(m.len() + 1);
+        prop_assert_eq!(super::num16_end(&m, from), super::num16(&m[from..]));
+    }
+
     /// Messages glued from the tokens the parsers look for.
     #[test]
     fn same_events_on_token_soup(
@@ -740,6 +750,35 @@ proptest! {
         let m: Vec<u8> = toks.concat();
         same_all(&m);
     }
+}
+
+/// Every 1-6 digit token (and near misses) at the end of lines of every length.
+#[test]
+fn same_port_digits_exhaustive() {
+    let mut checked = 0;
+    for v in (0..=99_999u32)
+        .step_by(7)
+        .chain([65_535, 65_536, 99_999, 0])
+    {
+        for tok in [
+            v.to_string(),
+            format!("{v:05}"),
+            format!("{v}0"),
+            format!("{v}x"),
+        ] {
+            for pre in ["", "1", " port ", "from 1.2.3.4 port "] {
+                let m = format!("{pre}{tok}");
+                let from = pre.len();
+                assert_eq!(
+                    super::num16_end(m.as_bytes(), from),
+                    super::num16(&m.as_bytes()[from..]),
+                    "{m:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100_000);
 }
 
 /// Every template, fully rendered with each address and user (no randomness): the common
