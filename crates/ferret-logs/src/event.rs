@@ -978,9 +978,8 @@ fn num16(b: &[u8]) -> Option<u16> {
 #[inline]
 fn num16_end(m: &[u8], from: usize) -> Option<u16> {
     let n = m.len().checked_sub(from)?;
-    let w = match (n, m.len().checked_sub(8).and_then(|i| word(m, i))) {
-        (1..=5, Some(w)) => w,
-        _ => return num16(tail(m, from)),
+    let (1..=5, Some(w)) = (n, m.len().checked_sub(8).and_then(|i| word(m, i))) else {
+        return num16(tail(m, from));
     };
     // The token's bytes, first digit lowest, shifted to the top: leading zero bytes.
     let keep = 8 * n as u32;
