@@ -998,6 +998,33 @@ fn num16_end(m: &[u8], from: usize) -> Option<u16> {
     let v = v.wrapping_mul(42_949_672_960_001) >> 32;
     u16::try_from(v).ok()
 }
+/// The digits that start `p`: (how many, [`num16`] of them), in one word when `p` has 8
+/// bytes and a non-digit among them.
+#[inline]
+fn lead_num16(p: &[u8]) -> (usize, Option<u16>) {
+    if let Some(w) = word(p, 0) {
+        let d = w ^ LO.wrapping_mul(0x30);
+        // 0x80 in every byte that is not a digit (see `num16_end`)
+        let nd = (d | d.wrapping_add(LO.wrapping_mul(0x76))) & HI;
+        if nd != 0 {
+            let de = lane(nd);
+            if !(1..=5).contains(&de) {
+                return (de, None);
+            }
+            // the digits at the top, most significant first, zero bytes before them
+            let d = d << (64 - 8 * de as u32);
+            let v = (d.wrapping_mul(2561) >> 8) & 0x00FF_00FF_00FF_00FF;
+            let v = (v.wrapping_mul(6_553_601) >> 16) & 0x0000_FFFF_0000_FFFF;
+            let v = v.wrapping_mul(42_949_672_960_001) >> 32;
+            return (de, u16::try_from(v).ok());
+        }
+    }
+    let de = p
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(p.len());
+    (de, num16(sub(p, 0, de)))
+}
 fn num32(b: &[u8]) -> Option<u32> {
     u32::try_from(digits(b, 10)?).ok()
 }
@@ -1213,11 +1240,8 @@ fn from_port_ssh(m: &[u8], hostbased: bool) -> Option<(&[u8], &[u8], Option<u16>
         let after = tail(rest, sp);
         let before = sub(m, 0, f);
         if let Some(p) = after.pre(b" port ") {
-            let de = p
-                .iter()
-                .position(|c| !c.is_ascii_digit())
-                .unwrap_or(p.len());
-            let Some(port) = num16(sub(p, 0, de)) else {
+            let (de, port) = lead_num16(p);
+            let Some(port) = port else {
                 continue;
             };
             let mut r = tail(p, de);
@@ -1686,20 +1710,13 @@ fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
                 let mut rest = rest;
                 let mut port = None;
                 if let Some(p) = rest.pre(b" port ") {
-                    let de = p
-                        .iter()
-                        .position(|c| !c.is_ascii_digit())
-                        .unwrap_or(p.len());
-                    port = num16(sub(p, 0, de));
+                    let de;
+                    (de, port) = lead_num16(p);
                     rest = tail(p, de);
                 }
                 let rest = rest.pre(b":").unwrap_or(rest);
                 let rest = rest.pre(b" ").unwrap_or(rest);
-                let de = rest
-                    .iter()
-                    .position(|c| !c.is_ascii_digit())
-                    .unwrap_or(rest.len());
-                let code = num16(sub(rest, 0, de));
+                let (de, code) = lead_num16(rest);
                 let text = tail(rest, de);
                 let ip = cow_addr(a.suf(b":").unwrap_or(a));
                 let auth_fail = code == Some(3) && find(text, b"Auth fail").is_some();

@@ -742,6 +742,15 @@ proptest! {
         prop_assert_eq!(super::num16_end(&m, from), super::num16(&m[from..]));
     }
 
+    /// The word-at-a-time leading-digits reader against the digit loop.
+    #[test]
+    fn same_lead_digits(
+        p in prop::collection::vec(prop::sample::select(&b"0123456789 x\xff/:9"[..]), 0..20),
+    ) {
+        let de = p.iter().position(|c| !c.is_ascii_digit()).unwrap_or(p.len());
+        prop_assert_eq!(super::lead_num16(&p), (de, super::num16(&p[..de])));
+    }
+
     /// Messages glued from the tokens the parsers look for.
     #[test]
     fn same_events_on_token_soup(
@@ -769,6 +778,18 @@ fn same_port_digits_exhaustive() {
             for pre in ["", "1", " port ", "from 1.2.3.4 port "] {
                 let m = format!("{pre}{tok}");
                 let from = pre.len();
+                for tail in ["", ":3: x", " ssh2", "]"] {
+                    let p = format!("{tok}{tail}");
+                    let de = p
+                        .bytes()
+                        .position(|c| !c.is_ascii_digit())
+                        .unwrap_or(p.len());
+                    assert_eq!(
+                        super::lead_num16(p.as_bytes()),
+                        (de, super::num16(&p.as_bytes()[..de])),
+                        "{p:?}"
+                    );
+                }
                 assert_eq!(
                     super::num16_end(m.as_bytes(), from),
                     super::num16(&m.as_bytes()[from..]),
