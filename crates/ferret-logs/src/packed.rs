@@ -43,6 +43,7 @@ impl<'p, 'a> Packer<'p, 'a> {
         Packer { data, arena }
     }
 
+    #[inline]
     fn span(&mut self, b: &[u8]) -> Span {
         let base = self.data.as_ptr() as usize;
         let at = (b.as_ptr() as usize).wrapping_sub(base);
@@ -85,6 +86,7 @@ pub(crate) struct Unpacker<'a> {
 }
 
 impl<'a> Unpacker<'a> {
+    #[inline]
     fn bytes(self, s: Span) -> Cow<'a, [u8]> {
         let (src, off) = if s.off >= ARENA {
             (self.arena, s.off - ARENA)
@@ -95,6 +97,7 @@ impl<'a> Unpacker<'a> {
         Cow::Borrowed(src.get(off..off.saturating_add(len)).unwrap_or_default())
     }
 
+    #[inline]
     fn opt(self, s: Span) -> Option<Cow<'a, [u8]>> {
         (s.len != NONE).then(|| self.bytes(s))
     }
@@ -109,6 +112,7 @@ macro_rules! packed_kinds {
         }
 
         /// Packs `e`.
+        #[inline]
         pub(crate) fn pack(e: &EventKind<'_>, p: &mut Packer<'_, '_>) -> PackedKind {
             match e {
                 $( EventKind::$name { $( $f ),* } => PackedKind::$name {
@@ -118,6 +122,7 @@ macro_rules! packed_kinds {
         }
 
         /// The event `k` stands for, borrowing the piece or the arena.
+        #[inline]
         pub(crate) fn unpack<'a>(k: &PackedKind, u: Unpacker<'a>) -> EventKind<'a> {
             match *k {
                 $( PackedKind::$name { $( $f ),* } => EventKind::$name {
