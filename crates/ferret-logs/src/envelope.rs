@@ -758,6 +758,9 @@ pub(crate) fn parse_cached<'a>(
     years: &YearContext,
     cache: &mut TimeCache,
 ) -> Envelope<'a> {
+    if let Some(env) = fast_3164(line, years, cache) {
+        return env;
+    }
     let mut env = Envelope {
         format: Format::NoTimestamp,
         time: None,
@@ -881,6 +884,39 @@ pub(crate) fn parse_cached<'a>(
     }
     env.message = Cow::Borrowed(rest);
     env
+}
+
+/// The common line in one step: `Mmm dd HH:MM:SS host prog[pid]: msg` whose minute and
+/// `host prog[` prefix are the ones memoised from earlier lines, one space after the seconds
+/// and no year after them. Exactly what the general steps of [`parse_cached`] conclude for it
+/// (they would find the same cached minute, no year, no space to skip, the same prefix, and
+/// end in the same [`fast_tag_tail`]); `None` sends the line to them.
+#[inline]
+fn fast_3164<'a>(line: &'a [u8], years: &YearContext, cache: &TimeCache) -> Option<Envelope<'a>> {
+    // 16 bytes of stamp and space, 32 of prefix words.
+    if line.len() < 48 || !cache.prefix.matches(line, 16) {
+        return None;
+    }
+    // `Mmm dd HH:MM:SS YYYY host`: a year after the time (read by the general steps).
+    let year = line
+        .get(16..20)
+        .is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+        && line.get(20) == Some(&b' ');
+    if year {
+        return None;
+    }
+    let t = cache.bsd_hit(line, years)?;
+    let mut env = Envelope {
+        format: Format::Rfc3164,
+        time: Some(t),
+        priority: None,
+        host: None,
+        program: Cow::Borrowed(b""),
+        pid: None,
+        message: Cow::Borrowed(line),
+    };
+    let pc = &cache.prefix;
+    fast_tag_tail(line, 16, 16 + pc.te, 16 + pc.j, 16 + pc.len - 1, &mut env).then_some(env)
 }
 
 /// Minimal reader for one flat `journalctl -o json` object.
@@ -1210,7 +1246,73 @@ mod tests {
         }
     }
 
+    /// A stream's cached parse (minute, prefix and the one-step path) equals parsing each line
+    /// alone.
+    fn stream_matches_alone(lines: &[Vec<u8>]) -> usize {
+        let years = YearContext::fixed_year(2024);
+        let mut cache = TimeCache::default();
+        let mut fast = 0;
+        for l in lines {
+            fast += usize::from(fast_3164(l, &years, &cache).is_some());
+            let cached = parse_cached(l, &years, &mut cache);
+            assert_eq!(cached, parse(l, &years), "{:?}", String::from_utf8_lossy(l));
+        }
+        fast
+    }
+
+    #[test]
+    fn one_step_path_is_the_general_answer() {
+        let lines: Vec<Vec<u8>> = [
+            &b"Mar  1 10:00:00 web-01 sshd[1234]: Failed password for root from 1.2.3.4 port 22 ssh2"[..],
+            b"Mar  1 10:00:01 web-01 sshd[99]: Failed password for root from 1.2.3.4 port 22 ssh2",
+            b"Mar  1 10:00:02 web-01 sshd[4294967296]: Failed password for root from 1.2.3.4 p",
+            b"Mar  1 10:00:03 web-01 sshd[12]: 1ailed password for root from 1.2.3.4 port 22 ssh2",
+            b"Mar  1 10:00:61 web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22 ssh2",
+            b"Mar  1 10:00:60 web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22 ssh2",
+            b"Mar  1 10:00:04.5 web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22 s",
+            b"Mar  1 10:00:05  web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22 ssh",
+            b"Mar  1 10:00:06 2024 web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22",
+            b"Mar  1 10:00:06 1969 web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22",
+            b"Mar  1 10:00:07 web-01 sshd[12]:x.y Failed password for root from 1.2.3.4 port 22 s",
+            b"Mar  1 10:00:08 web-01 sshd[12]",
+            b"Mar  1 10:01:00 web-01 sshd[12]: Failed password for root from 1.2.3.4 port 22 ssh2",
+            b"Mar  1 10:01:01 web-01 sshd[13]: Failed password for root from 1.2.3.4 port 22 ssh2",
+        ]
+        .iter()
+        .map(|l| l.to_vec())
+        .collect();
+        assert!(stream_matches_alone(&lines) >= 3);
+        if let Some(dir) = std::env::var_os("FERRET_TESTDATA") {
+            for f in [
+                "fail2ban/logs/sshd",
+                "fail2ban/testcases/testcase02.log",
+                "elastic-beats/test.log",
+            ] {
+                let p = std::path::Path::new(&dir).join(f);
+                let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                let lines: Vec<Vec<u8>> = data.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
+                stream_matches_alone(&lines);
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn one_step_path_matches_general(
+            host in "[a-z0-9]{1,4}[a-z0-9.-]{0,14}",
+            prog in "[a-z./_-]{1,10}",
+            tails in proptest::collection::vec(
+                (0u8..62, "( [0-9]{4})? ?(\\[[0-9a]{0,11}\\]?)?:? ?[-0-9a-z. ]{0,40}"),
+                1..8
+            ),
+        ) {
+            let lines: Vec<Vec<u8>> = tails
+                .iter()
+                .map(|(s, t)| format!("Mar  1 10:00:{s:02} {host} {prog}{t}").into_bytes())
+                .collect();
+            stream_matches_alone(&lines);
+        }
+
         #[test]
         fn pid_digits_is_the_loop(b in proptest::collection::vec(
             proptest::prop_oneof![4 => 0x30u8..=0x39, 1 => proptest::num::u8::ANY], 0..12

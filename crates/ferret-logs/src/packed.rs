@@ -121,6 +121,16 @@ macro_rules! packed_kinds {
             }
         }
 
+        /// Whether every byte field of `e` borrows (no `Cow::Owned`): such an event can be
+        /// forgotten instead of dropped (checked in debug builds where that is done).
+        pub(crate) fn all_borrowed(e: &EventKind<'_>) -> bool {
+            match e {
+                $( EventKind::$name { $( $f ),* } => {
+                    true $( && packed_kinds!(@borrowed $k, $f) )*
+                } )*
+            }
+        }
+
         /// The event `k` stands for, borrowing the piece or the arena.
         #[inline]
         pub(crate) fn unpack<'a>(k: &PackedKind, u: Unpacker<'a>) -> EventKind<'a> {
@@ -137,6 +147,9 @@ macro_rules! packed_kinds {
     (@pack $p:ident, b, $f:ident) => { $p.span($f) };
     (@pack $p:ident, o, $f:ident) => { $p.opt($f.as_deref()) };
     (@pack $p:ident, ($t:ty), $f:ident) => { *$f };
+    (@borrowed b, $f:ident) => { matches!($f, Cow::Borrowed(_)) };
+    (@borrowed o, $f:ident) => { !matches!($f, Some(Cow::Owned(_))) };
+    (@borrowed ($t:ty), $f:ident) => { { let _ = $f; true } };
     (@unpack $u:ident, b, $f:ident) => { $u.bytes($f) };
     (@unpack $u:ident, o, $f:ident) => { $u.opt($f) };
     (@unpack $u:ident, ($t:ty), $f:ident) => { $f };
