@@ -1083,9 +1083,9 @@ mod tests {
         )
     }
 
-    /// The one-pass path concludes exactly what the general steps do, whenever it is taken.
-    fn fast_matches_general(b: &[u8]) -> bool {
-        let blank = || Envelope {
+    /// An envelope with nothing set.
+    fn blank<'a>() -> Envelope<'a> {
+        Envelope {
             format: Format::NoTimestamp,
             time: None,
             priority: None,
@@ -1093,7 +1093,11 @@ mod tests {
             program: Cow::Borrowed(b""),
             pid: None,
             message: Cow::Borrowed(b""),
-        };
+        }
+    }
+
+    /// The one-pass path concludes exactly what the general steps do, whenever it is taken.
+    fn fast_matches_general(b: &[u8]) -> bool {
         let (mut fast, mut general) = (blank(), blank());
         let taken = fast_host_tag(b, 0, &mut fast);
         host_tag_msg_general(b, 0, &mut general, true);
@@ -1160,15 +1164,6 @@ mod tests {
 
     /// The cached path, primed by `a`, answers `b` as the general steps do.
     fn cached_matches_general(a: &[u8], b: &[u8]) {
-        let blank = || Envelope {
-            format: Format::NoTimestamp,
-            time: None,
-            priority: None,
-            host: None,
-            program: Cow::Borrowed(b""),
-            pid: None,
-            message: Cow::Borrowed(b""),
-        };
         let mut pc = PrefixCache::default();
         fast_host_tag_cached(a, 0, &mut blank(), &mut pc);
         let (mut cached, mut general) = (blank(), blank());
@@ -1200,15 +1195,7 @@ mod tests {
             cached_matches_general(a, b);
         }
         let mut pc = PrefixCache::default();
-        let mut e = Envelope {
-            format: Format::NoTimestamp,
-            time: None,
-            priority: None,
-            host: None,
-            program: Cow::Borrowed(b""),
-            pid: None,
-            message: Cow::Borrowed(b""),
-        };
+        let mut e = blank();
         assert!(fast_host_tag_cached(a, 0, &mut e, &mut pc));
         assert!(pc.matches(a, 0), "the prefix is kept");
     }
