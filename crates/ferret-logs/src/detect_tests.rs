@@ -2,7 +2,6 @@
 //! `detect_reference` (random event streams, pid churn, and the real logs under
 //! `FERRET_TESTDATA` through the whole analysis).
 // The data-driven tests say when they are skipped.
-#![allow(clippy::print_stderr)]
 
 use std::borrow::Cow;
 
@@ -535,7 +534,7 @@ fn analyze_shadowed(data: &[u8], name: &str, opts: &crate::AnalyzeOptions) -> us
 #[test]
 fn real_logs_same_as_reference() {
     let Some(root) = std::env::var_os("FERRET_TESTDATA") else {
-        eprintln!("skipped: FERRET_TESTDATA not set");
+        crate::test_note(format_args!("skipped: FERRET_TESTDATA not set"));
         return;
     };
     let root = std::path::PathBuf::from(root);
@@ -611,7 +610,7 @@ fn real_logs_same_as_reference() {
 #[test]
 fn bench_log_same_as_reference() {
     let Some(p) = std::env::var_os("FERRET_DETECT_EQUIV_LOG") else {
-        eprintln!("skipped: FERRET_DETECT_EQUIV_LOG not set");
+        crate::test_note(format_args!("skipped: FERRET_DETECT_EQUIV_LOG not set"));
         return;
     };
     let data = std::fs::read(&p).unwrap();

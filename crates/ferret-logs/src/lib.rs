@@ -184,6 +184,14 @@
 
 use std::path::PathBuf;
 
+/// Test-only: one line on stderr (a test that skips says so, and large equivalence runs say
+/// what they covered). Library code never prints; this exists only in test builds.
+#[cfg(test)]
+pub(crate) fn test_note(msg: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 pub mod analyze;
 pub mod detect;
 pub mod envelope;

@@ -2,7 +2,6 @@
 //! before the speed work. Every input must give the identical `Option<EventKind>`, for every
 //! program name the dispatcher knows (and some it does not).
 // The skip notice of the data-driven tests (the project's convention) goes to stderr.
-#![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 
@@ -124,7 +123,7 @@ fn check_files(files: &[PathBuf]) -> (usize, usize) {
 #[test]
 fn same_events_on_every_testdata_line() {
     let Some(root) = std::env::var_os("FERRET_TESTDATA") else {
-        eprintln!("skipped: FERRET_TESTDATA not set");
+        crate::test_note(format_args!("skipped: FERRET_TESTDATA not set"));
         return;
     };
     let root = PathBuf::from(root);
@@ -134,7 +133,10 @@ fn same_events_on_every_testdata_line() {
     let mut files = Vec::new();
     files_under(&root, &mut files);
     let (lines, events) = check_files(&files);
-    eprintln!("{} files, {lines} lines, {events} events", files.len());
+    crate::test_note(format_args!(
+        "{} files, {lines} lines, {events} events",
+        files.len()
+    ));
     // The data holds hundreds of sshd/pam/sudo lines (447 recognised when this was written):
     // most must be recognised, or the comparison says nothing.
     assert!(events > 400, "only {events} events in {lines} lines");
@@ -161,11 +163,11 @@ fn same_events_on_the_fuzz_corpora() {
 #[test]
 fn same_events_on_a_big_log() {
     let Some(p) = std::env::var_os("FERRET_EQUIV_LOG") else {
-        eprintln!("skipped: FERRET_EQUIV_LOG not set");
+        crate::test_note(format_args!("skipped: FERRET_EQUIV_LOG not set"));
         return;
     };
     let (lines, events) = check_files(&[PathBuf::from(p)]);
-    eprintln!("{lines} lines, {events} events");
+    crate::test_note(format_args!("{lines} lines, {events} events"));
     assert!(lines > 0);
 }
 
