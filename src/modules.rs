@@ -44,7 +44,10 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
             if analysis.missing.is_empty() {
                 "the given files".to_owned()
             } else {
-                analysis.missing.join(", ")
+                format!(
+                    "{} and systemd journal files under /var/log/journal and /run/log/journal",
+                    analysis.missing.join(", ")
+                )
             }
         ));
     }
