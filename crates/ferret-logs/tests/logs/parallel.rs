@@ -225,3 +225,87 @@ proptest! {
         }
     }
 }
+
+/// A reader over `data` that, after `at` bytes, cancels `token` (`fail`: returns an error
+/// instead).
+struct Interrupting {
+    data: Vec<u8>,
+    pos: usize,
+    at: usize,
+    token: ferret_core::CancelToken,
+    fail: bool,
+}
+
+impl std::io::Read for Interrupting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.at {
+            if self.fail {
+                return Err(std::io::Error::other("disk went away"));
+            }
+            self.token.cancel();
+        }
+        let n = buf.len().min(self.data.len() - self.pos).min(1 << 16);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The pipelined path stops on cancel and on a read error mid-file without hanging (its
+/// reader, workers and folding thread all end), with the error recorded.
+#[test]
+fn parallel_path_stops_on_cancel_and_read_errors() {
+    let mut log = Vec::new();
+    let mut i = 0u32;
+    while log.len() < 40 << 20 {
+        log.extend_from_slice(
+            format!(
+                "Mar  1 10:{:02}:{:02} web sshd[{}]: Failed password for root from 203.0.113.{} port {} ssh2\n",
+                (i / 60) % 60,
+                i % 60,
+                1000 + i % 5000,
+                i % 250,
+                1024 + i % 60_000
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    let total = u64::from(i);
+    for jobs in [2, 3] {
+        for fail in [false, true] {
+            let token = ferret_core::CancelToken::new();
+            let reader = Interrupting {
+                data: log.clone(),
+                pos: 0,
+                at: 9 << 20,
+                token: token.clone(),
+                fail,
+            };
+            let control = Control::new().with_cancel(token);
+            let started = std::time::Instant::now();
+            let a = analyze_reader(
+                reader,
+                b"cut.log",
+                &AnalyzeOptions::default().year(2024).jobs(jobs),
+                &control,
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(60));
+            let what = if fail { "disk went away" } else { "cancelled" };
+            assert!(
+                a.outcome
+                    .errors
+                    .iter()
+                    .any(|e| e.to_string().contains(what)),
+                "jobs {jobs}: {:?}",
+                a.outcome.errors
+            );
+            // Never the whole file; after a read error, what was read before it is folded
+            // (a cancel stops at once, folding or not what was parsed).
+            assert!(a.lines < total, "jobs {jobs}: {} of {total}", a.lines);
+            if fail {
+                assert!(a.lines > 0, "jobs {jobs}: nothing folded before the error");
+            }
+        }
+    }
+}
