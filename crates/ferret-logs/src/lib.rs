@@ -102,7 +102,7 @@
 //! (the minute of the previous line and its `host prog[` prefix are memoised and compared as
 //! words; the pid is read as one word), the message is dispatched on its first bytes and read
 //! from the right, and the detector takes the event by reference. With `jobs` > 1 the file is
-//! pipelined: a reader thread reads 4 MiB blocks (three recycled buffers) and queues 128 KiB
+//! pipelined: a reader thread reads 4 MiB blocks (three recycled buffers) and queues 512 KiB
 //! pieces; workers parse pieces into compact observations (byte fields as spans of the piece,
 //! no allocation, no drop glue); the calling thread folds them into the detector strictly in
 //! file order and parses pieces itself while the unparsed ones outweigh its folding. Nobody

@@ -139,24 +139,29 @@ fn last_message_repeated_across_piece_and_block_boundaries() {
     let rep2 = b"Nov 28 10:00:41 web1 sshd[9]: last message repeated 2 times\n";
     let src2 = b"Nov 28 11:00:01 web1 sshd[99]: Failed password for invalid user admin from 198.51.100.4 port 40000 ssh2\n";
     let src3 = b"Nov 28 12:00:01 web1 sshd[7]: Invalid user guest from 192.0.2.50 port 1\n";
+    let (block, piece) = (
+        ferret_logs::analyze::PARALLEL_BLOCK,
+        ferret_logs::analyze::PARALLEL_PIECE,
+    );
     let mut log = Vec::new();
-    // The first 4 MiB block is cut into 32 pieces; the second starts at the 131073rd byte.
-    pad_to(&mut log, 131_073 - src.len() - rep.len());
+    // The first block (exactly `block` bytes of whole lines) is cut into pieces of `piece`
+    // bytes; the second piece starts at byte `piece + 1`.
+    pad_to(&mut log, piece + 1 - src.len() - rep.len());
     log.extend_from_slice(src);
     log.extend_from_slice(rep);
-    assert_eq!(log.len(), 131_073);
+    assert_eq!(log.len(), piece + 1);
     log.extend_from_slice(rep2);
     log.extend_from_slice(rep);
     // A source ending one piece, its repeat starting the next.
-    pad_to(&mut log, 2 * 131_072 + 1 - src3.len());
+    pad_to(&mut log, 2 * piece + 1 - src3.len());
     log.extend_from_slice(src3);
     log.extend_from_slice(rep);
     // The block boundary.
-    pad_to(&mut log, (4 << 20) - src2.len());
+    pad_to(&mut log, block - src2.len());
     log.extend_from_slice(src2);
     log.extend_from_slice(rep);
     log.extend_from_slice(rep2);
-    pad_to(&mut log, (4 << 20) + 200_000);
+    pad_to(&mut log, block + 200_000);
     let a = check(&log, 64 * 1024, "repeat boundaries", &[2, 3]);
     let failures = |ip: &str| a.sources.iter().find(|s| s.ip == ip).unwrap().failures;
     assert_eq!(failures("203.0.113.7"), 1 + 3 + 2 + 3);
