@@ -1139,26 +1139,36 @@ mod tests {
         }
         assert!(taken >= 8, "{taken}");
         // Every line of the third-party logs (when present), from the host on.
-        if let Some(dir) = std::env::var_os("FERRET_TESTDATA") {
+        let files = [
+            "fail2ban/logs/sshd",
+            "fail2ban/logs/sshd-journal",
+            "elastic-beats/test.log",
+        ];
+        if let Some(lines) = third_party_lines(&files) {
             let mut n = 0;
-            for f in [
-                "fail2ban/logs/sshd",
-                "fail2ban/logs/sshd-journal",
-                "elastic-beats/test.log",
-            ] {
-                let p = std::path::Path::new(&dir).join(f);
-                let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                for line in data.split(|c| *c == b'\n') {
-                    // After an RFC 3164 stamp, and the whole line too.
-                    let rest = line.get(16..).unwrap_or_default();
-                    n += usize::from(fast_matches_general(rest));
-                    fast_matches_general(line);
-                }
+            for line in &lines {
+                // After an RFC 3164 stamp, and the whole line too.
+                let rest = line.get(16..).unwrap_or_default();
+                n += usize::from(fast_matches_general(rest));
+                fast_matches_general(line);
             }
             assert!(n > 150, "{n}");
-        } else {
-            crate::test_note(format_args!("skipped (real logs): FERRET_TESTDATA not set"));
         }
+    }
+
+    /// The lines of these files under `FERRET_TESTDATA`; `None` (said on stderr) without it.
+    fn third_party_lines(files: &[&str]) -> Option<Vec<Vec<u8>>> {
+        let Some(dir) = std::env::var_os("FERRET_TESTDATA") else {
+            crate::test_note(format_args!("skipped (real logs): FERRET_TESTDATA not set"));
+            return None;
+        };
+        let mut lines = Vec::new();
+        for f in files {
+            let p = std::path::Path::new(&dir).join(f);
+            let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            lines.extend(data.split(|c| *c == b'\n').map(<[u8]>::to_vec));
+        }
+        Some(lines)
     }
 
     /// The cached path, primed by `a`, answers `b` as the general steps do.
@@ -1268,17 +1278,13 @@ mod tests {
         .map(|l| l.to_vec())
         .collect();
         assert!(stream_matches_alone(&lines) >= 3);
-        if let Some(dir) = std::env::var_os("FERRET_TESTDATA") {
-            for f in [
-                "fail2ban/logs/sshd",
-                "fail2ban/testcases/testcase02.log",
-                "elastic-beats/test.log",
-            ] {
-                let p = std::path::Path::new(&dir).join(f);
-                let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                let lines: Vec<Vec<u8>> = data.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
-                stream_matches_alone(&lines);
-            }
+        let files = [
+            "fail2ban/logs/sshd",
+            "fail2ban/testcases/testcase02.log",
+            "elastic-beats/test.log",
+        ];
+        if let Some(lines) = third_party_lines(&files) {
+            stream_matches_alone(&lines);
         }
     }
 
