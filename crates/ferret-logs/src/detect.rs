@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use ferret_core::{Evidence, Finding, Severity};
 
-use crate::event::EventKind;
+use crate::event::{load_le, EventKind};
 use crate::time::LogTime;
 
 #[cfg(test)]
@@ -146,35 +146,6 @@ impl Hasher for Fx {
     }
 }
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-/// The first (up to) 8 bytes of `b` as a little-endian word, zero-padded: the same value as
-/// shifting the bytes in one by one, in two overlapping loads (no loop, no `memcpy` call).
-#[inline]
-fn load_le(b: &[u8]) -> u64 {
-    let n = b.len();
-    let u32_at = |k: usize| {
-        u64::from(u32::from_le_bytes(
-            b.get(k..k + 4)
-                .and_then(|s| s.try_into().ok())
-                .unwrap_or_default(),
-        ))
-    };
-    let u8_at = |k: usize| u64::from(b.get(k).copied().unwrap_or_default());
-    if n >= 8 {
-        u64::from_le_bytes(
-            b.get(..8)
-                .and_then(|s| s.try_into().ok())
-                .unwrap_or_default(),
-        )
-    } else if n >= 4 {
-        // Bytes 0..4 and n-4..n overlap on equal bytes.
-        u32_at(0) | (u32_at(n - 4) << (8 * (n - 4)))
-    } else if n > 0 {
-        u8_at(0) | (u8_at(n / 2) << (8 * (n / 2))) | (u8_at(n - 1) << (8 * (n - 1)))
-    } else {
-        0
-    }
-}
 
 /// `a == b`, short names compared as words (no `memcmp` call).
 #[inline]

@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 
+use crate::event::load_le;
 use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
 
 /// Which layout a line was recognised as.
@@ -191,7 +192,8 @@ fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from..to).unwrap_or_default()
 }
 
-fn parse_u32(b: &[u8]) -> Option<u32> {
+/// 1 to 10 decimal digits that fit a u32.
+pub(crate) fn parse_u32(b: &[u8]) -> Option<u32> {
     if b.is_empty() || b.len() > 10 {
         return None;
     }
@@ -565,7 +567,7 @@ fn fast_tag_tail<'a>(
 /// `None` otherwise (no digit, 8 or more, or fewer than 8 bytes left), for the byte loop.
 #[inline]
 fn pid_digits(b: &[u8], at: usize) -> Option<(usize, u64)> {
-    let w = u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?);
+    let w = crate::event::word(b, at)?;
     // Digits become 0..=9; any other byte is 10 or more, and gets its high bit set below.
     let t = w ^ 0x3030_3030_3030_3030;
     let non_digit = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
@@ -598,21 +600,6 @@ pub(crate) struct PrefixCache {
     j: usize,
 }
 
-/// The little-endian word of `b` at `at` (zero bytes past the end).
-#[inline]
-fn word_at(b: &[u8], at: usize) -> u64 {
-    match b.get(at..at + 8) {
-        Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
-        None => {
-            let mut w = [0u8; 8];
-            for (d, s) in w.iter_mut().zip(b.get(at..).unwrap_or_default()) {
-                *d = *s;
-            }
-            u64::from_le_bytes(w)
-        }
-    }
-}
-
 impl PrefixCache {
     #[inline]
     fn matches(&self, b: &[u8], i: usize) -> bool {
@@ -620,7 +607,7 @@ impl PrefixCache {
             && b.len() >= i + 32
             && (0..4).all(|k| {
                 let (w, m) = (self.words.get(k), self.masks.get(k));
-                let x = word_at(b, i + 8 * k);
+                let x = load_le(b.get(i + 8 * k..).unwrap_or_default());
                 w.zip(m).is_some_and(|(w, m)| (x ^ w) & m == 0)
             })
     }
@@ -640,7 +627,7 @@ impl PrefixCache {
                 (1u64 << (8 * valid)) - 1
             };
             if let (Some(w), Some(m)) = (self.words.get_mut(k), self.masks.get_mut(k)) {
-                *w = word_at(b, i + 8 * k) & mask;
+                *w = load_le(b.get(i + 8 * k..).unwrap_or_default()) & mask;
                 *m = mask;
             }
         }

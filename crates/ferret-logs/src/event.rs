@@ -811,9 +811,38 @@ fn rfind_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<u
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
+/// The first (up to) 8 bytes of `b` as a little-endian word, zero-padded: the same value as
+/// shifting the bytes in one by one, in two overlapping loads (no loop, no `memcpy` call).
+#[inline]
+pub(crate) fn load_le(b: &[u8]) -> u64 {
+    let n = b.len();
+    let u32_at = |k: usize| {
+        u64::from(u32::from_le_bytes(
+            b.get(k..k + 4)
+                .and_then(|s| s.try_into().ok())
+                .unwrap_or_default(),
+        ))
+    };
+    let u8_at = |k: usize| u64::from(b.get(k).copied().unwrap_or_default());
+    if n >= 8 {
+        u64::from_le_bytes(
+            b.get(..8)
+                .and_then(|s| s.try_into().ok())
+                .unwrap_or_default(),
+        )
+    } else if n >= 4 {
+        // Bytes 0..4 and n-4..n overlap on equal bytes.
+        u32_at(0) | (u32_at(n - 4) << (8 * (n - 4)))
+    } else if n > 0 {
+        u8_at(0) | (u8_at(n / 2) << (8 * (n / 2))) | (u8_at(n - 1) << (8 * (n - 1)))
+    } else {
+        0
+    }
+}
+
 /// The 8 bytes of `h` at `i` as a little-endian word; `None` past the end.
 #[inline]
-fn word(h: &[u8], i: usize) -> Option<u64> {
+pub(crate) fn word(h: &[u8], i: usize) -> Option<u64> {
     let b: [u8; 8] = h.get(i..i.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(b))
 }

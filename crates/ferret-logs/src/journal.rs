@@ -31,7 +31,7 @@ use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, OpenOptions};
 
 use crate::analyze::{Analysis, AnalyzeOptions, FileSummary};
 use crate::detect::Detector;
-use crate::envelope::{Envelope, Format};
+use crate::envelope::{parse_u32, Envelope, Format};
 use crate::event::{last_repeat_untagged, maybe_repeat, parse_message, parse_repeat};
 use crate::time::LogTime;
 
@@ -286,13 +286,6 @@ impl JournalEntry {
         env.priority = prio.as_deref().and_then(parse_u32).map(|p| p as u16);
         Some(env)
     }
-}
-
-fn parse_u32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(b).ok()?.parse().ok()
 }
 
 /// Counters of one file's reading.

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::event::word;
+
 /// A UTC instant, microseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LogTime(pub i64);
@@ -373,14 +375,6 @@ pub(crate) struct TimeCache {
     base: Option<i64>,
     /// The last `host prog[` prefix (see [`crate::envelope`]).
     pub(crate) prefix: crate::envelope::PrefixCache,
-}
-
-/// The word of `b` at `at..at + 8`.
-#[inline]
-fn word(b: &[u8], at: usize) -> Option<u64> {
-    b.get(at..at + 8)
-        .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        .map(u64::from_le_bytes)
 }
 
 impl TimeCache {
