@@ -342,17 +342,10 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     }
 }
 
-/// After the timestamp (at `i`): optional BSD prefix, host, facility token, tag.
-fn host_tag_msg<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>, allow_no_host: bool) {
-    let i = skip_spaces(b, i);
-    if !fast_host_tag(b, i, env) {
-        host_tag_msg_general(b, i, env, allow_no_host);
-    }
-}
-
-/// [`host_tag_msg`] through the stream's [`PrefixCache`].
+/// After the timestamp (at `i`): optional BSD prefix, host, facility token, tag; the common
+/// layout through the stream's [`PrefixCache`].
 #[inline]
-fn host_tag_msg_cached<'a>(
+fn host_tag_msg<'a>(
     b: &'a [u8],
     i: usize,
     env: &mut Envelope<'a>,
@@ -446,16 +439,10 @@ fn host_tag_msg_general<'a>(
 /// Taken only when those steps cannot conclude otherwise: the host token is all tag-name
 /// bytes followed by a space (no BSD `<..>` prefix, no socklog `facility.level:`, not itself
 /// a tag), the next token has no dot (no `facility.level`) and the one after it cannot be an
-/// RFC 5424 PROCID (neither `-` nor a digit). Returns false (nothing set) otherwise.
+/// RFC 5424 PROCID (neither `-` nor a digit). Returns where the host ends and the program
+/// name starts and ends (`te`, `j`, `p`) when it is taken; `None` (nothing set) otherwise.
 #[inline]
-fn fast_host_tag<'a>(b: &'a [u8], i: usize, env: &mut Envelope<'a>) -> bool {
-    fast_host_tag_prefix(b, i, env).is_some()
-}
-
-/// [`fast_host_tag`], returning where the host ends and the program name starts and ends
-/// (`te`, `j`, `p`) when it is taken.
-#[inline]
-fn fast_host_tag_prefix<'a>(
+fn fast_host_tag<'a>(
     b: &'a [u8],
     i: usize,
     env: &mut Envelope<'a>,
@@ -648,7 +635,7 @@ fn fast_host_tag_cached<'a>(
     if pc.matches(b, i) {
         return fast_tag_tail(b, i, i + pc.te, i + pc.j, i + pc.len - 1, env);
     }
-    match fast_host_tag_prefix(b, i, env) {
+    match fast_host_tag(b, i, env) {
         Some((te, j, p)) => {
             pc.store(b, i, te, j, p);
             true
@@ -816,13 +803,13 @@ pub(crate) fn parse_cached<'a>(
                 k += 5;
             }
         }
-        host_tag_msg_cached(line, k, &mut env, true, &mut cache.prefix);
+        host_tag_msg(line, k, &mut env, true, &mut cache.prefix);
         return env;
     }
     if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
         env.format = Format::Rfc3339;
         env.time = Some(t);
-        host_tag_msg_cached(line, i + used, &mut env, true, &mut cache.prefix);
+        host_tag_msg(line, i + used, &mut env, true, &mut cache.prefix);
         return env;
     }
     // Epoch seconds (fail2ban testcase04): 9-10 digits then a space.
@@ -832,7 +819,7 @@ pub(crate) fn parse_cached<'a>(
         if let Some(secs) = parse_u32(tok) {
             env.format = Format::Epoch;
             env.time = Some(LogTime::from_secs(i64::from(secs)));
-            host_tag_msg(line, te, &mut env, true);
+            host_tag_msg(line, te, &mut env, true, &mut cache.prefix);
             return env;
         }
     }
@@ -1086,7 +1073,7 @@ mod tests {
     /// The one-pass path concludes exactly what the general steps do, whenever it is taken.
     fn fast_matches_general(b: &[u8]) -> bool {
         let (mut fast, mut general) = (blank(), blank());
-        let taken = fast_host_tag(b, 0, &mut fast);
+        let taken = fast_host_tag(b, 0, &mut fast).is_some();
         host_tag_msg_general(b, 0, &mut general, true);
         assert!(
             !taken || fast == general,
