@@ -1166,13 +1166,16 @@ impl Drop for CloseOnDrop<'_> {
 }
 
 /// Puts a parsed chunk in its block's slot (or aside, when its block has not been handed
-/// over yet).
+/// over yet), and counts its parse time.
 fn store(
     inflight: &mut std::collections::VecDeque<InFlight>,
     early: &mut Vec<(u64, usize, Chunk)>,
+    cost: &mut Cost,
     first_seq: u64,
-    (seq, piece, c, _): (u64, usize, Chunk, std::time::Duration),
+    (seq, piece, c, took): (u64, usize, Chunk, std::time::Duration),
 ) {
+    cost.parse += took;
+    cost.parses += 1;
     let k = usize::try_from(seq.wrapping_sub(first_seq)).unwrap_or(usize::MAX);
     match inflight.get_mut(k).and_then(|f| f.slots.get_mut(piece)) {
         Some(slot) => *slot = Some(c),
@@ -1208,14 +1211,12 @@ fn run_parallel<R: Read + Send>(
     use std::sync::mpsc::{sync_channel, TryRecvError};
     use std::sync::{Arc, Condvar, Mutex};
     use std::time::{Duration, Instant};
-    const BLOCK: usize = PARALLEL_BLOCK;
-    const PIECE: usize = PARALLEL_PIECE;
     /// Blocks in memory at once: being read, being parsed, being folded.
     const BUFFERS: usize = 3;
     let jobs = acc.opts.jobs.max(1);
     let (max_line, max_samples) = (acc.opts.max_line, acc.opts.max_samples);
     // Any line within the cap fits a block with room to spare.
-    let cap = BLOCK.max(max_line.saturating_mul(2).saturating_add(1));
+    let cap = PARALLEL_BLOCK.max(max_line.saturating_mul(2).saturating_add(1));
     // Spans of the compact observations address at most 2 GiB (a line cap over 1 GiB).
     if cap > MAX_PIECE {
         return run_stream(acc, path, reader, years, control, summary);
@@ -1264,7 +1265,7 @@ fn run_parallel<R: Read + Send>(
                 let data = buf.get(..block.end).unwrap_or_default();
                 // At least two pieces per thread, so small inputs are shared (and piece
                 // boundaries exercised) too.
-                let n = data.len().div_ceil(PIECE).max(jobs * 2);
+                let n = data.len().div_ceil(PARALLEL_PIECE).max(jobs * 2);
                 let pieces: Vec<(usize, usize)> = split_lines(data, n)
                     .into_iter()
                     .map(|p| range_in(data, p))
@@ -1440,9 +1441,7 @@ fn run_parallel<R: Read + Send>(
             }
             match rrx.try_recv() {
                 Ok(r) => {
-                    cost.parse += r.3;
-                    cost.parses += 1;
-                    store(&mut inflight, &mut early, first_seq, r);
+                    store(&mut inflight, &mut early, &mut cost, first_seq, r);
                     continue;
                 }
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
@@ -1459,17 +1458,11 @@ fn run_parallel<R: Read + Send>(
             });
             if let Some(job) = job {
                 let r = parse(job, take_spare());
-                cost.parse += r.3;
-                cost.parses += 1;
-                store(&mut inflight, &mut early, first_seq, r);
+                store(&mut inflight, &mut early, &mut cost, first_seq, r);
                 continue;
             }
             match rrx.recv_timeout(Duration::from_millis(50)) {
-                Ok(r) => {
-                    cost.parse += r.3;
-                    cost.parses += 1;
-                    store(&mut inflight, &mut early, first_seq, r);
-                }
+                Ok(r) => store(&mut inflight, &mut early, &mut cost, first_seq, r),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 // No worker left: whatever is queued is parsed here.
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
@@ -1477,7 +1470,7 @@ fn run_parallel<R: Read + Send>(
                     match job {
                         Some(job) => {
                             let r = parse(job, take_spare());
-                            store(&mut inflight, &mut early, first_seq, r);
+                            store(&mut inflight, &mut early, &mut cost, first_seq, r);
                         }
                         // Nothing queued, nothing coming: a piece was lost (a worker
                         // panicked); stop rather than wait forever.
