@@ -10,6 +10,9 @@
     clippy::too_many_lines
 )]
 
+#[path = "logs/common.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -162,7 +165,7 @@ fn native(path: &Path) -> (Vec<Fields>, ferret_logs::journal::JournalStats) {
 /// The sshd lines of fail2ban's annotated log that carry a time, host and tag (the
 /// `last message repeated` form, meaningless in a journal, left out).
 fn sshd_lines() -> Option<Vec<Vec<u8>>> {
-    let p = ferret_testdata("fail2ban/logs/sshd")?;
+    let p = common::data("fail2ban/logs/sshd")?;
     let years = YearContext::fixed_year(2005);
     let text = std::fs::read(p).unwrap();
     let lines: Vec<Vec<u8>> = text
@@ -179,16 +182,6 @@ fn sshd_lines() -> Option<Vec<Vec<u8>>> {
         .collect();
     assert!(lines.len() > 100, "{} sshd lines", lines.len());
     Some(lines)
-}
-
-fn ferret_testdata(rel: &str) -> Option<PathBuf> {
-    let Some(root) = std::env::var_os("FERRET_TESTDATA") else {
-        eprintln!("skipped: FERRET_TESTDATA not set");
-        return None;
-    };
-    let p = PathBuf::from(root).join(rel);
-    assert!(p.exists(), "{} is missing", p.display());
-    Some(p)
 }
 
 /// The export text of `lines`, one entry per line, with extra entries after every 50th:
@@ -797,7 +790,7 @@ fn fail2ban_lines_as_journal_entries_give_the_same_events() {
     let mut total = 0;
     let mut failures = 0;
     for rel in ["fail2ban/logs/sshd-journal", "fail2ban/logs/sshd"] {
-        let Some(p) = ferret_testdata(rel) else {
+        let Some(p) = common::data(rel) else {
             return;
         };
         let text = std::fs::read(p).unwrap();
