@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use crate::event::load_le;
+use crate::event::{load_le, word};
 use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
 
 /// Which layout a line was recognised as.
@@ -594,8 +594,9 @@ impl PrefixCache {
             && b.len() >= i + 32
             && (0..4).all(|k| {
                 let (w, m) = (self.words.get(k), self.masks.get(k));
-                let x = load_le(b.get(i + 8 * k..).unwrap_or_default());
-                w.zip(m).is_some_and(|(w, m)| (x ^ w) & m == 0)
+                // Whole words: the length is checked above.
+                let x = word(b, i + 8 * k);
+                x.zip(w.zip(m)).is_some_and(|(x, (w, m))| (x ^ w) & m == 0)
             })
     }
 
