@@ -2,77 +2,39 @@
 
 #[test]
 fn accounts_passwd() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "accounts_passwd",
-        1,
-        ferret_accounts::fuzzing::passwd,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("accounts_passwd", 1, ferret_accounts::fuzzing::passwd);
 }
 
 #[test]
 fn accounts_shadow() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "accounts_shadow",
-        1,
-        ferret_accounts::fuzzing::shadow,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("accounts_shadow", 1, ferret_accounts::fuzzing::shadow);
 }
 
 #[test]
 fn accounts_group() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "accounts_group",
-        1,
-        ferret_accounts::fuzzing::group,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("accounts_group", 1, ferret_accounts::fuzzing::group);
 }
 
 #[test]
 fn accounts_gshadow() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "accounts_gshadow",
-        1,
-        ferret_accounts::fuzzing::gshadow,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("accounts_gshadow", 1, ferret_accounts::fuzzing::gshadow);
 }
 
 #[test]
 fn accounts_login_defs() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
+    ferret_testkit::fuzz::replay(
         "accounts_login_defs",
         1,
         ferret_accounts::fuzzing::login_defs,
-    )
-    .unwrap();
+    );
 }
 
 #[test]
 fn accounts_password() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "accounts_password",
-        1,
-        ferret_accounts::fuzzing::password,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("accounts_password", 1, ferret_accounts::fuzzing::password);
 }
 
 #[test]
 fn accounts_diff() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "accounts_diff",
-        1,
-        ferret_accounts::fuzzing::diff,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("accounts_diff", 1, ferret_accounts::fuzzing::diff);
 }

@@ -2,33 +2,15 @@
 
 #[test]
 fn baseline_load() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "baseline_load",
-        5,
-        ferret_baseline::fuzzing::load,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("baseline_load", 5, ferret_baseline::fuzzing::load);
 }
 
 #[test]
 fn baseline_manifest() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "baseline_manifest",
-        5,
-        ferret_baseline::fuzzing::manifest,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("baseline_manifest", 5, ferret_baseline::fuzzing::manifest);
 }
 
 #[test]
 fn baseline_glob() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "baseline_glob",
-        5,
-        ferret_baseline::fuzzing::glob,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("baseline_glob", 5, ferret_baseline::fuzzing::glob);
 }

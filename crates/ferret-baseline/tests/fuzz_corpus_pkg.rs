@@ -2,22 +2,18 @@
 
 #[test]
 fn baseline_pkg_md5sums() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
+    ferret_testkit::fuzz::replay(
         "baseline_pkg_md5sums",
         1,
         ferret_baseline::pkg::fuzzing::md5sums,
-    )
-    .unwrap();
+    );
 }
 
 #[test]
 fn baseline_pkg_status() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
+    ferret_testkit::fuzz::replay(
         "baseline_pkg_status",
         1,
         ferret_baseline::pkg::fuzzing::status,
-    )
-    .unwrap();
+    );
 }

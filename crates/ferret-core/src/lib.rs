@@ -10,7 +10,10 @@
 //!   re-`fstat` after open) and directory listing through `O_NOATIME` descriptors;
 //! - [`walk`](mod@walk): `openat`-relative tree walks, sequential or parallel;
 //! - [`escape`]: reversible escaping of untrusted bytes for display;
-//! - [`control`]: cancellation, progress and I/O budgets for long operations.
+//! - [`control`]: cancellation, progress and I/O budgets for long operations;
+//! - [`escaped`] (feature `serde`): byte fields as escaped JSON strings, exactly reversible;
+//! - [`hex`]: the one hex encoder and decoder;
+//! - [`groups`]: the privileged groups, one documented list.
 //!
 //! ```
 //! use ferret_core::{HostRoot, Finding, Severity, Evidence};
@@ -26,6 +29,36 @@
 //!     "[critical] example.preload: ld.so.preload is not empty (/etc/ld.so.preload) @ /etc/ld.so.preload:1 [T1574.006]");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## One shape for every crate's API
+//!
+//! Every ferret crate follows these conventions, so that learning one teaches the others:
+//!
+//! - **Entry points on a host end in `_root`** and take the root, the options and the controls,
+//!   in that order: `audit_root(&HostRoot, &AuditOptions, &Control)`,
+//!   `analyze_root`, `verify_root`, `scan_root`. The same work on data already in memory
+//!   (bytes, a parsed snapshot, a reader) has the same verb without the suffix:
+//!   `audit(&accounts, &opts, &control)`. The root is passed once, never also inside the options.
+//! - **Every long operation takes `&Control`** ([`Control`]: cancellation, progress, an I/O
+//!   budget, a thread budget). A cancelled operation returns promptly with what it has, and says
+//!   so in its errors.
+//! - **Options are plain structs with public fields**, `#[non_exhaustive]`, built from
+//!   `Default` and set field by field (`let mut o = AuditOptions::default(); o.check_home =
+//!   false;`). No builder types, no bare `bool` arguments: a choice is a field or an enum.
+//! - **Module or check selection is typed**: an enum per crate with `FromStr` and `as_str` for
+//!   command lines (`"sshd".parse::<harden::Check>()`), never a list of strings.
+//! - **Results are partial, not all-or-nothing**: findings and [`ErrorRecord`]s side by side
+//!   ([`Outcome`], or a crate's report type that holds both). One unreadable file is an error
+//!   about that file, never an empty input to a check.
+//! - **Errors**: one `thiserror` enum per crate, `#[non_exhaustive]`, each variant naming the
+//!   path (and line) it is about; no `Result<_, String>` in a public signature.
+//! - **Bytes stay bytes**: names, paths and log fields are `Vec<u8>`/`&[u8]`/`PathBuf`, serialised
+//!   through [`escaped`], escaped once at output.
+//! - **Each crate re-exports this one** as `<crate>::core` (`ferret_accounts::core::HostRoot`),
+//!   so a user of one crate never adds a second, possibly skewed, `ferret-core`.
+//! - **Test support is not library code**: fixtures, generators and corpus replay live in the
+//!   unpublished `ferret-testkit` crate; the only `#[doc(hidden)]` public items are the fuzz entry
+//!   points (`<crate>::fuzzing`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -34,8 +67,12 @@ pub mod civil;
 pub mod control;
 pub mod error;
 pub mod escape;
+#[cfg(feature = "serde")]
+pub mod escaped;
 pub mod finding;
 pub mod fs;
+pub mod groups;
+pub mod hex;
 pub mod root;
 pub mod stat;
 pub mod walk;
@@ -49,42 +86,9 @@ pub use stat::{FileKind, Stat, Timestamp};
 
 #[doc(hidden)]
 pub mod fuzzing {
-    //! Helpers shared by the fuzz targets and their stable corpus replay tests.
+    //! Fuzz entry points (one-liners in `fuzz/fuzz_targets/`, replayed by `tests/fuzz_corpus.rs`).
 
-    use std::path::{Path, PathBuf};
-
-    /// The committed seed corpus folder of fuzz target `target`.
-    pub fn corpus_dir(workspace: &Path, target: &str) -> PathBuf {
-        workspace.join("fuzz").join("corpus").join(target)
-    }
-
-    /// Runs `f` on every file of the corpus of `target` and returns how many ran.
-    /// `crate_dir` is the calling crate's `CARGO_MANIFEST_DIR` (the workspace is two levels
-    /// up). A missing corpus, or one with fewer than `min` files, is an error, so the replay
-    /// test fails instead of passing empty.
-    pub fn replay(
-        crate_dir: &str,
-        target: &str,
-        min: usize,
-        f: fn(&[u8]),
-    ) -> Result<usize, String> {
-        let dir = corpus_dir(&Path::new(crate_dir).join("../.."), target);
-        let rd = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut n = 0;
-        for ent in rd {
-            let ent = ent.map_err(|e| format!("{}: {e}", dir.display()))?;
-            let data =
-                std::fs::read(ent.path()).map_err(|e| format!("{}: {e}", ent.path().display()))?;
-            f(&data);
-            n += 1;
-        }
-        if n < min.max(1) {
-            return Err(format!("{}: only {n} corpus files", dir.display()));
-        }
-        Ok(n)
-    }
-
-    /// Core's own fuzz entry point: escaping must round-trip any bytes.
+    /// Escaping must round-trip any bytes.
     pub fn escape(data: &[u8]) {
         let e = crate::escape::escape(data);
         let back = crate::escape::unescape(&e);
@@ -94,7 +98,7 @@ pub mod fuzzing {
     /// Lexical root-joining must never escape.
     pub fn root_join(data: &[u8]) {
         use std::os::unix::ffi::OsStrExt;
-        let p = Path::new(std::ffi::OsStr::from_bytes(data));
+        let p = std::path::Path::new(std::ffi::OsStr::from_bytes(data));
         let inner = crate::HostRoot::inner(p);
         assert!(inner.is_absolute());
         assert!(!inner

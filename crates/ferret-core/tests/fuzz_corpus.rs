@@ -2,22 +2,10 @@
 
 #[test]
 fn core_escape() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "core_escape",
-        1,
-        ferret_core::fuzzing::escape,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("core_escape", 1, ferret_core::fuzzing::escape);
 }
 
 #[test]
 fn core_root_join() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "core_root_join",
-        1,
-        ferret_core::fuzzing::root_join,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("core_root_join", 1, ferret_core::fuzzing::root_join);
 }

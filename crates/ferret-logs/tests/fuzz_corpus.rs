@@ -2,44 +2,20 @@
 
 #[test]
 fn logs_envelope() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "logs_envelope",
-        1,
-        ferret_logs::fuzzing::envelope,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("logs_envelope", 1, ferret_logs::fuzzing::envelope);
 }
 
 #[test]
 fn logs_message() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "logs_message",
-        1,
-        ferret_logs::fuzzing::message,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("logs_message", 1, ferret_logs::fuzzing::message);
 }
 
 #[test]
 fn logs_analyze() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "logs_analyze",
-        1,
-        ferret_logs::fuzzing::analyze,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("logs_analyze", 1, ferret_logs::fuzzing::analyze);
 }
 
 #[test]
 fn logs_journal() {
-    ferret_core::fuzzing::replay(
-        env!("CARGO_MANIFEST_DIR"),
-        "logs_journal",
-        9,
-        ferret_logs::fuzzing::journal,
-    )
-    .unwrap();
+    ferret_testkit::fuzz::replay("logs_journal", 9, ferret_logs::fuzzing::journal);
 }
