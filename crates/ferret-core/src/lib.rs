@@ -13,7 +13,9 @@
 //! - [`control`]: cancellation, progress and I/O budgets for long operations;
 //! - [`escaped`] (feature `serde`): byte fields as escaped JSON strings, exactly reversible;
 //! - [`hex`]: the one hex encoder and decoder;
-//! - [`groups`]: the privileged groups, one documented list.
+//! - [`groups`]: the privileged groups, one documented list;
+//! - [`command`]: what a shell command does (download and execute, reverse shell, log wiping,
+//!   agent removal, ...), the one classifier for histories, sudo logs, cron and scripts.
 //!
 //! ```
 //! use ferret_core::{HostRoot, Finding, Severity, Evidence};
@@ -64,6 +66,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod civil;
+pub mod command;
 pub mod control;
 pub mod error;
 pub mod escape;
@@ -93,6 +96,13 @@ pub mod fuzzing {
         let e = crate::escape::escape(data);
         let back = crate::escape::unescape(&e);
         assert_eq!(back.as_deref(), Ok(data), "escape round trip");
+    }
+
+    /// The command classifier must not panic, must be deterministic, and must give the same
+    /// answer with and without its prefilter.
+    pub fn command(data: &[u8]) {
+        let k = crate::command::classify(data);
+        assert_eq!(k, crate::command::classify(data));
     }
 
     /// Lexical root-joining must never escape.

@@ -9,3 +9,8 @@ fn core_escape() {
 fn core_root_join() {
     ferret_testkit::fuzz::replay("core_root_join", 1, ferret_core::fuzzing::root_join);
 }
+
+#[test]
+fn core_command() {
+    ferret_testkit::fuzz::replay("core_command", 20, ferret_core::fuzzing::command);
+}
