@@ -124,9 +124,8 @@
 // Merge loops, varint readers and digests use the conventional one-letter names.
 #![allow(clippy::many_single_char_names)]
 
-/// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
-/// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
-/// second, possibly skewed, `ferret-core` dependency.
+/// The shared vocabulary (`HostRoot`, `Finding`, `Control`, ...), re-exported so that a user
+/// of this crate alone needs no second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
 pub mod pkg;

@@ -192,9 +192,8 @@ pub(crate) fn test_note(msg: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
-/// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
-/// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
-/// second, possibly skewed, `ferret-core` dependency.
+/// The shared vocabulary (`HostRoot`, `Finding`, `Control`, ...), re-exported so that a user
+/// of this crate alone needs no second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
 pub mod analyze;

@@ -81,9 +81,8 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 #[cfg(feature = "serde")]
-/// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
-/// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
-/// second, possibly skewed, `ferret-core` dependency.
+/// The shared vocabulary (`HostRoot`, `Finding`, `Control`, ...), re-exported so that a user
+/// of this crate alone needs no second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
 pub mod bytes_serde;
