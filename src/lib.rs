@@ -12,7 +12,8 @@
 //! | `harden` | `ferret-harden` | sshd, sysctl, filesystem, persistence, service checks |
 //!
 //! Each member is behind a default-on feature of the same name; library users who want one
-//! part should start from `default-features = false`.
+//! part should start from `default-features = false`. The non-default `cli` feature adds
+//! [`cli`](crate::cli), the command-line layer of the examples.
 //!
 //! ```
 //! use ferret::core::{Finding, Severity};
@@ -36,6 +37,8 @@ pub use ferret_logs as logs;
 #[cfg(feature = "proc")]
 pub use ferret_proc as proc;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod host;
 mod modules;
 pub mod render;
