@@ -123,17 +123,15 @@ fn main() -> ExitCode {
         return COMMAND.error("--key-file", "needs --baseline").exit();
     }
     opts.root = common.root_or_live();
-    // The modules run at once and report progress in different units: the bar shows which
-    // are still running, and each one's end is printed above it.
-    let bar = if quiet {
-        None
+    // The modules run at once and report progress in different units through the one
+    // Control: the spinner shows which are still running; their ends are printed above it.
+    let bar = Arc::new(if quiet {
+        ProgressBar::default()
     } else {
-        let (bar, control) = ProgressBar::attach("triage", std::mem::take(&mut opts.control));
-        opts.control = control;
-        Some(Arc::new(bar))
-    };
-    if let Some(bar) = bar.as_ref().filter(|b| b.is_drawn()) {
-        let bar = Arc::clone(bar);
+        ProgressBar::spinner("triage")
+    });
+    if bar.is_drawn() {
+        let bar = Arc::clone(&bar);
         let running = Mutex::new(BTreeSet::new());
         opts.on_event = Some(Arc::new(move |ev: &TriageEvent| {
             let mut running = running
@@ -156,6 +154,8 @@ fn main() -> ExitCode {
         }));
     }
     let mut report = triage(&opts);
+    // The event callback holds the bar too: let go of both, which clears it.
+    opts.on_event = None;
     drop(bar);
     // In text mode the error records go to stderr, the report to stdout; in JSON they are part
     // of the document.

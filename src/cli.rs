@@ -788,8 +788,8 @@ pub fn fail(tool: &str, message: impl fmt::Display) -> ExitCode {
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal, fed by a [`Control`]'s
-/// progress callback. Dropping it clears it.
-#[derive(Debug)]
+/// progress callback. Dropping it clears it; `ProgressBar::default()` draws nothing.
+#[derive(Debug, Default)]
 pub struct ProgressBar(Option<indicatif::ProgressBar>);
 
 /// How a run's progress is shown, fixed by its first report.
@@ -864,6 +864,22 @@ impl ProgressBar {
             }
         });
         (ProgressBar(Some(bar)), control)
+    }
+
+    /// A spinner labelled `label` whose text the caller sets ([`ProgressBar::set_message`]),
+    /// for runs whose parts report progress in different units through one [`Control`] (the
+    /// triage modules run at once): it shows what is still running. Drawn only when stderr is a
+    /// terminal.
+    pub fn spinner(label: &str) -> ProgressBar {
+        if !std::io::stderr().is_terminal() {
+            return ProgressBar(None);
+        }
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_prefix(label.to_owned());
+        bar.set_style(style("{spinner} {prefix} [{elapsed_precise}] {msg}"));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        ProgressBar(Some(bar))
     }
 
     /// Sets the text after the bar.

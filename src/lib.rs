@@ -12,8 +12,9 @@
 //! | `harden` | `ferret-harden` | sshd, sysctl, filesystem, persistence, service checks |
 //!
 //! Each member is behind a default-on feature of the same name; library users who want one
-//! part should start from `default-features = false`. The non-default `cli` feature adds
-//! [`cli`](crate::cli), the command-line layer of the examples.
+//! part should start from `default-features = false`. The non-default `cli` feature adds the
+//! `cli` module, the command-line layer of the examples (argument parsing, help, exit status,
+//! progress bars): the one part of this crate that writes to stdout and stderr.
 //!
 //! ```
 //! use ferret::core::{Finding, Severity};
