@@ -151,7 +151,7 @@ fn main() -> ExitCode {
     let mut args = Args::from_env();
     let sub = match TOOL.subcommand(&mut args) {
         Ok(s) => s,
-        Err(stop) => return stop.exit(),
+        Err(stop) => return stop.report(),
     };
     let cmd = match sub {
         "audit" => &AUDIT,
@@ -160,7 +160,7 @@ fn main() -> ExitCode {
     };
     let mut o = Opts::default();
     if let Err(stop) = args.parse(cmd, &mut o) {
-        return stop.exit();
+        return stop.report();
     }
     let json = o.common.is_json();
     match sub {
@@ -217,12 +217,12 @@ fn main() -> ExitCode {
                 [_, _] => {
                     return DIFF
                         .error("--root", "not with OLD_ROOT NEW_ROOT (they are the roots)")
-                        .exit()
+                        .report()
                 }
                 _ => {
                     return DIFF
                         .error("OLD_ROOT NEW_ROOT", "expected two roots, or none")
-                        .exit()
+                        .report()
                 }
             };
             print_outcome(&out, json);

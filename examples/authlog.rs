@@ -103,7 +103,7 @@ fn sniff_journal(root: &HostRoot, p: &std::path::Path) -> bool {
 fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
-        return stop.exit();
+        return stop.report();
     }
     if o.files.is_empty() {
         return COMMAND
@@ -111,7 +111,7 @@ fn main() -> ExitCode {
                 "FILE",
                 "missing: name at least one log file, journal directory or -",
             )
-            .exit();
+            .report();
     }
     let Opts {
         common,

@@ -233,12 +233,12 @@ fn init(o: &Opts) -> ExitCode {
     let Some(out) = o.out.clone() else {
         return INIT
             .error("-o", "missing: the baseline's output file")
-            .exit();
+            .report();
     };
     if o.positional.is_empty() {
         return INIT
             .error("PATH", "missing: name at least one PATH to record")
-            .exit();
+            .report();
     }
     let root = o.common.root_or_live();
     let mut b = Scan::builder(root.clone());
@@ -315,7 +315,7 @@ fn check(o: &Opts) -> ExitCode {
     let [db] = o.positional.as_slice() else {
         return CHECK
             .error("DB", "expected exactly one baseline file")
-            .exit();
+            .report();
     };
     let old = match load(o, Path::new(db)) {
         Ok(b) => b,
@@ -418,12 +418,12 @@ fn export(o: &Opts) -> ExitCode {
     let [db] = o.positional.as_slice() else {
         return EXPORT
             .error("DB", "expected exactly one baseline file")
-            .exit();
+            .report();
     };
     let Some(format) = o.format else {
         return EXPORT
             .error("--format", "missing: sha256sum or b3sum")
-            .exit();
+            .report();
     };
     let b = match load(o, Path::new(db)) {
         Ok(b) => b,
@@ -451,7 +451,7 @@ fn main() -> ExitCode {
     let mut args = Args::from_env();
     let sub = match TOOL.subcommand(&mut args) {
         Ok(s) => s,
-        Err(stop) => return stop.exit(),
+        Err(stop) => return stop.report(),
     };
     let cmd = match sub {
         "init" => &INIT,
@@ -460,7 +460,7 @@ fn main() -> ExitCode {
     };
     let mut opts = Opts::default();
     if let Err(stop) = args.parse(cmd, &mut opts) {
-        return stop.exit();
+        return stop.report();
     }
     match sub {
         "init" => init(&opts),

@@ -156,13 +156,13 @@ fn main() -> ExitCode {
     if args.subcommand(&["sshd-effective"]).is_some() {
         let mut o = Effective::default();
         if let Err(stop) = args.parse(&EFFECTIVE, &mut o) {
-            return stop.exit();
+            return stop.report();
         }
         return sshd_effective(o);
     }
     let mut o = Audit::default();
     if let Err(stop) = args.parse(&AUDIT, &mut o) {
-        return stop.exit();
+        return stop.report();
     }
     let root = o.common.root_or_live();
     let json = o.common.is_json();

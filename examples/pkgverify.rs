@@ -14,6 +14,14 @@ use ferret::core::Severity;
 use std::os::unix::ffi::OsStringExt;
 use std::process::ExitCode;
 
+/// `println!` that ignores a closed pipe (`pkgverify | head`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Default)]
 struct Opts {
     common: Common,
@@ -71,7 +79,7 @@ const COMMAND: Command<Opts> = Command {
 fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
-        return stop.exit();
+        return stop.report();
     }
     let mut opts = VerifyOptions::new();
     if o.debsums_states {
@@ -99,7 +107,7 @@ fn main() -> ExitCode {
             .and_then(|f| serde_json::to_string(&out.errors).map(|e| (f, e)))
             .and_then(|(f, e)| serde_json::to_string(&report.md5_engine).map(|m| (f, e, m)));
         match body {
-            Ok((findings, errors, engine)) => println!(
+            Ok((findings, errors, engine)) => out!(
                 "{{\"packages\":{},\"files\":{},\"findings\":{findings},\"errors\":{errors},\"md5_engine\":{engine}}}",
                 report.packages, report.files
             ),
@@ -108,13 +116,13 @@ fn main() -> ExitCode {
     } else {
         // Finding and ErrorRecord fields are escaped by ferret-core already.
         for f in &out.findings {
-            println!("{f}");
+            out!("{f}");
             if let Some(d) = &f.detail {
-                println!("    {d}");
+                out!("    {d}");
             }
         }
         cli::print_errors(&out.errors);
-        println!(
+        out!(
             "{} packages, {} files, {} MB hashed with {}: {} findings, {} errors",
             report.packages,
             report.files,

@@ -276,7 +276,7 @@ fn main() -> ExitCode {
     let mut args = Args::from_env();
     let cmd = match TOOL.subcommand(&mut args) {
         Ok(s) => s,
-        Err(stop) => return stop.exit(),
+        Err(stop) => return stop.report(),
     };
     let spec = match cmd {
         "list" => &LIST,
@@ -289,7 +289,7 @@ fn main() -> ExitCode {
     };
     let mut o = Opts::default();
     if let Err(stop) = args.parse(spec, &mut o) {
-        return stop.exit();
+        return stop.report();
     }
     let json = o.common.is_json();
     let root = HostRoot::live();

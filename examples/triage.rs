@@ -112,7 +112,7 @@ const COMMAND: Command<Opts> = Command {
 fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
-        return stop.exit();
+        return stop.report();
     }
     let Opts {
         common,
@@ -120,7 +120,7 @@ fn main() -> ExitCode {
         quiet,
     } = o;
     if opts.baseline_key.is_some() && opts.baseline.is_none() {
-        return COMMAND.error("--key-file", "needs --baseline").exit();
+        return COMMAND.error("--key-file", "needs --baseline").report();
     }
     opts.root = common.root_or_live();
     // The modules run at once and report progress in different units through the one

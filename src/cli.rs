@@ -80,8 +80,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub use lexopt;
-
 /// The exit status of every example, documented once.
 ///
 /// - 0: the run completed; nothing at or above medium was found and nothing failed.
@@ -420,11 +418,6 @@ impl<S> Flag<S> {
         self
     }
 
-    /// The long name, without the dashes.
-    pub fn long(&self) -> &'static str {
-        self.long
-    }
-
     fn names(&self) -> String {
         let mut s = match self.short {
             Some(c) => format!("-{c}, --{}", self.long),
@@ -646,8 +639,9 @@ pub enum Stop {
 }
 
 impl Stop {
-    /// Prints the help on stdout (exit 0) or the usage error on stderr (exit 2).
-    pub fn exit(self) -> ExitCode {
+    /// Prints the help on stdout or the usage error on stderr, and returns the exit status
+    /// for `main` to return: 0 after the help, 2 after a usage error.
+    pub fn report(self) -> ExitCode {
         match self {
             Stop::Help(text) => {
                 let mut out = std::io::stdout().lock();
