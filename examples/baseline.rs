@@ -82,7 +82,7 @@ impl HasCommon for Opts {
 const KEY_FILE: Flag<Opts> = Flag::value(
     "key-file",
     "K",
-    "a file of key material (16 bytes or more, e.g. head -c 32 /dev/urandom, kept outside\n\
+    "a file of key material (16 bytes or more, e.g. head -c 32 /dev/urandom, kept outside \
      the audited tree): init seals the baseline with it, check and export verify the seal",
     |o: &mut Opts, v| {
         o.key = Some(v.into_path());

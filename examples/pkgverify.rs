@@ -47,7 +47,7 @@ const COMMAND: Command<Opts> = Command {
         Flag::value(
             "package",
             "NAME",
-            "verify this package (name or name:arch; repeat for more; default: all, plus the\n\
+            "verify this package (name or name:arch; repeat for more; default: all, plus the \
              system-wide checks: unowned files, diversions, stat overrides)",
             |o: &mut Opts, v| {
                 o.names.push(v.into_os_string().into_vec());
