@@ -67,10 +67,10 @@ find "$TREE" -xdev -type f -print0 | xargs -0 -P"$THREADS" cat >/dev/null 2>&1 |
 find "$TREE" -xdev -type f -print0 | xargs -0 -P"$THREADS" cat >/dev/null 2>&1 || true
 
 run cat bash -c "find '$TREE' -xdev -type f -print0 | xargs -0 -P$THREADS cat >/dev/null 2>&1; true"
-run ferret-init-blake3 "$B" init --hash blake3 --threads "$THREADS" -o "$T/b3.db" "$TREE"
-run ferret-init-sha256 "$B" init --hash sha256 --threads "$THREADS" -o "$T/sha.db" "$TREE"
-run ferret-check "$B" check --threads "$THREADS" "$T/b3.db"
-run ferret-check-fast "$B" check --fast --threads "$THREADS" "$T/b3.db"
+run ferret-init-blake3 "$B" init --hash blake3 --jobs "$THREADS" -o "$T/b3.db" "$TREE"
+run ferret-init-sha256 "$B" init --hash sha256 --jobs "$THREADS" -o "$T/sha.db" "$TREE"
+run ferret-check "$B" check --jobs "$THREADS" "$T/b3.db"
+run ferret-check-fast "$B" check --fast --jobs "$THREADS" "$T/b3.db"
 run aide-init aide --init -c "$T/aide.conf"
 run b3sum bash -c "find '$TREE' -xdev -type f -print0 | xargs -0 -n 512 -P$THREADS b3sum --no-mmap >/dev/null 2>&1; true"
 

@@ -4,15 +4,17 @@
 //! ```text
 //! accounts audit [--root DIR] [--json] [--no-home]
 //! accounts list  [--root DIR] [--json]
-//! accounts diff  OLD_ROOT NEW_ROOT [--json]
+//! accounts diff  [--json] OLD_ROOT NEW_ROOT
 //! accounts diff  [--root DIR] [--json]     (current files against /etc/passwd- etc.)
 //! ```
-//! Exit status: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
+//! Flags, help and exit status: `ferret::cli`.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 use ferret::accounts::{self, AuditOptions};
+use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, Status, Subcommand, Tool};
 use ferret::core::{HostRoot, Outcome, Severity};
-use std::process::exit;
+use std::path::PathBuf;
+use std::process::{exit, ExitCode};
 
 /// `println!` that exits quietly when stdout is closed (`accounts list | head`).
 macro_rules! outln {
@@ -24,22 +26,104 @@ macro_rules! outln {
     }};
 }
 
-const USAGE: &str = "usage: accounts audit [--root DIR] [--json] [--no-home]\n       accounts list [--root DIR] [--json]\n       accounts diff OLD_ROOT NEW_ROOT [--json]\n       accounts diff [--root DIR] [--json]   (against /etc/passwd- backups)";
+const TOOL: Tool = Tool {
+    name: "accounts",
+    about: "the account database (passwd, shadow, group, gshadow), read from the files, never through NSS",
+    subcommands: &[
+        Subcommand {
+            name: "audit",
+            args: "[--root DIR] [--json] [--no-home]",
+            about: "pwck/grpck-style consistency checks and security checks",
+        },
+        Subcommand {
+            name: "list",
+            args: "[--root DIR] [--json]",
+            about: "the users, one per line (password state, never the hash)",
+        },
+        Subcommand {
+            name: "diff",
+            args: "[--json] OLD_ROOT NEW_ROOT | [--root DIR] [--json]",
+            about: "what changed between two roots, or against shadow's /etc/passwd- backups",
+        },
+    ],
+    notes: "",
+};
 
-fn die(msg: &str) -> ! {
-    eprintln!("accounts: {msg}\n{USAGE}");
-    exit(2)
+#[derive(Default)]
+struct Opts {
+    common: Common,
+    no_home: bool,
+    roots: Vec<PathBuf>,
 }
 
-fn open_root(p: &str) -> HostRoot {
-    HostRoot::new(p).unwrap_or_else(|e| die(&format!("{p}: {e}")))
+impl HasCommon for Opts {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+const AUDIT: Command<Opts> = Command {
+    name: "accounts audit",
+    about: "pwck/grpck-style consistency checks and security checks of the account files",
+    args: "",
+    flags: &[
+        cli::root(),
+        cli::json(),
+        Flag::switch(
+            "no-home",
+            "skip the checks of home directories and login shells",
+            |o: &mut Opts| o.no_home = true,
+        ),
+    ],
+    operands: None,
+    notes: "",
+};
+
+const LIST: Command<Opts> = Command {
+    name: "accounts list",
+    about: "the users, one per line (the password's state, never the hash)",
+    args: "",
+    flags: &[cli::root(), cli::json()],
+    operands: None,
+    notes: "",
+};
+
+const DIFF: Command<Opts> = Command {
+    name: "accounts diff",
+    about: "what changed in the account files between two roots, or against shadow's backups",
+    args: "[OLD_ROOT NEW_ROOT]",
+    flags: &[
+        cli::root().help(
+            "with no OLD_ROOT NEW_ROOT: compare the files under DIR with their `-` backups there",
+        ),
+        cli::json(),
+    ],
+    operands: Some(|o, v| {
+        o.roots.push(v.into_path());
+        Ok(())
+    }),
+    notes:
+        "With OLD_ROOT NEW_ROOT: the account files of two roots (two images, or an image and /).\n\
+Without: /etc/passwd, shadow, group and gshadow against passwd-, shadow-, group- and gshadow-,\n\
+the backups shadow's tools keep from before their last change.",
+};
+
+fn open_roots(
+    old: &std::path::Path,
+    new: &std::path::Path,
+) -> Result<(HostRoot, HostRoot), ExitCode> {
+    let open = |p| HostRoot::new(p).map_err(|e| cli::fail("accounts", e));
+    Ok((open(old)?, open(new)?))
 }
 
 fn print_outcome(out: &Outcome, json: bool) {
     if json {
         match serde_json::to_string_pretty(out) {
             Ok(s) => outln!("{s}"),
-            Err(e) => die(&format!("json: {e}")),
+            Err(e) => {
+                let _ = cli::fail("accounts", format!("json: {e}"));
+                exit(Status::Error.code().into());
+            }
         }
         return;
     }
@@ -49,9 +133,7 @@ fn print_outcome(out: &Outcome, json: bool) {
             outln!("    {}", ferret::core::escape::escape(d.as_bytes()));
         }
     }
-    for e in &out.errors {
-        eprintln!("error: {e}");
-    }
+    cli::print_errors(&out.errors);
     let count = |s: Severity| out.findings.iter().filter(|f| f.severity == s).count();
     outln!(
         "{} findings: {} critical, {} high, {} medium, {} low, {} info; {} errors",
@@ -65,58 +147,39 @@ fn print_outcome(out: &Outcome, json: bool) {
     );
 }
 
-fn status(out: &Outcome) -> i32 {
-    if out.max_severity().is_some_and(|s| s >= Severity::Medium) {
-        1
-    } else if !out.errors.is_empty() {
-        2
-    } else {
-        0
+fn main() -> ExitCode {
+    let mut args = Args::from_env();
+    let sub = match TOOL.subcommand(&mut args) {
+        Ok(s) => s,
+        Err(stop) => return stop.report(),
+    };
+    let cmd = match sub {
+        "audit" => &AUDIT,
+        "list" => &LIST,
+        _ => &DIFF,
+    };
+    let mut o = Opts::default();
+    if let Err(stop) = args.parse(cmd, &mut o) {
+        return stop.report();
     }
-}
-
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut json = false;
-    let mut check_home = true;
-    let mut root: Option<String> = None;
-    let mut positional = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--json" => json = true,
-            "--no-home" => check_home = false,
-            "--root" => {
-                root = Some(
-                    it.next()
-                        .cloned()
-                        .unwrap_or_else(|| die("--root needs a directory")),
-                );
-            }
-            "-h" | "--help" => {
-                outln!("{USAGE}");
-                return;
-            }
-            s if s.starts_with('-') => die(&format!("unknown option {s}")),
-            s => positional.push(s.to_owned()),
-        }
-    }
-    let root = root.map_or_else(HostRoot::live, |r| open_root(&r));
-    match positional.first().map(String::as_str) {
-        Some("audit") if positional.len() == 1 => {
+    let json = o.common.is_json();
+    match sub {
+        "audit" => {
+            let root = o.common.root_or_live();
             let mut opts = AuditOptions::default();
-            opts.check_home(check_home).check_shells(check_home);
+            opts.check_home(!o.no_home).check_shells(!o.no_home);
             let out = accounts::audit_root(&root, &opts);
             print_outcome(&out, json);
-            exit(status(&out));
+            Status::of(&out).into()
         }
-        Some("list") if positional.len() == 1 => {
+        "list" => {
+            let root = o.common.root_or_live();
             let (users, errors) = accounts::list_users(&root);
             if json {
                 let v = serde_json::json!({ "users": users, "errors": errors });
                 match serde_json::to_string_pretty(&v) {
                     Ok(s) => outln!("{s}"),
-                    Err(e) => die(&format!("json: {e}")),
+                    Err(e) => return cli::fail("accounts", format!("json: {e}")),
                 }
             } else {
                 outln!(
@@ -139,26 +202,31 @@ fn main() {
                         u.shell
                     );
                 }
-                for e in &errors {
-                    eprintln!("error: {e}");
-                }
+                cli::print_errors(&errors);
             }
-            exit(if errors.is_empty() { 0 } else { 2 });
+            Status::new(false, !errors.is_empty()).into()
         }
-        Some("diff") if positional.len() == 1 => {
-            // no roots: the current files against shadow's `-` backups under --root
-            let out = accounts::diff_backup(&root);
-            print_outcome(&out, json);
-            exit(status(&out));
-        }
-        Some("diff") if positional.len() == 3 => {
-            let (Some(a), Some(b)) = (positional.get(1), positional.get(2)) else {
-                die("diff needs OLD_ROOT NEW_ROOT")
+        _ => {
+            let out = match o.roots.as_slice() {
+                // no roots: the current files against shadow's `-` backups under --root
+                [] => accounts::diff_backup(&o.common.root_or_live()),
+                [old, new] if o.common.root.is_none() => match open_roots(old, new) {
+                    Ok((old, new)) => accounts::diff_roots(&old, &new),
+                    Err(code) => return code,
+                },
+                [_, _] => {
+                    return DIFF
+                        .error("--root", "not with OLD_ROOT NEW_ROOT (they are the roots)")
+                        .report()
+                }
+                _ => {
+                    return DIFF
+                        .error("OLD_ROOT NEW_ROOT", "expected two roots, or none")
+                        .report()
+                }
             };
-            let out = accounts::diff_roots(&open_root(a), &open_root(b));
             print_outcome(&out, json);
-            exit(status(&out));
+            Status::of(&out).into()
         }
-        _ => die("expected: audit | list | diff OLD_ROOT NEW_ROOT"),
     }
 }

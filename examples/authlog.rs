@@ -8,17 +8,20 @@
 //! directory argument stands for the journal files in it and one level below (e.g.
 //! `/var/log/journal`, or a mounted image's `mnt/var/log/journal`). `--jobs`
 //! defaults to the number of cores (the answer is the same for any value). Times are
-//! RFC 3339 (`2024-05-01T10:00:00Z`) or a date (`2024-05-01`). Exit: 0 clean, 1 findings at
-//! or above medium, 2 error.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+//! RFC 3339 (`2024-05-01T10:00:00Z`) or a date (`2024-05-01`). Flags, help, exit status:
+//! `ferret::cli`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::exit;
+use std::process::ExitCode;
 
-use ferret::core::{escape::escape, Control, HostRoot, Severity};
+use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, ProgressBar, Status};
+use ferret::core::{escape::escape, HostRoot};
 use ferret::core::{FileKind, OpenOptions};
 use ferret::logs::journal::{is_journal, journal_files_in};
 use ferret::logs::{analyze_inputs, AnalyzeOptions, Input, LogTime};
+use std::os::unix::ffi::OsStrExt;
 
 /// `println!` that ignores a closed pipe (`authlog ... | head`).
 macro_rules! out {
@@ -28,10 +31,64 @@ macro_rules! out {
     }};
 }
 
-fn usage() -> ! {
-    eprintln!("usage: authlog [--json] [--year YYYY] [--since T] [--until T] [--jobs N] [--localized-months] FILE... (- for stdin)");
-    exit(2)
+#[derive(Default)]
+struct Opts {
+    common: Common,
+    analyze: AnalyzeOptions,
+    files: Vec<OsString>,
 }
+
+impl HasCommon for Opts {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+fn time(v: &cli::Value) -> Result<LogTime, cli::Invalid> {
+    LogTime::parse(v.to_str()?).ok_or_else(|| {
+        v.invalid("expected an RFC 3339 time (2024-05-01T10:00:00Z) or a date (2024-05-01)")
+    })
+}
+
+const COMMAND: Command<Opts> = Command {
+    name: "authlog",
+    about: "auth/syslog/firewall logs and systemd journal files into events, detections, timeline",
+    args: "FILE|JOURNAL-DIR...",
+    flags: &[
+        cli::json(),
+        Flag::value(
+            "year",
+            "YYYY",
+            "the year of syslog lines that carry none (default: from each file's mtime)",
+            |o: &mut Opts, v| {
+                o.analyze.year = Some(v.parse("a year like 2024")?);
+                Ok(())
+            },
+        ),
+        Flag::value("since", "T", "ignore events before T", |o: &mut Opts, v| {
+            o.analyze.since = Some(time(&v)?);
+            Ok(())
+        }),
+        Flag::value("until", "T", "ignore events after T", |o: &mut Opts, v| {
+            o.analyze.until = Some(time(&v)?);
+            Ok(())
+        }),
+        cli::jobs(),
+        // Text exported with `journalctl -o short` under a non-English LC_TIME.
+        Flag::switch(
+            "localized-months",
+            "also read month names of other locales (journalctl -o short under a non-English LC_TIME)",
+            |o: &mut Opts| o.analyze.localized_months = true,
+        ),
+    ],
+    operands: Some(|o, v| {
+        o.files.push(v.into_os_string());
+        Ok(())
+    }),
+    notes: "FILE is a log file (`.gz` read transparently), `-` for stdin, or a systemd journal file\n\
+or directory (recognised by signature; a directory stands for the journal files in it and one\n\
+level below, e.g. /var/log/journal). T is RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01).",
+};
 
 /// Whether the file starts with the journal signature (read soundly, 8 bytes).
 fn sniff_journal(root: &HostRoot, p: &std::path::Path) -> bool {
@@ -43,40 +100,27 @@ fn sniff_journal(root: &HostRoot, p: &std::path::Path) -> bool {
     f.take(8).read_to_end(&mut head).is_ok() && is_journal(&head)
 }
 
-fn main() {
-    let mut opts = AnalyzeOptions::default();
+fn main() -> ExitCode {
+    let mut o = Opts::default();
+    if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
+        return stop.report();
+    }
+    if o.files.is_empty() {
+        return COMMAND
+            .error(
+                "FILE",
+                "missing: name at least one log file, journal directory or -",
+            )
+            .report();
+    }
+    let Opts {
+        common,
+        analyze: mut opts,
+        files,
+    } = o;
     // Every core by default (results do not depend on it); `--jobs 1` for one thread.
-    opts.jobs = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let mut json = false;
-    let mut files: Vec<String> = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = |name: &str| {
-            args.next().unwrap_or_else(|| {
-                eprintln!("authlog: {name} needs a value");
-                usage()
-            })
-        };
-        match a.as_str() {
-            "--json" => json = true,
-            "--year" => opts.year = Some(val("--year").parse().unwrap_or_else(|_| usage())),
-            "--since" => {
-                opts.since = Some(LogTime::parse(&val("--since")).unwrap_or_else(|| usage()));
-            }
-            "--until" => {
-                opts.until = Some(LogTime::parse(&val("--until")).unwrap_or_else(|| usage()));
-            }
-            "--jobs" => opts.jobs = val("--jobs").parse().unwrap_or_else(|_| usage()),
-            // Text exported with `journalctl -o short` under a non-English LC_TIME.
-            "--localized-months" => opts.localized_months = true,
-            "-h" | "--help" => usage(),
-            s if s.starts_with("--") => usage(),
-            _ => files.push(a),
-        }
-    }
-    if files.is_empty() {
-        usage();
-    }
+    opts.jobs = common.jobs_or_cores();
+    let json = common.is_json();
     let root = HostRoot::live();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     // Journal files (by signature) and directories go together into one journal input, at
@@ -85,7 +129,7 @@ fn main() {
     let mut journals: Vec<PathBuf> = Vec::new();
     let mut journal_at = None;
     for f in &files {
-        if f == "-" {
+        if f.as_bytes() == b"-" {
             inputs.push(Input::Reader(Box::new(std::io::stdin()), b"-".to_vec()));
             continue;
         }
@@ -111,8 +155,9 @@ fn main() {
     if let Some(at) = journal_at {
         inputs.insert(at, Input::Journal(&root, journals));
     }
-    let control = Control::new();
+    let (bar, control) = ProgressBar::attach("authlog", common.control());
     let a = analyze_inputs(inputs, &opts, &control);
+    drop(bar);
 
     if json {
         let t = |t: Option<LogTime>| t.map(|t| t.to_string());
@@ -130,6 +175,7 @@ fn main() {
             })).collect::<Vec<_>>(),
             "findings": a.outcome.findings,
             "window": a.window.map(|w| serde_json::json!({"first": w.first.to_string(), "last": w.last.to_string()})),
+            "errors": a.outcome.errors,
         });
         out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
@@ -173,18 +219,7 @@ fn main() {
         for s in &a.unparsed_samples {
             out!("unparsed {}:{}: {}", s.path, s.line, s.text);
         }
+        cli::print_errors(&a.outcome.errors);
     }
-    for e in &a.outcome.errors {
-        eprintln!("authlog: {}", escape(e.to_string().as_bytes()));
-    }
-    if !a.outcome.errors.is_empty() {
-        exit(2);
-    }
-    if a.outcome
-        .findings
-        .iter()
-        .any(|f| f.severity >= Severity::Medium)
-    {
-        exit(1);
-    }
+    Status::of(&a.outcome).into()
 }

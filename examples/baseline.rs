@@ -4,142 +4,217 @@
 //! ```text
 //! cargo run --release --example baseline -- init [--hash sha256|blake3|both] [--key-file K]
 //!     [--exclude GLOB]... [--log GLOB]... [--growing GLOB]... [--root DIR]
-//!     [--cross-filesystems] [--no-link-targets] [--threads N] [--io-limit BYTES_PER_SEC]
+//!     [--cross-filesystems] [--no-link-targets] [--jobs N] [--io-limit BYTES_PER_SEC]
 //!     [--nice] -o DB PATH...
 //! cargo run --release --example baseline -- check [--key-file K] [--fast] [--json]
-//!     [--root DIR] [--threads N] [--io-limit BYTES_PER_SEC] [--nice] DB
+//!     [--root DIR] [--jobs N] [--io-limit BYTES_PER_SEC] [--nice] DB
 //! cargo run --release --example baseline -- export --format sha256sum|b3sum [--key-file K] DB
 //! ```
 //!
-//! `check` exits 0 when nothing differs, 1 when something was added, removed, changed or moved
-//! (or a file's content could not be verified), 2 on an error (bad usage, unreadable or
-//! tampered baseline: a sealed baseline that fails its seal is never compared).
+//! Flags, help and exit status: `ferret::cli`. `check` exits 1 when something was added,
+//! removed, changed or moved (or a file's content could not be verified), 2 on an error
+//! (unreadable or tampered baseline: a sealed baseline that fails its seal is never compared;
+//! an incomplete scan; or nothing differs but some files could not be read).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::baseline::manifest::{self, ManifestFormat};
 use ferret::baseline::{compare, AttrSet, Baseline, CompareOptions, HashKind, Scan, SealKey};
+use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, ProgressBar, Status};
+use ferret::cli::{Subcommand, Tool};
 use ferret::core::escape::Escaped;
-use ferret::core::{Control, HostRoot, Progress};
+use ferret::core::HostRoot;
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-const USAGE: &str = "usage:
-  baseline init [--hash sha256|blake3|both] [--key-file K] [--exclude GLOB]... [--log GLOB]...
-                [--growing GLOB]... [--root DIR] [--cross-filesystems] [--no-link-targets]
-                [--threads N] [--io-limit BYTES_PER_SEC] [--nice] -o DB PATH...
-  baseline check [--key-file K] [--fast] [--json] [--root DIR] [--threads N]
-                 [--io-limit BYTES_PER_SEC] [--nice] DB
-  baseline export --format sha256sum|b3sum [--key-file K] DB";
+const TOOL: Tool = Tool {
+    name: "baseline",
+    about: "file-integrity baselines (AIDE-style), sealed with a keyed BLAKE3 MAC",
+    subcommands: &[
+        Subcommand {
+            name: "init",
+            args: "[FLAGS] -o DB PATH...",
+            about: "record the files under each PATH (hashes, attributes) into DB",
+        },
+        Subcommand {
+            name: "check",
+            args: "[FLAGS] DB",
+            about: "compare the files with DB: added, removed, changed, moved",
+        },
+        Subcommand {
+            name: "export",
+            args: "--format sha256sum|b3sum [--key-file K] DB",
+            about: "print DB as a sha256sum or b3sum manifest",
+        },
+    ],
+    notes: "",
+};
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("baseline: {msg}");
-    ExitCode::from(2)
+    cli::fail("baseline", msg)
 }
 
 #[derive(Default)]
 struct Opts {
+    common: Common,
     hash: Option<HashKind>,
     key: Option<PathBuf>,
     excludes: Vec<OsString>,
     logs: Vec<OsString>,
     growing: Vec<OsString>,
-    root: Option<PathBuf>,
     cross: bool,
     no_links: bool,
     out: Option<PathBuf>,
     fast: bool,
-    json: bool,
     format: Option<ManifestFormat>,
-    control: Control,
     nice: bool,
     positional: Vec<OsString>,
 }
 
-fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
-    let mut o = Opts::default();
-    let mut args = args.peekable();
-    while let Some(a) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| format!("{} needs a value", a.to_string_lossy()))
-        };
-        match a.to_str() {
-            Some("--hash") => {
-                o.hash = Some(value()?.to_string_lossy().parse()?);
-            }
-            Some("--key-file") => o.key = Some(value()?.into()),
-            Some("--exclude") => o.excludes.push(value()?),
-            Some("--log") => o.logs.push(value()?),
-            Some("--growing") => o.growing.push(value()?),
-            Some("--root") => o.root = Some(value()?.into()),
-            Some("--cross-filesystems") => o.cross = true,
-            Some("--no-link-targets") => o.no_links = true,
-            Some("-o" | "--output") => o.out = Some(value()?.into()),
-            Some("--fast") => o.fast = true,
-            Some("--json") => o.json = true,
-            Some("--nice") => o.nice = true,
-            Some("--format") => o.format = Some(value()?.to_string_lossy().parse()?),
-            Some("--threads") => {
-                let n = value()?
-                    .to_string_lossy()
-                    .parse()
-                    .map_err(|e| format!("--threads: {e}"))?;
-                o.control = std::mem::take(&mut o.control).with_max_threads(n);
-            }
-            Some("--io-limit") => {
-                let n = value()?
-                    .to_string_lossy()
-                    .parse()
-                    .map_err(|e| format!("--io-limit: {e}"))?;
-                o.control = std::mem::take(&mut o.control).with_io_limit(n);
-            }
-            Some(s) if s.starts_with('-') && s.len() > 1 => {
-                return Err(format!("unknown option {s}"))
-            }
-            _ => o.positional.push(a),
-        }
+impl HasCommon for Opts {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
     }
-    Ok(o)
 }
 
-/// A progress bar on stderr when it is a terminal.
-fn progress(control: Control, what: &'static str) -> (Control, Option<indicatif::ProgressBar>) {
-    if !std::io::stderr().is_terminal() {
-        return (control, None);
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{prefix} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+const KEY_FILE: Flag<Opts> = Flag::value(
+    "key-file",
+    "K",
+    "a file of key material (16 bytes or more, e.g. head -c 32 /dev/urandom, kept outside \
+     the audited tree): init seals the baseline with it, check and export verify the seal",
+    |o: &mut Opts, v| {
+        o.key = Some(v.into_path());
+        Ok(())
+    },
+);
+
+const NICE: Flag<Opts> = Flag::switch(
+    "nice",
+    "run at the lowest CPU (and best-effort I/O) priority",
+    |o: &mut Opts| o.nice = true,
+);
+
+/// Operands (paths, the baseline file) are kept as given.
+const OPERAND: cli::SetValue<Opts> = |o, v| {
+    o.positional.push(v.into_os_string());
+    Ok(())
+};
+
+const INIT: Command<Opts> = Command {
+    name: "baseline init",
+    about: "record the files under each PATH (hashes, attributes) into a new baseline DB",
+    args: "-o DB PATH...",
+    flags: &[
+        Flag::value(
+            "output",
+            "DB",
+            "write the baseline to DB (required)",
+            |o: &mut Opts, v| {
+                o.out = Some(v.into_path());
+                Ok(())
+            },
         )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_prefix(what);
-    let b = bar.clone();
-    let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let control = control.with_progress(move |p: Progress| {
-        // Cheap throttle: update the bar every 256 files.
-        if p.items_done
-            .saturating_sub(last.load(std::sync::atomic::Ordering::Relaxed))
-            < 256
-        {
-            return;
-        }
-        last.store(p.items_done, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = p.bytes_total {
-            b.set_length(t);
-        } else {
-            b.set_length(p.bytes_done.max(b.length().unwrap_or(0)));
-        }
-        b.set_position(p.bytes_done);
-        b.set_message(format!("{} files", p.items_done));
-    });
-    (control, Some(bar))
-}
+        .short('o'),
+        Flag::value(
+            "hash",
+            "ALGO",
+            "sha256, blake3 (the default) or both",
+            |o: &mut Opts, v| {
+                o.hash = Some(v.parse("sha256, blake3 or both")?);
+                Ok(())
+            },
+        ),
+        KEY_FILE,
+        Flag::value(
+            "exclude",
+            "GLOB",
+            "leave out what matches (repeat for more)",
+            |o: &mut Opts, v| {
+                o.excludes.push(v.into_os_string());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "log",
+            "GLOB",
+            "files whose content changes (logs, spools): record owner and mode only (repeat)",
+            |o: &mut Opts, v| {
+                o.logs.push(v.into_os_string());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "growing",
+            "GLOB",
+            "append-only files: may grow, but the old content must stay as it was (repeat)",
+            |o: &mut Opts, v| {
+                o.growing.push(v.into_os_string());
+                Ok(())
+            },
+        ),
+        cli::root().help("record the system mounted at DIR, read-only; PATHs are then inside it"),
+        Flag::switch(
+            "cross-filesystems",
+            "descend into other mounted filesystems",
+            |o: &mut Opts| o.cross = true,
+        ),
+        Flag::switch(
+            "no-link-targets",
+            "do not read symbolic links' targets (keeps a live scan atime-pristine)",
+            |o: &mut Opts| o.no_links = true,
+        ),
+        cli::jobs(),
+        cli::io_limit(),
+        NICE,
+    ],
+    operands: Some(OPERAND),
+    notes: "",
+};
+
+const CHECK: Command<Opts> = Command {
+    name: "baseline check",
+    about: "compare the files with the baseline DB: added, removed, changed, moved",
+    args: "DB",
+    flags: &[
+        KEY_FILE,
+        Flag::switch(
+            "fast",
+            "trust unchanged size, mtime and ctime, and hash only the other files",
+            |o: &mut Opts| o.fast = true,
+        ),
+        cli::json(),
+        cli::root().help(
+            "check the system mounted at DIR, read-only (default: the root the baseline recorded)",
+        ),
+        cli::jobs(),
+        cli::io_limit(),
+        NICE,
+    ],
+    operands: Some(OPERAND),
+    notes: "",
+};
+
+const EXPORT: Command<Opts> = Command {
+    name: "baseline export",
+    about: "print the baseline DB as a sha256sum or b3sum manifest on stdout",
+    args: "--format sha256sum|b3sum DB",
+    flags: &[
+        Flag::value(
+            "format",
+            "FORMAT",
+            "sha256sum or b3sum (required)",
+            |o: &mut Opts, v| {
+                o.format = Some(v.parse("sha256sum or b3sum")?);
+                Ok(())
+            },
+        ),
+        KEY_FILE,
+    ],
+    operands: Some(OPERAND),
+    notes: "",
+};
 
 fn key(o: &Opts) -> Result<Option<SealKey>, String> {
     o.key
@@ -156,19 +231,16 @@ fn load(o: &Opts, db: &Path) -> Result<Baseline, String> {
 
 fn init(o: &Opts) -> ExitCode {
     let Some(out) = o.out.clone() else {
-        return fail(format!("init needs -o DB\n{USAGE}"));
+        return INIT
+            .error("-o", "missing: the baseline's output file")
+            .report();
     };
     if o.positional.is_empty() {
-        return fail(format!("init needs at least one PATH\n{USAGE}"));
+        return INIT
+            .error("PATH", "missing: name at least one PATH to record")
+            .report();
     }
-    let root = match o
-        .root
-        .as_deref()
-        .map_or_else(|| Ok(HostRoot::live()), HostRoot::new)
-    {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let root = o.common.root_or_live();
     let mut b = Scan::builder(root.clone());
     for p in &o.positional {
         // Paths are given as host paths on a live root, or inside the root with --root.
@@ -203,15 +275,11 @@ fn init(o: &Opts) -> ExitCode {
     if o.nice {
         let _ = ferret::core::control::lower_priority();
     }
-    let (control, bar) = progress(o.control.clone(), "init");
+    let (bar, control) = ProgressBar::attach("init", o.common.control());
     let start = std::time::Instant::now();
     let baseline = scan.run(&control);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    for e in &baseline.errors {
-        eprintln!("warning: {e}");
-    }
+    drop(bar);
+    cli::print_errors(&baseline.errors);
     // Write to a temporary file beside the output, then rename: never a half-written baseline.
     let tmp = out.with_extension("tmp-ferret");
     let written = std::fs::File::create(&tmp)
@@ -239,38 +307,40 @@ fn init(o: &Opts) -> ExitCode {
         out.display(),
         if key.is_some() { " (sealed)" } else { "" },
     );
-    ExitCode::SUCCESS
+    // Files that could not be recorded, or a cancelled scan: the baseline is incomplete.
+    Status::new(false, !baseline.errors.is_empty() || !baseline.complete).into()
 }
 
 fn check(o: &Opts) -> ExitCode {
     let [db] = o.positional.as_slice() else {
-        return fail(format!("check needs exactly one DB\n{USAGE}"));
+        return CHECK
+            .error("DB", "expected exactly one baseline file")
+            .report();
     };
     let old = match load(o, Path::new(db)) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let root_path = o
-        .root
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(OsString::from_vec(old.config.host_root.clone())));
-    let root = match HostRoot::new(&root_path) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
+    let root = if let Some(r) = o.common.root.clone() {
+        r
+    } else {
+        let recorded = PathBuf::from(OsString::from_vec(old.config.host_root.clone()));
+        match HostRoot::new(&recorded) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        }
     };
     if o.nice {
         let _ = ferret::core::control::lower_priority();
     }
-    let (control, bar) = progress(o.control.clone(), "check");
+    let (bar, control) = ProgressBar::attach("check", o.common.control());
     let start = std::time::Instant::now();
     let new = Scan::from_baseline(root, &old).run_against(&old, o.fast, &control);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    drop(bar);
     let c = compare(&old, &new, &CompareOptions::new().fast(o.fast));
     let differs = !c.is_clean() || !c.unverified.is_empty();
     let mut stdout = std::io::stdout().lock();
-    if o.json {
+    if o.common.is_json() {
         let v = serde_json::json!({
             "added": c.added,
             "removed": c.removed,
@@ -319,9 +389,7 @@ fn check(o: &Opts) -> ExitCode {
         for p in &c.unverified {
             let _ = writeln!(stdout, "unverified: {}", Escaped(p));
         }
-        for e in &c.errors {
-            let _ = writeln!(stdout, "error: {e}");
-        }
+        cli::print_errors(&c.errors);
         for f in &c.findings().findings {
             let _ = writeln!(stdout, "finding: {f}");
         }
@@ -341,21 +409,21 @@ fn check(o: &Opts) -> ExitCode {
         );
     }
     if !c.complete {
-        return ExitCode::from(2);
+        return Status::Error.into();
     }
-    if differs {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Status::new(differs, !c.errors.is_empty()).into()
 }
 
 fn export(o: &Opts) -> ExitCode {
     let [db] = o.positional.as_slice() else {
-        return fail(format!("export needs exactly one DB\n{USAGE}"));
+        return EXPORT
+            .error("DB", "expected exactly one baseline file")
+            .report();
     };
     let Some(format) = o.format else {
-        return fail(format!("export needs --format sha256sum|b3sum\n{USAGE}"));
+        return EXPORT
+            .error("--format", "missing: sha256sum or b3sum")
+            .report();
     };
     let b = match load(o, Path::new(db)) {
         Ok(b) => b,
@@ -380,22 +448,23 @@ fn export(o: &Opts) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
-    let Some(cmd) = args.next() else {
-        return fail(USAGE);
+    let mut args = Args::from_env();
+    let sub = match TOOL.subcommand(&mut args) {
+        Ok(s) => s,
+        Err(stop) => return stop.report(),
     };
-    let opts = match parse(args) {
-        Ok(o) => o,
-        Err(e) => return fail(format!("{e}\n{USAGE}")),
+    let cmd = match sub {
+        "init" => &INIT,
+        "check" => &CHECK,
+        _ => &EXPORT,
     };
-    match cmd.to_str() {
-        Some("init") => init(&opts),
-        Some("check") => check(&opts),
-        Some("export") => export(&opts),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => fail(USAGE),
+    let mut opts = Opts::default();
+    if let Err(stop) = args.parse(cmd, &mut opts) {
+        return stop.report();
+    }
+    match sub {
+        "init" => init(&opts),
+        "check" => check(&opts),
+        _ => export(&opts),
     }
 }

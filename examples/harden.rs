@@ -5,73 +5,169 @@
 //! cargo run --release --example harden -- sshd-effective [--root DIR] [--config FILE] [--user U --host H --addr A --laddr L --lport P --rdomain R]
 //! ```
 //!
-//! Exit codes (as the accounts example): 0 nothing at or above medium, 1 findings at or above
-//! medium, 2 errors (and nothing at or above medium) or bad usage. `sshd-effective` exits 2 when
-//! the configuration has problems sshd would refuse to start with (printed on stderr).
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::indexing_slicing)]
+//! Flags, help and exit status: `ferret::cli`. `sshd-effective` exits 2 when the configuration
+//! has problems sshd would refuse to start with (printed on stderr).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, Status};
 use ferret::core::escape::escape;
-use ferret::core::{Control, HostRoot, Severity};
+use ferret::core::{Control, Severity};
 use ferret::harden::sshd::{ConnectionContext, SshdConfig, DEFAULT_CONFIG};
 use ferret::harden::HardenOptions;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-fn usage() -> ExitCode {
-    eprintln!("usage: harden [--root DIR] [--json] [--only sshd,sysctl,files,persistence,services] [--suid-inventory]");
-    eprintln!("       harden sshd-effective [--root DIR] [--config FILE] [--user U] [--host H] [--addr A] [--laddr L] [--lport P] [--rdomain R]");
-    ExitCode::from(2)
+#[derive(Default)]
+struct Audit {
+    common: Common,
+    harden: HardenOptions,
+    suid_inventory: bool,
 }
 
+impl HasCommon for Audit {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+const AUDIT: Command<Audit> = Command {
+    name: "harden",
+    about: "hardening and persistence checks of this host or a mounted image",
+    args: "",
+    flags: &[
+        cli::root(),
+        cli::json(),
+        Flag::value(
+            "only",
+            "CHECKS",
+            "run only these checks, comma-separated: sshd,sysctl,files,persistence,services",
+            |o: &mut Audit, v| {
+                o.harden =
+                    v.parse_with(|list| HardenOptions::only(&list.split(',').collect::<Vec<_>>()))?;
+                Ok(())
+            },
+        ),
+        Flag::switch(
+            "suid-inventory",
+            "report every SUID/SGID file (info), not only the suspicious ones",
+            |o: &mut Audit| o.suid_inventory = true,
+        ),
+    ],
+    operands: None,
+    notes: "'harden sshd-effective --help': the effective sshd configuration, like sshd -T.",
+};
+
+#[derive(Default)]
+struct Effective {
+    common: Common,
+    config: Option<PathBuf>,
+    ctx: ConnectionContext,
+    upstream: bool,
+}
+
+impl HasCommon for Effective {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+const EFFECTIVE: Command<Effective> = Command {
+    name: "harden sshd-effective",
+    about: "the effective sshd configuration for a connection, as sshd -T prints it",
+    args: "",
+    flags: &[
+        cli::root(),
+        Flag::value(
+            "config",
+            "FILE",
+            "the sshd_config to read, inside the root (default: /etc/ssh/sshd_config)",
+            |o: &mut Effective, v| {
+                o.config = Some(v.into_path());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "user",
+            "U",
+            "the connecting user (Match User)",
+            |o: &mut Effective, v| {
+                o.ctx = std::mem::take(&mut o.ctx).user(v.as_bytes());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "host",
+            "H",
+            "the remote host name (Match Host)",
+            |o: &mut Effective, v| {
+                o.ctx = std::mem::take(&mut o.ctx).host(v.as_bytes());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "addr",
+            "A",
+            "the remote address (Match Address)",
+            |o: &mut Effective, v| {
+                o.ctx = std::mem::take(&mut o.ctx).addr(v.as_bytes());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "laddr",
+            "L",
+            "the local address (Match LocalAddress)",
+            |o: &mut Effective, v| {
+                o.ctx = std::mem::take(&mut o.ctx).laddr(v.as_bytes());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "lport",
+            "P",
+            "the local port (Match LocalPort)",
+            |o: &mut Effective, v| {
+                o.ctx = std::mem::take(&mut o.ctx).lport(v.parse("a port number")?);
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "rdomain",
+            "R",
+            "the routing domain (Match RDomain)",
+            |o: &mut Effective, v| {
+                o.ctx = std::mem::take(&mut o.ctx).rdomain(v.as_bytes());
+                Ok(())
+            },
+        ),
+        Flag::switch(
+            "upstream",
+            "follow upstream OpenSSH 10.x where it differs from the 9.2 shipped in Debian 12",
+            |o: &mut Effective| o.upstream = true,
+        ),
+    ],
+    operands: None,
+    notes: "",
+};
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("sshd-effective") {
-        return sshd_effective(args.get(1..).unwrap_or_default());
-    }
-    let mut root = HostRoot::live();
-    let mut json = false;
-    let mut opts = HardenOptions::all();
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--root" => {
-                i += 1;
-                match args.get(i).map(HostRoot::new) {
-                    Some(Ok(r)) => root = r,
-                    Some(Err(e)) => {
-                        eprintln!("harden: {e}");
-                        return ExitCode::from(2);
-                    }
-                    None => return usage(),
-                }
-            }
-            "--json" => json = true,
-            "--suid-inventory" => opts.suid_inventory = true,
-            "--only" => {
-                i += 1;
-                let Some(list) = args.get(i) else {
-                    return usage();
-                };
-                let names: Vec<&str> = list.split(',').collect();
-                match HardenOptions::only(&names) {
-                    Ok(mut o) => {
-                        o.suid_inventory = opts.suid_inventory;
-                        opts = o;
-                    }
-                    Err(e) => {
-                        eprintln!("harden: {e}");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            "-h" | "--help" => {
-                usage();
-                return ExitCode::SUCCESS;
-            }
-            _ => return usage(),
+    let mut args = Args::from_env();
+    if args.subcommand(&["sshd-effective"]).is_some() {
+        let mut o = Effective::default();
+        if let Err(stop) = args.parse(&EFFECTIVE, &mut o) {
+            return stop.report();
         }
-        i += 1;
+        return sshd_effective(o);
     }
+    let mut o = Audit::default();
+    if let Err(stop) = args.parse(&AUDIT, &mut o) {
+        return stop.report();
+    }
+    let root = o.common.root_or_live();
+    let json = o.common.is_json();
+    let mut opts = o.harden;
+    opts.suid_inventory = o.suid_inventory;
     let out = ferret::harden::audit(&root, &opts, &Control::new());
     let mut stdout = std::io::stdout().lock();
     if json {
@@ -79,10 +175,7 @@ fn main() -> ExitCode {
             Ok(s) => {
                 let _ = writeln!(stdout, "{s}");
             }
-            Err(e) => {
-                eprintln!("harden: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return cli::fail("harden", e),
         }
     } else {
         for f in &out.findings {
@@ -94,9 +187,7 @@ fn main() -> ExitCode {
                 let _ = writeln!(stdout, "    fix: {}", escape(r.as_bytes()));
             }
         }
-        for e in &out.errors {
-            let _ = writeln!(stdout, "error: {e}");
-        }
+        cli::print_errors(&out.errors);
         let _ = writeln!(
             stdout,
             "{} finding(s), {} error(s)",
@@ -104,56 +195,20 @@ fn main() -> ExitCode {
             out.errors.len()
         );
     }
-    if out.max_severity().is_some_and(|s| s >= Severity::Medium) {
-        ExitCode::from(1)
-    } else if !out.errors.is_empty() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Status::new(
+        out.max_severity().is_some_and(|s| s >= Severity::Medium),
+        !out.errors.is_empty(),
+    )
+    .into()
 }
 
-fn sshd_effective(args: &[String]) -> ExitCode {
-    let mut root = HostRoot::live();
-    let mut config = DEFAULT_CONFIG.to_string();
-    let mut ctx = ConnectionContext::new();
-    let mut upstream = false;
-    let mut i = 0;
-    while i < args.len() {
-        let val = args.get(i + 1).cloned();
-        match (args[i].as_str(), val) {
-            ("--upstream", _) => {
-                upstream = true;
-                i += 1;
-                continue;
-            }
-            ("--root", Some(v)) => match HostRoot::new(&v) {
-                Ok(r) => root = r,
-                Err(e) => {
-                    eprintln!("harden: {e}");
-                    return ExitCode::from(2);
-                }
-            },
-            ("--config", Some(v)) => config = v,
-            ("--user", Some(v)) => ctx = ctx.user(v),
-            ("--host", Some(v)) => ctx = ctx.host(v),
-            ("--addr", Some(v)) => ctx = ctx.addr(v),
-            ("--laddr", Some(v)) => ctx = ctx.laddr(v),
-            ("--rdomain", Some(v)) => ctx = ctx.rdomain(v),
-            ("--lport", Some(v)) => match v.parse() {
-                Ok(p) => ctx = ctx.lport(p),
-                Err(_) => return usage(),
-            },
-            _ => return usage(),
-        }
-        i += 2;
-    }
+fn sshd_effective(o: Effective) -> ExitCode {
+    let root = o.common.root_or_live();
+    let config = o.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+    let (ctx, upstream) = (o.ctx, o.upstream);
     let cfg = match SshdConfig::load(&root, &config) {
         Ok(c) => c.upstream_semantics(upstream),
-        Err(e) => {
-            eprintln!("harden: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return cli::fail("harden", e),
     };
     let eff = cfg.effective(&ctx);
     let mut stdout = std::io::stdout().lock();
@@ -166,8 +221,8 @@ fn sshd_effective(args: &[String]) -> ExitCode {
         bad = true;
     }
     if bad {
-        ExitCode::from(2)
+        Status::Error.into()
     } else {
-        ExitCode::SUCCESS
+        Status::Clean.into()
     }
 }

@@ -2,76 +2,103 @@
 //!
 //! ```text
 //! cargo run --release --example pkgverify -- [--root DIR] [--json] [--package NAME]...
-//!     [--debsums-states] [--no-conffiles] [--no-unowned] [--threads N] [--io-limit BYTES/S]
+//!     [--debsums-states] [--no-conffiles] [--no-unowned] [--jobs N] [--io-limit BYTES/S]
 //! ```
 //!
-//! Exit status: 0 clean, 1 findings at or above medium, 2 errors (nothing verified, or
-//! unreadable files/lines) or bad usage.
+//! Flags, help and exit status: `ferret::cli` (nothing verified at all is exit 2).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::baseline::pkg::{verify_root, StateSelection, VerifyOptions};
-use ferret::core::{Control, HostRoot, Severity};
+use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, ProgressBar, Status};
+use ferret::core::Severity;
 use std::os::unix::ffi::OsStringExt;
 use std::process::ExitCode;
 
-fn usage() -> ExitCode {
-    eprintln!(
-        "usage: pkgverify [--root DIR] [--json] [--package NAME]... [--debsums-states] \
-         [--no-conffiles] [--no-unowned] [--threads N] [--io-limit BYTES_PER_SEC]"
-    );
-    ExitCode::from(2)
+/// `println!` that ignores a closed pipe (`pkgverify | head`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
 }
 
+#[derive(Default)]
+struct Opts {
+    common: Common,
+    names: Vec<Vec<u8>>,
+    debsums_states: bool,
+    no_conffiles: bool,
+    no_unowned: bool,
+}
+
+impl HasCommon for Opts {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+const COMMAND: Command<Opts> = Command {
+    name: "pkgverify",
+    about: "installed files against the dpkg database's checksums (a faster, stricter debsums -a)",
+    args: "",
+    flags: &[
+        cli::root(),
+        cli::json(),
+        Flag::value(
+            "package",
+            "NAME",
+            "verify this package (name or name:arch; repeat for more; default: all, plus the \
+             system-wide checks: unowned files, diversions, stat overrides)",
+            |o: &mut Opts, v| {
+                o.names.push(v.into_os_string().into_vec());
+                Ok(())
+            },
+        ),
+        Flag::switch(
+            "debsums-states",
+            "verify the packages debsums verifies (installed ones only)",
+            |o: &mut Opts| o.debsums_states = true,
+        ),
+        Flag::switch(
+            "no-conffiles",
+            "skip configuration files (debsums without -a)",
+            |o: &mut Opts| o.no_conffiles = true,
+        ),
+        Flag::switch(
+            "no-unowned",
+            "skip the search for files no package owns in system directories",
+            |o: &mut Opts| o.no_unowned = true,
+        ),
+        cli::jobs(),
+        cli::io_limit(),
+    ],
+    operands: None,
+    notes: "",
+};
+
 fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
-    let mut root = None;
-    let mut json = false;
+    let mut o = Opts::default();
+    if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
+        return stop.report();
+    }
     let mut opts = VerifyOptions::new();
-    let mut names: Vec<Vec<u8>> = Vec::new();
-    let mut control = Control::new();
-    while let Some(a) = args.next() {
-        match a.to_str() {
-            Some("--root") => match args.next() {
-                Some(v) => root = Some(v),
-                None => return usage(),
-            },
-            Some("--json") => json = true,
-            Some("--package") => match args.next() {
-                Some(v) => names.push(v.into_vec()),
-                None => return usage(),
-            },
-            Some("--debsums-states") => opts = opts.states(StateSelection::DebsumsCompatible),
-            Some("--no-conffiles") => opts = opts.conffiles(false),
-            Some("--no-unowned") => opts = opts.unowned(false),
-            Some("--threads") => match args.next().and_then(|v| v.to_str()?.parse().ok()) {
-                Some(n) => control = control.with_max_threads(n),
-                None => return usage(),
-            },
-            Some("--io-limit") => match args.next().and_then(|v| v.to_str()?.parse().ok()) {
-                Some(n) => control = control.with_io_limit(n),
-                None => return usage(),
-            },
-            Some("-h" | "--help") => {
-                usage();
-                return ExitCode::SUCCESS;
-            }
-            _ => return usage(),
-        }
+    if o.debsums_states {
+        opts = opts.states(StateSelection::DebsumsCompatible);
     }
-    if !names.is_empty() {
-        opts = opts.packages(names);
+    if o.no_conffiles {
+        opts = opts.conffiles(false);
     }
-    let root = match root {
-        Some(r) => match HostRoot::new(&r) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("pkgverify: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => HostRoot::live(),
-    };
+    if o.no_unowned {
+        opts = opts.unowned(false);
+    }
+    if !o.names.is_empty() {
+        opts = opts.packages(o.names);
+    }
+    let root = o.common.root_or_live();
+    let json = o.common.is_json();
+    let (bar, control) = ProgressBar::attach("pkgverify", o.common.control());
     let report = verify_root(&root, &opts, &control);
+    drop(bar);
     let out = &report.outcome;
     if json {
         // Keys in the documented order: {"packages","files","findings","errors"}, then the
@@ -80,27 +107,22 @@ fn main() -> ExitCode {
             .and_then(|f| serde_json::to_string(&out.errors).map(|e| (f, e)))
             .and_then(|(f, e)| serde_json::to_string(&report.md5_engine).map(|m| (f, e, m)));
         match body {
-            Ok((findings, errors, engine)) => println!(
+            Ok((findings, errors, engine)) => out!(
                 "{{\"packages\":{},\"files\":{},\"findings\":{findings},\"errors\":{errors},\"md5_engine\":{engine}}}",
                 report.packages, report.files
             ),
-            Err(e) => {
-                eprintln!("pkgverify: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return cli::fail("pkgverify", e),
         }
     } else {
         // Finding and ErrorRecord fields are escaped by ferret-core already.
         for f in &out.findings {
-            println!("{f}");
+            out!("{f}");
             if let Some(d) = &f.detail {
-                println!("    {d}");
+                out!("    {d}");
             }
         }
-        for e in &out.errors {
-            println!("error: {e}");
-        }
-        println!(
+        cli::print_errors(&out.errors);
+        out!(
             "{} packages, {} files, {} MB hashed with {}: {} findings, {} errors",
             report.packages,
             report.files,
@@ -111,12 +133,13 @@ fn main() -> ExitCode {
         );
     }
     if report.files == 0 && !out.errors.is_empty() {
-        ExitCode::from(2)
-    } else if out.max_severity() >= Some(Severity::Medium) {
-        ExitCode::from(1)
-    } else if !out.errors.is_empty() {
-        ExitCode::from(2)
+        // Nothing verified: no answer at all.
+        Status::Error.into()
     } else {
-        ExitCode::SUCCESS
+        Status::new(
+            out.max_severity() >= Some(Severity::Medium),
+            !out.errors.is_empty(),
+        )
+        .into()
     }
 }

@@ -3,11 +3,12 @@
 //! ```text
 //! cargo run --release --example procs -- list|tree|sockets [--port N] [--listening] [--inet]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]
 //! ```
-//! Exit codes: 0 nothing at or above medium, 1 findings at or above medium, 2 error.
+//! Flags, help and exit status: `ferret::cli`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, Status, Subcommand, Tool};
 use ferret::core::escape::escape;
-use ferret::core::{HostRoot, Outcome, Severity};
+use ferret::core::{HostRoot, Outcome};
 use ferret::proc::{self as fp, ProcOptions, SocketOptions};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -91,28 +92,168 @@ impl Line {
     }
 }
 
-fn usage() -> ExitCode {
-    eprintln!("usage: procs list|tree|sockets [--port N] [--listening] [--inet]|modules|hidden [--ports] [--max-pid N]|suspicious [--cpu SECS] [--json]");
-    ExitCode::from(2)
+const TOOL: Tool = Tool {
+    name: "procs",
+    about: "live processes, sockets, kernel modules and what hides among them (live host only)",
+    subcommands: &[
+        Subcommand {
+            name: "list",
+            args: "[--json]",
+            about: "the processes, like ps -ef",
+        },
+        Subcommand {
+            name: "tree",
+            args: "[--json]",
+            about: "the process tree, like ps -ef --forest",
+        },
+        Subcommand {
+            name: "sockets",
+            args: "[--port N] [--listening] [--inet] [--json]",
+            about: "sockets with their owning processes, like ss -anp",
+        },
+        Subcommand {
+            name: "modules",
+            args: "[--json]",
+            about: "loaded kernel modules, kernel taint, modules hidden from /proc/modules",
+        },
+        Subcommand {
+            name: "hidden",
+            args: "[--ports] [--max-pid N] [--json]",
+            about: "processes (and ports) hidden from /proc, like unhide",
+        },
+        Subcommand {
+            name: "suspicious",
+            args: "[--cpu SECS] [--json]",
+            about: "processes that look wrong: deleted binaries, odd places, miners, odd ports",
+        },
+        Subcommand {
+            name: "list+sockets",
+            args: "",
+            about: "one snapshot and one socket table, terse (what ps -ef + ss -tanup + lsof -i show; for benches/compare-proc.sh)",
+        },
+    ],
+    notes: "",
+};
+
+#[derive(Default)]
+struct Opts {
+    common: Common,
+    port: Option<u16>,
+    listening: bool,
+    inet: bool,
+    ports: bool,
+    max_pid: Option<i32>,
+    cpu: Option<f64>,
 }
 
-fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>, String> {
-    match args.iter().position(|a| a == flag) {
-        None => Ok(None),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .map(Some)
-            .ok_or_else(|| format!("{flag} needs a value")),
+impl HasCommon for Opts {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
     }
 }
 
+const fn command(
+    name: &'static str,
+    about: &'static str,
+    flags: &'static [Flag<Opts>],
+) -> Command<Opts> {
+    Command {
+        name,
+        about,
+        args: "",
+        flags,
+        operands: None,
+        notes: "",
+    }
+}
+
+const LIST: Command<Opts> = command("procs list", "the processes, like ps -ef", &[cli::json()]);
+const TREE: Command<Opts> = command(
+    "procs tree",
+    "the process tree, like ps -ef --forest",
+    &[cli::json()],
+);
+const SOCKETS: Command<Opts> = command(
+    "procs sockets",
+    "sockets with their owning processes, like ss -anp",
+    &[
+        Flag::value(
+            "port",
+            "N",
+            "only sockets with this local or remote port",
+            |o: &mut Opts, v| {
+                o.port = Some(v.parse("a port number")?);
+                Ok(())
+            },
+        ),
+        Flag::switch("listening", "only listening sockets", |o: &mut Opts| {
+            o.listening = true;
+        }),
+        Flag::switch(
+            "inet",
+            "only TCP and UDP, as ss -tanu shows",
+            |o: &mut Opts| o.inet = true,
+        ),
+        cli::json(),
+    ],
+);
+const MODULES: Command<Opts> = command(
+    "procs modules",
+    "loaded kernel modules, kernel taint, modules hidden from /proc/modules",
+    &[cli::json()],
+);
+const HIDDEN: Command<Opts> = command(
+    "procs hidden",
+    "processes (and ports) hidden from /proc, like unhide",
+    &[
+        Flag::switch(
+            "ports",
+            "also probe for ports in use that no socket table shows",
+            |o: &mut Opts| {
+                o.ports = true;
+            },
+        ),
+        Flag::value(
+            "max-pid",
+            "N",
+            "probe pids up to N (default: the kernel's pid_max)",
+            |o: &mut Opts, v| {
+                o.max_pid = Some(v.parse("a process id")?);
+                Ok(())
+            },
+        ),
+        cli::json(),
+    ],
+);
+const SUSPICIOUS: Command<Opts> = command(
+    "procs suspicious",
+    "processes that look wrong: deleted binaries, odd places, miners, odd ports",
+    &[
+        Flag::value(
+            "cpu",
+            "SECS",
+            "sample CPU use over SECS seconds (finds busy miners)",
+            |o: &mut Opts, v| {
+                let secs: f64 = v.parse("a number of seconds")?;
+                if !(secs.is_finite() && secs >= 0.0) {
+                    return Err(v.invalid("expected a number of seconds"));
+                }
+                o.cpu = Some(secs);
+                Ok(())
+            },
+        ),
+        cli::json(),
+    ],
+);
+const LIST_SOCKETS: Command<Opts> = command(
+    "procs list+sockets",
+    "one snapshot and one socket table, terse (for benches/compare-proc.sh)",
+    &[],
+);
+
 fn print_outcome(w: &mut impl Write, out: &Outcome, json: bool) -> ExitCode {
     if json {
-        let v = serde_json::json!({ "findings": out.findings });
-        for e in &out.errors {
-            eprintln!("error: {e}");
-        }
+        let v = serde_json::json!({ "findings": out.findings, "errors": out.errors });
         outln!(
             w,
             "{}",
@@ -125,66 +266,42 @@ fn print_outcome(w: &mut impl Write, out: &Outcome, json: bool) -> ExitCode {
                 outln!(w, "    {d}");
             }
         }
-        for e in &out.errors {
-            eprintln!("error: {e}");
-        }
+        cli::print_errors(&out.errors);
         outln!(w, "{} finding(s)", out.findings.len());
     }
-    if out.max_severity().is_some_and(|s| s >= Severity::Medium) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Status::of(out).into()
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first().cloned() else {
-        return usage();
+    let mut args = Args::from_env();
+    let cmd = match TOOL.subcommand(&mut args) {
+        Ok(s) => s,
+        Err(stop) => return stop.report(),
     };
-    let json = args.iter().any(|a| a == "--json");
+    let spec = match cmd {
+        "list" => &LIST,
+        "tree" => &TREE,
+        "sockets" => &SOCKETS,
+        "modules" => &MODULES,
+        "hidden" => &HIDDEN,
+        "suspicious" => &SUSPICIOUS,
+        _ => &LIST_SOCKETS,
+    };
+    let mut o = Opts::default();
+    if let Err(stop) = args.parse(spec, &mut o) {
+        return stop.report();
+    }
+    let json = o.common.is_json();
     let root = HostRoot::live();
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let w = &mut w;
     let opts = ProcOptions::for_root(&root);
-    match cmd.as_str() {
-        "list+sockets" => {
-            // One snapshot and one socket table: what `ps -ef` + `ss -tanup` + `lsof -i` show.
-            let snap = fp::snapshot(&opts);
-            let t = fp::sockets(&SocketOptions::new().proc(opts).protocols([
-                fp::Proto::Tcp,
-                fp::Proto::Tcp6,
-                fp::Proto::Udp,
-                fp::Proto::Udp6,
-            ]));
-            for p in &snap.processes {
-                outln!(
-                    w,
-                    "{} {} {} {}",
-                    p.pid,
-                    p.ppid,
-                    p.uid.real,
-                    escape(&p.display_name())
-                );
-            }
-            for s in &t.sockets {
-                outln!(
-                    w,
-                    "{} {} {} {} {}",
-                    s.proto,
-                    s.state,
-                    Endpoint(s.local, None),
-                    Endpoint(s.remote, None),
-                    Pids(&s.owners)
-                );
-            }
-            ExitCode::SUCCESS
-        }
+    match cmd {
         "list" | "tree" => {
             let snap = fp::snapshot(&opts);
-            for e in &snap.errors {
-                eprintln!("error: {e}");
+            if !json {
+                cli::print_errors(&snap.errors);
             }
             if cmd == "list" {
                 if json {
@@ -201,7 +318,7 @@ fn main() -> ExitCode {
                             })
                         })
                         .collect();
-                    let v = serde_json::json!({ "processes": procs });
+                    let v = serde_json::json!({ "processes": procs, "errors": snap.errors });
                     outln!(
                         w,
                         "{}",
@@ -243,8 +360,10 @@ fn main() -> ExitCode {
                     outln!(
                         w,
                         "{}",
-                        serde_json::to_string_pretty(&serde_json::json!({ "tree": v }))
-                            .unwrap_or_default()
+                        serde_json::to_string_pretty(
+                            &serde_json::json!({ "tree": v, "errors": snap.errors })
+                        )
+                        .unwrap_or_default()
                     );
                 } else {
                     for r in rows {
@@ -262,25 +381,18 @@ fn main() -> ExitCode {
                 }
             }
             if snap.processes.is_empty() {
-                ExitCode::from(2)
+                // Nothing read at all.
+                Status::Error.into()
             } else {
-                ExitCode::SUCCESS
+                Status::new(false, !snap.errors.is_empty()).into()
             }
         }
         "sockets" => {
-            let port = match value::<u16>(&args, "--port") {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return usage();
-                }
-            };
-            let listening = args.iter().any(|a| a == "--listening");
             let mut so = SocketOptions::new()
                 .proc(opts)
-                .port(port)
-                .listening_only(listening);
-            if args.iter().any(|a| a == "--inet") {
+                .port(o.port)
+                .listening_only(o.listening);
+            if o.inet {
                 // TCP and UDP only, as `ss -tanu` shows.
                 so = so.protocols([
                     fp::Proto::Tcp,
@@ -290,9 +402,6 @@ fn main() -> ExitCode {
                 ]);
             }
             let t = fp::sockets(&so);
-            for e in &t.errors {
-                eprintln!("error: {e}");
-            }
             if json {
                 let socks: Vec<_> = t
                     .sockets
@@ -306,7 +415,7 @@ fn main() -> ExitCode {
                         })
                     })
                     .collect();
-                let v = serde_json::json!({ "sockets": socks });
+                let v = serde_json::json!({ "sockets": socks, "errors": t.errors });
                 outln!(
                     w,
                     "{}",
@@ -338,17 +447,18 @@ fn main() -> ExitCode {
                     .collect();
                 srcs.dedup();
                 eprintln!("sources: {}", srcs.join(" "));
+                cli::print_errors(&t.errors);
             }
-            ExitCode::SUCCESS
+            Status::new(false, !t.errors.is_empty()).into()
         }
         "modules" => {
             let m = fp::modules::modules(&opts);
             let taint = fp::modules::kernel_taint(&opts);
-            for e in &m.errors {
-                eprintln!("error: {e}");
-            }
+            let mut errors = m.errors.clone();
+            errors.extend(taint.as_ref().err().cloned());
             if json {
                 let v = serde_json::json!({
+                    "errors": errors,
                     "available": m.available,
                     "modules": m.modules,
                     "taint": taint.as_ref().ok(),
@@ -374,38 +484,57 @@ fn main() -> ExitCode {
                         x.taint
                     );
                 }
-                match &taint {
-                    Ok(t) => outln!(w, "kernel taint {} {}", t.value, t.letters()),
-                    Err(e) => eprintln!("error: {e}"),
+                if let Ok(t) = &taint {
+                    outln!(w, "kernel taint {} {}", t.value, t.letters());
                 }
+                cli::print_errors(&errors);
+            }
+            Status::new(false, !errors.is_empty()).into()
+        }
+        "hidden" => {
+            let h = fp::HiddenOptions::new()
+                .proc(opts)
+                .max_pid(o.max_pid)
+                .probe_ports(o.ports);
+            print_outcome(w, &fp::hidden(&root, &h), json)
+        }
+        "suspicious" => {
+            let cpu = o.cpu.map(std::time::Duration::from_secs_f64);
+            let so = fp::SuspiciousOptions::new().proc(opts).cpu_interval(cpu);
+            print_outcome(w, &fp::suspicious(&root, &so), json)
+        }
+        _ => {
+            // list+sockets
+            let snap = fp::snapshot(&opts);
+            // One snapshot and one socket table: what `ps -ef` + `ss -tanup` + `lsof -i` show.
+            let t = fp::sockets(&SocketOptions::new().proc(opts).protocols([
+                fp::Proto::Tcp,
+                fp::Proto::Tcp6,
+                fp::Proto::Udp,
+                fp::Proto::Udp6,
+            ]));
+            for p in &snap.processes {
+                outln!(
+                    w,
+                    "{} {} {} {}",
+                    p.pid,
+                    p.ppid,
+                    p.uid.real,
+                    escape(&p.display_name())
+                );
+            }
+            for s in &t.sockets {
+                outln!(
+                    w,
+                    "{} {} {} {} {}",
+                    s.proto,
+                    s.state,
+                    Endpoint(s.local, None),
+                    Endpoint(s.remote, None),
+                    Pids(&s.owners)
+                );
             }
             ExitCode::SUCCESS
         }
-        "hidden" => {
-            let max_pid = match value::<i32>(&args, "--max-pid") {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return usage();
-                }
-            };
-            let o = fp::HiddenOptions::new()
-                .proc(opts)
-                .max_pid(max_pid)
-                .probe_ports(args.iter().any(|a| a == "--ports"));
-            print_outcome(w, &fp::hidden(&root, &o), json)
-        }
-        "suspicious" => {
-            let cpu = match value::<f64>(&args, "--cpu") {
-                Ok(c) => c.map(std::time::Duration::from_secs_f64),
-                Err(e) => {
-                    eprintln!("{e}");
-                    return usage();
-                }
-            };
-            let o = fp::SuspiciousOptions::new().proc(opts).cpu_interval(cpu);
-            print_outcome(w, &fp::suspicious(&root, &o), json)
-        }
-        _ => usage(),
     }
 }

@@ -8,105 +8,163 @@
 //!        [--only MODULES] [--budget SECONDS] [--quiet]
 //! ```
 //!
-//! Exit status: 0 when nothing at or above medium was found, 1 when something was, 2 on error.
+//! Flags, help and exit status: `ferret::cli` (a module that fails makes the run incomplete:
+//! exit 2 even when other modules found things).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use ferret::core::HostRoot;
+use ferret::cli::{self, Args, Command, Common, Flag, Format, HasCommon, ProgressBar, Status};
+use ferret::report::ModuleStatus;
 use ferret::triage::{triage, Module, TriageEvent, TriageOptions};
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const USAGE: &str = "usage: triage [--root DIR] [--json|--jsonl] [--baseline DB [--key-file K]] \
-[--logs FILE...] [--only accounts,harden,logs,proc,packages,baseline] [--budget SECONDS] [--quiet]";
-
-enum Format {
-    Text,
-    Json,
-    JsonLines,
+#[derive(Default)]
+struct Opts {
+    common: Common,
+    triage: TriageOptions,
+    quiet: bool,
 }
 
-fn parse_args() -> Result<(TriageOptions, Format, bool), String> {
-    let mut opts = TriageOptions::default();
-    let mut format = Format::Text;
-    let mut quiet = false;
-    let mut args = std::env::args_os().skip(1).peekable();
-    while let Some(a) = args.next() {
-        let a = a
-            .to_str()
-            .ok_or("arguments must be UTF-8 flags")?
-            .to_owned();
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--root" => {
-                let dir = value("--root")?;
-                opts.root = HostRoot::new(&dir).map_err(|e| e.to_string())?;
-            }
-            "--json" => format = Format::Json,
-            "--jsonl" => format = Format::JsonLines,
-            "--baseline" => opts.baseline = Some(PathBuf::from(value("--baseline")?)),
-            "--key-file" => opts.baseline_key = Some(PathBuf::from(value("--key-file")?)),
-            "--logs" => {
-                opts.logs.push(PathBuf::from(value("--logs")?));
-                while let Some(next) = args.peek() {
-                    if next.to_str().is_some_and(|s| s.starts_with("--")) {
-                        break;
-                    }
-                    if let Some(p) = args.next() {
-                        opts.logs.push(PathBuf::from(p));
-                    }
+impl HasCommon for Opts {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+}
+
+const COMMAND: Command<Opts> = Command {
+    name: "triage",
+    about:
+        "every check that applies to this host or a mounted image, one report, most severe first",
+    args: "",
+    flags: &[
+        cli::root(),
+        cli::json(),
+        cli::jsonl(),
+        Flag::value(
+            "baseline",
+            "DB",
+            "compare the root against this baseline (enables the baseline module)",
+            |o: &mut Opts, v| {
+                o.triage.baseline = Some(v.into_path());
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "key-file",
+            "K",
+            "the key that sealed the baseline (needs --baseline)",
+            |o: &mut Opts, v| {
+                o.triage.baseline_key = Some(v.into_path());
+                Ok(())
+            },
+        ),
+        Flag::values(
+            "logs",
+            "FILE",
+            "read these log files (host paths) instead of the usual ones under the root",
+            |o: &mut Opts, vs| {
+                o.triage
+                    .logs
+                    .extend(vs.into_iter().map(cli::Value::into_path));
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "only",
+            "MODULES",
+            "run only these modules, comma-separated: accounts,harden,logs,proc,packages,baseline",
+            |o: &mut Opts, v| {
+                let mods = v.parse_with(|list| {
+                    list.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::parse::<Module>)
+                        .collect::<Result<Vec<_>, _>>()
+                })?;
+                o.triage.only = Some(mods);
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "budget",
+            "SECONDS",
+            "stop modules still running after this long (their results are kept as partial)",
+            |o: &mut Opts, v| {
+                let secs: f64 = v.parse("a number of seconds")?;
+                if !secs.is_finite() {
+                    return Err(v.invalid("expected a number of seconds"));
                 }
-            }
-            "--only" => {
-                let list = value("--only")?;
-                let list = list.to_str().ok_or("--only takes module names")?;
-                let mods = list
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::parse::<Module>)
-                    .collect::<Result<Vec<_>, _>>()?;
-                opts.only = Some(mods);
-            }
-            "--budget" => {
-                let v = value("--budget")?;
-                let secs: f64 = v
-                    .to_str()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or("--budget takes seconds")?;
-                opts.time_budget = Some(Duration::from_secs_f64(secs.max(0.0)));
-            }
-            "--quiet" | "-q" => quiet = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    if opts.baseline_key.is_some() && opts.baseline.is_none() {
-        return Err("--key-file needs --baseline".into());
-    }
-    Ok((opts, format, quiet))
-}
+                o.triage.time_budget = Some(Duration::from_secs_f64(secs.max(0.0)));
+                Ok(())
+            },
+        ),
+        Flag::switch("quiet", "no progress on stderr", |o: &mut Opts| {
+            o.quiet = true;
+        })
+        .short('q'),
+    ],
+    operands: None,
+    notes: "",
+};
 
-fn main() {
-    let (mut opts, format, quiet) = match parse_args() {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("triage: {e}");
-            std::process::exit(2);
-        }
-    };
-    if !quiet && std::io::stderr().is_terminal() {
-        opts.on_event = Some(Arc::new(|ev: &TriageEvent| match ev {
-            TriageEvent::Started(m) => eprintln!("  {m}: running"),
-            TriageEvent::Finished(m, s) => eprintln!("  {m}: {}", format!("{s:?}").to_lowercase()),
-            _ => {}
+fn main() -> ExitCode {
+    let mut o = Opts::default();
+    if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
+        return stop.report();
+    }
+    let Opts {
+        common,
+        triage: mut opts,
+        quiet,
+    } = o;
+    if opts.baseline_key.is_some() && opts.baseline.is_none() {
+        return COMMAND.error("--key-file", "needs --baseline").report();
+    }
+    opts.root = common.root_or_live();
+    // The modules run at once and report progress in different units through the one
+    // Control: the spinner shows which are still running; their ends are printed above it.
+    let bar = Arc::new(if quiet {
+        ProgressBar::default()
+    } else {
+        ProgressBar::spinner("triage")
+    });
+    if bar.is_drawn() {
+        let bar = Arc::clone(&bar);
+        let running = Mutex::new(BTreeSet::new());
+        opts.on_event = Some(Arc::new(move |ev: &TriageEvent| {
+            let mut running = running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match ev {
+                TriageEvent::Started(m) => {
+                    running.insert(m.name());
+                }
+                TriageEvent::Finished(m, s) => {
+                    running.remove(m.name());
+                    bar.println(format!("  {m}: {}", format!("{s:?}").to_lowercase()));
+                }
+                _ => {}
+            }
+            bar.set_message(format!(
+                "running: {}",
+                running.iter().copied().collect::<Vec<_>>().join(", ")
+            ));
         }));
     }
-    let report = triage(&opts);
-    let out = match format {
+    let mut report = triage(&opts);
+    // The event callback holds the bar too: let go of both, which clears it.
+    opts.on_event = None;
+    drop(bar);
+    // In text mode the error records go to stderr, the report to stdout; in JSON they are part
+    // of the document.
+    let errors = if common.format == Format::Text {
+        std::mem::take(&mut report.errors)
+    } else {
+        Vec::new()
+    };
+    let out = match common.format {
         Format::Json => ferret::render::json(&report).map(|mut s| {
             s.push('\n');
             s
@@ -117,27 +175,29 @@ fn main() {
             std::io::stdout().is_terminal(),
         )),
     };
-    match out {
-        Ok(s) => {
-            let mut stdout = std::io::stdout().lock();
-            if stdout
-                .write_all(s.as_bytes())
-                .and_then(|()| stdout.flush())
-                .is_err()
-            {
-                std::process::exit(2);
-            }
-        }
-        Err(e) => {
-            eprintln!("triage: {e}");
-            std::process::exit(2);
-        }
+    let out = match out {
+        Ok(s) => s,
+        Err(e) => return cli::fail("triage", e),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return Status::Error.into();
     }
+    cli::print_errors(&errors);
     let failed = report
         .modules
         .iter()
-        .any(|m| m.status == ferret::report::ModuleStatus::Failed);
+        .any(|m| m.status == ModuleStatus::Failed);
     // A module that could not run at all (an unreadable or tampered baseline, say) is an
     // error even when other modules found things: the report is incomplete.
-    std::process::exit(if failed { 2 } else { report.exit_code() });
+    let errors = !errors.is_empty() || !report.errors.is_empty();
+    if failed {
+        Status::Error.into()
+    } else {
+        Status::new(report.exit_code() == 1, errors).into()
+    }
 }

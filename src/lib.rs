@@ -12,7 +12,9 @@
 //! | `harden` | `ferret-harden` | sshd, sysctl, filesystem, persistence, service checks |
 //!
 //! Each member is behind a default-on feature of the same name; library users who want one
-//! part should start from `default-features = false`.
+//! part should start from `default-features = false`. The non-default `cli` feature adds the
+//! `cli` module, the command-line layer of the examples (argument parsing, help, exit status,
+//! progress bars): the one part of this crate that writes to stdout and stderr.
 //!
 //! ```
 //! use ferret::core::{Finding, Severity};
@@ -36,6 +38,8 @@ pub use ferret_logs as logs;
 #[cfg(feature = "proc")]
 pub use ferret_proc as proc;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod host;
 mod modules;
 pub mod render;
