@@ -14,8 +14,10 @@
 mod common;
 mod elastic;
 mod fail2ban;
+mod golden;
 mod parallel;
 mod pipeline;
 mod props;
 mod repeat;
 mod sshguard;
+mod templates;
