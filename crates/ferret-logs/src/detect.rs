@@ -546,7 +546,7 @@ impl SourceCold {
             }
             if self.fail_times.len() >= lim.fail_n {
                 if let Some(&(t0, l0)) = self.fail_times.front() {
-                    if t - t0 <= lim.win {
+                    if t.saturating_sub(t0) <= lim.win {
                         b = true;
                         first = Some(l0);
                     }
@@ -607,7 +607,7 @@ impl Limits {
     fn new(th: &Thresholds) -> Self {
         Limits {
             fail_n: th.failures.max(1) as usize,
-            win: th.window_secs.wrapping_mul(MICROS),
+            win: th.window_secs.saturating_mul(MICROS),
             spray_n: th.spray_users.max(2) as usize,
             spray_cap: 4 * th.spray_users.max(2) as usize,
             dist_n: th.distributed_sources.max(2) as usize,
@@ -615,9 +615,9 @@ impl Limits {
             success_after: u64::from(th.success_after_failures.max(1)),
             ports_n: th.portscan_ports.max(2) as usize,
             ports_cap: 4 * th.portscan_ports.max(2) as usize,
-            ports_win: th.portscan_window_secs.wrapping_mul(MICROS),
+            ports_win: th.portscan_window_secs.saturating_mul(MICROS),
             fs_n: th.fs_errors.max(1) as usize,
-            fs_win: th.fs_window_secs.wrapping_mul(MICROS),
+            fs_win: th.fs_window_secs.saturating_mul(MICROS),
         }
     }
 }
@@ -654,7 +654,7 @@ impl<K: PartialEq> Recent<K> {
         {
             return;
         }
-        self.items.retain(|(_, at)| t.wrapping_sub(*at) <= win);
+        self.items.retain(|(_, at)| t.saturating_sub(*at) <= win);
         self.oldest = self.items.iter().map(|x| x.1).min().unwrap_or(i64::MAX);
         self.newest = self.items.iter().map(|x| x.1).max().unwrap_or(i64::MIN);
     }
@@ -949,7 +949,7 @@ fn resolve_in<I: Copy>(
             Some(ip) => r.fill = Some(*ip),
             None => {
                 if f.auth_failure {
-                    sess.hostless += 1;
+                    sess.hostless = sess.hostless.saturating_add(1);
                 }
                 return r;
             }
@@ -964,9 +964,9 @@ fn resolve_in<I: Copy>(
             let users = pam_users.entry(pid).or_default();
             let known = users.contains(&uh);
             if users.is_empty() || known {
-                sess.pam += 1;
+                sess.pam = sess.pam.saturating_add(1);
             } else {
-                deferred += sess.pam + 1;
+                deferred = deferred.saturating_add(sess.pam).saturating_add(1);
                 sess.pam = 0;
             }
             if !known && users.len() < 16 {
@@ -978,7 +978,7 @@ fn resolve_in<I: Copy>(
             if sess.has_pam_users {
                 let users = pam_users.remove(&pid).unwrap_or_default();
                 if !users.is_empty() && !users.contains(&user_hash()) {
-                    deferred += sess.pam;
+                    deferred = deferred.saturating_add(sess.pam);
                     r.user_switch = true;
                 }
                 sess.has_pam_users = false;
@@ -1322,7 +1322,7 @@ impl Detector {
     ) {
         let lim = &self.lim;
         let t = time.map_or(0, |t| t.0);
-        let n_fail = u32::from(f.auth_failure && !duplicate) + deferred;
+        let n_fail = u32::from(f.auth_failure && !duplicate).saturating_add(deferred);
         let failure = n_fail > 0;
         let user = f.user;
         let (Some(s), Some(c)) = (self.src.hot.get_mut(idx), self.src.cold.get_mut(idx)) else {
@@ -1683,7 +1683,10 @@ impl Detector {
                 }
                 if !self.fs_reported
                     && self.fs_times.len() >= lim.fs_n
-                    && self.fs_times.front().is_some_and(|t0| t - t0 <= lim.fs_win)
+                    && self
+                        .fs_times
+                        .front()
+                        .is_some_and(|t0| t.saturating_sub(*t0) <= lim.fs_win)
                 {
                     self.fs_reported = true;
                     let ev = self.evidence(file, line);

@@ -467,7 +467,7 @@ impl Detector {
                 }
                 if s.brute.is_none() && s.fail_times.len() >= th.failures.max(1) as usize {
                     if let Some(&(t0, _)) = s.fail_times.front() {
-                        if t - t0 <= win {
+                        if t.saturating_sub(t0) <= win {
                             brute = true;
                         }
                     }
@@ -763,7 +763,10 @@ impl Detector {
                 }
                 if !self.fs_reported
                     && self.fs_times.len() >= th.fs_errors.max(1) as usize
-                    && self.fs_times.front().is_some_and(|t0| t - t0 <= fw)
+                    && self
+                        .fs_times
+                        .front()
+                        .is_some_and(|t0| t.saturating_sub(*t0) <= fw)
                 {
                     self.fs_reported = true;
                     let ev = self.evidence(file, line);

@@ -278,7 +278,12 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
     let dot = crate::event::short_memchr(b'.', inner)?;
     let f = parse_u32(sub(inner, 0, dot))?;
     let l = parse_u32(sub(inner, dot + 1, inner.len()))?;
-    (f < 128 && l < 8).then_some((f * 8 + l) as u16)
+    // The range check comes first: `f * 8 + l` of unchecked numbers could overflow.
+    if f < 128 && l < 8 {
+        u16::try_from(f * 8 + l).ok()
+    } else {
+        None
+    }
 }
 
 /// Bytes of a program name in a tag: ASCII alphanumerics and `-_./@`.
@@ -967,7 +972,7 @@ fn journal_json(line: &[u8]) -> Option<Envelope<'_>> {
             b"_COMM" => comm = Some(val),
             b"_PID" => env.pid = parse_u32(&val),
             b"SYSLOG_PID" => syslog_pid = parse_u32(&val),
-            b"PRIORITY" => env.priority = parse_u32(&val).map(|p| p as u16),
+            b"PRIORITY" => env.priority = parse_u32(&val).and_then(|p| u16::try_from(p).ok()),
             b"MESSAGE" => {
                 env.message = val;
                 have_msg = true;
@@ -1362,6 +1367,33 @@ mod tests {
         }
     }
 
+    /// A BSD `<facility.level>` with numbers past any facility or level: no priority, no
+    /// panic (the range check once came after an overflowing `f * 8 + l`).
+    #[test]
+    fn bsd_prefix_out_of_range_numbers() {
+        for line in [
+            &b"Apr 2 17:51:27<4112401240.3>"[..],
+            b"Apr 2 17:51:27 <1.4294967295> h sshd[1]: x",
+            b"Apr 2 17:51:27 <4294967295.4294967295> h sshd[1]: x",
+            b"Apr 2 17:51:27 <536870912.0> h sshd[1]: x",
+            b"Apr 2 17:51:27 <128.0> h sshd[1]: x",
+            b"Apr 2 17:51:27 <0.8> h sshd[1]: x",
+        ] {
+            let e = p(line);
+            assert_eq!(e.priority, None, "{}", String::from_utf8_lossy(line));
+            let a = crate::analyze_reader(
+                line,
+                b"x",
+                &crate::AnalyzeOptions::default(),
+                &ferret_core::Control::new(),
+            );
+            assert_eq!(a.lines, 1);
+        }
+        assert_eq!(bsd_prefix(b"<127.7>"), Some(1023));
+        assert_eq!(bsd_prefix(b"<4.3>"), Some(35));
+        assert_eq!(p(b"Apr  2 17:51:27 <4.3> h sshd[1]: x").priority, Some(35));
+    }
+
     #[test]
     fn timestamps() {
         let t = |l: &[u8]| p(l).time.map(|t| t.to_string());
@@ -1378,5 +1410,16 @@ mod tests {
             Some("2005-08-14T09:40:00Z".into())
         );
         assert_eq!(p(b"<38>Feb  7 16:01:07 h x: y").priority, Some(38));
+        // A PRIORITY past 16 bits is no priority (it once wrapped: 65574 read as 38).
+        let json = |prio: &str| {
+            let l = format!(
+                "{{\"__REALTIME_TIMESTAMP\":\"1\",\"PRIORITY\":\"{prio}\",\"MESSAGE\":\"x\"}}"
+            );
+            parse(l.as_bytes(), &YearContext::fixed_year(2005)).priority
+        };
+        assert_eq!(
+            (json("6"), json("65535"), json("65574")),
+            (Some(6), Some(65535), None)
+        );
     }
 }

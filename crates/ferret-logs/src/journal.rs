@@ -283,7 +283,10 @@ impl JournalEntry {
             .as_deref()
             .and_then(parse_u32)
             .or_else(|| pid.as_deref().and_then(parse_u32));
-        env.priority = prio.as_deref().and_then(parse_u32).map(|p| p as u16);
+        env.priority = prio
+            .as_deref()
+            .and_then(parse_u32)
+            .and_then(|p| u16::try_from(p).ok());
         Some(env)
     }
 }

@@ -34,9 +34,11 @@ impl LogTime {
         self.0.rem_euclid(MICROS) as u32
     }
 
-    /// From a civil UTC date and time (no validation beyond arithmetic).
+    /// From a civil UTC date and time (no validation beyond arithmetic; dates past the range
+    /// of the type saturate at its ends).
     pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> Self {
-        let days = days_from_civil(y, mo, d);
+        // ±300,000 years is past both ends of the microsecond range (±292,277 years).
+        let days = days_from_civil(y.clamp(-300_000, 300_000), mo, d);
         let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
         LogTime(
             secs.saturating_mul(MICROS)
@@ -171,9 +173,13 @@ impl YearContext {
             None => days_from_civil(ry, mo, d),
         };
         let secs = day * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
-        let t = LogTime(secs * MICROS + i64::from(us) - off);
-        if t.0 > self.reference.0 + 86_400 * MICROS {
-            LogTime(LogTime::from_civil(ry - 1, mo, d, h, mi, s, us).0 - off)
+        let t = LogTime(at(secs, us, off));
+        if t.0 > self.reference.0.saturating_add(86_400 * MICROS) {
+            LogTime(
+                LogTime::from_civil(ry - 1, mo, d, h, mi, s, us)
+                    .0
+                    .saturating_sub(off),
+            )
         } else {
             t
         }
@@ -193,13 +199,21 @@ impl YearContext {
         let (mo, d, h, mi, s, us) = f;
         if let Some(base) = base {
             let off = i64::from(self.utc_offset) * MICROS;
-            let t = LogTime((base + i64::from(s)) * MICROS + i64::from(us) - off);
-            if t.0 <= self.reference.0 + 86_400 * MICROS {
+            let t = LogTime(at(base + i64::from(s), us, off));
+            if t.0 <= self.reference.0.saturating_add(86_400 * MICROS) {
                 return t;
             }
         }
         self.resolve(mo, d, h, mi, s, us)
     }
+}
+
+/// `secs` seconds and `us` microseconds, less `off` microseconds, saturating at the ends of
+/// the range (a reference year near them comes from an absurd file time).
+fn at(secs: i64, us: u32, off: i64) -> i64 {
+    secs.saturating_mul(MICROS)
+        .saturating_add(i64::from(us))
+        .saturating_sub(off)
 }
 
 impl Default for YearContext {
@@ -606,6 +620,42 @@ mod tests {
                 proptest::prop_assert_eq!(cache.bsd(line.as_bytes(), &years), want, "{}", line);
             }
         }
+    }
+
+    /// References and years at the ends of the range (an absurd file time, `--year`) saturate
+    /// instead of overflowing.
+    #[test]
+    fn extreme_references_and_years() {
+        for years in [
+            YearContext::new(LogTime(i64::MAX)),
+            YearContext::new(LogTime(i64::MIN)),
+            YearContext::new(LogTime::from_secs(i64::MAX)),
+            YearContext::fixed_year(i64::MAX),
+            YearContext::fixed_year(i64::MIN),
+            YearContext::fixed_year(300_000),
+            YearContext::new(LogTime(i64::MAX)).with_utc_offset(-86_400),
+            YearContext::new(LogTime(i64::MIN)).with_utc_offset(86_400),
+        ] {
+            let _ = years.resolve(12, 31, 23, 59, 60, 999_999);
+            let _ = years.resolve(1, 1, 0, 0, 0, 0);
+            let mut cache = TimeCache::default();
+            for line in [
+                &b"Dec 31 23:59:59 h sshd[1]: x"[..],
+                b"Dec 31 23:59:58 h sshd[1]: x",
+            ] {
+                let e = crate::envelope::parse_cached(line, &years, &mut cache);
+                assert!(e.time.is_some());
+                let _ = e.time.map(|t| t.to_string());
+            }
+        }
+        assert_eq!(
+            LogTime::from_civil(i64::MAX, 1, 1, 0, 0, 0, 0),
+            LogTime(i64::MAX)
+        );
+        assert_eq!(
+            LogTime::from_civil(i64::MIN, 1, 1, 0, 0, 0, 0),
+            LogTime(i64::MIN)
+        );
     }
 
     #[test]

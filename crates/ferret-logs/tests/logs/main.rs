@@ -15,6 +15,7 @@ mod common;
 mod elastic;
 mod fail2ban;
 mod golden;
+mod overflow;
 mod parallel;
 mod pipeline;
 mod props;
