@@ -16,9 +16,7 @@ use std::path::PathBuf;
 use std::process::exit;
 
 use ferret::core::{escape::escape, Control, HostRoot, Severity};
-use ferret::core::{FileKind, OpenOptions};
-use ferret::logs::journal::{is_journal, journal_files_in};
-use ferret::logs::{analyze_inputs, AnalyzeOptions, Input, LogTime};
+use ferret::logs::{analyze_inputs, resolve_inputs, AnalyzeOptions, Input, LogTime};
 
 /// `println!` that ignores a closed pipe (`authlog ... | head`).
 macro_rules! out {
@@ -31,16 +29,6 @@ macro_rules! out {
 fn usage() -> ! {
     eprintln!("usage: authlog [--json] [--year YYYY] [--since T] [--until T] [--jobs N] [--localized-months] FILE... (- for stdin)");
     exit(2)
-}
-
-/// Whether the file starts with the journal signature (read soundly, 8 bytes).
-fn sniff_journal(root: &HostRoot, p: &std::path::Path) -> bool {
-    use std::io::Read as _;
-    let Ok(f) = root.open_file(p, &OpenOptions::new()) else {
-        return false;
-    };
-    let mut head = Vec::with_capacity(8);
-    f.take(8).read_to_end(&mut head).is_ok() && is_journal(&head)
 }
 
 fn main() {
@@ -81,36 +69,13 @@ fn main() {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     // Journal files (by signature) and directories go together into one journal input, at
     // the place of the first one, so that they are read in time order.
-    let mut inputs: Vec<Input<'_>> = Vec::new();
-    let mut journals: Vec<PathBuf> = Vec::new();
-    let mut journal_at = None;
-    for f in &files {
+    let inputs = resolve_inputs(files.iter().map(|f| {
         if f == "-" {
-            inputs.push(Input::Reader(Box::new(std::io::stdin()), b"-".to_vec()));
-            continue;
-        }
-        let p = cwd.join(f);
-        let found = if root.lstat(&p).is_ok_and(|s| s.kind == FileKind::Directory) {
-            let js = journal_files_in(&root, &p);
-            if js.is_empty() {
-                eprintln!(
-                    "authlog: {}: no journal files in this directory",
-                    escape(f.as_bytes())
-                );
-            }
-            js
-        } else if sniff_journal(&root, &p) {
-            vec![p.clone()]
+            Input::Reader(Box::new(std::io::stdin()), b"-".to_vec())
         } else {
-            inputs.push(Input::Root(&root, p));
-            continue;
-        };
-        journal_at.get_or_insert(inputs.len());
-        journals.extend(found);
-    }
-    if let Some(at) = journal_at {
-        inputs.insert(at, Input::Journal(&root, journals));
-    }
+            Input::Root(&root, cwd.join(f))
+        }
+    }));
     let control = Control::new();
     let a = analyze_inputs(inputs, &opts, &control);
 

@@ -9,9 +9,11 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use ferret_core::groups::is_privileged_group;
 use ferret_core::{Evidence, Finding, Severity};
 
-use crate::event::{load_le, EventKind};
+use crate::bytes::{load_le, same_bytes};
+use crate::event::EventKind;
 use crate::time::LogTime;
 
 #[cfg(test)]
@@ -61,12 +63,6 @@ impl Default for Thresholds {
         }
     }
 }
-
-/// Groups that grant administrative power when a user is added to them.
-pub const PRIVILEGED_GROUPS: &[&[u8]] = &[
-    b"root", b"sudo", b"wheel", b"admin", b"adm", b"docker", b"lxd", b"disk", b"shadow",
-    b"libvirt", b"kvm", b"staff",
-];
 
 /// FNV-1a: fast, allocation-free keys for source and user tables.
 #[derive(Default, Clone, Copy)]
@@ -146,17 +142,6 @@ impl Hasher for Fx {
     }
 }
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-/// `a == b`, short names compared as words (no `memcmp` call).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && if a.len() <= 8 {
-            load_le(a) == load_le(b)
-        } else {
-            a == b
-        }
-}
 
 /// Identity of a user name or address in the detector's small sets (length-prefixed, so
 /// zero-padded tails do not collide).
@@ -315,7 +300,7 @@ impl<'e> Facts<'e> {
                     | E::ModuleTaint { .. } => true,
                     E::GroupMember {
                         group, added: true, ..
-                    } => PRIVILEGED_GROUPS.contains(&&**group),
+                    } => is_privileged_group(group),
                     _ => false,
                 };
                 f(
@@ -1630,7 +1615,7 @@ impl Detector {
                 user,
                 group,
                 added: true,
-            } if PRIVILEGED_GROUPS.contains(&&**group) => {
+            } if is_privileged_group(group) => {
                 let u = user.to_vec();
                 let mut subj = u.clone();
                 subj.push(b':');

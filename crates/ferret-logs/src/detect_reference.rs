@@ -10,7 +10,7 @@ use ferret_core::{Evidence, Finding, Severity};
 
 use super::{
     hash, DetectorResult, Fnv, FnvMap, FxMap, HourBucket, Observation, SourceSummary, Thresholds,
-    Window, PRIVILEGED_GROUPS,
+    Window,
 };
 use crate::event::EventKind;
 use crate::time::LogTime;
@@ -717,7 +717,7 @@ impl Detector {
                 user,
                 group,
                 added: true,
-            } if PRIVILEGED_GROUPS.contains(&&**group) => {
+            } if ferret_core::groups::is_privileged_group(group) => {
                 let ev = self.evidence(file, line);
                 let u = user.to_vec();
                 let g = String::from_utf8_lossy(group).into_owned();

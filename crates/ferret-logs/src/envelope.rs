@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use crate::event::{load_le, word};
+use crate::bytes::{load_le, parse_u32, short_memchr, sub, word};
 use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
 
 /// Which layout a line was recognised as.
@@ -184,27 +184,7 @@ fn token_end(b: &[u8], i: usize) -> usize {
     if head.len() == rest.len() {
         return b.len();
     }
-    crate::event::short_memchr(b' ', rest.get(32..).unwrap_or_default())
-        .map_or(b.len(), |n| i + 32 + n)
-}
-
-fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
-    b.get(from..to).unwrap_or_default()
-}
-
-/// 1 to 10 decimal digits that fit a u32.
-pub(crate) fn parse_u32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 {
-        return None;
-    }
-    let mut v = 0u64;
-    for &c in b {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(c - b'0');
-    }
-    u32::try_from(v).ok()
+    short_memchr(b' ', rest.get(32..).unwrap_or_default()).map_or(b.len(), |n| i + 32 + n)
 }
 
 /// `<digits>` at the start: (priority, bytes used).
@@ -212,7 +192,7 @@ fn pri(b: &[u8]) -> Option<(u16, usize)> {
     if b.first() != Some(&b'<') {
         return None;
     }
-    let close = crate::event::short_memchr(b'>', b.get(..6)?)?;
+    let close = short_memchr(b'>', b.get(..6)?)?;
     let v = parse_u32(sub(b, 1, close))?;
     (v < 1024).then_some((v as u16, close + 1))
 }
@@ -275,7 +255,7 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
     if let Some(p) = fac_level(inner) {
         return Some(p);
     }
-    let dot = crate::event::short_memchr(b'.', inner)?;
+    let dot = short_memchr(b'.', inner)?;
     let f = parse_u32(sub(inner, 0, dot))?;
     let l = parse_u32(sub(inner, dot + 1, inner.len()))?;
     // The range check comes first: `f * 8 + l` of unchecked numbers could overflow.
@@ -289,7 +269,7 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
 /// Bytes of a program name in a tag: ASCII alphanumerics and `-_./@`.
 #[inline]
 fn tag_name_byte(c: u8) -> bool {
-    use crate::event::{class, ALNUM, DASH, TAGX};
+    use crate::bytes::{class, ALNUM, DASH, TAGX};
     // `:` shares the separator class with `.`: checked apart.
     class(c) & (ALNUM | DASH | TAGX) != 0 || c == b'.'
 }
@@ -300,7 +280,7 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     let rest = b.get(i..)?;
     if rest.first() == Some(&b'[') {
         // `[sshd]:` / `[sshd]`
-        let close = crate::event::short_memchr(b']', rest)?;
+        let close = short_memchr(b']', rest)?;
         let name = sub(rest, 1, close);
         if name.is_empty()
             || !name
@@ -331,12 +311,12 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     let name = sub(rest, 0, j);
     // `(pam_unix)` annotation of old Red Hat: `sshd(pam_unix)[123]:`
     if rest.get(j) == Some(&b'(') {
-        let close = crate::event::short_memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
+        let close = short_memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
         j += close + 1;
     }
     let mut pid = None;
     if rest.get(j) == Some(&b'[') {
-        let close = crate::event::short_memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
+        let close = short_memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
         pid = Some(parse_u32(sub(rest, j + 1, j + close))?);
         j += close + 1;
     }
@@ -559,7 +539,7 @@ fn fast_tag_tail<'a>(
 /// `None` otherwise (no digit, 8 or more, or fewer than 8 bytes left), for the byte loop.
 #[inline]
 fn pid_digits(b: &[u8], at: usize) -> Option<(usize, u64)> {
-    let w = crate::event::word(b, at)?;
+    let w = word(b, at)?;
     // Digits become 0..=9; any other byte is 10 or more, and gets its high bit set below.
     let t = w ^ 0x3030_3030_3030_3030;
     let non_digit = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
@@ -935,7 +915,7 @@ fn journal_json(line: &[u8]) -> Option<Envelope<'_>> {
             Some(b'"') => json_str(line, i)?,
             Some(b'[') => {
                 // byte array for non-UTF-8 values
-                let close = crate::event::short_memchr(b']', sub(line, i, line.len()))?;
+                let close = short_memchr(b']', sub(line, i, line.len()))?;
                 let mut v = Vec::new();
                 for part in sub(line, i + 1, i + close).split(|c| *c == b',') {
                     let p: Vec<u8> = part

@@ -29,10 +29,13 @@ use std::path::{Path, PathBuf};
 
 use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, OpenOptions};
 
-use crate::analyze::{Analysis, AnalyzeOptions, FileSummary};
+use crate::analyze::{
+    finish, is_sshd, message_event, push_summary, Acc, Analysis, AnalyzeOptions, FileSummary, Rep,
+    Sample,
+};
+use crate::bytes::parse_u32;
 use crate::detect::Detector;
-use crate::envelope::{parse_u32, Envelope, Format};
-use crate::event::{last_repeat_untagged, maybe_repeat, parse_message, parse_repeat};
+use crate::envelope::{Envelope, Format};
 use crate::time::LogTime;
 
 /// The file signature.
@@ -956,39 +959,33 @@ pub fn analyze_journal_bytes(
     opts: &AnalyzeOptions,
     control: &Control,
 ) -> Analysis {
-    let mut det = Detector::new(opts.thresholds.clone());
-    let mut a = Analysis::default();
-    let mut sink = Sink {
-        det: &mut det,
-        analysis: &mut a,
+    let mut acc = Acc {
         opts,
+        det: Detector::new(opts.thresholds.clone()),
+        analysis: Analysis::default(),
+    };
+    let mut sink = Sink {
+        acc: &mut acc,
         control,
     };
     match JournalFile::open(data, data.len() as u64) {
         Ok(jf) => sink.file(name, jf),
         Err(e) => sink
+            .acc
             .analysis
             .outcome
             .error(ErrorRecord::new(Some(name), None, e)),
     }
-    let r = det.finish();
-    a.events = r.events;
-    a.sources = r.sources;
-    a.hours = r.hours;
-    a.window = r.window;
-    a.outcome.findings = r.findings;
-    a
+    finish(acc)
 }
 
-/// Feeds journal entries to the detector and the analysis counters.
-pub(crate) struct Sink<'s> {
-    pub(crate) det: &'s mut Detector,
-    pub(crate) analysis: &'s mut Analysis,
-    pub(crate) opts: &'s AnalyzeOptions,
+/// Feeds journal entries to an analysis, as the line loop feeds lines.
+pub(crate) struct Sink<'s, 'o> {
+    pub(crate) acc: &'s mut Acc<'o>,
     pub(crate) control: &'s Control,
 }
 
-impl Sink<'_> {
+impl Sink<'_, '_> {
     /// The `Input::Journal` path of the analysis: opens, orders and reads `paths`.
     pub(crate) fn files(&mut self, root: &HostRoot, paths: &[PathBuf]) {
         use std::os::unix::ffi::OsStrExt;
@@ -998,7 +995,7 @@ impl Sink<'_> {
             let file = match root.open_file(p, &OpenOptions::new()) {
                 Ok(f) => f,
                 Err(e) => {
-                    self.analysis.outcome.error(ErrorRecord::from(&e));
+                    self.acc.analysis.outcome.error(ErrorRecord::from(&e));
                     continue;
                 }
             };
@@ -1006,6 +1003,7 @@ impl Sink<'_> {
             match JournalFile::open(file.into_file(), size) {
                 Ok(jf) => open.push((jf.header().head_entry_realtime, p.clone(), jf)),
                 Err(e) => self
+                    .acc
                     .analysis
                     .outcome
                     .error(ErrorRecord::new(Some(name), None, e)),
@@ -1014,21 +1012,13 @@ impl Sink<'_> {
         open.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         for (_, p, jf) in open {
             if self.control.is_cancelled() {
-                self.analysis
+                self.acc
+                    .analysis
                     .outcome
                     .error(ErrorRecord::new(None, None, "cancelled"));
                 return;
             }
             self.file(p.as_os_str().as_bytes(), jf);
-        }
-    }
-
-    fn in_range(&self, t: Option<LogTime>) -> bool {
-        match t {
-            Some(t) => {
-                self.opts.since.is_none_or(|s| t >= s) && self.opts.until.is_none_or(|u| t <= u)
-            }
-            None => self.opts.since.is_none() && self.opts.until.is_none(),
         }
     }
 
@@ -1038,14 +1028,14 @@ impl Sink<'_> {
             path: ferret_core::escape::escape(name),
             ..FileSummary::default()
         };
-        self.det.begin_file(name);
-        let max_line = self.opts.max_line.max(64);
+        self.acc.det.begin_file(name);
+        let max_line = self.acc.opts.max_line.max(64);
         let mut charged = 0u64;
         while let Some(r) = jf.next_entry() {
             let entry = match r {
                 Ok(e) => e,
                 Err(e) => {
-                    self.analysis.outcome.error(ErrorRecord::new(
+                    self.acc.analysis.outcome.error(ErrorRecord::new(
                         Some(name),
                         Some(jf.ordinal.max(1)),
                         e,
@@ -1057,7 +1047,7 @@ impl Sink<'_> {
             charged += entry.buf.len() as u64 + 64;
             if charged >= 1 << 20 {
                 if !self.control.charge(charged) {
-                    self.analysis.outcome.error(ErrorRecord::new(
+                    self.acc.analysis.outcome.error(ErrorRecord::new(
                         Some(name),
                         Some(entry.ordinal),
                         "cancelled",
@@ -1069,7 +1059,7 @@ impl Sink<'_> {
             self.entry(name, &entry, max_line, &mut summary);
         }
         if let Some((at, why)) = jf.first_skip() {
-            self.analysis.outcome.error(ErrorRecord::new(
+            self.acc.analysis.outcome.error(ErrorRecord::new(
                 Some(name),
                 Some(*at),
                 format!(
@@ -1079,26 +1069,22 @@ impl Sink<'_> {
                 ),
             ));
         }
-        let a = &mut *self.analysis;
-        a.lines += summary.lines;
-        a.unparsed += summary.unparsed;
-        a.unrecognized += summary.unrecognized;
-        a.long_lines += summary.long_lines;
-        a.files.push(summary);
+        push_summary(self.acc, summary);
     }
 
     /// One entry, as the line loop treats a `journalctl -o json` line.
     fn entry(&mut self, name: &[u8], entry: &JournalEntry, max_line: usize, s: &mut FileSummary) {
+        let acc = &mut *self.acc;
         let line = entry.ordinal;
         let Some(env) = entry.envelope() else {
             // As a JSON line without MESSAGE: no envelope.
             s.unparsed += 1;
-            if self.analysis.unparsed_samples.len() < self.opts.max_samples {
+            if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
                 let text = format!(
                     "journal entry without MESSAGE (SYSLOG_IDENTIFIER={})",
                     ferret_core::escape::escape(entry.field(b"SYSLOG_IDENTIFIER").unwrap_or(b"-"))
                 );
-                self.analysis.unparsed_samples.push(crate::analyze::Sample {
+                acc.analysis.unparsed_samples.push(Sample {
                     path: ferret_core::escape::escape(name),
                     line,
                     text,
@@ -1111,45 +1097,25 @@ impl Sink<'_> {
         let truncated = msg.len() > max_line;
         if truncated {
             s.long_lines += 1;
-            self.det.long_line(line, msg.len());
+            acc.det.long_line(line, msg.len());
             msg = msg.get(..max_line).unwrap_or_default();
         }
-        let (mut times, mut capped, mut last) = (1u64, false, false);
-        let mut event = None;
-        let mut done = false;
-        if maybe_repeat(msg) {
-            let r =
-                parse_repeat(msg, truncated).or_else(|| last_repeat_untagged(&env.program, msg));
-            if let Some(r) = r.filter(|r| r.message.is_some() || !truncated) {
-                times = r.count;
-                capped = r.capped;
-                last = r.message.is_none();
-                event = r
-                    .message
-                    .and_then(|m| parse_message(&env.program, env.pid, m));
-                done = true;
-            }
+        let mut rep = Rep::ONE;
+        let event = message_event(&env.program, env.pid, msg, truncated, &mut rep);
+        if rep.capped {
+            acc.det.repeat_capped(line);
         }
-        if !done {
-            event = parse_message(&env.program, env.pid, msg);
-        }
-        if capped {
-            self.det.repeat_capped(line);
-        }
-        let sshd = matches!(
-            &*env.program,
-            b"sshd" | b"sshd-session" | b"sshd-auth" | b"" | b"dropbear"
-        );
         match event {
             // `last message repeated` has no previous line in a journal: unrecognized.
-            Some(ev) if !last => {
+            Some(ev) if !rep.last => {
                 s.events += 1;
-                if self.in_range(env.time) {
-                    if times == 1 {
-                        self.det.observe_event(line, env.time, env.pid, sshd, &ev);
+                if acc.in_range(env.time) {
+                    let sshd = is_sshd(&env.program);
+                    if rep.times == 1 {
+                        acc.det.observe_event(line, env.time, env.pid, sshd, &ev);
                     } else {
-                        self.det
-                            .observe_repeated(line, env.time, env.pid, sshd, &ev, times);
+                        acc.det
+                            .observe_repeated(line, env.time, env.pid, sshd, &ev, rep.times);
                     }
                 }
             }

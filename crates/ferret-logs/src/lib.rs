@@ -49,7 +49,7 @@
 //! | `logs.login-after-failures` | critical | T1078, T1110 | a successful ssh login from a source with `success_after_failures` (5) earlier failures, or one already flagged |
 //! | `logs.root-ssh-login` | high | T1078.003 | root logged in over ssh (subject: source) |
 //! | `logs.new-account` | medium (critical for uid 0) | T1136.001 | `useradd` created an account |
-//! | `logs.privileged-group-add` | high | T1098 | a user added to sudo, wheel, admin, adm, root, docker, lxd, disk, shadow, libvirt, kvm, staff |
+//! | `logs.privileged-group-add` | high | T1098 | a user added to a privileged group ([`ferret_core::groups::PRIVILEGED_GROUPS`]: root, sudo, wheel, admin, adm, shadow, disk, kmem, docker, lxd, libvirt, kvm, staff) |
 //! | `logs.sudo-not-in-sudoers` | medium | T1548.003 | sudo attempted by a user not in sudoers |
 //! | `logs.port-scan` | medium | T1046 | `portscan_ports` (15) distinct destination ports from one source within `portscan_window_secs` (60) in netfilter LOG lines |
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
@@ -198,16 +198,17 @@ pub(crate) fn test_note(msg: std::fmt::Arguments<'_>) {
 pub use ferret_core as core;
 
 pub mod analyze;
+mod bytes;
 pub mod detect;
 pub mod envelope;
 pub mod event;
 pub mod journal;
-mod packed;
+
 pub mod time;
 
 pub use analyze::{
-    analyze_files, analyze_inputs, analyze_reader, analyze_root, records, Analysis, AnalyzeOptions,
-    FileSummary, Input, Line, LineReader, Record, Records, Sample, DEFAULT_LOGS,
+    analyze_files, analyze_inputs, analyze_reader, analyze_root, records, resolve_inputs, Analysis,
+    AnalyzeOptions, FileSummary, Input, Line, LineReader, Record, Records, Sample, DEFAULT_LOGS,
 };
 pub use detect::{
     Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::event::word;
+use crate::bytes::word;
 
 /// A UTC instant, microseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -741,7 +741,7 @@ proptest! {
         from in any::<prop::sample::Index>(),
     ) {
         let from = from.index(m.len() + 1);
-        prop_assert_eq!(super::num16_end(&m, from), super::num16(&m[from..]));
+        prop_assert_eq!(crate::bytes::num16_end(&m, from), crate::bytes::num16(&m[from..]));
     }
 
     /// The word-at-a-time leading-digits reader against the digit loop.
@@ -750,7 +750,7 @@ proptest! {
         p in prop::collection::vec(prop::sample::select(&b"0123456789 x\xff/:9"[..]), 0..20),
     ) {
         let de = p.iter().position(|c| !c.is_ascii_digit()).unwrap_or(p.len());
-        prop_assert_eq!(super::lead_num16(&p), (de, super::num16(&p[..de])));
+        prop_assert_eq!(crate::bytes::lead_num16(&p), (de, crate::bytes::num16(&p[..de])));
     }
 
     /// Messages glued from the tokens the parsers look for.
@@ -787,14 +787,14 @@ fn same_port_digits_exhaustive() {
                         .position(|c| !c.is_ascii_digit())
                         .unwrap_or(p.len());
                     assert_eq!(
-                        super::lead_num16(p.as_bytes()),
-                        (de, super::num16(&p.as_bytes()[..de])),
+                        crate::bytes::lead_num16(p.as_bytes()),
+                        (de, crate::bytes::num16(&p.as_bytes()[..de])),
                         "{p:?}"
                     );
                 }
                 assert_eq!(
-                    super::num16_end(m.as_bytes(), from),
-                    super::num16(&m.as_bytes()[from..]),
+                    crate::bytes::num16_end(m.as_bytes(), from),
+                    crate::bytes::num16(&m.as_bytes()[from..]),
                     "{m:?}"
                 );
                 checked += 1;

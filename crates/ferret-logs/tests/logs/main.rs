@@ -12,6 +12,7 @@
 )]
 
 mod common;
+mod detector;
 mod elastic;
 mod fail2ban;
 mod golden;
