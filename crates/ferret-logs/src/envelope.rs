@@ -1098,37 +1098,39 @@ mod tests {
             taken += usize::from(fast_matches_general(l));
         }
         assert!(taken >= 8, "{taken}");
-        // Every line of the third-party logs (when present), from the host on.
-        let files = [
+    }
+
+    /// Every line of the third-party logs, from the host on and whole.
+    #[test]
+    #[cfg_attr(
+        not(ferret_testdata),
+        ignore = "needs FERRET_TESTDATA (../shared/data)"
+    )]
+    fn fast_host_tag_is_the_general_answer_on_real_logs() {
+        let lines = third_party_lines(&[
             "fail2ban/logs/sshd",
             "fail2ban/logs/sshd-journal",
             "elastic-beats/test.log",
-        ];
-        if let Some(lines) = third_party_lines(&files) {
-            let mut n = 0;
-            for line in &lines {
-                // After an RFC 3164 stamp, and the whole line too.
-                let rest = line.get(16..).unwrap_or_default();
-                n += usize::from(fast_matches_general(rest));
-                fast_matches_general(line);
-            }
-            assert!(n > 150, "{n}");
+        ]);
+        let mut n = 0;
+        for line in &lines {
+            // After an RFC 3164 stamp, and the whole line too.
+            let rest = line.get(16..).unwrap_or_default();
+            n += usize::from(fast_matches_general(rest));
+            fast_matches_general(line);
         }
+        assert!(n > 150, "{n}");
     }
 
-    /// The lines of these files under `FERRET_TESTDATA`; `None` (said on stderr) without it.
-    fn third_party_lines(files: &[&str]) -> Option<Vec<Vec<u8>>> {
-        let Some(dir) = std::env::var_os("FERRET_TESTDATA") else {
-            crate::test_note(format_args!("skipped (real logs): FERRET_TESTDATA not set"));
-            return None;
-        };
+    /// The lines of these files under `FERRET_TESTDATA`.
+    fn third_party_lines(files: &[&str]) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
         for f in files {
-            let p = std::path::Path::new(&dir).join(f);
+            let p = ferret_testkit::testdata(f);
             let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             lines.extend(data.split(|c| *c == b'\n').map(<[u8]>::to_vec));
         }
-        Some(lines)
+        lines
     }
 
     /// The cached path, primed by `a`, answers `b` as the general steps do.
@@ -1238,14 +1240,20 @@ mod tests {
         .map(|l| l.to_vec())
         .collect();
         assert!(stream_matches_alone(&lines) >= 3);
-        let files = [
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(ferret_testdata),
+        ignore = "needs FERRET_TESTDATA (../shared/data)"
+    )]
+    fn one_step_path_is_the_general_answer_on_real_logs() {
+        let lines = third_party_lines(&[
             "fail2ban/logs/sshd",
             "fail2ban/testcases/testcase02.log",
             "elastic-beats/test.log",
-        ];
-        if let Some(lines) = third_party_lines(&files) {
-            stream_matches_alone(&lines);
-        }
+        ]);
+        assert!(stream_matches_alone(&lines) > 0);
     }
 
     proptest::proptest! {

@@ -184,14 +184,6 @@
 
 use std::path::PathBuf;
 
-/// Test-only: one line on stderr (a test that skips says so, and large equivalence runs say
-/// what they covered). Library code never prints; this exists only in test builds.
-#[cfg(test)]
-pub(crate) fn test_note(msg: std::fmt::Arguments<'_>) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
 /// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
 /// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
 /// second, possibly skewed, `ferret-core` dependency.

@@ -10,9 +10,6 @@
     clippy::too_many_lines
 )]
 
-#[path = "logs/common.rs"]
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -164,8 +161,8 @@ fn native(path: &Path) -> (Vec<Fields>, ferret_logs::journal::JournalStats) {
 
 /// The sshd lines of fail2ban's annotated log that carry a time, host and tag (the
 /// `last message repeated` form, meaningless in a journal, left out).
-fn sshd_lines() -> Option<Vec<Vec<u8>>> {
-    let p = common::data("fail2ban/logs/sshd")?;
+fn sshd_lines() -> Vec<Vec<u8>> {
+    let p = ferret_testkit::testdata("fail2ban/logs/sshd");
     let years = YearContext::fixed_year(2005);
     let text = std::fs::read(p).unwrap();
     let lines: Vec<Vec<u8>> = text
@@ -181,7 +178,7 @@ fn sshd_lines() -> Option<Vec<Vec<u8>>> {
         .map(<[u8]>::to_vec)
         .collect();
     assert!(lines.len() > 100, "{} sshd lines", lines.len());
-    Some(lines)
+    lines
 }
 
 /// The export text of `lines`, one entry per line, with extra entries after every 50th:
@@ -284,13 +281,15 @@ fn every_entry_matches_journalctl() {
 /// Same lines, two containers: a journal file read natively and a syslog file: the same
 /// events, sources, timeline and findings (evidence: same ordinal / line numbers).
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn analysis_equals_plain_syslog() {
     if !tools() {
         return;
     }
-    let Some(lines) = sshd_lines() else {
-        return;
-    };
+    let lines = sshd_lines();
     let dir = tempfile::tempdir().unwrap();
     let opts = AnalyzeOptions::default().year(2005);
     let control = Control::new();
@@ -353,13 +352,15 @@ fn assert_same(plain: &Analysis, j: &Analysis, plain_name: &str, jname: &str) {
 /// `analyze_root` of a journald-only host (no auth.log) reads the journal; with an auth.log
 /// beside it (rsyslog), the journal is left alone (it holds the same messages).
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn analyze_root_reads_the_journal_of_journald_only_hosts() {
     if !tools() {
         return;
     }
-    let Some(mut lines) = sshd_lines() else {
-        return;
-    };
+    let mut lines = sshd_lines();
     // In time order, so that the two files do not overlap.
     let years = YearContext::fixed_year(2005);
     lines.sort_by_key(|l| parse(l, &years).time);
@@ -781,6 +782,10 @@ fn real_files_truncated_and_flipped() {
 /// time) and its `sshd` lines, each stored as a journal entry by the real tool and read back
 /// natively: every entry gives the same envelope fields and the same event as the line.
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn fail2ban_lines_as_journal_entries_give_the_same_events() {
     if !tools() {
         return;
@@ -790,9 +795,7 @@ fn fail2ban_lines_as_journal_entries_give_the_same_events() {
     let mut total = 0;
     let mut failures = 0;
     for rel in ["fail2ban/logs/sshd-journal", "fail2ban/logs/sshd"] {
-        let Some(p) = common::data(rel) else {
-            return;
-        };
+        let p = ferret_testkit::testdata(rel);
         let text = std::fs::read(p).unwrap();
         let lines: Vec<&[u8]> = text
             .split(|c| *c == b'\n')

@@ -720,10 +720,3 @@ fn parse_message_any<'a>(
         _ => pam(program, msg),
     }
 }
-
-#[cfg(test)]
-mod equiv;
-#[cfg(test)]
-mod oracle;
-#[cfg(test)]
-mod tests;

@@ -11,9 +11,9 @@
     clippy::too_many_lines
 )]
 
-mod common;
 mod detector;
 mod elastic;
+mod events;
 mod fail2ban;
 mod golden;
 mod overflow;

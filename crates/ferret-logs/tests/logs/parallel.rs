@@ -7,7 +7,7 @@ use ferret_core::Control;
 use ferret_logs::{analyze_reader, Analysis, AnalyzeOptions};
 use proptest::prelude::*;
 
-use crate::common::data;
+use ferret_testkit::testdata;
 
 fn json(a: &Analysis) -> String {
     serde_json::to_string(a).unwrap()
@@ -55,10 +55,14 @@ const REAL: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn parallel_equals_sequential_on_real_logs() {
     let mut log = Vec::new();
     for rel in REAL {
-        let Some(p) = data(rel) else { return };
+        let p = testdata(rel);
         log.extend_from_slice(&std::fs::read(p).unwrap());
         if !log.ends_with(b"\n") {
             log.push(b'\n');

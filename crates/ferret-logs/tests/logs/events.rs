@@ -1,4 +1,9 @@
-use super::*;
+//! The message parsers on the lines each daemon prints: sshd, PAM, sudo, su, shadow-utils,
+//! logind, cron, kernel; addresses; repeat lines; user-name injection.
+
+use std::borrow::Cow;
+
+use ferret_logs::event::{addr, parse_message, parse_repeat, EventKind, MAX_REPEAT};
 
 fn ev(prog: &str, m: &str) -> Option<EventKind<'static>> {
     parse_message(prog.as_bytes(), Some(1), m.as_bytes()).map(EventKind::into_owned)

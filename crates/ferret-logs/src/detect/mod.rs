@@ -16,13 +16,6 @@ use crate::bytes::{load_le, same_bytes};
 use crate::event::EventKind;
 use crate::time::LogTime;
 
-#[cfg(test)]
-#[path = "detect_reference.rs"]
-mod detect_reference;
-#[cfg(test)]
-#[path = "detect_tests.rs"]
-mod detect_tests;
-
 /// Detection thresholds. Defaults follow fail2ban (5 failures in 10 minutes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -1036,19 +1029,6 @@ pub struct Detector {
     fs_reported: bool,
     findings: Vec<Finding>,
     seen: FnvMap<u64, usize>,
-    /// Test builds: the pre-session-3 detector fed the same calls (see `detect_tests`).
-    #[cfg(test)]
-    shadow: Option<Box<detect_reference::Detector>>,
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Test builds: detectors made on this thread mirror every call into the reference
-    /// detector while this is set.
-    pub(crate) static SHADOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Test builds: `(new, reference)` results of shadowed detectors, as they finished.
-    pub(crate) static SHADOW_RESULTS: std::cell::RefCell<Vec<(DetectorResult, DetectorResult)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Key of a finding in `Detector::seen`.
@@ -1081,20 +1061,12 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             seen: FnvMap::default(),
-            #[cfg(test)]
-            shadow: SHADOW
-                .with(std::cell::Cell::get)
-                .then(|| Box::new(detect_reference::Detector::new(th.clone()))),
             th,
         }
     }
 
     /// Starts a new file: evidence from now on names `path`. Session (pid) state is reset.
     pub fn begin_file(&mut self, path: &[u8]) {
-        #[cfg(test)]
-        if let Some(r) = &mut self.shadow {
-            r.begin_file(path);
-        }
         self.files.push(path.to_vec());
         self.file = (self.files.len() - 1) as u32;
         self.sessions.clear();
@@ -1147,10 +1119,6 @@ impl Detector {
         sshd: bool,
         event: &EventKind<'_>,
     ) {
-        #[cfg(test)]
-        if let Some(r) = &mut self.shadow {
-            r.observe_event(line, time, pid, sshd, event);
-        }
         self.observe_one(line, time, pid, sshd, event);
     }
 
@@ -1722,10 +1690,6 @@ impl Detector {
         event: &EventKind<'_>,
         times: u64,
     ) {
-        #[cfg(test)]
-        if let Some(r) = &mut self.shadow {
-            r.observe_repeated(line, time, pid, sshd, event, times);
-        }
         let times = times.max(1);
         let th = &self.th;
         let most = th
@@ -1783,10 +1747,6 @@ impl Detector {
     /// Flags a repeat line whose count was over [`crate::event::MAX_REPEAT`] (capped to it):
     /// a hostile or corrupt `message repeated N times` line.
     pub fn repeat_capped(&mut self, line: u64) {
-        #[cfg(test)]
-        if let Some(r) = &mut self.shadow {
-            r.repeat_capped(line);
-        }
         let file = self.file;
         let ev = self.evidence(file, line);
         let p = self.files.get(file as usize).cloned().unwrap_or_default();
@@ -1807,10 +1767,6 @@ impl Detector {
 
     /// Flags an absurdly long line (possible log flooding or evasion).
     pub fn long_line(&mut self, line: u64, len: usize) {
-        #[cfg(test)]
-        if let Some(r) = &mut self.shadow {
-            r.long_line(line, len);
-        }
         let file = self.file;
         let ev = self.evidence(file, line);
         let p = self.files.get(file as usize).cloned().unwrap_or_default();
@@ -1829,23 +1785,7 @@ impl Detector {
     }
 
     /// Ends the stream: findings (sorted), counts, per-source timeline, histogram, window.
-    pub fn finish(self) -> DetectorResult {
-        #[cfg(test)]
-        {
-            let mut me = self;
-            let shadow = me.shadow.take();
-            let r = me.finish_inner();
-            if let Some(s) = shadow {
-                let pair = (r.clone(), s.finish());
-                SHADOW_RESULTS.with(|v| v.borrow_mut().push(pair));
-            }
-            r
-        }
-        #[cfg(not(test))]
-        self.finish_inner()
-    }
-
-    fn finish_inner(mut self) -> DetectorResult {
+    pub fn finish(mut self) -> DetectorResult {
         if let Some((h, e, x)) = self.cur_hour.take() {
             let b = self.hours.entry(h).or_default();
             b.0 += e;
@@ -1935,3 +1875,6 @@ pub struct DetectorResult {
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
 }
+
+#[cfg(test)]
+mod tests;
