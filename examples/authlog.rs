@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::exit;
 
 use ferret::core::{escape::escape, Control, HostRoot, Severity};
-use ferret::logs::{analyze_inputs, resolve_inputs, AnalyzeOptions, Input, LogTime};
+use ferret::logs::{analyze, AnalyzeOptions, Input, LogTime};
 
 /// `println!` that ignores a closed pipe (`authlog ... | head`).
 macro_rules! out {
@@ -69,15 +69,15 @@ fn main() {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     // Journal files (by signature) and directories go together into one journal input, at
     // the place of the first one, so that they are read in time order.
-    let inputs = resolve_inputs(files.iter().map(|f| {
+    let inputs = files.iter().map(|f| {
         if f == "-" {
-            Input::Reader(Box::new(std::io::stdin()), b"-".to_vec())
+            Input::reader(std::io::stdin(), "-")
         } else {
             Input::Root(&root, cwd.join(f))
         }
-    }));
+    });
     let control = Control::new();
-    let a = analyze_inputs(inputs, &opts, &control);
+    let a = analyze(inputs, &opts, &control);
 
     if json {
         let t = |t: Option<LogTime>| t.map(|t| t.to_string());

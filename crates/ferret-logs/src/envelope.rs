@@ -746,7 +746,7 @@ pub(crate) fn parse_cached<'a>(
                     let rest = sub(line, n + 2, line.len());
                     let (t, used) = if rest.first() == Some(&b'-') {
                         (None, 1)
-                    } else if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
+                    } else if let Some((t, used)) = parse_iso(rest, years) {
                         (Some(t), used)
                     } else {
                         (None, 0)
@@ -782,17 +782,14 @@ pub(crate) fn parse_cached<'a>(
                 .and_then(parse_u32)
                 .filter(|y| (1970..=2200).contains(y) && line.get(k + 5) == Some(&b' '))
             {
-                let off = i64::from(years.utc_offset()) * 1_000_000;
-                env.time = Some(LogTime(
-                    LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us).0 - off,
-                ));
+                env.time = Some(years.local(i64::from(y), mo, d, h, mi, s, us));
                 k += 5;
             }
         }
         host_tag_msg(line, k, &mut env, true, &mut cache.prefix);
         return env;
     }
-    if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
+    if let Some((t, used)) = parse_iso(rest, years) {
         env.format = Format::Rfc3339;
         env.time = Some(t);
         host_tag_msg(line, i + used, &mut env, true, &mut cache.prefix);
@@ -1369,9 +1366,8 @@ mod tests {
         ] {
             let e = p(line);
             assert_eq!(e.priority, None, "{}", String::from_utf8_lossy(line));
-            let a = crate::analyze_reader(
-                line,
-                b"x",
+            let a = crate::analyze(
+                [crate::Input::reader(line, "x")],
                 &crate::AnalyzeOptions::default(),
                 &ferret_core::Control::new(),
             );

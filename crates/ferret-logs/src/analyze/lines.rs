@@ -3,7 +3,7 @@
 //! [`Records`] iterator.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::envelope::{self, Envelope};
 use crate::event::EventKind;
@@ -265,14 +265,17 @@ pub struct Record {
 #[derive(Debug)]
 pub struct Records<R> {
     reader: LineReader<R>,
+    name: PathBuf,
     years: YearContext,
     times: TimeCache,
 }
 
-/// Parses every line of `reader` into owned records.
-pub fn records<R: Read>(reader: R, years: YearContext) -> Records<R> {
+/// Parses every line of `reader` into owned records, without detection; `name` names the
+/// reader in errors. Lines over 64 KiB are cut.
+pub fn parse_lines<R: Read>(reader: R, name: impl AsRef<Path>, years: YearContext) -> Records<R> {
     Records {
         reader: LineReader::new(reader, 64 * 1024),
+        name: name.as_ref().to_path_buf(),
         years,
         times: TimeCache::default(),
     }
@@ -281,17 +284,16 @@ pub fn records<R: Read>(reader: R, years: YearContext) -> Records<R> {
 impl<R: Read> Iterator for Records<R> {
     type Item = Result<Record, Error>;
     fn next(&mut self) -> Option<Self::Item> {
-        let years = self.years;
         let line = match self.reader.next_line()? {
             Ok(l) => l,
             Err(e) => {
                 return Some(Err(Error::Io {
-                    path: PathBuf::from("-"),
+                    path: self.name.clone(),
                     source: e,
                 }))
             }
         };
-        let env = envelope::parse_cached(line.text, &years, &mut self.times);
+        let env = envelope::parse_cached(line.text, &self.years, &mut self.times);
         let event = message_event(
             &env.program,
             env.pid,

@@ -9,20 +9,21 @@ use std::sync::atomic::Ordering::Relaxed;
 use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 
 use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, Window};
-use crate::time::{LogTime, YearContext};
+use crate::time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
+use jiff::tz::TimeZone;
 
 mod lines;
 mod packed;
 mod parallel;
 mod stream;
 
-pub use lines::{records, Line, LineReader, Record, Records};
+pub use lines::{parse_lines, Line, LineReader, Record, Records};
 use parallel::run_parallel;
 pub use parallel::{PARALLEL_BLOCK, PARALLEL_PIECE};
 use stream::run_stream;
 pub(crate) use stream::{is_sshd, message_event, Rep};
 
-/// Options for [`analyze_root`], [`analyze_files`] and [`analyze_reader`].
+/// Options for [`analyze_root`] and [`analyze`]: plain fields, set on a `Default` value.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AnalyzeOptions {
@@ -31,8 +32,9 @@ pub struct AnalyzeOptions {
     /// Year for year-less (RFC 3164) timestamps. `None`: inferred from each file's mtime
     /// (or now for streams).
     pub year: Option<i64>,
-    /// Offset of the host's local time from UTC (seconds) for zone-less timestamps.
-    pub utc_offset: i32,
+    /// The zone of zone-less timestamps (RFC 3164, ISO 8601 without an offset): the root's
+    /// by default (see [`TimeZoneOption`]).
+    pub time_zone: TimeZoneOption,
     /// Ignore events before this instant.
     pub since: Option<LogTime>,
     /// Ignore events after this instant.
@@ -49,6 +51,11 @@ pub struct AnalyzeOptions {
     /// with `journalctl -o short` under a non-English `LC_TIME`); see
     /// [`YearContext::with_localized_months`]. Off by default.
     pub localized_months: bool,
+    /// [`analyze_root`]: these files (inner paths, in this order) instead of the host's
+    /// default logs. A `.gz` file is decompressed; a file that starts with the journal
+    /// signature is a systemd journal file, whatever its name; a directory stands for the
+    /// journal files in it and one level below. Empty (the default): the default logs.
+    pub paths: Vec<PathBuf>,
 }
 
 impl Default for AnalyzeOptions {
@@ -56,41 +63,15 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             thresholds: Thresholds::default(),
             year: None,
-            utc_offset: 0,
+            time_zone: TimeZoneOption::Root,
             since: None,
             until: None,
             jobs: 1,
             max_line: 64 * 1024,
             max_samples: 20,
             localized_months: false,
+            paths: Vec::new(),
         }
-    }
-}
-
-impl AnalyzeOptions {
-    /// Pins year-less timestamps to `year`.
-    pub fn year(mut self, year: i64) -> Self {
-        self.year = Some(year);
-        self
-    }
-
-    /// Worker threads for large plain files.
-    pub fn jobs(mut self, jobs: usize) -> Self {
-        self.jobs = jobs;
-        self
-    }
-
-    /// Detection thresholds.
-    pub fn thresholds(mut self, th: Thresholds) -> Self {
-        self.thresholds = th;
-        self
-    }
-
-    /// Only events in `[since, until]`.
-    pub fn between(mut self, since: Option<LogTime>, until: Option<LogTime>) -> Self {
-        self.since = since;
-        self.until = until;
-        self
     }
 }
 
@@ -155,6 +136,10 @@ pub struct Analysis {
     pub window: Option<Window>,
     /// Samples of unparsed lines.
     pub unparsed_samples: Vec<Sample>,
+    /// The zone zone-less timestamps were read in, and why: `Europe/Berlin (the root's
+    /// /etc/localtime)`, `UTC (the root has no /etc/localtime or /etc/timezone)`, `UTC`, ...;
+    /// several, `; `-separated, when inputs from several roots were read in different zones.
+    pub time_zone: String,
     /// Findings and per-file errors.
     pub outcome: Outcome,
 }
@@ -164,9 +149,64 @@ pub(crate) struct Acc<'o> {
     pub(crate) opts: &'o AnalyzeOptions,
     pub(crate) det: Detector,
     pub(crate) analysis: Analysis,
+    /// The zone of each root read so far (by address).
+    zones: Vec<(usize, Option<TimeZone>)>,
 }
 
-impl Acc<'_> {
+impl<'o> Acc<'o> {
+    pub(crate) fn new(opts: &'o AnalyzeOptions) -> Self {
+        Acc {
+            opts,
+            det: Detector::new(opts.thresholds.clone()),
+            analysis: Analysis::default(),
+            zones: Vec::new(),
+        }
+    }
+
+    /// The zone of zone-less timestamps of an input (`root`: the root it is in, if any),
+    /// said once in [`Analysis::time_zone`]; `None` for UTC.
+    fn zone(&mut self, root: Option<&HostRoot>) -> Option<TimeZone> {
+        let (zone, why) = match (&self.opts.time_zone, root) {
+            (TimeZoneOption::Zone(z), _) => {
+                let name = z
+                    .iana_name()
+                    .map_or_else(|| "the zone given".to_string(), str::to_string);
+                (Some(z.clone()), name)
+            }
+            (TimeZoneOption::Utc, _) => (None, "UTC".to_string()),
+            (TimeZoneOption::Root, None) => (None, "UTC (input in memory)".to_string()),
+            (TimeZoneOption::Root, Some(root)) => {
+                let key = std::ptr::from_ref(root) as usize;
+                if let Some((_, z)) = self.zones.iter().find(|(k, _)| *k == key) {
+                    return z.clone();
+                }
+                let (zone, why) = match root_time_zone(root) {
+                    Ok(Some((z, name))) => (Some(z), format!("{name} (the root's time zone)")),
+                    Ok(None) => (
+                        None,
+                        "UTC (the root has no /etc/localtime or /etc/timezone)".to_string(),
+                    ),
+                    Err(e) => {
+                        self.analysis.outcome.error(e.record());
+                        (
+                            None,
+                            "UTC (the root's time zone could not be read)".to_string(),
+                        )
+                    }
+                };
+                self.zones.push((key, zone.clone()));
+                (zone, why)
+            }
+        };
+        if !self.analysis.time_zone.split("; ").any(|w| w == why) {
+            if !self.analysis.time_zone.is_empty() {
+                self.analysis.time_zone.push_str("; ");
+            }
+            self.analysis.time_zone.push_str(&why);
+        }
+        zone
+    }
+
     pub(crate) fn in_range(&self, t: Option<LogTime>) -> bool {
         match t {
             Some(t) => {
@@ -188,24 +228,45 @@ impl Acc<'_> {
     }
 }
 
-fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>) -> YearContext {
+fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>, zone: Option<TimeZone>) -> YearContext {
     let y = match (opts.year, mtime) {
         (Some(y), _) => YearContext::fixed_year(y),
         (None, Some(m)) => YearContext::new(m),
         (None, None) => YearContext::default(),
     };
-    y.with_utc_offset(opts.utc_offset)
-        .with_localized_months(opts.localized_months)
+    let y = match zone {
+        Some(z) => y.with_zone(z),
+        None => y,
+    };
+    if opts.localized_months {
+        y.with_localized_months()
+    } else {
+        y
+    }
 }
 
 /// Where a log comes from.
+#[non_exhaustive]
 pub enum Input<'r> {
-    /// A file inside a host root (opened soundly through `HostRoot`).
+    /// A file inside a host root (opened soundly through `HostRoot`): a text log (`.gz`
+    /// decompressed), a systemd journal file (recognised by its signature), or a directory
+    /// standing for the journal files in it and one level below.
     Root(&'r HostRoot, PathBuf),
-    /// Any reader (stdin, a test buffer); `name` is used in evidence.
+    /// Any reader (stdin, a test buffer) of text lines, gzip recognised by its magic bytes;
+    /// the name is used in evidence ([`Input::reader`]).
     Reader(Box<dyn Read + Send + 'r>, Vec<u8>),
-    /// systemd journal files inside a host root, read natively (see [`crate::journal`]).
+    /// systemd journal files inside a host root, read natively whatever they start with
+    /// (see [`crate::journal`]).
     Journal(&'r HostRoot, Vec<PathBuf>),
+    /// One systemd journal file held in memory, and its name for evidence.
+    JournalBytes(&'r [u8], Vec<u8>),
+}
+
+impl<'r> Input<'r> {
+    /// A reader of text lines named `name` in evidence.
+    pub fn reader(reader: impl Read + Send + 'r, name: impl AsRef<[u8]>) -> Self {
+        Input::Reader(Box::new(reader), name.as_ref().to_vec())
+    }
 }
 
 impl std::fmt::Debug for Input<'_> {
@@ -217,6 +278,11 @@ impl std::fmt::Debug for Input<'_> {
                 .field(&ferret_core::escape::escape(n))
                 .finish(),
             Input::Journal(r, p) => f.debug_tuple("Journal").field(&r.path()).field(p).finish(),
+            Input::JournalBytes(b, n) => f
+                .debug_tuple("JournalBytes")
+                .field(&b.len())
+                .field(&ferret_core::escape::escape(n))
+                .finish(),
         }
     }
 }
@@ -236,24 +302,31 @@ struct ProgressRead<'a, R> {
 /// Progress totals across the inputs of one analysis. Atomic (relaxed: one reader at a time)
 /// so that the parallel path can read the next block on another thread.
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     files: AtomicU64,
     bytes: AtomicU64,
     reported: AtomicU64,
 }
 
+impl Tally {
+    /// Adds `n` bytes read; reports progress when a MiB more was read since the last report,
+    /// and at the end of an input (`n == 0`).
+    pub(crate) fn add(&self, n: u64, control: &Control) {
+        let bytes = self.bytes.fetch_add(n, Relaxed) + n;
+        if n == 0 || bytes - self.reported.load(Relaxed) >= 1 << 20 {
+            self.reported.store(bytes, Relaxed);
+            let mut p = ferret_core::Progress::default();
+            p.items_done = self.files.load(Relaxed);
+            p.bytes_done = bytes;
+            control.report(p);
+        }
+    }
+}
+
 impl<R: Read> Read for ProgressRead<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let t = self.tally;
-        let bytes = t.bytes.fetch_add(n as u64, Relaxed) + n as u64;
-        if n == 0 || bytes - t.reported.load(Relaxed) >= 1 << 20 {
-            t.reported.store(bytes, Relaxed);
-            let mut p = ferret_core::Progress::default();
-            p.items_done = t.files.load(Relaxed);
-            p.bytes_done = bytes;
-            self.control.report(p);
-        }
+        self.tally.add(n as u64, self.control);
         Ok(n)
     }
 }
@@ -282,16 +355,17 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
                 tally,
                 control,
             };
-            let years = years_for(acc.opts, Some(mtime));
+            let zone = acc.zone(Some(root));
+            let years = years_for(acc.opts, Some(mtime), zone);
             acc.det.begin_file(&pb);
             let gz = is_gzip_name(&path);
             let r = if gz {
                 summary.compressed = true;
-                run_gz(acc, &pb, file, years, control, &mut summary)
+                run_gz(acc, &pb, file, &years, control, &mut summary)
             } else if acc.opts.jobs > 1 && size > 8 << 20 {
-                run_parallel(acc, &pb, file, years, control, &mut summary)
+                run_parallel(acc, &pb, file, &years, control, &mut summary)
             } else {
-                run_stream(acc, &pb, file, years, control, &mut summary)
+                run_stream(acc, &pb, file, &years, control, &mut summary)
             };
             end_input(acc, &pb, summary, r);
         }
@@ -300,7 +374,8 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
                 path: ferret_core::escape::escape(&name),
                 ..FileSummary::default()
             };
-            let years = years_for(acc.opts, None);
+            let zone = acc.zone(None);
+            let years = years_for(acc.opts, None, zone);
             acc.det.begin_file(&name);
             // Sniff gzip magic on streams.
             let reader = ProgressRead {
@@ -312,15 +387,26 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             let magic = br.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
             let r = if magic {
                 summary.compressed = true;
-                run_gz(acc, &name, br, years, control, &mut summary)
+                run_gz(acc, &name, br, &years, control, &mut summary)
             } else if acc.opts.jobs > 1 {
-                run_parallel(acc, &name, br, years, control, &mut summary)
+                run_parallel(acc, &name, br, &years, control, &mut summary)
             } else {
-                run_stream(acc, &name, br, years, control, &mut summary)
+                run_stream(acc, &name, br, &years, control, &mut summary)
             };
             end_input(acc, &name, summary, r);
         }
-        Input::Journal(root, paths) => crate::journal::Sink { acc, control }.files(root, &paths),
+        Input::Journal(root, paths) => crate::journal::Sink {
+            acc,
+            control,
+            tally,
+        }
+        .files(root, &paths),
+        Input::JournalBytes(data, name) => crate::journal::Sink {
+            acc,
+            control,
+            tally,
+        }
+        .bytes(data, &name),
     }
 }
 
@@ -341,7 +427,7 @@ fn run_gz<R: Read>(
     acc: &mut Acc<'_>,
     path: &[u8],
     r: R,
-    years: YearContext,
+    years: &YearContext,
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
@@ -360,7 +446,7 @@ fn run_gz<R: Read>(
     _acc: &mut Acc<'_>,
     _path: &[u8],
     _r: R,
-    _years: YearContext,
+    _years: &YearContext,
     _control: &Control,
     _summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
@@ -388,19 +474,18 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a
 }
 
-/// Analyses inputs in the order given (oldest first gives the most faithful timeline).
-pub fn analyze_inputs<'r>(
+/// Analyses the inputs given, in that order (oldest first gives the most faithful timeline):
+/// the in-memory twin of [`analyze_root`]. Journal files among them (by signature, or the
+/// journal files of a directory) are read together, as one time-ordered input where the first
+/// of them was given. One unreadable input is an error in the outcome beside the rest.
+pub fn analyze<'r>(
     inputs: impl IntoIterator<Item = Input<'r>>,
     opts: &AnalyzeOptions,
     control: &Control,
 ) -> Analysis {
-    let mut acc = Acc {
-        opts,
-        det: Detector::new(opts.thresholds.clone()),
-        analysis: Analysis::default(),
-    };
+    let mut acc = Acc::new(opts);
     let tally = Tally::default();
-    for input in inputs {
+    for input in resolve(inputs) {
         if control.is_cancelled() {
             acc.analysis
                 .outcome
@@ -412,27 +497,14 @@ pub fn analyze_inputs<'r>(
     finish(acc)
 }
 
-/// Analyses files inside `root` (inner paths), in the order given. `.gz` files are
-/// decompressed; systemd journal files (by signature) are read natively, together as one
-/// time-ordered input. One unreadable file is an error in the outcome beside the rest.
-pub fn analyze_files(
-    root: &HostRoot,
-    paths: &[PathBuf],
-    opts: &AnalyzeOptions,
-    control: &Control,
-) -> Analysis {
-    let inputs = resolve_inputs(paths.iter().map(|p| Input::Root(root, p.clone())));
-    analyze_inputs(inputs, opts, control)
-}
-
-/// What inputs stand for, ready for [`analyze_inputs`]: an [`Input::Root`] naming a directory
+/// What inputs stand for: an [`Input::Root`] naming a directory
 /// stands for the systemd journal files in it and one level below
 /// ([`journal_files_in`](crate::journal::journal_files_in)), and one naming a file that starts
 /// with the journal signature (whatever its name) is a journal file. Journal files of one root
 /// are read together, as one time-ordered [`Input::Journal`] where the first of them was given
 /// (see [`crate::journal`]); every other input keeps its place. A directory without journal
 /// files stays as it was given: reading it is an error that names it.
-pub fn resolve_inputs<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> Vec<Input<'r>> {
+fn resolve<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> Vec<Input<'r>> {
     let mut out: Vec<Input<'r>> = Vec::new();
     // Where each root's journal input is in `out`.
     let mut journal_at: Vec<(&'r HostRoot, usize)> = Vec::new();
@@ -471,7 +543,7 @@ pub fn resolve_inputs<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> Vec<In
                 }
             }
             Input::Journal(root, files) => add(&mut out, root, files),
-            other @ Input::Reader(..) => out.push(other),
+            other @ (Input::Reader(..) | Input::JournalBytes(..)) => out.push(other),
         }
     }
     out
@@ -484,21 +556,6 @@ fn is_journal_file(root: &HostRoot, path: &Path) -> bool {
     };
     let mut head = Vec::with_capacity(8);
     f.take(8).read_to_end(&mut head).is_ok() && crate::journal::is_journal(&head)
-}
-
-/// Analyses any reader (stdin, a decompressed stream, a test buffer). `name` appears in
-/// evidence. Gzip is detected by its magic bytes.
-pub fn analyze_reader<R: Read + Send>(
-    reader: R,
-    name: &[u8],
-    opts: &AnalyzeOptions,
-    control: &Control,
-) -> Analysis {
-    analyze_inputs(
-        [Input::Reader(Box::new(reader), name.to_vec())],
-        opts,
-        control,
-    )
 }
 
 /// The default logs, by base name.
@@ -552,10 +609,16 @@ fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Finds the default logs under `root` (auth.log, secure, syslog, messages, kern.log,
-/// nftables.log, ufw.log and their rotations, `.gz` included) and analyses them, oldest
-/// rotation first. Absent files are listed in `missing`, not errors.
+/// Analyses the logs of a host: `opts.paths` when given, else the default logs under `root`
+/// (auth.log, secure, syslog, messages, kern.log, nftables.log, ufw.log, firewalld and their
+/// rotations, `.gz` included), oldest rotation first; absent default logs are listed in
+/// `missing`, not errors. On journald-only hosts (no text auth log) the systemd journal files
+/// are read too (see [`crate::journal`]).
 pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -> Analysis {
+    if !opts.paths.is_empty() {
+        let inputs = opts.paths.iter().map(|p| Input::Root(root, p.clone()));
+        return analyze(inputs, opts, control);
+    }
     let mut paths = Vec::new();
     let mut missing = Vec::new();
     for base in DEFAULT_LOGS {
@@ -575,7 +638,7 @@ pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -
     let journals = crate::journal::root_journals(root, &paths);
     let journal = (!journals.is_empty()).then(|| Input::Journal(root, journals));
     let texts = paths.iter().map(|p| Input::Root(root, p.clone()));
-    let mut a = analyze_inputs(journal.into_iter().chain(texts), opts, control);
+    let mut a = analyze(journal.into_iter().chain(texts), opts, control);
     a.missing = missing;
     a
 }

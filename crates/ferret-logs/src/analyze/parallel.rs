@@ -356,12 +356,12 @@ fn fold_chunk(
     *base += c.lines;
 }
 
-/// Bytes the parallel path reads per block (more for a line cap over 2 MiB).
-#[doc(hidden)]
+/// Bytes the parallel path (`jobs` > 1) reads per block (more for a line cap over 2 MiB): a
+/// tuning constant, which may change.
 pub const PARALLEL_BLOCK: usize = 4 << 20;
-/// Target size of a piece of a block: the unit of parallel parsing. 512 KiB: measured faster
-/// than 64, 128 and 256 KiB (fewer hand-overs, chunks still small) and than 1 MiB (balance).
-#[doc(hidden)]
+/// Target size of a piece of a block, the unit of parallel parsing: a tuning constant, which
+/// may change. 512 KiB: measured faster than 64, 128 and 256 KiB (fewer hand-overs, chunks
+/// still small) and than 1 MiB (balance).
 pub const PARALLEL_PIECE: usize = 512 << 10;
 
 /// One block of whole lines shared by the threads of the parallel path.
@@ -461,7 +461,7 @@ pub(super) fn run_parallel<R: Read + Send>(
     acc: &mut Acc<'_>,
     path: &[u8],
     mut reader: R,
-    years: YearContext,
+    years: &YearContext,
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
@@ -481,7 +481,6 @@ pub(super) fn run_parallel<R: Read + Send>(
     let queue = (Mutex::new(Queue::default()), Condvar::new());
     // Spare vectors for the chunks (returned after folding).
     let spare: Mutex<Vec<Bufs>> = Mutex::new(Vec::new());
-    let years = &years;
     let mut base = 0u64;
     let mut cost = Cost::default();
     let (overlong, error) = std::thread::scope(|scope| {
@@ -756,7 +755,7 @@ pub(super) fn run_parallel<R: Read + Send>(
             acc,
             path,
             head.chain(&mut reader),
-            *years,
+            years,
             control,
             summary,
             base,

@@ -6,7 +6,9 @@ use std::io::Read;
 use ferret_core::Control;
 
 use crate::envelope::{self, Envelope, Format};
-use crate::event::{last_repeat_untagged, maybe_repeat, parse_message, parse_repeat, EventKind};
+use crate::event::{
+    last_repeat_untagged, maybe_repeat, parse_message, parse_repeat, Cut, EventKind,
+};
 use crate::time::{TimeCache, YearContext};
 
 use super::lines::{Line, LineReader};
@@ -53,7 +55,12 @@ pub(crate) fn message_event<'a>(
     rep: &mut Rep,
 ) -> Option<EventKind<'a>> {
     if maybe_repeat(msg) {
-        let r = parse_repeat(msg, truncated).or_else(|| last_repeat_untagged(program, msg));
+        let cut = if truncated {
+            Cut::Truncated
+        } else {
+            Cut::Whole
+        };
+        let r = parse_repeat(msg, cut).or_else(|| last_repeat_untagged(program, msg));
         if let Some(r) = r.filter(|r| r.message.is_some() || !truncated) {
             *rep = Rep {
                 times: r.count,
@@ -173,7 +180,7 @@ pub(crate) fn run_stream<R: Read>(
     acc: &mut Acc<'_>,
     path: &[u8],
     reader: R,
-    years: YearContext,
+    years: &YearContext,
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
@@ -185,7 +192,7 @@ pub(crate) fn run_stream_from<R: Read>(
     acc: &mut Acc<'_>,
     path: &[u8],
     reader: R,
-    years: YearContext,
+    years: &YearContext,
     control: &Control,
     summary: &mut FileSummary,
     line_base: u64,
@@ -213,7 +220,7 @@ pub(crate) fn run_stream_from<R: Read>(
             acc.det.long_line(line.number, len);
         }
         // Parsed in place and observed by reference: nothing moves, nothing is allocated.
-        let env = envelope::parse_cached(line.text, &years, &mut times);
+        let env = envelope::parse_cached(line.text, years, &mut times);
         let mut rep = Rep::ONE;
         let event = message_event(
             &env.program,
@@ -238,7 +245,7 @@ pub(crate) fn run_stream_from<R: Read>(
                     &line,
                     &env,
                     chain.as_deref(),
-                    &years,
+                    years,
                     rep,
                     summary,
                 );

@@ -1095,10 +1095,13 @@ impl Detector {
         i
     }
 
-    /// Feeds one event.
-    // By value since 0.1 (callers hand their observation over); see `observe_event`.
-    #[allow(clippy::needless_pass_by_value)]
-    pub fn observe(&mut self, obs: Observation<'_>) {
+    /// Feeds one event, in file order. An event that happened `repeat` times at one line
+    /// (syslog's `message repeated N times`) is observed one by one, as if the lines were
+    /// there, up to one more than the largest count threshold (failures, success after
+    /// failures, filesystem errors; at most 4096), so every window and session rule sees them;
+    /// the rest only add to the counts (by kind, per hour, per source: events, hostile,
+    /// failures, successes). The cost does not grow with `repeat`.
+    pub fn observe(&mut self, obs: &Observation<'_>) {
         self.observe_repeated(
             obs.line,
             obs.time,
@@ -1109,9 +1112,9 @@ impl Detector {
         );
     }
 
-    /// [`Detector::observe`] by reference: the event stays where the parser built it (the
-    /// per-line hot path moves no event and allocates nothing unless a finding is made).
-    pub fn observe_event(
+    /// [`Detector::observe`] of one event where the parser built it (the per-line hot path
+    /// moves no event and allocates nothing unless a finding is made).
+    pub(crate) fn observe_event(
         &mut self,
         line: u64,
         time: Option<LogTime>,
@@ -1675,13 +1678,9 @@ impl Detector {
         }
     }
 
-    /// [`Detector::observe_event`] for an event that happened `times` times at one line
-    /// (syslog's `message repeated N times`). The first repeats are observed one by one, as
-    /// if the lines were there, up to one more than the largest count threshold (failures,
-    /// success after failures, filesystem errors; at most 4096), so every window and session
-    /// rule sees them; the rest only add to the counts (by kind, per hour, per source:
-    /// events, hostile, failures, successes). The cost does not grow with `times`.
-    pub fn observe_repeated(
+    /// [`Detector::observe_event`] for an event that happened `times` times at one line (see
+    /// [`Detector::observe`]).
+    pub(crate) fn observe_repeated(
         &mut self,
         line: u64,
         time: Option<LogTime>,

@@ -19,7 +19,7 @@ mod sudo;
 
 pub use addr::addr;
 pub(crate) use repeat::{last_repeat_untagged, maybe_repeat};
-pub use repeat::{parse_repeat, Repeat, MAX_REPEAT};
+pub use repeat::{parse_repeat, Cut, Repeat, MAX_REPEAT};
 
 use crate::bytes::Lit;
 use cron::cron;

@@ -28,9 +28,19 @@ pub(crate) fn maybe_repeat(msg: &[u8]) -> bool {
     matches!(msg.first(), Some(b'm' | b'l' | b'-'))
 }
 
-/// Parses a repeat line's message (see [`Repeat`]). `truncated`: the line was cut at the
-/// length cap, so a missing closing bracket is tolerated. `None` for anything else.
-pub fn parse_repeat(msg: &[u8], truncated: bool) -> Option<Repeat<'_>> {
+/// Whether a line is whole or was cut at the length cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The whole line.
+    Whole,
+    /// Cut at the length cap (what followed is lost).
+    Truncated,
+}
+
+/// Parses a repeat line's message (see [`Repeat`]). On a [`Cut::Truncated`] line a missing
+/// closing bracket is tolerated. `None` for anything else.
+pub fn parse_repeat(msg: &[u8], cut: Cut) -> Option<Repeat<'_>> {
+    let truncated = cut == Cut::Truncated;
     fn count(b: &[u8]) -> Option<(u64, bool, &[u8])> {
         let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
         let (n, capped) = repeat_count(b.get(..digits)?)?;
@@ -90,7 +100,7 @@ fn repeat_count(digits: &[u8]) -> Option<(u64, bool)> {
 pub(crate) fn last_repeat_untagged<'a>(program: &[u8], msg: &'a [u8]) -> Option<Repeat<'a>> {
     match program {
         b"last" => last_repeat_tail(msg.pre(b"message repeated ")?),
-        b"---" => parse_repeat(msg, false).filter(|r| r.message.is_none()),
+        b"---" => parse_repeat(msg, Cut::Whole).filter(|r| r.message.is_none()),
         _ => None,
     }
 }

@@ -458,7 +458,7 @@ fn real(steps: &[Step], th: &Thresholds) -> Summary {
                 time,
                 event,
                 times,
-            } => d.observe(Observation {
+            } => d.observe(&Observation {
                 line: *line,
                 time: time.map(LogTime),
                 pid: None,

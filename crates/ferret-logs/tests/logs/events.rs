@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use ferret_logs::event::{addr, parse_message, parse_repeat, EventKind, MAX_REPEAT};
+use ferret_logs::event::{addr, parse_message, parse_repeat, Cut, EventKind, MAX_REPEAT};
 
 fn ev(prog: &str, m: &str) -> Option<EventKind<'static>> {
     parse_message(prog.as_bytes(), Some(1), m.as_bytes()).map(EventKind::into_owned)
@@ -322,7 +322,7 @@ fn event_stays_small() {
 fn repeat_lines() {
     let r = parse_repeat(
         b"message repeated 3 times: [ Failed password for root from 203.0.113.7 port 52211 ssh2]",
-        false,
+        Cut::Whole,
     )
     .unwrap();
     assert_eq!((r.count, r.capped), (3, false));
@@ -338,16 +338,16 @@ fn repeat_lines() {
     // No space after the bracket.
     let r = parse_repeat(
         b"message repeated 2 times: [Invalid user a from 1.2.3.4]",
-        false,
+        Cut::Whole,
     )
     .unwrap();
     assert_eq!(r.message, Some(&b"Invalid user a from 1.2.3.4"[..]));
     // A missing closing bracket only on a truncated line.
     assert_eq!(
-        parse_repeat(b"message repeated 2 times: [ Failed pass", false),
+        parse_repeat(b"message repeated 2 times: [ Failed pass", Cut::Whole),
         None
     );
-    let r = parse_repeat(b"message repeated 2 times: [ Failed pass", true).unwrap();
+    let r = parse_repeat(b"message repeated 2 times: [ Failed pass", Cut::Truncated).unwrap();
     assert_eq!(r.message, Some(&b"Failed pass"[..]));
     // Hostile counts: capped, flagged, no overflow.
     for n in [
@@ -357,10 +357,10 @@ fn repeat_lines() {
         "1000001",
     ] {
         let l = format!("message repeated {n} times: [ x]");
-        let r = parse_repeat(l.as_bytes(), false).unwrap();
+        let r = parse_repeat(l.as_bytes(), Cut::Whole).unwrap();
         assert_eq!((r.count, r.capped), (MAX_REPEAT, true), "{n}");
     }
-    let r = parse_repeat(b"message repeated 1000000 times: [ x]", false).unwrap();
+    let r = parse_repeat(b"message repeated 1000000 times: [ x]", Cut::Whole).unwrap();
     assert_eq!((r.count, r.capped), (MAX_REPEAT, false));
     // Not repeat lines.
     for l in [
@@ -374,7 +374,7 @@ fn repeat_lines() {
         b"Failed password for root from 1.2.3.4 port 2 ssh2",
     ] {
         assert_eq!(
-            parse_repeat(l, false),
+            parse_repeat(l, Cut::Whole),
             None,
             "{}",
             String::from_utf8_lossy(l)
@@ -386,7 +386,7 @@ fn repeat_lines() {
         (b"--- last message repeated 7 times ---", 7),
         (b"last message repeated 1 time", 1),
     ] {
-        let r = parse_repeat(l, false).unwrap();
+        let r = parse_repeat(l, Cut::Whole).unwrap();
         assert_eq!((r.count, r.message), (n, None));
     }
 }
@@ -395,7 +395,7 @@ fn repeat_lines() {
 fn injection_inside_repeat_brackets() {
     let r = parse_repeat(
         b"message repeated 2 times: [ Failed password for x from 1.2.3.4 port 22 from 5.6.7.8 port 1 ssh2]",
-        false,
+        Cut::Whole,
     )
     .unwrap();
     let e = parse_message(b"sshd", Some(1), r.message.unwrap()).unwrap();

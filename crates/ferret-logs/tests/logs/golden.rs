@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use ferret_core::Control;
-use ferret_logs::journal::{analyze_journal_bytes, JournalFile};
-use ferret_logs::{analyze_reader, envelope, event, Analysis, AnalyzeOptions, YearContext};
+use ferret_logs::journal::JournalFile;
+use ferret_logs::{analyze, envelope, event, Analysis, AnalyzeOptions, Cut, Input, YearContext};
 use serde_json::{json, Value};
 
 use crate::templates;
@@ -183,7 +183,11 @@ fn line_json(number: u64, line: &[u8], years: &YearContext) -> Value {
 
 /// A text log: the analysis (at one thread) and every line.
 fn text_golden(name: &str, data: &[u8], ours: bool) -> Value {
-    let a = analyze_reader(data, name.as_bytes(), &opts(), &Control::new());
+    let a = analyze(
+        [Input::reader(data, name.as_bytes())],
+        &opts(),
+        &Control::new(),
+    );
     let years = YearContext::fixed_year(2024);
     let lines: Vec<Value> = data
         .split(|c| *c == b'\n')
@@ -196,9 +200,13 @@ fn text_golden(name: &str, data: &[u8], ours: bool) -> Value {
 
 /// A journal file: the analysis and every entry.
 fn journal_golden(name: &str, data: &[u8]) -> Value {
-    let a = analyze_journal_bytes(data, name.as_bytes(), &opts(), &Control::new());
+    let a = analyze(
+        [Input::JournalBytes(data, name.as_bytes().to_vec())],
+        &opts(),
+        &Control::new(),
+    );
     let mut entries = Vec::new();
-    match JournalFile::open(data, data.len() as u64) {
+    match JournalFile::open(name, data, data.len() as u64) {
         Ok(mut jf) => {
             while let Some(e) = jf.next_entry() {
                 entries.push(match e {
@@ -219,18 +227,18 @@ fn journal_golden(name: &str, data: &[u8]) -> Value {
                             "event": event_json(ev.as_ref()),
                         })
                     }
-                    Err(e) => json!({ "error": e }),
+                    Err(e) => json!({ "error": e.to_string() }),
                 });
             }
         }
-        Err(e) => entries.push(json!({ "open": e })),
+        Err(e) => entries.push(json!({ "open": e.to_string() })),
     }
     json!({ "analysis": analysis_json(&a, true), "entries": entries })
 }
 
 /// A message-corpus file: the repeat parse and the event under every program, in full.
 fn message_golden(data: &[u8]) -> Value {
-    let repeat: Vec<Value> = [false, true]
+    let repeat: Vec<Value> = [Cut::Whole, Cut::Truncated]
         .iter()
         .map(|t| {
             json!(event::parse_repeat(data, *t).map(|r| json!({

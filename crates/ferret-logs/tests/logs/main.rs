@@ -23,3 +23,4 @@ mod props;
 mod repeat;
 mod sshguard;
 mod templates;
+mod zones;

@@ -2,13 +2,13 @@
 //! of the tests has overflow checks on), and the answer is the one the numbers mean.
 
 use ferret_core::Control;
-use ferret_logs::{analyze_reader, Analysis, AnalyzeOptions};
+use ferret_logs::{analyze, Analysis, AnalyzeOptions, Input};
 
 fn run(log: &[u8], jobs: usize) -> Analysis {
     let mut o = AnalyzeOptions::default();
     o.year = Some(2024);
     o.jobs = jobs;
-    analyze_reader(log, b"x", &o, &Control::new())
+    analyze([Input::reader(log, "x")], &o, &Control::new())
 }
 
 /// FreeBSD `syslogd -v` `<facility.level>` numbers past any facility or level (once an

@@ -4,7 +4,15 @@
 //! whole block.
 
 use ferret_core::Control;
-use ferret_logs::{analyze_reader, Analysis, AnalyzeOptions};
+use ferret_logs::{Analysis, AnalyzeOptions, Input};
+/// Options with a fixed year and `jobs` threads.
+fn options(year: i64, jobs: usize) -> AnalyzeOptions {
+    let mut o = AnalyzeOptions::default();
+    o.year = Some(year);
+    o.jobs = jobs;
+    o
+}
+
 use proptest::prelude::*;
 
 use ferret_testkit::testdata;
@@ -14,9 +22,9 @@ fn json(a: &Analysis) -> String {
 }
 
 fn analyze(log: &[u8], jobs: usize, max_line: usize) -> Analysis {
-    let mut o = AnalyzeOptions::default().year(2024).jobs(jobs);
+    let mut o = options(2024, jobs);
     o.max_line = max_line;
-    analyze_reader(log, b"auth.log", &o, &Control::new())
+    ferret_logs::analyze([Input::reader(log, "auth.log")], &o, &Control::new())
 }
 
 /// Sequential and parallel analyses of `log` are identical (JSON of the whole analysis).
@@ -293,10 +301,9 @@ fn parallel_path_stops_on_cancel_and_read_errors() {
             };
             let control = Control::new().with_cancel(token);
             let started = std::time::Instant::now();
-            let a = analyze_reader(
-                reader,
-                b"cut.log",
-                &AnalyzeOptions::default().year(2024).jobs(jobs),
+            let a = ferret_logs::analyze(
+                [Input::reader(reader, "cut.log")],
+                &options(2024, jobs),
                 &control,
             );
             assert!(started.elapsed() < std::time::Duration::from_secs(60));
