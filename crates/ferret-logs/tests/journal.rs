@@ -957,3 +957,31 @@ fn dirty_file_of_a_killed_writer() {
         .iter()
         .any(|f| f.id == "logs.brute-force"));
 }
+
+/// Reading journal files reports progress through the control: inputs started and bytes read,
+/// growing, up to what the reader read of the file.
+#[test]
+fn journal_reading_reports_progress() {
+    use std::sync::{Arc, Mutex};
+    let data = synth(&synth_entries(20_000), false, 0);
+    let seen: Arc<Mutex<Vec<ferret_core::Progress>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let control = Control::new().with_progress(move |p| sink.lock().unwrap().push(p));
+    let a = analyze(
+        [Input::JournalBytes(&data, b"big.journal".to_vec())],
+        &AnalyzeOptions::default(),
+        &control,
+    );
+    assert_eq!(a.lines, 20_000);
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.len() >= 2,
+        "{} reports for {} bytes",
+        seen.len(),
+        data.len()
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(last.items_done, 1);
+    assert!(last.bytes_done > data.len() as u64 / 2 && last.bytes_done <= data.len() as u64);
+    assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+}

@@ -2,6 +2,7 @@
 //! across summer-time changes, checked against the real `date` (`TZ=Zone date -d ... +%s`)
 //! on fixture roots whose `/etc/localtime` links into a copy of the system's zoneinfo.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -46,13 +47,14 @@ fn date(zone: &str, when: &str) -> i64 {
 
 /// A failure line per local time, each from its own source (`192.0.2.<i>`).
 fn log(times: &[&str]) -> String {
-    times
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            format!("{t} web sshd[{i}]: Failed password for root from 192.0.2.{i} port 22 ssh2\n")
-        })
-        .collect()
+    let mut out = String::new();
+    for (i, t) in times.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{t} web sshd[{i}]: Failed password for root from 192.0.2.{i} port 22 ssh2"
+        );
+    }
+    out
 }
 
 /// The first time of source `192.0.2.<i>`, in seconds.
