@@ -959,7 +959,7 @@ fn dirty_file_of_a_killed_writer() {
 }
 
 /// Reading journal files reports progress through the control: inputs started and bytes read,
-/// growing, up to what the reader read of the file.
+/// growing.
 #[test]
 fn journal_reading_reports_progress() {
     use std::sync::{Arc, Mutex};
@@ -982,6 +982,13 @@ fn journal_reading_reports_progress() {
     );
     let last = seen.last().unwrap();
     assert_eq!(last.items_done, 1);
-    assert!(last.bytes_done > data.len() as u64 / 2 && last.bytes_done <= data.len() as u64);
+    // Bytes read, not the size: windows evicted from the reader's 4 MiB cache are read again.
+    let size = data.len() as u64;
+    assert!(
+        last.bytes_done > size / 2 && last.bytes_done < size * 2,
+        "{} of {}",
+        last.bytes_done,
+        data.len()
+    );
     assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
 }
