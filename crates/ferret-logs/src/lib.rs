@@ -37,7 +37,7 @@
 //! - [`analyze_root`]`(&root, &opts, &control)`: the host's logs (its default log files and
 //!   their rotations, the journal on journald-only hosts), or the files and journal
 //!   directories in `opts.paths`.
-//! - [`analyze`]`(inputs, &opts, &control)`: the [`Input`]s given: readers (stdin, buffers),
+//! - [`analyze()`]`(inputs, &opts, &control)`: the [`Input`]s given: readers (stdin, buffers),
 //!   journal files in memory, files inside a root.
 //! - [`parse_lines`]: one owned [`Record`] (envelope and event) per line of a reader, without
 //!   detection; [`envelope::parse`], [`parse_message`], [`parse_repeat`]: one line, one
@@ -56,7 +56,7 @@
 //! they are the host's local time. [`analyze_root`] reads the zone of the root
 //! ([`time::root_time_zone`]: its `/etc/localtime`, a TZif file usually linked into
 //! `/usr/share/zoneinfo` and followed inside the root only, else Debian's `/etc/timezone`);
-//! a root without either is read in UTC. [`analyze`] reads files inside a root in that
+//! a root without either is read in UTC. [`analyze()`] reads files inside a root in that
 //! root's zone and readers and bytes in memory in UTC. `AnalyzeOptions::time_zone` chooses
 //! UTC or a zone instead; [`Analysis::time_zone`] says which zone was used and why.
 //! Summer time changes inside a log are followed. A local time that happens twice (the hour

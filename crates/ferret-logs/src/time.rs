@@ -273,7 +273,7 @@ impl Default for YearContext {
 #[non_exhaustive]
 pub enum TimeZoneOption {
     /// The zone of the host the logs come from: [`crate::analyze_root`] reads it from the
-    /// root ([`root_time_zone`]); with [`crate::analyze`], files inside a root use that root's
+    /// root ([`root_time_zone`]); with [`crate::analyze()`], files inside a root use that root's
     /// zone and readers or bytes in memory are read in UTC. A root without a zone is read in
     /// UTC, and the analysis says so ([`crate::Analysis::time_zone`]).
     #[default]
