@@ -136,6 +136,7 @@ fn needle_at(h: &[u8], n: &[u8], k: usize, p: usize) -> Option<usize> {
 }
 /// [`find`] up to 64 bytes: candidates where the anchor byte `a` is followed `d` bytes later
 /// by `b`, eight positions at a time.
+#[inline]
 fn find_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<usize> {
     let Some(last) = h.len().checked_sub(8 + d) else {
         return (0..h.len())
@@ -161,6 +162,7 @@ fn find_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<us
     }
 }
 /// [`rfind`] up to 64 bytes, right to left.
+#[inline]
 fn rfind_short(h: &[u8], n: &[u8], k: usize, a: u8, b: u8, d: usize) -> Option<usize> {
     let Some(mut i) = h.len().checked_sub(8 + d) else {
         return (0..h.len())

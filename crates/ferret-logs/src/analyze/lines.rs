@@ -130,6 +130,8 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line, or `None` at the end.
+    // Inlined into the line loops of other modules, as when they shared one.
+    #[inline]
     pub fn next_line(&mut self) -> Option<std::io::Result<Line<'_>>> {
         loop {
             let avail = self.buf.get(self.start..self.end).unwrap_or_default();
