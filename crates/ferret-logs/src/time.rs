@@ -170,9 +170,9 @@ impl YearContext {
 
     /// Pins every year-less timestamp to `year` (as `--year` does).
     pub fn fixed_year(year: i64) -> Self {
-        // One day slack is added by `resolve`; the last instant of the year keeps every date
-        // of that year in it.
-        YearContext::new(LogTime::from_civil(year, 12, 31, 0, 0, 0, 0))
+        // `resolve` allows a day after the reference: noon UTC of the year's last day keeps
+        // every local time of the year in it, down to UTC-12.
+        YearContext::new(LogTime::from_civil(year, 12, 31, 12, 0, 0, 0))
     }
 
     /// The instant of local wall-clock `secs` (seconds since the epoch as if the local time

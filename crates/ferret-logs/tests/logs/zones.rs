@@ -97,6 +97,8 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
             ("Nov  3 00:59:59", "2024-11-03 00:59:59"),
             ("Nov  3 02:00:00", "2024-11-03 02:00:00"),
             ("Nov  3 02:00:01", "2024-11-03 02:00:01"),
+            // Late on the year's last day, local time: already the next year in UTC.
+            ("Dec 31 23:59:59", "2024-12-31 23:59:59"),
         ],
     ),
 ];
