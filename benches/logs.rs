@@ -15,7 +15,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferret::core::Control;
-use ferret::logs::{analyze_reader, envelope, event, AnalyzeOptions, YearContext};
+use ferret::logs::{analyze, envelope, event, AnalyzeOptions, Input, YearContext};
 
 const BUILTIN: &[&str] = &[
     "Feb 20 08:35:22 slave22 sshd[5774]: Failed password for root from 216.160.83.57 port 29160 ssh2",
@@ -135,11 +135,12 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for jobs in [1, 2] {
         g.bench_function(format!("analyze-8MiB-jobs{jobs}"), |b| {
-            let opts = AnalyzeOptions::default().year(2024).jobs(jobs);
+            let mut opts = AnalyzeOptions::default();
+            opts.year = Some(2024);
+            opts.jobs = jobs;
             b.iter(|| {
-                black_box(analyze_reader(
-                    &data[..],
-                    b"auth.log",
+                black_box(analyze(
+                    [Input::reader(&data[..], "auth.log")],
                     &opts,
                     &Control::new(),
                 ))

@@ -17,10 +17,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, ProgressBar, Status};
-use ferret::core::{escape::escape, HostRoot};
-use ferret::core::{FileKind, OpenOptions};
-use ferret::logs::journal::{is_journal, journal_files_in};
-use ferret::logs::{analyze_inputs, AnalyzeOptions, Input, LogTime};
+use ferret::core::HostRoot;
+use ferret::logs::{analyze, AnalyzeOptions, Input, LogTime};
 use std::os::unix::ffi::OsStrExt;
 
 /// `println!` that ignores a closed pipe (`authlog ... | head`).
@@ -90,16 +88,6 @@ or directory (recognised by signature; a directory stands for the journal files 
 level below, e.g. /var/log/journal). T is RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01).",
 };
 
-/// Whether the file starts with the journal signature (read soundly, 8 bytes).
-fn sniff_journal(root: &HostRoot, p: &std::path::Path) -> bool {
-    use std::io::Read as _;
-    let Ok(f) = root.open_file(p, &OpenOptions::new()) else {
-        return false;
-    };
-    let mut head = Vec::with_capacity(8);
-    f.take(8).read_to_end(&mut head).is_ok() && is_journal(&head)
-}
-
 fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
@@ -123,40 +111,17 @@ fn main() -> ExitCode {
     let json = common.is_json();
     let root = HostRoot::live();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    // Journal files (by signature) and directories go together into one journal input, at
-    // the place of the first one, so that they are read in time order.
-    let mut inputs: Vec<Input<'_>> = Vec::new();
-    let mut journals: Vec<PathBuf> = Vec::new();
-    let mut journal_at = None;
-    for f in &files {
+    // Journal files (recognised by signature) and directories among the files are read
+    // together by the library, in time order.
+    let inputs = files.iter().map(|f| {
         if f.as_bytes() == b"-" {
-            inputs.push(Input::Reader(Box::new(std::io::stdin()), b"-".to_vec()));
-            continue;
-        }
-        let p = cwd.join(f);
-        let found = if root.lstat(&p).is_ok_and(|s| s.kind == FileKind::Directory) {
-            let js = journal_files_in(&root, &p);
-            if js.is_empty() {
-                eprintln!(
-                    "authlog: {}: no journal files in this directory",
-                    escape(f.as_bytes())
-                );
-            }
-            js
-        } else if sniff_journal(&root, &p) {
-            vec![p.clone()]
+            Input::reader(std::io::stdin(), "-")
         } else {
-            inputs.push(Input::Root(&root, p));
-            continue;
-        };
-        journal_at.get_or_insert(inputs.len());
-        journals.extend(found);
-    }
-    if let Some(at) = journal_at {
-        inputs.insert(at, Input::Journal(&root, journals));
-    }
+            Input::Root(&root, cwd.join(f))
+        }
+    });
     let (bar, control) = ProgressBar::attach("authlog", common.control());
-    let a = analyze_inputs(inputs, &opts, &control);
+    let a = analyze(inputs, &opts, &control);
     drop(bar);
 
     if json {

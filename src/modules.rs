@@ -36,7 +36,8 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
         ferret_logs::analyze_root(&opts.root, &lo, control)
     } else {
         // Explicit log files are host paths given by the user, read from the live filesystem.
-        ferret_logs::analyze_files(&ferret_core::HostRoot::live(), &opts.logs, &lo, control)
+        lo.paths.clone_from(&opts.logs);
+        ferret_logs::analyze_root(&ferret_core::HostRoot::live(), &lo, control)
     };
     if analysis.files.is_empty() && analysis.outcome.errors.is_empty() {
         return ModuleResult::skipped(format!(

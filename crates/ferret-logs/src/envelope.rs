@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use crate::event::{load_le, word};
+use crate::bytes::{load_le, parse_u32, short_memchr, sub, word};
 use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
 
 /// Which layout a line was recognised as.
@@ -184,27 +184,7 @@ fn token_end(b: &[u8], i: usize) -> usize {
     if head.len() == rest.len() {
         return b.len();
     }
-    crate::event::short_memchr(b' ', rest.get(32..).unwrap_or_default())
-        .map_or(b.len(), |n| i + 32 + n)
-}
-
-fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
-    b.get(from..to).unwrap_or_default()
-}
-
-/// 1 to 10 decimal digits that fit a u32.
-pub(crate) fn parse_u32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 {
-        return None;
-    }
-    let mut v = 0u64;
-    for &c in b {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(c - b'0');
-    }
-    u32::try_from(v).ok()
+    short_memchr(b' ', rest.get(32..).unwrap_or_default()).map_or(b.len(), |n| i + 32 + n)
 }
 
 /// `<digits>` at the start: (priority, bytes used).
@@ -212,7 +192,7 @@ fn pri(b: &[u8]) -> Option<(u16, usize)> {
     if b.first() != Some(&b'<') {
         return None;
     }
-    let close = crate::event::short_memchr(b'>', b.get(..6)?)?;
+    let close = short_memchr(b'>', b.get(..6)?)?;
     let v = parse_u32(sub(b, 1, close))?;
     (v < 1024).then_some((v as u16, close + 1))
 }
@@ -275,16 +255,21 @@ fn bsd_prefix(tok: &[u8]) -> Option<u16> {
     if let Some(p) = fac_level(inner) {
         return Some(p);
     }
-    let dot = crate::event::short_memchr(b'.', inner)?;
+    let dot = short_memchr(b'.', inner)?;
     let f = parse_u32(sub(inner, 0, dot))?;
     let l = parse_u32(sub(inner, dot + 1, inner.len()))?;
-    (f < 128 && l < 8).then_some((f * 8 + l) as u16)
+    // The range check comes first: `f * 8 + l` of unchecked numbers could overflow.
+    if f < 128 && l < 8 {
+        u16::try_from(f * 8 + l).ok()
+    } else {
+        None
+    }
 }
 
 /// Bytes of a program name in a tag: ASCII alphanumerics and `-_./@`.
 #[inline]
 fn tag_name_byte(c: u8) -> bool {
-    use crate::event::{class, ALNUM, DASH, TAGX};
+    use crate::bytes::{class, ALNUM, DASH, TAGX};
     // `:` shares the separator class with `.`: checked apart.
     class(c) & (ALNUM | DASH | TAGX) != 0 || c == b'.'
 }
@@ -295,7 +280,7 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     let rest = b.get(i..)?;
     if rest.first() == Some(&b'[') {
         // `[sshd]:` / `[sshd]`
-        let close = crate::event::short_memchr(b']', rest)?;
+        let close = short_memchr(b']', rest)?;
         let name = sub(rest, 1, close);
         if name.is_empty()
             || !name
@@ -326,12 +311,12 @@ fn tag(b: &[u8], i: usize, require_colon_without_pid: bool) -> Option<(&[u8], Op
     let name = sub(rest, 0, j);
     // `(pam_unix)` annotation of old Red Hat: `sshd(pam_unix)[123]:`
     if rest.get(j) == Some(&b'(') {
-        let close = crate::event::short_memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
+        let close = short_memchr(b')', sub(rest, j, (j + 40).min(rest.len())))?;
         j += close + 1;
     }
     let mut pid = None;
     if rest.get(j) == Some(&b'[') {
-        let close = crate::event::short_memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
+        let close = short_memchr(b']', sub(rest, j, (j + 24).min(rest.len())))?;
         pid = Some(parse_u32(sub(rest, j + 1, j + close))?);
         j += close + 1;
     }
@@ -554,7 +539,7 @@ fn fast_tag_tail<'a>(
 /// `None` otherwise (no digit, 8 or more, or fewer than 8 bytes left), for the byte loop.
 #[inline]
 fn pid_digits(b: &[u8], at: usize) -> Option<(usize, u64)> {
-    let w = crate::event::word(b, at)?;
+    let w = word(b, at)?;
     // Digits become 0..=9; any other byte is 10 or more, and gets its high bit set below.
     let t = w ^ 0x3030_3030_3030_3030;
     let non_digit = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
@@ -761,7 +746,7 @@ pub(crate) fn parse_cached<'a>(
                     let rest = sub(line, n + 2, line.len());
                     let (t, used) = if rest.first() == Some(&b'-') {
                         (None, 1)
-                    } else if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
+                    } else if let Some((t, used)) = parse_iso(rest, years) {
                         (Some(t), used)
                     } else {
                         (None, 0)
@@ -797,17 +782,14 @@ pub(crate) fn parse_cached<'a>(
                 .and_then(parse_u32)
                 .filter(|y| (1970..=2200).contains(y) && line.get(k + 5) == Some(&b' '))
             {
-                let off = i64::from(years.utc_offset()) * 1_000_000;
-                env.time = Some(LogTime(
-                    LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us).0 - off,
-                ));
+                env.time = Some(years.local(i64::from(y), mo, d, h, mi, s, us));
                 k += 5;
             }
         }
         host_tag_msg(line, k, &mut env, true, &mut cache.prefix);
         return env;
     }
-    if let Some((t, used)) = parse_iso(rest, years.utc_offset()) {
+    if let Some((t, used)) = parse_iso(rest, years) {
         env.format = Format::Rfc3339;
         env.time = Some(t);
         host_tag_msg(line, i + used, &mut env, true, &mut cache.prefix);
@@ -930,7 +912,7 @@ fn journal_json(line: &[u8]) -> Option<Envelope<'_>> {
             Some(b'"') => json_str(line, i)?,
             Some(b'[') => {
                 // byte array for non-UTF-8 values
-                let close = crate::event::short_memchr(b']', sub(line, i, line.len()))?;
+                let close = short_memchr(b']', sub(line, i, line.len()))?;
                 let mut v = Vec::new();
                 for part in sub(line, i + 1, i + close).split(|c| *c == b',') {
                     let p: Vec<u8> = part
@@ -967,7 +949,7 @@ fn journal_json(line: &[u8]) -> Option<Envelope<'_>> {
             b"_COMM" => comm = Some(val),
             b"_PID" => env.pid = parse_u32(&val),
             b"SYSLOG_PID" => syslog_pid = parse_u32(&val),
-            b"PRIORITY" => env.priority = parse_u32(&val).map(|p| p as u16),
+            b"PRIORITY" => env.priority = parse_u32(&val).and_then(|p| u16::try_from(p).ok()),
             b"MESSAGE" => {
                 env.message = val;
                 have_msg = true;
@@ -1113,37 +1095,39 @@ mod tests {
             taken += usize::from(fast_matches_general(l));
         }
         assert!(taken >= 8, "{taken}");
-        // Every line of the third-party logs (when present), from the host on.
-        let files = [
+    }
+
+    /// Every line of the third-party logs, from the host on and whole.
+    #[test]
+    #[cfg_attr(
+        not(ferret_testdata),
+        ignore = "needs FERRET_TESTDATA (../shared/data)"
+    )]
+    fn fast_host_tag_is_the_general_answer_on_real_logs() {
+        let lines = third_party_lines(&[
             "fail2ban/logs/sshd",
             "fail2ban/logs/sshd-journal",
             "elastic-beats/test.log",
-        ];
-        if let Some(lines) = third_party_lines(&files) {
-            let mut n = 0;
-            for line in &lines {
-                // After an RFC 3164 stamp, and the whole line too.
-                let rest = line.get(16..).unwrap_or_default();
-                n += usize::from(fast_matches_general(rest));
-                fast_matches_general(line);
-            }
-            assert!(n > 150, "{n}");
+        ]);
+        let mut n = 0;
+        for line in &lines {
+            // After an RFC 3164 stamp, and the whole line too.
+            let rest = line.get(16..).unwrap_or_default();
+            n += usize::from(fast_matches_general(rest));
+            fast_matches_general(line);
         }
+        assert!(n > 150, "{n}");
     }
 
-    /// The lines of these files under `FERRET_TESTDATA`; `None` (said on stderr) without it.
-    fn third_party_lines(files: &[&str]) -> Option<Vec<Vec<u8>>> {
-        let Some(dir) = std::env::var_os("FERRET_TESTDATA") else {
-            crate::test_note(format_args!("skipped (real logs): FERRET_TESTDATA not set"));
-            return None;
-        };
+    /// The lines of these files under `FERRET_TESTDATA`.
+    fn third_party_lines(files: &[&str]) -> Vec<Vec<u8>> {
         let mut lines = Vec::new();
         for f in files {
-            let p = std::path::Path::new(&dir).join(f);
+            let p = ferret_testkit::testdata(f);
             let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             lines.extend(data.split(|c| *c == b'\n').map(<[u8]>::to_vec));
         }
-        Some(lines)
+        lines
     }
 
     /// The cached path, primed by `a`, answers `b` as the general steps do.
@@ -1253,14 +1237,20 @@ mod tests {
         .map(|l| l.to_vec())
         .collect();
         assert!(stream_matches_alone(&lines) >= 3);
-        let files = [
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(ferret_testdata),
+        ignore = "needs FERRET_TESTDATA (../shared/data)"
+    )]
+    fn one_step_path_is_the_general_answer_on_real_logs() {
+        let lines = third_party_lines(&[
             "fail2ban/logs/sshd",
             "fail2ban/testcases/testcase02.log",
             "elastic-beats/test.log",
-        ];
-        if let Some(lines) = third_party_lines(&files) {
-            stream_matches_alone(&lines);
-        }
+        ]);
+        assert!(stream_matches_alone(&lines) > 0);
     }
 
     proptest::proptest! {
@@ -1362,6 +1352,32 @@ mod tests {
         }
     }
 
+    /// A BSD `<facility.level>` with numbers past any facility or level: no priority, no
+    /// panic (the range check once came after an overflowing `f * 8 + l`).
+    #[test]
+    fn bsd_prefix_out_of_range_numbers() {
+        for line in [
+            &b"Apr 2 17:51:27<4112401240.3>"[..],
+            b"Apr 2 17:51:27 <1.4294967295> h sshd[1]: x",
+            b"Apr 2 17:51:27 <4294967295.4294967295> h sshd[1]: x",
+            b"Apr 2 17:51:27 <536870912.0> h sshd[1]: x",
+            b"Apr 2 17:51:27 <128.0> h sshd[1]: x",
+            b"Apr 2 17:51:27 <0.8> h sshd[1]: x",
+        ] {
+            let e = p(line);
+            assert_eq!(e.priority, None, "{}", String::from_utf8_lossy(line));
+            let a = crate::analyze(
+                [crate::Input::reader(line, "x")],
+                &crate::AnalyzeOptions::default(),
+                &ferret_core::Control::new(),
+            );
+            assert_eq!(a.lines, 1);
+        }
+        assert_eq!(bsd_prefix(b"<127.7>"), Some(1023));
+        assert_eq!(bsd_prefix(b"<4.3>"), Some(35));
+        assert_eq!(p(b"Apr  2 17:51:27 <4.3> h sshd[1]: x").priority, Some(35));
+    }
+
     #[test]
     fn timestamps() {
         let t = |l: &[u8]| p(l).time.map(|t| t.to_string());
@@ -1378,5 +1394,16 @@ mod tests {
             Some("2005-08-14T09:40:00Z".into())
         );
         assert_eq!(p(b"<38>Feb  7 16:01:07 h x: y").priority, Some(38));
+        // A PRIORITY past 16 bits is no priority (it once wrapped: 65574 read as 38).
+        let json = |prio: &str| {
+            let l = format!(
+                "{{\"__REALTIME_TIMESTAMP\":\"1\",\"PRIORITY\":\"{prio}\",\"MESSAGE\":\"x\"}}"
+            );
+            parse(l.as_bytes(), &YearContext::fixed_year(2005)).priority
+        };
+        assert_eq!(
+            (json("6"), json("65535"), json("65574")),
+            (Some(6), Some(65535), None)
+        );
     }
 }

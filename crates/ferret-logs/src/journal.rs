@@ -25,15 +25,16 @@
 //! checked (alignment, range, type) before use. A corrupt entry is an error beside the others.
 
 use std::borrow::Cow;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, OpenOptions};
 
-use crate::analyze::{Analysis, AnalyzeOptions, FileSummary};
-use crate::detect::Detector;
-use crate::envelope::{parse_u32, Envelope, Format};
-use crate::event::{last_repeat_untagged, maybe_repeat, parse_message, parse_repeat};
+use crate::analyze::{is_sshd, message_event, push_summary, Acc, FileSummary, Rep, Sample, Tally};
+use crate::bytes::parse_u32;
+use crate::envelope::{Envelope, Format};
 use crate::time::LogTime;
+use crate::Error;
 
 /// The file signature.
 pub const SIGNATURE: &[u8; 8] = b"LPKSHHRH";
@@ -147,7 +148,7 @@ impl JournalHeader {
     }
 
     /// Parses and checks a header (the first [`HEADER_SIZE_MIN`] bytes or more).
-    pub fn parse(b: &[u8]) -> Result<Self, String> {
+    fn parse(b: &[u8]) -> Result<Self, String> {
         if b.len() < 8 || b.get(..8) != Some(&SIGNATURE[..]) {
             return Err("not a journal file (signature is not LPKSHHRH)".into());
         }
@@ -283,7 +284,10 @@ impl JournalEntry {
             .as_deref()
             .and_then(parse_u32)
             .or_else(|| pid.as_deref().and_then(parse_u32));
-        env.priority = prio.as_deref().and_then(parse_u32).map(|p| p as u16);
+        env.priority = prio
+            .as_deref()
+            .and_then(parse_u32)
+            .and_then(|p| u16::try_from(p).ok());
         Some(env)
     }
 }
@@ -333,6 +337,10 @@ enum Mode {
 /// A journal file opened for reading: the header, then [`JournalFile::next_entry`].
 pub struct JournalFile<S> {
     src: S,
+    /// The file's name in errors.
+    path: PathBuf,
+    /// Bytes read from `src` so far.
+    bytes_read: u64,
     /// Readable bytes: the file size at open, within the header's arena.
     limit: u64,
     header: JournalHeader,
@@ -364,33 +372,40 @@ impl<S> std::fmt::Debug for JournalFile<S> {
 impl JournalFile<std::fs::File> {
     /// Opens a journal file inside `root` soundly (no symlink followed, `O_NOATIME`, regular
     /// files only) and checks its header; the file is then read with `pread`.
-    pub fn open_root(root: &HostRoot, path: &Path) -> Result<Self, crate::Error> {
+    pub fn open_root(root: &HostRoot, path: &Path) -> Result<Self, Error> {
         let file = root.open_file(path, &OpenOptions::new())?;
         let size = file.stat().size;
-        JournalFile::open(file.into_file(), size).map_err(|message| crate::Error::Parse {
-            path: path.to_path_buf(),
-            line: 0,
-            message,
-        })
+        JournalFile::open(path, file.into_file(), size)
     }
 }
 
 impl<S: JournalSource> JournalFile<S> {
-    /// Reads and checks the header of a file of `size` bytes (the error says what is wrong).
-    pub fn open(src: S, size: u64) -> Result<Self, String> {
+    /// Reads and checks the header of a file of `size` bytes; `path` names it in errors.
+    pub fn open(path: impl AsRef<Path>, src: S, size: u64) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let err = |message: String| Error::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            message,
+        };
         let mut head = vec![0u8; 272];
-        let n = read_full(&src, &mut head, 0).map_err(|e| format!("reading the header: {e}"))?;
+        let n = read_full(&src, &mut head, 0).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
         head.truncate(n);
-        let header = JournalHeader::parse(&head)?;
+        let header = JournalHeader::parse(&head).map_err(err)?;
         if header.header_size > size {
-            return Err(format!(
+            return Err(err(format!(
                 "truncated: header size {} > file size {size}",
                 header.header_size
-            ));
+            )));
         }
         let limit = size.min(header.header_size.saturating_add(header.arena_size));
         Ok(JournalFile {
             src,
+            path: path.to_path_buf(),
+            bytes_read: n as u64,
             limit,
             cache: Cache {
                 windows: Vec::new(),
@@ -406,6 +421,11 @@ impl<S: JournalSource> JournalFile<S> {
             budget: DECOMPRESS_BUDGET.saturating_add(size.saturating_mul(64)),
             header,
         })
+    }
+
+    /// Bytes read from the file so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
     }
 
     /// The checked header.
@@ -444,6 +464,7 @@ impl<S: JournalSource> JournalFile<S> {
                     let mut buf = vec![0u8; want];
                     let n = read_full(&self.src, &mut buf, start)
                         .map_err(|e| format!("read at {start}: {e}"))?;
+                    self.bytes_read += n as u64;
                     buf.truncate(n);
                     if self.cache.windows.len() < WINDOWS {
                         self.cache.windows.push((w, buf));
@@ -595,8 +616,17 @@ impl<S: JournalSource> JournalFile<S> {
     }
 
     /// The next entry in file order; errors for unreadable entries (reading goes on after
-    /// them), `None` at the end.
-    pub fn next_entry(&mut self) -> Option<Result<JournalEntry, String>> {
+    /// them, the error names the file and the entry's ordinal), `None` at the end.
+    pub fn next_entry(&mut self) -> Option<Result<JournalEntry, Error>> {
+        let r = self.next_entry_inner()?;
+        Some(r.map_err(|message| Error::Parse {
+            path: self.path.clone(),
+            line: Some(self.ordinal.max(1)),
+            message,
+        }))
+    }
+
+    fn next_entry_inner(&mut self) -> Option<Result<JournalEntry, String>> {
         let mut buf = Vec::new();
         if !self.started {
             self.started = true;
@@ -621,7 +651,7 @@ impl<S: JournalSource> JournalFile<S> {
                     } else {
                         self.last_entry
                     });
-                    return self.next_entry();
+                    return self.next_entry_inner();
                 }
                 Ok(None) => {
                     self.mode = Mode::Done;
@@ -871,7 +901,6 @@ fn is_journal_name(n: &[u8]) -> bool {
 /// `remote/`): active, archived (`*@*.journal`), dirty (`*.journal~`), system and user
 /// journals. Sorted by path; unreadable directories are skipped.
 pub fn journal_files_in(root: &HostRoot, dir: &Path) -> Vec<PathBuf> {
-    use std::os::unix::ffi::OsStrExt;
     let mut out = Vec::new();
     let Ok(entries) = root.read_dir(dir) else {
         return out;
@@ -911,9 +940,8 @@ pub fn discover_journals(root: &HostRoot) -> Vec<PathBuf> {
 /// The journals [`crate::analyze_root`] reads: all of them when no text auth log
 /// (`auth.log`, `secure` or a rotation of them) is among `text_logs`; none otherwise, since
 /// rsyslog then already wrote the same messages there and reading both would count every
-/// attempt twice ([`analyze_journal_files`] reads them on request).
+/// attempt twice (`AnalyzeOptions::paths` or [`crate::Input::Journal`] reads them on request).
 pub(crate) fn root_journals(root: &HostRoot, text_logs: &[PathBuf]) -> Vec<PathBuf> {
-    use std::os::unix::ffi::OsStrExt;
     let has_auth = text_logs.iter().any(|p| {
         p.file_name().is_some_and(|n| {
             let n = n.as_bytes();
@@ -927,91 +955,36 @@ pub(crate) fn root_journals(root: &HostRoot, text_logs: &[PathBuf]) -> Vec<PathB
     }
 }
 
-/// Analyses journal files inside `root` (inner paths). The files are read one after the
-/// other, ordered by the realtime of their first entry (`head_entry_realtime`, then path):
-/// archived system journals do not overlap in time, so this is time order where it matters,
-/// while each file keeps its own entry order and the detector's per-file state (evidence
-/// file, sshd sessions by pid) is never interleaved; memory stays at one open file. Evidence
-/// names the file and the entry's 1-based position in it.
-pub fn analyze_journal_files(
-    root: &HostRoot,
-    paths: &[PathBuf],
-    opts: &AnalyzeOptions,
-    control: &Control,
-) -> Analysis {
-    crate::analyze::analyze_inputs(
-        [crate::analyze::Input::Journal(root, paths.to_vec())],
-        opts,
-        control,
-    )
-}
-
-/// Analyses one journal file held in memory (tests, fuzzing, a copy taken elsewhere).
-pub fn analyze_journal_bytes(
-    data: &[u8],
-    name: &[u8],
-    opts: &AnalyzeOptions,
-    control: &Control,
-) -> Analysis {
-    let mut det = Detector::new(opts.thresholds.clone());
-    let mut a = Analysis::default();
-    let mut sink = Sink {
-        det: &mut det,
-        analysis: &mut a,
-        opts,
-        control,
-    };
-    match JournalFile::open(data, data.len() as u64) {
-        Ok(jf) => sink.file(name, jf),
-        Err(e) => sink
-            .analysis
-            .outcome
-            .error(ErrorRecord::new(Some(name), None, e)),
-    }
-    let r = det.finish();
-    a.events = r.events;
-    a.sources = r.sources;
-    a.hours = r.hours;
-    a.window = r.window;
-    a.outcome.findings = r.findings;
-    a
-}
-
-/// Feeds journal entries to the detector and the analysis counters.
-pub(crate) struct Sink<'s> {
-    pub(crate) det: &'s mut Detector,
-    pub(crate) analysis: &'s mut Analysis,
-    pub(crate) opts: &'s AnalyzeOptions,
+/// Feeds journal entries to an analysis, as the line loop feeds lines.
+pub(crate) struct Sink<'s, 'o> {
+    pub(crate) acc: &'s mut Acc<'o>,
     pub(crate) control: &'s Control,
+    pub(crate) tally: &'s Tally,
 }
 
-impl Sink<'_> {
+impl Sink<'_, '_> {
     /// The `Input::Journal` path of the analysis: opens, orders and reads `paths`.
     pub(crate) fn files(&mut self, root: &HostRoot, paths: &[PathBuf]) {
-        use std::os::unix::ffi::OsStrExt;
         let mut open = Vec::new();
         for p in paths {
-            let name = p.as_os_str().as_bytes();
             let file = match root.open_file(p, &OpenOptions::new()) {
                 Ok(f) => f,
                 Err(e) => {
-                    self.analysis.outcome.error(ErrorRecord::from(&e));
+                    self.acc.analysis.outcome.error(ErrorRecord::from(&e));
                     continue;
                 }
             };
             let size = file.stat().size;
-            match JournalFile::open(file.into_file(), size) {
+            match JournalFile::open(p, file.into_file(), size) {
                 Ok(jf) => open.push((jf.header().head_entry_realtime, p.clone(), jf)),
-                Err(e) => self
-                    .analysis
-                    .outcome
-                    .error(ErrorRecord::new(Some(name), None, e)),
+                Err(e) => self.acc.analysis.outcome.error(e.record()),
             }
         }
         open.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         for (_, p, jf) in open {
             if self.control.is_cancelled() {
-                self.analysis
+                self.acc
+                    .analysis
                     .outcome
                     .error(ErrorRecord::new(None, None, "cancelled"));
                 return;
@@ -1020,12 +993,12 @@ impl Sink<'_> {
         }
     }
 
-    fn in_range(&self, t: Option<LogTime>) -> bool {
-        match t {
-            Some(t) => {
-                self.opts.since.is_none_or(|s| t >= s) && self.opts.until.is_none_or(|u| t <= u)
-            }
-            None => self.opts.since.is_none() && self.opts.until.is_none(),
+    /// The `Input::JournalBytes` path: one journal file in memory.
+    pub(crate) fn bytes(&mut self, data: &[u8], name: &[u8]) {
+        let path = Path::new(std::ffi::OsStr::from_bytes(name));
+        match JournalFile::open(path, data, data.len() as u64) {
+            Ok(jf) => self.file(name, jf),
+            Err(e) => self.acc.analysis.outcome.error(e.record()),
         }
     }
 
@@ -1035,18 +1008,18 @@ impl Sink<'_> {
             path: ferret_core::escape::escape(name),
             ..FileSummary::default()
         };
-        self.det.begin_file(name);
-        let max_line = self.opts.max_line.max(64);
+        self.acc.det.begin_file(name);
+        let max_line = self.acc.opts.max_line.max(64);
         let mut charged = 0u64;
+        let mut reported = 0u64;
         while let Some(r) = jf.next_entry() {
+            let read = jf.bytes_read();
+            self.tally.add(read - reported, self.control);
+            reported = read;
             let entry = match r {
                 Ok(e) => e,
                 Err(e) => {
-                    self.analysis.outcome.error(ErrorRecord::new(
-                        Some(name),
-                        Some(jf.ordinal.max(1)),
-                        e,
-                    ));
+                    self.acc.analysis.outcome.error(e.record());
                     continue;
                 }
             };
@@ -1054,7 +1027,7 @@ impl Sink<'_> {
             charged += entry.buf.len() as u64 + 64;
             if charged >= 1 << 20 {
                 if !self.control.charge(charged) {
-                    self.analysis.outcome.error(ErrorRecord::new(
+                    self.acc.analysis.outcome.error(ErrorRecord::new(
                         Some(name),
                         Some(entry.ordinal),
                         "cancelled",
@@ -1066,7 +1039,7 @@ impl Sink<'_> {
             self.entry(name, &entry, max_line, &mut summary);
         }
         if let Some((at, why)) = jf.first_skip() {
-            self.analysis.outcome.error(ErrorRecord::new(
+            self.acc.analysis.outcome.error(ErrorRecord::new(
                 Some(name),
                 Some(*at),
                 format!(
@@ -1076,26 +1049,24 @@ impl Sink<'_> {
                 ),
             ));
         }
-        let a = &mut *self.analysis;
-        a.lines += summary.lines;
-        a.unparsed += summary.unparsed;
-        a.unrecognized += summary.unrecognized;
-        a.long_lines += summary.long_lines;
-        a.files.push(summary);
+        self.tally.add(jf.bytes_read() - reported, self.control);
+        self.tally.add(0, self.control);
+        push_summary(self.acc, summary);
     }
 
     /// One entry, as the line loop treats a `journalctl -o json` line.
     fn entry(&mut self, name: &[u8], entry: &JournalEntry, max_line: usize, s: &mut FileSummary) {
+        let acc = &mut *self.acc;
         let line = entry.ordinal;
         let Some(env) = entry.envelope() else {
             // As a JSON line without MESSAGE: no envelope.
             s.unparsed += 1;
-            if self.analysis.unparsed_samples.len() < self.opts.max_samples {
+            if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
                 let text = format!(
                     "journal entry without MESSAGE (SYSLOG_IDENTIFIER={})",
                     ferret_core::escape::escape(entry.field(b"SYSLOG_IDENTIFIER").unwrap_or(b"-"))
                 );
-                self.analysis.unparsed_samples.push(crate::analyze::Sample {
+                acc.analysis.unparsed_samples.push(Sample {
                     path: ferret_core::escape::escape(name),
                     line,
                     text,
@@ -1108,45 +1079,25 @@ impl Sink<'_> {
         let truncated = msg.len() > max_line;
         if truncated {
             s.long_lines += 1;
-            self.det.long_line(line, msg.len());
+            acc.det.long_line(line, msg.len());
             msg = msg.get(..max_line).unwrap_or_default();
         }
-        let (mut times, mut capped, mut last) = (1u64, false, false);
-        let mut event = None;
-        let mut done = false;
-        if maybe_repeat(msg) {
-            let r =
-                parse_repeat(msg, truncated).or_else(|| last_repeat_untagged(&env.program, msg));
-            if let Some(r) = r.filter(|r| r.message.is_some() || !truncated) {
-                times = r.count;
-                capped = r.capped;
-                last = r.message.is_none();
-                event = r
-                    .message
-                    .and_then(|m| parse_message(&env.program, env.pid, m));
-                done = true;
-            }
+        let mut rep = Rep::ONE;
+        let event = message_event(&env.program, env.pid, msg, truncated, &mut rep);
+        if rep.capped {
+            acc.det.repeat_capped(line);
         }
-        if !done {
-            event = parse_message(&env.program, env.pid, msg);
-        }
-        if capped {
-            self.det.repeat_capped(line);
-        }
-        let sshd = matches!(
-            &*env.program,
-            b"sshd" | b"sshd-session" | b"sshd-auth" | b"" | b"dropbear"
-        );
         match event {
             // `last message repeated` has no previous line in a journal: unrecognized.
-            Some(ev) if !last => {
+            Some(ev) if !rep.last => {
                 s.events += 1;
-                if self.in_range(env.time) {
-                    if times == 1 {
-                        self.det.observe_event(line, env.time, env.pid, sshd, &ev);
+                if acc.in_range(env.time) {
+                    let sshd = is_sshd(&env.program);
+                    if rep.times == 1 {
+                        acc.det.observe_event(line, env.time, env.pid, sshd, &ev);
                     } else {
-                        self.det
-                            .observe_repeated(line, env.time, env.pid, sshd, &ev, times);
+                        acc.det
+                            .observe_repeated(line, env.time, env.pid, sshd, &ev, rep.times);
                     }
                 }
             }

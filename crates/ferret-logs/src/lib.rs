@@ -1,26 +1,15 @@
 //! # ferret-logs
 //!
-//! Streaming parsers for auth, syslog and firewall logs in every common envelope (RFC 3164,
-//! RFC 3339, RFC 5424, journalctl short-iso and JSON, BSD `<PRI>` prefixes), typed events
+//! Auth, syslog and firewall logs and the systemd journal, read into typed events
 //! (sshd, PAM, sudo, su, shadow-utils, systemd-logind, cron, netfilter, kernel), detections
-//! (brute force, spraying, login after failures, port scans, ...) and a timeline of the
-//! attack window.
-//!
-//! Layers, from bytes up:
-//! - [`envelope::parse`]: one line into an [`Envelope`] (time, host, program, pid, message),
-//!   zero-copy.
-//! - [`event::parse_message`]: a message into an [`EventKind`], anchored on the structure the
-//!   daemon prints (resists user-name injection such as `x from 1.2.3.4 port 22`).
-//! - [`detect::Detector`]: sliding-window detections and the timeline, memory bounded by
-//!   distinct sources/users, never by lines.
-//! - [`analyze_root`] / [`analyze_files`] / [`analyze_reader`]: files, rotations, gzip,
-//!   parallel chunks (`jobs`), merged in file order so the answer does not depend on `jobs`.
-//! - [`journal`]: systemd's binary journal files read natively ([`analyze_journal_files`],
-//!   [`discover_journals`], [`Input::Journal`]), for journald-only hosts.
+//! (brute force, spraying, login after failures, port scans, new accounts, ...) and a timeline
+//! of the attack window. Every common envelope is read (RFC 3164, RFC 3339, RFC 5424,
+//! journalctl short-iso and JSON, BSD `<PRI>` prefixes), plain or gzip, from a live host or a
+//! mounted image, read-only.
 //!
 //! ```
-//! use ferret_logs::{analyze_reader, AnalyzeOptions};
-//! use ferret_core::{Control, Severity};
+//! use ferret_logs::{analyze, AnalyzeOptions, Input};
+//! use ferret_logs::core::{Control, Severity};
 //!
 //! let mut log = String::new();
 //! for i in 0..6 {
@@ -29,7 +18,7 @@
 //! log += "Mar  1 10:01:00 web sshd[200]: Accepted password for root from 203.0.113.9 port 50000 ssh2\n";
 //! let mut opts = AnalyzeOptions::default();
 //! opts.year = Some(2024);
-//! let a = analyze_reader(log.as_bytes(), b"auth.log", &opts, &Control::new());
+//! let a = analyze([Input::reader(log.as_bytes(), "auth.log")], &opts, &Control::new());
 //! assert_eq!(a.lines, 7);
 //! assert_eq!(a.sources[0].ip, "203.0.113.9");
 //! assert_eq!(a.sources[0].failures, 6);
@@ -38,6 +27,43 @@
 //! assert_eq!(a.outcome.findings[0].severity, Severity::Critical);
 //! assert!(ids.contains(&"logs.brute-force"));
 //! ```
+//!
+//! ## Entry points
+//!
+//! One naming rule, the one of every ferret crate: a function that reads a host ends in
+//! `_root` and takes the root, the options and the controls; the same work on what the caller
+//! hands over has the verb alone; the layers below detection are `parse*`.
+//!
+//! - [`analyze_root`]`(&root, &opts, &control)`: the host's logs (its default log files and
+//!   their rotations, the journal on journald-only hosts), or the files and journal
+//!   directories in `opts.paths`.
+//! - [`analyze()`]`(inputs, &opts, &control)`: the [`Input`]s given: readers (stdin, buffers),
+//!   journal files in memory, files inside a root.
+//! - [`parse_lines`]: one owned [`Record`] (envelope and event) per line of a reader, without
+//!   detection; [`envelope::parse`], [`parse_message`], [`parse_repeat`]: one line, one
+//!   message.
+//! - [`Detector`]: the detections over events fed one by one; [`journal::JournalFile`]: the
+//!   entries of one journal file.
+//!
+//! Options are plain fields of [`AnalyzeOptions`] set on its `Default`. Every long operation
+//! takes a [`ferret_core::Control`] (cancellation, progress, I/O budget); results are partial,
+//! with one [`ErrorRecord`] per file that could not be read beside the rest. `jobs` > 1 reads
+//! large files on several threads; the answer is the same for any value.
+//!
+//! ## Time zones
+//!
+//! RFC 3164 timestamps (`Dec  7 00:42:35`) and ISO 8601 ones without an offset carry no zone:
+//! they are the host's local time. [`analyze_root`] reads the zone of the root
+//! ([`time::root_time_zone`]: its `/etc/localtime`, a TZif file usually linked into
+//! `/usr/share/zoneinfo` and followed inside the root only, else Debian's `/etc/timezone`);
+//! a root without either is read in UTC. [`analyze()`] reads files inside a root in that
+//! root's zone and readers and bytes in memory in UTC. `AnalyzeOptions::time_zone` chooses
+//! UTC or a zone instead; [`Analysis::time_zone`] says which zone was used and why.
+//! Summer time changes inside a log are followed. A local time that happens twice (the hour
+//! after a fall-back change) is read as the earlier one, a local time that does not exist
+//! (the hour skipped by a spring-forward change) as if the change had not happened yet: the
+//! instant a clock still on the old offset would show (jiff's `Disambiguation::Compatible`).
+//! The year of a year-less timestamp is the file's (its mtime), or `opts.year`.
 //!
 //! ## Findings
 //!
@@ -49,7 +75,7 @@
 //! | `logs.login-after-failures` | critical | T1078, T1110 | a successful ssh login from a source with `success_after_failures` (5) earlier failures, or one already flagged |
 //! | `logs.root-ssh-login` | high | T1078.003 | root logged in over ssh (subject: source) |
 //! | `logs.new-account` | medium (critical for uid 0) | T1136.001 | `useradd` created an account |
-//! | `logs.privileged-group-add` | high | T1098 | a user added to sudo, wheel, admin, adm, root, docker, lxd, disk, shadow, libvirt, kvm, staff |
+//! | `logs.privileged-group-add` | high | T1098 | a user added to a privileged group ([`ferret_core::groups::PRIVILEGED_GROUPS`]: root, sudo, wheel, admin, adm, shadow, disk, kmem, docker, lxd, libvirt, kvm, staff) |
 //! | `logs.sudo-not-in-sudoers` | medium | T1548.003 | sudo attempted by a user not in sudoers |
 //! | `logs.port-scan` | medium | T1046 | `portscan_ports` (15) distinct destination ports from one source within `portscan_window_secs` (60) in netfilter LOG lines |
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
@@ -65,50 +91,24 @@
 //! plus `pam_unix(*:auth): authentication failure` lines with a remote host. A failed public
 //! key for an existing user is not (clients offer every key; fail2ban gh-1263).
 //!
-//! ## Repeat lines and counting
+//! ## Repeat lines
 //!
 //! rsyslog with `$RepeatedMsgReduction on` (Ubuntu's default) collapses identical messages
-//! into `sshd[1234]: message repeated 3 times: [ Failed password for root from ... ssh2]`
-//! (RFC 3164 or RFC 3339 envelope). The bracketed message is parsed as the event of that
-//! program and pid (injection rules unchanged) and counts **N times** ([`parse_repeat`],
-//! [`Detector::observe_repeated`]): the per-kind `events` counts, the per-hour histogram and
-//! the per-source `events` / `hostile` / `failures` / `successes` include the repeats, and the
-//! sliding windows see N failures at the line's time, so 2 lines x 3 repeats make a brute
-//! force at the default threshold of 5. Evidence names the repeat line itself. The cost does
-//! not grow with N: the first repeats are observed one by one as if the lines were there
-//! (up to one more than the largest count threshold, at most 4096), the rest are counted
-//! increments; N is capped at [`MAX_REPEAT`] (a larger or unreadable number is capped and
-//! reported as `logs.repeat-capped`). A missing closing bracket is accepted only on a line truncated at
-//! `max_line`. Per-file [`FileSummary`] counters (`lines`, `events`, ...) count lines, not
-//! repeats. Only messages starting with `m`, `l` or `-` are looked at a second time, so the
-//! common path is unchanged.
+//! into `sshd[1234]: message repeated 3 times: [ Failed password for root from ... ssh2]`.
+//! The bracketed message is the event of that program and pid and counts **N times**
+//! ([`parse_repeat`]): in the per-kind counts, the per-hour histogram, the per-source
+//! counters and the sliding windows (2 lines x 3 repeats make a brute force at the default
+//! threshold of 5). Evidence names the repeat line. N is capped at [`MAX_REPEAT`] (a larger
+//! count is reported as `logs.repeat-capped`); per-file [`FileSummary`] counters count
+//! lines, not repeats. A missing closing bracket is accepted only on a line truncated at
+//! `max_line`.
 //!
-//! Older syslogd, syslog-ng and busybox write `web1 last message repeated 5 times` (also
-//! `--- last message repeated 5 times ---`, with or without a program tag): the previous
-//! message was repeated N more times. Its source is the most recent line of the same file
-//! that is not itself such a line (so a run of them repeats the same message), and it applies
-//! only when that line has the same host; the repeated event keeps the source's pid and
-//! program and takes the repeat line's time and line number, N times as above. With no
-//! source (first line of a file, a truncated line, another host, an unrecognised message)
-//! the line counts as unrecognized. The parallel path hands each piece the source before it
-//! (the previous block's is kept as a copy), so `jobs` does not change the answer (tested at
-//! piece and block boundaries). The per-line [`records`] iterator sees each line alone: it
-//! unwraps `message repeated` but gives no event for `last message repeated`.
-//!
-//! ## Speed
-//!
-//! One thread streams a plain file through a 1 MiB buffer with nothing allocated per line:
-//! the envelope of the common `Mmm dd HH:MM:SS host prog[pid]: msg` layout is read in one pass
-//! (the minute of the previous line and its `host prog[` prefix are memoised and compared as
-//! words; the pid is read as one word), the message is dispatched on its first bytes and read
-//! from the right, and the detector takes the event by reference. With `jobs` > 1 the file is
-//! pipelined: a reader thread reads 4 MiB blocks (three recycled buffers) and queues 512 KiB
-//! pieces; workers parse pieces into compact observations (byte fields as spans of the piece,
-//! no allocation, no drop glue); the calling thread folds them into the detector strictly in
-//! file order and parses pieces itself while the unparsed ones outweigh its folding. Nobody
-//! waits at block boundaries, memory is bounded by three blocks, and every answer equals the
-//! one-thread answer (tested on real, generated and adversarial logs, at piece and block
-//! boundaries). `benches/compare-logs.sh` measures both against `grep -c`.
+//! Older syslogd, syslog-ng and busybox write `web1 last message repeated 5 times`: the
+//! previous message of the same file (not itself such a line) repeated N more times, applied
+//! only when it has the same host; a run of such lines repeats the same message. With no such
+//! message (first line, another host, a truncated line) the line counts as unrecognized.
+//! [`parse_lines`] sees each line alone: it unwraps `message repeated` but gives no event for
+//! `last message repeated`.
 //!
 //! ## The systemd journal
 //!
@@ -146,20 +146,24 @@
 //!   a time.
 //! - [`analyze_root`] reads the journal files only when no text auth log (`auth.log`,
 //!   `secure`, or their rotations) exists: with rsyslog running, the journal holds the same
-//!   messages and every attempt would count twice. [`analyze_journal_files`] reads them on
-//!   request.
+//!   messages and every attempt would count twice. `AnalyzeOptions::paths` (a journal
+//!   directory or files) reads them on request.
 //!
 //! ```
-//! use ferret_logs::journal::{analyze_journal_bytes, JournalFile};
-//! use ferret_logs::AnalyzeOptions;
-//! use ferret_core::Control;
+//! use ferret_logs::{analyze, AnalyzeOptions, Input};
+//! use ferret_logs::journal::JournalFile;
+//! use ferret_logs::core::Control;
 //!
 //! let text = b"Mar  1 10:00:00 web sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2";
-//! let err = JournalFile::open(&text[..], text.len() as u64).unwrap_err();
-//! assert!(err.contains("not a journal file"));
-//! let a = analyze_journal_bytes(text, b"x.journal", &AnalyzeOptions::default(), &Control::new());
+//! let err = JournalFile::open("x.journal", &text[..], text.len() as u64).unwrap_err();
+//! assert!(err.to_string().contains("not a journal file"));
+//! let input = Input::JournalBytes(text, b"x.journal".to_vec());
+//! let a = analyze([input], &AnalyzeOptions::default(), &Control::new());
 //! assert_eq!((a.lines, a.outcome.errors.len()), (0, 1));
 //! ```
+//!
+//! How the fast paths work (the one-pass envelope, the word-at-a-time searches, the parallel
+//! pipeline) is in `docs/logs.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -184,49 +188,41 @@
 
 use std::path::PathBuf;
 
-/// Test-only: one line on stderr (a test that skips says so, and large equivalence runs say
-/// what they covered). Library code never prints; this exists only in test builds.
-#[cfg(test)]
-pub(crate) fn test_note(msg: std::fmt::Arguments<'_>) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
+use ferret_core::ErrorRecord;
 
 /// The shared vocabulary (`HostRoot`, `Finding`, `Control`, ...), re-exported so that a user
 /// of this crate alone needs no second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
 pub mod analyze;
+mod bytes;
 pub mod detect;
 pub mod envelope;
 pub mod event;
 pub mod journal;
-mod packed;
+
 pub mod time;
 
 pub use analyze::{
-    analyze_files, analyze_inputs, analyze_reader, analyze_root, records, Analysis, AnalyzeOptions,
-    FileSummary, Input, Line, LineReader, Record, Records, Sample, DEFAULT_LOGS,
+    analyze, analyze_root, parse_lines, Analysis, AnalyzeOptions, FileSummary, Input, Line,
+    LineReader, Record, Records, Sample, DEFAULT_LOGS,
 };
 pub use detect::{
     Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,
 };
 pub use envelope::{Envelope, Format};
-pub use event::{parse_message, parse_repeat, EventKind, Repeat, MAX_REPEAT};
-pub use journal::{
-    analyze_journal_bytes, analyze_journal_files, discover_journals, JournalEntry, JournalFile,
-    JournalHeader,
-};
-pub use time::{LogTime, YearContext};
+pub use event::{parse_message, parse_repeat, Cut, EventKind, Repeat, MAX_REPEAT};
+pub use journal::{discover_journals, JournalEntry, JournalFile, JournalHeader};
+pub use time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
 
-/// Errors of `ferret-logs`.
+/// Errors of `ferret-logs`. Each names the file it is about.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file could not be read soundly.
+    /// A file could not be opened or read soundly (the error names it).
     #[error(transparent)]
     Core(#[from] ferret_core::Error),
-    /// Reading a stream failed.
+    /// Reading a file or stream failed.
     #[error("{}: {source}", ferret_core::escape::escape_path(.path))]
     Io {
         /// The file or stream name.
@@ -234,16 +230,35 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A file was read but could not be parsed.
-    #[error("{}:{line}: {message}", ferret_core::escape::escape_path(.path))]
+    /// A file was read but is not what it should be (a journal file's header or entry, a time
+    /// zone file).
+    #[error("{}{}: {message}", ferret_core::escape::escape_path(.path), .line.map(|l| format!(":{l}")).unwrap_or_default())]
     Parse {
         /// The file, inside the audited root.
         path: PathBuf,
-        /// 1-based line number (0 when not line-based).
-        line: u64,
+        /// 1-based line (for a journal file: the entry's position), when the error is about one.
+        line: Option<u64>,
         /// What is wrong.
         message: String,
     },
+}
+
+impl Error {
+    /// The error as a record of an analysis' outcome.
+    pub fn record(&self) -> ErrorRecord {
+        use std::os::unix::ffi::OsStrExt;
+        match self {
+            Error::Core(e) => ErrorRecord::from(e),
+            Error::Io { path, source } => {
+                ErrorRecord::new(Some(path.as_os_str().as_bytes()), None, source.to_string())
+            }
+            Error::Parse {
+                path,
+                line,
+                message,
+            } => ErrorRecord::new(Some(path.as_os_str().as_bytes()), *line, message.clone()),
+        }
+    }
 }
 
 /// Fuzz entry points (see `fuzz/`).
@@ -271,8 +286,8 @@ pub mod fuzzing {
     /// Message parsers for every program: never panic; sources are valid address tokens.
     /// Repeat lines (`message repeated N times: [ MSG]`) are unwrapped as the analysis does.
     pub fn message(data: &[u8]) {
-        for truncated in [false, true] {
-            if let Some(r) = crate::event::parse_repeat(data, truncated) {
+        for cut in [crate::Cut::Whole, crate::Cut::Truncated] {
+            if let Some(r) = crate::event::parse_repeat(data, cut) {
                 assert!(r.count >= 1 && r.count <= crate::event::MAX_REPEAT);
                 if let Some(m) = r.message {
                     let _ = crate::event::parse_message(b"sshd", Some(1), m);
@@ -306,7 +321,7 @@ pub mod fuzzing {
     /// panics, yields entries in growing ordinals, a bounded number of records; the
     /// analysis of the same bytes never panics either.
     pub fn journal(data: &[u8]) {
-        if let Ok(mut jf) = crate::journal::JournalFile::open(data, data.len() as u64) {
+        if let Ok(mut jf) = crate::journal::JournalFile::open("fuzz", data, data.len() as u64) {
             let mut last = 0;
             let mut n = 0u64;
             while let Some(e) = jf.next_entry() {
@@ -329,12 +344,8 @@ pub mod fuzzing {
             max_line: 256,
             ..crate::AnalyzeOptions::default()
         };
-        let a = crate::journal::analyze_journal_bytes(
-            data,
-            b"fuzz",
-            &opts,
-            &ferret_core::Control::new(),
-        );
+        let input = crate::Input::JournalBytes(data, b"fuzz".to_vec());
+        let a = crate::analyze([input], &opts, &ferret_core::Control::new());
         assert!(a.unparsed <= a.lines);
     }
 
@@ -346,9 +357,10 @@ pub mod fuzzing {
             ..crate::AnalyzeOptions::default()
         };
         let c = ferret_core::Control::new();
-        let a = crate::analyze_reader(data, b"fuzz", &opts, &c);
+        let a = crate::analyze([crate::Input::reader(data, "fuzz")], &opts, &c);
         assert!(a.unparsed <= a.lines);
-        let par = crate::analyze_reader(data, b"fuzz", &opts.clone().jobs(2), &c);
+        let par_opts = crate::AnalyzeOptions { jobs: 2, ..opts };
+        let par = crate::analyze([crate::Input::reader(data, "fuzz")], &par_opts, &c);
         assert_eq!(
             (
                 par.lines,

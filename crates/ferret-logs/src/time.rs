@@ -3,7 +3,14 @@
 
 use std::fmt;
 
-use crate::event::word;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use ferret_core::{FileKind, HostRoot};
+use jiff::tz::TimeZone;
+
+use crate::bytes::word;
+use crate::Error;
 
 /// A UTC instant, microseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,9 +41,11 @@ impl LogTime {
         self.0.rem_euclid(MICROS) as u32
     }
 
-    /// From a civil UTC date and time (no validation beyond arithmetic).
+    /// From a civil UTC date and time (no validation beyond arithmetic; dates past the range
+    /// of the type saturate at its ends).
     pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> Self {
-        let days = days_from_civil(y, mo, d);
+        // ±300,000 years is past both ends of the microsecond range (±292,277 years).
+        let days = days_from_civil(y.clamp(-300_000, 300_000), mo, d);
         let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
         LogTime(
             secs.saturating_mul(MICROS)
@@ -73,9 +82,9 @@ impl LogTime {
         if b.len() == 10 {
             let mut full = b.to_vec();
             full.extend_from_slice(b"T00:00:00Z");
-            return parse_iso(&full, 0).map(|(t, _)| t);
+            return parse_iso_in(&full, None).map(|(t, _)| t);
         }
-        let (t, used) = parse_iso(b, 0)?;
+        let (t, used) = parse_iso_in(b, None)?;
         (used == b.len()).then_some(t)
     }
 }
@@ -100,20 +109,23 @@ pub use ferret_core::civil::{civil_from_days, days_from_civil};
 /// A timestamp is placed in the reference year unless that puts it more than a day after the
 /// reference instant, in which case it belongs to the previous year. With the file's mtime as
 /// the reference, a log that runs from December into January gets December of the previous
-/// year and January of the current one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// year and January of the current one. Zone-less times are read in the context's zone (UTC
+/// unless [`YearContext::with_zone`] says otherwise; see the crate docs for the times a
+/// summer-time change makes ambiguous or skips).
+#[derive(Debug, Clone, PartialEq)]
 pub struct YearContext {
     reference: LogTime,
-    utc_offset: i32,
+    /// `None`: UTC.
+    zone: Option<TimeZone>,
     /// Month names of other locales are read too (see [`YearContext::with_localized_months`]).
-    localized: bool,
+    pub(crate) localized: bool,
     ref_year: i64,
     /// Days since the epoch of the first of each month of the reference year.
     month_days: [i64; 12],
 }
 
 impl YearContext {
-    /// A context with the given reference instant and UTC wall clock.
+    /// A context with the given reference instant, in UTC.
     pub fn new(reference: LogTime) -> Self {
         let (ref_year, ..) = reference.civil();
         let mut month_days = [0i64; 12];
@@ -122,16 +134,17 @@ impl YearContext {
         }
         YearContext {
             reference,
-            utc_offset: 0,
+            zone: None,
             localized: false,
             ref_year,
             month_days,
         }
     }
 
-    /// The same context with zone-less timestamps read as `offset` seconds east of UTC.
-    pub fn with_utc_offset(mut self, offset: i32) -> Self {
-        self.utc_offset = offset;
+    /// The same context with zone-less timestamps read in `zone`
+    /// (`jiff::tz::TimeZone::fixed` for a fixed offset).
+    pub fn with_zone(mut self, zone: TimeZone) -> Self {
+        self.zone = (zone != TimeZone::UTC).then_some(zone);
         self
     }
 
@@ -140,8 +153,8 @@ impl YearContext {
     /// [`LOCALIZED_MONTHS`]). Off by default: syslog daemons always write English names, and
     /// a line with another month name is not a syslog timestamp (fail2ban's test logs count
     /// such lines as no match).
-    pub fn with_localized_months(mut self, on: bool) -> Self {
-        self.localized = on;
+    pub fn with_localized_months(mut self) -> Self {
+        self.localized = true;
         self
     }
 
@@ -150,30 +163,44 @@ impl YearContext {
         self.reference
     }
 
-    /// Offset of local time from UTC applied to zone-less timestamps (seconds).
-    pub fn utc_offset(&self) -> i32 {
-        self.utc_offset
+    /// The zone zone-less timestamps are read in; `None` for UTC.
+    pub fn zone(&self) -> Option<&TimeZone> {
+        self.zone.as_ref()
     }
 
     /// Pins every year-less timestamp to `year` (as `--year` does).
     pub fn fixed_year(year: i64) -> Self {
-        // One day slack is added by `resolve`; the last instant of the year keeps every date
-        // of that year in it.
-        YearContext::new(LogTime::from_civil(year, 12, 31, 0, 0, 0, 0))
+        // `resolve` allows a day after the reference: noon UTC of the year's last day keeps
+        // every local time of the year in it, down to UTC-12.
+        YearContext::new(LogTime::from_civil(year, 12, 31, 12, 0, 0, 0))
+    }
+
+    /// The instant of local wall-clock `secs` (seconds since the epoch as if the local time
+    /// were UTC) in the context's zone.
+    fn to_utc(&self, secs: i64) -> i64 {
+        match &self.zone {
+            None => secs,
+            Some(zone) => local_to_utc(zone, secs),
+        }
+    }
+
+    /// A local civil time with its year (no year inference).
+    pub fn local(&self, y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> LogTime {
+        let naive = LogTime::from_civil(y, mo, d, h, mi, s, 0).secs();
+        LogTime(at(self.to_utc(naive), us))
     }
 
     /// Resolves a year-less local civil time.
     pub fn resolve(&self, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> LogTime {
         let ry = self.ref_year;
-        let off = i64::from(self.utc_offset) * MICROS;
         let day = match self.month_days.get(mo.wrapping_sub(1) as usize) {
             Some(first) => first + i64::from(d) - 1,
             None => days_from_civil(ry, mo, d),
         };
         let secs = day * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
-        let t = LogTime(secs * MICROS + i64::from(us) - off);
-        if t.0 > self.reference.0 + 86_400 * MICROS {
-            LogTime(LogTime::from_civil(ry - 1, mo, d, h, mi, s, us).0 - off)
+        let t = LogTime(at(self.to_utc(secs), us));
+        if t.0 > self.reference.0.saturating_add(86_400 * MICROS) {
+            self.local(ry - 1, mo, d, h, mi, s, us)
         } else {
             t
         }
@@ -181,25 +208,54 @@ impl YearContext {
 }
 
 impl YearContext {
-    /// Seconds since the epoch of a year-less minute in the reference year (before the UTC
-    /// offset), as [`YearContext::resolve`] computes it.
+    /// Seconds since the epoch of a year-less minute in the reference year, in the
+    /// context's zone: the one zone conversion per distinct minute ([`TimeCache`]).
     fn minute_base(&self, mo: u32, d: u32, h: u32, mi: u32) -> Option<i64> {
         let first = self.month_days.get(mo.wrapping_sub(1) as usize)?;
-        Some((first + i64::from(d) - 1) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60)
+        let naive = (first + i64::from(d) - 1) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60;
+        Some(self.to_utc(naive))
     }
 
     /// [`YearContext::resolve`] from a memoised [`YearContext::minute_base`].
     fn resolve_from(&self, base: Option<i64>, f: (u32, u32, u32, u32, u32, u32)) -> LogTime {
         let (mo, d, h, mi, s, us) = f;
         if let Some(base) = base {
-            let off = i64::from(self.utc_offset) * MICROS;
-            let t = LogTime((base + i64::from(s)) * MICROS + i64::from(us) - off);
-            if t.0 <= self.reference.0 + 86_400 * MICROS {
+            let t = LogTime(at(base + i64::from(s), us));
+            if t.0 <= self.reference.0.saturating_add(86_400 * MICROS) {
                 return t;
             }
         }
         self.resolve(mo, d, h, mi, s, us)
     }
+}
+
+/// `secs` seconds and `us` microseconds, saturating at the ends of the range (a reference
+/// year near them comes from an absurd file time).
+fn at(secs: i64, us: u32) -> i64 {
+    secs.saturating_mul(MICROS).saturating_add(i64::from(us))
+}
+
+/// The instant (seconds) of the local wall-clock time `secs` in `zone`: a time that happens
+/// twice is the earlier one, a skipped time is read with the offset before the change
+/// (`Disambiguation::Compatible`). Times past jiff's range (years beyond ±9999) are read as
+/// UTC.
+fn local_to_utc(zone: &TimeZone, secs: i64) -> i64 {
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let dt = (|| {
+        jiff::civil::DateTime::new(
+            i16::try_from(y).ok()?,
+            i8::try_from(mo).ok()?,
+            i8::try_from(d).ok()?,
+            i8::try_from(rem / 3600).ok()?,
+            i8::try_from(rem / 60 % 60).ok()?,
+            i8::try_from(rem % 60).ok()?,
+            0,
+        )
+        .ok()
+    })();
+    dt.and_then(|dt| zone.to_ambiguous_timestamp(dt).compatible().ok())
+        .map_or(secs, jiff::Timestamp::as_second)
 }
 
 impl Default for YearContext {
@@ -209,6 +265,88 @@ impl Default for YearContext {
             .map_or(0, |d| d.as_secs() as i64);
         YearContext::new(LogTime::from_secs(now))
     }
+}
+
+/// How zone-less timestamps (RFC 3164 `Mmm dd HH:MM:SS`, ISO 8601 without an offset) are
+/// read: in which time zone the host wrote them.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub enum TimeZoneOption {
+    /// The zone of the host the logs come from: [`crate::analyze_root`] reads it from the
+    /// root ([`root_time_zone`]); with [`crate::analyze()`], files inside a root use that root's
+    /// zone and readers or bytes in memory are read in UTC. A root without a zone is read in
+    /// UTC, and the analysis says so ([`crate::Analysis::time_zone`]).
+    #[default]
+    Root,
+    /// UTC.
+    Utc,
+    /// This zone (`jiff::tz::TimeZone::fixed` for a fixed offset).
+    Zone(jiff::tz::TimeZone),
+}
+
+/// The zone a host writes its local times in: its `/etc/localtime` (TZif, usually a symlink
+/// into `/usr/share/zoneinfo`, followed inside the root only), else the zone named in
+/// `/etc/timezone` (Debian) read from the root's `/usr/share/zoneinfo`. The name is the path
+/// under `zoneinfo/` (`Europe/Berlin`) when there is one. `Ok(None)`: the root has neither file.
+pub fn root_time_zone(root: &HostRoot) -> Result<Option<(jiff::tz::TimeZone, String)>, Error> {
+    const LIMIT: u64 = 1 << 20;
+    let tzif = |path: &Path, name: &str| -> Result<(jiff::tz::TimeZone, String), Error> {
+        let data = root.read_capped(path, LIMIT)?;
+        let tz = jiff::tz::TimeZone::tzif(name, &data).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("not a TZif time zone file: {e}"),
+        })?;
+        Ok((tz, name.to_string()))
+    };
+    // `/etc/localtime`, through at most 8 symbolic links, each resolved inside the root.
+    let mut path = PathBuf::from("/etc/localtime");
+    for _ in 0..8 {
+        let st = match root.lstat(&path) {
+            Ok(st) => st,
+            Err(e) if path == Path::new("/etc/localtime") && e.is_not_found() => break,
+            Err(e) => return Err(e.into()),
+        };
+        if st.kind != FileKind::Symlink {
+            let name = zone_name(&path).unwrap_or_else(|| "localtime".into());
+            return tzif(&path, &name).map(Some);
+        }
+        let target = root.read_link(&path)?;
+        let target = Path::new(std::ffi::OsStr::from_bytes(&target));
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        path = HostRoot::inner(dir.join(target));
+    }
+    if root.lstat("/etc/localtime").is_ok() {
+        return Err(Error::Parse {
+            path: PathBuf::from("/etc/localtime"),
+            line: None,
+            message: "too many symbolic links".into(),
+        });
+    }
+    // Debian's `/etc/timezone`: the zone's name.
+    let Some(named) = root.read_optional("/etc/timezone")? else {
+        return Ok(None);
+    };
+    let name = String::from_utf8_lossy(&named).trim().to_string();
+    if name.is_empty() || name.starts_with('/') || name.split('/').any(|c| c == "..") {
+        return Err(Error::Parse {
+            path: PathBuf::from("/etc/timezone"),
+            line: Some(1),
+            message: "not a time zone name".into(),
+        });
+    }
+    tzif(&Path::new("/usr/share/zoneinfo").join(&name), &name).map(Some)
+}
+
+/// `Europe/Berlin` of `/usr/share/zoneinfo/Europe/Berlin`.
+fn zone_name(path: &Path) -> Option<String> {
+    let s = path.to_str()?;
+    let (_, name) = s.split_once("/zoneinfo/")?;
+    let name = name
+        .strip_prefix("posix/")
+        .or_else(|| name.strip_prefix("right/"))
+        .unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
@@ -435,8 +573,13 @@ impl TimeCache {
 }
 
 /// ISO 8601 / RFC 3339: `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM|±HHMM|±HH]`. A missing offset
-/// means `default_offset` seconds east of UTC. Returns the instant and bytes used.
-pub fn parse_iso(b: &[u8], default_offset: i32) -> Option<(LogTime, usize)> {
+/// means the local time of `years`' zone. Returns the instant and bytes used.
+pub fn parse_iso(b: &[u8], years: &YearContext) -> Option<(LogTime, usize)> {
+    parse_iso_in(b, Some(years))
+}
+
+/// [`parse_iso`]; `None`: a missing offset means UTC.
+fn parse_iso_in(b: &[u8], years: Option<&YearContext>) -> Option<(LogTime, usize)> {
     let y = num(b, 0, 4)?;
     let sep = *b.get(4)?;
     // `2005/08/14 11:57:00` (fail2ban, some appliances) as well as ISO dashes.
@@ -460,10 +603,10 @@ pub fn parse_iso(b: &[u8], default_offset: i32) -> Option<(LogTime, usize)> {
     let mut i = 19;
     let (us, n) = fraction(b, i);
     i += n;
-    let mut off = i64::from(default_offset);
+    let mut off = None;
     match b.get(i) {
         Some(b'Z' | b'z') => {
-            off = 0;
+            off = Some(0);
             i += 1;
         }
         Some(&c @ (b'+' | b'-')) => {
@@ -478,20 +621,30 @@ pub fn parse_iso(b: &[u8], default_offset: i32) -> Option<(LogTime, usize)> {
                     (Some(0), 3)
                 };
                 if let Some(om) = om.filter(|m| *m < 60 && oh < 24) {
-                    off = sign * (i64::from(oh) * 3600 + i64::from(om) * 60);
+                    off = Some(sign * (i64::from(oh) * 3600 + i64::from(om) * 60));
                     i += used;
                 }
             }
         }
         _ => {}
     }
-    let t = LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us);
-    Some((LogTime(t.0 - off * MICROS), i))
+    let t = match (off, years) {
+        (Some(off), _) => {
+            LogTime(LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us).0 - off * MICROS)
+        }
+        (None, Some(years)) => years.local(i64::from(y), mo, d, h, mi, s, us),
+        (None, None) => LogTime::from_civil(i64::from(y), mo, d, h, mi, s, us),
+    };
+    Some((t, i))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixed(secs: i32) -> TimeZone {
+        TimeZone::fixed(jiff::tz::Offset::from_seconds(secs).unwrap())
+    }
 
     #[test]
     fn localized_month_names() {
@@ -523,7 +676,7 @@ mod tests {
         assert_eq!(fields("Mär 32 10:00:01 h"), None);
         assert_eq!(fields("Mär10:00:01 h"), None);
         // The whole envelope, and the same instant as the English line.
-        let years = YearContext::fixed_year(2024).with_localized_months(true);
+        let years = YearContext::fixed_year(2024).with_localized_months();
         let de = crate::envelope::parse(b"Okt  7 08:01:02 web sshd[42]: Accepted", &years);
         let en = crate::envelope::parse(b"Oct  7 08:01:02 web sshd[42]: Accepted", &years);
         assert_eq!(de, en);
@@ -547,7 +700,8 @@ mod tests {
 
     #[test]
     fn iso_variants() {
-        let t = |s: &str| parse_iso(s.as_bytes(), 0).map(|(t, n)| (t.to_string(), n));
+        let utc = YearContext::new(LogTime(0));
+        let t = |s: &str| parse_iso(s.as_bytes(), &utc).map(|(t, n)| (t.to_string(), n));
         assert_eq!(
             t("2015-04-16T18:02:50.568798+00:00 x"),
             Some(("2015-04-16T18:02:50.568798Z".into(), 32))
@@ -590,7 +744,7 @@ mod tests {
             ),
             off in -7200i32..7200,
         ) {
-            let years = YearContext::new(LogTime::from_civil(2025, 1, 1, 0, 0, 0, 0)).with_utc_offset(off);
+            let years = YearContext::new(LogTime::from_civil(2025, 1, 1, 0, 0, 0, 0)).with_zone(fixed(off));
             let mut cache = TimeCache::default();
             for (layout, mo, d, h, mi, s, frac) in lines {
                 let m = ["Dec", "Jan", "Feb"][mo as usize];
@@ -606,6 +760,42 @@ mod tests {
                 proptest::prop_assert_eq!(cache.bsd(line.as_bytes(), &years), want, "{}", line);
             }
         }
+    }
+
+    /// References and years at the ends of the range (an absurd file time, `--year`) saturate
+    /// instead of overflowing.
+    #[test]
+    fn extreme_references_and_years() {
+        for years in [
+            YearContext::new(LogTime(i64::MAX)),
+            YearContext::new(LogTime(i64::MIN)),
+            YearContext::new(LogTime::from_secs(i64::MAX)),
+            YearContext::fixed_year(i64::MAX),
+            YearContext::fixed_year(i64::MIN),
+            YearContext::fixed_year(300_000),
+            YearContext::new(LogTime(i64::MAX)).with_zone(fixed(-86_399)),
+            YearContext::new(LogTime(i64::MIN)).with_zone(fixed(86_399)),
+        ] {
+            let _ = years.resolve(12, 31, 23, 59, 60, 999_999);
+            let _ = years.resolve(1, 1, 0, 0, 0, 0);
+            let mut cache = TimeCache::default();
+            for line in [
+                &b"Dec 31 23:59:59 h sshd[1]: x"[..],
+                b"Dec 31 23:59:58 h sshd[1]: x",
+            ] {
+                let e = crate::envelope::parse_cached(line, &years, &mut cache);
+                assert!(e.time.is_some());
+                let _ = e.time.map(|t| t.to_string());
+            }
+        }
+        assert_eq!(
+            LogTime::from_civil(i64::MAX, 1, 1, 0, 0, 0, 0),
+            LogTime(i64::MAX)
+        );
+        assert_eq!(
+            LogTime::from_civil(i64::MIN, 1, 1, 0, 0, 0, 0),
+            LogTime(i64::MIN)
+        );
     }
 
     #[test]

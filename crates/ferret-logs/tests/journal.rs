@@ -10,9 +10,6 @@
     clippy::too_many_lines
 )]
 
-#[path = "logs/common.rs"]
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,8 +17,27 @@ use std::process::{Command, Stdio};
 
 use ferret_core::{Control, HostRoot};
 use ferret_logs::envelope::parse;
-use ferret_logs::journal::{analyze_journal_bytes, JournalFile};
-use ferret_logs::{analyze_journal_files, analyze_reader, Analysis, AnalyzeOptions, YearContext};
+use ferret_logs::journal::JournalFile;
+use ferret_logs::{analyze, analyze_root, Analysis, AnalyzeOptions, Input, YearContext};
+/// Options with a fixed year and `jobs` threads.
+fn options(year: i64, jobs: usize) -> AnalyzeOptions {
+    let mut o = AnalyzeOptions::default();
+    o.year = Some(year);
+    o.jobs = jobs;
+    o
+}
+
+/// `analyze_root` over these files of `root`.
+fn analyze_paths(
+    root: &HostRoot,
+    paths: &[PathBuf],
+    opts: &AnalyzeOptions,
+    control: &Control,
+) -> Analysis {
+    let mut o = opts.clone();
+    o.paths = paths.to_vec();
+    analyze_root(root, &o, control)
+}
 
 const REMOTE: &str = "/usr/lib/systemd/systemd-journal-remote";
 
@@ -133,7 +149,7 @@ fn journalctl(path: &Path) -> Vec<Fields> {
 fn native(path: &Path) -> (Vec<Fields>, ferret_logs::journal::JournalStats) {
     let f = std::fs::File::open(path).unwrap();
     let size = f.metadata().unwrap().len();
-    let mut jf = JournalFile::open(f, size).unwrap();
+    let mut jf = JournalFile::open("test.journal", f, size).unwrap();
     let mut out = Vec::new();
     while let Some(e) = jf.next_entry() {
         let e = e.unwrap();
@@ -164,8 +180,8 @@ fn native(path: &Path) -> (Vec<Fields>, ferret_logs::journal::JournalStats) {
 
 /// The sshd lines of fail2ban's annotated log that carry a time, host and tag (the
 /// `last message repeated` form, meaningless in a journal, left out).
-fn sshd_lines() -> Option<Vec<Vec<u8>>> {
-    let p = common::data("fail2ban/logs/sshd")?;
+fn sshd_lines() -> Vec<Vec<u8>> {
+    let p = ferret_testkit::testdata("fail2ban/logs/sshd");
     let years = YearContext::fixed_year(2005);
     let text = std::fs::read(p).unwrap();
     let lines: Vec<Vec<u8>> = text
@@ -181,7 +197,7 @@ fn sshd_lines() -> Option<Vec<Vec<u8>>> {
         .map(<[u8]>::to_vec)
         .collect();
     assert!(lines.len() > 100, "{} sshd lines", lines.len());
-    Some(lines)
+    lines
 }
 
 /// The export text of `lines`, one entry per line, with extra entries after every 50th:
@@ -284,22 +300,24 @@ fn every_entry_matches_journalctl() {
 /// Same lines, two containers: a journal file read natively and a syslog file: the same
 /// events, sources, timeline and findings (evidence: same ordinal / line numbers).
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn analysis_equals_plain_syslog() {
     if !tools() {
         return;
     }
-    let Some(lines) = sshd_lines() else {
-        return;
-    };
+    let lines = sshd_lines();
     let dir = tempfile::tempdir().unwrap();
-    let opts = AnalyzeOptions::default().year(2005);
+    let opts = options(2005, 1);
     let control = Control::new();
     let mut text = Vec::new();
     for l in &lines {
         text.extend_from_slice(l);
         text.push(b'\n');
     }
-    let plain = analyze_reader(&text[..], b"auth.log", &opts, &control);
+    let plain = analyze([Input::reader(&text[..], "auth.log")], &opts, &control);
     assert!(plain.outcome.errors.is_empty());
     for compact in [false, true] {
         std::fs::create_dir_all(dir.path().join("var/log/journal/m")).unwrap();
@@ -307,13 +325,15 @@ fn analysis_equals_plain_syslog() {
         let p = build(dir.path(), &name, &export_of(&lines, false), compact);
         let root = HostRoot::new(dir.path()).unwrap();
         let inner = PathBuf::from("/").join(&name);
-        let j = analyze_journal_files(&root, std::slice::from_ref(&inner), &opts, &control);
+        let j = analyze_paths(&root, std::slice::from_ref(&inner), &opts, &control);
         assert!(j.outcome.errors.is_empty(), "{:?}", j.outcome.errors);
         assert_same(&plain, &j, "auth.log", &inner.display().to_string());
         // From memory: the same again.
-        let m = analyze_journal_bytes(
-            &std::fs::read(&p).unwrap(),
-            inner.to_str().unwrap().as_bytes(),
+        let m = analyze(
+            [Input::JournalBytes(
+                &std::fs::read(&p).unwrap(),
+                inner.to_str().unwrap().as_bytes().to_vec(),
+            )],
             &opts,
             &control,
         );
@@ -321,7 +341,7 @@ fn analysis_equals_plain_syslog() {
         // Through `analyze_files`, recognised by its signature under any name: the same.
         let renamed = dir.path().join("var/log/exported.bin");
         std::fs::copy(&p, &renamed).unwrap();
-        let f = ferret_logs::analyze_files(
+        let f = analyze_paths(
             &root,
             &[PathBuf::from("/var/log/exported.bin")],
             &opts,
@@ -353,13 +373,15 @@ fn assert_same(plain: &Analysis, j: &Analysis, plain_name: &str, jname: &str) {
 /// `analyze_root` of a journald-only host (no auth.log) reads the journal; with an auth.log
 /// beside it (rsyslog), the journal is left alone (it holds the same messages).
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn analyze_root_reads_the_journal_of_journald_only_hosts() {
     if !tools() {
         return;
     }
-    let Some(mut lines) = sshd_lines() else {
-        return;
-    };
+    let mut lines = sshd_lines();
     // In time order, so that the two files do not overlap.
     let years = YearContext::fixed_year(2005);
     lines.sort_by_key(|l| parse(l, &years).time);
@@ -377,7 +399,7 @@ fn analyze_root_reads_the_journal_of_journald_only_hosts() {
     let root = HostRoot::new(dir.path()).unwrap();
     let found = ferret_logs::discover_journals(&root);
     assert_eq!(found.len(), 2, "{found:?}");
-    let opts = AnalyzeOptions::default().year(2005);
+    let opts = options(2005, 1);
     let control = Control::new();
     let r = ferret_logs::analyze_root(&root, &opts, &control);
     assert!(r.outcome.errors.is_empty(), "{:?}", r.outcome.errors);
@@ -394,7 +416,7 @@ fn analyze_root_reads_the_journal_of_journald_only_hosts() {
         text.extend_from_slice(l);
         text.push(b'\n');
     }
-    let plain = analyze_reader(&text[..], b"auth.log", &opts, &control);
+    let plain = analyze([Input::reader(&text[..], "auth.log")], &opts, &control);
     assert_eq!(r.events, plain.events);
     assert_eq!(r.window, plain.window);
     assert_eq!(
@@ -553,7 +575,7 @@ fn synth_entries(n: usize) -> Vec<SynthEntry> {
 }
 
 fn read_all(data: &[u8]) -> (Vec<ferret_logs::JournalEntry>, usize) {
-    let mut jf = JournalFile::open(data, data.len() as u64).unwrap();
+    let mut jf = JournalFile::open("test.journal", data, data.len() as u64).unwrap();
     let (mut ok, mut err) = (Vec::new(), 0);
     while let Some(e) = jf.next_entry() {
         match e {
@@ -584,7 +606,11 @@ fn xz_and_lz4_fields_decode() {
                     g.fields().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
                 assert_eq!(&f, fields);
             }
-            let a = analyze_journal_bytes(&data, b"j", &AnalyzeOptions::default(), &Control::new());
+            let a = analyze(
+                [Input::JournalBytes(&data, b"j".to_vec())],
+                &AnalyzeOptions::default(),
+                &Control::new(),
+            );
             assert_eq!(a.events.get("ssh-failed"), Some(&12), "{:?}", a.events);
             assert!(a
                 .outcome
@@ -600,11 +626,14 @@ fn xz_and_lz4_fields_decode() {
 fn refuses_what_it_does_not_know() {
     let mut data = synth(&synth_entries(2), false, 0);
     data[12] |= 0x20;
-    let e = JournalFile::open(&data[..], data.len() as u64).unwrap_err();
-    assert!(e.contains("unsupported incompatible flags 0x20"), "{e}");
-    let a = analyze_journal_bytes(
-        &data,
-        b"x.journal",
+    let e = JournalFile::open("test.journal", &data[..], data.len() as u64).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unsupported incompatible flags 0x20"),
+        "{e}"
+    );
+    let a = analyze(
+        [Input::JournalBytes(&data, b"x.journal".to_vec())],
         &AnalyzeOptions::default(),
         &Control::new(),
     );
@@ -616,7 +645,7 @@ fn refuses_what_it_does_not_know() {
     let e = JournalFile::open_root(&root, Path::new("/x.journal")).unwrap_err();
     assert!(
         e.to_string()
-            .starts_with("/x.journal:0: unsupported incompatible flags"),
+            .starts_with("/x.journal: unsupported incompatible flags"),
         "{e}"
     );
     data[12] &= !0x20;
@@ -628,10 +657,11 @@ fn refuses_what_it_does_not_know() {
         JournalFile::open_root(&root, Path::new("/z.journal")).is_err(),
         "no symlink followed"
     );
-    let e = JournalFile::open(&b"LPKSHHRH\0\0"[..], 10).unwrap_err();
-    assert!(e.contains("truncated header"), "{e}");
-    let e = JournalFile::open(&b"Mar  1 10:00:00 web sshd[1]: x"[..], 30).unwrap_err();
-    assert!(e.contains("not a journal file"), "{e}");
+    let e = JournalFile::open("test.journal", &b"LPKSHHRH\0\0"[..], 10).unwrap_err();
+    assert!(e.to_string().contains("truncated header"), "{e}");
+    let e =
+        JournalFile::open("test.journal", &b"Mar  1 10:00:00 web sshd[1]: x"[..], 30).unwrap_err();
+    assert!(e.to_string().contains("not a journal file"), "{e}");
 }
 
 /// A cycle in the entry-array chain and an entry array pointing backwards end the chain
@@ -666,7 +696,7 @@ fn broken_chains_end_and_are_recovered() {
     lag[152..160].copy_from_slice(&3u64.to_le_bytes());
     assert_eq!(read_all(&lag), (read_all(&data).0[..3].to_vec(), 0));
     lag[16] = 1;
-    let mut jf = JournalFile::open(&lag[..], lag.len() as u64).unwrap();
+    let mut jf = JournalFile::open("test.journal", &lag[..], lag.len() as u64).unwrap();
     let mut seq = Vec::new();
     while let Some(e) = jf.next_entry() {
         seq.push(e.unwrap().seqnum);
@@ -691,7 +721,7 @@ proptest::proptest! {
         let (full, _) = read_all(&data);
         let cut = cut % (data.len() + 1);
         let part = &data[..cut];
-        if let Ok(mut jf) = JournalFile::open(part, part.len() as u64) {
+        if let Ok(mut jf) = JournalFile::open("test.journal", part, part.len() as u64) {
             while let Some(e) = jf.next_entry() {
                 if let Ok(e) = e {
                     let same = full.iter().find(|f| f.offset == e.offset).unwrap();
@@ -699,7 +729,7 @@ proptest::proptest! {
                 }
             }
         }
-        let _ = analyze_journal_bytes(part, b"t", &AnalyzeOptions::default(), &Control::new());
+        let _ = analyze([Input::JournalBytes(part, b"t".to_vec())], &AnalyzeOptions::default(), &Control::new());
     }
 
     /// Bit-flipped copies: errors or partial results, never a panic or a hang.
@@ -711,14 +741,14 @@ proptest::proptest! {
             let n = data.len();
             data[at % n] ^= 1 << bit;
         }
-        if let Ok(mut jf) = JournalFile::open(&data[..], data.len() as u64) {
+        if let Ok(mut jf) = JournalFile::open("test.journal", &data[..], data.len() as u64) {
             let mut n = 0;
             while let Some(_e) = jf.next_entry() {
                 n += 1;
                 proptest::prop_assert!(n < 10_000);
             }
         }
-        let _ = analyze_journal_bytes(&data, b"t", &AnalyzeOptions::default(), &Control::new());
+        let _ = analyze([Input::JournalBytes(&data, b"t".to_vec())], &AnalyzeOptions::default(), &Control::new());
     }
 }
 
@@ -758,7 +788,7 @@ fn real_files_truncated_and_flipped() {
                 .wrapping_add(1_442_695_040_888_963_407);
             let cut = (k >> 20) as usize % used;
             let part = &data[..cut];
-            if let Ok(mut jf) = JournalFile::open(part, cut as u64) {
+            if let Ok(mut jf) = JournalFile::open("test.journal", part, cut as u64) {
                 while let Some(e) = jf.next_entry() {
                     if let Ok(e) = e {
                         assert_eq!(full.iter().find(|f| f.offset == e.offset).unwrap(), &e);
@@ -770,8 +800,11 @@ fn real_files_truncated_and_flipped() {
                 let at = ((k >> (j * 3)) as usize).wrapping_mul(2_654_435_761) % used;
                 flipped[at] ^= 1 << (j % 8);
             }
-            let a =
-                analyze_journal_bytes(&flipped, b"f", &AnalyzeOptions::default(), &Control::new());
+            let a = analyze(
+                [Input::JournalBytes(&flipped, b"f".to_vec())],
+                &AnalyzeOptions::default(),
+                &Control::new(),
+            );
             assert!(a.lines <= 30 + 16, "{}", a.lines);
         }
     }
@@ -781,6 +814,10 @@ fn real_files_truncated_and_flipped() {
 /// time) and its `sshd` lines, each stored as a journal entry by the real tool and read back
 /// natively: every entry gives the same envelope fields and the same event as the line.
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn fail2ban_lines_as_journal_entries_give_the_same_events() {
     if !tools() {
         return;
@@ -790,9 +827,7 @@ fn fail2ban_lines_as_journal_entries_give_the_same_events() {
     let mut total = 0;
     let mut failures = 0;
     for rel in ["fail2ban/logs/sshd-journal", "fail2ban/logs/sshd"] {
-        let Some(p) = common::data(rel) else {
-            return;
-        };
+        let p = ferret_testkit::testdata(rel);
         let text = std::fs::read(p).unwrap();
         let lines: Vec<&[u8]> = text
             .split(|c| *c == b'\n')
@@ -822,7 +857,7 @@ fn fail2ban_lines_as_journal_entries_give_the_same_events() {
         let p = build(dir.path(), &name, &export, true);
         let f = std::fs::File::open(&p).unwrap();
         let size = f.metadata().unwrap().len();
-        let mut jf = JournalFile::open(f, size).unwrap();
+        let mut jf = JournalFile::open("test.journal", f, size).unwrap();
         let mut n = 0;
         while let Some(entry) = jf.next_entry() {
             let entry = entry.unwrap();
@@ -914,11 +949,46 @@ fn dirty_file_of_a_killed_writer() {
     let root = HostRoot::new(dir.path()).unwrap();
     let files = ferret_logs::journal::journal_files_in(&root, Path::new("/"));
     assert_eq!(files, [PathBuf::from("/system.journal~")]);
-    let a = analyze_journal_files(&root, &files, &AnalyzeOptions::default(), &Control::new());
+    let a = analyze_paths(&root, &files, &AnalyzeOptions::default(), &Control::new());
     assert_eq!(a.lines, got.len() as u64);
     assert!(a
         .outcome
         .findings
         .iter()
         .any(|f| f.id == "logs.brute-force"));
+}
+
+/// Reading journal files reports progress through the control: inputs started and bytes read,
+/// growing.
+#[test]
+fn journal_reading_reports_progress() {
+    use std::sync::{Arc, Mutex};
+    let data = synth(&synth_entries(20_000), false, 0);
+    let seen: Arc<Mutex<Vec<ferret_core::Progress>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let control = Control::new().with_progress(move |p| sink.lock().unwrap().push(p));
+    let a = analyze(
+        [Input::JournalBytes(&data, b"big.journal".to_vec())],
+        &AnalyzeOptions::default(),
+        &control,
+    );
+    assert_eq!(a.lines, 20_000);
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.len() >= 2,
+        "{} reports for {} bytes",
+        seen.len(),
+        data.len()
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(last.items_done, 1);
+    // Bytes read, not the size: windows evicted from the reader's 4 MiB cache are read again.
+    let size = data.len() as u64;
+    assert!(
+        last.bytes_done > size / 2 && last.bytes_done < size * 2,
+        "{} of {}",
+        last.bytes_done,
+        data.len()
+    );
+    assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
 }

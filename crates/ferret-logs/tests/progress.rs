@@ -20,12 +20,11 @@ fn progress_reaches_the_file_size() {
     let sink = Arc::clone(&seen);
     let control = Control::new().with_progress(move |p| sink.lock().unwrap().push(p));
     let root = HostRoot::new(t.path()).unwrap();
-    let a = ferret_logs::analyze_files(
-        &root,
-        &["/var/log/auth.log".into()],
-        &ferret_logs::AnalyzeOptions::default(),
-        &control,
-    );
+    let a = {
+        let mut o = ferret_logs::AnalyzeOptions::default();
+        o.paths = ["/var/log/auth.log".into()].to_vec();
+        ferret_logs::analyze_root(&root, &o, &control)
+    };
     assert_eq!(a.lines, 40_000);
     let seen = seen.lock().unwrap();
     assert!(

@@ -4,7 +4,7 @@
 
 use ferret_logs::{envelope, event, Format, LogTime, Sessions, YearContext};
 
-use crate::common::data;
+use ferret_testkit::testdata;
 
 #[derive(Debug)]
 struct Case {
@@ -106,7 +106,7 @@ const EXPLAINED: &[(&str, &str)] = &[
 ];
 
 fn run(rel: &str, journal: bool) {
-    let Some(path) = data(rel) else { return };
+    let path = testdata(rel);
     let text = std::fs::read(&path).unwrap();
     let cases = cases(&text);
     assert!(
@@ -173,11 +173,19 @@ fn run(rel: &str, journal: bool) {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn fail2ban_sshd_annotations() {
     run("fail2ban/logs/sshd", false);
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn fail2ban_sshd_journal_annotations() {
     run("fail2ban/logs/sshd-journal", true);
 }

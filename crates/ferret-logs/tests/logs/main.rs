@@ -11,11 +11,16 @@
     clippy::too_many_lines
 )]
 
-mod common;
+mod detector;
 mod elastic;
+mod events;
 mod fail2ban;
+mod golden;
+mod overflow;
 mod parallel;
 mod pipeline;
 mod props;
 mod repeat;
 mod sshguard;
+mod templates;
+mod zones;

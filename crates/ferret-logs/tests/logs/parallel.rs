@@ -4,19 +4,27 @@
 //! whole block.
 
 use ferret_core::Control;
-use ferret_logs::{analyze_reader, Analysis, AnalyzeOptions};
+use ferret_logs::{Analysis, AnalyzeOptions, Input};
+/// Options with a fixed year and `jobs` threads.
+fn options(year: i64, jobs: usize) -> AnalyzeOptions {
+    let mut o = AnalyzeOptions::default();
+    o.year = Some(year);
+    o.jobs = jobs;
+    o
+}
+
 use proptest::prelude::*;
 
-use crate::common::data;
+use ferret_testkit::testdata;
 
 fn json(a: &Analysis) -> String {
     serde_json::to_string(a).unwrap()
 }
 
 fn analyze(log: &[u8], jobs: usize, max_line: usize) -> Analysis {
-    let mut o = AnalyzeOptions::default().year(2024).jobs(jobs);
+    let mut o = options(2024, jobs);
     o.max_line = max_line;
-    analyze_reader(log, b"auth.log", &o, &Control::new())
+    ferret_logs::analyze([Input::reader(log, "auth.log")], &o, &Control::new())
 }
 
 /// Sequential and parallel analyses of `log` are identical (JSON of the whole analysis).
@@ -55,10 +63,14 @@ const REAL: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn parallel_equals_sequential_on_real_logs() {
     let mut log = Vec::new();
     for rel in REAL {
-        let Some(p) = data(rel) else { return };
+        let p = testdata(rel);
         log.extend_from_slice(&std::fs::read(p).unwrap());
         if !log.ends_with(b"\n") {
             log.push(b'\n');
@@ -289,10 +301,9 @@ fn parallel_path_stops_on_cancel_and_read_errors() {
             };
             let control = Control::new().with_cancel(token);
             let started = std::time::Instant::now();
-            let a = analyze_reader(
-                reader,
-                b"cut.log",
-                &AnalyzeOptions::default().year(2024).jobs(jobs),
+            let a = ferret_logs::analyze(
+                [Input::reader(reader, "cut.log")],
+                &options(2024, jobs),
                 &control,
             );
             assert!(started.elapsed() < std::time::Duration::from_secs(60));

@@ -2,11 +2,22 @@
 //! `$RepeatedMsgReduction on`).
 
 use ferret_core::Control;
-use ferret_logs::{analyze_reader, Analysis, AnalyzeOptions, MAX_REPEAT};
+use ferret_logs::{analyze, Analysis, AnalyzeOptions, Input, MAX_REPEAT};
+/// Options with a fixed year and `jobs` threads.
+fn options(year: i64, jobs: usize) -> AnalyzeOptions {
+    let mut o = AnalyzeOptions::default();
+    o.year = Some(year);
+    o.jobs = jobs;
+    o
+}
 
 fn run(text: &str, jobs: usize) -> Analysis {
-    let o = AnalyzeOptions::default().year(2024).jobs(jobs);
-    analyze_reader(text.as_bytes(), b"auth.log", &o, &Control::new())
+    let o = options(2024, jobs);
+    analyze(
+        [Input::reader(text.as_bytes(), "auth.log")],
+        &o,
+        &Control::new(),
+    )
 }
 
 fn source<'a>(a: &'a Analysis, ip: &str) -> &'a ferret_logs::SourceSummary {
@@ -110,18 +121,26 @@ fn injection_inside_the_brackets_is_attributed_to_the_real_source() {
 
 #[test]
 fn truncated_repeat_line_without_closing_bracket() {
-    let mut o = AnalyzeOptions::default().year(2024);
+    let mut o = options(2024, 1);
     o.max_line = 120;
     let line = format!(
         "Nov 28 10:00:01 web1 sshd[7]: message repeated 4 times: [ Invalid user {} from 203.0.113.9 port 4444]\n",
         "u".repeat(10)
     );
     // Short enough: whole line, closing bracket present.
-    let a = analyze_reader(line.as_bytes(), b"auth.log", &o, &Control::new());
+    let a = analyze(
+        [Input::reader(line.as_bytes(), "auth.log")],
+        &o,
+        &Control::new(),
+    );
     assert_eq!(source(&a, "203.0.113.9").failures, 4);
     // Not truncated but without the bracket: not a repeat line (unrecognized).
     let open = line.replace("4444]", "4444");
-    let a = analyze_reader(open.as_bytes(), b"auth.log", &o, &Control::new());
+    let a = analyze(
+        [Input::reader(open.as_bytes(), "auth.log")],
+        &o,
+        &Control::new(),
+    );
     assert_eq!((a.unrecognized, a.sources.len()), (1, 0));
 }
 
