@@ -133,6 +133,7 @@ mod check;
 pub mod db;
 mod md5x;
 pub mod parse;
+pub mod rpm;
 mod verify;
 
 use ferret_core::{Control, HostRoot, Outcome};
