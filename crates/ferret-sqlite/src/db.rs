@@ -280,7 +280,9 @@ impl<S: ByteSource> Database<S> {
         // Page 1 (the header) may itself have a newer copy in the WAL.
         let header = match wal_state.as_ref().and_then(|w| w.pages.get(&1)) {
             Some(&off) => {
-                let src = wal.as_ref().ok_or_else(|| corrupt(1, "WAL vanished".to_owned()))?;
+                let src = wal
+                    .as_ref()
+                    .ok_or_else(|| corrupt(1, "WAL vanished".to_owned()))?;
                 src.read_exact_at(&mut h, off).map_err(|e| Error::Io {
                     path: path.clone(),
                     source: e,
@@ -301,7 +303,9 @@ impl<S: ByteSource> Database<S> {
             .unwrap_or(0);
         let claimed = match &wal_state {
             Some(w) => w.db_pages,
-            None if header.header_pages != 0 && header.version_valid_for == header.change_counter => {
+            None if header.header_pages != 0
+                && header.version_valid_for == header.change_counter =>
+            {
                 header.header_pages
             }
             None => file_pages,
@@ -371,17 +375,19 @@ impl<S: ByteSource> Database<S> {
         if pgno == 0 || pgno > self.pages {
             return Err(self.corrupt(
                 pgno,
-                format!("page number out of range (the database has {} pages)", self.pages),
+                format!(
+                    "page number out of range (the database has {} pages)",
+                    self.pages
+                ),
             ));
         }
         buf.resize(self.header.page_size as usize, 0);
         let wal_off = self.wal.as_ref().and_then(|w| w.pages.get(&pgno)).copied();
         let r = match (wal_off, &self.wal_src) {
             (Some(off), Some(src)) => src.read_exact_at(buf, off),
-            _ => self.main.read_exact_at(
-                buf,
-                u64::from(pgno - 1) * u64::from(self.header.page_size),
-            ),
+            _ => self
+                .main
+                .read_exact_at(buf, u64::from(pgno - 1) * u64::from(self.header.page_size)),
         };
         r.map_err(|e| self.corrupt(pgno, format!("cannot be read: {e}")))
     }
@@ -419,7 +425,8 @@ impl<S: ByteSource> Database<S> {
     /// The table named `name` (ASCII case-insensitive); `sqlite_schema` and `sqlite_master`
     /// name the schema itself.
     pub fn table(&self, name: &str) -> Result<Table, Error> {
-        if name.eq_ignore_ascii_case("sqlite_schema") || name.eq_ignore_ascii_case("sqlite_master") {
+        if name.eq_ignore_ascii_case("sqlite_schema") || name.eq_ignore_ascii_case("sqlite_master")
+        {
             return Ok(Table::schema());
         }
         self.tables()?
@@ -437,7 +444,10 @@ impl<S: ByteSource> Database<S> {
         let units = |be: bool| -> Vec<u16> {
             b.chunks_exact(2)
                 .map(|c| {
-                    let (x, y) = (c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0));
+                    let (x, y) = (
+                        c.first().copied().unwrap_or(0),
+                        c.get(1).copied().unwrap_or(0),
+                    );
                     if be {
                         u16::from_be_bytes([x, y])
                     } else {
@@ -571,7 +581,9 @@ impl<S: ByteSource> Rows<'_, S> {
     fn enter(&mut self, pgno: u32) -> Result<(), Error> {
         self.visit(pgno)?;
         if self.stack.len() >= MAX_DEPTH {
-            return Err(self.db.corrupt(pgno, format!("b-tree deeper than {MAX_DEPTH} levels")));
+            return Err(self
+                .db
+                .corrupt(pgno, format!("b-tree deeper than {MAX_DEPTH} levels")));
         }
         let mut data = std::mem::take(&mut self.buf);
         self.db.read_page(pgno, &mut data)?;
@@ -581,28 +593,40 @@ impl<S: ByteSource> Rows<'_, S> {
             13 => (false, hdr + 8),
             5 => (true, hdr + 12),
             2 | 10 => {
-                return Err(self.db.corrupt(pgno, "an index b-tree page where a table page was expected"))
+                return Err(self
+                    .db
+                    .corrupt(pgno, "an index b-tree page where a table page was expected"))
             }
-            k => return Err(self.db.corrupt(pgno, format!("not a b-tree page (type {k})"))),
+            k => {
+                return Err(self
+                    .db
+                    .corrupt(pgno, format!("not a b-tree page (type {k})")))
+            }
         };
         let ncells = usize::from(be16(&data, hdr + 3).unwrap_or(0));
         let usable = self.db.usable as usize;
         let end = ptrs + 2 * ncells;
         if end > usable {
-            return Err(self.db.corrupt(pgno, format!("{ncells} cells do not fit in the page")));
+            return Err(self
+                .db
+                .corrupt(pgno, format!("{ncells} cells do not fit in the page")));
         }
         let mut cells = Vec::with_capacity(ncells);
         for i in 0..ncells {
             let off = usize::from(be16(&data, ptrs + 2 * i).unwrap_or(0));
             if off < end || off >= usable {
-                return Err(self.db.corrupt(pgno, format!("cell {i} offset {off} is outside the cell area")));
+                return Err(self.db.corrupt(
+                    pgno,
+                    format!("cell {i} offset {off} is outside the cell area"),
+                ));
             }
             cells.push(off);
         }
         if interior {
             let mut children = Vec::with_capacity(ncells + 1);
             for &off in &cells {
-                children.push(be32(&data, off).ok_or_else(|| self.db.corrupt(pgno, "truncated cell"))?);
+                children
+                    .push(be32(&data, off).ok_or_else(|| self.db.corrupt(pgno, "truncated cell"))?);
             }
             children.push(be32(&data, hdr + 8).unwrap_or(0));
             self.buf = data;
@@ -622,13 +646,17 @@ impl<S: ByteSource> Rows<'_, S> {
     fn cell(&mut self, pgno: u32, data: &[u8], off: usize) -> Result<Row, Error> {
         let db = self.db;
         let bad = |m: String| db.corrupt(pgno, m);
-        let (psize, n1) = varint(data, off).ok_or_else(|| bad(format!("cell at {off}: truncated payload size")))?;
-        let (rowid, n2) = varint(data, off + n1).ok_or_else(|| bad(format!("cell at {off}: truncated rowid")))?;
+        let (psize, n1) = varint(data, off)
+            .ok_or_else(|| bad(format!("cell at {off}: truncated payload size")))?;
+        let (rowid, n2) =
+            varint(data, off + n1).ok_or_else(|| bad(format!("cell at {off}: truncated rowid")))?;
         let u = u64::from(db.usable);
         // Allocation is bounded by what the database can hold.
         let limit = u64::from(db.pages).saturating_mul(u);
         if psize > limit {
-            return Err(bad(format!("cell at {off}: payload of {psize} bytes exceeds the database")));
+            return Err(bad(format!(
+                "cell at {off}: payload of {psize} bytes exceeds the database"
+            )));
         }
         let x = u - 35;
         let m = ((u - 12) * 32 / 255) - 23;
@@ -651,7 +679,8 @@ impl<S: ByteSource> Rows<'_, S> {
         let mut payload = Vec::with_capacity(psize as usize);
         payload.extend_from_slice(local_bytes);
         if psize > local {
-            let mut next = be32(data, local_end).ok_or_else(|| bad(format!("cell at {off}: truncated overflow pointer")))?;
+            let mut next = be32(data, local_end)
+                .ok_or_else(|| bad(format!("cell at {off}: truncated overflow pointer")))?;
             let mut remaining = psize - local;
             let mut page = Vec::new();
             while remaining > 0 {

@@ -158,7 +158,10 @@ pub mod fuzzing {
             let mut n = 0u64;
             for r in rows {
                 n += 1;
-                assert!(n <= u64::from(db.page_count()) * 4096 + 1, "row count bounded");
+                assert!(
+                    n <= u64::from(db.page_count()) * 4096 + 1,
+                    "row count bounded"
+                );
                 match r {
                     Ok(row) => {
                         for v in row.values() {

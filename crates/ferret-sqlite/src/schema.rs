@@ -68,10 +68,9 @@ fn tokens(sql: &str) -> Vec<&str> {
                 }
             }
             c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 || c == b'$' => {
-                while b
-                    .get(i)
-                    .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 || c == b'$')
-                {
+                while b.get(i).is_some_and(|&c| {
+                    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 || c == b'$'
+                }) {
                     i += 1;
                 }
             }
@@ -236,15 +235,23 @@ mod tests {
              CONSTRAINT k PRIMARY KEY (id), CHECK (x > 0))",
         )
         .unwrap();
-        let n: Vec<_> = d.columns.iter().map(|c| (c.name.as_str(), c.rowid_alias)).collect();
+        let n: Vec<_> = d
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.rowid_alias))
+            .collect();
         assert_eq!(n, [("x y", false), ("q\"q", false), ("id", true)]);
         assert!(!d.without_rowid);
     }
 
     #[test]
     fn desc_and_without_rowid_are_not_aliases() {
-        assert_eq!(names("CREATE TABLE t(a INTEGER PRIMARY KEY DESC)"), [("a".into(), false)]);
-        let d = parse_create_table("CREATE TABLE t(a INTEGER PRIMARY KEY, b) WITHOUT ROWID").unwrap();
+        assert_eq!(
+            names("CREATE TABLE t(a INTEGER PRIMARY KEY DESC)"),
+            [("a".into(), false)]
+        );
+        let d =
+            parse_create_table("CREATE TABLE t(a INTEGER PRIMARY KEY, b) WITHOUT ROWID").unwrap();
         assert!(d.without_rowid);
         assert!(!d.columns[0].rowid_alias);
     }

@@ -16,7 +16,10 @@ pub trait ByteSource {
 }
 
 fn short() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end of the data")
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "read past the end of the data",
+    )
 }
 
 impl ByteSource for [u8] {

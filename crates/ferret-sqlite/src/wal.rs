@@ -108,7 +108,10 @@ pub(crate) fn load<S: ByteSource + ?Sized>(src: &S, notes: &mut Vec<String>) -> 
             break;
         }
         if src.read_exact_at(&mut buf, off).is_err() {
-            end_note = Some(format!("WAL: frame {} could not be read; the rest ignored", n + 1));
+            end_note = Some(format!(
+                "WAL: frame {} could not be read; the rest ignored",
+                n + 1
+            ));
             break;
         }
         let pgno = be32(&buf, 0);
@@ -198,7 +201,10 @@ mod tests {
             let wal = load(&w[..], &mut notes).unwrap();
             assert_eq!((wal.committed, wal.db_pages), (2, 3));
             assert_eq!(wal.pages.len(), 2);
-            assert!(notes.iter().any(|n| n.contains("not committed")), "{notes:?}");
+            assert!(
+                notes.iter().any(|n| n.contains("not committed")),
+                "{notes:?}"
+            );
             // Flip a byte of the last committed frame: it and everything after are ignored.
             let mut t = w.clone();
             t[32 + 536 + 100] ^= 1;

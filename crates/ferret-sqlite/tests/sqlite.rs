@@ -210,7 +210,11 @@ fn wal_committed_frames_are_read_without_touching_the_files() {
     let rows: Vec<_> = db.rows(&t).unwrap().map(Result::unwrap).collect();
     db.check_unchanged().unwrap();
     drop(db);
-    assert_eq!(listing(&snap), before, "nothing created, written or touched");
+    assert_eq!(
+        listing(&snap),
+        before,
+        "nothing created, written or touched"
+    );
 
     // sqlite3 on another copy (it creates -shm there) sees the same rows.
     let check = dir.path().join("check");
@@ -282,7 +286,11 @@ fn uncommitted_and_torn_frames_are_left_out_like_sqlite_does() {
     std::fs::write(check2.join("w.db"), &main).unwrap();
     std::fs::write(check2.join("w.db-wal"), &torn).unwrap();
     assert_eq!(got, theirs(&check2.join("w.db"), "t", &COLS));
-    assert_eq!(got.lines().count(), 200, "the second commit was in the torn frame");
+    assert_eq!(
+        got.lines().count(),
+        200,
+        "the second commit was in the torn frame"
+    );
 }
 
 fn page_of(db: &Database<&[u8]>) -> usize {
@@ -314,7 +322,10 @@ fn a_corrupt_page_is_an_error_naming_it_and_the_rest_is_read() {
         }
     }
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].contains(&format!("page {}", leaves[1] + 1)), "{errs:?}");
+    assert!(
+        errs[0].contains(&format!("page {}", leaves[1] + 1)),
+        "{errs:?}"
+    );
     assert!(errs[0].contains("t.db"), "{errs:?}");
     assert!(ok > 700 && ok < 800, "{ok}");
 }
@@ -329,7 +340,11 @@ fn cycles_in_the_tree_and_in_overflow_chains_end_with_an_error() {
     let t = db.table("t").unwrap();
     let ps = page_of(&db);
     let root = t.root_page as usize - 1;
-    assert_eq!(good[root * ps], 5, "the root of 800 rows is an interior page");
+    assert_eq!(
+        good[root * ps],
+        5,
+        "the root of 800 rows is an interior page"
+    );
     // The root's right-most child points back at the root.
     let mut bad = good.clone();
     bad[root * ps + 8..root * ps + 12].copy_from_slice(&(t.root_page).to_be_bytes());
@@ -340,17 +355,16 @@ fn cycles_in_the_tree_and_in_overflow_chains_end_with_an_error() {
         .filter_map(Result::err)
         .map(|e| e.to_string())
         .collect();
-    assert!(
-        errs.iter().any(|e| e.contains("second time")),
-        "{errs:?}"
-    );
+    assert!(errs.iter().any(|e| e.contains("second time")), "{errs:?}");
     // An overflow page whose next pointer is itself.
     let mut bad = good.clone();
     let ovfl = (1..good.len() / ps)
         .find(|&i| {
             // Overflow pages of the 300 kB blob: mostly zeros with a next pointer.
-            good[i * ps] == 0 && good[i * ps + 4..(i + 1) * ps].iter().all(|&b| b == 0)
-                && u32::from_be_bytes(good[i * ps..i * ps + 4].try_into().unwrap()) as usize == i + 2
+            good[i * ps] == 0
+                && good[i * ps + 4..(i + 1) * ps].iter().all(|&b| b == 0)
+                && u32::from_be_bytes(good[i * ps..i * ps + 4].try_into().unwrap()) as usize
+                    == i + 2
         })
         .expect("an overflow page");
     bad[ovfl * ps..ovfl * ps + 4].copy_from_slice(&((ovfl + 1) as u32).to_be_bytes());
@@ -394,7 +408,10 @@ fn truncated_and_garbage_files_give_errors_not_panics() {
 }
 
 #[test]
-#[cfg_attr(not(ferret_testdata), ignore = "needs FERRET_TESTDATA (../shared/data)")]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn rpm_database_of_cbl_mariner_equals_sqlite3() {
     let src = ferret_testkit::testdata("go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite");
     let dir = tempfile::tempdir().unwrap();
@@ -405,7 +422,11 @@ fn rpm_database_of_cbl_mariner_equals_sqlite3() {
     assert_eq!(t.column_index("blob"), Some(1));
     let (got, errs) = ours(&db, "Packages");
     assert!(errs.is_empty());
-    let want = theirs(&dir.path().join("rpmdb.sqlite"), "Packages", &["hnum", "blob"]);
+    let want = theirs(
+        &dir.path().join("rpmdb.sqlite"),
+        "Packages",
+        &["hnum", "blob"],
+    );
     assert_eq!(got.lines().count(), 129);
     assert!(got == want, "rows differ from sqlite3's");
     // Every table of the database reads without error, as many rows as sqlite3 counts.
