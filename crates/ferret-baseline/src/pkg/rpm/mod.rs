@@ -268,7 +268,7 @@ pub fn read(
         }
         DbFormat::Ndb => ndb::read(db, &mut |i| c.take(i)).map_err(|m| unreadable(path, m))?,
         DbFormat::BerkeleyDb => {
-            bdb::read(db, &mut |i| c.take(i)).map_err(|m| unreadable(path, m))?
+            bdb::read(db, &mut |i| c.take(i)).map_err(|m| unreadable(path, m))?;
         }
     }
     Ok(c.finish(format))
