@@ -875,3 +875,42 @@ fn sqlite_with_a_corrupt_page_and_a_torn_wal_reads_the_rest() {
         db.errors
     );
 }
+
+#[test]
+fn ndb_and_bdb_seeds_built_from_an_rpmbuild_header_read_back() {
+    // fuzz/corpus/baseline_rpm_header/ferret-demo: the installed header of a package built
+    // with rpmbuild (%config, %config(noreplace), %config(missingok) with %verify(not md5 size
+    // mtime), %ghost, %doc, a symlink and a hard link); the NDB and BDB seeds hold it.
+    let corpus = ferret_testkit::fuzz::corpus_dir("baseline_rpm_header");
+    let blob = std::fs::read(corpus.join("ferret-demo")).unwrap();
+    let want = ferret_baseline::pkg::rpm::RpmPackage::from_blob(1, &blob, true).unwrap();
+    assert_eq!(want.nevra(), b"ferret-demo-1.2-3.noarch");
+    use ferret_baseline::pkg::rpm::FileFlags;
+    let by = |p: &str| want.files.iter().find(|f| f.path == p.as_bytes()).unwrap();
+    assert!(by("/var/log/ferret/demo.log").flags.has(FileFlags::GHOST));
+    assert!(by("/etc/ferret/keep.conf")
+        .flags
+        .has(FileFlags::CONFIG | FileFlags::NOREPLACE));
+    let missing = by("/etc/ferret/missing.conf");
+    assert!(missing.flags.has(FileFlags::MISSINGOK));
+    assert_eq!(missing.verify_flags & 0b10_0011, 0, "not md5 size mtime");
+    assert_eq!(by("/usr/bin/fdemo").link_to, b"ferret-demo");
+    assert_eq!(
+        by("/usr/bin/ferret-demo").inode,
+        by("/usr/bin/ferret-demo-hard").inode
+    );
+    for (target, name, n) in [
+        ("baseline_rpm_ndb", "two", 2),
+        ("baseline_rpm_bdb", "le-512", 1),
+        ("baseline_rpm_bdb", "be-512", 2),
+    ] {
+        let b = std::fs::read(ferret_testkit::fuzz::corpus_dir(target).join(name)).unwrap();
+        let db = try_read(&b, name).unwrap();
+        assert!(db.errors.is_empty(), "{name}: {:?}", db.errors);
+        assert_eq!(db.packages.len(), n, "{name}");
+        for p in &db.packages {
+            assert_eq!(p.files, want.files);
+            assert_eq!(p.nevra(), want.nevra());
+        }
+    }
+}
