@@ -878,6 +878,7 @@ fn sqlite_with_a_corrupt_page_and_a_torn_wal_reads_the_rest() {
 
 #[test]
 fn ndb_and_bdb_seeds_built_from_an_rpmbuild_header_read_back() {
+    use ferret_baseline::pkg::rpm::FileFlags;
     // fuzz/corpus/baseline_rpm_header/ferret-demo: the installed header of a package built
     // with rpmbuild (%config, %config(noreplace), %config(missingok) with %verify(not md5 size
     // mtime), %ghost, %doc, a symlink and a hard link); the NDB and BDB seeds hold it.
@@ -885,7 +886,6 @@ fn ndb_and_bdb_seeds_built_from_an_rpmbuild_header_read_back() {
     let blob = std::fs::read(corpus.join("ferret-demo")).unwrap();
     let want = ferret_baseline::pkg::rpm::RpmPackage::from_blob(1, &blob, true).unwrap();
     assert_eq!(want.nevra(), b"ferret-demo-1.2-3.noarch");
-    use ferret_baseline::pkg::rpm::FileFlags;
     let by = |p: &str| want.files.iter().find(|f| f.path == p.as_bytes()).unwrap();
     assert!(by("/var/log/ferret/demo.log").flags.has(FileFlags::GHOST));
     assert!(by("/etc/ferret/keep.conf")
