@@ -116,10 +116,12 @@
 //!
 //! # rpm
 //!
-//! rpm's database (`/var/lib/rpm/rpmdb.sqlite`, older `Packages` Berkeley DB) is **not read**:
-//! it needs an SQLite reader (`rusqlite` with bundled SQLite is a C build of ~8 MB of source)
-//! plus an rpm header parser. When such a database is present the report carries an error
-//! saying so, so a triage never reads "clean" where nothing was verified.
+//! rpm's database is read by [`rpm`], in all three on-disk formats (Berkeley DB `Packages`,
+//! SQLite `rpmdb.sqlite` with its WAL, NDB `Packages.db`), read-only and in pure Rust: package
+//! records and every file's digest, size, mode, owner, link target and flags, the data an
+//! `rpm -V` needs. Verifying files against it is not implemented yet: when an rpm database is
+//! present, [`verify_root`] says so in its errors, so a triage never reads "clean" where
+//! nothing was verified.
 //!
 //! # Trust
 //!

@@ -44,9 +44,13 @@ mod bdb;
 pub mod header;
 mod ndb;
 mod package;
-mod sqlite;
+mod sqlite_db;
+mod verify;
 
+/// The SQLite reader this module uses (its errors are part of [`Error`]).
+pub use ferret_sqlite as sqlite;
 pub use package::{DigestAlgo, FileFlags, RpmFile, RpmPackage};
+pub use verify::{verify_root, FileProblem, VerifyAttrs, VerifyOptions, VerifyReport};
 
 use ferret_core::escape::escape_path;
 use ferret_core::{Control, ErrorRecord, HostRoot};
@@ -264,7 +268,7 @@ pub fn read(
             for n in sdb.notes() {
                 c.error(n.clone());
             }
-            sqlite::read(&sdb, &mut |i| c.take(i))?;
+            sqlite_db::read(&sdb, &mut |i| c.take(i))?;
         }
         DbFormat::Ndb => ndb::read(db, &mut |i| c.take(i)).map_err(|m| unreadable(path, m))?,
         DbFormat::BerkeleyDb => {
@@ -349,7 +353,7 @@ pub fn read_root(
             for n in sdb.notes() {
                 c.error(n.clone());
             }
-            sqlite::read(&sdb, &mut |i| c.take(i))?;
+            sqlite_db::read(&sdb, &mut |i| c.take(i))?;
             if let Err(e) = sdb.check_unchanged() {
                 c.error(format!(
                     "{e}: the packages read may mix two states of the database"
