@@ -11,10 +11,10 @@
 //! use ferret_sqlite::{Database, Value};
 //! # let t = tempfile::tempdir()?;
 //! # let p = t.path().join("x.db");
-//! # let ok = std::process::Command::new("sqlite3").arg(&p)
+//! # let made = std::process::Command::new("sqlite3").arg(&p)
 //! #     .arg("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t VALUES (7, 'root');")
-//! #     .status().map(|s| s.success()).unwrap_or(false);
-//! # if !ok { return Ok(()); } // no sqlite3 CLI on this machine
+//! #     .status().expect("the sqlite3 CLI (Debian package sqlite3)");
+//! # assert!(made.success());
 //! let bytes = std::fs::read(&p)?;
 //! let db = Database::open(&bytes[..], None, "x.db")?;
 //! let t = db.table("t")?;
@@ -25,6 +25,7 @@
 //!     assert_eq!(row.get(0), Value::Integer(7)); // INTEGER PRIMARY KEY is the rowid
 //!     assert_eq!(row.get(name), Value::Text(b"root"));
 //! }
+//! assert_eq!(db.rows(&t)?.count(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
