@@ -914,3 +914,69 @@ fn ndb_and_bdb_seeds_built_from_an_rpmbuild_header_read_back() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
+fn a_package_committed_only_to_the_wal_is_listed_like_rpm_does() {
+    // rpm runs SQLite in WAL mode with wal_autocheckpoint = 10000: the last transactions live in
+    // rpmdb.sqlite-wal. Add a package there (copy taken while the connection is open).
+    let work = tempfile::tempdir().unwrap();
+    let live = copy_db(&data("cbl-mariner-2.0/rpmdb.sqlite"), "rpmdb.sqlite");
+    let snap = work.path().join("var/lib/rpm");
+    let blob =
+        std::fs::read(ferret_testkit::fuzz::corpus_dir("baseline_rpm_header").join("ferret-demo"))
+            .unwrap();
+    let db = live.path().join("rpmdb.sqlite");
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA wal_autocheckpoint=0;\n\
+         INSERT INTO Packages VALUES (1000, x'{}');\n\
+         .shell mkdir -p {snap} && cp {db} {db}-wal {snap}/\n",
+        ferret_core::hex::encode(&blob),
+        snap = snap.display(),
+        db = db.display(),
+    );
+    let mut child = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sqlite3");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    assert!(
+        std::fs::metadata(snap.join("rpmdb.sqlite-wal"))
+            .unwrap()
+            .len()
+            > 0
+    );
+
+    let root = HostRoot::new(work.path()).unwrap();
+    let got = read_root(&root, &ReadOptions::default(), &Control::new())
+        .unwrap()
+        .unwrap();
+    assert!(got.errors.is_empty(), "{:?}", got.errors);
+    assert_eq!(got.packages.len(), 130);
+    assert_eq!(
+        got.packages.last().unwrap().nevra(),
+        b"ferret-demo-1.2-3.noarch"
+    );
+    // Nothing was created beside the database.
+    let mut names: Vec<_> = std::fs::read_dir(&snap)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["rpmdb.sqlite", "rpmdb.sqlite-wal"]);
+    // rpm (on a copy) agrees; without the WAL the package is not there.
+    let copy = tempfile::tempdir().unwrap();
+    for n in ["rpmdb.sqlite", "rpmdb.sqlite-wal"] {
+        std::fs::copy(snap.join(n), copy.path().join(n)).unwrap();
+    }
+    assert_eq!(our_qa(&got), their_qa(copy.path()));
+    let main_only = read_file(&snap.join("rpmdb.sqlite"));
+    assert_eq!(main_only.packages.len(), 129);
+}
