@@ -297,10 +297,11 @@ impl<S: ByteSource> Database<S> {
         };
         let ps = u64::from(header.page_size);
         let file_pages = u32::try_from(main.size() / ps).unwrap_or(u32::MAX);
-        let wal_max = wal_state
-            .as_ref()
-            .and_then(|w| w.pages.keys().max().copied())
-            .unwrap_or(0);
+        // Pages past the main file can only come from the WAL: the database cannot hold more
+        // pages than the two files together (this also bounds every allocation below).
+        let wal_extra = wal_state.as_ref().map_or(0, |w| {
+            w.pages.keys().filter(|&&p| p > file_pages).count() as u32
+        });
         let claimed = match &wal_state {
             Some(w) => w.db_pages,
             None if header.header_pages != 0
@@ -310,7 +311,7 @@ impl<S: ByteSource> Database<S> {
             }
             None => file_pages,
         };
-        let available = file_pages.max(wal_max);
+        let available = file_pages.saturating_add(wal_extra);
         if claimed > available {
             notes.push(format!(
                 "the database claims {claimed} pages but only {available} are present (truncated?); \
@@ -323,7 +324,7 @@ impl<S: ByteSource> Database<S> {
                 main.size()
             ));
         }
-        let pages = claimed.min(available.saturating_add(1));
+        let pages = claimed.min(available);
         Ok(Database {
             path,
             main,
