@@ -416,7 +416,7 @@ fn truncated_and_garbage_files_give_errors_not_panics() {
         db.notes()
     );
     let t = db.table("t").unwrap();
-    assert_eq!(db.rows(&t).unwrap().filter(Result::is_ok).count(), 300);
+    assert_eq!(db.rows(&t).unwrap().flatten().count(), 300);
     // Every single-bit flip of the first pages: no panic, no endless loop.
     for i in (0..good.len().min(8 * 1024)).step_by(37) {
         let mut b = good.clone();
