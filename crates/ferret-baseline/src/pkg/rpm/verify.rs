@@ -4,7 +4,9 @@
 //! `rpmfilesVerify` and `verifyHeader`, as the specification).
 //!
 //! Differences from `rpm -Va`: file capabilities (`P`) and ACLs are not compared; the
-//! `%verifyscript`s of packages are never run; dependencies are not checked. Files are opened
+//! `%verifyscript`s of packages are never run; dependencies are not checked; a header without
+//! `FILEVERIFYFLAGS` (none that `rpmbuild` writes) has every attribute verified, where rpm
+//! would check only that its files exist. Files are hashed one at a time. Files are opened
 //! with the core's sound opens (no atime change, no symlink followed out of the root, no
 //! block on a FIFO); owners are resolved through the root's own `/etc/passwd` and
 //! `/etc/group`.
