@@ -118,10 +118,10 @@
 //!
 //! rpm's database is read by [`rpm`], in all three on-disk formats (Berkeley DB `Packages`,
 //! SQLite `rpmdb.sqlite` with its WAL, NDB `Packages.db`), read-only and in pure Rust: package
-//! records and every file's digest, size, mode, owner, link target and flags, the data an
-//! `rpm -V` needs. Verifying files against it is not implemented yet: when an rpm database is
-//! present, [`verify_root`] says so in its errors, so a triage never reads "clean" where
-//! nothing was verified.
+//! records and every file's digest, size, mode, owner, link target and flags.
+//! [`rpm::verify_root`] verifies the files like `rpm -Va`. [`verify_root`] here is the dpkg
+//! verifier: when an rpm database is present it says so in its errors (pointing at
+//! `rpm::verify_root`), so a dpkg-only report never reads "clean" where nothing was verified.
 //!
 //! # Trust
 //!
