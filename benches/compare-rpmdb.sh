@@ -55,6 +55,12 @@ import os, resource, subprocess, sys, time
 w, binary, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 env = dict(os.environ, LC_ALL="C")
 
+def unescape(line):
+    # ferret escapes reversibly (`\\` for a backslash, `\xNN` for other bytes); rpm prints raw.
+    import re
+    line = re.sub(r"\\x([0-9a-f]{2})", lambda m: chr(int(m[1], 16)), line.replace("\\\\", "\0"))
+    return line.replace("\0", "\\")
+
 def run(cmd):
     """Best wall time and total CPU time of `repeat` runs, and the last output's lines."""
     best, cpu0 = 1e9, resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -65,7 +71,10 @@ def run(cmd):
         best = min(best, time.perf_counter() - t)
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    return best, cpu / repeat, sorted(out.decode(errors="surrogateescape").splitlines())
+    lines = out.decode(errors="surrogateescape").splitlines()
+    if cmd[0] == binary:
+        lines = [unescape(l) for l in lines]
+    return best, cpu / repeat, sorted(lines)
 
 rows = []
 for name, root, dbpath in [("sqlite (Mariner, 129)", "sqlite", "/var/lib/rpm"),
