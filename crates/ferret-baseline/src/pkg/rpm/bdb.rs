@@ -36,7 +36,13 @@ struct Db<'s, S: ?Sized> {
     page_size: u32,
     last_page: u32,
     visited: Vec<u64>,
+    /// A window of consecutive pages read with one `pread` (hash chains and overflow chains
+    /// mostly run forward through the file): its first page and its bytes.
+    window: (u32, Vec<u8>),
 }
+
+/// Bytes read ahead per `pread`.
+const WINDOW: u32 = 64 << 10;
 
 impl<S: ByteSource + ?Sized> Db<'_, S> {
     fn u16(&self, b: &[u8], off: usize) -> u16 {
@@ -81,10 +87,26 @@ impl<S: ByteSource + ?Sized> Db<'_, S> {
             Some(word) => *word |= bit,
             None => return Err(format!("page {pgno} is out of range")),
         }
-        buf.resize(self.page_size as usize, 0);
-        self.src
-            .read_exact_at(buf, u64::from(pgno) * u64::from(self.page_size))
-            .map_err(|e| format!("page {pgno} cannot be read: {e}"))?;
+        let ps = self.page_size as usize;
+        let (first, data) = &self.window;
+        let in_window = pgno >= *first && ((pgno - first) as usize + 1) * ps <= data.len();
+        if !in_window {
+            let n = (WINDOW / self.page_size)
+                .max(1)
+                .min(self.last_page - pgno + 1);
+            let mut data = std::mem::take(&mut self.window.1);
+            data.resize(n as usize * ps, 0);
+            self.src
+                .read_exact_at(&mut data, u64::from(pgno) * u64::from(self.page_size))
+                .map_err(|e| format!("page {pgno} cannot be read: {e}"))?;
+            self.window = (pgno, data);
+        }
+        let at = (pgno - self.window.0) as usize * ps;
+        buf.clear();
+        buf.extend_from_slice(self.window.1.get(at..at + ps).unwrap_or(&[]));
+        if buf.len() != ps {
+            return Err(format!("page {pgno} cannot be read"));
+        }
         let stored = self.u32(buf, 8);
         if stored != pgno {
             return Err(format!("page {pgno} says it is page {stored}"));
@@ -180,6 +202,7 @@ pub(crate) fn read<S: ByteSource + ?Sized>(
         page_size: 0,
         last_page: 0,
         visited: Vec::new(),
+        window: (0, Vec::new()),
     };
     let version = db.u32(&meta, 16);
     if !(8..=10).contains(&version) {
