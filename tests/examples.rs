@@ -31,13 +31,14 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// Every example; checked against `examples/*.rs`, so that a new one cannot go untested.
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "accounts",
     "authlog",
     "baseline",
     "harden",
     "pkgverify",
     "procs",
+    "rpmdb",
     "triage",
 ];
 
@@ -266,8 +267,8 @@ fn help_goes_to_stdout_with_exit_0() {
             seen += 1;
         }
     }
-    // 7 examples, plus the subcommands of accounts (3), baseline (3), procs (7) and harden (1).
-    assert_eq!(seen, 7 + 3 + 3 + 7 + 1);
+    // 8 examples, plus the subcommands of accounts (3), baseline (3), procs (7) and harden (1).
+    assert_eq!(seen, 8 + 3 + 3 + 7 + 1);
 }
 
 #[test]

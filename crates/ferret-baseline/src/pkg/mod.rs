@@ -116,10 +116,12 @@
 //!
 //! # rpm
 //!
-//! rpm's database (`/var/lib/rpm/rpmdb.sqlite`, older `Packages` Berkeley DB) is **not read**:
-//! it needs an SQLite reader (`rusqlite` with bundled SQLite is a C build of ~8 MB of source)
-//! plus an rpm header parser. When such a database is present the report carries an error
-//! saying so, so a triage never reads "clean" where nothing was verified.
+//! rpm's database is read by [`rpm`], in all three on-disk formats (Berkeley DB `Packages`,
+//! SQLite `rpmdb.sqlite` with its WAL, NDB `Packages.db`), read-only and in pure Rust: package
+//! records and every file's digest, size, mode, owner, link target and flags.
+//! [`rpm::verify_root`] verifies the files like `rpm -Va`. [`verify_root`] here is the dpkg
+//! verifier: when an rpm database is present it says so in its errors (pointing at
+//! `rpm::verify_root`), so a dpkg-only report never reads "clean" where nothing was verified.
 //!
 //! # Trust
 //!
@@ -133,6 +135,7 @@ mod check;
 pub mod db;
 mod md5x;
 pub mod parse;
+pub mod rpm;
 mod verify;
 
 use ferret_core::{Control, HostRoot, Outcome};

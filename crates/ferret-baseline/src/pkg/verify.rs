@@ -215,8 +215,8 @@ fn check_rpm(root: &HostRoot, errors: &mut Vec<ErrorRecord>) {
             errors.push(ErrorRecord::new(
                 Some(p.as_bytes()),
                 None,
-                "rpm database present but not verified: this build reads dpkg only (rpm support \
-                 needs an sqlite reader; see ferret_baseline::pkg docs)",
+                "rpm database present but not verified by the dpkg verifier: use \
+                 ferret_baseline::pkg::rpm::verify_root (rpm -Va semantics) for it",
             ));
             return;
         }
