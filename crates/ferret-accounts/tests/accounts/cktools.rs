@@ -331,7 +331,7 @@ fn glob_match(pat: &[u8], s: &[u8]) -> bool {
 }
 
 /// Builds the case's root: its config/etc files plus what its driver script changes.
-fn build_root(case: &Path) -> (tempfile::TempDir, HostRoot) {
+pub(crate) fn build_root(case: &Path) -> (tempfile::TempDir, HostRoot) {
     let t = tempfile::tempdir().unwrap();
     let etc = t.path().join("etc");
     std::fs::create_dir_all(&etc).unwrap();
@@ -363,7 +363,7 @@ fn build_root(case: &Path) -> (tempfile::TempDir, HostRoot) {
 }
 
 /// The INDEX: (case, expected exit, messages).
-fn index(base: &Path) -> Vec<(String, String, Vec<String>)> {
+pub(crate) fn index(base: &Path) -> Vec<(String, String, Vec<String>)> {
     let text = std::fs::read_to_string(base.join("INDEX-cktools.txt")).unwrap();
     let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
     for l in text.lines() {

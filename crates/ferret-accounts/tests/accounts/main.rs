@@ -16,6 +16,7 @@
 mod audit_cases;
 mod cktools;
 mod glibc;
+mod golden;
 mod live;
 mod props;
 
