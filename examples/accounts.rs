@@ -11,7 +11,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 use ferret::accounts::{self, AuditOptions};
-use ferret::core::{HostRoot, Outcome, Severity};
+use ferret::core::{Control, HostRoot, Outcome, Severity};
 use std::process::exit;
 
 /// `println!` that exits quietly when stdout is closed (`accounts list | head`).
@@ -105,16 +105,17 @@ fn main() {
     match positional.first().map(String::as_str) {
         Some("audit") if positional.len() == 1 => {
             let mut opts = AuditOptions::default();
-            opts.check_home(check_home).check_shells(check_home);
-            let out = accounts::audit_root(&root, &opts);
+            opts.check_home = check_home;
+            opts.check_shells = check_home;
+            let out = accounts::audit_root(&root, &opts, &Control::new());
             print_outcome(&out, json);
             exit(status(&out));
         }
         Some("list") if positional.len() == 1 => {
-            let (users, errors) = accounts::list_users(&root);
+            let list = accounts::list_users_root(&root, &Control::new());
+            let (users, errors) = (&list.users, &list.errors);
             if json {
-                let v = serde_json::json!({ "users": users, "errors": errors });
-                match serde_json::to_string_pretty(&v) {
+                match serde_json::to_string_pretty(&list) {
                     Ok(s) => outln!("{s}"),
                     Err(e) => die(&format!("json: {e}")),
                 }
@@ -127,7 +128,7 @@ fn main() {
                     "PASSWORD",
                     "HOME"
                 );
-                for u in &users {
+                for u in users {
                     // every string field is escaped by the library already
                     outln!(
                         "{:<20} {:>10} {:>10} {:<10} {:<28} {}",
@@ -139,7 +140,7 @@ fn main() {
                         u.shell
                     );
                 }
-                for e in &errors {
+                for e in errors {
                     eprintln!("error: {e}");
                 }
             }
@@ -147,7 +148,7 @@ fn main() {
         }
         Some("diff") if positional.len() == 1 => {
             // no roots: the current files against shadow's `-` backups under --root
-            let out = accounts::diff_backup(&root);
+            let out = accounts::diff_backup_root(&root, &Control::new());
             print_outcome(&out, json);
             exit(status(&out));
         }
@@ -155,7 +156,7 @@ fn main() {
             let (Some(a), Some(b)) = (positional.get(1), positional.get(2)) else {
                 die("diff needs OLD_ROOT NEW_ROOT")
             };
-            let out = accounts::diff_roots(&open_root(a), &open_root(b));
+            let out = accounts::diff_roots(&open_root(a), &open_root(b), &Control::new());
             print_outcome(&out, json);
             exit(status(&out));
         }

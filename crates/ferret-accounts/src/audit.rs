@@ -5,25 +5,30 @@
 use crate::lines::{Content, Document, FileKind, Line, Malformed};
 use crate::password::{HashAlgorithm, PasswordStatus};
 use crate::snapshot::Accounts;
-use ferret_core::{Evidence, Finding, HostRoot, Outcome, Severity};
+use ferret_core::{Control, Evidence, Finding, HostRoot, Outcome, Severity};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Groups whose members deserve a reviewer's look: they give root or read secrets.
-pub const PRIVILEGED_GROUPS: &[&str] = &[
-    "root", "sudo", "wheel", "admin", "adm", "docker", "lxd", "disk", "shadow", "kmem",
-];
-
-/// What the audit checks beyond the account files themselves.
+/// What the audit checks and how. Plain fields, set one by one from the defaults:
+///
+/// ```
+/// let mut opts = ferret_accounts::AuditOptions::default();
+/// opts.check_home = false;
+/// opts.today = Some(20_000);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuditOptions {
-    /// Check that home directories exist and belong to their user (reads the root).
+    /// Check that home directories exist and belong to their user ([`crate::audit_root`]
+    /// only: it reads the root). Default on.
     pub check_home: bool,
-    /// Check that login shells exist (reads the root).
+    /// Check that login shells exist ([`crate::audit_root`] only). Default on.
     pub check_shells: bool,
-    /// "Today" in days since the epoch for aging checks; `None` is the clock's today.
+    /// "Today" in days since the epoch for aging checks; `None` (the default) is the clock's
+    /// today.
     pub today: Option<i64>,
-    /// Groups listed for review (default [`PRIVILEGED_GROUPS`]).
+    /// Groups whose members and administrators are listed for review; the default is
+    /// [`ferret_core::groups::PRIVILEGED_GROUPS`].
     pub privileged_groups: Vec<Vec<u8>>,
 }
 
@@ -33,36 +38,11 @@ impl Default for AuditOptions {
             check_home: true,
             check_shells: true,
             today: None,
-            privileged_groups: PRIVILEGED_GROUPS
+            privileged_groups: ferret_core::groups::PRIVILEGED_GROUPS
                 .iter()
                 .map(|g| g.as_bytes().to_vec())
                 .collect(),
         }
-    }
-}
-
-impl AuditOptions {
-    /// The defaults: home and shell checks on, today from the clock.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Turns the home-directory checks on or off.
-    pub fn check_home(&mut self, yes: bool) -> &mut Self {
-        self.check_home = yes;
-        self
-    }
-
-    /// Turns the shell-existence check on or off.
-    pub fn check_shells(&mut self, yes: bool) -> &mut Self {
-        self.check_shells = yes;
-        self
-    }
-
-    /// Fixes "today" (days since 1970-01-01) for reproducible aging checks.
-    pub fn today(&mut self, days: i64) -> &mut Self {
-        self.today = Some(days);
-        self
     }
 }
 
@@ -659,11 +639,63 @@ fn check_name(cx: &mut Ctx<'_>, kind: FileKind, path: &str, line: u64, name: &[u
     );
 }
 
-/// Audits parsed account files. `root` enables the home-directory and shell checks
-/// (see [`AuditOptions`]); without it they are skipped.
-pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -> Outcome {
+/// Audits parsed account files in memory: every check of the crate's table except the home and
+/// shell checks, which need the root ([`crate::audit_root`] adds them). The file permission and
+/// lock-file checks use the metadata [`crate::Snapshot::load`] kept (none for
+/// [`crate::Snapshot::from_bytes`]). Findings come sorted, most severe first, with the
+/// snapshot's read errors. Nothing is read from any file system.
+///
+/// Cancelling `control` stops the audit between entries; the findings so far are returned
+/// with a "cancelled" error. Progress counts the passwd and group entries checked.
+///
+/// ```
+/// use ferret_accounts::{audit, AuditOptions, Snapshot};
+/// let snap = Snapshot::from_bytes(Some(b"root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\n"), None, None, None);
+/// let out = audit(&snap.view(), &AuditOptions::default(), &ferret_accounts::core::Control::new());
+/// let uid0 = out.findings.iter().find(|f| f.id == "accounts.uid0-non-root").unwrap();
+/// assert_eq!((uid0.subject.as_str(), uid0.evidence[0].to_string().as_str()), ("toor", "/etc/passwd:2"));
+/// ```
+pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, control: &Control) -> Outcome {
+    let mut out = unsorted(acc, opts, control);
+    out.sort();
+    out
+}
+
+/// Entries between two looks at the cancellation flag (and progress reports).
+const CHUNK: usize = 1024;
+/// The same for the root checks, which `lstat` a home and a shell per entry.
+const ROOT_CHUNK: usize = 256;
+
+/// Counts entries checked by the parallel parts of the audit, for progress reports.
+struct Tally<'c> {
+    control: &'c Control,
+    done: AtomicU64,
+    total: u64,
+}
+
+impl Tally<'_> {
+    /// Adds `n` entries; whether the audit goes on (false: cancelled).
+    fn add(&self, n: usize) -> bool {
+        let done = self.done.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        crate::progress(self.control, done, self.total);
+        !self.control.is_cancelled()
+    }
+}
+
+/// [`audit`] without the final sort (the root checks are added before it).
+pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     out.errors.extend(acc.snapshot.errors.iter().cloned());
+    if crate::cancelled(control, &mut out.errors) {
+        return out;
+    }
+    let entries = |n: Option<usize>| n.unwrap_or(0) as u64;
+    let tally = Tally {
+        control,
+        done: AtomicU64::new(0),
+        total: entries(acc.passwd.as_ref().map(|d| d.lines.len()))
+            + entries(acc.group.as_ref().map(|d| d.lines.len())),
+    };
     let mut cx = Ctx {
         out: &mut out,
         shell_missing: FastMap::default(),
@@ -731,6 +763,9 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     for f in [pw.lines, sh.lines, gr.lines, gs.lines] {
         cx.out.findings.extend(f);
     }
+    if crate::cancelled(control, &mut cx.out.errors) {
+        return out;
+    }
     let (users, groups) = (pw.index, gr.index);
     let (pw_ids, sh_names, gr_ids, gs_names) = (pw.ids, sh.names, gr.ids, gs.names);
     // shadow lines matched to a passwd entry: they need no lookup for "unknown user"
@@ -752,7 +787,10 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
             let gids = &gr_ids.seen;
 
             // ---- passwd entries ----
-            for (line, u) in acc.passwd.iter().flat_map(Document::entries) {
+            for (i, (line, u)) in acc.passwd.iter().flat_map(Document::entries).enumerate() {
+                if i % CHUNK == CHUNK - 1 && !tally.add(CHUNK) {
+                    return;
+                }
                 let name = u.name;
                 check_name(&mut cx, FileKind::Passwd, pw_path, line, name, u.uid == 0);
                 if u.uid == u32::MAX {
@@ -932,13 +970,6 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                         }
                     }
                 }
-
-                // filesystem checks
-                if let Some(root) = root {
-                    fs_checks(
-                        &mut cx, root, opts, pw_path, line, u.name, u.uid, u.home, u.shell, defs,
-                    );
-                }
             }
 
             // duplicate uids
@@ -1028,15 +1059,58 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
             );
             report_duplicates(&mut gcx, FileKind::Gshadow, gs_path, &gshadows.dups);
             group_checks(
-                &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names,
+                &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names, &tally,
             );
             gout.findings
         },
     );
     cx.out.findings.extend(group_findings);
+    if crate::cancelled(control, &mut cx.out.errors) {
+        return out;
+    }
     file_checks(&mut cx, acc);
-    out.sort();
     out
+}
+
+/// The checks that read the root: home directories and login shells of every passwd entry
+/// (as [`AuditOptions`] selects them). Appends to `out`; stops between entries when `control`
+/// is cancelled.
+pub(crate) fn root_checks(
+    acc: &Accounts<'_>,
+    root: &HostRoot,
+    opts: &AuditOptions,
+    control: &Control,
+    out: &mut Outcome,
+) {
+    if !opts.check_home && !opts.check_shells {
+        return;
+    }
+    let pw_path = acc.path(FileKind::Passwd);
+    let total = acc.passwd.as_ref().map_or(0, |d| d.lines.len()) as u64;
+    let mut cx = Ctx {
+        out,
+        shell_missing: FastMap::default(),
+    };
+    for (i, (line, u)) in acc.passwd.iter().flat_map(Document::entries).enumerate() {
+        if i % ROOT_CHUNK == ROOT_CHUNK - 1 {
+            crate::progress(control, i as u64 + 1, total);
+            if crate::cancelled(control, &mut cx.out.errors) {
+                return;
+            }
+        }
+        fs_checks(
+            &mut cx,
+            root,
+            opts,
+            pw_path,
+            line,
+            u.name,
+            u.uid,
+            u.home,
+            u.shell,
+            &acc.login_defs,
+        );
+    }
 }
 
 pub(crate) fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
@@ -1237,12 +1311,16 @@ fn group_checks(
     gshadows: &Paired<'_, crate::group::GshadowEntry<'_>>,
     gids: &IdScan,
     gs_names: Vec<Finding>,
+    tally: &Tally<'_>,
 ) {
     let gr_path = acc.path(FileKind::Group);
     let gs_path = acc.path(FileKind::Gshadow);
     let have_users = acc.passwd.is_some();
     let mut gs_matched = vec![false; acc.gshadow.as_ref().map_or(0, |d| d.lines.len())];
-    for (line, g) in acc.group.iter().flat_map(Document::entries) {
+    for (i, (line, g)) in acc.group.iter().flat_map(Document::entries).enumerate() {
+        if i % CHUNK == CHUNK - 1 && !tally.add(CHUNK) {
+            return;
+        }
         check_name(cx, FileKind::Group, gr_path, line, g.name, false);
         if g.gid == u32::MAX {
             cx.push(

@@ -12,9 +12,8 @@
 //! `accounts.file-permissions`, `accounts.home-owner` and `accounts.home-world-writable` (the
 //! planted-root tests in `audit_cases.rs` cover them).
 
-use ferret_accounts::{audit::audit, audit_root, diff::diff_outcome, diff_roots, AuditOptions};
-use ferret_accounts::{Snapshot, SourceFile};
-use ferret_core::Outcome;
+use ferret_accounts::{audit, audit_root, diff, diff_roots, AuditOptions, Snapshot, SourceFile};
+use ferret_core::{Control, Outcome};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +33,7 @@ const TODAY: i64 = 20_000;
 
 fn opts() -> AuditOptions {
     let mut o = AuditOptions::default();
-    o.today(TODAY);
+    o.today = Some(TODAY);
     o
 }
 
@@ -72,7 +71,11 @@ fn render(cases: &Cases) -> String {
             s += if items.is_empty() { "]" } else { "\n    ]" };
             s += if j == 0 { ",\n" } else { "\n" };
         }
-        s += if i + 1 == cases.len() { "  }\n" } else { "  },\n" };
+        s += if i + 1 == cases.len() {
+            "  }\n"
+        } else {
+            "  },\n"
+        };
     }
     s += "}\n";
     s
@@ -165,7 +168,7 @@ fn golden_fuzz_corpora() {
         for (name, data) in corpus(target) {
             let d = Some(data.as_slice());
             let snap = Snapshot::from_bytes(d, d, d, d);
-            cases.insert(name, reduce(&audit(&snap.view(), &opts, None)));
+            cases.insert(name, reduce(&audit(&snap.view(), &opts, &Control::new())));
         }
     }
     // login.defs beside a small account set that its policy applies to
@@ -177,7 +180,7 @@ fn golden_fuzz_corpora() {
             None,
         );
         snap.login_defs = SourceFile::from_bytes("/etc/login.defs", data);
-        cases.insert(name, reduce(&audit(&snap.view(), &opts, None)));
+        cases.insert(name, reduce(&audit(&snap.view(), &opts, &Control::new())));
     }
     // each password field in a shadow entry, and in the passwd entry itself
     for (name, data) in corpus("accounts_password") {
@@ -186,9 +189,11 @@ fn golden_fuzz_corpora() {
         shadow.extend_from_slice(b":19000:0:99999:7:::\n");
         let mut passwd = b"root:x:0:0::/root:/bin/sh\nbob:".to_vec();
         passwd.extend_from_slice(&data);
-        passwd.extend_from_slice(b":1001:1001::/home/bob:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n");
+        passwd.extend_from_slice(
+            b":1001:1001::/home/bob:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n",
+        );
         let snap = Snapshot::from_bytes(Some(&passwd), Some(&shadow), None, None);
-        cases.insert(name, reduce(&audit(&snap.view(), &opts, None)));
+        cases.insert(name, reduce(&audit(&snap.view(), &opts, &Control::new())));
     }
     // diff: the two halves of each input (split at the first NUL, as the fuzz target does)
     for (name, data) in corpus("accounts_diff") {
@@ -197,13 +202,16 @@ fn golden_fuzz_corpora() {
         let b = parts.next().unwrap_or_default();
         let sa = Snapshot::from_bytes(Some(a), Some(a), Some(a), Some(a));
         let sb = Snapshot::from_bytes(Some(b), Some(b), Some(b), Some(b));
-        cases.insert(name, reduce(&diff_outcome(&sa.view(), &sb.view())));
+        cases.insert(name, reduce(&diff(&sa.view(), &sb.view(), &Control::new())));
     }
     check("fuzz-corpora", &cases);
 }
 
 #[test]
-#[cfg_attr(not(ferret_testdata), ignore = "needs FERRET_TESTDATA (../shared/data)")]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn golden_cktools() {
     let base = ferret_testkit::testdata("shadow-maint");
     let index = crate::cktools::index(&base);
@@ -213,12 +221,15 @@ fn golden_cktools() {
     let mut previous: Option<(String, tempfile::TempDir, ferret_core::HostRoot)> = None;
     for (case, _, _) in &index {
         let (tmp, root) = crate::cktools::build_root(&base.join("tests/cktools").join(case));
-        audits.insert(case.clone(), reduce(&audit_root(&root, &opts)));
+        audits.insert(
+            case.clone(),
+            reduce(&audit_root(&root, &opts, &Control::new())),
+        );
         // each case's files against the next case's: real files, real differences
         if let Some((prev, _tmp, prev_root)) = &previous {
             diffs.insert(
                 format!("{prev} -> {case}"),
-                reduce(&diff_roots(prev_root, &root)),
+                reduce(&diff_roots(prev_root, &root, &Control::new())),
             );
         }
         previous = Some((case.clone(), tmp, root));
@@ -249,7 +260,10 @@ fn glibc_lines(src: &str) -> Vec<u8> {
 }
 
 #[test]
-#[cfg_attr(not(ferret_testdata), ignore = "needs FERRET_TESTDATA (../shared/data)")]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn golden_glibc() {
     let dir = ferret_testkit::testdata("glibc/nss");
     let opts = opts();
@@ -257,7 +271,7 @@ fn golden_glibc() {
     let root = ferret_core::HostRoot::new(dir.join("tst-nss-compat1.root")).unwrap();
     cases.insert(
         "tst-nss-compat1.root".to_owned(),
-        reduce(&audit_root(&root, &opts)),
+        reduce(&audit_root(&root, &opts, &Control::new())),
     );
     for (file, kind) in [
         ("tst-putpwent.c", 0),
@@ -271,7 +285,10 @@ fn golden_glibc() {
         let mut files: [Option<&[u8]>; 4] = [None; 4];
         files[kind] = Some(&data);
         let snap = Snapshot::from_bytes(files[0], files[1], files[2], files[3]);
-        cases.insert(file.to_owned(), reduce(&audit(&snap.view(), &opts, None)));
+        cases.insert(
+            file.to_owned(),
+            reduce(&audit(&snap.view(), &opts, &Control::new())),
+        );
     }
     check("glibc", &cases);
 }
