@@ -12,8 +12,8 @@
 
 use ferret::core::escape::escape;
 use ferret::core::{Control, HostRoot, Severity};
-use ferret::harden::sshd::{ConnectionContext, SshdConfig, DEFAULT_CONFIG};
-use ferret::harden::HardenOptions;
+use ferret::harden::sshd::{ConnectionContext, Semantics, SshdConfig, DEFAULT_CONFIG};
+use ferret::harden::{Check, HardenOptions};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     }
     let mut root = HostRoot::live();
     let mut json = false;
-    let mut opts = HardenOptions::all();
+    let mut opts = HardenOptions::default();
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -46,18 +46,18 @@ fn main() -> ExitCode {
                 }
             }
             "--json" => json = true,
-            "--suid-inventory" => opts.suid_inventory = true,
+            "--suid-inventory" => opts.files.inventory = true,
             "--only" => {
                 i += 1;
                 let Some(list) = args.get(i) else {
                     return usage();
                 };
-                let names: Vec<&str> = list.split(',').collect();
-                match HardenOptions::only(&names) {
-                    Ok(mut o) => {
-                        o.suid_inventory = opts.suid_inventory;
-                        opts = o;
-                    }
+                match list
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<Vec<Check>, _>>()
+                {
+                    Ok(checks) => opts.checks = checks,
                     Err(e) => {
                         eprintln!("harden: {e}");
                         return ExitCode::from(2);
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
         }
         i += 1;
     }
-    let out = ferret::harden::audit(&root, &opts, &Control::new());
+    let out = ferret::harden::audit_root(&root, &opts, &Control::new());
     let mut stdout = std::io::stdout().lock();
     if json {
         match serde_json::to_string_pretty(&out) {
@@ -149,7 +149,8 @@ fn sshd_effective(args: &[String]) -> ExitCode {
         i += 2;
     }
     let cfg = match SshdConfig::load(&root, &config) {
-        Ok(c) => c.upstream_semantics(upstream),
+        Ok(c) if upstream => c.with_semantics(Semantics::Upstream),
+        Ok(c) => c,
         Err(e) => {
             eprintln!("harden: {e}");
             return ExitCode::from(2);

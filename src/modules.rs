@@ -26,7 +26,7 @@ pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult 
 #[cfg(feature = "harden")]
 pub(crate) fn harden(opts: &TriageOptions, control: &Control) -> ModuleResult {
     let h = ferret_harden::HardenOptions::default();
-    ModuleResult::from_outcome(ferret_harden::audit(&opts.root, &h, control))
+    ModuleResult::from_outcome(ferret_harden::audit_root(&opts.root, &h, control))
 }
 
 #[cfg(feature = "logs")]
