@@ -130,19 +130,19 @@ pub fn redacted_line(text: &[u8]) -> Vec<u8> {
     v
 }
 
-pub(crate) struct Ctx<'o> {
-    pub(crate) out: &'o mut Outcome,
+struct Ctx<'o> {
+    out: &'o mut Outcome,
     /// Whether each login shell seen so far is missing: thousands of users share a few shells.
-    pub(crate) shell_missing: FastMap<Vec<u8>, bool>,
+    shell_missing: FastMap<Vec<u8>, bool>,
 }
 
 impl Ctx<'_> {
-    pub(crate) fn push(&mut self, f: Finding) {
+    fn push(&mut self, f: Finding) {
         self.out.findings.push(f);
     }
 }
 
-pub(crate) fn ev(path: &str, line: u64) -> Evidence {
+fn ev(path: &str, line: u64) -> Evidence {
     Evidence::line(path, line)
 }
 
@@ -150,7 +150,7 @@ fn ev_text(path: &str, line: u64, text: &[u8]) -> Evidence {
     Evidence::line(path, line).with_excerpt(redacted_line(text))
 }
 
-pub(crate) fn kind_word(kind: FileKind) -> &'static str {
+fn kind_word(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Passwd => "password",
         FileKind::Shadow => "shadow password",
@@ -245,8 +245,8 @@ fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str,
 
 /// A fast, per-process randomly seeded hasher: the audit is hash-map bound, and SipHash
 /// costs a third of it on 100k users. The random seed keeps crafted names from colliding.
-pub(crate) type Fast = foldhash::fast::RandomState;
-pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
+type Fast = foldhash::fast::RandomState;
+type FastMap<K, V> = HashMap<K, V, Fast>;
 
 /// For each duplicated key, every (line number, line text or name) where it was seen.
 type Dups<'a, K> = Vec<(K, Vec<(u64, &'a [u8])>)>;
@@ -254,7 +254,7 @@ type Dups<'a, K> = Vec<(K, Vec<(u64, &'a [u8])>)>;
 /// Entries by name: the first entry of each name (as its index in the document's lines:
 /// 24-byte map slots instead of 48, the audit is bound by these maps' cache misses), plus
 /// every line of duplicated names.
-pub(crate) struct NameIndex<'a, E> {
+struct NameIndex<'a, E> {
     doc: Option<&'a Document<'a, E>>,
     first: FastMap<&'a [u8], u32>,
     /// Names seen more than once, with every (line, text), in file order.
@@ -263,11 +263,11 @@ pub(crate) struct NameIndex<'a, E> {
 
 impl<'a, E> NameIndex<'a, E> {
     /// The first entry of `name`: (line number, entry, line text).
-    pub(crate) fn get(&self, name: &[u8]) -> Option<(u64, &'a E, &'a [u8])> {
+    fn get(&self, name: &[u8]) -> Option<(u64, &'a E, &'a [u8])> {
         let i = *self.first.get(name)?;
         entry_at(self.doc?, i as usize)
     }
-    pub(crate) fn contains_key(&self, name: &[u8]) -> bool {
+    fn contains_key(&self, name: &[u8]) -> bool {
         self.first.contains_key(name)
     }
 }
@@ -279,7 +279,7 @@ fn entry_at<'a, E>(d: &'a Document<'a, E>, i: usize) -> Option<(u64, &'a E, &'a 
 }
 
 /// Uids or gids of one file: which repeat, in the order their second occurrence was seen.
-pub(crate) struct IdScan {
+struct IdScan {
     /// Every id seen (for group: the set of existing gids).
     seen: IdSet,
     repeated: IdSet,
@@ -562,7 +562,7 @@ fn pair<'a, O, E>(
 
 /// A set of ids: a bitmap for the usual small ids (one bit each: 100k lookups stay in L1/L2
 /// instead of missing in a hash table), a hash set for the rest.
-pub(crate) struct IdSet {
+struct IdSet {
     bits: Vec<u64>,
     large: std::collections::HashSet<u32, Fast>,
 }
@@ -571,7 +571,7 @@ impl IdSet {
     /// Ids below this live in the bitmap (at most 512 KiB of it).
     const BITMAP_IDS: u32 = 1 << 22;
 
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         IdSet {
             bits: Vec::new(),
             large: std::collections::HashSet::default(),
@@ -580,7 +580,7 @@ impl IdSet {
 
     /// Adds `id`; whether it was new.
     #[inline]
-    pub(crate) fn insert(&mut self, id: u32) -> bool {
+    fn insert(&mut self, id: u32) -> bool {
         if id >= Self::BITMAP_IDS {
             return self.large.insert(id);
         }
@@ -599,7 +599,7 @@ impl IdSet {
     }
 
     #[inline]
-    pub(crate) fn contains(&self, id: u32) -> bool {
+    fn contains(&self, id: u32) -> bool {
         if id >= Self::BITMAP_IDS {
             return self.large.contains(&id);
         }
@@ -1113,12 +1113,12 @@ pub(crate) fn root_checks(
     }
 }
 
-pub(crate) fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
+fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
     s.map_or(0, |x| x.0)
 }
 
 #[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-pub(crate) fn password_checks(
+fn password_checks(
     cx: &mut Ctx<'_>,
     name: &[u8],
     uid: u32,
@@ -1192,7 +1192,7 @@ pub(crate) fn password_checks(
 }
 
 #[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-pub(crate) fn fs_checks(
+fn fs_checks(
     cx: &mut Ctx<'_>,
     root: &HostRoot,
     opts: &AuditOptions,
@@ -1591,7 +1591,7 @@ fn group_checks(
     }
 }
 
-pub(crate) fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
+fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
     let snap = acc.snapshot;
     for (kind, secret) in [
         (FileKind::Passwd, false),
