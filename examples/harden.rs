@@ -44,7 +44,9 @@ const AUDIT: Command<Audit> = Command {
             "run only these checks, comma-separated: sshd,sysctl,files,persistence,services",
             |o: &mut Audit, v| {
                 o.harden.checks = v.parse_with(|list| {
-                    list.split(',').map(str::parse).collect::<Result<Vec<Check>, _>>()
+                    list.split(',')
+                        .map(str::parse)
+                        .collect::<Result<Vec<Check>, _>>()
                 })?;
                 Ok(())
             },
