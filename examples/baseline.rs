@@ -17,7 +17,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::baseline::manifest::{self, ManifestFormat};
-use ferret::baseline::{compare, AttrSet, Baseline, CompareOptions, HashKind, Scan, SealKey};
+use ferret::baseline::rules::{Pattern, Rule};
+use ferret::baseline::{
+    compare, rescan_root, scan_root, AttrSet, Baseline, CheckMode, CheckOptions, HashKind,
+    ScanOptions, SealKey,
+};
 use ferret::core::escape::Escaped;
 use ferret::core::{Control, HostRoot, Progress};
 use std::ffi::OsString;
@@ -69,7 +73,12 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
         };
         match a.to_str() {
             Some("--hash") => {
-                o.hash = Some(value()?.to_string_lossy().parse()?);
+                o.hash = Some(
+                    value()?
+                        .to_string_lossy()
+                        .parse()
+                        .map_err(|e: ferret::baseline::Error| e.to_string())?,
+                );
             }
             Some("--key-file") => o.key = Some(value()?.into()),
             Some("--exclude") => o.excludes.push(value()?),
@@ -82,7 +91,14 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
             Some("--fast") => o.fast = true,
             Some("--json") => o.json = true,
             Some("--nice") => o.nice = true,
-            Some("--format") => o.format = Some(value()?.to_string_lossy().parse()?),
+            Some("--format") => {
+                o.format = Some(
+                    value()?
+                        .to_string_lossy()
+                        .parse()
+                        .map_err(|e: ferret::baseline::Error| e.to_string())?,
+                );
+            }
             Some("--threads") => {
                 let n = value()?
                     .to_string_lossy()
@@ -169,28 +185,26 @@ fn init(o: &Opts) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let mut b = Scan::builder(root.clone());
-    for p in &o.positional {
-        // Paths are given as host paths on a live root, or inside the root with --root.
-        b.path(Path::new(p));
+    let mut scan = ScanOptions::default();
+    // Paths are given as host paths on a live root, or inside the root with --root.
+    scan.paths.extend(o.positional.iter().map(PathBuf::from));
+    let rules = (o.excludes.iter().map(|g| (g, None)))
+        .chain(o.logs.iter().map(|g| (g, Some(AttrSet::log()))))
+        .chain(o.growing.iter().map(|g| (g, Some(AttrSet::growing()))));
+    for (glob, attrs) in rules {
+        let pattern = match Pattern::glob(glob.as_bytes()) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        scan.rules.push(match attrs {
+            Some(a) => Rule::include(pattern, a),
+            None => Rule::exclude(pattern),
+        });
     }
-    for g in &o.excludes {
-        b.exclude(g.as_bytes());
-    }
-    for g in &o.logs {
-        b.include(g.as_bytes(), AttrSet::log());
-    }
-    for g in &o.growing {
-        b.include(g.as_bytes(), AttrSet::growing());
-    }
-    b.hash(o.hash.unwrap_or(HashKind::Blake3))
-        .same_filesystem(!o.cross)
-        .link_targets(!o.no_links);
-    let scan = match b.build() {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = scan.ensure_output_outside(&out) {
+    scan.hash = o.hash.unwrap_or(HashKind::Blake3);
+    scan.same_filesystem = !o.cross;
+    scan.link_targets = !o.no_links;
+    if let Err(e) = scan.ensure_output_outside(&root, &out) {
         return fail(e);
     }
     if let Err(e) = root.ensure_output_outside(&out) {
@@ -205,7 +219,7 @@ fn init(o: &Opts) -> ExitCode {
     }
     let (control, bar) = progress(o.control.clone(), "init");
     let start = std::time::Instant::now();
-    let baseline = scan.run(&control);
+    let baseline = scan_root(&root, &scan, &control);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -263,11 +277,15 @@ fn check(o: &Opts) -> ExitCode {
     }
     let (control, bar) = progress(o.control.clone(), "check");
     let start = std::time::Instant::now();
-    let new = Scan::from_baseline(root, &old).run_against(&old, o.fast, &control);
+    let mut opts = CheckOptions::default();
+    if o.fast {
+        opts.mode = CheckMode::Fast;
+    }
+    let new = rescan_root(&root, &old, &opts, &control);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let c = compare(&old, &new, &CompareOptions::new().fast(o.fast));
+    let c = compare(&old, &new, &opts);
     let differs = !c.is_clean() || !c.unverified.is_empty();
     let mut stdout = std::io::stdout().lock();
     if o.json {

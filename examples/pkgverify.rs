@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let mut root = None;
     let mut json = false;
-    let mut opts = VerifyOptions::new();
+    let mut opts = VerifyOptions::default();
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut control = Control::new();
     while let Some(a) = args.next() {
@@ -40,9 +40,9 @@ fn main() -> ExitCode {
                 Some(v) => names.push(v.into_vec()),
                 None => return usage(),
             },
-            Some("--debsums-states") => opts = opts.states(StateSelection::DebsumsCompatible),
-            Some("--no-conffiles") => opts = opts.conffiles(false),
-            Some("--no-unowned") => opts = opts.unowned(false),
+            Some("--debsums-states") => opts.states = StateSelection::DebsumsCompatible,
+            Some("--no-conffiles") => opts.conffiles = false,
+            Some("--no-unowned") => opts.unowned = false,
             Some("--threads") => match args.next().and_then(|v| v.to_str()?.parse().ok()) {
                 Some(n) => control = control.with_max_threads(n),
                 None => return usage(),
@@ -58,9 +58,7 @@ fn main() -> ExitCode {
             _ => return usage(),
         }
     }
-    if !names.is_empty() {
-        opts = opts.packages(names);
-    }
+    opts.packages = names;
     let root = match root {
         Some(r) => match HostRoot::new(&r) {
             Ok(r) => r,

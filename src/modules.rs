@@ -120,7 +120,8 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
         Ok(b) => b,
         Err(e) => return fail(format!("baseline refused: {e}")),
     };
-    let cmp = ferret_baseline::check(&opts.root, &old, false, control);
+    let check = ferret_baseline::CheckOptions::default();
+    let cmp = ferret_baseline::check_root(&opts.root, &old, &check, control);
     ModuleResult::from_outcome(cmp.findings())
 }
 
