@@ -384,3 +384,49 @@ impl Baseline {
             .and_then(|i| self.entries.get(i))
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod tests {
+    use super::*;
+
+    /// The JSON of an entry is a format responders' scripts read: bytes escaped reversibly
+    /// (`ferret_core::escaped`), digests in lower-case hex, xattrs as an object, absent values
+    /// as `null`. Pinned here, and read back to the same entry.
+    #[test]
+    fn entry_json_is_pinned_and_round_trips() {
+        let mut e = Entry::new(
+            b"/etc/odd\nname\\\xff".to_vec(),
+            FileKind::Regular,
+            AttrSet::full(),
+        );
+        e.mode = 0o4755;
+        e.size = 3;
+        e.mtime = Timestamp { sec: 1, nsec: 2 };
+        e.link_target = Some(b"\xfe\x01t".to_vec());
+        e.xattrs = Some(vec![(b"user.k\xff".to_vec(), b"v\x00\x1b".to_vec())]);
+        let mut digest = [0u8; 32];
+        digest[0] = 0xab;
+        digest[31] = 0x0f;
+        e.sha256 = Some(digest);
+        let json = serde_json::to_string(&e).unwrap();
+        let hex = format!("ab{}0f", "00".repeat(30));
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"path":"/etc/odd\\nname\\\\\\xff","type":"regular","attrs":"full","mode":2541,"uid":0,"gid":0,"size":3,"mtime":{{"sec":1,"nsec":2}},"ctime":{{"sec":0,"nsec":0}},"inode":0,"nlink":0,"dev":0,"rdev":0,"link_target":"\\xfe\\x01t","xattrs":{{"user.k\\xff":"v\\x00\\x1b"}},"sha256":"{hex}","blake3":null,"unverified":false}}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<Entry>(&json).unwrap(), e);
+        // Absent fields default; an upper-case digest reads; a bad one is refused.
+        let short = format!(
+            r#"{{"path":"/x","type":"regular","attrs":"log","mode":0,"uid":0,"gid":0,"size":0,"mtime":{{"sec":0,"nsec":0}},"ctime":{{"sec":0,"nsec":0}},"inode":0,"nlink":0,"dev":0,"rdev":0,"sha256":"{}"}}"#,
+            hex.to_uppercase()
+        );
+        let back: Entry = serde_json::from_str(&short).unwrap();
+        assert_eq!(
+            (back.sha256, back.xattrs, back.link_target),
+            (Some(digest), None, None)
+        );
+        assert!(serde_json::from_str::<Entry>(&short.replace("AB", "ZZ")).is_err());
+    }
+}
