@@ -7,7 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::core::escape::escape;
-use ferret::core::{HostRoot, Outcome, Severity};
+use ferret::core::{Control, HostRoot, Outcome, Severity};
 use ferret::proc::{self as fp, ProcOptions, SocketOptions};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -147,17 +147,22 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let w = &mut w;
-    let opts = ProcOptions::for_root(&root);
+    let opts = ProcOptions::default();
+    let control = Control::new();
+    // TCP and UDP only, as `ss -tanu` shows.
+    let inet = [
+        fp::Proto::Tcp,
+        fp::Proto::Tcp6,
+        fp::Proto::Udp,
+        fp::Proto::Udp6,
+    ];
     match cmd.as_str() {
         "list+sockets" => {
             // One snapshot and one socket table: what `ps -ef` + `ss -tanup` + `lsof -i` show.
-            let snap = fp::snapshot(&opts);
-            let t = fp::sockets(&SocketOptions::new().proc(opts).protocols([
-                fp::Proto::Tcp,
-                fp::Proto::Tcp6,
-                fp::Proto::Udp,
-                fp::Proto::Udp6,
-            ]));
+            let snap = fp::snapshot_root(&root, &opts, &control);
+            let mut so = SocketOptions::default();
+            so.protocols = inet.into();
+            let t = fp::sockets_root(&root, &so, &control);
             for p in &snap.processes {
                 outln!(
                     w,
@@ -182,7 +187,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         "list" | "tree" => {
-            let snap = fp::snapshot(&opts);
+            let snap = fp::snapshot_root(&root, &opts, &control);
             for e in &snap.errors {
                 eprintln!("error: {e}");
             }
@@ -276,20 +281,13 @@ fn main() -> ExitCode {
                 }
             };
             let listening = args.iter().any(|a| a == "--listening");
-            let mut so = SocketOptions::new()
-                .proc(opts)
-                .port(port)
-                .listening_only(listening);
+            let mut so = SocketOptions::default();
+            so.port = port;
+            so.listening_only = listening;
             if args.iter().any(|a| a == "--inet") {
-                // TCP and UDP only, as `ss -tanu` shows.
-                so = so.protocols([
-                    fp::Proto::Tcp,
-                    fp::Proto::Tcp6,
-                    fp::Proto::Udp,
-                    fp::Proto::Udp6,
-                ]);
+                so.protocols = inet.into();
             }
-            let t = fp::sockets(&so);
+            let t = fp::sockets_root(&root, &so, &control);
             for e in &t.errors {
                 eprintln!("error: {e}");
             }
@@ -342,8 +340,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         "modules" => {
-            let m = fp::modules::modules(&opts);
-            let taint = fp::modules::kernel_taint(&opts);
+            let m = fp::modules_root(&root, &opts, &control);
+            let taint = fp::kernel_taint_root(&root, &opts, &control);
             for e in &m.errors {
                 eprintln!("error: {e}");
             }
@@ -389,11 +387,10 @@ fn main() -> ExitCode {
                     return usage();
                 }
             };
-            let o = fp::HiddenOptions::new()
-                .proc(opts)
-                .max_pid(max_pid)
-                .probe_ports(args.iter().any(|a| a == "--ports"));
-            print_outcome(w, &fp::hidden(&root, &o), json)
+            let mut o = fp::HiddenOptions::default();
+            o.max_pid = max_pid;
+            o.probe_ports = args.iter().any(|a| a == "--ports");
+            print_outcome(w, &fp::hidden_root(&root, &o, &control), json)
         }
         "suspicious" => {
             let cpu = match value::<f64>(&args, "--cpu") {
@@ -403,8 +400,9 @@ fn main() -> ExitCode {
                     return usage();
                 }
             };
-            let o = fp::SuspiciousOptions::new().proc(opts).cpu_interval(cpu);
-            print_outcome(w, &fp::suspicious(&root, &o), json)
+            let mut o = fp::SuspiciousOptions::default();
+            o.cpu_interval = cpu;
+            print_outcome(w, &fp::suspicious_root(&root, &o, &control), json)
         }
         _ => usage(),
     }

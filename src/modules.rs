@@ -69,10 +69,11 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
             "processes, sockets and kernel modules exist only on a live system; this root is a disk image",
         );
     }
-    let mut out = ferret_proc::suspicious(&opts.root, &ferret_proc::SuspiciousOptions::default());
+    let suspicious = ferret_proc::SuspiciousOptions::default();
+    let mut out = ferret_proc::suspicious_root(&opts.root, &suspicious, control);
     if !control.is_cancelled() {
-        let hidden = ferret_proc::HiddenOptions::default().cancel(control.cancel.clone());
-        out.merge(ferret_proc::hidden(&opts.root, &hidden));
+        let hidden = ferret_proc::HiddenOptions::default();
+        out.merge(ferret_proc::hidden_root(&opts.root, &hidden, control));
     }
     ModuleResult::from_outcome(out)
 }
