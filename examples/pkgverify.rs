@@ -10,7 +10,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::baseline::pkg::{verify_root, StateSelection, VerifyOptions};
-use ferret::core::{Control, HostRoot, Severity};
+use ferret::core::{Control, HostRoot, Progress, Severity};
+use std::io::IsTerminal;
 use std::os::unix::ffi::OsStringExt;
 use std::process::ExitCode;
 
@@ -20,6 +21,29 @@ fn usage() -> ExitCode {
          [--no-conffiles] [--no-unowned] [--threads N] [--io-limit BYTES_PER_SEC]"
     );
     ExitCode::from(2)
+}
+
+/// A progress bar on stderr when it is a terminal: files verified of the files listed.
+fn progress(control: Control) -> (Control, Option<indicatif::ProgressBar>) {
+    if !std::io::stderr().is_terminal() {
+        return (control, None);
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "pkgverify [{elapsed_precise}] {wide_bar} {pos}/{len} files {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let b = bar.clone();
+    let control = control.with_progress(move |p: Progress| {
+        if let Some(t) = p.items_total {
+            b.set_length(t);
+        }
+        b.set_position(p.items_done);
+        b.set_message(format!("{} MB", p.bytes_done / 1_000_000));
+    });
+    (control, Some(bar))
 }
 
 fn main() -> ExitCode {
@@ -69,7 +93,11 @@ fn main() -> ExitCode {
         },
         None => HostRoot::live(),
     };
+    let (control, bar) = progress(control);
     let report = verify_root(&root, &opts, &control);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     let out = &report.outcome;
     if json {
         // Keys in the documented order: {"packages","files","findings","errors"}, then the
