@@ -315,4 +315,25 @@ fn snapshot_json_round_trips_bytes() {
     let back: ferret_proc::Snapshot = serde_json::from_str(&json).unwrap();
     assert_eq!(back.processes, snap.processes);
     assert_eq!(back.get(900).unwrap().comm, b"e\x1bvil\xff");
+    // Bytes are escaped strings (`ferret_core::escaped`), the same shape as every ferret record.
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let p = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 900)
+        .unwrap();
+    assert_eq!(p["comm"], r"e\x1bvil\xff");
+    assert_eq!(p["cmdline"], serde_json::json!([r"a\xff", r"b\n"]));
+    assert_eq!(p["exe"], r"/opt/\xff/x");
+    let miner = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 666)
+        .unwrap();
+    assert_eq!(
+        miner["env"],
+        serde_json::json!({"LD_PRELOAD": "/tmp/.x/libhide.so"})
+    );
 }
