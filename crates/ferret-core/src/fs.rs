@@ -213,8 +213,10 @@ impl AsFd for DirHandle {
     }
 }
 
+/// `parent/name` in one allocation of the final size (a walk builds one per object).
 pub(crate) fn join_inner(parent: &Path, name: &OsStr) -> PathBuf {
-    let mut p = parent.to_path_buf();
+    let mut p = PathBuf::with_capacity(parent.as_os_str().len() + 1 + name.len());
+    p.as_mut_os_string().push(parent.as_os_str());
     p.push(name);
     p
 }
