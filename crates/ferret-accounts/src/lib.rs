@@ -87,8 +87,8 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
-/// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
-/// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
+/// The shared vocabulary ([`core::HostRoot`], [`core::Finding`],
+/// [`core::Control`], ...), re-exported so that a user of this crate alone needs no
 /// second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 

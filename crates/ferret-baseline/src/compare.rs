@@ -51,11 +51,11 @@ impl std::str::FromStr for CheckMode {
 }
 
 /// Options of a check: [`check_root`](crate::check_root), its scan
-/// [`rescan_root`](crate::rescan_root), and its in-memory half [`compare`].
+/// [`rescan_root`](crate::rescan_root), and its in-memory half [`compare()`].
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CheckOptions {
-    /// How the new side is (for [`compare`]: was) scanned; recorded in [`Comparison::fast`].
+    /// How the new side is (for [`compare()`]: was) scanned; recorded in [`Comparison::fast`].
     /// Default [`CheckMode::Secure`].
     pub mode: CheckMode,
     /// Attributes never reported (e.g. `Attr::Nlink` on a busy tree). Default: none.

@@ -208,7 +208,7 @@ pub enum Error {
 
 /// Checks a tree against a baseline: rescans `root` with the baseline's own configuration
 /// ([`rescan_root`]: in [`CheckMode::Secure`] every file is re-read, in [`CheckMode::Fast`] only
-/// files whose size, mtime, ctime or inode moved) and [`compare`]s.
+/// files whose size, mtime, ctime or inode moved) and [`compare()`]s.
 pub fn check_root(
     root: &ferret_core::HostRoot,
     old: &Baseline,

@@ -86,8 +86,8 @@
 // documented rule of sshd that may diverge in another version.
 #![allow(clippy::match_same_arms)]
 
-/// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
-/// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
+/// The shared vocabulary ([`core::HostRoot`], [`core::Finding`],
+/// [`core::Control`], ...), re-exported so that a user of this crate alone needs no
 /// second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
