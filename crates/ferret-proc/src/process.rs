@@ -220,8 +220,8 @@ fn io_gone(e: &std::io::Error) -> bool {
 /// A process directory held open: reads through it cannot reach a different process that
 /// reused the pid (they fail with `ESRCH` instead).
 ///
-/// Plain `openat` (nix) and `readlinkat` into a stack buffer (rustix: nix's allocates a
-/// `String` per link) relative to an `O_PATH` descriptor of `/proc/<pid>`, without building a
+/// Plain `openat` (nix) and `readlinkat` into a stack buffer (rustix: nix returns a new
+/// `OsString` per link) relative to an `O_PATH` descriptor of `/proc/<pid>`, without building a
 /// path per file: the path is only joined for an error message, worded as `procfs` words it.
 pub(crate) struct Handle {
     fd: std::os::fd::OwnedFd,
