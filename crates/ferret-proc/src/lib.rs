@@ -285,7 +285,8 @@ pub(crate) fn sleep(d: Duration, control: &Control) -> bool {
     }
 }
 
-fn live_only<T: Default>(
+/// A result holding only the error record `e` (live-only, or cancelled before the start).
+fn only_error<T: Default>(
     e: ErrorRecord,
     errors: impl FnOnce(&mut T) -> &mut Vec<ErrorRecord>,
 ) -> T {
@@ -300,7 +301,7 @@ fn live_only<T: Default>(
 pub fn snapshot_root(root: &HostRoot, opts: &ProcOptions, control: &Control) -> Snapshot {
     match ProcFs::new(root, opts) {
         Ok(fs) => process::snapshot(&fs, opts, control),
-        Err(e) => live_only(e, |s: &mut Snapshot| &mut s.errors),
+        Err(e) => only_error(e, |s: &mut Snapshot| &mut s.errors),
     }
 }
 
@@ -308,7 +309,7 @@ pub fn snapshot_root(root: &HostRoot, opts: &ProcOptions, control: &Control) -> 
 pub fn sockets_root(root: &HostRoot, opts: &SocketOptions, control: &Control) -> SocketTable {
     match ProcFs::new(root, &opts.proc) {
         Ok(fs) => sockets::sockets(&fs, opts, control),
-        Err(e) => live_only(e, |t: &mut SocketTable| &mut t.errors),
+        Err(e) => only_error(e, |t: &mut SocketTable| &mut t.errors),
     }
 }
 
@@ -318,7 +319,7 @@ pub fn sockets_root(root: &HostRoot, opts: &SocketOptions, control: &Control) ->
 pub fn cpu_usage_root(root: &HostRoot, opts: &CpuOptions, control: &Control) -> CpuUsage {
     match ProcFs::new(root, &opts.proc) {
         Ok(fs) => cpu::cpu_usage(&fs, opts.interval, control),
-        Err(e) => live_only(e, |c: &mut CpuUsage| &mut c.errors),
+        Err(e) => only_error(e, |c: &mut CpuUsage| &mut c.errors),
     }
 }
 
@@ -326,10 +327,10 @@ pub fn cpu_usage_root(root: &HostRoot, opts: &CpuOptions, control: &Control) -> 
 pub fn modules_root(root: &HostRoot, opts: &ProcOptions, control: &Control) -> ModuleList {
     match ProcFs::new(root, opts) {
         Ok(_) if control.is_cancelled() => {
-            live_only(cancelled(), |m: &mut ModuleList| &mut m.errors)
+            only_error(cancelled(), |m: &mut ModuleList| &mut m.errors)
         }
         Ok(fs) => modules::modules(&fs),
-        Err(e) => live_only(e, |m: &mut ModuleList| &mut m.errors),
+        Err(e) => only_error(e, |m: &mut ModuleList| &mut m.errors),
     }
 }
 
@@ -352,7 +353,7 @@ pub fn kernel_taint_root(
 pub fn suspicious_root(root: &HostRoot, opts: &SuspiciousOptions, control: &Control) -> Outcome {
     let fs = match ProcFs::new(root, &opts.proc) {
         Ok(fs) => fs,
-        Err(e) => return live_only(e, |o: &mut Outcome| &mut o.errors),
+        Err(e) => return only_error(e, |o: &mut Outcome| &mut o.errors),
     };
     let mut out = Outcome::new();
     let snap = process::snapshot(&fs, &opts.proc, control);
@@ -398,7 +399,7 @@ pub fn suspicious_root(root: &HostRoot, opts: &SuspiciousOptions, control: &Cont
 pub fn hidden_root(root: &HostRoot, opts: &HiddenOptions, control: &Control) -> Outcome {
     let fs = match ProcFs::new(root, &opts.proc) {
         Ok(fs) => fs,
-        Err(e) => return live_only(e, |o: &mut Outcome| &mut o.errors),
+        Err(e) => return only_error(e, |o: &mut Outcome| &mut o.errors),
     };
     let mut out = Outcome::new();
     if opts.modules && !control.is_cancelled() {
