@@ -76,10 +76,11 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
             "processes, sockets and kernel modules exist only on a live system; this root is a disk image",
         );
     }
-    let mut out = ferret_proc::suspicious(&opts.root, &ferret_proc::SuspiciousOptions::default());
+    let suspicious = ferret_proc::SuspiciousOptions::default();
+    let mut out = ferret_proc::suspicious_root(&opts.root, &suspicious, control);
     if !control.is_cancelled() {
-        let hidden = ferret_proc::HiddenOptions::default().cancel(control.cancel.clone());
-        out.merge(ferret_proc::hidden(&opts.root, &hidden));
+        let hidden = ferret_proc::HiddenOptions::default();
+        out.merge(ferret_proc::hidden_root(&opts.root, &hidden, control));
     }
     ModuleResult::from_outcome(out)
 }
@@ -127,7 +128,8 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
         Ok(b) => b,
         Err(e) => return fail(format!("baseline refused: {e}")),
     };
-    let cmp = ferret_baseline::check(&opts.root, &old, false, control);
+    let check = ferret_baseline::CheckOptions::default();
+    let cmp = ferret_baseline::check_root(&opts.root, &old, &check, control);
     ModuleResult::from_outcome(cmp.findings())
 }
 
