@@ -7,7 +7,9 @@
 //!   through its library entry point, so `cargo test` on stable catches regressions;
 //! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
 //! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
-//!   planted problems, as file bytes, for the account audit's tests and benches.
+//!   planted problems, as file bytes, for the account audit's tests and benches;
+//! - [`flags::FlagDir`]: a directory where `chattr +i`/`+a` work (a loop-mounted ext4 image when
+//!   the temporary directory's file system keeps no inode flags), for tests against `lsattr`.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -47,6 +49,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod accounts;
+pub mod flags;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {
