@@ -566,11 +566,7 @@ impl Comparison {
                     "compare with the package's copy (dpkg --verify / rpm -V) and investigate who changed it and when",
                 ),
             );
-            if let Some(v) = ch
-                .values
-                .iter()
-                .find(|v| v.attribute == Attr::InodeFlags)
-            {
+            if let Some(v) = ch.values.iter().find(|v| v.attribute == Attr::InodeFlags) {
                 // `i` or `a` newly set: the file was locked against removal or editing.
                 let had = |s: &str, c: char| s.len() == 22 && s.contains(c);
                 let added: Vec<&str> = [('i', "immutable"), ('a', "append-only")]

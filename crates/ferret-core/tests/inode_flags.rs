@@ -74,7 +74,11 @@ fn flags_match_lsattr() {
 fn special_files_are_refused_unopened() {
     let Some(dir) = FlagDir::new() else { return };
     let t = dir.path();
-    nix::unistd::mkfifo(&t.join("fifo"), nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    nix::unistd::mkfifo(
+        &t.join("fifo"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("/etc/passwd", t.join("link")).unwrap();
     let _sock = std::os::unix::net::UnixListener::bind(t.join("sock")).unwrap();
     let root = HostRoot::new(t).unwrap();
@@ -86,7 +90,10 @@ fn special_files_are_refused_unopened() {
             ..
         })
     ));
-    assert!(start.elapsed() < Duration::from_secs(2), "blocked on a FIFO");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "blocked on a FIFO"
+    );
     assert!(matches!(
         root.inode_flags("/sock"),
         Err(Error::WrongKind {

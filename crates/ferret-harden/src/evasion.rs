@@ -137,7 +137,11 @@ fn audit_immutable(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
                 pb(&p),
             )
             .with_evidence(Evidence::file(pb(&p)))
-            .with_detail(format!("lsattr: {} (flags {})", flags.lsattr(), flags.letters()))
+            .with_detail(format!(
+                "lsattr: {} (flags {})",
+                flags.lsattr(),
+                flags.letters()
+            ))
             .with_attack("T1222.002")
             .with_remediation(
                 "Attackers lock the files they planted or changed (keys, crontabs, accounts, \
@@ -353,10 +357,7 @@ fn audit_agents(root: &HostRoot, out: &mut Outcome) {
             .binaries
             .iter()
             .copied()
-            .filter(|b| {
-                root.lstat(b)
-                    .is_ok_and(|s| s.kind == FileKind::Regular)
-            })
+            .filter(|b| root.lstat(b).is_ok_and(|s| s.kind == FileKind::Regular))
             .collect();
         let dirs: Vec<&str> = a.dirs.iter().copied().filter(|d| root.exists(d)).collect();
         // Units, init scripts and masks.
@@ -429,7 +430,11 @@ fn audit_agents(root: &HostRoot, out: &mut Outcome) {
                 "Find out who stopped it and when (shell histories, auth logs, cron); reinstall or \
                  restart the agent after the host is cleaned.",
             );
-            for p in binaries.iter().map(PathBuf::from).chain(masks.iter().cloned()) {
+            for p in binaries
+                .iter()
+                .map(PathBuf::from)
+                .chain(masks.iter().cloned())
+            {
                 f = f.with_evidence(Evidence::file(pb(&p)));
             }
             out.findings.push(f);
@@ -611,7 +616,10 @@ fn audit_logging(root: &HostRoot, out: &mut Outcome) {
                 format!("{u} is masked"),
                 u.as_bytes(),
                 Evidence::file(pb(&m)),
-                format!("{} links to /dev/null (or is empty): the unit cannot start", m.display()),
+                format!(
+                    "{} links to /dev/null (or is empty): the unit cannot start",
+                    m.display()
+                ),
             ));
         }
     }
@@ -663,7 +671,10 @@ fn audit_logging(root: &HostRoot, out: &mut Outcome) {
             }
         }
     }
-    let mut rsyslog = vec![PathBuf::from("/etc/rsyslog.conf"), PathBuf::from("/etc/syslog.conf")];
+    let mut rsyslog = vec![
+        PathBuf::from("/etc/rsyslog.conf"),
+        PathBuf::from("/etc/syslog.conf"),
+    ];
     rsyslog.extend(list_dir(root, "/etc/rsyslog.d", out));
     for f in rsyslog {
         if !root.lstat(&f).is_ok_and(|s| s.kind == FileKind::Regular) {
@@ -696,9 +707,7 @@ fn audit_logging(root: &HostRoot, out: &mut Outcome) {
         }
     }
     for l in LOG_FILES {
-        if root
-            .lstat(l)
-            .is_ok_and(|s| s.kind == FileKind::Symlink)
+        if root.lstat(l).is_ok_and(|s| s.kind == FileKind::Symlink)
             && root.read_link(l).is_ok_and(|t| t == b"/dev/null")
         {
             out.findings.push(logging_finding(
@@ -746,11 +755,16 @@ fn rotated(root: &HostRoot, log: &Path) -> Vec<Timestamp> {
 
 /// When the system was installed: the earliest birth time of files made at install.
 fn install_time(root: &HostRoot) -> Option<i64> {
-    ["/lost+found", "/etc/machine-id", "/var/log/installer", "/etc/hostname"]
-        .iter()
-        .filter_map(|p| root.birth_time(p).ok().flatten())
-        .map(|t| t.sec)
-        .min()
+    [
+        "/lost+found",
+        "/etc/machine-id",
+        "/var/log/installer",
+        "/etc/hostname",
+    ]
+    .iter()
+    .filter_map(|p| root.birth_time(p).ok().flatten())
+    .map(|t| t.sec)
+    .min()
 }
 
 fn audit_log_tampering(root: &HostRoot, out: &mut Outcome) {
@@ -899,9 +913,7 @@ const METADATA: &[(&str, &[&str])] = &[
 
 fn name_matches(name: &str, suffix: &str) -> bool {
     name == suffix
-        || name
-            .strip_suffix(suffix)
-            .is_some_and(|p| p.ends_with('.'))
+        || name.strip_suffix(suffix).is_some_and(|p| p.ends_with('.'))
         || (!suffix.contains('.') && name.contains(suffix))
 }
 
@@ -910,7 +922,11 @@ fn audit_hosts(root: &HostRoot, out: &mut Outcome) {
         return;
     };
     for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-        let t = l.split(|&c| c == b'#').next().unwrap_or_default().trim_ascii();
+        let t = l
+            .split(|&c| c == b'#')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
         let mut w = t
             .split(u8::is_ascii_whitespace)
             .filter(|w| !w.is_empty())
@@ -919,30 +935,55 @@ fn audit_hosts(root: &HostRoot, out: &mut Outcome) {
         let ev = || Evidence::line("/etc/hosts", i as u64 + 1).with_excerpt(t);
         for name in w {
             let (id, sev, what, attack) = if is_mining_pool_host(name.as_bytes()) {
-                ("evasion.hosts-mining-pool", Severity::High, "a mining pool", "T1496")
+                (
+                    "evasion.hosts-mining-pool",
+                    Severity::High,
+                    "a mining pool",
+                    "T1496",
+                )
             } else if SECURITY_NAMES.iter().any(|s| name_matches(&name, s)) {
-                ("evasion.hosts-redirect", Severity::High, "a security vendor's host", "T1562.001")
+                (
+                    "evasion.hosts-redirect",
+                    Severity::High,
+                    "a security vendor's host",
+                    "T1562.001",
+                )
             } else if MIRROR_NAMES.iter().any(|s| name_matches(&name, s)) {
-                ("evasion.hosts-redirect", Severity::Medium, "a package mirror", "T1562.001")
+                (
+                    "evasion.hosts-redirect",
+                    Severity::Medium,
+                    "a package mirror",
+                    "T1562.001",
+                )
             } else if let Some((_, ok)) = METADATA.iter().find(|(n, _)| *n == name) {
                 if ok.contains(&addr.as_str()) {
                     continue;
                 }
-                ("evasion.hosts-redirect", Severity::High, "the cloud metadata service", "T1557")
+                (
+                    "evasion.hosts-redirect",
+                    Severity::High,
+                    "the cloud metadata service",
+                    "T1557",
+                )
             } else {
                 continue;
             };
             out.findings.push(
-                Finding::new(id, sev, format!("/etc/hosts maps {what} ({name}) to {addr}"), &name)
-                    .with_evidence(ev())
-                    .with_attack(attack)
-                    .with_remediation(if id == "evasion.hosts-mining-pool" {
-                        "A miner pins its pool's address so that DNS blocking does not stop it: \
+                Finding::new(
+                    id,
+                    sev,
+                    format!("/etc/hosts maps {what} ({name}) to {addr}"),
+                    &name,
+                )
+                .with_evidence(ev())
+                .with_attack(attack)
+                .with_remediation(if id == "evasion.hosts-mining-pool" {
+                    "A miner pins its pool's address so that DNS blocking does not stop it: \
                          remove the line and look for the miner."
-                    } else {
-                        "Remove the line unless an administrator put it there on purpose; \
+                } else {
+                    "Remove the line unless an administrator put it there on purpose; \
                          redirecting these names blocks updates and detection or hijacks them."
-                    }),
+                }),
             );
         }
     }
@@ -1016,7 +1057,11 @@ fn audit_resolver(root: &HostRoot, out: &mut Outcome) {
     let mut f = Finding::new(
         "evasion.resolver-unexpected",
         Severity::Low,
-        format!("/etc/resolv.conf uses public resolver{} {}", if odd.len() == 1 { "" } else { "s" }, odd.join(", ")),
+        format!(
+            "/etc/resolv.conf uses public resolver{} {}",
+            if odd.len() == 1 { "" } else { "s" },
+            odd.join(", ")
+        ),
         "/etc/resolv.conf",
     )
     .with_detail(
@@ -1062,7 +1107,8 @@ fn audit_miner_tuning(root: &HostRoot, out: &mut Outcome) {
         if let Some(c) = conf.get(key) {
             if bad(&c.value) {
                 ev = Some(
-                    Evidence::line(pb(&c.file), c.line).with_excerpt(format!("{key} = {}", c.value)),
+                    Evidence::line(pb(&c.file), c.line)
+                        .with_excerpt(format!("{key} = {}", c.value)),
                 );
                 val = Some(format!("configured {key} = {}", c.value));
             }
@@ -1102,7 +1148,11 @@ fn audit_miner_tuning(root: &HostRoot, out: &mut Outcome) {
         }
     }
     let mut files = vec![PathBuf::from("/etc/modules")];
-    for d in ["/etc/modules-load.d", "/run/modules-load.d", "/usr/lib/modules-load.d"] {
+    for d in [
+        "/etc/modules-load.d",
+        "/run/modules-load.d",
+        "/usr/lib/modules-load.d",
+    ] {
         files.extend(list_dir(root, d, out));
     }
     for f in files {

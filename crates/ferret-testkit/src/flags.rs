@@ -120,7 +120,12 @@ impl FlagDir {
             )?;
             run(
                 "mount",
-                &["-o".as_ref(), "loop".as_ref(), img.as_os_str(), mnt.as_os_str()],
+                &[
+                    "-o".as_ref(),
+                    "loop".as_ref(),
+                    img.as_os_str(),
+                    mnt.as_os_str(),
+                ],
             )?;
             flags_work(&mnt)
         })();
@@ -163,7 +168,10 @@ impl FlagDir {
 
 impl Drop for FlagDir {
     fn drop(&mut self) {
-        let _ = run("chattr", &["-R".as_ref(), "-ia".as_ref(), self.path.as_os_str()]);
+        let _ = run(
+            "chattr",
+            &["-R".as_ref(), "-ia".as_ref(), self.path.as_os_str()],
+        );
         if self.mounted {
             let _ = run("umount", &[self.path.as_os_str()]);
         }

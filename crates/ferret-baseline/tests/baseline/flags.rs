@@ -33,7 +33,10 @@ fn recorded_as_lsattr_shows_them() {
     chattr("+a", &dir.path().join("var/log/auth.log"));
     chattr("+i", &dir.path().join("root/.ssh"));
     // Content selected (full), content not selected (log), and directories.
-    let o = opts(|o| o.rules.push(include("/var/log", AttrSet::log().with(Attr::InodeFlags))));
+    let o = opts(|o| {
+        o.rules
+            .push(include("/var/log", AttrSet::log().with(Attr::InodeFlags)))
+    });
     let b = scan_root(&root, &o, &Control::new());
     assert!(b.complete && b.errors.is_empty(), "{:?}", b.errors);
     let mut compared = 0;
@@ -41,9 +44,9 @@ fn recorded_as_lsattr_shows_them() {
         let host = host(&root, &e.path);
         match e.kind {
             FileKind::Regular | FileKind::Directory => {
-                let ours = e.inode_flags.unwrap_or_else(|| {
-                    panic!("{}: no flags", String::from_utf8_lossy(&e.path))
-                });
+                let ours = e
+                    .inode_flags
+                    .unwrap_or_else(|| panic!("{}: no flags", String::from_utf8_lossy(&e.path)));
                 assert_eq!(
                     ours.lsattr(),
                     lsattr(&host),
@@ -104,7 +107,11 @@ fn a_flag_set_after_the_baseline_is_reported() {
         assert_eq!(v.new, lsattr(&dir.path().join("etc/passwd")));
         assert_eq!(
             v.old,
-            old.get(b"/etc/passwd").unwrap().inode_flags.unwrap().lsattr()
+            old.get(b"/etc/passwd")
+                .unwrap()
+                .inode_flags
+                .unwrap()
+                .lsattr()
         );
         let f = c.findings();
         let added: Vec<(&str, &str, Severity)> = f
@@ -165,7 +172,11 @@ fn format_1_baselines_load_with_flags_not_recorded() {
     let c = compare(&old, &new, &CheckOptions::default());
     assert!(c.is_clean(), "{:?}", c.changed);
     // Both sides recorded and different: a change.
-    let c = compare(&new, &old_with(&new, InodeFlags::APPEND), &CheckOptions::default());
+    let c = compare(
+        &new,
+        &old_with(&new, InodeFlags::APPEND),
+        &CheckOptions::default(),
+    );
     assert!(!c.changed.is_empty());
     assert!(c
         .changed

@@ -316,7 +316,11 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
     }
     ports.sort();
     ports.dedup();
-    let extra: Vec<&str> = ports.iter().map(String::as_str).filter(|p| *p != "22").collect();
+    let extra: Vec<&str> = ports
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "22")
+        .collect();
     if !extra.is_empty() {
         let kw = if any.is_set("port") && !any.values("port").iter().all(|p| p == b"22") {
             "port"
@@ -330,11 +334,23 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
             &["T1571", "T1021.004"]);
     }
     if any.is_set("listenaddress") {
-        c.emit(&any, "listenaddress", "listen-address", Severity::Info,
+        c.emit(
+            &any,
+            "listenaddress",
+            "listen-address",
+            Severity::Info,
             "ListenAddress changes where sshd listens",
-            &format!("ListenAddress {}", listen.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect::<Vec<_>>().join(", ")),
+            &format!(
+                "ListenAddress {}",
+                listen
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             "Check that the addresses (and ports) are the intended ones.",
-            &["T1021.004"]);
+            &["T1021.004"],
+        );
     }
     if any.get("clientaliveinterval").as_deref() == Some("0") {
         c.emit(&any, "clientaliveinterval", "client-alive", Severity::Low,
