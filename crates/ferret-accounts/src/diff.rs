@@ -366,8 +366,9 @@ fn group_risk(group: &str) -> Severity {
     }
 }
 
-/// Ranks changes as findings (ids `accounts.diff.*`, see the crate docs). Evidence points at
-/// the line in the new snapshot (or the old one for removals).
+/// Ranks changes as findings (ids `accounts.diff.*`, see the crate docs). Evidence names both
+/// files, the old one (the `-` backup for [`crate::diff_backup`]) first: the entry's line in
+/// each, or the file alone where the entry is missing (an added or removed account).
 pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> Vec<Finding> {
     let nu = users(new);
     let ou = users(old);
@@ -623,10 +624,33 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                 gline(&og, old, group),
             ),
         };
-        v.push(match evidence {
-            Some(e) => f.with_evidence(e),
-            None => f,
-        });
+        // evidence in both files: the old (backup) one first, then the current one; a side
+        // without the entry names its file
+        let (kind, key) = match c {
+            Change::UserAdded { name }
+            | Change::UserRemoved { name }
+            | Change::UserModified { name, .. } => (FileKind::Passwd, name),
+            Change::GroupAdded { name }
+            | Change::GroupRemoved { name }
+            | Change::GroupModified { name, .. } => (FileKind::Group, name),
+            Change::MemberAdded { group, .. }
+            | Change::MemberRemoved { group, .. }
+            | Change::AdminAdded { group, .. }
+            | Change::AdminRemoved { group, .. } => (FileKind::Group, group),
+        };
+        let side = |acc: &Accounts<'_>, users: &BTreeMap<&[u8], UserView<'_>>, groups: &BTreeMap<&[u8], GroupView<'_>>| {
+            let found = if kind == FileKind::Passwd {
+                uline(users, acc, key)
+            } else {
+                gline(groups, acc, key)
+            };
+            found.unwrap_or_else(|| Evidence::file(acc.path(kind)))
+        };
+        let _ = evidence;
+        v.push(
+            f.with_evidence(side(old, &ou, &og))
+                .with_evidence(side(new, &nu, &ng)),
+        );
     }
     v
 }

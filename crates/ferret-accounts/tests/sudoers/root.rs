@@ -191,3 +191,21 @@ fn effective_rules_of_a_user() {
     let carol = effective(&s, &acc, b"carol");
     assert_eq!(carol.iter().map(|r| r.line).collect::<Vec<_>>(), [4]);
 }
+
+#[test]
+fn diff_backup_evidence_names_both_files() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    accounts(r);
+    // bob's shell changed by hand since the backup; mallory added (accounts() wrote both)
+    write(r, "etc/passwd", "root:x:0:0::/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\nbob:x:1001:1001::/home/bob:/bin/zsh\nmallory:x:1002:1002::/home/m:/bin/bash\n", 0o644);
+    let root = HostRoot::new(r).unwrap();
+    let out = ferret_accounts::diff_backup(&root);
+    let ev = |id: &str, subj: &str| -> Vec<String> {
+        let f = out.findings.iter().find(|f| f.id == id && f.subject == subj).unwrap_or_else(|| panic!("{id} {subj}: {:?}", out.findings));
+        f.evidence.iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(ev("accounts.diff.shell-changed", "bob"), ["/etc/passwd-:3", "/etc/passwd:3"]);
+    assert_eq!(ev("accounts.diff.user-added", "mallory"), ["/etc/passwd-", "/etc/passwd:4"]);
+    assert_eq!(ev("accounts.diff.group-added", "mallory"), ["/etc/group-", "/etc/group:5"]);
+}
