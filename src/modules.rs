@@ -7,13 +7,22 @@ use crate::triage::{ModuleResult, TriageOptions};
 use ferret_core::Control;
 
 #[cfg(feature = "accounts")]
-pub(crate) fn accounts(opts: &TriageOptions, _control: &Control) -> ModuleResult {
+pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult {
     let audit = ferret_accounts::AuditOptions::default();
     let mut out = ferret_accounts::audit_root(&opts.root, &audit);
     // What changed since the backups shadow's tools keep (`/etc/passwd-`): an account added by
     // editing the file directly leaves the backup behind.
     let backup = ferret_accounts::diff_backup(&opts.root);
     out.findings.extend(backup.findings);
+    // Who may become root through sudo (/etc/sudoers and its includes); a host without sudo has
+    // no /etc/sudoers and reads nothing.
+    let sudo = ferret_accounts::sudoers::audit_root(
+        &opts.root,
+        &ferret_accounts::sudoers::SudoersOptions::default(),
+        control,
+    );
+    out.findings.extend(sudo.outcome.findings);
+    out.errors.extend(sudo.outcome.errors);
     ModuleResult::from_outcome(out)
 }
 
