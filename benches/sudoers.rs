@@ -13,9 +13,13 @@ fn generate(root: &std::path::Path) {
     std::fs::create_dir_all(etc.join("sudoers.inc")).unwrap();
     let mut main = String::from("Defaults env_reset\nDefaults secure_path=\"/usr/sbin:/usr/bin:/sbin:/bin\"\nroot ALL=(ALL:ALL) ALL\n");
     for f in 0..50 {
-        let mut s = format!("Cmnd_Alias C{f} = /usr/bin/id, /usr/bin/who, /bin/ls -l /var/log/f{f}\n");
+        let mut s =
+            format!("Cmnd_Alias C{f} = /usr/bin/id, /usr/bin/who, /bin/ls -l /var/log/f{f}\n");
         for r in 0..200 {
-            let _ = writeln!(s, "u{f}_{r} ALL = (root) NOPASSWD: C{f}, /usr/bin/systemctl restart svc{r}");
+            let _ = writeln!(
+                s,
+                "u{f}_{r} ALL = (root) NOPASSWD: C{f}, /usr/bin/systemctl restart svc{r}"
+            );
         }
         std::fs::write(etc.join(format!("sudoers.inc/f{f:02}")), s).unwrap();
         let _ = writeln!(main, "@include sudoers.inc/f{f:02}");

@@ -140,7 +140,11 @@ With --user: one line per rule: file:line, hosts, (runas users : groups), tags, 
 fn sudoers(o: &Opts, json: bool) -> ExitCode {
     use ferret::accounts::sudoers;
     let root = o.common.root_or_live();
-    let report = sudoers::audit_root(&root, &sudoers::SudoersOptions::default(), &o.common.control());
+    let report = sudoers::audit_root(
+        &root,
+        &sudoers::SudoersOptions::default(),
+        &o.common.control(),
+    );
     let Some(user) = &o.user else {
         if !json {
             for f in &report.policy.files {
@@ -164,7 +168,10 @@ fn sudoers(o: &Opts, json: bool) -> ExitCode {
         }
     } else {
         if rules.is_empty() {
-            outln!("{} may not run anything with sudo", ferret::core::escape::escape(user));
+            outln!(
+                "{} may not run anything with sudo",
+                ferret::core::escape::escape(user)
+            );
         }
         for r in &rules {
             let mut tags = String::new();

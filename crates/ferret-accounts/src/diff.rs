@@ -638,7 +638,9 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
             | Change::AdminAdded { group, .. }
             | Change::AdminRemoved { group, .. } => (FileKind::Group, group),
         };
-        let side = |acc: &Accounts<'_>, users: &BTreeMap<&[u8], UserView<'_>>, groups: &BTreeMap<&[u8], GroupView<'_>>| {
+        let side = |acc: &Accounts<'_>,
+                    users: &BTreeMap<&[u8], UserView<'_>>,
+                    groups: &BTreeMap<&[u8], GroupView<'_>>| {
             let found = if kind == FileKind::Passwd {
                 uline(users, acc, key)
             } else {

@@ -41,7 +41,7 @@ impl DigestKind {
     }
 
     /// Digest length in bytes.
-    pub fn len(self) -> usize {
+    pub fn bytes(self) -> usize {
         match self {
             DigestKind::Sha224 => 28,
             DigestKind::Sha256 => 32,
@@ -66,16 +66,10 @@ pub struct Digest {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Command {
     /// The command; `None` for `ALL` with digests.
-    #[cfg_attr(
-        feature = "serde",
-        serde(with = "ferret_core::escaped::opt", default)
-    )]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt", default))]
     pub path: Option<Vec<u8>>,
     /// The arguments as one string (`""` means "no arguments allowed").
-    #[cfg_attr(
-        feature = "serde",
-        serde(with = "ferret_core::escaped::opt", default)
-    )]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt", default))]
     pub args: Option<Vec<u8>>,
     /// Digests the command must match.
     #[cfg_attr(

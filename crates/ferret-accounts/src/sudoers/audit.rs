@@ -45,13 +45,23 @@ fn ev(s: &Sudoers, loc: Loc) -> Evidence {
 
 /// Collects findings of one id, grouped by subject: one finding per subject with every rule as
 /// evidence, at the highest severity seen.
+type Group = (Severity, String, Vec<Evidence>, BTreeSet<String>);
+
 #[derive(Default)]
 struct Grouped {
-    map: BTreeMap<(String, String), (Severity, String, Vec<Evidence>, BTreeSet<String>)>,
+    map: BTreeMap<(String, String), Group>,
 }
 
 impl Grouped {
-    fn add(&mut self, id: &str, subject: &str, sev: Severity, title: &str, e: Evidence, detail: String) {
+    fn add(
+        &mut self,
+        id: &str,
+        subject: &str,
+        sev: Severity,
+        title: &str,
+        e: Evidence,
+        detail: String,
+    ) {
         let ent = self
             .map
             .entry((id.to_owned(), subject.to_owned()))
@@ -83,8 +93,18 @@ impl Grouped {
 }
 
 fn names<'a>(acc: &'a Accounts<'a>) -> (BTreeSet<&'a [u8]>, BTreeSet<&'a [u8]>) {
-    let users = acc.passwd.iter().flat_map(|d| d.entries()).map(|(_, e)| e.name).collect();
-    let groups = acc.group.iter().flat_map(|d| d.entries()).map(|(_, e)| e.name).collect();
+    let users = acc
+        .passwd
+        .iter()
+        .flat_map(crate::Document::entries)
+        .map(|(_, e)| e.name)
+        .collect();
+    let groups = acc
+        .group
+        .iter()
+        .flat_map(crate::Document::entries)
+        .map(|(_, e)| e.name)
+        .collect();
     (users, groups)
 }
 
@@ -153,7 +173,11 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
         // unknown or new principals
         for (disp, is_group, raw) in &who {
             let known = if *is_group { &groups } else { &users };
-            let has_file = if *is_group { acc.group.is_some() } else { acc.passwd.is_some() };
+            let has_file = if *is_group {
+                acc.group.is_some()
+            } else {
+                acc.passwd.is_some()
+            };
             if has_file && !known.contains(raw.as_slice()) {
                 g.add(
                     "accounts.sudoers-unknown-principal",
@@ -174,7 +198,10 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
                 } else {
                     backup.is_some_and(|b| b.passwd.is_some())
                 };
-                if backup_has_file && known.contains(raw.as_slice()) && !was.contains(raw.as_slice()) {
+                if backup_has_file
+                    && known.contains(raw.as_slice())
+                    && !was.contains(raw.as_slice())
+                {
                     g.add(
                         "accounts.sudoers-new-principal",
                         disp,
@@ -187,7 +214,11 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
                         ev(s, us.loc),
                         format!(
                             "not in {}",
-                            if *is_group { "/etc/group-" } else { "/etc/passwd-" }
+                            if *is_group {
+                                "/etc/group-"
+                            } else {
+                                "/etc/passwd-"
+                            }
                         ),
                     );
                 }
@@ -206,13 +237,31 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
                             continue;
                         }
                         let (sev, title) = match (nopasswd, subj.as_str()) {
-                            (true, "ALL") => (Severity::Critical, "every user may run any command as root without a password"),
-                            (true, _) => (Severity::High, "may run any command as root without a password"),
-                            (false, "ALL") => (Severity::High, "every user may run any command as root"),
-                            (false, p) if stock_admin(p) => (Severity::Info, "may run any command as root (stock administrators' rule)"),
+                            (true, "ALL") => (
+                                Severity::Critical,
+                                "every user may run any command as root without a password",
+                            ),
+                            (true, _) => (
+                                Severity::High,
+                                "may run any command as root without a password",
+                            ),
+                            (false, "ALL") => {
+                                (Severity::High, "every user may run any command as root")
+                            }
+                            (false, p) if stock_admin(p) => (
+                                Severity::Info,
+                                "may run any command as root (stock administrators' rule)",
+                            ),
                             (false, _) => (Severity::Medium, "may run any command as root"),
                         };
-                        g.add("accounts.sudoers-root-all", subj, sev, title, ev(s, cs.loc), String::new());
+                        g.add(
+                            "accounts.sudoers-root-all",
+                            subj,
+                            sev,
+                            title,
+                            ev(s, cs.loc),
+                            String::new(),
+                        );
                     }
                     continue;
                 }
@@ -265,9 +314,12 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
         .filter(|e| e.op == DefaultOp::Set)
         .map(|e| e.name.as_str())
         .collect();
-    let tag_log = s.user_specs.iter().flat_map(|u| &u.privileges).flat_map(|p| &p.commands).any(|c| {
-        c.tags.log_input == Tag::On || c.tags.log_output == Tag::On
-    });
+    let tag_log = s
+        .user_specs
+        .iter()
+        .flat_map(|u| &u.privileges)
+        .flat_map(|p| &p.commands)
+        .any(|c| c.tags.log_input == Tag::On || c.tags.log_output == Tag::On);
     for d in &s.defaults {
         let scope = match &d.binding {
             Binding::Global => "Defaults".to_owned(),
@@ -285,7 +337,14 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
         for e in &d.entries {
             let neg = e.op == DefaultOp::Negate;
             let mut add = |id: &str, sev: Severity, title: &str, detail: String| {
-                g.add(id, &format!("{scope} {}", e.name), sev, title, ev(s, e.loc), detail);
+                g.add(
+                    id,
+                    &format!("{scope} {}", e.name),
+                    sev,
+                    title,
+                    ev(s, e.loc),
+                    detail,
+                );
             };
             match (e.name.as_str(), e.op) {
                 ("authenticate", DefaultOp::Negate) => add(
@@ -347,12 +406,15 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
                 ("env_keep", DefaultOp::Set | DefaultOp::Add) => {
                     let v = e.value.as_deref().unwrap_or_default();
                     let bad: Vec<&str> = v
-                        .split(|b| b.is_ascii_whitespace())
+                        .split(u8::is_ascii_whitespace)
                         .filter_map(|w| std::str::from_utf8(w).ok())
                         .filter(|w| {
                             let name = w.split('=').next().unwrap_or(w);
                             DANGEROUS_ENV.contains(&name)
-                                || (name.ends_with('*') && DANGEROUS_ENV.iter().any(|d| d.starts_with(name.trim_end_matches('*'))))
+                                || (name.ends_with('*')
+                                    && DANGEROUS_ENV
+                                        .iter()
+                                        .any(|d| d.starts_with(name.trim_end_matches('*'))))
                         })
                         .collect();
                     if !bad.is_empty() {
@@ -382,13 +444,23 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
                         if !odd.is_empty() {
                             let risky = dirs.iter().any(|d| {
                                 !d.starts_with(b"/")
-                                    || [&b"/tmp"[..], b"/var/tmp", b"/dev/shm", b"/home", b"/run/user"]
-                                        .iter()
-                                        .any(|p| d.starts_with(p))
+                                    || [
+                                        &b"/tmp"[..],
+                                        b"/var/tmp",
+                                        b"/dev/shm",
+                                        b"/home",
+                                        b"/run/user",
+                                    ]
+                                    .iter()
+                                    .any(|p| d.starts_with(p))
                             });
                             add(
                                 "accounts.sudoers-secure-path",
-                                if risky { Severity::High } else { Severity::Medium },
+                                if risky {
+                                    Severity::High
+                                } else {
+                                    Severity::Medium
+                                },
                                 "secure_path has a non-standard directory",
                                 odd.join(":"),
                             );
@@ -405,11 +477,20 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
         let st = m.stat;
         let path = m.path.as_os_str().as_bytes();
         let (sev, title) = if st.mode & 0o002 != 0 {
-            (Severity::Critical, "sudoers file or include directory is world-writable")
+            (
+                Severity::Critical,
+                "sudoers file or include directory is world-writable",
+            )
         } else if st.mode & 0o020 != 0 && st.gid != 0 {
-            (Severity::High, "sudoers file or include directory is writable by a non-root group")
+            (
+                Severity::High,
+                "sudoers file or include directory is writable by a non-root group",
+            )
         } else if st.uid != 0 {
-            (Severity::High, "sudoers file or include directory is not owned by root")
+            (
+                Severity::High,
+                "sudoers file or include directory is not owned by root",
+            )
         } else {
             continue;
         };
@@ -433,7 +514,10 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
         match d.kind {
             DiagnosticKind::Syntax | DiagnosticKind::Check => {
                 let (sev, title) = if d.kind == DiagnosticKind::Syntax {
-                    (Severity::High, "sudo refuses this sudoers policy (parse error)")
+                    (
+                        Severity::High,
+                        "sudo refuses this sudoers policy (parse error)",
+                    )
                 } else {
                     (Severity::Medium, "visudo -c fails on this sudoers policy")
                 };
@@ -442,7 +526,14 @@ pub fn audit(s: &Sudoers, acc: &Accounts<'_>, backup: Option<&Accounts<'_>>) -> 
                 } else {
                     Evidence::file(path)
                 };
-                g.add("accounts.sudoers-syntax", &ferret_core::escape::escape(path), sev, title, e, d.message.clone());
+                g.add(
+                    "accounts.sudoers-syntax",
+                    &ferret_core::escape::escape(path),
+                    sev,
+                    title,
+                    e,
+                    d.message.clone(),
+                );
             }
             _ => out.errors.push(ErrorRecord::new(
                 Some(path),

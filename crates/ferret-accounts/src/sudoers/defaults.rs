@@ -100,8 +100,16 @@ pub static SETTINGS: &[(&str, Kind, bool)] = &[
     ("runas_default", Kind::Str, false),
     ("secure_path", Kind::Str, true),
     ("editor", Kind::Str, false),
-    ("listpw", Kind::Tuple(&["never", "any", "all", "always"]), true),
-    ("verifypw", Kind::Tuple(&["never", "all", "any", "always"]), true),
+    (
+        "listpw",
+        Kind::Tuple(&["never", "any", "all", "always"]),
+        true,
+    ),
+    (
+        "verifypw",
+        Kind::Tuple(&["never", "all", "any", "always"]),
+        true,
+    ),
     ("noexec", Kind::Flag, false),
     ("ignore_local_sudoers", Kind::Flag, false),
     ("closefrom", Kind::Int, false),
@@ -158,13 +166,21 @@ pub static SETTINGS: &[(&str, Kind, bool)] = &[
     ("iolog_user", Kind::Str, true),
     ("iolog_group", Kind::Str, true),
     ("iolog_mode", Kind::Mode, false),
-    ("fdexec", Kind::Tuple(&["never", "digest_only", "always"]), true),
+    (
+        "fdexec",
+        Kind::Tuple(&["never", "digest_only", "always"]),
+        true,
+    ),
     ("ignore_unknown_defaults", Kind::Flag, false),
     ("command_timeout", Kind::Timeout, true),
     ("user_command_timeouts", Kind::Flag, false),
     ("iolog_flush", Kind::Flag, false),
     ("syslog_pid", Kind::Flag, false),
-    ("timestamp_type", Kind::Tuple(&["global", "ppid", "tty", "kernel"]), false),
+    (
+        "timestamp_type",
+        Kind::Tuple(&["global", "ppid", "tty", "kernel"]),
+        false,
+    ),
     ("authfail_message", Kind::Str, false),
     ("case_insensitive_user", Kind::Flag, false),
     ("case_insensitive_group", Kind::Flag, false),
@@ -183,7 +199,11 @@ pub static SETTINGS: &[(&str, Kind, bool)] = &[
     ("pam_rhost", Kind::Flag, false),
     ("runcwd", Kind::Str, true),
     ("runchroot", Kind::Str, true),
-    ("log_format", Kind::Tuple(&["sudo", "json", "json_compact", "json_pretty"]), false),
+    (
+        "log_format",
+        Kind::Tuple(&["sudo", "json", "json_compact", "json_pretty"]),
+        false,
+    ),
     ("selinux", Kind::Flag, false),
     ("admin_flag", Kind::Str, true),
     ("intercept", Kind::Flag, false),
@@ -292,7 +312,7 @@ pub fn value_ok(setting: &Setting, value: &[u8]) -> bool {
         Kind::Str | Kind::List => true,
         Kind::Int => is_number(value, true) && s.parse::<i32>().is_ok(),
         Kind::Uint => {
-            is_number(value, false) && s.parse::<u32>().is_ok_and(|n| n <= i32::MAX as u32)
+            is_number(value, false) && s.parse::<u32>().is_ok_and(|n| i32::try_from(n).is_ok())
         }
         Kind::Mode => {
             !value.is_empty()
@@ -308,7 +328,11 @@ pub fn value_ok(setting: &Setting, value: &[u8]) -> bool {
         Kind::LogFacility => FACILITIES.contains(&s),
         Kind::LogPriority => PRIORITIES.contains(&s),
         Kind::Rlimit => s.split(',').take(3).enumerate().all(|(i, p)| {
-            i < 2 && (p == "infinity" || p == "user" || p == "default" || is_number(p.as_bytes(), false))
+            i < 2
+                && (p == "infinity"
+                    || p == "user"
+                    || p == "default"
+                    || is_number(p.as_bytes(), false))
         }),
     }
 }

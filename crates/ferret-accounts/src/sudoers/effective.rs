@@ -46,11 +46,11 @@ fn who<'a>(acc: &'a Accounts<'a>, name: &'a [u8]) -> Who<'a> {
     let pw = acc
         .passwd
         .iter()
-        .flat_map(|d| d.entries())
+        .flat_map(crate::Document::entries)
         .find(|(_, e)| e.name == name)
         .map(|(_, e)| (e.uid, e.gid));
     let mut groups = Vec::new();
-    for (_, g) in acc.group.iter().flat_map(|d| d.entries()) {
+    for (_, g) in acc.group.iter().flat_map(crate::Document::entries) {
         if pw.is_some_and(|p| p.1 == g.gid) || g.members.contains(&name) {
             groups.push((g.name, g.gid));
         }
@@ -64,7 +64,13 @@ fn who<'a>(acc: &'a Accounts<'a>, name: &'a [u8]) -> Who<'a> {
 
 /// sudo's `userlist_matches`: the last matching member decides (`Some(true)` allow,
 /// `Some(false)` deny).
-fn user_matches(s: &Sudoers, list: &[Member], w: &Who<'_>, kind: AliasKind, depth: usize) -> Option<bool> {
+fn user_matches(
+    s: &Sudoers,
+    list: &[Member],
+    w: &Who<'_>,
+    kind: AliasKind,
+    depth: usize,
+) -> Option<bool> {
     for m in list.iter().rev() {
         let hit = match &m.name {
             Name::All => Some(true),
@@ -103,11 +109,10 @@ pub(crate) fn display(m: &Member) -> String {
     let body = match &m.name {
         Name::All => "ALL".to_owned(),
         Name::Myself => String::new(),
-        Name::Alias(a) => a.clone(),
+        Name::Alias(a) | Name::Address(a) => a.clone(),
         Name::Word(w) => escape(w),
         Name::Group(g) => format!("%{}", escape(g)),
         Name::Netgroup(n) => format!("+{}", escape(n)),
-        Name::Address(a) => a.clone(),
         Name::Command(c) => {
             let mut t = String::new();
             for d in &c.digests {
@@ -134,7 +139,14 @@ pub fn expand(s: &Sudoers, list: &[Member], kind: AliasKind) -> Vec<Member> {
     out
 }
 
-fn expand_into(s: &Sudoers, list: &[Member], kind: AliasKind, neg: bool, depth: usize, out: &mut Vec<Member>) {
+fn expand_into(
+    s: &Sudoers,
+    list: &[Member],
+    kind: AliasKind,
+    neg: bool,
+    depth: usize,
+    out: &mut Vec<Member>,
+) {
     for m in list {
         let negated = m.negated != neg;
         match &m.name {
@@ -208,7 +220,10 @@ pub fn effective(s: &Sudoers, acc: &Accounts<'_>, user: &[u8]) -> Vec<EffectiveR
             continue;
         }
         for p in &us.privileges {
-            let hosts: Vec<String> = expand(s, &p.hosts, AliasKind::Host).iter().map(display).collect();
+            let hosts: Vec<String> = expand(s, &p.hosts, AliasKind::Host)
+                .iter()
+                .map(display)
+                .collect();
             for cs in &p.commands {
                 let list = |l: &Option<Vec<Member>>| -> Vec<String> {
                     l.as_ref()

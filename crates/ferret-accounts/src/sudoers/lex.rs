@@ -1,5 +1,7 @@
 //! The sudoers lexer: a hand-written copy of the start states and longest-match rules of sudo's
 //! `toke.l` (flex), so that tokens, escapes and errors come out where sudo's come out.
+// The scanning functions keep flex's terse names (i: position, c: byte, r: rest, b: blanks).
+#![allow(clippy::many_single_char_names)]
 
 use super::ast::{AliasKind, Command, DigestKind};
 
@@ -290,7 +292,11 @@ impl<'a> Lexer<'a> {
         if self.at(j) == Some(b'-') {
             j += 1;
         }
-        let d = self.rest(j).iter().take_while(|b| b.is_ascii_digit()).count();
+        let d = self
+            .rest(j)
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if d == 0 {
             0
         } else {
@@ -426,7 +432,7 @@ impl<'a> Lexer<'a> {
             .take_while(|b| b.is_ascii_hexdigit() || **b == b':' || **b == b'.')
             .count();
         let text = self.rest(i).get(..run).unwrap_or_default();
-        if text.iter().filter(|&&b| b == b':').count() < 2 {
+        if memchr::memchr_iter(b':', text).count() < 2 {
             return (0, false);
         }
         let mut len = run;
@@ -490,7 +496,11 @@ impl<'a> Lexer<'a> {
                 }
             }
             if self.mode == Mode::GotDefs && c == b',' {
-                let b2 = self.rest(i + 1).iter().take_while(|&&c| is_blank(c)).count();
+                let b2 = self
+                    .rest(i + 1)
+                    .iter()
+                    .take_while(|&&c| is_blank(c))
+                    .count();
                 self.pos += 1 + b2;
                 return (Tok::Comma, line);
             }
@@ -564,7 +574,7 @@ impl<'a> Lexer<'a> {
                         .iter()
                         .take_while(|b| b.is_ascii_hexdigit())
                         .count();
-                    let dl = kind.len();
+                    let dl = kind.bytes();
                     let text = self.take(b64);
                     self.mode = Mode::Initial;
                     let ok = if hex == b64 {
@@ -572,7 +582,7 @@ impl<'a> Lexer<'a> {
                     } else if text.last() == Some(&b'=') {
                         b64 == 4 * dl.div_ceil(3)
                     } else {
-                        b64 == (4 * dl + 2) / 3
+                        b64 == (4 * dl).div_ceil(3)
                     };
                     if ok {
                         return (
@@ -1092,7 +1102,8 @@ impl<'a> Lexer<'a> {
     fn lex_args(&mut self, path: Vec<u8>, edit: bool) -> Tok {
         let mut args: Option<Vec<u8>> = None;
         let mut sawspace = false;
-        let is_arg = |b: u8| !matches!(b, b'#' | b'\\' | b':' | b',' | b' ' | b'\t' | b'\r' | b'\n');
+        let is_arg =
+            |b: u8| !matches!(b, b'#' | b'\\' | b':' | b',' | b' ' | b'\t' | b'\r' | b'\n');
         loop {
             let i = self.pos;
             let Some(c) = self.at(i) else {

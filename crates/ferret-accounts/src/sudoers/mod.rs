@@ -118,7 +118,10 @@ struct RootSource<'a> {
 
 impl Source for RootSource<'_> {
     fn read_file(&mut self, path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-        let data = self.root.read_capped(path, limit).map_err(|e| e.to_string())?;
+        let data = self
+            .root
+            .read_capped(path, limit)
+            .map_err(|e| e.to_string())?;
         self.control.charge(data.len() as u64);
         if let Ok(stat) = self.root.lstat(path) {
             self.meta.push(FileMeta {
@@ -140,7 +143,8 @@ impl Source for RootSource<'_> {
         let stat = dir.stat().map_err(|e| e.reason())?;
         // sudo ignores an include directory not owned by root or writable by others or by a
         // group other than root's (sudo_secure_fd)
-        let ignored = stat.uid != 0 || stat.mode & 0o002 != 0 || (stat.mode & 0o020 != 0 && stat.gid != 0);
+        let ignored =
+            stat.uid != 0 || stat.mode & 0o002 != 0 || (stat.mode & 0o020 != 0 && stat.gid != 0);
         self.meta.push(FileMeta {
             path: path.to_path_buf(),
             stat,
@@ -179,7 +183,11 @@ pub fn host_name(root: &HostRoot) -> Vec<u8> {
         .map(<[u8]>::trim_ascii)
         .find(|l| !l.is_empty() && !l.starts_with(b"#"))
         .unwrap_or_default();
-    first.split(|&b| b == b'.').next().unwrap_or_default().to_vec()
+    first
+        .split(|&b| b == b'.')
+        .next()
+        .unwrap_or_default()
+        .to_vec()
 }
 
 /// Reads and parses the root's sudoers policy (`opts.path` and its includes). A missing main
@@ -196,7 +204,10 @@ pub fn load_root(root: &HostRoot, opts: &SudoersOptions, control: &Control) -> S
         // no sudo on this system: an empty policy, nothing read
         return Sudoers::default();
     }
-    let first = src.read_file(&main, opts.limits.max_file_bytes.min(opts.limits.max_total_bytes));
+    let first = src.read_file(
+        &main,
+        opts.limits.max_file_bytes.min(opts.limits.max_total_bytes),
+    );
     let mut p = Parser::new(&mut src, opts.limits, host);
     match first {
         Ok(data) => p.parse_file(&main, &data),
@@ -246,19 +257,13 @@ fn check(s: &mut Sudoers) {
             let msg = match defaults::lookup(e.name.as_bytes()) {
                 None => Some(format!("unknown defaults entry \"{}\"", e.name)),
                 Some(set) => match (e.op, &e.value) {
-                    (DefaultOp::Add | DefaultOp::Remove, _)
-                        if set.kind != defaults::Kind::List =>
-                    {
+                    (DefaultOp::Add | DefaultOp::Remove, _) if set.kind != defaults::Kind::List => {
                         Some(format!("\"{}\" is not a list", e.name))
                     }
-                    (DefaultOp::Negate, _)
-                        if set.kind != defaults::Kind::Flag && !set.boolean =>
-                    {
+                    (DefaultOp::Negate, _) if set.kind != defaults::Kind::Flag && !set.boolean => {
                         Some(format!("\"{}\" may not be used as a boolean", e.name))
                     }
-                    (DefaultOp::Set, None)
-                        if set.kind != defaults::Kind::Flag && !set.boolean =>
-                    {
+                    (DefaultOp::Set, None) if set.kind != defaults::Kind::Flag && !set.boolean => {
                         Some(format!("no value specified for \"{}\"", e.name))
                     }
                     (_, Some(v)) if !defaults::value_ok(&set, v) => Some(format!(
@@ -296,8 +301,16 @@ fn check(s: &mut Sudoers) {
         for p in &u.privileges {
             undefined(AliasKind::Host, &p.hosts, u.loc);
             for c in &p.commands {
-                undefined(AliasKind::Runas, c.runas_users.as_deref().unwrap_or_default(), c.loc);
-                undefined(AliasKind::Runas, c.runas_groups.as_deref().unwrap_or_default(), c.loc);
+                undefined(
+                    AliasKind::Runas,
+                    c.runas_users.as_deref().unwrap_or_default(),
+                    c.loc,
+                );
+                undefined(
+                    AliasKind::Runas,
+                    c.runas_groups.as_deref().unwrap_or_default(),
+                    c.loc,
+                );
                 undefined(AliasKind::Cmnd, std::slice::from_ref(&c.command), c.loc);
             }
         }

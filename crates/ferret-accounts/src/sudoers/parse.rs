@@ -238,7 +238,9 @@ impl<'s> Parser<'s> {
             peeked: None,
             last_line: 1,
             file,
-            dir: path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+            dir: path
+                .parent()
+                .map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
         };
         loop {
             match c.peek() {
@@ -295,10 +297,8 @@ impl<'s> Parser<'s> {
                             n
                         }
                         Tok::All | Tok::Opt(_) => {
-                            return self.err(
-                                c,
-                                "syntax error, reserved word used as an alias name",
-                            );
+                            return self
+                                .err(c, "syntax error, reserved word used as an alias name");
                         }
                         _ => return self.unexpected(c),
                     };
@@ -509,9 +509,10 @@ impl<'s> Parser<'s> {
                         options.chroot = Some(v);
                     }
                 }
-                OptKw::Timeout => match super::defaults::parse_timeout(&v) {
-                    Some(t) => options.timeout = Some(t),
-                    None => {
+                OptKw::Timeout => {
+                    if let Some(t) = super::defaults::parse_timeout(&v) {
+                        options.timeout = Some(t);
+                    } else {
                         let line = c.last_line;
                         self.diag(
                             DiagnosticKind::Syntax,
@@ -520,7 +521,7 @@ impl<'s> Parser<'s> {
                             "invalid timeout value",
                         );
                     }
-                },
+                }
                 OptKw::NotBefore | OptKw::NotAfter => match parse_gentime(&v) {
                     Some(t) if o == OptKw::NotBefore => options.notbefore = Some(t),
                     Some(t) => options.notafter = Some(t),
@@ -727,7 +728,12 @@ impl<'s> Parser<'s> {
             loc,
         });
         if expanded.is_empty() {
-            self.diag(DiagnosticKind::Syntax, loc.file, loc.line, "empty include path");
+            self.diag(
+                DiagnosticKind::Syntax,
+                loc.file,
+                loc.line,
+                "empty include path",
+            );
             return;
         }
         let files: Vec<PathBuf> = if dir {

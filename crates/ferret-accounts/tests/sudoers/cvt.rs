@@ -161,10 +161,26 @@ fn continues(cs: &CmndSpec, next: &CmndSpec) -> bool {
     let (o, n) = (&cs.options, &next.options);
     runas_same
         && !tags_changed(cs, next)
-        && same(next.inherited.privs, o.privs.is_some() || o.limitprivs.is_some(), n.privs.is_some() || n.limitprivs.is_some())
-        && same(next.inherited.role_type, o.role.is_some() || o.selinux_type.is_some(), n.role.is_some() || n.selinux_type.is_some())
-        && same(next.inherited.apparmor_profile, o.apparmor_profile.is_some(), n.apparmor_profile.is_some())
-        && same(next.inherited.chroot, o.chroot.is_some(), n.chroot.is_some())
+        && same(
+            next.inherited.privs,
+            o.privs.is_some() || o.limitprivs.is_some(),
+            n.privs.is_some() || n.limitprivs.is_some(),
+        )
+        && same(
+            next.inherited.role_type,
+            o.role.is_some() || o.selinux_type.is_some(),
+            n.role.is_some() || n.selinux_type.is_some(),
+        )
+        && same(
+            next.inherited.apparmor_profile,
+            o.apparmor_profile.is_some(),
+            n.apparmor_profile.is_some(),
+        )
+        && same(
+            next.inherited.chroot,
+            o.chroot.is_some(),
+            n.chroot.is_some(),
+        )
         && same(next.inherited.cwd, o.cwd.is_some(), n.cwd.is_some())
 }
 
@@ -184,10 +200,20 @@ fn cmndspec(tree: &Sudoers, specs: &[CmndSpec], i: &mut usize) -> Value {
     let cs = &specs[*i];
     let mut m = Map::new();
     if let Some(u) = &cs.runas_users {
-        m.insert("runasusers".into(), Value::Array(u.iter().map(|x| member(tree, x, Word::RunasUser)).collect()));
+        m.insert(
+            "runasusers".into(),
+            Value::Array(u.iter().map(|x| member(tree, x, Word::RunasUser)).collect()),
+        );
     }
     if let Some(g) = &cs.runas_groups {
-        m.insert("runasgroups".into(), Value::Array(g.iter().map(|x| member(tree, x, Word::RunasGroup)).collect()));
+        m.insert(
+            "runasgroups".into(),
+            Value::Array(
+                g.iter()
+                    .map(|x| member(tree, x, Word::RunasGroup))
+                    .collect(),
+            ),
+        );
     }
     let o = &cs.options;
     let mut opts = Vec::new();
@@ -285,7 +311,10 @@ pub fn to_json(tree: &Sudoers) -> Option<Value> {
         }
         let mut m = Map::new();
         for a in al {
-            m.insert(a.name.clone(), Value::Array(a.members.iter().map(|x| member(tree, x, word)).collect()));
+            m.insert(
+                a.name.clone(),
+                Value::Array(a.members.iter().map(|x| member(tree, x, word)).collect()),
+            );
         }
         top.insert(title.into(), Value::Object(m));
     }

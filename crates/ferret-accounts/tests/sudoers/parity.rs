@@ -22,7 +22,11 @@ fn cases() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "in"))
         .collect();
     v.sort();
-    assert!(v.len() >= 31, "expected sudo's 31+ cases in {}", dir.display());
+    assert!(
+        v.len() >= 31,
+        "expected sudo's 31+ cases in {}",
+        dir.display()
+    );
     v
 }
 
@@ -50,7 +54,10 @@ fn cvtsudoers_json_of_every_regress_case() {
             .starts_with("Parses OK");
         if expected.trim().is_empty() && !accepted {
             if !syntax {
-                failures.push(format!("{n}: sudo rejects it, we parsed it: {:?}", crate::cvt::to_json(&tree)));
+                failures.push(format!(
+                    "{n}: sudo rejects it, we parsed it: {:?}",
+                    crate::cvt::to_json(&tree)
+                ));
             }
             compared += 1;
             continue;
@@ -74,7 +81,12 @@ fn cvtsudoers_json_of_every_regress_case() {
         }
         compared += 1;
     }
-    assert!(failures.is_empty(), "{} of {compared} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(compared >= 31);
 }
 
@@ -83,8 +95,14 @@ pub fn visudo_error_lines(data: &[u8]) -> Option<Vec<u64>> {
     let t = tempfile::tempdir().unwrap();
     let f = t.path().join("sudoers");
     std::fs::write(&f, data).unwrap();
-    let out = Command::new("visudo").arg("-c").arg("-f").arg(&f).output().ok()?;
-    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let out = Command::new("visudo")
+        .arg("-c")
+        .arg("-f")
+        .arg(&f)
+        .output()
+        .ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     let prefix = format!("{}:", f.display());
     let mut lines: Vec<u64> = text
         .lines()
@@ -112,8 +130,14 @@ fn our_error_lines(data: &[u8]) -> Vec<u64> {
 }
 
 fn have_visudo() -> bool {
-    let ok = Command::new("visudo").arg("-V").output().is_ok_and(|o| o.status.success());
-    assert!(ok || std::env::var_os("CI").is_none(), "visudo (Debian's sudo) is needed in CI");
+    let ok = Command::new("visudo")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "visudo (Debian's sudo) is needed in CI"
+    );
     ok
 }
 
@@ -171,7 +195,10 @@ fn errors_on_the_lines_visudo_names_for_written_cases() {
         let want = visudo_error_lines(c).unwrap();
         let got = our_error_lines(c);
         if got != want {
-            failures.push(format!("case {i}: visudo {want:?}, we {got:?}\n{}", String::from_utf8_lossy(c)));
+            failures.push(format!(
+                "case {i}: visudo {want:?}, we {got:?}\n{}",
+                String::from_utf8_lossy(c)
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
