@@ -2,6 +2,8 @@
 //! rules each, relative `@include`s, aliases, Defaults), read through a root. The side-by-side
 //! with `visudo -c` on the same tree is `benches/compare-sudoers.sh`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench that cannot set up should stop
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferret::accounts::sudoers::{load_root, SudoersOptions};
 use ferret::core::{Control, HostRoot};
