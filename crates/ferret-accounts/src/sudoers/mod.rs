@@ -13,8 +13,8 @@
 //!   `sudoedit`, regular expressions. Its output equals what `cvtsudoers -f json` prints for
 //!   sudo's own regression cases (see `tests/sudoers`), and its errors are on the lines
 //!   `visudo -c` reports.
-//! - [`audit`] turns a policy and the account files into findings (table below), and
-//!   [`effective`] answers "what may this user run, as whom".
+//! - [`audit()`] turns a policy and the account files into findings (table below), and
+//!   [`effective()`] answers "what may this user run, as whom".
 //!
 //! ## Caps (bounded work on hostile input)
 //!
