@@ -20,6 +20,15 @@ pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult 
             out.errors.push(e);
         }
     }
+    // Who may become root through sudo (/etc/sudoers and its includes); a host without sudo has
+    // no /etc/sudoers and reads nothing.
+    let sudo = ferret_accounts::sudoers::audit_root(
+        &opts.root,
+        &ferret_accounts::sudoers::SudoersOptions::default(),
+        control,
+    );
+    out.findings.extend(sudo.outcome.findings);
+    out.errors.extend(sudo.outcome.errors);
     ModuleResult::from_outcome(out)
 }
 
