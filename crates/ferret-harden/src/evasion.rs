@@ -1032,8 +1032,25 @@ pub fn expected_resolver(addr: &str) -> bool {
     }
 }
 
+/// Reads a configuration file that is often a symbolic link (`/etc/resolv.conf` ->
+/// `../run/systemd/resolve/stub-resolv.conf`): one link is followed inside the root.
+fn read_through_link(root: &HostRoot, p: &Path, out: &mut Outcome) -> Option<(PathBuf, Vec<u8>)> {
+    let st = root.lstat(p).ok()?;
+    if st.kind != FileKind::Symlink {
+        return read_config(root, p, out).map(|b| (p.to_path_buf(), b));
+    }
+    let target = root.read_link(p).ok()?;
+    let t = Path::new(std::ffi::OsStr::from_bytes(&target));
+    let abs = HostRoot::inner(if t.is_absolute() {
+        t.to_path_buf()
+    } else {
+        p.parent().unwrap_or(Path::new("/")).join(t)
+    });
+    read_config(root, &abs, out).map(|b| (abs, b))
+}
+
 fn audit_resolver(root: &HostRoot, out: &mut Outcome) {
-    let Some(buf) = read_config(root, Path::new("/etc/resolv.conf"), out) else {
+    let Some((file, buf)) = read_through_link(root, Path::new("/etc/resolv.conf"), out) else {
         return;
     };
     let mut ev = Vec::new();
@@ -1047,7 +1064,7 @@ fn audit_resolver(root: &HostRoot, out: &mut Outcome) {
         let Some(a) = w.next() else { continue };
         let a = String::from_utf8_lossy(a).into_owned();
         if !expected_resolver(&a) {
-            ev.push(Evidence::line("/etc/resolv.conf", i as u64 + 1).with_excerpt(t));
+            ev.push(Evidence::line(pb(&file), i as u64 + 1).with_excerpt(t));
             odd.push(a);
         }
     }

@@ -35,7 +35,7 @@ fn recorded_as_lsattr_shows_them() {
     // Content selected (full), content not selected (log), and directories.
     let o = opts(|o| {
         o.rules
-            .push(include("/var/log", AttrSet::log().with(Attr::InodeFlags)))
+            .push(include("/var/log", AttrSet::log().with(Attr::InodeFlags)));
     });
     let b = scan_root(&root, &o, &Control::new());
     assert!(b.complete && b.errors.is_empty(), "{:?}", b.errors);
