@@ -5,7 +5,8 @@
 //!
 //! - [`fuzz::replay`]: runs a fuzz target's committed seed corpus (`fuzz/corpus/<target>/`)
 //!   through its library entry point, so `cargo test` on stable catches regressions;
-//! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`).
+//! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
+//! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -43,6 +44,8 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+
+pub mod elf;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {
