@@ -499,8 +499,18 @@ impl Ctx<'_> {
                 Content::Script(_) => {
                     inc(&self.c.scripts);
                 }
-                Content::Archive(_) => {
+                Content::Archive(a) => {
                     inc(&self.c.archives);
+                    if let (true, Some((comp, unc))) = (a.bomb_suspect, a.first_member) {
+                        self.error(ErrorRecord::new(
+                            Some(f.path),
+                            None,
+                            format!(
+                                "{} archive whose first member declares {unc} bytes from {comp}: a decompression bomb if unpacked; classified only, not unpacked",
+                                a.format.as_str()
+                            ),
+                        ));
+                    }
                 }
                 _ => {}
             }
@@ -543,6 +553,16 @@ impl Ctx<'_> {
                 .as_ref()
                 .is_some_and(|c| c.elf().is_some() || c.script().is_some())
             && (f.exposed() || f.place.is_system() || f.exec_pos);
+        if ioc_hash && size > self.opts.max_hash_bytes {
+            self.error(ErrorRecord::new(
+                Some(f.path),
+                None,
+                format!(
+                    "larger than the {}-byte hashing cap: not compared with the digest indicators",
+                    self.opts.max_hash_bytes
+                ),
+            ));
+        }
         if (ioc_hash || dual) && size <= self.opts.max_hash_bytes {
             let mut h = sha2::Sha256::default();
             let mut off = 0u64;
