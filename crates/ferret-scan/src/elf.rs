@@ -626,6 +626,29 @@ mod tests {
         assert_eq!(m.release(), None);
     }
 
+    proptest::proptest! {
+        /// Any corruption of a kernel module (bytes overwritten, the file cut short) parses to
+        /// an error or a consistent partial result, never a panic.
+        #[test]
+        fn corrupted_modules_never_panic(
+            edits in proptest::collection::vec((0usize..600, proptest::prelude::any::<u8>()), 0..24),
+            cut in 0usize..700,
+        ) {
+            let mut ko = relocatable_with_modinfo(b"name=rk\0vermagic=6.1.0 SMP\0license=GPL\0");
+            for (at, b) in edits {
+                if let Some(x) = ko.get_mut(at) {
+                    *x = b;
+                }
+            }
+            ko.truncate(cut.max(1));
+            if let Ok(e) = parse(&ko) {
+                proptest::prop_assert!(e.section_count <= MAX_SECTIONS);
+                proptest::prop_assert_eq!(e.section_names.len(), e.section_count);
+                proptest::prop_assert_eq!(e.kind == ElfKind::KernelModule, e.modinfo.is_some());
+            }
+        }
+    }
+
     /// The system's own binaries parse without problems (a real corpus nobody here wrote).
     #[test]
     fn system_binaries_parse_cleanly() {

@@ -286,6 +286,9 @@ pub struct ScanOptions {
     /// Extra paths inside the root to classify and YARA-scan like drop locations (files or
     /// directories).
     pub paths: Vec<PathBuf>,
+    /// Walk the drop locations, selective places, system paths and (with [`Check::Hidden`])
+    /// the root filesystem. Default true; false scans [`ScanOptions::paths`] alone.
+    pub walk_places: bool,
     /// Paths inside the root not to walk. Default: container storage (`/var/lib/docker`,
     /// `/var/lib/containerd`, `/var/lib/containers/storage`), whose image layers hold whole
     /// operating-system trees; scan them as roots of their own.
@@ -312,6 +315,7 @@ impl Default for ScanOptions {
         ScanOptions {
             checks: Check::ALL.to_vec(),
             paths: Vec::new(),
+            walk_places: true,
             exclude: vec![
                 PathBuf::from("/var/lib/docker"),
                 PathBuf::from("/var/lib/containerd"),

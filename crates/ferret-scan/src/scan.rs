@@ -189,9 +189,14 @@ fn config_like(name: &[u8]) -> bool {
     name.starts_with(b"config") || ext_of(name).is_some_and(|e| CONFIG_EXT.contains(&e.as_slice()))
 }
 
+/// Names read in the selective places for the disguise check: logs, text, media and Windows
+/// program names (source-tree names such as `*.md`, `*.html`, `*.json` are many in homes and
+/// rarely a disguise; in drop locations and hidden directories every file is read anyway).
 fn disguise_candidate(name: &[u8]) -> bool {
-    ext_of(name)
-        .is_some_and(|e| DATA_EXT.contains(&e.as_slice()) || WIN_EXT.contains(&e.as_slice()))
+    ext_of(name).is_some_and(|e| {
+        let e = e.as_slice();
+        e == b"log" || e == b"txt" || MEDIA_EXT.contains(&e) || WIN_EXT.contains(&e)
+    })
 }
 
 impl Ctx<'_> {
@@ -1083,7 +1088,7 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
     let root_dev = root.open_root().and_then(|d| d.stat()).map(|s| s.dev).ok();
     let mut walk_starts: Vec<PathBuf> = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
-    if opts.runs(Check::Hidden) {
+    if opts.walk_places && opts.runs(Check::Hidden) {
         walk_starts.push(PathBuf::from("/"));
     }
     let place_dirs = places::DROP_DIRS
@@ -1093,7 +1098,8 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
             ctx.homes
                 .iter()
                 .map(|h| PathBuf::from(std::ffi::OsStr::from_bytes(h))),
-        );
+        )
+        .filter(|_| opts.walk_places);
     for d in place_dirs {
         let Ok(h) = root.open_dir(&d) else { continue };
         let resolved = h.path().to_path_buf();

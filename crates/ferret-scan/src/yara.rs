@@ -9,6 +9,7 @@ use crate::YaraStats;
 use ferret_core::{ErrorRecord, OpenOptions, Severity};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
@@ -165,10 +166,10 @@ fn reason(id: &'static str, m: &RuleMatch, deleted: bool) -> Reason {
     let critical = deleted || m.score.is_some_and(|s| s >= 80);
     let mut text = format!("YARA rule {}:{}", m.namespace, m.rule);
     if let Some(d) = &m.description {
-        text.push_str(&format!(" ({d})"));
+        let _ = write!(text, " ({d})");
     }
     if let Some((id, off)) = m.patterns.first() {
-        text.push_str(&format!(", {id} at offset {off}"));
+        let _ = write!(text, ", {id} at offset {off}");
     }
     Reason::new(
         id,

@@ -152,7 +152,7 @@ fn file_changing_while_read_is_an_error_beside_its_result() {
         while !s2.load(std::sync::atomic::Ordering::Relaxed) {
             writeln!(f, "echo {n}").unwrap();
             n += 1;
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 f.set_len(10).unwrap();
             }
         }
