@@ -29,54 +29,65 @@ fn bad(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn main() -> ExitCode {
+struct Args {
+    root: HostRoot,
+    json: bool,
+    help: bool,
+    opts: ScanOptions,
+}
+
+fn parse_args() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
-    let mut root = HostRoot::live();
-    let mut json = false;
-    let mut opts = ScanOptions::default();
+    let mut a = Args {
+        root: HostRoot::live(),
+        json: false,
+        help: false,
+        opts: ScanOptions::default(),
+    };
     let mut parser = lexopt::Parser::from_env();
     let mut in_paths = false;
-    let mut help = false;
-    loop {
-        let arg = match parser.next() {
-            Ok(Some(a)) => a,
-            Ok(None) => break,
-            Err(e) => return bad(e),
-        };
-        let r: Result<(), lexopt::Error> = (|| {
-            match arg {
-                Long("help") | Short('h') => help = true,
-                Long("root") => {
-                    let v = parser.value()?;
-                    root = HostRoot::new(PathBuf::from(v)).map_err(|e| e.to_string())?;
-                }
-                Long("json") => json = true,
-                Long("yara") => opts.yara.rules = Some(PathBuf::from(parser.value()?)),
-                Long("yara-memory") => opts.yara.memory = true,
-                Long("only") => {
-                    let v: String = parser.value()?.parse()?;
-                    let mut checks = Vec::new();
-                    for c in v.split(',') {
-                        checks.push(c.parse::<Check>().map_err(|e| e.to_string())?);
-                    }
-                    opts.checks = checks;
-                }
-                Long("exclude") => opts.exclude.push(PathBuf::from(parser.value()?)),
-                Long("budget") => {
-                    let secs: f64 = parser.value()?.parse()?;
-                    opts.time_budget = Some(Duration::from_secs_f64(secs));
-                }
-                Long("paths") => in_paths = true,
-                Long("no-places") => opts.walk_places = false,
-                Value(v) if in_paths => opts.paths.push(PathBuf::from(v)),
-                _ => return Err(arg.unexpected()),
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("help") | Short('h') => a.help = true,
+            Long("root") => {
+                let v = parser.value()?;
+                a.root = HostRoot::new(PathBuf::from(v)).map_err(|e| e.to_string())?;
             }
-            Ok(())
-        })();
-        if let Err(e) = r {
-            return bad(e);
+            Long("json") => a.json = true,
+            Long("yara") => a.opts.yara.rules = Some(PathBuf::from(parser.value()?)),
+            Long("yara-memory") => a.opts.yara.memory = true,
+            Long("only") => {
+                let v: String = parser.value()?.parse()?;
+                let mut checks = Vec::new();
+                for c in v.split(',') {
+                    checks.push(c.parse::<Check>().map_err(|e| e.to_string())?);
+                }
+                a.opts.checks = checks;
+            }
+            Long("exclude") => a.opts.exclude.push(PathBuf::from(parser.value()?)),
+            Long("budget") => {
+                let secs: f64 = parser.value()?.parse()?;
+                a.opts.time_budget = Some(Duration::from_secs_f64(secs));
+            }
+            Long("no-places") => a.opts.walk_places = false,
+            Long("paths") => in_paths = true,
+            Value(v) if in_paths => a.opts.paths.push(PathBuf::from(v)),
+            _ => return Err(arg.unexpected()),
         }
     }
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    let Args {
+        root,
+        json,
+        help,
+        mut opts,
+    } = match parse_args() {
+        Ok(a) => a,
+        Err(e) => return bad(e),
+    };
     if help {
         println!("{USAGE}");
         return ExitCode::SUCCESS;

@@ -227,6 +227,17 @@ pub fn entropy(data: &[u8]) -> f64 {
 /// Section names packers leave (lower-cased before comparison).
 const PACKER_SECTIONS: &[&[u8]] = &[b"upx0", b"upx1", b"upx2", b".upx", b".upx0", b".upx1"];
 
+/// Whether an ELF file is odd enough for its entropy to be worth measuring: few sections (a
+/// compiler emits a dozen or more), no `.text`, structural problems, or the UPX magic. The
+/// scanner reads the first MiB of such files only, so that the thousands of ordinary programs
+/// of a build directory cost their first 4 KiB each.
+pub fn looks_odd(e: &Elf, head: &[u8]) -> bool {
+    e.section_count < 8
+        || !e.has_section(b".text")
+        || !e.problems.is_empty()
+        || memchr::memmem::find(head, b"UPX!").is_some()
+}
+
 /// Whether an ELF file looks packed, from its tables, its first bytes and the entropy of its
 /// first MiB. Any one of the UPX magic or a packer's section name is enough; high entropy
 /// counts above [`ENTROPY_PACKED`], or above [`ENTROPY_PACKED_NO_SECTIONS`] when the file has

@@ -54,7 +54,8 @@
 //! Reads are forensically sound (`ferret-core`: `O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, type checked
 //! before and after open; FIFOs, sockets and devices are never opened; a symbolic link is never
 //! followed, so a link cannot lead the scan out of the root) and bounded: the first 4 KiB of a
-//! file, the ELF tables by positioned reads, the first MiB of an ELF file for its entropy, text
+//! file, the ELF tables by positioned reads, the first MiB of an odd ELF file for its entropy
+//! ([`classify::looks_odd`]), text
 //! files up to [`ScanOptions::max_text_bytes`], and whole files only for hashing (up to
 //! [`ScanOptions::max_hash_bytes`]) when a digest indicator, a renamed-tool candidate of the
 //! same size, or a YARA rule needs them. Archives are classified, never unpacked (a zip whose
@@ -301,7 +302,9 @@ pub struct ScanOptions {
     pub iocs: Option<Arc<ioc::IocTable>>,
     /// Largest text file read whole for configurations and command lines. Default 256 KiB.
     pub max_text_bytes: u64,
-    /// Largest file hashed for digest indicators and renamed tools. Default 64 MiB.
+    /// Largest file hashed for digest indicators and renamed tools. Default 16 MiB (the
+    /// samples of the public reports are smaller; larger ELF files in drop locations are
+    /// counted in one error record).
     pub max_hash_bytes: u64,
     /// More files than this with the same reasons in one directory become one finding.
     /// Default 10.
@@ -325,7 +328,7 @@ impl Default for ScanOptions {
             package_index: None,
             iocs: None,
             max_text_bytes: 256 << 10,
-            max_hash_bytes: 64 << 20,
+            max_hash_bytes: 16 << 20,
             group_threshold: 10,
             yara: YaraOptions::default(),
         }

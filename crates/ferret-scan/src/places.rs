@@ -169,6 +169,7 @@ pub fn is_deceptive_name(name: &[u8]) -> bool {
 pub const BENIGN_HIDDEN: &[&[u8]] = &[
     b".git",
     b".github",
+    b".build-id",
     b".gitlab",
     b".svn",
     b".hg",

@@ -71,6 +71,7 @@ struct Counters {
     hidden_dirs: AtomicU64,
     special: AtomicU64,
     hashed: AtomicU64,
+    over_cap: AtomicU64,
 }
 
 fn inc(c: &AtomicU64) -> u64 {
@@ -131,6 +132,8 @@ pub(crate) struct Ctx<'a> {
     errors: Mutex<Vec<ErrorRecord>>,
     /// Files classified, for the YARA pass.
     pub(crate) targets: Mutex<Vec<PathBuf>>,
+    /// The first file too large to hash for the digest indicators.
+    first_over_cap: Mutex<Vec<u8>>,
     collect_targets: bool,
 }
 
@@ -319,7 +322,15 @@ impl Ctx<'_> {
         if f.stat.size == 0 {
             return false;
         }
-        if f.explicit || f.place.is_drop() || f.hidden != Hidden::None {
+        if f.explicit {
+            return true;
+        }
+        // A packaged file's content is the package verifier's business (`pkg::verify_root`);
+        // its name still meets the indicators.
+        if f.owned == Some(true) {
+            return false;
+        }
+        if f.place.is_drop() || f.hidden != Hidden::None {
             return true;
         }
         match f.place {
@@ -360,7 +371,8 @@ impl Ctx<'_> {
         let needs_owner = place.is_system()
             || self.dual.candidate_size(stat.size)
             || places::command_file(p).is_some()
-            || place.is_selective();
+            || place.is_selective()
+            || hidden != Hidden::None;
         let owned = if needs_owner {
             self.index.as_ref().map(|i| i.is_owned(p))
         } else {
@@ -478,7 +490,7 @@ impl Ctx<'_> {
                         inc(&self.c.kmods);
                     }
                     if self.runs(Check::Packed) {
-                        if f.exposed() || f.place.is_system() {
+                        if (f.exposed() || f.place.is_system()) && classify::looks_odd(e, &head) {
                             let len = classify::ENTROPY_BYTES.min(size as usize);
                             let data = if len <= head.len() {
                                 head.get(..len).map(<[u8]>::to_vec).unwrap_or_default()
@@ -559,14 +571,10 @@ impl Ctx<'_> {
                 .is_some_and(|c| c.elf().is_some() || c.script().is_some())
             && (f.exposed() || f.place.is_system() || f.exec_pos);
         if ioc_hash && size > self.opts.max_hash_bytes {
-            self.error(ErrorRecord::new(
-                Some(f.path),
-                None,
-                format!(
-                    "larger than the {}-byte hashing cap: not compared with the digest indicators",
-                    self.opts.max_hash_bytes
-                ),
-            ));
+            let n = inc(&self.c.over_cap);
+            if n == 1 {
+                *lock(&self.first_over_cap) = f.path.to_vec();
+            }
         }
         if (ioc_hash || dual) && size <= self.opts.max_hash_bytes {
             let mut h = sha2::Sha256::default();
@@ -1081,6 +1089,7 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         verdicts: Mutex::new(Vec::new()),
         errors: Mutex::new(errors),
         targets: Mutex::new(Vec::new()),
+        first_over_cap: Mutex::new(Vec::new()),
         collect_targets: yara_wanted,
     };
     // The walks: the root filesystem (for hidden directories), and the places on other
@@ -1184,6 +1193,18 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
             opts.yara.rules.as_deref().map(|p| p.as_os_str().as_bytes()),
             None,
             "YARA rules given, but ferret-scan was built without the `yara` feature; no rule ran",
+        ));
+    }
+    let over = get(&ctx.c.over_cap);
+    if over > 0 {
+        let first = std::mem::take(&mut *lock(&ctx.first_over_cap));
+        ctx.error(ErrorRecord::new(
+            Some(&first),
+            None,
+            format!(
+                "{over} ELF file(s) or script(s) larger than the {}-byte hashing cap (this one among them) were not compared with the digest indicators",
+                opts.max_hash_bytes
+            ),
         ));
     }
     if ctx.stop.is_cancelled() {
