@@ -61,7 +61,7 @@
 //! same size, or a YARA rule needs them. Archives are classified, never unpacked (a zip whose
 //! declared sizes make a decompression bomb is flagged in the file's detail). A file that
 //! changes while it is read is reported as an error beside its classification. The scan honours
-//! [`Control`](ferret_core::Control): cancellation, the I/O budget (every byte read is charged),
+//! [`Control`]: cancellation, the I/O budget (every byte read is charged),
 //! progress (files classified) and the thread budget; [`ScanOptions::time_budget`] stops it
 //! after a while, and the report then says it is partial ([`ScanStats::stopped`]).
 //!
@@ -70,7 +70,7 @@
 //! Unowned system executables and renamed tools need to know which files the package manager
 //! installed: by default the dpkg database under the root is read with
 //! [`ferret_baseline::pkg::index_root`]; a caller with another database (rpm) fills a
-//! [`PackageIndex`](ferret_baseline::pkg::PackageIndex) and passes it in
+//! [`PackageIndex`] and passes it in
 //! [`ScanOptions::package_index`]. Without any database those two checks are skipped and the
 //! report's [`ScanStats::package_index`] says so.
 //!
@@ -119,8 +119,8 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
-/// The shared vocabulary ([`HostRoot`](core::HostRoot), [`Finding`](core::Finding),
-/// [`Control`](core::Control), ...), re-exported so that a user of this crate alone needs no
+/// The shared vocabulary ([`HostRoot`], [`Finding`](core::Finding),
+/// [`Control`], ...), re-exported so that a user of this crate alone needs no
 /// second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
