@@ -21,14 +21,14 @@ fn elf(size: usize) -> Vec<u8> {
 fn in_memory(c: &mut Criterion) {
     let program = elf(1 << 20);
     c.bench_function("scan/classify-elf-1MiB", |b| {
-        b.iter(|| black_box(classify(black_box(&program))))
+        b.iter(|| black_box(classify(black_box(&program))));
     });
     let cfg = br#"{ "autosave": true, "donate-level": 1, "cpu": { "enabled": true, "huge-pages": true },
       "pools": [ { "url": "stratum+tcp://pool.example.net:3333",
       "user": "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
       "pass": "x", "keepalive": true, "tls": false } ] }"#;
     c.bench_function("scan/miner-config", |b| {
-        b.iter(|| black_box(miner_config(black_box(cfg))))
+        b.iter(|| black_box(miner_config(black_box(cfg))));
     });
 }
 
