@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const USAGE: &str = "usage: triage [--root DIR] [--json|--jsonl] [--baseline DB [--key-file K]] \
-[--logs FILE...] [--only accounts,harden,logs,proc,packages,baseline] [--budget SECONDS] [--quiet]";
+[--logs FILE...] [--only accounts,harden,logs,proc,packages,baseline,scan] [--budget SECONDS] [--quiet]";
 
 enum Format {
     Text,
