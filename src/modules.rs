@@ -142,6 +142,14 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
     ModuleResult::from_outcome(cmp.findings())
 }
 
+#[cfg(feature = "scan")]
+pub(crate) fn scan(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    // Every check but YARA (it needs rules); the scan reads the dpkg database itself.
+    let so = ferret_scan::ScanOptions::default();
+    let report = ferret_scan::scan_root(&opts.root, &so, control);
+    ModuleResult::from_outcome(report.outcome)
+}
+
 #[cfg(not(feature = "accounts"))]
 pub(crate) fn accounts(_: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `accounts` off)")
@@ -161,6 +169,10 @@ pub(crate) fn proc(_: &TriageOptions, _: &Control) -> ModuleResult {
 #[cfg(not(feature = "baseline"))]
 pub(crate) fn packages(_: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `baseline` off)")
+}
+#[cfg(not(feature = "scan"))]
+pub(crate) fn scan(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `scan` off)")
 }
 #[cfg(not(feature = "baseline"))]
 pub(crate) fn baseline(_: &TriageOptions, _: &Control) -> ModuleResult {

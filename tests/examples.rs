@@ -31,7 +31,7 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// Every example; checked against `examples/*.rs`, so that a new one cannot go untested.
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 9] = [
     "accounts",
     "authlog",
     "baseline",
@@ -39,6 +39,7 @@ const EXAMPLES: [&str; 8] = [
     "pkgverify",
     "procs",
     "rpmdb",
+    "scan",
     "triage",
 ];
 
@@ -267,8 +268,8 @@ fn help_goes_to_stdout_with_exit_0() {
             seen += 1;
         }
     }
-    // 8 examples, plus the subcommands of accounts (4), baseline (3), procs (7) and harden (1).
-    assert_eq!(seen, 8 + 4 + 3 + 7 + 1);
+    // 9 examples, plus the subcommands of accounts (4), baseline (3), procs (7) and harden (1).
+    assert_eq!(seen, 9 + 4 + 3 + 7 + 1);
 }
 
 #[test]

@@ -387,7 +387,7 @@ fn group_risk(group: &str) -> Severity {
 }
 
 /// Ranks changes as findings (ids `accounts.diff.*`, see the crate docs). Evidence names both
-/// files, the old one (the `-` backup for [`crate::diff_backup`]) first: the entry's line in
+/// files, the old one (the `-` backup for [`crate::diff_backup_root`]) first: the entry's line in
 /// each, or the file alone where the entry is missing (an added or removed account).
 pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> Vec<Finding> {
     let nu = users(new);
