@@ -391,13 +391,21 @@ fn live_agents_match_proc() {
 fn resolver_behind_a_symlink() {
     let t = tempfile::tempdir().unwrap();
     let t = t.path();
-    w(t, "/run/systemd/resolve/resolv.conf", "nameserver 9.9.9.9\n");
+    w(
+        t,
+        "/run/systemd/resolve/resolv.conf",
+        "nameserver 9.9.9.9\n",
+    );
     link(t, "/etc/resolv.conf", "../run/systemd/resolve/resolv.conf");
     let f = run(t, Check::Evasion);
     let r = with_id(&f, "evasion.resolver-unexpected");
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].evidence[0].path, "/run/systemd/resolve/resolv.conf");
     // The local stub behind the same link: nothing.
-    w(t, "/run/systemd/resolve/resolv.conf", "nameserver 127.0.0.53\n");
+    w(
+        t,
+        "/run/systemd/resolve/resolv.conf",
+        "nameserver 127.0.0.53\n",
+    );
     assert!(run(t, Check::Evasion).is_empty());
 }
