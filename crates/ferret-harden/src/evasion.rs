@@ -1102,8 +1102,14 @@ fn audit_resolver(root: &HostRoot, out: &mut Outcome) {
 /// shows it in its configuration too, so the finding says where the value came from).
 const HUGEPAGES: u64 = 1024;
 
-fn miner_finding(title: String, subject: &str, ev: Option<Evidence>, detail: String) -> Finding {
-    let mut f = Finding::new("evasion.miner-tuning", Severity::Medium, title, subject)
+fn miner_finding(
+    sev: Severity,
+    title: String,
+    subject: &str,
+    ev: Option<Evidence>,
+    detail: String,
+) -> Finding {
+    let mut f = Finding::new("evasion.miner-tuning", sev, title, subject)
         .with_detail(detail)
         .with_attack("T1496")
         .with_remediation(
@@ -1118,7 +1124,7 @@ fn miner_finding(title: String, subject: &str, ev: Option<Evidence>, detail: Str
 
 fn audit_miner_tuning(root: &HostRoot, out: &mut Outcome) {
     let conf = crate::sysctl::configured(root, &mut Outcome::new());
-    let check = |key: &str, bad: &dyn Fn(&str) -> bool, out: &mut Outcome, what: &str| {
+    let check = |key: &str, bad: &dyn Fn(&str) -> bool, out: &mut Outcome, what: &str, sev| {
         let mut ev = None;
         let mut val = None;
         if let Some(c) = conf.get(key) {
@@ -1138,7 +1144,7 @@ fn audit_miner_tuning(root: &HostRoot, out: &mut Outcome) {
         }
         if let Some(v) = val {
             out.findings
-                .push(miner_finding(format!("{what} ({key})"), key, ev, v));
+                .push(miner_finding(sev, what.to_owned(), key, ev, v));
         }
     };
     check(
@@ -1146,12 +1152,16 @@ fn audit_miner_tuning(root: &HostRoot, out: &mut Outcome) {
         &|v| v.trim().parse::<u64>().is_ok_and(|n| n >= HUGEPAGES),
         out,
         "large huge-page reservation",
+        Severity::Medium,
     );
     check(
         "kernel.nmi_watchdog",
         &|v| v.trim() == "0",
         out,
         "NMI watchdog switched off",
+        // Many cloud images boot with it off (nmi_watchdog=0 on the kernel command line), so
+        // alone it is a hint, not a finding that fails a run.
+        Severity::Low,
     );
     // The msr module: loaded (live) or scheduled.
     let mut ev = Vec::new();
@@ -1188,6 +1198,7 @@ fn audit_miner_tuning(root: &HostRoot, out: &mut Outcome) {
     }
     if !what.is_empty() {
         let mut f = miner_finding(
+            Severity::Medium,
             "msr kernel module in use".into(),
             "msr",
             None,

@@ -93,7 +93,7 @@
 //! | `evasion.hosts-redirect` | high (medium for package mirrors) | /etc/hosts maps a security vendor's host, a package mirror or the metadata service name elsewhere | T1562.001, T1557 |
 //! | `evasion.hosts-mining-pool` | high | /etc/hosts names a mining pool | T1496 |
 //! | `evasion.resolver-unexpected` | low | resolv.conf uses a public resolver that is neither local, private nor the cloud's | T1565.002 |
-//! | `evasion.miner-tuning` | medium | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d | T1496 |
+//! | `evasion.miner-tuning` | medium (low for the NMI watchdog alone) | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d (one finding per setting) | T1496 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a

@@ -320,6 +320,10 @@ fn miner_kernel_tuning() {
         })
         .collect();
     got.sort();
+    let sev = |s: &str| f.iter().find(|x| x.subject == s).unwrap().severity;
+    assert_eq!(sev("kernel.nmi_watchdog"), Severity::Low);
+    assert_eq!(sev("vm.nr_hugepages"), Severity::Medium);
+    assert_eq!(sev("msr"), Severity::Medium);
     assert_eq!(
         got,
         [
