@@ -301,6 +301,57 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
             );
         }
     }
+    // Ports: every `Port`, and a port given inside a `ListenAddress` (which overrides `Port`
+    // for that address). The guide's backdoor sshd listens on 2222 beside 22.
+    let listen = any.values("listenaddress");
+    let mut ports: Vec<String> = any
+        .values("port")
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    for la in &listen {
+        if let Some(p) = listen_port(la) {
+            ports.push(p);
+        }
+    }
+    ports.sort();
+    ports.dedup();
+    let extra: Vec<&str> = ports
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "22")
+        .collect();
+    if !extra.is_empty() {
+        let kw = if any.is_set("port") && !any.values("port").iter().all(|p| p == b"22") {
+            "port"
+        } else {
+            "listenaddress"
+        };
+        c.emit(&any, kw, "extra-port", Severity::Medium,
+            "sshd listens on a non-standard port",
+            &format!("Ports {}: a second or moved sshd port (2222 and the like) is a common backdoor beside the monitored port 22, and it escapes rules written for 22.", ports.join(", ")),
+            "Confirm the port is intended and documented; otherwise remove it and look for who added it.",
+            &["T1571", "T1021.004"]);
+    }
+    if any.is_set("listenaddress") {
+        c.emit(
+            &any,
+            "listenaddress",
+            "listen-address",
+            Severity::Info,
+            "ListenAddress changes where sshd listens",
+            &format!(
+                "ListenAddress {}",
+                listen
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "Check that the addresses (and ports) are the intended ones.",
+            &["T1021.004"],
+        );
+    }
     if any.get("clientaliveinterval").as_deref() == Some("0") {
         c.emit(&any, "clientaliveinterval", "client-alive", Severity::Low,
             "idle SSH sessions are never timed out",
@@ -420,4 +471,33 @@ fn push_match(out: &mut Outcome, src: &Source, k: &str, v: &str, sev: Severity, 
         .with_attack("T1021.004")
         .with_reference(format!("sshd_config(5) Match, {k}")),
     );
+}
+
+/// The port of a `ListenAddress` value (`0.0.0.0:2222`, `[::]:2222`), when it has one.
+fn listen_port(v: &[u8]) -> Option<String> {
+    let first = v.split(u8::is_ascii_whitespace).next()?;
+    let port = if first.starts_with(b"[") {
+        let end = first.iter().position(|&c| c == b']')?;
+        first.get(end + 1..)?.strip_prefix(b":")?
+    } else if first.split(|&c| c == b':').count() == 2 {
+        let i = first.iter().position(|&c| c == b':')?;
+        first.get(i + 1..)?
+    } else {
+        return None;
+    };
+    (!port.is_empty() && port.iter().all(u8::is_ascii_digit))
+        .then(|| String::from_utf8_lossy(port).into_owned())
+}
+
+#[cfg(test)]
+mod listen_tests {
+    #[test]
+    fn listen_ports() {
+        use super::listen_port;
+        assert_eq!(listen_port(b"0.0.0.0:2222").as_deref(), Some("2222"));
+        assert_eq!(listen_port(b"[::]:2222").as_deref(), Some("2222"));
+        assert_eq!(listen_port(b"::"), None);
+        assert_eq!(listen_port(b"10.0.0.1"), None);
+        assert_eq!(listen_port(b"10.0.0.1:22 rdomain x").as_deref(), Some("22"));
+    }
 }
