@@ -590,11 +590,16 @@ fn expand_akf(pattern: &[u8], user: &[u8], home: &[u8], uid: u32) -> Vec<u8> {
     out
 }
 
-fn audit_authorized_keys(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+fn audit_authorized_keys(
+    root: &HostRoot,
+    accounts: &Accounts,
+    control: &Control,
+    out: &mut Outcome,
+) {
     // The files sshd reads, from the effective configuration (default .ssh/authorized_keys and
-    // .ssh/authorized_keys2).
+    // .ssh/authorized_keys2). Its problems are the sshd check's to report.
     let patterns: Vec<Vec<u8>> =
-        match crate::sshd::SshdConfig::load(root, crate::sshd::DEFAULT_CONFIG) {
+        match crate::sshd::SshdConfig::load(root, crate::sshd::DEFAULT_CONFIG, control) {
             Ok(c) => c
                 .effective(&crate::sshd::ConnectionContext::new())
                 .values("authorizedkeysfile"),
@@ -999,7 +1004,7 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
-    audit_authorized_keys(root, &accounts, &mut out);
+    audit_authorized_keys(root, &accounts, control, &mut out);
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
