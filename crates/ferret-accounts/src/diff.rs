@@ -378,6 +378,12 @@ fn member_changes(
     }
 }
 
+/// The bytes a [`Change`]'s escaped name stands for: a finding escapes its subject itself, so
+/// that it is escaped once (a name that is not an escape form is taken as written).
+fn unescaped(escaped: &str) -> Vec<u8> {
+    ferret_core::escape::unescape(escaped).unwrap_or_else(|_| escaped.as_bytes().to_vec())
+}
+
 fn group_risk(group: &str) -> Severity {
     match group {
         "root" | "sudo" | "wheel" | "admin" => Severity::Critical,
@@ -428,7 +434,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     } else {
                         "new account"
                     },
-                    name.as_bytes(),
+                    unescaped(name),
                 )
                 .with_attack("T1136.001");
                 if let Some(u) = u {
@@ -451,7 +457,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     "accounts.diff.user-removed",
                     Severity::Medium,
                     "account removed",
-                    name.as_bytes(),
+                    unescaped(name),
                 )
                 .with_attack("T1531"),
                 uline(&ou, old, name),
@@ -542,7 +548,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                         "password aging changed",
                     ),
                 };
-                let mut f = Finding::new(id, sev, title, name.as_bytes())
+                let mut f = Finding::new(id, sev, title, unescaped(name))
                     .with_detail(format!("{o} -> {n}"));
                 if matches!(
                     field,
@@ -560,7 +566,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     "accounts.diff.group-added",
                     Severity::Low,
                     "new group",
-                    name.as_bytes(),
+                    unescaped(name),
                 ),
                 gline(&ng, new, name),
             ),
@@ -569,7 +575,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     "accounts.diff.group-removed",
                     Severity::Low,
                     "group removed",
-                    name.as_bytes(),
+                    unescaped(name),
                 ),
                 gline(&og, old, name),
             ),
@@ -597,7 +603,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     ),
                 };
                 (
-                    Finding::new(id, sev, title, name.as_bytes())
+                    Finding::new(id, sev, title, unescaped(name))
                         .with_detail(format!("{o} -> {n}"))
                         .with_attack("T1098"),
                     gline(&ng, new, name),
@@ -623,7 +629,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                             },
                             group
                         ),
-                        user.as_bytes(),
+                        unescaped(user),
                     )
                     .with_attack("T1098"),
                     gline(&ng, new, group),
@@ -638,7 +644,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     },
                     Severity::Low,
                     format!("left group {group}"),
-                    user.as_bytes(),
+                    unescaped(user),
                 ),
                 gline(&og, old, group),
             ),
