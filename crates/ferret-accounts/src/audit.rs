@@ -1031,7 +1031,9 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                     }
                 }
             }
-            if acc.shadow.is_none() && acc.passwd.is_some() {
+            // An unreadable shadow (a FIFO, a link, a refusal) is an error about that file,
+            // not a missing one.
+            if acc.shadow.is_none() && acc.passwd.is_some() && !acc.snapshot.shadow.unreadable {
                 cx.push(
                     Finding::new(
                         "accounts.no-shadow-file",

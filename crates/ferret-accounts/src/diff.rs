@@ -378,6 +378,20 @@ fn member_changes(
     }
 }
 
+/// `acc` with the files of `kinds` left out (as if missing on this side too).
+fn without<'a>(acc: &Accounts<'a>, kinds: &[FileKind]) -> Accounts<'a> {
+    let mut a = acc.clone();
+    for k in kinds {
+        match k {
+            FileKind::Passwd => a.passwd = None,
+            FileKind::Shadow => a.shadow = None,
+            FileKind::Group => a.group = None,
+            FileKind::Gshadow => a.gshadow = None,
+        }
+    }
+    a
+}
+
 /// The bytes a [`Change`]'s escaped name stands for: a finding escapes its subject itself, so
 /// that it is escaped once (a name that is not an escape form is taken as written).
 fn unescaped(escaped: &str) -> Vec<u8> {
@@ -677,6 +691,40 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcom
     if crate::cancelled(control, &mut out.errors) {
         return out;
     }
+    // A file that could not be read on either side (a FIFO, a link, a refusal) is an error
+    // about that file, never an empty input: that kind is left out on both sides.
+    let unreadable: Vec<FileKind> = [
+        FileKind::Passwd,
+        FileKind::Shadow,
+        FileKind::Group,
+        FileKind::Gshadow,
+    ]
+    .into_iter()
+    .filter(|&k| old.snapshot.file(k).unreadable || new.snapshot.file(k).unreadable)
+    .collect();
+    for &k in &unreadable {
+        let (side, other) = if new.snapshot.file(k).unreadable {
+            (new, old)
+        } else {
+            (old, new)
+        };
+        out.errors.push(ferret_core::ErrorRecord::new(
+            Some(side.path(k).as_bytes()),
+            None,
+            format!(
+                "not compared with {}: this file could not be read (see its error)",
+                ferret_core::escape::escape(other.path(k).as_bytes())
+            ),
+        ));
+    }
+    let (old_cut, new_cut);
+    let (old, new) = if unreadable.is_empty() {
+        (old, new)
+    } else {
+        old_cut = without(old, &unreadable);
+        new_cut = without(new, &unreadable);
+        (&old_cut, &new_cut)
+    };
     let (changes, complete) = changes_until(old, new, control);
     out.findings = findings(old, new, &changes);
     if !complete {
@@ -694,7 +742,7 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcom
             &new.snapshot.gshadow,
         ),
     ] {
-        if o.data.is_some() != n.data.is_some() {
+        if o.data.is_some() != n.data.is_some() && !unreadable.contains(&kind) {
             let what = if n.data.is_some() {
                 "appeared"
             } else {
