@@ -94,7 +94,12 @@ impl IoBudget {
     }
 
     /// [`IoBudget::consume`] that also gives up (false) at `deadline`.
-    pub fn consume_until(&self, bytes: u64, cancel: &CancelToken, deadline: Option<Instant>) -> bool {
+    pub fn consume_until(
+        &self,
+        bytes: u64,
+        cancel: &CancelToken,
+        deadline: Option<Instant>,
+    ) -> bool {
         let stop = || cancel.is_cancelled() || deadline.is_some_and(|d| Instant::now() >= d);
         if self.bytes_per_sec == 0 {
             return !stop();
@@ -289,7 +294,9 @@ mod tests {
     fn deadline_stops_like_a_cancellation() {
         let c = Control::new().with_time_budget(Duration::from_millis(50));
         assert!(!c.is_cancelled() && !c.out_of_time());
-        assert!(c.time_left().is_some_and(|l| l <= Duration::from_millis(50)));
+        assert!(c
+            .time_left()
+            .is_some_and(|l| l <= Duration::from_millis(50)));
         std::thread::sleep(Duration::from_millis(60));
         assert!(c.is_cancelled() && c.out_of_time());
         assert!(!c.cancel.is_cancelled(), "the token itself is untouched");

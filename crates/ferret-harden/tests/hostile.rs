@@ -1,6 +1,11 @@
 //! Hostile configurations (#22): include amplification, padding and escapes must neither stop
 //! nor blind the audit, and must be reported.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use ferret_harden::core::{CancelToken, Control, HostRoot, Outcome};
 use ferret_harden::sshd::{ConnectionContext, LoadLimit, LoadLimits, SshdConfig};
@@ -58,7 +63,11 @@ fn a_config_that_includes_itself_three_times_is_reported_not_expanded() {
     let lines: Vec<_> = amp.evidence.iter().filter_map(|e| e.line).collect();
     assert_eq!(lines, [1, 2, 3]);
     // The directive after the loop is still checked.
-    assert!(ids(&out).contains(&"sshd.permit-root-login"), "{:?}", ids(&out));
+    assert!(
+        ids(&out).contains(&"sshd.permit-root-login"),
+        "{:?}",
+        ids(&out)
+    );
     let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config", &Control::new()).unwrap();
     assert_eq!(cfg.stats.files, 1, "the file is read once");
     assert_eq!(cfg.stats.recursive_includes, 3);
@@ -140,7 +149,12 @@ fn exponential_nesting_stops_at_the_include_limit() {
     for i in 0..15 {
         files.push((
             format!("etc/ssh/l{i}.conf"),
-            format!("Include /etc/ssh/l{}.conf\nInclude /etc/ssh/l{}.conf\nAcceptEnv L{i}\n", i + 1, i + 1).into_bytes(),
+            format!(
+                "Include /etc/ssh/l{}.conf\nInclude /etc/ssh/l{}.conf\nAcceptEnv L{i}\n",
+                i + 1,
+                i + 1
+            )
+            .into_bytes(),
         ));
     }
     files.push(("etc/ssh/l15.conf".into(), b"AcceptEnv LAST\n".to_vec()));
@@ -217,7 +231,11 @@ fn a_padded_config_is_read_and_reported() {
     let (_t, root) = root_with(&[("etc/ssh/sshd_config", &body)]);
     let (out, took) = sshd_audit(&root, &Control::new());
     assert!(took < LIMIT, "took {took:?}");
-    assert!(ids(&out).contains(&"sshd.oversized-config"), "{:?}", ids(&out));
+    assert!(
+        ids(&out).contains(&"sshd.oversized-config"),
+        "{:?}",
+        ids(&out)
+    );
     assert!(
         ids(&out).contains(&"sshd.permit-root-login"),
         "the directive after the padding is seen"
@@ -225,8 +243,8 @@ fn a_padded_config_is_read_and_reported() {
     // Past the byte budget, what was read is checked and the cut is said.
     let mut limits = LoadLimits::default();
     limits.max_bytes = 1 << 20;
-    let cfg = SshdConfig::load_limited(&root, "/etc/ssh/sshd_config", &limits, &Control::new())
-        .unwrap();
+    let cfg =
+        SshdConfig::load_limited(&root, "/etc/ssh/sshd_config", &limits, &Control::new()).unwrap();
     assert_eq!(cfg.stats.limit, Some(LoadLimit::Bytes));
     assert_eq!(cfg.stats.oversized[0].read, 1 << 20);
     assert_eq!(cfg.stats.oversized[0].size, body.len() as u64);
@@ -246,11 +264,13 @@ fn a_terminal_escape_in_a_value_is_escaped_in_the_error() {
         "{text:#?}"
     );
     for e in &text {
-        assert!(!e.contains('\x1b') && !e.contains('\x07'), "raw escape in {e:?}");
+        assert!(
+            !e.contains('\x1b') && !e.contains('\x07'),
+            "raw escape in {e:?}"
+        );
     }
     for f in &out.findings {
         let shown = format!("{f} {:?} {:?}", f.detail, f.remediation);
         assert!(!shown.contains('\x1b'), "raw escape in {shown}");
     }
 }
-

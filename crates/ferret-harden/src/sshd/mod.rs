@@ -575,7 +575,9 @@ impl Loader<'_> {
     fn read(&mut self, path: &Path) -> Result<Option<Vec<u8>>, ferret_core::Error> {
         use std::io::Read;
         let left = self.limits.max_bytes.saturating_sub(self.stats.bytes);
-        let mut f = self.root.open_file(path, &ferret_core::OpenOptions::new())?;
+        let mut f = self
+            .root
+            .open_file(path, &ferret_core::OpenOptions::new())?;
         let size = f.stat().size;
         let mut buf = Vec::with_capacity(usize::try_from(size.min(left)).unwrap_or(0));
         (&mut f)
@@ -953,7 +955,9 @@ impl SshdConfig {
             issues.push(ErrorRecord::new(
                 Some(self.path.as_os_str().as_bytes()),
                 None,
-                format!("{dropped} more configuration problems (the first {MAX_ISSUES} are listed)"),
+                format!(
+                    "{dropped} more configuration problems (the first {MAX_ISSUES} are listed)"
+                ),
             ));
         }
         Effective {
@@ -1410,11 +1414,13 @@ mod tests {
                 None => n.is_empty(),
                 Some((b'*', rest)) => (0..=n.len()).any(|i| rec(rest, &n[i..])),
                 Some((b'?', rest)) => !n.is_empty() && rec(rest, &n[1..]),
-                Some((b'[', rest)) => match (n.first(), bracket(rest, n.first().copied().unwrap_or(0))) {
-                    (None, _) => false,
-                    (Some(&c), None) => c == b'[' && rec(rest, &n[1..]),
-                    (Some(_), Some((hit, len))) => hit && rec(&rest[len..], &n[1..]),
-                },
+                Some((b'[', rest)) => {
+                    match (n.first(), bracket(rest, n.first().copied().unwrap_or(0))) {
+                        (None, _) => false,
+                        (Some(&c), None) => c == b'[' && rec(rest, &n[1..]),
+                        (Some(_), Some((hit, len))) => hit && rec(&rest[len..], &n[1..]),
+                    }
+                }
                 Some((&c, rest)) => n.first() == Some(&c) && rec(rest, &n[1..]),
             }
         }

@@ -1,9 +1,9 @@
 //! Normalises keyword arguments to the values `sshd -T` prints.
 
-use ferret_core::escape::Quoted;
 use super::keywords::{Keyword, Parse};
 use super::lex::Directive;
 use super::pattern::match_pattern;
+use ferret_core::escape::Quoted;
 
 fn s(b: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(b).map_err(|_| "argument is not valid UTF-8".to_string())
@@ -179,7 +179,10 @@ pub(crate) fn assemble_algos(spec: &[u8], def: &str, all: &str) -> Result<String
     let mut out: Vec<&str> = Vec::new();
     for item in list.split(',') {
         if item.starts_with('!') {
-            return Err(format!("negated algorithm {} not allowed here", Quoted(item.as_bytes())));
+            return Err(format!(
+                "negated algorithm {} not allowed here",
+                Quoted(item.as_bytes())
+            ));
         }
         for a in all.split(',') {
             if match_pattern(a.as_bytes(), item.as_bytes()) && !out.contains(&a) {
@@ -188,7 +191,10 @@ pub(crate) fn assemble_algos(spec: &[u8], def: &str, all: &str) -> Result<String
         }
     }
     if out.is_empty() && !spec.starts_with('-') {
-        return Err(format!("no supported algorithm in {}", Quoted(spec.as_bytes())));
+        return Err(format!(
+            "no supported algorithm in {}",
+            Quoted(spec.as_bytes())
+        ));
     }
     Ok(out.join(","))
 }
