@@ -311,3 +311,32 @@ fn a_cron_file_padded_past_the_cap_is_still_checked_and_reported() {
     let (out2, _) = sshd_audit(&root2, &Control::new());
     assert!(!ids(&out2).contains(&"persistence.oversized-file"));
 }
+
+#[test]
+fn a_glob_whose_files_include_the_glob_again_stops_at_the_limits() {
+    // From the hostile-roots suite: 1,000 Include lines of a glob over 5,000 files that each
+    // include the same glob. The depth limit was met once per file, per directive: a million
+    // errors and a minute of work.
+    let (t, root) = root_with(&[]);
+    let d = t.path().join("etc/ssh/sshd_config.d");
+    for i in 0..5_000 {
+        std::fs::write(
+            d.join(format!("{i:05}.conf")),
+            "Include /etc/ssh/sshd_config.d/*.conf\nX11Forwarding yes\n",
+        )
+        .unwrap();
+    }
+    let mut body = b"Include /etc/ssh/sshd_config\n".repeat(3);
+    body.extend(b"Include /etc/ssh/sshd_config.d/*.conf\n".repeat(1_000));
+    body.extend_from_slice(b"PermitRootLogin yes\n");
+    std::fs::write(t.path().join("etc/ssh/sshd_config"), &body).unwrap();
+    let (out, took) = sshd_audit(&root, &Control::new());
+    assert!(took < LIMIT, "took {took:?}");
+    assert!(ids(&out).contains(&"sshd.include-amplification"));
+    assert!(ids(&out).contains(&"sshd.permit-root-login"));
+    assert!(
+        out.errors.len() <= 1_100,
+        "{} errors: bounded by the issue cap",
+        out.errors.len()
+    );
+}

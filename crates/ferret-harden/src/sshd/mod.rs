@@ -726,12 +726,20 @@ impl Loader<'_> {
                         continue;
                     }
                     if depth + 1 > MAX_DEPTH {
+                        // Once per directive, counted as one include: a glob over thousands
+                        // of files at the depth limit must not make one error (and one pass)
+                        // per file, per directive.
                         self.errors.push(ErrorRecord::new(
                             Some(fbytes),
                             Some(d.line),
                             "too many recursive configuration includes",
                         ));
-                        continue;
+                        self.note(&file.file, d.line);
+                        if self.stats.includes >= self.limits.max_includes {
+                            self.stop(LoadLimit::Includes, Some((&file.file, d.line)));
+                        }
+                        self.stats.includes += 1;
+                        break;
                     }
                     if self.stats.includes >= self.limits.max_includes {
                         self.stop(LoadLimit::Includes, Some((&file.file, d.line)));
