@@ -351,8 +351,23 @@ pub mod fuzzing {
         assert!(a.unparsed <= a.lines);
     }
 
-    /// The whole pipeline over a buffer, single and parallel: same counts.
+    /// The whole pipeline over a buffer, on the calling thread (no thread is started: the
+    /// parallel path is [`analyze_parallel`]'s).
     pub fn analyze(data: &[u8]) {
+        let opts = crate::AnalyzeOptions {
+            year: Some(2024),
+            max_line: 256,
+            ..crate::AnalyzeOptions::default()
+        };
+        let c = ferret_core::Control::new();
+        let a = crate::analyze([crate::Input::reader(data, "fuzz")], &opts, &c);
+        assert!(a.unparsed <= a.lines);
+        assert!(a.long_lines <= a.lines);
+    }
+
+    /// The whole pipeline over a buffer, single and parallel: same counts. Starts threads for
+    /// every input (slow under libFuzzer; run with `-detect_leaks=0`).
+    pub fn analyze_parallel(data: &[u8]) {
         let opts = crate::AnalyzeOptions {
             year: Some(2024),
             max_line: 256,
