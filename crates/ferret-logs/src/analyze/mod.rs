@@ -330,6 +330,11 @@ impl Tally {
 
 impl<R: Read> Read for ProgressRead<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Checked on every read, not only between lines: a gigabyte without a newline is one
+        // line, and the time budget must still stop it.
+        if self.control.is_cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
         let n = self.inner.read(buf)?;
         self.tally.add(n as u64, self.control);
         Ok(n)

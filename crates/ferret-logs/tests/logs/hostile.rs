@@ -138,3 +138,27 @@ fn a_slow_old_rotation_cannot_use_the_whole_time_budget() {
         .unwrap();
     assert_eq!(current.lines, 9, "the current log is read whole");
 }
+
+#[test]
+fn the_time_budget_stops_a_line_without_end() {
+    // 1 GiB of NULs after a timestamp: one line. The budget must cut it, not the line's end.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("var/log");
+    std::fs::create_dir_all(&log).unwrap();
+    let f = std::fs::File::create(log.join("auth.log")).unwrap();
+    f.set_len(1 << 30).unwrap();
+    let root = HostRoot::new(dir.path()).unwrap();
+    let budget = Duration::from_millis(300);
+    let t = Instant::now();
+    let a = analyze_root(&root, &opts(), &Control::new().with_time_budget(budget));
+    let took = t.elapsed();
+    assert!(took < budget + Duration::from_secs(2), "took {took:?}");
+    assert!(
+        a.outcome
+            .errors
+            .iter()
+            .any(|e| e.message.contains("cancelled")),
+        "{:?}",
+        a.outcome.errors
+    );
+}
