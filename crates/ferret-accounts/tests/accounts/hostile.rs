@@ -45,11 +45,14 @@ fn spoiled(
     (t, root)
 }
 
+/// A named way to make a file unreadable, applied to a root's `etc`.
+type Breaker<'a> = (&'static str, Box<dyn Fn(&std::path::Path) + 'a>);
+
 #[test]
 fn an_unreadable_shadow_is_an_error_not_an_empty_file() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("shadow"), SHADOW).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&std::path::Path)>)> = vec![
+    let cases: Vec<Breaker<'_>> = vec![
         ("fifo", Box::new(|etc| mkfifo(&etc.join("shadow")))),
         (
             "link out of the root",
