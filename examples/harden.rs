@@ -209,7 +209,7 @@ fn sshd_effective(o: Effective) -> ExitCode {
     let root = o.common.root_or_live();
     let config = o.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
     let (ctx, upstream) = (o.ctx, o.upstream);
-    let cfg = match SshdConfig::load(&root, &config) {
+    let cfg = match SshdConfig::load(&root, &config, &o.common.control()) {
         Ok(c) if upstream => c.with_semantics(Semantics::Upstream),
         Ok(c) => c,
         Err(e) => return cli::fail("harden", e),

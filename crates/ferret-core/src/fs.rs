@@ -8,8 +8,10 @@
 //! - directories are opened `O_DIRECTORY|O_NOFOLLOW|O_NOATIME` and listed through that
 //!   descriptor, so listing does not update their access time;
 //! - walking is `openat`-relative: a directory swapped for a symlink half-way cannot redirect it;
-//! - `O_NOATIME` is refused by the kernel for files the caller does not own (unless root); the
-//!   open then falls back to a plain read-only open and [`SafeFile::noatime`] says so;
+//! - `O_NOATIME` is refused by the kernel for files the caller does not own (unless root, or
+//!   with `CAP_FOWNER`); the open then falls back to a plain read-only open, [`SafeFile::noatime`]
+//!   says so, and the process-wide tally [`atime_exposure`] counts it, so that a report can say
+//!   how many files and directories an unprivileged run may have left a new access time on;
 //! - a caller that has already seen the file (a walk's `lstat`, or the directory listing's
 //!   `d_type`) opens it with [`DirHandle::open_file_expecting`], which spends no second `lstat`
 //!   and holds the descriptor to what was seen (the same object, or at least a regular file);
@@ -32,6 +34,7 @@ use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const FILE_FLAGS: OFlag = OFlag::O_RDONLY
     .union(OFlag::O_NOFOLLOW)
@@ -43,12 +46,74 @@ const DIR_FLAGS: OFlag = OFlag::O_RDONLY
     .union(OFlag::O_NONBLOCK)
     .union(OFlag::O_CLOEXEC);
 
+/// Files opened without `O_NOATIME` since the process started (see [`atime_exposure`]).
+static FILES_WITHOUT_NOATIME: AtomicU64 = AtomicU64::new(0);
+/// Directories opened (for listing) without `O_NOATIME` since the process started.
+static DIRS_WITHOUT_NOATIME: AtomicU64 = AtomicU64::new(0);
+
+/// How many objects were opened without `O_NOATIME` (the kernel refused it: the caller neither
+/// owned them nor had `CAP_FOWNER`), so that reading or listing them may have updated their
+/// access time. A process-wide, monotonic tally (statistics only: it changes no behaviour);
+/// take [`atime_exposure`] before and after an operation and [`AtimeExposure::since`] for the
+/// operation's share (exact when no other operation of the process opens files meanwhile).
+///
+/// ```
+/// use ferret_core::fs::atime_exposure;
+/// let before = atime_exposure();
+/// let t = tempfile::tempdir()?;
+/// std::fs::write(t.path().join("f"), "x")?;
+/// ferret_core::HostRoot::new(t.path())?.read("/f")?; // our own file: O_NOATIME is allowed
+/// # let _ = atime_exposure().since(before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AtimeExposure {
+    /// Regular files opened without `O_NOATIME`.
+    pub files: u64,
+    /// Directories opened without `O_NOATIME`.
+    pub dirs: u64,
+}
+
+impl AtimeExposure {
+    /// What was added since `earlier` (a value taken before).
+    pub fn since(self, earlier: AtimeExposure) -> AtimeExposure {
+        AtimeExposure {
+            files: self.files.saturating_sub(earlier.files),
+            dirs: self.dirs.saturating_sub(earlier.dirs),
+        }
+    }
+
+    /// Files and directories together.
+    pub fn total(self) -> u64 {
+        self.files.saturating_add(self.dirs)
+    }
+}
+
+/// The process-wide tally of opens without `O_NOATIME` (see [`AtimeExposure`]).
+pub fn atime_exposure() -> AtimeExposure {
+    AtimeExposure {
+        files: FILES_WITHOUT_NOATIME.load(Ordering::Relaxed),
+        dirs: DIRS_WITHOUT_NOATIME.load(Ordering::Relaxed),
+    }
+}
+
 /// Opens with `O_NOATIME`, falling back without it where the kernel refuses (`EPERM`: the
-/// caller neither owns the file nor has `CAP_FOWNER`). Returns whether `O_NOATIME` took effect.
+/// caller neither owns the file nor has `CAP_FOWNER`). Returns whether `O_NOATIME` took effect;
+/// a fallback is counted in [`atime_exposure`].
 fn open_noatime<Fd: AsFd>(dir: Fd, name: &OsStr, flags: OFlag) -> nix::Result<(OwnedFd, bool)> {
     match openat(dir.as_fd(), name, flags | OFlag::O_NOATIME, Mode::empty()) {
         Ok(fd) => Ok((fd, true)),
-        Err(Errno::EPERM) => openat(dir, name, flags, Mode::empty()).map(|fd| (fd, false)),
+        Err(Errno::EPERM) => {
+            let fd = openat(dir, name, flags, Mode::empty())?;
+            let tally = if flags.contains(OFlag::O_DIRECTORY) {
+                &DIRS_WITHOUT_NOATIME
+            } else {
+                &FILES_WITHOUT_NOATIME
+            };
+            tally.fetch_add(1, Ordering::Relaxed);
+            Ok((fd, false))
+        }
         Err(e) => Err(e),
     }
 }

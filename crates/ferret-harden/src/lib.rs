@@ -26,7 +26,7 @@
 //!     "Include sshd_config.d/*.conf\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n  PasswordAuthentication no\n")?;
 //! std::fs::write(t.path().join("etc/ssh/sshd_config.d/50-cloud.conf"), "PermitRootLogin yes\n")?;
 //! let root = HostRoot::new(t.path())?;
-//! let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config")?;
+//! let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config", &Control::new())?;
 //! // The include comes first: its value wins, as in sshd.
 //! let eff = cfg.effective(&ConnectionContext::new().user("root").addr("10.1.2.3"));
 //! assert_eq!(eff.get("permitrootlogin").as_deref(), Some("yes"));
@@ -58,6 +58,8 @@
 //! | `sshd.use-pam` | low | UsePAM no | |
 //! | `sshd.strict-modes` | medium | StrictModes no | T1098.004 |
 //! | `sshd.authorized-keys-file-writable` | high | AuthorizedKeysFile in a temp or world-writable dir | T1098.004 |
+//! | `sshd.include-amplification` | medium | the includes loop (a file includes itself) or meet a load limit ([`sshd::LoadLimits`]: files, includes, directives, bytes); what came before the limit is checked | T1562.001, T1027 |
+//! | `sshd.oversized-config` | medium | a configuration file over 4 MiB ([`sshd::OVERSIZED`]): padding that hides directives | T1027.001 |
 //! | `sshd.match-weakens` | per keyword | a Match block loosens PermitRootLogin, PasswordAuthentication, PermitEmptyPasswords, forwarding | T1021.004 |
 //! | `sysctl.risky-value` | low–high per key | a running (or, offline, configured) value weaker than recommended; `net.ipv4.conf.all.*` live: the per-interface value the kernel derives from `all` and the interface | per key |
 //! | `sysctl.drift` | medium | configured value differs from the running kernel | T1562 |
@@ -78,6 +80,7 @@
 //! | `persistence.authorized-keys-unusual-file` | high | authorized_keys2 or a key file outside the configured names | T1098.004 |
 //! | `persistence.authorized-keys-count` | info | keys per account (type and comment, never key material) | T1098.004 |
 //! | `persistence.systemd-writable-exec` | high | unit/timer ExecStart from a temporary or writable path | T1543.002 |
+//! | `persistence.oversized-file` | medium | a cron file over 4 MiB: padding meant to make a scanner skip it (it is read line by line anyway, up to 256 MiB within the budget) | T1027.001, T1053.003 |
 //! | `persistence.rc-local` | medium | /etc/rc.local with commands | T1037.004 |
 //! | `persistence.profile-download-exec` | high | shell profile fetching and running code | T1546.004 |
 //! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |

@@ -1,6 +1,8 @@
 //! Checks on the effective sshd configuration.
 
-use super::{ConnectionContext, Effective, Source, SshdConfig, DEFAULT_CONFIG};
+use super::{
+    ConnectionContext, Effective, LoadLimits, Source, SshdConfig, DEFAULT_CONFIG, OVERSIZED,
+};
 use ferret_core::escape::escape_path;
 use ferret_core::{Control, ErrorRecord, Evidence, Finding, HostRoot, Outcome, Severity};
 use std::os::unix::ffi::OsStrExt;
@@ -134,13 +136,88 @@ fn writable_dir(root: &HostRoot, dir: &std::path::Path) -> Option<String> {
 pub struct SshdOptions {
     /// The main configuration file, inside the root (default [`DEFAULT_CONFIG`]).
     pub config: PathBuf,
+    /// Limits on loading it with its includes ([`LoadLimits`]).
+    pub limits: LoadLimits,
 }
 
 impl Default for SshdOptions {
     fn default() -> Self {
         SshdOptions {
             config: PathBuf::from(DEFAULT_CONFIG),
+            limits: LoadLimits::default(),
         }
+    }
+}
+
+/// The findings about the load itself: an include loop or a load limit met
+/// (`sshd.include-amplification`), and files padded past [`OVERSIZED`] bytes
+/// (`sshd.oversized-config`).
+fn load_findings(cfg: &SshdConfig, out: &mut Outcome) {
+    let st = &cfg.stats;
+    let main = cfg.path().as_os_str().as_bytes();
+    if st.amplified() {
+        let mut what = Vec::new();
+        if st.recursive_includes > 0 {
+            what.push(format!(
+                "{} Include{} loop back to a file already being included",
+                st.recursive_includes,
+                if st.recursive_includes == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(l) = st.limit {
+            what.push(format!("the expansion met the {} load limit", l.as_str()));
+        }
+        let mut f = Finding::new(
+            "sshd.include-amplification",
+            Severity::Medium,
+            "the sshd configuration's includes loop or explode",
+            main,
+        )
+        .with_detail(format!(
+            "{}: {} Include lines, {} files read ({} bytes), {} includes followed, {} directives expanded. A legitimate configuration never does this; sshd itself refuses a loop (too many recursive configuration includes), and a configuration built to multiply the work of whoever reads it is aimed at audit tools. Only what came before the limit was checked.",
+            what.join("; "),
+            st.include_lines,
+            st.files,
+            st.bytes,
+            st.includes,
+            st.directives
+        ))
+        .with_remediation("Preserve the files, find who wrote the Include lines, and restore the configuration from the package (`/usr/share/openssh/sshd_config`) or a backup.")
+        .with_attack("T1562.001")
+        .with_attack("T1027")
+        .with_reference("sshd_config(5) Include");
+        for (file, line) in &st.evidence {
+            f = f.with_evidence(Evidence::line(file.as_os_str().as_bytes(), *line));
+        }
+        if st.evidence.is_empty() {
+            f = f.with_evidence(Evidence::file(main));
+        }
+        out.findings.push(f);
+    }
+    for o in &st.oversized {
+        let cut = if o.read < o.size {
+            format!(
+                "; only the first {} bytes were read (the load's byte budget), so directives after them were not checked",
+                o.read
+            )
+        } else {
+            String::new()
+        };
+        out.findings.push(
+            Finding::new(
+                "sshd.oversized-config",
+                Severity::Medium,
+                "an sshd configuration file is padded far past any real configuration",
+                o.path.as_os_str().as_bytes(),
+            )
+            .with_evidence(Evidence::file(o.path.as_os_str().as_bytes()))
+            .with_detail(format!(
+                "{} bytes (real sshd configurations are a few kilobytes; over {} bytes is padding that hides directives from people and from tools that cap what they read){cut}.",
+                o.size, OVERSIZED
+            ))
+            .with_remediation("Preserve the file and compare it with the packaged configuration; look for directives hidden after the padding.")
+            .with_attack("T1027.001"),
+        );
     }
 }
 
@@ -152,7 +229,7 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
-    let cfg = match SshdConfig::load(root, &opts.config) {
+    let cfg = match SshdConfig::load_limited(root, &opts.config, &opts.limits, control) {
         Ok(c) => c,
         Err(crate::Error::Core(e)) if e.is_not_found() => return out,
         Err(crate::Error::Core(e)) => {
@@ -165,6 +242,7 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
         }
     };
     out.errors.extend(cfg.errors.iter().cloned());
+    load_findings(&cfg, &mut out);
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
@@ -273,7 +351,7 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
                         if LEGACY_WEAK.iter().any(|w| a.starts_with(w))
                             && !bad.iter().any(|b| b == a)
                         {
-                            bad.push(a.to_string());
+                            bad.push(ferret_core::escape::escape(a.as_bytes()));
                         }
                     }
                 }
