@@ -20,8 +20,8 @@
 //! the engine is portable, are hashed in one stream as they are opened.
 
 use super::check::{
-    cached, hash_opened, inode_key, open_listed, rehash_portable, remember, Env, InodeKey,
-    Observed, Opened,
+    cached, hash_opened, inode_key, open_listed, open_nofollow, rehash_portable, remember, Env,
+    InodeKey, Lookup, Observed, Opened,
 };
 use super::md5x::{self, Engine, Scratch, State};
 use super::parse::Digest;
@@ -59,12 +59,17 @@ const MAX_DIRS: usize = 8;
 /// Read buffer of the single-stream path.
 const STREAM_BUF: usize = 256 << 10;
 
-/// One file to hash: its path (as checked) and the digest it should have.
+/// One file to look at: its path (as checked), the digest it should have, and how to look.
 pub(crate) struct Job<'a> {
     /// The path to open.
     pub path: &'a [u8],
-    /// The recorded digest (its kind chooses the algorithm).
-    pub digest: Digest,
+    /// The recorded digest (its kind chooses the algorithm); `None`: the content is not read.
+    pub digest: Option<Digest>,
+    /// Whether a final symbolic link is followed.
+    pub lookup: Lookup,
+    /// Whether the `security.capability` attribute of a regular file is read
+    /// ([`Env::read_caps`]).
+    pub caps: bool,
 }
 
 /// `(parent, name)` of an absolute byte path (`/` is the parent of a top-level name).
@@ -127,12 +132,21 @@ impl Shared<'_> {
             return Opened::Done(Observed::Missing { via_link: None });
         };
         let (parent, name) = split_parent(job.path);
-        match dirs.get(self.env.root, parent) {
+        let opened = match dirs.get(self.env.root, parent) {
+            Ok(d) if job.lookup == Lookup::NoFollow => {
+                open_nofollow(d, name, job.digest.is_some() || job.caps)
+            }
             Ok(d) => open_listed(&self.env, d, name),
             Err(None) => Opened::Done(Observed::Missing { via_link: None }),
             Err(Some(e)) if e.is_not_found() => Opened::Done(Observed::Missing { via_link: None }),
             Err(Some(e)) => Opened::Done(Observed::Failed(clone_err(e, job.path))),
+        };
+        if job.caps {
+            if let Opened::File(f, _) = &opened {
+                self.env.read_caps(idx, f);
+            }
         }
+        opened
     }
 }
 
@@ -324,7 +338,17 @@ impl Worker {
                 Opened::File(f, via) => (f, via),
             };
             let stat = *f.stat();
-            if let Some((actual, elf)) = cached(&sh.env, &f, job.digest) {
+            let Some(digest) = job.digest else {
+                // Opened for its attributes only.
+                let obs = Observed::Present {
+                    stat,
+                    link: None,
+                    read_error: None,
+                };
+                self.emit(sh, idx, obs);
+                continue;
+            };
+            if let Some((actual, elf)) = cached(&sh.env, &f, digest) {
                 let obs = Observed::Hashed {
                     actual,
                     elf,
@@ -334,19 +358,19 @@ impl Worker {
                 self.emit(sh, idx, obs);
                 continue;
             }
-            let Digest::Md5(expected) = job.digest else {
-                self.single(sh, idx, f, via, job.digest);
+            let Digest::Md5(expected) = digest else {
+                self.single(sh, idx, f, via, digest);
                 continue;
             };
             if !sh.engine.is_multi() {
-                self.single(sh, idx, f, via, job.digest);
+                self.single(sh, idx, f, via, digest);
                 continue;
             }
             if stat.size > SMALL_MAX {
                 self.deferred.push(Deferred {
                     idx,
                     size: stat.size,
-                    key: inode_key(&stat, job.digest),
+                    key: inode_key(&stat, digest),
                 });
                 continue;
             }
@@ -583,7 +607,16 @@ impl Streamer {
             }
             Opened::File(f, v) => (f, v),
         };
-        if let Some((actual, elf)) = cached(&sh.env, &file, job.digest) {
+        let Some(digest) = job.digest else {
+            let obs = Observed::Present {
+                stat: *file.stat(),
+                link: None,
+                read_error: None,
+            };
+            self.emit(sh, idx, obs);
+            return false;
+        };
+        if let Some((actual, elf)) = cached(&sh.env, &file, digest) {
             let stat = *file.stat();
             let obs = Observed::Hashed {
                 actual,
@@ -594,12 +627,12 @@ impl Streamer {
             self.emit(sh, idx, obs);
             return false;
         }
-        let Digest::Md5(expected) = job.digest else {
+        let Digest::Md5(expected) = digest else {
             // Only MD5 entries are deferred; hash anything else in one stream.
             if self.rehash_buf.is_empty() {
                 self.rehash_buf = vec![0; STREAM_BUF];
             }
-            let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut self.rehash_buf);
+            let obs = hash_opened(&sh.env, file, via_link, digest, &mut self.rehash_buf);
             self.emit(sh, idx, obs);
             return false;
         };

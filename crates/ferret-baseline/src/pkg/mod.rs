@@ -131,8 +131,10 @@
 //! from a trusted mirror, or a baseline kept off the host.
 
 mod batch;
+mod caps;
 mod check;
 pub mod db;
+mod dpkg;
 mod md5x;
 pub mod parse;
 pub mod rpm;
@@ -140,6 +142,168 @@ mod verify;
 
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
+
+/// A package manager whose database the verifier reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Manager {
+    /// dpkg (Debian, Ubuntu): `/var/lib/dpkg`.
+    Dpkg,
+    /// rpm (RHEL and its rebuilds, Fedora, Amazon Linux, Alibaba Cloud Linux, SUSE): the
+    /// database in `/usr/lib/sysimage/rpm` or `/var/lib/rpm`.
+    Rpm,
+}
+
+impl Manager {
+    /// Every manager, in report order.
+    pub const ALL: [Manager; 2] = [Manager::Dpkg, Manager::Rpm];
+
+    /// `dpkg` or `rpm`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Manager::Dpkg => "dpkg",
+            Manager::Rpm => "rpm",
+        }
+    }
+}
+
+impl std::str::FromStr for Manager {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "dpkg" => Ok(Manager::Dpkg),
+            "rpm" => Ok(Manager::Rpm),
+            o => Err(format!("unknown package manager {o:?} (dpkg, rpm)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which attributes of a file differ (rpm's `rpmVerifyAttrs`), printed like `rpm -V`
+/// (`S.5....T.`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct VerifyAttrs(pub u32);
+
+impl VerifyAttrs {
+    /// Content digest (`5`).
+    pub const DIGEST: u32 = 1 << 0;
+    /// Size (`S`).
+    pub const SIZE: u32 = 1 << 1;
+    /// Symbolic link target (`L`).
+    pub const LINKTO: u32 = 1 << 2;
+    /// Owner (`U`).
+    pub const USER: u32 = 1 << 3;
+    /// Group (`G`).
+    pub const GROUP: u32 = 1 << 4;
+    /// Modification time (`T`).
+    pub const MTIME: u32 = 1 << 5;
+    /// Mode, type and permissions (`M`).
+    pub const MODE: u32 = 1 << 6;
+    /// Device number (`D`).
+    pub const RDEV: u32 = 1 << 7;
+    /// File capabilities (`P`; compared with the feature `xattr`).
+    pub const CAPS: u32 = 1 << 8;
+    /// Every attribute above.
+    pub const ALL: u32 = 0x1ff;
+    /// The link could not be read (`?` for `L`).
+    pub const READLINKFAIL: u32 = 1 << 28;
+    /// The file could not be read (`?` for `5`).
+    pub const READFAIL: u32 = 1 << 29;
+    /// The file is missing (`lstat` failed).
+    pub const LSTATFAIL: u32 = 1 << 30;
+
+    /// Whether any bit of `bits` is set.
+    pub fn any(self, bits: u32) -> bool {
+        self.0 & bits != 0
+    }
+
+    /// The nine columns `rpm -V` prints (`SM5DLUGTP`, `.` where equal, `?` where unreadable).
+    pub fn letters(self) -> String {
+        let col = |bit: u32, c: char, fail: u32| {
+            if self.any(fail) {
+                '?'
+            } else if self.any(bit) {
+                c
+            } else {
+                '.'
+            }
+        };
+        [
+            col(Self::SIZE, 'S', 0),
+            col(Self::MODE, 'M', 0),
+            col(Self::DIGEST, '5', Self::READFAIL),
+            col(Self::RDEV, 'D', 0),
+            col(Self::LINKTO, 'L', Self::READLINKFAIL),
+            col(Self::USER, 'U', 0),
+            col(Self::GROUP, 'G', 0),
+            col(Self::MTIME, 'T', 0),
+            col(Self::CAPS, 'P', 0),
+        ]
+        .iter()
+        .collect()
+    }
+}
+
+/// One file whose verification found something: what `rpm -V` prints, for either manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct FileProblem {
+    /// The database the file is recorded in.
+    pub manager: Manager,
+    /// The package (dpkg: `name` or `name:arch`; rpm: `name-version-release.arch`).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub package: Vec<u8>,
+    /// The file (where it was looked at: a dpkg diversion's target).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub path: Vec<u8>,
+    /// Its rpm `%config`/`%ghost`/`%doc`... flags (dpkg conffiles are `%config`).
+    pub flags: rpm::FileFlags,
+    /// What differs.
+    pub result: VerifyAttrs,
+}
+
+impl FileProblem {
+    /// The line `rpm -V` prints for it (`S.5....T.  c /etc/x`, `missing   c /etc/x`).
+    pub fn rpm_line(&self) -> String {
+        let letters = self.flags.letters();
+        let ac = letters.chars().next().unwrap_or(' ');
+        let path = ferret_core::escape::escape(&self.path);
+        if self.result.any(VerifyAttrs::LSTATFAIL) {
+            format!("missing   {ac} {path}")
+        } else {
+            format!("{}  {ac} {path}", self.result.letters())
+        }
+    }
+}
+
+/// A package database that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Database {
+    /// Whose.
+    pub manager: Manager,
+    /// The file read, inside the root (dpkg: its `status`).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::path"))]
+    pub path: PathBuf,
+    /// Its format: `dpkg`, or rpm's `bdb`, `sqlite`, `ndb`.
+    pub format: String,
+    /// Packages verified from it.
+    pub packages: u64,
+    /// File records taken from it.
+    pub files: u64,
+}
 
 pub use parse::{Digest, LineError, PkgState};
 
@@ -156,17 +320,23 @@ pub enum StateSelection {
     DebsumsCompatible,
 }
 
-/// Options of [`verify_root`]. The defaults verify every package with files on disk,
-/// conffiles included, and scan the system binary directories for unowned files.
+/// Options of [`verify_root`]. The defaults verify every package of every database present
+/// with files on disk, conffiles included, and scan the system binary directories for unowned
+/// files.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct VerifyOptions {
-    /// Packages to verify (`name` or `name:arch`); empty means all. When set, the system-wide
-    /// checks (unowned files, diversions, stat overrides) are skipped.
+    /// The managers whose databases are verified; empty (the default) means every database
+    /// the root holds.
+    pub managers: Vec<Manager>,
+    /// Packages to verify (dpkg: `name` or `name:arch`; rpm: `name` or
+    /// `name-[epoch:]version-release.arch`); empty means all. When set, the system-wide checks
+    /// (unowned files, diversions, stat overrides) are skipped.
     pub packages: Vec<Vec<u8>>,
-    /// Verify conffiles too (like `debsums -a`). Default true.
+    /// Verify conffiles (rpm: `%config` files) too (like `debsums -a`; false is
+    /// `rpm -V --noconfig`). Default true.
     pub conffiles: bool,
-    /// Verify only conffiles (like `debsums -e`). Default false.
+    /// Verify only conffiles (like `debsums -e`, `rpm -V --configfiles`). Default false.
     pub conffiles_only: bool,
     /// Skip conffiles marked `obsolete` (debsums `--ignore-obsolete`). Default false.
     pub ignore_obsolete: bool,
@@ -178,11 +348,21 @@ pub struct VerifyOptions {
     pub ownership_checks: bool,
     /// dpkg admin directory inside the root. Default `/var/lib/dpkg`.
     pub admindir: PathBuf,
+    /// rpm database directory inside the root (`rpm --dbpath`); `None` searches
+    /// [`rpm::DB_DIRS`].
+    pub rpm_dbpath: Option<PathBuf>,
+    /// rpm: attributes not compared ([`VerifyAttrs`] bits; `rpm -V --nomtime` is
+    /// `VerifyAttrs(VerifyAttrs::MTIME)`).
+    pub omit: VerifyAttrs,
+    /// rpm: files with any of these [`rpm::FileFlags`] bits are skipped (`rpm -V --noghost`
+    /// is `FileFlags::GHOST`).
+    pub skip_flags: u32,
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
+            managers: Vec::new(),
             packages: Vec::new(),
             conffiles: true,
             conffiles_only: false,
@@ -191,6 +371,9 @@ impl Default for VerifyOptions {
             unowned: true,
             ownership_checks: true,
             admindir: PathBuf::from("/var/lib/dpkg"),
+            rpm_dbpath: None,
+            omit: VerifyAttrs::default(),
+            skip_flags: 0,
         }
     }
 }
@@ -200,9 +383,12 @@ impl Default for VerifyOptions {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct VerifyReport {
+    /// The databases read (none when the root has none: the errors say so).
+    pub databases: Vec<Database>,
     /// Packages verified.
     pub packages: u64,
-    /// Files verified (md5sums entries and conffiles that were looked at).
+    /// Files verified (dpkg: md5sums entries and conffiles; rpm: file records) that were
+    /// looked at.
     pub files: u64,
     /// Bytes hashed.
     pub bytes: u64,
@@ -210,12 +396,16 @@ pub struct VerifyReport {
     /// `simd-md5`) or `md-5 (portable)`.
     #[cfg_attr(feature = "serde", serde(default))]
     pub md5_engine: String,
+    /// Every file `rpm -V` would print a line for (missing `%ghost`/`%missingok` files are
+    /// left out, as rpm does; dpkg's files show `5` or `missing`), by manager, package, path.
+    pub problems: Vec<FileProblem>,
     /// Findings (sorted, most severe first) and errors (unreadable files, malformed lines).
     #[cfg_attr(feature = "serde", serde(flatten))]
     pub outcome: Outcome,
 }
 
-/// Verifies the installed files of `root` against its dpkg database.
+/// Verifies the installed files of `root` against its package databases (dpkg, rpm, or
+/// both; [`VerifyOptions::managers`]).
 ///
 /// Never fails as a whole: an unreadable database file or a malformed line is an error record
 /// beside the findings. Honours `control`: cancellation (checked between files), progress
@@ -235,6 +425,10 @@ pub fn verify_root(root: &HostRoot, opts: &VerifyOptions, control: &Control) -> 
 /// counts, and the evidence of the first ten files. Triage uses this; `verify_root` does not,
 /// so its output stays comparable with `debsums`.
 pub fn group_by_package(outcome: Outcome, threshold: usize) -> Outcome {
+    group(outcome, threshold)
+}
+
+fn group(outcome: Outcome, threshold: usize) -> Outcome {
     use ferret_core::{Finding, Severity};
     use std::collections::BTreeMap;
     const FOLDED: [&str; 2] = ["pkg.file-changed", "pkg.file-missing"];
@@ -288,13 +482,13 @@ pub fn group_by_package(outcome: Outcome, threshold: usize) -> Outcome {
         )
         .with_attack("T1554")
         .with_detail(format!(
-            "package {pkg}; {changed} files differ from dpkg's checksums and {missing} are missing \
-             (first ten in the evidence). Hundreds of changes in one package usually mean it was \
-             updated in place outside dpkg (npm, pip); tampering looks the same, so compare with \
-             the package from a trusted mirror"
+            "package {pkg}; {changed} files differ from the package database's checksums and \
+             {missing} are missing (first ten in the evidence). Hundreds of changes in one \
+             package usually mean it was updated in place outside the package manager (npm, \
+             pip); tampering looks the same, so compare with the package from a trusted mirror"
         ))
         .with_remediation(format!(
-            "apt-get download {pkg} && dpkg-deb -x it to a scratch directory and compare; reinstall the package if the changes are not explained"
+            "download {pkg} from a trusted mirror (apt-get download, dnf download), unpack it to a scratch directory (dpkg-deb -x, rpm2cpio | cpio -idm) and compare; reinstall the package if the changes are not explained"
         ));
         f.evidence = evidence;
         findings.push(f);
