@@ -169,11 +169,21 @@ fn main() -> ExitCode {
         let dbs: Vec<String> = report
             .databases
             .iter()
-            .map(|d| format!("{} {}", d.manager, ferret::core::escape::escape_path(&d.path)))
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d.manager,
+                    ferret::core::escape::escape_path(&d.path)
+                )
+            })
             .collect();
         out!(
             "{}: {} packages, {} files, {} MB hashed with {}: {} findings, {} errors",
-            if dbs.is_empty() { "no database".to_owned() } else { dbs.join(", ") },
+            if dbs.is_empty() {
+                "no database".to_owned()
+            } else {
+                dbs.join(", ")
+            },
             report.packages,
             report.files,
             report.bytes / 1_000_000,

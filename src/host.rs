@@ -201,15 +201,25 @@ NAME="Alibaba Cloud Linux"
 VERSION_ID="3"
 ID=alinux
 ID_LIKE="rhel fedora centos anolis"
-PRETTY_NAME="Alibaba Cloud Linux 3 (Soaring "Falcon") \$x \ y"
+PRETTY_NAME="Alibaba Cloud Linux 3 (Soaring \"Falcon\") \$x \ y"
 ANSI_COLOR='0;31'
 BAD="open
 HOME_URL=https://www.aliyun.com/
 "#;
-        assert_eq!(os_release_field(t, "NAME").as_deref(), Some("Alibaba Cloud Linux"));
+        assert_eq!(
+            os_release_field(t, "NAME").as_deref(),
+            Some("Alibaba Cloud Linux")
+        );
+        // `\"` and `\$` are escapes inside double quotes, `\ ` is not (the backslash stays,
+        // and is doubled by the display escaping).
         assert_eq!(
             os_release_field(t, "PRETTY_NAME").as_deref(),
-            Some("Alibaba Cloud Linux 3 (Soaring \"Falcon\") $x \\ y")
+            Some("Alibaba Cloud Linux 3 (Soaring \"Falcon\") $x \\\\ y")
+        );
+        // Unescaped inner quotes close and reopen the string, as in the shell.
+        assert_eq!(
+            os_release_field(br#"N="a "b" c""#, "N").as_deref(),
+            Some("a b c")
         );
         assert_eq!(os_release_field(t, "ANSI_COLOR").as_deref(), Some("0;31"));
         assert_eq!(os_release_field(t, "BAD"), None);
@@ -221,20 +231,32 @@ HOME_URL=https://www.aliyun.com/
             os_release_field(t, "ID_LIKE").as_deref(),
             Some("rhel fedora centos anolis")
         );
-        assert_eq!(os_release_field(b"ID=a\\ b\n", "ID").as_deref(), Some("a b"));
-        assert_eq!(os_release_field(b"ID=x\nID=y\n", "ID").as_deref(), Some("y"));
+        assert_eq!(
+            os_release_field(b"ID=a\\ b\n", "ID").as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            os_release_field(b"ID=x\nID=y\n", "ID").as_deref(),
+            Some("y")
+        );
     }
 
     #[test]
     fn distributions_by_id() {
         // The ID lines of each family's os-release (as shipped by its release package).
         let cases = [
-            ("ID=\"alinux\"\nNAME=\"Alibaba Cloud Linux\"", "Alibaba Cloud Linux"),
+            (
+                "ID=\"alinux\"\nNAME=\"Alibaba Cloud Linux\"",
+                "Alibaba Cloud Linux",
+            ),
             ("ID=\"anolis\"\nNAME=\"Anolis OS\"", "Anolis OS"),
             ("ID=\"centos\"\nNAME=\"CentOS Stream\"", "CentOS"),
             ("ID=\"rocky\"\nNAME=\"Rocky Linux\"", "Rocky Linux"),
             ("ID=\"almalinux\"\nNAME=\"AlmaLinux\"", "AlmaLinux"),
-            ("ID=\"rhel\"\nNAME=\"Red Hat Enterprise Linux\"", "Red Hat Enterprise Linux"),
+            (
+                "ID=\"rhel\"\nNAME=\"Red Hat Enterprise Linux\"",
+                "Red Hat Enterprise Linux",
+            ),
             ("ID=\"amzn\"\nNAME=\"Amazon Linux\"", "Amazon Linux"),
             ("ID=fedora\nNAME=\"Fedora Linux\"", "Fedora"),
             ("ID=\"opensuse-leap\"\nNAME=\"openSUSE Leap\"", "openSUSE"),

@@ -89,9 +89,11 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
 pub(crate) fn packages(opts: &TriageOptions, control: &Control) -> ModuleResult {
     use ferret_baseline::pkg::rpm::{DB_DIRS, DB_FILES};
     // Whichever databases the root holds: dpkg, rpm, or both.
-    let rpm = DB_DIRS
-        .iter()
-        .any(|d| DB_FILES.iter().any(|f| opts.root.exists(format!("{d}/{f}"))));
+    let rpm = DB_DIRS.iter().any(|d| {
+        DB_FILES
+            .iter()
+            .any(|f| opts.root.exists(format!("{d}/{f}")))
+    });
     if !rpm && !opts.root.exists("/var/lib/dpkg/status") {
         return ModuleResult::skipped(
             "no package database under this root (dpkg: /var/lib/dpkg/status; rpm: \

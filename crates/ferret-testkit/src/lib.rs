@@ -7,7 +7,9 @@
 //!   through its library entry point, so `cargo test` on stable catches regressions;
 //! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
 //! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
-//!   planted problems, as file bytes, for the account audit's tests and benches.
+//!   planted problems, as file bytes, for the account audit's tests and benches;
+//! - [`rpm::install`]: rpm roots built with `rpmbuild` and `rpm --root R -i`, and
+//!   [`rpm::verify_all`] (`rpm -Va`) to compare with.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -47,6 +49,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod accounts;
+pub mod rpm;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {

@@ -70,6 +70,26 @@ pub(crate) struct Job<'a> {
     /// Whether the `security.capability` attribute of a regular file is read
     /// ([`Env::read_caps`]).
     pub caps: bool,
+    /// The recorded size, when a file of another size is not to be hashed (its digest cannot
+    /// match; rpm's `S.5`): only its first bytes are read ([`Observed::Resized`]).
+    pub size: Option<u64>,
+}
+
+/// Whether `f` starts with the ELF magic (reads at most 4 bytes, charged to the budget).
+fn starts_elf(f: &mut SafeFile, control: &ferret_core::Control) -> bool {
+    use std::io::Read as _;
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < magic.len() {
+        match f.read(magic.get_mut(got..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let _ = control.charge(got as u64);
+    magic == *b"\x7fELF"
 }
 
 /// `(parent, name)` of an absolute byte path (`/` is the parent of a top-level name).
@@ -338,6 +358,12 @@ impl Worker {
                 Opened::File(f, via) => (f, via),
             };
             let stat = *f.stat();
+            if job.digest.is_some() && job.size.is_some_and(|s| s != stat.size) {
+                let mut f = f;
+                let elf = starts_elf(&mut f, sh.env.control);
+                self.emit(sh, idx, Observed::Resized { stat, elf });
+                continue;
+            }
             let Some(digest) = job.digest else {
                 // Opened for its attributes only.
                 let obs = Observed::Present {

@@ -65,6 +65,14 @@ pub(crate) enum Observed {
         /// Why the content could not be read, when it was to be hashed.
         read_error: Option<Error>,
     },
+    /// A regular file whose size differs from the recorded one ([`super::batch::Job::size`]):
+    /// not hashed, its digest cannot match.
+    Resized {
+        /// `lstat` of the path.
+        stat: Stat,
+        /// Whether it starts with the ELF magic.
+        elf: bool,
+    },
     /// Could not be read.
     Failed(Error),
 }

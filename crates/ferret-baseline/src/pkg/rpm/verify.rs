@@ -91,8 +91,23 @@ pub(crate) fn records<'a>(
             let digest = if f.digest.is_empty() {
                 Want::Absent
             } else {
-                match algo.and_then(|a| Digest::from_raw(a, &f.digest)) {
-                    Some(d) => Want::Known(d),
+                match algo.map(|a| (a, Digest::from_raw(a, &f.digest))) {
+                    Some((_, Some(d))) => Want::Known(d),
+                    Some((a, None)) => {
+                        // A digest of the wrong length for its algorithm: the record is
+                        // damaged (or forged); said, and the content left unverified.
+                        errors.push(ErrorRecord::new(
+                            Some(db.path.as_os_str().as_bytes()),
+                            Some(u64::from(p.hnum)),
+                            format!(
+                                "package {}: {}: a {a} digest of {} bytes; contents not verified",
+                                ferret_core::escape::escape(&p.nevra()),
+                                ferret_core::escape::escape(&f.path),
+                                f.digest.len()
+                            ),
+                        ));
+                        Want::Unsupported
+                    }
                     None => Want::Unsupported,
                 }
             };
