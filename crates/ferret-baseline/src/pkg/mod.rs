@@ -170,6 +170,7 @@ mod caps;
 mod check;
 pub mod db;
 mod dpkg;
+pub mod index;
 mod md5x;
 pub mod parse;
 pub mod rpm;
@@ -340,6 +341,7 @@ pub struct Database {
     pub files: u64,
 }
 
+pub use index::{index_root, IndexOptions, IndexReport, OwnedFile, PackageId, PackageIndex};
 pub use parse::{Digest, LineError, PkgState};
 
 /// Which packages' files are verified, by dpkg state.
