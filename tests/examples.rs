@@ -875,6 +875,7 @@ printf 'doc\n' > %{buildroot}/etc/ex/gone
     );
     assert_eq!(p.code, 2, "{}: {}", p.what, p.stderr);
     assert!(p.stderr.contains("no dpkg database"), "{}", p.stderr);
+}
 
 #[test]
 fn accounts_sudoers_lists_findings_and_a_users_rules() {

@@ -256,7 +256,7 @@ fn three_hundred_generated_packages_tampered_equal_rpm_va() {
     std::fs::create_dir(&root).unwrap();
     install(work.path(), &root, &generated_spec(n));
     let (got, report) = ours(&root);
-    assert_eq!(report.packages, n as u64 + 0, "{:?}", report.outcome.errors);
+    assert_eq!(report.packages, n as u64, "{:?}", report.outcome.errors);
     assert_eq!(report.files, 7 * n as u64);
     assert!(got.is_empty(), "{got:?}");
     assert_eq!(got, rpm_va(&root));

@@ -217,7 +217,7 @@ impl<'a> Judge<'a> {
         let Some(stem) = pkg.info_stem.clone() else {
             return false;
         };
-        let mine = owners.iter().any(|o| *o == stem);
+        let mine = owners.contains(&stem);
         if !mine {
             // Listed by other packages only: replaced by them (dpkg keeps the old md5sums).
             // Listed by nobody: kept and reported (debsums drops those too; we fail closed).
