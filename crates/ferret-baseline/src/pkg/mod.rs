@@ -77,6 +77,15 @@
 //! (720 packages, 93,565 files, 4.45 GB) a warm-cache run takes about 3 s of CPU against
 //! about 60 s for `debsums -s`, with the same result (`benches/compare-pkgverify.sh`).
 //!
+//! rpm records SHA-256 digests (MD5 before rpm 4.6): other digests are hashed one stream per
+//! file, in parallel across files (`sha2`, SHA-NI where the CPU has it). A regular file whose
+//! size differs from the record is not read at all. `benches/compare-rpmverify.sh` runs
+//! `rpm -Va` and this verifier side by side on generated roots, with identical lines: on the
+//! 2-core machine under a load of about 23, 600 small packages (7,788 files) took 0.14 s of
+//! CPU against 0.44 s for `rpm -Va` (0.71 s against 2.78 s wall; MD5 digests: 0.12 s against
+//! 0.45 s), while 40 packages of large files (1.3 GB, SHA-256) took 1.60 s of CPU against
+//! 1.18 s (more time in the kernel's reads), 10.3 s against 12.3 s wall.
+//!
 //! # Findings
 //!
 //! Every finding's `subject` is the file path (the package name for `pkg.no-checksums`) and its
