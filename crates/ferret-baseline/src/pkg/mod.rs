@@ -1,11 +1,20 @@
-//! Verification of installed files against the package manager's own records (dpkg).
+//! Verification of installed files against the package managers' own records (dpkg and rpm).
 //!
 //! After an intrusion there is often no baseline made beforehand, but the package database is
 //! one: dpkg keeps an MD5 for almost every file it installed (`/var/lib/dpkg/info/*.md5sums`)
-//! and for every conffile (`Conffiles:` in `/var/lib/dpkg/status`). [`verify_root`] reads that
-//! database under a [`HostRoot`] (live `/` or a mounted image), hashes every listed file in
-//! parallel through the forensically sound opens of `ferret-core`, and reports what differs,
-//! what is missing, and which files in the system binary directories belong to no package.
+//! and for every conffile (`Conffiles:` in `/var/lib/dpkg/status`); rpm keeps each file's
+//! digest, size, mode, owner, group, mtime, link target, device and capabilities.
+//! [`verify_root`] reads whichever databases a [`HostRoot`] holds (live `/` or a mounted
+//! image: dpkg, rpm, or both), hashes every listed file in parallel through the forensically
+//! sound opens of `ferret-core`, and reports what differs, what is missing, and which files in
+//! the system binary directories belong to no package.
+//!
+//! There is one verifier for both managers: each supplies its database records (dpkg's
+//! `status`/`md5sums`/`.list` files, rpm's headers), and one run hashes them all (one walk,
+//! hard links read once, multi-buffer MD5, SHA-2 streams in parallel), compares them with
+//! `rpm -V`'s rules, builds one set of `pkg.*` findings and searches for unowned files against
+//! every manager's files. [`VerifyReport::problems`] holds, for both, the lines `rpm -V` prints
+//! (`S.5....T.  c /etc/x`; [`FileProblem::rpm_line`]).
 //!
 //! ```
 //! use ferret_baseline::pkg::{verify_root, VerifyOptions};
@@ -68,6 +77,15 @@
 //! (720 packages, 93,565 files, 4.45 GB) a warm-cache run takes about 3 s of CPU against
 //! about 60 s for `debsums -s`, with the same result (`benches/compare-pkgverify.sh`).
 //!
+//! rpm records SHA-256 digests (MD5 before rpm 4.6): other digests are hashed one stream per
+//! file, in parallel across files (`sha2`, SHA-NI where the CPU has it). A regular file whose
+//! size differs from the record is not read at all. `benches/compare-rpmverify.sh` runs
+//! `rpm -Va` and this verifier side by side on generated roots, with identical lines: on the
+//! 2-core machine under a load of about 23, 600 small packages (7,788 files) took 0.14 s of
+//! CPU against 0.44 s for `rpm -Va` (0.71 s against 2.78 s wall; MD5 digests: 0.12 s against
+//! 0.45 s), while 40 packages of large files (1.3 GB, SHA-256) took 1.60 s of CPU against
+//! 1.18 s (more time in the kernel's reads), 10.3 s against 12.3 s wall.
+//!
 //! # Findings
 //!
 //! Every finding's `subject` is the file path (the package name for `pkg.no-checksums`) and its
@@ -84,10 +102,14 @@
 //! | `pkg.conffile-changed` | low for security-relevant `/etc` paths (pam, ssh, sudoers, cron, init, systemd, ld.so, profile...), else info | a conffile was edited (they are meant to be) |
 //! | `pkg.conffile-missing` | info | a conffile is gone |
 //! | `pkg.world-writable` | high for binaries/libraries, else medium | a packaged file is writable by everyone (T1574) |
-//! | `pkg.mode-drift` | high when setuid/setgid was gained, else medium | mode differs from `dpkg-statoverride` (T1548.001) |
-//! | `pkg.owner-drift` | medium | owner/group differs from `dpkg-statoverride` |
+//! | `pkg.mode-drift` | high when setuid/setgid was gained, else medium | mode differs from `dpkg-statoverride` or rpm's record (T1548.001) |
+//! | `pkg.owner-drift` | high for binaries/libraries, else medium | owner/group differs from `dpkg-statoverride` or rpm's record (T1222.002) |
+//! | `pkg.link-changed` | high for binaries/libraries, else medium | rpm: a packaged symbolic link points elsewhere (T1574) |
+//! | `pkg.device-changed` | medium | rpm: a packaged device node has another type or number |
+//! | `pkg.caps-changed` | high | rpm: file capabilities differ from the record (`%caps`; T1548) |
+//! | `pkg.package-modified` | the highest folded | [`group_by_package`]: many ordinary changes of one package in one finding |
 //! | `pkg.local-diversion` | medium for binaries/libraries, else info | an administrator diversion (`dpkg-divert --local`) moved a packaged file aside (T1554) |
-//! | `pkg.unowned-binary` | medium in `/bin /sbin /usr/bin /usr/sbin`, low in `/usr/local/{bin,sbin}`, high when setuid/setgid | a regular file no package owns |
+//! | `pkg.unowned-binary` | medium in `/bin /sbin /usr/bin /usr/sbin`, low in `/usr/local/{bin,sbin}`, high when setuid/setgid | a regular file no package (of any manager) owns |
 //! | `pkg.unowned-symlink` | info | an unowned symlink there (links into `/etc/alternatives` are skipped) |
 //! | `pkg.no-checksums` | info | a package has no `md5sums` file; its files are not verified |
 //!
@@ -117,11 +139,33 @@
 //! # rpm
 //!
 //! rpm's database is read by [`rpm`], in all three on-disk formats (Berkeley DB `Packages`,
-//! SQLite `rpmdb.sqlite` with its WAL, NDB `Packages.db`), read-only and in pure Rust: package
-//! records and every file's digest, size, mode, owner, link target and flags.
-//! [`rpm::verify_root`] verifies the files like `rpm -Va`. [`verify_root`] here is the dpkg
-//! verifier: when an rpm database is present it says so in its errors (pointing at
-//! `rpm::verify_root`), so a dpkg-only report never reads "clean" where nothing was verified.
+//! SQLite `rpmdb.sqlite` with its WAL, NDB `Packages.db`), read-only and in pure Rust, from
+//! `/usr/lib/sysimage/rpm` or `/var/lib/rpm` ([`VerifyOptions::rpm_dbpath`] overrides). Its
+//! files are verified with `rpm -Va`'s semantics (rpm's `lib/verify.c`), so
+//! [`VerifyReport::problems`] equals `rpm -Va --root R` line for line (tested on `rpmbuild`
+//! packages tampered every way and on 300 generated packages):
+//!
+//! - paths are looked at without following a final link (`lstat`), through the root's own
+//!   directories (merged `/usr`); a recorded directory that became a link to a directory owned
+//!   by root or its owner is followed, as rpm does;
+//! - size `S`, mode `M`, digest `5`, device `D`, link target `L`, user `U`, group `G`, mtime
+//!   `T` and capabilities `P` are compared as far as each file's `FILEVERIFYFLAGS` ask
+//!   (`%verify(not ...)`); [`VerifyOptions::omit`] is `--nomtime` and the like;
+//! - `%config` files are marked `c` and reported as `pkg.conffile-*` (a changed config is
+//!   usual, a changed binary is not); `%ghost` files have their content, size, mtime, link
+//!   target and file type left alone and, like `%missingok` files, are not reported when
+//!   missing;
+//! - files not installed (`--excludedocs`, other languages, netshared) are skipped, replaced
+//!   ones only checked for existence, wrong-colour ones without their content;
+//! - a path several packages list does not have its mtime compared;
+//! - a regular file whose size differs from the record is not read (its digest cannot match:
+//!   `S.5`), so a huge file in a small one's place costs nothing;
+//! - a digest algorithm this build does not compute (SHA-1) or a damaged record (a digest of
+//!   the wrong length, file counts that disagree) is an error naming the database and header,
+//!   never a silent pass.
+//!
+//! Findings are the same `pkg.*` as dpkg's, plus what only rpm records: `pkg.mode-drift`,
+//! `pkg.owner-drift`, `pkg.link-changed`, `pkg.device-changed`, `pkg.caps-changed`.
 //!
 //! # Trust
 //!
@@ -131,8 +175,10 @@
 //! from a trusted mirror, or a baseline kept off the host.
 
 mod batch;
+mod caps;
 mod check;
 pub mod db;
+mod dpkg;
 pub mod index;
 mod md5x;
 pub mod parse;
@@ -141,6 +187,168 @@ mod verify;
 
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
+
+/// A package manager whose database the verifier reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Manager {
+    /// dpkg (Debian, Ubuntu): `/var/lib/dpkg`.
+    Dpkg,
+    /// rpm (RHEL and its rebuilds, Fedora, Amazon Linux, Alibaba Cloud Linux, SUSE): the
+    /// database in `/usr/lib/sysimage/rpm` or `/var/lib/rpm`.
+    Rpm,
+}
+
+impl Manager {
+    /// Every manager, in report order.
+    pub const ALL: [Manager; 2] = [Manager::Dpkg, Manager::Rpm];
+
+    /// `dpkg` or `rpm`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Manager::Dpkg => "dpkg",
+            Manager::Rpm => "rpm",
+        }
+    }
+}
+
+impl std::str::FromStr for Manager {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "dpkg" => Ok(Manager::Dpkg),
+            "rpm" => Ok(Manager::Rpm),
+            o => Err(format!("unknown package manager {o:?} (dpkg, rpm)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which attributes of a file differ (rpm's `rpmVerifyAttrs`), printed like `rpm -V`
+/// (`S.5....T.`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct VerifyAttrs(pub u32);
+
+impl VerifyAttrs {
+    /// Content digest (`5`).
+    pub const DIGEST: u32 = 1 << 0;
+    /// Size (`S`).
+    pub const SIZE: u32 = 1 << 1;
+    /// Symbolic link target (`L`).
+    pub const LINKTO: u32 = 1 << 2;
+    /// Owner (`U`).
+    pub const USER: u32 = 1 << 3;
+    /// Group (`G`).
+    pub const GROUP: u32 = 1 << 4;
+    /// Modification time (`T`).
+    pub const MTIME: u32 = 1 << 5;
+    /// Mode, type and permissions (`M`).
+    pub const MODE: u32 = 1 << 6;
+    /// Device number (`D`).
+    pub const RDEV: u32 = 1 << 7;
+    /// File capabilities (`P`; compared with the feature `xattr`).
+    pub const CAPS: u32 = 1 << 8;
+    /// Every attribute above.
+    pub const ALL: u32 = 0x1ff;
+    /// The link could not be read (`?` for `L`).
+    pub const READLINKFAIL: u32 = 1 << 28;
+    /// The file could not be read (`?` for `5`).
+    pub const READFAIL: u32 = 1 << 29;
+    /// The file is missing (`lstat` failed).
+    pub const LSTATFAIL: u32 = 1 << 30;
+
+    /// Whether any bit of `bits` is set.
+    pub fn any(self, bits: u32) -> bool {
+        self.0 & bits != 0
+    }
+
+    /// The nine columns `rpm -V` prints (`SM5DLUGTP`, `.` where equal, `?` where unreadable).
+    pub fn letters(self) -> String {
+        let col = |bit: u32, c: char, fail: u32| {
+            if self.any(fail) {
+                '?'
+            } else if self.any(bit) {
+                c
+            } else {
+                '.'
+            }
+        };
+        [
+            col(Self::SIZE, 'S', 0),
+            col(Self::MODE, 'M', 0),
+            col(Self::DIGEST, '5', Self::READFAIL),
+            col(Self::RDEV, 'D', 0),
+            col(Self::LINKTO, 'L', Self::READLINKFAIL),
+            col(Self::USER, 'U', 0),
+            col(Self::GROUP, 'G', 0),
+            col(Self::MTIME, 'T', 0),
+            col(Self::CAPS, 'P', 0),
+        ]
+        .iter()
+        .collect()
+    }
+}
+
+/// One file whose verification found something: what `rpm -V` prints, for either manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct FileProblem {
+    /// The database the file is recorded in.
+    pub manager: Manager,
+    /// The package (dpkg: `name` or `name:arch`; rpm: `name-version-release.arch`).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub package: Vec<u8>,
+    /// The file (where it was looked at: a dpkg diversion's target).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub path: Vec<u8>,
+    /// Its rpm `%config`/`%ghost`/`%doc`... flags (dpkg conffiles are `%config`).
+    pub flags: rpm::FileFlags,
+    /// What differs.
+    pub result: VerifyAttrs,
+}
+
+impl FileProblem {
+    /// The line `rpm -V` prints for it (`S.5....T.  c /etc/x`, `missing   c /etc/x`).
+    pub fn rpm_line(&self) -> String {
+        let letters = self.flags.letters();
+        let ac = letters.chars().next().unwrap_or(' ');
+        let path = ferret_core::escape::escape(&self.path);
+        if self.result.any(VerifyAttrs::LSTATFAIL) {
+            format!("missing   {ac} {path}")
+        } else {
+            format!("{}  {ac} {path}", self.result.letters())
+        }
+    }
+}
+
+/// A package database that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Database {
+    /// Whose.
+    pub manager: Manager,
+    /// The file read, inside the root (dpkg: its `status`).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::path"))]
+    pub path: PathBuf,
+    /// Its format: `dpkg`, or rpm's `bdb`, `sqlite`, `ndb`.
+    pub format: String,
+    /// Packages verified from it.
+    pub packages: u64,
+    /// File records taken from it.
+    pub files: u64,
+}
 
 pub use index::{index_root, IndexOptions, IndexReport, OwnedFile, PackageId, PackageIndex};
 pub use parse::{Digest, LineError, PkgState};
@@ -158,17 +366,23 @@ pub enum StateSelection {
     DebsumsCompatible,
 }
 
-/// Options of [`verify_root`]. The defaults verify every package with files on disk,
-/// conffiles included, and scan the system binary directories for unowned files.
+/// Options of [`verify_root`]. The defaults verify every package of every database present
+/// with files on disk, conffiles included, and scan the system binary directories for unowned
+/// files.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct VerifyOptions {
-    /// Packages to verify (`name` or `name:arch`); empty means all. When set, the system-wide
-    /// checks (unowned files, diversions, stat overrides) are skipped.
+    /// The managers whose databases are verified; empty (the default) means every database
+    /// the root holds.
+    pub managers: Vec<Manager>,
+    /// Packages to verify (dpkg: `name` or `name:arch`; rpm: `name` or
+    /// `name-[epoch:]version-release.arch`); empty means all. When set, the system-wide checks
+    /// (unowned files, diversions, stat overrides) are skipped.
     pub packages: Vec<Vec<u8>>,
-    /// Verify conffiles too (like `debsums -a`). Default true.
+    /// Verify conffiles (rpm: `%config` files) too (like `debsums -a`; false is
+    /// `rpm -V --noconfig`). Default true.
     pub conffiles: bool,
-    /// Verify only conffiles (like `debsums -e`). Default false.
+    /// Verify only conffiles (like `debsums -e`, `rpm -V --configfiles`). Default false.
     pub conffiles_only: bool,
     /// Skip conffiles marked `obsolete` (debsums `--ignore-obsolete`). Default false.
     pub ignore_obsolete: bool,
@@ -180,11 +394,21 @@ pub struct VerifyOptions {
     pub ownership_checks: bool,
     /// dpkg admin directory inside the root. Default `/var/lib/dpkg`.
     pub admindir: PathBuf,
+    /// rpm database directory inside the root (`rpm --dbpath`); `None` searches
+    /// [`rpm::DB_DIRS`].
+    pub rpm_dbpath: Option<PathBuf>,
+    /// rpm: attributes not compared ([`VerifyAttrs`] bits; `rpm -V --nomtime` is
+    /// `VerifyAttrs(VerifyAttrs::MTIME)`).
+    pub omit: VerifyAttrs,
+    /// rpm: files with any of these [`rpm::FileFlags`] bits are skipped (`rpm -V --noghost`
+    /// is `FileFlags::GHOST`).
+    pub skip_flags: u32,
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
+            managers: Vec::new(),
             packages: Vec::new(),
             conffiles: true,
             conffiles_only: false,
@@ -193,6 +417,9 @@ impl Default for VerifyOptions {
             unowned: true,
             ownership_checks: true,
             admindir: PathBuf::from("/var/lib/dpkg"),
+            rpm_dbpath: None,
+            omit: VerifyAttrs::default(),
+            skip_flags: 0,
         }
     }
 }
@@ -202,9 +429,12 @@ impl Default for VerifyOptions {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct VerifyReport {
+    /// The databases read (none when the root has none: the errors say so).
+    pub databases: Vec<Database>,
     /// Packages verified.
     pub packages: u64,
-    /// Files verified (md5sums entries and conffiles that were looked at).
+    /// Files verified (dpkg: md5sums entries and conffiles; rpm: file records) that were
+    /// looked at.
     pub files: u64,
     /// Bytes hashed.
     pub bytes: u64,
@@ -212,12 +442,16 @@ pub struct VerifyReport {
     /// `simd-md5`) or `md-5 (portable)`.
     #[cfg_attr(feature = "serde", serde(default))]
     pub md5_engine: String,
+    /// Every file `rpm -V` would print a line for (missing `%ghost`/`%missingok` files are
+    /// left out, as rpm does; dpkg's files show `5` or `missing`), by manager, package, path.
+    pub problems: Vec<FileProblem>,
     /// Findings (sorted, most severe first) and errors (unreadable files, malformed lines).
     #[cfg_attr(feature = "serde", serde(flatten))]
     pub outcome: Outcome,
 }
 
-/// Verifies the installed files of `root` against its dpkg database.
+/// Verifies the installed files of `root` against its package databases (dpkg, rpm, or
+/// both; [`VerifyOptions::managers`]).
 ///
 /// Never fails as a whole: an unreadable database file or a malformed line is an error record
 /// beside the findings. Honours `control`: cancellation (checked between files), progress
@@ -237,6 +471,10 @@ pub fn verify_root(root: &HostRoot, opts: &VerifyOptions, control: &Control) -> 
 /// counts, and the evidence of the first ten files. Triage uses this; `verify_root` does not,
 /// so its output stays comparable with `debsums`.
 pub fn group_by_package(outcome: Outcome, threshold: usize) -> Outcome {
+    group(outcome, threshold)
+}
+
+fn group(outcome: Outcome, threshold: usize) -> Outcome {
     use ferret_core::{Finding, Severity};
     use std::collections::BTreeMap;
     const FOLDED: [&str; 2] = ["pkg.file-changed", "pkg.file-missing"];
@@ -290,13 +528,13 @@ pub fn group_by_package(outcome: Outcome, threshold: usize) -> Outcome {
         )
         .with_attack("T1554")
         .with_detail(format!(
-            "package {pkg}; {changed} files differ from dpkg's checksums and {missing} are missing \
-             (first ten in the evidence). Hundreds of changes in one package usually mean it was \
-             updated in place outside dpkg (npm, pip); tampering looks the same, so compare with \
-             the package from a trusted mirror"
+            "package {pkg}; {changed} files differ from the package database's checksums and \
+             {missing} are missing (first ten in the evidence). Hundreds of changes in one \
+             package usually mean it was updated in place outside the package manager (npm, \
+             pip); tampering looks the same, so compare with the package from a trusted mirror"
         ))
         .with_remediation(format!(
-            "apt-get download {pkg} && dpkg-deb -x it to a scratch directory and compare; reinstall the package if the changes are not explained"
+            "download {pkg} from a trusted mirror (apt-get download, dnf download), unpack it to a scratch directory (dpkg-deb -x, rpm2cpio | cpio -idm) and compare; reinstall the package if the changes are not explained"
         ));
         f.evidence = evidence;
         findings.push(f);

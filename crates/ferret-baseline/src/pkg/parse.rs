@@ -8,11 +8,19 @@ use std::fmt;
 
 /// A checksum recorded by the package manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Digest {
-    /// MD5 (dpkg's `md5sums` files and conffile hashes).
+    /// MD5 (dpkg's `md5sums` files and conffile hashes; rpm before 4.6).
     Md5([u8; 16]),
-    /// SHA-256 (some vendors ship it in `md5sums`; rpm records it).
+    /// SHA-224 (rpm `FILEDIGESTALGO` 11).
+    Sha224([u8; 28]),
+    /// SHA-256 (some vendors ship it in `md5sums`; rpm records it on every current
+    /// distribution).
     Sha256([u8; 32]),
+    /// SHA-384 (rpm `FILEDIGESTALGO` 9).
+    Sha384([u8; 48]),
+    /// SHA-512 (rpm `FILEDIGESTALGO` 10).
+    Sha512([u8; 64]),
 }
 
 impl Digest {
@@ -29,15 +37,45 @@ impl Digest {
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             Digest::Md5(d) => d,
+            Digest::Sha224(d) => d,
             Digest::Sha256(d) => d,
+            Digest::Sha384(d) => d,
+            Digest::Sha512(d) => d,
         }
     }
 
-    /// The algorithm name (`md5`, `sha256`).
+    /// The algorithm name (`md5`, `sha224`, `sha256`, `sha384`, `sha512`).
     pub fn algorithm(&self) -> &'static str {
         match self {
             Digest::Md5(_) => "md5",
+            Digest::Sha224(_) => "sha224",
             Digest::Sha256(_) => "sha256",
+            Digest::Sha384(_) => "sha384",
+            Digest::Sha512(_) => "sha512",
+        }
+    }
+
+    /// A digest of `algorithm` (a name [`Digest::algorithm`] gives) from its raw bytes;
+    /// `None` for an unknown name or a wrong length.
+    pub fn from_raw(algorithm: &str, raw: &[u8]) -> Option<Digest> {
+        match algorithm {
+            "md5" => raw.try_into().ok().map(Digest::Md5),
+            "sha224" => raw.try_into().ok().map(Digest::Sha224),
+            "sha256" => raw.try_into().ok().map(Digest::Sha256),
+            "sha384" => raw.try_into().ok().map(Digest::Sha384),
+            "sha512" => raw.try_into().ok().map(Digest::Sha512),
+            _ => None,
+        }
+    }
+
+    /// A small number naming the algorithm (for cache keys).
+    pub(crate) fn algo_id(&self) -> u8 {
+        match self {
+            Digest::Md5(_) => 1,
+            Digest::Sha224(_) => 2,
+            Digest::Sha256(_) => 3,
+            Digest::Sha384(_) => 4,
+            Digest::Sha512(_) => 5,
         }
     }
 }

@@ -45,12 +45,11 @@ pub mod header;
 mod ndb;
 mod package;
 mod sqlite_db;
-mod verify;
+pub(crate) mod verify;
 
 /// The SQLite reader this module uses (its errors are part of [`Error`]).
 pub use ferret_sqlite as sqlite;
 pub use package::{DigestAlgo, FileFlags, RpmFile, RpmPackage};
-pub use verify::{verify_root, FileProblem, VerifyAttrs, VerifyOptions, VerifyReport};
 
 use ferret_core::escape::escape_path;
 use ferret_core::{Control, ErrorRecord, HostRoot};
