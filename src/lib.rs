@@ -40,11 +40,15 @@ pub use ferret_proc as proc;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod group;
 pub mod host;
 mod modules;
+#[cfg(feature = "serde")]
+pub mod ocsf;
 pub mod render;
 pub mod report;
 mod time;
+pub mod timeline;
 pub mod triage;
 
 pub use report::Report;

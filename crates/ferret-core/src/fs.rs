@@ -273,6 +273,35 @@ impl DirHandle {
             .map_err(|e| Error::from_errno(self.child_path(name), e))
     }
 
+    /// `statx` of `name` in this directory (links not followed): the four times, birth time
+    /// included where the filesystem keeps it. Reads metadata only; no time changes.
+    pub fn times_at(&self, name: &OsStr) -> Result<crate::stat::FileTimes> {
+        use rustix::fs::{statx, AtFlags as RAt, StatxFlags};
+        let want = StatxFlags::BASIC_STATS | StatxFlags::BTIME;
+        let sx = statx(&self.fd, name, RAt::SYMLINK_NOFOLLOW, want).map_err(|e| {
+            Error::from_errno(self.child_path(name), Errno::from_raw(e.raw_os_error()))
+        })?;
+        let ts = |t: rustix::fs::StatxTimestamp| crate::stat::Timestamp {
+            sec: t.tv_sec,
+            nsec: t.tv_nsec,
+        };
+        let mode = u32::from(sx.stx_mode);
+        Ok(crate::stat::FileTimes {
+            atime: ts(sx.stx_atime),
+            mtime: ts(sx.stx_mtime),
+            ctime: ts(sx.stx_ctime),
+            btime: StatxFlags::from_bits_retain(sx.stx_mask)
+                .contains(StatxFlags::BTIME)
+                .then(|| ts(sx.stx_btime)),
+            kind: FileKind::from_mode(mode),
+            mode: mode & 0o7777,
+            uid: sx.stx_uid,
+            gid: sx.stx_gid,
+            size: sx.stx_size,
+            ino: sx.stx_ino,
+        })
+    }
+
     /// Reads the target of the symlink `name`.
     pub fn read_link_at(&self, name: &OsStr) -> Result<Vec<u8>> {
         nix::fcntl::readlinkat(&self.fd, name)

@@ -271,6 +271,17 @@ impl HostRoot {
         dir.stat_at(&name)
     }
 
+    /// The times of a path (the final component is not followed), birth time included where
+    /// the filesystem keeps it (`statx`). Reads metadata only.
+    pub fn times(&self, p: impl AsRef<Path>) -> Result<crate::stat::FileTimes> {
+        let p = p.as_ref();
+        if lexical_components(p).is_empty() {
+            return self.open_root()?.times_at(std::ffi::OsStr::new("."));
+        }
+        let (dir, name) = self.parent_and_name(p)?;
+        dir.times_at(&name)
+    }
+
     /// Whether something (of any type) exists at the path.
     pub fn exists(&self, p: impl AsRef<Path>) -> bool {
         self.lstat(p).is_ok()

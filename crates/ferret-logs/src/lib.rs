@@ -44,6 +44,8 @@
 //!   message.
 //! - [`Detector`]: the detections over events fed one by one; [`journal::JournalFile`]: the
 //!   entries of one journal file.
+//! - [`dpkg::history_root`]: the package manager's log (`/var/log/dpkg.log` and rotations):
+//!   what was installed, upgraded, removed or purged, and when.
 //!
 //! Options are plain fields of [`AnalyzeOptions`] set on its `Default`. Every long operation
 //! takes a [`ferret_core::Control`] (cancellation, progress, I/O budget); results are partial,
@@ -197,6 +199,7 @@ pub use ferret_core as core;
 pub mod analyze;
 mod bytes;
 pub mod detect;
+pub mod dpkg;
 pub mod envelope;
 pub mod event;
 pub mod journal;
@@ -208,7 +211,8 @@ pub use analyze::{
     LineReader, Record, Records, Sample, DEFAULT_LOGS,
 };
 pub use detect::{
-    Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,
+    Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds,
+    TimelineEvent, Window,
 };
 pub use envelope::{Envelope, Format};
 pub use event::{parse_message, parse_repeat, Cut, EventKind, Repeat, MAX_REPEAT};

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
 
-use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, Window};
+use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, TimelineEvent, Window};
 use crate::time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
 use jiff::tz::TimeZone;
 
@@ -51,6 +51,11 @@ pub struct AnalyzeOptions {
     /// with `journalctl -o short` under a non-English `LC_TIME`); see
     /// [`YearContext::with_localized_months`]. Off by default.
     pub localized_months: bool,
+    /// Notable events kept for a timeline in [`Analysis::timeline`] (logins, sessions, sudo and
+    /// su, account and group changes, module taints, crashes; failures and scans are
+    /// summarised per source instead), at most this many, in file order. 0 (the default):
+    /// none.
+    pub timeline: usize,
     /// [`analyze_root`]: these files (inner paths, in this order) instead of the host's
     /// default logs. A `.gz` file is decompressed; a file that starts with the journal
     /// signature is a systemd journal file, whatever its name; a directory stands for the
@@ -70,6 +75,7 @@ impl Default for AnalyzeOptions {
             max_line: 64 * 1024,
             max_samples: 20,
             localized_months: false,
+            timeline: 0,
             paths: Vec::new(),
         }
     }
@@ -136,6 +142,10 @@ pub struct Analysis {
     pub window: Option<Window>,
     /// Samples of unparsed lines.
     pub unparsed_samples: Vec<Sample>,
+    /// Notable events for a timeline (see [`AnalyzeOptions::timeline`]), in file order.
+    pub timeline: Vec<TimelineEvent>,
+    /// Notable events past [`AnalyzeOptions::timeline`], not kept.
+    pub timeline_dropped: u64,
     /// The zone zone-less timestamps were read in, and why: `Europe/Berlin (the root's
     /// /etc/localtime)`, `UTC (the root has no /etc/localtime or /etc/timezone)`, `UTC`, ...;
     /// several, `; `-separated, when inputs from several roots were read in different zones.
@@ -157,7 +167,11 @@ impl<'o> Acc<'o> {
     pub(crate) fn new(opts: &'o AnalyzeOptions) -> Self {
         Acc {
             opts,
-            det: Detector::new(opts.thresholds.clone()),
+            det: {
+                let mut d = Detector::new(opts.thresholds.clone());
+                d.keep_timeline(opts.timeline);
+                d
+            },
             analysis: Analysis::default(),
             zones: Vec::new(),
         }
@@ -471,6 +485,8 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.hours = r.hours;
     a.window = r.window;
     a.outcome.findings = r.findings;
+    a.timeline = r.timeline;
+    a.timeline_dropped = r.timeline_dropped;
     a
 }
 
@@ -572,7 +588,7 @@ pub const DEFAULT_LOGS: &[&str] = &[
 
 /// Rotation order: `auth.log.4.gz`, ..., `auth.log.1`, `auth.log` and dated
 /// `secure-20240101`(.gz) siblings, oldest first.
-fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
+pub(crate) fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
     let (Some(dir), Some(name)) = (base.parent(), base.file_name()) else {
         return Vec::new();
