@@ -152,7 +152,7 @@ const COMMAND: Command<Opts> = Command {
         .short('q'),
     ],
     operands: None,
-    notes: "T is RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01). A bodyfile holds the \
+    notes: "T is RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01). A bodyfile holds the\n\
 files findings name, whatever the span: `mactime -b FILE` sorts and filters it.",
 };
 

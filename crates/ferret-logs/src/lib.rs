@@ -83,6 +83,7 @@
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
 //! | `logs.module-taint` | medium | T1547.006 | an unsigned or out-of-tree kernel module tainted the kernel |
 //! | `logs.overlong-line` | low | - | a line over `max_line` bytes (64 KiB) was truncated |
+//! | `logs.campaign` | the highest of its sources' | theirs | one detection (`logs.brute-force`, `logs.password-spraying`, `logs.port-scan`) from `campaign_sources` (50) sources or more: one finding with the counts, the time span and the `campaign_top` (10) sources by failures (see [`campaign`]); a source that did more keeps its own |
 //! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |
 //!
 //! ## What counts as a failure
@@ -198,6 +199,7 @@ pub use ferret_core as core;
 
 pub mod analyze;
 mod bytes;
+pub mod campaign;
 pub mod detect;
 pub mod dpkg;
 pub mod envelope;

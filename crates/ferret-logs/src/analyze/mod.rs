@@ -61,6 +61,12 @@ pub struct AnalyzeOptions {
     /// signature is a systemd journal file, whatever its name; a directory stands for the
     /// journal files in it and one level below. Empty (the default): the default logs.
     pub paths: Vec<PathBuf>,
+    /// Sources that make a campaign: the per-source findings of one detection from this many
+    /// sources or more become one `logs.campaign` finding ([`crate::campaign`]; default 50,
+    /// 0: never). Every source stays in [`Analysis::sources`].
+    pub campaign_sources: usize,
+    /// The sources a campaign finding names, by failures (default 10).
+    pub campaign_top: usize,
 }
 
 impl Default for AnalyzeOptions {
@@ -77,6 +83,8 @@ impl Default for AnalyzeOptions {
             localized_months: false,
             timeline: 0,
             paths: Vec::new(),
+            campaign_sources: 50,
+            campaign_top: 10,
         }
     }
 }
@@ -484,7 +492,12 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.sources = r.sources;
     a.hours = r.hours;
     a.window = r.window;
-    a.outcome.findings = r.findings;
+    a.outcome.findings = crate::campaign::summarise(
+        r.findings,
+        &a.sources,
+        acc.opts.campaign_sources,
+        acc.opts.campaign_top,
+    );
     a.timeline = r.timeline;
     a.timeline_dropped = r.timeline_dropped;
     a
