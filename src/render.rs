@@ -200,9 +200,9 @@ pub fn text<W: Write>(report: &Report, opts: &TextOptions, out: W) -> io::Result
             ran.join(", ")
         },
         if not.is_empty() {
-            format!("; did not run: {}", not.join(", "))
-        } else {
             String::new()
+        } else {
+            format!("; did not run: {}", not.join(", "))
         }
     )?;
     let s = &report.summary;

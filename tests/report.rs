@@ -108,6 +108,14 @@ fn one_finding_per_file_and_one_group_per_directory() {
     let head = &text[..first_finding];
     assert!(head.contains(&r.host.root), "{head}");
     assert!(head.contains("accounts"), "{head}");
+    let analysis = head.lines().find(|l| l.contains("analysis:")).unwrap();
+    for m in &r.modules {
+        let ran = m.status == ferret::report::ModuleStatus::Ran;
+        let listed = analysis
+            .split_once("did not run:")
+            .is_some_and(|(_, not)| not.contains(&m.name));
+        assert_eq!(listed, !ran, "{}: {analysis}", m.name);
+    }
     assert!(text.contains("(+2 more)"), "{text}");
     assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
     let jl = render(&r, |r, o| ferret::render::json_lines(r, o));
