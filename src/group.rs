@@ -222,12 +222,13 @@ fn group(findings: &mut [Finding], group_min: usize) -> Vec<Finding> {
         if !wanted.contains(&k) {
             continue;
         }
-        let gi = match index.get(&k) {
-            Some(&gi) => gi,
-            None => {
+        let gi = if let Some(&gi) = index.get(&k) {
+            gi
+        } else {
+            {
                 let key = k.1.key(&f.id);
                 let mut g = Finding::new(f.id.clone(), f.severity, f.title.clone(), b"");
-                g.subject = k.1.subject().to_owned();
+                k.1.subject().clone_into(&mut g.subject);
                 g.group = Some(key);
                 g.remediation.clone_from(&f.remediation);
                 g.references.clone_from(&f.references);

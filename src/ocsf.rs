@@ -27,6 +27,7 @@
 use crate::report::Report;
 use ferret_core::{Evidence, Finding, Reason, Severity};
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// The OCSF version of the schema written.
 pub const OCSF_VERSION: &str = "1.8.0";
@@ -187,7 +188,7 @@ fn describe(f: &Finding) -> Option<String> {
         if !d.is_empty() {
             d.push('\n');
         }
-        d.push_str(&format!("also {} ({}): {}", r.id, r.severity, r.title));
+        let _ = write!(d, "also {} ({}): {}", r.id, r.severity, r.title);
     }
     Some(d)
 }

@@ -146,6 +146,7 @@ fn seconds(ms: u64) -> String {
 /// took, which modules ran or could not, the counts and the few most severe entries, one line
 /// each), then every finding by severity, a group shown with its first members and
 /// `(+N more)`, then the errors and the modules.
+#[allow(clippy::many_single_char_names)] // o: the output; h, s: the host and summary; c, r: colours
 pub fn text<W: Write>(report: &Report, opts: &TextOptions, out: W) -> io::Result<()> {
     let mut o = BufWriter::with_capacity(BUF, out);
     let on = |sev| {
@@ -305,6 +306,7 @@ pub fn text<W: Write>(report: &Report, opts: &TextOptions, out: W) -> io::Result
 }
 
 /// One finding or group of the text report.
+#[allow(clippy::many_single_char_names)] // o: the output; e, f: the entry and its finding; c, r: colours
 fn entry<W: Write>(
     o: &mut W,
     e: &ReportEntry<'_>,

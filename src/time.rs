@@ -16,6 +16,7 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (what [`rfc3339`] and the timeline write).
+#[allow(clippy::many_single_char_names)] // y, d, h, m, s: the fields of the date
 pub fn parse_rfc3339(s: &str) -> Option<ferret_core::Timestamp> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<u32> {

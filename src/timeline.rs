@@ -294,7 +294,7 @@ impl Contribute for ferret_logs::TimelineEvent {
 /// Evidence for a line of a file whose path is already escaped.
 fn escaped_line(path: &str, line: u64) -> Evidence {
     let mut e = Evidence::line(b"", line);
-    e.path = path.to_owned();
+    path.clone_into(&mut e.path);
     e
 }
 
