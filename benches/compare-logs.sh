@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Compare ferret-logs with `grep -c 'Failed password'` on the same ~1 GB auth log, same run,
 # warm cache. The log is assembled from the real sshd/sudo/useradd lines in $FERRET_TESTDATA
-# (fail2ban, elastic-beats), with varied source addresses (20k) and increasing times, in a
-# temporary directory outside the repository (removed at exit; set KEEP=1 to keep it).
+# (fail2ban, elastic-beats), with varied source addresses (20k, a few of them busy) and
+# increasing times, in a temporary directory outside the repository (removed at exit; set
+# KEEP=1 to keep it). SOURCES=300000 makes a botnet's log instead: 300k addresses, each line's
+# drawn uniformly (a distributed campaign, where nearly every address is seen).
 #
-#   FERRET_TESTDATA=/work/shared/data benches/compare-logs.sh [SIZE_MB]
+#   FERRET_TESTDATA=/work/shared/data [SOURCES=300000] benches/compare-logs.sh [SIZE_MB]
 #
 # Prints MB/s of each, the ratios the issue targets, and peak RSS (GNU time -v). Each command
 # runs REPEAT times (default 3) and the fastest run counts (less noise on a shared machine).
@@ -23,9 +25,9 @@ LOG=${REUSE:-$TMP/auth.log}
 cargo build --release -q -p ferret --example authlog --manifest-path "$HERE/Cargo.toml"
 BIN=$CARGO_TARGET_DIR/release/examples/authlog
 
-[ -n "$REUSE" ] || python3 - "$FERRET_TESTDATA" "$LOG" "$SIZE_MB" <<'PY'
+[ -n "$REUSE" ] || python3 - "$FERRET_TESTDATA" "$LOG" "$SIZE_MB" "${SOURCES:-20000}" <<'PY'
 import random, re, sys, os
-data, out, size_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data, out, size_mb, nsrc = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 srcs = [os.path.join(data, p) for p in (
     "fail2ban/logs/sshd", "fail2ban/logs/bsd/syslog-plain.txt",
     "fail2ban/testcases/testcase02.log", "elastic-beats/test.log")]
@@ -46,7 +48,7 @@ for prog, msg in templates:
     w = 8 if msg.startswith((b"Failed password", b"Invalid user", b"Connection closed", b"Received disconnect")) else 1
     weighted += [(prog, msg)] * w
 rng = random.Random(42)
-ips = [b"%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255)) for _ in range(20000)]
+ips = [b"%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255)) for _ in range(nsrc)]
 months = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"]
 target = size_mb * 1024 * 1024
 conns = [[b"", 0, 0] for _ in range(64)]
@@ -65,7 +67,7 @@ with open(out, "wb", buffering=1 << 22) as f:
             k = rng.randrange(64)
             c = conns[k]
             if c[2] <= 0:
-                c[0] = ips[int(rng.paretovariate(1.2)) % len(ips)]
+                c[0] = ips[int(rng.paretovariate(1.2)) % len(ips)] if nsrc <= 20000 else ips[rng.randrange(nsrc)]
                 c[1] = rng.randrange(1000, 4000000)
                 c[2] = rng.randrange(1, 8)
             c[2] -= 1

@@ -1,8 +1,11 @@
 //! Auth/syslog/firewall log triage: events, detections, per-source timeline, attack window.
 //!
 //! ```text
-//! cargo run --release --example authlog -- [--json] [--year YYYY] [--since T] [--until T] [--jobs N] FILE...
+//! cargo run --release --example authlog -- [--json|--jsonl] [--year YYYY] [--since T] [--until T] [--jobs N] FILE...
 //! ```
+//! `--json` writes one document (counts, sources, findings, window, errors) and `--jsonl` one
+//! finding per line; both are written as they are serialised, record by record, so the
+//! output's size adds nothing to memory.
 //! `-` reads stdin; `.gz` files (and gzip on stdin) are decompressed transparently. systemd
 //! journal files (recognised by their signature, not their name) are read natively; a
 //! directory argument stands for the journal files in it and one level below (e.g.
@@ -16,9 +19,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, ProgressBar, Status};
-use ferret::core::HostRoot;
-use ferret::logs::{analyze, AnalyzeOptions, Input, LogTime};
+use ferret::cli::{self, Args, Command, Common, Flag, Format, HasCommon, ProgressBar, Status};
+use ferret::core::{ErrorRecord, Finding, HostRoot};
+use ferret::logs::{analyze, Analysis, AnalyzeOptions, Input, LogTime, SourceSummary};
+use std::io::{BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 
 /// `println!` that ignores a closed pipe (`authlog ... | head`).
@@ -54,6 +58,7 @@ const COMMAND: Command<Opts> = Command {
     args: "FILE|JOURNAL-DIR...",
     flags: &[
         cli::json(),
+        cli::jsonl(),
         Flag::value(
             "year",
             "YYYY",
@@ -125,24 +130,19 @@ fn main() -> ExitCode {
     drop(bar);
 
     if json {
-        let t = |t: Option<LogTime>| t.map(|t| t.to_string());
-        let out = serde_json::json!({
-            "lines": a.lines,
-            "unparsed": a.unparsed,
-            "events": a.events,
-            "sources": a.sources.iter().map(|s| serde_json::json!({
-                "ip": s.ip,
-                "failures": s.failures,
-                "successes": s.successes,
-                "users": s.users,
-                "first": t(s.first),
-                "last": t(s.last),
-            })).collect::<Vec<_>>(),
-            "findings": a.outcome.findings,
-            "window": a.window.map(|w| serde_json::json!({"first": w.first.to_string(), "last": w.last.to_string()})),
-            "errors": a.outcome.errors,
-        });
-        out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        let stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let written = if common.format == Format::JsonLines {
+            // One record per finding: the error records go to stderr.
+            cli::print_errors(&a.outcome.errors);
+            json_lines(&a.outcome.findings, stdout)
+        } else {
+            document(&a, stdout)
+        };
+        if let Err(e) = written {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return cli::fail("authlog", e);
+            }
+        }
     } else {
         out!(
             "{} lines, {} events, {} unparsed, {} without a known event, {} truncated",
@@ -187,4 +187,75 @@ fn main() -> ExitCode {
         cli::print_errors(&a.outcome.errors);
     }
     Status::of(&a.outcome).into()
+}
+
+/// One source in the JSON document.
+#[derive(serde::Serialize)]
+struct Source<'a> {
+    ip: &'a str,
+    failures: u64,
+    successes: u64,
+    users: &'a [String],
+    first: Option<LogTime>,
+    last: Option<LogTime>,
+}
+
+/// The sources, serialised one by one (a botnet's log has hundreds of thousands).
+struct Sources<'a>(&'a [SourceSummary]);
+
+impl serde::Serialize for Sources<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|x| Source {
+            ip: &x.ip,
+            failures: x.failures,
+            successes: x.successes,
+            users: &x.users,
+            first: x.first,
+            last: x.last,
+        }))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Window {
+    first: LogTime,
+    last: LogTime,
+}
+
+/// The JSON document, borrowed from the analysis: nothing is copied into a JSON tree.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    lines: u64,
+    unparsed: u64,
+    events: &'a std::collections::BTreeMap<String, u64>,
+    sources: Sources<'a>,
+    findings: &'a [Finding],
+    window: Option<Window>,
+    errors: &'a [ErrorRecord],
+}
+
+fn document(a: &Analysis, mut out: impl Write) -> std::io::Result<()> {
+    let doc = Document {
+        lines: a.lines,
+        unparsed: a.unparsed,
+        events: &a.events,
+        sources: Sources(&a.sources),
+        findings: &a.outcome.findings,
+        window: a.window.map(|w| Window {
+            first: w.first,
+            last: w.last,
+        }),
+        errors: &a.outcome.errors,
+    };
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+fn json_lines(findings: &[Finding], mut out: impl Write) -> std::io::Result<()> {
+    for f in findings {
+        serde_json::to_writer(&mut out, f)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
 }

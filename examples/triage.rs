@@ -4,19 +4,28 @@
 //! prints one report, most severe first.
 //!
 //! ```text
-//! triage [--root DIR] [--json|--jsonl] [--baseline DB [--key-file K]] [--logs FILE...]
-//!        [--only MODULES] [--budget SECONDS] [--quiet]
+//! triage [--root DIR] [--json|--jsonl|--format ocsf] [--baseline DB [--key-file K]]
+//!        [--logs FILE...] [--only MODULES] [--budget SECONDS] [--quiet]
+//! triage --timeline [--since T] [--until T] [--jsonl|--format bodyfile] [...]
 //! ```
+//!
+//! The text report opens with a summary (host, duration, modules, the most severe findings);
+//! findings about one subject are one finding, many alike are one group. `--format ocsf` writes
+//! OCSF 1.8.0 Detection Findings (a JSON array, or one per line with `--jsonl`). `--timeline`
+//! prints the attack's timeline instead of the report: text, JSON Lines (`--jsonl`) or a
+//! bodyfile of the files findings name (`--format bodyfile`, for `mactime -b`).
 //!
 //! Flags, help and exit status: `ferret::cli` (a module that fails makes the run incomplete:
 //! exit 2 even when other modules found things).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::cli::{self, Args, Command, Common, Flag, Format, HasCommon, ProgressBar, Status};
+use ferret::render::TextOptions;
 use ferret::report::ModuleStatus;
+use ferret::timeline::TimelineOptions;
 use ferret::triage::{triage, Module, TriageEvent, TriageOptions};
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +35,15 @@ struct Opts {
     common: Common,
     triage: TriageOptions,
     quiet: bool,
+    timeline: Option<TimelineOptions>,
+}
+
+fn time(v: &cli::Value) -> Result<i64, cli::Invalid> {
+    ferret::logs::LogTime::parse(v.to_str()?)
+        .map(ferret::logs::LogTime::secs)
+        .ok_or_else(|| {
+            v.invalid("expected an RFC 3339 time (2024-05-01T10:00:00Z) or a date (2024-05-01)")
+        })
 }
 
 impl HasCommon for Opts {
@@ -43,6 +61,7 @@ const COMMAND: Command<Opts> = Command {
         cli::root(),
         cli::json(),
         cli::jsonl(),
+        cli::format(),
         Flag::value(
             "baseline",
             "DB",
@@ -101,13 +120,41 @@ const COMMAND: Command<Opts> = Command {
                 Ok(())
             },
         ),
+        Flag::switch(
+            "timeline",
+            "print the attack's timeline instead of the report: log events, package changes and the times of the files findings name, from the attack window's start",
+            |o: &mut Opts| {
+                o.timeline.get_or_insert_with(TimelineOptions::default);
+            },
+        ),
+        Flag::value(
+            "since",
+            "T",
+            "start the timeline at T instead of at the attack window (implies --timeline)",
+            |o: &mut Opts, v| {
+                let t = time(&v)?;
+                o.timeline.get_or_insert_with(TimelineOptions::default).since = Some(t);
+                Ok(())
+            },
+        ),
+        Flag::value(
+            "until",
+            "T",
+            "end the timeline at T (implies --timeline)",
+            |o: &mut Opts, v| {
+                let t = time(&v)?;
+                o.timeline.get_or_insert_with(TimelineOptions::default).until = Some(t);
+                Ok(())
+            },
+        ),
         Flag::switch("quiet", "no progress on stderr", |o: &mut Opts| {
             o.quiet = true;
         })
         .short('q'),
     ],
     operands: None,
-    notes: "",
+    notes: "T is RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01). A bodyfile holds the\n\
+files findings name, whatever the span: `mactime -b FILE` sorts and filters it.",
 };
 
 fn main() -> ExitCode {
@@ -119,10 +166,30 @@ fn main() -> ExitCode {
         common,
         triage: mut opts,
         quiet,
+        timeline,
     } = o;
     if opts.baseline_key.is_some() && opts.baseline.is_none() {
         return COMMAND.error("--key-file", "needs --baseline").report();
     }
+    // The formats each mode writes (--since/--until turn the timeline on):
+    let timeline_asked = timeline.is_some();
+    match (timeline_asked, common.format) {
+        (true, Format::Json | Format::Ocsf | Format::OcsfLines) => {
+            return COMMAND
+                .error(
+                    "--format",
+                    "a timeline is written as text, JSON Lines (--jsonl) or a bodyfile",
+                )
+                .report();
+        }
+        (false, Format::Bodyfile) => {
+            return COMMAND
+                .error("--format", "bodyfile is a timeline format: add --timeline")
+                .report();
+        }
+        _ => {}
+    }
+    opts.timeline = timeline;
     opts.root = common.root_or_live();
     // The modules run at once and report progress in different units through the one
     // Control: the spinner shows which are still running; their ends are printed above it.
@@ -158,34 +225,34 @@ fn main() -> ExitCode {
     // The event callback holds the bar too: let go of both, which clears it.
     opts.on_event = None;
     drop(bar);
-    // In text mode the error records go to stderr, the report to stdout; in JSON they are part
-    // of the document.
-    let errors = if common.format == Format::Text {
+    // In ferret's JSON the error records are part of the document; otherwise (text, OCSF, a
+    // timeline) they go to stderr, the report to stdout.
+    let errors = if timeline_asked || !common.is_json() {
         std::mem::take(&mut report.errors)
     } else {
         Vec::new()
     };
-    let out = match common.format {
-        Format::Json => ferret::render::json(&report).map(|mut s| {
-            s.push('\n');
-            s
-        }),
-        Format::JsonLines => ferret::render::json_lines(&report),
-        Format::Text => Ok(ferret::render::text(
-            &report,
-            std::io::stdout().is_terminal(),
-        )),
+    // Written as it is rendered: the output's size adds nothing to memory.
+    let stdout = std::io::stdout().lock();
+    let written = match (&report.timeline, common.format) {
+        (Some(tl), Format::JsonLines) => ferret::render::timeline_json_lines(tl, stdout),
+        (Some(tl), Format::Bodyfile) => ferret::render::bodyfile(tl, stdout),
+        (Some(tl), _) => ferret::render::timeline_text(tl, stdout),
+        (None, Format::Json) => ferret::render::json(&report, stdout),
+        (None, Format::JsonLines) => ferret::render::json_lines(&report, stdout),
+        (None, Format::Ocsf) => ferret::render::ocsf(&report, stdout),
+        (None, Format::OcsfLines) => ferret::render::ocsf_lines(&report, stdout),
+        (None, _) => {
+            let mut t = TextOptions::default();
+            t.ansi = std::io::stdout().is_terminal();
+            ferret::render::text(&report, &t, stdout)
+        }
     };
-    let out = match out {
-        Ok(s) => s,
-        Err(e) => return cli::fail("triage", e),
-    };
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
+    if let Err(e) = written {
+        // A closed pipe (`triage | head`) is the reader's choice, not an error to report.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return cli::fail("triage", e);
+        }
         return Status::Error.into();
     }
     cli::print_errors(&errors);

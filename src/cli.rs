@@ -135,8 +135,9 @@ impl From<Status> for ExitCode {
     }
 }
 
-/// How a report is printed: `--json` or `--jsonl`, text by default.
+/// How a report is printed: `--json`, `--jsonl` or `--format`, text by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// Human-readable text (the default).
     #[default]
@@ -145,6 +146,51 @@ pub enum Format {
     Json,
     /// One JSON object per line (`--jsonl`).
     JsonLines,
+    /// OCSF Detection Findings in one JSON array (`--format ocsf`).
+    Ocsf,
+    /// OCSF Detection Findings, one per line (`--format ocsf --jsonl`, `--format ocsf-jsonl`).
+    OcsfLines,
+    /// A bodyfile for the Sleuth Kit's `mactime` (`--format bodyfile`; a timeline's files).
+    Bodyfile,
+}
+
+impl Format {
+    /// The name `--format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::JsonLines => "jsonl",
+            Format::Ocsf => "ocsf",
+            Format::OcsfLines => "ocsf-jsonl",
+            Format::Bodyfile => "bodyfile",
+        }
+    }
+
+    /// Every format, in the order `--format` lists them.
+    pub const ALL: [Format; 6] = [
+        Format::Text,
+        Format::Json,
+        Format::JsonLines,
+        Format::Ocsf,
+        Format::OcsfLines,
+        Format::Bodyfile,
+    ];
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown format (known: {})",
+                    Format::ALL.map(Format::as_str).join(", ")
+                )
+            })
+    }
 }
 
 /// What the common flags set. An example's options hold one and implement [`HasCommon`].
@@ -174,9 +220,10 @@ impl Common {
             .map_or(1, NonZeroUsize::get)
     }
 
-    /// Whether the report is printed as JSON (`--json` or `--jsonl`).
+    /// Whether the report is printed as ferret's JSON (`--json` or `--jsonl`), error records
+    /// included in it.
     pub fn is_json(&self) -> bool {
-        self.format != Format::Text
+        matches!(self.format, Format::Json | Format::JsonLines)
     }
 
     /// A [`Control`] with `--jobs` and `--io-limit` applied.
@@ -221,12 +268,40 @@ pub const fn json<S: HasCommon>() -> Flag<S> {
     )
 }
 
-/// `--jsonl`: one JSON object per line on stdout.
+/// `--jsonl`: one JSON object per line on stdout (with `--format ocsf`: one OCSF object per
+/// line).
 pub const fn jsonl<S: HasCommon>() -> Flag<S> {
     Flag::switch(
         "jsonl",
         "print one JSON object per finding and line on stdout (for a SIEM)",
-        |s: &mut S| s.common().format = Format::JsonLines,
+        |s: &mut S| {
+            let f = &mut s.common().format;
+            *f = if matches!(*f, Format::Ocsf | Format::OcsfLines) {
+                Format::OcsfLines
+            } else {
+                Format::JsonLines
+            };
+        },
+    )
+}
+
+/// `--format FMT`: `text`, `json`, `jsonl`, `ocsf` (a JSON array; with `--jsonl` or as
+/// `ocsf-jsonl`, one object per line) or `bodyfile`. A command refuses the formats it does
+/// not write, naming the flag.
+pub const fn format<S: HasCommon>() -> Flag<S> {
+    Flag::value(
+        "format",
+        "FMT",
+        "output format: text, json, jsonl, ocsf (OCSF 1.8.0 Detection Findings, a JSON array; one per line with --jsonl), ocsf-jsonl, bodyfile",
+        |s: &mut S, v| {
+            let new: Format = v.parse_with(str::parse)?;
+            let f = &mut s.common().format;
+            *f = match (new, *f) {
+                (Format::Ocsf, Format::JsonLines) => Format::OcsfLines,
+                (n, _) => n,
+            };
+            Ok(())
+        },
     )
 }
 
@@ -987,6 +1062,45 @@ mod tests {
                 PathBuf::from(OsStr::from_bytes(b"a\xff")),
                 PathBuf::from("--z")
             ]
+        );
+    }
+
+    #[test]
+    fn formats_and_ocsf_lines_in_either_order() {
+        const F: Command<O> = Command {
+            name: "f",
+            about: "formats",
+            args: "",
+            flags: &[json(), jsonl(), format()],
+            operands: None,
+            notes: "",
+        };
+        let get = |args: &[&str]| {
+            let mut o = O::default();
+            Args::new(args.iter().copied())
+                .parse(&F, &mut o)
+                .map(|()| o.common.format)
+        };
+        assert_eq!(get(&[]).unwrap(), Format::Text);
+        assert_eq!(get(&["--format", "ocsf"]).unwrap(), Format::Ocsf);
+        assert_eq!(
+            get(&["--format", "ocsf", "--jsonl"]).unwrap(),
+            Format::OcsfLines
+        );
+        assert_eq!(
+            get(&["--jsonl", "--format=ocsf"]).unwrap(),
+            Format::OcsfLines
+        );
+        assert_eq!(get(&["--format", "ocsf-jsonl"]).unwrap(), Format::OcsfLines);
+        assert_eq!(get(&["--format", "bodyfile"]).unwrap(), Format::Bodyfile);
+        assert_eq!(get(&["--format", "json"]).unwrap(), Format::Json);
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        let err = get(&["--format", "xml"]).unwrap_err();
+        assert!(
+            matches!(&err, Stop::Usage { message, .. } if message.starts_with(r#"f: --format: invalid value "xml": unknown format (known: text, json"#)),
+            "{err:?}"
         );
     }
 

@@ -43,11 +43,15 @@ pub use ferret_scan as scan;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod group;
 pub mod host;
 mod modules;
+#[cfg(feature = "serde")]
+pub mod ocsf;
 pub mod render;
 pub mod report;
 mod time;
+pub mod timeline;
 pub mod triage;
 
 pub use report::Report;

@@ -47,6 +47,9 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
     if let Some(w) = opts.brute_force_window {
         lo.thresholds.window_secs = w.as_secs() as i64;
     }
+    if let Some(t) = &opts.timeline {
+        lo.timeline = t.max_entries;
+    }
     let analysis = if opts.logs.is_empty() {
         ferret_logs::analyze_root(&opts.root, &lo, control)
     } else {
@@ -71,9 +74,51 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
         .window
         .as_ref()
         .map(|w| (w.first.secs(), w.last.secs()));
+    let mut timeline = Vec::new();
+    let mut dpkg_errors = Vec::new();
+    if let Some(t) = &opts.timeline {
+        use crate::timeline::{Contribute, Part, Sink, SourceStatus};
+        let mut sink = Sink::new(t.max_entries);
+        analysis.contribute(&mut sink);
+        let note = format!(
+            "{} log files and journals, {} lines: logins, sessions, sudo and su, account \
+             changes, and the first and last event of each source a finding names",
+            analysis.files.len(),
+            analysis.lines
+        );
+        timeline.push(Part::new("logs", SourceStatus::Read, note, sink));
+        let mut ho = ferret_logs::dpkg::HistoryOptions::default();
+        ho.max_changes = t.max_entries;
+        let h = ferret_logs::dpkg::history_root(&opts.root, &ho, control);
+        let mut sink = Sink::new(t.max_entries);
+        for c in &h.changes {
+            c.contribute(&mut sink);
+        }
+        sink.add_dropped(h.dropped);
+        let (status, note) = if h.files.is_empty() && h.errors.is_empty() {
+            (
+                SourceStatus::NotFound,
+                format!("no {} under this root", ferret_logs::dpkg::DPKG_LOG),
+            )
+        } else {
+            (
+                SourceStatus::Read,
+                format!(
+                    "{} ({} errors): installs, upgrades, removals, purges",
+                    h.files.join(", "),
+                    h.errors.len()
+                ),
+            )
+        };
+        timeline.push(Part::new("packages", status, note, sink));
+        dpkg_errors = h.errors;
+    }
+    let mut outcome = analysis.outcome;
+    outcome.errors.extend(dpkg_errors);
     ModuleResult {
-        outcome: analysis.outcome,
+        outcome,
         window,
+        timeline,
         ..ModuleResult::default()
     }
 }

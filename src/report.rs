@@ -6,8 +6,10 @@
 use crate::host::HostFacts;
 use ferret_core::{ErrorRecord, Finding, Severity};
 
-/// Version of the report's JSON schema (`docs/report.schema.json`).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the report's JSON schema (`docs/report.schema.json`). Version 2 folds the
+/// findings about one subject into one (`reasons`), groups many alike (`groups`, and `group` on
+/// each member) and adds `duration_ms` and the optional `timeline`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How a module's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,8 +121,10 @@ pub struct Report {
     pub schema_version: u32,
     /// `ferret <version>`.
     pub tool: String,
-    /// When the report was made, RFC 3339 UTC.
+    /// When the report was made (when the analysis started), RFC 3339 UTC.
     pub generated_at: String,
+    /// How long the analysis took, in milliseconds.
+    pub duration_ms: u64,
     /// Facts about the audited host.
     pub host: HostFacts,
     /// The span of hostile log activity, when logs showed any.
@@ -131,8 +135,13 @@ pub struct Report {
     pub window: Option<Window>,
     /// Counts per severity.
     pub summary: Summary,
-    /// All findings, most severe first, de-duplicated.
+    /// Every finding, most severe first: one per subject and problem (the other reasons about
+    /// its subject in `reasons`), a member of a group with the group's key in `group`.
     pub findings: Vec<Finding>,
+    /// Groups of many findings of one id with one cause (the files of one package, the SUID
+    /// files of one directory), most severe first: each names the cause as its subject, lists
+    /// its members as its evidence and has its key in `group` (see [`crate::group`]).
+    pub groups: Vec<Finding>,
     /// Everything that could not be read or checked.
     pub errors: Vec<ModuleError>,
     /// One entry per module considered, in a fixed order.
@@ -141,6 +150,12 @@ pub struct Report {
     /// run may have changed.
     #[cfg_attr(feature = "serde", serde(default))]
     pub acquisition: Acquisition,
+    /// The timeline, when one was asked for ([`crate::TriageOptions::timeline`]).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub timeline: Option<crate::timeline::Timeline>,
 }
 
 /// How sound the acquisition was (in the report header and JSON).
@@ -166,9 +181,56 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
+    /// What a person reads, most severe first: every group, and every finding outside a group
+    /// (ties: the larger group first).
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        let mut members: std::collections::HashMap<&str, Vec<&Finding>> =
+            std::collections::HashMap::new();
+        let mut v: Vec<Entry<'_>> = Vec::new();
+        for f in &self.findings {
+            match f.group.as_deref() {
+                Some(g) => members.entry(g).or_default().push(f),
+                None => v.push(Entry {
+                    finding: f,
+                    members: Vec::new(),
+                }),
+            }
+        }
+        for g in &self.groups {
+            let m = g
+                .group
+                .as_deref()
+                .and_then(|k| members.remove(k))
+                .unwrap_or_default();
+            v.push(Entry {
+                finding: g,
+                members: m,
+            });
+        }
+        v.sort_by(|a, b| {
+            b.finding
+                .severity
+                .cmp(&a.finding.severity)
+                .then_with(|| b.members.len().cmp(&a.members.len()))
+                .then_with(|| a.finding.id.cmp(&b.finding.id))
+                .then_with(|| a.finding.subject.cmp(&b.finding.subject))
+        });
+        v
+    }
+
     /// The process exit code the examples use: 0 when nothing at or above medium was found,
     /// 1 when something was.
     pub fn exit_code(&self) -> i32 {
         i32::from(self.max_severity().is_some_and(|s| s >= Severity::Medium))
     }
+}
+
+/// One line of what a person reads: a finding alone, or a group with its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Entry<'r> {
+    /// The finding, or the group's finding.
+    pub finding: &'r Finding,
+    /// The group's members (empty for a finding alone).
+    pub members: Vec<&'r Finding>,
 }

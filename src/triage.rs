@@ -8,6 +8,7 @@
 use crate::report::{
     Acquisition, ModuleError, ModuleRun, ModuleStatus, Report, Summary, Window, SCHEMA_VERSION,
 };
+use crate::timeline::{Part, SourceStatus, TimelineOptions};
 use ferret_core::{CancelToken, Control, ErrorRecord, Finding, HostRoot, Outcome};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -136,6 +137,11 @@ pub struct TriageOptions {
     pub control: Control,
     /// Called when modules start and finish.
     pub on_event: Option<Arc<EventFn>>,
+    /// Findings of one id with one cause that make a group ([`crate::group`]; default
+    /// [`crate::group::DEFAULT_GROUP_MIN`], 4); below 2, nothing is grouped.
+    pub group_min: usize,
+    /// Build a timeline too ([`crate::timeline`]), into [`Report::timeline`].
+    pub timeline: Option<TimelineOptions>,
 }
 
 impl Default for TriageOptions {
@@ -151,6 +157,8 @@ impl Default for TriageOptions {
             time_budget: Some(DEFAULT_TIME_BUDGET),
             control: Control::new(),
             on_event: None,
+            group_min: crate::group::DEFAULT_GROUP_MIN,
+            timeline: None,
         }
     }
 }
@@ -191,6 +199,8 @@ pub(crate) struct ModuleResult {
     pub failed: Option<String>,
     /// The hostile-activity window in Unix seconds (logs only).
     pub window: Option<(i64, i64)>,
+    /// The module's parts of the timeline, when one was asked for.
+    pub timeline: Vec<Part>,
 }
 
 impl ModuleResult {
@@ -229,9 +239,12 @@ fn run_module(m: Module, opts: &TriageOptions, control: &Control) -> ModuleResul
     }
 }
 
-/// Runs every module that applies and returns one report, findings most severe first.
+/// Runs every module that applies and returns one report, findings most severe first, one
+/// per subject and problem, many alike grouped ([`crate::group`]); with
+/// [`TriageOptions::timeline`], the timeline too.
 pub fn triage(opts: &TriageOptions) -> Report {
     let started = crate::time::now_unix();
+    let clock = Instant::now();
     let cancel = opts.control.cancel.clone();
     // Modules get their own token so the time budget can stop them without cancelling the
     // caller's token; the caller's cancellation is forwarded.
@@ -298,8 +311,19 @@ pub fn triage(opts: &TriageOptions) -> Report {
     let mut errors = Vec::new();
     let mut runs = Vec::new();
     let mut window: Option<(i64, i64)> = None;
+    let mut parts: Vec<Part> = Vec::new();
     for m in Module::ALL {
-        let Some((r, took, cancelled)) = results.remove(&m) else {
+        let Some((mut r, took, cancelled)) = results.remove(&m) else {
+            if opts.timeline.is_some() {
+                for name in timeline_sources(m) {
+                    parts.push(Part::new(
+                        name,
+                        SourceStatus::NotRead,
+                        format!("module {m} not run (--only)"),
+                        crate::timeline::Sink::new(0),
+                    ));
+                }
+            }
             continue;
         };
         let status = if r.skipped.is_some() {
@@ -330,13 +354,51 @@ pub fn triage(opts: &TriageOptions) -> Report {
         if let Some((a, b)) = r.window {
             window = Some(window.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
         }
+        if opts.timeline.is_some() {
+            let got: Vec<&str> = r.timeline.iter().map(|p| p.name).collect();
+            for name in timeline_sources(m) {
+                if !got.contains(name) {
+                    let why = r
+                        .skipped
+                        .clone()
+                        .or_else(|| r.failed.clone())
+                        .unwrap_or_else(|| "not read".to_owned());
+                    parts.push(Part::new(
+                        name,
+                        SourceStatus::NotRead,
+                        why,
+                        crate::timeline::Sink::new(0),
+                    ));
+                }
+            }
+            parts.append(&mut r.timeline);
+        }
         findings.extend(r.outcome.findings);
         errors.extend(r.outcome.errors.into_iter().map(|error| ModuleError {
             module: m.name().to_owned(),
             error,
         }));
     }
-    let findings = dedupe(findings);
+    let (findings, groups) = crate::group::fold(findings, opts.group_min);
+    let timeline = opts.timeline.as_ref().map(|t| {
+        let (files, dropped) = crate::timeline::named_files(&opts.root, &findings, t.max_files);
+        let mut sink = crate::timeline::Sink::new(t.max_entries);
+        for f in &files {
+            crate::timeline::Contribute::contribute(f, &mut sink);
+        }
+        sink.add_dropped(dropped);
+        parts.push(Part::new(
+            "files",
+            SourceStatus::Read,
+            format!(
+                "the times of {} files named by findings (statx; birth times where the \
+                 filesystem keeps them)",
+                files.len()
+            ),
+            sink,
+        ));
+        crate::timeline::assemble(t, window, parts, files)
+    });
     let exposure = ferret_core::fs::atime_exposure().since(exposure_before);
     let acquisition = Acquisition {
         time_budget_ms: opts
@@ -350,6 +412,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
         schema_version: SCHEMA_VERSION,
         tool: format!("ferret {}", env!("CARGO_PKG_VERSION")),
         generated_at: crate::time::rfc3339(started),
+        duration_ms: clock.elapsed().as_millis() as u64,
         host: crate::host::collect(&opts.root),
         window: window.map(|(a, b)| Window {
             first: crate::time::rfc3339(a),
@@ -357,78 +420,25 @@ pub fn triage(opts: &TriageOptions) -> Report {
         }),
         summary: Summary::of(&findings),
         findings,
+        groups,
         errors,
         modules: runs,
         acquisition,
+        timeline,
     }
 }
 
-/// The file an integrity fact is about, if `f` is one: a package file or baselined file whose
-/// content changed or vanished, or the binary a process runs that was deleted (or replaced) on
-/// disk. Two such facts about one path are one event seen twice.
-fn integrity_path(f: &Finding) -> Option<String> {
-    let id = f.id.as_str();
-    let file_fact = matches!(
-        id,
-        "baseline.changed"
-            | "baseline.removed"
-            | "pkg.binary-changed"
-            | "pkg.executable-changed"
-            | "pkg.library-changed"
-            | "pkg.file-changed"
-            | "pkg.file-missing"
-    );
-    if file_fact && f.subject.starts_with('/') {
-        return Some(f.subject.clone());
+/// The timeline sources each module reads (the lead wires the new ones here).
+fn timeline_sources(m: Module) -> &'static [&'static str] {
+    match m {
+        Module::Logs => &["logs", "packages"],
+        _ => &[],
     }
-    if id == "proc.deleted-exe" {
-        let exe = f.evidence.iter().find_map(|e| e.excerpt.as_deref())?;
-        return Some(exe.trim_end_matches(" (deleted)").to_owned());
-    }
-    None
-}
-
-/// Removes exact duplicates and folds integrity facts about the same file (a changed binary and
-/// the process running its deleted copy) into the most severe one, which lists the others in
-/// `also_reported_as` and carries their evidence and ATT&CK ids.
-pub fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<Finding> = Vec::new();
-    let mut by_path: BTreeMap<String, usize> = BTreeMap::new();
-    let mut sorted = findings;
-    Finding::sort(&mut sorted);
-    for f in sorted {
-        if !seen.insert((f.id.clone(), f.subject.clone(), f.evidence.clone())) {
-            continue;
-        }
-        if let Some(key) = integrity_path(&f) {
-            if let Some(keep) = by_path.get(&key).and_then(|&i| out.get_mut(i)) {
-                if keep.id != f.id && !keep.also_reported_as.contains(&f.id) {
-                    keep.also_reported_as.push(f.id.clone());
-                }
-                for e in f.evidence {
-                    if !keep.evidence.contains(&e) {
-                        keep.evidence.push(e);
-                    }
-                }
-                for a in f.attack {
-                    if !keep.attack.contains(&a) {
-                        keep.attack.push(a);
-                    }
-                }
-                continue;
-            }
-            by_path.insert(key, out.len());
-        }
-        out.push(f);
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferret_core::{Evidence, Severity};
 
     #[test]
     fn module_names_parse() {
@@ -437,32 +447,5 @@ mod tests {
         }
         assert_eq!("processes".parse::<Module>().unwrap(), Module::Proc);
         assert!("nope".parse::<Module>().is_err());
-    }
-
-    #[test]
-    fn dedupe_folds_same_path_integrity_facts() {
-        let a = Finding::new(
-            "baseline.changed",
-            Severity::High,
-            "changed",
-            b"/usr/bin/ps",
-        )
-        .with_evidence(Evidence::file("/usr/bin/ps"));
-        let b = Finding::new("proc.deleted-exe", Severity::Critical, "deleted exe", b"42")
-            .with_evidence(Evidence::file("/proc/42/exe").with_excerpt("/usr/bin/ps (deleted)"))
-            .with_attack("T1070.004");
-        let c = Finding::new(
-            "accounts.uid0-non-root",
-            Severity::Critical,
-            "uid 0",
-            b"toor",
-        );
-        let out = dedupe(vec![a.clone(), b, c.clone(), c]);
-        assert_eq!(out.len(), 2);
-        let kept = out.iter().find(|f| f.subject == "42").unwrap();
-        assert_eq!(kept.id, "proc.deleted-exe");
-        assert_eq!(kept.also_reported_as, vec!["baseline.changed".to_owned()]);
-        assert_eq!(kept.evidence.len(), 2);
-        assert_eq!(out[0].severity, Severity::Critical);
     }
 }

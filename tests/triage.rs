@@ -191,7 +191,13 @@ fn report_json_validates_against_the_schema() {
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&ferret::render::json(&r).unwrap()).unwrap();
+    let render = |f: fn(&ferret::Report, &mut Vec<u8>) -> std::io::Result<()>| {
+        let mut out = Vec::new();
+        f(&r, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(|r, o| ferret::render::json(r, o))).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&doc)
         .map(|e| format!("{e} at {}", e.instance_path()))
@@ -199,14 +205,14 @@ fn report_json_validates_against_the_schema() {
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(!r.findings.is_empty());
     // JSON Lines: one finding per line, each standing alone.
-    let jl = ferret::render::json_lines(&r).unwrap();
+    let jl = render(|r, o| ferret::render::json_lines(r, o));
     assert_eq!(jl.lines().count(), r.findings.len());
     for line in jl.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["id"].is_string() && v["module"].is_string() && v["severity"].is_string());
     }
     // Text: grouped by severity, no raw control characters.
-    let text = ferret::render::text(&r, false);
+    let text = render(|r, o| ferret::render::text(r, &ferret::render::TextOptions::default(), o));
     assert!(text.contains("== CRITICAL"));
     assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
 }

@@ -163,12 +163,60 @@ pub struct Finding {
         serde(default, skip_serializing_if = "Vec::is_empty")
     )]
     pub references: Vec<String>,
-    /// Ids of other findings about the same subject that a report folded into this one.
+    /// Ids of other findings about the same subject that a report folded into this one (the
+    /// ids of [`Finding::reasons`], and of integrity facts about the same file seen twice).
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Vec::is_empty")
     )]
     pub also_reported_as: Vec<String>,
+    /// The other reasons about the same subject a report folded into this finding (one finding
+    /// per subject and problem): a SUID file that is also recent and unpackaged is one finding
+    /// with two more reasons, not three findings.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub reasons: Vec<Reason>,
+    /// The group a report put this finding in, when many findings of its id share a cause
+    /// (the files of one package, the SUID files of one directory): the group's key.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub group: Option<String>,
+}
+
+/// One more reason about a finding's subject, folded into it by a report: what the folded
+/// finding said, without its subject (the same) and evidence (merged into the finding's).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Reason {
+    /// The folded finding's id.
+    pub id: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its title.
+    pub title: String,
+    /// Its detail.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub detail: Option<String>,
+}
+
+impl Reason {
+    /// The reason a finding gives (its id, severity, title and detail).
+    pub fn of(f: &Finding) -> Self {
+        Reason {
+            id: f.id.clone(),
+            severity: f.severity,
+            title: f.title.clone(),
+            detail: f.detail.clone(),
+        }
+    }
 }
 
 impl Finding {
@@ -190,6 +238,8 @@ impl Finding {
             remediation: None,
             references: Vec::new(),
             also_reported_as: Vec::new(),
+            reasons: Vec::new(),
+            group: None,
         }
     }
 

@@ -19,12 +19,12 @@
 //! - inode flags (`lsattr`'s `i`, `a`, ...) are read with `FS_IOC_GETFLAGS` on a descriptor
 //!   opened this way ([`SafeFile::inode_flags`], [`DirHandle::inode_flags`],
 //!   [`DirHandle::inode_flags_at`]), so only regular files and directories are ever asked;
-//!   birth times come from `statx` without opening anything ([`DirHandle::birth_time_at`]).
+//!   birth times come from `statx` without opening anything ([`DirHandle::times_at`]).
 //!
 //! FIFOs, sockets and device nodes are never opened, so no read ever blocks on one.
 
 use crate::error::{Error, Result};
-use crate::stat::{FileKind, InodeFlags, Stat, Timestamp};
+use crate::stat::{FileKind, InodeFlags, Stat};
 use nix::dir::Type;
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
@@ -407,31 +407,67 @@ impl DirHandle {
         }
     }
 
-    /// The birth (creation) time of `name` in this directory, from `statx` without following a
-    /// final symbolic link, triggering an automount or opening anything. `Ok(None)`: the file
-    /// system does not record birth times.
-    pub fn birth_time_at(&self, name: &OsStr) -> Result<Option<Timestamp>> {
-        use rustix::fs::{statx, AtFlags as RAt, StatxFlags};
-        match statx(
-            &self.fd,
-            name,
-            RAt::SYMLINK_NOFOLLOW | RAt::NO_AUTOMOUNT,
-            StatxFlags::BTIME,
-        ) {
-            Ok(s) if s.stx_mask & StatxFlags::BTIME.bits() != 0 => Ok(Some(Timestamp {
-                sec: s.stx_btime.tv_sec,
-                nsec: s.stx_btime.tv_nsec,
-            })),
-            Ok(_) | Err(rustix::io::Errno::NOSYS) => Ok(None),
-            Err(e) => Err(Error::io(self.child_path(name), e.into())),
-        }
-    }
-
     /// `lstat` of `name` in this directory (links not followed).
     pub fn stat_at(&self, name: &OsStr) -> Result<Stat> {
         fstatat(&self.fd, name, AtFlags::AT_SYMLINK_NOFOLLOW)
             .map(|s| Stat::from_nix(&s))
             .map_err(|e| Error::from_errno(self.child_path(name), e))
+    }
+
+    /// `statx` of `name` in this directory (links not followed): the four times, birth time
+    /// included where the filesystem keeps it. Reads metadata only; no time changes.
+    pub fn times_at(&self, name: &OsStr) -> Result<crate::stat::FileTimes> {
+        use rustix::fs::{statx, AtFlags as RAt, StatxFlags};
+        let want = StatxFlags::BASIC_STATS | StatxFlags::BTIME;
+        let sx = match statx(
+            &self.fd,
+            name,
+            RAt::SYMLINK_NOFOLLOW | RAt::NO_AUTOMOUNT,
+            want,
+        ) {
+            Ok(sx) => sx,
+            // Kernels before 4.11 (CentOS 7's 3.10) have no statx: no birth time there.
+            Err(rustix::io::Errno::NOSYS) => {
+                let st = self.stat_at(name)?;
+                return Ok(crate::stat::FileTimes {
+                    atime: st.atime,
+                    mtime: st.mtime,
+                    ctime: st.ctime,
+                    btime: None,
+                    kind: st.kind,
+                    mode: st.mode,
+                    uid: st.uid,
+                    gid: st.gid,
+                    size: st.size,
+                    ino: st.ino,
+                });
+            }
+            Err(e) => {
+                return Err(Error::from_errno(
+                    self.child_path(name),
+                    Errno::from_raw(e.raw_os_error()),
+                ))
+            }
+        };
+        let ts = |t: rustix::fs::StatxTimestamp| crate::stat::Timestamp {
+            sec: t.tv_sec,
+            nsec: t.tv_nsec,
+        };
+        let mode = u32::from(sx.stx_mode);
+        Ok(crate::stat::FileTimes {
+            atime: ts(sx.stx_atime),
+            mtime: ts(sx.stx_mtime),
+            ctime: ts(sx.stx_ctime),
+            btime: StatxFlags::from_bits_retain(sx.stx_mask)
+                .contains(StatxFlags::BTIME)
+                .then(|| ts(sx.stx_btime)),
+            kind: FileKind::from_mode(mode),
+            mode: mode & 0o7777,
+            uid: sx.stx_uid,
+            gid: sx.stx_gid,
+            size: sx.stx_size,
+            ino: sx.stx_ino,
+        })
     }
 
     /// Reads the target of the symlink `name`.

@@ -82,10 +82,10 @@ pub mod walk;
 
 pub use control::{CancelToken, Control, Progress};
 pub use error::{Error, Result};
-pub use finding::{ErrorRecord, Evidence, Finding, Outcome, Severity};
+pub use finding::{ErrorRecord, Evidence, Finding, Outcome, Reason, Severity};
 pub use fs::{DirEntry, DirHandle, OpenOptions, SafeFile};
 pub use root::{ensure_outside, HostRoot};
-pub use stat::{FileKind, InodeFlags, Stat, Timestamp};
+pub use stat::{FileKind, FileTimes, InodeFlags, Stat, Timestamp};
 
 #[doc(hidden)]
 pub mod fuzzing {

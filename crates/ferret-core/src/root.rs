@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::fs::{DirEntry, DirHandle, OpenOptions, SafeFile};
-use crate::stat::{FileKind, InodeFlags, Stat, Timestamp};
+use crate::stat::{FileKind, InodeFlags, Stat};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fstatat, Mode};
@@ -296,16 +296,15 @@ impl HostRoot {
         dir.inode_flags_at(&name)
     }
 
-    /// The birth time of a path (`statx`, the final component not followed, nothing opened);
-    /// `Ok(None)` when the file system does not record it.
-    pub fn birth_time(&self, p: impl AsRef<Path>) -> Result<Option<Timestamp>> {
+    /// The times of a path (the final component is not followed), birth time included where
+    /// the filesystem keeps it (`statx`). Reads metadata only.
+    pub fn times(&self, p: impl AsRef<Path>) -> Result<crate::stat::FileTimes> {
         let p = p.as_ref();
         if lexical_components(p).is_empty() {
-            let d = self.open_root()?;
-            return d.birth_time_at(std::ffi::OsStr::new("."));
+            return self.open_root()?.times_at(std::ffi::OsStr::new("."));
         }
         let (dir, name) = self.parent_and_name(p)?;
-        dir.birth_time_at(&name)
+        dir.times_at(&name)
     }
 
     /// Whether something (of any type) exists at the path.

@@ -1,12 +1,12 @@
 //! File metadata as plain data: [`Stat`] (`lstat`/`fstat`), [`InodeFlags`] (the inode flags
 //! `lsattr` shows, read with `FS_IOC_GETFLAGS` on a soundly opened regular file or directory:
 //! [`crate::SafeFile::inode_flags`], [`crate::DirHandle::inode_flags`],
-//! [`crate::HostRoot::inode_flags`]) and birth times ([`crate::HostRoot::birth_time`]).
+//! [`crate::HostRoot::inode_flags`]) and birth times ([`crate::HostRoot::times`]).
 
 use std::fmt;
 
 /// The type of a filesystem object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum FileKind {
@@ -25,6 +25,7 @@ pub enum FileKind {
     /// A block device.
     BlockDevice,
     /// Anything else.
+    #[default]
     Unknown,
 }
 
@@ -267,4 +268,32 @@ impl fmt::Display for InodeFlags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.lsattr())
     }
+}
+
+/// The four times of a file, as `statx` gives them: birth time only where the filesystem
+/// records it (ext4, xfs, btrfs, tmpfs on recent kernels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct FileTimes {
+    /// Last access.
+    pub atime: Timestamp,
+    /// Last content modification.
+    pub mtime: Timestamp,
+    /// Last status change.
+    pub ctime: Timestamp,
+    /// Creation (birth), when the filesystem keeps it.
+    pub btime: Option<Timestamp>,
+    /// The file's kind.
+    pub kind: FileKind,
+    /// Permission bits including setuid/setgid/sticky.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Inode number.
+    pub ino: u64,
 }

@@ -762,7 +762,7 @@ fn install_time(root: &HostRoot) -> Option<i64> {
         "/etc/hostname",
     ]
     .iter()
-    .filter_map(|p| root.birth_time(p).ok().flatten())
+    .filter_map(|p| root.times(p).ok().and_then(|t| t.btime))
     .map(|t| t.sec)
     .min()
 }
@@ -785,7 +785,7 @@ fn audit_log_tampering(root: &HostRoot, out: &mut Outcome) {
         if st.kind != FileKind::Regular {
             continue;
         }
-        let born = root.birth_time(p).ok().flatten().map(|t| t.sec);
+        let born = root.times(p).ok().and_then(|t| t.btime).map(|t| t.sec);
         let rot = rotated(root, p);
         let created = born.unwrap_or(st.mtime.sec);
         let by_rotation = rot

@@ -44,6 +44,8 @@
 //!   message.
 //! - [`Detector`]: the detections over events fed one by one; [`journal::JournalFile`]: the
 //!   entries of one journal file.
+//! - [`dpkg::history_root`]: the package manager's log (`/var/log/dpkg.log` and rotations):
+//!   what was installed, upgraded, removed or purged, and when.
 //!
 //! Options are plain fields of [`AnalyzeOptions`] set on its `Default`. Every long operation
 //! takes a [`ferret_core::Control`] (cancellation, progress, I/O budget); results are partial,
@@ -81,6 +83,7 @@
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
 //! | `logs.module-taint` | medium | T1547.006 | an unsigned or out-of-tree kernel module tainted the kernel |
 //! | `logs.overlong-line` | low | - | a line over `max_line` bytes (64 KiB) was truncated |
+//! | `logs.campaign` | the highest of its sources' | theirs | one detection (`logs.brute-force`, `logs.password-spraying`, `logs.port-scan`) from `campaign_sources` (50) sources or more: one finding with the counts, the time span and the `campaign_top` (10) sources by failures (see [`campaign`]); a source that did more keeps its own |
 //! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |
 //! | `logs.decompression-bomb` | medium | T1070, T1499 | a `.gz` log inflated past [`MAX_GZ_RATIO`] times its compressed bytes (once past [`GZ_RATIO_FLOOR`]) or past [`MAX_GZ_OUTPUT`] bytes: reading it stopped there, the other files are read |
 //!
@@ -197,7 +200,9 @@ pub use ferret_core as core;
 
 pub mod analyze;
 mod bytes;
+pub mod campaign;
 pub mod detect;
+pub mod dpkg;
 pub mod envelope;
 pub mod event;
 pub mod journal;
@@ -210,7 +215,8 @@ pub use analyze::{
     ROTATION_TIME_SHARE,
 };
 pub use detect::{
-    Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,
+    Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds,
+    TimelineEvent, Window,
 };
 pub use envelope::{Envelope, Format};
 pub use event::{parse_message, parse_repeat, Cut, EventKind, Repeat, MAX_REPEAT};

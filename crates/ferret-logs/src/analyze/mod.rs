@@ -10,7 +10,7 @@ use ferret_core::{
     Control, ErrorRecord, Evidence, Finding, HostRoot, OpenOptions, Outcome, Severity,
 };
 
-use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, Window};
+use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, TimelineEvent, Window};
 use crate::time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
 use jiff::tz::TimeZone;
 
@@ -53,11 +53,22 @@ pub struct AnalyzeOptions {
     /// with `journalctl -o short` under a non-English `LC_TIME`); see
     /// [`YearContext::with_localized_months`]. Off by default.
     pub localized_months: bool,
+    /// Notable events kept for a timeline in [`Analysis::timeline`] (logins, sessions, sudo and
+    /// su, account and group changes, module taints, crashes; failures and scans are
+    /// summarised per source instead), at most this many, in file order. 0 (the default):
+    /// none.
+    pub timeline: usize,
     /// [`analyze_root`]: these files (inner paths, in this order) instead of the host's
     /// default logs. A `.gz` file is decompressed; a file that starts with the journal
     /// signature is a systemd journal file, whatever its name; a directory stands for the
     /// journal files in it and one level below. Empty (the default): the default logs.
     pub paths: Vec<PathBuf>,
+    /// Sources that make a campaign: the per-source findings of one detection from this many
+    /// sources or more become one `logs.campaign` finding ([`crate::campaign`]; default 50,
+    /// 0: never). Every source stays in [`Analysis::sources`].
+    pub campaign_sources: usize,
+    /// The sources a campaign finding names, by failures (default 10).
+    pub campaign_top: usize,
 }
 
 impl Default for AnalyzeOptions {
@@ -72,7 +83,10 @@ impl Default for AnalyzeOptions {
             max_line: 64 * 1024,
             max_samples: 20,
             localized_months: false,
+            timeline: 0,
             paths: Vec::new(),
+            campaign_sources: 50,
+            campaign_top: 10,
         }
     }
 }
@@ -138,6 +152,10 @@ pub struct Analysis {
     pub window: Option<Window>,
     /// Samples of unparsed lines.
     pub unparsed_samples: Vec<Sample>,
+    /// Notable events for a timeline (see [`AnalyzeOptions::timeline`]), in file order.
+    pub timeline: Vec<TimelineEvent>,
+    /// Notable events past [`AnalyzeOptions::timeline`], not kept.
+    pub timeline_dropped: u64,
     /// The zone zone-less timestamps were read in, and why: `Europe/Berlin (the root's
     /// /etc/localtime)`, `UTC (the root has no /etc/localtime or /etc/timezone)`, `UTC`, ...;
     /// several, `; `-separated, when inputs from several roots were read in different zones.
@@ -161,7 +179,11 @@ impl<'o> Acc<'o> {
     pub(crate) fn new(opts: &'o AnalyzeOptions) -> Self {
         Acc {
             opts,
-            det: Detector::new(opts.thresholds.clone()),
+            det: {
+                let mut d = Detector::new(opts.thresholds.clone());
+                d.keep_timeline(opts.timeline);
+                d
+            },
             analysis: Analysis::default(),
             bombs: Vec::new(),
             zones: Vec::new(),
@@ -555,11 +577,18 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.sources = r.sources;
     a.hours = r.hours;
     a.window = r.window;
-    a.outcome.findings = r.findings;
+    a.outcome.findings = crate::campaign::summarise(
+        r.findings,
+        &a.sources,
+        acc.opts.campaign_sources,
+        acc.opts.campaign_top,
+    );
     if !acc.bombs.is_empty() {
         a.outcome.findings.extend(acc.bombs);
         Finding::sort(&mut a.outcome.findings);
     }
+    a.timeline = r.timeline;
+    a.timeline_dropped = r.timeline_dropped;
     a
 }
 
@@ -712,7 +741,7 @@ pub const DEFAULT_LOGS: &[&str] = &[
 
 /// Rotation order: `auth.log.4.gz`, ..., `auth.log.1`, `auth.log` and dated
 /// `secure-20240101`(.gz) siblings, oldest first.
-fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
+pub(crate) fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
     let (Some(dir), Some(name)) = (base.parent(), base.file_name()) else {
         return Vec::new();

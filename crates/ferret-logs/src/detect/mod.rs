@@ -16,6 +16,9 @@ use crate::bytes::{load_le, same_bytes};
 use crate::event::EventKind;
 use crate::time::LogTime;
 
+mod timeline;
+pub use timeline::TimelineEvent;
+
 /// Detection thresholds. Defaults follow fail2ban (5 failures in 10 minutes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -1029,6 +1032,8 @@ pub struct Detector {
     fs_reported: bool,
     findings: Vec<Finding>,
     seen: FnvMap<u64, usize>,
+    /// Notable events kept for a timeline ([`Detector::keep_timeline`]).
+    notable: timeline::Notable,
 }
 
 /// Key of a finding in `Detector::seen`.
@@ -1061,8 +1066,16 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             seen: FnvMap::default(),
+            notable: timeline::Notable::default(),
             th,
         }
+    }
+
+    /// Keeps up to `cap` notable events (logins, sessions, sudo and su, account and group
+    /// changes, module taints, crashes) for a timeline, earliest first; the rest are counted.
+    /// 0 (the default) keeps none.
+    pub fn keep_timeline(&mut self, cap: usize) {
+        self.notable.cap = cap;
     }
 
     /// Starts a new file: evidence from now on names `path`. Session (pid) state is reset.
@@ -1199,6 +1212,13 @@ impl Detector {
         }
         if f.role == Role::After || (f.role == Role::Accepted && f.user == Some(&b"root"[..])) {
             self.after_source(event, file, line, t);
+        }
+        if self.notable.cap > 0 {
+            let path = self
+                .files
+                .get(file as usize)
+                .map_or(&b"-"[..], Vec::as_slice);
+            self.notable.observe(event, file, path, line, time);
         }
     }
 
@@ -1855,6 +1875,8 @@ impl Detector {
                 .collect(),
             window: self.window,
             findings,
+            timeline: self.notable.events,
+            timeline_dropped: self.notable.dropped,
         }
     }
 }
@@ -1873,6 +1895,10 @@ pub struct DetectorResult {
     pub window: Option<Window>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// Notable events kept for a timeline ([`Detector::keep_timeline`]), in file order.
+    pub timeline: Vec<TimelineEvent>,
+    /// Notable events past the cap.
+    pub timeline_dropped: u64,
 }
 
 #[cfg(test)]

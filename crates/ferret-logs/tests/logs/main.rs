@@ -11,6 +11,7 @@
     clippy::too_many_lines
 )]
 
+mod campaign;
 mod detector;
 mod elastic;
 mod events;

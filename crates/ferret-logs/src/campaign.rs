@@ -1,0 +1,236 @@
+//! Campaigns: one detection from many sources is one finding, not one per source.
+//!
+//! A distributed campaign against an internet-facing SSH port gives a brute force from
+//! hundreds of thousands of addresses; no person reads a finding per address. After the
+//! detector, [`summarise`] replaces the per-source findings of one detection (`logs.brute-force`,
+//! `logs.password-spraying`, `logs.port-scan`) by one `logs.campaign` finding once
+//! [`AnalyzeOptions::campaign_sources`](crate::AnalyzeOptions::campaign_sources) sources or
+//! more have it: its subject is the detection's id, its detail the number of sources, their
+//! failures and events in all, the time span, and the top sources by failures
+//! ([`AnalyzeOptions::campaign_top`](crate::AnalyzeOptions::campaign_top)), whose evidence it
+//! keeps. Every per-source number stays in [`Analysis::sources`](crate::Analysis::sources).
+//!
+//! A source that did something more keeps its own finding: one with any other finding about
+//! it (a login after the failures, a root login) is not folded into the campaign.
+
+use crate::detect::SourceSummary;
+use crate::time::LogTime;
+use ferret_core::{Finding, Severity};
+use std::collections::{HashMap, HashSet};
+
+/// The per-source detections a campaign summarises.
+pub const SUMMARISED: [&str; 3] = [
+    "logs.brute-force",
+    "logs.password-spraying",
+    "logs.port-scan",
+];
+
+/// Replaces the findings of each [`SUMMARISED`] detection that `min_sources` or more sources
+/// have by one `logs.campaign` finding (see the module docs); `min_sources` 0 leaves the
+/// findings as they are. `sources` gives the per-source counts (subjects are matched to
+/// [`SourceSummary::ip`], both escaped). Findings stay sorted most severe first.
+pub fn summarise(
+    findings: Vec<Finding>,
+    sources: &[SourceSummary],
+    min_sources: usize,
+    top: usize,
+) -> Vec<Finding> {
+    if min_sources == 0 {
+        return findings;
+    }
+    // Subjects with a finding of another kind than the summarised detections: they keep
+    // theirs.
+    let more: HashSet<&str> = findings
+        .iter()
+        .filter(|f| !SUMMARISED.contains(&f.id.as_str()))
+        .map(|f| f.subject.as_str())
+        .collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for f in &findings {
+        if SUMMARISED.contains(&f.id.as_str()) && !more.contains(f.subject.as_str()) {
+            *count.entry(f.id.as_str()).or_default() += 1;
+        }
+    }
+    let folded: HashSet<String> = count
+        .into_iter()
+        .filter(|&(_, n)| n >= min_sources)
+        .map(|(id, _)| id.to_owned())
+        .collect();
+    if folded.is_empty() {
+        return findings;
+    }
+    let by_ip: HashMap<&str, &SourceSummary> = sources.iter().map(|s| (s.ip.as_str(), s)).collect();
+    let mut members: HashMap<String, Vec<Finding>> = HashMap::new();
+    let mut keep = Vec::with_capacity(findings.len());
+    let more: HashSet<String> = more.into_iter().map(str::to_owned).collect();
+    for f in findings {
+        if folded.contains(&f.id) && !more.contains(&f.subject) {
+            members.entry(f.id.clone()).or_default().push(f);
+        } else {
+            keep.push(f);
+        }
+    }
+    let mut ids: Vec<String> = members.keys().cloned().collect();
+    ids.sort();
+    for id in ids {
+        let Some(m) = members.remove(&id) else {
+            continue;
+        };
+        keep.push(campaign(&id, m, &by_ip, top));
+    }
+    Finding::sort(&mut keep);
+    keep
+}
+
+/// The one finding of a campaign of `id` from the sources of `members`.
+fn campaign(
+    id: &str,
+    mut members: Vec<Finding>,
+    by_ip: &HashMap<&str, &SourceSummary>,
+    top: usize,
+) -> Finding {
+    let stats = |f: &Finding| by_ip.get(f.subject.as_str()).copied();
+    let (mut failures, mut events) = (0u64, 0u64);
+    let (mut first, mut last): (Option<LogTime>, Option<LogTime>) = (None, None);
+    for s in members.iter().filter_map(stats) {
+        failures += s.failures;
+        events += s.events;
+        first = match (first, s.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        last = match (last, s.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    // The top sources: most failures (then most events, then address) first.
+    members.sort_by(|a, b| {
+        let key = |f: &Finding| stats(f).map_or((0, 0), |s| (s.failures, s.events));
+        key(b).cmp(&key(a)).then_with(|| a.subject.cmp(&b.subject))
+    });
+    let severity = members
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::High);
+    let what = id.strip_prefix("logs.").unwrap_or(id).replace('-', " ");
+    let n = members.len();
+    let mut f = Finding::new(
+        "logs.campaign",
+        severity,
+        format!("{what} from {n} sources: a distributed campaign"),
+        id,
+    );
+    let tops: Vec<String> = members
+        .iter()
+        .take(top)
+        .map(|m| match stats(m) {
+            Some(s) => format!(
+                "{} ({} failures, {} events)",
+                m.subject, s.failures, s.events
+            ),
+            None => m.subject.clone(),
+        })
+        .collect();
+    let span = match (first, last) {
+        (Some(a), Some(b)) => format!("; first {a} last {b}"),
+        _ => String::new(),
+    };
+    f.detail = Some(format!(
+        "{n} sources, {failures} failures and {events} events from them in all{span}; top sources: {}{}",
+        tops.join(", "),
+        if n > top { format!(" (+{} more; every source is in `sources`)", n - top) } else { String::new() }
+    ));
+    for m in members.iter().take(top) {
+        for a in &m.attack {
+            if !f.attack.contains(a) {
+                f.attack.push(a.clone());
+            }
+        }
+        if let Some(e) = m.evidence.first() {
+            f.evidence.push(e.clone());
+        }
+    }
+    f.also_reported_as.push(id.to_owned());
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use ferret_core::Evidence;
+
+    fn source(ip: &str, failures: u64, t: i64) -> SourceSummary {
+        SourceSummary {
+            ip: ip.to_owned(),
+            failures,
+            successes: 0,
+            hostile: failures,
+            events: failures,
+            users: Vec::new(),
+            first: Some(LogTime::from_secs(t)),
+            last: Some(LogTime::from_secs(t + 60)),
+        }
+    }
+
+    fn brute(ip: &str, line: u64) -> Finding {
+        Finding::new("logs.brute-force", Severity::High, "brute force", ip)
+            .with_evidence(Evidence::line("/var/log/auth.log", line))
+            .with_attack("T1110.001")
+    }
+
+    #[test]
+    fn many_sources_are_one_campaign_and_the_successful_one_stays() {
+        let n = 60;
+        let mut sources = Vec::new();
+        let mut findings = Vec::new();
+        for i in 0..n {
+            let ip = format!("198.51.100.{i}");
+            sources.push(source(&ip, 5 + i, 1_700_000_000 + i as i64));
+            findings.push(brute(&ip, i + 1));
+        }
+        findings.push(Finding::new(
+            "logs.login-after-failures",
+            Severity::Critical,
+            "login after failures",
+            "198.51.100.7",
+        ));
+        let out = summarise(findings, &sources, 50, 3);
+        // The campaign, the source that logged in (its brute force and its login), nothing else.
+        assert_eq!(out.len(), 3, "{out:#?}");
+        assert_eq!(out[0].id, "logs.login-after-failures");
+        let c = out.iter().find(|f| f.id == "logs.campaign").unwrap();
+        assert_eq!(c.subject, "logs.brute-force");
+        assert!(
+            c.title.contains(&format!("{} sources", n - 1)),
+            "{}",
+            c.title
+        );
+        let total: u64 = (0..n).filter(|&i| i != 7).map(|i| 5 + i).sum();
+        let d = c.detail.as_deref().unwrap();
+        assert!(d.contains(&format!("{total} failures")), "{d}");
+        // The top three by failures, most first, with their evidence.
+        assert!(d.contains("top sources: 198.51.100.59 (64 failures"), "{d}");
+        assert_eq!(c.evidence.len(), 3);
+        assert_eq!(c.evidence[0].line, Some(60));
+        assert!(d.contains(&format!("(+{} more", n - 1 - 3)), "{d}");
+        assert_eq!(c.attack, vec!["T1110.001".to_owned()]);
+        assert!(out
+            .iter()
+            .any(|f| f.id == "logs.brute-force" && f.subject == "198.51.100.7"));
+    }
+
+    #[test]
+    fn below_the_threshold_nothing_changes() {
+        let sources: Vec<_> = (0..10)
+            .map(|i| source(&format!("10.0.0.{i}"), 9, 0))
+            .collect();
+        let findings: Vec<_> = (0..10).map(|i| brute(&format!("10.0.0.{i}"), i)).collect();
+        let out = summarise(findings.clone(), &sources, 50, 10);
+        assert_eq!(out.len(), findings.len());
+        assert_eq!(summarise(findings.clone(), &sources, 0, 10).len(), 10);
+        assert_eq!(summarise(findings, &sources, 10, 10).len(), 1);
+    }
+}
