@@ -200,6 +200,7 @@ pub mod detect;
 pub mod envelope;
 pub mod event;
 pub mod journal;
+pub mod logins;
 
 pub mod time;
 
@@ -208,7 +209,8 @@ pub use analyze::{
     LineReader, Record, Records, Sample, DEFAULT_LOGS,
 };
 pub use detect::{
-    Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,
+    Accepted, Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds,
+    Window,
 };
 pub use envelope::{Envelope, Format};
 pub use event::{parse_message, parse_repeat, Cut, EventKind, Repeat, MAX_REPEAT};

@@ -142,6 +142,10 @@ pub struct Analysis {
     pub time_zone: String,
     /// Findings and per-file errors.
     pub outcome: Outcome,
+    /// The latest accepted ssh logins, in order (at most [`crate::detect::MAX_ACCEPTED`]),
+    /// for the joins with login records ([`crate::logins::correlate`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub accepted: Vec<crate::detect::Accepted>,
 }
 
 /// What an analysis accumulates: the detector and the counters, with the options they use.
@@ -471,6 +475,7 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.hours = r.hours;
     a.window = r.window;
     a.outcome.findings = r.findings;
+    a.accepted = r.accepted;
     a
 }
 
@@ -572,7 +577,7 @@ pub const DEFAULT_LOGS: &[&str] = &[
 
 /// Rotation order: `auth.log.4.gz`, ..., `auth.log.1`, `auth.log` and dated
 /// `secure-20240101`(.gz) siblings, oldest first.
-fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
+pub(crate) fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
     let (Some(dir), Some(name)) = (base.parent(), base.file_name()) else {
         return Vec::new();

@@ -1029,6 +1029,43 @@ pub struct Detector {
     fs_reported: bool,
     findings: Vec<Finding>,
     seen: FnvMap<u64, usize>,
+    /// The latest accepted logins (at most [`MAX_ACCEPTED`]).
+    accepted: VecDeque<AcceptedAt>,
+    accepted_dropped: u64,
+}
+
+/// Accepted logins kept by a [`Detector`] at most (the latest ones).
+pub const MAX_ACCEPTED: usize = 1 << 16;
+
+#[derive(Debug)]
+struct AcceptedAt {
+    file: u32,
+    line: u64,
+    time: Option<LogTime>,
+    user: Vec<u8>,
+    source: Vec<u8>,
+    method: Vec<u8>,
+}
+
+/// A successful ssh login in the logs (`Accepted METHOD for USER from ADDR`), kept for the
+/// joins with login records ([`crate::logins::correlate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Accepted {
+    /// When.
+    pub time: Option<LogTime>,
+    /// The user.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub user: Vec<u8>,
+    /// The client address, as logged.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub source: Vec<u8>,
+    /// The method (`password`, `publickey`, ...).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub method: Vec<u8>,
+    /// The line.
+    pub evidence: Evidence,
 }
 
 /// Key of a finding in `Detector::seen`.
@@ -1061,6 +1098,8 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             seen: FnvMap::default(),
+            accepted: VecDeque::new(),
+            accepted_dropped: 0,
             th,
         }
     }
@@ -1200,6 +1239,47 @@ impl Detector {
         if f.role == Role::After || (f.role == Role::Accepted && f.user == Some(&b"root"[..])) {
             self.after_source(event, file, line, t);
         }
+        if f.role == Role::Accepted {
+            self.note_accepted(event, file, line, time);
+        }
+    }
+
+    /// Keeps an accepted login for the joins with login records (see [`Accepted`]).
+    #[cold]
+    #[inline(never)]
+    fn note_accepted(
+        &mut self,
+        event: &EventKind<'_>,
+        file: u32,
+        line: u64,
+        time: Option<LogTime>,
+    ) {
+        let EventKind::SshAccepted {
+            user, ip, method, ..
+        } = event
+        else {
+            return;
+        };
+        // A repeated line is observed once per repeat: one login per line.
+        if self
+            .accepted
+            .back()
+            .is_some_and(|a| a.file == file && a.line == line)
+        {
+            return;
+        }
+        if self.accepted.len() >= MAX_ACCEPTED {
+            self.accepted.pop_front();
+            self.accepted_dropped += 1;
+        }
+        self.accepted.push_back(AcceptedAt {
+            file,
+            line,
+            time,
+            user: user.to_vec(),
+            source: ip.to_vec(),
+            method: method.to_vec(),
+        });
     }
 
     /// The per-hour histogram and the attack window.
@@ -1834,9 +1914,22 @@ impl Detector {
                 .then(b.hostile.cmp(&a.hostile))
                 .then_with(|| a.ip.cmp(&b.ip))
         });
+        let accepted = self
+            .accepted
+            .iter()
+            .map(|a| Accepted {
+                time: a.time,
+                user: a.user.clone(),
+                source: a.source.clone(),
+                method: a.method.clone(),
+                evidence: self.evidence(a.file, a.line),
+            })
+            .collect();
         let mut findings = self.findings;
         Finding::sort(&mut findings);
         DetectorResult {
+            accepted,
+            accepted_dropped: self.accepted_dropped,
             events: EventKind::NAMES
                 .iter()
                 .zip(self.counts)
@@ -1873,6 +1966,10 @@ pub struct DetectorResult {
     pub window: Option<Window>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// The latest accepted ssh logins, in order (at most [`MAX_ACCEPTED`]).
+    pub accepted: Vec<Accepted>,
+    /// Accepted logins left out of `accepted` (older than the ones kept).
+    pub accepted_dropped: u64,
 }
 
 #[cfg(test)]
