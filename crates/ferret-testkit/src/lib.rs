@@ -5,7 +5,9 @@
 //!
 //! - [`fuzz::replay`]: runs a fuzz target's committed seed corpus (`fuzz/corpus/<target>/`)
 //!   through its library entry point, so `cargo test` on stable catches regressions;
-//! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`).
+//! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
+//! - [`logins`]: `wtmp`/`btmp`/`utmp` files written by util-linux `utmpdump -r`, and a
+//!   generator of long login histories.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -40,7 +42,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // Test support: failing loudly is its job.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -65,6 +72,8 @@ pub fn testdata(rel: &str) -> PathBuf {
 pub fn testdata_dir() -> Option<PathBuf> {
     std::env::var_os("FERRET_TESTDATA").map(PathBuf::from)
 }
+
+pub mod logins;
 
 pub mod fuzz {
     //! Replaying committed fuzz corpora on stable.
