@@ -467,6 +467,7 @@ pub struct Records<R> {
     eof: bool,
     trailing: usize,
     failed: bool,
+    pending: Option<std::io::Error>,
     bytes: u64,
 }
 
@@ -488,6 +489,7 @@ impl<R: Read> Records<R> {
             eof: false,
             trailing: 0,
             failed: false,
+            pending: None,
             bytes: 0,
         }
     }
@@ -539,7 +541,13 @@ impl<R: Read> Records<R> {
                     self.bytes += n as u64;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                // The records read before the error are still given out; the error comes
+                // after them.
+                Err(e) => {
+                    self.pending = Some(e);
+                    self.eof = true;
+                    break;
+                }
             }
         }
         Ok(())
@@ -572,8 +580,12 @@ impl<R: Read> Records<R> {
         }
         let have = self.end - self.pos;
         if have < size {
-            self.trailing = have;
             self.pos = self.end;
+            if let Some(e) = self.pending.take() {
+                self.failed = true;
+                return Some(Err(e));
+            }
+            self.trailing = have;
             return None;
         }
         let at = self.pos;
