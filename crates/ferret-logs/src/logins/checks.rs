@@ -177,6 +177,34 @@ impl FileScan {
         }
     }
 
+    /// An all-zero record at `index`.
+    pub(crate) fn zeroed(&mut self, index: u64) {
+        self.zeroed_run(index, 1);
+    }
+
+    /// `count` all-zero records from `first` on.
+    pub(crate) fn zeroed_run(&mut self, first: u64, count: u64) {
+        if self.begins.is_none() {
+            self.begins = Some(0);
+        }
+        self.zeroed += count;
+        self.in_run(first, count);
+    }
+
+    fn in_run(&mut self, index: u64, count: u64) {
+        match &mut self.run {
+            Some(run) => run.count += count,
+            None => {
+                self.run = Some(ZeroRun {
+                    first: index,
+                    count,
+                    after: self.last_good,
+                    before: None,
+                });
+            }
+        }
+    }
+
     pub(crate) fn record(&mut self, r: &LoginRecord) {
         if self.begins.is_none() {
             self.begins = Some(r.sec);
@@ -188,17 +216,7 @@ impl FileScan {
                 } else {
                     self.time_zeroed += 1;
                 }
-                match &mut self.run {
-                    Some(run) => run.count += 1,
-                    None => {
-                        self.run = Some(ZeroRun {
-                            first: r.index,
-                            count: 1,
-                            after: self.last_good,
-                            before: None,
-                        });
-                    }
-                }
+                self.in_run(r.index, 1);
                 return;
             }
             Some(Damage::Implausible) => {

@@ -669,18 +669,33 @@ impl Acc<'_> {
         let mut entries = std::collections::VecDeque::new();
         let mut n = 0u64;
         let mut read_error = None;
-        for rec in records.by_ref() {
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
+        loop {
+            let (first, count) = records.skip_zeros(1 << 16);
+            if count > 0 {
+                scan.zeroed_run(first, count);
+                if self.control.is_cancelled() {
+                    break;
+                }
+            }
+            let rec = match records.next_raw() {
+                None => break,
+                Some(Err(e)) => {
                     read_error = Some(e);
                     break;
                 }
+                // An all-zero record (a wiped entry, or a hole of a sparse file) only counts:
+                // `last` skips it, it is no failure, and it is not worth a copy.
+                Some(Ok((raw, _, index))) if utmp::is_zero(raw) => {
+                    scan.zeroed(index);
+                    None
+                }
+                Some(Ok((raw, layout, index))) => Some(utmp::decode(raw, layout, index)),
             };
             n += 1;
             if n.is_multiple_of(4096) && self.control.is_cancelled() {
                 break;
             }
+            let Some(rec) = rec else { continue };
             scan.record(&rec);
             match source {
                 Source::Wtmp => builder.push(rec, &mut sink),

@@ -417,8 +417,13 @@ impl<'a> Raw<'a> {
     }
 }
 
+/// The record of `rec` (one record's bytes) in `layout`, at position `index`.
+pub(crate) fn decode(rec: &[u8], layout: Layout, index: u64) -> LoginRecord {
+    Raw { rec, layout }.to_record(index)
+}
+
 /// Whether every byte is zero (compared with a zero block: `memcmp`, fast in any build).
-fn is_zero(b: &[u8]) -> bool {
+pub(crate) fn is_zero(b: &[u8]) -> bool {
     const ZERO: [u8; MUSL_RECORD] = [0; MUSL_RECORD];
     ZERO.get(..b.len()).is_some_and(|z| z == b)
 }
@@ -514,10 +519,11 @@ impl<R: Read> Records<R> {
         self.index
     }
 
-    /// Fills the buffer so that it holds at least `want` bytes from `pos`, or all that is left.
-    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+    /// Fills the buffer so that it holds at least `want` bytes from `pos`, or all that is left
+    /// (an error after some bytes were read is kept for after them).
+    fn fill(&mut self, want: usize) {
         if self.end - self.pos >= want || self.eof {
-            return Ok(());
+            return;
         }
         // Move the rest to the front and read more behind it.
         self.buf.copy_within(self.pos..self.end, 0);
@@ -550,7 +556,38 @@ impl<R: Read> Records<R> {
                 }
             }
         }
-        Ok(())
+    }
+
+    /// Skips the all-zero records at the current position (at most `max`): the index of the
+    /// first and how many. Wiped entries and the holes of sparse files come in runs; skipping
+    /// them is one comparison per record. Nothing is skipped before the layout is known.
+    pub(crate) fn skip_zeros(&mut self, max: u64) -> (u64, u64) {
+        const ZERO: [u8; MUSL_RECORD] = [0; MUSL_RECORD];
+        let Some(layout) = self.layout else {
+            return (self.index + 1, 0);
+        };
+        let size = layout.size();
+        let zero = ZERO.get(..size).unwrap_or(&[]);
+        let first = self.index + 1;
+        let mut n = 0;
+        while n < max {
+            if self.end - self.pos < size {
+                if self.eof || self.failed {
+                    break;
+                }
+                self.fill(size);
+                if self.end - self.pos < size {
+                    break;
+                }
+            }
+            if self.buf.get(self.pos..self.pos + size) != Some(zero) {
+                break;
+            }
+            self.pos += size;
+            self.index += 1;
+            n += 1;
+        }
+        (first, n)
     }
 
     /// The next raw record, as a view into the buffer, and its index.
@@ -561,10 +598,7 @@ impl<R: Read> Records<R> {
         let layout = match self.layout {
             Some(l) => l,
             None => {
-                if let Err(e) = self.fill(SAMPLE_RECORDS * MUSL_RECORD) {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+                self.fill(SAMPLE_RECORDS * MUSL_RECORD);
                 let l = detect_layout(
                     self.buf.get(self.pos..self.end).unwrap_or(&[]),
                     self.size_hint,
@@ -574,10 +608,7 @@ impl<R: Read> Records<R> {
             }
         };
         let size = layout.size();
-        if let Err(e) = self.fill(size) {
-            self.failed = true;
-            return Some(Err(e));
-        }
+        self.fill(size);
         let have = self.end - self.pos;
         if have < size {
             self.pos = self.end;

@@ -79,7 +79,7 @@ fn last_on_a_long_history() {
     // IPv6 hosts, non-UTF-8 and control-character user names, ftp/uucp lines.
     let data = binary(&history(6000, 7, 1_680_000_000));
     assert!(
-        data.len() % 384 == 0 && data.len() / 384 >= 6000,
+        data.len().is_multiple_of(384) && data.len() / 384 >= 6000,
         "{}",
         data.len()
     );
