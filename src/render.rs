@@ -186,6 +186,17 @@ pub fn text(report: &Report, ansi: bool) -> String {
             let _ = write!(o, "  ({})", safe(r));
         }
         o.push('\n');
+        for (what, list) in [("read", &m.read), ("not found", &m.not_found)] {
+            if !list.is_empty() {
+                let shown: Vec<String> = list.iter().take(12).map(|p| safe(p)).collect();
+                let more = list.len().saturating_sub(12);
+                let _ = write!(o, "    {what}: {}", shown.join(", "));
+                if more > 0 {
+                    let _ = write!(o, " and {more} more");
+                }
+                o.push('\n');
+            }
+        }
     }
     o
 }

@@ -179,6 +179,10 @@ pub(crate) struct ModuleResult {
     pub failed: Option<String>,
     /// The hostile-activity window in Unix seconds (logs only).
     pub window: Option<(i64, i64)>,
+    /// The sources (files) it read, for modules that look for them.
+    pub read: Vec<String>,
+    /// The sources it looked for and did not find (not errors).
+    pub not_found: Vec<String>,
 }
 
 impl ModuleResult {
@@ -306,6 +310,8 @@ pub fn triage(opts: &TriageOptions) -> Report {
             findings: r.outcome.findings.len(),
             errors: r.outcome.errors.len(),
             duration_ms: took.as_millis() as u64,
+            read: r.read.clone(),
+            not_found: r.not_found.clone(),
         });
         if let Some((a, b)) = r.window {
             window = Some(window.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
