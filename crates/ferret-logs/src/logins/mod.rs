@@ -213,6 +213,8 @@ pub struct LoginOptions {
     pub layout: Option<Layout>,
     /// [`audit_root`]: these files (inner paths) instead of the defaults, each with its kind.
     pub files: Vec<(Source, PathBuf)>,
+    /// [`audit_root`]: the default files of these sources only (`None`: every source).
+    pub only: Option<Vec<Source>>,
 }
 
 impl Default for LoginOptions {
@@ -227,6 +229,7 @@ impl Default for LoginOptions {
             max_records: 1000,
             layout: None,
             files: Vec::new(),
+            only: None,
         }
     }
 }
@@ -396,10 +399,16 @@ const DEFAULTS: [(Source, &str); 6] = [
 ];
 
 /// The default files of a root, oldest rotation first, and the sources of which none exists.
-fn default_files(root: &HostRoot) -> (Vec<(Source, PathBuf)>, Vec<String>) {
+fn default_files(
+    root: &HostRoot,
+    only: Option<&[Source]>,
+) -> (Vec<(Source, PathBuf)>, Vec<String>) {
     let mut files = Vec::new();
     let mut missing = Vec::new();
     for (source, base) in DEFAULTS {
+        if only.is_some_and(|o| !o.contains(&source)) {
+            continue;
+        }
         let base = Path::new(base);
         let mut found: Vec<PathBuf> = match source {
             Source::Utmp => ["/run/utmp", "/var/run/utmp"]
@@ -452,11 +461,12 @@ fn default_files(root: &HostRoot) -> (Vec<(Source, PathBuf)>, Vec<String>) {
 }
 
 /// The login files of a host: `opts.files` when given, else the defaults (see the module
-/// docs); a source none of whose files exists is listed in [`Logins::missing`], not an error.
+/// docs) of every source or of `opts.only`; a source none of whose files exists is listed in
+/// [`Logins::missing`], not an error.
 /// Names of `lastlog` uids come from the root's `/etc/passwd`.
 pub fn audit_root(root: &HostRoot, opts: &LoginOptions, control: &Control) -> Logins {
     let (files, missing) = if opts.files.is_empty() {
-        default_files(root)
+        default_files(root, opts.only.as_deref())
     } else {
         (opts.files.clone(), Vec::new())
     };
