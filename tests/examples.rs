@@ -684,7 +684,10 @@ fn json_on_a_root_whose_path_is_not_utf8() {
 
     // logins: the planted root's wiped wtmp record is a finding; the listings read the same
     // files, carry their errors in the document, and find nothing to exit 1 for.
-    let c = run_in(here, args(&[s("logins"), s("check"), s("--root"), root, s("--json")]));
+    let c = run_in(
+        here,
+        args(&[s("logins"), s("check"), s("--root"), root, s("--json")]),
+    );
     let v = json_run(&c);
     assert_eq!(c.code, status_of(&v), "{}", c.what);
     assert_eq!(c.code, 1, "{v}");
@@ -696,10 +699,16 @@ fn json_on_a_root_whose_path_is_not_utf8() {
         .collect();
     assert!(ids.contains(&"logins.zeroed-records"), "{v}");
     assert!(ids.contains(&"logs.login-after-failures"), "{v}");
-    let jl = run_in(here, args(&[s("logins"), s("check"), s("--root"), root, s("--jsonl")]));
+    let jl = run_in(
+        here,
+        args(&[s("logins"), s("check"), s("--root"), root, s("--jsonl")]),
+    );
     assert_eq!((jl.code, jl.stderr.as_str()), (1, ""), "{}", jl.what);
     assert_eq!(jl.stdout_text().lines().count(), ids.len());
-    let last = run_in(here, args(&[s("logins"), s("last"), s("--root"), root, s("--json")]));
+    let last = run_in(
+        here,
+        args(&[s("logins"), s("last"), s("--root"), root, s("--json")]),
+    );
     let v = json_run(&last);
     assert_eq!(last.code, 0, "{}", last.what);
     let sessions = v["files"][0]["sessions"].as_array().unwrap();
@@ -708,18 +717,35 @@ fn json_on_a_root_whose_path_is_not_utf8() {
         .filter_map(|x| x["start"]["user"].as_str())
         .collect();
     assert_eq!(users, ["root", "alice", "reboot"], "{v}");
-    let text = run_in(here, args(&[s("logins"), s("last"), s("--root"), root, s("--utc")]));
+    let text = run_in(
+        here,
+        args(&[s("logins"), s("last"), s("--root"), root, s("--utc")]),
+    );
     assert_eq!((text.code, text.stderr.as_str()), (0, ""), "{}", text.what);
     let out = text.stdout_text();
-    assert!(out.starts_with("root     pts/1        203.0.113.5"), "{out}");
-    assert!(out.ends_with("\nwtmp begins 2026-11-19T08:00:01+00:00\n"), "{out}");
-    let failed = run_in(here, args(&[s("logins"), s("failed"), s("--root"), root, s("--json")]));
+    assert!(
+        out.starts_with("root     pts/1        203.0.113.5"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("\nwtmp begins 2026-11-19T08:00:01+00:00\n"),
+        "{out}"
+    );
+    let failed = run_in(
+        here,
+        args(&[s("logins"), s("failed"), s("--root"), root, s("--json")]),
+    );
     let v = json_run(&failed);
     assert_eq!(v["missing"], serde_json::json!(["/var/log/btmp"]));
     assert_eq!(failed.code, 0, "{}", failed.what);
-    let ll = run_in(here, args(&[s("logins"), s("lastlog"), s("--root"), root, s("--utc")]));
+    let ll = run_in(
+        here,
+        args(&[s("logins"), s("lastlog"), s("--root"), root, s("--utc")]),
+    );
     assert!(
-        ll.stdout_text().lines().any(|l| l.starts_with("alice            pts/0    198.51.100.7")),
+        ll.stdout_text()
+            .lines()
+            .any(|l| l.starts_with("alice            pts/0    198.51.100.7")),
         "{}",
         ll.stdout_text()
     );

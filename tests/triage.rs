@@ -103,7 +103,10 @@ fn planted_problems_are_all_found() {
     assert_eq!(wiped.evidence[0].line, Some(5));
     let logs = r.modules.iter().find(|m| m.name == "logs").unwrap();
     assert!(logs.read.iter().any(|p| p == "/var/log/wtmp"), "{logs:?}");
-    assert!(logs.not_found.iter().any(|p| p == "/var/log/btmp"), "{logs:?}");
+    assert!(
+        logs.not_found.iter().any(|p| p == "/var/log/btmp"),
+        "{logs:?}"
+    );
     assert!(find(&r, "logs.brute-force", "203.0.113.5").severity >= Severity::Medium);
     let ps = find(&r, "baseline.changed", "/usr/bin/ps");
     assert!(ps.severity >= Severity::High);

@@ -137,7 +137,11 @@ pub fn clean_root(root: &Path) {
          2026-11-20T08:05:00.000000+00:00 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt-get update\n",
     );
     // wtmp and lastlog with alice's session, as sshd records it (the auth log's login).
-    write(root, "var/log/wtmp", ferret_testkit::logins::binary(&clean_wtmp()));
+    write(
+        root,
+        "var/log/wtmp",
+        ferret_testkit::logins::binary(&clean_wtmp()),
+    );
     let mut lastlog = vec![0u8; 292 * 1001];
     lastlog[292 * 1000..292 * 1000 + 4].copy_from_slice(&(ALICE_LOGIN as i32).to_le_bytes());
     lastlog[292 * 1000 + 4..292 * 1000 + 9].copy_from_slice(b"pts/0");
