@@ -27,7 +27,7 @@ const NONE: u32 = u32::MAX;
 /// Interned byte strings.
 #[derive(Debug, Clone, Default)]
 struct Interner {
-    ids: HashMap<Vec<u8>, u32>,
+    ids: HashMap<Vec<u8>, u32, foldhash::fast::RandomState>,
     names: Vec<Vec<u8>>,
 }
 
@@ -66,6 +66,8 @@ pub(crate) struct LoginIndex {
     files: Vec<Vec<u8>>,
     users: Interner,
     sources: Interner,
+    /// The source ids of addresses seen (formatting an address per record is most of the cost).
+    addr_ids: HashMap<IpAddr, u32, foldhash::fast::RandomState>,
     logins: Vec<Indexed>,
     sorted: bool,
     dropped: u64,
@@ -85,10 +87,20 @@ impl LoginIndex {
             self.dropped += 1;
             return;
         }
-        let src = r.source();
-        let remote = r.addr.is_some()
-            || std::str::from_utf8(&r.host).is_ok_and(|h| h.parse::<IpAddr>().is_ok());
-        let source = src.as_deref().map_or(NONE, |s| self.sources.id(s));
+        let (source, remote) = match r.addr {
+            Some(a) => match self.addr_ids.get(&a) {
+                Some(&id) => (id, true),
+                None => {
+                    let id = r.source().map_or(NONE, |s| self.sources.id(&s));
+                    self.addr_ids.insert(a, id);
+                    (id, true)
+                }
+            },
+            None => (
+                r.source().map_or(NONE, |s| self.sources.id(&s)),
+                std::str::from_utf8(&r.host).is_ok_and(|h| h.parse::<IpAddr>().is_ok()),
+            ),
+        };
         let user = self.users.id(&r.user);
         self.logins.push(Indexed {
             sec: r.sec,
@@ -103,8 +115,9 @@ impl LoginIndex {
 
     fn sort(&mut self) {
         if !self.sorted {
+            // (file, record) is unique: an unstable sort gives the same order.
             self.logins
-                .sort_by_key(|l| (l.user, l.sec, l.file, l.record));
+                .sort_unstable_by_key(|l| (l.user, l.sec, l.file, l.record));
             self.sorted = true;
         }
     }

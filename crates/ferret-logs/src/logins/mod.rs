@@ -719,6 +719,7 @@ impl Acc<'_> {
         let evicted = builder.evicted();
         builder.finish(&mut sink);
         keep_recent(&mut kept, opts.max_sessions);
+        sort_recent(&mut kept);
         file.layout = records.layout();
         file.trailing = records.trailing() as u64;
         file.records = records.records();
@@ -847,8 +848,18 @@ fn bytes_path(name: &[u8]) -> PathBuf {
 
 /// Keeps the `n` most recent sessions (by start record), most recent first.
 fn keep_recent(v: &mut Vec<Session>, n: usize) {
+    if v.len() > n {
+        // The `n` most recent first, in linear time; sorted once, at the end.
+        if n > 0 {
+            v.select_nth_unstable_by_key(n - 1, |s| std::cmp::Reverse(s.start.index));
+        }
+        v.truncate(n);
+    }
+}
+
+/// Most recent first.
+fn sort_recent(v: &mut [Session]) {
     v.sort_unstable_by_key(|s| std::cmp::Reverse(s.start.index));
-    v.truncate(n);
 }
 
 fn keep_last(q: &mut std::collections::VecDeque<LoginRecord>, r: LoginRecord, n: usize) {
@@ -925,8 +936,12 @@ impl<R: Read> Read for Capped<R> {
 /// `btmp` failures per source.
 #[derive(Default)]
 struct Failures {
-    by_source: HashMap<Vec<u8>, usize>,
+    by_source: HashMap<Vec<u8>, usize, foldhash::fast::RandomState>,
+    /// The list index of addresses seen (formatting an address per record is most of the cost).
+    by_addr: HashMap<std::net::IpAddr, usize, foldhash::fast::RandomState>,
     list: Vec<FailureSource>,
+    /// The users of each source, as recorded (for `FailureSource::users`, escaped once).
+    raw_users: Vec<Vec<Vec<u8>>>,
 }
 
 /// Sources tracked at most; failures from more are counted under `(other sources)`.
@@ -935,6 +950,10 @@ const MAX_SOURCES: usize = 1 << 16;
 impl Failures {
     fn add(&mut self, r: &LoginRecord, path: &str) {
         if r.damage.is_some() {
+            return;
+        }
+        if let Some(&i) = r.addr.and_then(|a| self.by_addr.get(&a)) {
+            self.count(i, r);
             return;
         }
         let Some(src) = r.source() else {
@@ -960,11 +979,21 @@ impl Failures {
                     evidence: ev,
                 });
                 let i = self.list.len() - 1;
+                self.raw_users.push(Vec::new());
                 self.by_source.insert(key, i);
                 i
             }
         };
-        let Some(s) = self.list.get_mut(i) else {
+        if let Some(a) = r.addr {
+            if self.by_addr.len() < MAX_SOURCES {
+                self.by_addr.insert(a, i);
+            }
+        }
+        self.count(i, r);
+    }
+
+    fn count(&mut self, i: usize, r: &LoginRecord) {
+        let (Some(s), Some(raw)) = (self.list.get_mut(i), self.raw_users.get_mut(i)) else {
             return;
         };
         s.failures += 1;
@@ -972,11 +1001,9 @@ impl Failures {
             s.first = Some(s.first.map_or(t, |f| f.min(t)));
             s.last = Some(s.last.map_or(t, |l| l.max(t)));
         }
-        if s.users.len() < 16 && !r.user.is_empty() {
-            let u = ferret_core::escape::escape(&r.user);
-            if !s.users.contains(&u) {
-                s.users.push(u);
-            }
+        if raw.len() < 16 && !r.user.is_empty() && !raw.contains(&r.user) {
+            raw.push(r.user.clone());
+            s.users.push(ferret_core::escape::escape(&r.user));
         }
     }
 

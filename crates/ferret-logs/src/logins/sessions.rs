@@ -181,7 +181,7 @@ pub const MAX_PENDING: usize = 1 << 16;
 #[derive(Debug, Default)]
 pub struct SessionBuilder {
     /// Open logins by terminal.
-    open: HashMap<Vec<u8>, Session>,
+    open: HashMap<Vec<u8>, Session, foldhash::fast::RandomState>,
     /// Open logins without a terminal (only a boot or shutdown ends them).
     open_no_line: Vec<Session>,
     /// Boots and clock changes waiting for the next shutdown (`last`'s `lastdown`).
