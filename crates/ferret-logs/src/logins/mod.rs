@@ -664,6 +664,8 @@ impl Acc<'_> {
         let mut total = 0u64;
         let file_id = self.logins.index.add_file(name);
         let index = &mut self.logins.index;
+        // Records of sessions not kept, whose buffers later records reuse.
+        let recycled = std::cell::RefCell::new(Vec::<LoginRecord>::new());
         let mut sink = |s: Session| {
             total += 1;
             if s.kind == SessionKind::Login {
@@ -674,9 +676,15 @@ impl Acc<'_> {
                 if kept.len() >= opts.max_sessions.saturating_mul(2).max(1024) {
                     keep_recent(&mut kept, opts.max_sessions);
                 }
+            } else if let Ok(mut r) = recycled.try_borrow_mut() {
+                if r.len() < 16 {
+                    r.push(s.start);
+                }
             }
         };
         let mut entries = std::collections::VecDeque::new();
+        // A record no session or list kept, whose buffers the next record reuses.
+        let mut spare: Option<LoginRecord> = None;
         let mut n = 0u64;
         let mut read_error = None;
         loop {
@@ -699,7 +707,18 @@ impl Acc<'_> {
                     scan.zeroed(index);
                     None
                 }
-                Some(Ok((raw, layout, index))) => Some(utmp::decode(raw, layout, index)),
+                Some(Ok((raw, layout, index))) => Some(
+                    match spare
+                        .take()
+                        .or_else(|| recycled.try_borrow_mut().ok().and_then(|mut r| r.pop()))
+                    {
+                        Some(mut r) => {
+                            utmp::decode_into(raw, layout, index, &mut r);
+                            r
+                        }
+                        None => utmp::decode(raw, layout, index),
+                    },
+                ),
             };
             n += 1;
             if n.is_multiple_of(4096) && self.control.is_cancelled() {
@@ -707,14 +726,14 @@ impl Acc<'_> {
             }
             let Some(rec) = rec else { continue };
             scan.record(&rec);
-            match source {
-                Source::Wtmp => builder.push(rec, &mut sink),
+            spare = match source {
+                Source::Wtmp => builder.push_back(rec, &mut sink),
                 Source::Btmp => {
                     self.failures.add(&rec, &file.path);
-                    keep_last(&mut entries, rec, opts.max_records);
+                    keep_last(&mut entries, rec, opts.max_records)
                 }
                 _ => keep_last(&mut entries, rec, opts.max_records),
-            }
+            };
         }
         let evicted = builder.evicted();
         builder.finish(&mut sink);
@@ -862,14 +881,18 @@ fn sort_recent(v: &mut [Session]) {
     v.sort_unstable_by_key(|s| std::cmp::Reverse(s.start.index));
 }
 
-fn keep_last(q: &mut std::collections::VecDeque<LoginRecord>, r: LoginRecord, n: usize) {
+/// Keeps the last `n` records; gives back the one dropped, if any.
+fn keep_last(
+    q: &mut std::collections::VecDeque<LoginRecord>,
+    r: LoginRecord,
+    n: usize,
+) -> Option<LoginRecord> {
     if n == 0 {
-        return;
+        return Some(r);
     }
-    if q.len() >= n {
-        q.pop_front();
-    }
+    let old = if q.len() >= n { q.pop_front() } else { None };
     q.push_back(r);
+    old
 }
 
 /// The uid-to-name map of a root's `/etc/passwd` (empty when it cannot be read).

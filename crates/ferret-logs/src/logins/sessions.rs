@@ -192,6 +192,8 @@ pub struct SessionBuilder {
     levels: Vec<Session>,
     /// Entries given out early because a pending list was full.
     evicted: u64,
+    /// Keys of `open` removed, for reuse (no allocation per login).
+    spare_keys: Vec<Vec<u8>>,
 }
 
 impl SessionBuilder {
@@ -208,6 +210,16 @@ impl SessionBuilder {
 
     /// Feeds the next record of the file.
     pub fn push(&mut self, rec: LoginRecord, out: &mut impl FnMut(Session)) {
+        let _unused = self.push_back(rec, out);
+    }
+
+    /// [`push`](Self::push), giving the record back when no session keeps it (a logout, a
+    /// record `last` skips), for its buffers to be reused.
+    pub(crate) fn push_back(
+        &mut self,
+        rec: LoginRecord,
+        out: &mut impl FnMut(Session),
+    ) -> Option<LoginRecord> {
         let t = rec.sec;
         let at = rec.index;
         match last_type(&rec) {
@@ -254,9 +266,18 @@ impl SessionBuilder {
                     let s = Session::new(SessionKind::Login, rec);
                     Self::pend(&mut self.open_no_line, s, &mut self.evicted, out);
                 } else {
-                    if let Some(prev) = self.open.remove(&rec.line) {
-                        out(prev.ended(End::Normal, t, at));
-                    }
+                    let key = match self.open.remove_entry(&rec.line) {
+                        Some((key, prev)) => {
+                            out(prev.ended(End::Normal, t, at));
+                            key
+                        }
+                        None => {
+                            let mut key = self.spare_keys.pop().unwrap_or_default();
+                            key.clear();
+                            key.extend_from_slice(&rec.line);
+                            key
+                        }
+                    };
                     if self.open.len() >= MAX_PENDING {
                         // Hostile input (a new terminal name in every record): the open
                         // logins are given out as they stand.
@@ -265,21 +286,25 @@ impl SessionBuilder {
                         all.sort_by_key(|s| s.start.index);
                         all.into_iter().for_each(&mut *out);
                     }
-                    self.open
-                        .insert(rec.line.clone(), Session::new(SessionKind::Login, rec));
+                    self.open.insert(key, Session::new(SessionKind::Login, rec));
                 }
             }
             DEAD_PROCESS => {
                 if !rec.line.is_empty() {
-                    if let Some(prev) = self.open.remove(&rec.line) {
+                    if let Some((key, prev)) = self.open.remove_entry(&rec.line) {
                         out(prev.ended(End::Normal, t, at));
+                        if self.spare_keys.len() < 16 {
+                            self.spare_keys.push(key);
+                        }
                     }
                 }
+                return Some(rec);
             }
             // EMPTY, INIT_PROCESS, LOGIN_PROCESS, ACCOUNTING and unknown types: `last` skips
             // them.
-            _ => {}
+            _ => return Some(rec),
         }
+        None
     }
 
     fn pend(list: &mut Vec<Session>, s: Session, evicted: &mut u64, out: &mut impl FnMut(Session)) {

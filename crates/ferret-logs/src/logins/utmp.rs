@@ -261,7 +261,13 @@ impl LoginRecord {
 
 /// Bytes up to the first NUL.
 pub(crate) fn cstr(b: &[u8]) -> &[u8] {
-    match memchr::memchr(0, b) {
+    // Terminal, user and id fields are short: a plain scan beats memchr's set-up there.
+    let nul = if b.len() <= 32 {
+        b.iter().position(|&c| c == 0)
+    } else {
+        memchr::memchr(0, b)
+    };
+    match nul {
         Some(i) => b.get(..i).unwrap_or(b),
         None => b,
     }
@@ -389,6 +395,36 @@ impl<'a> Raw<'a> {
         None
     }
 
+    /// Decodes into `r`, reusing its buffers (no allocation when they are large enough).
+    fn fill(&self, index: u64, r: &mut LoginRecord) {
+        let be = self.be();
+        let ut_type = self.ut_type();
+        let (sec, usec) = self.tv();
+        let addr_raw = self.addr();
+        let user = self.user();
+        let line = self.line();
+        let set = |v: &mut Vec<u8>, b: &[u8]| {
+            v.clear();
+            v.extend_from_slice(b);
+        };
+        r.index = index;
+        r.kind = RecordKind::of(ut_type, user, line);
+        r.ut_type = ut_type;
+        r.pid = i32_at(self.rec, 4, be);
+        set(&mut r.line, line);
+        set(&mut r.id, cstr(field(self.rec, 40, 4)));
+        set(&mut r.user, user);
+        set(&mut r.host, cstr(field(self.rec, 76, 256)));
+        r.exit_termination = i16_at(self.rec, 332, be);
+        r.exit_status = i16_at(self.rec, 334, be);
+        r.session = i32_at(self.rec, 336, be);
+        r.sec = sec;
+        r.usec = usec;
+        r.addr = decode_addr(&addr_raw);
+        r.addr_raw = addr_raw;
+        r.damage = self.damage();
+    }
+
     fn to_record(&self, index: u64) -> LoginRecord {
         let be = self.be();
         let ut_type = self.ut_type();
@@ -420,6 +456,11 @@ impl<'a> Raw<'a> {
 /// The record of `rec` (one record's bytes) in `layout`, at position `index`.
 pub(crate) fn decode(rec: &[u8], layout: Layout, index: u64) -> LoginRecord {
     Raw { rec, layout }.to_record(index)
+}
+
+/// [`decode`] into a record whose buffers are reused.
+pub(crate) fn decode_into(rec: &[u8], layout: Layout, index: u64, out: &mut LoginRecord) {
+    Raw { rec, layout }.fill(index, out);
 }
 
 /// Whether every byte is zero (compared with a zero block: `memcmp`, fast in any build).
