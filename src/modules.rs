@@ -7,20 +7,35 @@ use crate::triage::{ModuleResult, TriageOptions};
 use ferret_core::Control;
 
 #[cfg(feature = "accounts")]
-pub(crate) fn accounts(opts: &TriageOptions, _control: &Control) -> ModuleResult {
+pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult {
     let audit = ferret_accounts::AuditOptions::default();
-    let mut out = ferret_accounts::audit_root(&opts.root, &audit);
+    let mut out = ferret_accounts::audit_root(&opts.root, &audit, control);
     // What changed since the backups shadow's tools keep (`/etc/passwd-`): an account added by
     // editing the file directly leaves the backup behind.
-    let backup = ferret_accounts::diff_backup(&opts.root);
+    let backup = ferret_accounts::diff_backup_root(&opts.root, control);
     out.findings.extend(backup.findings);
+    // the backup diff's read errors repeat the audit's; a cancellation is reported once
+    for e in backup.errors {
+        if !out.errors.contains(&e) && e.path.is_none() {
+            out.errors.push(e);
+        }
+    }
+    // Who may become root through sudo (/etc/sudoers and its includes); a host without sudo has
+    // no /etc/sudoers and reads nothing.
+    let sudo = ferret_accounts::sudoers::audit_root(
+        &opts.root,
+        &ferret_accounts::sudoers::SudoersOptions::default(),
+        control,
+    );
+    out.findings.extend(sudo.outcome.findings);
+    out.errors.extend(sudo.outcome.errors);
     ModuleResult::from_outcome(out)
 }
 
 #[cfg(feature = "harden")]
 pub(crate) fn harden(opts: &TriageOptions, control: &Control) -> ModuleResult {
     let h = ferret_harden::HardenOptions::default();
-    ModuleResult::from_outcome(ferret_harden::audit(&opts.root, &h, control))
+    ModuleResult::from_outcome(ferret_harden::audit_root(&opts.root, &h, control))
 }
 
 #[cfg(feature = "logs")]
@@ -90,10 +105,11 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
             "processes, sockets and kernel modules exist only on a live system; this root is a disk image",
         );
     }
-    let mut out = ferret_proc::suspicious(&opts.root, &ferret_proc::SuspiciousOptions::default());
+    let suspicious = ferret_proc::SuspiciousOptions::default();
+    let mut out = ferret_proc::suspicious_root(&opts.root, &suspicious, control);
     if !control.is_cancelled() {
-        let hidden = ferret_proc::HiddenOptions::default().cancel(control.cancel.clone());
-        out.merge(ferret_proc::hidden(&opts.root, &hidden));
+        let hidden = ferret_proc::HiddenOptions::default();
+        out.merge(ferret_proc::hidden_root(&opts.root, &hidden, control));
     }
     ModuleResult::from_outcome(out)
 }
@@ -141,8 +157,17 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
         Ok(b) => b,
         Err(e) => return fail(format!("baseline refused: {e}")),
     };
-    let cmp = ferret_baseline::check(&opts.root, &old, false, control);
+    let check = ferret_baseline::CheckOptions::default();
+    let cmp = ferret_baseline::check_root(&opts.root, &old, &check, control);
     ModuleResult::from_outcome(cmp.findings())
+}
+
+#[cfg(feature = "scan")]
+pub(crate) fn scan(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    // Every check but YARA (it needs rules); the scan reads the dpkg database itself.
+    let so = ferret_scan::ScanOptions::default();
+    let report = ferret_scan::scan_root(&opts.root, &so, control);
+    ModuleResult::from_outcome(report.outcome)
 }
 
 #[cfg(not(feature = "accounts"))]
@@ -164,6 +189,10 @@ pub(crate) fn proc(_: &TriageOptions, _: &Control) -> ModuleResult {
 #[cfg(not(feature = "baseline"))]
 pub(crate) fn packages(_: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `baseline` off)")
+}
+#[cfg(not(feature = "scan"))]
+pub(crate) fn scan(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `scan` off)")
 }
 #[cfg(not(feature = "baseline"))]
 pub(crate) fn baseline(_: &TriageOptions, _: &Control) -> ModuleResult {

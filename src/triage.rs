@@ -31,17 +31,21 @@ pub enum Module {
     Packages,
     /// comparison with a baseline made earlier (`ferret-baseline`); only with a baseline.
     Baseline,
+    /// what was dropped on disk: drop locations and hidden directories by content
+    /// (`ferret-scan`).
+    Scan,
 }
 
 impl Module {
     /// Every module, in report order.
-    pub const ALL: [Module; 6] = [
+    pub const ALL: [Module; 7] = [
         Module::Accounts,
         Module::Harden,
         Module::Logs,
         Module::Proc,
         Module::Packages,
         Module::Baseline,
+        Module::Scan,
     ];
 
     /// The name used on the command line and in reports.
@@ -53,6 +57,7 @@ impl Module {
             Module::Proc => "proc",
             Module::Packages => "packages",
             Module::Baseline => "baseline",
+            Module::Scan => "scan",
         }
     }
 }
@@ -72,6 +77,7 @@ impl std::str::FromStr for Module {
             "pkg" | "pkgverify" | "dpkg" => "packages",
             "log" | "authlog" => "logs",
             "account" | "users" => "accounts",
+            "dropped" | "files-dropped" => "scan",
             other => other,
         };
         Module::ALL
@@ -217,6 +223,7 @@ fn run_module(m: Module, opts: &TriageOptions, control: &Control) -> ModuleResul
         Module::Proc => crate::modules::proc(opts, control),
         Module::Packages => crate::modules::packages(opts, control),
         Module::Baseline => crate::modules::baseline(opts, control),
+        Module::Scan => crate::modules::scan(opts, control),
     }
 }
 

@@ -8,6 +8,9 @@
 //! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
 //! - [`logins`]: `wtmp`/`btmp`/`utmp` files written by util-linux `utmpdump -r`, and a
 //!   generator of long login histories.
+//! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
+//!   planted problems, as file bytes, for the account audit's tests and benches.
+//! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -50,6 +53,9 @@
 )]
 
 use std::path::{Path, PathBuf};
+
+pub mod accounts;
+pub mod elf;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {

@@ -62,7 +62,7 @@
 //! size and the plausibility of its first records ([`detect_layout`]) and read in its layout,
 //! and said so. Rotations ending in `.gz` are decompressed, at most
 //! [`LoginOptions::max_decompressed`] bytes each. Every file is opened through
-//! [`HostRoot`](ferret_core::HostRoot): no symlink followed out of the root, no read from a
+//! [`HostRoot`]: no symlink followed out of the root, no read from a
 //! FIFO or device (an error naming the file), no access time changed; databases are read
 //! without a lock or a write.
 //!
