@@ -55,10 +55,10 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     g.throughput(Throughput::Bytes(wtmp.len() as u64));
     g.bench_function("parse_utmp wtmp", |b| {
-        b.iter(|| parse_utmp(black_box(&wtmp)).filter_map(Result::ok).count())
+        b.iter(|| parse_utmp(black_box(&wtmp)).filter_map(Result::ok).count());
     });
     g.bench_function("sessions wtmp", |b| {
-        b.iter(|| sessions(parse_utmp(black_box(&wtmp)).filter_map(Result::ok)).len())
+        b.iter(|| sessions(parse_utmp(black_box(&wtmp)).filter_map(Result::ok)).len());
     });
     g.bench_function("audit wtmp (sessions and checks)", |b| {
         b.iter(|| {
@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
                 &Control::new(),
             );
             l.files[0].sessions_total
-        })
+        });
     });
     g.throughput(Throughput::Bytes(btmp.len() as u64));
     g.bench_function("audit btmp (failures per source)", |b| {
@@ -87,7 +87,7 @@ fn bench(c: &mut Criterion) {
                 &Control::new(),
             );
             l.failure_sources.len()
-        })
+        });
     });
     g.finish();
 }

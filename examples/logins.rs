@@ -264,7 +264,7 @@ fn main() -> ExitCode {
                     .map_or(&b""[..], |n| n.as_bytes());
                 let begins = f
                     .begins
-                    .or_else(|| f.modified.map(|m| m.secs()))
+                    .or_else(|| f.modified.map(ferret::logs::LogTime::secs))
                     .unwrap_or(0);
                 let _ = out.write_all(&last_trailer(name, begins, &fmt));
             }
@@ -339,7 +339,7 @@ fn main() -> ExitCode {
             // The auth log's findings the joins added to (a compromise the wtmp session
             // confirms) belong to this report too.
             let mut outcome = Outcome::new();
-            outcome.findings = l.outcome.findings.clone();
+            outcome.findings.clone_from(&l.outcome.findings);
             outcome.findings.extend(
                 auth.outcome
                     .findings
@@ -351,7 +351,7 @@ fn main() -> ExitCode {
                     })
                     .cloned(),
             );
-            outcome.errors = l.outcome.errors.clone();
+            outcome.errors.clone_from(&l.outcome.errors);
             outcome.errors.extend(auth.outcome.errors.iter().cloned());
             ferret::core::Finding::sort(&mut outcome.findings);
             match o.common.format {

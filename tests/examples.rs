@@ -706,12 +706,12 @@ fn json_on_a_root_whose_path_is_not_utf8() {
     );
     assert_eq!((jl.code, jl.stderr.as_str()), (1, ""), "{}", jl.what);
     assert_eq!(jl.stdout_text().lines().count(), ids.len());
-    let last = run_in(
+    let sessions_run = run_in(
         here,
         args(&[s("logins"), s("last"), s("--root"), root, s("--json")]),
     );
-    let v = json_run(&last);
-    assert_eq!(last.code, 0, "{}", last.what);
+    let v = json_run(&sessions_run);
+    assert_eq!(sessions_run.code, 0, "{}", sessions_run.what);
     let sessions = v["files"][0]["sessions"].as_array().unwrap();
     let users: Vec<&str> = sessions
         .iter()
