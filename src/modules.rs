@@ -50,14 +50,28 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
     if let Some(t) = &opts.timeline {
         lo.timeline = t.max_entries;
     }
-    let analysis = if opts.logs.is_empty() {
+    let mut analysis = if opts.logs.is_empty() {
         ferret_logs::analyze_root(&opts.root, &lo, control)
     } else {
         // Explicit log files are host paths given by the user, read from the live filesystem.
         lo.paths.clone_from(&opts.logs);
         ferret_logs::analyze_root(&ferret_core::HostRoot::live(), &lo, control)
     };
-    if analysis.files.is_empty() && analysis.outcome.errors.is_empty() {
+    // The login records of the root (wtmp, btmp, lastlog, utmp, wtmpdb, lastlog2), joined with
+    // the auth log.
+    let mut login_opts = ferret_logs::logins::LoginOptions::default();
+    if let Some(n) = opts.brute_force_threshold {
+        login_opts.failures = n;
+    }
+    let mut logins = ferret_logs::logins::audit_root(&opts.root, &login_opts, control);
+    ferret_logs::logins::correlate(&mut logins, &mut analysis, &login_opts);
+    let mut not_found = analysis.missing.clone();
+    not_found.extend(logins.missing.iter().cloned());
+    if analysis.files.is_empty()
+        && analysis.outcome.errors.is_empty()
+        && logins.files.is_empty()
+        && logins.outcome.errors.is_empty()
+    {
         return ModuleResult::skipped(format!(
             "no log files found (looked for {})",
             if analysis.missing.is_empty() {
@@ -65,7 +79,7 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
             } else {
                 format!(
                     "{} and systemd journal files under /var/log/journal and /run/log/journal",
-                    analysis.missing.join(", ")
+                    not_found.join(", ")
                 )
             }
         ));
@@ -113,12 +127,17 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
         timeline.push(Part::new("packages", status, note, sink));
         dpkg_errors = h.errors;
     }
+    let mut read: Vec<String> = analysis.files.iter().map(|f| f.path.clone()).collect();
+    read.extend(logins.files.iter().map(|f| f.path.clone()));
     let mut outcome = analysis.outcome;
+    outcome.merge(logins.outcome);
     outcome.errors.extend(dpkg_errors);
     ModuleResult {
         outcome,
         window,
         timeline,
+        read,
+        not_found,
         ..ModuleResult::default()
     }
 }

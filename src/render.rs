@@ -317,6 +317,18 @@ pub fn text<W: Write>(report: &Report, opts: &TextOptions, out: W) -> io::Result
             write!(o, "  ({})", safe(r))?;
         }
         writeln!(o)?;
+        for (what, list) in [("read", &m.read), ("not found", &m.not_found)] {
+            if !list.is_empty() {
+                let shown: Vec<String> =
+                    list.iter().take(12).map(|p| safe(p).into_owned()).collect();
+                let more = list.len().saturating_sub(12);
+                write!(o, "    {what}: {}", shown.join(", "))?;
+                if more > 0 {
+                    write!(o, " and {more} more")?;
+                }
+                writeln!(o)?;
+            }
+        }
     }
     o.flush()
 }

@@ -47,6 +47,18 @@ pub struct ModuleRun {
     pub errors: usize,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
+    /// The files it read (the logs module: log files, journal files, login records).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub read: Vec<String>,
+    /// The files it looked for and did not find (not errors).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub not_found: Vec<String>,
 }
 
 /// An error with the module that met it.

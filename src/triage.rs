@@ -201,6 +201,10 @@ pub(crate) struct ModuleResult {
     pub window: Option<(i64, i64)>,
     /// The module's parts of the timeline, when one was asked for.
     pub timeline: Vec<Part>,
+    /// The sources (files) it read, for modules that look for them.
+    pub read: Vec<String>,
+    /// The sources it looked for and did not find (not errors).
+    pub not_found: Vec<String>,
 }
 
 impl ModuleResult {
@@ -350,6 +354,8 @@ pub fn triage(opts: &TriageOptions) -> Report {
             findings: r.outcome.findings.len(),
             errors: r.outcome.errors.len(),
             duration_ms: took.as_millis() as u64,
+            read: r.read.clone(),
+            not_found: r.not_found.clone(),
         });
         if let Some((a, b)) = r.window {
             window = Some(window.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));

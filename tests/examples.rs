@@ -31,11 +31,12 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// Every example; checked against `examples/*.rs`, so that a new one cannot go untested.
-const EXAMPLES: [&str; 9] = [
+const EXAMPLES: [&str; 10] = [
     "accounts",
     "authlog",
     "baseline",
     "harden",
+    "logins",
     "pkgverify",
     "procs",
     "rpmdb",
@@ -268,8 +269,9 @@ fn help_goes_to_stdout_with_exit_0() {
             seen += 1;
         }
     }
-    // 9 examples, plus the subcommands of accounts (4), baseline (3), procs (7) and harden (1).
-    assert_eq!(seen, 9 + 4 + 3 + 7 + 1);
+    // 10 examples, plus the subcommands of accounts (4), baseline (3), procs (7), harden (1) and
+    // logins (5).
+    assert_eq!(seen, 10 + 4 + 3 + 7 + 1 + 5);
 }
 
 #[test]
@@ -284,7 +286,7 @@ fn usage_errors_name_the_argument_and_exit_2() {
     run(&["authlog", "--year", "abc", "x.log"])
         .assert_usage_error(r#"authlog: --year: invalid value "abc": expected a year like 2024"#);
     // A program of subcommands needs one; each subcommand takes only its own flags.
-    for tool in ["accounts", "baseline", "procs"] {
+    for tool in ["accounts", "baseline", "procs", "logins"] {
         let r = run(&[tool]);
         assert_eq!(r.code, 2, "{}", r.what);
         assert!(
@@ -680,6 +682,74 @@ fn json_on_a_root_whose_path_is_not_utf8() {
         .collect();
     assert_eq!(failed.len(), 1, "{}", String::from_utf8_lossy(&sha.stdout));
     assert!(failed[0].ends_with(b"/etc/hostname: FAILED"));
+
+    // logins: the planted root's wiped wtmp record is a finding; the listings read the same
+    // files, carry their errors in the document, and find nothing to exit 1 for.
+    let c = run_in(
+        here,
+        args(&[s("logins"), s("check"), s("--root"), root, s("--json")]),
+    );
+    let v = json_run(&c);
+    assert_eq!(c.code, status_of(&v), "{}", c.what);
+    assert_eq!(c.code, 1, "{v}");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"logins.zeroed-records"), "{v}");
+    assert!(ids.contains(&"logs.login-after-failures"), "{v}");
+    let jl = run_in(
+        here,
+        args(&[s("logins"), s("check"), s("--root"), root, s("--jsonl")]),
+    );
+    assert_eq!((jl.code, jl.stderr.as_str()), (1, ""), "{}", jl.what);
+    assert_eq!(jl.stdout_text().lines().count(), ids.len());
+    let sessions_run = run_in(
+        here,
+        args(&[s("logins"), s("last"), s("--root"), root, s("--json")]),
+    );
+    let v = json_run(&sessions_run);
+    assert_eq!(sessions_run.code, 0, "{}", sessions_run.what);
+    let sessions = v["files"][0]["sessions"].as_array().unwrap();
+    let users: Vec<&str> = sessions
+        .iter()
+        .filter_map(|x| x["start"]["user"].as_str())
+        .collect();
+    assert_eq!(users, ["root", "alice", "reboot"], "{v}");
+    let text = run_in(
+        here,
+        args(&[s("logins"), s("last"), s("--root"), root, s("--utc")]),
+    );
+    assert_eq!((text.code, text.stderr.as_str()), (0, ""), "{}", text.what);
+    let out = text.stdout_text();
+    assert!(
+        out.starts_with("root     pts/1        203.0.113.5"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("\nwtmp begins 2026-11-19T08:00:01+00:00\n"),
+        "{out}"
+    );
+    let failed = run_in(
+        here,
+        args(&[s("logins"), s("failed"), s("--root"), root, s("--json")]),
+    );
+    let v = json_run(&failed);
+    assert_eq!(v["missing"], serde_json::json!(["/var/log/btmp"]));
+    assert_eq!(failed.code, 0, "{}", failed.what);
+    let ll = run_in(
+        here,
+        args(&[s("logins"), s("lastlog"), s("--root"), root, s("--utc")]),
+    );
+    assert!(
+        ll.stdout_text()
+            .lines()
+            .any(|l| l.starts_with("alice            pts/0    198.51.100.7")),
+        "{}",
+        ll.stdout_text()
+    );
 
     // procs is live only: its JSON still carries the errors.
     let l = run_in(here, args(&[s("procs"), s("list"), s("--json")]));

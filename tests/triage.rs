@@ -88,6 +88,22 @@ fn planted_problems_are_all_found() {
     assert!(find(&r, "persistence.cron-download-exec", "").severity >= Severity::High);
     let login = find(&r, "logs.login-after-failures", "203.0.113.5");
     assert_eq!(login.severity, Severity::Critical);
+    // wtmp holds the session that followed, and a record was wiped after it.
+    assert!(
+        login
+            .evidence
+            .iter()
+            .any(|e| e.path == "/var/log/wtmp" && e.line == Some(4)),
+        "{login}"
+    );
+    let wiped = find(&r, "logins.zeroed-records", "/var/log/wtmp");
+    assert_eq!(wiped.evidence[0].line, Some(5));
+    let logs = r.modules.iter().find(|m| m.name == "logs").unwrap();
+    assert!(logs.read.iter().any(|p| p == "/var/log/wtmp"), "{logs:?}");
+    assert!(
+        logs.not_found.iter().any(|p| p == "/var/log/btmp"),
+        "{logs:?}"
+    );
     assert!(find(&r, "logs.brute-force", "203.0.113.5").severity >= Severity::Medium);
     let ps = find(&r, "baseline.changed", "/usr/bin/ps");
     assert!(ps.severity >= Severity::High);

@@ -136,6 +136,30 @@ pub fn clean_root(root: &Path) {
          2026-11-20T08:00:01.200000+00:00 web1 sshd[1001]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)\n\
          2026-11-20T08:05:00.000000+00:00 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt-get update\n",
     );
+    // wtmp and lastlog with alice's session, as sshd records it (the auth log's login).
+    write(
+        root,
+        "var/log/wtmp",
+        ferret_testkit::logins::binary(&clean_wtmp()),
+    );
+    let mut lastlog = vec![0u8; 292 * 1001];
+    lastlog[292 * 1000..292 * 1000 + 4].copy_from_slice(&(ALICE_LOGIN as i32).to_le_bytes());
+    lastlog[292 * 1000 + 4..292 * 1000 + 9].copy_from_slice(b"pts/0");
+    lastlog[292 * 1000 + 36..292 * 1000 + 48].copy_from_slice(b"198.51.100.7");
+    write(root, "var/log/lastlog", lastlog);
+}
+
+/// 2026-11-20T08:00:01Z, alice's login in the clean auth log.
+const ALICE_LOGIN: i64 = 1_795_161_601;
+
+/// The clean root's wtmp: a boot, alice's session.
+fn clean_wtmp() -> Vec<ferret_testkit::logins::Rec> {
+    use ferret_testkit::logins::Rec;
+    vec![
+        Rec::boot(ALICE_LOGIN - 86_400),
+        Rec::login(b"alice", "pts/0", "198.51.100.7", 1002, ALICE_LOGIN),
+        Rec::logout("pts/0", 1002, ALICE_LOGIN + 1800),
+    ]
 }
 
 /// Plants one problem per module into a clean root (the baseline change is planted separately,
@@ -178,4 +202,20 @@ pub fn plant(root: &Path) {
     }
     log.push_str("2026-11-21T03:11:05.000000+00:00 web1 sshd[2100]: Accepted password for root from 203.0.113.5 port 40100 ssh2\n");
     write(root, "var/log/auth.log", log);
+    // logs (login records): root's session from the brute-forcing source, and a wiped record
+    // where the intruder's second session was.
+    let mut wtmp = clean_wtmp();
+    wtmp.push(ferret_testkit::logins::Rec::login(
+        b"root",
+        "pts/1",
+        "203.0.113.5",
+        2101,
+        ALICE_LOGIN + 69_064, // 2026-11-21T03:11:05Z
+    ));
+    let mut data = ferret_testkit::logins::binary(&wtmp);
+    data.extend_from_slice(&[0u8; 384]);
+    data.extend_from_slice(&ferret_testkit::logins::binary(&[
+        ferret_testkit::logins::Rec::logout("pts/1", 2101, ALICE_LOGIN + 70_000),
+    ]));
+    write(root, "var/log/wtmp", data);
 }

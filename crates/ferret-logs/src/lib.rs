@@ -206,6 +206,7 @@ pub mod dpkg;
 pub mod envelope;
 pub mod event;
 pub mod journal;
+pub mod logins;
 
 pub mod time;
 
@@ -215,7 +216,7 @@ pub use analyze::{
     ROTATION_TIME_SHARE,
 };
 pub use detect::{
-    Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds,
+    Accepted, Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds,
     TimelineEvent, Window,
 };
 pub use envelope::{Envelope, Format};
@@ -355,6 +356,71 @@ pub mod fuzzing {
         let input = crate::Input::JournalBytes(data, b"fuzz".to_vec());
         let a = crate::analyze([input], &opts, &ferret_core::Control::new());
         assert!(a.unparsed <= a.lines);
+    }
+
+    /// Login records (`utmp`/`wtmp`/`btmp` bytes, any layout): never panics; no more records
+    /// than the size allows; sessions and every renderer run over them; each forced layout
+    /// reads too; the audit of the same bytes as each source gives the same record count.
+    pub fn logins_utmp(data: &[u8]) {
+        use crate::logins::render::{last_line, lastb_line, utmpdump_line, LastFormat};
+        use crate::logins::{audit, sessions, Layout, LoginInput, LoginOptions, Records, Source};
+        let mut it = crate::logins::parse_utmp(data);
+        let recs: Vec<_> = it.by_ref().filter_map(Result::ok).collect();
+        assert!(recs.len() <= data.len() / crate::logins::GLIBC_RECORD);
+        assert!(it.trailing() < crate::logins::MUSL_RECORD);
+        let fmt = LastFormat::default();
+        for r in &recs {
+            let _ = utmpdump_line(r);
+            let _ = lastb_line(r, &fmt);
+        }
+        let n = recs.len() as u64;
+        for s in sessions(recs) {
+            let _ = last_line(&s, &fmt);
+        }
+        for layout in Layout::ALL {
+            let forced = Records::new(data, None, Some(layout)).count();
+            assert_eq!(forced, data.len() / layout.size());
+        }
+        let opts = LoginOptions::default();
+        for source in [Source::Wtmp, Source::Btmp, Source::Utmp] {
+            let input = LoginInput::Bytes(source, data, b"fuzz".to_vec());
+            let l = audit([input], &opts, &ferret_core::Control::new());
+            if !data.starts_with(&[0x1f, 0x8b]) {
+                assert_eq!(l.files.first().map(|f| f.records), Some(n));
+            }
+        }
+    }
+
+    /// `lastlog` bytes: never panics; one entry per non-zero record at most; the renderer runs.
+    pub fn logins_lastlog(data: &[u8]) {
+        use crate::logins::{audit, parse_lastlog, LoginInput, LoginOptions, Source};
+        let e: Vec<_> = parse_lastlog(data).collect();
+        assert!(e.len() <= data.len() / crate::logins::LASTLOG_RECORD);
+        for x in &e {
+            let _ = crate::logins::render::lastlog_line(b"user", Some(x), &jiff::tz::TimeZone::UTC);
+        }
+        let input = LoginInput::Bytes(Source::Lastlog, data, b"fuzz".to_vec());
+        let l = audit(
+            [input],
+            &LoginOptions::default(),
+            &ferret_core::Control::new(),
+        );
+        assert_eq!(l.files.first().map(|f| f.lastlog.len()), Some(e.len()));
+    }
+
+    /// `wtmpdb` and `lastlog2` databases (SQLite bytes, possibly corrupt): never panics.
+    pub fn logins_db(data: &[u8]) {
+        use crate::logins::{audit, LoginInput, LoginOptions, Source};
+        let inputs = [
+            LoginInput::Bytes(Source::Wtmpdb, data, b"wtmp.db".to_vec()),
+            LoginInput::Bytes(Source::Lastlog2, data, b"lastlog2.db".to_vec()),
+        ];
+        let l = audit(
+            inputs,
+            &LoginOptions::default(),
+            &ferret_core::Control::new(),
+        );
+        assert_eq!(l.files.len(), 2);
     }
 
     /// The whole pipeline over a buffer, on the calling thread (no thread is started: the

@@ -28,3 +28,18 @@ fn logs_analyze_parallel() {
 fn logs_journal() {
     ferret_testkit::fuzz::replay("logs_journal", 9, ferret_logs::fuzzing::journal);
 }
+
+#[test]
+fn logins_utmp() {
+    ferret_testkit::fuzz::replay("logins_utmp", 8, ferret_logs::fuzzing::logins_utmp);
+}
+
+#[test]
+fn logins_lastlog() {
+    ferret_testkit::fuzz::replay("logins_lastlog", 3, ferret_logs::fuzzing::logins_lastlog);
+}
+
+#[test]
+fn logins_db() {
+    ferret_testkit::fuzz::replay("logins_db", 3, ferret_logs::fuzzing::logins_db);
+}

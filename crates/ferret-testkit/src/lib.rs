@@ -6,6 +6,8 @@
 //! - [`fuzz::replay`]: runs a fuzz target's committed seed corpus (`fuzz/corpus/<target>/`)
 //!   through its library entry point, so `cargo test` on stable catches regressions;
 //! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
+//! - [`logins`]: `wtmp`/`btmp`/`utmp` files written by util-linux `utmpdump -r`, and a
+//!   generator of long login histories.
 //! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
 //!   planted problems, as file bytes, for the account audit's tests and benches;
 //! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds;
@@ -47,7 +49,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // Test support: failing loudly is its job.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +84,8 @@ pub fn testdata(rel: &str) -> PathBuf {
 pub fn testdata_dir() -> Option<PathBuf> {
     std::env::var_os("FERRET_TESTDATA").map(PathBuf::from)
 }
+
+pub mod logins;
 
 pub mod fuzz {
     //! Replaying committed fuzz corpora on stable.

@@ -162,6 +162,10 @@ pub struct Analysis {
     pub time_zone: String,
     /// Findings and per-file errors.
     pub outcome: Outcome,
+    /// The latest accepted ssh logins, in order (at most [`crate::detect::MAX_ACCEPTED`]),
+    /// for the joins with login records ([`crate::logins::correlate`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub accepted: Vec<crate::detect::Accepted>,
 }
 
 /// What an analysis accumulates: the detector and the counters, with the options they use.
@@ -589,6 +593,7 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     }
     a.timeline = r.timeline;
     a.timeline_dropped = r.timeline_dropped;
+    a.accepted = r.accepted;
     a
 }
 

@@ -1034,6 +1034,43 @@ pub struct Detector {
     seen: FnvMap<u64, usize>,
     /// Notable events kept for a timeline ([`Detector::keep_timeline`]).
     notable: timeline::Notable,
+    /// The latest accepted logins (at most [`MAX_ACCEPTED`]).
+    accepted: VecDeque<AcceptedAt>,
+    accepted_dropped: u64,
+}
+
+/// Accepted logins kept by a [`Detector`] at most (the latest ones).
+pub const MAX_ACCEPTED: usize = 1 << 16;
+
+#[derive(Debug)]
+struct AcceptedAt {
+    file: u32,
+    line: u64,
+    time: Option<LogTime>,
+    user: Vec<u8>,
+    source: Vec<u8>,
+    method: Vec<u8>,
+}
+
+/// A successful ssh login in the logs (`Accepted METHOD for USER from ADDR`), kept for the
+/// joins with login records ([`crate::logins::correlate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Accepted {
+    /// When.
+    pub time: Option<LogTime>,
+    /// The user.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub user: Vec<u8>,
+    /// The client address, as logged.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub source: Vec<u8>,
+    /// The method (`password`, `publickey`, ...).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub method: Vec<u8>,
+    /// The line.
+    pub evidence: Evidence,
 }
 
 /// Key of a finding in `Detector::seen`.
@@ -1067,6 +1104,8 @@ impl Detector {
             findings: Vec::new(),
             seen: FnvMap::default(),
             notable: timeline::Notable::default(),
+            accepted: VecDeque::new(),
+            accepted_dropped: 0,
             th,
         }
     }
@@ -1220,6 +1259,47 @@ impl Detector {
                 .map_or(&b"-"[..], Vec::as_slice);
             self.notable.observe(event, file, path, line, time);
         }
+        if f.role == Role::Accepted {
+            self.note_accepted(event, file, line, time);
+        }
+    }
+
+    /// Keeps an accepted login for the joins with login records (see [`Accepted`]).
+    #[cold]
+    #[inline(never)]
+    fn note_accepted(
+        &mut self,
+        event: &EventKind<'_>,
+        file: u32,
+        line: u64,
+        time: Option<LogTime>,
+    ) {
+        let EventKind::SshAccepted {
+            user, ip, method, ..
+        } = event
+        else {
+            return;
+        };
+        // A repeated line is observed once per repeat: one login per line.
+        if self
+            .accepted
+            .back()
+            .is_some_and(|a| a.file == file && a.line == line)
+        {
+            return;
+        }
+        if self.accepted.len() >= MAX_ACCEPTED {
+            self.accepted.pop_front();
+            self.accepted_dropped += 1;
+        }
+        self.accepted.push_back(AcceptedAt {
+            file,
+            line,
+            time,
+            user: user.to_vec(),
+            source: ip.to_vec(),
+            method: method.to_vec(),
+        });
     }
 
     /// The per-hour histogram and the attack window.
@@ -1854,9 +1934,22 @@ impl Detector {
                 .then(b.hostile.cmp(&a.hostile))
                 .then_with(|| a.ip.cmp(&b.ip))
         });
+        let accepted = self
+            .accepted
+            .iter()
+            .map(|a| Accepted {
+                time: a.time,
+                user: a.user.clone(),
+                source: a.source.clone(),
+                method: a.method.clone(),
+                evidence: self.evidence(a.file, a.line),
+            })
+            .collect();
         let mut findings = self.findings;
         Finding::sort(&mut findings);
         DetectorResult {
+            accepted,
+            accepted_dropped: self.accepted_dropped,
             events: EventKind::NAMES
                 .iter()
                 .zip(self.counts)
@@ -1899,6 +1992,10 @@ pub struct DetectorResult {
     pub timeline: Vec<TimelineEvent>,
     /// Notable events past the cap.
     pub timeline_dropped: u64,
+    /// The latest accepted ssh logins, in order (at most [`MAX_ACCEPTED`]).
+    pub accepted: Vec<Accepted>,
+    /// Accepted logins left out of `accepted` (older than the ones kept).
+    pub accepted_dropped: u64,
 }
 
 #[cfg(test)]
