@@ -136,6 +136,12 @@ pub struct Analysis {
     pub window: Option<Window>,
     /// Samples of unparsed lines.
     pub unparsed_samples: Vec<Sample>,
+    /// Commands run through sudo and su sessions (allowed and refused), in log order, each
+    /// classified by [`ferret_core::command::classify`]; at most
+    /// [`crate::detect::MAX_ELEVATIONS`].
+    pub elevations: Vec<crate::detect::Elevation>,
+    /// Elevations past the cap, counted only.
+    pub elevations_omitted: u64,
     /// The zone zone-less timestamps were read in, and why: `Europe/Berlin (the root's
     /// /etc/localtime)`, `UTC (the root has no /etc/localtime or /etc/timezone)`, `UTC`, ...;
     /// several, `; `-separated, when inputs from several roots were read in different zones.
@@ -471,6 +477,8 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.hours = r.hours;
     a.window = r.window;
     a.outcome.findings = r.findings;
+    a.elevations = r.elevations;
+    a.elevations_omitted = r.elevations_omitted;
     a
 }
 

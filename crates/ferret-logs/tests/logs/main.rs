@@ -11,6 +11,7 @@
     clippy::too_many_lines
 )]
 
+mod counting;
 mod detector;
 mod elastic;
 mod events;
@@ -19,6 +20,7 @@ mod golden;
 mod overflow;
 mod parallel;
 mod pipeline;
+mod privilege;
 mod props;
 mod repeat;
 mod sshguard;
