@@ -1,5 +1,5 @@
 //! Criterion benches for ferret-accounts: parse, audit, and parse + audit of a generated
-//! 100k-user passwd/shadow/group/gshadow set (`ferret::accounts::synthetic`: Debian system
+//! 100k-user passwd/shadow/group/gshadow set (`ferret_testkit::accounts`: Debian system
 //! accounts, mixed hash algorithms, aging, private, project and privileged groups, planted
 //! problems; target: parse + audit under 50 ms), and the same audit with home/shell checks on
 //! a root; then, on a 5k-user set, ferret next to `pwck -r -R` + `grpck -r -R` on the same root
@@ -15,7 +15,9 @@
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferret::accounts::{audit::audit, audit_root, synthetic, AuditOptions};
+use ferret::accounts::{audit, audit_root, AuditOptions, Snapshot};
+use ferret::core::Control;
+use ferret_testkit::accounts::{generate, Host};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -34,17 +36,30 @@ fn cpu_per_run(runs: u32, mut f: impl FnMut()) -> f64 {
     (cpu_ms() - before) / f64::from(runs)
 }
 
+/// The generated files as a snapshot (login.defs included).
+fn snapshot(files: &Host) -> Snapshot {
+    let mut s = Snapshot::from_bytes(
+        Some(&files.passwd),
+        Some(&files.shadow),
+        Some(&files.group),
+        Some(&files.gshadow),
+    );
+    s.login_defs.data = Some(files.login_defs.clone());
+    s
+}
+
 fn bench(c: &mut Criterion) {
-    let files = synthetic::generate(USERS);
+    let files = generate(USERS);
+    let ctl = Control::new();
     if let Some(dir) = std::env::var_os("FERRET_ACCOUNTS_DUMP") {
         let dir = std::path::Path::new(&dir);
-        write_etc(&files, dir);
+        files.write_etc(dir).unwrap();
         println!("accounts: wrote {}", dir.join("etc").display());
         return;
     }
     let mut opts = AuditOptions::default();
-    opts.today(20_000);
-    let snap = files.snapshot();
+    opts.today = Some(20_000);
+    let snap = snapshot(&files);
     // `FERRET_ACCOUNTS_LOOP=parse|audit|both:N`: only that loop, N times (for perf stat/record).
     if let Ok(spec) = std::env::var("FERRET_ACCOUNTS_LOOP") {
         let (what, n) = spec.split_once(':').unwrap_or((&spec, "50"));
@@ -55,16 +70,16 @@ fn bench(c: &mut Criterion) {
                 black_box(snap.view().passwd.map(|d| d.lines.len()));
             }
             "audit" => {
-                black_box(audit(&view, &opts, None).findings.len());
+                black_box(audit(&view, &opts, &ctl).findings.len());
             }
             _ => {
-                black_box(audit(&snap.view(), &opts, None).findings.len());
+                black_box(audit(&snap.view(), &opts, &ctl).findings.len());
             }
         });
         println!("accounts 100k {what}: {ms:.1} ms CPU per run (mean of {n})");
         return;
     }
-    let n = audit(&snap.view(), &opts, None).findings.len();
+    let n = audit(&snap.view(), &opts, &ctl).findings.len();
     println!(
         "accounts: {USERS} users, {} + {} + {} + {} bytes, {n} findings",
         files.passwd.len(),
@@ -79,10 +94,10 @@ fn bench(c: &mut Criterion) {
     });
     let view = snap.view();
     let audit_only = cpu_per_run(runs, || {
-        black_box(audit(&view, &opts, None).findings.len());
+        black_box(audit(&view, &opts, &ctl).findings.len());
     });
     let both = cpu_per_run(runs, || {
-        black_box(audit(&snap.view(), &opts, None).findings.len());
+        black_box(audit(&snap.view(), &opts, &ctl).findings.len());
     });
     println!(
         "accounts 100k, ms CPU per run (all threads, mean of {runs}): parse {parse:.1}, audit {audit_only:.1}, parse+audit {both:.1}"
@@ -92,10 +107,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(snap.view().passwd.map(|d| d.lines.len())));
     });
     c.bench_function("accounts/audit-100k", |b| {
-        b.iter(|| black_box(audit(&view, &opts, None).findings.len()));
+        b.iter(|| black_box(audit(&view, &opts, &ctl).findings.len()));
     });
     c.bench_function("accounts/parse+audit-100k", |b| {
-        b.iter(|| black_box(audit(&snap.view(), &opts, None).findings.len()));
+        b.iter(|| black_box(audit(&snap.view(), &opts, &ctl).findings.len()));
     });
     drop(view);
 
@@ -104,15 +119,15 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("accounts/root");
     group.sample_size(10);
     group.bench_function("audit_root-100k-home-shell", |b| {
-        b.iter(|| black_box(audit_root(&root, &opts).findings.len()));
+        b.iter(|| black_box(audit_root(&root, &opts, &ctl).findings.len()));
     });
     group.finish();
     drop(t);
 
     // Side by side with the real tools, same tree, same checks, measured once.
-    let (t, root) = write_root(&synthetic::generate(TOOL_USERS));
+    let (t, root) = write_root(&generate(TOOL_USERS));
     let start = Instant::now();
-    let ferret_n = audit_root(&root, &opts).findings.len();
+    let ferret_n = audit_root(&root, &opts, &ctl).findings.len();
     let ferret_t = start.elapsed();
     let mut tool_t = std::time::Duration::ZERO;
     for tool in ["pwck", "grpck"] {
@@ -152,24 +167,9 @@ fn cpu_ms() -> f64 {
     ticks * 10.0 // USER_HZ is 100 on Linux
 }
 
-/// Writes the generated account files as `DIR/etc/*`.
-fn write_etc(files: &synthetic::Files, dir: &std::path::Path) {
-    let etc = dir.join("etc");
-    std::fs::create_dir_all(&etc).unwrap();
-    for (name, data) in [
-        ("passwd", &files.passwd),
-        ("shadow", &files.shadow),
-        ("group", &files.group),
-        ("gshadow", &files.gshadow),
-        ("login.defs", &files.login_defs),
-    ] {
-        std::fs::write(etc.join(name), data).unwrap();
-    }
-}
-
-fn write_root(files: &synthetic::Files) -> (tempfile::TempDir, ferret::core::HostRoot) {
+fn write_root(files: &Host) -> (tempfile::TempDir, ferret::core::HostRoot) {
     let t = tempfile::tempdir().unwrap();
-    write_etc(files, t.path());
+    files.write_etc(t.path()).unwrap();
     let root = ferret::core::HostRoot::new(t.path()).unwrap();
     (t, root)
 }

@@ -5,7 +5,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ferret::baseline::{
-    compare, AttrSet, Baseline, CompareOptions, Entry, HashKind, Scan, ScanConfig,
+    check_root, compare, scan_root, AttrSet, Baseline, CheckMode, CheckOptions, Entry, HashKind,
+    ScanConfig, ScanOptions,
 };
 use ferret::core::{Control, FileKind, HostRoot};
 use std::hint::black_box;
@@ -52,7 +53,7 @@ fn format(c: &mut Criterion) {
         e.blake3 = Some([0; 32]);
     }
     g.bench_function("compare-200k", |bench| {
-        bench.iter(|| black_box(compare(&b, &other, &CompareOptions::new()).changed.len()));
+        bench.iter(|| black_box(compare(&b, &other, &CheckOptions::default()).changed.len()));
     });
     g.finish();
 }
@@ -80,34 +81,26 @@ fn scan(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(total));
     g.sample_size(10);
     for h in [HashKind::Blake3, HashKind::Sha256, HashKind::Both] {
-        let s = Scan::builder(root.clone()).hash(h).build().unwrap();
+        let mut s = ScanOptions::default();
+        s.hash = h;
         g.bench_with_input(BenchmarkId::new("init", h.as_str()), &s, |bench, s| {
-            bench.iter(|| black_box(s.run(&Control::new()).entries.len()));
+            bench.iter(|| black_box(scan_root(&root, s, &Control::new()).entries.len()));
         });
     }
-    let s = Scan::builder(root.clone())
-        .hash(HashKind::Blake3)
-        .build()
-        .unwrap();
-    let old = s.run(&Control::new());
-    g.bench_function("check-secure-blake3", |bench| {
-        bench.iter(|| {
-            black_box(
-                ferret::baseline::check(&root, &old, false, &Control::new())
-                    .changed
-                    .len(),
-            )
+    let old = scan_root(&root, &ScanOptions::default(), &Control::new());
+    for mode in [CheckMode::Secure, CheckMode::Fast] {
+        let mut opts = CheckOptions::default();
+        opts.mode = mode;
+        g.bench_function(format!("check-{mode}-blake3"), |bench| {
+            bench.iter(|| {
+                black_box(
+                    check_root(&root, &old, &opts, &Control::new())
+                        .changed
+                        .len(),
+                )
+            });
         });
-    });
-    g.bench_function("check-fast-blake3", |bench| {
-        bench.iter(|| {
-            black_box(
-                ferret::baseline::check(&root, &old, true, &Control::new())
-                    .changed
-                    .len(),
-            )
-        });
-    });
+    }
     g.finish();
 }
 

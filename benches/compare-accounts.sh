@@ -3,7 +3,7 @@
 # root, same checks (syntax, cross-file, home and shell existence). Needs root for pwck -R.
 #   benches/compare-accounts.sh [ROOT]     default: a generated root with $USERS users (5000)
 # Then the target, in the same run: parse + audit of the generated 100k-user host
-# (ferret::accounts::synthetic) must take under 50 ms (criterion, wall; CPU ms beside it).
+# (ferret_testkit::accounts) must take under 50 ms (criterion, wall; CPU ms beside it).
 # pwck/grpck compare every entry with every other entry: their time grows with the square of
 # the number of accounts, so keep USERS modest.
 set -eu

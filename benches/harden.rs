@@ -7,7 +7,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferret::core::{Control, HostRoot, Outcome};
 use ferret::harden::sshd::{ConnectionContext, SshdConfig};
-use ferret::harden::{audit, sysctl, HardenOptions};
+use ferret::harden::{audit_root, sysctl, Check, HardenOptions};
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
@@ -64,7 +64,7 @@ fn sysctl_bench(c: &mut Criterion) {
         b.iter(|| {
             let mut o = Outcome::new();
             black_box(sysctl::configured(&live, &mut o));
-            black_box(sysctl::audit(&live, &Control::new()))
+            black_box(sysctl::audit_root(&live, &Control::new()))
         });
     });
     c.bench_function("harden/sysctl-runtime-all-live", |b| {
@@ -77,11 +77,23 @@ fn full(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     let live = HostRoot::live();
     g.bench_function("all-modules", |b| {
-        b.iter(|| black_box(audit(&live, &HardenOptions::all(), &Control::new())));
+        b.iter(|| {
+            black_box(audit_root(
+                &live,
+                &HardenOptions::default(),
+                &Control::new(),
+            ))
+        });
     });
     g.bench_function("without-files", |b| {
-        let o = HardenOptions::only(&["sshd", "sysctl", "persistence", "services"]).unwrap();
-        b.iter(|| black_box(audit(&live, &o, &Control::new())));
+        let mut o = HardenOptions::default();
+        o.checks = vec![
+            Check::Sshd,
+            Check::Sysctl,
+            Check::Persistence,
+            Check::Services,
+        ];
+        b.iter(|| black_box(audit_root(&live, &o, &Control::new())));
     });
     g.finish();
 }

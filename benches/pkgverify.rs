@@ -93,7 +93,8 @@ fn fixture_of(count: u32, size: u32) -> tempfile::TempDir {
 fn verify(c: &mut Criterion) {
     let t = fixture();
     let root = HostRoot::new(t.path()).unwrap();
-    let opts = VerifyOptions::new().unowned(false);
+    let mut opts = VerifyOptions::default();
+    opts.unowned = false;
     let mut g = c.benchmark_group("pkgverify/verify");
     g.throughput(Throughput::Bytes(300 * 16384));
     g.sample_size(20);

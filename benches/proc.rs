@@ -3,40 +3,64 @@
 //! The side-by-side ratios against `ps`, `ss` and `lsof` are in `benches/compare-proc.sh`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use criterion::{criterion_group, criterion_main, Criterion};
+use ferret::core::{Control, HostRoot};
 use ferret::proc::{self as fp, ProcOptions, Proto, SocketOptions};
 use std::hint::black_box;
 
+fn snapshot_opts(set: fn(&mut ProcOptions)) -> ProcOptions {
+    let mut o = ProcOptions::default();
+    set(&mut o);
+    o
+}
+
+/// TCP and UDP over both families (what `ss -tanu` shows), changed by `set`.
+fn socket_opts(set: fn(&mut SocketOptions)) -> SocketOptions {
+    let mut o = SocketOptions::default();
+    o.protocols = [Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6].into();
+    set(&mut o);
+    o
+}
+
 fn live(c: &mut Criterion) {
+    let root = HostRoot::live();
+    let ctl = Control::new();
     let mut g = c.benchmark_group("proc/live");
     g.sample_size(10);
-    g.bench_function("snapshot", |b| {
-        b.iter(|| black_box(fp::snapshot(&ProcOptions::new())));
-    });
-    g.bench_function("snapshot-sequential", |b| {
-        b.iter(|| black_box(fp::snapshot(&ProcOptions::new().parallel(false))));
-    });
-    g.bench_function("snapshot-no-environ", |b| {
-        b.iter(|| black_box(fp::snapshot(&ProcOptions::new().environment(false))));
-    });
-    g.bench_function("sockets-inet-owners", |b| {
-        let o = SocketOptions::new().protocols([Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6]);
-        b.iter(|| black_box(fp::sockets(&o)));
-    });
-    g.bench_function("sockets-inet-no-owners", |b| {
-        let o = SocketOptions::new()
-            .protocols([Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6])
-            .owners(false)
-            .all_namespaces(false);
-        b.iter(|| black_box(fp::sockets(&o)));
-    });
-    g.bench_function("sockets-tcp-proc-net", |b| {
-        let o = SocketOptions::new()
-            .protocols([Proto::Tcp])
-            .owners(false)
-            .all_namespaces(false)
-            .netlink(false);
-        b.iter(|| black_box(fp::sockets(&o)));
-    });
+    for (name, o) in [
+        ("snapshot", snapshot_opts(|_| {})),
+        ("snapshot-sequential", snapshot_opts(|o| o.parallel = false)),
+        (
+            "snapshot-no-environ",
+            snapshot_opts(|o| o.environment = false),
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(fp::snapshot_root(&root, &o, &ctl)));
+        });
+    }
+    for (name, o) in [
+        ("sockets-inet-owners", socket_opts(|_| {})),
+        (
+            "sockets-inet-no-owners",
+            socket_opts(|o| {
+                o.owners = false;
+                o.all_namespaces = false;
+            }),
+        ),
+        (
+            "sockets-tcp-proc-net",
+            socket_opts(|o| {
+                o.protocols = [Proto::Tcp].into();
+                o.owners = false;
+                o.all_namespaces = false;
+                o.netlink = false;
+            }),
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(fp::sockets_root(&root, &o, &ctl)));
+        });
+    }
     g.finish();
 }
 

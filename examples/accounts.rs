@@ -167,17 +167,18 @@ fn main() -> ExitCode {
         "audit" => {
             let root = o.common.root_or_live();
             let mut opts = AuditOptions::default();
-            opts.check_home(!o.no_home).check_shells(!o.no_home);
-            let out = accounts::audit_root(&root, &opts);
+            opts.check_home = !o.no_home;
+            opts.check_shells = !o.no_home;
+            let out = accounts::audit_root(&root, &opts, &o.common.control());
             print_outcome(&out, json);
             Status::of(&out).into()
         }
         "list" => {
             let root = o.common.root_or_live();
-            let (users, errors) = accounts::list_users(&root);
+            let list = accounts::list_users_root(&root, &o.common.control());
+            let (users, errors) = (&list.users, &list.errors);
             if json {
-                let v = serde_json::json!({ "users": users, "errors": errors });
-                match serde_json::to_string_pretty(&v) {
+                match serde_json::to_string_pretty(&list) {
                     Ok(s) => outln!("{s}"),
                     Err(e) => return cli::fail("accounts", format!("json: {e}")),
                 }
@@ -190,7 +191,7 @@ fn main() -> ExitCode {
                     "PASSWORD",
                     "HOME"
                 );
-                for u in &users {
+                for u in users {
                     // every string field is escaped by the library already
                     outln!(
                         "{:<20} {:>10} {:>10} {:<10} {:<28} {}",
@@ -202,16 +203,16 @@ fn main() -> ExitCode {
                         u.shell
                     );
                 }
-                cli::print_errors(&errors);
+                cli::print_errors(errors);
             }
             Status::new(false, !errors.is_empty()).into()
         }
         _ => {
             let out = match o.roots.as_slice() {
                 // no roots: the current files against shadow's `-` backups under --root
-                [] => accounts::diff_backup(&o.common.root_or_live()),
+                [] => accounts::diff_backup_root(&o.common.root_or_live(), &o.common.control()),
                 [old, new] if o.common.root.is_none() => match open_roots(old, new) {
-                    Ok((old, new)) => accounts::diff_roots(&old, &new),
+                    Ok((old, new)) => accounts::diff_roots(&old, &new, &o.common.control()),
                     Err(code) => return code,
                 },
                 [_, _] => {

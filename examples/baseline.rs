@@ -18,7 +18,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use ferret::baseline::manifest::{self, ManifestFormat};
-use ferret::baseline::{compare, AttrSet, Baseline, CompareOptions, HashKind, Scan, SealKey};
+use ferret::baseline::rules::{Pattern, Rule};
+use ferret::baseline::{
+    compare, rescan_root, scan_root, AttrSet, Baseline, CheckMode, CheckOptions, HashKind,
+    ScanOptions, SealKey,
+};
 use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, ProgressBar, Status};
 use ferret::cli::{Subcommand, Tool};
 use ferret::core::escape::Escaped;
@@ -241,28 +245,26 @@ fn init(o: &Opts) -> ExitCode {
             .report();
     }
     let root = o.common.root_or_live();
-    let mut b = Scan::builder(root.clone());
-    for p in &o.positional {
-        // Paths are given as host paths on a live root, or inside the root with --root.
-        b.path(Path::new(p));
+    let mut scan = ScanOptions::default();
+    // Paths are given as host paths on a live root, or inside the root with --root.
+    scan.paths.extend(o.positional.iter().map(PathBuf::from));
+    let rules = (o.excludes.iter().map(|g| (g, None)))
+        .chain(o.logs.iter().map(|g| (g, Some(AttrSet::log()))))
+        .chain(o.growing.iter().map(|g| (g, Some(AttrSet::growing()))));
+    for (glob, attrs) in rules {
+        let pattern = match Pattern::glob(glob.as_bytes()) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        scan.rules.push(match attrs {
+            Some(a) => Rule::include(pattern, a),
+            None => Rule::exclude(pattern),
+        });
     }
-    for g in &o.excludes {
-        b.exclude(g.as_bytes());
-    }
-    for g in &o.logs {
-        b.include(g.as_bytes(), AttrSet::log());
-    }
-    for g in &o.growing {
-        b.include(g.as_bytes(), AttrSet::growing());
-    }
-    b.hash(o.hash.unwrap_or(HashKind::Blake3))
-        .same_filesystem(!o.cross)
-        .link_targets(!o.no_links);
-    let scan = match b.build() {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = scan.ensure_output_outside(&out) {
+    scan.hash = o.hash.unwrap_or(HashKind::Blake3);
+    scan.same_filesystem = !o.cross;
+    scan.link_targets = !o.no_links;
+    if let Err(e) = scan.ensure_output_outside(&root, &out) {
         return fail(e);
     }
     if let Err(e) = root.ensure_output_outside(&out) {
@@ -277,7 +279,7 @@ fn init(o: &Opts) -> ExitCode {
     }
     let (bar, control) = ProgressBar::attach("init", o.common.control());
     let start = std::time::Instant::now();
-    let baseline = scan.run(&control);
+    let baseline = scan_root(&root, &scan, &control);
     drop(bar);
     cli::print_errors(&baseline.errors);
     // Write to a temporary file beside the output, then rename: never a half-written baseline.
@@ -335,9 +337,13 @@ fn check(o: &Opts) -> ExitCode {
     }
     let (bar, control) = ProgressBar::attach("check", o.common.control());
     let start = std::time::Instant::now();
-    let new = Scan::from_baseline(root, &old).run_against(&old, o.fast, &control);
+    let mut opts = CheckOptions::default();
+    if o.fast {
+        opts.mode = CheckMode::Fast;
+    }
+    let new = rescan_root(&root, &old, &opts, &control);
     drop(bar);
-    let c = compare(&old, &new, &CompareOptions::new().fast(o.fast));
+    let c = compare(&old, &new, &opts);
     let differs = !c.is_clean() || !c.unverified.is_empty();
     let mut stdout = std::io::stdout().lock();
     if o.common.is_json() {

@@ -11,9 +11,9 @@
 
 use ferret::cli::{self, Args, Command, Common, Flag, HasCommon, Status};
 use ferret::core::escape::escape;
-use ferret::core::{Control, Severity};
-use ferret::harden::sshd::{ConnectionContext, SshdConfig, DEFAULT_CONFIG};
-use ferret::harden::HardenOptions;
+use ferret::core::Severity;
+use ferret::harden::sshd::{ConnectionContext, Semantics, SshdConfig, DEFAULT_CONFIG};
+use ferret::harden::{Check, HardenOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,8 +43,11 @@ const AUDIT: Command<Audit> = Command {
             "CHECKS",
             "run only these checks, comma-separated: sshd,sysctl,files,persistence,services",
             |o: &mut Audit, v| {
-                o.harden =
-                    v.parse_with(|list| HardenOptions::only(&list.split(',').collect::<Vec<_>>()))?;
+                o.harden.checks = v.parse_with(|list| {
+                    list.split(',')
+                        .map(str::parse)
+                        .collect::<Result<Vec<Check>, _>>()
+                })?;
                 Ok(())
             },
         ),
@@ -167,8 +170,8 @@ fn main() -> ExitCode {
     let root = o.common.root_or_live();
     let json = o.common.is_json();
     let mut opts = o.harden;
-    opts.suid_inventory = o.suid_inventory;
-    let out = ferret::harden::audit(&root, &opts, &Control::new());
+    opts.files.inventory = o.suid_inventory;
+    let out = ferret::harden::audit_root(&root, &opts, &o.common.control());
     let mut stdout = std::io::stdout().lock();
     if json {
         match serde_json::to_string_pretty(&out) {
@@ -207,7 +210,8 @@ fn sshd_effective(o: Effective) -> ExitCode {
     let config = o.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
     let (ctx, upstream) = (o.ctx, o.upstream);
     let cfg = match SshdConfig::load(&root, &config) {
-        Ok(c) => c.upstream_semantics(upstream),
+        Ok(c) if upstream => c.with_semantics(Semantics::Upstream),
+        Ok(c) => c,
         Err(e) => return cli::fail("harden", e),
     };
     let eff = cfg.effective(&ctx);

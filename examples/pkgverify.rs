@@ -81,19 +81,13 @@ fn main() -> ExitCode {
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
         return stop.report();
     }
-    let mut opts = VerifyOptions::new();
+    let mut opts = VerifyOptions::default();
     if o.debsums_states {
-        opts = opts.states(StateSelection::DebsumsCompatible);
+        opts.states = StateSelection::DebsumsCompatible;
     }
-    if o.no_conffiles {
-        opts = opts.conffiles(false);
-    }
-    if o.no_unowned {
-        opts = opts.unowned(false);
-    }
-    if !o.names.is_empty() {
-        opts = opts.packages(o.names);
-    }
+    opts.conffiles = !o.no_conffiles;
+    opts.unowned = !o.no_unowned;
+    opts.packages = o.names;
     let root = o.common.root_or_live();
     let json = o.common.is_json();
     let (bar, control) = ProgressBar::attach("pkgverify", o.common.control());

@@ -296,10 +296,18 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let w = &mut w;
-    let opts = ProcOptions::for_root(&root);
+    let opts = ProcOptions::default();
+    let control = o.common.control();
+    // TCP and UDP only, as `ss -tanu` shows.
+    let inet = [
+        fp::Proto::Tcp,
+        fp::Proto::Tcp6,
+        fp::Proto::Udp,
+        fp::Proto::Udp6,
+    ];
     match cmd {
         "list" | "tree" => {
-            let snap = fp::snapshot(&opts);
+            let snap = fp::snapshot_root(&root, &opts, &control);
             if !json {
                 cli::print_errors(&snap.errors);
             }
@@ -388,20 +396,13 @@ fn main() -> ExitCode {
             }
         }
         "sockets" => {
-            let mut so = SocketOptions::new()
-                .proc(opts)
-                .port(o.port)
-                .listening_only(o.listening);
+            let mut so = SocketOptions::default();
+            so.port = o.port;
+            so.listening_only = o.listening;
             if o.inet {
-                // TCP and UDP only, as `ss -tanu` shows.
-                so = so.protocols([
-                    fp::Proto::Tcp,
-                    fp::Proto::Tcp6,
-                    fp::Proto::Udp,
-                    fp::Proto::Udp6,
-                ]);
+                so.protocols = inet.into();
             }
-            let t = fp::sockets(&so);
+            let t = fp::sockets_root(&root, &so, &control);
             if json {
                 let socks: Vec<_> = t
                     .sockets
@@ -452,8 +453,8 @@ fn main() -> ExitCode {
             Status::new(false, !t.errors.is_empty()).into()
         }
         "modules" => {
-            let m = fp::modules::modules(&opts);
-            let taint = fp::modules::kernel_taint(&opts);
+            let m = fp::modules_root(&root, &opts, &control);
+            let taint = fp::kernel_taint_root(&root, &opts, &control);
             let mut errors = m.errors.clone();
             errors.extend(taint.as_ref().err().cloned());
             if json {
@@ -492,27 +493,24 @@ fn main() -> ExitCode {
             Status::new(false, !errors.is_empty()).into()
         }
         "hidden" => {
-            let h = fp::HiddenOptions::new()
-                .proc(opts)
-                .max_pid(o.max_pid)
-                .probe_ports(o.ports);
-            print_outcome(w, &fp::hidden(&root, &h), json)
+            let mut h = fp::HiddenOptions::default();
+            h.max_pid = o.max_pid;
+            h.probe_ports = o.ports;
+            print_outcome(w, &fp::hidden_root(&root, &h, &control), json)
         }
         "suspicious" => {
             let cpu = o.cpu.map(std::time::Duration::from_secs_f64);
-            let so = fp::SuspiciousOptions::new().proc(opts).cpu_interval(cpu);
-            print_outcome(w, &fp::suspicious(&root, &so), json)
+            let mut so = fp::SuspiciousOptions::default();
+            so.cpu_interval = cpu;
+            print_outcome(w, &fp::suspicious_root(&root, &so, &control), json)
         }
         _ => {
             // list+sockets
-            let snap = fp::snapshot(&opts);
+            let snap = fp::snapshot_root(&root, &opts, &control);
             // One snapshot and one socket table: what `ps -ef` + `ss -tanup` + `lsof -i` show.
-            let t = fp::sockets(&SocketOptions::new().proc(opts).protocols([
-                fp::Proto::Tcp,
-                fp::Proto::Tcp6,
-                fp::Proto::Udp,
-                fp::Proto::Udp6,
-            ]));
+            let mut so = SocketOptions::default();
+            so.protocols = inet.into();
+            let t = fp::sockets_root(&root, &so, &control);
             for p in &snap.processes {
                 outln!(
                     w,

@@ -7,20 +7,26 @@ use crate::triage::{ModuleResult, TriageOptions};
 use ferret_core::Control;
 
 #[cfg(feature = "accounts")]
-pub(crate) fn accounts(opts: &TriageOptions, _control: &Control) -> ModuleResult {
+pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult {
     let audit = ferret_accounts::AuditOptions::default();
-    let mut out = ferret_accounts::audit_root(&opts.root, &audit);
+    let mut out = ferret_accounts::audit_root(&opts.root, &audit, control);
     // What changed since the backups shadow's tools keep (`/etc/passwd-`): an account added by
     // editing the file directly leaves the backup behind.
-    let backup = ferret_accounts::diff_backup(&opts.root);
+    let backup = ferret_accounts::diff_backup_root(&opts.root, control);
     out.findings.extend(backup.findings);
+    // the backup diff's read errors repeat the audit's; a cancellation is reported once
+    for e in backup.errors {
+        if !out.errors.contains(&e) && e.path.is_none() {
+            out.errors.push(e);
+        }
+    }
     ModuleResult::from_outcome(out)
 }
 
 #[cfg(feature = "harden")]
 pub(crate) fn harden(opts: &TriageOptions, control: &Control) -> ModuleResult {
     let h = ferret_harden::HardenOptions::default();
-    ModuleResult::from_outcome(ferret_harden::audit(&opts.root, &h, control))
+    ModuleResult::from_outcome(ferret_harden::audit_root(&opts.root, &h, control))
 }
 
 #[cfg(feature = "logs")]
@@ -70,10 +76,11 @@ pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
             "processes, sockets and kernel modules exist only on a live system; this root is a disk image",
         );
     }
-    let mut out = ferret_proc::suspicious(&opts.root, &ferret_proc::SuspiciousOptions::default());
+    let suspicious = ferret_proc::SuspiciousOptions::default();
+    let mut out = ferret_proc::suspicious_root(&opts.root, &suspicious, control);
     if !control.is_cancelled() {
-        let hidden = ferret_proc::HiddenOptions::default().cancel(control.cancel.clone());
-        out.merge(ferret_proc::hidden(&opts.root, &hidden));
+        let hidden = ferret_proc::HiddenOptions::default();
+        out.merge(ferret_proc::hidden_root(&opts.root, &hidden, control));
     }
     ModuleResult::from_outcome(out)
 }
@@ -121,7 +128,8 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
         Ok(b) => b,
         Err(e) => return fail(format!("baseline refused: {e}")),
     };
-    let cmp = ferret_baseline::check(&opts.root, &old, false, control);
+    let check = ferret_baseline::CheckOptions::default();
+    let cmp = ferret_baseline::check_root(&opts.root, &old, &check, control);
     ModuleResult::from_outcome(cmp.findings())
 }
 

@@ -135,11 +135,9 @@ fn baseline_and_offline_triage_leave_no_trace() {
 
     let hr = HostRoot::new(root).unwrap();
     // Baseline init.
-    let scan = ferret::baseline::Scan::builder(hr.clone())
-        .path("/")
-        .build()
-        .unwrap();
-    let b = scan.run(&Control::new());
+    let mut scan = ferret::baseline::ScanOptions::default();
+    scan.paths.push("/".into());
+    let b = ferret::baseline::scan_root(&hr, &scan, &Control::new());
     assert!(b.entries.len() >= paths.len() - 1, "the scan saw the tree");
     let db = out.path().join("b.fbl");
     b.save(std::fs::File::create(&db).unwrap(), None).unwrap();
@@ -147,7 +145,8 @@ fn baseline_and_offline_triage_leave_no_trace() {
     assert!(hr.ensure_output_outside(&root.join("var/b.fbl")).is_err());
     // Baseline check.
     let old = ferret::baseline::Baseline::load(std::fs::File::open(&db).unwrap(), None).unwrap();
-    let cmp = ferret::baseline::check(&hr, &old, false, &Control::new());
+    let check = ferret::baseline::CheckOptions::default();
+    let cmp = ferret::baseline::check_root(&hr, &old, &check, &Control::new());
     assert!(cmp.changed.is_empty() && cmp.added.is_empty() && cmp.removed.is_empty());
     // Offline triage with every module.
     let mut o = TriageOptions::new(hr);

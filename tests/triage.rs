@@ -16,14 +16,11 @@ use ferret::Report;
 use std::path::Path;
 
 fn make_baseline(root: &HostRoot, out: &Path) {
-    use ferret::baseline::{HashKind, Scan};
-    let scan = Scan::builder(root.clone())
-        .path("/etc")
-        .path("/usr")
-        .hash(HashKind::Sha256)
-        .build()
-        .unwrap();
-    let b = scan.run(&Control::new());
+    use ferret::baseline::{scan_root, HashKind, ScanOptions};
+    let mut scan = ScanOptions::default();
+    scan.paths = vec!["/etc".into(), "/usr".into()];
+    scan.hash = HashKind::Sha256;
+    let b = scan_root(root, &scan, &Control::new());
     let f = std::fs::File::create(out).unwrap();
     b.save(f, None).unwrap();
 }

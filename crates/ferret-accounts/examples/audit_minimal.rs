@@ -4,26 +4,30 @@
 //! ```text
 //! cargo run -p ferret-accounts --example audit_minimal -- [ROOT]
 //! ```
-//! Dependencies an embedder needs: `ferret-accounts` and `ferret-core` (for `HostRoot` and the
-//! `Finding` type), both with `default-features = false` if serde is not wanted.
+//! The one dependency an embedder needs: `ferret-accounts` (with `default-features = false` if
+//! serde and rayon are not wanted); `HostRoot`, `Control` and `Finding` come through its `core`.
 
 fn main() {
     let root = match std::env::args_os().nth(1) {
-        Some(p) => match ferret_core::HostRoot::new(&p) {
+        Some(p) => match ferret_accounts::core::HostRoot::new(&p) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{e}");
                 std::process::exit(2);
             }
         },
-        None => ferret_core::HostRoot::live(),
+        None => ferret_accounts::core::HostRoot::live(),
     };
-    let out = ferret_accounts::audit_root(&root, &ferret_accounts::AuditOptions::default());
+    let out = ferret_accounts::audit_root(
+        &root,
+        &ferret_accounts::AuditOptions::default(),
+        &ferret_accounts::core::Control::new(),
+    );
     // Findings are sorted most severe first; titles and subjects are already escaped.
     for f in out
         .findings
         .iter()
-        .filter(|f| f.severity >= ferret_core::Severity::Low)
+        .filter(|f| f.severity >= ferret_accounts::core::Severity::Low)
     {
         println!("{f}");
     }
@@ -31,5 +35,7 @@ fn main() {
         eprintln!("error: {e}");
     }
     let worst = out.max_severity();
-    std::process::exit(i32::from(worst >= Some(ferret_core::Severity::Medium)));
+    std::process::exit(i32::from(
+        worst >= Some(ferret_accounts::core::Severity::Medium),
+    ));
 }

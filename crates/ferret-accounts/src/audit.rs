@@ -5,25 +5,30 @@
 use crate::lines::{Content, Document, FileKind, Line, Malformed};
 use crate::password::{HashAlgorithm, PasswordStatus};
 use crate::snapshot::Accounts;
-use ferret_core::{Evidence, Finding, HostRoot, Outcome, Severity};
+use ferret_core::{Control, Evidence, Finding, HostRoot, Outcome, Severity};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Groups whose members deserve a reviewer's look: they give root or read secrets.
-pub const PRIVILEGED_GROUPS: &[&str] = &[
-    "root", "sudo", "wheel", "admin", "adm", "docker", "lxd", "disk", "shadow", "kmem",
-];
-
-/// What the audit checks beyond the account files themselves.
+/// What the audit checks and how. Plain fields, set one by one from the defaults:
+///
+/// ```
+/// let mut opts = ferret_accounts::AuditOptions::default();
+/// opts.check_home = false;
+/// opts.today = Some(20_000);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuditOptions {
-    /// Check that home directories exist and belong to their user (reads the root).
+    /// Check that home directories exist and belong to their user ([`crate::audit_root`]
+    /// only: it reads the root). Default on.
     pub check_home: bool,
-    /// Check that login shells exist (reads the root).
+    /// Check that login shells exist ([`crate::audit_root`] only). Default on.
     pub check_shells: bool,
-    /// "Today" in days since the epoch for aging checks; `None` is the clock's today.
+    /// "Today" in days since the epoch for aging checks; `None` (the default) is the clock's
+    /// today.
     pub today: Option<i64>,
-    /// Groups listed for review (default [`PRIVILEGED_GROUPS`]).
+    /// Groups whose members and administrators are listed for review; the default is
+    /// [`ferret_core::groups::PRIVILEGED_GROUPS`].
     pub privileged_groups: Vec<Vec<u8>>,
 }
 
@@ -33,36 +38,11 @@ impl Default for AuditOptions {
             check_home: true,
             check_shells: true,
             today: None,
-            privileged_groups: PRIVILEGED_GROUPS
+            privileged_groups: ferret_core::groups::PRIVILEGED_GROUPS
                 .iter()
                 .map(|g| g.as_bytes().to_vec())
                 .collect(),
         }
-    }
-}
-
-impl AuditOptions {
-    /// The defaults: home and shell checks on, today from the clock.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Turns the home-directory checks on or off.
-    pub fn check_home(&mut self, yes: bool) -> &mut Self {
-        self.check_home = yes;
-        self
-    }
-
-    /// Turns the shell-existence check on or off.
-    pub fn check_shells(&mut self, yes: bool) -> &mut Self {
-        self.check_shells = yes;
-        self
-    }
-
-    /// Fixes "today" (days since 1970-01-01) for reproducible aging checks.
-    pub fn today(&mut self, days: i64) -> &mut Self {
-        self.today = Some(days);
-        self
     }
 }
 
@@ -150,19 +130,19 @@ pub fn redacted_line(text: &[u8]) -> Vec<u8> {
     v
 }
 
-pub(crate) struct Ctx<'o> {
-    pub(crate) out: &'o mut Outcome,
+struct Ctx<'o> {
+    out: &'o mut Outcome,
     /// Whether each login shell seen so far is missing: thousands of users share a few shells.
-    pub(crate) shell_missing: FastMap<Vec<u8>, bool>,
+    shell_missing: FastMap<Vec<u8>, bool>,
 }
 
 impl Ctx<'_> {
-    pub(crate) fn push(&mut self, f: Finding) {
+    fn push(&mut self, f: Finding) {
         self.out.findings.push(f);
     }
 }
 
-pub(crate) fn ev(path: &str, line: u64) -> Evidence {
+fn ev(path: &str, line: u64) -> Evidence {
     Evidence::line(path, line)
 }
 
@@ -170,7 +150,7 @@ fn ev_text(path: &str, line: u64, text: &[u8]) -> Evidence {
     Evidence::line(path, line).with_excerpt(redacted_line(text))
 }
 
-pub(crate) fn kind_word(kind: FileKind) -> &'static str {
+fn kind_word(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Passwd => "password",
         FileKind::Shadow => "shadow password",
@@ -265,8 +245,8 @@ fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str,
 
 /// A fast, per-process randomly seeded hasher: the audit is hash-map bound, and SipHash
 /// costs a third of it on 100k users. The random seed keeps crafted names from colliding.
-pub(crate) type Fast = foldhash::fast::RandomState;
-pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
+type Fast = foldhash::fast::RandomState;
+type FastMap<K, V> = HashMap<K, V, Fast>;
 
 /// For each duplicated key, every (line number, line text or name) where it was seen.
 type Dups<'a, K> = Vec<(K, Vec<(u64, &'a [u8])>)>;
@@ -274,7 +254,7 @@ type Dups<'a, K> = Vec<(K, Vec<(u64, &'a [u8])>)>;
 /// Entries by name: the first entry of each name (as its index in the document's lines:
 /// 24-byte map slots instead of 48, the audit is bound by these maps' cache misses), plus
 /// every line of duplicated names.
-pub(crate) struct NameIndex<'a, E> {
+struct NameIndex<'a, E> {
     doc: Option<&'a Document<'a, E>>,
     first: FastMap<&'a [u8], u32>,
     /// Names seen more than once, with every (line, text), in file order.
@@ -283,11 +263,11 @@ pub(crate) struct NameIndex<'a, E> {
 
 impl<'a, E> NameIndex<'a, E> {
     /// The first entry of `name`: (line number, entry, line text).
-    pub(crate) fn get(&self, name: &[u8]) -> Option<(u64, &'a E, &'a [u8])> {
+    fn get(&self, name: &[u8]) -> Option<(u64, &'a E, &'a [u8])> {
         let i = *self.first.get(name)?;
         entry_at(self.doc?, i as usize)
     }
-    pub(crate) fn contains_key(&self, name: &[u8]) -> bool {
+    fn contains_key(&self, name: &[u8]) -> bool {
         self.first.contains_key(name)
     }
 }
@@ -299,7 +279,7 @@ fn entry_at<'a, E>(d: &'a Document<'a, E>, i: usize) -> Option<(u64, &'a E, &'a 
 }
 
 /// Uids or gids of one file: which repeat, in the order their second occurrence was seen.
-pub(crate) struct IdScan {
+struct IdScan {
     /// Every id seen (for group: the set of existing gids).
     seen: IdSet,
     repeated: IdSet,
@@ -582,7 +562,7 @@ fn pair<'a, O, E>(
 
 /// A set of ids: a bitmap for the usual small ids (one bit each: 100k lookups stay in L1/L2
 /// instead of missing in a hash table), a hash set for the rest.
-pub(crate) struct IdSet {
+struct IdSet {
     bits: Vec<u64>,
     large: std::collections::HashSet<u32, Fast>,
 }
@@ -591,7 +571,7 @@ impl IdSet {
     /// Ids below this live in the bitmap (at most 512 KiB of it).
     const BITMAP_IDS: u32 = 1 << 22;
 
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         IdSet {
             bits: Vec::new(),
             large: std::collections::HashSet::default(),
@@ -600,7 +580,7 @@ impl IdSet {
 
     /// Adds `id`; whether it was new.
     #[inline]
-    pub(crate) fn insert(&mut self, id: u32) -> bool {
+    fn insert(&mut self, id: u32) -> bool {
         if id >= Self::BITMAP_IDS {
             return self.large.insert(id);
         }
@@ -619,7 +599,7 @@ impl IdSet {
     }
 
     #[inline]
-    pub(crate) fn contains(&self, id: u32) -> bool {
+    fn contains(&self, id: u32) -> bool {
         if id >= Self::BITMAP_IDS {
             return self.large.contains(&id);
         }
@@ -659,11 +639,63 @@ fn check_name(cx: &mut Ctx<'_>, kind: FileKind, path: &str, line: u64, name: &[u
     );
 }
 
-/// Audits parsed account files. `root` enables the home-directory and shell checks
-/// (see [`AuditOptions`]); without it they are skipped.
-pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -> Outcome {
+/// Audits parsed account files in memory: every check of the crate's table except the home and
+/// shell checks, which need the root ([`crate::audit_root`] adds them). The file permission and
+/// lock-file checks use the metadata [`crate::Snapshot::load`] kept (none for
+/// [`crate::Snapshot::from_bytes`]). Findings come sorted, most severe first, with the
+/// snapshot's read errors. Nothing is read from any file system.
+///
+/// Cancelling `control` stops the audit between entries; the findings so far are returned
+/// with a "cancelled" error. Progress counts the passwd and group entries checked.
+///
+/// ```
+/// use ferret_accounts::{audit, AuditOptions, Snapshot};
+/// let snap = Snapshot::from_bytes(Some(b"root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\n"), None, None, None);
+/// let out = audit(&snap.view(), &AuditOptions::default(), &ferret_accounts::core::Control::new());
+/// let uid0 = out.findings.iter().find(|f| f.id == "accounts.uid0-non-root").unwrap();
+/// assert_eq!((uid0.subject.as_str(), uid0.evidence[0].to_string().as_str()), ("toor", "/etc/passwd:2"));
+/// ```
+pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, control: &Control) -> Outcome {
+    let mut out = unsorted(acc, opts, control);
+    out.sort();
+    out
+}
+
+/// Entries between two looks at the cancellation flag (and progress reports).
+const CHUNK: usize = 1024;
+/// The same for the root checks, which `lstat` a home and a shell per entry.
+const ROOT_CHUNK: usize = 256;
+
+/// Counts entries checked by the parallel parts of the audit, for progress reports.
+struct Tally<'c> {
+    control: &'c Control,
+    done: AtomicU64,
+    total: u64,
+}
+
+impl Tally<'_> {
+    /// Adds `n` entries; whether the audit goes on (false: cancelled).
+    fn add(&self, n: usize) -> bool {
+        let done = self.done.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        crate::progress(self.control, done, self.total);
+        !self.control.is_cancelled()
+    }
+}
+
+/// [`audit`] without the final sort (the root checks are added before it).
+pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     out.errors.extend(acc.snapshot.errors.iter().cloned());
+    if crate::cancelled(control, &mut out.errors) {
+        return out;
+    }
+    let entries = |n: Option<usize>| n.unwrap_or(0) as u64;
+    let tally = Tally {
+        control,
+        done: AtomicU64::new(0),
+        total: entries(acc.passwd.as_ref().map(|d| d.lines.len()))
+            + entries(acc.group.as_ref().map(|d| d.lines.len())),
+    };
     let mut cx = Ctx {
         out: &mut out,
         shell_missing: FastMap::default(),
@@ -731,6 +763,9 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
     for f in [pw.lines, sh.lines, gr.lines, gs.lines] {
         cx.out.findings.extend(f);
     }
+    if crate::cancelled(control, &mut cx.out.errors) {
+        return out;
+    }
     let (users, groups) = (pw.index, gr.index);
     let (pw_ids, sh_names, gr_ids, gs_names) = (pw.ids, sh.names, gr.ids, gs.names);
     // shadow lines matched to a passwd entry: they need no lookup for "unknown user"
@@ -752,7 +787,10 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
             let gids = &gr_ids.seen;
 
             // ---- passwd entries ----
-            for (line, u) in acc.passwd.iter().flat_map(Document::entries) {
+            for (i, (line, u)) in acc.passwd.iter().flat_map(Document::entries).enumerate() {
+                if i % CHUNK == CHUNK - 1 && !tally.add(CHUNK) {
+                    return;
+                }
                 let name = u.name;
                 check_name(&mut cx, FileKind::Passwd, pw_path, line, name, u.uid == 0);
                 if u.uid == u32::MAX {
@@ -932,13 +970,6 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
                         }
                     }
                 }
-
-                // filesystem checks
-                if let Some(root) = root {
-                    fs_checks(
-                        &mut cx, root, opts, pw_path, line, u.name, u.uid, u.home, u.shell, defs,
-                    );
-                }
             }
 
             // duplicate uids
@@ -1028,23 +1059,66 @@ pub fn audit(acc: &Accounts<'_>, opts: &AuditOptions, root: Option<&HostRoot>) -
             );
             report_duplicates(&mut gcx, FileKind::Gshadow, gs_path, &gshadows.dups);
             group_checks(
-                &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names,
+                &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names, &tally,
             );
             gout.findings
         },
     );
     cx.out.findings.extend(group_findings);
+    if crate::cancelled(control, &mut cx.out.errors) {
+        return out;
+    }
     file_checks(&mut cx, acc);
-    out.sort();
     out
 }
 
-pub(crate) fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
+/// The checks that read the root: home directories and login shells of every passwd entry
+/// (as [`AuditOptions`] selects them). Appends to `out`; stops between entries when `control`
+/// is cancelled.
+pub(crate) fn root_checks(
+    acc: &Accounts<'_>,
+    root: &HostRoot,
+    opts: &AuditOptions,
+    control: &Control,
+    out: &mut Outcome,
+) {
+    if !opts.check_home && !opts.check_shells {
+        return;
+    }
+    let pw_path = acc.path(FileKind::Passwd);
+    let total = acc.passwd.as_ref().map_or(0, |d| d.lines.len()) as u64;
+    let mut cx = Ctx {
+        out,
+        shell_missing: FastMap::default(),
+    };
+    for (i, (line, u)) in acc.passwd.iter().flat_map(Document::entries).enumerate() {
+        if i % ROOT_CHUNK == ROOT_CHUNK - 1 {
+            crate::progress(control, i as u64 + 1, total);
+            if crate::cancelled(control, &mut cx.out.errors) {
+                return;
+            }
+        }
+        fs_checks(
+            &mut cx,
+            root,
+            opts,
+            pw_path,
+            line,
+            u.name,
+            u.uid,
+            u.home,
+            u.shell,
+            &acc.login_defs,
+        );
+    }
+}
+
+fn s_line<E>(s: Option<&(u64, &E, &[u8])>) -> u64 {
     s.map_or(0, |x| x.0)
 }
 
 #[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-pub(crate) fn password_checks(
+fn password_checks(
     cx: &mut Ctx<'_>,
     name: &[u8],
     uid: u32,
@@ -1118,7 +1192,7 @@ pub(crate) fn password_checks(
 }
 
 #[allow(clippy::too_many_arguments)] // one user's facts, passed flat to keep the loop readable
-pub(crate) fn fs_checks(
+fn fs_checks(
     cx: &mut Ctx<'_>,
     root: &HostRoot,
     opts: &AuditOptions,
@@ -1237,12 +1311,16 @@ fn group_checks(
     gshadows: &Paired<'_, crate::group::GshadowEntry<'_>>,
     gids: &IdScan,
     gs_names: Vec<Finding>,
+    tally: &Tally<'_>,
 ) {
     let gr_path = acc.path(FileKind::Group);
     let gs_path = acc.path(FileKind::Gshadow);
     let have_users = acc.passwd.is_some();
     let mut gs_matched = vec![false; acc.gshadow.as_ref().map_or(0, |d| d.lines.len())];
-    for (line, g) in acc.group.iter().flat_map(Document::entries) {
+    for (i, (line, g)) in acc.group.iter().flat_map(Document::entries).enumerate() {
+        if i % CHUNK == CHUNK - 1 && !tally.add(CHUNK) {
+            return;
+        }
         check_name(cx, FileKind::Group, gr_path, line, g.name, false);
         if g.gid == u32::MAX {
             cx.push(
@@ -1513,7 +1591,7 @@ fn group_checks(
     }
 }
 
-pub(crate) fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
+fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
     let snap = acc.snapshot;
     for (kind, secret) in [
         (FileKind::Passwd, false),

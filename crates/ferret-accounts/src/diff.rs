@@ -4,14 +4,14 @@
 //! Password changes are reported as "changed" with the old and new classification (algorithm,
 //! locked, empty), never with the hashes.
 
-use crate::audit::{is_interactive_shell, PRIVILEGED_GROUPS};
+use crate::audit::is_interactive_shell;
 use crate::group::{GroupEntry, GshadowEntry};
 use crate::lines::{Document, FileKind};
 use crate::passwd::PasswdEntry;
 use crate::password::PasswordStatus;
 use crate::shadow::{Aging, ShadowEntry};
 use crate::snapshot::Accounts;
-use ferret_core::{escape::escape, Evidence, Finding, Outcome, Severity};
+use ferret_core::{escape::escape, Control, Evidence, Finding, Outcome, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A user field that can change.
@@ -238,16 +238,32 @@ fn password_text(old: PasswordStatus, new: PasswordStatus) -> (String, String) {
 /// Every change from `old` to `new`, sorted (users, then groups, by name).
 ///
 /// ```
-/// use ferret_accounts::{diff::{diff, Change}, Snapshot};
+/// use ferret_accounts::{diff::{changes, Change}, Snapshot};
 /// let a = Snapshot::from_bytes(Some(b"root:x:0:0::/root:/bin/sh\n"), None, None, None);
 /// let b = Snapshot::from_bytes(Some(b"root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\n"), None, None, None);
-/// assert_eq!(diff(&a.view(), &b.view()), [Change::UserAdded { name: "toor".into() }]);
-/// assert!(diff(&a.view(), &a.view()).is_empty());
+/// assert_eq!(changes(&a.view(), &b.view()), [Change::UserAdded { name: "toor".into() }]);
+/// assert!(changes(&a.view(), &a.view()).is_empty());
 /// ```
-pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>) -> Vec<Change> {
+pub fn changes(old: &Accounts<'_>, new: &Accounts<'_>) -> Vec<Change> {
+    changes_until(old, new, &Control::new()).0
+}
+
+/// Users between two looks at the cancellation flag.
+const CHUNK: usize = 4096;
+
+/// [`changes`], stopping when `control` is cancelled: (changes so far, whether complete).
+fn changes_until(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> (Vec<Change>, bool) {
     let mut out = Vec::new();
     let (ou, nu) = (users(old), users(new));
-    for (name, o) in &ou {
+    let total = (ou.len() + nu.len()) as u64;
+    for (i, (name, o)) in ou.iter().enumerate() {
+        if i % CHUNK == CHUNK - 1 {
+            crate::progress(control, i as u64 + 1, total);
+            if control.is_cancelled() {
+                out.sort();
+                return (out, false);
+            }
+        }
         let n_name = escape(name);
         let Some(n) = nu.get(name) else {
             out.push(Change::UserRemoved { name: n_name });
@@ -293,6 +309,10 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>) -> Vec<Change> {
     for name in nu.keys().filter(|k| !ou.contains_key(*k)) {
         out.push(Change::UserAdded { name: escape(name) });
     }
+    if control.is_cancelled() {
+        out.sort();
+        return (out, false);
+    }
 
     let (og, ng) = (groups(old), groups(new));
     for (name, o) in &og {
@@ -330,7 +350,7 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>) -> Vec<Change> {
         member_changes(&mut out, &g, &BTreeSet::new(), &n.admins(), true);
     }
     out.sort();
-    out
+    (out, true)
 }
 
 fn member_changes(
@@ -361,7 +381,7 @@ fn member_changes(
 fn group_risk(group: &str) -> Severity {
     match group {
         "root" | "sudo" | "wheel" | "admin" => Severity::Critical,
-        g if PRIVILEGED_GROUPS.contains(&g) => Severity::High,
+        g if ferret_core::groups::is_privileged_group(g.as_bytes()) => Severity::High,
         _ => Severity::Low,
     }
 }
@@ -631,13 +651,33 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
     v
 }
 
-/// Diffs two snapshots into an [`Outcome`]: one finding per change, read errors of both.
-pub fn diff_outcome(old: &Accounts<'_>, new: &Accounts<'_>) -> Outcome {
-    let changes = diff(old, new);
+/// Diffs two parsed snapshots into an [`Outcome`]: one finding per change (ranked by
+/// [`findings`]), a finding per account file that appeared or disappeared, and the read errors
+/// of both. Cancelling `control` stops between users; the changes found so far are reported
+/// with a "cancelled" error.
+///
+/// ```
+/// use ferret_accounts::{diff, Snapshot};
+/// let a = Snapshot::from_bytes(Some(b"root:x:0:0::/root:/bin/sh\n"), None, None, None);
+/// let b = Snapshot::from_bytes(Some(b"root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\n"), None, None, None);
+/// let out = diff(&a.view(), &b.view(), &ferret_accounts::core::Control::new());
+/// assert_eq!(out.findings[0].id, "accounts.diff.user-added");
+/// assert_eq!(out.findings[0].severity, ferret_accounts::core::Severity::Critical);
+/// ```
+pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcome {
     let mut out = Outcome::new();
-    out.findings = findings(old, new, &changes);
     out.errors.extend(old.snapshot.errors.iter().cloned());
     out.errors.extend(new.snapshot.errors.iter().cloned());
+    if crate::cancelled(control, &mut out.errors) {
+        return out;
+    }
+    let (changes, complete) = changes_until(old, new, control);
+    out.findings = findings(old, new, &changes);
+    if !complete {
+        crate::cancelled(control, &mut out.errors);
+        out.sort();
+        return out;
+    }
     for (kind, o, n) in [
         (FileKind::Passwd, &old.snapshot.passwd, &new.snapshot.passwd),
         (FileKind::Shadow, &old.snapshot.shadow, &new.snapshot.shadow),

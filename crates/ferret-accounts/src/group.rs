@@ -148,14 +148,14 @@ pub struct OwnedGroup {
     /// Line number in the file it came from.
     pub line: u64,
     /// Group name.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub name: Vec<u8>,
     /// Password field.
     pub password: OwnedPasswordField,
     /// Group id.
     pub gid: u32,
     /// Members.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes_list"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub members: Vec<Vec<u8>>,
 }
 
@@ -179,15 +179,15 @@ pub struct OwnedGshadow {
     /// Line number in the file it came from.
     pub line: u64,
     /// Group name.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub name: Vec<u8>,
     /// Password field.
     pub password: OwnedPasswordField,
     /// Administrators.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes_list"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub admins: Vec<Vec<u8>>,
     /// Members.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes_list"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub members: Vec<Vec<u8>>,
 }
 

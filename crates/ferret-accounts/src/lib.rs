@@ -1,34 +1,56 @@
 //! # ferret-accounts
 //!
 //! Parsers, audit and diff for `/etc/passwd`, `/etc/shadow`, `/etc/group`, `/etc/gshadow` and
-//! `/etc/login.defs`, read straight from the files under a [`ferret_core::HostRoot`] (no NSS, no
-//! `getpw*`), with pwck/grpck-parity syntax checks and findings such as a second UID 0 account
-//! or an empty password. Password hashes never leave this crate: only their classification
+//! `/etc/login.defs`, read straight from the files under a [`HostRoot`] (no NSS, no `getpw*`),
+//! with pwck/grpck-parity syntax checks and findings such as a second UID 0 account or an empty
+//! password. Password hashes never leave this crate: only their classification
 //! ([`password::PasswordStatus`]) does.
 //!
 //! - Parsing ([`passwd`], [`shadow`], [`group`], [`login_defs`]): zero-copy iterators of
 //!   [`Line`]s, each with its number, exact text and ending, and a `Result` content (entry, NIS
 //!   compat line, blank, comment, or [`Malformed`] with the reason). [`Document::write_to`]
 //!   reproduces the input byte for byte. Entries have owned twins (`OwnedPasswd`, ...).
-//! - [`Snapshot`] reads the files of a root (live or image); [`Snapshot::view`] parses them.
-//! - [`audit::audit`] / [`audit_root`]: findings (table below).
-//! - [`diff::diff`] / [`diff_roots`] / [`diff_backup`]: structured changes and ranked findings
-//!   (two roots, or the current files against the `-` backups shadow's tools keep).
-//! - [`list_users`]: what `getent passwd` shows, with the password status.
+//! - [`Snapshot`] reads the files of a root (live or image); [`Snapshot::view`] parses them
+//!   ([`Accounts`]).
+//! - [`audit_root`] audits a root; [`audit()`] audits parsed files in memory (all but the home
+//!   and shell checks). Findings are listed below.
+//! - [`diff_roots`] compares two roots, [`diff_backup_root`] the current files with the `-`
+//!   backups shadow's tools keep; [`diff()`] compares two parsed snapshots, and
+//!   [`diff::changes`] gives the structured [`diff::Change`]s.
+//! - [`list_users_root`] / [`list_users`]: what `getent passwd` shows, with the password status.
+//!
+//! Every operation takes a [`Control`]: cancelling it stops the operation between entries and
+//! returns what it has, with a "cancelled" error; progress counts the entries done. Results are
+//! partial rather than all-or-nothing: unreadable files and lines that are no entry are
+//! [`ErrorRecord`]s beside the findings (built from [`Error`]).
 //!
 //! ```
-//! use ferret_accounts::{audit::{audit, AuditOptions}, Snapshot};
+//! use ferret_accounts::{audit, AuditOptions, Snapshot};
+//! use ferret_accounts::core::Control;
 //! let snap = Snapshot::from_bytes(
 //!     Some(b"root:x:0:0:root:/root:/bin/bash\ntoor::0:0::/root:/bin/bash\n"),
 //!     Some(b"root:$y$j9T$salt$hash:19000:0:99999:7:::\n"),
 //!     Some(b"root:x:0:\n"),
 //!     None,
 //! );
-//! let out = audit(&snap.view(), &AuditOptions::default(), None);
+//! let out = audit(&snap.view(), &AuditOptions::default(), &Control::new());
 //! let ids: Vec<&str> = out.findings.iter().map(|f| f.id.as_str()).collect();
 //! assert!(ids.contains(&"accounts.uid0-non-root"));
 //! assert!(ids.contains(&"accounts.empty-password"));
 //! assert!(!format!("{out:?}").contains("$y$j9T$salt"));
+//! ```
+//!
+//! On a root (here a directory standing for a mounted image):
+//!
+//! ```
+//! use ferret_accounts::core::{Control, HostRoot, Severity};
+//! let t = tempfile::tempdir()?;
+//! std::fs::create_dir(t.path().join("etc"))?;
+//! std::fs::write(t.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\nsvc:x:0:0::/:/bin/sh\n")?;
+//! std::fs::write(t.path().join("etc/group"), "root:x:0:\n")?;
+//! let out = ferret_accounts::audit_root(&HostRoot::new(t.path())?, &Default::default(), &Control::new());
+//! assert_eq!(out.max_severity(), Some(Severity::Critical));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Finding ids
@@ -66,10 +88,10 @@
 //! | `accounts.group-passwd-not-x` | low | gshadow entry exists but group password field is not `x` |
 //! | `accounts.group-password` | medium (high for privileged groups) | usable or empty group password (newgrp) |
 //! | `accounts.duplicate-gid` | low (high for 0) | several groups share a gid |
-//! | `accounts.privileged-group-member` | info | member of root, sudo, wheel, admin, adm, docker, lxd, disk, shadow, kmem: listed for review |
+//! | `accounts.privileged-group-member` | info | member of a privileged group ([`AuditOptions::privileged_groups`], by default [`ferret_core::groups::PRIVILEGED_GROUPS`]: root, sudo, wheel, admin, adm, shadow, disk, kmem, docker, lxd, libvirt, kvm, staff): listed for review |
 //! | `accounts.privileged-group-admin` | medium | gshadow administrator of a privileged group |
-//! | `accounts.home-missing` / `accounts.shell-missing` | low (info for `/nonexistent`) | home or shell does not exist (pwck parity; needs the root) |
-//! | `accounts.home-owner` / `accounts.home-world-writable` | medium | login account's home owned by another uid / world-writable (T1546.004) |
+//! | `accounts.home-missing` / `accounts.shell-missing` | low | home or shell does not exist (pwck parity; [`audit_root`] only) |
+//! | `accounts.home-owner` / `accounts.home-world-writable` | medium | login account's home owned by another uid / world-writable (T1546.004; [`audit_root`] only) |
 //! | `accounts.file-permissions` | critical / high | passwd/group writable by others; shadow/gshadow readable by all; not owned by root |
 //! | `accounts.lock-file` | info | `/etc/passwd.lock` etc. present |
 //! | `accounts.weak-encrypt-method` | medium | login.defs ENCRYPT_METHOD DES or MD5 |
@@ -80,7 +102,7 @@
 //! | `accounts.diff.password-changed` | critical when emptied, high when a locked account gets a password, else low | classification only, never the hash |
 //! | `accounts.diff.aging-changed` | low | |
 //! | `accounts.diff.group-added` / `group-removed` / `group-gid-changed` / `group-password-changed` | low / low / medium (critical to 0) / medium | |
-//! | `accounts.diff.member-added` / `admin-added` | critical for root/sudo/wheel/admin, high for other privileged groups, else low | |
+//! | `accounts.diff.member-added` / `admin-added` | critical for root/sudo/wheel/admin, high for the other privileged groups, else low | |
 //! | `accounts.diff.member-removed` / `admin-removed` | low | |
 //! | `accounts.diff.file-presence` | medium | an account file appeared or disappeared |
 #![forbid(unsafe_code)]
@@ -92,8 +114,6 @@
 pub use ferret_core as core;
 
 pub mod audit;
-#[cfg(test)]
-mod audit_reference;
 pub mod diff;
 pub mod group;
 pub mod lines;
@@ -102,53 +122,121 @@ pub mod passwd;
 pub mod password;
 pub mod shadow;
 pub mod snapshot;
-#[doc(hidden)]
-pub mod synthetic;
 
-pub use audit::AuditOptions;
+pub use audit::{audit, AuditOptions};
+pub use diff::diff;
 pub use lines::{Content, Document, FileKind, Line, Lines, Malformed, NisLine};
 pub use snapshot::{Accounts, Snapshot, SourceFile};
 
-use ferret_core::{ErrorRecord, HostRoot, Outcome};
+use ferret_core::{Control, ErrorRecord, HostRoot, Outcome, Progress};
 use std::path::PathBuf;
 
-/// Errors of `ferret-accounts`.
+/// Errors of `ferret-accounts`. The operations return partial results, so these reach callers
+/// as [`ErrorRecord`]s beside the findings (`ErrorRecord::from(&error)`), each naming the file
+/// (and line) it is about.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read soundly.
     #[error(transparent)]
     Core(#[from] ferret_core::Error),
-    /// A file was read but could not be parsed.
-    #[error("{}:{line}: {message}", ferret_core::escape::escape_path(.path))]
+    /// A file without which no account can be read (`/etc/passwd`, `/etc/group`) is missing.
+    #[error("{}: missing (no accounts can be read from it)", ferret_core::escape::escape_path(.path))]
+    Missing {
+        /// The file, inside the audited root.
+        path: PathBuf,
+    },
+    /// A line is not an entry.
+    #[error("{}:{line}: {reason}", ferret_core::escape::escape_path(.path))]
     Parse {
         /// The file, inside the audited root.
         path: PathBuf,
-        /// 1-based line number (0 when not line-based).
+        /// 1-based line number.
         line: u64,
-        /// What is wrong.
-        message: String,
+        /// What is wrong with it.
+        reason: Malformed,
     },
+    /// The operation was cancelled through its [`Control`]; the result is partial.
+    #[error("cancelled")]
+    Cancelled,
 }
 
-/// Audits the account files under `root` (live `/` or a mounted image).
-pub fn audit_root(root: &HostRoot, opts: &AuditOptions) -> Outcome {
+impl From<&Error> for ErrorRecord {
+    fn from(e: &Error) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        let path = |p: &PathBuf| p.as_os_str().as_bytes().to_vec();
+        match e {
+            Error::Core(c) => ErrorRecord::from(c),
+            Error::Missing { path: p } => ErrorRecord::new(
+                Some(&path(p)),
+                None,
+                "missing (no accounts can be read from it)",
+            ),
+            Error::Parse {
+                path: p,
+                line,
+                reason,
+            } => ErrorRecord::new(Some(&path(p)), Some(*line), reason.to_string()),
+            Error::Cancelled => ErrorRecord::new(None, None, "cancelled"),
+        }
+    }
+}
+
+impl From<Error> for ErrorRecord {
+    fn from(e: Error) -> Self {
+        ErrorRecord::from(&e)
+    }
+}
+
+/// Records that `control` cancelled the operation (once), and says whether it did.
+pub(crate) fn cancelled(control: &Control, errors: &mut Vec<ErrorRecord>) -> bool {
+    if !control.is_cancelled() {
+        return false;
+    }
+    let rec = ErrorRecord::from(&Error::Cancelled);
+    if !errors.contains(&rec) {
+        errors.push(rec);
+    }
+    true
+}
+
+/// Reports `done` of `total` units to the progress callback.
+pub(crate) fn progress(control: &Control, done: u64, total: u64) {
+    let mut p = Progress::default();
+    p.items_done = done;
+    p.items_total = Some(total);
+    control.report(p);
+}
+
+/// Audits the account files under `root` (live `/` or a mounted image): the in-memory
+/// [`audit()`] of what [`Snapshot::load`] read (with the files' permissions and lock files),
+/// plus the checks that need the root: homes and shells, as [`AuditOptions`] selects them.
+///
+/// Cancelling `control` stops the audit between entries; the findings so far are returned with
+/// a "cancelled" error. Progress counts the entries checked.
+pub fn audit_root(root: &HostRoot, opts: &AuditOptions, control: &Control) -> Outcome {
     let snap = Snapshot::load(root);
-    audit::audit(&snap.view(), opts, Some(root))
+    let acc = snap.view();
+    let mut out = audit::unsorted(&acc, opts, control);
+    if !cancelled(control, &mut out.errors) {
+        audit::root_checks(&acc, root, opts, control, &mut out);
+    }
+    out.sort();
+    out
 }
 
 /// Diffs the account files of two roots (each holding `etc/passwd` etc.; missing files are
-/// reported and compared as empty).
-pub fn diff_roots(old: &HostRoot, new: &HostRoot) -> Outcome {
+/// reported and compared as empty): the [`diff()`] of what [`Snapshot::load`] read from each.
+pub fn diff_roots(old: &HostRoot, new: &HostRoot, control: &Control) -> Outcome {
     let (a, b) = (Snapshot::load(old), Snapshot::load(new));
-    diff::diff_outcome(&a.view(), &b.view())
+    diff::diff(&a.view(), &b.view(), control)
 }
 
-/// Diffs the backups shadow's tools keep (`/etc/passwd-`, ...) against the current files: what
-/// the last tool-made edit changed, or what was changed by hand since (an account added with an
-/// editor leaves the backup behind). Backups that do not exist are skipped; a file whose
-/// backup is missing is not compared.
-pub fn diff_backup(root: &HostRoot) -> Outcome {
+/// Diffs the backups shadow's tools keep (`/etc/passwd-`, ...) against the current files of
+/// `root`: what the last tool-made edit changed, or what was changed by hand since (an account
+/// added with an editor leaves the backup behind). Backups that do not exist are skipped; a
+/// file whose backup is missing is not compared.
+pub fn diff_backup_root(root: &HostRoot, control: &Control) -> Outcome {
     let old = Snapshot::load_backup(root);
     let mut new = Snapshot::load(root);
     // compare only the kinds that have a backup
@@ -162,11 +250,11 @@ pub fn diff_backup(root: &HostRoot) -> Outcome {
             new.file_mut(kind).data = None;
         }
     }
-    diff::diff_outcome(&old.view(), &new.view())
+    diff::diff(&old.view(), &new.view(), control)
 }
 
-/// One user as `list` shows it: the `getent passwd` fields, and the password status instead of
-/// the password field.
+/// One user as [`list_users`] shows it: the `getent passwd` fields, and the password status
+/// instead of the password field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
@@ -190,55 +278,77 @@ pub struct UserSummary {
     pub line: u64,
 }
 
-/// Lists the users of `root` in file order (every valid passwd entry, as `getent passwd`
-/// with the `files` service shows them), with read and parse errors beside.
-pub fn list_users(root: &HostRoot) -> (Vec<UserSummary>, Vec<ErrorRecord>) {
-    let snap = Snapshot::load(root);
-    list_snapshot(&snap)
+/// The users of a system in file order, with the read and parse errors met on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct UserList {
+    /// Every valid passwd entry, as `getent passwd` with the `files` service shows them.
+    pub users: Vec<UserSummary>,
+    /// Files that could not be read, lines that are no entry, cancellation.
+    pub errors: Vec<ErrorRecord>,
 }
 
-/// [`list_users`] over an already loaded snapshot.
-pub fn list_snapshot(snap: &Snapshot) -> (Vec<UserSummary>, Vec<ErrorRecord>) {
-    let acc = snap.view();
-    let mut errors = snap.errors.clone();
+/// Lists the users of `root` (see [`list_users`]).
+pub fn list_users_root(root: &HostRoot, control: &Control) -> UserList {
+    let snap = Snapshot::load(root);
+    list_users(&snap.view(), control)
+}
+
+/// Lists the users of parsed account files in file order (every valid passwd entry, as
+/// `getent passwd` with the `files` service shows them), with the password status from shadow.
+/// Cancelling `control` stops between lines (progress counts passwd lines): the users so far
+/// are returned with a "cancelled" error.
+pub fn list_users(acc: &Accounts<'_>, control: &Control) -> UserList {
+    let mut list = UserList {
+        users: Vec::new(),
+        errors: acc.snapshot.errors.clone(),
+    };
     let mut shadows: std::collections::HashMap<&[u8], password::PasswordStatus> =
         std::collections::HashMap::new();
     for (_, s) in acc.shadow.iter().flat_map(Document::entries) {
         shadows.entry(s.name).or_insert_with(|| s.password.status());
     }
-    let mut users = Vec::new();
-    if let Some(d) = &acc.passwd {
-        for l in &d.lines {
-            match &l.content {
-                Ok(Content::Entry(u)) => {
-                    let st = match u.password.status() {
-                        password::PasswordStatus::Shadowed => shadows
-                            .get(u.name)
-                            .copied()
-                            .unwrap_or(password::PasswordStatus::Shadowed),
-                        s => s,
-                    };
-                    users.push(UserSummary {
-                        name: ferret_core::escape::escape(u.name),
-                        uid: u.uid,
-                        gid: u.gid,
-                        gecos: ferret_core::escape::escape(u.gecos),
-                        home: ferret_core::escape::escape(u.home),
-                        shell: ferret_core::escape::escape(u.shell),
-                        password: st.as_str().to_owned(),
-                        line: l.number,
-                    });
-                }
-                Err(m) => errors.push(ErrorRecord::new(
-                    Some(snap.passwd.path.as_bytes()),
-                    Some(l.number),
-                    m.to_string(),
-                )),
-                Ok(_) => {}
+    let Some(d) = &acc.passwd else {
+        return list;
+    };
+    let total = d.lines.len() as u64;
+    for (i, l) in d.lines.iter().enumerate() {
+        if i % 4096 == 0 {
+            progress(control, i as u64, total);
+            if cancelled(control, &mut list.errors) {
+                break;
             }
         }
+        match &l.content {
+            Ok(Content::Entry(u)) => {
+                let st = match u.password.status() {
+                    password::PasswordStatus::Shadowed => shadows
+                        .get(u.name)
+                        .copied()
+                        .unwrap_or(password::PasswordStatus::Shadowed),
+                    s => s,
+                };
+                list.users.push(UserSummary {
+                    name: ferret_core::escape::escape(u.name),
+                    uid: u.uid,
+                    gid: u.gid,
+                    gecos: ferret_core::escape::escape(u.gecos),
+                    home: ferret_core::escape::escape(u.home),
+                    shell: ferret_core::escape::escape(u.shell),
+                    password: st.as_str().to_owned(),
+                    line: l.number,
+                });
+            }
+            Err(m) => list.errors.push(ErrorRecord::from(&Error::Parse {
+                path: acc.path(FileKind::Passwd).into(),
+                line: l.number,
+                reason: m.clone(),
+            })),
+            Ok(_) => {}
+        }
     }
-    (users, errors)
+    list
 }
 
 /// Runs two closures, in parallel with the `rayon` feature.
@@ -254,21 +364,6 @@ pub(crate) fn join<A: Send, B: Send>(
 #[cfg(not(feature = "rayon"))]
 pub(crate) fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
     (a(), b())
-}
-
-#[cfg(feature = "serde")]
-pub(crate) fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&ferret_core::escape::escape(b))
-}
-
-#[cfg(feature = "serde")]
-pub(crate) fn ser_bytes_list<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(v.len()))?;
-    for b in v {
-        seq.serialize_element(&ferret_core::escape::escape(b))?;
-    }
-    seq.end()
 }
 
 #[doc(hidden)]
@@ -300,7 +395,11 @@ pub mod fuzzing {
             }
         }
         let snap = crate::Snapshot::from_bytes(Some(data), Some(data), Some(data), Some(data));
-        let _ = crate::audit::audit(&snap.view(), &crate::AuditOptions::default(), None);
+        let _ = crate::audit(
+            &snap.view(),
+            &crate::AuditOptions::default(),
+            &ferret_core::Control::new(),
+        );
     }
 
     /// shadow: parse, write back.
@@ -363,7 +462,7 @@ pub mod fuzzing {
         let b = parts.next().unwrap_or_default();
         let sa = crate::Snapshot::from_bytes(Some(a), Some(a), Some(a), Some(a));
         let sb = crate::Snapshot::from_bytes(Some(b), Some(b), Some(b), Some(b));
-        assert!(crate::diff::diff(&sa.view(), &sa.view()).is_empty());
-        let _ = crate::diff::diff_outcome(&sa.view(), &sb.view());
+        assert!(crate::diff::changes(&sa.view(), &sa.view()).is_empty());
+        let _ = crate::diff(&sa.view(), &sb.view(), &ferret_core::Control::new());
     }
 }

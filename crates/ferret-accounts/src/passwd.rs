@@ -92,7 +92,7 @@ pub struct OwnedPasswd {
     /// Line number in the file it came from.
     pub line: u64,
     /// Login name.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub name: Vec<u8>,
     /// Password field.
     pub password: OwnedPasswordField,
@@ -101,13 +101,13 @@ pub struct OwnedPasswd {
     /// Primary group id.
     pub gid: u32,
     /// GECOS field.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub gecos: Vec<u8>,
     /// Home directory.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub home: Vec<u8>,
     /// Login shell.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub shell: Vec<u8>,
 }
 

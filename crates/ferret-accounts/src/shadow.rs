@@ -105,7 +105,7 @@ pub struct OwnedShadow {
     /// Line number in the file it came from.
     pub line: u64,
     /// Login name.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::ser_bytes"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub name: Vec<u8>,
     /// Password field.
     pub password: OwnedPasswordField,

@@ -87,12 +87,10 @@ fn load_one(
     match root.read_capped(path, READ_LIMIT) {
         Ok(d) => f.data = Some(d),
         Err(e) if e.is_not_found() && !required => {}
-        Err(e) if e.is_not_found() => errors.push(ErrorRecord::new(
-            Some(path.as_bytes()),
-            None,
-            "missing (no accounts can be read from it)",
-        )),
-        Err(e) => errors.push(ErrorRecord::from(&e)),
+        Err(e) if e.is_not_found() => errors.push(ErrorRecord::from(&crate::Error::Missing {
+            path: path.into(),
+        })),
+        Err(e) => errors.push(ErrorRecord::from(&crate::Error::Core(e))),
     }
     if f.data.is_some() {
         f.stat = root.lstat(path).ok();

@@ -1,5 +1,6 @@
 //! Attributes a baseline records and compares, and AIDE-style groups of them.
 
+use crate::Error;
 use std::fmt;
 
 /// One attribute of a filesystem object that a baseline can compare.
@@ -87,13 +88,21 @@ impl fmt::Display for Attr {
     }
 }
 
+/// The names [`Attr`] parses from, for error messages.
+const ATTR_NAMES: &str =
+    "type, mode, uid, gid, size, mtime, ctime, inode, nlink, link_target, xattrs, sha256, blake3";
+
 impl std::str::FromStr for Attr {
-    type Err = String;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Attr::ALL
             .into_iter()
             .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unknown attribute {s:?}"))
+            .ok_or_else(|| Error::UnknownName {
+                what: "attribute",
+                name: s.to_owned(),
+                expected: ATTR_NAMES,
+            })
     }
 }
 
@@ -193,20 +202,6 @@ impl AttrSet {
         Attr::ALL.into_iter().filter(move |a| self.contains(*a))
     }
 
-    /// Parses a group name (`full`, `log`, `growing`) or a `+`-separated attribute list
-    /// (`type+mode+sha256`).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "full" | "R" => Ok(Self::full()),
-            "log" | "L" => Ok(Self::log()),
-            "growing" | ">" => Ok(Self::growing()),
-            _ => s
-                .split('+')
-                .map(str::parse::<Attr>)
-                .collect::<Result<AttrSet, _>>(),
-        }
-    }
-
     /// The group name when the set is one of the named groups, else the `+` list.
     pub fn name(self) -> String {
         if self == Self::full() {
@@ -218,6 +213,23 @@ impl AttrSet {
         } else {
             let v: Vec<&str> = self.iter().map(Attr::as_str).collect();
             v.join("+")
+        }
+    }
+}
+
+/// Parses a group name (`full`, `log`, `growing`, or AIDE's `R`, `L`, `>`) or a `+`-separated
+/// attribute list (`type+mode+sha256`).
+impl std::str::FromStr for AttrSet {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "full" | "R" => Ok(Self::full()),
+            "log" | "L" => Ok(Self::log()),
+            "growing" | ">" => Ok(Self::growing()),
+            _ => s
+                .split('+')
+                .map(str::parse::<Attr>)
+                .collect::<Result<AttrSet, _>>(),
         }
     }
 }
@@ -249,7 +261,7 @@ impl serde::Serialize for AttrSet {
 impl<'de> serde::Deserialize<'de> for AttrSet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        AttrSet::parse(&s).map_err(serde::de::Error::custom)
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -260,12 +272,21 @@ mod tests {
     #[test]
     fn groups_parse_and_name() {
         for g in ["full", "log", "growing"] {
-            assert_eq!(AttrSet::parse(g).unwrap().name(), g);
+            assert_eq!(g.parse::<AttrSet>().unwrap().name(), g);
         }
-        let s = AttrSet::parse("mode+sha256").unwrap();
+        let s: AttrSet = "mode+sha256".parse().unwrap();
         assert!(s.contains(Attr::Mode) && s.contains(Attr::Sha256) && !s.contains(Attr::Uid));
         assert_eq!(s.name(), "mode+sha256");
-        assert!(AttrSet::parse("mode+bogus").is_err());
+        let e = "mode+bogus".parse::<AttrSet>().unwrap_err();
+        assert!(
+            matches!(e, Error::UnknownName { what: "attribute", ref name, .. } if name == "bogus"),
+            "{e}"
+        );
+        // Every attribute's name parses back to it (the list in the error message is whole).
+        for a in Attr::ALL {
+            assert_eq!(a.as_str().parse::<Attr>().unwrap(), a);
+            assert!(ATTR_NAMES.contains(a.as_str()));
+        }
         assert!(AttrSet::growing().is_growing());
         assert_eq!(
             AttrSet::from_bits(AttrSet::growing().bits()),

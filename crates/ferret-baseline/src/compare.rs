@@ -6,33 +6,60 @@ use crate::entry::{Baseline, Entry};
 use ferret_core::{ErrorRecord, Evidence, FileKind, Finding, Outcome, Severity};
 use std::collections::HashMap;
 
-/// Options of [`compare`].
-#[derive(Debug, Clone, Default)]
+/// How a check re-reads content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
-pub struct CompareOptions {
-    /// Attributes never reported (e.g. `Attr::Nlink` on a busy tree).
-    pub ignore: AttrSet,
-    /// The new side was scanned in fast mode (recorded in the report).
-    pub fast: bool,
+pub enum CheckMode {
+    /// Every file whose content the rules select is read and hashed again.
+    #[default]
+    Secure,
+    /// A regular file whose size, mtime, ctime and inode are unchanged keeps its recorded
+    /// hashes without being read (what AIDE and Tripwire trust too: a tool that restores the
+    /// timestamps after editing a file defeats it, so secure is the default).
+    Fast,
 }
 
-impl CompareOptions {
-    /// Defaults: report every attribute the rules select.
-    pub fn new() -> Self {
-        Self::default()
+impl CheckMode {
+    /// `secure` or `fast`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckMode::Secure => "secure",
+            CheckMode::Fast => "fast",
+        }
     }
+}
 
-    /// Never report `a`.
-    pub fn ignore(mut self, a: Attr) -> Self {
-        self.ignore = self.ignore.with(a);
-        self
+impl std::fmt::Display for CheckMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
+}
 
-    /// Marks the comparison as fast mode.
-    pub fn fast(mut self, yes: bool) -> Self {
-        self.fast = yes;
-        self
+impl std::str::FromStr for CheckMode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "secure" => Ok(CheckMode::Secure),
+            "fast" => Ok(CheckMode::Fast),
+            _ => Err(crate::Error::UnknownName {
+                what: "check mode",
+                name: s.to_owned(),
+                expected: "secure or fast",
+            }),
+        }
     }
+}
+
+/// Options of a check: [`check_root`](crate::check_root), its scan
+/// [`rescan_root`](crate::rescan_root), and its in-memory half [`compare()`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CheckOptions {
+    /// How the new side is (for [`compare()`]: was) scanned; recorded in [`Comparison::fast`].
+    /// Default [`CheckMode::Secure`].
+    pub mode: CheckMode,
+    /// Attributes never reported (e.g. `Attr::Nlink` on a busy tree). Default: none.
+    pub ignore: AttrSet,
 }
 
 /// One attribute that differs.
@@ -54,7 +81,7 @@ pub struct AttrChange {
 #[non_exhaustive]
 pub struct Change {
     /// The path (escaped text in JSON).
-    #[cfg_attr(feature = "serde", serde(with = "crate::entry::escaped"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub path: Vec<u8>,
     /// The attributes that differ, in report order.
     pub attributes: Vec<Attr>,
@@ -68,10 +95,10 @@ pub struct Change {
 #[non_exhaustive]
 pub struct Move {
     /// Old path.
-    #[cfg_attr(feature = "serde", serde(with = "crate::entry::escaped"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub from: Vec<u8>,
     /// New path.
-    #[cfg_attr(feature = "serde", serde(with = "crate::entry::escaped"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub path: Vec<u8>,
 }
 
@@ -90,7 +117,7 @@ pub struct Comparison {
     pub moved: Vec<Move>,
     /// Paths whose content the rules select but that could not be verified on the new side
     /// (unreadable, changed while read): the reason is in `errors`.
-    #[cfg_attr(feature = "serde", serde(with = "paths"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub unverified: Vec<Vec<u8>>,
     /// Errors of the new scan, and notes on what could not be compared.
     pub errors: Vec<ErrorRecord>,
@@ -99,22 +126,6 @@ pub struct Comparison {
     pub fast: bool,
     /// Whether the new scan finished (false: cancelled, the result is partial).
     pub complete: bool,
-}
-
-#[cfg(feature = "serde")]
-mod paths {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(|p| ferret_core::escape::escape(p)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|s| ferret_core::escape::unescape(s).map_err(serde::de::Error::custom))
-            .collect()
-    }
 }
 
 impl Comparison {
@@ -129,10 +140,6 @@ impl Comparison {
 
 fn ts(t: ferret_core::Timestamp) -> String {
     format!("{}.{:09}", t.sec, t.nsec)
-}
-
-fn hexo(h: Option<[u8; 32]>) -> String {
-    h.map_or_else(|| "-".to_owned(), |h| crate::hex(&h))
 }
 
 fn xattr_text(x: Option<&Vec<(Vec<u8>, Vec<u8>)>>) -> String {
@@ -168,8 +175,14 @@ fn value(e: &Entry, a: Attr) -> String {
             .as_deref()
             .map_or_else(|| "-".into(), ferret_core::escape::escape),
         Attr::Xattrs => xattr_text(e.xattrs.as_ref()),
-        Attr::Sha256 => hexo(e.sha256),
-        Attr::Blake3 => hexo(e.blake3),
+        Attr::Sha256 | Attr::Blake3 => {
+            let digest = if a == Attr::Sha256 {
+                e.sha256
+            } else {
+                e.blake3
+            };
+            digest.map_or_else(|| "-".into(), |h| ferret_core::hex::encode(&h))
+        }
     }
 }
 
@@ -263,7 +276,7 @@ fn same_object(o: &Entry, n: &Entry) -> bool {
 /// Compares an old baseline with a new one (both sorted by path, as every [`Baseline`] is).
 ///
 /// ```
-/// use ferret_baseline::{compare, Baseline, CompareOptions, Entry, AttrSet, ScanConfig};
+/// use ferret_baseline::{compare, AttrSet, Baseline, CheckOptions, Entry, ScanConfig};
 /// use ferret_core::FileKind;
 /// let mut a = Entry::new("/etc/passwd", FileKind::Regular, AttrSet::full());
 /// a.sha256 = Some([1; 32]);
@@ -272,14 +285,14 @@ fn same_object(o: &Entry, n: &Entry) -> bool {
 /// b.mode = 0o4755;
 /// let old = Baseline::from_entries(ScanConfig::default(), vec![a]);
 /// let new = Baseline::from_entries(ScanConfig::default(), vec![b]);
-/// let c = compare(&old, &new, &CompareOptions::new());
+/// let c = compare(&old, &new, &CheckOptions::default());
 /// assert_eq!(c.changed[0].attributes.iter().map(|a| a.as_str()).collect::<Vec<_>>(), ["mode", "sha256"]);
 /// let f = c.findings();
 /// assert_eq!(f.findings[0].severity, ferret_core::Severity::Critical);
 /// ```
-pub fn compare(old: &Baseline, new: &Baseline, opts: &CompareOptions) -> Comparison {
+pub fn compare(old: &Baseline, new: &Baseline, opts: &CheckOptions) -> Comparison {
     let mut c = Comparison {
-        fast: opts.fast,
+        fast: opts.mode == CheckMode::Fast,
         complete: new.complete,
         errors: new.errors.clone(),
         ..Comparison::default()

@@ -59,66 +59,42 @@ impl HashKind {
 }
 
 impl std::str::FromStr for HashKind {
-    type Err = String;
+    type Err = crate::Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "sha256" => Ok(HashKind::Sha256),
             "blake3" => Ok(HashKind::Blake3),
             "both" => Ok(HashKind::Both),
-            _ => Err(format!("unknown hash {s:?} (sha256, blake3 or both)")),
+            _ => Err(crate::Error::UnknownName {
+                what: "hash",
+                name: s.to_owned(),
+                expected: "sha256, blake3 or both",
+            }),
         }
     }
 }
 
-/// Serde helpers: byte strings as escaped text (see [`ferret_core::escape`]), reversible.
+/// serde helpers for what [`ferret_core::escaped`] does not cover: digests as lower-case hex
+/// ([`ferret_core::hex`]) and optional extended attributes (an escaped object, or `null`).
 #[cfg(feature = "serde")]
-pub(crate) mod escaped {
+pub(crate) mod serde_with {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&ferret_core::escape::escape(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        ferret_core::escape::unescape(&s).map_err(serde::de::Error::custom)
-    }
-
-    pub mod opt {
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`.
-        pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-            match v {
-                Some(v) => s.serialize_some(&ferret_core::escape::escape(v)),
-                None => s.serialize_none(),
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-            match Option::<String>::deserialize(d)? {
-                Some(s) => ferret_core::escape::unescape(&s)
-                    .map(Some)
-                    .map_err(serde::de::Error::custom),
-                None => Ok(None),
-            }
-        }
-    }
-
-    pub mod hash {
-        use serde::{Deserialize, Deserializer, Serializer};
+    /// `Option<[u8; 32]>` as 64 hex digits or `null`.
+    pub mod digest {
+        use super::{Deserialize, Deserializer, Serializer};
 
         #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`.
         pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
             match v {
-                Some(h) => s.serialize_some(&crate::hex(h)),
+                Some(h) => s.serialize_some(&ferret_core::hex::encode(h)),
                 None => s.serialize_none(),
             }
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
             match Option::<String>::deserialize(d)? {
-                Some(s) => crate::unhex32(s.as_bytes())
+                Some(s) => ferret_core::hex::decode_array(s.as_bytes())
                     .map(Some)
                     .ok_or_else(|| serde::de::Error::custom("bad hex digest")),
                 None => Ok(None),
@@ -126,47 +102,24 @@ pub(crate) mod escaped {
         }
     }
 
+    /// `Option<Xattrs>` through [`ferret_core::escaped::pairs`], `null` for `None`.
     pub mod xattrs {
-        use serde::ser::SerializeMap;
-        use serde::{Deserialize, Deserializer, Serializer};
-        use std::collections::BTreeMap;
+        use super::{Deserialize, Deserializer, Serializer};
+        use crate::Xattrs;
 
         #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`.
-        pub fn serialize<S: Serializer>(
-            v: &Option<Vec<(Vec<u8>, Vec<u8>)>>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(v: &Option<Xattrs>, s: S) -> Result<S::Ok, S::Error> {
             match v {
+                Some(x) => ferret_core::escaped::pairs::serialize(x, s),
                 None => s.serialize_none(),
-                Some(list) => {
-                    let mut m = s.serialize_map(Some(list.len()))?;
-                    for (k, v) in list {
-                        m.serialize_entry(
-                            &ferret_core::escape::escape(k),
-                            &ferret_core::escape::escape(v),
-                        )?;
-                    }
-                    m.end()
-                }
             }
         }
 
-        #[allow(clippy::type_complexity)]
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<Vec<(Vec<u8>, Vec<u8>)>>, D::Error> {
-            let m = Option::<BTreeMap<String, String>>::deserialize(d)?;
-            m.map(|m| {
-                m.into_iter()
-                    .map(|(k, v)| {
-                        Ok((
-                            ferret_core::escape::unescape(&k).map_err(serde::de::Error::custom)?,
-                            ferret_core::escape::unescape(&v).map_err(serde::de::Error::custom)?,
-                        ))
-                    })
-                    .collect()
-            })
-            .transpose()
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Xattrs>, D::Error> {
+            #[derive(Deserialize)]
+            #[serde(transparent)]
+            struct Pairs(#[serde(with = "ferret_core::escaped::pairs")] Xattrs);
+            Ok(Option::<Pairs>::deserialize(d)?.map(|p| p.0))
         }
     }
 }
@@ -193,7 +146,7 @@ pub struct PrefixHash {
 #[non_exhaustive]
 pub struct Entry {
     /// Path inside the audited root, bytes exact (escaped text in JSON).
-    #[cfg_attr(feature = "serde", serde(with = "escaped"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub path: Vec<u8>,
     /// Object type.
     #[cfg_attr(feature = "serde", serde(rename = "type"))]
@@ -221,16 +174,16 @@ pub struct Entry {
     /// Device number of a device node.
     pub rdev: u64,
     /// Target of a symbolic link, as stored.
-    #[cfg_attr(feature = "serde", serde(with = "escaped::opt", default))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt", default))]
     pub link_target: Option<Vec<u8>>,
     /// Extended attributes (name, value), sorted by name; `None` when not read.
-    #[cfg_attr(feature = "serde", serde(with = "escaped::xattrs", default))]
+    #[cfg_attr(feature = "serde", serde(with = "serde_with::xattrs", default))]
     pub xattrs: Option<Xattrs>,
     /// SHA-256 of the content (hex in JSON).
-    #[cfg_attr(feature = "serde", serde(with = "escaped::hash", default))]
+    #[cfg_attr(feature = "serde", serde(with = "serde_with::digest", default))]
     pub sha256: Option<[u8; 32]>,
     /// BLAKE3 of the content (hex in JSON).
-    #[cfg_attr(feature = "serde", serde(with = "escaped::hash", default))]
+    #[cfg_attr(feature = "serde", serde(with = "serde_with::digest", default))]
     pub blake3: Option<[u8; 32]>,
     /// The rules asked for a content hash but none could be computed (unreadable, changed
     /// while read, cancelled); the reason is in the scan's errors.
@@ -429,5 +382,51 @@ impl Baseline {
             .binary_search_by(|e| e.path.as_slice().cmp(path))
             .ok()
             .and_then(|i| self.entries.get(i))
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod tests {
+    use super::*;
+
+    /// The JSON of an entry is a format responders' scripts read: bytes escaped reversibly
+    /// (`ferret_core::escaped`), digests in lower-case hex, xattrs as an object, absent values
+    /// as `null`. Pinned here, and read back to the same entry.
+    #[test]
+    fn entry_json_is_pinned_and_round_trips() {
+        let mut e = Entry::new(
+            b"/etc/odd\nname\\\xff".to_vec(),
+            FileKind::Regular,
+            AttrSet::full(),
+        );
+        e.mode = 0o4755;
+        e.size = 3;
+        e.mtime = Timestamp { sec: 1, nsec: 2 };
+        e.link_target = Some(b"\xfe\x01t".to_vec());
+        e.xattrs = Some(vec![(b"user.k\xff".to_vec(), b"v\x00\x1b".to_vec())]);
+        let mut digest = [0u8; 32];
+        digest[0] = 0xab;
+        digest[31] = 0x0f;
+        e.sha256 = Some(digest);
+        let json = serde_json::to_string(&e).unwrap();
+        let hex = format!("ab{}0f", "00".repeat(30));
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"path":"/etc/odd\\nname\\\\\\xff","type":"regular","attrs":"full","mode":2541,"uid":0,"gid":0,"size":3,"mtime":{{"sec":1,"nsec":2}},"ctime":{{"sec":0,"nsec":0}},"inode":0,"nlink":0,"dev":0,"rdev":0,"link_target":"\\xfe\\x01t","xattrs":{{"user.k\\xff":"v\\x00\\x1b"}},"sha256":"{hex}","blake3":null,"unverified":false}}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<Entry>(&json).unwrap(), e);
+        // Absent fields default; an upper-case digest reads; a bad one is refused.
+        let short = format!(
+            r#"{{"path":"/x","type":"regular","attrs":"log","mode":0,"uid":0,"gid":0,"size":0,"mtime":{{"sec":0,"nsec":0}},"ctime":{{"sec":0,"nsec":0}},"inode":0,"nlink":0,"dev":0,"rdev":0,"sha256":"{}"}}"#,
+            hex.to_uppercase()
+        );
+        let back: Entry = serde_json::from_str(&short).unwrap();
+        assert_eq!(
+            (back.sha256, back.xattrs, back.link_target),
+            (Some(digest), None, None)
+        );
+        assert!(serde_json::from_str::<Entry>(&short.replace("AB", "ZZ")).is_err());
     }
 }

@@ -349,7 +349,7 @@ impl Baseline {
                 0 => Pattern::glob(&pat),
                 #[cfg(feature = "regex")]
                 1 => Pattern::regex(&String::from_utf8_lossy(&pat)),
-                k => Err(format!("unsupported pattern kind {k}")),
+                k => return Err(s.err(format!("rule pattern: unsupported pattern kind {k}"))),
             }
             .map_err(|e| s.err(format!("rule pattern: {e}")))?;
             rules.push(match action {

@@ -1,12 +1,13 @@
 //! # ferret-baseline
 //!
 //! File-integrity baselines (AIDE/Tripwire-style) and package-manager verification (dpkg
-//! md5sums, rpm, in [`pkg`]): scan a tree under a [`ferret_core::HostRoot`], hash files in
+//! md5sums, in [`pkg`]): scan a tree under a [`ferret_core::HostRoot`], hash files in
 //! parallel with SHA-256 and/or BLAKE3, store a sorted, versioned, optionally sealed baseline,
 //! and compare a later scan against it (added, removed, changed, moved).
 //!
 //! ```
-//! use ferret_baseline::{compare, AttrSet, Baseline, CompareOptions, HashKind, Scan, SealKey};
+//! use ferret_baseline::rules::{Pattern, Rule};
+//! use ferret_baseline::{check_root, scan_root, AttrSet, Baseline, CheckOptions, HashKind, ScanOptions, SealKey};
 //! use ferret_core::{Control, HostRoot, Severity};
 //! let t = tempfile::tempdir()?;
 //! std::fs::create_dir_all(t.path().join("etc"))?;
@@ -15,22 +16,19 @@
 //! let root = HostRoot::new(t.path())?;
 //!
 //! // init: scan and save, sealed with a key.
-//! let scan = Scan::builder(root.clone())
-//!     .path("/")
-//!     .include("/var/log", AttrSet::log())
-//!     .hash(HashKind::Both)
-//!     .build()?;
+//! let mut opts = ScanOptions::default();
+//! opts.rules.push(Rule::include(Pattern::glob("/var/log")?, AttrSet::log()));
+//! opts.hash = HashKind::Both;
 //! let key = SealKey::from_bytes(b"0123456789abcdef0123456789abcdef")?;
 //! let mut db = Vec::new();
-//! scan.run(&Control::new()).save(&mut db, Some(&key))?;
+//! scan_root(&root, &opts, &Control::new()).save(&mut db, Some(&key))?;
 //!
 //! // An attacker adds a user.
 //! std::fs::write(t.path().join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nx:x:0:0::/:/bin/sh\n")?;
 //!
 //! // check: load (verifying the seal), rescan the same way, compare.
 //! let old = Baseline::load(&db[..], Some(&key))?;
-//! let new = Scan::from_baseline(root, &old).run_against(&old, false, &Control::new());
-//! let diff = compare(&old, &new, &CompareOptions::new());
+//! let diff = check_root(&root, &old, &CheckOptions::default(), &Control::new());
 //! assert_eq!(diff.changed[0].path, b"/etc/passwd");
 //! let outcome = diff.findings();
 //! assert_eq!(outcome.findings[0].id, "baseline.changed");
@@ -43,44 +41,57 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Entry points
+//!
+//! | call | does |
+//! |---|---|
+//! | [`scan_root`]`(&root, &ScanOptions, &Control) -> Baseline` | scans a tree (init) |
+//! | [`check_root`]`(&root, &old, &CheckOptions, &Control) -> Comparison` | rescans the tree the way `old` was made and compares |
+//! | [`rescan_root`]`(&root, &old, &CheckOptions, &Control) -> Baseline` | the scan half of a check, for callers that keep the new baseline (its [`ScanStats`]) |
+//! | [`compare()`]`(&old, &new, &CheckOptions) -> Comparison` | the comparison of two baselines in memory |
+//! | [`pkg::verify_root`]`(&root, &VerifyOptions, &Control) -> VerifyReport` | installed files against dpkg's checksums |
+//! | [`manifest::export`], [`manifest::import`] | `sha256sum`/`b3sum` manifests |
+//!
 //! ## Scanning
 //!
-//! [`Scan::builder`] takes roots (paths inside the [`ferret_core::HostRoot`]), selection
+//! [`ScanOptions`] holds the paths to scan (inside the [`ferret_core::HostRoot`]), selection
 //! [`rules`] (include/exclude by byte glob or regex, first match wins, a matching directory
-//! covers everything below it), per-rule attribute sets in the spirit of AIDE's groups
-//! ([`AttrSet::full`], [`AttrSet::log`], [`AttrSet::growing`] or any `+` list of [`Attr`]),
-//! the hash choice ([`HashKind`]) and whether to stay on one filesystem (default: yes).
+//! covers everything below it), the attributes of paths no rule matches (AIDE-style groups:
+//! [`AttrSet::full`], [`AttrSet::log`], [`AttrSet::growing`] or any `+` list of [`Attr`]), the
+//! hash choice ([`HashKind`]) and whether to stay on one filesystem (default: yes).
 //!
 //! The walk is `openat`-relative and `O_NOATIME` on the core's [`ferret_core::fs::DirHandle`]s
 //! (the scan's own parallel walk, to spend fewer system calls per file than
 //! [`ferret_core::walk`]): symbolic links are recorded with their target and never followed;
 //! FIFOs, sockets and device nodes are recorded (type, metadata, `rdev`) and never opened;
 //! directories are `lstat`ed before they are opened (one on another filesystem is never
-//! opened); regular files are opened the core's safe way (the type checked first, by an
-//! `lstat`, or on the live system by the directory listing; `openat` with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to
-//! the walk's directory; `fstat` must show a regular file, the same inode when it was `lstat`ed,
-//! or nothing is read) and hashed on the rayon pool, each inode
-//! once (a further hard link with the same size, mtime and ctime takes the first path's hashes,
-//! counted in [`ScanStats::linked`]); files of 4 MiB or more are hashed after the walk, largest
-//! first, so both cores stay busy to the end (and with BLAKE3's multi-threaded mode;
-//! SHA-256 uses the CPU's SHA extensions, detected at run time by `sha2` 0.10 — its `asm`
-//! feature would only replace the portable fallback, so it is not enabled). A file whose size,
-//! mtime or ctime moves while it is read is reported as unstable in the errors and recorded
-//! without a hash ([`Entry::unverified`]). Every path that could not be read, and every
-//! directory on another filesystem that was not descended, is in [`Baseline::errors`].
+//! opened); regular files are opened through the core's
+//! [`DirHandle::open_file_expecting`](ferret_core::fs::DirHandle::open_file_expecting) (the
+//! type checked first, by an `lstat`, or on the live system by the directory listing; `openat`
+//! with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME` relative to the walk's directory; `fstat` must show a
+//! regular file, the same inode when it was `lstat`ed, or nothing is read) and hashed on the
+//! rayon pool, each inode once (a further hard link with the same size, mtime and ctime takes
+//! the first path's hashes, counted in [`ScanStats::linked`]); files of 4 MiB or more are
+//! hashed after the walk, largest first, so both cores stay busy to the end (and with BLAKE3's
+//! multi-threaded mode; SHA-256 uses the CPU's SHA extensions, detected at run time by `sha2`
+//! 0.10 — its `asm` feature would only replace the portable fallback, so it is not enabled). A
+//! file whose size, mtime or ctime moves while it is read is reported as unstable in the errors
+//! and recorded without a hash ([`Entry::unverified`]). Every path that could not be read, and
+//! every directory on another filesystem that was not descended, is in [`Baseline::errors`].
 //!
 //! Paths are bytes (`Vec<u8>`), kept exactly, including invalid UTF-8 and newlines; JSON shows
 //! them escaped with [`ferret_core::escape`], reversibly.
 //!
 //! ## Controls (embedding)
 //!
-//! [`Scan::run`] takes a [`ferret_core::Control`]: cancellation (checked per file and per MiB
-//! read; the partial baseline comes back with `complete == false`), progress (files and bytes
-//! done; totals known during a check), an I/O budget (`Control::with_io_limit`: every byte
-//! read is charged before it is read) and a thread budget (`max_threads`). Memory: about
-//! 200 bytes plus the path per entry (a 112k-file `/usr` takes ~30 MB), plus one 1 MiB read
-//! buffer per worker thread. The library never prints and never writes anywhere but the writer
-//! it is given; [`Scan::ensure_output_outside`] refuses an output path inside a scanned tree.
+//! Every entry point takes a [`ferret_core::Control`]: cancellation (checked per file and per
+//! MiB read; the partial baseline comes back with `complete == false`), progress (files and
+//! bytes done; totals known during a check, and the file count during package verification),
+//! an I/O budget (`Control::with_io_limit`: every byte read is charged before it is read) and a
+//! thread budget (`max_threads`). Memory: about 200 bytes plus the path per entry (a 112k-file
+//! `/usr` takes ~30 MB), plus one 1 MiB read buffer per worker thread. The library never prints
+//! and never writes anywhere but the writer it is given; [`ScanOptions::ensure_output_outside`]
+//! refuses an output path inside a scanned tree.
 //!
 //! ## On-disk format
 //!
@@ -95,8 +106,8 @@
 //! [`compare()`] merges two baselines by path: `added`, `removed`, `changed` (the attributes
 //! that differ, among those the old entry's rule selects, with old and new values as text) and
 //! `moved` (a removed and an added path with the same inode and content). A check is secure by
-//! default (every file is re-read); [`Scan::run_against`] with `fast = true` re-reads only
-//! files whose size, mtime, ctime or inode moved, and [`Comparison::fast`] says so.
+//! default (every file is re-read); [`CheckMode::Fast`] re-reads only files whose size, mtime,
+//! ctime or inode moved, and [`Comparison::fast`] says so.
 //!
 //! ## Interop
 //!
@@ -139,12 +150,12 @@ pub mod rules;
 pub mod scan;
 
 pub use attr::{Attr, AttrSet};
-pub use compare::{compare, AttrChange, Change, CompareOptions, Comparison, Move};
+pub use compare::{compare, AttrChange, Change, CheckMode, CheckOptions, Comparison, Move};
 pub use entry::{Baseline, Entry, HashKind, PrefixHash, ScanConfig, ScanStats, Xattrs};
 pub use format::SealKey;
 pub use manifest::ManifestFormat;
 pub use rules::{Action, Pattern, Rule};
-pub use scan::{Scan, ScanBuilder};
+pub use scan::{rescan_root, scan_root, ScanOptions};
 
 use std::path::PathBuf;
 
@@ -165,9 +176,27 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A scan was configured wrongly (an invalid pattern).
-    #[error("invalid scan configuration: {0}")]
-    Config(String),
+    /// A selection pattern does not compile.
+    #[error("invalid {kind} pattern {}: {message}", ferret_core::escape::escape(.pattern))]
+    Pattern {
+        /// The pattern as given.
+        pattern: Vec<u8>,
+        /// `glob` or `regex`.
+        kind: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A name (hash, attribute, attribute group, manifest format, check mode) that this crate
+    /// does not know.
+    #[error("unknown {what} {name:?} (expected {expected})")]
+    UnknownName {
+        /// What kind of name.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The names accepted.
+        expected: &'static str,
+    },
     /// A baseline file is malformed, truncated or of an unknown version.
     #[error("baseline format: {0}")]
     Format(String),
@@ -176,51 +205,17 @@ pub enum Error {
     Seal(String),
 }
 
-/// Checks a tree against a baseline in one call: rescans `root` with the baseline's own
-/// configuration (secure mode re-reads every file; `fast` re-reads only files whose size,
-/// mtime, ctime or inode moved) and compares.
-pub fn check(
+/// Checks a tree against a baseline: rescans `root` with the baseline's own configuration
+/// ([`rescan_root`]: in [`CheckMode::Secure`] every file is re-read, in [`CheckMode::Fast`] only
+/// files whose size, mtime, ctime or inode moved) and [`compare()`]s.
+pub fn check_root(
     root: &ferret_core::HostRoot,
     old: &Baseline,
-    fast: bool,
+    opts: &CheckOptions,
     control: &ferret_core::Control,
 ) -> Comparison {
-    let new = Scan::from_baseline(root.clone(), old).run_against(old, fast, control);
-    compare(old, &new, &CompareOptions::new().fast(fast))
-}
-
-/// Lower-case hex of a digest.
-pub(crate) fn hex(b: &[u8]) -> String {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
-    for &x in b {
-        s.push(char::from(
-            D.get(usize::from(x >> 4)).copied().unwrap_or(b'0'),
-        ));
-        s.push(char::from(
-            D.get(usize::from(x & 15)).copied().unwrap_or(b'0'),
-        ));
-    }
-    s
-}
-
-/// Parses 64 hex digits (either case).
-pub(crate) fn unhex32(s: &[u8]) -> Option<[u8; 32]> {
-    if s.len() != 64 {
-        return None;
-    }
-    let v = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 32];
-    for (slot, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
-        let (&hi, &lo) = (pair.first()?, pair.get(1)?);
-        *slot = (v(hi)? << 4) | v(lo)?;
-    }
-    Some(out)
+    let new = rescan_root(root, old, opts, control);
+    compare(old, &new, opts)
 }
 
 #[doc(hidden)]

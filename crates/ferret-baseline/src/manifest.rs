@@ -23,15 +23,28 @@ pub enum ManifestFormat {
     B3sum,
 }
 
+impl ManifestFormat {
+    /// `sha256sum` or `b3sum` (the tool's name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestFormat::Sha256sum => "sha256sum",
+            ManifestFormat::B3sum => "b3sum",
+        }
+    }
+}
+
+/// Parses the tool's name (`sha256sum`, `b3sum`) or its hash's (`sha256`, `blake3`).
 impl std::str::FromStr for ManifestFormat {
-    type Err = String;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "sha256sum" | "sha256" => Ok(ManifestFormat::Sha256sum),
             "b3sum" | "blake3" => Ok(ManifestFormat::B3sum),
-            _ => Err(format!(
-                "unknown manifest format {s:?} (sha256sum or b3sum)"
-            )),
+            _ => Err(Error::UnknownName {
+                what: "manifest format",
+                name: s.to_owned(),
+                expected: "sha256sum or b3sum",
+            }),
         }
     }
 }
@@ -104,7 +117,8 @@ pub fn export<W: Write>(
         if escaped {
             w.write_all(b"\\").map_err(io)?;
         }
-        w.write_all(crate::hex(&h).as_bytes()).map_err(io)?;
+        w.write_all(ferret_core::hex::encode(&h).as_bytes())
+            .map_err(io)?;
         w.write_all(b"  ").map_err(io)?;
         w.write_all(&name).map_err(io)?;
         w.write_all(b"\n").map_err(io)?;
@@ -144,8 +158,12 @@ fn unescape_name(s: &[u8], format: ManifestFormat) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Parses one manifest line (without its newline).
-pub fn parse_line(raw: &[u8], format: ManifestFormat) -> Result<(Vec<u8>, [u8; 32]), String> {
+/// Parses one manifest line (without its newline); the error says what is wrong with it ([`parse`]
+/// adds the line number).
+pub(crate) fn parse_line(
+    raw: &[u8],
+    format: ManifestFormat,
+) -> Result<(Vec<u8>, [u8; 32]), String> {
     let (escaped, rest) = match raw.strip_prefix(b"\\") {
         Some(r) => (true, r),
         None => (false, raw),
@@ -162,7 +180,7 @@ pub fn parse_line(raw: &[u8], format: ManifestFormat) -> Result<(Vec<u8>, [u8; 3
             .ok_or("tagged line without `) = `")?;
         let name = r.get(..split).unwrap_or(&[]);
         let hex = r.get(split + 4..).unwrap_or(&[]);
-        let h = crate::unhex32(hex).ok_or("digest is not 64 hex digits")?;
+        let h = ferret_core::hex::decode_array(hex).ok_or("digest is not 64 hex digits")?;
         let name = if escaped {
             unescape_name(name, format)?
         } else {
@@ -173,7 +191,7 @@ pub fn parse_line(raw: &[u8], format: ManifestFormat) -> Result<(Vec<u8>, [u8; 3
     let hex = rest
         .get(..64)
         .ok_or("line too short for a 64-digit digest")?;
-    let h = crate::unhex32(hex).ok_or("digest is not 64 hex digits")?;
+    let h = ferret_core::hex::decode_array(hex).ok_or("digest is not 64 hex digits")?;
     let sep = rest
         .get(64..66)
         .ok_or("missing separator after the digest")?;

@@ -12,6 +12,7 @@
 //!   the start (`^` is implied), as in AIDE.
 
 use crate::attr::AttrSet;
+use crate::Error;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +32,22 @@ pub struct Glob {
 }
 
 impl Glob {
-    /// Compiles a glob. Errors on an unterminated `[` class or a trailing `\`.
-    pub fn new(pattern: impl AsRef<[u8]>) -> Result<Self, String> {
+    /// Compiles a glob. Errors ([`Error::Pattern`]) on an unterminated `[` class or a trailing
+    /// `\`.
+    pub fn new(pattern: impl AsRef<[u8]>) -> Result<Self, Error> {
         let p = pattern.as_ref();
+        let toks = Self::compile(p).map_err(|message| Error::Pattern {
+            pattern: p.to_vec(),
+            kind: "glob",
+            message: message.to_owned(),
+        })?;
+        Ok(Glob {
+            src: p.to_vec(),
+            toks,
+        })
+    }
+
+    fn compile(p: &[u8]) -> Result<Vec<Tok>, &'static str> {
         let mut toks = Vec::new();
         let mut i = 0;
         while let Some(&c) = p.get(i) {
@@ -85,10 +99,7 @@ impl Glob {
             }
             i += 1;
         }
-        Ok(Glob {
-            src: p.to_vec(),
-            toks,
-        })
+        Ok(toks)
     }
 
     /// The pattern as given.
@@ -173,14 +184,18 @@ pub enum Pattern {
 
 impl Pattern {
     /// A glob pattern.
-    pub fn glob(p: impl AsRef<[u8]>) -> Result<Self, String> {
+    pub fn glob(p: impl AsRef<[u8]>) -> Result<Self, Error> {
         Glob::new(p).map(Pattern::Glob)
     }
 
     /// A regex pattern (anchored at the start of the path).
     #[cfg(feature = "regex")]
-    pub fn regex(p: &str) -> Result<Self, String> {
-        let re = regex::bytes::Regex::new(&format!("^(?:{p})")).map_err(|e| e.to_string())?;
+    pub fn regex(p: &str) -> Result<Self, Error> {
+        let re = regex::bytes::Regex::new(&format!("^(?:{p})")).map_err(|e| Error::Pattern {
+            pattern: p.as_bytes().to_vec(),
+            kind: "regex",
+            message: e.to_string(),
+        })?;
         Ok(Pattern::Regex {
             source: p.to_owned(),
             re,
@@ -298,7 +313,11 @@ mod tests {
         assert!(g(r"/a\*b", b"/a*b"));
         assert!(!g(r"/a\*b", b"/axb"));
         assert!(g("**", b""));
-        assert!(Glob::new("[abc").is_err());
+        assert!(matches!(
+            Glob::new("[abc"),
+            Err(Error::Pattern { ref pattern, kind: "glob", ref message })
+                if pattern == b"[abc" && message.contains("unterminated")
+        ));
         assert!(Glob::new("abc\\").is_err());
         // Linear time on a hostile input.
         let long = vec![b'a'; 20_000];
@@ -337,6 +356,8 @@ mod tests {
         let p = Pattern::regex("/var/(log|spool)").unwrap();
         assert!(p.matches(b"/var/log/x"));
         assert!(!p.matches(b"/x/var/log"));
-        assert!(Pattern::regex("(").is_err());
+        let e = Pattern::regex("(").unwrap_err();
+        assert!(matches!(e, Error::Pattern { kind: "regex", .. }), "{e}");
+        assert!(e.to_string().starts_with("invalid regex pattern ("), "{e}");
     }
 }

@@ -1,24 +1,29 @@
-//! Scanning a tree into a [`Baseline`].
+//! Scanning a tree into a [`Baseline`]: [`scan_root`] (init) and [`rescan_root`] (the scan of a
+//! check).
 //!
 //! The walk is the core's way, on the core's [`DirHandle`]s: `openat`-relative, `O_NOATIME`,
 //! never following a symbolic link (its target is recorded), never opening FIFOs, sockets or
 //! device nodes (their type and metadata are recorded), staying on each path's filesystem unless
 //! told otherwise. It is the scan's own (not [`ferret_core::walk`]) to spend fewer system calls
-//! per object: on the live system, a name the directory lists as a regular file whose content
-//! is wanted is opened straight away (`O_NOFOLLOW|O_NONBLOCK`, then `fstat`: anything that is
-//! not a regular file by then is closed unread and recorded from its `lstat`), without a
-//! separate `lstat` (the same race window as `lstat`-then-open; an offline root, whose
-//! directory entries may be crafted to call a device node a regular file, is `lstat`ed first
-//! like before: scan a mounted image with its own [`HostRoot`], mounted `nodev`); a
-//! directory is `lstat`ed first (so a mount point on another filesystem, or an automount
+//! per object. Every regular file is opened with the core's
+//! [`DirHandle::open_file_expecting`], relative to the walk's directory descriptor
+//! (`O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, then one `fstat`):
+//!
+//! - on the live system, a name the directory lists as a regular file whose content is wanted
+//!   is opened straight away ([`Expected::ListedRegular`]: anything that is not a regular file
+//!   by then is closed unread, then `lstat`ed and recorded the usual way), without a separate
+//!   `lstat` (the same race window as `lstat`-then-open). An offline root, whose directory
+//!   entries may be crafted to call a device node a regular file, is `lstat`ed first: scan a
+//!   mounted image with its own [`HostRoot`], mounted `nodev`;
+//! - otherwise the walk's `lstat` is the type check ([`Expected::Same`]: the `fstat` must show
+//!   the same device and inode, or nothing is read).
+//!
+//! A directory is `lstat`ed first (so a mount point on another filesystem, or an automount
 //! trigger, is never opened), and its extended attributes are read through the descriptor the
-//! walk lists it with. Names of unknown type are `lstat`ed first, as before.
-//! Regular files are opened the core's safe way (the walk's `lstat` is the type check; `openat`
-//! relative to the walk's directory descriptor with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, then
-//! `fstat` and the same device and inode, or nothing is read) and hashed on the rayon pool;
-//! files of [`BIG_FILE`] bytes or more are hashed with BLAKE3's multi-threaded `update_rayon`.
-//! A file whose size, mtime or ctime moves while it is read is reported as unstable (an error)
-//! and recorded without a hash, never half-old.
+//! walk lists it with. Names of unknown type are `lstat`ed first. Files are hashed on the rayon
+//! pool; files of [`BIG_FILE`] bytes or more with BLAKE3's multi-threaded `update_rayon`. A file
+//! whose size, mtime or ctime moves while it is read ([`SafeFile::check_unchanged`]) is reported
+//! as unstable (an error) and recorded without a hash, never half-old.
 //!
 //! Two things keep both cores busy to the end: files of [`BIG_FILE`] bytes or more (a few
 //! hundred at most) are put aside during the walk and hashed afterwards largest first, each
@@ -27,18 +32,20 @@
 //! with the same size, mtime and ctime, takes that hash (and extended attributes) over.
 
 use crate::attr::{Attr, AttrSet};
+use crate::compare::{CheckMode, CheckOptions};
 use crate::entry::{Baseline, Entry, HashKind, PrefixHash, ScanConfig, ScanStats};
-use crate::rules::{decide, Action, Pattern, Rule};
+use crate::rules::{decide, Action, Rule};
 use crate::Error;
-use ferret_core::fs::DirHandle;
-use ferret_core::{Control, ErrorRecord, FileKind, HostRoot, Progress, Stat, Timestamp};
+use ferret_core::fs::{DirHandle, Expected};
+use ferret_core::{
+    Control, ErrorRecord, FileKind, HostRoot, OpenOptions, Progress, SafeFile, Stat, Timestamp,
+};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Read;
-use std::os::fd::AsFd;
 #[cfg(feature = "xattr")]
-use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -60,142 +67,157 @@ const MAX_DEFERRED: u64 = 256;
 #[cfg(feature = "xattr")]
 const XATTR_VALUE_LIMIT: usize = 64 << 10;
 
-/// Builds a [`Scan`] (see [`Scan::builder`]).
-#[derive(Debug, Clone)]
-pub struct ScanBuilder {
-    root: HostRoot,
-    config: ScanConfig,
-    xattrs: bool,
-    link_targets: bool,
-    error: Option<String>,
-}
-
-impl ScanBuilder {
-    /// Adds a path (inside the root) to scan. Without any, `/` is scanned.
-    pub fn path(&mut self, p: impl AsRef<Path>) -> &mut Self {
-        let inner = HostRoot::inner(p);
-        self.config
-            .paths
-            .push(inner.as_os_str().as_bytes().to_vec());
-        self
-    }
-
-    /// Adds a rule (rules are tried in order; the first match decides).
-    pub fn rule(&mut self, rule: Rule) -> &mut Self {
-        self.config.rules.push(rule);
-        self
-    }
-
-    /// Excludes paths matching the glob (and everything below a matching directory).
-    pub fn exclude(&mut self, glob: impl AsRef<[u8]>) -> &mut Self {
-        match Pattern::glob(glob) {
-            Ok(p) => self.config.rules.push(Rule::exclude(p)),
-            Err(e) => self.error = self.error.take().or(Some(e)),
-        }
-        self
-    }
-
-    /// Records paths matching the glob with `attrs` (see [`AttrSet::full`], [`AttrSet::log`],
-    /// [`AttrSet::growing`]).
-    pub fn include(&mut self, glob: impl AsRef<[u8]>, attrs: AttrSet) -> &mut Self {
-        match Pattern::glob(glob) {
-            Ok(p) => self.config.rules.push(Rule::include(p, attrs)),
-            Err(e) => self.error = self.error.take().or(Some(e)),
-        }
-        self
-    }
-
-    /// Excludes paths matching the regex (anchored at the start).
-    #[cfg(feature = "regex")]
-    pub fn exclude_regex(&mut self, re: &str) -> &mut Self {
-        match Pattern::regex(re) {
-            Ok(p) => self.config.rules.push(Rule::exclude(p)),
-            Err(e) => self.error = self.error.take().or(Some(e)),
-        }
-        self
-    }
-
-    /// Records paths matching the regex (anchored at the start) with `attrs`.
-    #[cfg(feature = "regex")]
-    pub fn include_regex(&mut self, re: &str, attrs: AttrSet) -> &mut Self {
-        match Pattern::regex(re) {
-            Ok(p) => self.config.rules.push(Rule::include(p, attrs)),
-            Err(e) => self.error = self.error.take().or(Some(e)),
-        }
-        self
-    }
-
-    /// Attributes of paths no rule matches (default: [`AttrSet::full`]).
-    pub fn default_attrs(&mut self, attrs: AttrSet) -> &mut Self {
-        self.config.default_attrs = attrs;
-        self
-    }
-
-    /// Content hashes to compute (default: BLAKE3).
-    pub fn hash(&mut self, h: HashKind) -> &mut Self {
-        self.config.hash = h;
-        self
-    }
-
-    /// Whether to stay on each path's filesystem (default: true).
-    pub fn same_filesystem(&mut self, yes: bool) -> &mut Self {
-        self.config.same_filesystem = yes;
-        self
-    }
-
-    /// Whether to read extended attributes (default: true when the rules ask for them).
-    pub fn xattrs(&mut self, yes: bool) -> &mut Self {
-        self.xattrs = yes;
-        self
-    }
-
-    /// Whether to read symbolic links' targets (default: true). `readlink(2)` updates a
-    /// link's access time on a read-write mount (the kernel offers no `O_NOATIME` for it), so
-    /// an atime-pristine scan of a live tree turns this off: symbolic links cannot be changed
-    /// in place, so a new target still shows as a new inode, ctime and size. During a check a
-    /// link whose inode, size, mtime and ctime are unchanged keeps its recorded target without
-    /// being read again.
-    pub fn link_targets(&mut self, yes: bool) -> &mut Self {
-        self.link_targets = yes;
-        self
-    }
-
-    /// The scan, or the first invalid pattern.
-    pub fn build(&self) -> Result<Scan, Error> {
-        if let Some(e) = &self.error {
-            return Err(Error::Config(e.clone()));
-        }
-        let mut config = self.config.clone();
-        if config.paths.is_empty() {
-            config.paths.push(b"/".to_vec());
-        }
-        config.host_root = self.root.path().as_os_str().as_bytes().to_vec();
-        Ok(Scan {
-            root: self.root.clone(),
-            config,
-            xattrs: self.xattrs,
-            link_targets: self.link_targets,
-        })
-    }
-}
-
-/// A configured scan; [`Scan::run`] produces a [`Baseline`].
+/// Options of [`scan_root`]: what to scan and how.
 ///
 /// ```
-/// use ferret_baseline::{Scan, HashKind};
+/// use ferret_baseline::rules::{Pattern, Rule};
+/// use ferret_baseline::{scan_root, AttrSet, HashKind, ScanOptions};
 /// use ferret_core::{Control, HostRoot};
 /// let t = tempfile::tempdir()?;
-/// std::fs::create_dir(t.path().join("etc"))?;
+/// std::fs::create_dir_all(t.path().join("etc/cache"))?;
 /// std::fs::write(t.path().join("etc/hosts"), "127.0.0.1 localhost\n")?;
-/// let scan = Scan::builder(HostRoot::new(t.path())?).path("/etc").hash(HashKind::Sha256).build()?;
-/// let b = scan.run(&Control::new());
+/// std::fs::write(t.path().join("etc/cache/x"), "volatile")?;
+/// let mut opts = ScanOptions::default();
+/// opts.paths.push("/etc".into());
+/// opts.rules.push(Rule::exclude(Pattern::glob("/etc/cache")?));
+/// opts.hash = HashKind::Sha256;
+/// let b = scan_root(&HostRoot::new(t.path())?, &opts, &Control::new());
 /// assert!(b.complete && b.errors.is_empty());
 /// assert!(b.get(b"/etc/hosts").unwrap().sha256.is_some());
+/// assert!(b.get(b"/etc/cache/x").is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Scan {
-    root: HostRoot,
+#[non_exhaustive]
+pub struct ScanOptions {
+    /// Paths to scan, inside the root (`/etc`); none means `/`. Each is normalised like
+    /// [`HostRoot::inner`] (`..` never climbs above the root).
+    pub paths: Vec<PathBuf>,
+    /// Selection rules, tried in order; the first that matches a path (or one of its ancestors)
+    /// decides (see [`rules`](crate::rules)). Default: none.
+    pub rules: Vec<Rule>,
+    /// Attributes of paths no rule matches. Default [`AttrSet::full`].
+    pub default_attrs: AttrSet,
+    /// Content hashes to compute. Default BLAKE3.
+    pub hash: HashKind,
+    /// Stay on each scanned path's filesystem. Default true.
+    pub same_filesystem: bool,
+    /// Read extended attributes where the rules select them. Default true.
+    pub xattrs: bool,
+    /// Read symbolic links' targets. Default true. `readlink(2)` updates a link's access time
+    /// on a read-write mount (the kernel offers no `O_NOATIME` for it), so an atime-pristine
+    /// scan of a live tree turns this off: symbolic links cannot be changed in place, so a new
+    /// target still shows as a new inode, ctime and size. During a check a link whose inode,
+    /// size, mtime and ctime are unchanged keeps its recorded target without being read again.
+    pub link_targets: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        let config = ScanConfig::default();
+        ScanOptions {
+            paths: Vec::new(),
+            rules: Vec::new(),
+            default_attrs: config.default_attrs,
+            hash: config.hash,
+            same_filesystem: config.same_filesystem,
+            xattrs: true,
+            link_targets: true,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// The configuration a baseline made with these options records: the normalised paths
+    /// (`/` when none were given) and the root's host path.
+    pub fn config(&self, root: &HostRoot) -> ScanConfig {
+        let mut paths: Vec<Vec<u8>> = self
+            .paths
+            .iter()
+            .map(|p| HostRoot::inner(p).into_os_string().into_vec())
+            .collect();
+        if paths.is_empty() {
+            paths.push(b"/".to_vec());
+        }
+        ScanConfig {
+            host_root: root.path().as_os_str().as_bytes().to_vec(),
+            paths,
+            rules: self.rules.clone(),
+            default_attrs: self.default_attrs,
+            hash: self.hash,
+            same_filesystem: self.same_filesystem,
+        }
+    }
+
+    /// Refuses `out` when it lies inside a tree these options scan under `root`: a baseline is
+    /// never written into the evidence it describes. (On a live root only the scanned paths
+    /// count, so `/root/db` is fine when `/usr` is scanned; and when the scan stays on one
+    /// filesystem, an output on another filesystem mounted below a scanned path, e.g. a USB
+    /// stick under `/media` while `/` is scanned, is outside the scanned tree.)
+    pub fn ensure_output_outside(&self, root: &HostRoot, out: &Path) -> Result<(), Error> {
+        use std::os::unix::fs::MetadataExt;
+        // The device of the output's nearest existing ancestor.
+        let out_dev = || {
+            let abs = std::path::absolute(out).ok()?;
+            abs.ancestors()
+                .find_map(|a| std::fs::metadata(a).ok())
+                .map(|m| m.dev())
+        };
+        for p in &self.config(root).paths {
+            let tree = root.host_path(Path::new(std::ffi::OsStr::from_bytes(p)));
+            if let Err(e) = ferret_core::ensure_outside(out, &[tree.as_path()]) {
+                let elsewhere = self.same_filesystem
+                    && match (std::fs::metadata(&tree).map(|m| m.dev()), out_dev()) {
+                        (Ok(t), Some(o)) => t != o,
+                        _ => false,
+                    };
+                if !elsewhere {
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Scans the [`ScanOptions::paths`] of `root` into a [`Baseline`] (see the [module
+/// docs](self)). Never fails as a whole: a path that could not be read is in
+/// [`Baseline::errors`]; when cancelled, [`Baseline::complete`] is false and the entries seen so
+/// far are kept.
+pub fn scan_root(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Baseline {
+    let plan = Plan {
+        config: opts.config(root),
+        xattrs: opts.xattrs,
+        link_targets: opts.link_targets,
+    };
+    plan.run(root, control, None, CheckMode::Secure)
+}
+
+/// The scan half of [`check_root`](crate::check_root): rescans `root` the way `old` was made
+/// (its paths, rules and hashes) for a [`compare`](crate::compare()) with it. Progress totals
+/// come from `old`; "growing" entries get the hash of their old-size prefix; in
+/// [`CheckMode::Fast`] a regular file whose size, mtime, ctime and inode are unchanged keeps
+/// its old hashes without being read. Symbolic links' targets are read when `old` has them.
+pub fn rescan_root(
+    root: &HostRoot,
+    old: &Baseline,
+    opts: &CheckOptions,
+    control: &Control,
+) -> Baseline {
+    let plan = Plan {
+        config: old.config.clone(),
+        xattrs: true,
+        link_targets: old
+            .entries
+            .iter()
+            .filter(|e| e.kind == FileKind::Symlink)
+            .all(|e| e.link_target.is_some()),
+    };
+    plan.run(root, control, Some(old), opts.mode)
+}
+
+/// What one run scans.
+struct Plan {
     config: ScanConfig,
     xattrs: bool,
     link_targets: bool,
@@ -259,7 +281,7 @@ struct Obj {
     /// A directory's own descriptor, when it was opened and is the object `stat` describes.
     dir: Option<Arc<DirHandle>>,
     /// A regular file the walk opened (`stat` is its `fstat`).
-    file: Option<std::fs::File>,
+    file: Option<SafeFile>,
 }
 
 impl Obj {
@@ -269,7 +291,7 @@ impl Obj {
         name: OsString,
         depth: usize,
         stat: Stat,
-        file: Option<std::fs::File>,
+        file: Option<SafeFile>,
     ) -> Self {
         Obj {
             path: dir.child_path(&name),
@@ -316,94 +338,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-impl Scan {
-    /// A builder for a scan of `root`.
-    pub fn builder(root: HostRoot) -> ScanBuilder {
-        ScanBuilder {
-            root,
-            config: ScanConfig::default(),
-            xattrs: true,
-            link_targets: true,
-            error: None,
-        }
-    }
-
-    /// The scan that made `old`, over `root` (normally the same root): a check rescans with the
-    /// baseline's own paths, rules and hashes.
-    pub fn from_baseline(root: HostRoot, old: &Baseline) -> Scan {
-        Scan {
-            root,
-            config: old.config.clone(),
-            xattrs: true,
-            link_targets: old
-                .entries
-                .iter()
-                .filter(|e| e.kind == FileKind::Symlink)
-                .all(|e| e.link_target.is_some()),
-        }
-    }
-
-    /// Sets whether link targets are read (see [`ScanBuilder::link_targets`]).
-    pub fn set_link_targets(&mut self, yes: bool) {
-        self.link_targets = yes;
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ScanConfig {
-        &self.config
-    }
-
-    /// The root scanned.
-    pub fn root(&self) -> &HostRoot {
-        &self.root
-    }
-
-    /// Refuses `out` when it lies inside a scanned tree: a baseline is never written into the
-    /// evidence it describes. (On a live root only the scanned paths count, so `/root/db`
-    /// is fine when `/usr` is scanned; and when the scan stays on one filesystem, an output on
-    /// another filesystem mounted below a scanned path, e.g. a USB stick under `/media` while
-    /// `/` is scanned, is outside the scanned tree.)
-    pub fn ensure_output_outside(&self, out: &Path) -> Result<(), Error> {
-        use std::os::unix::fs::MetadataExt;
-        // The device of the output's nearest existing ancestor.
-        let out_dev = || {
-            let abs = std::path::absolute(out).ok()?;
-            abs.ancestors()
-                .find_map(|a| std::fs::metadata(a).ok())
-                .map(|m| m.dev())
-        };
-        for p in &self.config.paths {
-            let tree = self
-                .root
-                .host_path(Path::new(std::ffi::OsStr::from_bytes(p)));
-            if let Err(e) = ferret_core::ensure_outside(out, &[tree.as_path()]) {
-                let elsewhere = self.config.same_filesystem
-                    && match (std::fs::metadata(&tree).map(|m| m.dev()), out_dev()) {
-                        (Ok(t), Some(o)) => t != o,
-                        _ => false,
-                    };
-                if !elsewhere {
-                    return Err(e.into());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Scans and returns the baseline. Errors on single files are in [`Baseline::errors`];
-    /// when cancelled, [`Baseline::complete`] is false and the entries seen so far are kept.
-    pub fn run(&self, control: &Control) -> Baseline {
-        self.run_inner(control, None, false)
-    }
-
-    /// Scans for a check against `old`: progress totals come from `old`, "growing" entries get
-    /// the hash of their old-size prefix, and in `fast` mode a regular file whose size, mtime,
-    /// ctime and inode are unchanged keeps its old hashes without being read.
-    pub fn run_against(&self, old: &Baseline, fast: bool, control: &Control) -> Baseline {
-        self.run_inner(control, Some(old), fast)
-    }
-
-    fn run_inner(&self, control: &Control, old: Option<&Baseline>, fast: bool) -> Baseline {
+impl Plan {
+    fn run(
+        &self,
+        root: &HostRoot,
+        control: &Control,
+        old: Option<&Baseline>,
+        mode: CheckMode,
+    ) -> Baseline {
+        let fast = mode == CheckMode::Fast;
         let totals = match old {
             Some(o) => (
                 Some(o.entries.len() as u64),
@@ -418,7 +361,7 @@ impl Scan {
             None => (None, None),
         };
         let run = Run {
-            root: &self.root,
+            root,
             config: &self.config,
             xattrs: self.xattrs,
             link_targets: self.link_targets,
@@ -670,7 +613,7 @@ impl Run<'_> {
             None
         };
         let (stat, file) = match opened {
-            Some((f, st)) => (st, Some(f)),
+            Some(f) => (*f.stat(), Some(f)),
             None => match dir.stat_at(&name) {
                 Ok(st) => (st, None),
                 Err(e) => return self.walk_error(&e),
@@ -1001,7 +944,9 @@ mod xattr {
                 Ok(mut v) => {
                     if v.len() > XATTR_VALUE_LIMIT {
                         let mut d = b"blake3:".to_vec();
-                        d.extend_from_slice(crate::hex(blake3::hash(&v).as_bytes()).as_bytes());
+                        d.extend_from_slice(
+                            ferret_core::hex::encode(blake3::hash(&v).as_bytes()).as_bytes(),
+                        );
                         v = d;
                     }
                     out.push((name.to_vec(), v));
@@ -1077,77 +1022,31 @@ impl Hashers {
     }
 }
 
-/// Opens the regular file the walk has just `lstat`ed, as the core's safe open does but without
-/// its second `lstat` (the walk's is the type check): `openat` relative to the walk's directory
-/// descriptor with `O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC` (without `O_NOATIME` where the
-/// kernel refuses it), then `fstat`: anything but the same device and inode is
-/// [`ferret_core::Error::Swapped`] and nothing is read.
-fn open_regular(obj: &Obj) -> Result<(std::fs::File, Stat), ferret_core::Error> {
-    use nix::errno::Errno;
-    let path = || obj.path.clone();
-    let dir = match &obj.parent {
-        Some(d) if obj.stat.kind == FileKind::Regular => d,
-        _ => {
-            return Err(ferret_core::Error::WrongKind {
-                path: path(),
-                kind: obj.stat.kind,
-                expected: FileKind::Regular,
-            })
-        }
-    };
-    let fd = match open_at(dir, &obj.name) {
-        Ok(fd) => fd,
-        Err(Errno::ELOOP) => return Err(ferret_core::Error::Swapped { path: path() }),
-        Err(e) => return Err(ferret_core::Error::from_errno(path(), e)),
-    };
-    let after =
-        nix::sys::stat::fstat(&fd).map_err(|e| ferret_core::Error::from_errno(path(), e))?;
-    let after = Stat::from_nix(&after);
-    if !after.same_object(&obj.stat) {
-        return Err(ferret_core::Error::Swapped { path: path() });
-    }
-    Ok((std::fs::File::from(fd), after))
-}
-
-/// `openat(dir, name, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC)`, without
-/// `O_NOATIME` where the kernel refuses it (`EPERM`: not the owner and not privileged).
-fn open_at(dir: &DirHandle, name: &std::ffi::OsStr) -> nix::Result<std::os::fd::OwnedFd> {
-    use nix::errno::Errno;
-    use nix::fcntl::{openat, OFlag};
-    use nix::sys::stat::Mode;
-    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
-    match openat(dir.as_fd(), name, flags | OFlag::O_NOATIME, Mode::empty()) {
-        Err(Errno::EPERM) => openat(dir.as_fd(), name, flags, Mode::empty()),
-        r => r,
+/// Opens the regular file the walk has just `lstat`ed, relative to the walk's directory
+/// descriptor, without a second `lstat` ([`DirHandle::open_file_expecting`]): anything but the
+/// same device and inode is [`ferret_core::Error::Swapped`] and nothing is read.
+fn open_regular(obj: &Obj) -> Result<SafeFile, ferret_core::Error> {
+    match &obj.parent {
+        Some(dir) if obj.stat.kind == FileKind::Regular => dir.open_file_expecting(
+            &obj.name,
+            Expected::Same(&obj.stat),
+            &OpenOptions::default(),
+        ),
+        _ => Err(ferret_core::Error::WrongKind {
+            path: obj.path.clone(),
+            kind: obj.stat.kind,
+            expected: FileKind::Regular,
+        }),
     }
 }
 
-/// Opens a name the directory listed as a regular file, without an `lstat` first: the listing
-/// is the type check, `O_NOFOLLOW` refuses a symlink put there since, `O_NONBLOCK` keeps a FIFO
-/// put there from blocking, and the `fstat` must show a regular file, or the descriptor is
-/// closed unread. `None`: not opened (the caller `lstat`s the name and goes the usual way,
+/// Opens a name the live system's directory listing called a regular file, without an `lstat`
+/// first ([`Expected::ListedRegular`]: the `fstat` must show a regular file, or the descriptor is
+/// closed unread). `None`: not opened (the caller `lstat`s the name and goes the usual way,
 /// which reports any error).
-fn open_listed(dir: &DirHandle, name: &std::ffi::OsStr) -> Option<(std::fs::File, Stat)> {
-    let fd = open_at(dir, name).ok()?;
-    let st = Stat::from_nix(&nix::sys::stat::fstat(&fd).ok()?);
-    (st.kind == FileKind::Regular).then(|| (std::fs::File::from(fd), st))
-}
-
-/// `fstat`s again: size, mtime or ctime moved since open means what was read may mix old and
-/// new content ([`ferret_core::Error::Unstable`]).
-fn check_unchanged(
-    f: &std::fs::File,
-    at_open: &Stat,
-    path: &Path,
-) -> Result<(), ferret_core::Error> {
-    let now = nix::sys::stat::fstat(f).map_err(|e| ferret_core::Error::from_errno(path, e))?;
-    let now = Stat::from_nix(&now);
-    if now.size != at_open.size || now.mtime != at_open.mtime || now.ctime != at_open.ctime {
-        return Err(ferret_core::Error::Unstable {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(())
+fn open_listed(dir: &DirHandle, name: &std::ffi::OsStr) -> Option<SafeFile> {
+    dir.open_file_expecting(name, Expected::ListedRegular, &OpenOptions::default())
+        .ok()
 }
 
 /// Hashes one regular file soundly. `prefix_len`: also hash the first that many bytes.
@@ -1158,12 +1057,13 @@ fn hash_entry(
     want_xattrs: bool,
     control: &Control,
 ) -> Result<Hashed, ferret_core::Error> {
-    let (mut f, stat) = match obj.file.take() {
-        Some(f) => (f, obj.stat),
+    let mut f = match obj.file.take() {
+        Some(f) => f,
         None => open_regular(obj)?,
     };
+    let stat = *f.stat();
     #[cfg(feature = "xattr")]
-    let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.as_fd()));
+    let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.file().as_fd()));
     #[cfg(not(feature = "xattr"))]
     let xattrs: Option<XattrResult> = want_xattrs
         .then(|| Err("extended attributes not read: built without the `xattr` feature".into()));
@@ -1241,7 +1141,7 @@ fn hash_entry(
             path: obj.path.clone(),
         });
     }
-    check_unchanged(&f, &stat, &obj.path)?;
+    f.check_unchanged()?;
     let (sha256, blake3) = h.finish();
     Ok(Hashed {
         xattrs,
@@ -1258,104 +1158,52 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
-    /// `lstat`s `victim` as the walk does, replaces it with what `swap` makes, and returns
-    /// what `open_regular` said.
-    fn open_after_swap(
-        swap: impl Fn(&Path),
-    ) -> (
-        tempfile::TempDir,
-        Result<(std::fs::File, Stat), ferret_core::Error>,
-    ) {
+    /// The walk's two opens hold the descriptor to what the walk saw (the core's
+    /// `open_file_expecting` is tested in detail in `ferret-core`).
+    #[test]
+    fn opens_hold_to_what_the_walk_saw() {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join("victim"), b"original").unwrap();
-        let root = HostRoot::new(t.path()).unwrap();
-        let dir = Arc::new(root.open_dir("/").unwrap());
-        let stat = dir.stat_at(std::ffi::OsStr::new("victim")).unwrap();
-        assert_eq!(stat.kind, FileKind::Regular);
-        swap(t.path());
-        let obj = Obj {
-            path: PathBuf::from("/victim"),
-            depth: 1,
-            stat,
-            name: OsString::from("victim"),
-            parent: Some(dir),
-            dir: None,
-            file: None,
-        };
-        let r = open_regular(&obj);
-        (t, r)
-    }
-
-    #[test]
-    fn open_regular_reads_the_file_the_walk_saw() {
-        let (_t, opened) = open_after_swap(|_| {});
-        let (mut f, st) = opened.unwrap();
-        let mut s = String::new();
-        f.read_to_string(&mut s).unwrap();
-        assert_eq!(s, "original");
-        assert_eq!(st.size, 8);
-        check_unchanged(&f, &st, Path::new("/victim")).unwrap();
-    }
-
-    #[test]
-    fn open_regular_refuses_a_swapped_file_symlink_or_fifo() {
-        let (_t, replaced) = open_after_swap(|d| {
-            std::fs::write(d.join("other"), b"planted").unwrap();
-            std::fs::rename(d.join("other"), d.join("victim")).unwrap();
-        });
-        assert!(
-            matches!(replaced, Err(ferret_core::Error::Swapped { .. })),
-            "{replaced:?}"
-        );
-        let (_t, link) = open_after_swap(|d| {
-            std::fs::remove_file(d.join("victim")).unwrap();
-            std::os::unix::fs::symlink("/etc/passwd", d.join("victim")).unwrap();
-        });
-        assert!(
-            matches!(link, Err(ferret_core::Error::Swapped { .. })),
-            "{link:?}"
-        );
-        let start = Instant::now();
-        let (_t, fifo) = open_after_swap(|d| {
-            std::fs::remove_file(d.join("victim")).unwrap();
-            nix::unistd::mkfifo(
-                &d.join("victim"),
-                nix::sys::stat::Mode::from_bits_truncate(0o600),
-            )
-            .unwrap();
-        });
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "blocked on a FIFO"
-        );
-        assert!(
-            matches!(fifo, Err(ferret_core::Error::Swapped { .. })),
-            "{fifo:?}"
-        );
-    }
-
-    #[test]
-    fn open_listed_opens_only_regular_files_and_never_blocks() {
-        let t = tempfile::tempdir().unwrap();
-        std::fs::write(t.path().join("file"), b"x").unwrap();
-        std::os::unix::fs::symlink("file", t.path().join("link")).unwrap();
-        std::fs::create_dir(t.path().join("sub")).unwrap();
         nix::unistd::mkfifo(
             &t.path().join("fifo"),
             nix::sys::stat::Mode::from_bits_truncate(0o600),
         )
         .unwrap();
         let root = HostRoot::new(t.path()).unwrap();
-        let dir = root.open_dir("/").unwrap();
+        let dir = Arc::new(root.open_dir("/").unwrap());
+        let obj = |name: &str| {
+            let stat = dir.stat_at(std::ffi::OsStr::new(name)).unwrap();
+            Obj {
+                path: PathBuf::from("/").join(name),
+                depth: 1,
+                stat,
+                name: OsString::from(name),
+                parent: Some(Arc::clone(&dir)),
+                dir: None,
+                file: None,
+            }
+        };
+        let victim = obj("victim");
+        let mut f = open_regular(&victim).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        assert_eq!((s.as_str(), f.stat().size), ("original", 8));
+        // Replaced after the walk's `lstat`: refused.
+        std::fs::write(t.path().join("other"), b"planted").unwrap();
+        std::fs::rename(t.path().join("other"), t.path().join("victim")).unwrap();
+        let r = open_regular(&victim);
+        assert!(
+            matches!(r, Err(ferret_core::Error::Swapped { .. })),
+            "{r:?}"
+        );
+        // A FIFO is never opened for content, however it was met.
         let start = Instant::now();
-        let (_, st) = open_listed(&dir, std::ffi::OsStr::new("file")).unwrap();
-        assert_eq!((st.kind, st.size), (FileKind::Regular, 1));
-        for name in ["link", "sub", "fifo", "missing"] {
-            assert!(
-                open_listed(&dir, std::ffi::OsStr::new(name)).is_none(),
-                "{name}"
-            );
-        }
+        assert!(matches!(
+            open_regular(&obj("fifo")),
+            Err(ferret_core::Error::WrongKind { .. })
+        ));
+        assert!(open_listed(&dir, std::ffi::OsStr::new("fifo")).is_none());
+        assert!(open_listed(&dir, std::ffi::OsStr::new("victim")).is_some());
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "blocked on a FIFO"
@@ -1395,26 +1243,5 @@ mod tests {
         std::fs::write(&empty, b"y").unwrap();
         let f = std::fs::File::open(&empty).unwrap();
         assert!(xattr::read_all_fd(f.as_fd()).unwrap().is_empty());
-    }
-
-    #[test]
-    fn check_unchanged_sees_growth() {
-        use std::io::Write;
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("log");
-        std::fs::write(&p, b"line\n").unwrap();
-        let f = std::fs::File::open(&p).unwrap();
-        let st = Stat::from_nix(&nix::sys::stat::fstat(&f).unwrap());
-        check_unchanged(&f, &st, Path::new("/log")).unwrap();
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&p)
-            .unwrap()
-            .write_all(b"more\n")
-            .unwrap();
-        assert!(matches!(
-            check_unchanged(&f, &st, Path::new("/log")),
-            Err(ferret_core::Error::Unstable { .. })
-        ));
     }
 }

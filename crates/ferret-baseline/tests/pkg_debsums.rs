@@ -270,9 +270,9 @@ fn fixture_root_agrees_with_debsums() {
     std::fs::remove_file(r.join("usr/share/man/man1/sed.1.gz")).unwrap();
 
     let root = HostRoot::new(&r).unwrap();
-    let opts = VerifyOptions::new()
-        .states(StateSelection::DebsumsCompatible)
-        .unowned(false);
+    let mut opts = VerifyOptions::default();
+    opts.states = StateSelection::DebsumsCompatible;
+    opts.unowned = false;
     let report = verify_root(&root, &opts, &Control::new());
     assert!(
         report.outcome.errors.is_empty(),
@@ -357,9 +357,9 @@ fn live_packages_agree_with_debsums() {
     let mut args = vec!["-a"];
     args.extend(installed.iter().copied());
     let theirs = debsums(&args, None);
-    let opts = VerifyOptions::new()
-        .states(StateSelection::DebsumsCompatible)
-        .packages(installed.iter().map(|s| s.as_bytes()));
+    let mut opts = VerifyOptions::default();
+    opts.states = StateSelection::DebsumsCompatible;
+    opts.packages = installed.iter().map(|s| s.as_bytes().to_vec()).collect();
     let report = verify_root(&HostRoot::live(), &opts, &Control::new());
     assert_eq!(report.packages, installed.len() as u64);
     assert!(report.files > 1000);
@@ -378,9 +378,9 @@ fn whole_machine_agrees_with_debsums() {
         return;
     }
     let theirs = debsums(&["-a"], None);
-    let opts = VerifyOptions::new()
-        .states(StateSelection::DebsumsCompatible)
-        .unowned(false);
+    let mut opts = VerifyOptions::default();
+    opts.states = StateSelection::DebsumsCompatible;
+    opts.unowned = false;
     let report = verify_root(&HostRoot::live(), &opts, &Control::new());
     assert_eq!(ours(&report), theirs);
 }

@@ -12,10 +12,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 fn hex(d: &[u8]) -> String {
-    d.iter().fold(String::new(), |mut s, b| {
-        write!(s, "{b:02x}").unwrap();
-        s
-    })
+    ferret_core::hex::encode(d)
+}
+
+/// The default options with `set` applied.
+fn opts(set: impl FnOnce(&mut VerifyOptions)) -> VerifyOptions {
+    let mut o = VerifyOptions::default();
+    set(&mut o);
+    o
 }
 
 fn md5(data: &[u8]) -> String {
@@ -112,7 +116,7 @@ fn clean_root_has_no_findings() {
         ],
         "coreutils",
     );
-    let r = f.run(&VerifyOptions::new());
+    let r = f.run(&VerifyOptions::default());
     assert_eq!((r.packages, r.files), (1, 2));
     assert_eq!(r.bytes, 10);
     assert!(r.outcome.findings.is_empty(), "{:?}", r.outcome.findings);
@@ -147,7 +151,7 @@ fn severities_by_kind_of_file() {
         ],
         "mix",
     );
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     let got: Vec<(String, Severity)> = {
         let mut v: Vec<_> = r
             .outcome
@@ -211,7 +215,7 @@ fn multiarch_sha256_and_malformed_lines() {
     );
     f.write("/usr/lib/libz.so.1", body);
     f.write("/usr/lib/libz.so.1.3", b"new");
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     assert_eq!(r.files, 2);
     assert_eq!(
         ids(&r),
@@ -255,7 +259,7 @@ fn diversions_symlinks_and_path_excludes() {
     f.write("/tmp/evil", b"EVIL");
     std::fs::remove_file(f.root.join("usr/bin/bash")).unwrap();
     std::os::unix::fs::symlink("/tmp/evil", f.root.join("usr/bin/bash")).unwrap();
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     assert_eq!(
         ids(&r),
         vec![
@@ -324,7 +328,7 @@ fn replaced_and_shared_paths_follow_ownership() {
             "Package: libs:i386\n",
             "Package: libs\nArchitecture: i386\nMulti-Arch: same\n",
         );
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     assert_eq!(r.packages, 4);
     // old-pkg's stale entry is not reported; the tampered shared file is, once per owner.
     assert_eq!(
@@ -355,12 +359,12 @@ fn shared_path_matching_another_owner_is_fine() {
         &[("/usr/share/s", b"from b", Some(b"from b"))],
         "b",
     );
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     assert_eq!(r.files, 2);
     assert!(r.outcome.findings.is_empty(), "{:?}", r.outcome.findings);
     // Tampered: matches neither, reported for both owners.
     f.write("/usr/share/s", b"evil");
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     assert_eq!(r.outcome.findings.len(), 2);
 }
 
@@ -380,7 +384,7 @@ fn conffiles_are_separate_and_lower() {
     );
     f.write("/etc/ssh/sshd_config", b"PermitRootLogin yes\n");
     f.write("/etc/default/ssh", b"edited");
-    let r = f.run(&VerifyOptions::new().unowned(false));
+    let r = f.run(&opts(|o| o.unowned = false));
     let mut got: Vec<_> = r
         .outcome
         .findings
@@ -408,7 +412,10 @@ fn conffiles_are_separate_and_lower() {
         .unwrap()
         .evidence[0];
     assert_eq!((e.path.as_str(), e.line), ("/var/lib/dpkg/status", Some(5)));
-    let r2 = f.run(&VerifyOptions::new().unowned(false).conffiles(false));
+    let r2 = f.run(&opts(|o| {
+        o.unowned = false;
+        o.conffiles = false;
+    }));
     assert!(r2.outcome.findings.is_empty());
     assert_eq!(r2.files, 1);
 }
@@ -450,7 +457,7 @@ fn unowned_binaries_statoverride_and_world_writable() {
         )
         .as_bytes(),
     );
-    let r = f.run(&VerifyOptions::new());
+    let r = f.run(&VerifyOptions::default());
     assert_eq!(
         ids(&r),
         vec![
@@ -490,7 +497,7 @@ fn package_filter_missing_database_and_bad_status() {
     f.package("b", "", &[("/usr/share/b", b"b", Some(b"B"))], "b");
     f.status
         .push_str("Package: c\nStatus: deinstall ok config-files\nVersion: 1\n\nbroken line\n\n");
-    let r = f.run(&VerifyOptions::new().packages(["b", "zzz"]));
+    let r = f.run(&opts(|o| o.packages = vec![b"b".to_vec(), b"zzz".to_vec()]));
     assert_eq!(r.packages, 1);
     assert_eq!(ids(&r), vec![pair("pkg.file-changed", "/usr/share/b")]);
     let msgs: Vec<String> = r.outcome.errors.iter().map(ToString::to_string).collect();
@@ -506,7 +513,7 @@ fn package_filter_missing_database_and_bad_status() {
     let empty = tempfile::tempdir().unwrap();
     let r = verify_root(
         &HostRoot::new(empty.path()).unwrap(),
-        &VerifyOptions::new(),
+        &VerifyOptions::default(),
         &Control::new(),
     );
     assert_eq!(r.files, 0);
@@ -531,20 +538,29 @@ fn cancel_and_progress() {
     f.write("/var/lib/dpkg/status", f.status.as_bytes());
     let root = HostRoot::new(&f.root).unwrap();
     let seen = Arc::new(AtomicU64::new(0));
-    let s2 = seen.clone();
+    let bytes = Arc::new(AtomicU64::new(0));
+    let totals = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (s2, b2, t2) = (seen.clone(), bytes.clone(), totals.clone());
     let c = Control::new().with_max_threads(2).with_progress(move |p| {
         s2.fetch_max(p.items_done, Ordering::Relaxed);
+        b2.fetch_max(p.bytes_done, Ordering::Relaxed);
+        t2.lock().unwrap().push(p.items_total);
     });
-    let r = verify_root(&root, &VerifyOptions::new().unowned(false), &c);
+    let r = verify_root(&root, &opts(|o| o.unowned = false), &c);
     assert_eq!(r.files, 600);
     assert!(r.outcome.findings.is_empty());
+    // A bar can be drawn: the total is known from the first report, and the last one is whole.
     assert_eq!(seen.load(Ordering::Relaxed), 600);
+    assert_eq!(bytes.load(Ordering::Relaxed), r.bytes);
+    let totals = totals.lock().unwrap();
+    assert!(totals.len() >= 2, "{totals:?}");
+    assert!(totals.iter().all(|t| *t == Some(600)), "{totals:?}");
 
     let token = CancelToken::new();
     token.cancel();
     let r = verify_root(
         &root,
-        &VerifyOptions::new(),
+        &VerifyOptions::default(),
         &Control::new().with_cancel(token),
     );
     assert!(r.files < 600);
@@ -637,7 +653,7 @@ fn batched_and_streamed_files_hash_like_md5() {
         f.write("/var/lib/dpkg/status", f.status.as_bytes());
         let root = HostRoot::new(&f.root).unwrap();
         let c = Control::new().with_max_threads(threads);
-        let r = verify_root(&root, &VerifyOptions::new().unowned(false), &c);
+        let r = verify_root(&root, &opts(|o| o.unowned = false), &c);
         assert!(!r.md5_engine.is_empty());
         assert!(r.outcome.errors.is_empty(), "{:?}", r.outcome.errors);
         assert_eq!(r.files, files.len() as u64);

@@ -9,7 +9,11 @@
 //!   descriptor, so listing does not update their access time;
 //! - walking is `openat`-relative: a directory swapped for a symlink half-way cannot redirect it;
 //! - `O_NOATIME` is refused by the kernel for files the caller does not own (unless root); the
-//!   open then falls back to a plain read-only open and [`SafeFile::noatime`] says so.
+//!   open then falls back to a plain read-only open and [`SafeFile::noatime`] says so;
+//! - a caller that has already seen the file (a walk's `lstat`, or the directory listing's
+//!   `d_type`) opens it with [`DirHandle::open_file_expecting`], which spends no second `lstat`
+//!   and holds the descriptor to what was seen (the same object, or at least a regular file);
+//! - [`SafeFile::check_unchanged`] tells whether the file moved while it was read.
 //!
 //! FIFOs, sockets and device nodes are never opened, so no read ever blocks on one.
 
@@ -64,6 +68,21 @@ impl OpenOptions {
         self.max_size = Some(limit);
         self
     }
+}
+
+/// What the caller already knows about a name it asks [`DirHandle::open_file_expecting`] to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Expected<'a> {
+    /// An `lstat` of the name showed this regular file: the opened descriptor must be the same
+    /// object (device and inode), or it was swapped in between and nothing is read.
+    Same(&'a Stat),
+    /// The directory listing (`d_type`) called the name a regular file, and nothing was
+    /// `lstat`ed: the opened descriptor must be a regular file. Trust a listing only on the live
+    /// system: an image's directory entries can be crafted to call a device node a regular file
+    /// (`O_NONBLOCK` still keeps a FIFO from blocking, and the `fstat` refuses anything but a
+    /// regular file, but opening a device node can have effects of its own).
+    ListedRegular,
 }
 
 /// A regular file opened soundly (see the [module docs](self)).
@@ -143,6 +162,32 @@ impl Read for SafeFile {
     }
 }
 
+/// Why a file of this `lstat` (or `fstat`) is not read: not a regular file, or over the cap.
+fn refuse_before_open(
+    st: &Stat,
+    opts: &OpenOptions,
+    path: impl FnOnce() -> PathBuf,
+) -> Option<Error> {
+    match st.kind {
+        FileKind::Regular => {}
+        FileKind::Symlink => return Some(Error::Symlink { path: path() }),
+        kind => {
+            return Some(Error::WrongKind {
+                path: path(),
+                kind,
+                expected: FileKind::Regular,
+            })
+        }
+    }
+    match opts.max_size {
+        Some(limit) if st.size > limit => Some(Error::TooLarge {
+            path: path(),
+            limit,
+        }),
+        _ => None,
+    }
+}
+
 /// One name in a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
@@ -168,8 +213,10 @@ impl AsFd for DirHandle {
     }
 }
 
+/// `parent/name` in one allocation of the final size (a walk builds one per object).
 pub(crate) fn join_inner(parent: &Path, name: &OsStr) -> PathBuf {
-    let mut p = parent.to_path_buf();
+    let mut p = PathBuf::with_capacity(parent.as_os_str().len() + 1 + name.len());
+    p.as_mut_os_string().push(parent.as_os_str());
     p.push(name);
     p
 }
@@ -290,6 +337,84 @@ impl DirHandle {
         self.open_file_at_with_hook(name, opts, &|| {})
     }
 
+    /// Opens the regular file `name` that the caller has already seen, without a second
+    /// `lstat`: `openat` relative to this directory with
+    /// `O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOATIME|O_CLOEXEC` (without `O_NOATIME` where the kernel
+    /// refuses it), then one `fstat`, which must show what `expected` says ([`Error::Swapped`]
+    /// for another object after an `lstat`, [`Error::WrongKind`] for anything but a regular file
+    /// after a listing; a name that became a symbolic link is refused by `O_NOFOLLOW`). The
+    /// size cap of `opts` is checked against the `lstat` (or the `fstat`) before anything is
+    /// read.
+    ///
+    /// This is the open of a walk that `lstat`s every name anyway, or that trusts the live
+    /// system's `d_type` (two system calls per file instead of three).
+    ///
+    /// ```
+    /// use ferret_core::fs::Expected;
+    /// use ferret_core::{FileKind, HostRoot, OpenOptions};
+    /// use std::ffi::OsStr;
+    /// let t = tempfile::tempdir()?;
+    /// std::fs::write(t.path().join("hosts"), "127.0.0.1 localhost\n")?;
+    /// let dir = HostRoot::new(t.path())?.open_dir("/")?;
+    /// let seen = dir.stat_at(OsStr::new("hosts"))?;
+    /// let mut f = dir.open_file_expecting(OsStr::new("hosts"), Expected::Same(&seen), &OpenOptions::new())?;
+    /// assert_eq!(f.read_capped(1 << 10)?, b"127.0.0.1 localhost\n");
+    /// f.check_unchanged()?;
+    /// // A name the listing calls a regular file:
+    /// let listed = dir.entries()?.into_iter().find(|e| e.kind == Some(FileKind::Regular)).unwrap();
+    /// let f = dir.open_file_expecting(&listed.name, Expected::ListedRegular, &OpenOptions::new())?;
+    /// assert_eq!(f.stat().size, 20);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_file_expecting(
+        &self,
+        name: &OsStr,
+        expected: Expected<'_>,
+        opts: &OpenOptions,
+    ) -> Result<SafeFile> {
+        if let Expected::Same(before) = expected {
+            if let Some(err) = refuse_before_open(before, opts, || self.child_path(name)) {
+                return Err(err);
+            }
+        }
+        let (fd, noatime) = match open_noatime(&self.fd, name, FILE_FLAGS) {
+            Ok(v) => v,
+            Err(Errno::ELOOP) if matches!(expected, Expected::Same(_)) => {
+                return Err(Error::Swapped {
+                    path: self.child_path(name),
+                })
+            }
+            Err(Errno::ELOOP) => {
+                return Err(Error::Symlink {
+                    path: self.child_path(name),
+                })
+            }
+            Err(e) => return Err(Error::from_errno(self.child_path(name), e)),
+        };
+        let after = fstat(&fd).map_err(|e| Error::from_errno(self.child_path(name), e))?;
+        let after = Stat::from_nix(&after);
+        match expected {
+            Expected::Same(before) if !after.same_object(before) => {
+                return Err(Error::Swapped {
+                    path: self.child_path(name),
+                })
+            }
+            Expected::ListedRegular => {
+                if let Some(err) = refuse_before_open(&after, opts, || self.child_path(name)) {
+                    return Err(err);
+                }
+            }
+            Expected::Same(_) => {}
+        }
+        Ok(SafeFile {
+            file: std::fs::File::from(fd),
+            stat: after,
+            path: self.child_path(name),
+            noatime,
+            limit: opts.max_size,
+        })
+    }
+
     /// [`DirHandle::open_file_at`] with `between` called after the `lstat` and before the
     /// `open`, so tests can swap the file in that window.
     #[doc(hidden)]
@@ -301,21 +426,8 @@ impl DirHandle {
     ) -> Result<SafeFile> {
         let path = self.child_path(name);
         let before = self.stat_at(name)?;
-        match before.kind {
-            FileKind::Regular => {}
-            FileKind::Symlink => return Err(Error::Symlink { path }),
-            kind => {
-                return Err(Error::WrongKind {
-                    path,
-                    kind,
-                    expected: FileKind::Regular,
-                })
-            }
-        }
-        if let Some(limit) = opts.max_size {
-            if before.size > limit {
-                return Err(Error::TooLarge { path, limit });
-            }
+        if let Some(err) = refuse_before_open(&before, opts, || path.clone()) {
+            return Err(err);
         }
         between();
         let (fd, noatime) = match open_noatime(&self.fd, name, FILE_FLAGS) {
@@ -456,6 +568,130 @@ mod tests {
             .open_file_at_with_hook(OsStr::new("shadow"), &OpenOptions::new(), &swap)
             .unwrap_err();
         assert!(matches!(err, Error::Swapped { .. }), "{err}");
+    }
+
+    /// `lstat`s `victim` as a walk does, replaces it with what `swap` makes, and returns what
+    /// `open_file_expecting` said.
+    fn open_after_swap(swap: impl Fn(&Path)) -> (tempfile::TempDir, Result<SafeFile>) {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("victim"), b"original").unwrap();
+        let d = dir(t.path());
+        let seen = d.stat_at(OsStr::new("victim")).unwrap();
+        assert_eq!(seen.kind, FileKind::Regular);
+        swap(t.path());
+        let r = d.open_file_expecting(
+            OsStr::new("victim"),
+            Expected::Same(&seen),
+            &OpenOptions::new(),
+        );
+        (t, r)
+    }
+
+    #[test]
+    fn expecting_reads_the_file_that_was_seen() {
+        let (_t, opened) = open_after_swap(|_| {});
+        let mut f = opened.unwrap();
+        assert_eq!(f.read_capped(100).unwrap(), b"original");
+        assert_eq!(f.stat().size, 8);
+        assert_eq!(f.path(), Path::new("/victim"));
+        f.check_unchanged().unwrap();
+    }
+
+    #[test]
+    fn expecting_refuses_a_swapped_file_symlink_or_fifo() {
+        let (_t, replaced) = open_after_swap(|d| {
+            std::fs::write(d.join("other"), b"planted").unwrap();
+            std::fs::rename(d.join("other"), d.join("victim")).unwrap();
+        });
+        assert!(
+            matches!(replaced, Err(Error::Swapped { .. })),
+            "{replaced:?}"
+        );
+        let (_t, link) = open_after_swap(|d| {
+            std::fs::remove_file(d.join("victim")).unwrap();
+            std::os::unix::fs::symlink("/etc/passwd", d.join("victim")).unwrap();
+        });
+        assert!(matches!(link, Err(Error::Swapped { .. })), "{link:?}");
+        let start = Instant::now();
+        let (_t, fifo) = open_after_swap(|d| {
+            std::fs::remove_file(d.join("victim")).unwrap();
+            mkfifo(&d.join("victim"), Mode::from_bits_truncate(0o600)).unwrap();
+        });
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "blocked on a FIFO"
+        );
+        assert!(matches!(fifo, Err(Error::Swapped { .. })), "{fifo:?}");
+    }
+
+    #[test]
+    fn expecting_a_listed_regular_file_opens_only_regular_files() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("file"), b"x").unwrap();
+        std::os::unix::fs::symlink("file", t.path().join("link")).unwrap();
+        std::fs::create_dir(t.path().join("sub")).unwrap();
+        mkfifo(&t.path().join("fifo"), Mode::from_bits_truncate(0o600)).unwrap();
+        std::fs::write(t.path().join("big"), vec![0u8; 100]).unwrap();
+        let d = dir(t.path());
+        let o = OpenOptions::new();
+        let listed = |name: &str, o: &OpenOptions| {
+            d.open_file_expecting(OsStr::new(name), Expected::ListedRegular, o)
+        };
+        let start = Instant::now();
+        let f = listed("file", &o).unwrap();
+        assert_eq!((f.stat().kind, f.stat().size), (FileKind::Regular, 1));
+        assert!(matches!(listed("link", &o), Err(Error::Symlink { .. })));
+        assert!(matches!(
+            listed("sub", &o),
+            Err(Error::WrongKind {
+                kind: FileKind::Directory,
+                ..
+            })
+        ));
+        assert!(matches!(
+            listed("fifo", &o),
+            Err(Error::WrongKind {
+                kind: FileKind::Fifo,
+                ..
+            })
+        ));
+        assert!(listed("missing", &o).unwrap_err().is_not_found());
+        assert!(matches!(
+            listed("big", &OpenOptions::new().max_size(10)),
+            Err(Error::TooLarge { limit: 10, .. })
+        ));
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "blocked on a FIFO"
+        );
+        // After an `lstat`, the cap is checked before the open.
+        let seen = d.stat_at(OsStr::new("big")).unwrap();
+        assert!(matches!(
+            d.open_file_expecting(
+                OsStr::new("big"),
+                Expected::Same(&seen),
+                &OpenOptions::new().max_size(10)
+            ),
+            Err(Error::TooLarge { limit: 10, .. })
+        ));
+    }
+
+    #[test]
+    fn check_unchanged_sees_growth() {
+        use std::io::Write;
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("log"), b"line\n").unwrap();
+        let f = dir(t.path())
+            .open_file_at(OsStr::new("log"), &OpenOptions::new())
+            .unwrap();
+        f.check_unchanged().unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(t.path().join("log"))
+            .unwrap()
+            .write_all(b"more\n")
+            .unwrap();
+        assert!(matches!(f.check_unchanged(), Err(Error::Unstable { .. })));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Options of the filesystem checks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FilesOptions {
     /// Where to start (inside the root).
@@ -48,7 +48,8 @@ impl Default for FilesOptions {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct SuidFile {
-    /// Path inside the root (escaped when displayed).
+    /// Path inside the root (escaped when displayed and serialised).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::path"))]
     pub path: PathBuf,
     /// Mode bits.
     pub mode: u32,
@@ -172,14 +173,14 @@ fn now_secs() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Runs the filesystem checks with default options.
-pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
-    audit_with(root, &FilesOptions::default(), control)
-}
-
-/// Runs the filesystem checks.
-pub fn audit_with(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Outcome {
+/// Runs the filesystem checks below [`FilesOptions::start`] of `root`, on that file system
+/// only, in parallel (honouring `control`'s thread limit). Cancelling `control` stops the walk;
+/// what it saw is reported with a "cancelled" error. Progress counts the entries walked.
+pub fn audit_root(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Outcome {
     let mut out = Outcome::new();
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     let (accounts, acc_errors) = Accounts::load(root);
     out.errors.extend(acc_errors);
     let check_owner = !accounts.users.is_empty() && !accounts.groups.is_empty();

@@ -3,15 +3,23 @@
 //! Hardening and persistence checks that resolve configuration the way the daemons do: an exact
 //! sshd_config parser and `Match` resolver, sysctl precedence and runtime drift, SUID/SGID and
 //! world-writable inventory, cron/systemd/authorized_keys/ld.so.preload persistence, and legacy
-//! remote services. Everything is read through [`ferret_core::HostRoot`] (live `/` or a mounted
-//! image) and nothing is ever changed: findings say what to fix.
+//! remote services. Everything is read through a [`HostRoot`] (live `/` or a mounted image) and
+//! nothing is ever changed: findings say what to fix.
 //!
-//! Entry points: [`audit`] (all modules, selectable with [`HardenOptions`]), and the sshd
-//! resolver [`sshd::SshdConfig::load`] + [`sshd::SshdConfig::effective`].
+//! - [`audit_root`] runs the checks [`HardenOptions::checks`] selects ([`Check`]: sshd, sysctl,
+//!   files, persistence, services); each is also callable alone: [`sshd::audit_root`],
+//!   [`sysctl::audit_root`], [`files::audit_root`], [`persistence::audit_root`],
+//!   [`services::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
+//!   found and a "cancelled" error; the file walk honours its thread limit and reports progress.
+//! - The sshd resolver: [`sshd::SshdConfig::load`] + [`sshd::SshdConfig::effective`] give what
+//!   `sshd -T -C ...` prints.
+//! - Users, groups and homes come from `/etc/passwd` and `/etc/group` as `ferret-accounts`
+//!   parses them, so a report's modules agree on who the users are.
 //!
 //! ```
 //! use ferret_harden::sshd::{ConnectionContext, SshdConfig};
-//! use ferret_core::HostRoot;
+//! use ferret_harden::core::{Control, HostRoot};
+//! use ferret_harden::{Check, HardenOptions};
 //! let t = tempfile::tempdir()?;
 //! std::fs::create_dir_all(t.path().join("etc/ssh/sshd_config.d"))?;
 //! std::fs::write(t.path().join("etc/ssh/sshd_config"),
@@ -23,8 +31,9 @@
 //! let eff = cfg.effective(&ConnectionContext::new().user("root").addr("10.1.2.3"));
 //! assert_eq!(eff.get("permitrootlogin").as_deref(), Some("yes"));
 //! assert_eq!(eff.get("passwordauthentication").as_deref(), Some("no"));
-//! let out = ferret_harden::audit(&root, &ferret_harden::HardenOptions::only(&["sshd"]).unwrap(),
-//!     &ferret_core::Control::new());
+//! let mut opts = HardenOptions::default();
+//! opts.checks = vec![Check::Sshd];
+//! let out = ferret_harden::audit_root(&root, &opts, &Control::new());
 //! assert!(out.findings.iter().any(|f| f.id == "sshd.permit-root-login"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -74,8 +83,10 @@
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
-//! configuration directory such as a FIFO in `/etc/cron.d`) are reported in [`Outcome::errors`],
-//! never silently dropped, and never block.
+//! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
+//! reported in [`Outcome::errors`] with their file and line, never silently dropped, and never
+//! block. Byte fields of the records (names, paths, commands, key comments) serialise as
+//! escaped strings ([`ferret_core::escaped`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -90,7 +101,7 @@
 /// of this crate alone needs no second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
-pub mod accounts;
+mod accounts;
 pub mod files;
 pub mod persistence;
 pub mod services;
@@ -98,139 +109,184 @@ pub mod sshd;
 pub mod sysctl;
 mod util;
 
-use ferret_core::{Control, HostRoot, Outcome};
+use ferret_core::{Control, ErrorRecord, HostRoot, Outcome};
 use std::path::PathBuf;
 
-/// Errors of `ferret-harden`.
+/// Errors of `ferret-harden`. The audits return partial results, so most of these reach callers
+/// as [`ErrorRecord`]s beside the findings (`ErrorRecord::from(&error)`), each naming the file
+/// (and line) it is about.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read soundly.
     #[error(transparent)]
     Core(#[from] ferret_core::Error),
-    /// A file was read but could not be parsed.
+    /// A file was read but a line of it could not be parsed.
     #[error("{}:{line}: {message}", ferret_core::escape::escape_path(.path))]
     Parse {
         /// The file, inside the audited root.
         path: PathBuf,
-        /// 1-based line number (0 when not line-based).
+        /// 1-based line number.
         line: u64,
         /// What is wrong.
         message: String,
     },
-    /// An unknown module name was given to [`HardenOptions::only`].
-    #[error("unknown module {0:?} (expected sshd, sysctl, files, persistence, services)")]
-    UnknownModule(String),
+    /// A check name that is not one of [`Check::ALL`].
+    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services)")]
+    UnknownCheck(String),
+    /// An `sshd -C`-style connection specification that cannot be parsed.
+    #[error("invalid connection specification {spec:?}: {reason}")]
+    ConnectionSpec {
+        /// The specification as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
-/// Which modules [`audit`] runs.
+impl From<&Error> for ErrorRecord {
+    fn from(e: &Error) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        match e {
+            Error::Core(c) => ErrorRecord::from(c),
+            Error::Parse {
+                path,
+                line,
+                message,
+            } => ErrorRecord::new(
+                Some(path.as_os_str().as_bytes()),
+                Some(*line),
+                message.clone(),
+            ),
+            other => ErrorRecord::new(None, None, other.to_string()),
+        }
+    }
+}
+
+/// One part of the audit, for [`HardenOptions::checks`] and command lines
+/// (`"sshd".parse::<Check>()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Check {
+    /// The effective sshd configuration ([`sshd::audit_root`]).
+    Sshd,
+    /// Configured and running kernel parameters ([`sysctl::audit_root`]).
+    Sysctl,
+    /// SUID/SGID, world-writable and unowned files: walks the root file system
+    /// ([`files::audit_root`]).
+    Files,
+    /// ld.so.preload, cron, authorized_keys, systemd units, rc.local, shell profiles
+    /// ([`persistence::audit_root`]).
+    Persistence,
+    /// Legacy clear-text remote services ([`services::audit_root`]).
+    Services,
+}
+
+impl Check {
+    /// Every check, in the order [`audit_root`] runs them.
+    pub const ALL: [Check; 5] = [
+        Check::Sshd,
+        Check::Sysctl,
+        Check::Persistence,
+        Check::Services,
+        Check::Files,
+    ];
+
+    /// The name used on command lines (`sshd`, `sysctl`, `files`, `persistence`, `services`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Sshd => "sshd",
+            Check::Sysctl => "sysctl",
+            Check::Files => "files",
+            Check::Persistence => "persistence",
+            Check::Services => "services",
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Check {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        Check::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::UnknownCheck(s.to_owned()))
+    }
+}
+
+/// What [`audit_root`] runs and how. Plain fields, set one by one from the defaults:
+///
+/// ```
+/// use ferret_harden::{Check, HardenOptions};
+/// let mut opts = HardenOptions::default();
+/// opts.checks = vec![Check::Sshd, "persistence".parse()?];
+/// opts.files.inventory = true;
+/// # Ok::<(), ferret_harden::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HardenOptions {
-    /// sshd_config checks.
-    pub sshd: bool,
-    /// sysctl configured/runtime checks.
-    pub sysctl: bool,
-    /// SUID/SGID, world-writable and unowned files (walks the root filesystem).
-    pub files: bool,
-    /// ld.so.preload, cron, authorized_keys, systemd, rc.local, profiles.
-    pub persistence: bool,
-    /// Legacy remote services.
-    pub services: bool,
-    /// Report every SUID/SGID file as an info finding (the inventory), not only suspicious ones.
-    pub suid_inventory: bool,
+    /// The checks to run (default: [`Check::ALL`]); they run in [`Check::ALL`]'s order
+    /// whatever the order here.
+    pub checks: Vec<Check>,
+    /// Options of the sshd checks (which configuration file).
+    pub sshd: sshd::SshdOptions,
+    /// Options of the filesystem checks (where to start, the SUID inventory, the "recent"
+    /// window).
+    pub files: files::FilesOptions,
 }
 
 impl Default for HardenOptions {
     fn default() -> Self {
         HardenOptions {
-            sshd: true,
-            sysctl: true,
-            files: true,
-            persistence: true,
-            services: true,
-            suid_inventory: false,
+            checks: Check::ALL.to_vec(),
+            sshd: sshd::SshdOptions::default(),
+            files: files::FilesOptions::default(),
         }
     }
 }
 
-impl HardenOptions {
-    /// Every module.
-    pub fn all() -> Self {
-        Self::default()
-    }
-
-    /// Only the named modules (`sshd`, `sysctl`, `files`, `persistence`, `services`).
-    pub fn only(names: &[&str]) -> Result<Self, Error> {
-        let mut o = HardenOptions {
-            sshd: false,
-            sysctl: false,
-            files: false,
-            persistence: false,
-            services: false,
-            suid_inventory: false,
-        };
-        for n in names {
-            match n.trim() {
-                "sshd" => o.sshd = true,
-                "sysctl" => o.sysctl = true,
-                "files" => o.files = true,
-                "persistence" => o.persistence = true,
-                "services" => o.services = true,
-                other => return Err(Error::UnknownModule(other.to_string())),
-            }
-        }
-        Ok(o)
-    }
-}
-
-/// Runs the selected modules against `root` and returns their findings (most severe first) and
-/// errors. Honours `control`'s cancellation (a cancelled run returns what it has, with a
-/// "cancelled" error) and thread limit.
-pub fn audit(root: &HostRoot, opts: &HardenOptions, control: &Control) -> Outcome {
+/// Runs the selected checks against `root` (live `/` or a mounted image) and returns their
+/// findings (most severe first) and errors. Cancelling `control` stops the run between checks
+/// and inside the long ones (the file walk, the persistence sweep); what was found so far is
+/// returned with a "cancelled" error. The thread limit and progress callback of `control` reach
+/// the file walk.
+pub fn audit_root(root: &HostRoot, opts: &HardenOptions, control: &Control) -> Outcome {
     let mut out = Outcome::new();
-    let cancelled = |out: &mut Outcome| {
-        if control.is_cancelled() {
-            out.error(ferret_core::ErrorRecord::new(None, None, "cancelled"));
-            true
-        } else {
-            false
+    for check in Check::ALL {
+        if !opts.checks.contains(&check) {
+            continue;
         }
-    };
-    if opts.sshd {
-        out.merge(sshd::checks::audit(root));
+        if util::cancelled(control, &mut out) {
+            break;
+        }
+        let part = match check {
+            Check::Sshd => sshd::audit_root(root, &opts.sshd, control),
+            Check::Sysctl => sysctl::audit_root(root, control),
+            Check::Persistence => persistence::audit_root(root, control),
+            Check::Services => services::audit_root(root, control),
+            Check::Files => files::audit_root(root, &opts.files, control),
+        };
+        out.merge(part);
     }
-    if cancelled(&mut out) {
-        return out;
-    }
-    if opts.sysctl {
-        out.merge(sysctl::audit(root, control));
-    }
-    if cancelled(&mut out) {
-        return out;
-    }
-    if opts.persistence {
-        out.merge(persistence::audit(root, control));
-    }
-    if cancelled(&mut out) {
-        return out;
-    }
-    if opts.services {
-        out.merge(services::audit(root, control));
-    }
-    if cancelled(&mut out) {
-        return out;
-    }
-    if opts.files {
-        out.merge(files::audit_with(
-            root,
-            &files::FilesOptions {
-                inventory: opts.suid_inventory,
-                ..files::FilesOptions::default()
-            },
-            control,
-        ));
-    }
+    // a cancellation is reported once, whichever part saw it
+    let mut seen = false;
+    let cancelled = util::cancelled_record();
+    out.errors.retain(|e| {
+        let dup = *e == cancelled && seen;
+        seen |= *e == cancelled;
+        !dup
+    });
     out.sort();
     out
 }
@@ -294,7 +350,7 @@ pub mod fuzzing {
 
     /// crontab line classification must never panic.
     pub fn crontab(data: &[u8]) {
-        let _ = crate::persistence::scan_crontab(data, true);
-        let _ = crate::persistence::scan_crontab(data, false);
+        let _ = crate::persistence::scan_crontab(data, crate::persistence::CrontabKind::System);
+        let _ = crate::persistence::scan_crontab(data, crate::persistence::CrontabKind::User);
     }
 }

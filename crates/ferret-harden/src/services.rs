@@ -33,8 +33,28 @@ pub const LEGACY: &[(&str, &str)] = &[
     ("efingerd", "finger"),
 ];
 
+/// Where a service name comes from: the names differ in form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// A systemd unit name (`telnet.socket`, `rlogin@.service`): the stem before `@` or the
+    /// last `.` is compared.
+    Unit,
+    /// An inetd.conf service field or an xinetd `service` name (`shell`, `login`, `exec` are
+    /// rsh, rlogin and rexec only here).
+    Inetd,
+}
+
 /// The legacy protocol a unit or service name stands for.
-pub fn legacy_protocol(name: &[u8], unit: bool) -> Option<&'static str> {
+///
+/// ```
+/// use ferret_harden::services::{legacy_protocol, NameKind};
+/// assert_eq!(legacy_protocol(b"telnet.socket", NameKind::Unit), Some("telnet"));
+/// assert_eq!(legacy_protocol(b"login", NameKind::Inetd), Some("rlogin"));
+/// assert_eq!(legacy_protocol(b"login.service", NameKind::Unit), None);
+/// ```
+pub fn legacy_protocol(name: &[u8], kind: NameKind) -> Option<&'static str> {
+    let unit = kind == NameKind::Unit;
     let base = if unit {
         let stem_end = name
             .iter()
@@ -105,7 +125,7 @@ fn audit_systemd(root: &HostRoot, out: &mut Outcome) {
                 continue;
             };
             for l in links {
-                if let Some(proto) = legacy_protocol(l.name.as_bytes(), true) {
+                if let Some(proto) = legacy_protocol(l.name.as_bytes(), NameKind::Unit) {
                     let p = dir.join(&l.name);
                     let target = if l.kind == Some(FileKind::Symlink) {
                         root.read_link(&p).unwrap_or_default()
@@ -136,7 +156,7 @@ fn audit_inetd(root: &HostRoot, out: &mut Outcome) {
             let svc = t.split(u8::is_ascii_whitespace).next().unwrap_or_default();
             // "host:service" form.
             let svc = svc.rsplit(|&c| c == b':').next().unwrap_or(svc);
-            if let Some(proto) = legacy_protocol(svc, false) {
+            if let Some(proto) = legacy_protocol(svc, NameKind::Inetd) {
                 out.findings
                     .push(finding(proto, "inetd", p, Some(i as u64 + 1), t));
             }
@@ -182,7 +202,7 @@ fn scan_xinetd(f: &Path, buf: &[u8], out: &mut Outcome) {
         if t.contains(&b'}') {
             if let Some((name, line, ex)) = current.take() {
                 if !disabled {
-                    if let Some(proto) = legacy_protocol(&name, false) {
+                    if let Some(proto) = legacy_protocol(&name, NameKind::Inetd) {
                         out.findings
                             .push(finding(proto, "xinetd", f, Some(line), &ex));
                     }
@@ -192,10 +212,17 @@ fn scan_xinetd(f: &Path, buf: &[u8], out: &mut Outcome) {
     }
 }
 
-/// Runs the legacy-service checks.
-pub fn audit(root: &HostRoot, _control: &Control) -> Outcome {
+/// Runs the legacy-service checks on `root`: enabled systemd units, inetd.conf and xinetd.
+/// Cancelling `control` stops it between the two, with a "cancelled" error.
+pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     audit_systemd(root, &mut out);
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     audit_inetd(root, &mut out);
     out
 }
@@ -206,11 +233,20 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(legacy_protocol(b"telnet.socket", true), Some("telnet"));
-        assert_eq!(legacy_protocol(b"tftpd-hpa.service", true), Some("tftp"));
-        assert_eq!(legacy_protocol(b"rlogin@.service", true), Some("rlogin"));
-        assert_eq!(legacy_protocol(b"login.service", true), None);
-        assert_eq!(legacy_protocol(b"shell", false), Some("rsh"));
-        assert_eq!(legacy_protocol(b"ssh.service", true), None);
+        assert_eq!(
+            legacy_protocol(b"telnet.socket", NameKind::Unit),
+            Some("telnet")
+        );
+        assert_eq!(
+            legacy_protocol(b"tftpd-hpa.service", NameKind::Unit),
+            Some("tftp")
+        );
+        assert_eq!(
+            legacy_protocol(b"rlogin@.service", NameKind::Unit),
+            Some("rlogin")
+        );
+        assert_eq!(legacy_protocol(b"login.service", NameKind::Unit), None);
+        assert_eq!(legacy_protocol(b"shell", NameKind::Inetd), Some("rsh"));
+        assert_eq!(legacy_protocol(b"ssh.service", NameKind::Unit), None);
     }
 }

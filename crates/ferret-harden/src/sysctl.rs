@@ -8,8 +8,8 @@
 //! assignments overriding earlier ones; `/etc/sysctl.conf` is applied last (as `sysctl --system`
 //! does) unless a sysctl.d entry already links to it (Debian's `99-sysctl.conf`).
 
-use crate::util::{pb, read_config, skipped};
-use ferret_core::{Control, ErrorRecord, Evidence, Finding, HostRoot, Outcome, Severity};
+use crate::util::{line_error, pb, read_config, skipped};
+use ferret_core::{Control, Evidence, Finding, HostRoot, Outcome, Severity};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,7 @@ pub struct Assignment {
     /// Dotted key (`net.ipv4.ip_forward`), normalised from the `/` form.
     pub key: String,
     /// Value with surrounding whitespace removed.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub value: Vec<u8>,
     /// A leading `-`: failures to set it are ignored.
     pub ignore_failure: bool,
@@ -39,6 +40,8 @@ pub struct Assignment {
 
 /// A line that is not an assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct ParseError {
     /// 1-based line.
     pub line: u64,
@@ -128,11 +131,13 @@ pub fn parse(buf: &[u8]) -> impl Iterator<Item = Result<Assignment, ParseError>>
 
 /// A configured value and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Configured {
     /// Normalised value (runs of whitespace collapsed to one space).
     pub value: String,
     /// File that set it last.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::path"))]
     pub file: PathBuf,
     /// Line in that file.
     pub line: u64,
@@ -206,9 +211,7 @@ pub fn configured(root: &HostRoot, out: &mut Outcome) -> BTreeMap<String, Config
                         },
                     );
                 }
-                Err(e) => out
-                    .errors
-                    .push(ErrorRecord::new(Some(pb(&f)), Some(e.line), e.message)),
+                Err(e) => out.errors.push(line_error(pb(&f), e.line, e.message)),
             }
         }
     }
@@ -413,15 +416,19 @@ fn ipv4_effective(root: &HostRoot, key: &str) -> Option<(String, Vec<String>)> {
     Some((all_raw, weak))
 }
 
-/// Runs the sysctl checks: risky running values (configured values when offline), drift
-/// between configured and running values, and `kernel.modules_disabled`.
-pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
+/// Runs the sysctl checks on `root`: risky running values (configured values when offline),
+/// drift between configured and running values, and `kernel.modules_disabled`. Cancelling
+/// `control` stops it between keys, with a "cancelled" error.
+pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     let conf = configured(root, &mut out);
     let live = root.is_live();
     for r in RULES {
-        if control.is_cancelled() {
-            break;
+        if crate::util::cancelled(control, &mut out) {
+            return out;
         }
         let (value, src) = if live {
             if let Some((value, ifaces)) = ipv4_effective(root, r.key) {
@@ -451,8 +458,8 @@ pub fn audit(root: &HostRoot, control: &Control) -> Outcome {
     }
     if live {
         for (k, c) in &conf {
-            if control.is_cancelled() {
-                break;
+            if crate::util::cancelled(control, &mut out) {
+                return out;
             }
             let Some(rv) = runtime(root, k) else { continue };
             if rv != c.value {

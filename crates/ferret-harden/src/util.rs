@@ -1,6 +1,6 @@
 //! Small shared helpers: reading configuration files into an [`Outcome`] with errors recorded.
 
-use ferret_core::{ErrorRecord, HostRoot, Outcome};
+use ferret_core::{Control, ErrorRecord, HostRoot, Outcome};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -46,4 +46,53 @@ pub(crate) fn list_dir(root: &HostRoot, dir: &str, out: &mut Outcome) -> Vec<Pat
 /// Path bytes.
 pub(crate) fn pb(p: &Path) -> &[u8] {
     p.as_os_str().as_bytes()
+}
+
+/// The error record of a cancelled operation.
+pub(crate) fn cancelled_record() -> ErrorRecord {
+    ErrorRecord::from(&ferret_core::Error::Cancelled)
+}
+
+/// When `control` is cancelled, records it in `out` (once) and returns true.
+pub(crate) fn cancelled(control: &Control, out: &mut Outcome) -> bool {
+    if !control.is_cancelled() {
+        return false;
+    }
+    let r = cancelled_record();
+    if !out.errors.contains(&r) {
+        out.errors.push(r);
+    }
+    true
+}
+
+/// An error about one line of a file (through [`crate::Error::Parse`]).
+pub(crate) fn line_error(path: &[u8], line: u64, message: impl Into<String>) -> ErrorRecord {
+    use std::os::unix::ffi::OsStrExt;
+    ErrorRecord::from(&crate::Error::Parse {
+        path: Path::new(std::ffi::OsStr::from_bytes(path)).to_path_buf(),
+        line,
+        message: message.into(),
+    })
+}
+
+/// serde: an optional list of byte strings as escaped strings (or `null`).
+#[cfg(feature = "serde")]
+#[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<T>`.
+pub(crate) fn ser_opt_list<S: serde::Serializer>(
+    v: &Option<Vec<Vec<u8>>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(list) => ferret_core::escaped::list::serialize(list, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// serde: a shared path as an escaped string.
+#[cfg(feature = "serde")]
+pub(crate) fn ser_shared_path<S: serde::Serializer>(
+    v: &std::sync::Arc<PathBuf>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    ferret_core::escaped::path::serialize(v.as_path(), s)
 }

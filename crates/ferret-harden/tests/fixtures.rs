@@ -9,11 +9,24 @@
 )]
 
 use ferret_core::{Control, Finding, HostRoot, Outcome, Severity};
-use ferret_harden::{audit, HardenOptions};
+use ferret_harden::{audit_root as audit, Check, HardenOptions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 const KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+/// Options running `checks` only.
+fn only(checks: &[Check]) -> HardenOptions {
+    let mut o = HardenOptions::default();
+    o.checks = checks.to_vec();
+    o
+}
+
+fn sshd_opts(config: &str) -> ferret_harden::sshd::SshdOptions {
+    let mut o = ferret_harden::sshd::SshdOptions::default();
+    o.config = config.into();
+    o
+}
 
 fn w(root: &Path, p: &str, content: &str) {
     let full = root.join(p.trim_start_matches('/'));
@@ -163,7 +176,7 @@ fn planted() -> Planted {
             "service finger\n{\n  disable = yes\n}\n",
         );
         let root = HostRoot::new(r).unwrap();
-        let out = audit(&root, &HardenOptions::all(), &Control::new());
+        let out = audit(&root, &HardenOptions::default(), &Control::new());
         Planted {
             out,
             root,
@@ -234,8 +247,11 @@ fn sshd_checks() {
 
 #[test]
 fn sshd_match_block_that_weakens() {
-    let out =
-        ferret_harden::sshd::checks::audit_config(&planted().root, "/etc/ssh/sshd_match.conf");
+    let out = ferret_harden::sshd::audit_root(
+        &planted().root,
+        &sshd_opts("/etc/ssh/sshd_match.conf"),
+        &Control::new(),
+    );
     let f = find(&out, "sshd.match-weakens");
     assert_eq!(f.len(), 1, "{out:#?}");
     assert_eq!(f[0].evidence[0].to_string(), "/etc/ssh/sshd_match.conf:6");
@@ -434,7 +450,7 @@ fn clean_fixture_has_no_findings() {
     );
     w(r, "var/lib/dpkg/info/base.list", "/.\n/usr\n");
     let root = HostRoot::new(r).unwrap();
-    let out = audit(&root, &HardenOptions::all(), &Control::new());
+    let out = audit(&root, &HardenOptions::default(), &Control::new());
     let noisy: Vec<String> = out
         .findings
         .iter()
@@ -504,7 +520,12 @@ fn special_files_never_block_and_are_reported() {
     std::thread::spawn(move || {
         let out = audit(
             &root,
-            &HardenOptions::only(&["sshd", "sysctl", "persistence", "services"]).unwrap(),
+            &only(&[
+                Check::Sshd,
+                Check::Sysctl,
+                Check::Persistence,
+                Check::Services,
+            ]),
             &Control::new(),
         );
         let _ = tx.send(out);
@@ -527,11 +548,7 @@ fn special_files_never_block_and_are_reported() {
 fn cancel_stops_the_walk() {
     let c = Control::new();
     c.cancel.cancel();
-    let out = audit(
-        &planted().root,
-        &HardenOptions::only(&["files"]).unwrap(),
-        &c,
-    );
+    let out = audit(&planted().root, &only(&[Check::Files]), &c);
     assert!(out.errors.iter().any(|e| e.message.contains("cancelled")));
 }
 
@@ -612,11 +629,7 @@ fn progress_is_reported_by_the_walk() {
             s2.fetch_max(p.items_done, Ordering::Relaxed);
         })
         .with_max_threads(1);
-    let out = audit(
-        &planted().root,
-        &HardenOptions::only(&["files"]).unwrap(),
-        &c,
-    );
+    let out = audit(&planted().root, &only(&[Check::Files]), &c);
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     // Every entry of the planted root was counted (more than the 20-odd files planted).
     assert!(
@@ -624,4 +637,30 @@ fn progress_is_reported_by_the_walk() {
         "{}",
         seen.load(Ordering::Relaxed)
     );
+}
+
+#[test]
+fn cancel_from_progress_stops_the_live_walk_midway() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let token = ferret_core::CancelToken::new();
+    let (t, seen) = (token.clone(), Arc::new(AtomicU64::new(0)));
+    let s2 = Arc::clone(&seen);
+    // the walk reports every 8192 entries; the first report cancels it
+    let c = Control::new().with_cancel(token).with_progress(move |p| {
+        s2.fetch_max(p.items_done, Ordering::Relaxed);
+        t.cancel();
+    });
+    let start = std::time::Instant::now();
+    let out = audit(&HostRoot::live(), &only(&[Check::Files]), &c);
+    let cancelled = out
+        .errors
+        .iter()
+        .filter(|e| e.message == "cancelled" && e.path.is_none())
+        .count();
+    assert_eq!(cancelled, 1, "{:?}", out.errors);
+    // a live root has hundreds of thousands of entries; the walk stopped soon after 8192
+    let n = seen.load(Ordering::Relaxed);
+    assert!((8192..100_000).contains(&n), "{n} entries walked");
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }

@@ -18,21 +18,13 @@
 )]
 
 use ferret_core::HostRoot;
-use ferret_harden::sshd::{ConnectionContext, Effective, SshdConfig};
+use ferret_harden::sshd::{ConnectionContext, Effective, Semantics, SshdConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn testdata() -> Option<PathBuf> {
-    if let Some(v) = std::env::var_os("FERRET_TESTDATA") {
-        Some(PathBuf::from(v))
-    } else {
-        eprintln!("skipped: FERRET_TESTDATA not set");
-        None
-    }
-}
-
-fn sshd_bin() -> Option<PathBuf> {
+/// The real sshd (package openssh-server, in `.ci/packages.txt`): a missing one fails the test.
+fn sshd_bin() -> PathBuf {
     for p in ["/usr/sbin/sshd", "/usr/bin/sshd", "/sbin/sshd"] {
         if Path::new(p).exists() {
             // sshd -T refuses to run without its privilege-separation directory; its systemd
@@ -40,13 +32,10 @@ fn sshd_bin() -> Option<PathBuf> {
             if nix::unistd::geteuid().is_root() && !Path::new("/run/sshd").exists() {
                 let _ = std::fs::create_dir_all("/run/sshd");
             }
-            return Some(PathBuf::from(p));
+            return PathBuf::from(p);
         }
     }
-    eprintln!(
-        "skipped: sshd not installed (apt-get install openssh-server; it is in .ci/packages.txt)"
-    );
-    None
+    panic!("sshd not installed: apt-get install openssh-server (it is in .ci/packages.txt)");
 }
 
 struct Lab {
@@ -215,10 +204,13 @@ fn steps(script: &str) -> Vec<Step> {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn regress_servcfginclude() {
-    let Some(td) = testdata() else { return };
-    let script =
-        std::fs::read_to_string(td.join("openssh-portable/regress/servcfginclude.sh")).unwrap();
+    let td = ferret_testkit::testdata("openssh-portable");
+    let script = std::fs::read_to_string(td.join("regress/servcfginclude.sh")).unwrap();
     let lab = Lab::new();
     let obj = lab.obj();
     let sshd = sshd_bin();
@@ -272,17 +264,15 @@ fn regress_servcfginclude() {
                     );
                     assert!(e.issues.is_empty(), "trial {rest}: {:?}", e.issues);
                     trials += 1;
-                    if let Some(s) = &sshd {
-                        let r = real(s, &conf, &ctx).unwrap();
-                        assert_eq!(
-                            r["banner"],
-                            vec![exp.to_string()],
-                            "real sshd, trial {rest}"
-                        );
-                        let (n, bad) = compare(&ours(&e), &r);
-                        assert!(bad.is_empty() && n > 50, "trial {rest}: {bad:#?}");
-                        real_checked += 1;
-                    }
+                    let r = real(&sshd, &conf, &ctx).unwrap();
+                    assert_eq!(
+                        r["banner"],
+                        vec![exp.to_string()],
+                        "real sshd, trial {rest}"
+                    );
+                    let (n, bad) = compare(&ours(&e), &r);
+                    assert!(bad.is_empty() && n > 50, "trial {rest}: {bad:#?}");
+                    real_checked += 1;
                 } else if l.starts_with("trace \"disallow invalid config") {
                     let cfg = load(&conf);
                     let e = cfg.effective(
@@ -315,15 +305,17 @@ fn regress_servcfginclude() {
     }
     assert_eq!(trials, 9 + 3 + 1, "every trial of the script ran");
     assert_eq!(invalid_checked, 3);
-    if sshd.is_some() {
-        assert_eq!(real_checked, 12);
-    }
+    assert_eq!(real_checked, 12);
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn regress_addrmatch() {
-    let Some(td) = testdata() else { return };
-    let script = std::fs::read_to_string(td.join("openssh-portable/regress/addrmatch.sh")).unwrap();
+    let td = ferret_testkit::testdata("openssh-portable");
+    let script = std::fs::read_to_string(td.join("regress/addrmatch.sh")).unwrap();
     let lab = Lab::new();
     let obj = lab.obj();
     let sshd = sshd_bin();
@@ -348,11 +340,9 @@ fn regress_addrmatch() {
                     exp,
                     "{l}"
                 );
-                if let Some(s) = &sshd {
-                    let r = real(s, &path, &ctx).unwrap();
-                    let (_, bad) = compare(&ours(&e), &r);
-                    assert!(bad.is_empty(), "{l}: {bad:#?}");
-                }
+                let r = real(&sshd, &path, &ctx).unwrap();
+                let (_, bad) = compare(&ours(&e), &r);
+                assert!(bad.is_empty(), "{l}: {bad:#?}");
                 n += 1;
             }
             Step::Line(l) if l.starts_with("for i in ") && l.contains('/') => {
@@ -369,11 +359,9 @@ fn regress_addrmatch() {
                         );
                         let e = load(&p).effective(&ConnectionContext::new());
                         assert!(!e.issues.is_empty(), "accepted invalid Match {a} {i}");
-                        if let Some(s) = &sshd {
-                            assert!(
-                                real(s, &p, &ConnectionContext::new().user("u").lport(22)).is_err()
-                            );
-                        }
+                        assert!(
+                            real(&sshd, &p, &ConnectionContext::new().user("u").lport(22)).is_err()
+                        );
                         n += 1;
                     }
                 }
@@ -385,9 +373,13 @@ fn regress_addrmatch() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn regress_cfgmatch_criteria_and_cfgparse() {
-    let Some(td) = testdata() else { return };
-    let script = std::fs::read_to_string(td.join("openssh-portable/regress/cfgmatch.sh")).unwrap();
+    let td = ferret_testkit::testdata("openssh-portable");
+    let script = std::fs::read_to_string(td.join("regress/cfgmatch.sh")).unwrap();
     // params="user:user:u1 host:host:h1 address:addr:1.2.3.4 \
     //     localaddress:laddr:5.6.7.8 rdomain:rdomain:rdom1"
     let start = script.find("params=\"").unwrap() + 8;
@@ -436,11 +428,9 @@ fn regress_cfgmatch_criteria_and_cfgparse() {
                 format!("/{test_val}"),
                 "sep {sep:?} {test_crit}"
             );
-            if let Some(s) = &sshd {
-                // 1.2.3.4 etc. with a leading 1 are not addresses: sshd treats them as patterns.
-                let r = real(s, &p, &ctx).unwrap();
-                assert_eq!(r["banner"], vec![format!("/{test_val}")]);
-            }
+            // 1.2.3.4 etc. with a leading 1 are not addresses: sshd treats them as patterns.
+            let r = real(&sshd, &p, &ctx).unwrap();
+            assert_eq!(r["banner"], vec![format!("/{test_val}")]);
             n += 1;
         }
     }
@@ -448,7 +438,7 @@ fn regress_cfgmatch_criteria_and_cfgparse() {
 
     // cfgparse.sh: "maxstartups idempotence" expects the first value (upstream 10.x); the 9.2
     // shipped here keeps the last one. Both behaviours are modelled.
-    let cp = std::fs::read_to_string(td.join("openssh-portable/regress/cfgparse.sh")).unwrap();
+    let cp = std::fs::read_to_string(td.join("regress/cfgparse.sh")).unwrap();
     assert!(cp.contains("MaxStartups 1:2:3\nMaxStartups 8:16:32"));
     assert!(cp.contains("echo \"maxstartups 1:2:3\""));
     let p = lab.write(
@@ -456,14 +446,12 @@ fn regress_cfgmatch_criteria_and_cfgparse() {
         &format!("HostKey {obj}/host.ssh-ed25519\nMaxStartups 1:2:3\nMaxStartups 8:16:32\n"),
     );
     let up = load(&p)
-        .upstream_semantics(true)
+        .with_semantics(Semantics::Upstream)
         .effective(&ConnectionContext::new());
     assert_eq!(up.get("maxstartups").unwrap(), "1:2:3");
     let shipped = load(&p).effective(&ConnectionContext::new());
-    if let Some(s) = &sshd {
-        let r = real(s, &p, &ConnectionContext::new().user("u").lport(22)).unwrap();
-        assert_eq!(vec![shipped.get("maxstartups").unwrap()], r["maxstartups"]);
-    }
+    let r = real(&sshd, &p, &ConnectionContext::new().user("u").lport(22)).unwrap();
+    assert_eq!(vec![shipped.get("maxstartups").unwrap()], r["maxstartups"]);
 }
 
 /// Own corpus: Include (globs, nesting, inside Match), every Match criterion, negation, lists,
@@ -510,7 +498,7 @@ fn corpus(obj: &str) -> Vec<(&'static str, String, Vec<(&'static str, String)>)>
 
 #[test]
 fn differential_corpus_against_real_sshd() {
-    let Some(sshd) = sshd_bin() else { return };
+    let sshd = sshd_bin();
     let lab = Lab::new();
     let obj = lab.obj();
     let contexts = [
@@ -594,7 +582,7 @@ fn differential_corpus_against_real_sshd() {
 
 #[test]
 fn live_config_matches_sshd_t() {
-    let Some(sshd) = sshd_bin() else { return };
+    let sshd = sshd_bin();
     let conf = Path::new("/etc/ssh/sshd_config");
     if !conf.exists() || !nix::unistd::geteuid().is_root() {
         eprintln!("skipped: no readable /etc/ssh/sshd_config with host keys (needs root)");
@@ -621,11 +609,15 @@ fn live_config_matches_sshd_t() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn upstream_default_config_matches_sshd_t() {
-    let Some(td) = testdata() else { return };
-    let Some(sshd) = sshd_bin() else { return };
+    let td = ferret_testkit::testdata("openssh-portable");
+    let sshd = sshd_bin();
     let lab = Lab::new();
-    let upstream = std::fs::read_to_string(td.join("openssh-portable/sshd_config")).unwrap();
+    let upstream = std::fs::read_to_string(td.join("sshd_config")).unwrap();
     let p = lab.write(
         "upstream.conf",
         &format!("HostKey {}/host.ssh-ed25519\n{upstream}", lab.obj()),

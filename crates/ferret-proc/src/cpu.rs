@@ -1,10 +1,29 @@
 //! CPU usage over an interval: two reads of `utime + stime` per process.
 
 use crate::process::{clock_ticks, list_pids, Handle};
-use crate::{parse, ProcOptions};
-use ferret_core::ErrorRecord;
+use crate::{parse, ProcFs, ProcOptions};
+use ferret_core::{Control, ErrorRecord};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+/// Options of [`cpu_usage_root`](crate::cpu_usage_root).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CpuOptions {
+    /// Time between the two reads. Default one second.
+    pub interval: Duration,
+    /// How processes are read.
+    pub proc: ProcOptions,
+}
+
+impl Default for CpuOptions {
+    fn default() -> Self {
+        CpuOptions {
+            interval: Duration::from_secs(1),
+            proc: ProcOptions::default(),
+        }
+    }
+}
 
 /// CPU use of one process over the sampled interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,13 +35,13 @@ pub struct CpuSample {
     /// Start time in ticks (identifies the process with the pid).
     pub start_ticks: u64,
     /// `comm`.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub comm: Vec<u8>,
     /// Percent of one CPU, as `top` shows it (a 4-thread spinner shows 400).
     pub percent: f64,
 }
 
-/// The result of [`cpu_usage`].
+/// The result of [`cpu_usage_root`](crate::cpu_usage_root).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
@@ -38,13 +57,13 @@ pub struct CpuUsage {
 /// pid -> (start ticks, utime + stime, comm)
 type Times = BTreeMap<i32, (u64, u64, Vec<u8>)>;
 
-fn times(opts: &ProcOptions) -> (Times, Vec<ErrorRecord>) {
+fn times(fs: &ProcFs) -> (Times, Vec<ErrorRecord>) {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
-    match list_pids(&opts.proc_root) {
+    match list_pids(&fs.proc) {
         Ok(pids) => {
             for pid in pids {
-                let Ok(h) = Handle::open(&opts.proc_root, pid) else {
+                let Ok(h) = Handle::open(fs, pid) else {
                     continue;
                 };
                 if let Ok(b) = h.read("stat", 4096) {
@@ -59,13 +78,21 @@ fn times(opts: &ProcOptions) -> (Times, Vec<ErrorRecord>) {
     (out, errors)
 }
 
-/// Samples every process twice, `interval` apart (the caller's thread sleeps in between), and
-/// returns the CPU percentage of each process alive at both reads (same pid and start time).
-pub fn cpu_usage(opts: &ProcOptions, interval: Duration) -> CpuUsage {
+/// Samples every process twice, `interval` apart (the caller's thread waits in between, looking
+/// at the cancellation token every 10 ms), and returns the CPU percentage of each process alive
+/// at both reads (same pid and start time). Cancelled: no samples and a `cancelled` record.
+pub(crate) fn cpu_usage(fs: &ProcFs, interval: Duration, control: &Control) -> CpuUsage {
     let t0 = Instant::now();
-    let (a, mut errors) = times(opts);
-    std::thread::sleep(interval);
-    let (b, e2) = times(opts);
+    let (a, mut errors) = times(fs);
+    if !crate::sleep(interval, control) {
+        errors.push(crate::cancelled());
+        return CpuUsage {
+            samples: Vec::new(),
+            interval_secs: t0.elapsed().as_secs_f64(),
+            errors,
+        };
+    }
+    let (b, e2) = times(fs);
     let secs = t0.elapsed().as_secs_f64().max(1e-3);
     errors.extend(e2);
     let clk = clock_ticks().max(1) as f64;

@@ -17,22 +17,22 @@
 use crate::parse;
 use crate::process::{list_pids, read_limited};
 use crate::sockets::{sockets, Proto, SocketOptions};
-use crate::ProcOptions;
-use ferret_core::{ErrorRecord, Evidence, Finding, Outcome, Severity};
+use crate::{ProcFs, ProcOptions};
+use ferret_core::{Control, ErrorRecord, Evidence, Finding, Outcome, Progress, Severity};
 use nix::errno::Errno;
 use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-/// What [`hidden`](crate::hidden()) probes.
+/// What [`hidden_root`](crate::hidden_root) probes.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct HiddenOptions {
-    /// Where `/proc` and `/sys` are.
+    /// How processes are read (on a captured `/proc` only the module comparison is made).
     pub proc: ProcOptions,
     /// Highest pid probed (default: `/proc/sys/kernel/pid_max`).
     pub max_pid: Option<i32>,
-    /// Pause before the second check of each candidate.
+    /// Pause before the second check of each candidate (default 200 ms).
     pub recheck_delay: Duration,
     /// Probe processes (default on).
     pub probe_pids: bool,
@@ -40,9 +40,6 @@ pub struct HiddenOptions {
     pub probe_ports: bool,
     /// Compare `/sys/module` with `/proc/modules` (default on).
     pub modules: bool,
-    /// Stops the pid and port probes early (checked every pid or port); what was found so far
-    /// is kept.
-    pub cancel: ferret_core::CancelToken,
 }
 
 impl Default for HiddenOptions {
@@ -54,48 +51,13 @@ impl Default for HiddenOptions {
             probe_pids: true,
             probe_ports: false,
             modules: true,
-            cancel: ferret_core::CancelToken::new(),
         }
     }
 }
 
-impl HiddenOptions {
-    /// Defaults: pids and modules, no port probe.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets the highest pid probed.
-    pub fn max_pid(mut self, p: Option<i32>) -> Self {
-        self.max_pid = p;
-        self
-    }
-    /// Sets the cancellation token of the pid and port probes.
-    pub fn cancel(mut self, token: ferret_core::CancelToken) -> Self {
-        self.cancel = token;
-        self
-    }
-
-    /// Turns the (network-touching) port probe on or off.
-    pub fn probe_ports(mut self, yes: bool) -> Self {
-        self.probe_ports = yes;
-        self
-    }
-    /// Turns the pid probe on or off.
-    pub fn probe_pids(mut self, yes: bool) -> Self {
-        self.probe_pids = yes;
-        self
-    }
-    /// Sets the pause before the second check.
-    pub fn recheck_delay(mut self, d: Duration) -> Self {
-        self.recheck_delay = d;
-        self
-    }
-    /// Sets the proc options.
-    pub fn proc(mut self, p: ProcOptions) -> Self {
-        self.proc = p;
-        self
-    }
-}
+/// Pids probed per step of the hidden-pid probe: cancellation and progress are looked at
+/// between steps (a step takes about 30 ms on one core).
+const PID_STEP: i32 = 1 << 14;
 
 /// Whether the kernel knows `pid`, by any of four system calls.
 pub fn pid_exists(pid: i32) -> bool {
@@ -107,8 +69,8 @@ pub fn pid_exists(pid: i32) -> bool {
         || alive(nix::sched::sched_getaffinity(p).map(|_| ()))
 }
 
-fn pid_max(opts: &ProcOptions) -> i32 {
-    std::fs::File::open(opts.proc_root.join("sys/kernel/pid_max"))
+fn pid_max(fs: &ProcFs) -> i32 {
+    std::fs::File::open(fs.path("sys/kernel/pid_max"))
         .and_then(|f| read_limited(f, 32))
         .ok()
         .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok())
@@ -117,8 +79,8 @@ fn pid_max(opts: &ProcOptions) -> i32 {
 
 /// Start time and thread-group id of `pid`, read by direct path (works for pids a rootkit
 /// hides from the listing only).
-fn start_and_tgid(opts: &ProcOptions, pid: i32) -> (Option<u64>, Option<i32>) {
-    let dir = opts.proc_root.join(pid.to_string());
+fn start_and_tgid(fs: &ProcFs, pid: i32) -> (Option<u64>, Option<i32>) {
+    let dir = fs.pid_dir(pid);
     let start = std::fs::File::open(dir.join("stat"))
         .and_then(|f| read_limited(f, 4096))
         .ok()
@@ -131,10 +93,10 @@ fn start_and_tgid(opts: &ProcOptions, pid: i32) -> (Option<u64>, Option<i32>) {
     (start, tgid)
 }
 
-fn threads_of(opts: &ProcOptions, pids: &[i32]) -> BTreeSet<i32> {
+fn threads_of(fs: &ProcFs, pids: &[i32]) -> BTreeSet<i32> {
     let mut out = BTreeSet::new();
     for pid in pids {
-        let p = opts.proc_root.join(pid.to_string()).join("task");
+        let p = fs.pid_dir(*pid).join("task");
         if let Ok(d) = ferret_core::DirHandle::open_path(&p, &p) {
             if let Ok(ents) = d.entries() {
                 out.extend(
@@ -147,60 +109,106 @@ fn threads_of(opts: &ProcOptions, pids: &[i32]) -> BTreeSet<i32> {
     out
 }
 
-/// Pids found by the probes and not explained by the listing or by threads.
-fn pid_candidates(
-    opts: &ProcOptions,
-    max: i32,
-    listed: &BTreeSet<i32>,
-    cancel: &ferret_core::CancelToken,
-) -> Vec<i32> {
-    let range = 1..max.saturating_add(1);
-    #[cfg(feature = "parallel")]
-    let found: Vec<i32> = {
-        use rayon::prelude::*;
-        range
-            .into_par_iter()
-            .with_min_len(4096)
-            .filter(|p| !cancel.is_cancelled() && !listed.contains(p) && pid_exists(*p))
-            .collect()
+/// Pids found by the probes and not explained by the listing or by threads. Probes `1..=max`
+/// in steps of [`PID_STEP`] (each on the pool), reporting progress after each step; stops at
+/// the step where the control is cancelled.
+fn pid_candidates(fs: &ProcFs, max: i32, listed: &BTreeSet<i32>, control: &Control) -> Vec<i32> {
+    let probe = |p: &i32| !listed.contains(p) && pid_exists(*p);
+    // One pool for every step (`install` builds a new one per call under `max_threads`).
+    let run = || {
+        let mut found = Vec::new();
+        let mut from = 1i32;
+        while from <= max && !control.is_cancelled() {
+            let to = from.saturating_add(PID_STEP - 1).min(max);
+            #[cfg(feature = "parallel")]
+            {
+                use rayon::prelude::*;
+                found.extend(
+                    (from..to.saturating_add(1))
+                        .into_par_iter()
+                        .with_min_len(1024)
+                        .filter(probe)
+                        .collect::<Vec<i32>>(),
+                );
+            }
+            #[cfg(not(feature = "parallel"))]
+            found.extend((from..to.saturating_add(1)).filter(probe));
+            if control.progress.is_some() {
+                let mut p = Progress::default();
+                p.items_done = u64::try_from(to).unwrap_or(0);
+                p.items_total = u64::try_from(max).ok();
+                control.report(p);
+            }
+            match to.checked_add(1) {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+        found
     };
+    #[cfg(feature = "parallel")]
+    let found = control.install(run);
     #[cfg(not(feature = "parallel"))]
-    let found: Vec<i32> = range
-        .take_while(|_| !cancel.is_cancelled())
-        .filter(|p| !listed.contains(p) && pid_exists(*p))
-        .collect();
+    let found = run();
     if found.is_empty() {
         return found;
     }
     let listed_v: Vec<i32> = listed.iter().copied().collect();
-    let threads = threads_of(opts, &listed_v);
+    let threads = threads_of(fs, &listed_v);
     found.into_iter().filter(|p| !threads.contains(p)).collect()
 }
 
-/// Hidden processes. Returns the findings and errors.
-pub(crate) fn hidden_pids(opts: &HiddenOptions, out: &mut Outcome) {
-    let p = &opts.proc;
-    let listed: BTreeSet<i32> = match list_pids(&p.proc_root) {
+/// Modules in `/sys/module` but not in `/proc/modules`.
+pub(crate) fn hidden_modules(fs: &ProcFs, out: &mut Outcome) {
+    let m = crate::modules::modules(fs);
+    out.errors.extend(m.errors.iter().cloned());
+    if !m.available {
+        out.errors.push(ErrorRecord::new(
+            None,
+            None,
+            "/proc/modules does not exist (kernel without loadable-module support, or a container): the hidden-module comparison was not possible",
+        ));
+    }
+    for name in crate::modules::hidden_modules(&m) {
+        out.findings.push(
+            Finding::new(
+                "proc.hidden-module",
+                Severity::Critical,
+                "module loaded in /sys/module but missing from /proc/modules",
+                &name,
+            )
+            .with_evidence(Evidence::file([&b"/sys/module/"[..], &name].concat()))
+            .with_attack("T1014")
+            .with_attack("T1547.006"),
+        );
+    }
+}
+
+/// Hidden processes, into `out`.
+pub(crate) fn hidden_pids(fs: &ProcFs, opts: &HiddenOptions, control: &Control, out: &mut Outcome) {
+    let listed: BTreeSet<i32> = match list_pids(&fs.proc) {
         Ok(v) => v.into_iter().collect(),
         Err(e) => {
             out.errors.push(e);
             return;
         }
     };
-    let max = opts.max_pid.unwrap_or_else(|| pid_max(p)).max(1);
-    let first = pid_candidates(p, max, &listed, &opts.cancel);
-    if first.is_empty() {
+    let max = opts.max_pid.unwrap_or_else(|| pid_max(fs)).max(1);
+    let first = pid_candidates(fs, max, &listed, control);
+    if first.is_empty() || control.is_cancelled() {
         return;
     }
     let before: Vec<(i32, Option<u64>, Option<i32>)> = first
         .iter()
         .map(|pid| {
-            let (s, t) = start_and_tgid(p, *pid);
+            let (s, t) = start_and_tgid(fs, *pid);
             (*pid, s, t)
         })
         .collect();
-    std::thread::sleep(opts.recheck_delay);
-    let listed2: BTreeSet<i32> = match list_pids(&p.proc_root) {
+    if !crate::sleep(opts.recheck_delay, control) {
+        return;
+    }
+    let listed2: BTreeSet<i32> = match list_pids(&fs.proc) {
         Ok(v) => v.into_iter().collect(),
         Err(e) => {
             out.errors.push(e);
@@ -211,7 +219,7 @@ pub(crate) fn hidden_pids(opts: &HiddenOptions, out: &mut Outcome) {
         if listed.contains(&pid) || listed2.contains(&pid) || !pid_exists(pid) {
             continue;
         }
-        let (start2, tgid2) = start_and_tgid(p, pid);
+        let (start2, tgid2) = start_and_tgid(fs, pid);
         if start != start2 {
             continue; // a different process now holds the pid
         }
@@ -221,7 +229,8 @@ pub(crate) fn hidden_pids(opts: &HiddenOptions, out: &mut Outcome) {
                 continue;
             }
         }
-        let stat_ok = p.proc_root.join(pid.to_string()).join("stat").exists();
+        let dir = fs.pid_dir(pid);
+        let stat_ok = dir.join("stat").exists();
         out.findings.push(
             Finding::new(
                 "proc.hidden-pid",
@@ -229,7 +238,7 @@ pub(crate) fn hidden_pids(opts: &HiddenOptions, out: &mut Outcome) {
                 "process exists but /proc does not list it",
                 pid.to_string(),
             )
-            .with_evidence(Evidence::file(p.proc_root.join(pid.to_string()).as_os_str().as_encoded_bytes()))
+            .with_evidence(Evidence::file(dir.as_os_str().as_encoded_bytes()))
             .with_attack("T1014")
             .with_detail(format!(
                 "kill/getpgid/getsid/sched_getaffinity find pid {pid} twice, {} ms apart, with the same start time; the /proc listing never shows it; /proc/{pid}/stat {}",
@@ -284,14 +293,19 @@ fn port_in_use(tcp: bool, v6: bool, port: u16) -> Option<bool> {
     }
 }
 
-fn table_ports(opts: &ProcOptions) -> (BTreeSet<(bool, u16)>, Vec<ErrorRecord>) {
-    let t = sockets(
-        &SocketOptions::new()
-            .proc(opts.clone())
-            .protocols([Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6])
-            .owners(false)
-            .all_namespaces(false),
-    );
+fn table_ports(
+    fs: &ProcFs,
+    opts: &ProcOptions,
+    control: &Control,
+) -> (BTreeSet<(bool, u16)>, Vec<ErrorRecord>) {
+    let so = SocketOptions {
+        proc: opts.clone(),
+        protocols: [Proto::Tcp, Proto::Tcp6, Proto::Udp, Proto::Udp6].into(),
+        owners: false,
+        all_namespaces: false,
+        ..SocketOptions::default()
+    };
+    let t = sockets(fs, &so, control);
     let set = t
         .sockets
         .iter()
@@ -301,14 +315,19 @@ fn table_ports(opts: &ProcOptions) -> (BTreeSet<(bool, u16)>, Vec<ErrorRecord>) 
 }
 
 /// Hidden ports (opt-in; see the module docs).
-pub(crate) fn hidden_ports(opts: &HiddenOptions, out: &mut Outcome) {
-    let (known, errs) = table_ports(&opts.proc);
+pub(crate) fn hidden_ports(
+    fs: &ProcFs,
+    opts: &HiddenOptions,
+    control: &Control,
+    out: &mut Outcome,
+) {
+    let (known, errs) = table_ports(fs, &opts.proc, control);
     out.errors.extend(errs);
     let mut candidates = Vec::new();
     let mut skipped = 0u32;
     for port in 1..=u16::MAX {
-        if opts.cancel.is_cancelled() {
-            break;
+        if control.is_cancelled() {
+            return;
         }
         for tcp in [true, false] {
             if known.contains(&(tcp, port)) {
@@ -333,11 +352,10 @@ pub(crate) fn hidden_ports(opts: &HiddenOptions, out: &mut Outcome) {
             format!("hidden-port probe: {skipped} family/port probes could not bind (ports below 1024 need root; IPv6 may be off)"),
         ));
     }
-    if candidates.is_empty() {
+    if candidates.is_empty() || !crate::sleep(opts.recheck_delay, control) {
         return;
     }
-    std::thread::sleep(opts.recheck_delay);
-    let (known2, _) = table_ports(&opts.proc);
+    let (known2, _) = table_ports(fs, &opts.proc, control);
     for (tcp, v6, port) in candidates {
         if known2.contains(&(tcp, port)) || port_in_use(tcp, v6, port) != Some(true) {
             continue;

@@ -4,31 +4,55 @@
 //! snapshot as data (what `ps -efH --forest`, `ss -tulpn`, `lsof -i`, `lsmod` and `unhide` show),
 //! and findings for what looks wrong.
 //!
-//! - [`snapshot`]: every process (ids, comm, cmdline bytes, exe with verified deletion, memfd,
-//!   cwd, root, state, threads, start time, CPU ticks, RSS, tty, session, namespaces, cgroup,
-//!   `LD_PRELOAD`/`LD_LIBRARY_PATH`), each read through a held `/proc/<pid>` descriptor
-//!   (`procfs::process::Process`) so a reused pid cannot mix two processes; a process that exits
-//!   mid-read is dropped or marked `partial`, never an error for the whole snapshot.
-//! - [`tree::forest`]: the `ps -e --forest` order and depth. [`cpu::cpu_usage`]: CPU over an
-//!   interval.
-//! - [`sockets()`]: TCP/UDP/raw over IPv4 and IPv6 and Unix sockets with owning pids and fds, per
-//!   network namespace; netlink `sock_diag` for the caller's namespace, `/proc/<pid>/net/*`
-//!   elsewhere ([`sockets::SocketTable::sources`] says which).
-//! - [`modules::modules`], [`modules::kernel_taint`], [`modules::hidden_modules`].
-//! - [`suspicious()`] and [`hidden()`]: the findings below.
+//! ## Entry points
 //!
-//! Everything here reads the running kernel: on a disk image ([`HostRoot`] not live) the entry
-//! points return a single error record `live-only: processes are not on a disk image`. Tests and
-//! fixture trees point [`ProcOptions::proc_root`] at a captured `/proc` instead. File-based
-//! checks (`/etc/ld.so.preload`) belong to `ferret-harden`; this crate checks the environment of
-//! running processes.
+//! Every entry point takes the audited root, its options and a [`Control`], in that order:
+//!
+//! | call | returns |
+//! |---|---|
+//! | [`snapshot_root`]`(&root, &ProcOptions, &Control)` | [`Snapshot`]: every process (ids, comm, cmdline bytes, exe with verified deletion, memfd, cwd, root, state, threads, start time, CPU ticks, RSS, tty, session, namespaces, cgroup, `LD_PRELOAD`/`LD_LIBRARY_PATH`) |
+//! | [`sockets_root`]`(&root, &SocketOptions, &Control)` | [`SocketTable`]: TCP/UDP/raw over IPv4 and IPv6 and Unix sockets with owning pids and fds, per network namespace; netlink `sock_diag` for the caller's namespace, `/proc/<pid>/net/*` elsewhere ([`SocketTable::sources`] says which) |
+//! | [`cpu_usage_root`]`(&root, &CpuOptions, &Control)` | [`CpuUsage`]: CPU per process over an interval |
+//! | [`modules_root`]`(&root, &ProcOptions, &Control)` | [`ModuleList`]: `/proc/modules` with taint letters, and the loadable modules `/sys/module` shows |
+//! | [`kernel_taint_root`]`(&root, &ProcOptions, &Control)` | [`Taint`]: `/proc/sys/kernel/tainted`, decoded |
+//! | [`suspicious_root`]`(&root, &SuspiciousOptions, &Control)` | process, socket, CPU (opt-in interval) and taint findings |
+//! | [`hidden_root`]`(&root, &HiddenOptions, &Control)` | unhide-style findings: hidden pids, hidden modules, hidden ports (opt-in) |
+//!
+//! The same checks on data already read: [`forest`] (the `ps -e --forest` order),
+//! [`modules::hidden_modules`], and the `check_*` functions of [`suspicious`].
+//!
+//! Each process is read through a `/proc/<pid>` directory descriptor held for the whole read
+//! (`openat(O_PATH)`, then every file and link relative to it), so a pid reused by another
+//! process cannot mix two processes: reads through the old descriptor fail instead. A process
+//! that exits mid-read is dropped (counted in [`Snapshot::exited`]) or kept as `partial`, never
+//! an error for the whole snapshot. Socket owners are read through one descriptor of
+//! `/proc/<pid>/fd` per process for the same reason.
+//!
+//! ## Live, captured, or a disk image
+//!
+//! Everything here reads the running kernel. On a disk image ([`HostRoot`] not live) every
+//! entry point returns a single error record, [`LIVE_ONLY`]. A captured copy of a running
+//! system's `/proc` (and `/sys`) laid out under a root as `proc/` and `sys/` (the tests'
+//! fixtures, a collection tool's archive) is read with [`ProcOptions::captured`] set: then
+//! nothing that needs the running kernel is done (no netlink, no inode check of a `(deleted)`
+//! executable, no pid or port probes). File-based checks (`/etc/ld.so.preload`) belong to
+//! `ferret-harden`; this crate checks the environment of running processes.
+//!
+//! ## Controls
+//!
+//! Cancellation through the [`Control`] is checked per process, per probed pid or port, and
+//! during every wait (the CPU sampling interval, the re-check delay of the hidden-object
+//! probes, in steps of at most 10 ms): a cancelled call returns promptly with what it has and a
+//! `cancelled` error record. `max_threads` bounds the pool the snapshot and the socket-owner
+//! scan run on; the hidden-pid probe reports progress (pids probed of `pid_max`).
 //!
 //! ## What it touches
-//! Only reads under `/proc` and `/sys` (bounded), `lstat`s of executable paths inside each
-//! process's root for the deletion check, and signal-0/`getpgid`/`getsid`/`sched_getaffinity`
-//! probes for hidden pids. The one exception is the opt-in hidden-port probe
-//! ([`hidden::HiddenOptions::probe_ports`]), which creates, binds and closes sockets on every
-//! port (no packet is sent). Netlink `sock_diag` queries are reads of kernel tables.
+//!
+//! Only reads under `/proc` and `/sys` (bounded), an `lstat` of a `(deleted)` executable path
+//! inside the process's own root for the deletion check, and signal-0/`getpgid`/`getsid`/
+//! `sched_getaffinity` probes for hidden pids. The one exception is the opt-in hidden-port probe
+//! ([`HiddenOptions::probe_ports`]), which creates, binds and closes sockets on every port (no
+//! packet is sent). Netlink `sock_diag` queries are reads of kernel tables.
 //!
 //! ## Findings
 //!
@@ -57,22 +81,24 @@
 //! `proto/port` when no owner is known).
 //!
 //! ```
-//! use ferret_proc::{ProcOptions, snapshot};
-//! use ferret_core::HostRoot;
-//! // A fixture /proc with one process.
+//! use ferret_proc::core::{Control, HostRoot};
+//! use ferret_proc::{snapshot_root, suspicious_root, ProcOptions, SuspiciousOptions};
+//! // A captured /proc with one process.
 //! let t = tempfile::tempdir()?;
 //! let p = t.path().join("proc/42");
 //! std::fs::create_dir_all(&p)?;
 //! std::fs::write(p.join("stat"), "42 (sleep) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 10 0\n")?;
 //! std::fs::write(p.join("cmdline"), "sleep\x0060\x00")?;
 //! std::fs::write(p.join("status"), "Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n")?;
-//! let snap = snapshot(&ProcOptions::fixture(t.path()));
+//! let root = HostRoot::new(t.path())?;
+//! let mut captured = ProcOptions::default();
+//! captured.captured = true;
+//! let snap = snapshot_root(&root, &captured, &Control::new());
 //! assert_eq!(snap.processes[0].pid, 42);
 //! assert_eq!(snap.processes[0].cmdline, vec![b"sleep".to_vec(), b"60".to_vec()]);
 //!
-//! // On a disk image there are no processes to read.
-//! let img = HostRoot::new(t.path())?;
-//! let out = ferret_proc::suspicious(&img, &ferret_proc::SuspiciousOptions::new());
+//! // Read as a disk image, the same root has no processes to read.
+//! let out = suspicious_root(&root, &SuspiciousOptions::default(), &Control::new());
 //! assert!(out.errors[0].message.starts_with("live-only"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -80,12 +106,10 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
-#[cfg(feature = "serde")]
 /// The shared vocabulary (`HostRoot`, `Finding`, `Control`, ...), re-exported so that a user
 /// of this crate alone needs no second, possibly skewed, `ferret-core` dependency.
 pub use ferret_core as core;
 
-pub mod bytes_serde;
 pub mod cpu;
 pub mod hidden;
 pub mod modules;
@@ -96,10 +120,11 @@ pub mod sockets;
 pub mod suspicious;
 pub mod tree;
 
-use ferret_core::{ErrorRecord, HostRoot, Outcome};
+use ferret_core::{Control, ErrorRecord, HostRoot, Outcome};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-pub use cpu::{cpu_usage, CpuSample, CpuUsage};
+pub use cpu::{CpuOptions, CpuSample, CpuUsage};
 pub use hidden::HiddenOptions;
 pub use modules::{Module, ModuleList, Taint};
 pub use process::{Process, Snapshot};
@@ -110,19 +135,20 @@ pub use tree::{forest, TreeRow};
 /// The message of the error record returned on a non-live root.
 pub const LIVE_ONLY: &str = "live-only: processes are not on a disk image";
 
-/// Errors of `ferret-proc`.
+/// Errors of `ferret-proc`. The entry points never fail as a whole: these become
+/// [`ErrorRecord`]s beside the partial results.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file could not be read soundly.
+    /// A file could not be read soundly, or the call was cancelled.
     #[error(transparent)]
     Core(#[from] ferret_core::Error),
     /// A file was read but could not be parsed.
     #[error("{}:{line}: {message}", ferret_core::escape::escape_path(.path))]
     Parse {
-        /// The file, inside the audited root.
+        /// The file (`/proc/net/tcp`, ...).
         path: PathBuf,
-        /// 1-based line number (0 when not line-based).
+        /// 1-based line number (0 when the file is one record).
         line: u64,
         /// What is wrong.
         message: String,
@@ -135,21 +161,41 @@ pub enum Error {
     },
 }
 
-/// Where the process data comes from.
+impl From<&Error> for ErrorRecord {
+    fn from(e: &Error) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        match e {
+            Error::Core(e) => ErrorRecord::from(e),
+            Error::Parse {
+                path,
+                line,
+                message,
+            } => ErrorRecord::new(
+                Some(path.as_os_str().as_bytes()),
+                (*line > 0).then_some(*line),
+                message.clone(),
+            ),
+            Error::LiveOnly { root } => {
+                ErrorRecord::new(Some(root.as_os_str().as_bytes()), None, LIVE_ONLY)
+            }
+        }
+    }
+}
+
+/// How processes are read; part of every other options struct of this crate.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ProcOptions {
-    /// The audited system (live `/` by default). When it is not live and `proc_root` is still
-    /// the live `/proc`, every entry point answers [`LIVE_ONLY`].
-    pub root: HostRoot,
-    /// The `/proc` to read (a fixture tree in tests).
-    pub proc_root: PathBuf,
-    /// The `/sys` to read.
-    pub sys_root: PathBuf,
+    /// The root is not the live system but holds a captured copy of a running system's
+    /// `/proc` (and optionally `/sys`) as `proc/` and `sys/`: read them as that system's. Meant
+    /// for captured trees (test fixtures, a collection tool's archive); nothing that needs the
+    /// running kernel is done on them. Default false: on a root that is not live every entry
+    /// point answers [`LIVE_ONLY`].
+    pub captured: bool,
     /// Read `environ` for [`process::ENV_VARS`] (default on; root is needed for other users').
     pub environment: bool,
     /// Read processes on a rayon pool (default on with the `parallel` feature). For
-    /// [`sockets()`] this also splits the `/proc/<pid>/fd` scan of a process holding many
+    /// [`sockets_root`] this also splits the `/proc/<pid>/fd` scan of a process holding many
     /// descriptors over the pool, and reads the caller's own namespace tables (netlink) on a
     /// second thread while the scan runs.
     pub parallel: bool,
@@ -158,127 +204,180 @@ pub struct ProcOptions {
 impl Default for ProcOptions {
     fn default() -> Self {
         ProcOptions {
-            root: HostRoot::live(),
-            proc_root: PathBuf::from("/proc"),
-            sys_root: PathBuf::from("/sys"),
+            captured: false,
             environment: true,
             parallel: cfg!(feature = "parallel"),
         }
     }
 }
 
-impl ProcOptions {
-    /// The live system.
-    pub fn new() -> Self {
-        Self::default()
-    }
+/// Where one call reads: the `/proc` and `/sys` of its root, and whether they are the running
+/// kernel's.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcFs {
+    pub(crate) proc: PathBuf,
+    pub(crate) sys: PathBuf,
+    pub(crate) live: bool,
+}
 
-    /// For an audited root: live `/proc` when `root` is live; otherwise the options answer
-    /// [`LIVE_ONLY`] (see [`ProcOptions::live_only_error`]).
-    pub fn for_root(root: &HostRoot) -> Self {
-        ProcOptions {
-            root: root.clone(),
-            ..Self::default()
+impl ProcFs {
+    /// The live `/proc` on a live root, the captured one when asked; otherwise the
+    /// [`LIVE_ONLY`] record.
+    pub(crate) fn new(root: &HostRoot, opts: &ProcOptions) -> Result<Self, ErrorRecord> {
+        if root.is_live() {
+            Ok(ProcFs {
+                proc: PathBuf::from("/proc"),
+                sys: PathBuf::from("/sys"),
+                live: true,
+            })
+        } else if opts.captured {
+            Ok(ProcFs {
+                proc: root.host_path("/proc"),
+                sys: root.host_path("/sys"),
+                live: false,
+            })
+        } else {
+            Err(ErrorRecord::from(&Error::LiveOnly {
+                root: root.path().to_path_buf(),
+            }))
         }
     }
 
-    /// A captured tree holding `proc/` (and optionally `sys/`), for tests.
-    pub fn fixture(dir: impl AsRef<Path>) -> Self {
-        ProcOptions {
-            proc_root: dir.as_ref().join("proc"),
-            sys_root: dir.as_ref().join("sys"),
-            ..Self::default()
+    /// `/proc/<pid>`.
+    pub(crate) fn pid_dir(&self, pid: i32) -> PathBuf {
+        self.proc.join(pid.to_string())
+    }
+
+    /// `/proc/<rel>`.
+    pub(crate) fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.proc.join(rel)
+    }
+}
+
+/// The record a cancelled call adds to its errors.
+pub(crate) fn cancelled() -> ErrorRecord {
+    ErrorRecord::from(&Error::Core(ferret_core::Error::Cancelled))
+}
+
+/// A parse error about `path`, as a record.
+pub(crate) fn parse_error(path: &Path, e: parse::LineError) -> ErrorRecord {
+    ErrorRecord::from(&Error::Parse {
+        path: path.to_path_buf(),
+        line: e.line,
+        message: e.message,
+    })
+}
+
+/// Sleeps `d`, waking every 10 ms to look at the cancellation token. False when cancelled.
+pub(crate) fn sleep(d: Duration, control: &Control) -> bool {
+    const STEP: Duration = Duration::from_millis(10);
+    let end = Instant::now() + d;
+    loop {
+        if control.is_cancelled() {
+            return false;
         }
-    }
-
-    /// Sets the proc root.
-    pub fn proc_root(mut self, p: impl Into<PathBuf>) -> Self {
-        self.proc_root = p.into();
-        self
-    }
-
-    /// Turns `environ` reading on or off.
-    pub fn environment(mut self, yes: bool) -> Self {
-        self.environment = yes;
-        self
-    }
-
-    /// Turns parallel reading on or off.
-    pub fn parallel(mut self, yes: bool) -> Self {
-        self.parallel = yes;
-        self
-    }
-
-    /// Whether this reads the running kernel's `/proc`.
-    pub fn is_live(&self) -> bool {
-        self.proc_root == Path::new("/proc")
-    }
-
-    /// The [`LIVE_ONLY`] error when the root is a disk image and no other `/proc` was given.
-    pub fn live_only_error(&self) -> Option<ErrorRecord> {
-        (!self.root.is_live() && self.is_live()).then(|| live_only_record(&self.root))
+        let now = Instant::now();
+        if now >= end {
+            return true;
+        }
+        std::thread::sleep((end - now).min(STEP));
     }
 }
 
-fn live_only_record(root: &HostRoot) -> ErrorRecord {
-    use std::os::unix::ffi::OsStrExt;
-    ErrorRecord::new(Some(root.path().as_os_str().as_bytes()), None, LIVE_ONLY)
-}
-
-/// An [`Outcome`] holding only the [`LIVE_ONLY`] error for `root`.
-pub fn live_only(root: &HostRoot) -> Outcome {
-    let mut o = Outcome::new();
-    o.errors.push(live_only_record(root));
-    o
+/// A result holding only the error record `e` (live-only, or cancelled before the start).
+fn only_error<T: Default>(
+    e: ErrorRecord,
+    errors: impl FnOnce(&mut T) -> &mut Vec<ErrorRecord>,
+) -> T {
+    let mut t = T::default();
+    errors(&mut t).push(e);
+    t
 }
 
 /// Reads every process (see [`Process`]). Never fails as a whole: unreadable parts are in
-/// [`Snapshot::errors`].
-pub fn snapshot(opts: &ProcOptions) -> Snapshot {
-    if let Some(e) = opts.live_only_error() {
-        let mut s = Snapshot::default();
-        s.errors.push(e);
-        return s;
+/// [`Snapshot::errors`]. Cancellation is checked per process (the processes read so far are
+/// kept); `max_threads` bounds the pool.
+pub fn snapshot_root(root: &HostRoot, opts: &ProcOptions, control: &Control) -> Snapshot {
+    match ProcFs::new(root, opts) {
+        Ok(fs) => process::snapshot(&fs, opts, control),
+        Err(e) => only_error(e, |s: &mut Snapshot| &mut s.errors),
     }
-    process::snapshot(opts)
 }
 
-/// Reads the sockets (see [`sockets::sockets`]).
-pub fn sockets(opts: &SocketOptions) -> SocketTable {
-    if let Some(e) = opts.proc.live_only_error() {
-        let mut t = SocketTable::default();
-        t.errors.push(e);
-        return t;
+/// Reads the sockets and their owners (see [`sockets`]).
+pub fn sockets_root(root: &HostRoot, opts: &SocketOptions, control: &Control) -> SocketTable {
+    match ProcFs::new(root, &opts.proc) {
+        Ok(fs) => sockets::sockets(&fs, opts, control),
+        Err(e) => only_error(e, |t: &mut SocketTable| &mut t.errors),
     }
-    sockets::sockets(opts)
 }
 
-/// Runs the process, socket, CPU (when an interval is set) and taint checks. On a non-live
-/// root: one error record, [`LIVE_ONLY`].
-pub fn suspicious(root: &HostRoot, opts: &SuspiciousOptions) -> Outcome {
-    if !root.is_live() && opts.proc.is_live() {
-        return live_only(root);
+/// Samples every process twice, [`CpuOptions::interval`] apart, and returns the CPU percentage
+/// of each process alive at both reads (same pid and start time). The wait ends early, with a
+/// `cancelled` error record and no samples, when the control is cancelled.
+pub fn cpu_usage_root(root: &HostRoot, opts: &CpuOptions, control: &Control) -> CpuUsage {
+    match ProcFs::new(root, &opts.proc) {
+        Ok(fs) => cpu::cpu_usage(&fs, opts.interval, control),
+        Err(e) => only_error(e, |c: &mut CpuUsage| &mut c.errors),
     }
+}
+
+/// Reads `/proc/modules` and the loadable modules of `/sys/module`.
+pub fn modules_root(root: &HostRoot, opts: &ProcOptions, control: &Control) -> ModuleList {
+    match ProcFs::new(root, opts) {
+        Ok(_) if control.is_cancelled() => {
+            only_error(cancelled(), |m: &mut ModuleList| &mut m.errors)
+        }
+        Ok(fs) => modules::modules(&fs),
+        Err(e) => only_error(e, |m: &mut ModuleList| &mut m.errors),
+    }
+}
+
+/// Reads and decodes `/proc/sys/kernel/tainted`.
+pub fn kernel_taint_root(
+    root: &HostRoot,
+    opts: &ProcOptions,
+    control: &Control,
+) -> Result<Taint, ErrorRecord> {
+    let fs = ProcFs::new(root, opts)?;
+    if control.is_cancelled() {
+        return Err(cancelled());
+    }
+    modules::kernel_taint(&fs)
+}
+
+/// Runs the process, socket, CPU (when an interval is set) and taint checks. On a root that is
+/// not live (and not [`ProcOptions::captured`]): one error record, [`LIVE_ONLY`]. Cancellation
+/// is checked between the parts and inside each; what was found before is kept.
+pub fn suspicious_root(root: &HostRoot, opts: &SuspiciousOptions, control: &Control) -> Outcome {
+    let fs = match ProcFs::new(root, &opts.proc) {
+        Ok(fs) => fs,
+        Err(e) => return only_error(e, |o: &mut Outcome| &mut o.errors),
+    };
     let mut out = Outcome::new();
-    let snap = snapshot(&opts.proc);
+    let snap = process::snapshot(&fs, &opts.proc, control);
     out.errors.extend(snap.errors.iter().cloned());
     out.findings.extend(suspicious::check_processes(&snap));
-    if opts.sockets {
-        let t = sockets(&SocketOptions::new().proc(opts.proc.clone()));
+    if opts.sockets && !control.is_cancelled() {
+        let so = SocketOptions {
+            proc: opts.proc.clone(),
+            ..SocketOptions::default()
+        };
+        let t = sockets::sockets(&fs, &so, control);
         out.errors.extend(t.errors.iter().cloned());
         out.findings
             .extend(suspicious::check_sockets(&snap, &t, opts));
     }
-    if let Some(iv) = opts.cpu_interval {
-        let c = cpu_usage(&opts.proc, iv);
+    if let (Some(iv), false) = (opts.cpu_interval, control.is_cancelled()) {
+        let c = cpu::cpu_usage(&fs, iv, control);
         out.errors.extend(c.errors.iter().cloned());
         out.findings
             .extend(suspicious::check_cpu(&c, opts.cpu_threshold));
     }
-    if opts.modules {
-        let m = modules::modules(&opts.proc);
+    if opts.modules && !control.is_cancelled() {
+        let m = modules::modules(&fs);
         out.errors.extend(m.errors.iter().cloned());
-        let taint = match modules::kernel_taint(&opts.proc) {
+        let taint = match modules::kernel_taint(&fs) {
             Ok(t) => Some(t),
             Err(e) => {
                 out.errors.push(e);
@@ -288,49 +387,46 @@ pub fn suspicious(root: &HostRoot, opts: &SuspiciousOptions) -> Outcome {
         out.findings
             .extend(suspicious::check_taint(taint.as_ref(), &m));
     }
-    out.sort();
-    out
+    finish(out, control)
 }
 
-/// Unhide-style probes: hidden pids, hidden modules, and (opt-in) hidden ports. On a non-live
-/// root: one error record, [`LIVE_ONLY`]. Pid and port probes always use the running kernel,
-/// so with a fixture `proc_root` only the module comparison is meaningful.
-pub fn hidden(root: &HostRoot, opts: &HiddenOptions) -> Outcome {
-    if !root.is_live() && opts.proc.is_live() {
-        return live_only(root);
-    }
+/// Unhide-style probes: hidden pids, hidden modules, and (opt-in) hidden ports. On a root that
+/// is not live (and not [`ProcOptions::captured`]): one error record, [`LIVE_ONLY`]. The pid and
+/// port probes ask the running kernel, so on a captured `/proc` only the module comparison is
+/// made (an error record says the probes were not run). Cancellation is checked per probed pid
+/// and port and during the re-check pause; what was found before is kept.
+pub fn hidden_root(root: &HostRoot, opts: &HiddenOptions, control: &Control) -> Outcome {
+    let fs = match ProcFs::new(root, &opts.proc) {
+        Ok(fs) => fs,
+        Err(e) => return only_error(e, |o: &mut Outcome| &mut o.errors),
+    };
     let mut out = Outcome::new();
-    if opts.modules {
-        let m = modules::modules(&opts.proc);
-        out.errors.extend(m.errors.iter().cloned());
-        if !m.available {
-            out.errors.push(ErrorRecord::new(
-                None,
-                None,
-                "/proc/modules does not exist (kernel without loadable-module support, or a container): the hidden-module comparison was not possible",
-            ));
+    if opts.modules && !control.is_cancelled() {
+        hidden::hidden_modules(&fs, &mut out);
+    }
+    if (opts.probe_pids || opts.probe_ports) && !fs.live {
+        out.errors.push(ErrorRecord::new(
+            Some(std::os::unix::ffi::OsStrExt::as_bytes(fs.proc.as_os_str())),
+            None,
+            "a captured /proc: the hidden-pid and hidden-port probes ask the running kernel and were not run",
+        ));
+    } else {
+        if opts.probe_pids && !control.is_cancelled() {
+            hidden::hidden_pids(&fs, opts, control, &mut out);
         }
-        for name in modules::hidden_modules(&m) {
-            out.findings.push(
-                ferret_core::Finding::new(
-                    "proc.hidden-module",
-                    ferret_core::Severity::Critical,
-                    "module loaded in /sys/module but missing from /proc/modules",
-                    &name,
-                )
-                .with_evidence(ferret_core::Evidence::file(
-                    [&b"/sys/module/"[..], &name].concat(),
-                ))
-                .with_attack("T1014")
-                .with_attack("T1547.006"),
-            );
+        if opts.probe_ports && !control.is_cancelled() {
+            hidden::hidden_ports(&fs, opts, control, &mut out);
         }
     }
-    if opts.probe_pids {
-        hidden::hidden_pids(opts, &mut out);
-    }
-    if opts.probe_ports {
-        hidden::hidden_ports(opts, &mut out);
+    finish(out, control)
+}
+
+/// Sorts, and says once that the call was cancelled (its parts may each have said so).
+fn finish(mut out: Outcome, control: &Control) -> Outcome {
+    let c = cancelled();
+    out.errors.retain(|e| *e != c);
+    if control.is_cancelled() {
+        out.errors.push(c);
     }
     out.sort();
     out
@@ -384,7 +480,6 @@ pub mod fuzzing {
         let _ = crate::parse::env_var(data, b"LD_PRELOAD");
         let _ = crate::parse::ns_inode(data);
         let _ = crate::parse::socket_inode(data);
-        let _ = crate::parse::boot_time(data);
     }
 
     /// Netlink `sock_diag` replies (inet and unix layouts).

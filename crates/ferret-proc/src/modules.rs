@@ -1,6 +1,6 @@
 //! Kernel modules (`/proc/modules`), `/sys/module` cross-check, and the kernel taint value.
 
-use crate::{parse, ProcOptions};
+use crate::{parse, ProcFs};
 use ferret_core::ErrorRecord;
 use std::os::unix::ffi::OsStrExt;
 
@@ -10,14 +10,14 @@ use std::os::unix::ffi::OsStrExt;
 #[non_exhaustive]
 pub struct Module {
     /// Name.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub name: Vec<u8>,
     /// Size in bytes.
     pub size: u64,
     /// Reference count (`None` when the kernel printed `-`).
     pub refcount: Option<i64>,
     /// Modules using it.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::vec"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub used_by: Vec<Vec<u8>>,
     /// `Live`, `Loading`, `Unloading`.
     pub state: String,
@@ -38,16 +38,21 @@ pub struct ModuleList {
     pub available: bool,
     /// Loadable modules present in `/sys/module` (those with an `initstate` file; built-in ones
     /// have none), by name.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::vec"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub sysfs_loaded: Vec<Vec<u8>>,
     /// What could not be read or parsed.
     pub errors: Vec<ErrorRecord>,
 }
 
 /// Reads `/proc/modules` and the `/sys/module` directory.
-pub fn modules(opts: &ProcOptions) -> ModuleList {
+///
+/// `/proc/modules` is parsed here, not with `procfs`'s `KernelModules`: that one keeps neither
+/// the kernel's order (a `HashMap`; `lsmod` prints the file's order) nor the taint letters the
+/// `proc.module-tainted` check reads, and one malformed or non-UTF-8 line fails the whole file
+/// (here it is an error record with its line, and the other modules still count).
+pub(crate) fn modules(fs: &ProcFs) -> ModuleList {
     let mut l = ModuleList::default();
-    let path = opts.proc_root.join("modules");
+    let path = fs.path("modules");
     match std::fs::File::open(&path).and_then(|f| crate::process::read_limited(f, 64 << 20)) {
         Ok(buf) => {
             l.available = true;
@@ -61,11 +66,7 @@ pub fn modules(opts: &ProcOptions) -> ModuleList {
                         state: String::from_utf8_lossy(&m.state).into_owned(),
                         taint: String::from_utf8_lossy(&m.taint).into_owned(),
                     }),
-                    Err(e) => l.errors.push(ErrorRecord::new(
-                        Some(path.as_os_str().as_bytes()),
-                        Some(e.line),
-                        e.message,
-                    )),
+                    Err(e) => l.errors.push(crate::parse_error(&path, e)),
                 }
             }
         }
@@ -76,7 +77,7 @@ pub fn modules(opts: &ProcOptions) -> ModuleList {
             e.to_string(),
         )),
     }
-    let sysm = opts.sys_root.join("module");
+    let sysm = fs.sys.join("module");
     match ferret_core::DirHandle::open_path(&sysm, &sysm).and_then(|d| {
         let ents = d.entries()?;
         Ok(ents
@@ -263,8 +264,8 @@ impl Taint {
 }
 
 /// Reads and decodes `/proc/sys/kernel/tainted`.
-pub fn kernel_taint(opts: &ProcOptions) -> Result<Taint, ErrorRecord> {
-    let path = opts.proc_root.join("sys/kernel/tainted");
+pub(crate) fn kernel_taint(fs: &ProcFs) -> Result<Taint, ErrorRecord> {
+    let path = fs.path("sys/kernel/tainted");
     let rec = |m: String| ErrorRecord::new(Some(path.as_os_str().as_bytes()), None, m);
     let buf = std::fs::File::open(&path)
         .and_then(|f| crate::process::read_limited(f, 64))

@@ -1,11 +1,11 @@
 //! The process snapshot: one record per `/proc/<pid>`, read through a held directory descriptor.
 
 use crate::parse::{self, Ids};
-use crate::ProcOptions;
-use ferret_core::ErrorRecord;
+use crate::{ProcFs, ProcOptions};
+use ferret_core::{Control, ErrorRecord};
 use nix::errno::Errno;
-use nix::fcntl::AtFlags;
-use nix::sys::stat::{fstat, fstatat};
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::{fstat, fstatat, Mode};
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::Read;
@@ -27,8 +27,8 @@ pub const ENV_VARS: [&str; 2] = ["LD_PRELOAD", "LD_LIBRARY_PATH"];
 /// One process.
 ///
 /// Byte fields (`comm`, `cmdline`, paths, environment values) keep the exact bytes; with the
-/// `serde` feature they serialise as escaped strings (see [`ferret_core::escape`]) and
-/// deserialise back to the same bytes.
+/// `serde` feature they serialise as escaped strings ([`ferret_core::escaped`]) and deserialise
+/// back to the same bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
@@ -42,24 +42,24 @@ pub struct Process {
     /// Group ids.
     pub gid: Ids,
     /// `comm` (the kernel's 15-byte name).
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub comm: Vec<u8>,
     /// Arguments (empty for kernel threads and zombies).
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::vec"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub cmdline: Vec<Vec<u8>>,
     /// Executable path as the kernel shows it, without the ` (deleted)` suffix when the
     /// deletion was verified. `None` for kernel threads or when unreadable.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::opt"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub exe: Option<Vec<u8>>,
     /// The executable was unlinked (the ` (deleted)` suffix checked against the inode).
     pub exe_deleted: bool,
     /// The executable is a `memfd:` file (fileless execution).
     pub exe_memfd: bool,
     /// Working directory.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::opt"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub cwd: Option<Vec<u8>>,
     /// Root directory (`/` unless chrooted).
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::opt"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub root: Option<Vec<u8>>,
     /// State letter (`R`, `S`, `D`, `Z`, `T`, `I` ...).
     pub state: char,
@@ -84,10 +84,10 @@ pub struct Process {
     /// Namespace inode per type (`net`, `pid`, `mnt` ...).
     pub namespaces: BTreeMap<String, u64>,
     /// `/proc/<pid>/cgroup`, one entry per line (`0::/system.slice/ssh.service`).
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::vec"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub cgroup: Vec<Vec<u8>>,
     /// Selected environment variables ([`ENV_VARS`]) when `environ` was readable.
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::map"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::map"))]
     pub env: BTreeMap<String, Vec<u8>>,
     /// Whether `environ` could be read (false: the environment is unknown, not empty).
     pub env_readable: bool,
@@ -220,11 +220,11 @@ fn io_gone(e: &std::io::Error) -> bool {
 /// A process directory held open: reads through it cannot reach a different process that
 /// reused the pid (they fail with `ESRCH` instead).
 ///
-/// Plain `openat`/`readlinkat` relative to an `O_PATH` descriptor of `/proc/<pid>` (what
-/// `procfs::process::Process` does), without building a path per file: the path is only
-/// joined for an error message, worded as `procfs` words it.
+/// Plain `openat` (nix) and `readlinkat` into a stack buffer (rustix: nix returns a new
+/// `OsString` per link) relative to an `O_PATH` descriptor of `/proc/<pid>`, without building a
+/// path per file: the path is only joined for an error message, worded as `procfs` words it.
 pub(crate) struct Handle {
-    fd: rustix::fd::OwnedFd,
+    fd: std::os::fd::OwnedFd,
     pub(crate) path: PathBuf,
 }
 
@@ -250,13 +250,12 @@ impl ReadErr {
 }
 
 impl Handle {
-    pub(crate) fn open(proc_root: &Path, pid: i32) -> Result<Self, ReadErr> {
-        use rustix::fs::{openat, Mode, OFlags, CWD};
-        let path = proc_root.join(pid.to_string());
-        match openat(
-            CWD,
+    pub(crate) fn open(fs: &ProcFs, pid: i32) -> Result<Self, ReadErr> {
+        let path = fs.pid_dir(pid);
+        match nix::fcntl::openat(
+            nix::fcntl::AT_FDCWD,
             path.as_path(),
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
             Mode::empty(),
         ) {
             Ok(fd) => Ok(Handle { fd, path }),
@@ -288,11 +287,10 @@ impl Handle {
 
     /// Opens `name` (a file or directory) read-only relative to the held directory.
     pub(crate) fn open_dir(&self, name: &str) -> Result<std::fs::File, ReadErr> {
-        use rustix::fs::{openat, Mode, OFlags};
-        match openat(
+        match nix::fcntl::openat(
             &self.fd,
             name,
-            OFlags::RDONLY | OFlags::CLOEXEC,
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
             Mode::empty(),
         ) {
             Ok(fd) => Ok(std::fs::File::from(fd)),
@@ -322,46 +320,57 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(opts: &ProcOptions) -> (Self, Option<ErrorRecord>) {
-        let stat_path = opts.proc_root.join("stat");
-        let (btime, err) =
-            match std::fs::File::open(&stat_path).and_then(|f| read_limited(f, 1 << 20)) {
-                Ok(b) => (parse::boot_time(&b), None),
-                Err(e) => (
-                    None,
-                    Some(ErrorRecord::new(
-                        Some(stat_path.as_os_str().as_bytes()),
-                        None,
-                        e.to_string(),
-                    )),
-                ),
-            };
+    pub(crate) fn new(fs: &ProcFs) -> (Self, Option<ErrorRecord>) {
+        let (btime, err) = match boot_time(fs) {
+            Ok(b) => (Some(b), None),
+            Err(e) => (None, Some(e)),
+        };
         (
             Ctx {
                 clk: clock_ticks().max(1),
                 page: procfs::page_size(),
                 btime,
-                live: opts.is_live(),
+                live: fs.live,
             },
             err,
         )
     }
 }
 
+/// Boot time (seconds since the epoch) from `/proc/stat`, through `procfs`'s parser: the file is
+/// the kernel's own text, read once per snapshot (about 3 µs: not worth a parser of our own).
+fn boot_time(fs: &ProcFs) -> Result<i64, ErrorRecord> {
+    use procfs::FromReadSI;
+    let path = fs.path("stat");
+    let rec = |m: String| ErrorRecord::new(Some(path.as_os_str().as_bytes()), None, m);
+    let buf = std::fs::File::open(&path)
+        .and_then(|f| read_limited(f, 1 << 20))
+        .map_err(|e| rec(e.to_string()))?;
+    let info = procfs::ExplicitSystemInfo {
+        boot_time_secs: 0,
+        ticks_per_second: clock_ticks(),
+        page_size: procfs::page_size(),
+        is_little_endian: cfg!(target_endian = "little"),
+    };
+    let stats = procfs::KernelStats::from_read(&buf[..], &info).map_err(|e| rec(e.to_string()))?;
+    i64::try_from(stats.btime).map_err(|_| rec(format!("btime {} out of range", stats.btime)))
+}
+
 #[allow(clippy::many_single_char_names)] // h(andle), p(rocess), st(at), e(rror), b(uffer): local and short-lived.
 /// Reads one process. `Ok(None)`: it exited before its `stat` could be read (dropped).
 pub(crate) fn read_process(
+    fs: &ProcFs,
     opts: &ProcOptions,
     ctx: &Ctx,
     pid: i32,
     errors: &mut Vec<ErrorRecord>,
 ) -> Option<Process> {
-    let h = match Handle::open(&opts.proc_root, pid) {
+    let h = match Handle::open(fs, pid) {
         Ok(h) => h,
         Err(ReadErr::Gone) => return None,
         Err(ReadErr::Other(e)) => {
             errors.push(ErrorRecord::new(
-                Some(opts.proc_root.join(pid.to_string()).as_os_str().as_bytes()),
+                Some(fs.pid_dir(pid).as_os_str().as_bytes()),
                 None,
                 e.to_string(),
             ));
@@ -384,11 +393,7 @@ pub(crate) fn read_process(
     let st = match parse::stat(&stat_buf) {
         Ok(s) => s,
         Err(e) => {
-            errors.push(ErrorRecord::new(
-                Some(&path_of("stat")),
-                Some(e.line),
-                e.message,
-            ));
+            errors.push(crate::parse_error(&h.path.join("stat"), e));
             return None;
         }
     };
@@ -417,11 +422,7 @@ pub(crate) fn read_process(
         Ok(b) => {
             let (s, errs) = parse::status(&b);
             for e in errs {
-                errors.push(ErrorRecord::new(
-                    Some(&path_of("status")),
-                    Some(e.line),
-                    e.message,
-                ));
+                errors.push(crate::parse_error(&h.path.join("status"), e));
             }
             match (s.uid, s.gid) {
                 (Some(u), Some(g)) => {
@@ -555,39 +556,43 @@ fn verify_exe(h: &Handle, exe: Vec<u8>, live: bool) -> (Vec<u8>, bool) {
     }
 }
 
-/// Reads every process under the proc root.
-pub(crate) fn snapshot(opts: &ProcOptions) -> Snapshot {
-    let (ctx, err) = Ctx::new(opts);
+/// Reads every process under the proc root. Cancellation is checked before each process; the
+/// processes read before it are kept and a `cancelled` record is added.
+pub(crate) fn snapshot(fs: &ProcFs, opts: &ProcOptions, control: &Control) -> Snapshot {
+    // `None`: not read (cancelled first).
+    type Read = Option<(Option<Process>, Vec<ErrorRecord>)>;
+    let (ctx, err) = Ctx::new(fs);
     let mut snap = Snapshot {
         boot_time: ctx.btime,
         clock_ticks: ctx.clk,
         ..Snapshot::default()
     };
     snap.errors.extend(err);
-    let pids = match list_pids(&opts.proc_root) {
+    let pids = match list_pids(&fs.proc) {
         Ok(p) => p,
         Err(e) => {
             snap.errors.push(e);
             return snap;
         }
     };
-    let read = |pid: i32| {
+    let read = |pid: &i32| -> Read {
+        if control.is_cancelled() {
+            return None;
+        }
         let mut errs = Vec::new();
-        let p = read_process(opts, &ctx, pid, &mut errs);
-        (p, errs)
+        let p = read_process(fs, opts, &ctx, *pid, &mut errs);
+        Some((p, errs))
     };
     #[cfg(feature = "parallel")]
-    let results: Vec<(Option<Process>, Vec<ErrorRecord>)> = {
+    let results: Vec<Read> = if opts.parallel {
         use rayon::prelude::*;
-        if opts.parallel {
-            pids.par_iter().with_min_len(32).map(|p| read(*p)).collect()
-        } else {
-            pids.iter().map(|p| read(*p)).collect()
-        }
+        control.install(|| pids.par_iter().with_min_len(32).map(read).collect())
+    } else {
+        pids.iter().map(read).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let results: Vec<(Option<Process>, Vec<ErrorRecord>)> = pids.iter().map(|p| read(*p)).collect();
-    for (p, errs) in results {
+    let results: Vec<Read> = pids.iter().map(read).collect();
+    for (p, errs) in results.into_iter().flatten() {
         match p {
             Some(p) => snap.processes.push(p),
             // Dropped without an error: it exited between the listing and its `stat`.
@@ -595,6 +600,9 @@ pub(crate) fn snapshot(opts: &ProcOptions) -> Snapshot {
             None => {}
         }
         snap.errors.extend(errs);
+    }
+    if control.is_cancelled() {
+        snap.errors.push(crate::cancelled());
     }
     snap
 }
@@ -612,7 +620,8 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = child.id() as i32;
-        let h = Handle::open(Path::new("/proc"), pid).ok().unwrap();
+        let fs = ProcFs::new(&ferret_core::HostRoot::live(), &ProcOptions::default()).unwrap();
+        let h = Handle::open(&fs, pid).ok().unwrap();
         assert!(h.read("stat", 4096).is_ok());
         child.kill().unwrap();
         child.wait().unwrap();

@@ -11,8 +11,8 @@
 use crate::netlink::{self, DiagRecord};
 use crate::parse;
 use crate::process::list_pids;
-use crate::ProcOptions;
-use ferret_core::ErrorRecord;
+use crate::{ProcFs, ProcOptions};
+use ferret_core::{Control, ErrorRecord};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::ffi::OsStrExt;
@@ -117,7 +117,7 @@ pub struct Socket {
     /// Remote address (IP sockets; unspecified when not connected).
     pub remote: Option<SocketAddr>,
     /// Bound path of a Unix socket (`@name` for abstract ones).
-    #[cfg_attr(feature = "serde", serde(with = "crate::bytes_serde::opt"))]
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub path: Option<Vec<u8>>,
     /// State, named as `ss` names it (`LISTEN`, `ESTAB`, `UNCONN`, `TIME-WAIT` ...).
     pub state: String,
@@ -160,11 +160,11 @@ impl Socket {
     }
 }
 
-/// Which sockets to read.
+/// Which sockets [`sockets_root`](crate::sockets_root) reads.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SocketOptions {
-    /// Where `/proc` is, and the other process-reading options.
+    /// How processes are read (a captured `/proc`, parallel reading).
     pub proc: ProcOptions,
     /// Protocols to read.
     pub protocols: BTreeSet<Proto>,
@@ -176,7 +176,8 @@ pub struct SocketOptions {
     pub owners: bool,
     /// Read every network namespace that some process is in (default on).
     pub all_namespaces: bool,
-    /// Use netlink `sock_diag` for the caller's own namespace (live only; default on).
+    /// Use netlink `sock_diag` for the caller's own namespace (default on; never on a captured
+    /// `/proc`, whose tables are files).
     pub netlink: bool,
 }
 
@@ -191,58 +192,6 @@ impl Default for SocketOptions {
             all_namespaces: true,
             netlink: true,
         }
-    }
-}
-
-impl SocketOptions {
-    /// Every protocol, owners, every namespace, netlink where possible.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads `/proc` from another place (fixture trees); netlink is then off.
-    pub fn proc(mut self, proc: ProcOptions) -> Self {
-        if !proc.is_live() {
-            self.netlink = false;
-        }
-        self.proc = proc;
-        self
-    }
-
-    /// Restricts the protocols.
-    pub fn protocols(mut self, p: impl IntoIterator<Item = Proto>) -> Self {
-        self.protocols = p.into_iter().collect();
-        self
-    }
-
-    /// Only listening sockets.
-    pub fn listening_only(mut self, yes: bool) -> Self {
-        self.listening_only = yes;
-        self
-    }
-
-    /// Only sockets on this port.
-    pub fn port(mut self, port: Option<u16>) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Whether to look up owners.
-    pub fn owners(mut self, yes: bool) -> Self {
-        self.owners = yes;
-        self
-    }
-
-    /// Whether to use netlink.
-    pub fn netlink(mut self, yes: bool) -> Self {
-        self.netlink = yes;
-        self
-    }
-
-    /// Whether to read every namespace.
-    pub fn all_namespaces(mut self, yes: bool) -> Self {
-        self.all_namespaces = yes;
-        self
     }
 }
 
@@ -353,7 +302,7 @@ fn fd_socket(dir: &rustix::fd::OwnedFd, fd: i32) -> Option<(i32, u64)> {
 /// stays tied to that process: a reused pid makes the reads fail, it cannot mix two processes.
 /// Per process: `openat`, `getdents64` until it returns nothing, `close`; per fd one
 /// `readlinkat` relative to that descriptor.
-fn scan_one(root: &rustix::fd::OwnedFd, pid: i32, parallel: bool) -> Vec<(i32, u64)> {
+fn scan_one(root: &std::os::fd::OwnedFd, pid: i32, parallel: bool) -> Vec<(i32, u64)> {
     use rustix::fs::{openat, Mode, OFlags, RawDir};
     let mut name = [0u8; 16];
     let Some(path) = u32::try_from(pid)
@@ -395,45 +344,50 @@ fn scan_one(root: &rustix::fd::OwnedFd, pid: i32, parallel: bool) -> Vec<(i32, u
     fds.iter().filter_map(|fd| fd_socket(&dir, *fd)).collect()
 }
 
-fn scan_processes(opts: &SocketOptions) -> ProcScan {
+fn scan_processes(fs: &ProcFs, opts: &SocketOptions, control: &Control) -> ProcScan {
     let mut scan = ProcScan {
         owners: Vec::new(),
         fds: BTreeMap::new(),
         errors: Vec::new(),
     };
-    let pids = match list_pids(&opts.proc.proc_root) {
+    let pids = match list_pids(&fs.proc) {
         Ok(p) => p,
         Err(e) => {
             scan.errors.push(e);
             return scan;
         }
     };
-    let root = match rustix::fs::openat(
-        rustix::fs::CWD,
-        opts.proc.proc_root.as_path(),
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
+    let root = match nix::fcntl::openat(
+        nix::fcntl::AT_FDCWD,
+        fs.proc.as_path(),
+        nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
     ) {
         Ok(r) => r,
         Err(e) => {
-            scan.errors.push(ErrorRecord::new(
-                Some(opts.proc.proc_root.as_os_str().as_bytes()),
-                None,
-                std::io::Error::from(e).to_string(),
-            ));
+            scan.errors
+                .push(ErrorRecord::from(&ferret_core::Error::from_errno(
+                    &fs.proc, e,
+                )));
             return scan;
         }
     };
     let parallel = opts.proc.parallel;
-    let one = |p: &i32| (*p, scan_one(&root, *p, parallel));
-    #[cfg(feature = "parallel")]
-    let results: Vec<ScanRow> = {
-        use rayon::prelude::*;
-        if parallel {
-            pids.par_iter().with_min_len(16).map(one).collect()
+    // Cancellation: the processes not yet scanned are left out (their sockets keep no owner).
+    let one = |p: &i32| {
+        let fds = if control.is_cancelled() {
+            Vec::new()
         } else {
-            pids.iter().map(one).collect()
-        }
+            scan_one(&root, *p, parallel)
+        };
+        (*p, fds)
+    };
+    #[cfg(feature = "parallel")]
+    let results: Vec<ScanRow> = if parallel {
+        use rayon::prelude::*;
+        control.install(|| pids.par_iter().with_min_len(16).map(one).collect())
+    } else {
+        pids.iter().map(one).collect()
     };
     #[cfg(not(feature = "parallel"))]
     let results: Vec<ScanRow> = pids.iter().map(one).collect();
@@ -450,8 +404,8 @@ fn scan_processes(opts: &SocketOptions) -> ProcScan {
     scan
 }
 
-fn own_netns(opts: &ProcOptions) -> Option<u64> {
-    let t = nix::fcntl::readlink(&opts.proc_root.join("thread-self/ns/net")).ok()?;
+fn own_netns(fs: &ProcFs) -> Option<u64> {
+    let t = nix::fcntl::readlink(&fs.path("thread-self/ns/net")).ok()?;
     parse::ns_inode(t.as_bytes())
 }
 
@@ -478,7 +432,6 @@ fn read_proc_table(
                 return false;
             }
         };
-    let pbytes = path.as_os_str().as_bytes();
     if proto == Proto::Unix {
         for l in parse::unix_table(&buf) {
             match l {
@@ -507,7 +460,7 @@ fn read_proc_table(
                         source: Source::ProcNet,
                     });
                 }
-                Err(e) => errors.push(ErrorRecord::new(Some(pbytes), Some(e.line), e.message)),
+                Err(e) => errors.push(crate::parse_error(&path, e)),
             }
         }
     } else {
@@ -536,7 +489,7 @@ fn read_proc_table(
                         source: Source::ProcNet,
                     });
                 }
-                Err(e) => errors.push(ErrorRecord::new(Some(pbytes), Some(e.line), e.message)),
+                Err(e) => errors.push(crate::parse_error(&path, e)),
             }
         }
     }
@@ -659,19 +612,18 @@ where
     }
 }
 
-/// Reads the sockets.
-pub fn sockets(opts: &SocketOptions) -> SocketTable {
+/// Reads the sockets of the caller's namespace and (with [`SocketOptions::all_namespaces`]) of
+/// every other namespace some process holds a socket in, and their owners. Cancellation is
+/// checked per process of the owner scan and per namespace; a `cancelled` record is added.
+pub(crate) fn sockets(fs: &ProcFs, opts: &SocketOptions, control: &Control) -> SocketTable {
     let mut t = SocketTable::default();
-    let own_ns = if opts.proc.is_live() {
-        own_netns(&opts.proc)
-    } else {
-        None
-    };
-    let own_dir = opts.proc.proc_root.join("net");
+    let own_ns = if fs.live { own_netns(fs) } else { None };
+    let own_dir = fs.path("net");
+    let netlink = opts.netlink && fs.live;
     let read_ns =
         |ns: Option<u64>, dir: &Path, own: bool, all: &mut Vec<Socket>, t: &mut SocketTable| {
             for proto in &opts.protocols {
-                let used_netlink = own && opts.netlink && read_netlink(*proto, ns, all);
+                let used_netlink = own && netlink && read_netlink(*proto, ns, all);
                 if used_netlink {
                     t.sources.push((*proto, ns, Source::SockDiag));
                 } else if read_proc_table(dir, *proto, ns, all, &mut t.errors) {
@@ -687,7 +639,11 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
         (all, own)
     };
     let (scan, (mut all, own)) = if opts.owners || opts.all_namespaces {
-        let (scan, own) = alongside(opts.proc.parallel, || scan_processes(opts), read_own);
+        let (scan, own) = alongside(
+            opts.proc.parallel,
+            || scan_processes(fs, opts, control),
+            read_own,
+        );
         (Some(scan), own)
     } else {
         (None, read_own())
@@ -702,10 +658,13 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
         let mut done: BTreeSet<u64> = own_ns.into_iter().collect();
         let mut checked: BTreeSet<i32> = BTreeSet::new();
         for (pid, fds) in &s.fds {
+            if control.is_cancelled() {
+                break;
+            }
             if fds.iter().all(|(_, ino)| known.contains(ino)) || !checked.insert(*pid) {
                 continue;
             }
-            let link = opts.proc.proc_root.join(pid.to_string()).join("ns/net");
+            let link = fs.pid_dir(*pid).join("ns/net");
             let Some(ns) = nix::fcntl::readlink(&link)
                 .ok()
                 .and_then(|t| parse::ns_inode(t.as_bytes()))
@@ -716,7 +675,7 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
                 continue;
             }
             let before = all.len();
-            let dir = opts.proc.proc_root.join(pid.to_string()).join("net");
+            let dir = fs.pid_dir(*pid).join("net");
             read_ns(Some(ns), &dir, false, &mut all, &mut t);
             known.extend(all.iter().skip(before).map(|x| x.inode));
         }
@@ -752,6 +711,9 @@ pub fn sockets(opts: &SocketOptions) -> SocketTable {
             .then_with(|| a.inode.cmp(&b.inode))
     });
     t.sockets = all;
+    if control.is_cancelled() {
+        t.errors.push(crate::cancelled());
+    }
     t
 }
 
@@ -855,11 +817,11 @@ mod tests {
         use std::os::fd::AsRawFd;
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let (r, _w) = nix::unistd::pipe().unwrap();
-        let root = rustix::fs::openat(
-            rustix::fs::CWD,
+        let root = nix::fcntl::openat(
+            nix::fcntl::AT_FDCWD,
             "/proc",
-            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
-            rustix::fs::Mode::empty(),
+            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_DIRECTORY,
+            nix::sys::stat::Mode::empty(),
         )
         .unwrap();
         let me = std::process::id() as i32;
@@ -885,15 +847,16 @@ mod tests {
             .num_threads(1)
             .build()
             .unwrap();
+        let opts = SocketOptions {
+            protocols: [Proto::Tcp].into(),
+            port: Some(port),
+            listening_only: true,
+            all_namespaces: false,
+            ..SocketOptions::default()
+        };
         let t = pool.install(|| {
             assert_eq!(rayon::current_num_threads(), 1);
-            sockets(
-                &SocketOptions::new()
-                    .protocols([Proto::Tcp])
-                    .port(Some(port))
-                    .listening_only(true)
-                    .all_namespaces(false),
-            )
+            crate::sockets_root(&ferret_core::HostRoot::live(), &opts, &Control::new())
         });
         assert_eq!(t.sockets.len(), 1, "{:?}", t.sockets);
         assert_eq!(

@@ -39,11 +39,11 @@ const KTHREAD_PREFIXES: [&[u8]; 12] = [
     b"kdevtmpfs",
 ];
 
-/// What [`suspicious`](crate::suspicious()) checks.
+/// What [`suspicious_root`](crate::suspicious_root) checks.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SuspiciousOptions {
-    /// Where `/proc` is.
+    /// How processes are read.
     pub proc: crate::ProcOptions,
     /// Check sockets (listeners, miner connections, reverse shells). Default on.
     pub sockets: bool,
@@ -70,33 +70,6 @@ impl Default for SuspiciousOptions {
             expected_listen_ports: None,
             modules: true,
         }
-    }
-}
-
-impl SuspiciousOptions {
-    /// Defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets the proc options.
-    pub fn proc(mut self, p: crate::ProcOptions) -> Self {
-        self.proc = p;
-        self
-    }
-    /// Enables CPU sampling.
-    pub fn cpu_interval(mut self, d: Option<Duration>) -> Self {
-        self.cpu_interval = d;
-        self
-    }
-    /// Sets the listener allow-list.
-    pub fn expected_listen_ports(mut self, p: Option<BTreeSet<u16>>) -> Self {
-        self.expected_listen_ports = p;
-        self
-    }
-    /// Turns the socket checks on or off.
-    pub fn sockets(mut self, yes: bool) -> Self {
-        self.sockets = yes;
-        self
     }
 }
 

@@ -5,7 +5,9 @@
 //!
 //! - [`fuzz::replay`]: runs a fuzz target's committed seed corpus (`fuzz/corpus/<target>/`)
 //!   through its library entry point, so `cargo test` on stable catches regressions;
-//! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`).
+//! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
+//! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
+//!   planted problems, as file bytes, for the account audit's tests and benches.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -43,6 +45,8 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+
+pub mod accounts;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {

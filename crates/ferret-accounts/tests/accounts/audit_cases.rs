@@ -2,9 +2,8 @@
 //! hash anywhere in the output.
 
 use crate::root_with;
-use ferret_accounts::audit::{audit, AuditOptions};
-use ferret_accounts::{audit_root, diff_roots, Snapshot};
-use ferret_core::{Outcome, Severity};
+use ferret_accounts::{audit, audit_root, diff_roots, AuditOptions, Snapshot};
+use ferret_core::{Control, Outcome, Severity};
 use std::os::unix::fs::PermissionsExt;
 
 const HASH: &str = "$6$Zq0sEcReTsAlT$Xz9HiddenHashBytesThatMustNeverLeakAAAAAAAAAAAAAAAAAAA";
@@ -60,8 +59,8 @@ fn compromised() -> Snapshot {
 fn planted_compromise_is_ranked() {
     let snap = compromised();
     let mut opts = AuditOptions::default();
-    opts.today(20_000);
-    let out = audit(&snap.view(), &opts, None);
+    opts.today = Some(20_000);
+    let out = audit(&snap.view(), &opts, &Control::new());
     let sev = |id, s| find(&out, id, s).severity;
     assert_eq!(sev("accounts.uid0-non-root", "toor"), Severity::Critical);
     assert_eq!(sev("accounts.uid0-non-root", "hidden"), Severity::Critical);
@@ -145,7 +144,7 @@ fn clean_debian_like_set_has_nothing_medium() {
         Some(b"root:x:0:\ndaemon:x:1:\nsudo:x:27:alice\nalice:x:1000:\n"),
         Some(b"root:*::\ndaemon:*::\nsudo:*::alice\nalice:!::\n"),
     );
-    let out = audit(&snap.view(), &AuditOptions::default(), None);
+    let out = audit(&snap.view(), &AuditOptions::default(), &Control::new());
     assert!(
         out.max_severity() < Some(Severity::Medium),
         "{:#?}",
@@ -171,7 +170,7 @@ fn root_checks_homes_files_and_locks() {
     std::fs::set_permissions(p.join("etc/shadow"), std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(p.join("home/alice"), std::fs::Permissions::from_mode(0o777)).unwrap();
     let root = ferret_core::HostRoot::new(p).unwrap();
-    let out = audit_root(&root, &AuditOptions::default());
+    let out = audit_root(&root, &AuditOptions::default(), &Control::new());
     assert_eq!(
         find(&out, "accounts.home-missing", "bob").severity,
         Severity::Low
@@ -200,8 +199,9 @@ fn root_checks_homes_files_and_locks() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     // without the home option
     let mut o = AuditOptions::default();
-    o.check_home(false).check_shells(false);
-    let out = audit_root(&root, &o);
+    o.check_home = false;
+    o.check_shells = false;
+    let out = audit_root(&root, &o, &Control::new());
     assert!(!out
         .findings
         .iter()
@@ -220,7 +220,7 @@ fn nix_uid() -> u32 {
 #[test]
 fn missing_passwd_is_an_error_not_a_panic() {
     let (_t, root) = root_with(&[("group", b"root:x:0:\n")]);
-    let out = audit_root(&root, &AuditOptions::default());
+    let out = audit_root(&root, &AuditOptions::default(), &Control::new());
     assert!(
         out.errors
             .iter()
@@ -228,9 +228,9 @@ fn missing_passwd_is_an_error_not_a_panic() {
         "{:?}",
         out.errors
     );
-    let (users, errors) = ferret_accounts::list_users(&root);
-    assert!(users.is_empty());
-    assert_eq!(errors.len(), 2 - 1); // passwd missing (group is there)
+    let list = ferret_accounts::list_users_root(&root, &Control::new());
+    assert!(list.users.is_empty());
+    assert_eq!(list.errors.len(), 2 - 1); // passwd missing (group is there)
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn diff_of_two_roots_ranks_new_uid0_and_sudo_member_critical() {
         ("shadow", format!("root:{HASH}:1::::::\nalice::1::::::\nwww-data:*:1::::::\ntoor:{HASH}:1::::::\n").as_bytes()),
         ("group", b"root:x:0:\nsudo:x:27:www-data\nalice:x:1000:\n"),
     ]);
-    let out = diff_roots(&old, &new);
+    let out = diff_roots(&old, &new, &Control::new());
     let sev = |id, s| find(&out, id, s).severity;
     assert_eq!(sev("accounts.diff.user-added", "toor"), Severity::Critical);
     assert_eq!(
@@ -267,7 +267,7 @@ fn diff_of_two_roots_ranks_new_uid0_and_sudo_member_critical() {
     );
     assert!(!serde_json::to_string(&out).unwrap().contains("HiddenHash"));
     assert_eq!(out.findings.len(), 5, "{:#?}", out.findings);
-    assert!(diff_roots(&old, &old).findings.is_empty());
+    assert!(diff_roots(&old, &old, &Control::new()).findings.is_empty());
 }
 
 #[test]
@@ -281,7 +281,7 @@ fn backup_diff_shows_the_hand_added_account() {
         ("group", b"root:x:0:\n"),
         ("group-", b"root:x:0:\n"),
     ]);
-    let out = ferret_accounts::diff_backup(&root);
+    let out = ferret_accounts::diff_backup_root(&root, &Control::new());
     assert_eq!(
         find(&out, "accounts.diff.user-added", "svc").severity,
         Severity::Critical

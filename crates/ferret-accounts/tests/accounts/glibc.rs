@@ -18,10 +18,12 @@ fn c_strings(src: &str) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn fgetsgent_r_table() {
-    let Some(f) = crate::testdata("glibc/nss/tst-fgetsgent_r.c") else {
-        return;
-    };
+    let f = ferret_testkit::testdata("glibc/nss/tst-fgetsgent_r.c");
     let src = std::fs::read_to_string(f).unwrap();
     // rows look like: { "input\n", "expected\n" }, or { "input\n", NULL },
     let mut checked = 0;
@@ -48,10 +50,12 @@ fn fgetsgent_r_table() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn put_tests_expected_lines_parse_and_write_back() {
-    let Some(dir) = crate::testdata("glibc/nss") else {
-        return;
-    };
+    let dir = ferret_testkit::testdata("glibc/nss");
     let mut checked = 0;
     for (file, fields) in [
         ("tst-putpwent.c", 7),
@@ -96,10 +100,12 @@ fn put_tests_expected_lines_parse_and_write_back() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
 fn nss_compat_root_keeps_nis_lines() {
-    let Some(dir) = crate::testdata("glibc/nss/tst-nss-compat1.root/etc") else {
-        return;
-    };
+    let dir = ferret_testkit::testdata("glibc/nss/tst-nss-compat1.root/etc");
     let pw = std::fs::read(dir.join("passwd")).unwrap();
     let doc = passwd::document(&pw);
     assert_eq!(doc.to_bytes(), pw);

@@ -1,7 +1,7 @@
 //! This machine: `list` against `getent passwd`, `audit` against the real `pwck -r`/`grpck -r`.
 
-use ferret_accounts::{audit_root, list_users, AuditOptions};
-use ferret_core::HostRoot;
+use ferret_accounts::{audit_root, list_users_root, AuditOptions};
+use ferret_core::{Control, HostRoot};
 use std::process::Command;
 
 #[test]
@@ -18,7 +18,8 @@ fn list_matches_getent_passwd_files() {
         .lines()
         .map(|l| l.split(':').map(str::to_owned).collect())
         .collect();
-    let (users, errors) = list_users(&HostRoot::live());
+    let list = list_users_root(&HostRoot::live(), &Control::new());
+    let (users, errors) = (list.users, list.errors);
     assert!(errors.is_empty(), "{errors:?}");
     assert!(!users.is_empty());
     assert_eq!(users.len(), getent.len(), "user count differs");
@@ -57,7 +58,7 @@ fn live_audit_covers_real_pwck_and_grpck() {
         eprintln!("skipped: needs root to run pwck -r on /etc/shadow");
         return;
     }
-    let out = audit_root(&HostRoot::live(), &AuditOptions::default());
+    let out = audit_root(&HostRoot::live(), &AuditOptions::default(), &Control::new());
     let mut checked = 0;
     for tool in ["pwck", "grpck"] {
         let o = Command::new(tool)

@@ -14,24 +14,13 @@
 )]
 
 mod audit_cases;
+mod cancel;
 mod cktools;
 mod glibc;
+mod golden;
 mod live;
 mod props;
-
-use std::path::PathBuf;
-
-/// `$FERRET_TESTDATA/<rel>`, or `None` (after saying so) when the variable is not set.
-/// A set variable with a missing file is a failure, not a skip.
-pub fn testdata(rel: &str) -> Option<PathBuf> {
-    let Some(base) = std::env::var_os("FERRET_TESTDATA") else {
-        eprintln!("skipped: FERRET_TESTDATA not set");
-        return None;
-    };
-    let p = PathBuf::from(base).join(rel);
-    assert!(p.exists(), "{} is missing", p.display());
-    Some(p)
-}
+mod reference;
 
 /// A temporary root with `etc/<name>` files.
 pub fn root_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, ferret_core::HostRoot) {

@@ -1,6 +1,6 @@
 //! Property tests: write-back identity, diff(a, a) empty, diff reports exactly the edits.
 
-use ferret_accounts::diff::{diff, Change, UserField};
+use ferret_accounts::diff::{changes as diff, Change, UserField};
 use ferret_accounts::{group, passwd, shadow, Snapshot};
 use proptest::prelude::*;
 

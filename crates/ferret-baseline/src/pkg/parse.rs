@@ -19,16 +19,8 @@ impl Digest {
     /// Parses a hexadecimal digest: 32 digits for MD5, 64 for SHA-256 (either case).
     pub fn from_hex(hex: &[u8]) -> Option<Digest> {
         match hex.len() {
-            32 => {
-                let mut out = [0u8; 16];
-                decode_hex(hex, &mut out)?;
-                Some(Digest::Md5(out))
-            }
-            64 => {
-                let mut out = [0u8; 32];
-                decode_hex(hex, &mut out)?;
-                Some(Digest::Sha256(out))
-            }
+            32 => ferret_core::hex::decode_array(hex).map(Digest::Md5),
+            64 => ferret_core::hex::decode_array(hex).map(Digest::Sha256),
             _ => None,
         }
     }
@@ -52,34 +44,8 @@ impl Digest {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.as_bytes() {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&ferret_core::hex::encode(self.as_bytes()))
     }
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<()> {
-    if hex.len() != out.len() * 2 {
-        return None;
-    }
-    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        let (a, b) = match pair {
-            [a, b] => (*a, *b),
-            _ => return None,
-        };
-        *o = hex_val(a)? << 4 | hex_val(b)?;
-    }
-    Some(())
 }
 
 /// A malformed line: its 1-based number and what is wrong.

@@ -1,6 +1,6 @@
 //! Hostile trees: nothing hangs, nothing is lost, every skipped path is in the errors.
 use super::*;
-use ferret_baseline::{compare, CompareOptions};
+use ferret_baseline::compare;
 use ferret_core::FileKind;
 use nix::sys::stat::{mknod, Mode, SFlag};
 use std::sync::mpsc;
@@ -67,11 +67,11 @@ fn hostile_tree_is_recorded_without_hanging() {
     let root2 = root.clone();
     let start = Instant::now();
     let b = within(Duration::from_secs(60), move || {
-        Scan::builder(root2)
-            .hash(HashKind::Blake3)
-            .build()
-            .unwrap()
-            .run(&Control::new())
+        scan_root(
+            &root2,
+            &opts(|o| o.hash = HashKind::Blake3),
+            &Control::new(),
+        )
     });
     let took = start.elapsed();
     assert!(b.complete);
@@ -142,7 +142,7 @@ fn hostile_tree_is_recorded_without_hanging() {
     b.save(&mut db, None).unwrap();
     let back = Baseline::load(&db[..], None).unwrap();
     assert_eq!(back.entries, b.entries);
-    assert!(compare(&back, &b, &CompareOptions::new()).is_clean());
+    assert!(compare(&back, &b, &CheckOptions::default()).is_clean());
 }
 
 #[test]
@@ -160,12 +160,14 @@ fn file_modified_while_hashed_is_unstable_not_half_old() {
         })
     };
     // 8 MiB at 16 MiB/s: the append lands while the file is being read.
-    let b = Scan::builder(root)
-        .path("/usr/bin")
-        .hash(HashKind::Both)
-        .build()
-        .unwrap()
-        .run(&Control::new().with_io_limit(16 << 20).with_max_threads(1));
+    let b = scan_root(
+        &root,
+        &opts(|o| {
+            o.paths.push("/usr/bin".into());
+            o.hash = HashKind::Both;
+        }),
+        &Control::new().with_io_limit(16 << 20).with_max_threads(1),
+    );
     writer.join().unwrap();
     let e = b.get(b"/usr/bin/growing").unwrap();
     assert!(e.unverified, "hashed a file that changed under the read");
@@ -295,14 +297,16 @@ fn live_root_walk_opens_only_regular_files() {
     let before = (atime(&r.join("sub/file")), atime(&r.join("sub")));
     let inner = r.to_path_buf();
     let b = within(Duration::from_secs(60), move || {
-        Scan::builder(HostRoot::live())
-            .path(&inner)
-            .hash(HashKind::Both)
-            .build()
-            .unwrap()
+        scan_root(
+            &HostRoot::live(),
+            &opts(|o| {
+                o.paths.push(inner.clone());
+                o.hash = HashKind::Both;
+            }),
             // One thread: with two, both links can be met at the same moment and both read
             // (correct, just not deduplicated), and the counts below would depend on timing.
-            .run(&Control::new().with_max_threads(1))
+            &Control::new().with_max_threads(1),
+        )
     });
     assert!(b.complete && b.errors.is_empty(), "{:?}", b.errors);
     let base = r.as_os_str().as_bytes().to_vec();

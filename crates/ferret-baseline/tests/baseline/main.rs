@@ -22,7 +22,10 @@ mod soundness;
 mod tools;
 mod workflow;
 
-use ferret_baseline::{Baseline, HashKind, Scan};
+use ferret_baseline::rules::{Pattern, Rule};
+use ferret_baseline::{
+    scan_root, AttrSet, Baseline, CheckMode, CheckOptions, HashKind, ScanOptions,
+};
 use ferret_core::{Control, HostRoot};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -52,9 +55,29 @@ pub fn host(root: &HostRoot, inner: &[u8]) -> PathBuf {
 }
 
 pub fn scan(root: &HostRoot, hash: HashKind) -> Baseline {
-    Scan::builder(root.clone())
-        .hash(hash)
-        .build()
-        .unwrap()
-        .run(&Control::new())
+    scan_root(root, &opts(|o| o.hash = hash), &Control::new())
+}
+
+/// The default scan options with `set` applied.
+pub fn opts(set: impl FnOnce(&mut ScanOptions)) -> ScanOptions {
+    let mut o = ScanOptions::default();
+    set(&mut o);
+    o
+}
+
+/// Check options in `mode`.
+pub fn mode(mode: CheckMode) -> CheckOptions {
+    let mut o = CheckOptions::default();
+    o.mode = mode;
+    o
+}
+
+/// A rule recording paths matching the glob with `attrs`.
+pub fn include(glob: &str, attrs: AttrSet) -> Rule {
+    Rule::include(Pattern::glob(glob).unwrap(), attrs)
+}
+
+/// A rule leaving out paths matching the glob.
+pub fn exclude(glob: &str) -> Rule {
+    Rule::exclude(Pattern::glob(glob).unwrap())
 }

@@ -1,7 +1,7 @@
 //! Property tests: save → load round-trips any entry set; compare(a, a) is empty; compare
 //! reports exactly the mutations applied.
 use super::*;
-use ferret_baseline::{compare, Attr, AttrSet, CompareOptions, Entry, ScanConfig, SealKey};
+use ferret_baseline::{compare, Attr, AttrSet, Entry, ScanConfig, SealKey};
 use ferret_core::{FileKind, Timestamp};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -114,7 +114,7 @@ proptest! {
     #[test]
     fn compare_with_itself_is_empty(entries in proptest::collection::vec(entry(), 0..40)) {
         let b = baseline(entries);
-        let c = compare(&b, &b, &CompareOptions::new());
+        let c = compare(&b, &b, &CheckOptions::default());
         prop_assert!(c.is_clean());
     }
 
@@ -162,7 +162,7 @@ proptest! {
             }
         }
         // Paths both removed and re-added are changes, not add/remove.
-        let c = compare(&old, &new, &CompareOptions::new());
+        let c = compare(&old, &new, &CheckOptions::default());
         let got_changed: std::collections::BTreeMap<Vec<u8>, BTreeSet<Attr>> = c
             .changed
             .iter()

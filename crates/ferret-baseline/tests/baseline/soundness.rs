@@ -1,6 +1,6 @@
 //! Issue 10/11: auditing leaves no trace; I/O cap and prompt cancellation.
 use super::*;
-use ferret_baseline::{check, Baseline, SealKey};
+use ferret_baseline::{check_root, Baseline, SealKey};
 use nix::sys::stat::{utimensat, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use std::os::unix::fs::MetadataExt;
@@ -84,20 +84,22 @@ fn init_and_check_change_no_timestamps() {
     };
 
     // 1. Atime-pristine mode (link targets not read): zero differences, links included.
-    let b = Scan::builder(root.clone())
-        .hash(HashKind::Both)
-        .link_targets(false)
-        .build()
-        .unwrap()
-        .run(&Control::new());
+    let b = scan_root(
+        &root,
+        &opts(|o| {
+            o.hash = HashKind::Both;
+            o.link_targets = false;
+        }),
+        &Control::new(),
+    );
     assert!(b.errors.is_empty(), "{:?}", b.errors);
     assert!(b.get(b"/usr/bin/tool").unwrap().sha256.is_some());
     b.save(std::fs::File::create(&db).unwrap(), Some(&key))
         .unwrap();
     let old = Baseline::load(std::fs::File::open(&db).unwrap(), Some(&key)).unwrap();
-    let c = check(&root, &old, false, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     assert!(c.is_clean(), "{c:?}");
-    let c = check(&root, &old, true, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Fast), &Control::new());
     assert!(c.is_clean(), "{c:?}");
     let after = snapshot(&paths);
     for ((p, a), b) in paths.iter().zip(&before).zip(&after) {
@@ -107,11 +109,7 @@ fn init_and_check_change_no_timestamps() {
     // 2. Default mode records link targets: readlink(2) has no O_NOATIME, so the only
     //    possible difference is a symlink's atime; nothing else moves, and a check does not
     //    read an unchanged link again.
-    let b = Scan::builder(root.clone())
-        .hash(HashKind::Both)
-        .build()
-        .unwrap()
-        .run(&Control::new());
+    let b = scan_root(&root, &opts(|o| o.hash = HashKind::Both), &Control::new());
     assert_eq!(
         b.get(b"/etc/link").unwrap().link_target.as_deref(),
         Some(&b"/etc/shadow"[..])
@@ -153,7 +151,7 @@ fn init_and_check_change_no_timestamps() {
         }
     }
     let before_check = snapshot(&paths);
-    let c = check(&root, &b, false, &Control::new());
+    let c = check_root(&root, &b, &mode(CheckMode::Secure), &Control::new());
     assert!(c.is_clean(), "{c:?}");
     assert_eq!(snapshot(&paths), before_check, "check touched a timestamp");
 }
@@ -161,17 +159,21 @@ fn init_and_check_change_no_timestamps() {
 #[test]
 fn output_inside_the_scanned_tree_is_refused() {
     let (t, root) = tree();
-    let scan = Scan::builder(root).path("/etc").build().unwrap();
+    let scan = opts(|o| o.paths.push("/etc".into()));
     assert!(scan
-        .ensure_output_outside(&t.path().join("etc/baseline.db"))
+        .ensure_output_outside(&root, &t.path().join("etc/baseline.db"))
         .is_err());
     assert!(scan
-        .ensure_output_outside(&t.path().join("etc/new/dir/baseline.db"))
+        .ensure_output_outside(&root, &t.path().join("etc/new/dir/baseline.db"))
         .is_err());
     let other = tempfile::tempdir().unwrap();
-    assert!(scan.ensure_output_outside(&other.path().join("db")).is_ok());
+    assert!(scan
+        .ensure_output_outside(&root, &other.path().join("db"))
+        .is_ok());
     // A sibling of the scanned path is fine.
-    assert!(scan.ensure_output_outside(&t.path().join("db")).is_ok());
+    assert!(scan
+        .ensure_output_outside(&root, &t.path().join("db"))
+        .is_ok());
 }
 
 fn data_tree(files: usize, size: usize) -> (tempfile::TempDir, HostRoot) {
@@ -188,12 +190,9 @@ fn io_cap_holds_and_cancel_is_prompt() {
     // 24 MiB at 20 MB/s: about 1.2 s.
     let (_t, root) = data_tree(24, 1 << 20);
     let cap = 20_000_000u64;
-    let scan = Scan::builder(root.clone())
-        .hash(HashKind::Blake3)
-        .build()
-        .unwrap();
+    let scan = opts(|o| o.hash = HashKind::Blake3);
     let start = Instant::now();
-    let b = scan.run(&Control::new().with_io_limit(cap));
+    let b = scan_root(&root, &scan, &Control::new().with_io_limit(cap));
     let secs = start.elapsed().as_secs_f64();
     let rate = b.stats.bytes_hashed as f64 / secs;
     assert_eq!(b.stats.bytes_hashed, 24 << 20);
@@ -212,9 +211,9 @@ fn io_cap_holds_and_cancel_is_prompt() {
         .with_io_limit(cap)
         .with_progress(move |p| d2.store(p.items_done, Ordering::Relaxed));
     let c2 = control.clone();
-    let scan = Scan::builder(root2).hash(HashKind::Blake3).build().unwrap();
+    let scan = opts(|o| o.hash = HashKind::Blake3);
     let h = std::thread::spawn(move || {
-        let b = scan.run(&c2);
+        let b = scan_root(&root2, &scan, &c2);
         (b, Instant::now())
     });
     std::thread::sleep(Duration::from_millis(300));
@@ -243,17 +242,19 @@ fn output_on_another_filesystem_below_the_scan_is_allowed() {
         eprintln!("skipped: /dev/shm is not a separate filesystem here");
         return;
     }
-    let scan = Scan::builder(HostRoot::live()).path("/").build().unwrap();
-    assert!(scan.ensure_output_outside(&shm.join("ferret-db")).is_ok());
+    let live = HostRoot::live();
+    let scan = opts(|o| o.paths.push("/".into()));
     assert!(scan
-        .ensure_output_outside(Path::new("/root/ferret-db"))
+        .ensure_output_outside(&live, &shm.join("ferret-db"))
+        .is_ok());
+    assert!(scan
+        .ensure_output_outside(&live, Path::new("/root/ferret-db"))
         .is_err());
-    let crossing = Scan::builder(HostRoot::live())
-        .path("/")
-        .same_filesystem(false)
-        .build()
-        .unwrap();
+    let crossing = opts(|o| {
+        o.paths.push("/".into());
+        o.same_filesystem = false;
+    });
     assert!(crossing
-        .ensure_output_outside(&shm.join("ferret-db"))
+        .ensure_output_outside(&live, &shm.join("ferret-db"))
         .is_err());
 }

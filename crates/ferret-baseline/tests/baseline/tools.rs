@@ -1,6 +1,7 @@
 //! Against the real tools: `sha256sum` and `b3sum` compute the same hashes and accept our
 //! manifests.
 use super::*;
+use ferret_baseline::check_root;
 use ferret_baseline::manifest::{self, ManifestFormat};
 use ferret_core::FileKind;
 use std::process::Command;
@@ -195,12 +196,11 @@ fn import_reads_the_tools_own_manifests() {
 #[test]
 fn live_usr_bin_matches_the_tools_and_rechecks_clean() {
     let root = HostRoot::live();
-    let scan = Scan::builder(root.clone())
-        .path("/usr/bin")
-        .hash(HashKind::Both)
-        .build()
-        .unwrap();
-    let b = scan.run(&Control::new());
+    let scan = opts(|o| {
+        o.paths.push("/usr/bin".into());
+        o.hash = HashKind::Both;
+    });
+    let b = scan_root(&root, &scan, &Control::new());
     let files: Vec<_> = b
         .entries
         .iter()
@@ -221,7 +221,7 @@ fn live_usr_bin_matches_the_tools_and_rechecks_clean() {
         n += 1;
     }
     assert!(n >= 7);
-    let c = ferret_baseline::check(&root, &b, false, &Control::new());
+    let c = check_root(&root, &b, &mode(CheckMode::Secure), &Control::new());
     assert!(
         c.is_clean(),
         "live /usr/bin changed under the test: {:?}",
@@ -270,11 +270,11 @@ fn hard_links_and_large_files_match_the_tools() {
     assert!(xattr.success());
     // One thread, so the link counts do not depend on timing (with two, two links of one inode
     // met at the same moment are both read: correct, just not deduplicated).
-    let b = Scan::builder(root.clone())
-        .hash(HashKind::Both)
-        .build()
-        .unwrap()
-        .run(&Control::new().with_max_threads(1));
+    let b = scan_root(
+        &root,
+        &opts(|o| o.hash = HashKind::Both),
+        &Control::new().with_max_threads(1),
+    );
     assert!(b.errors.is_empty(), "{:?}", b.errors);
     assert_eq!(b.stats.linked, 4, "{:?}", b.stats);
     // With the default pool the hashes are the same, whatever was deduplicated.
@@ -305,7 +305,7 @@ fn hard_links_and_large_files_match_the_tools() {
     }
     // Rewrite the big file through one link: every path of it changed, nothing else.
     std::fs::write(r.join("big/b/two-link"), noise(9 << 20)).unwrap();
-    let c = ferret_baseline::check(&root, &b, false, &Control::new());
+    let c = check_root(&root, &b, &mode(CheckMode::Secure), &Control::new());
     let mut changed: Vec<&[u8]> = c.changed.iter().map(|ch| ch.path.as_slice()).collect();
     changed.sort_unstable();
     assert_eq!(

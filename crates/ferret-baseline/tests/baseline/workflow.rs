@@ -1,6 +1,6 @@
 //! init → modify → check, on real trees: every kind of difference, groups, fast mode.
 use super::*;
-use ferret_baseline::{check, compare, Attr, AttrSet, CompareOptions};
+use ferret_baseline::{check_root, compare, rescan_root, Attr};
 use ferret_core::Severity;
 use std::os::unix::fs::PermissionsExt;
 
@@ -16,14 +16,16 @@ fn attrs(c: &ferret_baseline::Comparison, path: &[u8]) -> Vec<&'static str> {
 fn check_reports_added_removed_changed_moved_with_severities() {
     let (t, root) = tree();
     let r = t.path();
-    let old = Scan::builder(root.clone())
-        .include("/var/log", AttrSet::growing())
-        .include("/home/u/notes", AttrSet::log())
-        .exclude("/tmp")
-        .hash(HashKind::Both)
-        .build()
-        .unwrap()
-        .run(&Control::new());
+    let old = scan_root(
+        &root,
+        &opts(|o| {
+            o.rules.push(include("/var/log", AttrSet::growing()));
+            o.rules.push(include("/home/u/notes", AttrSet::log()));
+            o.rules.push(exclude("/tmp"));
+            o.hash = HashKind::Both;
+        }),
+        &Control::new(),
+    );
     assert!(old.errors.is_empty(), "{:?}", old.errors);
 
     // The attack.
@@ -53,7 +55,7 @@ fn check_reports_added_removed_changed_moved_with_severities() {
     std::fs::create_dir_all(r.join("tmp")).unwrap();
     std::fs::write(r.join("tmp/ignored"), b"x").unwrap();
 
-    let c = check(&root, &old, false, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     assert_eq!(
         attrs(&c, b"/etc/passwd"),
         ["size", "mtime", "ctime", "sha256", "blake3"]
@@ -103,12 +105,12 @@ fn check_reports_added_removed_changed_moved_with_severities() {
 
     // Now the log shrinks: a growing file may not.
     std::fs::write(r.join("var/log/auth.log"), b"li").unwrap();
-    let c = check(&root, &old, false, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     let a = attrs(&c, b"/var/log/auth.log");
     assert!(a.contains(&"size"), "{a:?}");
     // ... or its old content is rewritten while it grows.
     std::fs::write(r.join("var/log/auth.log"), b"LINE 1\nline 2\n").unwrap();
-    let c = check(&root, &old, false, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     assert_eq!(attrs(&c, b"/var/log/auth.log"), ["sha256", "blake3"]);
 }
 
@@ -116,17 +118,17 @@ fn check_reports_added_removed_changed_moved_with_severities() {
 fn fast_mode_skips_unchanged_files_and_says_so() {
     let (t, root) = tree();
     let old = scan(&root, HashKind::Blake3);
-    let c = check(&root, &old, true, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Fast), &Control::new());
     assert!(c.is_clean() && c.fast);
-    let new = Scan::from_baseline(root.clone(), &old).run_against(&old, true, &Control::new());
+    let new = rescan_root(&root, &old, &mode(CheckMode::Fast), &Control::new());
     assert_eq!(new.stats.hashed, 0);
     assert!(new.stats.reused >= 5);
     // A content change that keeps size, mtime, ctime and inode is invisible to fast mode only
     // when metadata is forged; an ordinary edit is seen.
     std::fs::write(t.path().join("home/u/notes"), b"HELLO").unwrap();
-    let c = check(&root, &old, true, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Fast), &Control::new());
     assert!(attrs(&c, b"/home/u/notes").contains(&"blake3"));
-    let secure = Scan::from_baseline(root.clone(), &old).run_against(&old, false, &Control::new());
+    let secure = rescan_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     assert_eq!(secure.stats.reused, 0);
     assert!(secure.stats.hashed >= 5);
 }
@@ -134,37 +136,53 @@ fn fast_mode_skips_unchanged_files_and_says_so() {
 #[test]
 fn rules_exclude_prune_and_regex_select() {
     let (_t, root) = tree();
-    let b = Scan::builder(root.clone())
-        .exclude("/home")
-        .include_regex("/var/(log|spool)", AttrSet::log())
-        .hash(HashKind::Sha256)
-        .build()
-        .unwrap()
-        .run(&Control::new());
+    let b = scan_root(
+        &root,
+        &opts(|o| {
+            o.rules.push(exclude("/home"));
+            o.rules.push(Rule::include(
+                Pattern::regex("/var/(log|spool)").unwrap(),
+                AttrSet::log(),
+            ));
+            o.hash = HashKind::Sha256;
+        }),
+        &Control::new(),
+    );
     assert!(b.entries.iter().all(|e| !e.path.starts_with(b"/home")));
     let log = b.get(b"/var/log/auth.log").unwrap();
     assert_eq!(log.attrs, AttrSet::log());
     assert!(log.sha256.is_none(), "log group must not read content");
     assert!(b.get(b"/etc/passwd").unwrap().sha256.is_some());
-    assert!(Scan::builder(root.clone())
-        .exclude("[oops")
-        .build()
-        .is_err());
-    assert!(Scan::builder(root)
-        .include_regex("(", AttrSet::full())
-        .build()
-        .is_err());
+    // Invalid patterns are refused where they are written, naming the pattern.
+    let e = Pattern::glob("[oops").unwrap_err();
+    assert!(
+        matches!(e, ferret_baseline::Error::Pattern { ref pattern, kind: "glob", .. } if pattern == b"[oops"),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid glob pattern [oops: unterminated [ in glob"
+    );
+    assert!(matches!(
+        Pattern::regex("("),
+        Err(ferret_baseline::Error::Pattern { kind: "regex", .. })
+    ));
 }
 
 #[test]
 fn ignore_option_and_compare_identity() {
     let (_t, root) = tree();
     let b = scan(&root, HashKind::Both);
-    assert!(compare(&b, &b, &CompareOptions::new()).is_clean());
+    assert!(compare(&b, &b, &CheckOptions::default()).is_clean());
     let mut m = b.clone();
     m.entries[1].nlink += 1;
-    assert!(!compare(&b, &m, &CompareOptions::new()).is_clean());
-    assert!(compare(&b, &m, &CompareOptions::new().ignore(Attr::Nlink)).is_clean());
+    assert!(!compare(&b, &m, &CheckOptions::default()).is_clean());
+    assert!(compare(&b, &m, &{
+        let mut o = CheckOptions::default();
+        o.ignore = o.ignore.with(Attr::Nlink);
+        o
+    })
+    .is_clean());
 }
 
 #[test]
@@ -172,7 +190,7 @@ fn json_shape_uses_issue_attribute_names() {
     let (t, root) = tree();
     let old = scan(&root, HashKind::Sha256);
     std::fs::write(t.path().join("etc/passwd"), b"changed").unwrap();
-    let c = check(&root, &old, false, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     let v = serde_json::to_value(&c).unwrap();
     for k in ["added", "removed", "changed", "moved", "errors"] {
         assert!(v.get(k).is_some(), "missing {k}");
@@ -219,7 +237,7 @@ fn xattrs_are_recorded_and_compared() {
         "{x:?}"
     );
     set("two");
-    let c = check(&root, &old, false, &Control::new());
+    let c = check_root(&root, &old, &mode(CheckMode::Secure), &Control::new());
     assert!(
         attrs(&c, b"/usr/bin/ls").contains(&"xattrs"),
         "{:?}",

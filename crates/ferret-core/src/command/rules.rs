@@ -189,7 +189,31 @@ pub(super) fn worth_parsing(s: &[u8]) -> bool {
             .ok()
     });
     // Without the automaton (it cannot fail to build for these literals), parse everything.
-    ac.as_ref().is_none_or(|ac| ac.is_match(s))
+    let Some(ac) = ac.as_ref() else {
+        return true;
+    };
+    if ac.is_match(s) {
+        return true;
+    }
+    // Quotes and backslashes vanish in the shell's reading: `c''url`, `\w\g\e\t` and
+    // `/root/' '/x` hold a trigger or a blank directory name only once they are removed.
+    // Tabs separate words unquoted, but `'\t'/x` is a directory named by a tab.
+    if memchr::memchr3(b'\'', b'"', b'\\', s).is_none() && memchr::memchr(b'\t', s).is_none() {
+        return false;
+    }
+    if contains(s, b"$'") {
+        // ANSI-C quoting can spell any byte (`$'\x63url'`): let the lexer read it.
+        return true;
+    }
+    let plain: Vec<u8> = s
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, b'\'' | b'"' | b'\\'))
+        .collect();
+    ac.is_match(&plain)
+        || plain
+            .windows(2)
+            .any(|w| matches!(w, [b' ' | b'\t', b'/'] | [b'/', b' ' | b'\t']))
 }
 
 // ---------------------------------------------------------------------------------------------

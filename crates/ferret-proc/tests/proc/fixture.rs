@@ -1,10 +1,11 @@
 //! Parser and snapshot tests over `tests/fixtures/host` (captured from a Firecracker VM running
 //! Linux 6.18 by `tests/fixtures/capture.py`) and over attack trees built here.
 
+use super::{captured, ctl, socket_opts, suspicious_opts};
 use ferret_core::HostRoot;
 use ferret_proc::{
-    hidden, snapshot, suspicious, HiddenOptions, ProcOptions, Proto, SocketOptions,
-    SuspiciousOptions,
+    hidden_root, snapshot_root, sockets_root, suspicious_root, HiddenOptions, ProcOptions, Proto,
+    SocketOptions, SuspiciousOptions,
 };
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,8 @@ fn host() -> PathBuf {
 
 #[test]
 fn captured_tree_snapshot() {
-    let snap = snapshot(&ProcOptions::fixture(host()));
+    let (root, opts) = captured(&host());
+    let snap = snapshot_root(&root, &opts, &ctl());
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     let pids: Vec<i32> = snap.processes.iter().map(|p| p.pid).collect();
     assert_eq!(pids.len(), 3);
@@ -49,7 +51,8 @@ fn captured_tree_snapshot() {
 
 #[test]
 fn captured_tree_sockets_and_findings() {
-    let t = ferret_proc::sockets(&SocketOptions::new().proc(ProcOptions::fixture(host())));
+    let (root, opts) = captured(&host());
+    let t = sockets_root(&root, &socket_opts(&opts, |_| {}), &ctl());
     assert!(t.errors.is_empty(), "{:?}", t.errors);
     // The VM's control listener on 0.0.0.0:2024 is in the captured tcp table.
     assert!(t
@@ -60,10 +63,7 @@ fn captured_tree_sockets_and_findings() {
         .sources
         .iter()
         .all(|s| s.2 == ferret_proc::Source::ProcNet));
-    let out = suspicious(
-        &HostRoot::live(),
-        &SuspiciousOptions::new().proc(ProcOptions::fixture(host())),
-    );
+    let out = suspicious_root(&root, &suspicious_opts(&opts), &ctl());
     assert!(out
         .findings
         .iter()
@@ -122,7 +122,11 @@ fn attack_tree() -> tempfile::TempDir {
     let r = t.path();
     std::fs::create_dir_all(r.join("proc/net")).unwrap();
     std::fs::create_dir_all(r.join("proc/sys/kernel")).unwrap();
-    std::fs::write(r.join("proc/stat"), "cpu 1 2 3\nbtime 1700000000\n").unwrap();
+    std::fs::write(
+        r.join("proc/stat"),
+        "cpu  1 2 3 4 5 6 7 0 0 0\ncpu0 1 2 3 4 5 6 7 0 0 0\nintr 0\nctxt 100\nbtime 1700000000\nprocesses 10\nprocs_running 1\nprocs_blocked 0\n",
+    )
+    .unwrap();
     std::fs::write(r.join("proc/sys/kernel/tainted"), "12288\n").unwrap();
     // A module list without "diamorphine", which /sys/module still shows as loaded.
     std::fs::write(
@@ -176,9 +180,14 @@ fn attack_tree() -> tempfile::TempDir {
 #[test]
 fn attack_tree_findings() {
     let t = attack_tree();
-    let opts = ProcOptions::fixture(t.path());
-    let snap = snapshot(&opts);
+    let (root, opts) = captured(t.path());
+    let snap = snapshot_root(&root, &opts, &ctl());
     assert_eq!(snap.exited, 1, "pid 702 has no stat: dropped");
+    assert_eq!(snap.boot_time, Some(1_700_000_000));
+    assert_eq!(
+        snap.get(666).unwrap().start_time,
+        Some(1_700_000_000 + 4000 / snap.clock_ticks as i64)
+    );
     let miner = snap.get(666).unwrap();
     assert!(miner.exe_deleted);
     assert_eq!(miner.exe.as_deref(), Some(&b"/tmp/.x/kworker"[..]));
@@ -187,10 +196,7 @@ fn attack_tree_findings() {
     assert!(cron.missing.contains(&"ids".to_owned()));
     assert!(snap.get(701).unwrap().exe_memfd);
 
-    let out = suspicious(
-        &HostRoot::live(),
-        &SuspiciousOptions::new().proc(opts.clone()),
-    );
+    let out = suspicious_root(&root, &suspicious_opts(&opts), &ctl());
     let has = |id: &str, subject: &str| {
         out.findings
             .iter()
@@ -231,25 +237,28 @@ fn attack_tree_findings() {
     // No comm-mismatch for the honest processes.
     assert!(!has("proc.comm-mismatch", "703"));
 
-    let t2 = ferret_proc::sockets(&SocketOptions::new().proc(opts.clone()).port(Some(4444)));
+    let t2 = sockets_root(&root, &socket_opts(&opts, |o| o.port = Some(4444)), &ctl());
     let inodes: Vec<u64> = t2.sockets.iter().map(|s| s.inode).collect();
     assert_eq!(inodes, [5001, 5003]);
     assert_eq!(t2.sockets[0].pids(), [666]);
-    let unix = ferret_proc::sockets(
-        &SocketOptions::new()
-            .proc(opts.clone())
-            .protocols([Proto::Unix])
-            .listening_only(true),
+    let unix = sockets_root(
+        &root,
+        &socket_opts(&opts, |o| {
+            o.protocols = [Proto::Unix].into();
+            o.listening_only = true;
+        }),
+        &ctl(),
     );
     assert_eq!(
         unix.sockets[0].path.as_deref(),
         Some(&b"/run/evil sock"[..])
     );
 
-    let h = hidden(
-        &HostRoot::live(),
-        &HiddenOptions::new().proc(opts).probe_pids(false),
-    );
+    let mut ho = HiddenOptions::default();
+    ho.proc = opts.clone();
+    ho.probe_pids = false;
+    let h = hidden_root(&root, &ho, &ctl());
+    assert!(h.errors.is_empty(), "{:?}", h.errors);
     let hm: Vec<&str> = h
         .findings
         .iter()
@@ -261,21 +270,35 @@ fn attack_tree_findings() {
 
 #[test]
 fn offline_roots_are_live_only() {
-    let t = tempfile::tempdir().unwrap();
+    // Even a root holding a process tree is an image unless it is said to be a capture.
+    let t = attack_tree();
     let img = HostRoot::new(t.path()).unwrap();
+    let ctl = ctl();
     for out in [
-        suspicious(&img, &SuspiciousOptions::new()),
-        hidden(&img, &HiddenOptions::new()),
+        suspicious_root(&img, &SuspiciousOptions::default(), &ctl),
+        hidden_root(&img, &HiddenOptions::default(), &ctl),
     ] {
         assert!(out.findings.is_empty());
         assert_eq!(out.errors.len(), 1);
         assert_eq!(out.errors[0].message, ferret_proc::LIVE_ONLY);
+        assert_eq!(
+            out.errors[0].path.as_deref(),
+            Some(img.path().to_str().unwrap())
+        );
     }
-    let s = snapshot(&ProcOptions::for_root(&img));
+    let o = ProcOptions::default();
+    let s = snapshot_root(&img, &o, &ctl);
     assert!(s.processes.is_empty());
     assert_eq!(s.errors[0].message, ferret_proc::LIVE_ONLY);
-    let so = ferret_proc::sockets(&SocketOptions::new().proc(ProcOptions::for_root(&img)));
+    let so = sockets_root(&img, &SocketOptions::default(), &ctl);
     assert_eq!(so.errors[0].message, ferret_proc::LIVE_ONLY);
+    let mods = ferret_proc::modules_root(&img, &o, &ctl);
+    assert!(!mods.available && mods.sysfs_loaded.is_empty());
+    assert_eq!(mods.errors[0].message, ferret_proc::LIVE_ONLY);
+    let taint = ferret_proc::kernel_taint_root(&img, &o, &ctl).unwrap_err();
+    assert_eq!(taint.message, ferret_proc::LIVE_ONLY);
+    let cpu = ferret_proc::cpu_usage_root(&img, &ferret_proc::CpuOptions::default(), &ctl);
+    assert_eq!(cpu.errors[0].message, ferret_proc::LIVE_ONLY);
 }
 
 #[cfg(feature = "serde")]
@@ -285,10 +308,32 @@ fn snapshot_json_round_trips_bytes() {
     let dir = t.path().join("proc/900");
     Planted::new(t.path(), 900, 1, b"e\x1bvil\xff", b"a\xff\0b\n\0").exe(b"/opt/\xff/x");
     assert!(dir.exists());
-    let snap = snapshot(&ProcOptions::fixture(t.path()));
+    let (root, opts) = captured(t.path());
+    let snap = snapshot_root(&root, &opts, &ctl());
     let json = serde_json::to_string(&snap).unwrap();
     assert!(!json.contains('\u{1b}'));
     let back: ferret_proc::Snapshot = serde_json::from_str(&json).unwrap();
     assert_eq!(back.processes, snap.processes);
     assert_eq!(back.get(900).unwrap().comm, b"e\x1bvil\xff");
+    // Bytes are escaped strings (`ferret_core::escaped`), the same shape as every ferret record.
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let p = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 900)
+        .unwrap();
+    assert_eq!(p["comm"], r"e\x1bvil\xff");
+    assert_eq!(p["cmdline"], serde_json::json!([r"a\xff", r"b\n"]));
+    assert_eq!(p["exe"], r"/opt/\xff/x");
+    let miner = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 666)
+        .unwrap();
+    assert_eq!(
+        miner["env"],
+        serde_json::json!({"LD_PRELOAD": "/tmp/.x/libhide.so"})
+    );
 }

@@ -2,11 +2,33 @@
 //! on drop). They run as any user; the planted checks need to read the children's `environ`,
 //! which a user can for their own processes.
 
+use super::{ctl, socket_opts};
 use ferret_core::HostRoot;
 use ferret_proc::{
-    cpu_usage, hidden, snapshot, suspicious, HiddenOptions, ProcOptions, Proto, SocketOptions,
-    SuspiciousOptions,
+    cpu_usage_root, hidden_root, modules_root, snapshot_root, sockets_root, suspicious_root,
+    CpuOptions, HiddenOptions, ProcOptions, Proto, SocketOptions, SuspiciousOptions,
 };
+
+/// A snapshot of this host.
+fn snapshot() -> ferret_proc::Snapshot {
+    snapshot_root(&HostRoot::live(), &ProcOptions::default(), &ctl())
+}
+
+/// The sockets of this host, with the default options changed by `set`.
+fn sockets(set: impl FnOnce(&mut SocketOptions)) -> ferret_proc::SocketTable {
+    sockets_root(
+        &HostRoot::live(),
+        &socket_opts(&ProcOptions::default(), set),
+        &ctl(),
+    )
+}
+
+/// The hidden-object probes on this host, with the default options changed by `set`.
+fn hidden(set: impl FnOnce(&mut HiddenOptions)) -> ferret_core::Outcome {
+    let mut o = HiddenOptions::default();
+    set(&mut o);
+    hidden_root(&HostRoot::live(), &o, &ctl())
+}
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -65,12 +87,11 @@ fn sleep_bin() -> PathBuf {
 /// `ps` itself). ppid, uid and comm agree for the stable ones.
 #[test]
 fn pids_match_ps() {
-    let opts = ProcOptions::new();
-    let a = snapshot(&opts);
+    let a = snapshot();
     let Some(out) = tool("ps", &["-e", "-o", "pid=,ppid=,uid=,comm="]) else {
         return;
     };
-    let b = snapshot(&opts);
+    let b = snapshot();
     let mut ps: BTreeMap<i32, (i32, u32, String)> = BTreeMap::new();
     for l in out.lines() {
         let mut f = l.split_whitespace();
@@ -114,12 +135,11 @@ fn pids_match_ps() {
 /// `init` and `kthreadd`, may come in either order).
 #[test]
 fn forest_matches_ps() {
-    let opts = ProcOptions::new();
-    let a = snapshot(&opts);
+    let a = snapshot();
     let Some(out) = tool("ps", &["-e", "--forest", "-o", "pid=,ppid=,args="]) else {
         return;
     };
-    let b = snapshot(&opts);
+    let b = snapshot();
     let stable: BTreeSet<i32> = a
         .processes
         .iter()
@@ -199,12 +219,11 @@ fn ss_listeners() -> Option<BTreeSet<(u16, Vec<i32>)>> {
 }
 
 fn our_listeners() -> BTreeSet<(u16, Vec<i32>)> {
-    let t = ferret_proc::sockets(
-        &SocketOptions::new()
-            .protocols([Proto::Tcp, Proto::Tcp6])
-            .listening_only(true)
-            .all_namespaces(false),
-    );
+    let t = sockets(|o| {
+        o.protocols = [Proto::Tcp, Proto::Tcp6].into();
+        o.listening_only = true;
+        o.all_namespaces = false;
+    });
     assert!(t.errors.is_empty(), "{:?}", t.errors);
     t.sockets
         .iter()
@@ -248,8 +267,14 @@ fn listeners_match_ss() {
     };
     let mut agreed = false;
     for _ in 0..20 {
-        let nl = ferret_proc::sockets(&SocketOptions::new().protocols([Proto::Tcp]).netlink(true));
-        let pn = ferret_proc::sockets(&SocketOptions::new().protocols([Proto::Tcp]).netlink(false));
+        let nl = sockets(|o| {
+            o.protocols = [Proto::Tcp].into();
+            o.netlink = true;
+        });
+        let pn = sockets(|o| {
+            o.protocols = [Proto::Tcp].into();
+            o.netlink = false;
+        });
         assert!(key(&nl).contains(&(Some(l.local_addr().unwrap()), inode_of(&l))));
         assert!(nl
             .sources
@@ -278,13 +303,12 @@ fn inode_of(l: &std::net::TcpListener) -> u64 {
 /// `/proc/modules`, and we say so instead of reporting an empty list as a clean one.
 #[test]
 fn modules_match_lsmod() {
-    let opts = ProcOptions::new();
-    let m = ferret_proc::modules::modules(&opts);
+    let m = modules_root(&HostRoot::live(), &ProcOptions::default(), &ctl());
     let exists = Path::new("/proc/modules").exists();
     assert_eq!(m.available, exists);
     if !exists {
         eprintln!("/proc/modules does not exist on this kernel (CONFIG_MODULES=n or a container): lsmod would fail too");
-        let h = hidden(&HostRoot::live(), &HiddenOptions::new().probe_pids(false));
+        let h = hidden(|o| o.probe_pids = false);
         assert!(h
             .errors
             .iter()
@@ -370,7 +394,7 @@ fn planted_compromise_is_found() {
     );
     std::thread::sleep(Duration::from_millis(200));
 
-    let snap = snapshot(&ProcOptions::new());
+    let snap = snapshot();
     let d = snap.get(deleted.pid()).unwrap();
     assert!(d.exe_deleted, "{d:?}");
     assert_eq!(d.exe.as_deref(), Some(gone.as_os_str().as_encoded_bytes()));
@@ -389,7 +413,7 @@ fn planted_compromise_is_found() {
         Some(&b"/nonexistent/ferret-test.so"[..])
     );
 
-    let out = suspicious(&HostRoot::live(), &SuspiciousOptions::new());
+    let out = suspicious_root(&HostRoot::live(), &SuspiciousOptions::default(), &ctl());
     let has = |id: &str, pid: i32| {
         out.findings
             .iter()
@@ -424,7 +448,7 @@ fn planted_compromise_is_found() {
     drop((deleted, fake_p, kworker, preload, sh));
     // Cleaned up: none of the planted processes is left.
     std::thread::sleep(Duration::from_millis(100));
-    let after = snapshot(&ProcOptions::new());
+    let after = snapshot();
     for p in pids {
         assert!(
             after.get(p).is_none_or(|q| q.state == 'Z'),
@@ -445,7 +469,10 @@ fn cpu_sampling_sees_a_spinner() {
             .unwrap(),
     );
     let idle = Guard(Command::new(sleep_bin()).arg("60").spawn().unwrap());
-    let u = cpu_usage(&ProcOptions::new(), Duration::from_millis(1500));
+    let mut co = CpuOptions::default();
+    co.interval = Duration::from_millis(1500);
+    let u = cpu_usage_root(&HostRoot::live(), &co, &ctl());
+    assert!(u.errors.is_empty(), "{:?}", u.errors);
     let s = u
         .samples
         .iter()
@@ -483,13 +510,11 @@ fn hidden_pid_probe_has_no_false_positives_under_churn() {
         }
         n
     });
-    let out = hidden(
-        &HostRoot::live(),
-        &HiddenOptions::new()
-            .recheck_delay(Duration::from_millis(100))
-            // pid_max is 4194304 on many hosts: probe the first 2^17 pids to keep the test short.
-            .max_pid(Some(1 << 17)),
-    );
+    let out = hidden(|o| {
+        o.recheck_delay = Duration::from_millis(100);
+        // pid_max is 4194304 on many hosts: probe the first 2^17 pids to keep the test short.
+        o.max_pid = Some(1 << 17);
+    });
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let spawned = churn.join().unwrap();
     assert!(spawned > 0);
@@ -508,10 +533,10 @@ fn hidden_pid_probe_has_no_false_positives_under_churn() {
 fn hidden_port_probe_sees_listed_ports() {
     let l = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     let u = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-    let out = hidden(
-        &HostRoot::live(),
-        &HiddenOptions::new().probe_pids(false).probe_ports(true),
-    );
+    let out = hidden(|o| {
+        o.probe_pids = false;
+        o.probe_ports = true;
+    });
     let h: Vec<_> = out
         .findings
         .iter()
@@ -560,12 +585,11 @@ fn listener_in_another_netns_is_found() {
         return;
     };
     // unshare execs python: the listener's pid is the child's.
-    let t = ferret_proc::sockets(
-        &SocketOptions::new()
-            .protocols([Proto::Tcp])
-            .listening_only(true)
-            .port(Some(port)),
-    );
+    let t = sockets(|o| {
+        o.protocols = [Proto::Tcp].into();
+        o.listening_only = true;
+        o.port = Some(port);
+    });
     let own: u64 = ferret_proc::parse::ns_inode(
         std::fs::read_link("/proc/self/ns/net")
             .unwrap()
@@ -619,12 +643,11 @@ fn many_connections_match_ss_with_fds() {
         want.insert(inode_fd(c.as_raw_fd()), c.as_raw_fd());
         want.insert(inode_fd(a.as_raw_fd()), a.as_raw_fd());
     }
-    let t = ferret_proc::sockets(
-        &SocketOptions::new()
-            .protocols([Proto::Tcp])
-            .port(Some(port))
-            .all_namespaces(false),
-    );
+    let t = sockets(|o| {
+        o.protocols = [Proto::Tcp].into();
+        o.port = Some(port);
+        o.all_namespaces = false;
+    });
     assert!(t.errors.is_empty(), "{:?}", t.errors);
     // Children of other tests may hold copies between fork and exec: look at our pid only.
     let ours: BTreeSet<ConnRow> = t

@@ -1,4 +1,4 @@
-//! A generated, realistic account database for benches and equivalence tests.
+//! A generated, realistic account database for benches and tests of `ferret-accounts`.
 //!
 //! [`generate`] builds passwd/shadow/group/gshadow/login.defs for a Debian-like host with
 //! `users` regular accounts: the usual system accounts and groups, users with a mix of hash
@@ -7,15 +7,19 @@
 //! adm) with members, shadow files whose order differs from passwd in places, and about two
 //! dozen planted problems (a second UID 0 account, an empty password, a hash in passwd,
 //! duplicate uids and names, weak hashes, low rounds, malformed and CRLF lines, unknown
-//! members, a shadow entry without user, ...) so that the audit does real work. The output
-//! depends on `users` only (a fixed-seed generator), so two runs compare byte for byte.
+//! members, a shadow entry without user, ...), each listed in [`Host::planted`] with the
+//! finding the audit must report. The output depends on `users` only (a fixed-seed generator),
+//! so two runs compare byte for byte.
+//!
+//! Only bytes come out: this crate does not depend on `ferret-accounts` (a test-only cycle would
+//! link two copies of it with distinct types); callers parse.
 
 use std::fmt::Write as _;
 
-/// The five files of a generated host.
+/// The files of a generated host, and what was planted in them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Files {
+pub struct Host {
     /// `/etc/passwd`.
     pub passwd: Vec<u8>,
     /// `/etc/shadow`.
@@ -26,19 +30,40 @@ pub struct Files {
     pub gshadow: Vec<u8>,
     /// `/etc/login.defs`.
     pub login_defs: Vec<u8>,
+    /// The planted problems: the finding each must produce.
+    pub planted: Vec<Planted>,
 }
 
-impl Files {
-    /// A [`crate::Snapshot`] holding the five files.
-    pub fn snapshot(&self) -> crate::Snapshot {
-        let mut s = crate::Snapshot::from_bytes(
-            Some(&self.passwd),
-            Some(&self.shadow),
-            Some(&self.group),
-            Some(&self.gshadow),
-        );
-        s.login_defs.data = Some(self.login_defs.clone());
-        s
+/// One planted problem.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct Planted {
+    /// The id of the finding the audit must report (`accounts.uid0-non-root`).
+    pub id: &'static str,
+    /// Its subject (a user or group name, or the names of a shared id joined with `,`).
+    pub subject: String,
+}
+
+impl Host {
+    /// The five files with their names under `etc/`.
+    pub fn files(&self) -> [(&'static str, &[u8]); 5] {
+        [
+            ("passwd", &self.passwd),
+            ("shadow", &self.shadow),
+            ("group", &self.group),
+            ("gshadow", &self.gshadow),
+            ("login.defs", &self.login_defs),
+        ]
+    }
+
+    /// Writes the five files as `dir/etc/*`.
+    pub fn write_etc(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        let etc = dir.join("etc");
+        std::fs::create_dir_all(&etc)?;
+        for (name, data) in self.files() {
+            std::fs::write(etc.join(name), data)?;
+        }
+        Ok(())
     }
 }
 
@@ -292,7 +317,7 @@ fn password(r: &mut Rng) -> String {
 /// Generates the files of a host with `users` regular accounts (see the module docs).
 // one linear recipe (system part, users, groups, plants); p, s, g, gs are the four files
 #[allow(clippy::too_many_lines, clippy::many_single_char_names)]
-pub fn generate(users: usize) -> Files {
+pub fn generate(users: usize) -> Host {
     let mut r = Rng(0x5eed_0ff3_77e7);
     let (mut p, mut s, mut g, mut gs) =
         (String::new(), String::new(), String::new(), String::new());
@@ -400,116 +425,137 @@ pub fn generate(users: usize) -> Files {
         let _ = writeln!(gs, "proj{j:05}:!:{}:{m}", members.first().unwrap_or(&""));
     }
 
-    // ---- planted problems ----
-    let _ = writeln!(p, "toor:x:0:0::/root:/bin/bash"); // second UID 0
+    // ---- planted problems, each with the finding it must produce ----
+    let mut planted = Vec::new();
+    let mut plant = |id: &'static str, subject: &str| {
+        planted.push(Planted {
+            id,
+            subject: subject.to_owned(),
+        });
+    };
+    let name = |i: usize| names.get(i).map_or("", String::as_str);
+    let _ = writeln!(p, "toor:x:0:0::/root:/bin/bash");
     let _ = writeln!(
         s,
         "toor:$6$plantedsalt$plantedhashplantedhashplantedhash:19500:0:99999:7:::"
     );
-    let _ = writeln!(p, "guest::900000:5000::/home/guest:/bin/bash"); // empty password in passwd
+    plant("accounts.uid0-non-root", "toor");
+    plant("accounts.duplicate-uid", "root,toor");
+    let _ = writeln!(p, "guest::900000:5000::/home/guest:/bin/bash");
+    plant("accounts.empty-password", "guest");
     let _ = writeln!(
         p,
         "svc-backup:$1$abcdefgh$abcdefghijklmnopqrstuv:900001:34::/var/backups:/bin/sh"
-    ); // MD5 in passwd
+    );
+    plant("accounts.passwd-hash", "svc-backup");
+    plant("accounts.weak-hash", "svc-backup");
     let _ = writeln!(p, "olddes:x:900002:100::/home/olddes:/bin/bash");
-    let _ = writeln!(s, "olddes:abJnggxhB/yWI:15000:0:99999:7:::"); // DES
+    let _ = writeln!(s, "olddes:abJnggxhB/yWI:15000:0:99999:7:::");
+    plant("accounts.weak-hash", "olddes");
     let _ = writeln!(p, "lowrounds:x:900003:100::/home/lowrounds:/bin/bash");
     let _ = writeln!(
         s,
         "lowrounds:$6$rounds=1000$salt$abcdefghijklmnop:19500:0:99999:7:::"
     );
+    plant("accounts.low-rounds", "lowrounds");
     let _ = writeln!(p, "emptyshadow:x:900004:100::/home/emptyshadow:/bin/bash");
-    let _ = writeln!(s, "emptyshadow::19500:0:99999:7:::"); // empty password in shadow
+    let _ = writeln!(s, "emptyshadow::19500:0:99999:7:::");
+    plant("accounts.empty-password", "emptyshadow");
     let _ = writeln!(p, "future:x:900005:100::/home/future:/bin/bash");
-    let _ = writeln!(s, "future:$y$j9T$abc$defghijklmnop:29500:0:99999:7:::"); // lastchg in the future
-    let _ = writeln!(p, "dupuid:x:1500:100::/home/dupuid:/bin/bash"); // uid of a regular user
+    let _ = writeln!(s, "future:$y$j9T$abc$defghijklmnop:29500:0:99999:7:::");
+    plant("accounts.lastchg-future", "future");
+    // the uid of regular user 500 (when there is one)
+    let _ = writeln!(p, "dupuid:x:1500:100::/home/dupuid:/bin/bash");
     let _ = writeln!(s, "dupuid:!:19500:0:99999:7:::");
+    if users > 500 {
+        let mut v = [name(500), "dupuid"];
+        v.sort_unstable();
+        plant("accounts.duplicate-uid", &v.join(","));
+    }
     let _ = writeln!(
         s,
         "ghost:$y$j9T$ghost$ghosthashghosthash:19500:0:99999:7:::"
-    ); // no passwd entry
-    let _ = writeln!(p, "www-data:x:33:33:www-data:/var/www:/bin/bash"); // duplicate name
-    let _ = writeln!(p, "noshadow:x:900006:100::/home/noshadow:/bin/bash"); // no shadow entry
+    );
+    plant("accounts.unknown-shadow-user", "ghost");
+    let _ = writeln!(p, "www-data:x:33:33:www-data:/var/www:/bin/bash");
+    plant("accounts.duplicate-name", "www-data");
+    let _ = writeln!(p, "noshadow:x:900006:100::/home/noshadow:/bin/bash");
+    plant("accounts.missing-shadow-entry", "noshadow");
     let _ = writeln!(
         p,
         "nogroup-user:x:900007:77777::/home/nogroup-user:/bin/bash"
-    ); // missing group
-    let _ = writeln!(p, "rootgroup:x:900008:0::/home/rootgroup:/bin/bash"); // primary gid 0
+    );
+    plant("accounts.missing-group", "nogroup-user");
+    let _ = writeln!(p, "rootgroup:x:900008:0::/home/rootgroup:/bin/bash");
     let _ = writeln!(s, "rootgroup:!:19500:0:99999:7:::");
-    let _ = writeln!(p, "bad user:x:900009:100::/home/bad:/bin/bash"); // invalid name
+    plant("accounts.gid0-primary", "rootgroup");
+    let _ = writeln!(p, "bad user:x:900009:100::/home/bad:/bin/bash");
     let _ = writeln!(s, "bad user:!:19500:0:99999:7:::");
+    plant("accounts.invalid-name", "bad user");
     let _ = writeln!(p, "broken:x:900010:100:/home/broken:/bin/bash"); // 6 fields
-    let _ = writeln!(p, "badnum:x:-1:100::/home/badnum:/bin/bash"); // bad uid
+    plant("accounts.malformed-line", "broken");
+    let _ = writeln!(p, "badnum:x:-1:100::/home/badnum:/bin/bash");
+    plant("accounts.malformed-line", "badnum");
     let _ = write!(p, "crlf:x:900011:100::/home/crlf:/bin/bash\r\n");
     let _ = writeln!(s, "crlf:!:19500:0:99999:7:::");
-    let _ = writeln!(p, "+@netadmins::::::"); // NIS compat
+    plant("accounts.crlf-line", "crlf");
+    let _ = writeln!(p, "+@netadmins::::::");
+    plant("accounts.nis-compat-line", "+@netadmins");
     let _ = writeln!(p, "# added by hand");
-    let _ = writeln!(g, "sysadm:x:0:mallory,root"); // second gid 0, unknown member
+    plant("accounts.comment-line", "# added by hand");
+    let _ = writeln!(g, "sysadm:x:0:mallory,root");
     let _ = writeln!(gs, "sysadm:*::mallory,root");
-    let _ = writeln!(
-        g,
-        "wheel:$1$abcdefgh$abcdefghijklmnopqrstuv:10:{}",
-        names.first().map_or("", String::as_str)
-    ); // group password
-    let _ = writeln!(g, "lonely:x:300001:"); // no gshadow entry
-    let _ = writeln!(gs, "orphan:!::"); // no group entry
-    let _ = writeln!(
-        g,
-        "mismatch:x:300002:{}",
-        names.get(1).map_or("", String::as_str)
-    );
-    let _ = writeln!(
-        gs,
-        "mismatch:!::{}",
-        names.get(2).map_or("", String::as_str)
-    );
+    plant("accounts.duplicate-gid", "root,sysadm");
+    plant("accounts.gid0-member", "mallory");
+    plant("accounts.group-unknown-member", "mallory");
+    let _ = writeln!(g, "wheel:$1$abcdefgh$abcdefghijklmnopqrstuv:10:{}", name(0));
+    plant("accounts.group-password", "wheel");
+    if users > 0 {
+        plant("accounts.privileged-group-member", name(0));
+    }
+    let _ = writeln!(g, "lonely:x:300001:");
+    plant("accounts.missing-gshadow-entry", "lonely");
+    let _ = writeln!(gs, "orphan:!::");
+    plant("accounts.unknown-gshadow-group", "orphan");
+    let _ = writeln!(g, "mismatch:x:300002:{}", name(1));
+    let _ = writeln!(gs, "mismatch:!::{}", name(2));
+    if users > 2 {
+        plant("accounts.membership-mismatch", name(1));
+        plant("accounts.membership-mismatch", name(2));
+    }
     // a user's line repeated (duplicate entry), and a system account that can log in
     let _ = writeln!(p, "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin");
+    plant("accounts.duplicate-entry", "daemon");
     let _ = writeln!(p, "games2:x:50:60::/usr/games:/bin/bash");
     let _ = writeln!(s, "games2:$y$j9T$g$gameshashgameshash:19500:0:99999:7:::");
+    plant("accounts.system-account-login", "games2");
+    // the gshadow administrator of docker
+    plant("accounts.privileged-group-admin", "root");
+    planted.sort();
 
-    Files {
+    Host {
         passwd: p.into_bytes(),
         shadow: s.into_bytes(),
         group: g.into_bytes(),
         gshadow: gs.into_bytes(),
         login_defs: b"# /etc/login.defs (Debian)\nMAIL_DIR        /var/mail\nPASS_MAX_DAYS\t99999\nPASS_MIN_DAYS\t0\nPASS_WARN_AGE\t7\nUID_MIN\t\t\t 1000\nUID_MAX\t\t\t60000\nGID_MIN\t\t\t 1000\nGID_MAX\t\t\t60000\nENCRYPT_METHOD YESCRYPT\n"
             .to_vec(),
+        planted,
     }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn deterministic_and_plausible() {
+    fn deterministic_and_sized() {
         let a = super::generate(300);
         assert_eq!(a, super::generate(300));
-        let snap = a.snapshot();
-        let v = snap.view();
-        let users = v.passwd.as_ref().map_or(0, |d| d.entries().count());
-        assert!(users > 300, "{users}");
-        let out = crate::audit::audit(&v, &crate::AuditOptions::default(), None);
-        let ids: std::collections::BTreeSet<&str> =
-            out.findings.iter().map(|f| f.id.as_str()).collect();
-        for id in [
-            "accounts.uid0-non-root",
-            "accounts.empty-password",
-            "accounts.passwd-hash",
-            "accounts.weak-hash",
-            "accounts.low-rounds",
-            "accounts.unknown-shadow-user",
-            "accounts.duplicate-uid",
-            "accounts.duplicate-name",
-            "accounts.duplicate-entry",
-            "accounts.malformed-line",
-            "accounts.crlf-line",
-            "accounts.group-unknown-member",
-            "accounts.membership-mismatch",
-            "accounts.privileged-group-member",
-            "accounts.system-account-login",
-            "accounts.lastchg-future",
-        ] {
-            assert!(ids.contains(id), "{id} not planted: {ids:?}");
-        }
+        let lines = |b: &[u8]| b.split(|&c| c == b'\n').count() - 1;
+        assert!(lines(&a.passwd) > 300, "{}", lines(&a.passwd));
+        assert!(lines(&a.group) > 300 + 30);
+        assert!(a.planted.len() >= 30, "{:?}", a.planted);
+        // the shadow order differs from passwd in places at 100k (moved entries)
+        let b = super::generate(10_000);
+        assert!(lines(&b.shadow) > 10_000);
     }
 }
