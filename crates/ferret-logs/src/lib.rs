@@ -248,6 +248,7 @@ mod bytes;
 pub mod detect;
 pub mod envelope;
 pub mod event;
+pub mod history;
 pub mod journal;
 
 pub mod time;
@@ -315,6 +316,53 @@ impl Error {
 #[doc(hidden)]
 pub mod fuzzing {
     use crate::time::{LogTime, YearContext};
+
+    /// One history format: parsing never panics, every entry's line is within the input's
+    /// line count (or entry count for ksh's binary form), and the whole analysis (classifier,
+    /// sequences, secret masking) runs on the entries.
+    pub fn history(format: crate::history::Shell, data: &[u8]) {
+        let entries = crate::history::parse(format, data);
+        let lines = data.iter().filter(|&&b| b == b'\n' || b == 0).count() as u64 + 1;
+        for e in &entries {
+            assert!(e.line >= 1 && e.line <= lines, "{} > {lines}", e.line);
+        }
+        let opts = crate::history::HistoryOptions {
+            all: true,
+            ..Default::default()
+        };
+        let r = crate::history::histories(
+            &[crate::history::HistoryInput::new(b"u", b"/h", format, data)],
+            &opts,
+            &ferret_core::Control::new(),
+        );
+        assert_eq!(r.commands_total, entries.len() as u64);
+    }
+
+    /// bash histories (plain and `#EPOCH`).
+    pub fn history_bash(data: &[u8]) {
+        history(crate::history::Shell::Bash, data);
+    }
+
+    /// zsh histories (extended, continued, metafied).
+    pub fn history_zsh(data: &[u8]) {
+        history(crate::history::Shell::Zsh, data);
+    }
+
+    /// fish histories.
+    pub fn history_fish(data: &[u8]) {
+        history(crate::history::Shell::Fish, data);
+    }
+
+    /// ash/sh/ksh histories (text and ksh's binary form).
+    pub fn history_sh(data: &[u8]) {
+        history(crate::history::Shell::Sh, data);
+    }
+
+    /// libedit/readline histories (MySQL, Python, psql) and `.lesshst`.
+    pub fn history_libedit(data: &[u8]) {
+        history(crate::history::Shell::Mysql, data);
+        history(crate::history::Shell::Less, data);
+    }
 
     /// Envelope parser: never panics; an owned copy renders and re-parses without panic.
     pub fn envelope(data: &[u8]) {

@@ -163,10 +163,9 @@ fn segments(s: &[u8]) -> Vec<Vec<Word<'_>>> {
         while let Some(&c) = s.get(i) {
             match quote {
                 Some(q) if c == q => quote = None,
-                Some(_) => {}
                 None if c == b'\'' || c == b'"' => quote = Some(c),
                 None if c.is_ascii_whitespace() || matches!(c, b'|' | b';' | b'&') => break,
-                None => {}
+                _ => {}
             }
             i += 1;
         }
@@ -192,12 +191,11 @@ fn program_at(seg: &[Word<'_>]) -> Option<usize> {
                     .is_some_and(|n| n.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_'))
         });
         let p = basename(b);
-        if assign || b.starts_with(b"-") {
-            i += 1;
-        } else if matches!(
+        let wrapper = matches!(
             p,
             b"sudo" | b"doas" | b"env" | b"nohup" | b"exec" | b"command" | b"time"
-        ) {
+        );
+        if assign || b.starts_with(b"-") || wrapper {
             i += 1;
         } else if matches!(p, b"sh" | b"bash" | b"dash" | b"zsh" | b"ksh" | b"ash")
             && seg.get(i + 1).is_some_and(|n| n.bare() == b"-c")

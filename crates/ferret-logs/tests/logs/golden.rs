@@ -165,7 +165,7 @@ fn analysis_json(a: &Analysis, ours: bool) -> Value {
                 e.target.as_deref().map(ferret_core::escape::escape).unwrap_or_default(),
                 e.path,
                 e.line,
-                e.kinds.iter().map(|k| k.id()).collect::<Vec<_>>().join(","),
+                e.kinds.iter().map(ferret_core::command::CommandKind::id).collect::<Vec<_>>().join(","),
                 cmd.unwrap_or_default()
             )
         }).collect::<Vec<_>>(),
