@@ -1,4 +1,11 @@
 //! Shell histories on a root: formats, tampering, classification, bad input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::too_many_lines
+)]
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
