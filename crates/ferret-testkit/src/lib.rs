@@ -47,6 +47,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod accounts;
+pub mod history;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {

@@ -430,7 +430,7 @@ pub fn histories(
             };
             if !kinds.is_empty() {
                 report.commands_classified += 1;
-                for k in kinds.iter() {
+                for k in problems(kinds).iter() {
                     groups
                         .entry((input.user.to_vec(), k))
                         .or_default()
@@ -486,6 +486,23 @@ pub fn histories(
         report.findings.push(g.finish(f, &user));
     }
     report
+}
+
+/// The kinds a line gets findings for: a download inside a download-and-run, or a decoding
+/// inside a decode-and-run, is the same problem, reported once (as the stronger kind).
+fn problems(k: Kinds) -> Kinds {
+    let mut out = Kinds::default();
+    for kind in k.iter() {
+        let covered = match kind {
+            CommandKind::Download => k.contains(CommandKind::DownloadExecute),
+            CommandKind::Decode => k.contains(CommandKind::DecodeExecute),
+            _ => false,
+        };
+        if !covered {
+            out.insert(kind);
+        }
+    }
+    out
 }
 
 /// Evidence lines of one finding.
