@@ -44,6 +44,10 @@
 //!   message.
 //! - [`Detector`]: the detections over events fed one by one; [`journal::JournalFile`]: the
 //!   entries of one journal file.
+//! - [`history::histories_root`]`(&root, &opts, &control)`: every account's shell histories
+//!   (bash, zsh, fish, ash/ksh, Python, MySQL, psql, less), classified by the shared command
+//!   classifier, with the ways history is suppressed; [`history::histories`] on histories in
+//!   memory, [`history::parse`] for one file (finding ids `history.*`: see [`history`]).
 //!
 //! Options are plain fields of [`AnalyzeOptions`] set on its `Default`. Every long operation
 //! takes a [`ferret_core::Control`] (cancellation, progress, I/O budget); results are partial,
