@@ -6,6 +6,7 @@
 //! pipelines, loops) and, for one user in 50, a few attacker lines (download and run, reverse
 //! shell, history clearing). The output depends on the arguments only (fixed-seed generator).
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// Ordinary commands (no classifier hit).
@@ -127,11 +128,12 @@ pub fn write_root(dir: &Path, users: usize, lines: usize) -> std::io::Result<u64
         } else {
             "/bin/bash"
         };
-        passwd.push_str(&format!(
-            "{name}:x:{}:{}::/home/{name}:{shell}\n",
+        let _ = writeln!(
+            passwd,
+            "{name}:x:{}:{}::/home/{name}:{shell}",
             1000 + u,
             1000 + u
-        ));
+        );
         let home = dir.join("home").join(&name);
         std::fs::create_dir_all(&home)?;
         let h = history(u, lines);

@@ -905,6 +905,45 @@ fn guess_format(p: &[u8]) -> Shell {
     }
 }
 
+/// The directories of one home, each opened and listed once.
+#[derive(Default)]
+struct Dirs {
+    open: BTreeMap<PathBuf, Option<(DirHandle, BTreeMap<std::ffi::OsString, Option<FileKind>>)>>,
+}
+
+impl Dirs {
+    /// The directory and its listing (name and `d_type`); `None` when it is not there.
+    fn get(
+        &mut self,
+        root: &HostRoot,
+        parent: &Path,
+        errors: &mut Vec<ErrorRecord>,
+    ) -> Option<&(DirHandle, BTreeMap<std::ffi::OsString, Option<FileKind>>)> {
+        self.open
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| {
+                let listed = root.open_dir(parent).and_then(|d| {
+                    let names = d.entries()?.into_iter().map(|e| (e.name, e.kind)).collect();
+                    Ok((d, names))
+                });
+                match listed {
+                    Ok(x) => Some(x),
+                    Err(e)
+                        if e.is_not_found()
+                            || matches!(e, ferret_core::Error::WrongKind { .. }) =>
+                    {
+                        None
+                    }
+                    Err(e) => {
+                        errors.push(ErrorRecord::from(&e));
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+}
+
 fn read_home(
     root: &HostRoot,
     a: &Account,
@@ -913,14 +952,32 @@ fn read_home(
     ctl: &Control,
 ) -> HomeRead {
     let mut h = HomeRead::default();
+    let mut dirs = Dirs::default();
     let mut histfile = system_histfile.map(<[u8]>::to_vec);
     for rel in USER_STARTUP {
         let p = join_home(&a.home, rel.as_bytes());
-        if let Some(data) = read_startup(root, &p, opts, &mut h.errors) {
-            let s = startup(&p, &data);
-            h.findings.extend(s.findings);
-            histfile = s.histfile.or(histfile);
-            h.startup_files.push(path_str(&p));
+        let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
+            continue;
+        };
+        let Some((dir, names)) = dirs.get(root, parent, &mut h.errors) else {
+            continue;
+        };
+        // A start-up file that is a symlink (dotfile managers) is not followed.
+        if !matches!(names.get(name), Some(Some(FileKind::Regular) | None)) {
+            continue;
+        }
+        let data = dir
+            .open_file_at(name, &OpenOptions::new().max_size(opts.max_file_size))
+            .and_then(|mut f| f.read_capped(opts.max_file_size));
+        match data {
+            Ok(data) => {
+                let s = startup(&p, &data);
+                h.findings.extend(s.findings);
+                histfile = s.histfile.or(histfile);
+                h.startup_files.push(path_str(&p));
+            }
+            Err(e) if e.is_not_found() || matches!(e, ferret_core::Error::WrongKind { .. }) => {}
+            Err(e) => h.errors.push(ErrorRecord::from(&e)),
         }
     }
     let mut candidates: Vec<(PathBuf, Shell, bool)> = Vec::new();
@@ -946,26 +1003,13 @@ fn read_home(
         let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
             continue;
         };
-        let dir = match root.open_dir(parent) {
-            Ok(d) => d,
-            Err(e) if e.is_not_found() || matches!(e, ferret_core::Error::WrongKind { .. }) => {
-                continue
-            }
-            Err(e) => {
-                h.errors.push(ErrorRecord::from(&e));
-                continue;
-            }
+        let Some((dir, names)) = dirs.get(root, parent, &mut h.errors) else {
+            continue;
         };
-        read_history(
-            &dir,
-            name,
-            &a.name,
-            format,
-            from_histfile,
-            opts,
-            ctl,
-            &mut h,
-        );
+        if !names.contains_key(name) {
+            continue;
+        }
+        read_history(dir, name, &a.name, format, from_histfile, opts, ctl, &mut h);
     }
     h
 }
