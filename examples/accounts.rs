@@ -6,6 +6,7 @@
 //! accounts list  [--root DIR] [--json]
 //! accounts diff  [--json] OLD_ROOT NEW_ROOT
 //! accounts diff  [--root DIR] [--json]     (current files against /etc/passwd- etc.)
+//! accounts sudoers [--root DIR] [--json] [--user U]
 //! ```
 //! Flags, help and exit status: `ferret::cli`.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -45,6 +46,11 @@ const TOOL: Tool = Tool {
             args: "[--json] OLD_ROOT NEW_ROOT | [--root DIR] [--json]",
             about: "what changed between two roots, or against shadow's /etc/passwd- backups",
         },
+        Subcommand {
+            name: "sudoers",
+            args: "[--root DIR] [--json] [--user U]",
+            about: "the sudoers policy and its includes: findings, or what one user may run as whom",
+        },
     ],
     notes: "",
 };
@@ -54,6 +60,7 @@ struct Opts {
     common: Common,
     no_home: bool,
     roots: Vec<PathBuf>,
+    user: Option<Vec<u8>>,
 }
 
 impl HasCommon for Opts {
@@ -108,6 +115,86 @@ Without: /etc/passwd, shadow, group and gshadow against passwd-, shadow-, group-
 the backups shadow's tools keep from before their last change.",
 };
 
+const SUDOERS: Command<Opts> = Command {
+    name: "accounts sudoers",
+    about: "the sudoers policy (/etc/sudoers and what it includes), parsed like sudo parses it",
+    args: "",
+    flags: &[
+        cli::root(),
+        cli::json(),
+        Flag::value(
+            "user",
+            "U",
+            "show the rules that apply to user U (by name, uid, groups): what U may run, as whom",
+            |o: &mut Opts, v| {
+                o.user = Some(v.as_bytes().to_vec());
+                Ok(())
+            },
+        ),
+    ],
+    operands: None,
+    notes: "Without --user: the findings (accounts.sudoers-*) and the files read.\n\
+With --user: one line per rule: file:line, hosts, (runas users : groups), tags, commands.",
+};
+
+fn sudoers(o: &Opts, json: bool) -> ExitCode {
+    use ferret::accounts::sudoers;
+    let root = o.common.root_or_live();
+    let report = sudoers::audit_root(
+        &root,
+        &sudoers::SudoersOptions::default(),
+        &o.common.control(),
+    );
+    let Some(user) = &o.user else {
+        if !json {
+            for f in &report.policy.files {
+                eprintln!("read {}", ferret::core::escape::escape_path(f));
+            }
+        }
+        print_outcome(&report.outcome, json);
+        return Status::of(&report.outcome).into();
+    };
+    let snap = accounts::Snapshot::load(&root);
+    let rules = sudoers::effective(&report.policy, &snap.view(), user);
+    if json {
+        let v = serde_json::json!({
+            "user": ferret::core::escape::escape(user),
+            "rules": rules,
+            "errors": report.outcome.errors,
+        });
+        match serde_json::to_string_pretty(&v) {
+            Ok(s) => outln!("{s}"),
+            Err(e) => return cli::fail("accounts", format!("json: {e}")),
+        }
+    } else {
+        if rules.is_empty() {
+            outln!(
+                "{} may not run anything with sudo",
+                ferret::core::escape::escape(user)
+            );
+        }
+        for r in &rules {
+            let mut tags = String::new();
+            if r.nopasswd {
+                tags.push_str("NOPASSWD: ");
+            }
+            outln!(
+                "{}:{}: {} = ({} : {}) {}{}",
+                r.file,
+                r.line,
+                r.hosts.join(", "),
+                r.runas_users.join(", "),
+                r.runas_groups.join(", "),
+                tags,
+                r.commands.join(", ")
+            );
+        }
+        cli::print_errors(&report.outcome.errors);
+    }
+    let root_any = rules.iter().any(|r| r.as_root && r.all_commands);
+    Status::new(root_any, !report.outcome.errors.is_empty()).into()
+}
+
 fn open_roots(
     old: &std::path::Path,
     new: &std::path::Path,
@@ -156,6 +243,7 @@ fn main() -> ExitCode {
     let cmd = match sub {
         "audit" => &AUDIT,
         "list" => &LIST,
+        "sudoers" => &SUDOERS,
         _ => &DIFF,
     };
     let mut o = Opts::default();
@@ -164,6 +252,7 @@ fn main() -> ExitCode {
     }
     let json = o.common.is_json();
     match sub {
+        "sudoers" => sudoers(&o, json),
         "audit" => {
             let root = o.common.root_or_live();
             let mut opts = AuditOptions::default();

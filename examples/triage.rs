@@ -75,7 +75,7 @@ const COMMAND: Command<Opts> = Command {
         Flag::value(
             "only",
             "MODULES",
-            "run only these modules, comma-separated: accounts,harden,logs,proc,packages,baseline",
+            "run only these modules, comma-separated: accounts,harden,logs,proc,packages,baseline,scan",
             |o: &mut Opts, v| {
                 let mods = v.parse_with(|list| {
                     list.split(',')

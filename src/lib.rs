@@ -10,6 +10,7 @@
 //! | `proc` | `ferret-proc` | processes, sockets, kernel modules, hidden objects |
 //! | `logs` | `ferret-logs` | auth/syslog/firewall logs into events, detections, timelines |
 //! | `harden` | `ferret-harden` | sshd, sysctl, filesystem, persistence, service checks |
+//! | `scan` | `ferret-scan` | what was dropped on disk: drop locations and hidden directories by content |
 //!
 //! Each member is behind a default-on feature of the same name; library users who want one
 //! part should start from `default-features = false`. The non-default `cli` feature adds the
@@ -37,6 +38,8 @@ pub use ferret_harden as harden;
 pub use ferret_logs as logs;
 #[cfg(feature = "proc")]
 pub use ferret_proc as proc;
+#[cfg(feature = "scan")]
+pub use ferret_scan as scan;
 
 #[cfg(feature = "cli")]
 pub mod cli;

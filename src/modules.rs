@@ -20,6 +20,15 @@ pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult 
             out.errors.push(e);
         }
     }
+    // Who may become root through sudo (/etc/sudoers and its includes); a host without sudo has
+    // no /etc/sudoers and reads nothing.
+    let sudo = ferret_accounts::sudoers::audit_root(
+        &opts.root,
+        &ferret_accounts::sudoers::SudoersOptions::default(),
+        control,
+    );
+    out.findings.extend(sudo.outcome.findings);
+    out.errors.extend(sudo.outcome.errors);
     ModuleResult::from_outcome(out)
 }
 
@@ -177,6 +186,14 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
     ModuleResult::from_outcome(cmp.findings())
 }
 
+#[cfg(feature = "scan")]
+pub(crate) fn scan(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    // Every check but YARA (it needs rules); the scan reads the dpkg database itself.
+    let so = ferret_scan::ScanOptions::default();
+    let report = ferret_scan::scan_root(&opts.root, &so, control);
+    ModuleResult::from_outcome(report.outcome)
+}
+
 #[cfg(not(feature = "accounts"))]
 pub(crate) fn accounts(_: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `accounts` off)")
@@ -200,6 +217,10 @@ pub(crate) fn proc(_: &TriageOptions, _: &Control) -> ModuleResult {
 #[cfg(not(feature = "baseline"))]
 pub(crate) fn packages(_: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `baseline` off)")
+}
+#[cfg(not(feature = "scan"))]
+pub(crate) fn scan(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `scan` off)")
 }
 #[cfg(not(feature = "baseline"))]
 pub(crate) fn baseline(_: &TriageOptions, _: &Control) -> ModuleResult {

@@ -33,11 +33,14 @@ pub enum Module {
     Packages,
     /// comparison with a baseline made earlier (`ferret-baseline`); only with a baseline.
     Baseline,
+    /// what was dropped on disk: drop locations and hidden directories by content
+    /// (`ferret-scan`).
+    Scan,
 }
 
 impl Module {
     /// Every module, in report order.
-    pub const ALL: [Module; 7] = [
+    pub const ALL: [Module; 8] = [
         Module::Accounts,
         Module::Harden,
         Module::Logs,
@@ -45,6 +48,7 @@ impl Module {
         Module::Proc,
         Module::Packages,
         Module::Baseline,
+        Module::Scan,
     ];
 
     /// The name used on the command line and in reports.
@@ -57,6 +61,7 @@ impl Module {
             Module::Proc => "proc",
             Module::Packages => "packages",
             Module::Baseline => "baseline",
+            Module::Scan => "scan",
         }
     }
 }
@@ -77,6 +82,7 @@ impl std::str::FromStr for Module {
             "log" | "authlog" => "logs",
             "histories" | "shell-history" => "history",
             "account" | "users" => "accounts",
+            "dropped" | "files-dropped" => "scan",
             other => other,
         };
         Module::ALL
@@ -219,6 +225,7 @@ fn run_module(m: Module, opts: &TriageOptions, control: &Control) -> ModuleResul
         Module::Proc => crate::modules::proc(opts, control),
         Module::Packages => crate::modules::packages(opts, control),
         Module::Baseline => crate::modules::baseline(opts, control),
+        Module::Scan => crate::modules::scan(opts, control),
     }
 }
 

@@ -31,7 +31,7 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// Every example; checked against `examples/*.rs`, so that a new one cannot go untested.
-const EXAMPLES: [&str; 9] = [
+const EXAMPLES: [&str; 10] = [
     "accounts",
     "authlog",
     "baseline",
@@ -40,6 +40,7 @@ const EXAMPLES: [&str; 9] = [
     "pkgverify",
     "procs",
     "rpmdb",
+    "scan",
     "triage",
 ];
 
@@ -268,8 +269,8 @@ fn help_goes_to_stdout_with_exit_0() {
             seen += 1;
         }
     }
-    // 9 examples, plus the subcommands of accounts (3), baseline (3), procs (7) and harden (1).
-    assert_eq!(seen, 9 + 3 + 3 + 7 + 1);
+    // 10 examples, plus the subcommands of accounts (4), baseline (3), procs (7) and harden (1).
+    assert_eq!(seen, 10 + 4 + 3 + 7 + 1);
 }
 
 #[test]
@@ -871,5 +872,49 @@ fn history_lists_classified_commands_per_user() {
             .contains("read /home/ann/.bash_history [bash]: 3 commands"),
         "{}",
         a.stderr
+    );
+}
+
+#[test]
+fn accounts_sudoers_lists_findings_and_a_users_rules() {
+    let t = tempfile::tempdir().unwrap();
+    let etc = t.path().join("etc");
+    std::fs::create_dir_all(etc.join("sudoers.d")).unwrap();
+    std::fs::write(
+        etc.join("passwd"),
+        "root:x:0:0::/root:/bin/bash\nbob:x:1001:1001::/home/bob:/bin/bash\n",
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("group"),
+        "root:x:0:\nbob:x:1001:\nops:x:2000:bob\n",
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("sudoers"),
+        "root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("sudoers.d/ops"),
+        "%ops ALL=(root) NOPASSWD: /usr/bin/less /var/log/syslog\n",
+    )
+    .unwrap();
+    let root = t.path().to_str().unwrap();
+    let r = run(&["accounts", "sudoers", "--root", root, "--json"]);
+    let v = json_run(&r);
+    assert_eq!(r.code, status_of(&v), "{}", r.what);
+    assert_eq!(r.code, 1, "{v}");
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .any(|f| f["id"] == "accounts.sudoers-shell" && f["subject"] == "%ops"),
+        "{v}"
+    );
+    let r = run(&["accounts", "sudoers", "--root", root, "--user", "bob"]);
+    assert_eq!(r.code, 0, "{}: {}", r.what, r.stderr);
+    assert_eq!(
+        r.stdout_text().trim(),
+        "/etc/sudoers.d/ops:1: ALL = (root : ) NOPASSWD: /usr/bin/less /var/log/syslog"
     );
 }

@@ -386,8 +386,9 @@ fn group_risk(group: &str) -> Severity {
     }
 }
 
-/// Ranks changes as findings (ids `accounts.diff.*`, see the crate docs). Evidence points at
-/// the line in the new snapshot (or the old one for removals).
+/// Ranks changes as findings (ids `accounts.diff.*`, see the crate docs). Evidence names both
+/// files, the old one (the `-` backup for [`crate::diff_backup_root`]) first: the entry's line in
+/// each, or the file alone where the entry is missing (an added or removed account).
 pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> Vec<Finding> {
     let nu = users(new);
     let ou = users(old);
@@ -405,7 +406,8 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
     };
     let mut v = Vec::with_capacity(changes.len());
     for c in changes {
-        let (f, evidence) = match c {
+        // (the second value, the entry's line in one file, predates the two-sided evidence)
+        let (f, _) = match c {
             Change::UserAdded { name } => {
                 let raw = ferret_core::escape::unescape(name).unwrap_or_default();
                 let u = nu.get(raw.as_slice());
@@ -643,10 +645,38 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                 gline(&og, old, group),
             ),
         };
-        v.push(match evidence {
-            Some(e) => f.with_evidence(e),
-            None => f,
-        });
+        // evidence in both files: the old (backup) one first, then the current one; a side
+        // without the entry names its file
+        let (kind, key) = match c {
+            Change::UserAdded { name }
+            | Change::UserRemoved { name }
+            | Change::UserModified { name, .. } => (FileKind::Passwd, name),
+            Change::GroupAdded { name }
+            | Change::GroupRemoved { name }
+            | Change::GroupModified { name, .. } => (FileKind::Group, name),
+            Change::MemberAdded { group, .. }
+            | Change::MemberRemoved { group, .. }
+            | Change::AdminAdded { group, .. }
+            | Change::AdminRemoved { group, .. } => (FileKind::Group, group),
+        };
+        let side = |acc: &Accounts<'_>,
+                    users: &BTreeMap<&[u8], UserView<'_>>,
+                    groups: &BTreeMap<&[u8], GroupView<'_>>| {
+            let found = if kind == FileKind::Passwd {
+                uline(users, acc, key)
+            } else {
+                gline(groups, acc, key)
+            };
+            found.unwrap_or_else(|| Evidence::file(acc.path(kind)))
+        };
+        let (before, after) = (side(old, &ou, &og), side(new, &nu, &ng));
+        // two snapshots of one file (a baseline diff) name the same line once
+        let f = if before == after {
+            f.with_evidence(before)
+        } else {
+            f.with_evidence(before).with_evidence(after)
+        };
+        v.push(f);
     }
     v
 }

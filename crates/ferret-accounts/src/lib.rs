@@ -122,6 +122,7 @@ pub mod passwd;
 pub mod password;
 pub mod shadow;
 pub mod snapshot;
+pub mod sudoers;
 
 pub use audit::{audit, AuditOptions};
 pub use diff::diff;
@@ -453,6 +454,11 @@ pub mod fuzzing {
         if data.len() > 12 {
             assert_ne!(s.as_str().as_bytes(), data);
         }
+    }
+
+    /// sudoers: parse (deterministic, no panic), audit and the effective rules of root.
+    pub fn sudoers(data: &[u8]) {
+        crate::sudoers::fuzz(data);
     }
 
     /// diff of two halves of the input (split at the first NUL) and of a file with itself.

@@ -38,3 +38,8 @@ fn accounts_password() {
 fn accounts_diff() {
     ferret_testkit::fuzz::replay("accounts_diff", 1, ferret_accounts::fuzzing::diff);
 }
+
+#[test]
+fn accounts_sudoers() {
+    ferret_testkit::fuzz::replay("accounts_sudoers", 30, ferret_accounts::fuzzing::sudoers);
+}

@@ -8,6 +8,7 @@
 //! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
 //! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
 //!   planted problems, as file bytes, for the account audit's tests and benches.
+//! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -47,6 +48,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod accounts;
+pub mod elf;
 pub mod history;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).

@@ -261,10 +261,13 @@ fn diff_of_two_roots_ranks_new_uid0_and_sudo_member_critical() {
         Severity::Critical
     );
     assert_eq!(sev("accounts.diff.gecos-changed", "alice"), Severity::Info);
-    assert_eq!(
-        find(&out, "accounts.diff.user-added", "toor").evidence[0].to_string(),
-        "/etc/passwd:4"
-    );
+    // evidence in both files: the old one (no toor: the file alone), then the new line
+    let ev: Vec<String> = find(&out, "accounts.diff.user-added", "toor")
+        .evidence
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(ev, ["/etc/passwd", "/etc/passwd:4"]);
     assert!(!serde_json::to_string(&out).unwrap().contains("HiddenHash"));
     assert_eq!(out.findings.len(), 5, "{:#?}", out.findings);
     assert!(diff_roots(&old, &old, &Control::new()).findings.is_empty());

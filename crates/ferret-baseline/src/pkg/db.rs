@@ -397,4 +397,10 @@ impl Ownership {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+
+    /// The owners' stems and the path → owner-index map, for [`super::index`].
+    #[allow(clippy::type_complexity)] // internal hand-over of the two fields
+    pub(crate) fn into_parts(self) -> (Vec<Vec<u8>>, foldhash::HashMap<Vec<u8>, Vec<u32>>) {
+        (self.stems, self.map)
+    }
 }

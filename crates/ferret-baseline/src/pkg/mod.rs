@@ -133,6 +133,7 @@
 mod batch;
 mod check;
 pub mod db;
+pub mod index;
 mod md5x;
 pub mod parse;
 pub mod rpm;
@@ -141,6 +142,7 @@ mod verify;
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
 
+pub use index::{index_root, IndexOptions, IndexReport, OwnedFile, PackageId, PackageIndex};
 pub use parse::{Digest, LineError, PkgState};
 
 /// Which packages' files are verified, by dpkg state.

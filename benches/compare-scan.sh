@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# ferret's dropped-file scan of this live machine beside `find` + `file`, and its YARA pass
+# beside `yara -r`, same run, warm cache (each command runs once untimed first).
+#
+#   benches/compare-scan.sh [FILES] [RUNS]
+#
+# Plants a tree of FILES files (default 100000: 1% ELF programs, the rest text) in a temporary
+# directory under /tmp, then prints the best wall time of RUNS runs (default 3) of:
+#   - ferret scan, default checks (drop locations, selective places, system paths, the whole
+#     root filesystem for hidden directories): target under 2 s;
+#   - ferret scan of the drop locations only (no hidden-directory walk) beside
+#     `find <the same directories> -xdev -type f | xargs -P2 file` (content classification);
+#   - YARA over the planted tree with the same rules: `scan --only yara --no-places --yara RULES
+#     --paths TREE` beside `yara -r RULES TREE` (needs the `yara` feature; RULES defaults to
+#     $FERRET_TESTDATA/yara/signature-base): target no slower than yara.
+# PROFILE (default release) picks the cargo profile; `PROFILE=bench` builds without LTO.
+set -euo pipefail
+FILES=${1:-100000}
+RUNS=${2:-3}
+PROFILE=${PROFILE:-release}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
+RULES=${RULES:-${FERRET_TESTDATA:-$HERE/../shared/data}/yara/signature-base}
+command -v yara >/dev/null 2>&1 || apt-get install -y -q yara >/dev/null
+command -v file >/dev/null 2>&1 || apt-get install -y -q file >/dev/null
+cargo build -q --profile "$PROFILE" -p ferret --example scan --features yara --manifest-path "$HERE/Cargo.toml"
+BIN=$CARGO_TARGET_DIR/$PROFILE/examples/scan
+[ "$PROFILE" = dev ] && BIN=$CARGO_TARGET_DIR/debug/examples/scan
+TREE=$(mktemp -d /tmp/ferret-scan-bench.XXXXXX)
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/ferret-scan-out.XXXXXX")
+trap 'rm -rf "$TREE" "$OUT"' EXIT
+echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)  cpus: $(nproc)"
+
+python3 - "$TREE" "$FILES" <<'EOF'
+import os, sys, shutil
+tree, n = sys.argv[1], int(sys.argv[2])
+prog = open("/usr/bin/env", "rb").read()
+for i in range(n):
+    d = os.path.join(tree, "d%03d" % (i // 1000), "s%02d" % (i % 1000 // 100))
+    if i % 100 == 0:
+        os.makedirs(d, exist_ok=True)
+    p = os.path.join(d, "f%06d" % i)
+    if i % 100 == 7:
+        with open(p, "wb") as f:
+            f.write(prog)
+        os.chmod(p, 0o755)
+    else:
+        with open(p, "w") as f:
+            f.write(("entry %d of the planted tree\n" % i) * (1 + i % 40))
+EOF
+echo "planted $FILES files in $TREE ($(du -sh "$TREE" | cut -f1))"
+
+best() { # best wall time in seconds of "$@" over RUNS runs (after one untimed warm-up run)
+    "$@" >/dev/null 2>&1 || true
+    local b="" t s e
+    for _ in $(seq "$RUNS"); do
+        s=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || true
+        e=$(date +%s.%N)
+        t=$(echo "$e - $s" | bc)
+        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+    done
+    echo "$b"
+}
+
+DROP="/tmp /var/tmp /dev/shm /run /var/log /var/spool"
+drop_find_file() {
+    # shellcheck disable=SC2086
+    find $DROP -xdev -type f -print0 2>/dev/null | xargs -0 -r -P2 -n 256 file -b >/dev/null 2>&1
+}
+drop_ferret() {
+    "$BIN" --json --only placement,modules,disguise,packed,miner,commands,iocs --exclude /etc --exclude /root --exclude /home --exclude /var/lib --exclude /usr --exclude /opt --exclude /bin --exclude /sbin --exclude /lib --exclude /lib64
+}
+
+"$BIN" --json >"$OUT/full.json" 2>/dev/null || true
+FULL=$(best "$BIN" --json)
+DF=$(best drop_ferret)
+FF=$(best drop_find_file)
+nfiles=$(find $DROP -xdev -type f 2>/dev/null | wc -l)
+read -r nf ne ncls nent <<<"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["stats"]; print(len(d["findings"]), len(d["errors"]), s["classified"], s["entries"])' "$OUT/full.json")"
+printf 'ferret scan, default (whole root fs, %s entries, %s files classified): %6.3f s  findings %s errors %s  target < 2 s: %s\n' \
+    "$nent" "$ncls" "$FULL" "$nf" "$ne" "$( [ "$(echo "$FULL < 2" | bc)" = 1 ] && echo met || echo MISSED)"
+printf 'ferret scan, drop locations only:           %6.3f s\n' "$DF"
+printf 'find + file (xargs -P2), drop locations (%s files): %6.3f s  ratio find+file/ferret: %.1fx\n' "$nfiles" "$FF" "$(echo "$FF / $DF" | bc -l)"
+
+if [ -d "$RULES" ]; then
+    Y=$(best "$BIN" --json --only yara --no-places --yara "$RULES" --paths "$TREE")
+    YC=$(best yara -r -w "$RULES"/*.yar "$TREE")
+    "$BIN" --json --only yara --no-places --yara "$RULES" --paths "$TREE" >"$OUT/yara.json" 2>/dev/null || true
+    ym=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["stats"]["yara"]["matches"], d["stats"]["yara"]["files"])' "$OUT/yara.json")
+    yc=$(yara -r -w "$RULES"/*.yar "$TREE" 2>/dev/null | wc -l)
+    printf 'ferret YARA over the tree (%s rule files):  %6.3f s  matches/files %s\n' "$(ls "$RULES"/*.yar | wc -l)" "$Y" "$ym"
+    printf 'yara -r, same rules and tree:               %6.3f s  matches %s\n' "$YC" "$yc"
+    printf 'ratio yara/ferret: %.2fx  target ferret no slower: %s\n' "$(echo "$YC / $Y" | bc -l)" "$( [ "$(echo "$Y <= $YC" | bc)" = 1 ] && echo met || echo MISSED)"
+else
+    echo "no YARA rules at $RULES: set RULES or FERRET_TESTDATA"
+fi
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
