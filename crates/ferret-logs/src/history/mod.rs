@@ -850,7 +850,14 @@ fn startup(p: &Path, data: &[u8]) -> Startup {
                 .find_map(|pre| v.strip_prefix(*pre));
             s.histfile = match home_rel {
                 Some(r) => Some([&b"~/"[..], r].concat()),
-                None if v.starts_with(b"/") && !v.starts_with(b"/dev/") => Some(v.to_vec()),
+                // Not system files (a HISTFILE=/etc/shadow must not put hashes in a report).
+                None if v.starts_with(b"/")
+                    && ![&b"/dev/"[..], b"/etc/", b"/proc/", b"/sys/", b"/boot/"]
+                        .iter()
+                        .any(|p| v.starts_with(p)) =>
+                {
+                    Some(v.to_vec())
+                }
                 None => s.histfile.take(),
             };
         }
