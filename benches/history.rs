@@ -10,7 +10,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::many_single_char_names
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -100,9 +100,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        _ => {
+        Format::Text => {
             for c in &r.commands {
-                let kinds: Vec<&str> = c.kinds.iter().map(|k| k.id()).collect();
+                let kinds: Vec<&str> = c
+                    .kinds
+                    .iter()
+                    .map(ferret::core::command::CommandKind::id)
+                    .collect();
                 let when = c
                     .time
                     .map(|t| format!("{} ", LogTime::from_secs(t)))

@@ -93,11 +93,10 @@ pub fn history(user: usize, lines: usize) -> Vec<u8> {
     let mut t = 1_700_000_000u64 + user as u64 * 97;
     for i in 0..lines {
         t += rng.next() % 600;
-        let cmd = if hostile && i % (lines / HOSTILE.len()).max(1) == 0 {
-            HOSTILE
-                .get(i / (lines / HOSTILE.len()).max(1))
-                .copied()
-                .unwrap_or("id")
+        // The attacker's lines come together, in the middle of the history.
+        let at = i.wrapping_sub(lines / 2);
+        let cmd = if hostile && at < HOSTILE.len() {
+            HOSTILE.get(at).copied().unwrap_or("id")
         } else {
             rng.pick(ORDINARY)
         };
