@@ -142,6 +142,50 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
     }
 }
 
+/// Every account's shell histories; one info finding names the files read and the
+/// interactive accounts with none (for a join with login records).
+#[cfg(feature = "logs")]
+pub(crate) fn history(opts: &TriageOptions, control: &Control) -> ModuleResult {
+    use ferret_core::{Evidence, Finding, Severity};
+    use ferret_logs::history::{histories_root, HistoryOptions, SourceState};
+    let r = histories_root(&opts.root, &HistoryOptions::default(), control);
+    if r.accounts == 0 {
+        return ModuleResult::skipped("no accounts (no /etc/passwd, no /root) under this root");
+    }
+    let read: Vec<&str> = r
+        .sources
+        .iter()
+        .filter(|s| s.state == SourceState::Read)
+        .map(|s| s.path.as_str())
+        .collect();
+    let none: Vec<String> = r
+        .users_without_history
+        .iter()
+        .map(|u| ferret_core::escape::escape(u))
+        .collect();
+    let mut summary = Finding::new(
+        "history.sources",
+        Severity::Info,
+        "shell histories read",
+        b"histories",
+    )
+    .with_detail(format!(
+        "read {} history file(s) of {} account(s), {} command(s); interactive accounts with no history file: {}",
+        read.len(),
+        r.accounts,
+        r.commands_total,
+        if none.is_empty() { "none".to_owned() } else { none.join(", ") }
+    ));
+    for p in read.iter().take(20) {
+        summary = summary.with_evidence(Evidence::file(p.as_bytes()));
+    }
+    let mut outcome = ferret_core::Outcome::new();
+    outcome.findings = r.findings;
+    outcome.findings.push(summary);
+    outcome.errors = r.errors;
+    ModuleResult::from_outcome(outcome)
+}
+
 #[cfg(feature = "proc")]
 pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
     if !opts.root.is_live() {
@@ -234,6 +278,10 @@ pub(crate) fn harden(_: &TriageOptions, _: &Control) -> ModuleResult {
 }
 #[cfg(not(feature = "logs"))]
 pub(crate) fn logs(_: &TriageOptions, _: &Control) -> ModuleResult {
+    ModuleResult::skipped("not built in (feature `logs` off)")
+}
+#[cfg(not(feature = "logs"))]
+pub(crate) fn history(_: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `logs` off)")
 }
 #[cfg(not(feature = "proc"))]

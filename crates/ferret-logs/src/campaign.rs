@@ -166,6 +166,8 @@ mod tests {
         SourceSummary {
             ip: ip.to_owned(),
             failures,
+            probes: 0,
+            publickey: 0,
             successes: 0,
             hostile: failures,
             events: failures,

@@ -1097,7 +1097,7 @@ impl Sink<'_, '_> {
                         acc.det.observe_event(line, env.time, env.pid, sshd, &ev);
                     } else {
                         acc.det
-                            .observe_repeated(line, env.time, env.pid, sshd, &ev, rep.times);
+                            .observe_repeated(line, env.time, env.pid, sshd, &ev, rep.times, false);
                     }
                 }
             }

@@ -46,6 +46,10 @@
 //!   entries of one journal file.
 //! - [`dpkg::history_root`]: the package manager's log (`/var/log/dpkg.log` and rotations):
 //!   what was installed, upgraded, removed or purged, and when.
+//! - [`history::histories_root`]`(&root, &opts, &control)`: every account's shell histories
+//!   (bash, zsh, fish, ash/ksh, Python, MySQL, psql, less), classified by the shared command
+//!   classifier, with the ways history is suppressed; [`history::histories`] on histories in
+//!   memory, [`history::parse`] for one file (finding ids `history.*`: see [`history`]).
 //!
 //! Options are plain fields of [`AnalyzeOptions`] set on its `Default`. Every long operation
 //! takes a [`ferret_core::Control`] (cancellation, progress, I/O budget); results are partial,
@@ -71,14 +75,18 @@
 //!
 //! | id | severity | ATT&CK | meaning |
 //! |---|---|---|---|
-//! | `logs.brute-force` | high | T1110.001 | `failures` (5) authentication failures from one source within `window_secs` (600) |
-//! | `logs.password-spraying` | high | T1110.003 | `spray_users` (5) distinct user names failing from one source within the window |
+//! | `logs.brute-force` | high | T1110.001 | `failures` (5) failed attempts (password guesses and invalid-user probes) from one source within `window_secs` (600) |
+//! | `logs.password-spraying` | high | T1110.003 | `spray_users` (5) distinct user names in failed attempts from one source within the window |
 //! | `logs.distributed-brute-force` | high | T1110.001 | one user failing from `distributed_sources` (10) sources within the window |
-//! | `logs.login-after-failures` | critical | T1078, T1110 | a successful ssh login from a source with `success_after_failures` (5) earlier failures, or one already flagged |
+//! | `logs.login-after-failures` | critical | T1078, T1110 | a successful ssh login from a source with `success_after_failures` (5) earlier failed attempts, or one already flagged |
 //! | `logs.root-ssh-login` | high | T1078.003 | root logged in over ssh (subject: source) |
 //! | `logs.new-account` | medium (critical for uid 0) | T1136.001 | `useradd` created an account |
 //! | `logs.privileged-group-add` | high | T1098 | a user added to a privileged group ([`ferret_core::groups::PRIVILEGED_GROUPS`]: root, sudo, wheel, admin, adm, shadow, disk, kmem, docker, lxd, libvirt, kvm, staff) |
 //! | `logs.sudo-not-in-sudoers` | medium | T1548.003 | sudo attempted by a user not in sudoers |
+//! | `logs.sudo-command` | the command's kind's (one higher for an account created or made privileged inside the attack window) | T1548.003 and the kind's | a command run through sudo that [`ferret_core::command::classify`] flags; one per user and kind (the most severe of the command's kinds), the commands as evidence |
+//! | `logs.new-account-elevation` | high | T1136.001, T1548.003 | an account created (`useradd`) or added to a privileged group inside the attack window then ran sudo commands or su sessions |
+//! | `logs.sudo-auth-failure` | medium | T1110.001, T1548.003 | wrong passwords given to sudo (one per user, the lines as evidence) |
+//! | `logs.su-failure` | medium | T1110.001 | failed su to another user (one per user) |
 //! | `logs.port-scan` | medium | T1046 | `portscan_ports` (15) distinct destination ports from one source within `portscan_window_secs` (60) in netfilter LOG lines |
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
 //! | `logs.module-taint` | medium | T1547.006 | an unsigned or out-of-tree kernel module tainted the kernel |
@@ -89,11 +97,56 @@
 //!
 //! ## What counts as a failure
 //!
-//! [`EventKind::is_auth_failure`]: the lines fail2ban's `sshd` filter counts in its normal
-//! mode (failed password / keyboard-interactive / publickey for an invalid user, invalid user,
-//! user not allowed, root login refused, PAM failure, maximum attempts, too many failures)
-//! plus `pam_unix(*:auth): authentication failure` lines with a remote host. A failed public
-//! key for an existing user is not (clients offer every key; fail2ban gh-1263).
+//! Each source ([`SourceSummary`]) counts authentication attempts in three kinds
+//! ([`EventKind::attempt`]), each attempt once:
+//!
+//! - **`failures`: password guesses that failed.** A `Failed password` or `Failed
+//!   keyboard-interactive/pam` line (any method but `publickey`, `hostbased` and `none`)
+//!   is one. On a log without repeat lines, a source's `failures` is the number of its such
+//!   lines, plus the guesses sshd reported only through PAM: its `error: PAM: Authentication
+//!   failure for U from H` line counts, and the `Failed keyboard-interactive/pam` line it is
+//!   followed by in the same session (sshd pid) is the same guess; a `pam_unix(sshd:auth)`
+//!   failure counts only when its session then tries another user (fail2ban gh-2070), since
+//!   sshd writes a `Failed` line for it otherwise; another service's `pam_*(svc:auth):
+//!   authentication failure` with a remote host counts (it writes no other line).
+//! - **`publickey`: keys offered and refused** (`Failed publickey`, `Failed hostbased`),
+//!   counted apart as fail2ban's normal mode does: clients offer every key they hold before
+//!   the right one (fail2ban gh-1263).
+//! - **`probes`: user names refused before any password** (`Invalid user U from H`, `User U
+//!   from H not allowed because ...`, `ROOT LOGIN REFUSED`, `Failed none for invalid user`).
+//!   An `Invalid user X` line followed in the same session by `Failed password for invalid
+//!   user X` is one attempt, a failure, not two; sshd's further lines about the same probe
+//!   (`input_userauth_request: invalid user X`) add nothing. Lines without a pid are counted
+//!   each on its own.
+//!
+//! sshd's summaries of failures it reported already (`maximum authentication attempts
+//! exceeded`, `Disconnecting: Too many authentication failures`, `Received disconnect ...: 3:
+//! Auth fail`) count as none of them. The detections' windows (brute force, spraying,
+//! distributed brute force) and `success_after_failures` count failed attempts: failures and
+//! probes, each at its first line (a probe that becomes a guess is not seen twice); refused
+//! keys never. Repeat lines add their count to the kind of the repeated event.
+//!
+//! [`EventKind::is_auth_failure`] is the per-line view: whether fail2ban's `sshd` filter
+//! counts the line in its normal mode (failed password / keyboard-interactive / publickey for
+//! an invalid user, invalid user, user not allowed, root login refused, PAM failure, maximum
+//! attempts, too many failures) plus `pam_unix(*:auth): authentication failure` lines with a
+//! remote host; fail2ban counts an invalid user's attempt twice (its `Invalid user` and its
+//! `Failed password` line), the counts above once.
+//!
+//! ## sudo and su
+//!
+//! Every command run through sudo (`sudo: U : TTY=t ; PWD=p ; USER=root ; COMMAND=c`), every
+//! refused one (`incorrect password attempts`, `user NOT in sudoers`) and every su session
+//! (`pam_unix(su:session): session opened for user root(uid=0) by alice(uid=1000)`,
+//! util-linux's `(to root) alice on pts/0`, one session for the two lines) is an
+//! [`Elevation`] in [`Analysis::elevations`]: who, as whom, the command, its working
+//! directory, time, file and line, and what the command does by the one shared classifier
+//! ([`ferret_core::command::classify`]). The flagged commands are `logs.sudo-command`
+//! findings, grouped per user and kind; an account that `useradd` created or `usermod`/
+//! `gpasswd` added to a privileged group ([`ferret_core::groups`]) inside the attack window
+//! ranks higher (one severity up, and `logs.new-account-elevation`). Excerpts show the
+//! command with its secrets masked ([`ferret_core::command::mask_secrets`]). At most
+//! [`MAX_ELEVATIONS`] are kept; [`Analysis::elevations_omitted`] counts the rest.
 //!
 //! ## Repeat lines
 //!
@@ -205,6 +258,7 @@ pub mod detect;
 pub mod dpkg;
 pub mod envelope;
 pub mod event;
+pub mod history;
 pub mod journal;
 pub mod logins;
 
@@ -216,11 +270,11 @@ pub use analyze::{
     ROTATION_TIME_SHARE,
 };
 pub use detect::{
-    Accepted, Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds,
-    TimelineEvent, Window,
+    Accepted, Counted, Detector, Elevation, HourBucket, Observation, Resolved, Sessions,
+    SourceSummary, Thresholds, TimelineEvent, Via, Window, MAX_ELEVATIONS,
 };
 pub use envelope::{Envelope, Format};
-pub use event::{parse_message, parse_repeat, Cut, EventKind, Repeat, MAX_REPEAT};
+pub use event::{parse_message, parse_repeat, Attempt, Cut, EventKind, Repeat, MAX_REPEAT};
 pub use journal::{discover_journals, JournalEntry, JournalFile, JournalHeader};
 pub use time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
 
@@ -274,6 +328,53 @@ impl Error {
 #[doc(hidden)]
 pub mod fuzzing {
     use crate::time::{LogTime, YearContext};
+
+    /// One history format: parsing never panics, every entry's line is within the input's
+    /// line count (or entry count for ksh's binary form), and the whole analysis (classifier,
+    /// sequences, secret masking) runs on the entries.
+    pub fn history(format: crate::history::Shell, data: &[u8]) {
+        let entries = crate::history::parse(format, data);
+        let lines = data.iter().filter(|&&b| b == b'\n' || b == 0).count() as u64 + 1;
+        for e in &entries {
+            assert!(e.line >= 1 && e.line <= lines, "{} > {lines}", e.line);
+        }
+        let opts = crate::history::HistoryOptions {
+            all: true,
+            ..Default::default()
+        };
+        let r = crate::history::histories(
+            &[crate::history::HistoryInput::new(b"u", b"/h", format, data)],
+            &opts,
+            &ferret_core::Control::new(),
+        );
+        assert_eq!(r.commands_total, entries.len() as u64);
+    }
+
+    /// bash histories (plain and `#EPOCH`).
+    pub fn history_bash(data: &[u8]) {
+        history(crate::history::Shell::Bash, data);
+    }
+
+    /// zsh histories (extended, continued, metafied).
+    pub fn history_zsh(data: &[u8]) {
+        history(crate::history::Shell::Zsh, data);
+    }
+
+    /// fish histories.
+    pub fn history_fish(data: &[u8]) {
+        history(crate::history::Shell::Fish, data);
+    }
+
+    /// ash/sh/ksh histories (text and ksh's binary form).
+    pub fn history_sh(data: &[u8]) {
+        history(crate::history::Shell::Sh, data);
+    }
+
+    /// libedit/readline histories (MySQL, Python, psql) and `.lesshst`.
+    pub fn history_libedit(data: &[u8]) {
+        history(crate::history::Shell::Mysql, data);
+        history(crate::history::Shell::Less, data);
+    }
 
     /// Envelope parser: never panics; an owned copy renders and re-parses without panic.
     pub fn envelope(data: &[u8]) {

@@ -43,3 +43,32 @@ fn logins_lastlog() {
 fn logins_db() {
     ferret_testkit::fuzz::replay("logins_db", 3, ferret_logs::fuzzing::logins_db);
 }
+
+#[test]
+fn logs_history_bash() {
+    ferret_testkit::fuzz::replay("logs_history_bash", 3, ferret_logs::fuzzing::history_bash);
+}
+
+#[test]
+fn logs_history_zsh() {
+    ferret_testkit::fuzz::replay("logs_history_zsh", 2, ferret_logs::fuzzing::history_zsh);
+}
+
+#[test]
+fn logs_history_fish() {
+    ferret_testkit::fuzz::replay("logs_history_fish", 1, ferret_logs::fuzzing::history_fish);
+}
+
+#[test]
+fn logs_history_sh() {
+    ferret_testkit::fuzz::replay("logs_history_sh", 3, ferret_logs::fuzzing::history_sh);
+}
+
+#[test]
+fn logs_history_libedit() {
+    ferret_testkit::fuzz::replay(
+        "logs_history_libedit",
+        2,
+        ferret_logs::fuzzing::history_libedit,
+    );
+}

@@ -61,6 +61,7 @@ use std::path::{Path, PathBuf};
 pub mod accounts;
 pub mod elf;
 pub mod flags;
+pub mod history;
 pub mod rpm;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).

@@ -47,7 +47,10 @@
 
 mod lex;
 mod lists;
+mod mask;
 mod rules;
+
+pub use mask::mask_secrets;
 
 use crate::finding::Severity;
 

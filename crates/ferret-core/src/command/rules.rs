@@ -858,11 +858,11 @@ fn stage(
             }
         }
         b"history" => {
-            if st
-                .args
-                .iter()
-                .any(|a| a.starts_with(b"-") && (a.contains(&b'c') || a.contains(&b'd')))
-            {
+            // bash/zsh `history -c`, `history -d N`; fish `history clear`, `history delete`.
+            if st.args.iter().any(|a| {
+                (a.starts_with(b"-") && (a.contains(&b'c') || a.contains(&b'd')))
+                    || matches!(a.as_slice(), b"clear" | b"delete" | b"clear-session")
+            }) {
                 out.insert(K::HistoryEvasion);
             }
         }

@@ -91,6 +91,8 @@ const POSITIVE: &[(&str, &[K])] = &[
     ("truncate -s 0 /var/log/lastlog", &[K::LogTamper]),
     ("ln -sf /dev/null /var/log/wtmp", &[K::LogTamper]),
     ("history -c", &[K::HistoryEvasion]),
+    ("history clear", &[K::HistoryEvasion]),
+    ("history delete --prefix curl", &[K::HistoryEvasion]),
     ("unset HISTFILE", &[K::HistoryEvasion]),
     ("export HISTFILE=/dev/null", &[K::HistoryEvasion]),
     ("HISTSIZE=0", &[K::HistoryEvasion]),

@@ -156,6 +156,12 @@ pub struct Analysis {
     pub timeline: Vec<TimelineEvent>,
     /// Notable events past [`AnalyzeOptions::timeline`], not kept.
     pub timeline_dropped: u64,
+    /// Commands run through sudo and su sessions (allowed and refused), in log order, each
+    /// classified by [`ferret_core::command::classify`]; at most
+    /// [`crate::detect::MAX_ELEVATIONS`].
+    pub elevations: Vec<crate::detect::Elevation>,
+    /// Elevations past the cap, counted only.
+    pub elevations_omitted: u64,
     /// The zone zone-less timestamps were read in, and why: `Europe/Berlin (the root's
     /// /etc/localtime)`, `UTC (the root has no /etc/localtime or /etc/timezone)`, `UTC`, ...;
     /// several, `; `-separated, when inputs from several roots were read in different zones.
@@ -594,6 +600,8 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.timeline = r.timeline;
     a.timeline_dropped = r.timeline_dropped;
     a.accepted = r.accepted;
+    a.elevations = r.elevations;
+    a.elevations_omitted = r.elevations_omitted;
     a
 }
 

@@ -171,7 +171,7 @@ packed_kinds! {
         SshClosed { ip: o },
         SshBreakInAttempt { ip: b },
         PamAuthFailure { service: b, user: o, ruser: o, rhost: o },
-        PamSession { service: b, opened: (bool), user: b },
+        PamSession { service: b, opened: (bool), user: b, by: o },
         Sudo { user: b, tty: o, pwd: o, runas: o, command: o },
         SudoFailure { user: b, attempts: (u32), command: o },
         SudoNotInSudoers { user: b, runas: o, command: o },
@@ -202,6 +202,8 @@ pub(crate) struct PackedObs {
     pub(crate) pid: Option<u32>,
     pub(crate) repeat: u32,
     pub(crate) sshd: bool,
+    /// A `last message repeated` line: each of `repeat` repeats the event of an earlier line.
+    pub(crate) again: bool,
     pub(crate) kind: PackedKind,
 }
 

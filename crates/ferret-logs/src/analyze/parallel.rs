@@ -122,6 +122,7 @@ fn parse_chunk(
                     time: env.time,
                     pid: env.pid,
                     sshd: is_sshd(&env.program),
+                    again: false,
                     kind,
                     repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
                 });
@@ -154,6 +155,7 @@ fn last_repeat_chunk(
                 time: env.time,
                 pid,
                 sshd,
+                again: true,
                 kind,
                 repeat: u32::try_from(rep.times).unwrap_or(u32::MAX),
             });
@@ -329,7 +331,7 @@ fn fold_chunk(
         }
         if acc.in_range(o.time) {
             let event = unpack(&o.kind, u);
-            if o.repeat == 1 {
+            if o.repeat == 1 && !o.again {
                 acc.det
                     .observe_event(*base + line, o.time, o.pid, o.sshd, &event);
             } else {
@@ -340,6 +342,7 @@ fn fold_chunk(
                     o.sshd,
                     &event,
                     u64::from(o.repeat),
+                    o.again,
                 );
             }
             // Every field borrows the piece or the arena (`unpack` makes no `Cow::Owned`):

@@ -164,7 +164,7 @@ pub(crate) fn last_repeat_stream(
             summary.events += 1;
             if acc.in_range(env.time) {
                 acc.det
-                    .observe_repeated(line.number, env.time, pid, sshd, &ev, rep.times);
+                    .observe_repeated(line.number, env.time, pid, sshd, &ev, rep.times, true);
             }
         }
         None if no_envelope(env) => {
@@ -276,6 +276,7 @@ pub(crate) fn run_stream_from<R: Read>(
                             sshd,
                             ev,
                             rep.times,
+                            false,
                         );
                     }
                 }

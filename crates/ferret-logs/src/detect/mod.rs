@@ -13,7 +13,7 @@ use ferret_core::groups::is_privileged_group;
 use ferret_core::{Evidence, Finding, Severity};
 
 use crate::bytes::{load_le, same_bytes};
-use crate::event::EventKind;
+use crate::event::{Attempt, EventKind};
 use crate::time::LogTime;
 
 mod timeline;
@@ -24,7 +24,8 @@ pub use timeline::TimelineEvent;
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Thresholds {
-    /// Failures from one source within `window_secs` that make a brute force.
+    /// Failed attempts (password guesses and invalid-user probes) from one source within
+    /// `window_secs` that make a brute force.
     pub failures: u32,
     /// The sliding window for failures, spraying and distributed attacks (seconds).
     pub window_secs: i64,
@@ -32,7 +33,7 @@ pub struct Thresholds {
     pub spray_users: u32,
     /// Distinct sources failing on one user within the window (distributed brute force).
     pub distributed_sources: u32,
-    /// Failures from a source before a success from it that make the success critical.
+    /// Failed attempts from a source before a success from it that make the success critical.
     pub success_after_failures: u32,
     /// Distinct destination ports from one source within `portscan_window_secs`.
     pub portscan_ports: u32,
@@ -186,6 +187,8 @@ pub(crate) struct Facts<'e> {
     pub(crate) hostile: bool,
     pub(crate) takes_source: bool,
     pub(crate) role: Role,
+    /// [`EventKind::attempt`].
+    pub(crate) attempt: Option<Attempt>,
 }
 
 impl<'e> Facts<'e> {
@@ -210,6 +213,14 @@ impl<'e> Facts<'e> {
                 hostile,
                 takes_source,
                 role,
+                attempt: None,
+            }
+        }
+        #[inline]
+        fn with(f: Facts<'_>, a: Attempt) -> Facts<'_> {
+            Facts {
+                attempt: Some(a),
+                ..f
             }
         }
         use Role::Other;
@@ -221,20 +232,35 @@ impl<'e> Facts<'e> {
                 ip,
                 ..
             } => {
-                let a = *invalid_user || &**method != b"publickey";
-                f(Some(ip), Some(user), a, a, false, Other)
+                let (a, attempt) = match &**method {
+                    b"publickey" => (*invalid_user, Some(Attempt::KeyOffer)),
+                    b"hostbased" => (true, Some(Attempt::KeyOffer)),
+                    b"none" => (true, invalid_user.then_some(Attempt::Probe)),
+                    _ => (true, Some(Attempt::Guess)),
+                };
+                Facts {
+                    attempt,
+                    ..f(Some(ip), Some(user), a, a, false, Other)
+                }
             }
             E::SshAccepted { user, ip, .. } => {
                 f(Some(ip), Some(user), false, false, false, Role::Accepted)
             }
-            E::SshInvalidUser { user, ip, .. } => {
-                f(ip.as_deref(), Some(user), true, true, ip.is_none(), Other)
+            E::SshInvalidUser { user, ip, .. } => with(
+                f(ip.as_deref(), Some(user), true, true, ip.is_none(), Other),
+                Attempt::Probe,
+            ),
+            E::SshUserNotAllowed { user, ip, .. } => with(
+                f(ip.as_deref(), Some(user), true, true, ip.is_none(), Other),
+                Attempt::Probe,
+            ),
+            E::SshRootRefused { ip } => {
+                with(f(Some(ip), None, true, true, false, Other), Attempt::Probe)
             }
-            E::SshUserNotAllowed { user, ip, .. } => {
-                f(ip.as_deref(), Some(user), true, true, false, Other)
-            }
-            E::SshRootRefused { ip } => f(Some(ip), None, true, true, false, Other),
-            E::SshPamFailure { user, ip } => f(Some(ip), Some(user), true, true, false, Other),
+            E::SshPamFailure { user, ip } => with(
+                f(Some(ip), Some(user), true, true, false, Other),
+                Attempt::PamGuess,
+            ),
             E::SshMaxAuthAttempts { user, ip, .. } => f(
                 ip.as_deref(),
                 Some(user),
@@ -277,7 +303,10 @@ impl<'e> Facts<'e> {
                     .or(ruser.as_deref())
                     .filter(|u| !u.is_empty());
                 let role = if sshd { Role::PamSshd } else { Other };
-                f(rhost, user, a, a, false, role)
+                Facts {
+                    attempt: a.then_some(Attempt::Guess),
+                    ..f(rhost, user, a, a, false, role)
+                }
             }
             E::Netfilter { src, dpt, .. } => f(
                 Some(src),
@@ -292,21 +321,32 @@ impl<'e> Facts<'e> {
                 let after = match e {
                     E::UserAdded { .. }
                     | E::SudoNotInSudoers { .. }
+                    | E::Sudo { .. }
+                    | E::SudoFailure { .. }
+                    | E::Su { .. }
                     | E::FsError { .. }
                     | E::ModuleTaint { .. } => true,
+                    E::PamSession {
+                        service,
+                        opened: true,
+                        ..
+                    } => matches!(&**service, b"su" | b"su-l"),
                     E::GroupMember {
                         group, added: true, ..
                     } => is_privileged_group(group),
                     _ => false,
                 };
-                f(
-                    e.source(),
-                    e.user(),
-                    e.is_auth_failure(),
-                    e.is_hostile(),
-                    e.takes_source(),
-                    if after { Role::After } else { Other },
-                )
+                Facts {
+                    attempt: e.attempt(),
+                    ..f(
+                        e.source(),
+                        e.user(),
+                        e.is_auth_failure(),
+                        e.is_hostile(),
+                        e.takes_source(),
+                        if after { Role::After } else { Other },
+                    )
+                }
             }
         }
     }
@@ -418,6 +458,8 @@ impl SourceTable {
             last: i64::MIN,
             failures: 0,
             successes: 0,
+            probes: 0,
+            publickey: 0,
             brute: None,
             failed: false,
             spray: false,
@@ -441,7 +483,7 @@ impl SourceTable {
 }
 
 /// A source's index in the detector's table as its sessions keep it (4 bytes, `None` free).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SrcRef(std::num::NonZeroU32);
 
 impl SrcRef {
@@ -475,6 +517,8 @@ struct SourceHot {
     last: i64,
     failures: u64,
     successes: u64,
+    probes: u64,
+    publickey: u64,
     /// Index of its brute-force finding.
     brute: Option<usize>,
     /// A failure was seen (`first_failure_line` is set).
@@ -683,8 +727,12 @@ pub struct HourBucket {
 pub struct SourceSummary {
     /// The address or host name (escaped).
     pub ip: String,
-    /// Authentication failures.
+    /// Password guesses that failed (see the crate docs, "What counts as a failure").
     pub failures: u64,
+    /// Invalid-user probes: user names sshd refused before any password was tried.
+    pub probes: u64,
+    /// Public keys (or host keys) offered and refused.
+    pub publickey: u64,
     /// Successful logins.
     pub successes: u64,
     /// Hostile events of any kind (failures, scans, firewall drops).
@@ -768,6 +816,12 @@ impl InlineIp {
     }
 }
 
+impl PartialEq for InlineIp {
+    fn eq(&self, o: &Self) -> bool {
+        self.get() == o.get()
+    }
+}
+
 /// One sshd session: small and allocation-free (the detector's is 16 bytes; sshd starts a
 /// new pid for nearly every connection, so this table is written on most lines).
 #[derive(Debug, Clone)]
@@ -775,9 +829,38 @@ struct Session<I> {
     ip: Option<I>,
     hostless: u32,
     pam: u32,
-    max_attempts: bool,
-    /// The session has PAM user hashes in [`PidSessions::pam_users`].
-    has_pam_users: bool,
+    /// `MAX_ATTEMPTS`, `PAM_USERS`, `PROBE`, `GUESS`, `UNPLACED`.
+    flags: u8,
+}
+
+/// `maximum authentication attempts exceeded` was seen.
+const MAX_ATTEMPTS: u8 = 1;
+/// The session has PAM user hashes in [`PidSessions::pam_users`].
+const PAM_USERS: u8 = 2;
+/// A probe (`Invalid user`, ...) was counted and no password was guessed since.
+const PROBE: u8 = 4;
+/// sshd's `error: PAM: Authentication failure` was counted as a guess; the `Failed` line
+/// that repeats it has not come yet.
+const GUESS: u8 = 8;
+/// The `PROBE` came before the session's address was known: not counted yet.
+const UNPLACED: u8 = 16;
+
+impl<I> Session<I> {
+    #[inline]
+    fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+    #[inline]
+    fn set(&mut self, f: u8) {
+        self.flags |= f;
+    }
+    /// Clears `f`; whether it was set.
+    #[inline]
+    fn take(&mut self, f: u8) -> bool {
+        let was = self.flags & f != 0;
+        self.flags &= !f;
+        was
+    }
 }
 
 impl<I> Default for Session<I> {
@@ -786,9 +869,40 @@ impl<I> Default for Session<I> {
             ip: None,
             hostless: 0,
             pam: 0,
-            max_attempts: false,
-            has_pam_users: false,
+            flags: 0,
         }
+    }
+}
+
+/// What one event adds to its source's attempt counts ([`SourceSummary`]'s `failures`,
+/// `probes` and `publickey`), its session considered. The sliding windows (brute force,
+/// spraying, distributed attacks) see `guesses + probes` attempts at the line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counted {
+    /// Failed password guesses.
+    pub guesses: u32,
+    /// Invalid-user probes (0 or 1).
+    pub probes: u8,
+    /// Refused key offers (0 or 1).
+    pub keys: u8,
+    /// A probe this session counted earlier turned out to be a password guess: one probe
+    /// less, one failure more (the windows saw the attempt at the probe).
+    pub converted: bool,
+}
+
+impl Counted {
+    /// The counts of an event outside any session (no pid, or not sshd).
+    #[inline]
+    fn plain(a: Option<Attempt>) -> Self {
+        let mut c = Counted::default();
+        match a {
+            Some(Attempt::Guess | Attempt::PamGuess) => c.guesses = 1,
+            Some(Attempt::KeyOffer) => c.keys = 1,
+            Some(Attempt::Probe) => c.probes = 1,
+            None => {}
+        }
+        c
     }
 }
 
@@ -799,6 +913,7 @@ pub(crate) struct Resolution<I> {
     deferred: u32,
     user_switch: bool,
     duplicate: bool,
+    counted: Counted,
 }
 
 impl<I> Resolution<I> {
@@ -807,6 +922,12 @@ impl<I> Resolution<I> {
         deferred: 0,
         user_switch: false,
         duplicate: false,
+        counted: Counted {
+            guesses: 0,
+            probes: 0,
+            keys: 0,
+            converted: false,
+        },
     };
 }
 
@@ -822,6 +943,8 @@ pub struct Resolved<'a> {
     /// The event repeats a failure the session already reported (`Disconnecting: Too many
     /// authentication failures` after `maximum authentication attempts exceeded`).
     pub duplicate: bool,
+    /// What the line adds to its source's attempt counts.
+    pub counted: Counted,
 }
 
 impl Resolved<'_> {
@@ -842,6 +965,7 @@ impl Sessions {
 
     /// Resolves one sshd event of session `pid`.
     pub fn resolve<'a>(&mut self, pid: Option<u32>, event: EventKind<'a>) -> Resolved<'a> {
+        let attempt = event.attempt();
         let r = {
             let f = Facts::of(&event);
             self.pids.resolve_key(
@@ -855,16 +979,22 @@ impl Sessions {
             Some(ip) => event.set_source(std::borrow::Cow::Owned(ip.get().to_vec())),
             None => event,
         };
+        let counted = if pid.is_some() {
+            r.counted
+        } else {
+            Counted::plain(attempt)
+        };
         Resolved {
             event,
             deferred: r.deferred,
             user_switch: r.user_switch,
             duplicate: r.duplicate,
+            counted,
         }
     }
 }
 
-impl<I: Copy> PidSessions<I> {
+impl<I: Copy + PartialEq> PidSessions<I> {
     /// Forgets every session (new file).
     pub(crate) fn clear(&mut self) {
         self.pids.clear();
@@ -911,10 +1041,17 @@ impl<I: Copy> PidSessions<I> {
     }
 }
 
-/// One event of session `pid` (its state `sess`): see [`Sessions`].
+/// A host name, not an address (sshd with `UseDNS yes` names peers so in some lines).
+#[inline]
+fn is_host_name(b: &[u8]) -> bool {
+    !b.contains(&b':') && b.iter().any(u8::is_ascii_alphabetic)
+}
+
+/// One event of session `pid` (its state `sess`): see [`Sessions`], and for the counts
+/// [`Counted`] and the crate docs ("What counts as a failure").
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn resolve_in<I: Copy>(
+fn resolve_in<I: Copy + PartialEq>(
     sess: &mut Session<I>,
     pam_users: &mut FxMap<u32, Vec<u64>>,
     pid: u32,
@@ -924,7 +1061,19 @@ fn resolve_in<I: Copy>(
 ) -> Resolution<I> {
     let mut r = Resolution::NONE;
     if named {
-        sess.ip = key;
+        if f.attempt == Some(Attempt::PamGuess)
+            && sess.ip.is_some()
+            && f.source.is_some_and(is_host_name)
+        {
+            // sshd's PAM line names the peer as it resolved it (a host name with UseDNS):
+            // the session's peer (the detector counts the guess for the session's address).
+        } else {
+            // Another peer on a reused pid: what the session held is not this one's.
+            if sess.ip.is_some() && sess.ip != key {
+                sess.flags &= !(PROBE | GUESS);
+            }
+            sess.ip = key;
+        }
     } else {
         match &sess.ip {
             Some(ip) => r.fill = Some(*ip),
@@ -932,11 +1081,50 @@ fn resolve_in<I: Copy>(
                 if f.auth_failure {
                     sess.hostless = sess.hostless.saturating_add(1);
                 }
+                // A probe before the address (`input_userauth_request: invalid user U`):
+                // counted at the first line that names the address, unless that line is the
+                // password guess it led to.
+                if f.attempt == Some(Attempt::Probe) && !sess.has(PROBE) {
+                    sess.set(PROBE | UNPLACED);
+                }
                 return r;
             }
         }
     }
     let mut deferred = std::mem::take(&mut sess.hostless);
+    let unplaced = sess.take(UNPLACED);
+    let c = &mut r.counted;
+    match f.attempt {
+        None => c.probes = u8::from(unplaced),
+        Some(Attempt::Probe) => {
+            // The session's first probe line, or the one that places an unplaced probe;
+            // more probe lines of the session (`input_userauth_request: invalid user`
+            // after `Invalid user`) are the same attempt.
+            c.probes = u8::from(unplaced || !sess.has(PROBE));
+            sess.set(PROBE);
+        }
+        Some(Attempt::Guess) => {
+            if sess.take(GUESS) {
+                // The `Failed keyboard-interactive/pam` line after sshd's PAM line.
+            } else if sess.take(PROBE) && !unplaced {
+                c.converted = true;
+            } else {
+                c.guesses = 1;
+            }
+        }
+        Some(Attempt::PamGuess) => {
+            if sess.take(PROBE) && !unplaced {
+                c.converted = true;
+            } else {
+                c.guesses = 1;
+            }
+            sess.set(GUESS);
+        }
+        Some(Attempt::KeyOffer) => {
+            c.keys = 1;
+            c.probes = u8::from(unplaced);
+        }
+    }
     // Only PAM failures and accepted logins compare user names.
     let user_hash = || f.user.map_or(0, hash);
     match f.role {
@@ -947,41 +1135,43 @@ fn resolve_in<I: Copy>(
             if users.is_empty() || known {
                 sess.pam = sess.pam.saturating_add(1);
             } else {
-                deferred = deferred.saturating_add(sess.pam).saturating_add(1);
+                let held = sess.pam.saturating_add(1);
+                deferred = deferred.saturating_add(held);
+                r.counted.guesses = r.counted.guesses.saturating_add(held);
                 sess.pam = 0;
             }
             if !known && users.len() < 16 {
                 users.push(uh);
             }
-            sess.has_pam_users = true;
+            sess.set(PAM_USERS);
         }
         Role::Accepted => {
-            if sess.has_pam_users {
+            if sess.take(PAM_USERS) {
                 let users = pam_users.remove(&pid).unwrap_or_default();
                 if !users.is_empty() && !users.contains(&user_hash()) {
                     deferred = deferred.saturating_add(sess.pam);
+                    r.counted.guesses = r.counted.guesses.saturating_add(sess.pam);
                     r.user_switch = true;
                 }
-                sess.has_pam_users = false;
             }
             sess.pam = 0;
+            sess.flags &= !(PROBE | GUESS);
         }
         Role::MaxAuth => {
-            sess.max_attempts = true;
+            sess.set(MAX_ATTEMPTS);
             sess.pam = 0;
         }
-        Role::TooMany if sess.max_attempts => {
+        Role::TooMany if sess.has(MAX_ATTEMPTS) => {
             r.duplicate = true;
         }
         // A failure line of its own stands for the PAM failure before it.
         _ if f.auth_failure => sess.pam = 0,
         Role::Closed => {
             sess.pam = 0;
-            if sess.has_pam_users {
+            if sess.take(PAM_USERS) {
                 pam_users.remove(&pid);
-                sess.has_pam_users = false;
             }
-            sess.max_attempts = false;
+            sess.flags &= !(MAX_ATTEMPTS | PROBE | GUESS);
         }
         _ => {}
     }
@@ -1032,6 +1222,8 @@ pub struct Detector {
     fs_reported: bool,
     findings: Vec<Finding>,
     seen: FnvMap<u64, usize>,
+    /// sudo commands, su sessions, and the accounts created or made privileged.
+    privilege: privilege::Privilege,
     /// Notable events kept for a timeline ([`Detector::keep_timeline`]).
     notable: timeline::Notable,
     /// The latest accepted logins (at most [`MAX_ACCEPTED`]).
@@ -1106,6 +1298,7 @@ impl Detector {
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
             accepted_dropped: 0,
+            privilege: privilege::Privilege::default(),
             th,
         }
     }
@@ -1161,6 +1354,7 @@ impl Detector {
             obs.sshd,
             &obs.event,
             u64::from(obs.repeat),
+            false,
         );
     }
 
@@ -1174,7 +1368,7 @@ impl Detector {
         sshd: bool,
         event: &EventKind<'_>,
     ) {
-        self.observe_one(line, time, pid, sshd, event);
+        self.observe_one(line, time, pid, sshd, event, false);
     }
 
     #[allow(clippy::inline_always)]
@@ -1186,6 +1380,7 @@ impl Detector {
         pid: Option<u32>,
         sshd: bool,
         event: &EventKind<'_>,
+        again: bool,
     ) {
         let f = Facts::of(event);
         let time = time.or(self.last_time);
@@ -1209,6 +1404,15 @@ impl Detector {
                         let sess = o.get_mut();
                         // The session's own source is looked up without the table.
                         let own_idx = match f.source {
+                            // sshd's PAM line may name the peer by its host name (UseDNS):
+                            // the guess is the session's address's.
+                            Some(src)
+                                if f.attempt == Some(Attempt::PamGuess)
+                                    && sess.ip.is_some()
+                                    && is_host_name(src) =>
+                            {
+                                sess.ip.map(SrcRef::get)
+                            }
                             Some(src) => {
                                 let k = SrcKey::new(src);
                                 Some(match (sess.ip, &k) {
@@ -1234,11 +1438,18 @@ impl Detector {
             }
             None => (
                 f.source.map(|src| self.src.idx(src, SrcKey::new(src))),
-                Resolution::NONE,
+                Resolution {
+                    counted: Counted::plain(f.attempt),
+                    ..Resolution::NONE
+                },
             ),
         };
         let fill = r.fill.filter(|_| f.takes_source).map(SrcRef::get);
-        let (deferred, duplicate) = (r.deferred, r.duplicate);
+        let mut counted = r.counted;
+        // A repeat line's count is that many attempts, even of one session's probe.
+        if again && f.attempt == Some(Attempt::Probe) {
+            counted.probes = 1;
+        }
         if let Some(c) = self.counts.get_mut(event.index()) {
             *c += 1;
         }
@@ -1247,10 +1458,10 @@ impl Detector {
         }
         let file = self.file;
         if let Some(idx) = own_idx.or(fill) {
-            self.source_event(idx, &f, file, line, time, deferred, duplicate);
+            self.source_event(idx, &f, file, line, time, counted);
         }
         if f.role == Role::After || (f.role == Role::Accepted && f.user == Some(&b"root"[..])) {
-            self.after_source(event, file, line, t);
+            self.after_source(event, file, line, t, time);
         }
         if self.notable.cap > 0 {
             let path = self
@@ -1373,12 +1584,12 @@ impl Detector {
         file: u32,
         line: u64,
         time: Option<LogTime>,
-        deferred: u32,
-        duplicate: bool,
+        counted: Counted,
     ) {
         let lim = &self.lim;
         let t = time.map_or(0, |t| t.0);
-        let n_fail = u32::from(f.auth_failure && !duplicate).saturating_add(deferred);
+        // The attempts the windows see here (a converted probe was seen at the probe).
+        let n_fail = counted.guesses.saturating_add(u32::from(counted.probes));
         let failure = n_fail > 0;
         let user = f.user;
         let (Some(s), Some(c)) = (self.src.hot.get_mut(idx), self.src.cold.get_mut(idx)) else {
@@ -1411,8 +1622,16 @@ impl Detector {
         // window is kept only until its finding is made (nothing reads it afterwards).
         let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
         let mut first_in_window = None;
+        if counted.keys > 0 || counted.converted {
+            s.publickey += u64::from(counted.keys);
+            if counted.converted {
+                s.failures += 1;
+                s.probes = s.probes.saturating_sub(1);
+            }
+        }
         if failure {
-            s.failures += u64::from(n_fail);
+            s.failures += u64::from(counted.guesses);
+            s.probes += u64::from(counted.probes);
             if !s.failed {
                 s.failed = true;
                 c.first_failure_line = Some((file, line));
@@ -1425,7 +1644,9 @@ impl Detector {
         }
         if f.role == Role::Accepted {
             s.successes += 1;
-            if !s.compromise && (s.failures >= lim.success_after || s.brute.is_some() || s.spray) {
+            if !s.compromise
+                && (s.failures + s.probes >= lim.success_after || s.brute.is_some() || s.spray)
+            {
                 s.compromise = true;
                 compromise = true;
             }
@@ -1439,7 +1660,7 @@ impl Detector {
             return;
         }
         let first_fail = c.first_failure_line;
-        let failures = s.failures;
+        let failures = s.failures + s.probes;
         // The login that followed the failures belongs to the attack window.
         if compromise {
             if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
@@ -1555,7 +1776,7 @@ impl Detector {
                 .with_evidence(ev2)
                 .with_attack("T1110.001")
                 .with_detail(format!(
-                    "{} failures within {} s",
+                    "{} failed attempts (password guesses and invalid-user probes) within {} s",
                     th.failures, th.window_secs
                 ))
                 .with_remediation(
@@ -1596,7 +1817,7 @@ impl Detector {
                     .with_evidence(ev)
                     .with_attack("T1078")
                     .with_attack("T1110")
-                    .with_detail(format!("login as {} after {failures} failures from this source", ferret_core::escape::escape(&u)))
+                    .with_detail(format!("login as {} after {failures} failed attempts (password guesses and invalid-user probes) from this source", ferret_core::escape::escape(&u)))
                     .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
                 if let Some(e0) = ev0 {
                     f = f.with_evidence(e0);
@@ -1635,7 +1856,94 @@ impl Detector {
     /// [`Role::After`] and root's accepted logins). A finding already made is not built again.
     #[cold]
     #[inline(never)]
-    fn after_source(&mut self, event: &EventKind<'_>, file: u32, line: u64, t: i64) {
+    fn after_source(
+        &mut self,
+        event: &EventKind<'_>,
+        file: u32,
+        line: u64,
+        t: i64,
+        time: Option<LogTime>,
+    ) {
+        let path = self
+            .files
+            .get(file as usize)
+            .map_or(&b"-"[..], Vec::as_slice);
+        let p = &mut self.privilege;
+        match &event {
+            EventKind::Sudo {
+                user,
+                runas,
+                pwd,
+                command,
+                ..
+            } => {
+                p.sudo(
+                    path,
+                    line,
+                    time,
+                    user,
+                    runas.as_deref(),
+                    pwd.as_deref(),
+                    command.as_deref(),
+                    true,
+                );
+                return;
+            }
+            EventKind::SudoFailure {
+                user,
+                attempts,
+                command,
+            } => {
+                p.sudo_failure(path, line, time, user, *attempts, command.as_deref());
+                return;
+            }
+            EventKind::SudoNotInSudoers {
+                user,
+                runas,
+                command,
+            } => p.sudo(
+                path,
+                line,
+                time,
+                user,
+                runas.as_deref(),
+                None,
+                command.as_deref(),
+                false,
+            ),
+            EventKind::Su {
+                success,
+                user,
+                target,
+            } => {
+                p.su(
+                    path,
+                    line,
+                    time,
+                    user.as_deref(),
+                    target.as_deref(),
+                    *success,
+                );
+                return;
+            }
+            EventKind::PamSession { user, by, .. } => {
+                p.su(path, line, time, by.as_deref(), Some(user), true);
+                return;
+            }
+            EventKind::UserAdded { name, uid, .. } => {
+                let what = match uid {
+                    Some(u) => format!("created (uid {u})"),
+                    None => "created".to_owned(),
+                };
+                p.grant(path, line, time, name, what);
+            }
+            EventKind::GroupMember {
+                user,
+                group,
+                added: true,
+            } => p.group_added(path, line, time, user, group),
+            _ => {}
+        }
         match &event {
             EventKind::SshAccepted {
                 user, ip, method, ..
@@ -1779,7 +2087,9 @@ impl Detector {
     }
 
     /// [`Detector::observe_event`] for an event that happened `times` times at one line (see
-    /// [`Detector::observe`]).
+    /// [`Detector::observe`]). `again`: each of the `times` repeats an earlier line's event
+    /// (`last message repeated N times`); otherwise the first is the line's own.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn observe_repeated(
         &mut self,
         line: u64,
@@ -1788,6 +2098,7 @@ impl Detector {
         sshd: bool,
         event: &EventKind<'_>,
         times: u64,
+        again: bool,
     ) {
         let times = times.max(1);
         let th = &self.th;
@@ -1797,8 +2108,8 @@ impl Detector {
             .max(th.fs_errors)
             .max(1);
         let one_by_one = times.min((u64::from(most) + 1).min(4096));
-        for _ in 0..one_by_one {
-            self.observe_one(line, time, pid, sshd, event);
+        for i in 0..one_by_one {
+            self.observe_one(line, time, pid, sshd, event, again || i > 0);
         }
         let extra = times - one_by_one;
         if extra > 0 {
@@ -1829,14 +2140,18 @@ impl Detector {
             None if f.takes_source => sess.and_then(|s| s.ip).map(SrcRef::get),
             None => None,
         };
-        let duplicate = f.role == Role::TooMany && sess.is_some_and(|s| s.max_attempts);
         let Some(s) = idx.and_then(|i| self.src.hot.get_mut(i)) else {
             return;
         };
         s.events = s.events.saturating_add(extra);
         s.hostile = s.hostile.saturating_add(hostile * extra);
-        if f.auth_failure && !duplicate {
-            s.failures = s.failures.saturating_add(extra);
+        match f.attempt {
+            Some(Attempt::Guess | Attempt::PamGuess) => {
+                s.failures = s.failures.saturating_add(extra);
+            }
+            Some(Attempt::KeyOffer) => s.publickey = s.publickey.saturating_add(extra),
+            Some(Attempt::Probe) => s.probes = s.probes.saturating_add(extra),
+            _ => {}
         }
         if f.role == Role::Accepted {
             s.successes = s.successes.saturating_add(extra);
@@ -1896,8 +2211,10 @@ impl Detector {
             if let Some(i) = s.brute {
                 if let Some(f) = self.findings.get_mut(i) {
                     f.detail = Some(format!(
-                        "{} failures in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
+                        "{} failed password guesses, {} invalid-user probes, {} refused keys in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
                         s.failures,
+                        s.probes,
+                        s.publickey,
                         c.users.len(),
                         s.successes,
                         time(s, s.first).map(|t| t.to_string()).unwrap_or_default(),
@@ -1916,6 +2233,8 @@ impl Detector {
             .map(|(s, c)| SourceSummary {
                 ip: ferret_core::escape::escape(&c.ip),
                 failures: s.failures,
+                probes: s.probes,
+                publickey: s.publickey,
                 successes: s.successes,
                 hostile: s.hostile,
                 events: s.events,
@@ -1946,6 +2265,8 @@ impl Detector {
             })
             .collect();
         let mut findings = self.findings;
+        let (more, elevations, elevations_omitted) = self.privilege.finish(self.window);
+        findings.extend(more);
         Finding::sort(&mut findings);
         DetectorResult {
             accepted,
@@ -1970,6 +2291,8 @@ impl Detector {
             findings,
             timeline: self.notable.events,
             timeline_dropped: self.notable.dropped,
+            elevations,
+            elevations_omitted,
         }
     }
 }
@@ -1996,7 +2319,15 @@ pub struct DetectorResult {
     pub accepted: Vec<Accepted>,
     /// Accepted logins left out of `accepted` (older than the ones kept).
     pub accepted_dropped: u64,
+    /// Commands run through sudo and su sessions, in log order (at most
+    /// [`MAX_ELEVATIONS`]).
+    pub elevations: Vec<Elevation>,
+    /// Elevations past [`MAX_ELEVATIONS`], counted only.
+    pub elevations_omitted: u64,
 }
+
+mod privilege;
+pub use privilege::{Elevation, Via, MAX_ELEVATIONS};
 
 #[cfg(test)]
 mod tests;

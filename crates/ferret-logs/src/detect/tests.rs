@@ -143,9 +143,10 @@ fn event(op: &Op) -> EventKind<'static> {
             },
         },
         20 => E::PamSession {
-            service: b(b"sshd"),
+            service: b(if bits & 2 == 0 { b"sshd" } else { b"su" }),
             opened: bits & 1 == 0,
             user: usr,
+            by: (bits & 4 == 0).then(|| b(b"alice")),
         },
         21 => E::Sudo {
             user: usr,

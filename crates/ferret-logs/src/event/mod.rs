@@ -149,11 +149,13 @@ event_kinds! {
         #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] ruser: Option<Bytes<'a>>,
         #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] rhost: Option<Bytes<'a>>,
     } = "pam-auth-failure",
-    /// `pam_X(svc:session): session opened/closed for user U [by B]`.
+    /// `pam_X(svc:session): session opened/closed for user U [by B(uid=N)]` (`by`: B, the
+    /// user who opened it, for `su`, `sudo`, `runuser`; absent for `by (uid=0)`).
     PamSession {
         #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] service: Bytes<'a>,
         opened: bool,
         #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] user: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] by: Option<Bytes<'a>>,
     } = "pam-session",
     /// `sudo: U : TTY=t ; PWD=p ; USER=r ; COMMAND=c`.
     Sudo {
@@ -350,10 +352,12 @@ impl EventKind<'_> {
                 service,
                 opened,
                 user,
+                by,
             } => E::PamSession {
                 service: bb(service),
                 opened,
                 user: bb(user),
+                by: ob(by),
             },
             E::Sudo {
                 user,
@@ -535,6 +539,15 @@ impl EventKind<'_> {
                 ip: Some(ip),
                 port,
             },
+            E::SshUserNotAllowed {
+                user,
+                ip: None,
+                reason,
+            } => E::SshUserNotAllowed {
+                user,
+                ip: Some(ip),
+                reason,
+            },
             other => other,
         }
     }
@@ -550,6 +563,7 @@ impl EventKind<'_> {
                 | E::SshScan { ip: None, .. }
                 | E::SshMaxAuthAttempts { ip: None, .. }
                 | E::SshInvalidUser { ip: None, .. }
+                | E::SshUserNotAllowed { ip: None, .. }
         )
     }
 
@@ -613,6 +627,33 @@ impl EventKind<'_> {
         }
     }
 
+    /// What the event is as an authentication attempt, for the per-source counts
+    /// ([`crate::SourceSummary`]: `failures`, `publickey`, `probes`); see the crate docs,
+    /// "What counts as a failure". `None` for everything that is not the first report of an
+    /// attempt (sshd's summaries of failures it logged already, sessions, logins, ...).
+    pub fn attempt(&self) -> Option<Attempt> {
+        use EventKind as E;
+        match self {
+            E::SshFailed {
+                method,
+                invalid_user,
+                ..
+            } => match &**method {
+                b"publickey" | b"hostbased" => Some(Attempt::KeyOffer),
+                b"none" => invalid_user.then_some(Attempt::Probe),
+                _ => Some(Attempt::Guess),
+            },
+            E::SshInvalidUser { .. } | E::SshUserNotAllowed { .. } | E::SshRootRefused { .. } => {
+                Some(Attempt::Probe)
+            }
+            E::SshPamFailure { .. } => Some(Attempt::PamGuess),
+            E::PamAuthFailure { rhost, service, .. } => (&**service != b"sshd"
+                && rhost.as_deref().is_some_and(|h| !h.is_empty()))
+            .then_some(Attempt::Guess),
+            _ => None,
+        }
+    }
+
     /// Hostile but not an authentication failure (scanner noise, preauth drops, firewall drops).
     pub fn is_hostile(&self) -> bool {
         use EventKind as E;
@@ -630,6 +671,28 @@ impl EventKind<'_> {
                     | E::Netfilter { .. }
             )
     }
+}
+
+/// What an event is as an authentication attempt ([`EventKind::attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
+pub enum Attempt {
+    /// A password guess that failed: `Failed password`, `Failed keyboard-interactive/pam`
+    /// (any method but `publickey`, `hostbased` and `none`), another service's
+    /// `pam_*(svc:auth): authentication failure` with a remote host.
+    Guess,
+    /// sshd's own `error: PAM: Authentication failure for U from H`: a guess, which the
+    /// `Failed keyboard-interactive/pam` line sshd writes next in the same session repeats.
+    PamGuess,
+    /// A public key (or host key) offered and refused: `Failed publickey`, `Failed hostbased`.
+    KeyOffer,
+    /// A user name tried that sshd refuses before any password (`Invalid user U from H`,
+    /// `User U from H not allowed because ...`, `ROOT LOGIN REFUSED`, `Failed none for
+    /// invalid user`, tcp_wrappers' `refused connect`): a probe, unless the session then
+    /// guesses a password.
+    Probe,
 }
 
 /// Parses a message given its program tag. Returns `None` when nothing is recognised.

@@ -87,13 +87,20 @@ pub(super) fn pam<'a>(program: &'a [u8], m: &'a [u8]) -> Option<EventKind<'a>> {
             } else {
                 (false, rest.pre(b"session closed for user ")?)
             };
-            let e = find(r, b" by ").unwrap_or_else(|| short_memchr(b' ', r).unwrap_or(r.len()));
+            let by_at = find(r, b" by ");
+            let e = by_at.unwrap_or_else(|| short_memchr(b' ', r).unwrap_or(r.len()));
             let user = sub(r, 0, e);
             let user = user.suf(b"(uid=0)").unwrap_or(user);
+            // `by alice(uid=1000)`: the name before `(uid=N)`; `by (uid=0)` names nobody.
+            let by = by_at.map(|b| strip_suffix_ws(tail(r, b + 4))).map(|b| {
+                let end = short_memchr(b'(', b).unwrap_or(b.len());
+                sub(b, 0, end)
+            });
             Some(E::PamSession {
                 service: Cow::Borrowed(service),
                 opened,
                 user: Cow::Borrowed(user),
+                by: by.filter(|b| !b.is_empty()).map(Cow::Borrowed),
             })
         }
         b"chauthtok" => {

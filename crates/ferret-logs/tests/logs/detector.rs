@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use ferret_logs::{Detector, EventKind, LogTime, Observation, Thresholds};
+use ferret_logs::{Attempt, Detector, EventKind, LogTime, Observation, Thresholds};
 use proptest::prelude::*;
 
 const MICROS: i64 = 1_000_000;
@@ -119,8 +119,17 @@ enum Step {
     },
 }
 
-/// A source as compared: failures, successes, hostile, events, users, first, last.
-type Source = (u64, u64, u64, u64, Vec<String>, Option<i64>, Option<i64>);
+/// A source as compared: (failures, probes, publickey), successes, hostile, events, users,
+/// first, last.
+type Source = (
+    (u64, u64, u64),
+    u64,
+    u64,
+    u64,
+    Vec<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// Keys last seen at a time.
 type Recent = Vec<(Vec<u8>, i64)>;
@@ -149,6 +158,8 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
         events: u64,
         hostile: u64,
         failures: u64,
+        probes: u64,
+        publickey: u64,
         successes: u64,
         users: Vec<Vec<u8>>,
         first: Option<i64>,
@@ -245,7 +256,16 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
         last_time = time;
         let t = time.unwrap_or(0);
         let (source, user) = (ev.source(), ev.user());
-        let (auth_failure, hostile) = (ev.is_auth_failure(), ev.is_hostile());
+        // No sessions here (no pids): every attempt line is an attempt of its kind; the
+        // windows see password guesses and probes.
+        let attempt = ev.attempt();
+        let (guess, probe, key) = (
+            matches!(attempt, Some(Attempt::Guess | Attempt::PamGuess)),
+            attempt == Some(Attempt::Probe),
+            attempt == Some(Attempt::KeyOffer),
+        );
+        let auth_failure = guess || probe;
+        let hostile = ev.is_hostile();
         let accepted = matches!(ev, EventKind::SshAccepted { .. });
         // The first repeats one by one, as if the lines were there; the rest only counted.
         let k = times.min(one_by_one_cap);
@@ -275,8 +295,10 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
                         s.users.push(u.to_vec());
                     }
                 }
+                s.publickey += u64::from(key);
                 if auth_failure {
-                    s.failures += 1;
+                    s.failures += u64::from(guess);
+                    s.probes += u64::from(probe);
                     s.first_fail.get_or_insert((files.len(), line));
                     if !s.brute {
                         s.fails.push((t, line));
@@ -326,7 +348,7 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
                 }
                 if accepted {
                     s.successes += 1;
-                    if !s.compromise && (s.failures >= success_n || s.brute || s.spray) {
+                    if !s.compromise && (s.failures + s.probes >= success_n || s.brute || s.spray) {
                         s.compromise = true;
                         if let (Some(t), Some(w)) = (time, window.as_mut()) {
                             w.1 = w.1.max(t);
@@ -413,7 +435,9 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
             if let Some(s) = source.and_then(|ip| srcs.get_mut(ip)) {
                 s.events += extra;
                 s.hostile += u64::from(hostile) * extra;
-                s.failures += u64::from(auth_failure) * extra;
+                s.failures += u64::from(guess) * extra;
+                s.probes += u64::from(probe) * extra;
+                s.publickey += u64::from(key) * extra;
                 s.successes += u64::from(accepted) * extra;
             }
         }
@@ -428,7 +452,7 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
                 (
                     esc(&ip),
                     (
-                        s.failures,
+                        (s.failures, s.probes, s.publickey),
                         s.successes,
                         s.hostile,
                         s.events,
@@ -478,7 +502,7 @@ fn real(steps: &[Step], th: &Thresholds) -> Summary {
                 (
                     s.ip.clone(),
                     (
-                        s.failures,
+                        (s.failures, s.probes, s.publickey),
                         s.successes,
                         s.hostile,
                         s.events,
@@ -602,6 +626,15 @@ fn dense_stream_makes_findings() {
             line: u64::from(i) + 1,
             time: Some(1_700_000_000 * MICROS + i64::from(i) * MICROS),
             event: event(i % 14, i % 3, i, i),
+            times: 1,
+        });
+    }
+    // Invalid-user probes of six names from one source (spraying needs no password).
+    for u in 0..6u8 {
+        steps.push(Step::Event {
+            line: 80 + u64::from(u),
+            time: Some(1_700_000_070 * MICROS + i64::from(u) * MICROS),
+            event: event(4, 2, u, 0),
             times: 1,
         });
     }

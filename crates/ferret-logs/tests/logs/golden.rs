@@ -135,6 +135,8 @@ fn analysis_json(a: &Analysis, ours: bool) -> Value {
         "sources": a.sources.iter().map(|s| json!({
             "ip": s.ip,
             "failures": s.failures,
+            "probes": s.probes,
+            "publickey": s.publickey,
             "successes": s.successes,
             "hostile": s.hostile,
             "events": s.events,
@@ -147,6 +149,26 @@ fn analysis_json(a: &Analysis, ours: bool) -> Value {
         "findings": findings,
         "errors": a.outcome.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "unparsed_samples": samples,
+        // sudo commands and su sessions: who, as whom, where, the classifier's kinds, and the
+        // command (a digest of it for third-party text).
+        "elevations": a.elevations.iter().map(|e| {
+            let cmd = e.command.as_deref().map(|c| if ours {
+                ferret_core::escape::escape(c)
+            } else {
+                Digest::new().add(c).hex()
+            });
+            format!(
+                "{:?} {} {} -> {} {}:{} [{}] {}",
+                e.via,
+                if e.success { "ok" } else { "refused" },
+                ferret_core::escape::escape(&e.user),
+                e.target.as_deref().map(ferret_core::escape::escape).unwrap_or_default(),
+                e.path,
+                e.line,
+                e.kinds.iter().map(ferret_core::command::CommandKind::id).collect::<Vec<_>>().join(","),
+                cmd.unwrap_or_default()
+            )
+        }).collect::<Vec<_>>(),
     })
 }
 

@@ -12,6 +12,7 @@
 )]
 
 mod campaign;
+mod counting;
 mod detector;
 mod elastic;
 mod events;
@@ -21,6 +22,7 @@ mod hostile;
 mod overflow;
 mod parallel;
 mod pipeline;
+mod privilege;
 mod props;
 mod repeat;
 mod sshguard;

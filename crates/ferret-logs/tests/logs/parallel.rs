@@ -175,10 +175,14 @@ fn last_message_repeated_across_piece_and_block_boundaries() {
     log.extend_from_slice(rep2);
     pad_to(&mut log, block + 200_000);
     let a = check(&log, 64 * 1024, "repeat boundaries", &[2, 3]);
-    let failures = |ip: &str| a.sources.iter().find(|s| s.ip == ip).unwrap().failures;
-    assert_eq!(failures("203.0.113.7"), 1 + 3 + 2 + 3);
-    assert_eq!(failures("198.51.100.4"), 1 + 3 + 2);
-    assert_eq!(failures("192.0.2.50"), 1 + 3);
+    let source = |ip: &str| a.sources.iter().find(|s| s.ip == ip).unwrap();
+    assert_eq!(source("203.0.113.7").failures, 1 + 3 + 2 + 3);
+    assert_eq!(source("198.51.100.4").failures, 1 + 3 + 2);
+    // An invalid user with no password tried: probes, repeated as often as the line says.
+    assert_eq!(
+        (source("192.0.2.50").failures, source("192.0.2.50").probes),
+        (0, 1 + 3)
+    );
     // Only the filler is unrecognized: every repeat line found its source.
     let filler = log
         .split(|c| *c == b'\n')

@@ -133,7 +133,7 @@ fn truncated_repeat_line_without_closing_bracket() {
         &o,
         &Control::new(),
     );
-    assert_eq!(source(&a, "203.0.113.9").failures, 4);
+    assert_eq!(source(&a, "203.0.113.9").probes, 4);
     // Not truncated but without the bracket: not a repeat line (unrecognized).
     let open = line.replace("4444]", "4444");
     let a = analyze(
@@ -161,7 +161,7 @@ Nov 28 10:01:05 web2 last message repeated 9 times
         let a = run(log, jobs);
         // 1 + 5 + 2 (a run of repeat lines repeats the message before the run).
         assert_eq!(source(&a, "203.0.113.7").failures, 8, "jobs {jobs}");
-        assert_eq!(source(&a, "198.51.100.20").failures, 2);
+        assert_eq!(source(&a, "198.51.100.20").probes, 2);
         assert_eq!(source(&a, "192.0.2.9").failures, 5);
         // web2's repeat follows web1's line: not applied, kept as unrecognized.
         assert_eq!(a.unrecognized, 1, "jobs {jobs}");
