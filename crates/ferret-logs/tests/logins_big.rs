@@ -76,14 +76,22 @@ fn two_gigabyte_sparse_btmp() {
     });
     let start = Instant::now();
     let l = audit_root(&root, &opts, &c);
+    let elapsed = start.elapsed();
     stop.join().unwrap();
-    assert!(start.elapsed() < took.max(Duration::from_secs(1)) + Duration::from_secs(2));
-    assert!(
-        l.outcome
-            .errors
-            .iter()
-            .any(|e| e.message.contains("cancelled")),
-        "{:?}",
-        l.outcome.errors
-    );
+    assert!(elapsed < took.max(Duration::from_secs(1)) + Duration::from_secs(2));
+    let cancelled = l
+        .outcome
+        .errors
+        .iter()
+        .any(|e| e.message.contains("cancelled"));
+    if elapsed < Duration::from_millis(300) {
+        // Done before the cancellation came (a warm cache skips the holes fast): complete.
+        assert!(
+            !cancelled && l.files[0].records == size / 384,
+            "{:?}",
+            l.outcome.errors
+        );
+    } else {
+        assert!(cancelled, "{elapsed:?}: {:?}", l.outcome.errors);
+    }
 }
