@@ -660,7 +660,8 @@ fn truncated_and_bit_flipped_databases_give_errors_naming_the_file() {
 
 /// A minimal valid header blob.
 fn small_header(name: &str) -> Vec<u8> {
-    use ferret_baseline::pkg::rpm::header::{build, kind, tag};
+    use ferret_baseline::pkg::rpm::fuzzing::build_header as build;
+    use ferret_baseline::pkg::rpm::header::{kind, tag};
     let st = |v: &str| {
         let mut b = v.as_bytes().to_vec();
         b.push(0);
