@@ -102,7 +102,9 @@ fn main() -> ExitCode {
     let mut args = Args::from_env();
     if args.subcommand(&["--version", "-V", "version"]).is_some() {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(version().as_bytes()).and_then(|()| out.flush());
+        let _ = out
+            .write_all(version().as_bytes())
+            .and_then(|()| out.flush());
         return ExitCode::SUCCESS;
     }
     let name = match tool.subcommand(&mut args) {

@@ -45,7 +45,13 @@ fn examples() -> Vec<String> {
 /// The example binary `name` that `cargo test` builds beside this test.
 fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().unwrap().parent().unwrap().join("examples").join(name);
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
     assert!(
         bin.exists(),
         "{}: missing; `cargo test` builds every example (or run `cargo build --examples`)",
@@ -67,7 +73,10 @@ fn every_example_is_a_subcommand_with_the_same_help() {
         let ours = run(Path::new(FERRET), [name.as_str(), "--help"]);
         let theirs = run(&example(&name), ["--help"]);
         assert_eq!(ours.status.code(), Some(0), "ferret {name} --help");
-        assert!(!ours.stdout.is_empty(), "ferret {name} --help printed nothing");
+        assert!(
+            !ours.stdout.is_empty(),
+            "ferret {name} --help printed nothing"
+        );
         assert_eq!(
             String::from_utf8_lossy(&ours.stdout),
             String::from_utf8_lossy(&theirs.stdout),
@@ -105,16 +114,28 @@ fn a_job_reports_as_its_example_does() {
     let root = image.path().as_os_str();
     let args = |first: &[&str]| {
         let mut v: Vec<OsString> = first.iter().map(OsString::from).collect();
-        v.extend([OsString::from("--root"), root.to_owned(), OsString::from("--json")]);
+        v.extend([
+            OsString::from("--root"),
+            root.to_owned(),
+            OsString::from("--json"),
+        ]);
         v
     };
     let ours = run(Path::new(FERRET), args(&["accounts", "audit"]));
     let theirs = run(&example("accounts"), args(&["audit"]));
-    assert_eq!(ours.status.code(), Some(1), "{}", String::from_utf8_lossy(&ours.stderr));
+    assert_eq!(
+        ours.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
     assert_eq!(ours.status.code(), theirs.status.code());
     let report: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
     let found = report.to_string();
-    assert!(found.contains("accounts.uid0-non-root") && found.contains("toor"), "{found}");
+    assert!(
+        found.contains("accounts.uid0-non-root") && found.contains("toor"),
+        "{found}"
+    );
     assert_eq!(ours.stdout, theirs.stdout);
 }
 
@@ -143,7 +164,9 @@ fn version_names_commit_features_and_linkage() {
         "{commit}"
     );
     let features = field("features");
-    for f in ["cli", "baseline", "accounts", "proc", "logs", "harden", "scan", "serde"] {
+    for f in [
+        "cli", "baseline", "accounts", "proc", "logs", "harden", "scan", "serde",
+    ] {
         assert!(features.split(' ').any(|x| x == f), "{f} not in {features}");
     }
     // This test's build is dynamic; `.ci/test-static` checks the static build says so.
