@@ -43,7 +43,7 @@ fn sshd(c: &mut Criterion) {
         .lport(22);
     c.bench_function("harden/sshd-load+resolve-200-match", |b| {
         b.iter(|| {
-            let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config").unwrap();
+            let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config", &Control::new()).unwrap();
             black_box(cfg.effective(black_box(&ctx)).dump())
         });
     });
@@ -51,7 +51,7 @@ fn sshd(c: &mut Criterion) {
     if live.exists("/etc/ssh/sshd_config") {
         c.bench_function("harden/sshd-live-load+resolve", |b| {
             b.iter(|| {
-                let cfg = SshdConfig::load(&live, "/etc/ssh/sshd_config").unwrap();
+                let cfg = SshdConfig::load(&live, "/etc/ssh/sshd_config", &Control::new()).unwrap();
                 black_box(cfg.effective(&ctx).dump())
             });
         });

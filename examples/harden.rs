@@ -1,7 +1,7 @@
 //! Hardening and persistence audit of a live host or a mounted image.
 //!
 //! ```text
-//! cargo run --release --example harden -- [--root DIR] [--json] [--only sshd,sysctl,files,persistence,services] [--suid-inventory]
+//! cargo run --release --example harden -- [--root DIR] [--json] [--only sshd,sysctl,files,persistence,services,evasion] [--suid-inventory]
 //! cargo run --release --example harden -- sshd-effective [--root DIR] [--config FILE] [--user U --host H --addr A --laddr L --lport P --rdomain R]
 //! ```
 //!
@@ -41,7 +41,7 @@ const AUDIT: Command<Audit> = Command {
         Flag::value(
             "only",
             "CHECKS",
-            "run only these checks, comma-separated: sshd,sysctl,files,persistence,services",
+            "run only these checks, comma-separated: sshd,sysctl,files,persistence,services,evasion",
             |o: &mut Audit, v| {
                 o.harden.checks = v.parse_with(|list| {
                     list.split(',')
@@ -209,7 +209,7 @@ fn sshd_effective(o: Effective) -> ExitCode {
     let root = o.common.root_or_live();
     let config = o.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
     let (ctx, upstream) = (o.ctx, o.upstream);
-    let cfg = match SshdConfig::load(&root, &config) {
+    let cfg = match SshdConfig::load(&root, &config, &o.common.control()) {
         Ok(c) if upstream => c.with_semantics(Semantics::Upstream),
         Ok(c) => c,
         Err(e) => return cli::fail("harden", e),

@@ -90,13 +90,14 @@ const COMMAND: Command<Opts> = Command {
         Flag::value(
             "budget",
             "SECONDS",
-            "stop modules still running after this long (their results are kept as partial)",
+            "stop modules still running after this long, their results kept as partial (default 600; 0: no limit)",
             |o: &mut Opts, v| {
                 let secs: f64 = v.parse("a number of seconds")?;
                 if !secs.is_finite() {
                     return Err(v.invalid("expected a number of seconds"));
                 }
-                o.triage.time_budget = Some(Duration::from_secs_f64(secs.max(0.0)));
+                o.triage.time_budget =
+                    (secs > 0.0).then(|| Duration::from_secs_f64(secs));
                 Ok(())
             },
         ),

@@ -51,7 +51,7 @@ mod time;
 pub mod triage;
 
 pub use report::Report;
-pub use triage::{triage, Module, TriageOptions};
+pub use triage::{triage, Module, TriageOptions, DEFAULT_TIME_BUDGET};
 
 /// The README's Rust snippets, compiled and run as doctests.
 #[cfg(doctest)]

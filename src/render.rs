@@ -106,6 +106,24 @@ pub fn text(report: &Report, ansi: bool) -> String {
         "  report: {} (schema {})",
         report.generated_at, report.schema_version
     );
+    let acq = &report.acquisition;
+    match acq.time_budget_ms {
+        Some(ms) => {
+            let _ = write!(o, "  time budget: {:.1} s", ms as f64 / 1000.0);
+        }
+        None => o.push_str("  time budget: none"),
+    }
+    if acq.cut_short {
+        o.push_str(" (spent: some modules were cut short, see below)");
+    }
+    o.push('\n');
+    if acq.files_without_noatime + acq.dirs_without_noatime > 0 {
+        let _ = writeln!(
+            o,
+            "  access times: {} files and {} directories read without O_NOATIME (not root and no CAP_FOWNER): their atime may have changed",
+            acq.files_without_noatime, acq.dirs_without_noatime
+        );
+    }
     if let Some(w) = &report.window {
         let _ = writeln!(o, "  hostile activity window: {} .. {}", w.first, w.last);
     }

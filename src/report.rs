@@ -137,6 +137,27 @@ pub struct Report {
     pub errors: Vec<ModuleError>,
     /// One entry per module considered, in a fixed order.
     pub modules: Vec<ModuleRun>,
+    /// How the evidence was acquired: the time budget and the files whose access time the
+    /// run may have changed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub acquisition: Acquisition,
+}
+
+/// How sound the acquisition was (in the report header and JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Acquisition {
+    /// The time budget of the run in milliseconds (`None`: none, `--budget 0`).
+    pub time_budget_ms: Option<u64>,
+    /// Whether the budget (or a cancellation) stopped a module.
+    pub cut_short: bool,
+    /// Files read without `O_NOATIME` during the run: the kernel refused it (the run was not
+    /// root and lacked `CAP_FOWNER`), so their access time may have been updated
+    /// ([`ferret_core::fs::atime_exposure`]).
+    pub files_without_noatime: u64,
+    /// Directories listed without `O_NOATIME` during the run.
+    pub dirs_without_noatime: u64,
 }
 
 impl Report {

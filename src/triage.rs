@@ -6,7 +6,7 @@
 //! log that does not exist) says why.
 
 use crate::report::{
-    ModuleError, ModuleRun, ModuleStatus, Report, Summary, Window, SCHEMA_VERSION,
+    Acquisition, ModuleError, ModuleRun, ModuleStatus, Report, Summary, Window, SCHEMA_VERSION,
 };
 use ferret_core::{CancelToken, Control, ErrorRecord, Finding, HostRoot, Outcome};
 use std::collections::BTreeMap;
@@ -105,6 +105,10 @@ pub enum TriageEvent {
 /// A callback told when modules start and finish.
 pub type EventFn = dyn Fn(&TriageEvent) + Send + Sync;
 
+/// The default time budget of a triage run (10 minutes): modules still running then are
+/// stopped and kept as `partial`.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(600);
+
 /// Options of [`triage`]. `TriageOptions::default()` audits the live host with every module
 /// that applies.
 #[derive(Clone)]
@@ -125,6 +129,8 @@ pub struct TriageOptions {
     /// The window for `brute_force_threshold`.
     pub brute_force_window: Option<Duration>,
     /// Stop modules still running after this long; their results are kept as `partial`.
+    /// [`DEFAULT_TIME_BUDGET`] by default, so that a hostile host cannot hang an unattended
+    /// run; `None` for no limit (`--budget 0`). Modules see it as their [`Control`]'s deadline.
     pub time_budget: Option<Duration>,
     /// Cancellation, progress and I/O budget shared by every module.
     pub control: Control,
@@ -142,7 +148,7 @@ impl Default for TriageOptions {
             logs: Vec::new(),
             brute_force_threshold: None,
             brute_force_window: None,
-            time_budget: None,
+            time_budget: Some(DEFAULT_TIME_BUDGET),
             control: Control::new(),
             on_event: None,
         }
@@ -235,6 +241,13 @@ pub fn triage(opts: &TriageOptions) -> Report {
 
     let modules: Vec<Module> = Module::ALL.into_iter().filter(|m| opts.wants(*m)).collect();
     let deadline = opts.time_budget.map(|b| Instant::now() + b);
+    // Modules see the budget as their deadline (and can share it out: logs keeps time for the
+    // current files); the watchdog below enforces it anyway.
+    control.deadline = match (control.deadline, deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let exposure_before = ferret_core::fs::atime_exposure();
     let mut results: BTreeMap<Module, (ModuleResult, Duration, bool)> = BTreeMap::new();
 
     std::thread::scope(|s| {
@@ -324,6 +337,15 @@ pub fn triage(opts: &TriageOptions) -> Report {
         }));
     }
     let findings = dedupe(findings);
+    let exposure = ferret_core::fs::atime_exposure().since(exposure_before);
+    let acquisition = Acquisition {
+        time_budget_ms: opts
+            .time_budget
+            .map(|b| u64::try_from(b.as_millis()).unwrap_or(u64::MAX)),
+        cut_short: runs.iter().any(|r| r.status == ModuleStatus::Partial),
+        files_without_noatime: exposure.files,
+        dirs_without_noatime: exposure.dirs,
+    };
     Report {
         schema_version: SCHEMA_VERSION,
         tool: format!("ferret {}", env!("CARGO_PKG_VERSION")),
@@ -337,6 +359,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
         findings,
         errors,
         modules: runs,
+        acquisition,
     }
 }
 

@@ -935,7 +935,7 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                     Finding::new("accounts.system-account-login", sev, title, name)
                         .with_evidence(ev(pw_path, line))
                         .with_attack("T1078.003")
-                        .with_detail(format!("uid {} < UID_MIN {}, shell {:?}", u.uid, defs.uid_min, ferret_core::escape::escape(u.shell)))
+                        .with_detail(format!("uid {} < UID_MIN {}, shell {}", u.uid, defs.uid_min, ferret_core::escape::Quoted(u.shell)))
                         .with_remediation("set the shell to /usr/sbin/nologin and lock the password (usermod -L -s /usr/sbin/nologin)"),
                 );
                     }
@@ -1031,7 +1031,9 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                     }
                 }
             }
-            if acc.shadow.is_none() && acc.passwd.is_some() {
+            // An unreadable shadow (a FIFO, a link, a refusal) is an error about that file,
+            // not a missing one.
+            if acc.shadow.is_none() && acc.passwd.is_some() && !acc.snapshot.shadow.unreadable {
                 cx.push(
                     Finding::new(
                         "accounts.no-shadow-file",

@@ -378,6 +378,26 @@ fn member_changes(
     }
 }
 
+/// `acc` with the files of `kinds` left out (as if missing on this side too).
+fn without<'a>(acc: &Accounts<'a>, kinds: &[FileKind]) -> Accounts<'a> {
+    let mut a = acc.clone();
+    for k in kinds {
+        match k {
+            FileKind::Passwd => a.passwd = None,
+            FileKind::Shadow => a.shadow = None,
+            FileKind::Group => a.group = None,
+            FileKind::Gshadow => a.gshadow = None,
+        }
+    }
+    a
+}
+
+/// The bytes a [`Change`]'s escaped name stands for: a finding escapes its subject itself, so
+/// that it is escaped once (a name that is not an escape form is taken as written).
+fn unescaped(escaped: &str) -> Vec<u8> {
+    ferret_core::escape::unescape(escaped).unwrap_or_else(|_| escaped.as_bytes().to_vec())
+}
+
 fn group_risk(group: &str) -> Severity {
     match group {
         "root" | "sudo" | "wheel" | "admin" => Severity::Critical,
@@ -430,7 +450,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     } else {
                         "new account"
                     },
-                    name.as_bytes(),
+                    unescaped(name),
                 )
                 .with_attack("T1136.001");
                 if let Some(u) = u {
@@ -453,7 +473,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     "accounts.diff.user-removed",
                     Severity::Medium,
                     "account removed",
-                    name.as_bytes(),
+                    unescaped(name),
                 )
                 .with_attack("T1531"),
                 uline(&ou, old, name),
@@ -544,7 +564,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                         "password aging changed",
                     ),
                 };
-                let mut f = Finding::new(id, sev, title, name.as_bytes())
+                let mut f = Finding::new(id, sev, title, unescaped(name))
                     .with_detail(format!("{o} -> {n}"));
                 if matches!(
                     field,
@@ -562,7 +582,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     "accounts.diff.group-added",
                     Severity::Low,
                     "new group",
-                    name.as_bytes(),
+                    unescaped(name),
                 ),
                 gline(&ng, new, name),
             ),
@@ -571,7 +591,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     "accounts.diff.group-removed",
                     Severity::Low,
                     "group removed",
-                    name.as_bytes(),
+                    unescaped(name),
                 ),
                 gline(&og, old, name),
             ),
@@ -599,7 +619,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     ),
                 };
                 (
-                    Finding::new(id, sev, title, name.as_bytes())
+                    Finding::new(id, sev, title, unescaped(name))
                         .with_detail(format!("{o} -> {n}"))
                         .with_attack("T1098"),
                     gline(&ng, new, name),
@@ -625,7 +645,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                             },
                             group
                         ),
-                        user.as_bytes(),
+                        unescaped(user),
                     )
                     .with_attack("T1098"),
                     gline(&ng, new, group),
@@ -640,7 +660,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     },
                     Severity::Low,
                     format!("left group {group}"),
-                    user.as_bytes(),
+                    unescaped(user),
                 ),
                 gline(&og, old, group),
             ),
@@ -701,6 +721,40 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcom
     if crate::cancelled(control, &mut out.errors) {
         return out;
     }
+    // A file that could not be read on either side (a FIFO, a link, a refusal) is an error
+    // about that file, never an empty input: that kind is left out on both sides.
+    let unreadable: Vec<FileKind> = [
+        FileKind::Passwd,
+        FileKind::Shadow,
+        FileKind::Group,
+        FileKind::Gshadow,
+    ]
+    .into_iter()
+    .filter(|&k| old.snapshot.file(k).unreadable || new.snapshot.file(k).unreadable)
+    .collect();
+    for &k in &unreadable {
+        let (side, other) = if new.snapshot.file(k).unreadable {
+            (new, old)
+        } else {
+            (old, new)
+        };
+        out.errors.push(ferret_core::ErrorRecord::new(
+            Some(side.path(k).as_bytes()),
+            None,
+            format!(
+                "not compared with {}: this file could not be read (see its error)",
+                ferret_core::escape::escape(other.path(k).as_bytes())
+            ),
+        ));
+    }
+    let (old_cut, new_cut);
+    let (old, new) = if unreadable.is_empty() {
+        (old, new)
+    } else {
+        old_cut = without(old, &unreadable);
+        new_cut = without(new, &unreadable);
+        (&old_cut, &new_cut)
+    };
     let (changes, complete) = changes_until(old, new, control);
     out.findings = findings(old, new, &changes);
     if !complete {
@@ -718,7 +772,7 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcom
             &new.snapshot.gshadow,
         ),
     ] {
-        if o.data.is_some() != n.data.is_some() {
+        if o.data.is_some() != n.data.is_some() && !unreadable.contains(&kind) {
             let what = if n.data.is_some() {
                 "appeared"
             } else {

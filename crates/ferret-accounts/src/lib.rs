@@ -227,7 +227,8 @@ pub fn audit_root(root: &HostRoot, opts: &AuditOptions, control: &Control) -> Ou
 }
 
 /// Diffs the account files of two roots (each holding `etc/passwd` etc.; missing files are
-/// reported and compared as empty): the [`diff()`] of what [`Snapshot::load`] read from each.
+/// reported and compared as empty, files that exist but could not be read are errors and
+/// are not compared): the [`diff()`] of what [`Snapshot::load`] read from each.
 pub fn diff_roots(old: &HostRoot, new: &HostRoot, control: &Control) -> Outcome {
     let (a, b) = (Snapshot::load(old), Snapshot::load(new));
     diff::diff(&a.view(), &b.view(), control)

@@ -20,6 +20,11 @@ pub struct SourceFile {
     pub data: Option<Vec<u8>>,
     /// `lstat` of the file, when available.
     pub stat: Option<Stat>,
+    /// The file exists (or may exist) but could not be read: a FIFO, a device, a symbolic link
+    /// (out of the root or not), a permission refusal, a file over [`READ_LIMIT`]. Its error
+    /// is in [`Snapshot::errors`]; it is never taken for a missing or empty file (no
+    /// "no shadow file" finding, no comparison with an empty file).
+    pub unreadable: bool,
 }
 
 impl SourceFile {
@@ -29,6 +34,7 @@ impl SourceFile {
             path: path.into(),
             data: Some(data.into()),
             stat: None,
+            unreadable: false,
         }
     }
 
@@ -37,6 +43,7 @@ impl SourceFile {
             path: path.to_owned(),
             data: None,
             stat: None,
+            unreadable: false,
         }
     }
 }
@@ -90,7 +97,10 @@ fn load_one(
         Err(e) if e.is_not_found() => errors.push(ErrorRecord::from(&crate::Error::Missing {
             path: path.into(),
         })),
-        Err(e) => errors.push(ErrorRecord::from(&crate::Error::Core(e))),
+        Err(e) => {
+            f.unreadable = true;
+            errors.push(ErrorRecord::from(&crate::Error::Core(e)));
+        }
     }
     if f.data.is_some() {
         f.stat = root.lstat(path).ok();

@@ -37,11 +37,15 @@ pub enum Attr {
     Sha256,
     /// BLAKE3 of the content.
     Blake3,
+    /// Inode flags (`FS_IOC_GETFLAGS`, what `lsattr` shows: `i` immutable, `a` append-only,
+    /// ...) of regular files and directories; AIDE calls it `e2fsattrs` (accepted as a name
+    /// too). Declared last so that older attributes keep their bits in stored baselines.
+    InodeFlags,
 }
 
 impl Attr {
     /// Every attribute, in report order.
-    pub const ALL: [Attr; 13] = [
+    pub const ALL: [Attr; 14] = [
         Attr::Type,
         Attr::Mode,
         Attr::Uid,
@@ -53,12 +57,13 @@ impl Attr {
         Attr::Nlink,
         Attr::LinkTarget,
         Attr::Xattrs,
+        Attr::InodeFlags,
         Attr::Sha256,
         Attr::Blake3,
     ];
 
     /// The name used in reports: `type`, `mode`, `uid`, `gid`, `size`, `mtime`, `ctime`,
-    /// `inode`, `nlink`, `link_target`, `xattrs`, `sha256`, `blake3`.
+    /// `inode`, `nlink`, `link_target`, `xattrs`, `inode_flags`, `sha256`, `blake3`.
     pub fn as_str(self) -> &'static str {
         match self {
             Attr::Type => "type",
@@ -74,6 +79,7 @@ impl Attr {
             Attr::Xattrs => "xattrs",
             Attr::Sha256 => "sha256",
             Attr::Blake3 => "blake3",
+            Attr::InodeFlags => "inode_flags",
         }
     }
 
@@ -89,12 +95,15 @@ impl fmt::Display for Attr {
 }
 
 /// The names [`Attr`] parses from, for error messages.
-const ATTR_NAMES: &str =
-    "type, mode, uid, gid, size, mtime, ctime, inode, nlink, link_target, xattrs, sha256, blake3";
+const ATTR_NAMES: &str = "type, mode, uid, gid, size, mtime, ctime, inode, nlink, link_target, \
+     xattrs, inode_flags (or AIDE's e2fsattrs), sha256, blake3";
 
 impl std::str::FromStr for Attr {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "e2fsattrs" {
+            return Ok(Attr::InodeFlags);
+        }
         Attr::ALL
             .into_iter()
             .find(|a| a.as_str() == s)
@@ -129,7 +138,7 @@ impl AttrSet {
     }
 
     /// AIDE's idea of "everything": type, mode, uid, gid, size, mtime, ctime, inode, nlink,
-    /// link target, xattrs and the content hashes the scan computes.
+    /// link target, xattrs, inode flags and the content hashes the scan computes.
     pub fn full() -> Self {
         Attr::ALL.into_iter().collect()
     }
@@ -148,9 +157,9 @@ impl AttrSet {
         .collect()
     }
 
-    /// A file that may only grow (append-only logs): type, mode, owner, inode, link target and
-    /// xattrs must stay; the size may not shrink and the hash of the old content (the prefix
-    /// of the new file) must still match.
+    /// A file that may only grow (append-only logs): type, mode, owner, inode, link target,
+    /// xattrs and inode flags (an append-only `a` removed is a change) must stay; the size may
+    /// not shrink and the hash of the old content (the prefix of the new file) must still match.
     pub fn growing() -> Self {
         let mut s: AttrSet = [
             Attr::Type,
@@ -161,6 +170,7 @@ impl AttrSet {
             Attr::Inode,
             Attr::LinkTarget,
             Attr::Xattrs,
+            Attr::InodeFlags,
             Attr::Sha256,
             Attr::Blake3,
         ]
@@ -190,6 +200,22 @@ impl AttrSet {
     /// Whether this is a "growing" set.
     pub fn is_growing(self) -> bool {
         self.0 & GROWING != 0
+    }
+
+    /// The set a format-1 baseline stored as `full` or `growing` (written before inode flags
+    /// were an attribute) means today: the same group, now with [`Attr::InodeFlags`], which
+    /// those baselines did not record (so it is "not recorded", never "changed"). Any other set
+    /// is kept as stored.
+    pub(crate) fn from_v1_bits(bits: u16) -> Self {
+        let v1 = AttrSet::from_bits(bits);
+        let flags = Attr::InodeFlags.bit();
+        if v1 == Self::full().without(Attr::InodeFlags) {
+            Self::full()
+        } else if v1.0 == Self::growing().0 & !flags {
+            Self::growing()
+        } else {
+            v1
+        }
     }
 
     /// Whether the set asks for a content hash.
@@ -288,6 +314,14 @@ mod tests {
             assert!(ATTR_NAMES.contains(a.as_str()));
         }
         assert!(AttrSet::growing().is_growing());
+        assert_eq!("e2fsattrs".parse::<Attr>().unwrap(), Attr::InodeFlags);
+        assert_eq!(
+            "mode+e2fsattrs".parse::<AttrSet>().unwrap().name(),
+            "mode+inode_flags"
+        );
+        // Bits of the attributes older baselines store did not move.
+        assert_eq!(Attr::Blake3.bit(), 1 << 12);
+        assert_eq!(Attr::InodeFlags.bit(), 1 << 13);
         assert_eq!(
             AttrSet::from_bits(AttrSet::growing().bits()),
             AttrSet::growing()

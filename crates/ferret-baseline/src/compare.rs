@@ -175,6 +175,9 @@ fn value(e: &Entry, a: Attr) -> String {
             .as_deref()
             .map_or_else(|| "-".into(), ferret_core::escape::escape),
         Attr::Xattrs => xattr_text(e.xattrs.as_ref()),
+        Attr::InodeFlags => e
+            .inode_flags
+            .map_or_else(|| "-".into(), ferret_core::InodeFlags::lsattr),
         Attr::Sha256 | Attr::Blake3 => {
             let digest = if a == Attr::Sha256 {
                 e.sha256
@@ -238,6 +241,12 @@ pub fn diff_entries(old: &Entry, new: &Entry, ignore: AttrSet) -> Vec<Attr> {
             Attr::Xattrs => {
                 old.xattrs.is_some() && new.xattrs.is_some() && old.xattrs != new.xattrs
             }
+            // Not recorded on one side (an older baseline, a file system without flags): not
+            // compared, as for xattrs.
+            Attr::InodeFlags => matches!(
+                (old.inode_flags, new.inode_flags),
+                (Some(o), Some(n)) if o != n
+            ),
             Attr::Sha256 => {
                 old.kind == FileKind::Regular
                     && new.kind == FileKind::Regular
@@ -527,7 +536,8 @@ fn finding(id: &str, sev: Severity, title: String, path: &[u8]) -> Finding {
 impl Comparison {
     /// Findings for the facade, with the documented ids (see the crate docs):
     /// `baseline.changed`, `baseline.added`, `baseline.removed`, `baseline.moved`,
-    /// `baseline.setuid-added`, `baseline.unverified`. Errors are carried over.
+    /// `baseline.setuid-added`, `baseline.immutable-added`, `baseline.unverified`. Errors are
+    /// carried over.
     pub fn findings(&self) -> Outcome {
         let mut out = Outcome::new();
         for ch in &self.changed {
@@ -556,6 +566,32 @@ impl Comparison {
                     "compare with the package's copy (dpkg --verify / rpm -V) and investigate who changed it and when",
                 ),
             );
+            if let Some(v) = ch.values.iter().find(|v| v.attribute == Attr::InodeFlags) {
+                // `i` or `a` newly set: the file was locked against removal or editing.
+                let had = |s: &str, c: char| s.len() == 22 && s.contains(c);
+                let added: Vec<&str> = [('i', "immutable"), ('a', "append-only")]
+                    .into_iter()
+                    .filter(|&(c, _)| had(&v.new, c) && !had(&v.old, c))
+                    .map(|(_, what)| what)
+                    .collect();
+                if !added.is_empty() {
+                    out.findings.push(
+                        Finding::new(
+                            "baseline.immutable-added",
+                            Severity::High,
+                            format!("{} flag set since the baseline", added.join(" and ")),
+                            &ch.path,
+                        )
+                        .with_evidence(Evidence::file(&ch.path))
+                        .with_attack("T1222.002")
+                        .with_detail(format!("lsattr {} -> {}", v.old, v.new))
+                        .with_remediation(
+                            "find who set it (chattr needs root); attackers lock their persistence \
+                             files and the files they changed so that they cannot be cleaned",
+                        ),
+                    );
+                }
+            }
             if let Some(v) = ch.values.iter().find(|v| v.attribute == Attr::Mode) {
                 let old = u32::from_str_radix(&v.old, 8).unwrap_or(0);
                 let new = u32::from_str_radix(&v.new, 8).unwrap_or(0);

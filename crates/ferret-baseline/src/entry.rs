@@ -3,7 +3,7 @@
 
 use crate::attr::AttrSet;
 use crate::rules::Rule;
-use ferret_core::{ErrorRecord, FileKind, Timestamp};
+use ferret_core::{ErrorRecord, FileKind, InodeFlags, Timestamp};
 
 /// Which content hashes a scan computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -179,6 +179,11 @@ pub struct Entry {
     /// Extended attributes (name, value), sorted by name; `None` when not read.
     #[cfg_attr(feature = "serde", serde(with = "serde_with::xattrs", default))]
     pub xattrs: Option<Xattrs>,
+    /// Inode flags (`lsattr`'s letters; the raw `FS_IOC_GETFLAGS` bits in JSON) of a regular
+    /// file or directory; `None` when not recorded (not selected, another kind of object, a
+    /// file system without flags, or a baseline made before ferret recorded them).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub inode_flags: Option<InodeFlags>,
     /// SHA-256 of the content (hex in JSON).
     #[cfg_attr(feature = "serde", serde(with = "serde_with::digest", default))]
     pub sha256: Option<[u8; 32]>,
@@ -213,6 +218,7 @@ impl Entry {
             rdev: 0,
             link_target: None,
             xattrs: None,
+            inode_flags: None,
             sha256: None,
             blake3: None,
             unverified: false,
@@ -404,6 +410,7 @@ mod tests {
         e.mtime = Timestamp { sec: 1, nsec: 2 };
         e.link_target = Some(b"\xfe\x01t".to_vec());
         e.xattrs = Some(vec![(b"user.k\xff".to_vec(), b"v\x00\x1b".to_vec())]);
+        e.inode_flags = Some(InodeFlags::from_bits(0x8_0010));
         let mut digest = [0u8; 32];
         digest[0] = 0xab;
         digest[31] = 0x0f;
@@ -413,7 +420,7 @@ mod tests {
         assert_eq!(
             json,
             format!(
-                r#"{{"path":"/etc/odd\\nname\\\\\\xff","type":"regular","attrs":"full","mode":2541,"uid":0,"gid":0,"size":3,"mtime":{{"sec":1,"nsec":2}},"ctime":{{"sec":0,"nsec":0}},"inode":0,"nlink":0,"dev":0,"rdev":0,"link_target":"\\xfe\\x01t","xattrs":{{"user.k\\xff":"v\\x00\\x1b"}},"sha256":"{hex}","blake3":null,"unverified":false}}"#
+                r#"{{"path":"/etc/odd\\nname\\\\\\xff","type":"regular","attrs":"full","mode":2541,"uid":0,"gid":0,"size":3,"mtime":{{"sec":1,"nsec":2}},"ctime":{{"sec":0,"nsec":0}},"inode":0,"nlink":0,"dev":0,"rdev":0,"link_target":"\\xfe\\x01t","xattrs":{{"user.k\\xff":"v\\x00\\x1b"}},"inode_flags":524304,"sha256":"{hex}","blake3":null,"unverified":false}}"#
             )
         );
         assert_eq!(serde_json::from_str::<Entry>(&json).unwrap(), e);
@@ -424,8 +431,8 @@ mod tests {
         );
         let back: Entry = serde_json::from_str(&short).unwrap();
         assert_eq!(
-            (back.sha256, back.xattrs, back.link_target),
-            (Some(digest), None, None)
+            (back.sha256, back.xattrs, back.link_target, back.inode_flags),
+            (Some(digest), None, None, None)
         );
         assert!(serde_json::from_str::<Entry>(&short.replace("AB", "ZZ")).is_err());
     }

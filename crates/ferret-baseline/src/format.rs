@@ -1,4 +1,5 @@
-//! The on-disk baseline format (version 1), streaming in both directions.
+//! The on-disk baseline format (version 2; version 1 is still read), streaming in both
+//! directions.
 //!
 //! See `docs/baseline-format.md` for the full description. In short (all integers are LEB128
 //! varints unless noted, signed ones zig-zag encoded, byte strings are a varint length then
@@ -11,7 +12,8 @@
 //!         entry_count
 //! entry*: shared-prefix-len, suffix | kind u8 | attrs | flags u8 | mode uid gid size
 //!         mtime(i) mtime_ns ctime(i) ctime_ns inode nlink dev rdev
-//!         [link target] [xattrs: n, (name, value)*n] [sha256 32 bytes] [blake3 32 bytes]
+//!         [link target] [xattrs: n, (name, value)*n] [inode flags] [sha256 32 bytes]
+//!         [blake3 32 bytes]
 //! errors: n, (flags u8, [path], [line], message)*n
 //! trailer: "FERRETND" | entry_count | 32-byte digest of every byte before the digest
 //! ```
@@ -20,19 +22,26 @@
 //! digest is plain BLAKE3 for unsealed files (catches corruption and truncation) and keyed
 //! BLAKE3 under a key derived from the key file for sealed ones: an edited, truncated,
 //! re-ordered or re-sealed-without-the-key baseline is refused before anything is returned.
+//!
+//! Version 2 added inode flags (entry flag 32, then a varint). A version-1 file loads as it
+//! always did: its entries have no inode flags ("not recorded": a check never reports them as
+//! changed), and its `full` and `growing` attribute sets read as today's groups of the same
+//! name.
 
 use crate::attr::AttrSet;
 use crate::entry::{Baseline, Entry, HashKind, ScanConfig, ScanStats};
 use crate::rules::{Action, Pattern, Rule};
 use crate::Error;
-use ferret_core::{ErrorRecord, FileKind, Timestamp};
+use ferret_core::{ErrorRecord, FileKind, InodeFlags, Timestamp};
 use std::io::{Read, Write};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"FERRETBL";
 const END: &[u8; 8] = b"FERRETND";
-/// The format version this crate writes and reads.
-pub const VERSION: u8 = 1;
+/// The format version this crate writes (it reads this one and [`VERSION_1`]).
+pub const VERSION: u8 = 2;
+/// The first format version: without inode flags; still read.
+pub const VERSION_1: u8 = 1;
 const FLAG_SEALED: u8 = 1;
 /// Longest byte string the loader accepts (paths, link targets, xattr values, messages).
 const MAX_BYTES: u64 = 1 << 20;
@@ -161,6 +170,8 @@ const E_XATTR: u8 = 2;
 const E_SHA: u8 = 4;
 const E_B3: u8 = 8;
 const E_UNVERIFIED: u8 = 16;
+/// Version 2: the entry carries inode flags.
+const E_IFLAGS: u8 = 32;
 
 impl Baseline {
     /// Writes the baseline in the documented format, sealed with `key` when given. Entries must
@@ -230,6 +241,9 @@ impl Baseline {
                 if e.unverified {
                     flags |= E_UNVERIFIED;
                 }
+                if e.inode_flags.is_some() {
+                    flags |= E_IFLAGS;
+                }
                 o.u8(flags)?;
                 o.var(u64::from(e.mode))?;
                 o.var(u64::from(e.uid))?;
@@ -252,6 +266,9 @@ impl Baseline {
                         o.str(k)?;
                         o.str(v)?;
                     }
+                }
+                if let Some(f) = e.inode_flags {
+                    o.var(u64::from(f.bits()))?;
                 }
                 if let Some(h) = &e.sha256 {
                     o.bytes(h)?;
@@ -302,11 +319,24 @@ impl Baseline {
             return Err(Error::Format("not a ferret baseline (bad magic)".into()));
         }
         let version = s.u8()?;
-        if version != VERSION {
+        if version != VERSION && version != VERSION_1 {
             return Err(Error::Format(format!(
-                "baseline format version {version} is not supported (this build reads {VERSION})"
+                "baseline format version {version} is not supported (this build reads {VERSION_1} and {VERSION})"
             )));
         }
+        // Attribute sets as stored: version 1's `full` and `growing` are today's groups.
+        let attrs = |bits: u16| {
+            if version == VERSION_1 {
+                AttrSet::from_v1_bits(bits)
+            } else {
+                AttrSet::from_bits(bits)
+            }
+        };
+        let known_eflags = if version == VERSION_1 {
+            E_LINK | E_XATTR | E_SHA | E_B3 | E_UNVERIFIED
+        } else {
+            E_LINK | E_XATTR | E_SHA | E_B3 | E_UNVERIFIED | E_IFLAGS
+        };
         let flags = s.u8()?;
         let sealed = flags & FLAG_SEALED != 0;
         if flags & !FLAG_SEALED != 0 {
@@ -331,7 +361,7 @@ impl Baseline {
         let hb = s.u8()?;
         let hash = HashKind::from_u8(hb).ok_or_else(|| s.err(format!("unknown hash kind {hb}")))?;
         let same_filesystem = s.u8()? != 0;
-        let default_attrs = AttrSet::from_bits(s.u16()?);
+        let default_attrs = attrs(s.u16()?);
         let host_root = s.str()?;
         let n = s.count()?;
         let mut paths = Vec::new();
@@ -344,7 +374,7 @@ impl Baseline {
             let action = s.u8()?;
             let kind = s.u8()?;
             let pat = s.str()?;
-            let attrs = AttrSet::from_bits(s.u16()?);
+            let rule_attrs = attrs(s.u16()?);
             let pattern = match kind {
                 0 => Pattern::glob(&pat),
                 #[cfg(feature = "regex")]
@@ -354,7 +384,7 @@ impl Baseline {
             .map_err(|e| s.err(format!("rule pattern: {e}")))?;
             rules.push(match action {
                 0 => Rule::exclude(pattern),
-                1 => Rule::include(pattern, attrs),
+                1 => Rule::include(pattern, rule_attrs),
                 a => return Err(s.err(format!("unknown rule action {a}"))),
             });
         }
@@ -378,8 +408,11 @@ impl Baseline {
             }
             let kb = s.u8()?;
             let kind = kind_from(kb).ok_or_else(|| s.err(format!("unknown file type {kb}")))?;
-            let mut e = Entry::new(path, kind, AttrSet::from_bits(s.u16()?));
+            let mut e = Entry::new(path, kind, attrs(s.u16()?));
             let flags = s.u8()?;
+            if flags & !known_eflags != 0 {
+                return Err(s.err(format!("unknown entry flags {flags:#x}")));
+            }
             e.mode = s.u32()?;
             e.uid = s.u32()?;
             e.gid = s.u32()?;
@@ -409,6 +442,9 @@ impl Baseline {
                 }
                 e.xattrs = Some(x);
             }
+            if flags & E_IFLAGS != 0 {
+                e.inode_flags = Some(InodeFlags::from_bits(s.u32()?));
+            }
             if flags & E_SHA != 0 {
                 let mut h = [0u8; 32];
                 s.exact(&mut h)?;
@@ -420,9 +456,6 @@ impl Baseline {
                 e.blake3 = Some(h);
             }
             e.unverified = flags & E_UNVERIFIED != 0;
-            if flags & !(E_LINK | E_XATTR | E_SHA | E_B3 | E_UNVERIFIED) != 0 {
-                return Err(s.err(format!("unknown entry flags {flags:#x}")));
-            }
             entries.push(e);
         }
         let n = s.count()?;

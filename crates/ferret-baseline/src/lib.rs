@@ -79,6 +79,11 @@
 //! and recorded without a hash ([`Entry::unverified`]). Every path that could not be read, and
 //! every directory on another filesystem that was not descended, is in [`Baseline::errors`].
 //!
+//! Inode flags ([`Attr::InodeFlags`], AIDE's `e2fsattrs`: what `lsattr` shows) are read with
+//! `FS_IOC_GETFLAGS` on the descriptor a regular file is hashed through (or opened for, when
+//! its content is not selected) and on a directory's own descriptor; other objects have none.
+//! A file system without inode flags records `None`, which is never compared.
+//!
 //! Paths are bytes (`Vec<u8>`), kept exactly, including invalid UTF-8 and newlines; JSON shows
 //! them escaped with [`ferret_core::escape`], reversibly.
 //!
@@ -100,6 +105,8 @@
 //! sealed. [`Baseline::load`] refuses a sealed baseline without its key, an unsealed one when a
 //! key is given, out-of-order entries, truncation, trailing data and any digest mismatch, before
 //! returning anything. The format is described in [`format`](mod@format) and `docs/baseline-format.md`.
+//! This version writes format 2 (inode flags) and still reads format 1: an older baseline's
+//! entries have no inode flags, which a check treats as "not recorded", never as a change.
 //!
 //! ## Compare
 //!
@@ -122,6 +129,7 @@
 //! |---|---|---|
 //! | `baseline.changed` | critical for `/etc/passwd`, `/etc/shadow`, `/etc/group`, `/etc/gshadow`, `/etc/ld.so.preload`, `/etc/sudoers(.d)`, any `sshd_config` or `sshd_config.d/*`; high under `/bin`, `/sbin`, `/usr/bin`, `/usr/sbin`, `/usr/local/{bin,sbin}`, `/lib*`, `/usr/lib*`, `/etc`, `/boot`; medium elsewhere | selected attributes of a recorded path differ (detail: `attr: old -> new`) |
 //! | `baseline.setuid-added` | critical | a changed file gained a setuid/setgid bit (T1548.001) |
+//! | `baseline.immutable-added` | high | a changed file or directory gained the immutable (`i`) or append-only (`a`) inode flag (T1222.002) |
 //! | `baseline.added` | critical / high / low by the same classes (critical also for a new setuid file) | a path that was not in the baseline |
 //! | `baseline.removed` | high / medium / low | a recorded path is gone |
 //! | `baseline.moved` | high / medium / low | same inode and content under a new path |

@@ -29,7 +29,15 @@
 //! hundred at most) are put aside during the walk and hashed afterwards largest first, each
 //! worker taking the next one, so the scan does not end with one core hashing a 100 MB file
 //! alone; and every inode is read once: a further hard link to an inode hashed in this scan,
-//! with the same size, mtime and ctime, takes that hash (and extended attributes) over.
+//! with the same size, mtime and ctime, takes that hash (and extended attributes and inode
+//! flags) over.
+//!
+//! Inode flags ([`Attr::InodeFlags`]) are asked with `FS_IOC_GETFLAGS` on the descriptor a
+//! regular file is hashed through (a file whose content is not selected is opened the same sound
+//! way for it) and on the descriptor the walk lists a directory with; a directory that is not
+//! opened (on another filesystem) and every other kind of object records none. Changing flags
+//! changes the ctime, so in [`CheckMode::Fast`] a file whose ctime (and size, mtime, inode) did
+//! not move keeps its recorded flags without being opened.
 
 use crate::attr::{Attr, AttrSet};
 use crate::compare::{CheckMode, CheckOptions};
@@ -38,7 +46,8 @@ use crate::rules::{decide, Action, Rule};
 use crate::Error;
 use ferret_core::fs::{DirHandle, Expected};
 use ferret_core::{
-    Control, ErrorRecord, FileKind, HostRoot, OpenOptions, Progress, SafeFile, Stat, Timestamp,
+    Control, ErrorRecord, FileKind, HostRoot, InodeFlags, OpenOptions, Progress, SafeFile, Stat,
+    Timestamp,
 };
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -257,13 +266,22 @@ struct Linked {
     sha256: Option<[u8; 32]>,
     blake3: Option<[u8; 32]>,
     xattrs: Option<crate::Xattrs>,
+    inode_flags: Option<InodeFlags>,
+}
+
+/// What to read of one object besides its `lstat`.
+#[derive(Clone, Copy)]
+struct Wants {
+    xattrs: bool,
+    /// Inode flags (regular files and directories only).
+    flags: bool,
 }
 
 /// A large regular file met by the walk, hashed after it.
 struct Deferred {
     obj: Obj,
     entry: Entry,
-    want_xattrs: bool,
+    wants: Wants,
 }
 
 /// One object met by the walk.
@@ -656,7 +674,11 @@ impl Run<'_> {
                 },
             }
         }
-        let want_xattrs = self.xattrs && attrs.contains(Attr::Xattrs);
+        let wants = Wants {
+            xattrs: self.xattrs && attrs.contains(Attr::Xattrs),
+            flags: attrs.contains(Attr::InodeFlags)
+                && matches!(obj.stat.kind, FileKind::Regular | FileKind::Directory),
+        };
         let hashing = obj.stat.kind == FileKind::Regular && attrs.wants_content();
         if hashing
             && obj.stat.size >= BIG_FILE
@@ -674,11 +696,11 @@ impl Run<'_> {
                     file: None,
                 },
                 entry,
-                want_xattrs,
+                wants,
             });
             return;
         }
-        self.record(obj, entry, want_xattrs, hashing);
+        self.record(obj, entry, wants, hashing);
     }
 
     /// Hashes the large files the walk put aside, largest first, each worker taking the next
@@ -703,7 +725,7 @@ impl Run<'_> {
             let work = || loop {
                 let next = lock(&queue).next();
                 let Some(mut d) = next else { break };
-                self.record(&mut d.obj, d.entry, d.want_xattrs, true);
+                self.record(&mut d.obj, d.entry, d.wants, true);
             };
             #[cfg(feature = "parallel")]
             rayon::scope(|s| {
@@ -717,16 +739,23 @@ impl Run<'_> {
     }
 
     /// Hashes (when `hashing`) and records one entry.
-    fn record(&self, obj: &mut Obj, mut entry: Entry, want_xattrs: bool, hashing: bool) {
+    fn record(&self, obj: &mut Obj, mut entry: Entry, wants: Wants, hashing: bool) {
         let mut bytes = 0;
-        let mut xattrs = None;
+        let mut got = Got::default();
         if hashing {
-            // Extended attributes of a file being hashed come from its open descriptor.
-            (bytes, xattrs) = self.content(obj, &mut entry, want_xattrs);
+            // Extended attributes and inode flags of a file being hashed come from its open
+            // descriptor.
+            (bytes, got) = self.content(obj, &mut entry, wants);
+        }
+        if wants.flags {
+            match got.flags.unwrap_or_else(|| read_flags(obj)) {
+                Ok(f) => entry.inode_flags = f,
+                Err(e) => self.walk_error(&e),
+            }
         }
         obj.file = None;
-        if want_xattrs {
-            match xattrs.unwrap_or_else(|| self.read_xattrs(obj)) {
+        if wants.xattrs {
+            match got.xattrs.unwrap_or_else(|| self.read_xattrs(obj)) {
                 Ok(x) => entry.xattrs = Some(x),
                 Err(e) => self.error(ErrorRecord::new(Some(&entry.path), None, e)),
             }
@@ -745,13 +774,8 @@ impl Run<'_> {
     }
 
     /// Fills the content hashes; returns the bytes read and, when asked and the file was
-    /// opened, its extended attributes read through the descriptor.
-    fn content(
-        &self,
-        obj: &mut Obj,
-        entry: &mut Entry,
-        want_xattrs: bool,
-    ) -> (u64, Option<XattrResult>) {
+    /// opened (or its recorded values still hold), its extended attributes and inode flags.
+    fn content(&self, obj: &mut Obj, entry: &mut Entry, wants: Wants) -> (u64, Got) {
         let hk = self.config.hash;
         let old = self.old.and_then(|o| o.get(&entry.path));
         if self.fast {
@@ -768,7 +792,15 @@ impl Run<'_> {
                     entry.sha256 = o.sha256.filter(|_| hk.sha256());
                     entry.blake3 = o.blake3.filter(|_| hk.blake3());
                     self.reused.fetch_add(1, Ordering::Relaxed);
-                    return (0, None);
+                    // Setting inode flags moves the ctime: unchanged, they still hold.
+                    let flags = o.inode_flags.filter(|_| wants.flags).map(|f| Ok(Some(f)));
+                    return (
+                        0,
+                        Got {
+                            xattrs: None,
+                            flags,
+                        },
+                    );
                 }
             }
         }
@@ -785,17 +817,24 @@ impl Run<'_> {
                     l.size == entry.size
                         && l.mtime == entry.mtime
                         && l.ctime == entry.ctime
-                        && (!want_xattrs || l.xattrs.is_some())
+                        && (!wants.xattrs || l.xattrs.is_some())
+                        && (!wants.flags || l.inode_flags.is_some())
                 })
                 .cloned();
             if let Some(l) = known {
                 entry.sha256 = l.sha256;
                 entry.blake3 = l.blake3;
                 self.linked.fetch_add(1, Ordering::Relaxed);
-                return (0, l.xattrs.filter(|_| want_xattrs).map(Ok));
+                return (
+                    0,
+                    Got {
+                        xattrs: l.xattrs.filter(|_| wants.xattrs).map(Ok),
+                        flags: l.inode_flags.filter(|_| wants.flags).map(|f| Ok(Some(f))),
+                    },
+                );
             }
         }
-        match hash_entry(obj, hk, prefix_len, want_xattrs, self.control) {
+        match hash_entry(obj, hk, prefix_len, wants, self.control) {
             Ok(h) => {
                 if multi {
                     lock(&self.links).insert(
@@ -807,6 +846,10 @@ impl Run<'_> {
                             sha256: h.sha256,
                             blake3: h.blake3,
                             xattrs: h.xattrs.as_ref().and_then(|x| x.as_ref().ok()).cloned(),
+                            inode_flags: h
+                                .flags
+                                .as_ref()
+                                .and_then(|f| f.as_ref().ok().copied().flatten()),
                         },
                     );
                 }
@@ -815,14 +858,27 @@ impl Run<'_> {
                 entry.blake3 = h.blake3;
                 entry.prefix = h.prefix;
                 self.hashed.fetch_add(1, Ordering::Relaxed);
-                (h.read, h.xattrs)
+                (
+                    h.read,
+                    Got {
+                        xattrs: h.xattrs,
+                        flags: h.flags,
+                    },
+                )
             }
             Err(e) => {
                 entry.unverified = true;
                 if !matches!(e, ferret_core::Error::Cancelled) {
                     self.error(ErrorRecord::from(&e));
                 }
-                (0, None)
+                // Not opened, or not read: inode flags are not recorded either.
+                (
+                    0,
+                    Got {
+                        xattrs: None,
+                        flags: Some(Ok(None)),
+                    },
+                )
             }
         }
     }
@@ -968,9 +1024,39 @@ mod xattr {
 /// Extended attributes, or why they could not be read.
 type XattrResult = Result<crate::Xattrs, String>;
 
+/// Inode flags (`None`: the file system keeps none), or why they could not be read.
+type FlagsResult = Result<Option<InodeFlags>, ferret_core::Error>;
+
+/// What was read of an object while its content was (or was not) hashed: `None` for what was
+/// not read there (the caller reads it on its own).
+#[derive(Default)]
+struct Got {
+    xattrs: Option<XattrResult>,
+    flags: Option<FlagsResult>,
+}
+
+/// Inode flags of an object whose content was not read: a regular file through the
+/// descriptor the walk opened, or opened soundly for it; a directory through its own
+/// descriptor, when the walk opened one (never a directory on another filesystem). Other
+/// objects have none.
+fn read_flags(obj: &Obj) -> FlagsResult {
+    match obj.stat.kind {
+        FileKind::Regular => match &obj.file {
+            Some(f) => f.inode_flags(),
+            None => open_regular(obj)?.inode_flags(),
+        },
+        FileKind::Directory => match &obj.dir {
+            Some(d) => d.inode_flags(),
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
 /// The result of hashing one file.
 struct Hashed {
     xattrs: Option<XattrResult>,
+    flags: Option<FlagsResult>,
     stat: ferret_core::Stat,
     sha256: Option<[u8; 32]>,
     blake3: Option<[u8; 32]>,
@@ -1054,7 +1140,7 @@ fn hash_entry(
     obj: &mut Obj,
     hk: HashKind,
     prefix_len: Option<u64>,
-    want_xattrs: bool,
+    wants: Wants,
     control: &Control,
 ) -> Result<Hashed, ferret_core::Error> {
     let mut f = match obj.file.take() {
@@ -1063,10 +1149,12 @@ fn hash_entry(
     };
     let stat = *f.stat();
     #[cfg(feature = "xattr")]
-    let xattrs = want_xattrs.then(|| xattr::read_all_fd(f.file().as_fd()));
+    let xattrs = wants.xattrs.then(|| xattr::read_all_fd(f.file().as_fd()));
     #[cfg(not(feature = "xattr"))]
-    let xattrs: Option<XattrResult> = want_xattrs
+    let xattrs: Option<XattrResult> = wants
+        .xattrs
         .then(|| Err("extended attributes not read: built without the `xattr` feature".into()));
+    let flags = wants.flags.then(|| f.inode_flags());
     let mut h = Hashers {
         sha: hk.sha256().then(<sha2::Sha256 as sha2::Digest>::new),
         b3: hk.blake3().then(blake3::Hasher::new),
@@ -1145,6 +1233,7 @@ fn hash_entry(
     let (sha256, blake3) = h.finish();
     Ok(Hashed {
         xattrs,
+        flags,
         stat,
         sha256,
         blake3,

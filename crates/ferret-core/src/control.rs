@@ -1,9 +1,25 @@
-//! Controls for long operations: cancellation, progress, I/O budget.
+//! Controls for long operations: cancellation, progress, I/O budget, time budget.
 //!
-//! Every long operation in ferret (scans, verification, walks, log reading) takes a
-//! [`Control`]: a cancellation token checked between units of work, an optional progress
-//! callback, and an optional I/O budget that caps the bytes read per second, so an agent can run
-//! a full check in the background without the host noticing.
+//! Every long operation in ferret (scans, verification, walks, log reading, configuration
+//! include expansion, decompression) takes a [`Control`]: a cancellation token checked between
+//! units of work, an optional progress callback, an optional I/O budget that caps the bytes read
+//! per second, so an agent can run a full check in the background without the host noticing, and
+//! an optional time budget (a deadline) past which the operation stops as if cancelled, so that a
+//! hostile host (a decompression bomb, an include loop, a file that never ends) can never hang an
+//! unattended run.
+//!
+//! `Control::new()` sets no time budget: a library caller decides. The `triage` of the facade
+//! sets one by default (`ferret::triage::DEFAULT_TIME_BUDGET`), and so should an agent:
+//!
+//! ```
+//! use ferret_core::Control;
+//! use std::time::Duration;
+//! let control = Control::new().with_time_budget(Duration::from_secs(300));
+//! assert!(!control.is_cancelled());
+//! assert!(!control.out_of_time());
+//! let spent = Control::new().with_time_budget(Duration::ZERO);
+//! assert!(spent.is_cancelled() && spent.out_of_time());
+//! ```
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -74,8 +90,19 @@ impl IoBudget {
     /// Records `bytes` about to be read and sleeps until doing so keeps within the budget.
     /// Returns early (false) when `cancel` is set during the wait.
     pub fn consume(&self, bytes: u64, cancel: &CancelToken) -> bool {
+        self.consume_until(bytes, cancel, None)
+    }
+
+    /// [`IoBudget::consume`] that also gives up (false) at `deadline`.
+    pub fn consume_until(
+        &self,
+        bytes: u64,
+        cancel: &CancelToken,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let stop = || cancel.is_cancelled() || deadline.is_some_and(|d| Instant::now() >= d);
         if self.bytes_per_sec == 0 {
-            return !cancel.is_cancelled();
+            return !stop();
         }
         let due = {
             let mut used = match self.used.lock() {
@@ -86,7 +113,7 @@ impl IoBudget {
             Duration::from_secs_f64(*used as f64 / self.bytes_per_sec as f64)
         };
         loop {
-            if cancel.is_cancelled() {
+            if stop() {
                 return false;
             }
             let elapsed = self.start.elapsed();
@@ -109,6 +136,9 @@ pub struct Control {
     pub io_budget: Option<Arc<IoBudget>>,
     /// Maximum worker threads (`None`: all cores, or the caller's current rayon pool).
     pub max_threads: Option<usize>,
+    /// The time budget: past this instant the operation stops as if cancelled
+    /// ([`Control::is_cancelled`] is true, [`Control::out_of_time`] says why). `None`: no limit.
+    pub deadline: Option<Instant>,
 }
 
 impl fmt::Debug for Control {
@@ -118,6 +148,7 @@ impl fmt::Debug for Control {
             .field("progress", &self.progress.is_some())
             .field("io_budget", &self.io_budget)
             .field("max_threads", &self.max_threads)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -152,16 +183,41 @@ impl Control {
         self
     }
 
-    /// Whether the operation should stop.
-    pub fn is_cancelled(&self) -> bool {
-        self.cancel.is_cancelled()
+    /// Stops the operation after `budget` from now (see [`Control::deadline`]). A budget too
+    /// large to represent is no limit.
+    pub fn with_time_budget(mut self, budget: Duration) -> Self {
+        self.deadline = Instant::now().checked_add(budget);
+        self
     }
 
-    /// Charges `bytes` to the I/O budget (sleeping as needed). False when cancelled.
+    /// Stops the operation at `deadline` (see [`Control::deadline`]).
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether the operation should stop: cancelled, or past its deadline.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled() || self.out_of_time()
+    }
+
+    /// Whether the time budget is spent (the deadline has passed).
+    pub fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// The time left before the deadline (`None`: no time budget).
+    pub fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Charges `bytes` to the I/O budget (sleeping as needed). False when cancelled or out of
+    /// time.
     pub fn charge(&self, bytes: u64) -> bool {
         match &self.io_budget {
-            Some(b) => b.consume(bytes, &self.cancel),
-            None => !self.cancel.is_cancelled(),
+            Some(b) => b.consume_until(bytes, &self.cancel, self.deadline),
+            None => !self.is_cancelled(),
         }
     }
 
@@ -232,6 +288,32 @@ mod tests {
         }
         // 200 kB at 1 MB/s takes at least 0.2 s.
         assert!(t.elapsed() >= Duration::from_millis(195));
+    }
+
+    #[test]
+    fn deadline_stops_like_a_cancellation() {
+        let c = Control::new().with_time_budget(Duration::from_millis(50));
+        assert!(!c.is_cancelled() && !c.out_of_time());
+        assert!(c
+            .time_left()
+            .is_some_and(|l| l <= Duration::from_millis(50)));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(c.is_cancelled() && c.out_of_time());
+        assert!(!c.cancel.is_cancelled(), "the token itself is untouched");
+        assert_eq!(c.time_left(), Some(Duration::ZERO));
+        // A clone shares the deadline.
+        assert!(c.clone().is_cancelled());
+        // The I/O budget's wait ends at the deadline too.
+        let slow = Control::new()
+            .with_io_limit(1)
+            .with_time_budget(Duration::from_millis(100));
+        let t = Instant::now();
+        assert!(!slow.charge(1_000_000));
+        assert!(t.elapsed() < Duration::from_secs(2));
+        assert!(Control::new()
+            .with_time_budget(Duration::MAX)
+            .deadline
+            .is_none());
     }
 
     #[test]

@@ -67,6 +67,40 @@ pub fn escape(bytes: &[u8]) -> String {
     s
 }
 
+/// Escapes, in text already fit for display (written by ferret, or escaped), whatever could
+/// still drive a terminal or hide text: control characters (newlines included) and invisible
+/// formatting characters become the escapes [`escape`] writes for them; everything else,
+/// backslashes of escapes already made included, is kept, so sanitising twice changes nothing
+/// more. The safety net of messages and details that quote input: [`crate::ErrorRecord::new`]
+/// and the text setters of [`crate::Finding`] run it, so that a byte of the audited host that
+/// was not escaped at the source still never reaches a terminal raw.
+///
+/// ```
+/// use ferret_core::escape::sanitize;
+/// assert_eq!(sanitize(r"bad value \x1b (escaped)"), r"bad value \x1b (escaped)");
+/// assert_eq!(sanitize("bad value \u{1b}]0;owned\u{7}"), r"bad value \x1b]0;owned\x07");
+/// assert_eq!(sanitize(&sanitize("a\nb\u{202e}")), r"a\nb\u{202e}");
+/// ```
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(is_plain_or_backslash) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_plain_or_backslash(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            let _ = escape_into(c.encode_utf8(&mut buf).as_bytes(), &mut out);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_plain_or_backslash(c: char) -> bool {
+    c == '\\' || is_plain(c)
+}
+
 /// Escapes a path's bytes.
 pub fn escape_path(path: &std::path::Path) -> String {
     use std::os::unix::ffi::OsStrExt;
@@ -80,6 +114,28 @@ pub struct Escaped<'a>(pub &'a [u8]);
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         escape_into(self.0, f)
+    }
+}
+
+/// A `Display` adapter for messages that quote input: the escaped bytes in double quotes
+/// (`"\x1b]0;owned\x07"`). Every error, warning or progress line that quotes bytes from the
+/// audited host (a configuration value, a name, a log field) goes through it or [`Escaped`],
+/// never through `String::from_utf8_lossy` or `{:?}`, so that no byte of the host reaches a
+/// terminal raw.
+///
+/// ```
+/// use ferret_core::escape::Quoted;
+/// assert_eq!(format!("unsupported option {}", Quoted(b"\x1b]0;owned\x07")),
+///     r#"unsupported option "\x1b]0;owned\x07""#);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Quoted<'a>(pub &'a [u8]);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        escape_into(self.0, f)?;
+        f.write_str("\"")
     }
 }
 
@@ -166,6 +222,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn sanitize_leaves_no_control_and_is_idempotent(s in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}a\\\\\\u{202e}]*") {
+            let once = sanitize(&s).into_owned();
+            prop_assert!(!once.chars().any(char::is_control));
+            let twice = sanitize(&once).into_owned();
+            prop_assert_eq!(twice, once.clone());
+            // Plain text (escaped text included) is kept as it is.
+            let e = escape(s.as_bytes());
+            let kept = sanitize(&e).into_owned();
+            prop_assert_eq!(kept, e);
+        }
+
         #[test]
         fn round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let e = escape(&bytes);

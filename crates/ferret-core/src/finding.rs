@@ -182,7 +182,7 @@ impl Finding {
         Finding {
             id: id.into(),
             severity,
-            title: title.into(),
+            title: crate::escape::sanitize(&title.into()).into_owned(),
             subject: crate::escape::escape(subject.as_ref()),
             evidence: Vec::new(),
             attack: Vec::new(),
@@ -205,15 +205,16 @@ impl Finding {
         self
     }
 
-    /// Sets the detail text.
+    /// Sets the detail text (control characters that reach it unescaped are escaped here,
+    /// see [`crate::escape::sanitize`]).
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.detail = Some(crate::escape::sanitize(&detail.into()).into_owned());
         self
     }
 
-    /// Sets the remediation text.
+    /// Sets the remediation text (sanitised as the detail is).
     pub fn with_remediation(mut self, fix: impl Into<String>) -> Self {
-        self.remediation = Some(fix.into());
+        self.remediation = Some(crate::escape::sanitize(&fix.into()).into_owned());
         self
     }
 
@@ -268,17 +269,22 @@ pub struct ErrorRecord {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub line: Option<u64>,
-    /// What went wrong (escaped where it quotes input).
+    /// What went wrong (escaped where it quotes input; [`ErrorRecord::new`] escapes any
+    /// control character left, see [`crate::escape::sanitize`]).
     pub message: String,
 }
 
 impl ErrorRecord {
-    /// An error about a file (`path` raw bytes, escaped here).
+    /// An error about a file (`path` raw bytes, escaped here; `message` sanitised here).
     pub fn new(path: Option<&[u8]>, line: Option<u64>, message: impl Into<String>) -> Self {
+        let message = message.into();
         ErrorRecord {
             path: path.map(crate::escape::escape),
             line,
-            message: message.into(),
+            message: match crate::escape::sanitize(&message) {
+                std::borrow::Cow::Borrowed(_) => message,
+                std::borrow::Cow::Owned(clean) => clean,
+            },
         }
     }
 
@@ -306,7 +312,7 @@ impl From<&crate::Error> for ErrorRecord {
                 .path()
                 .map(|p| crate::escape::escape(p.as_os_str().as_bytes())),
             line: None,
-            message: e.reason(),
+            message: crate::escape::sanitize(&e.reason()).into_owned(),
         }
     }
 }
@@ -335,6 +341,25 @@ mod tests {
         Finding::sort(&mut v);
         let order: Vec<_> = v.iter().map(|f| f.severity).collect();
         assert_eq!(order, [Severity::Critical, Severity::Medium, Severity::Low]);
+    }
+
+    #[test]
+    fn text_that_quotes_input_reaches_no_terminal_raw() {
+        let e = ErrorRecord::new(
+            Some(b"/etc/ssh/sshd_config"),
+            Some(6),
+            "permitrootlogin: unsupported option \"\x1b]0;owned\x07\"",
+        );
+        assert_eq!(
+            e.to_string(),
+            r#"/etc/ssh/sshd_config:6: permitrootlogin: unsupported option "\x1b]0;owned\x07""#
+        );
+        let f = Finding::new("t.t", Severity::Info, "title \x1b[2J", b"s")
+            .with_detail("detail \u{202e}")
+            .with_remediation("fix\r");
+        assert_eq!(f.title, r"title \x1b[2J");
+        assert_eq!(f.detail.as_deref(), Some(r"detail \u{202e}"));
+        assert_eq!(f.remediation.as_deref(), Some(r"fix\r"));
     }
 
     #[test]

@@ -8,17 +8,23 @@
 //! - directories are opened `O_DIRECTORY|O_NOFOLLOW|O_NOATIME` and listed through that
 //!   descriptor, so listing does not update their access time;
 //! - walking is `openat`-relative: a directory swapped for a symlink half-way cannot redirect it;
-//! - `O_NOATIME` is refused by the kernel for files the caller does not own (unless root); the
-//!   open then falls back to a plain read-only open and [`SafeFile::noatime`] says so;
+//! - `O_NOATIME` is refused by the kernel for files the caller does not own (unless root, or
+//!   with `CAP_FOWNER`); the open then falls back to a plain read-only open, [`SafeFile::noatime`]
+//!   says so, and the process-wide tally [`atime_exposure`] counts it, so that a report can say
+//!   how many files and directories an unprivileged run may have left a new access time on;
 //! - a caller that has already seen the file (a walk's `lstat`, or the directory listing's
 //!   `d_type`) opens it with [`DirHandle::open_file_expecting`], which spends no second `lstat`
 //!   and holds the descriptor to what was seen (the same object, or at least a regular file);
-//! - [`SafeFile::check_unchanged`] tells whether the file moved while it was read.
+//! - [`SafeFile::check_unchanged`] tells whether the file moved while it was read;
+//! - inode flags (`lsattr`'s `i`, `a`, ...) are read with `FS_IOC_GETFLAGS` on a descriptor
+//!   opened this way ([`SafeFile::inode_flags`], [`DirHandle::inode_flags`],
+//!   [`DirHandle::inode_flags_at`]), so only regular files and directories are ever asked;
+//!   birth times come from `statx` without opening anything ([`DirHandle::birth_time_at`]).
 //!
 //! FIFOs, sockets and device nodes are never opened, so no read ever blocks on one.
 
 use crate::error::{Error, Result};
-use crate::stat::{FileKind, Stat};
+use crate::stat::{FileKind, InodeFlags, Stat, Timestamp};
 use nix::dir::Type;
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
@@ -28,6 +34,7 @@ use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const FILE_FLAGS: OFlag = OFlag::O_RDONLY
     .union(OFlag::O_NOFOLLOW)
@@ -39,13 +46,87 @@ const DIR_FLAGS: OFlag = OFlag::O_RDONLY
     .union(OFlag::O_NONBLOCK)
     .union(OFlag::O_CLOEXEC);
 
+/// Files opened without `O_NOATIME` since the process started (see [`atime_exposure`]).
+static FILES_WITHOUT_NOATIME: AtomicU64 = AtomicU64::new(0);
+/// Directories opened (for listing) without `O_NOATIME` since the process started.
+static DIRS_WITHOUT_NOATIME: AtomicU64 = AtomicU64::new(0);
+
+/// How many objects were opened without `O_NOATIME` (the kernel refused it: the caller neither
+/// owned them nor had `CAP_FOWNER`), so that reading or listing them may have updated their
+/// access time. A process-wide, monotonic tally (statistics only: it changes no behaviour);
+/// take [`atime_exposure`] before and after an operation and [`AtimeExposure::since`] for the
+/// operation's share (exact when no other operation of the process opens files meanwhile).
+///
+/// ```
+/// use ferret_core::fs::atime_exposure;
+/// let before = atime_exposure();
+/// let t = tempfile::tempdir()?;
+/// std::fs::write(t.path().join("f"), "x")?;
+/// ferret_core::HostRoot::new(t.path())?.read("/f")?; // our own file: O_NOATIME is allowed
+/// # let _ = atime_exposure().since(before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AtimeExposure {
+    /// Regular files opened without `O_NOATIME`.
+    pub files: u64,
+    /// Directories opened without `O_NOATIME`.
+    pub dirs: u64,
+}
+
+impl AtimeExposure {
+    /// What was added since `earlier` (a value taken before).
+    pub fn since(self, earlier: AtimeExposure) -> AtimeExposure {
+        AtimeExposure {
+            files: self.files.saturating_sub(earlier.files),
+            dirs: self.dirs.saturating_sub(earlier.dirs),
+        }
+    }
+
+    /// Files and directories together.
+    pub fn total(self) -> u64 {
+        self.files.saturating_add(self.dirs)
+    }
+}
+
+/// The process-wide tally of opens without `O_NOATIME` (see [`AtimeExposure`]).
+pub fn atime_exposure() -> AtimeExposure {
+    AtimeExposure {
+        files: FILES_WITHOUT_NOATIME.load(Ordering::Relaxed),
+        dirs: DIRS_WITHOUT_NOATIME.load(Ordering::Relaxed),
+    }
+}
+
 /// Opens with `O_NOATIME`, falling back without it where the kernel refuses (`EPERM`: the
-/// caller neither owns the file nor has `CAP_FOWNER`). Returns whether `O_NOATIME` took effect.
+/// caller neither owns the file nor has `CAP_FOWNER`). Returns whether `O_NOATIME` took effect;
+/// a fallback is counted in [`atime_exposure`].
 fn open_noatime<Fd: AsFd>(dir: Fd, name: &OsStr, flags: OFlag) -> nix::Result<(OwnedFd, bool)> {
     match openat(dir.as_fd(), name, flags | OFlag::O_NOATIME, Mode::empty()) {
         Ok(fd) => Ok((fd, true)),
-        Err(Errno::EPERM) => openat(dir, name, flags, Mode::empty()).map(|fd| (fd, false)),
+        Err(Errno::EPERM) => {
+            let fd = openat(dir, name, flags, Mode::empty())?;
+            let tally = if flags.contains(OFlag::O_DIRECTORY) {
+                &DIRS_WITHOUT_NOATIME
+            } else {
+                &FILES_WITHOUT_NOATIME
+            };
+            tally.fetch_add(1, Ordering::Relaxed);
+            Ok((fd, false))
+        }
         Err(e) => Err(e),
+    }
+}
+
+/// `FS_IOC_GETFLAGS` on a descriptor of a regular file or directory. `Ok(None)`: the file
+/// system keeps no inode flags (the kernel answers `ENOTTY`, `EOPNOTSUPP`, `ENOSYS` or
+/// `EINVAL`: procfs, some FUSE and network file systems).
+fn get_flags(fd: BorrowedFd<'_>, path: &Path) -> Result<Option<InodeFlags>> {
+    use rustix::io::Errno as E;
+    match rustix::fs::ioctl_getflags(fd) {
+        Ok(f) => Ok(Some(InodeFlags::from_bits(f.bits()))),
+        Err(E::NOTTY | E::OPNOTSUPP | E::NOSYS | E::INVAL) => Ok(None),
+        Err(e) => Err(Error::io(path, e.into())),
     }
 }
 
@@ -148,6 +229,12 @@ impl SafeFile {
             });
         }
         Ok(())
+    }
+
+    /// The inode flags of the open file (`FS_IOC_GETFLAGS`, what `lsattr` shows); `None` when
+    /// its file system keeps none.
+    pub fn inode_flags(&self) -> Result<Option<InodeFlags>> {
+        get_flags(self.file.as_fd(), &self.path)
     }
 
     /// Gives up the wrapper, keeping the open file.
@@ -264,6 +351,80 @@ impl DirHandle {
         fstat(&self.fd)
             .map(|s| Stat::from_nix(&s))
             .map_err(|e| Error::from_errno(&self.path, e))
+    }
+
+    /// The inode flags of this directory (`FS_IOC_GETFLAGS` on its descriptor, what
+    /// `lsattr -d` shows); `None` when its file system keeps none.
+    pub fn inode_flags(&self) -> Result<Option<InodeFlags>> {
+        match get_flags(self.fd.as_fd(), &self.path) {
+            // A handle resolved for `*at` calls only (`O_PATH`): ask a listable descriptor.
+            Err(Error::Io { source, .. }) if source.raw_os_error() == Some(Errno::EBADF as i32) => {
+                DirHandle::reopen_listable(&self.fd, self.path.clone())?.inode_flags()
+            }
+            r => r,
+        }
+    }
+
+    /// The inode flags of `name` in this directory, which must be a regular file or a
+    /// directory: it is `lstat`ed, opened soundly (a file with
+    /// `O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, held to what the `lstat` saw; a directory
+    /// with `O_DIRECTORY|O_NOFOLLOW`, checked to be the same object), and asked with
+    /// `FS_IOC_GETFLAGS`. A symbolic link is [`Error::Symlink`]; FIFOs, sockets and device nodes
+    /// are [`Error::WrongKind`] and never opened. `Ok(None)`: the file system keeps no flags.
+    ///
+    /// ```
+    /// use ferret_core::HostRoot;
+    /// use std::ffi::OsStr;
+    /// let t = tempfile::tempdir()?;
+    /// std::fs::write(t.path().join("hosts"), "127.0.0.1 localhost\n")?;
+    /// let dir = HostRoot::new(t.path())?.open_dir("/")?;
+    /// if let Some(flags) = dir.inode_flags_at(OsStr::new("hosts"))? {
+    ///     assert!(!flags.is_immutable());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn inode_flags_at(&self, name: &OsStr) -> Result<Option<InodeFlags>> {
+        let st = self.stat_at(name)?;
+        match st.kind {
+            FileKind::Regular => self
+                .open_file_expecting(name, Expected::Same(&st), &OpenOptions::new())?
+                .inode_flags(),
+            FileKind::Directory => {
+                let d = self.open_dir_at(name)?;
+                if !d.stat()?.same_object(&st) {
+                    return Err(Error::Swapped { path: d.path });
+                }
+                d.inode_flags()
+            }
+            FileKind::Symlink => Err(Error::Symlink {
+                path: self.child_path(name),
+            }),
+            kind => Err(Error::WrongKind {
+                path: self.child_path(name),
+                kind,
+                expected: FileKind::Regular,
+            }),
+        }
+    }
+
+    /// The birth (creation) time of `name` in this directory, from `statx` without following a
+    /// final symbolic link, triggering an automount or opening anything. `Ok(None)`: the file
+    /// system does not record birth times.
+    pub fn birth_time_at(&self, name: &OsStr) -> Result<Option<Timestamp>> {
+        use rustix::fs::{statx, AtFlags as RAt, StatxFlags};
+        match statx(
+            &self.fd,
+            name,
+            RAt::SYMLINK_NOFOLLOW | RAt::NO_AUTOMOUNT,
+            StatxFlags::BTIME,
+        ) {
+            Ok(s) if s.stx_mask & StatxFlags::BTIME.bits() != 0 => Ok(Some(Timestamp {
+                sec: s.stx_btime.tv_sec,
+                nsec: s.stx_btime.tv_nsec,
+            })),
+            Ok(_) | Err(rustix::io::Errno::NOSYS) => Ok(None),
+            Err(e) => Err(Error::io(self.child_path(name), e.into())),
+        }
     }
 
     /// `lstat` of `name` in this directory (links not followed).

@@ -85,7 +85,7 @@ pub use error::{Error, Result};
 pub use finding::{ErrorRecord, Evidence, Finding, Outcome, Severity};
 pub use fs::{DirEntry, DirHandle, OpenOptions, SafeFile};
 pub use root::{ensure_outside, HostRoot};
-pub use stat::{FileKind, Stat, Timestamp};
+pub use stat::{FileKind, InodeFlags, Stat, Timestamp};
 
 #[doc(hidden)]
 pub mod fuzzing {

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::fs::{DirEntry, DirHandle, OpenOptions, SafeFile};
-use crate::stat::{FileKind, Stat};
+use crate::stat::{FileKind, InodeFlags, Stat, Timestamp};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fstatat, Mode};
@@ -269,6 +269,43 @@ impl HostRoot {
         }
         let (dir, name) = self.parent_and_name(p)?;
         dir.stat_at(&name)
+    }
+
+    /// The inode flags of a regular file or directory (`lsattr`'s letters: `i` immutable, `a`
+    /// append-only, ...), read with `FS_IOC_GETFLAGS` on a sound open (see
+    /// [`DirHandle::inode_flags_at`]); the final component is never followed, and FIFOs,
+    /// sockets and device nodes are refused unopened. `Ok(None)`: the file system keeps no
+    /// inode flags. Works the same on the live system and on a mounted image.
+    ///
+    /// ```
+    /// use ferret_core::HostRoot;
+    /// let t = tempfile::tempdir()?;
+    /// std::fs::create_dir(t.path().join("etc"))?;
+    /// std::fs::write(t.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n")?;
+    /// let root = HostRoot::new(t.path())?;
+    /// let flags = root.inode_flags("/etc/passwd")?; // None on a file system without flags
+    /// assert!(flags.is_none_or(|f| !f.is_immutable() && !f.is_append_only()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn inode_flags(&self, p: impl AsRef<Path>) -> Result<Option<InodeFlags>> {
+        let p = p.as_ref();
+        if lexical_components(p).is_empty() {
+            return self.open_root()?.inode_flags();
+        }
+        let (dir, name) = self.parent_and_name(p)?;
+        dir.inode_flags_at(&name)
+    }
+
+    /// The birth time of a path (`statx`, the final component not followed, nothing opened);
+    /// `Ok(None)` when the file system does not record it.
+    pub fn birth_time(&self, p: impl AsRef<Path>) -> Result<Option<Timestamp>> {
+        let p = p.as_ref();
+        if lexical_components(p).is_empty() {
+            let d = self.open_root()?;
+            return d.birth_time_at(std::ffi::OsStr::new("."));
+        }
+        let (dir, name) = self.parent_and_name(p)?;
+        dir.birth_time_at(&name)
     }
 
     /// Whether something (of any type) exists at the path.

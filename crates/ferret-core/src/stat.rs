@@ -1,4 +1,7 @@
-//! File metadata as plain data.
+//! File metadata as plain data: [`Stat`] (`lstat`/`fstat`), [`InodeFlags`] (the inode flags
+//! `lsattr` shows, read with `FS_IOC_GETFLAGS` on a soundly opened regular file or directory:
+//! [`crate::SafeFile::inode_flags`], [`crate::DirHandle::inode_flags`],
+//! [`crate::HostRoot::inode_flags`]) and birth times ([`crate::HostRoot::birth_time`]).
 
 use std::fmt;
 
@@ -157,5 +160,111 @@ impl Stat {
     /// Whether this is the same object (device and inode) as `other`.
     pub fn same_object(&self, other: &Stat) -> bool {
         self.dev == other.dev && self.ino == other.ino && self.kind == other.kind
+    }
+}
+
+/// Inode flags as `FS_IOC_GETFLAGS` returns them and `lsattr` shows them: immutable (`i`),
+/// append-only (`a`), no-dump (`d`), extents (`e`), ... The raw bits are kept whole (a flag this
+/// crate has no letter for is still compared and stored).
+///
+/// ```
+/// use ferret_core::InodeFlags;
+/// let f = InodeFlags::from_bits(InodeFlags::IMMUTABLE.bits() | 0x8_0000); // i + extents
+/// assert!(f.is_immutable() && !f.is_append_only());
+/// assert_eq!(f.lsattr(), "----i---------e-------"); // as lsattr 1.47 prints it
+/// assert_eq!(f.letters(), "ie");
+/// assert_eq!(f.to_string(), "----i---------e-------");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct InodeFlags(u32);
+
+/// The flags `lsattr` (e2fsprogs 1.47, `lib/e2p/pf.c`) prints, in its column order, with
+/// their `FS_*_FL` bits (`linux/fs.h`).
+const LSATTR: [(u32, char); 22] = [
+    (0x0000_0001, 's'), // FS_SECRM_FL: secure deletion
+    (0x0000_0002, 'u'), // FS_UNRM_FL: undelete
+    (0x0000_0008, 'S'), // FS_SYNC_FL: synchronous updates
+    (0x0001_0000, 'D'), // FS_DIRSYNC_FL: synchronous directory updates
+    (0x0000_0010, 'i'), // FS_IMMUTABLE_FL
+    (0x0000_0020, 'a'), // FS_APPEND_FL
+    (0x0000_0040, 'd'), // FS_NODUMP_FL
+    (0x0000_0080, 'A'), // FS_NOATIME_FL
+    (0x0000_0004, 'c'), // FS_COMPR_FL: compress
+    (0x0000_0800, 'E'), // FS_ENCRYPT_FL: encrypted
+    (0x0000_4000, 'j'), // FS_JOURNAL_DATA_FL
+    (0x0000_1000, 'I'), // FS_INDEX_FL: hashed directory
+    (0x0000_8000, 't'), // FS_NOTAIL_FL
+    (0x0002_0000, 'T'), // FS_TOPDIR_FL
+    (0x0008_0000, 'e'), // FS_EXTENT_FL
+    (0x0080_0000, 'C'), // FS_NOCOW_FL
+    (0x0200_0000, 'x'), // FS_DAX_FL
+    (0x4000_0000, 'F'), // FS_CASEFOLD_FL
+    (0x1000_0000, 'N'), // FS_INLINE_DATA_FL
+    (0x2000_0000, 'P'), // FS_PROJINHERIT_FL
+    (0x0010_0000, 'V'), // FS_VERITY_FL
+    (0x0000_0400, 'm'), // FS_NOCOMP_FL: do not compress
+];
+
+impl InodeFlags {
+    /// `i`: the file cannot be changed, renamed, linked to or removed, not even by root, until
+    /// the flag is cleared (`chattr -i`, which needs `CAP_LINUX_IMMUTABLE`).
+    pub const IMMUTABLE: InodeFlags = InodeFlags(0x10);
+    /// `a`: the file can only be appended to (and not removed or renamed).
+    pub const APPEND: InodeFlags = InodeFlags(0x20);
+
+    /// From the raw bits.
+    pub const fn from_bits(bits: u32) -> Self {
+        InodeFlags(bits)
+    }
+
+    /// The raw bits.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: InodeFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether `i` is set.
+    pub const fn is_immutable(self) -> bool {
+        self.contains(Self::IMMUTABLE)
+    }
+
+    /// Whether `a` is set.
+    pub const fn is_append_only(self) -> bool {
+        self.contains(Self::APPEND)
+    }
+
+    /// The 22 columns `lsattr` prints: a letter per set flag, `-` otherwise.
+    pub fn lsattr(self) -> String {
+        LSATTR
+            .iter()
+            .map(|&(bit, c)| if self.0 & bit != 0 { c } else { '-' })
+            .collect()
+    }
+
+    /// The letters of the set flags only, in `lsattr`'s order (`"ie"`); bits without a letter
+    /// are left out (see [`InodeFlags::unnamed`]).
+    pub fn letters(self) -> String {
+        LSATTR
+            .iter()
+            .filter(|&&(bit, _)| self.0 & bit != 0)
+            .map(|&(_, c)| c)
+            .collect()
+    }
+
+    /// The set bits `lsattr` has no letter for (kernel-internal flags such as huge-file).
+    pub fn unnamed(self) -> u32 {
+        self.0 & !LSATTR.iter().fold(0, |acc, &(bit, _)| acc | bit)
+    }
+}
+
+impl fmt::Display for InodeFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.lsattr())
     }
 }

@@ -7,9 +7,9 @@
 //! nothing is ever changed: findings say what to fix.
 //!
 //! - [`audit_root`] runs the checks [`HardenOptions::checks`] selects ([`Check`]: sshd, sysctl,
-//!   files, persistence, services); each is also callable alone: [`sshd::audit_root`],
+//!   files, persistence, services, evasion); each is also callable alone: [`sshd::audit_root`],
 //!   [`sysctl::audit_root`], [`files::audit_root`], [`persistence::audit_root`],
-//!   [`services::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
+//!   [`services::audit_root`], [`evasion::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
 //!   found and a "cancelled" error; the file walk honours its thread limit and reports progress.
 //! - The sshd resolver: [`sshd::SshdConfig::load`] + [`sshd::SshdConfig::effective`] give what
 //!   `sshd -T -C ...` prints.
@@ -26,7 +26,7 @@
 //!     "Include sshd_config.d/*.conf\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n  PasswordAuthentication no\n")?;
 //! std::fs::write(t.path().join("etc/ssh/sshd_config.d/50-cloud.conf"), "PermitRootLogin yes\n")?;
 //! let root = HostRoot::new(t.path())?;
-//! let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config")?;
+//! let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config", &Control::new())?;
 //! // The include comes first: its value wins, as in sshd.
 //! let eff = cfg.effective(&ConnectionContext::new().user("root").addr("10.1.2.3"));
 //! assert_eq!(eff.get("permitrootlogin").as_deref(), Some("yes"));
@@ -58,6 +58,8 @@
 //! | `sshd.use-pam` | low | UsePAM no | |
 //! | `sshd.strict-modes` | medium | StrictModes no | T1098.004 |
 //! | `sshd.authorized-keys-file-writable` | high | AuthorizedKeysFile in a temp or world-writable dir | T1098.004 |
+//! | `sshd.include-amplification` | medium | the includes loop (a file includes itself) or meet a load limit ([`sshd::LoadLimits`]: files, includes, directives, bytes); what came before the limit is checked | T1562.001, T1027 |
+//! | `sshd.oversized-config` | medium | a configuration file over 4 MiB ([`sshd::OVERSIZED`]): padding that hides directives | T1027.001 |
 //! | `sshd.match-weakens` | per keyword | a Match block loosens PermitRootLogin, PasswordAuthentication, PermitEmptyPasswords, forwarding | T1021.004 |
 //! | `sysctl.risky-value` | low–high per key | a running (or, offline, configured) value weaker than recommended; `net.ipv4.conf.all.*` live: the per-interface value the kernel derives from `all` and the interface | per key |
 //! | `sysctl.drift` | medium | configured value differs from the running kernel | T1562 |
@@ -78,8 +80,23 @@
 //! | `persistence.authorized-keys-unusual-file` | high | authorized_keys2 or a key file outside the configured names | T1098.004 |
 //! | `persistence.authorized-keys-count` | info | keys per account (type and comment, never key material) | T1098.004 |
 //! | `persistence.systemd-writable-exec` | high | unit/timer ExecStart from a temporary or writable path | T1543.002 |
+//! | `persistence.oversized-file` | medium | a cron file over 4 MiB: padding meant to make a scanner skip it (it is read line by line anyway, up to 256 MiB within the budget) | T1027.001, T1053.003 |
 //! | `persistence.rc-local` | medium | /etc/rc.local with commands | T1037.004 |
 //! | `persistence.profile-download-exec` | high | shell profile fetching and running code | T1546.004 |
+//! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |
+//! | `sshd.listen-address` | info | `ListenAddress` restricts or changes where sshd listens | T1021.004 |
+//! | `evasion.immutable-file` | high | a persistence-relevant file or directory (accounts, sudoers, sshd_config, ld.so.preload, crontabs, units, authorized_keys, shell start-up files, hosts, resolv.conf) carries the `i` or `a` inode flag; one finding per file, the flags as detail | T1222.002 |
+//! | `evasion.agent-running` | info | a cloud security/monitoring agent ([`evasion::AGENTS`]) is installed and its process runs (live only) | |
+//! | `evasion.agent-disabled` | high | installed, but (live) none of its processes runs or its unit is masked | T1562.001 |
+//! | `evasion.agent-removed` | high | its programs are gone, traces left (directory, units, init scripts, masks, dpkg entry) | T1562.001 |
+//! | `evasion.agent-kill-command` | high | cron, rc.local, local unit or shell-history lines that stop or uninstall agents (per file, lines as evidence; `ferret_core::command`'s `security-agent-stop`) | T1562.001 |
+//! | `evasion.logging-disabled` | high | auditd/rsyslog/journald unit masked, journald `Storage=none`, auditd or syslog writing to /dev/null, a log file linked to /dev/null | T1562.001, T1070 |
+//! | `evasion.log-emptied` | medium | auth.log/secure/messages/syslog/wtmp/btmp/audit.log empty, changed within 2 days of the newest log write, not by rotation | T1070.002 |
+//! | `evasion.log-recreated` | medium | such a log born over 30 days after the install with no rotated copies | T1070.002 |
+//! | `evasion.hosts-redirect` | high (medium for package mirrors) | /etc/hosts maps a security vendor's host, a package mirror or the metadata service name elsewhere | T1562.001, T1557 |
+//! | `evasion.hosts-mining-pool` | high | /etc/hosts names a mining pool | T1496 |
+//! | `evasion.resolver-unexpected` | low | resolv.conf uses a public resolver that is neither local, private nor the cloud's | T1565.002 |
+//! | `evasion.miner-tuning` | medium (low for the NMI watchdog alone) | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d (one finding per setting) | T1496 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
@@ -102,6 +119,7 @@
 pub use ferret_core as core;
 
 mod accounts;
+pub mod evasion;
 pub mod files;
 pub mod persistence;
 pub mod services;
@@ -132,7 +150,7 @@ pub enum Error {
         message: String,
     },
     /// A check name that is not one of [`Check::ALL`].
-    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services)")]
+    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services, evasion)")]
     UnknownCheck(String),
     /// An `sshd -C`-style connection specification that cannot be parsed.
     #[error("invalid connection specification {spec:?}: {reason}")]
@@ -182,19 +200,25 @@ pub enum Check {
     Persistence,
     /// Legacy clear-text remote services ([`services::audit_root`]).
     Services,
+    /// Defense evasion: immutable persistence files, cloud security agents stopped or removed,
+    /// logging disabled, logs emptied, hosts/resolver redirection, miner kernel settings
+    /// ([`evasion::audit_root`]).
+    Evasion,
 }
 
 impl Check {
     /// Every check, in the order [`audit_root`] runs them.
-    pub const ALL: [Check; 5] = [
+    pub const ALL: [Check; 6] = [
         Check::Sshd,
         Check::Sysctl,
         Check::Persistence,
         Check::Services,
+        Check::Evasion,
         Check::Files,
     ];
 
-    /// The name used on command lines (`sshd`, `sysctl`, `files`, `persistence`, `services`).
+    /// The name used on command lines (`sshd`, `sysctl`, `files`, `persistence`, `services`,
+    /// `evasion`).
     pub fn as_str(self) -> &'static str {
         match self {
             Check::Sshd => "sshd",
@@ -202,6 +226,7 @@ impl Check {
             Check::Files => "files",
             Check::Persistence => "persistence",
             Check::Services => "services",
+            Check::Evasion => "evasion",
         }
     }
 }
@@ -275,6 +300,7 @@ pub fn audit_root(root: &HostRoot, opts: &HardenOptions, control: &Control) -> O
             Check::Sysctl => sysctl::audit_root(root, control),
             Check::Persistence => persistence::audit_root(root, control),
             Check::Services => services::audit_root(root, control),
+            Check::Evasion => evasion::audit_root(root, control),
             Check::Files => files::audit_root(root, &opts.files, control),
         };
         out.merge(part);

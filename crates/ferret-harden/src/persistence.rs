@@ -299,7 +299,32 @@ const CRON: &[(&str, bool, bool, bool)] = &[
     ("/var/spool/cron", true, false, false),
 ];
 
-fn audit_cron(root: &HostRoot, out: &mut Outcome) {
+/// `persistence.oversized-file`: a persistence file over [`crate::util::CONFIG_CAP`] bytes.
+fn oversized_finding(file: &Path, large: crate::util::Large) -> Finding {
+    let mut detail = format!(
+        "{} bytes (cron and shell files are a few KiB; the cap for a normal read is {} bytes): padding meant to make a scanner skip the file",
+        large.size,
+        crate::util::CONFIG_CAP
+    );
+    if large.read < large.size {
+        detail = format!("{detail}; {} bytes were read and checked", large.read);
+    } else {
+        detail.push_str("; it was read whole, line by line, and checked");
+    }
+    Finding::new(
+        "persistence.oversized-file",
+        Severity::Medium,
+        "a persistence file is padded far past any normal size",
+        pb(file),
+    )
+    .with_evidence(Evidence::file(pb(file)))
+    .with_attack("T1027.001")
+    .with_attack("T1053.003")
+    .with_detail(detail)
+    .with_remediation("review the file's meaningful lines (grep -v '^#' | grep .) and who wrote it")
+}
+
+fn audit_cron(root: &HostRoot, out: &mut Outcome, control: &Control) {
     for &(p, is_dir, system, script) in CRON {
         let files: Vec<PathBuf> = if is_dir {
             list_dir(root, p, out)
@@ -320,9 +345,13 @@ fn audit_cron(root: &HostRoot, out: &mut Outcome) {
             vec![PathBuf::from(p)]
         };
         for f in files {
-            let Some(buf) = read_config(root, &f, out) else {
+            let Some((buf, large)) = crate::util::read_config_streamed(root, &f, out, control)
+            else {
                 continue;
             };
+            if let Some(l) = large {
+                out.findings.push(oversized_finding(&f, l));
+            }
             if script {
                 for h in scan_script(&buf) {
                     for s in &h.what {
@@ -590,11 +619,16 @@ fn expand_akf(pattern: &[u8], user: &[u8], home: &[u8], uid: u32) -> Vec<u8> {
     out
 }
 
-fn audit_authorized_keys(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+fn audit_authorized_keys(
+    root: &HostRoot,
+    accounts: &Accounts,
+    control: &Control,
+    out: &mut Outcome,
+) {
     // The files sshd reads, from the effective configuration (default .ssh/authorized_keys and
-    // .ssh/authorized_keys2).
+    // .ssh/authorized_keys2). Its problems are the sshd check's to report.
     let patterns: Vec<Vec<u8>> =
-        match crate::sshd::SshdConfig::load(root, crate::sshd::DEFAULT_CONFIG) {
+        match crate::sshd::SshdConfig::load(root, crate::sshd::DEFAULT_CONFIG, control) {
             Ok(c) => c
                 .effective(&crate::sshd::ConnectionContext::new())
                 .values("authorizedkeysfile"),
@@ -995,11 +1029,11 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
-    audit_cron(root, &mut out);
+    audit_cron(root, &mut out, control);
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
-    audit_authorized_keys(root, &accounts, &mut out);
+    audit_authorized_keys(root, &accounts, control, &mut out);
     if crate::util::cancelled(control, &mut out) {
         return out;
     }

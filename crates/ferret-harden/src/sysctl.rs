@@ -143,9 +143,12 @@ pub struct Configured {
     pub line: u64,
 }
 
+/// The value as text: runs of whitespace collapsed, the rest escaped (a value is bytes from
+/// the audited host, shown in findings).
 fn norm_value(v: &[u8]) -> String {
-    String::from_utf8_lossy(v)
-        .split_whitespace()
+    v.split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+        .map(ferret_core::escape::escape)
         .collect::<Vec<_>>()
         .join(" ")
 }

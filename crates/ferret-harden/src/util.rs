@@ -20,6 +20,133 @@ pub(crate) fn read_config(root: &HostRoot, p: &Path, out: &mut Outcome) -> Optio
     }
 }
 
+/// What is read at most of a persistence file over [`CONFIG_CAP`] (256 MiB), line by line.
+pub(crate) const LARGE_CAP: u64 = 256 << 20;
+/// Lines of an oversized file longer than this are padding: dropped (kept as empty lines, so
+/// that line numbers stay right).
+pub(crate) const LARGE_LINE: usize = 64 << 10;
+/// Bytes of meaningful lines kept of an oversized file at most.
+pub(crate) const LARGE_KEEP: usize = 16 << 20;
+
+/// A file read past [`CONFIG_CAP`] by [`read_config_streamed`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Large {
+    /// Its size at open.
+    pub size: u64,
+    /// Bytes read (less than `size` when a cap, the budget or an error stopped the read).
+    pub read: u64,
+}
+
+/// [`read_config`] for persistence files, which an attacker may pad past the cap to hide a
+/// line: a file over [`CONFIG_CAP`] is streamed line by line (up to [`LARGE_CAP`] bytes, the
+/// I/O and time budget of `control` charged per MiB), blank, comment and overlong lines
+/// replaced by empty ones, and returned with its [`Large`] facts for a finding.
+pub(crate) fn read_config_streamed(
+    root: &HostRoot,
+    p: &Path,
+    out: &mut Outcome,
+    control: &Control,
+) -> Option<(Vec<u8>, Option<Large>)> {
+    use std::io::{BufRead, Read};
+    let f = match root.open_file(p, &ferret_core::OpenOptions::new()) {
+        Ok(f) => f,
+        Err(e) if e.is_not_found() => return None,
+        Err(e) => {
+            out.errors.push(skipped(&e));
+            return None;
+        }
+    };
+    let size = f.stat().size;
+    if size <= CONFIG_CAP {
+        let mut f = f;
+        return match f.read_capped(CONFIG_CAP) {
+            Ok(v) => Some((v, None)),
+            Err(e) => {
+                out.errors.push(skipped(&e));
+                None
+            }
+        };
+    }
+    let mut r = std::io::BufReader::with_capacity(1 << 16, f.take(LARGE_CAP));
+    let mut kept: Vec<u8> = Vec::new();
+    let mut line: Vec<u8> = Vec::new();
+    let mut overlong = false;
+    let (mut read, mut charged) = (0u64, 0u64);
+    let end = |kept: &mut Vec<u8>, line: &mut Vec<u8>, overlong: &mut bool| {
+        let t = line.trim_ascii_start();
+        if *overlong || t.is_empty() || t.starts_with(b"#") {
+            kept.push(b'\n');
+        } else {
+            kept.extend_from_slice(line);
+            if !line.ends_with(b"\n") {
+                kept.push(b'\n');
+            }
+        }
+        line.clear();
+        *overlong = false;
+    };
+    loop {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) => {
+                out.errors.push(ErrorRecord::new(
+                    Some(pb(p)),
+                    None,
+                    format!("read stopped after {read} bytes: {e}"),
+                ));
+                break;
+            }
+        };
+        if buf.is_empty() {
+            if !line.is_empty() || overlong {
+                end(&mut kept, &mut line, &mut overlong);
+            }
+            break;
+        }
+        let (n, nl) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if !overlong {
+            let chunk = buf.get(..n).unwrap_or_default();
+            if line.len() + chunk.len() > LARGE_LINE {
+                overlong = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(chunk);
+            }
+        }
+        r.consume(n);
+        read += n as u64;
+        charged += n as u64;
+        if nl {
+            end(&mut kept, &mut line, &mut overlong);
+        }
+        if charged >= 1 << 20 {
+            if !control.charge(charged) {
+                out.errors.push(ErrorRecord::new(
+                    Some(pb(p)),
+                    None,
+                    format!(
+                        "read cut short after {read} of {size} bytes (cancelled or out of time)"
+                    ),
+                ));
+                break;
+            }
+            charged = 0;
+        }
+        if kept.len() > LARGE_KEEP {
+            out.errors.push(ErrorRecord::new(
+                Some(pb(p)),
+                None,
+                format!("read stopped after {read} of {size} bytes: over {LARGE_KEEP} bytes of lines kept"),
+            ));
+            break;
+        }
+    }
+    Some((kept, Some(Large { size, read })))
+}
+
 /// An error record that says the file was skipped.
 pub(crate) fn skipped(e: &ferret_core::Error) -> ErrorRecord {
     let mut r = ErrorRecord::from(e);

@@ -17,7 +17,7 @@
     clippy::format_push_string
 )]
 
-use ferret_core::HostRoot;
+use ferret_core::{Control, HostRoot};
 use ferret_harden::sshd::{ConnectionContext, Effective, Semantics, SshdConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -151,7 +151,7 @@ fn compare(
 }
 
 fn load(conf: &Path) -> SshdConfig {
-    SshdConfig::load(&HostRoot::live(), conf).unwrap()
+    SshdConfig::load(&HostRoot::live(), conf, &Control::new()).unwrap()
 }
 
 /// Extracts `cat > $OBJ/NAME << TAG` ... `TAG` heredocs and other steps of a regress script.
@@ -594,7 +594,7 @@ fn live_config_matches_sshd_t() {
         .addr("192.0.2.9")
         .laddr("192.0.2.1")
         .lport(22);
-    let e = SshdConfig::load(&HostRoot::live(), conf)
+    let e = SshdConfig::load(&HostRoot::live(), conf, &Control::new())
         .unwrap()
         .effective(&ctx);
     let r = match real(&sshd, conf, &ctx) {

@@ -82,6 +82,7 @@
 //! | `logs.module-taint` | medium | T1547.006 | an unsigned or out-of-tree kernel module tainted the kernel |
 //! | `logs.overlong-line` | low | - | a line over `max_line` bytes (64 KiB) was truncated |
 //! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |
+//! | `logs.decompression-bomb` | medium | T1070, T1499 | a `.gz` log inflated past [`MAX_GZ_RATIO`] times its compressed bytes (once past [`GZ_RATIO_FLOOR`]) or past [`MAX_GZ_OUTPUT`] bytes: reading it stopped there, the other files are read |
 //!
 //! ## What counts as a failure
 //!
@@ -205,7 +206,8 @@ pub mod time;
 
 pub use analyze::{
     analyze, analyze_root, parse_lines, Analysis, AnalyzeOptions, FileSummary, Input, Line,
-    LineReader, Record, Records, Sample, DEFAULT_LOGS,
+    LineReader, Record, Records, Sample, DEFAULT_LOGS, GZ_RATIO_FLOOR, MAX_GZ_OUTPUT, MAX_GZ_RATIO,
+    ROTATION_TIME_SHARE,
 };
 pub use detect::{
     Detector, HourBucket, Observation, Resolved, Sessions, SourceSummary, Thresholds, Window,
@@ -349,8 +351,23 @@ pub mod fuzzing {
         assert!(a.unparsed <= a.lines);
     }
 
-    /// The whole pipeline over a buffer, single and parallel: same counts.
+    /// The whole pipeline over a buffer, on the calling thread (no thread is started: the
+    /// parallel path is [`analyze_parallel`]'s).
     pub fn analyze(data: &[u8]) {
+        let opts = crate::AnalyzeOptions {
+            year: Some(2024),
+            max_line: 256,
+            ..crate::AnalyzeOptions::default()
+        };
+        let c = ferret_core::Control::new();
+        let a = crate::analyze([crate::Input::reader(data, "fuzz")], &opts, &c);
+        assert!(a.unparsed <= a.lines);
+        assert!(a.long_lines <= a.lines);
+    }
+
+    /// The whole pipeline over a buffer, single and parallel: same counts. Starts threads for
+    /// every input (slow under libFuzzer; run with `-detect_leaks=0`).
+    pub fn analyze_parallel(data: &[u8]) {
         let opts = crate::AnalyzeOptions {
             year: Some(2024),
             max_line: 256,

@@ -16,6 +16,15 @@ fn logs_analyze() {
 }
 
 #[test]
+fn logs_analyze_parallel() {
+    ferret_testkit::fuzz::replay(
+        "logs_analyze_parallel",
+        1,
+        ferret_logs::fuzzing::analyze_parallel,
+    );
+}
+
+#[test]
 fn logs_journal() {
     ferret_testkit::fuzz::replay("logs_journal", 9, ferret_logs::fuzzing::journal);
 }

@@ -63,8 +63,8 @@ pub(crate) fn modules(fs: &ProcFs) -> ModuleList {
                         size: m.size,
                         refcount: m.refcount,
                         used_by: m.used_by,
-                        state: String::from_utf8_lossy(&m.state).into_owned(),
-                        taint: String::from_utf8_lossy(&m.taint).into_owned(),
+                        state: ferret_core::escape::escape(&m.state),
+                        taint: ferret_core::escape::escape(&m.taint),
                     }),
                     Err(e) => l.errors.push(crate::parse_error(&path, e)),
                 }

@@ -7,8 +7,10 @@
 //!   through its library entry point, so `cargo test` on stable catches regressions;
 //! - [`testdata`]: third-party ground truth from `$FERRET_TESTDATA` (see `../shared/data`);
 //! - [`accounts::generate`]: a realistic generated account database (100k users and more) with
-//!   planted problems, as file bytes, for the account audit's tests and benches.
-//! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds.
+//!   planted problems, as file bytes, for the account audit's tests and benches;
+//! - [`elf`]: hand-built ELF files (objects, kernel modules) for tests and fuzz seeds;
+//! - [`flags::FlagDir`]: a directory where `chattr +i`/`+a` work (a loop-mounted ext4 image when
+//!   the temporary directory's file system keeps no inode flags), for tests against `lsattr`.
 //!
 //! ## Tests that need `$FERRET_TESTDATA`
 //!
@@ -49,6 +51,7 @@ use std::path::{Path, PathBuf};
 
 pub mod accounts;
 pub mod elf;
+pub mod flags;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
 pub fn workspace_dir() -> PathBuf {

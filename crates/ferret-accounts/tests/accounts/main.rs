@@ -18,6 +18,7 @@ mod cancel;
 mod cktools;
 mod glibc;
 mod golden;
+mod hostile;
 mod live;
 mod props;
 mod reference;

@@ -15,6 +15,7 @@
     clippy::format_collect
 )]
 
+mod flags;
 mod hostile;
 mod props;
 mod seal;

@@ -74,10 +74,10 @@ fn unsealed_baseline_detects_corruption() {
     bad[mid] ^= 1;
     assert!(Baseline::load(&bad[..], None).is_err());
     assert!(Baseline::load(&db[..db.len() - 1], None).is_err());
-    let mut v2 = db.clone();
-    v2[8] = 2;
-    let e = Baseline::load(&v2[..], None).unwrap_err().to_string();
-    assert!(e.contains("version 2"), "{e}");
+    let mut v3 = db.clone();
+    v3[8] = 3;
+    let e = Baseline::load(&v3[..], None).unwrap_err().to_string();
+    assert!(e.contains("version 3"), "{e}");
 }
 
 #[test]

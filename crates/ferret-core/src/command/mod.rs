@@ -235,6 +235,23 @@ impl<'de> serde::Deserialize<'de> for Kinds {
     }
 }
 
+/// Whether a host name belongs to a public mining pool the classifier knows (the same list that
+/// makes a pool URL or `stratum+tcp://` host in a command `miner`): for checks that meet host
+/// names outside commands (`/etc/hosts`, resolver logs), so that there is one list of pools.
+///
+/// ```
+/// use ferret_core::command::is_mining_pool_host;
+/// assert!(is_mining_pool_host(b"pool.supportxmr.com"));
+/// assert!(is_mining_pool_host(b"GULF.MoneroOcean.stream"));
+/// assert!(!is_mining_pool_host(b"deb.debian.org"));
+/// ```
+pub fn is_mining_pool_host(host: &[u8]) -> bool {
+    let h = host.to_ascii_lowercase();
+    lists::POOLS
+        .iter()
+        .any(|p| h.windows(p.len()).any(|w| w == *p))
+}
+
 /// Classifies one command text (a history line, a crontab command, an `ExecStart=` value, a
 /// script line, a sudo `COMMAND=`). See the [module docs](self).
 pub fn classify(cmd: &[u8]) -> Kinds {

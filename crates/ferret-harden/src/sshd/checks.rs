@@ -1,6 +1,8 @@
 //! Checks on the effective sshd configuration.
 
-use super::{ConnectionContext, Effective, Source, SshdConfig, DEFAULT_CONFIG};
+use super::{
+    ConnectionContext, Effective, LoadLimits, Source, SshdConfig, DEFAULT_CONFIG, OVERSIZED,
+};
 use ferret_core::escape::escape_path;
 use ferret_core::{Control, ErrorRecord, Evidence, Finding, HostRoot, Outcome, Severity};
 use std::os::unix::ffi::OsStrExt;
@@ -134,13 +136,88 @@ fn writable_dir(root: &HostRoot, dir: &std::path::Path) -> Option<String> {
 pub struct SshdOptions {
     /// The main configuration file, inside the root (default [`DEFAULT_CONFIG`]).
     pub config: PathBuf,
+    /// Limits on loading it with its includes ([`LoadLimits`]).
+    pub limits: LoadLimits,
 }
 
 impl Default for SshdOptions {
     fn default() -> Self {
         SshdOptions {
             config: PathBuf::from(DEFAULT_CONFIG),
+            limits: LoadLimits::default(),
         }
+    }
+}
+
+/// The findings about the load itself: an include loop or a load limit met
+/// (`sshd.include-amplification`), and files padded past [`OVERSIZED`] bytes
+/// (`sshd.oversized-config`).
+fn load_findings(cfg: &SshdConfig, out: &mut Outcome) {
+    let st = &cfg.stats;
+    let main = cfg.path().as_os_str().as_bytes();
+    if st.amplified() {
+        let mut what = Vec::new();
+        if st.recursive_includes > 0 {
+            what.push(format!(
+                "{} Include{} loop back to a file already being included",
+                st.recursive_includes,
+                if st.recursive_includes == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(l) = st.limit {
+            what.push(format!("the expansion met the {} load limit", l.as_str()));
+        }
+        let mut f = Finding::new(
+            "sshd.include-amplification",
+            Severity::Medium,
+            "the sshd configuration's includes loop or explode",
+            main,
+        )
+        .with_detail(format!(
+            "{}: {} Include lines, {} files read ({} bytes), {} includes followed, {} directives expanded. A legitimate configuration never does this; sshd itself refuses a loop (too many recursive configuration includes), and a configuration built to multiply the work of whoever reads it is aimed at audit tools. Only what came before the limit was checked.",
+            what.join("; "),
+            st.include_lines,
+            st.files,
+            st.bytes,
+            st.includes,
+            st.directives
+        ))
+        .with_remediation("Preserve the files, find who wrote the Include lines, and restore the configuration from the package (`/usr/share/openssh/sshd_config`) or a backup.")
+        .with_attack("T1562.001")
+        .with_attack("T1027")
+        .with_reference("sshd_config(5) Include");
+        for (file, line) in &st.evidence {
+            f = f.with_evidence(Evidence::line(file.as_os_str().as_bytes(), *line));
+        }
+        if st.evidence.is_empty() {
+            f = f.with_evidence(Evidence::file(main));
+        }
+        out.findings.push(f);
+    }
+    for o in &st.oversized {
+        let cut = if o.read < o.size {
+            format!(
+                "; only the first {} bytes were read (the load's byte budget), so directives after them were not checked",
+                o.read
+            )
+        } else {
+            String::new()
+        };
+        out.findings.push(
+            Finding::new(
+                "sshd.oversized-config",
+                Severity::Medium,
+                "an sshd configuration file is padded far past any real configuration",
+                o.path.as_os_str().as_bytes(),
+            )
+            .with_evidence(Evidence::file(o.path.as_os_str().as_bytes()))
+            .with_detail(format!(
+                "{} bytes (real sshd configurations are a few kilobytes; over {} bytes is padding that hides directives from people and from tools that cap what they read){cut}.",
+                o.size, OVERSIZED
+            ))
+            .with_remediation("Preserve the file and compare it with the packaged configuration; look for directives hidden after the padding.")
+            .with_attack("T1027.001"),
+        );
     }
 }
 
@@ -152,7 +229,7 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
-    let cfg = match SshdConfig::load(root, &opts.config) {
+    let cfg = match SshdConfig::load_limited(root, &opts.config, &opts.limits, control) {
         Ok(c) => c,
         Err(crate::Error::Core(e)) if e.is_not_found() => return out,
         Err(crate::Error::Core(e)) => {
@@ -165,6 +242,7 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
         }
     };
     out.errors.extend(cfg.errors.iter().cloned());
+    load_findings(&cfg, &mut out);
     if crate::util::cancelled(control, &mut out) {
         return out;
     }
@@ -273,7 +351,7 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
                         if LEGACY_WEAK.iter().any(|w| a.starts_with(w))
                             && !bad.iter().any(|b| b == a)
                         {
-                            bad.push(a.to_string());
+                            bad.push(ferret_core::escape::escape(a.as_bytes()));
                         }
                     }
                 }
@@ -300,6 +378,57 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
                 &["T1562.006"],
             );
         }
+    }
+    // Ports: every `Port`, and a port given inside a `ListenAddress` (which overrides `Port`
+    // for that address). The guide's backdoor sshd listens on 2222 beside 22.
+    let listen = any.values("listenaddress");
+    let mut ports: Vec<String> = any
+        .values("port")
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    for la in &listen {
+        if let Some(p) = listen_port(la) {
+            ports.push(p);
+        }
+    }
+    ports.sort();
+    ports.dedup();
+    let extra: Vec<&str> = ports
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "22")
+        .collect();
+    if !extra.is_empty() {
+        let kw = if any.is_set("port") && !any.values("port").iter().all(|p| p == b"22") {
+            "port"
+        } else {
+            "listenaddress"
+        };
+        c.emit(&any, kw, "extra-port", Severity::Medium,
+            "sshd listens on a non-standard port",
+            &format!("Ports {}: a second or moved sshd port (2222 and the like) is a common backdoor beside the monitored port 22, and it escapes rules written for 22.", ports.join(", ")),
+            "Confirm the port is intended and documented; otherwise remove it and look for who added it.",
+            &["T1571", "T1021.004"]);
+    }
+    if any.is_set("listenaddress") {
+        c.emit(
+            &any,
+            "listenaddress",
+            "listen-address",
+            Severity::Info,
+            "ListenAddress changes where sshd listens",
+            &format!(
+                "ListenAddress {}",
+                listen
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "Check that the addresses (and ports) are the intended ones.",
+            &["T1021.004"],
+        );
     }
     if any.get("clientaliveinterval").as_deref() == Some("0") {
         c.emit(&any, "clientaliveinterval", "client-alive", Severity::Low,
@@ -420,4 +549,33 @@ fn push_match(out: &mut Outcome, src: &Source, k: &str, v: &str, sev: Severity, 
         .with_attack("T1021.004")
         .with_reference(format!("sshd_config(5) Match, {k}")),
     );
+}
+
+/// The port of a `ListenAddress` value (`0.0.0.0:2222`, `[::]:2222`), when it has one.
+fn listen_port(v: &[u8]) -> Option<String> {
+    let first = v.split(u8::is_ascii_whitespace).next()?;
+    let port = if first.starts_with(b"[") {
+        let end = first.iter().position(|&c| c == b']')?;
+        first.get(end + 1..)?.strip_prefix(b":")?
+    } else if first.split(|&c| c == b':').count() == 2 {
+        let i = first.iter().position(|&c| c == b':')?;
+        first.get(i + 1..)?
+    } else {
+        return None;
+    };
+    (!port.is_empty() && port.iter().all(u8::is_ascii_digit))
+        .then(|| String::from_utf8_lossy(port).into_owned())
+}
+
+#[cfg(test)]
+mod listen_tests {
+    #[test]
+    fn listen_ports() {
+        use super::listen_port;
+        assert_eq!(listen_port(b"0.0.0.0:2222").as_deref(), Some("2222"));
+        assert_eq!(listen_port(b"[::]:2222").as_deref(), Some("2222"));
+        assert_eq!(listen_port(b"::"), None);
+        assert_eq!(listen_port(b"10.0.0.1"), None);
+        assert_eq!(listen_port(b"10.0.0.1:22 rdomain x").as_deref(), Some("22"));
+    }
 }

@@ -2,7 +2,10 @@
 //!
 //! - Lexing: case-insensitive keywords, `key value` / `key=value`, quotes, `#` comments.
 //! - `Include` with globs (relative names under `/etc/ssh`), resolved inside the audited root,
-//!   nested up to 16 levels; a glob that matches nothing is not an error.
+//!   nested up to 16 levels; a glob that matches nothing is not an error. Each file is read
+//!   and lexed once; an `Include` that loops back to a file being included is not followed,
+//!   and the whole load stays within [`LoadLimits`] (files, includes, directives, bytes) and
+//!   the caller's [`Control`], so that a hostile configuration cannot multiply the work.
 //! - `Match` (User, Group, Host, Address and LocalAddress with CIDR, LocalPort, RDomain, All;
 //!   `!` negation, comma lists, `*`/`?` wildcards) evaluated for a [`ConnectionContext`] the way
 //!   `sshd -T -C` does: a first pass applies the global section (and `Match all`), a second pass
@@ -37,9 +40,9 @@ pub use checks::{audit_root, SshdOptions};
 pub use lex::{parse, Directive, LexError, Lines};
 
 use crate::accounts::Accounts;
-use ferret_core::{ErrorRecord, HostRoot};
+use ferret_core::{Control, ErrorRecord, HostRoot};
 use keywords::{Keyword, Print, Store, KEYWORDS};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -174,7 +177,7 @@ pub struct Source {
 enum Node {
     Dir {
         file: Arc<PathBuf>,
-        d: Directive,
+        d: Arc<Directive>,
     },
     Include {
         files: Vec<(Arc<PathBuf>, Vec<Node>)>,
@@ -195,6 +198,127 @@ pub enum Semantics {
     Upstream,
 }
 
+/// Limits on the work of loading one configuration with its includes expanded. A legitimate
+/// configuration stays far below each (a main file and a few files in `sshd_config.d`); a
+/// hostile one (a file that includes itself, 100,000 `Include` lines, a glob over 100,000
+/// files, a file padded to gigabytes) stops at the first limit it meets, keeps what was
+/// expanded before it, and [`SshdConfig::stats`] says which limit (reported as
+/// `sshd.include-amplification`). Every file is read and lexed once, whatever includes it; an
+/// `Include` that would recurse into a file already being included is not followed (sshd
+/// itself refuses to start with "too many recursive configuration includes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadLimits {
+    /// Distinct files read: [`LoadLimits::DEFAULT_MAX_FILES`].
+    pub max_files: usize,
+    /// Files pulled in by `Include` lines, a file included again counted again:
+    /// [`LoadLimits::DEFAULT_MAX_INCLUDES`].
+    pub max_includes: usize,
+    /// Directives lexed, and directives of the expanded configuration, `Include` lines and
+    /// repeats counted: [`LoadLimits::DEFAULT_MAX_DIRECTIVES`].
+    pub max_directives: usize,
+    /// Bytes read in all: [`LoadLimits::DEFAULT_MAX_BYTES`]. A file larger than what is left
+    /// is read up to it, and the rest of it is not seen.
+    pub max_bytes: u64,
+}
+
+impl LoadLimits {
+    /// Default of [`LoadLimits::max_files`]: 1,024.
+    pub const DEFAULT_MAX_FILES: usize = 1024;
+    /// Default of [`LoadLimits::max_includes`]: 4,096.
+    pub const DEFAULT_MAX_INCLUDES: usize = 4096;
+    /// Default of [`LoadLimits::max_directives`]: 200,000.
+    pub const DEFAULT_MAX_DIRECTIVES: usize = 200_000;
+    /// Default of [`LoadLimits::max_bytes`]: 64 MiB.
+    pub const DEFAULT_MAX_BYTES: u64 = 64 << 20;
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_files: Self::DEFAULT_MAX_FILES,
+            max_includes: Self::DEFAULT_MAX_INCLUDES,
+            max_directives: Self::DEFAULT_MAX_DIRECTIVES,
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// Which of the [`LoadLimits`] stopped a load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoadLimit {
+    /// [`LoadLimits::max_files`].
+    Files,
+    /// [`LoadLimits::max_includes`].
+    Includes,
+    /// [`LoadLimits::max_directives`].
+    Directives,
+    /// [`LoadLimits::max_bytes`].
+    Bytes,
+}
+
+impl LoadLimit {
+    /// The limit's field name (`max_files`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadLimit::Files => "max_files",
+            LoadLimit::Includes => "max_includes",
+            LoadLimit::Directives => "max_directives",
+            LoadLimit::Bytes => "max_bytes",
+        }
+    }
+}
+
+/// A configuration file over [`OVERSIZED`] bytes (see [`LoadStats::oversized`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Oversized {
+    /// The file, inside the root.
+    pub path: PathBuf,
+    /// Its size.
+    pub size: u64,
+    /// How much of it was read (less than `size` when the byte budget ran out).
+    pub read: u64,
+}
+
+/// A configuration file larger than this (4 MiB) is suspicious in itself: padding hides
+/// directives from people and from tools that cap what they read.
+pub const OVERSIZED: u64 = 4 << 20;
+
+/// The work a load did, and what cut it short.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadStats {
+    /// Distinct files read.
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// `Include` lines met.
+    pub include_lines: usize,
+    /// Files pulled in by them (a file included again counted again).
+    pub includes: usize,
+    /// Includes of a file already being included (a loop), not followed.
+    pub recursive_includes: usize,
+    /// Directives of the expanded configuration.
+    pub directives: usize,
+    /// The limit that stopped the expansion, if one did.
+    pub limit: Option<LoadLimit>,
+    /// Whether the [`Control`] stopped the load (cancelled or out of time).
+    pub cancelled: bool,
+    /// The `Include` lines behind a loop or a limit (file, line): the first ten.
+    pub evidence: Vec<(PathBuf, u64)>,
+    /// Files over [`OVERSIZED`] bytes.
+    pub oversized: Vec<Oversized>,
+}
+
+impl LoadStats {
+    /// Whether the includes amplified: a loop, or a limit met.
+    pub fn amplified(&self) -> bool {
+        self.limit.is_some() || self.recursive_includes > 0
+    }
+}
+
 /// An sshd configuration loaded from a root: the main file and everything it includes.
 #[derive(Debug, Clone)]
 pub struct SshdConfig {
@@ -205,6 +329,8 @@ pub struct SshdConfig {
     pub errors: Vec<ErrorRecord>,
     /// Every file read, main file first.
     pub files: Vec<PathBuf>,
+    /// The work the load did and what cut it short ([`LoadLimits`]).
+    pub stats: LoadStats,
     semantics: Semantics,
 }
 
@@ -212,71 +338,103 @@ fn has_glob(b: &[u8]) -> bool {
     b.iter().any(|c| matches!(c, b'*' | b'?' | b'['))
 }
 
-/// `fnmatch` for one path component with glob(3)'s rules (`*`, `?`, `[..]`, leading dot).
-fn fnmatch(pat: &[u8], name: &[u8]) -> bool {
-    fn rec(p: &[u8], n: &[u8]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some((b'*', rest)) => (0..=n.len()).any(|i| rec(rest, n.get(i..).unwrap_or_default())),
-            Some((b'?', rest)) => !n.is_empty() && rec(rest, n.get(1..).unwrap_or_default()),
-            Some((b'[', rest)) => {
-                let Some(close) = rest.iter().skip(1).position(|&c| c == b']').map(|i| i + 1)
-                else {
-                    return n.first() == Some(&b'[') && rec(rest, n.get(1..).unwrap_or_default());
-                };
-                let Some(&c) = n.first() else { return false };
-                let mut set = rest.get(..close).unwrap_or_default();
-                let neg = matches!(set.first(), Some(b'!' | b'^'));
-                if neg {
-                    set = set.get(1..).unwrap_or_default();
-                }
-                let mut hit = false;
-                let mut i = 0;
-                while let Some(&a) = set.get(i) {
-                    if set.get(i + 1) == Some(&b'-') && set.get(i + 2).is_some() {
-                        let b = set.get(i + 2).copied().unwrap_or(a);
-                        hit |= a <= c && c <= b;
-                        i += 3;
-                    } else {
-                        hit |= a == c;
-                        i += 1;
-                    }
-                }
-                hit != neg
-                    && rec(
-                        rest.get(close + 1..).unwrap_or_default(),
-                        n.get(1..).unwrap_or_default(),
-                    )
-            }
-            Some((&c, rest)) => n.first() == Some(&c) && rec(rest, n.get(1..).unwrap_or_default()),
+/// A bracket expression at the start of `rest` (the text after `[`) against `c`: whether it
+/// matches and how many bytes of `rest` it spans (its closing `]` included). `None`: no
+/// closing bracket (the `[` is an ordinary character).
+fn bracket(rest: &[u8], c: u8) -> Option<(bool, usize)> {
+    let close = rest.iter().skip(1).position(|&b| b == b']')? + 1;
+    let mut set = rest.get(..close).unwrap_or_default();
+    let neg = matches!(set.first(), Some(b'!' | b'^'));
+    if neg {
+        set = set.get(1..).unwrap_or_default();
+    }
+    let mut hit = false;
+    let mut i = 0;
+    while let Some(&a) = set.get(i) {
+        if set.get(i + 1) == Some(&b'-') && set.get(i + 2).is_some() {
+            let b = set.get(i + 2).copied().unwrap_or(a);
+            hit |= a <= c && c <= b;
+            i += 3;
+        } else {
+            hit |= a == c;
+            i += 1;
         }
     }
+    Some((hit != neg, close + 1))
+}
+
+/// `fnmatch` for one path component with glob(3)'s rules (`*`, `?`, `[..]`, leading dot), in
+/// time linear in the pattern times the name (one backtracking point, the last `*`), so that
+/// a hostile pattern such as `*a*a*a*a*b` cannot take exponential time.
+fn fnmatch(pat: &[u8], name: &[u8]) -> bool {
     if name.first() == Some(&b'.') && pat.first() != Some(&b'.') {
         return false;
     }
-    rec(pat, name)
+    let (mut p, mut n) = (0usize, 0usize);
+    // After a mismatch, retry from the last `*` with one more name byte swallowed by it.
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        let step = match (pat.get(p), name.get(n)) {
+            (Some(b'*'), _) => {
+                star = Some((p + 1, n));
+                p += 1;
+                continue;
+            }
+            (Some(b'?'), Some(_)) => Some(1),
+            (Some(b'['), Some(&c)) => match bracket(pat.get(p + 1..).unwrap_or_default(), c) {
+                Some((true, len)) => Some(1 + len),
+                Some((false, _)) => None,
+                None => (c == b'[').then_some(1),
+            },
+            (Some(&pc), Some(&c)) => (pc == c).then_some(1),
+            (None, None) => return true,
+            _ => None,
+        };
+        if let Some(len) = step {
+            p += len;
+            n += 1;
+            continue;
+        }
+        match star {
+            Some((sp, sn)) if sn < name.len() => {
+                star = Some((sp, sn + 1));
+                p = sp;
+                n = sn + 1;
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Expands a glob inside the root, sorted like glob(3). Missing directories match nothing.
-fn glob(root: &HostRoot, pattern: &Path) -> Vec<PathBuf> {
+/// At most `max` paths are kept at each level (`true` beside them: some were left out).
+fn glob(root: &HostRoot, pattern: &Path, max: usize) -> (Vec<PathBuf>, bool) {
     let comps: Vec<&[u8]> = pattern
         .as_os_str()
         .as_bytes()
         .split(|&c| c == b'/')
         .filter(|c| !c.is_empty())
         .collect();
+    if comps.is_empty() {
+        return (Vec::new(), false);
+    }
     let mut current: Vec<PathBuf> = vec![PathBuf::from("/")];
+    let mut truncated = false;
     let n = comps.len();
     for (i, c) in comps.iter().enumerate() {
         let last = i + 1 == n;
         let mut next = Vec::new();
-        for base in &current {
+        'bases: for base in &current {
             if has_glob(c) {
                 let Ok(entries) = root.read_dir(base) else {
                     continue;
                 };
                 for e in entries {
                     if fnmatch(c, e.name.as_bytes()) {
+                        if next.len() >= max {
+                            truncated = true;
+                            break 'bases;
+                        }
                         next.push(base.join(&e.name));
                     }
                 }
@@ -289,134 +447,402 @@ fn glob(root: &HostRoot, pattern: &Path) -> Vec<PathBuf> {
         }
         current = next;
     }
-    if n == 0 {
-        return Vec::new();
-    }
-    current.retain(|p| root.exists(p));
     current.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-    current
+    (current, truncated)
+}
+
+/// A file read and lexed once.
+struct Parsed {
+    file: Arc<PathBuf>,
+    items: Vec<Arc<Directive>>,
 }
 
 struct Loader<'a> {
     root: &'a HostRoot,
+    control: &'a Control,
+    limits: LoadLimits,
     errors: Vec<ErrorRecord>,
     files: Vec<PathBuf>,
+    stats: LoadStats,
+    /// Each file read once (`None`: it could not be read; the error is recorded once).
+    parsed: HashMap<PathBuf, Option<Arc<Parsed>>>,
+    /// Each `Include` pattern expanded once.
+    globs: HashMap<PathBuf, Arc<Vec<PathBuf>>>,
+    /// The chain of files being included, main file first.
+    chain: Vec<PathBuf>,
+    /// Directives lexed in all (each file once).
+    lexed: usize,
+    /// A limit on files, includes or bytes was met: `Include` lines are no longer followed,
+    /// but the directives of the files already open still count.
+    no_includes: bool,
+    /// The directive limit was met, or the control stopped the load: nothing more is added.
+    stopped: bool,
 }
 
+/// Lex errors kept per file; more are counted in one last record.
+const MAX_LEX_ERRORS: usize = 100;
+
 impl Loader<'_> {
-    fn parse_buf(&mut self, file: &Arc<PathBuf>, buf: &[u8], depth: usize) -> Vec<Node> {
-        let mut out = Vec::new();
-        let fbytes = file.as_os_str().as_bytes().to_vec();
+    fn new<'a>(root: &'a HostRoot, limits: LoadLimits, control: &'a Control) -> Loader<'a> {
+        Loader {
+            root,
+            control,
+            limits,
+            errors: Vec::new(),
+            files: Vec::new(),
+            stats: LoadStats::default(),
+            parsed: HashMap::new(),
+            globs: HashMap::new(),
+            chain: Vec::new(),
+            lexed: 0,
+            no_includes: false,
+            stopped: false,
+        }
+    }
+
+    /// Records that `limit` was met (at an `Include` line, if one is to blame): no more
+    /// includes are followed, and after the directive limit nothing more is added.
+    fn stop(&mut self, limit: LoadLimit, at: Option<(&Path, u64)>) {
+        if self.stats.limit.is_none() {
+            self.stats.limit = Some(limit);
+        }
+        if let Some((f, l)) = at {
+            self.note(f, l);
+        }
+        self.no_includes = true;
+        if limit == LoadLimit::Directives {
+            self.stopped = true;
+        }
+    }
+
+    fn note(&mut self, file: &Path, line: u64) {
+        if self.stats.evidence.len() < 10 {
+            self.stats.evidence.push((file.to_path_buf(), line));
+        }
+    }
+
+    fn check_control(&mut self) -> bool {
+        if self.control.is_cancelled() {
+            self.stats.cancelled = true;
+            self.stopped = true;
+            self.no_includes = true;
+        }
+        self.stopped
+    }
+
+    /// Reads and lexes `buf` as `path` (once per file).
+    fn lex(&mut self, path: &Path, buf: &[u8]) -> Arc<Parsed> {
+        let file = Arc::new(path.to_path_buf());
+        let fbytes = path.as_os_str().as_bytes();
+        let mut items = Vec::new();
+        let mut bad = 0usize;
         for item in parse(buf) {
             match item {
+                Ok(_) if self.lexed >= self.limits.max_directives => {
+                    self.stop(LoadLimit::Directives, None);
+                    break;
+                }
+                Ok(d) => {
+                    self.lexed += 1;
+                    items.push(Arc::new(d));
+                }
                 Err(e) => {
-                    self.errors
-                        .push(ErrorRecord::new(Some(&fbytes), Some(e.line), e.message));
-                }
-                Ok(d) if d.keyword.eq_ignore_ascii_case(b"include") => {
-                    let mut files = Vec::new();
-                    for arg in &d.args {
-                        if arg.is_empty() {
-                            continue;
-                        }
-                        let p = if arg.first() == Some(&b'/') {
-                            PathBuf::from(std::ffi::OsStr::from_bytes(arg))
-                        } else if arg.first() == Some(&b'~') {
-                            self.errors.push(ErrorRecord::new(
-                                Some(&fbytes),
-                                Some(d.line),
-                                "Include with ~ is resolved against the auditing user's home by sshd; not followed",
-                            ));
-                            continue;
-                        } else {
-                            Path::new(SSHDIR).join(std::ffi::OsStr::from_bytes(arg))
-                        };
-                        for f in glob(self.root, &p) {
-                            if depth + 1 > MAX_DEPTH {
-                                self.errors.push(ErrorRecord::new(
-                                    Some(&fbytes),
-                                    Some(d.line),
-                                    "too many recursive configuration includes",
-                                ));
-                                continue;
-                            }
-                            let nodes = self.load_file(&f, depth + 1);
-                            files.push((Arc::new(f), nodes));
-                        }
+                    bad += 1;
+                    if bad <= MAX_LEX_ERRORS {
+                        self.errors
+                            .push(ErrorRecord::new(Some(fbytes), Some(e.line), e.message));
                     }
-                    if d.args.is_empty() {
-                        self.errors.push(ErrorRecord::new(
-                            Some(&fbytes),
-                            Some(d.line),
-                            "Include missing filename argument",
-                        ));
-                    }
-                    out.push(Node::Include { files });
                 }
-                Ok(d) => out.push(Node::Dir {
-                    file: Arc::clone(file),
-                    d,
-                }),
             }
+        }
+        if bad > MAX_LEX_ERRORS {
+            self.errors.push(ErrorRecord::new(
+                Some(fbytes),
+                None,
+                format!(
+                    "{} more lines that could not be lexed (the first {MAX_LEX_ERRORS} are listed)",
+                    bad - MAX_LEX_ERRORS
+                ),
+            ));
+        }
+        let parsed = Arc::new(Parsed { file, items });
+        self.parsed
+            .insert(path.to_path_buf(), Some(Arc::clone(&parsed)));
+        parsed
+    }
+
+    /// Reads `path` up to the bytes left in the budget (`Ok(None)`: the budget is spent).
+    fn read(&mut self, path: &Path) -> Result<Option<Vec<u8>>, ferret_core::Error> {
+        use std::io::Read;
+        let left = self.limits.max_bytes.saturating_sub(self.stats.bytes);
+        let mut f = self
+            .root
+            .open_file(path, &ferret_core::OpenOptions::new())?;
+        let size = f.stat().size;
+        let mut buf = Vec::with_capacity(usize::try_from(size.min(left)).unwrap_or(0));
+        (&mut f)
+            .take(left)
+            .read_to_end(&mut buf)
+            .map_err(|e| ferret_core::Error::io(path, e))?;
+        let read = buf.len() as u64;
+        self.stats.bytes = self.stats.bytes.saturating_add(read);
+        if !self.control.charge(read) {
+            self.stats.cancelled = true;
+            self.stopped = true;
+            self.no_includes = true;
+        }
+        let complete = read >= size
+            && (read < left || {
+                // Exactly the budget: see whether the file goes on.
+                let mut one = [0u8; 1];
+                matches!(f.read(&mut one), Ok(0))
+            });
+        if size > OVERSIZED || !complete {
+            self.stats.oversized.push(Oversized {
+                path: path.to_path_buf(),
+                size: size.max(read),
+                read,
+            });
+        }
+        if !complete {
+            self.stop(LoadLimit::Bytes, None);
+            if read == 0 {
+                return Ok(None);
+            }
+        }
+        Ok(Some(buf))
+    }
+
+    /// The lexed contents of an included file (read at its first include).
+    fn file(&mut self, path: &Path) -> Option<Arc<Parsed>> {
+        if let Some(p) = self.parsed.get(path) {
+            return p.clone();
+        }
+        if self.stats.files >= self.limits.max_files {
+            self.stop(LoadLimit::Files, None);
+            return None;
+        }
+        self.stats.files += 1;
+        match self.read(path) {
+            Ok(Some(buf)) => {
+                self.files.push(path.to_path_buf());
+                Some(self.lex(path, &buf))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                self.errors.push(crate::util::skipped(&e));
+                self.parsed.insert(path.to_path_buf(), None);
+                None
+            }
+        }
+    }
+
+    /// The files an `Include` argument names, inside the root.
+    fn targets(&mut self, file: &Parsed, d: &Directive, arg: &[u8]) -> Arc<Vec<PathBuf>> {
+        let p = if arg.first() == Some(&b'/') {
+            PathBuf::from(std::ffi::OsStr::from_bytes(arg))
+        } else if arg.first() == Some(&b'~') {
+            self.errors.push(ErrorRecord::new(
+                Some(file.file.as_os_str().as_bytes()),
+                Some(d.line),
+                "Include with ~ is resolved against the auditing user's home by sshd; not followed",
+            ));
+            return Arc::new(Vec::new());
+        } else {
+            Path::new(SSHDIR).join(std::ffi::OsStr::from_bytes(arg))
+        };
+        if let Some(t) = self.globs.get(&p) {
+            return Arc::clone(t);
+        }
+        // One glob may name at most the files still allowed, and one more to tell.
+        let room = self
+            .limits
+            .max_files
+            .saturating_sub(self.stats.files)
+            .saturating_add(1);
+        let (found, truncated) = glob(self.root, &p, room);
+        if truncated {
+            // The files up to the limit are still read (the last one meets it).
+            self.note(&file.file, d.line);
+        }
+        let found = Arc::new(found);
+        self.globs.insert(p, Arc::clone(&found));
+        found
+    }
+
+    /// Expands the directives of `file` (`depth`: how many includes deep it is).
+    fn expand(&mut self, file: &Arc<Parsed>, depth: usize) -> Vec<Node> {
+        let mut out = Vec::new();
+        let fbytes = file.file.as_os_str().as_bytes();
+        for d in &file.items {
+            if self.stopped || (self.stats.directives.is_multiple_of(1024) && self.check_control())
+            {
+                break;
+            }
+            if self.stats.directives >= self.limits.max_directives {
+                self.stop(LoadLimit::Directives, Some((&file.file, d.line)));
+                break;
+            }
+            self.stats.directives += 1;
+            if !d.keyword.eq_ignore_ascii_case(b"include") {
+                out.push(Node::Dir {
+                    file: Arc::clone(&file.file),
+                    d: Arc::clone(d),
+                });
+                continue;
+            }
+            self.stats.include_lines += 1;
+            if self.no_includes {
+                out.push(Node::Include { files: Vec::new() });
+                continue;
+            }
+            if d.args.is_empty() {
+                self.errors.push(ErrorRecord::new(
+                    Some(fbytes),
+                    Some(d.line),
+                    "Include missing filename argument",
+                ));
+            }
+            let mut files = Vec::new();
+            for arg in d.args.iter().filter(|a| !a.is_empty()) {
+                let targets = self.targets(file, d, arg);
+                for f in targets.iter() {
+                    if self.no_includes || self.check_control() {
+                        break;
+                    }
+                    if self.chain.iter().any(|c| c == f) {
+                        if self.stats.recursive_includes == 0 {
+                            self.errors.push(ErrorRecord::new(
+                                Some(fbytes),
+                                Some(d.line),
+                                format!(
+                                    "Include of {} loops back to a file already being included; not followed (sshd refuses to start: too many recursive configuration includes)",
+                                    ferret_core::escape::escape_path(f)
+                                ),
+                            ));
+                        }
+                        self.stats.recursive_includes += 1;
+                        self.note(&file.file, d.line);
+                        continue;
+                    }
+                    if depth + 1 > MAX_DEPTH {
+                        // Once per directive, counted as one include: a glob over thousands
+                        // of files at the depth limit must not make one error (and one pass)
+                        // per file, per directive.
+                        self.errors.push(ErrorRecord::new(
+                            Some(fbytes),
+                            Some(d.line),
+                            "too many recursive configuration includes",
+                        ));
+                        self.note(&file.file, d.line);
+                        if self.stats.includes >= self.limits.max_includes {
+                            self.stop(LoadLimit::Includes, Some((&file.file, d.line)));
+                        }
+                        self.stats.includes += 1;
+                        break;
+                    }
+                    if self.stats.includes >= self.limits.max_includes {
+                        self.stop(LoadLimit::Includes, Some((&file.file, d.line)));
+                        break;
+                    }
+                    self.stats.includes += 1;
+                    let Some(sub) = self.file(f) else {
+                        if self.no_includes {
+                            self.note(&file.file, d.line);
+                        }
+                        continue;
+                    };
+                    self.chain.push(f.clone());
+                    let nodes = self.expand(&sub, depth + 1);
+                    self.chain.pop();
+                    files.push((Arc::clone(&sub.file), nodes));
+                }
+            }
+            out.push(Node::Include { files });
         }
         out
     }
 
-    fn load_file(&mut self, path: &Path, depth: usize) -> Vec<Node> {
-        match self.root.read_capped(path, 4 << 20) {
-            Ok(buf) => {
-                self.files.push(path.to_path_buf());
-                self.parse_buf(&Arc::new(path.to_path_buf()), &buf, depth)
-            }
-            Err(e) => {
-                self.errors.push(crate::util::skipped(&e));
-                Vec::new()
-            }
+    /// Lexes and expands the main file.
+    fn main(&mut self, path: &Path, buf: &[u8]) -> Vec<Node> {
+        self.stats.files += 1;
+        self.files.push(path.to_path_buf());
+        let parsed = self.lex(path, buf);
+        self.chain.push(path.to_path_buf());
+        let nodes = self.expand(&parsed, 0);
+        self.chain.pop();
+        if self.stats.limit.is_some() {
+            let limit = self.stats.limit.map_or("", LoadLimit::as_str);
+            self.errors.push(ErrorRecord::new(
+                Some(path.as_os_str().as_bytes()),
+                None,
+                format!(
+                    "the includes stopped at the {limit} load limit (files {}, includes {}, directives {}, bytes {}): what comes after was not read",
+                    self.stats.files, self.stats.includes, self.stats.directives, self.stats.bytes
+                ),
+            ));
         }
+        if self.stats.cancelled {
+            self.errors.push(crate::util::cancelled_record());
+        }
+        nodes
     }
 }
 
 impl SshdConfig {
-    /// Loads `path` (inside `root`; usually [`DEFAULT_CONFIG`]) and everything it includes.
-    /// Fails only when the main file cannot be read; include problems land in
-    /// [`SshdConfig::errors`].
-    pub fn load(root: &HostRoot, path: impl AsRef<Path>) -> Result<Self, crate::Error> {
+    /// Loads `path` (inside `root`; usually [`DEFAULT_CONFIG`]) and everything it includes,
+    /// within the default [`LoadLimits`]. Fails only when the main file cannot be read;
+    /// include problems land in [`SshdConfig::errors`]. Cancelling `control` (or its time
+    /// budget running out) stops the expansion with what was read so far and a "cancelled"
+    /// error; its I/O budget paces the reads.
+    pub fn load(
+        root: &HostRoot,
+        path: impl AsRef<Path>,
+        control: &Control,
+    ) -> Result<Self, crate::Error> {
+        Self::load_limited(root, path, &LoadLimits::default(), control)
+    }
+
+    /// [`SshdConfig::load`] within `limits`.
+    pub fn load_limited(
+        root: &HostRoot,
+        path: impl AsRef<Path>,
+        limits: &LoadLimits,
+        control: &Control,
+    ) -> Result<Self, crate::Error> {
         let path = HostRoot::inner(path.as_ref());
-        let buf = root.read_capped(&path, 4 << 20)?;
+        let mut l = Loader::new(root, *limits, control);
+        let buf = l.read(&path)?.unwrap_or_default();
         // The account files' own problems are the account audit's (and the other checks')
         // to report; the resolver only needs the groups of a user.
         let (accounts, _) = Accounts::load(root);
-        let mut l = Loader {
-            root,
-            errors: Vec::new(),
-            files: vec![path.clone()],
-        };
-        let nodes = l.parse_buf(&Arc::new(path.clone()), &buf, 0);
+        let nodes = l.main(&path, &buf);
         Ok(SshdConfig {
             path,
             nodes,
             accounts,
             errors: l.errors,
             files: l.files,
+            stats: l.stats,
             semantics: Semantics::default(),
         })
     }
 
-    /// Parses a configuration held in memory; `Include` lines are resolved inside `root`.
+    /// Parses a configuration held in memory; `Include` lines are resolved inside `root`
+    /// within the default [`LoadLimits`].
     pub fn from_bytes(root: &HostRoot, path: impl AsRef<Path>, buf: &[u8]) -> Self {
         let path = HostRoot::inner(path.as_ref());
-        let mut l = Loader {
-            root,
-            errors: Vec::new(),
-            files: vec![path.clone()],
-        };
-        let nodes = l.parse_buf(&Arc::new(path.clone()), buf, 0);
+        let control = Control::new();
+        let mut l = Loader::new(root, LoadLimits::default(), &control);
+        l.stats.bytes = buf.len() as u64;
+        let nodes = l.main(&path, buf);
         SshdConfig {
             path,
             nodes,
             accounts: Accounts::default(),
             errors: l.errors,
             files: l.files,
+            stats: l.stats,
             semantics: Semantics::default(),
         }
     }
@@ -479,6 +905,8 @@ impl SshdConfig {
             ci: None,
             opts: Opts::default(),
             issues: Vec::new(),
+            seen: HashSet::new(),
+            dropped: 0,
         };
         let (mut flags, mut active) = (0u8, true);
         p1.run(&self.nodes, &mut flags, &mut active);
@@ -487,6 +915,8 @@ impl SshdConfig {
             ci: Some(ctx),
             opts: Opts::default(),
             issues: Vec::new(),
+            seen: HashSet::new(),
+            dropped: 0,
         };
         let (mut flags, mut active) = (MATCH_ONLY, false);
         p2.run(&self.nodes, &mut flags, &mut active);
@@ -520,10 +950,24 @@ impl SshdConfig {
             }
         }
         let mut issues = p1.issues;
+        let mut dropped = p1.dropped.max(p2.dropped);
         for i in p2.issues {
-            if !issues.contains(&i) {
-                issues.push(i);
+            if !p1.seen.contains(&i) {
+                if issues.len() < MAX_ISSUES {
+                    issues.push(i);
+                } else {
+                    dropped += 1;
+                }
             }
+        }
+        if dropped > 0 {
+            issues.push(ErrorRecord::new(
+                Some(self.path.as_os_str().as_bytes()),
+                None,
+                format!(
+                    "{dropped} more configuration problems (the first {MAX_ISSUES} are listed)"
+                ),
+            ));
         }
         Effective {
             set: opts.0,
@@ -545,17 +989,26 @@ struct Entry {
 #[derive(Debug, Default)]
 struct Opts(BTreeMap<usize, Vec<Entry>>);
 
+/// Problems listed per resolution; more are counted in one last record.
+const MAX_ISSUES: usize = 1000;
+
 struct Pass<'a> {
     cfg: &'a SshdConfig,
     ci: Option<&'a ConnectionContext>,
     opts: Opts,
     issues: Vec<ErrorRecord>,
+    seen: HashSet<ErrorRecord>,
+    dropped: usize,
 }
 
 impl Pass<'_> {
     fn issue(&mut self, file: &Path, line: u64, msg: impl Into<String>) {
         let r = ErrorRecord::new(Some(file.as_os_str().as_bytes()), Some(line), msg);
-        if !self.issues.contains(&r) {
+        if self.seen.len() >= MAX_ISSUES {
+            self.dropped += usize::from(!self.seen.contains(&r));
+            return;
+        }
+        if self.seen.insert(r.clone()) {
             self.issues.push(r);
         }
     }
@@ -752,7 +1205,7 @@ fn match_line(
         let Some(arg) = it.next() else {
             return Err(format!(
                 "missing Match criteria for {}",
-                String::from_utf8_lossy(attrib)
+                ferret_core::escape::Escaped(attrib)
             ));
         };
         match a.as_slice() {
@@ -801,8 +1254,8 @@ fn match_line(
                 if r == -2 {
                     return Err(format!(
                         "invalid Match {} argument '{}'",
-                        String::from_utf8_lossy(attrib),
-                        String::from_utf8_lossy(arg)
+                        ferret_core::escape::Escaped(attrib),
+                        ferret_core::escape::Escaped(arg)
                     ));
                 }
                 if addr.is_none() || r != 1 {
@@ -815,7 +1268,7 @@ fn match_line(
                     .and_then(|p| p.parse::<u16>().ok())
                     .filter(|&p| p > 0)
                     .ok_or_else(|| {
-                        format!("invalid LocalPort '{}'", String::from_utf8_lossy(arg))
+                        format!("invalid LocalPort '{}'", ferret_core::escape::Escaped(arg))
                     })?;
                 if ci.and_then(|c| c.lport) != Some(port) {
                     result = false;
@@ -830,7 +1283,7 @@ fn match_line(
             _ => {
                 return Err(format!(
                     "unsupported Match attribute {}",
-                    String::from_utf8_lossy(attrib)
+                    ferret_core::escape::Escaped(attrib)
                 ))
             }
         }
@@ -961,6 +1414,43 @@ mod tests {
         // keyword inside it.
         assert_eq!(e.issues.len(), 1, "{:?}", e.issues);
         assert_eq!(e.get("ciphers").unwrap(), "aes128-ctr");
+    }
+
+    /// The obvious recursive matcher (exponential on `*a*a*a*b`), as the reference.
+    fn naive_fnmatch(pat: &[u8], name: &[u8]) -> bool {
+        fn rec(p: &[u8], n: &[u8]) -> bool {
+            match p.split_first() {
+                None => n.is_empty(),
+                Some((b'*', rest)) => (0..=n.len()).any(|i| rec(rest, &n[i..])),
+                Some((b'?', rest)) => !n.is_empty() && rec(rest, &n[1..]),
+                Some((b'[', rest)) => {
+                    match (n.first(), bracket(rest, n.first().copied().unwrap_or(0))) {
+                        (None, _) => false,
+                        (Some(&c), None) => c == b'[' && rec(rest, &n[1..]),
+                        (Some(_), Some((hit, len))) => hit && rec(&rest[len..], &n[1..]),
+                    }
+                }
+                Some((&c, rest)) => n.first() == Some(&c) && rec(rest, &n[1..]),
+            }
+        }
+        if name.first() == Some(&b'.') && pat.first() != Some(&b'.') {
+            return false;
+        }
+        rec(pat, name)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fnmatch_agrees_with_the_naive_matcher(
+            pat in "[ab*?.\\[\\]!^-]{0,8}",
+            name in "[ab.\\[\\]-]{0,8}",
+        ) {
+            proptest::prop_assert_eq!(
+                fnmatch(pat.as_bytes(), name.as_bytes()),
+                naive_fnmatch(pat.as_bytes(), name.as_bytes()),
+                "{} vs {}", pat, name
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use super::keywords::{Keyword, Parse};
 use super::lex::Directive;
 use super::pattern::match_pattern;
+use ferret_core::escape::Quoted;
 
 fn s(b: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(b).map_err(|_| "argument is not valid UTF-8".to_string())
@@ -19,7 +20,7 @@ fn first(d: &Directive) -> Result<&[u8], String> {
 fn int(b: &[u8]) -> Result<i64, String> {
     let v: i64 = s(b)?
         .parse()
-        .map_err(|_| format!("invalid integer {:?}", String::from_utf8_lossy(b)))?;
+        .map_err(|_| format!("invalid integer {}", Quoted(b)))?;
     if !(0..=i64::from(i32::MAX)).contains(&v) {
         return Err("integer out of range".into());
     }
@@ -133,7 +134,7 @@ fn ipqos(b: &[u8]) -> Result<String, String> {
         };
         match parsed {
             Some(v) if v <= 255 => v,
-            _ => return Err(format!("bad IPQoS value {t:?}")),
+            _ => return Err(format!("bad IPQoS value {}", Quoted(t.as_bytes()))),
         }
     };
     Ok(IPQOS
@@ -178,7 +179,10 @@ pub(crate) fn assemble_algos(spec: &[u8], def: &str, all: &str) -> Result<String
     let mut out: Vec<&str> = Vec::new();
     for item in list.split(',') {
         if item.starts_with('!') {
-            return Err(format!("negated algorithm {item:?} not allowed here"));
+            return Err(format!(
+                "negated algorithm {} not allowed here",
+                Quoted(item.as_bytes())
+            ));
         }
         for a in all.split(',') {
             if match_pattern(a.as_bytes(), item.as_bytes()) && !out.contains(&a) {
@@ -187,7 +191,10 @@ pub(crate) fn assemble_algos(spec: &[u8], def: &str, all: &str) -> Result<String
         }
     }
     if out.is_empty() && !spec.starts_with('-') {
-        return Err(format!("no supported algorithm in {spec:?}"));
+        return Err(format!(
+            "no supported algorithm in {}",
+            Quoted(spec.as_bytes())
+        ));
     }
     Ok(out.join(","))
 }
@@ -203,10 +210,7 @@ pub(crate) fn normalise(k: &Keyword, d: &Directive) -> Result<Vec<Vec<u8>>, Stri
             } else if a.eq_ignore_ascii_case(b"no") {
                 one("no".into())
             } else {
-                Err(format!(
-                    "unsupported option \"{}\"",
-                    String::from_utf8_lossy(a)
-                ))
+                Err(format!("unsupported option {}", Quoted(a)))
             }
         }
         Parse::Multi(table) => {
@@ -215,7 +219,7 @@ pub(crate) fn normalise(k: &Keyword, d: &Directive) -> Result<Vec<Vec<u8>>, Stri
                 .iter()
                 .find(|(i, _)| a.eq_ignore_ascii_case(i.as_bytes()))
                 .map(|(_, o)| vec![o.as_bytes().to_vec()])
-                .ok_or_else(|| format!("unsupported option \"{}\"", String::from_utf8_lossy(a)))
+                .ok_or_else(|| format!("unsupported option {}", Quoted(a)))
         }
         Parse::Int => one(int(first(d)?)?.to_string()),
         Parse::Time => convtime(first(d)?)
@@ -228,7 +232,7 @@ pub(crate) fn normalise(k: &Keyword, d: &Directive) -> Result<Vec<Vec<u8>>, Stri
                 .iter()
                 .find(|n| n.eq_ignore_ascii_case(a))
                 .map(|n| vec![n.as_bytes().to_vec()])
-                .ok_or_else(|| format!("invalid algorithm {a:?}"))
+                .ok_or_else(|| format!("invalid algorithm {}", Quoted(a.as_bytes())))
         }
         Parse::List => {
             if d.args.is_empty() || d.args.iter().any(Vec::is_empty) {
@@ -296,7 +300,7 @@ pub(crate) fn normalise(k: &Keyword, d: &Directive) -> Result<Vec<Vec<u8>>, Stri
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(a))
                 .map(|(_, p)| vec![p.as_bytes().to_vec()])
-                .ok_or_else(|| format!("unsupported log level {a:?}"))
+                .ok_or_else(|| format!("unsupported log level {}", Quoted(a.as_bytes())))
         }
         Parse::Facility => {
             let a = s(first(d)?)?;
@@ -304,7 +308,7 @@ pub(crate) fn normalise(k: &Keyword, d: &Directive) -> Result<Vec<Vec<u8>>, Stri
                 .iter()
                 .find(|n| n.eq_ignore_ascii_case(a))
                 .map(|n| vec![n.as_bytes().to_vec()])
-                .ok_or_else(|| format!("unsupported log facility {a:?}"))
+                .ok_or_else(|| format!("unsupported log facility {}", Quoted(a.as_bytes())))
         }
         Parse::Port => {
             let v = int(first(d)?)?;

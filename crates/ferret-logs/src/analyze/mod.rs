@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 
-use ferret_core::{Control, ErrorRecord, HostRoot, OpenOptions, Outcome};
+use ferret_core::{
+    Control, ErrorRecord, Evidence, Finding, HostRoot, OpenOptions, Outcome, Severity,
+};
 
 use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, Window};
 use crate::time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
@@ -149,6 +151,8 @@ pub(crate) struct Acc<'o> {
     pub(crate) opts: &'o AnalyzeOptions,
     pub(crate) det: Detector,
     pub(crate) analysis: Analysis,
+    /// `logs.decompression-bomb` findings, added to the detector's at the end.
+    pub(crate) bombs: Vec<Finding>,
     /// The zone of each root read so far (by address).
     zones: Vec<(usize, Option<TimeZone>)>,
 }
@@ -159,6 +163,7 @@ impl<'o> Acc<'o> {
             opts,
             det: Detector::new(opts.thresholds.clone()),
             analysis: Analysis::default(),
+            bombs: Vec::new(),
             zones: Vec::new(),
         }
     }
@@ -325,6 +330,11 @@ impl Tally {
 
 impl<R: Read> Read for ProgressRead<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Checked on every read, not only between lines: a gigabyte without a newline is one
+        // line, and the time budget must still stop it.
+        if self.control.is_cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
         let n = self.inner.read(buf)?;
         self.tally.add(n as u64, self.control);
         Ok(n)
@@ -422,6 +432,60 @@ fn end_input(acc: &mut Acc<'_>, name: &[u8], summary: FileSummary, r: Result<(),
     push_summary(acc, summary);
 }
 
+/// Decompressed bytes per compressed byte past which a gzip input is a decompression bomb
+/// (checked once [`GZ_RATIO_FLOOR`] bytes came out). Text logs compress 5 to 50 times; a
+/// stream of one repeated byte, 1,032 times (deflate's maximum).
+pub const MAX_GZ_RATIO: u64 = 256;
+/// Decompressed bytes under which the ratio is not checked (a small file of one repeated line
+/// may compress better than any log).
+pub const GZ_RATIO_FLOOR: u64 = 16 << 20;
+/// Decompressed bytes read from one gzip input at most (4 GiB), whatever the ratio.
+pub const MAX_GZ_OUTPUT: u64 = 4 << 30;
+
+/// Counts the compressed bytes a decoder pulls.
+#[cfg(feature = "gzip")]
+struct CountRead<R> {
+    inner: R,
+    n: std::sync::Arc<AtomicU64>,
+}
+
+#[cfg(feature = "gzip")]
+impl<R: Read> Read for CountRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n.fetch_add(n as u64, Relaxed);
+        Ok(n)
+    }
+}
+
+/// The decoder's output, cut with an error (and `bomb` set) past [`MAX_GZ_OUTPUT`] bytes or
+/// [`MAX_GZ_RATIO`] times the compressed input.
+#[cfg(feature = "gzip")]
+struct BombGuard<R> {
+    inner: R,
+    compressed: std::sync::Arc<AtomicU64>,
+    out: u64,
+    bomb: Option<(u64, u64)>,
+}
+
+#[cfg(feature = "gzip")]
+impl<R: Read> Read for BombGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out = self.out.saturating_add(n as u64);
+        let inn = self.compressed.load(Relaxed).max(1);
+        let ratio_hit = self.out > GZ_RATIO_FLOOR && self.out / inn > MAX_GZ_RATIO;
+        if ratio_hit || self.out > MAX_GZ_OUTPUT {
+            self.bomb = Some((inn, self.out));
+            return Err(std::io::Error::other(format!(
+                "decompression stopped: {} bytes out of {inn} compressed (cap: {MAX_GZ_RATIO} times, {MAX_GZ_OUTPUT} bytes)",
+                self.out
+            )));
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(feature = "gzip")]
 fn run_gz<R: Read>(
     acc: &mut Acc<'_>,
@@ -431,14 +495,35 @@ fn run_gz<R: Read>(
     control: &Control,
     summary: &mut FileSummary,
 ) -> Result<(), std::io::Error> {
-    run_stream(
-        acc,
-        path,
-        flate2::read::MultiGzDecoder::new(r),
-        years,
-        control,
-        summary,
-    )
+    let compressed = std::sync::Arc::new(AtomicU64::new(0));
+    let mut guard = BombGuard {
+        inner: flate2::read::MultiGzDecoder::new(CountRead {
+            inner: r,
+            n: compressed.clone(),
+        }),
+        compressed,
+        out: 0,
+        bomb: None,
+    };
+    let r = run_stream(acc, path, &mut guard, years, control, summary);
+    if let Some((inn, out)) = guard.bomb {
+        acc.bombs.push(
+            Finding::new(
+                "logs.decompression-bomb",
+                Severity::Medium,
+                "a compressed log inflates far beyond any log (decompression bomb)",
+                path,
+            )
+            .with_evidence(Evidence::line(path, summary.lines + 1))
+            .with_attack("T1070")
+            .with_attack("T1499")
+            .with_detail(format!(
+                "{out} bytes out of the first {inn} compressed bytes; reading stopped there (caps: {MAX_GZ_RATIO} times past {GZ_RATIO_FLOOR} bytes, {MAX_GZ_OUTPUT} bytes); the lines before were analysed"
+            ))
+            .with_remediation("keep the file as evidence; look at its content with a bounded tool (zcat | head -c) and at who wrote it"),
+        );
+    }
+    r
 }
 
 #[cfg(not(feature = "gzip"))]
@@ -471,6 +556,10 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.hours = r.hours;
     a.window = r.window;
     a.outcome.findings = r.findings;
+    if !acc.bombs.is_empty() {
+        a.outcome.findings.extend(acc.bombs);
+        Finding::sort(&mut a.outcome.findings);
+    }
     a
 }
 
@@ -483,16 +572,67 @@ pub fn analyze<'r>(
     opts: &AnalyzeOptions,
     control: &Control,
 ) -> Analysis {
+    analyze_reserving(inputs, opts, control, &[])
+}
+
+/// Share of the time left at the start that older rotations may use together when the
+/// [`Control`] has a time budget: the rest is kept for the current files and journals, so
+/// that a slow or hostile old rotation cannot use the whole budget and hide the recent
+/// evidence (a rotation cut short is an error naming it, and the files after it are read).
+/// Files are still read oldest first: the detections' sliding windows need events in time
+/// order.
+pub const ROTATION_TIME_SHARE: f64 = 0.5;
+
+/// [`analyze`], where the inputs naming one of `older` (rotated files) share at most
+/// [`ROTATION_TIME_SHARE`] of the time budget, each at most an equal part of what is left of
+/// that share.
+fn analyze_reserving<'r>(
+    inputs: impl IntoIterator<Item = Input<'r>>,
+    opts: &AnalyzeOptions,
+    control: &Control,
+    older: &[PathBuf],
+) -> Analysis {
     let mut acc = Acc::new(opts);
     let tally = Tally::default();
-    for input in resolve(inputs) {
+    let inputs = resolve(inputs);
+    let is_older = |i: &Input<'_>| matches!(i, Input::Root(_, p) if older.contains(p));
+    let mut older_left = inputs.iter().filter(|i| is_older(i)).count() as u32;
+    let share_end = control
+        .time_left()
+        .map(|left| std::time::Instant::now() + left.mul_f64(ROTATION_TIME_SHARE));
+    for input in inputs {
         if control.is_cancelled() {
             acc.analysis
                 .outcome
                 .error(ErrorRecord::new(None, None, "cancelled"));
             break;
         }
-        run_one(&mut acc, input, control, &tally);
+        match share_end {
+            Some(end) if is_older(&input) => {
+                let now = std::time::Instant::now();
+                let part = end.saturating_duration_since(now) / older_left.max(1);
+                older_left = older_left.saturating_sub(1);
+                let mut sub = control.clone();
+                sub.deadline = control.deadline.map(|d| d.min(now + part));
+                let name = match &input {
+                    Input::Root(_, p) => p.clone(),
+                    _ => PathBuf::new(),
+                };
+                run_one(&mut acc, input, &sub, &tally);
+                if sub.out_of_time() && !control.is_cancelled() {
+                    use std::os::unix::ffi::OsStrExt;
+                    acc.analysis.outcome.error(ErrorRecord::new(
+                        Some(name.as_os_str().as_bytes()),
+                        None,
+                        format!(
+                            "older rotation cut short after {} ms, its share of the time budget; the newer files are read",
+                            part.as_millis()
+                        ),
+                    ));
+                }
+            }
+            _ => run_one(&mut acc, input, control, &tally),
+        }
     }
     finish(acc)
 }
@@ -611,7 +751,10 @@ fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
 
 /// Analyses the logs of a host: `opts.paths` when given, else the default logs under `root`
 /// (auth.log, secure, syslog, messages, kern.log, nftables.log, ufw.log, firewalld and their
-/// rotations, `.gz` included), oldest rotation first; absent default logs are listed in
+/// rotations, `.gz` included), oldest rotation first (with a time budget, the older rotations
+/// share at most [`ROTATION_TIME_SHARE`] of it: the current files are always read); a gzip
+/// rotation is cut at [`MAX_GZ_RATIO`] / [`MAX_GZ_OUTPUT`] and reported as
+/// `logs.decompression-bomb`; absent default logs are listed in
 /// `missing`, not errors. On journald-only hosts (no text auth log) the systemd journal files
 /// are read too (see [`crate::journal`]).
 pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -> Analysis {
@@ -620,10 +763,12 @@ pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -
         return analyze(inputs, opts, control);
     }
     let mut paths = Vec::new();
+    let mut older = Vec::new();
     let mut missing = Vec::new();
     for base in DEFAULT_LOGS {
         let base = Path::new(base);
         let rot = rotations(root, base);
+        older.extend(rot.iter().cloned());
         let exists = root.lstat(base).is_ok();
         if !exists && rot.is_empty() {
             missing.push(base.display().to_string());
@@ -638,7 +783,7 @@ pub fn analyze_root(root: &HostRoot, opts: &AnalyzeOptions, control: &Control) -
     let journals = crate::journal::root_journals(root, &paths);
     let journal = (!journals.is_empty()).then(|| Input::Journal(root, journals));
     let texts = paths.iter().map(|p| Input::Root(root, p.clone()));
-    let mut a = analyze(journal.into_iter().chain(texts), opts, control);
+    let mut a = analyze_reserving(journal.into_iter().chain(texts), opts, control, &older);
     a.missing = missing;
     a
 }

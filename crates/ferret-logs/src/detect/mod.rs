@@ -1544,7 +1544,7 @@ impl Detector {
                     return;
                 }
                 let ev = self.evidence(file, line);
-                let m = String::from_utf8_lossy(method).into_owned();
+                let m = ferret_core::escape::escape(method);
                 let ipb = ip.to_vec();
                 self.once("logs.root-ssh-login", &ipb, |_| {
                     Finding::new(
@@ -1595,7 +1595,7 @@ impl Detector {
                     return;
                 }
                 let ev = self.evidence(file, line);
-                let g = String::from_utf8_lossy(group).into_owned();
+                let g = ferret_core::escape::escape(group);
                 self.once("logs.privileged-group-add", &subj, |_| {
                     Finding::new(
                         "logs.privileged-group-add",

@@ -16,6 +16,7 @@ mod elastic;
 mod events;
 mod fail2ban;
 mod golden;
+mod hostile;
 mod overflow;
 mod parallel;
 mod pipeline;
