@@ -234,7 +234,7 @@ fn print_outcome(out: &Outcome, json: bool) {
     );
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut args = Args::from_env();
     let sub = match TOOL.subcommand(&mut args) {
         Ok(s) => s,

@@ -93,7 +93,7 @@ or directory (recognised by signature; a directory stands for the journal files 
 level below, e.g. /var/log/journal). T is RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01).",
 };
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
         return stop.report();

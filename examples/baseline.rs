@@ -453,7 +453,7 @@ fn export(o: &Opts) -> ExitCode {
     }
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut args = Args::from_env();
     let sub = match TOOL.subcommand(&mut args) {
         Ok(s) => s,

@@ -154,7 +154,7 @@ const EFFECTIVE: Command<Effective> = Command {
     notes: "",
 };
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut args = Args::from_env();
     if args.subcommand(&["sshd-effective"]).is_some() {
         let mut o = Effective::default();

@@ -68,7 +68,7 @@ const COMMAND: Command<Opts> = Command {
 file. A symlink is reported and never followed; secrets in commands are masked.",
 };
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
         return stop.report();

@@ -194,7 +194,7 @@ fn listed(l: &Logins) -> ExitCode {
     Status::new(false, !l.outcome.errors.is_empty()).into()
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut args = Args::from_env();
     let sub = match TOOL.subcommand(&mut args) {
         Ok(s) => s,

@@ -272,7 +272,7 @@ fn print_outcome(w: &mut impl Write, out: &Outcome, json: bool) -> ExitCode {
     Status::of(out).into()
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut args = Args::from_env();
     let cmd = match TOOL.subcommand(&mut args) {
         Ok(s) => s,

@@ -53,7 +53,7 @@ const COMMAND: Command<Opts> = Command {
     notes: "",
 };
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
         return stop.report();

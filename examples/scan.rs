@@ -111,7 +111,7 @@ const SCAN: Command<Opts> = Command {
 commands, iocs, yara",
 };
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&SCAN, &mut o) {
         return stop.report();

@@ -157,7 +157,7 @@ const COMMAND: Command<Opts> = Command {
 files findings name, whatever the span: `mactime -b FILE` sorts and filters it.",
 };
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut o = Opts::default();
     if let Err(stop) = Args::from_env().parse(&COMMAND, &mut o) {
         return stop.report();

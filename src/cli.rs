@@ -76,7 +76,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -747,14 +747,28 @@ impl fmt::Display for Stop {
     }
 }
 
+/// How many words after the program's name [`Args::from_env`] leaves out: 1 once a multi-call
+/// binary has dispatched on its first argument.
+static SUBCOMMAND_WORDS: AtomicUsize = AtomicUsize::new(0);
+
+/// For a multi-call binary (`ferret triage --json`): its first argument named the tool to run,
+/// so from now on [`Args::from_env`] starts after that word, and the tool parses the rest
+/// exactly as it does when run under its own name (`triage --json`). Called once, by `main`,
+/// before it hands over to the tool.
+pub fn enter_subcommand() {
+    SUBCOMMAND_WORDS.store(1, Ordering::Relaxed);
+}
+
 /// The arguments after the program's name.
 #[derive(Debug, Clone, Default)]
 pub struct Args(Vec<OsString>);
 
 impl Args {
-    /// This process's arguments, after its name.
+    /// This process's arguments, after its name (and, in a multi-call binary that has called
+    /// [`enter_subcommand`], after the subcommand word too).
     pub fn from_env() -> Self {
-        Args(std::env::args_os().skip(1).collect())
+        let skip = 1 + SUBCOMMAND_WORDS.load(Ordering::Relaxed);
+        Args(std::env::args_os().skip(skip).collect())
     }
 
     /// These arguments (without a program name).

@@ -660,7 +660,8 @@ fn truncated_and_bit_flipped_databases_give_errors_naming_the_file() {
 
 /// A minimal valid header blob.
 fn small_header(name: &str) -> Vec<u8> {
-    use ferret_baseline::pkg::rpm::header::{build, kind, tag};
+    use ferret_baseline::pkg::rpm::fuzzing::build_header as build;
+    use ferret_baseline::pkg::rpm::header::{kind, tag};
     let st = |v: &str| {
         let mut b = v.as_bytes().to_vec();
         b.push(0);
@@ -983,7 +984,8 @@ fn a_package_committed_only_to_the_wal_is_listed_like_rpm_does() {
 
 /// A header of one package whose files are `(dirname, basename, digest hex)`, SHA-256 digests.
 fn files_header(name: &str, files: &[(&str, &str, &str)]) -> Vec<u8> {
-    use ferret_baseline::pkg::rpm::header::{build, kind, tag};
+    use ferret_baseline::pkg::rpm::fuzzing::build_header as build;
+    use ferret_baseline::pkg::rpm::header::{kind, tag};
     let st = |v: &str| format!("{v}\0").into_bytes();
     let n = files.len() as u32;
     let strs = |f: &dyn Fn(&(&str, &str, &str)) -> String| -> Vec<u8> {
@@ -1073,7 +1075,8 @@ fn hostile_records_are_errors_or_findings_never_reads_outside_the_root() {
         (2, files_header("short", &[("/etc/", "ok", &good[..40])])),
         // File counts that disagree: two digests for one file.
         (3, {
-            use ferret_baseline::pkg::rpm::header::{build, kind, tag};
+            use ferret_baseline::pkg::rpm::fuzzing::build_header as build;
+            use ferret_baseline::pkg::rpm::header::{kind, tag};
             let st = |v: &str| format!("{v}\0").into_bytes();
             build(
                 &[

@@ -614,8 +614,7 @@ impl DirHandle {
 
     /// [`DirHandle::open_file_at`] with `between` called after the `lstat` and before the
     /// `open`, so tests can swap the file in that window.
-    #[doc(hidden)]
-    pub fn open_file_at_with_hook(
+    fn open_file_at_with_hook(
         &self,
         name: &OsStr,
         opts: &OpenOptions,

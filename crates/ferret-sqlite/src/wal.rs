@@ -158,8 +158,8 @@ pub(crate) fn load<S: ByteSource + ?Sized>(src: &S, notes: &mut Vec<String>) -> 
     Some(wal)
 }
 
-/// Builds a WAL from `(page number, page data, commit size)` frames (tests and fuzz seeds).
-#[doc(hidden)]
+/// Builds a WAL from `(page number, page data, commit size)` frames (tests and fuzz seeds;
+/// public only as `fuzzing::build_wal`).
 pub fn build(page_size: u32, frames: &[(u32, &[u8], u32)], big: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let magic: u32 = 0x377f_0682 | u32::from(big);

@@ -391,9 +391,8 @@ impl<'a> Header<'a> {
 
 /// Builds a header blob from entries (tests and fuzz seeds): `(tag, type, count, data)`, laid
 /// out with the alignment rpm uses, inside an immutable region when `region` is set, followed
-/// by `dribbles` outside it.
-#[doc(hidden)]
-pub fn build(
+/// by `dribbles` outside it. Public only as `fuzzing::build_header`.
+pub(crate) fn build(
     entries: &[(u32, u32, u32, Vec<u8>)],
     dribbles: &[(u32, u32, u32, Vec<u8>)],
     region: bool,

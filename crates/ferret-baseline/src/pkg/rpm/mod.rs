@@ -385,6 +385,17 @@ pub mod fuzzing {
     use ferret_core::Control;
     use std::path::Path;
 
+    /// Builds a header blob from `(tag, type, count, data)` entries, laid out as rpm lays them
+    /// out, inside an immutable region when `region` is set, followed by `dribbles` (seed
+    /// corpora and tests).
+    pub fn build_header(
+        entries: &[(u32, u32, u32, Vec<u8>)],
+        dribbles: &[(u32, u32, u32, Vec<u8>)],
+        region: bool,
+    ) -> Vec<u8> {
+        super::header::build(entries, dribbles, region)
+    }
+
     /// A header blob: never panics; what parses has files consistent with its counts.
     pub fn header(data: &[u8]) {
         if let Ok(h) = super::header::Header::parse(data) {
