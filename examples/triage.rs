@@ -23,7 +23,7 @@ use ferret::cli::{self, Args, Command, Common, Flag, Format, HasCommon, Progress
 use ferret::render::TextOptions;
 use ferret::report::ModuleStatus;
 use ferret::timeline::TimelineOptions;
-use ferret::triage::{triage, Module, TriageEvent, TriageOptions};
+use ferret::triage::{triage, TriageEvent, TriageModule, TriageOptions};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -99,7 +99,7 @@ const COMMAND: Command<Opts> = Command {
                 let mods = v.parse_with(|list| {
                     list.split(',')
                         .filter(|s| !s.is_empty())
-                        .map(str::parse::<Module>)
+                        .map(str::parse::<TriageModule>)
                         .collect::<Result<Vec<_>, _>>()
                 })?;
                 o.triage.only = Some(mods);

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// The modules triage knows, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
-pub enum Module {
+pub enum TriageModule {
     /// passwd/shadow/group/gshadow audit (`ferret-accounts`).
     Accounts,
     /// sshd, sysctl, filesystem, persistence and service checks (`ferret-harden`).
@@ -39,41 +39,41 @@ pub enum Module {
     Scan,
 }
 
-impl Module {
+impl TriageModule {
     /// Every module, in report order.
-    pub const ALL: [Module; 8] = [
-        Module::Accounts,
-        Module::Harden,
-        Module::Logs,
-        Module::History,
-        Module::Proc,
-        Module::Packages,
-        Module::Baseline,
-        Module::Scan,
+    pub const ALL: [TriageModule; 8] = [
+        TriageModule::Accounts,
+        TriageModule::Harden,
+        TriageModule::Logs,
+        TriageModule::History,
+        TriageModule::Proc,
+        TriageModule::Packages,
+        TriageModule::Baseline,
+        TriageModule::Scan,
     ];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
-            Module::Accounts => "accounts",
-            Module::Harden => "harden",
-            Module::Logs => "logs",
-            Module::History => "history",
-            Module::Proc => "proc",
-            Module::Packages => "packages",
-            Module::Baseline => "baseline",
-            Module::Scan => "scan",
+            TriageModule::Accounts => "accounts",
+            TriageModule::Harden => "harden",
+            TriageModule::Logs => "logs",
+            TriageModule::History => "history",
+            TriageModule::Proc => "proc",
+            TriageModule::Packages => "packages",
+            TriageModule::Baseline => "baseline",
+            TriageModule::Scan => "scan",
         }
     }
 }
 
-impl fmt::Display for Module {
+impl fmt::Display for TriageModule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl std::str::FromStr for Module {
+impl std::str::FromStr for TriageModule {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase();
@@ -86,13 +86,13 @@ impl std::str::FromStr for Module {
             "dropped" | "files-dropped" => "scan",
             other => other,
         };
-        Module::ALL
+        TriageModule::ALL
             .into_iter()
             .find(|m| m.name() == alias)
             .ok_or_else(|| {
                 format!(
                     "unknown module {s:?} (known: {})",
-                    Module::ALL.map(Module::name).join(", ")
+                    TriageModule::ALL.map(TriageModule::name).join(", ")
                 )
             })
     }
@@ -103,9 +103,9 @@ impl std::str::FromStr for Module {
 #[non_exhaustive]
 pub enum TriageEvent {
     /// A module started.
-    Started(Module),
+    Started(TriageModule),
     /// A module ended with this status.
-    Finished(Module, ModuleStatus),
+    Finished(TriageModule, ModuleStatus),
 }
 
 /// A callback told when modules start and finish.
@@ -123,7 +123,7 @@ pub struct TriageOptions {
     /// The audited root (live `/` by default).
     pub root: HostRoot,
     /// Run only these modules (`None`: all that apply).
-    pub only: Option<Vec<Module>>,
+    pub only: Option<Vec<TriageModule>>,
     /// A baseline file to compare the root against (enables the `baseline` module).
     pub baseline: Option<PathBuf>,
     /// The key that sealed the baseline, if it was sealed.
@@ -189,7 +189,7 @@ impl TriageOptions {
         }
     }
 
-    fn wants(&self, m: Module) -> bool {
+    fn wants(&self, m: TriageModule) -> bool {
         self.only.as_ref().is_none_or(|o| o.contains(&m))
     }
 }
@@ -236,16 +236,16 @@ impl ModuleResult {
     }
 }
 
-fn run_module(m: Module, opts: &TriageOptions, control: &Control) -> ModuleResult {
+fn run_module(m: TriageModule, opts: &TriageOptions, control: &Control) -> ModuleResult {
     match m {
-        Module::Accounts => crate::modules::accounts(opts, control),
-        Module::Harden => crate::modules::harden(opts, control),
-        Module::Logs => crate::modules::logs(opts, control),
-        Module::History => crate::modules::history(opts, control),
-        Module::Proc => crate::modules::proc(opts, control),
-        Module::Packages => crate::modules::packages(opts, control),
-        Module::Baseline => crate::modules::baseline(opts, control),
-        Module::Scan => crate::modules::scan(opts, control),
+        TriageModule::Accounts => crate::modules::accounts(opts, control),
+        TriageModule::Harden => crate::modules::harden(opts, control),
+        TriageModule::Logs => crate::modules::logs(opts, control),
+        TriageModule::History => crate::modules::history(opts, control),
+        TriageModule::Proc => crate::modules::proc(opts, control),
+        TriageModule::Packages => crate::modules::packages(opts, control),
+        TriageModule::Baseline => crate::modules::baseline(opts, control),
+        TriageModule::Scan => crate::modules::scan(opts, control),
     }
 }
 
@@ -262,7 +262,10 @@ pub fn triage(opts: &TriageOptions) -> Report {
     let mut control = opts.control.clone();
     control.cancel = module_cancel.clone();
 
-    let modules: Vec<Module> = Module::ALL.into_iter().filter(|m| opts.wants(*m)).collect();
+    let modules: Vec<TriageModule> = TriageModule::ALL
+        .into_iter()
+        .filter(|m| opts.wants(*m))
+        .collect();
     let deadline = opts.time_budget.map(|b| Instant::now() + b);
     // Modules see the budget as their deadline (and can share it out: logs keeps time for the
     // current files); the watchdog below enforces it anyway.
@@ -271,7 +274,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
         (a, b) => a.or(b),
     };
     let exposure_before = ferret_core::fs::atime_exposure();
-    let mut results: BTreeMap<Module, (ModuleResult, Duration, bool)> = BTreeMap::new();
+    let mut results: BTreeMap<TriageModule, (ModuleResult, Duration, bool)> = BTreeMap::new();
 
     std::thread::scope(|s| {
         let handles: Vec<_> = modules
@@ -322,7 +325,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
     let mut runs = Vec::new();
     let mut window: Option<(i64, i64)> = None;
     let mut parts: Vec<Part> = Vec::new();
-    for m in Module::ALL {
+    for m in TriageModule::ALL {
         let Some((mut r, took, cancelled)) = results.remove(&m) else {
             if opts.timeline.is_some() {
                 for name in timeline_sources(m) {
@@ -441,9 +444,9 @@ pub fn triage(opts: &TriageOptions) -> Report {
 }
 
 /// The timeline sources each module reads (the lead wires the new ones here).
-fn timeline_sources(m: Module) -> &'static [&'static str] {
+fn timeline_sources(m: TriageModule) -> &'static [&'static str] {
     match m {
-        Module::Logs => &["logs", "packages"],
+        TriageModule::Logs => &["logs", "packages"],
         _ => &[],
     }
 }
@@ -454,10 +457,13 @@ mod tests {
 
     #[test]
     fn module_names_parse() {
-        for m in Module::ALL {
-            assert_eq!(m.name().parse::<Module>().unwrap(), m);
+        for m in TriageModule::ALL {
+            assert_eq!(m.name().parse::<TriageModule>().unwrap(), m);
         }
-        assert_eq!("processes".parse::<Module>().unwrap(), Module::Proc);
-        assert!("nope".parse::<Module>().is_err());
+        assert_eq!(
+            "processes".parse::<TriageModule>().unwrap(),
+            TriageModule::Proc
+        );
+        assert!("nope".parse::<TriageModule>().is_err());
     }
 }

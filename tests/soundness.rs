@@ -344,7 +344,7 @@ fn verifying_an_rpm_root_leaves_no_trace_and_creates_nothing() {
     let before = snapshot(&paths);
 
     let mut o = TriageOptions::new(HostRoot::new(&root).unwrap());
-    o.only = Some(vec![ferret::triage::Module::Packages]);
+    o.only = Some(vec![ferret::triage::TriageModule::Packages]);
     let r = triage(&o);
     assert!(
         r.findings

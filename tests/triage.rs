@@ -11,7 +11,7 @@
 mod common;
 
 use ferret::core::{Control, HostRoot, Severity};
-use ferret::triage::{triage, Module, TriageOptions};
+use ferret::triage::{triage, TriageModule, TriageOptions};
 use ferret::Report;
 use std::path::Path;
 
@@ -182,7 +182,7 @@ fn only_and_budget_are_honoured() {
     let t = tempfile::tempdir().unwrap();
     common::clean_root(t.path());
     let mut o = TriageOptions::new(HostRoot::new(t.path()).unwrap());
-    o.only = Some(vec![Module::Accounts]);
+    o.only = Some(vec![TriageModule::Accounts]);
     let r = triage(&o);
     assert_eq!(r.modules.len(), 1);
     assert_eq!(r.modules[0].name, "accounts");

@@ -2,7 +2,7 @@
 //!
 //! Every finding id is listed, with its severity rule, in the crate documentation.
 
-use crate::lines::{Content, Document, FileKind, Line, Malformed};
+use crate::lines::{AccountFile, Content, Document, Line, Malformed};
 use crate::password::{HashAlgorithm, PasswordStatus};
 use crate::snapshot::Accounts;
 use ferret_core::{Control, Evidence, Finding, HostRoot, Outcome, Severity};
@@ -150,16 +150,16 @@ fn ev_text(path: &str, line: u64, text: &[u8]) -> Evidence {
     Evidence::line(path, line).with_excerpt(redacted_line(text))
 }
 
-fn kind_word(kind: FileKind) -> &'static str {
+fn kind_word(kind: AccountFile) -> &'static str {
     match kind {
-        FileKind::Passwd => "password",
-        FileKind::Shadow => "shadow password",
-        FileKind::Group => "group",
-        FileKind::Gshadow => "shadow group",
+        AccountFile::Passwd => "password",
+        AccountFile::Shadow => "shadow password",
+        AccountFile::Group => "group",
+        AccountFile::Gshadow => "shadow group",
     }
 }
 
-fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str, last: bool) {
+fn line_checks<E>(cx: &mut Ctx<'_>, kind: AccountFile, l: &Line<'_, E>, path: &str, last: bool) {
     // the usual line (an entry, LF, not the last) has nothing to report
     if matches!(l.content, Ok(Content::Entry(_)))
         && !last
@@ -174,7 +174,7 @@ fn line_checks<E>(cx: &mut Ctx<'_>, kind: FileKind, l: &Line<'_, E>, path: &str,
             // glibc gives the shell field the rest of the line, so a passwd line with extra
             // fields is still an account for NSS: a UID 0 one is critical.
             let mut f3 = l.text.split(|&b| b == b':').skip(2);
-            let glibc_uid0 = kind == FileKind::Passwd
+            let glibc_uid0 = kind == AccountFile::Passwd
                 && matches!(m, Malformed::FieldCount { found, .. } if *found > 7)
                 && f3.next().is_some_and(|u| !u.is_empty() && u.iter().all(|&b| b == b'0'));
             let detail = match m {
@@ -405,7 +405,7 @@ fn scan<'a, E>(
     }
 }
 
-fn report_duplicates(cx: &mut Ctx<'_>, kind: FileKind, path: &str, dups: &Dups<'_, &[u8]>) {
+fn report_duplicates(cx: &mut Ctx<'_>, kind: AccountFile, path: &str, dups: &Dups<'_, &[u8]>) {
     for (name, v) in dups {
         let identical = v.iter().all(|x| v.first().is_some_and(|f| f.1 == x.1));
         let (id, sev) = if identical {
@@ -609,11 +609,11 @@ impl IdSet {
     }
 }
 
-fn check_name(cx: &mut Ctx<'_>, kind: FileKind, path: &str, line: u64, name: &[u8], uid0: bool) {
+fn check_name(cx: &mut Ctx<'_>, kind: AccountFile, path: &str, line: u64, name: &[u8], uid0: bool) {
     if is_valid_name(name) {
         return;
     }
-    let what = if matches!(kind, FileKind::Passwd | FileKind::Shadow) {
+    let what = if matches!(kind, AccountFile::Passwd | AccountFile::Shadow) {
         "user"
     } else {
         "group"
@@ -702,10 +702,10 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
     };
     let today = opts.today.unwrap_or_else(today_days);
     let defs = &acc.login_defs;
-    let pw_path = acc.path(FileKind::Passwd);
-    let sh_path = acc.path(FileKind::Shadow);
-    let gr_path = acc.path(FileKind::Group);
-    let gs_path = acc.path(FileKind::Gshadow);
+    let pw_path = acc.path(AccountFile::Passwd);
+    let sh_path = acc.path(AccountFile::Shadow);
+    let gr_path = acc.path(AccountFile::Group);
+    let gs_path = acc.path(AccountFile::Gshadow);
 
     let have_passwd = acc.passwd.is_some();
     // passwd and group are indexed by name; shadow and gshadow are paired with them later
@@ -770,7 +770,7 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
     let (pw_ids, sh_names, gr_ids, gs_names) = (pw.ids, sh.names, gr.ids, gs.names);
     // shadow lines matched to a passwd entry: they need no lookup for "unknown user"
     let mut shadow_matched = vec![false; acc.shadow.as_ref().map_or(0, |d| d.lines.len())];
-    report_duplicates(&mut cx, FileKind::Passwd, pw_path, &users.dups);
+    report_duplicates(&mut cx, AccountFile::Passwd, pw_path, &users.dups);
 
     // The passwd/shadow checks and the group/gshadow checks read the indexes only: they run
     // side by side, and the group findings follow the passwd ones as they did sequentially.
@@ -783,7 +783,7 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                 acc.shadow.as_ref(),
                 |e| e.name,
             );
-            report_duplicates(&mut cx, FileKind::Shadow, sh_path, &shadows.dups);
+            report_duplicates(&mut cx, AccountFile::Shadow, sh_path, &shadows.dups);
             let gids = &gr_ids.seen;
 
             // ---- passwd entries ----
@@ -792,7 +792,14 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                     return;
                 }
                 let name = u.name;
-                check_name(&mut cx, FileKind::Passwd, pw_path, line, name, u.uid == 0);
+                check_name(
+                    &mut cx,
+                    AccountFile::Passwd,
+                    pw_path,
+                    line,
+                    name,
+                    u.uid == 0,
+                );
                 if u.uid == u32::MAX {
                     cx.push(
                         Finding::new(
@@ -1039,9 +1046,9 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                         "accounts.no-shadow-file",
                         Severity::Low,
                         "no /etc/shadow: passwords (if any) are in /etc/passwd",
-                        acc.path(FileKind::Shadow),
+                        acc.path(AccountFile::Shadow),
                     )
-                    .with_evidence(Evidence::file(acc.path(FileKind::Shadow))),
+                    .with_evidence(Evidence::file(acc.path(AccountFile::Shadow))),
                 );
             }
         },
@@ -1051,7 +1058,7 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                 out: &mut gout,
                 shell_missing: FastMap::default(),
             };
-            report_duplicates(&mut gcx, FileKind::Group, gr_path, &groups.dups);
+            report_duplicates(&mut gcx, AccountFile::Group, gr_path, &groups.dups);
             let gshadows = pair(
                 acc.group.as_ref(),
                 &groups,
@@ -1059,7 +1066,7 @@ pub(crate) fn unsorted(acc: &Accounts<'_>, opts: &AuditOptions, control: &Contro
                 acc.gshadow.as_ref(),
                 |e| e.name,
             );
-            report_duplicates(&mut gcx, FileKind::Gshadow, gs_path, &gshadows.dups);
+            report_duplicates(&mut gcx, AccountFile::Gshadow, gs_path, &gshadows.dups);
             group_checks(
                 &mut gcx, acc, opts, &users, &groups, &gshadows, &gr_ids, gs_names, &tally,
             );
@@ -1087,7 +1094,7 @@ pub(crate) fn root_checks(
     if !opts.check_home && !opts.check_shells {
         return;
     }
-    let pw_path = acc.path(FileKind::Passwd);
+    let pw_path = acc.path(AccountFile::Passwd);
     let total = acc.passwd.as_ref().map_or(0, |d| d.lines.len()) as u64;
     let mut cx = Ctx {
         out,
@@ -1315,15 +1322,15 @@ fn group_checks(
     gs_names: Vec<Finding>,
     tally: &Tally<'_>,
 ) {
-    let gr_path = acc.path(FileKind::Group);
-    let gs_path = acc.path(FileKind::Gshadow);
+    let gr_path = acc.path(AccountFile::Group);
+    let gs_path = acc.path(AccountFile::Gshadow);
     let have_users = acc.passwd.is_some();
     let mut gs_matched = vec![false; acc.gshadow.as_ref().map_or(0, |d| d.lines.len())];
     for (i, (line, g)) in acc.group.iter().flat_map(Document::entries).enumerate() {
         if i % CHUNK == CHUNK - 1 && !tally.add(CHUNK) {
             return;
         }
-        check_name(cx, FileKind::Group, gr_path, line, g.name, false);
+        check_name(cx, AccountFile::Group, gr_path, line, g.name, false);
         if g.gid == u32::MAX {
             cx.push(
                 Finding::new(
@@ -1596,10 +1603,10 @@ fn group_checks(
 fn file_checks(cx: &mut Ctx<'_>, acc: &Accounts<'_>) {
     let snap = acc.snapshot;
     for (kind, secret) in [
-        (FileKind::Passwd, false),
-        (FileKind::Group, false),
-        (FileKind::Shadow, true),
-        (FileKind::Gshadow, true),
+        (AccountFile::Passwd, false),
+        (AccountFile::Group, false),
+        (AccountFile::Shadow, true),
+        (AccountFile::Gshadow, true),
     ] {
         let f = snap.file(kind);
         let Some(st) = &f.stat else { continue };

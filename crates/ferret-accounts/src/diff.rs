@@ -6,7 +6,7 @@
 
 use crate::audit::is_interactive_shell;
 use crate::group::{GroupEntry, GshadowEntry};
-use crate::lines::{Document, FileKind};
+use crate::lines::{AccountFile, Document};
 use crate::passwd::PasswdEntry;
 use crate::password::PasswordStatus;
 use crate::shadow::{Aging, ShadowEntry};
@@ -379,14 +379,14 @@ fn member_changes(
 }
 
 /// `acc` with the files of `kinds` left out (as if missing on this side too).
-fn without<'a>(acc: &Accounts<'a>, kinds: &[FileKind]) -> Accounts<'a> {
+fn without<'a>(acc: &Accounts<'a>, kinds: &[AccountFile]) -> Accounts<'a> {
     let mut a = acc.clone();
     for k in kinds {
         match k {
-            FileKind::Passwd => a.passwd = None,
-            FileKind::Shadow => a.shadow = None,
-            FileKind::Group => a.group = None,
-            FileKind::Gshadow => a.gshadow = None,
+            AccountFile::Passwd => a.passwd = None,
+            AccountFile::Shadow => a.shadow = None,
+            AccountFile::Group => a.group = None,
+            AccountFile::Gshadow => a.gshadow = None,
         }
     }
     a
@@ -417,12 +417,12 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
     let uline = |m: &BTreeMap<&[u8], UserView<'_>>, acc: &Accounts<'_>, name: &str| {
         let raw = ferret_core::escape::unescape(name).unwrap_or_default();
         m.get(raw.as_slice())
-            .map(|u| Evidence::line(acc.path(FileKind::Passwd), u.line))
+            .map(|u| Evidence::line(acc.path(AccountFile::Passwd), u.line))
     };
     let gline = |m: &BTreeMap<&[u8], GroupView<'_>>, acc: &Accounts<'_>, name: &str| {
         let raw = ferret_core::escape::unescape(name).unwrap_or_default();
         m.get(raw.as_slice())
-            .map(|g| Evidence::line(acc.path(FileKind::Group), g.line))
+            .map(|g| Evidence::line(acc.path(AccountFile::Group), g.line))
     };
     let mut v = Vec::with_capacity(changes.len());
     for c in changes {
@@ -670,19 +670,19 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
         let (kind, key) = match c {
             Change::UserAdded { name }
             | Change::UserRemoved { name }
-            | Change::UserModified { name, .. } => (FileKind::Passwd, name),
+            | Change::UserModified { name, .. } => (AccountFile::Passwd, name),
             Change::GroupAdded { name }
             | Change::GroupRemoved { name }
-            | Change::GroupModified { name, .. } => (FileKind::Group, name),
+            | Change::GroupModified { name, .. } => (AccountFile::Group, name),
             Change::MemberAdded { group, .. }
             | Change::MemberRemoved { group, .. }
             | Change::AdminAdded { group, .. }
-            | Change::AdminRemoved { group, .. } => (FileKind::Group, group),
+            | Change::AdminRemoved { group, .. } => (AccountFile::Group, group),
         };
         let side = |acc: &Accounts<'_>,
                     users: &BTreeMap<&[u8], UserView<'_>>,
                     groups: &BTreeMap<&[u8], GroupView<'_>>| {
-            let found = if kind == FileKind::Passwd {
+            let found = if kind == AccountFile::Passwd {
                 uline(users, acc, key)
             } else {
                 gline(groups, acc, key)
@@ -723,11 +723,11 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcom
     }
     // A file that could not be read on either side (a FIFO, a link, a refusal) is an error
     // about that file, never an empty input: that kind is left out on both sides.
-    let unreadable: Vec<FileKind> = [
-        FileKind::Passwd,
-        FileKind::Shadow,
-        FileKind::Group,
-        FileKind::Gshadow,
+    let unreadable: Vec<AccountFile> = [
+        AccountFile::Passwd,
+        AccountFile::Shadow,
+        AccountFile::Group,
+        AccountFile::Gshadow,
     ]
     .into_iter()
     .filter(|&k| old.snapshot.file(k).unreadable || new.snapshot.file(k).unreadable)
@@ -763,11 +763,19 @@ pub fn diff(old: &Accounts<'_>, new: &Accounts<'_>, control: &Control) -> Outcom
         return out;
     }
     for (kind, o, n) in [
-        (FileKind::Passwd, &old.snapshot.passwd, &new.snapshot.passwd),
-        (FileKind::Shadow, &old.snapshot.shadow, &new.snapshot.shadow),
-        (FileKind::Group, &old.snapshot.group, &new.snapshot.group),
         (
-            FileKind::Gshadow,
+            AccountFile::Passwd,
+            &old.snapshot.passwd,
+            &new.snapshot.passwd,
+        ),
+        (
+            AccountFile::Shadow,
+            &old.snapshot.shadow,
+            &new.snapshot.shadow,
+        ),
+        (AccountFile::Group, &old.snapshot.group, &new.snapshot.group),
+        (
+            AccountFile::Gshadow,
             &old.snapshot.gshadow,
             &new.snapshot.gshadow,
         ),

@@ -113,7 +113,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, GroupEntry<'_>> {
 /// Parses a whole group file.
 pub fn document(buf: &[u8]) -> Document<'_, GroupEntry<'_>> {
     Document {
-        kind: crate::FileKind::Group,
+        kind: crate::AccountFile::Group,
         lines: crate::lines::collect_lines(buf),
     }
 }
@@ -126,7 +126,7 @@ pub fn parse_gshadow_lines(buf: &[u8]) -> Lines<'_, GshadowEntry<'_>> {
 /// Parses a whole gshadow file.
 pub fn gshadow_document(buf: &[u8]) -> Document<'_, GshadowEntry<'_>> {
     Document {
-        kind: crate::FileKind::Gshadow,
+        kind: crate::AccountFile::Gshadow,
         lines: crate::lines::collect_lines(buf),
     }
 }

@@ -126,7 +126,7 @@ pub mod sudoers;
 
 pub use audit::{audit, AuditOptions};
 pub use diff::diff;
-pub use lines::{Content, Document, FileKind, Line, Lines, Malformed, NisLine};
+pub use lines::{AccountFile, Content, Document, Line, Lines, Malformed, NisLine};
 pub use snapshot::{Accounts, Snapshot, SourceFile};
 
 use ferret_core::{Control, ErrorRecord, HostRoot, Outcome, Progress};
@@ -243,10 +243,10 @@ pub fn diff_backup_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut new = Snapshot::load(root);
     // compare only the kinds that have a backup
     for kind in [
-        FileKind::Passwd,
-        FileKind::Shadow,
-        FileKind::Group,
-        FileKind::Gshadow,
+        AccountFile::Passwd,
+        AccountFile::Shadow,
+        AccountFile::Group,
+        AccountFile::Gshadow,
     ] {
         if old.file(kind).data.is_none() {
             new.file_mut(kind).data = None;
@@ -343,7 +343,7 @@ pub fn list_users(acc: &Accounts<'_>, control: &Control) -> UserList {
                 });
             }
             Err(m) => list.errors.push(ErrorRecord::from(&Error::Parse {
-                path: acc.path(FileKind::Passwd).into(),
+                path: acc.path(AccountFile::Passwd).into(),
                 line: l.number,
                 reason: m.clone(),
             })),

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
-pub enum FileKind {
+pub enum AccountFile {
     /// `/etc/passwd`
     Passwd,
     /// `/etc/shadow`
@@ -24,28 +24,28 @@ pub enum FileKind {
     Gshadow,
 }
 
-impl FileKind {
+impl AccountFile {
     /// The file's usual path inside the root.
     pub fn default_path(self) -> &'static str {
         match self {
-            FileKind::Passwd => "/etc/passwd",
-            FileKind::Shadow => "/etc/shadow",
-            FileKind::Group => "/etc/group",
-            FileKind::Gshadow => "/etc/gshadow",
+            AccountFile::Passwd => "/etc/passwd",
+            AccountFile::Shadow => "/etc/shadow",
+            AccountFile::Group => "/etc/group",
+            AccountFile::Gshadow => "/etc/gshadow",
         }
     }
 
     /// How many `:`-separated fields an entry of this file has.
     pub fn field_count(self) -> usize {
         match self {
-            FileKind::Passwd => 7,
-            FileKind::Shadow => 9,
-            FileKind::Group | FileKind::Gshadow => 4,
+            AccountFile::Passwd => 7,
+            AccountFile::Shadow => 9,
+            AccountFile::Group | AccountFile::Gshadow => 4,
         }
     }
 }
 
-impl fmt::Display for FileKind {
+impl fmt::Display for AccountFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.default_path())
     }
@@ -269,7 +269,7 @@ pub(crate) fn collect_lines<'a, E: ParseEntry<'a>>(buf: &'a [u8]) -> Vec<Line<'a
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document<'a, E> {
     /// Which file this is.
-    pub kind: FileKind,
+    pub kind: AccountFile,
     /// Every line, in file order.
     pub lines: Vec<Line<'a, E>>,
 }

@@ -79,7 +79,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, PasswdEntry<'_>> {
 /// Parses a whole passwd file.
 pub fn document(buf: &[u8]) -> Document<'_, PasswdEntry<'_>> {
     Document {
-        kind: crate::FileKind::Passwd,
+        kind: crate::AccountFile::Passwd,
         lines: crate::lines::collect_lines(buf),
     }
 }

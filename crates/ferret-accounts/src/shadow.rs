@@ -92,7 +92,7 @@ pub fn parse(buf: &[u8]) -> Lines<'_, ShadowEntry<'_>> {
 /// Parses a whole shadow file.
 pub fn document(buf: &[u8]) -> Document<'_, ShadowEntry<'_>> {
     Document {
-        kind: crate::FileKind::Shadow,
+        kind: crate::AccountFile::Shadow,
         lines: crate::lines::collect_lines(buf),
     }
 }

@@ -1,7 +1,7 @@
 //! Loading the account files of a root (live or image) and viewing them parsed.
 
 use crate::group::{GroupEntry, GshadowEntry};
-use crate::lines::{Document, FileKind};
+use crate::lines::{AccountFile, Document};
 use crate::login_defs::LoginDefs;
 use crate::passwd::PasswdEntry;
 use crate::shadow::ShadowEntry;
@@ -177,22 +177,22 @@ impl Snapshot {
     }
 
     /// The file of one kind.
-    pub fn file(&self, kind: FileKind) -> &SourceFile {
+    pub fn file(&self, kind: AccountFile) -> &SourceFile {
         match kind {
-            FileKind::Passwd => &self.passwd,
-            FileKind::Shadow => &self.shadow,
-            FileKind::Group => &self.group,
-            FileKind::Gshadow => &self.gshadow,
+            AccountFile::Passwd => &self.passwd,
+            AccountFile::Shadow => &self.shadow,
+            AccountFile::Group => &self.group,
+            AccountFile::Gshadow => &self.gshadow,
         }
     }
 
     /// Mutable access to the file of one kind (to rename its evidence path, or set its bytes).
-    pub fn file_mut(&mut self, kind: FileKind) -> &mut SourceFile {
+    pub fn file_mut(&mut self, kind: AccountFile) -> &mut SourceFile {
         match kind {
-            FileKind::Passwd => &mut self.passwd,
-            FileKind::Shadow => &mut self.shadow,
-            FileKind::Group => &mut self.group,
-            FileKind::Gshadow => &mut self.gshadow,
+            AccountFile::Passwd => &mut self.passwd,
+            AccountFile::Shadow => &mut self.shadow,
+            AccountFile::Group => &mut self.group,
+            AccountFile::Gshadow => &mut self.gshadow,
         }
     }
 
@@ -254,7 +254,7 @@ pub struct Accounts<'a> {
 
 impl Accounts<'_> {
     /// The evidence path of one file.
-    pub fn path(&self, kind: FileKind) -> &str {
+    pub fn path(&self, kind: AccountFile) -> &str {
         &self.snapshot.file(kind).path
     }
 }

@@ -13,7 +13,7 @@ use ferret_accounts::passwd::PasswdEntry;
 use ferret_accounts::password::{HashAlgorithm, PasswordStatus};
 use ferret_accounts::shadow::ShadowEntry;
 use ferret_accounts::{
-    audit, Accounts, AuditOptions, Content, Document, FileKind, Line, Malformed, Snapshot,
+    audit, AccountFile, Accounts, AuditOptions, Content, Document, Line, Malformed, Snapshot,
 };
 use ferret_core::escape::escape;
 use ferret_core::{Control, Severity};
@@ -69,13 +69,13 @@ fn lines<E>(r: &mut Ref, doc: Option<&Document<'_, E>>, path: &str) {
     }
 }
 
-fn line<E>(r: &mut Ref, kind: FileKind, l: &Line<'_, E>, path: &str, last: bool) {
+fn line<E>(r: &mut Ref, kind: AccountFile, l: &Line<'_, E>, path: &str, last: bool) {
     let subject = l.text.split(|&b| b == b':').next().unwrap();
     let ev = vec![at(path, l.number)];
     match &l.content {
         Err(m) => {
             let uid = l.text.split(|&b| b == b':').nth(2);
-            let uid0 = kind == FileKind::Passwd
+            let uid0 = kind == AccountFile::Passwd
                 && matches!(m, Malformed::FieldCount { found, .. } if *found > 7)
                 && uid.is_some_and(|u| !u.is_empty() && u.iter().all(|&b| b == b'0'));
             let sev = if uid0 {
@@ -216,8 +216,8 @@ fn password_rule(
 #[allow(clippy::too_many_lines)] // one rule after the other, like the pwck man page
 fn reference(acc: &Accounts<'_>, opts: &AuditOptions) -> Vec<Key> {
     let mut r = Ref { out: Vec::new() };
-    let (pw_path, sh_path) = (acc.path(FileKind::Passwd), acc.path(FileKind::Shadow));
-    let (gr_path, gs_path) = (acc.path(FileKind::Group), acc.path(FileKind::Gshadow));
+    let (pw_path, sh_path) = (acc.path(AccountFile::Passwd), acc.path(AccountFile::Shadow));
+    let (gr_path, gs_path) = (acc.path(AccountFile::Group), acc.path(AccountFile::Gshadow));
     let defs = &acc.login_defs;
     let today = opts.today.unwrap();
     let privileged: HashSet<&[u8]> = opts.privileged_groups.iter().map(Vec::as_slice).collect();
