@@ -26,6 +26,8 @@ command -v file >/dev/null 2>&1 || apt-get install -y -q file >/dev/null
 cargo build -q --profile "$PROFILE" -p ferret --example scan --features yara --manifest-path "$HERE/Cargo.toml"
 BIN=$CARGO_TARGET_DIR/$PROFILE/examples/scan
 [ "$PROFILE" = dev ] && BIN=$CARGO_TARGET_DIR/debug/examples/scan
+# cargo writes the bench profile's output under release/
+[ "$PROFILE" = bench ] && BIN=$CARGO_TARGET_DIR/release/examples/scan
 TREE=$(mktemp -d /tmp/ferret-scan-bench.XXXXXX)
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/ferret-scan-out.XXXXXX")
 trap 'rm -rf "$TREE" "$OUT"' EXIT
