@@ -426,8 +426,7 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
     };
     let mut v = Vec::with_capacity(changes.len());
     for c in changes {
-        // (the second value, the entry's line in one file, predates the two-sided evidence)
-        let (f, _) = match c {
+        let f = match c {
             Change::UserAdded { name } => {
                 let raw = ferret_core::escape::unescape(name).unwrap_or_default();
                 let u = nu.get(raw.as_slice());
@@ -466,18 +465,15 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                 if uid0 {
                     f = f.with_attack("T1078.003");
                 }
-                (f, uline(&nu, new, name))
+                f
             }
-            Change::UserRemoved { name } => (
-                Finding::new(
-                    "accounts.diff.user-removed",
-                    Severity::Medium,
-                    "account removed",
-                    unescaped(name),
-                )
-                .with_attack("T1531"),
-                uline(&ou, old, name),
-            ),
+            Change::UserRemoved { name } => Finding::new(
+                "accounts.diff.user-removed",
+                Severity::Medium,
+                "account removed",
+                unescaped(name),
+            )
+            .with_attack("T1531"),
             Change::UserModified {
                 name,
                 field,
@@ -575,25 +571,19 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                 if *field == UserField::Uid && n == "0" {
                     f = f.with_attack("T1078.003");
                 }
-                (f, uline(&nu, new, name))
+                f
             }
-            Change::GroupAdded { name } => (
-                Finding::new(
-                    "accounts.diff.group-added",
-                    Severity::Low,
-                    "new group",
-                    unescaped(name),
-                ),
-                gline(&ng, new, name),
+            Change::GroupAdded { name } => Finding::new(
+                "accounts.diff.group-added",
+                Severity::Low,
+                "new group",
+                unescaped(name),
             ),
-            Change::GroupRemoved { name } => (
-                Finding::new(
-                    "accounts.diff.group-removed",
-                    Severity::Low,
-                    "group removed",
-                    unescaped(name),
-                ),
-                gline(&og, old, name),
+            Change::GroupRemoved { name } => Finding::new(
+                "accounts.diff.group-removed",
+                Severity::Low,
+                "group removed",
+                unescaped(name),
             ),
             Change::GroupModified {
                 name,
@@ -618,40 +608,34 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                         "group password changed",
                     ),
                 };
-                (
-                    Finding::new(id, sev, title, unescaped(name))
-                        .with_detail(format!("{o} -> {n}"))
-                        .with_attack("T1098"),
-                    gline(&ng, new, name),
-                )
+                Finding::new(id, sev, title, unescaped(name))
+                    .with_detail(format!("{o} -> {n}"))
+                    .with_attack("T1098")
             }
             Change::MemberAdded { group, user } | Change::AdminAdded { group, user } => {
                 let admin = matches!(c, Change::AdminAdded { .. });
                 let sev = group_risk(group);
-                (
-                    Finding::new(
+                Finding::new(
+                    if admin {
+                        "accounts.diff.admin-added"
+                    } else {
+                        "accounts.diff.member-added"
+                    },
+                    sev,
+                    format!(
+                        "{} group {}",
                         if admin {
-                            "accounts.diff.admin-added"
+                            "new administrator of"
                         } else {
-                            "accounts.diff.member-added"
+                            "new member of"
                         },
-                        sev,
-                        format!(
-                            "{} group {}",
-                            if admin {
-                                "new administrator of"
-                            } else {
-                                "new member of"
-                            },
-                            group
-                        ),
-                        unescaped(user),
-                    )
-                    .with_attack("T1098"),
-                    gline(&ng, new, group),
+                        group
+                    ),
+                    unescaped(user),
                 )
+                .with_attack("T1098")
             }
-            Change::MemberRemoved { group, user } | Change::AdminRemoved { group, user } => (
+            Change::MemberRemoved { group, user } | Change::AdminRemoved { group, user } => {
                 Finding::new(
                     if matches!(c, Change::AdminRemoved { .. }) {
                         "accounts.diff.admin-removed"
@@ -661,9 +645,8 @@ pub fn findings(old: &Accounts<'_>, new: &Accounts<'_>, changes: &[Change]) -> V
                     Severity::Low,
                     format!("left group {group}"),
                     unescaped(user),
-                ),
-                gline(&og, old, group),
-            ),
+                )
+            }
         };
         // evidence in both files: the old (backup) one first, then the current one; a side
         // without the entry names its file
