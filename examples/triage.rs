@@ -23,7 +23,7 @@ use ferret::cli::{self, Args, Command, Common, Flag, Format, HasCommon, Progress
 use ferret::render::TextOptions;
 use ferret::report::ModuleStatus;
 use ferret::timeline::TimelineOptions;
-use ferret::triage::{triage, TriageEvent, TriageModule, TriageOptions};
+use ferret::triage::{triage_root, TriageEvent, TriageModule, TriageOptions};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -190,7 +190,7 @@ pub fn main() -> ExitCode {
         _ => {}
     }
     opts.timeline = timeline;
-    opts.root = common.root_or_live();
+    let root = common.root_or_live();
     // The modules run at once and report progress in different units through the one
     // Control: the spinner shows which are still running; their ends are printed above it.
     let bar = Arc::new(if quiet {
@@ -221,7 +221,7 @@ pub fn main() -> ExitCode {
             ));
         }));
     }
-    let mut report = triage(&opts);
+    let mut report = triage_root(&root, &opts, &common.control());
     // The event callback holds the bar too: let go of both, which clears it.
     opts.on_event = None;
     drop(bar);

@@ -55,7 +55,7 @@ pub mod timeline;
 pub mod triage;
 
 pub use report::Report;
-pub use triage::{triage, TriageModule, TriageOptions, DEFAULT_TIME_BUDGET};
+pub use triage::{triage_root, TriageModule, TriageOptions, DEFAULT_TIME_BUDGET};
 
 /// The README's Rust snippets, compiled and run as doctests.
 #[cfg(doctest)]

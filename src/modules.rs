@@ -4,15 +4,15 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use crate::triage::{ModuleResult, TriageOptions};
-use ferret_core::Control;
+use ferret_core::{Control, HostRoot};
 
 #[cfg(feature = "accounts")]
-pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult {
+pub(crate) fn accounts(root: &HostRoot, opts: &TriageOptions, control: &Control) -> ModuleResult {
     let audit = ferret_accounts::AuditOptions::default();
-    let mut out = ferret_accounts::audit_root(&opts.root, &audit, control);
+    let mut out = ferret_accounts::audit_root(root, &audit, control);
     // What changed since the backups shadow's tools keep (`/etc/passwd-`): an account added by
     // editing the file directly leaves the backup behind.
-    let backup = ferret_accounts::diff_backup_root(&opts.root, control);
+    let backup = ferret_accounts::diff_backup_root(root, control);
     out.findings.extend(backup.findings);
     // the backup diff's read errors repeat the audit's; a cancellation is reported once
     for e in backup.errors {
@@ -23,23 +23,45 @@ pub(crate) fn accounts(opts: &TriageOptions, control: &Control) -> ModuleResult 
     // Who may become root through sudo (/etc/sudoers and its includes); a host without sudo has
     // no /etc/sudoers and reads nothing.
     let sudo = ferret_accounts::sudoers::audit_root(
-        &opts.root,
+        root,
         &ferret_accounts::sudoers::SudoersOptions::default(),
         control,
     );
     out.findings.extend(sudo.outcome.findings);
     out.errors.extend(sudo.outcome.errors);
-    ModuleResult::from_outcome(out)
+    let mut timeline = Vec::new();
+    if let Some(t) = &opts.timeline {
+        use crate::timeline::{Contribute, Part, Sink, SourceStatus};
+        let snap = ferret_accounts::Snapshot::load(root);
+        let acc = snap.view();
+        let mut sink = Sink::new(t.max_entries);
+        acc.contribute(&mut sink);
+        let shadow = acc.path(ferret_accounts::AccountFile::Shadow).to_owned();
+        let (status, note) = if acc.shadow.is_some() {
+            (
+                SourceStatus::Read,
+                format!("{shadow}: each account's last password change (a day)"),
+            )
+        } else {
+            (SourceStatus::NotFound, format!("no readable {shadow}"))
+        };
+        timeline.push(Part::new("accounts", status, note, sink));
+    }
+    ModuleResult {
+        outcome: out,
+        timeline,
+        ..ModuleResult::default()
+    }
 }
 
 #[cfg(feature = "harden")]
-pub(crate) fn harden(opts: &TriageOptions, control: &Control) -> ModuleResult {
+pub(crate) fn harden(root: &HostRoot, _: &TriageOptions, control: &Control) -> ModuleResult {
     let h = ferret_harden::HardenOptions::default();
-    ModuleResult::from_outcome(ferret_harden::audit_root(&opts.root, &h, control))
+    ModuleResult::from_outcome(ferret_harden::audit_root(root, &h, control))
 }
 
 #[cfg(feature = "logs")]
-pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
+pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> ModuleResult {
     let mut lo = ferret_logs::AnalyzeOptions::default();
     if let Some(n) = opts.brute_force_threshold {
         lo.thresholds.failures = n;
@@ -51,7 +73,7 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
         lo.timeline = t.max_entries;
     }
     let mut analysis = if opts.logs.is_empty() {
-        ferret_logs::analyze_root(&opts.root, &lo, control)
+        ferret_logs::analyze_root(root, &lo, control)
     } else {
         // Explicit log files are host paths given by the user, read from the live filesystem.
         lo.paths.clone_from(&opts.logs);
@@ -63,7 +85,13 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
     if let Some(n) = opts.brute_force_threshold {
         login_opts.failures = n;
     }
-    let mut logins = ferret_logs::logins::audit_root(&opts.root, &login_opts, control);
+    // Keep only what the report or the timeline shows: the checks see every record anyway,
+    // the report lists none, the timeline its sessions and its failures per source and hour.
+    let keep = opts.timeline.as_ref().map_or(0, |t| t.max_entries);
+    login_opts.max_sessions = keep;
+    login_opts.max_records = 0;
+    login_opts.max_failure_hours = keep;
+    let mut logins = ferret_logs::logins::audit_root(root, &login_opts, control);
     ferret_logs::logins::correlate(&mut logins, &mut analysis, &login_opts);
     let mut not_found = analysis.missing.clone();
     not_found.extend(logins.missing.iter().cloned());
@@ -101,31 +129,88 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
             analysis.lines
         );
         timeline.push(Part::new("logs", SourceStatus::Read, note, sink));
-        let mut ho = ferret_logs::dpkg::HistoryOptions::default();
-        ho.max_changes = t.max_entries;
-        let h = ferret_logs::dpkg::history_root(&opts.root, &ho, control);
         let mut sink = Sink::new(t.max_entries);
-        for c in &h.changes {
-            c.contribute(&mut sink);
+        let mut wtmp = 0;
+        for f in &logins.files {
+            f.contribute(&mut sink);
+            wtmp += usize::from(!f.sessions.is_empty());
+            sink.add_dropped(f.sessions_total.saturating_sub(f.sessions.len() as u64));
         }
-        sink.add_dropped(h.dropped);
-        let (status, note) = if h.files.is_empty() && h.errors.is_empty() {
+        for h in &logins.failure_hours {
+            h.contribute(&mut sink);
+        }
+        let (status, note) = if logins.files.is_empty() {
             (
                 SourceStatus::NotFound,
-                format!("no {} under this root", ferret_logs::dpkg::DPKG_LOG),
+                format!("none of {} under this root", logins.missing.join(", ")),
             )
         } else {
             (
                 SourceStatus::Read,
                 format!(
-                    "{} ({} errors): installs, upgrades, removals, purges",
-                    h.files.join(", "),
-                    h.errors.len()
+                    "{} login record files ({wtmp} with sessions): logins, logouts, boots, \
+                     shutdowns; btmp's failed logins per source and hour{}",
+                    logins.files.len(),
+                    if logins.failure_hours_dropped > 0 {
+                        format!(
+                            " ({} failures past the cap of groups counted, not listed)",
+                            logins.failure_hours_dropped
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+        };
+        timeline.push(Part::new("logins", status, note, sink));
+        let mut ho = ferret_logs::dpkg::HistoryOptions::default();
+        ho.max_changes = t.max_entries;
+        let h = ferret_logs::dpkg::history_root(root, &ho, control);
+        let mut sink = Sink::new(t.max_entries);
+        for c in &h.changes {
+            c.contribute(&mut sink);
+        }
+        sink.add_dropped(h.dropped);
+        let mut read = h.files.clone();
+        let mut errors = h.errors.len();
+        // rpm keeps each package's install time in its header.
+        #[cfg(feature = "baseline")]
+        {
+            let mut ro = ferret_baseline::pkg::rpm::ReadOptions::default();
+            ro.files = false;
+            match ferret_baseline::pkg::rpm::read_root(root, &ro, control) {
+                Ok(Some(db)) => {
+                    db.contribute(&mut sink);
+                    read.push(ferret_core::escape::escape_path(&db.path));
+                    errors += db.errors.len();
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    errors += 1;
+                    dpkg_errors.push(ferret_core::ErrorRecord::new(None, None, e.to_string()));
+                }
+            }
+        }
+        let (status, note) = if read.is_empty() && errors == 0 {
+            (
+                SourceStatus::NotFound,
+                format!(
+                    "no {} and no rpm database under this root",
+                    ferret_logs::dpkg::DPKG_LOG
+                ),
+            )
+        } else {
+            (
+                SourceStatus::Read,
+                format!(
+                    "{} ({errors} errors): installs, upgrades, removals, purges (dpkg); \
+                     install times (rpm)",
+                    read.join(", "),
                 ),
             )
         };
         timeline.push(Part::new("packages", status, note, sink));
-        dpkg_errors = h.errors;
+        dpkg_errors.extend(h.errors);
     }
     let mut read: Vec<String> = analysis.files.iter().map(|f| f.path.clone()).collect();
     read.extend(logins.files.iter().map(|f| f.path.clone()));
@@ -142,90 +227,110 @@ pub(crate) fn logs(opts: &TriageOptions, control: &Control) -> ModuleResult {
     }
 }
 
-/// Every account's shell histories; one info finding names the files read and the
-/// interactive accounts with none (for a join with login records).
+/// Every account's shell histories: the files read in the module's `read` list, the
+/// interactive accounts with none in its `not_found` list; with a timeline, every command with
+/// a time.
 #[cfg(feature = "logs")]
-pub(crate) fn history(opts: &TriageOptions, control: &Control) -> ModuleResult {
-    use ferret_core::{Evidence, Finding, Severity};
+pub(crate) fn history(root: &HostRoot, opts: &TriageOptions, control: &Control) -> ModuleResult {
     use ferret_logs::history::{histories_root, HistoryOptions, SourceState};
-    let r = histories_root(&opts.root, &HistoryOptions::default(), control);
+    let mut ho = HistoryOptions::default();
+    ho.timed = opts.timeline.is_some();
+    let r = histories_root(root, &ho, control);
     if r.accounts == 0 {
         return ModuleResult::skipped("no accounts (no /etc/passwd, no /root) under this root");
     }
-    let read: Vec<&str> = r
+    let read: Vec<String> = r
         .sources
         .iter()
-        .filter(|s| s.state == SourceState::Read)
-        .map(|s| s.path.as_str())
+        .filter(|s| matches!(s.state, SourceState::Read | SourceState::Empty))
+        .map(|s| s.path.clone())
         .collect();
-    let none: Vec<String> = r
+    let not_found: Vec<String> = r
         .users_without_history
         .iter()
-        .map(|u| ferret_core::escape::escape(u))
+        .map(|u| {
+            format!(
+                "the history of {} (an interactive account with no history file)",
+                ferret_core::escape::escape(u)
+            )
+        })
         .collect();
-    let mut summary = Finding::new(
-        "history.sources",
-        Severity::Info,
-        "shell histories read",
-        b"histories",
-    )
-    .with_detail(format!(
-        "read {} history file(s) of {} account(s), {} command(s); interactive accounts with no history file: {}",
-        read.len(),
-        r.accounts,
-        r.commands_total,
-        if none.is_empty() { "none".to_owned() } else { none.join(", ") }
-    ));
-    for p in read.iter().take(20) {
-        summary = summary.with_evidence(Evidence::file(p.as_bytes()));
+    let mut timeline = Vec::new();
+    if let Some(t) = &opts.timeline {
+        use crate::timeline::{Contribute, Part, Sink, SourceStatus};
+        let mut sink = Sink::new(t.max_entries);
+        let mut timed = 0u64;
+        for c in &r.commands {
+            if c.time.is_some() {
+                timed += 1;
+                c.contribute(&mut sink);
+            }
+        }
+        sink.add_dropped(r.commands_dropped);
+        let status = if read.is_empty() {
+            SourceStatus::NotFound
+        } else {
+            SourceStatus::Read
+        };
+        let note = format!(
+            "{} history files of {} accounts, {} commands, {timed} with a time (bash #epoch, \
+             zsh extended, fish when:)",
+            read.len(),
+            r.accounts,
+            r.commands_total
+        );
+        timeline.push(Part::new("history", status, note, sink));
     }
     let mut outcome = ferret_core::Outcome::new();
     outcome.findings = r.findings;
-    outcome.findings.push(summary);
     outcome.errors = r.errors;
-    ModuleResult::from_outcome(outcome)
+    ModuleResult {
+        outcome,
+        timeline,
+        read,
+        not_found,
+        ..ModuleResult::default()
+    }
 }
 
 #[cfg(feature = "proc")]
-pub(crate) fn proc(opts: &TriageOptions, control: &Control) -> ModuleResult {
-    if !opts.root.is_live() {
+pub(crate) fn proc(root: &HostRoot, _: &TriageOptions, control: &Control) -> ModuleResult {
+    if !root.is_live() {
         return ModuleResult::skipped(
             "processes, sockets and kernel modules exist only on a live system; this root is a disk image",
         );
     }
     let suspicious = ferret_proc::SuspiciousOptions::default();
-    let mut out = ferret_proc::suspicious_root(&opts.root, &suspicious, control);
+    let mut out = ferret_proc::suspicious_root(root, &suspicious, control);
     if !control.is_cancelled() {
         let hidden = ferret_proc::HiddenOptions::default();
-        out.merge(ferret_proc::hidden_root(&opts.root, &hidden, control));
+        out.merge(ferret_proc::hidden_root(root, &hidden, control));
     }
     ModuleResult::from_outcome(out)
 }
 
 #[cfg(feature = "baseline")]
-pub(crate) fn packages(opts: &TriageOptions, control: &Control) -> ModuleResult {
+pub(crate) fn packages(root: &HostRoot, _: &TriageOptions, control: &Control) -> ModuleResult {
     use ferret_baseline::pkg::rpm::{DB_DIRS, DB_FILES};
     // Whichever databases the root holds: dpkg, rpm, or both.
-    let rpm = DB_DIRS.iter().any(|d| {
-        DB_FILES
-            .iter()
-            .any(|f| opts.root.exists(format!("{d}/{f}")))
-    });
-    if !rpm && !opts.root.exists("/var/lib/dpkg/status") {
+    let rpm = DB_DIRS
+        .iter()
+        .any(|d| DB_FILES.iter().any(|f| root.exists(format!("{d}/{f}"))));
+    if !rpm && !root.exists("/var/lib/dpkg/status") {
         return ModuleResult::skipped(
             "no package database under this root (dpkg: /var/lib/dpkg/status; rpm: \
              /usr/lib/sysimage/rpm, /var/lib/rpm)",
         );
     }
     let v = ferret_baseline::pkg::VerifyOptions::default();
-    let report = ferret_baseline::pkg::verify_root(&opts.root, &v, control);
+    let report = ferret_baseline::pkg::verify_root(root, &v, control);
     // A package updated in place outside dpkg would otherwise bury the report in hundreds of
     // findings: one per package beyond 20 ordinary files (binaries and libraries stay single).
     ModuleResult::from_outcome(ferret_baseline::pkg::group_by_package(report.outcome, 20))
 }
 
 #[cfg(feature = "baseline")]
-pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult {
+pub(crate) fn baseline(root: &HostRoot, opts: &TriageOptions, control: &Control) -> ModuleResult {
     use ferret_core::{ErrorRecord, Outcome};
     use std::os::unix::ffi::OsStrExt;
     let Some(db) = &opts.baseline else {
@@ -256,47 +361,47 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
         Err(e) => return fail(format!("baseline refused: {e}")),
     };
     let check = ferret_baseline::CheckOptions::default();
-    let cmp = ferret_baseline::check_root(&opts.root, &old, &check, control);
+    let cmp = ferret_baseline::check_root(root, &old, &check, control);
     ModuleResult::from_outcome(cmp.findings())
 }
 
 #[cfg(feature = "scan")]
-pub(crate) fn scan(opts: &TriageOptions, control: &Control) -> ModuleResult {
+pub(crate) fn scan(root: &HostRoot, _: &TriageOptions, control: &Control) -> ModuleResult {
     // Every check but YARA (it needs rules); the scan reads the dpkg database itself.
     let so = ferret_scan::ScanOptions::default();
-    let report = ferret_scan::scan_root(&opts.root, &so, control);
+    let report = ferret_scan::scan_root(root, &so, control);
     ModuleResult::from_outcome(report.outcome)
 }
 
 #[cfg(not(feature = "accounts"))]
-pub(crate) fn accounts(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn accounts(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `accounts` off)")
 }
 #[cfg(not(feature = "harden"))]
-pub(crate) fn harden(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn harden(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `harden` off)")
 }
 #[cfg(not(feature = "logs"))]
-pub(crate) fn logs(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn logs(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `logs` off)")
 }
 #[cfg(not(feature = "logs"))]
-pub(crate) fn history(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn history(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `logs` off)")
 }
 #[cfg(not(feature = "proc"))]
-pub(crate) fn proc(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn proc(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `proc` off)")
 }
 #[cfg(not(feature = "baseline"))]
-pub(crate) fn packages(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn packages(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `baseline` off)")
 }
 #[cfg(not(feature = "scan"))]
-pub(crate) fn scan(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn scan(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `scan` off)")
 }
 #[cfg(not(feature = "baseline"))]
-pub(crate) fn baseline(_: &TriageOptions, _: &Control) -> ModuleResult {
+pub(crate) fn baseline(_: &HostRoot, _: &TriageOptions, _: &Control) -> ModuleResult {
     ModuleResult::skipped("not built in (feature `baseline` off)")
 }

@@ -1,23 +1,34 @@
 //! One time-ordered list of what every module knows with a time: the story of an attack.
 //!
-//! `triage` with [`TriageOptions::timeline`](crate::TriageOptions::timeline) set builds a
-//! [`Timeline`] beside the report ([`Report::timeline`](crate::Report::timeline)) from:
+//! [`triage_root`](crate::triage_root) with [`TriageOptions::timeline`](crate::TriageOptions::timeline)
+//! set builds a [`Timeline`] beside the report ([`Report::timeline`](crate::Report::timeline))
+//! from these sources (each entry's [`Entry::source`]):
 //!
 //! - **logs**: the notable events of the auth logs and the journal (logins, sessions, sudo and
-//!   su, account and group changes, module taints, crashes), and the first and last event of
-//!   every source a log finding names (the failures themselves are counted, not listed);
+//!   su with their commands, secrets masked; useradd, usermod, groupadd, passwd and chpasswd
+//!   changes; module taints, crashes), the first and last event of every source a log finding
+//!   names (the failures themselves are counted, not listed), and of each `logs.campaign` the
+//!   campaign's first and last event and its top sources' first and last events;
+//! - **logins**: `wtmp`/`wtmpdb` sessions as `last -x` lists them (each login with its
+//!   terminal and host, its logout or how it ended, boots, shutdowns), and `btmp`'s failed
+//!   logins as one entry per source and hour (the count, the users tried, the first and last
+//!   attempt), never one per attempt;
+//! - **history**: every shell-history command whose format records a time (bash `#epoch`
+//!   lines, zsh's extended history, fish's `when:`), secrets masked as the history module masks
+//!   them, with the classifier's kinds;
+//! - **accounts**: each account's last password change from `/etc/shadow`: shadow keeps a day,
+//!   so the entry is at 00:00 UTC of that day (day precision, said in the entry);
 //! - **packages**: installs, upgrades, removals and purges from `/var/log/dpkg.log` and its
-//!   rotations;
+//!   rotations, and each rpm package's install time (`INSTALLTIME` in its header; the evidence
+//!   line is the header number);
 //! - **files**: the modification, access, change and birth times (birth where `statx` gives
-//!   it) of every file a finding names (its subject or its evidence), baseline changes
-//!   included; these are also the [`Timeline::files`] a [bodyfile](crate::render::bodyfile)
-//!   holds for the Sleuth Kit's `mactime`.
+//!   it) of every file a finding names (its subject or its evidence), the baseline module's
+//!   changed, added and removed files included; these are also the [`Timeline::files`] a
+//!   [bodyfile](crate::render::bodyfile) holds for the Sleuth Kit's `mactime`.
 //!
 //! Every module adds its part the same way: it turns what it knows into [`Entry`] values,
-//! through the one trait [`Contribute`], into a capped [`Sink`]. A new source (login records,
-//! shell histories, ...) implements [`Contribute`] for its records and pushes them in its
-//! triage module.
-//!
+//! through the one trait [`Contribute`], into a capped [`Sink`]; subjects are escaped bytes.
+
 //! The list is filtered to the attack when one was found: from the first hostile log event
 //! less [`TimelineOptions::margin_secs`] to the end of the evidence (what an intruder does after
 //! the last failed attempt is rarely hostile to a log parser, and it is what matters most);
@@ -307,12 +318,36 @@ impl Contribute for ferret_logs::Analysis {
             ev.contribute(sink);
         }
         sink.add_dropped(self.timeline_dropped);
-        let named: BTreeSet<&str> = self
+        let mut named: BTreeSet<&str> = self
             .outcome
             .findings
             .iter()
             .map(|f| f.subject.as_str())
             .collect();
+        // A campaign: its span, and its top sources like any source a finding names.
+        for c in &self.campaigns {
+            named.extend(c.top.iter().map(String::as_str));
+            let what = c.detection.strip_prefix("logs.").unwrap_or(&c.detection);
+            for (t, kind, edge) in [
+                (c.first, "campaign-first", "first"),
+                (c.last, "campaign-last", "last"),
+            ] {
+                if let Some(t) = t {
+                    let mut e = Entry::new(
+                        log_time(t),
+                        "logs",
+                        kind,
+                        b"",
+                        format!(
+                            "{edge} event of the {what} campaign: {} sources, {} failures in all",
+                            c.sources, c.failures
+                        ),
+                    );
+                    e.subject.clone_from(&c.detection);
+                    sink.push(e);
+                }
+            }
+        }
         for s in self
             .sources
             .iter()
@@ -361,6 +396,189 @@ impl Contribute for ferret_logs::dpkg::PackageChange {
         e.subject.clone_from(&self.package);
         e.evidence = Some(escaped_line(&self.path, self.line));
         sink.push(e);
+    }
+}
+
+/// An rpm database's packages, at their install times (`INSTALLTIME`), beside dpkg's log;
+/// evidence names the database and the package's header number as the line.
+#[cfg(feature = "baseline")]
+impl Contribute for ferret_baseline::pkg::rpm::RpmDb {
+    fn contribute(&self, sink: &mut Sink) {
+        let db = self.path.as_os_str().as_bytes();
+        for p in &self.packages {
+            let Some(t) = p.install_time else { continue };
+            let mut e = Entry::new(
+                Timestamp {
+                    sec: i64::from(t),
+                    nsec: 0,
+                },
+                "packages",
+                "install",
+                &p.name,
+                format!("install {} (rpm)", ferret_core::escape::escape(&p.nevra())),
+            );
+            e.evidence = Some(Evidence::line(db, u64::from(p.hnum)));
+            sink.push(e);
+        }
+    }
+}
+
+/// The seconds and microseconds of a login record as a timestamp.
+#[cfg(feature = "logs")]
+fn record_time(r: &ferret_logs::logins::LoginRecord) -> Timestamp {
+    Timestamp {
+        sec: r.sec,
+        nsec: u32::try_from(r.usec.clamp(0, 999_999)).unwrap_or(0) * 1000,
+    }
+}
+
+/// A `wtmp`/`wtmpdb` file's sessions: each login and its end (logout, crash, shutdown), each
+/// boot and shutdown, as `last -x` lists them; evidence is the record (its 1-based position).
+#[cfg(feature = "logs")]
+impl Contribute for ferret_logs::logins::LoginFile {
+    fn contribute(&self, sink: &mut Sink) {
+        use ferret_core::escape::escape;
+        use ferret_logs::logins::{End, SessionKind};
+        for s in &self.sessions {
+            let r = &s.start;
+            let (kind, what) = match s.kind {
+                SessionKind::Login => {
+                    let from = if r.host.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" from {}", escape(&r.host))
+                    };
+                    (
+                        "login",
+                        format!("{} logged in on {}{from}", escape(&r.user), escape(&r.line)),
+                    )
+                }
+                SessionKind::Boot => ("boot", format!("system boot ({})", escape(&r.host))),
+                SessionKind::Shutdown => ("shutdown", "system shutdown".to_owned()),
+                _ => continue,
+            };
+            sink.push(
+                Entry::new(record_time(r), "logins", kind, &r.user, what)
+                    .with_evidence(escaped_line(&self.path, r.index)),
+            );
+            if s.kind != SessionKind::Login {
+                continue;
+            }
+            let Some(end) = s.end_sec else { continue };
+            let how = match s.end {
+                End::Normal => "logout",
+                End::Crash => "no logout before the next boot (crash)",
+                End::Down => "no logout before the shutdown",
+                _ => continue,
+            };
+            let mut e = Entry::new(
+                Timestamp { sec: end, nsec: 0 },
+                "logins",
+                "logout",
+                &r.user,
+                format!(
+                    "{} on {}: session ended, {how}",
+                    escape(&r.user),
+                    escape(&r.line)
+                ),
+            );
+            if let Some(rec) = s.end_record {
+                e.evidence = Some(escaped_line(&self.path, rec));
+            }
+            sink.push(e);
+        }
+    }
+}
+
+/// The failed logins of one source in one hour (`btmp`): one entry, not one per attempt.
+#[cfg(feature = "logs")]
+impl Contribute for ferret_logs::logins::FailureHour {
+    fn contribute(&self, sink: &mut Sink) {
+        let mut e = Entry::new(
+            log_time(self.first),
+            "logins",
+            "failed-logins",
+            b"",
+            format!(
+                "{} failed logins from {} from {} to {} (users: {})",
+                self.failures,
+                self.source,
+                crate::timeline::rfc3339::format(&log_time(self.first)),
+                crate::timeline::rfc3339::format(&log_time(self.last)),
+                if self.users.is_empty() {
+                    "none recorded".to_owned()
+                } else {
+                    self.users.join(", ")
+                }
+            ),
+        );
+        e.subject.clone_from(&self.source);
+        e.evidence = Some(self.evidence.clone());
+        sink.push(e);
+    }
+}
+
+/// A shell-history command with its time (bash `#epoch`, zsh extended, fish `when:`), secrets
+/// already masked by the history reader; commands without a time are not timeline entries.
+#[cfg(feature = "logs")]
+impl Contribute for ferret_logs::history::Command {
+    fn contribute(&self, sink: &mut Sink) {
+        let Some(sec) = self.time else { return };
+        let kinds: Vec<&str> = self.kinds.iter().map(|k| k.id()).collect();
+        let what = format!(
+            "{} ran: {}{}",
+            ferret_core::escape::escape(&self.user),
+            ferret_core::escape::escape(&self.command),
+            if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", kinds.join(", "))
+            }
+        );
+        sink.push(
+            Entry::new(
+                Timestamp { sec, nsec: 0 },
+                "history",
+                "command",
+                &self.user,
+                what,
+            )
+            .with_evidence(escaped_line(&self.path, self.line)),
+        );
+    }
+}
+
+/// Account changes the account files record with a time: shadow's last password change, a
+/// day (shadow keeps days since 1970): the entry is at that day's 00:00 UTC, day precision.
+#[cfg(feature = "accounts")]
+impl Contribute for ferret_accounts::Accounts<'_> {
+    fn contribute(&self, sink: &mut Sink) {
+        let path = self.path(ferret_accounts::AccountFile::Shadow);
+        for (line, s) in self
+            .shadow
+            .iter()
+            .flat_map(ferret_accounts::Document::entries)
+        {
+            // 0 means "change at next login", not a day.
+            let Some(day) = s.aging.lastchg.filter(|&d| d > 0) else {
+                continue;
+            };
+            let sec = day.saturating_mul(86_400);
+            sink.push(
+                Entry::new(
+                    Timestamp { sec, nsec: 0 },
+                    "accounts",
+                    "password-changed",
+                    s.name,
+                    format!(
+                        "password of {} last changed on {} (shadow's day: day precision)",
+                        ferret_core::escape::escape(s.name),
+                        crate::time::rfc3339(sec).get(..10).unwrap_or_default()
+                    ),
+                )
+                .with_evidence(escaped_line(path, line)),
+            );
+        }
     }
 }
 

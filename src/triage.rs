@@ -115,13 +115,11 @@ pub type EventFn = dyn Fn(&TriageEvent) + Send + Sync;
 /// stopped and kept as `partial`.
 pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(600);
 
-/// Options of [`triage`]. `TriageOptions::default()` audits the live host with every module
-/// that applies.
+/// Options of [`triage_root`]: plain fields on a `Default` value, which runs every module that
+/// applies. The root and the [`Control`] are [`triage_root`]'s own arguments, as in every crate.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct TriageOptions {
-    /// The audited root (live `/` by default).
-    pub root: HostRoot,
     /// Run only these modules (`None`: all that apply).
     pub only: Option<Vec<TriageModule>>,
     /// A baseline file to compare the root against (enables the `baseline` module).
@@ -138,8 +136,6 @@ pub struct TriageOptions {
     /// [`DEFAULT_TIME_BUDGET`] by default, so that a hostile host cannot hang an unattended
     /// run; `None` for no limit (`--budget 0`). Modules see it as their [`Control`]'s deadline.
     pub time_budget: Option<Duration>,
-    /// Cancellation, progress and I/O budget shared by every module.
-    pub control: Control,
     /// Called when modules start and finish.
     pub on_event: Option<Arc<EventFn>>,
     /// Findings of one id with one cause that make a group ([`crate::group`]; default
@@ -152,7 +148,6 @@ pub struct TriageOptions {
 impl Default for TriageOptions {
     fn default() -> Self {
         TriageOptions {
-            root: HostRoot::live(),
             only: None,
             baseline: None,
             baseline_key: None,
@@ -160,7 +155,6 @@ impl Default for TriageOptions {
             brute_force_threshold: None,
             brute_force_window: None,
             time_budget: Some(DEFAULT_TIME_BUDGET),
-            control: Control::new(),
             on_event: None,
             group_min: crate::group::DEFAULT_GROUP_MIN,
             timeline: None,
@@ -171,7 +165,6 @@ impl Default for TriageOptions {
 impl fmt::Debug for TriageOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TriageOptions")
-            .field("root", &self.root)
             .field("only", &self.only)
             .field("baseline", &self.baseline)
             .field("logs", &self.logs)
@@ -181,14 +174,6 @@ impl fmt::Debug for TriageOptions {
 }
 
 impl TriageOptions {
-    /// Options for auditing `root`.
-    pub fn new(root: HostRoot) -> Self {
-        TriageOptions {
-            root,
-            ..Self::default()
-        }
-    }
-
     fn wants(&self, m: TriageModule) -> bool {
         self.only.as_ref().is_none_or(|o| o.contains(&m))
     }
@@ -236,30 +221,39 @@ impl ModuleResult {
     }
 }
 
-fn run_module(m: TriageModule, opts: &TriageOptions, control: &Control) -> ModuleResult {
+fn run_module(
+    m: TriageModule,
+    root: &HostRoot,
+    opts: &TriageOptions,
+    control: &Control,
+) -> ModuleResult {
     match m {
-        TriageModule::Accounts => crate::modules::accounts(opts, control),
-        TriageModule::Harden => crate::modules::harden(opts, control),
-        TriageModule::Logs => crate::modules::logs(opts, control),
-        TriageModule::History => crate::modules::history(opts, control),
-        TriageModule::Proc => crate::modules::proc(opts, control),
-        TriageModule::Packages => crate::modules::packages(opts, control),
-        TriageModule::Baseline => crate::modules::baseline(opts, control),
-        TriageModule::Scan => crate::modules::scan(opts, control),
+        TriageModule::Accounts => crate::modules::accounts(root, opts, control),
+        TriageModule::Harden => crate::modules::harden(root, opts, control),
+        TriageModule::Logs => crate::modules::logs(root, opts, control),
+        TriageModule::History => crate::modules::history(root, opts, control),
+        TriageModule::Proc => crate::modules::proc(root, opts, control),
+        TriageModule::Packages => crate::modules::packages(root, opts, control),
+        TriageModule::Baseline => crate::modules::baseline(root, opts, control),
+        TriageModule::Scan => crate::modules::scan(root, opts, control),
     }
 }
 
-/// Runs every module that applies and returns one report, findings most severe first, one
-/// per subject and problem, many alike grouped ([`crate::group`]); with
-/// [`TriageOptions::timeline`], the timeline too.
-pub fn triage(opts: &TriageOptions) -> Report {
+/// Runs every module that applies to `root` (live `/` or a mounted image) and returns one
+/// report, findings most severe first, one per subject and problem, many alike grouped
+/// ([`crate::group`]); with [`TriageOptions::timeline`], the timeline too.
+///
+/// `control` is shared by every module: cancelling it stops them (their results are kept as
+/// `partial`), its progress callback hears them, its deadline meets
+/// [`TriageOptions::time_budget`] (the earlier wins).
+pub fn triage_root(root: &HostRoot, opts: &TriageOptions, control: &Control) -> Report {
     let started = crate::time::now_unix();
     let clock = Instant::now();
-    let cancel = opts.control.cancel.clone();
+    let cancel = control.cancel.clone();
     // Modules get their own token so the time budget can stop them without cancelling the
     // caller's token; the caller's cancellation is forwarded.
     let module_cancel = CancelToken::new();
-    let mut control = opts.control.clone();
+    let mut control = control.clone();
     control.cancel = module_cancel.clone();
 
     let modules: Vec<TriageModule> = TriageModule::ALL
@@ -286,7 +280,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
                         cb(&TriageEvent::Started(m));
                     }
                     let t = Instant::now();
-                    let r = run_module(m, opts, &control);
+                    let r = run_module(m, root, opts, &control);
                     (r, t.elapsed(), control.is_cancelled())
                 });
                 (m, h)
@@ -396,7 +390,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
     }
     let (findings, groups) = crate::group::fold(findings, opts.group_min);
     let timeline = opts.timeline.as_ref().map(|t| {
-        let (files, dropped) = crate::timeline::named_files(&opts.root, &findings, t.max_files);
+        let (files, dropped) = crate::timeline::named_files(root, &findings, t.max_files);
         let mut sink = crate::timeline::Sink::new(t.max_entries);
         for f in &files {
             crate::timeline::Contribute::contribute(f, &mut sink);
@@ -428,7 +422,7 @@ pub fn triage(opts: &TriageOptions) -> Report {
         tool: format!("ferret {}", env!("CARGO_PKG_VERSION")),
         generated_at: crate::time::rfc3339(started),
         duration_ms: clock.elapsed().as_millis() as u64,
-        host: crate::host::collect(&opts.root),
+        host: crate::host::collect(root),
         window: window.map(|(a, b)| Window {
             first: crate::time::rfc3339(a),
             last: crate::time::rfc3339(b),
@@ -443,10 +437,12 @@ pub fn triage(opts: &TriageOptions) -> Report {
     }
 }
 
-/// The timeline sources each module reads (the lead wires the new ones here).
+/// The timeline sources each module reads.
 fn timeline_sources(m: TriageModule) -> &'static [&'static str] {
     match m {
-        TriageModule::Logs => &["logs", "packages"],
+        TriageModule::Logs => &["logs", "logins", "packages"],
+        TriageModule::History => &["history"],
+        TriageModule::Accounts => &["accounts"],
         _ => &[],
     }
 }

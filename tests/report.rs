@@ -13,10 +13,10 @@
 
 mod common;
 
-use ferret::core::HostRoot;
+use ferret::core::{Control, HostRoot};
 use ferret::render::TextOptions;
 use ferret::timeline::TimelineOptions;
-use ferret::triage::{triage, TriageOptions};
+use ferret::triage::{triage_root, TriageOptions};
 use ferret::Report;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::ffi::OsStrExt;
@@ -45,9 +45,9 @@ fn plant_suid(root: &Path) {
 }
 
 fn report(root: &Path, timeline: Option<TimelineOptions>) -> Report {
-    let mut o = TriageOptions::new(HostRoot::new(root).unwrap());
+    let mut o = TriageOptions::default();
     o.timeline = timeline;
-    triage(&o)
+    triage_root(&HostRoot::new(root).unwrap(), &o, &Control::new())
 }
 
 fn planted() -> (tempfile::TempDir, Report) {

@@ -11,7 +11,7 @@
 mod common;
 
 use ferret::core::{Control, HostRoot};
-use ferret::triage::{triage, TriageOptions};
+use ferret::triage::{triage_root, TriageOptions};
 use nix::sys::stat::{utimensat, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use std::collections::BTreeMap;
@@ -149,9 +149,9 @@ fn baseline_and_offline_triage_leave_no_trace() {
     let cmp = ferret::baseline::check_root(&hr, &old, &check, &Control::new());
     assert!(cmp.changed.is_empty() && cmp.added.is_empty() && cmp.removed.is_empty());
     // Offline triage with every module.
-    let mut o = TriageOptions::new(hr);
+    let mut o = TriageOptions::default();
     o.baseline = Some(db);
-    let r = triage(&o);
+    let r = triage_root(&hr, &o, &Control::new());
     assert!(
         r.findings.iter().any(|f| f.id == "accounts.uid0-non-root"
             || f.also_reported_as
@@ -192,7 +192,11 @@ fn symlinks_out_of_the_root_are_never_read() {
     std::os::unix::fs::symlink(&secret, root.join("var/log/auth.log")).unwrap();
     reset_atimes(std::slice::from_ref(&secret));
 
-    let r = triage(&TriageOptions::new(HostRoot::new(root).unwrap()));
+    let r = triage_root(
+        &HostRoot::new(root).unwrap(),
+        &TriageOptions::default(),
+        &Control::new(),
+    );
     let mut json = Vec::new();
     ferret::render::json(&r, &mut json).unwrap();
     let json = String::from_utf8(json).unwrap();
@@ -273,7 +277,7 @@ fn special_files_never_block_and_are_reported() {
     let hr = HostRoot::new(&root).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let r = triage(&TriageOptions::new(hr));
+        let r = triage_root(&hr, &TriageOptions::default(), &Control::new());
         let _ = tx.send(r);
     });
     let started = Instant::now();
@@ -343,9 +347,9 @@ fn verifying_an_rpm_root_leaves_no_trace_and_creates_nothing() {
     reset_atimes(&paths);
     let before = snapshot(&paths);
 
-    let mut o = TriageOptions::new(HostRoot::new(&root).unwrap());
+    let mut o = TriageOptions::default();
     o.only = Some(vec![ferret::triage::TriageModule::Packages]);
-    let r = triage(&o);
+    let r = triage_root(&HostRoot::new(&root).unwrap(), &o, &Control::new());
     assert!(
         r.findings
             .iter()

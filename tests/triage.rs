@@ -11,7 +11,7 @@
 mod common;
 
 use ferret::core::{Control, HostRoot, Severity};
-use ferret::triage::{triage, TriageModule, TriageOptions};
+use ferret::triage::{triage_root, TriageModule, TriageOptions};
 use ferret::Report;
 use std::path::Path;
 
@@ -26,9 +26,9 @@ fn make_baseline(root: &HostRoot, out: &Path) {
 }
 
 fn offline(root: &Path, baseline: Option<&Path>) -> Report {
-    let mut o = TriageOptions::new(HostRoot::new(root).unwrap());
+    let mut o = TriageOptions::default();
     o.baseline = baseline.map(Path::to_path_buf);
-    triage(&o)
+    triage_root(&HostRoot::new(root).unwrap(), &o, &Control::new())
 }
 
 fn find<'a>(r: &'a Report, id: &str, subject_has: &str) -> &'a ferret::core::Finding {
@@ -181,9 +181,9 @@ fn tampered_baseline_fails_the_module_not_the_report() {
 fn only_and_budget_are_honoured() {
     let t = tempfile::tempdir().unwrap();
     common::clean_root(t.path());
-    let mut o = TriageOptions::new(HostRoot::new(t.path()).unwrap());
+    let mut o = TriageOptions::default();
     o.only = Some(vec![TriageModule::Accounts]);
-    let r = triage(&o);
+    let r = triage_root(&HostRoot::new(t.path()).unwrap(), &o, &Control::new());
     assert_eq!(r.modules.len(), 1);
     assert_eq!(r.modules[0].name, "accounts");
     assert!(r.findings.iter().all(|f| f.id.starts_with("accounts.")));

@@ -25,6 +25,26 @@ pub const SUMMARISED: [&str; 3] = [
     "logs.port-scan",
 ];
 
+/// One campaign [`summarise`] found: what its `logs.campaign` finding says, as data (for a
+/// timeline: the campaign's span and its top sources' first and last events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Campaign {
+    /// The detection summarised (`logs.brute-force`, ...): the finding's subject.
+    pub detection: String,
+    /// Sources folded into it.
+    pub sources: usize,
+    /// Their failures in all.
+    pub failures: u64,
+    /// The first event of any of its sources.
+    pub first: Option<LogTime>,
+    /// The last event of any of its sources.
+    pub last: Option<LogTime>,
+    /// The top sources (escaped), most failures first, as the finding lists them.
+    pub top: Vec<String>,
+}
+
 /// Replaces the findings of each [`SUMMARISED`] detection that `min_sources` or more sources
 /// have by one `logs.campaign` finding (see the module docs); `min_sources` 0 leaves the
 /// findings as they are. `sources` gives the per-source counts (subjects are matched to
@@ -35,8 +55,18 @@ pub fn summarise(
     min_sources: usize,
     top: usize,
 ) -> Vec<Finding> {
+    summarise_campaigns(findings, sources, min_sources, top).0
+}
+
+/// [`summarise`], and each campaign as data.
+pub fn summarise_campaigns(
+    findings: Vec<Finding>,
+    sources: &[SourceSummary],
+    min_sources: usize,
+    top: usize,
+) -> (Vec<Finding>, Vec<Campaign>) {
     if min_sources == 0 {
-        return findings;
+        return (findings, Vec::new());
     }
     // Subjects with a finding of another kind than the summarised detections: they keep
     // theirs.
@@ -57,7 +87,7 @@ pub fn summarise(
         .map(|(id, _)| id.to_owned())
         .collect();
     if folded.is_empty() {
-        return findings;
+        return (findings, Vec::new());
     }
     let by_ip: HashMap<&str, &SourceSummary> = sources.iter().map(|s| (s.ip.as_str(), s)).collect();
     let mut members: HashMap<String, Vec<Finding>> = HashMap::new();
@@ -72,14 +102,17 @@ pub fn summarise(
     }
     let mut ids: Vec<String> = members.keys().cloned().collect();
     ids.sort();
+    let mut campaigns = Vec::new();
     for id in ids {
         let Some(m) = members.remove(&id) else {
             continue;
         };
-        keep.push(campaign(&id, m, &by_ip, top));
+        let (f, c) = campaign(&id, m, &by_ip, top);
+        keep.push(f);
+        campaigns.push(c);
     }
     Finding::sort(&mut keep);
-    keep
+    (keep, campaigns)
 }
 
 /// The one finding of a campaign of `id` from the sources of `members`.
@@ -88,7 +121,7 @@ fn campaign(
     mut members: Vec<Finding>,
     by_ip: &HashMap<&str, &SourceSummary>,
     top: usize,
-) -> Finding {
+) -> (Finding, Campaign) {
     let stats = |f: &Finding| by_ip.get(f.subject.as_str()).copied();
     let (mut failures, mut events) = (0u64, 0u64);
     let (mut first, mut last): (Option<LogTime>, Option<LogTime>) = (None, None);
@@ -153,7 +186,19 @@ fn campaign(
         }
     }
     f.also_reported_as.push(id.to_owned());
-    f
+    let c = Campaign {
+        detection: id.to_owned(),
+        sources: n,
+        failures,
+        first,
+        last,
+        top: members
+            .iter()
+            .take(top)
+            .map(|m| m.subject.clone())
+            .collect(),
+    };
+    (f, c)
 }
 
 #[cfg(test)]

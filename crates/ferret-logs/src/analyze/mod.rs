@@ -168,6 +168,9 @@ pub struct Analysis {
     pub time_zone: String,
     /// Findings and per-file errors.
     pub outcome: Outcome,
+    /// The campaigns behind the `logs.campaign` findings, as data (what the findings say).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub campaigns: Vec<crate::campaign::Campaign>,
     /// The latest accepted ssh logins, in order (at most [`crate::detect::MAX_ACCEPTED`]),
     /// for the joins with login records ([`crate::logins::correlate`]).
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -587,7 +590,7 @@ pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     a.sources = r.sources;
     a.hours = r.hours;
     a.window = r.window;
-    a.outcome.findings = crate::campaign::summarise(
+    (a.outcome.findings, a.campaigns) = crate::campaign::summarise_campaigns(
         r.findings,
         &a.sources,
         acc.opts.campaign_sources,

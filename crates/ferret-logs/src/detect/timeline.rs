@@ -58,6 +58,14 @@ fn opt(b: Option<&[u8]>) -> String {
     b.map_or_else(|| "?".to_owned(), escape)
 }
 
+/// A command line, secrets masked as the history module masks them.
+fn masked(b: Option<&[u8]>) -> String {
+    b.map_or_else(
+        || "?".to_owned(),
+        |c| escape(&ferret_core::command::mask_secrets(c)),
+    )
+}
+
 /// One line about a notable event.
 pub(crate) fn describe(e: &EventKind<'_>) -> String {
     use EventKind as E;
@@ -92,7 +100,7 @@ pub(crate) fn describe(e: &EventKind<'_>) -> String {
             escape(user),
             opt(runas.as_deref()),
             opt(pwd.as_deref()),
-            opt(command.as_deref())
+            masked(command.as_deref())
         ),
         E::SudoFailure {
             user,
@@ -102,12 +110,12 @@ pub(crate) fn describe(e: &EventKind<'_>) -> String {
         } => format!(
             "{} failed sudo ({attempts} attempts): {}",
             escape(user),
-            opt(command.as_deref())
+            masked(command.as_deref())
         ),
         E::SudoNotInSudoers { user, command, .. } => format!(
             "{} is not in sudoers: {}",
             escape(user),
-            opt(command.as_deref())
+            masked(command.as_deref())
         ),
         E::Su {
             user,

@@ -62,6 +62,9 @@ pub struct HistoryOptions {
     pub users: Vec<Vec<u8>>,
     /// Keep every command in [`HistoryReport::commands`], not only the classified ones.
     pub all: bool,
+    /// Keep every command whose format records its time too (bash `#epoch` lines, zsh's
+    /// extended history, fish's `when:`): what a timeline shows.
+    pub timed: bool,
     /// Bytes read of one file at most; the rest is left and the source marked `cut`.
     pub max_file_size: u64,
 }
@@ -71,6 +74,7 @@ impl Default for HistoryOptions {
         HistoryOptions {
             users: Vec::new(),
             all: false,
+            timed: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -224,8 +228,8 @@ pub struct HistoryReport {
     pub sources: Vec<HistorySource>,
     /// Start-up files read for `HISTFILE` and suppression (escaped paths).
     pub startup_files: Vec<String>,
-    /// Classified commands (every command with [`HistoryOptions::all`]), at most
-    /// [`MAX_COMMANDS`].
+    /// Classified commands (every command with [`HistoryOptions::all`], every timed one with
+    /// [`HistoryOptions::timed`]), at most [`MAX_COMMANDS`].
     pub commands: Vec<Command>,
     /// Commands parsed in all.
     pub commands_total: u64,
@@ -437,7 +441,7 @@ pub fn histories(
                         .add(&path, e.line, e.time, &e.command);
                 }
             }
-            if !kinds.is_empty() || opts.all {
+            if !kinds.is_empty() || opts.all || (opts.timed && e.time.is_some()) {
                 if report.commands.len() < MAX_COMMANDS {
                     report.commands.push(Command {
                         user: input.user.to_vec(),

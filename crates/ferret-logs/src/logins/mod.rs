@@ -209,6 +209,11 @@ pub struct LoginOptions {
     pub max_sessions: usize,
     /// Records kept per `utmp`/`btmp` file, the most recent (1,000); the checks see all.
     pub max_records: usize,
+    /// `btmp` failures grouped per source and hour ([`Logins::failure_hours`], what a timeline
+    /// shows instead of one line per attempt): at most this many groups, the rest counted in
+    /// [`Logins::failure_hours_dropped`] (0, the default: none are kept; the failures of the
+    /// groups not kept are counted there).
+    pub max_failure_hours: usize,
     /// Read every file in this layout instead of detecting it.
     pub layout: Option<Layout>,
     /// [`audit_root`]: these files (inner paths) instead of the defaults, each with its kind.
@@ -227,6 +232,7 @@ impl Default for LoginOptions {
             max_lastlog: 256 << 20,
             max_sessions: 1000,
             max_records: 1000,
+            max_failure_hours: 0,
             layout: None,
             files: Vec::new(),
             only: None,
@@ -335,6 +341,27 @@ pub struct FailureSource {
     pub evidence: ferret_core::Evidence,
 }
 
+/// The `btmp` failures of one source within one hour (UTC), for a timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct FailureHour {
+    /// The address, or the host as recorded (escaped), as in [`FailureSource::source`].
+    pub source: String,
+    /// The hour's start, Unix seconds (a multiple of 3,600).
+    pub hour: i64,
+    /// Failed logins from the source in the hour.
+    pub failures: u64,
+    /// The first user names tried in the hour (at most 8, escaped).
+    pub users: Vec<String>,
+    /// The first failure in the hour.
+    pub first: LogTime,
+    /// The last failure in the hour.
+    pub last: LogTime,
+    /// The first failure's record.
+    pub evidence: ferret_core::Evidence,
+}
+
 /// What [`audit_root`] and [`audit()`] found.
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -346,6 +373,12 @@ pub struct Logins {
     pub missing: Vec<String>,
     /// `btmp` failures per source, most first.
     pub failure_sources: Vec<FailureSource>,
+    /// `btmp` failures per source and hour, by hour then source (only with
+    /// [`LoginOptions::max_failure_hours`]).
+    pub failure_hours: Vec<FailureHour>,
+    /// Failures in groups not kept (over [`LoginOptions::max_failure_hours`]): counted, not
+    /// grouped.
+    pub failure_hours_dropped: u64,
     /// Findings and per-file errors.
     pub outcome: Outcome,
     /// Every `wtmp`/`wtmpdb` login, compactly, for the joins.
@@ -489,7 +522,10 @@ pub fn audit<'r>(
         opts,
         control,
         logins: Logins::default(),
-        failures: Failures::default(),
+        failures: Failures {
+            max_hours: opts.max_failure_hours,
+            ..Failures::default()
+        },
         names: None,
     };
     for (n, input) in inputs.into_iter().enumerate() {
@@ -509,7 +545,11 @@ pub fn audit<'r>(
         failures,
         ..
     } = acc;
-    logins.failure_sources = failures.finish();
+    (
+        logins.failure_sources,
+        logins.failure_hours,
+        logins.failure_hours_dropped,
+    ) = failures.finish();
     checks::run(&mut logins, opts);
     logins
 }
@@ -965,6 +1005,11 @@ struct Failures {
     list: Vec<FailureSource>,
     /// The users of each source, as recorded (for `FailureSource::users`, escaped once).
     raw_users: Vec<Vec<Vec<u8>>>,
+    /// Groups per source (list index) and hour, when kept.
+    by_hour: HashMap<(usize, i64), usize, foldhash::fast::RandomState>,
+    hours: Vec<FailureHour>,
+    max_hours: usize,
+    hours_dropped: u64,
 }
 
 /// Sources tracked at most; failures from more are counted under `(other sources)`.
@@ -976,7 +1021,7 @@ impl Failures {
             return;
         }
         if let Some(&i) = r.addr.and_then(|a| self.by_addr.get(&a)) {
-            self.count(i, r);
+            self.count(i, r, path);
             return;
         }
         let Some(src) = r.source() else {
@@ -1012,10 +1057,13 @@ impl Failures {
                 self.by_addr.insert(a, i);
             }
         }
-        self.count(i, r);
+        self.count(i, r, path);
     }
 
-    fn count(&mut self, i: usize, r: &LoginRecord) {
+    fn count(&mut self, i: usize, r: &LoginRecord, path: &str) {
+        if self.max_hours > 0 {
+            self.hour(i, r, path);
+        }
         let (Some(s), Some(raw)) = (self.list.get_mut(i), self.raw_users.get_mut(i)) else {
             return;
         };
@@ -1030,13 +1078,57 @@ impl Failures {
         }
     }
 
-    fn finish(self) -> Vec<FailureSource> {
+    /// Counts a failure in its source's hour.
+    fn hour(&mut self, i: usize, r: &LoginRecord, path: &str) {
+        let Some(t) = r.time() else { return };
+        let hour = t.secs().div_euclid(3600) * 3600;
+        let g = match self.by_hour.get(&(i, hour)) {
+            Some(&g) => g,
+            None => {
+                if self.hours.len() >= self.max_hours {
+                    self.hours_dropped += 1;
+                    return;
+                }
+                let Some(src) = self.list.get(i) else { return };
+                let mut ev = ferret_core::Evidence::file(b"");
+                ev.path = path.to_string();
+                ev.line = Some(r.index);
+                self.hours.push(FailureHour {
+                    source: src.source.clone(),
+                    hour,
+                    failures: 0,
+                    users: Vec::new(),
+                    first: t,
+                    last: t,
+                    evidence: ev,
+                });
+                self.by_hour.insert((i, hour), self.hours.len() - 1);
+                self.hours.len() - 1
+            }
+        };
+        if let Some(h) = self.hours.get_mut(g) {
+            h.failures += 1;
+            h.first = h.first.min(t);
+            h.last = h.last.max(t);
+            if h.users.len() < 8 && !r.user.is_empty() {
+                let u = ferret_core::escape::escape(&r.user);
+                if !h.users.contains(&u) {
+                    h.users.push(u);
+                }
+            }
+        }
+    }
+
+    /// The sources, most failures first; the hours, in time order; the hours not kept.
+    fn finish(self) -> (Vec<FailureSource>, Vec<FailureHour>, u64) {
         let mut v = self.list;
         v.sort_by(|a, b| {
             b.failures
                 .cmp(&a.failures)
                 .then_with(|| a.source.cmp(&b.source))
         });
-        v
+        let mut h = self.hours;
+        h.sort_by(|a, b| a.hour.cmp(&b.hour).then_with(|| a.source.cmp(&b.source)));
+        (v, h, self.hours_dropped)
     }
 }
