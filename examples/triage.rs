@@ -122,7 +122,7 @@ const COMMAND: Command<Opts> = Command {
         ),
         Flag::switch(
             "timeline",
-            "print the attack's timeline instead of the report: log events, package changes and the times of the files findings name, from the attack window's start",
+            "print the attack's timeline instead of the report: log events, login records, timed shell-history lines, account and package changes and the times of the files findings name, from the attack window's start",
             |o: &mut Opts| {
                 o.timeline.get_or_insert_with(TimelineOptions::default);
             },
