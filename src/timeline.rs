@@ -524,7 +524,11 @@ impl Contribute for ferret_logs::logins::FailureHour {
 impl Contribute for ferret_logs::history::Command {
     fn contribute(&self, sink: &mut Sink) {
         let Some(sec) = self.time else { return };
-        let kinds: Vec<&str> = self.kinds.iter().map(|k| k.id()).collect();
+        let kinds: Vec<&str> = self
+            .kinds
+            .iter()
+            .map(ferret_core::command::CommandKind::id)
+            .collect();
         let what = format!(
             "{} ran: {}{}",
             ferret_core::escape::escape(&self.user),

@@ -9,7 +9,10 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::many_single_char_names,
+    clippy::items_after_statements,
+    clippy::naive_bytecount
 )]
 
 mod common;
