@@ -502,9 +502,8 @@ impl UserNames {
             return i;
         }
         let i = u32::try_from(self.names.len()).unwrap_or(NONE_U32);
-        self.index.insert_unique(uh, i, |&j| {
-            names.get(j as usize).map_or(0, |(h, _)| *h)
-        });
+        self.index
+            .insert_unique(uh, i, |&j| names.get(j as usize).map_or(0, |(h, _)| *h));
         self.names.push((uh, u.into()));
         i
     }
@@ -1582,7 +1581,10 @@ impl Detector {
             + t.users.names.capacity() * size_of::<(u64, Box<[u8]>)>()
             + t.users.names.iter().map(|(_, n)| n.len()).sum::<usize>();
         let more_users = t.more_users.capacity() * (size_of::<(u32, Vec<u32>)>() + 1)
-            + t.more_users.values().map(|v| v.capacity() * 4).sum::<usize>();
+            + t.more_users
+                .values()
+                .map(|v| v.capacity() * 4)
+                .sum::<usize>();
         let users = self.users.capacity() * (size_of::<(u64, UserState)>() + 1)
             + self
                 .users
@@ -2567,7 +2569,9 @@ impl Detector {
                 idx += 1;
             }
         }
-        sources.sort_by(|a, b| {
+        // Names are distinct (escaping is reversible), so the order is total and an unstable
+        // sort gives the stable one's: without its scratch copy of every summary.
+        sources.sort_unstable_by(|a, b| {
             b.failures
                 .cmp(&a.failures)
                 .then(b.hostile.cmp(&a.hostile))

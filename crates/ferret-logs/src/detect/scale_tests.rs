@@ -133,7 +133,10 @@ fn one_source_with_a_million_lines_holds_constant_state() {
         }
     }
     let end = det.state_bytes();
-    assert!(end <= warm, "state grew with the lines: {warm} -> {end} bytes");
+    assert!(
+        end <= warm,
+        "state grew with the lines: {warm} -> {end} bytes"
+    );
     let r = det.finish();
     assert_eq!(r.sources.len(), 1);
     let s = &r.sources[0];
