@@ -11,6 +11,8 @@
 # Prints MB/s of each, the ratios the issue targets, and peak RSS (GNU time -v). Each command
 # runs REPEAT times (default 3) and the fastest run counts (less noise on a shared machine).
 # LOG=/path/auth.log reuses a log generated before (KEEP=1 keeps the generated one).
+# PROFILE=bench (default) or release or dev picks the build; BIN=/path/authlog measures that
+# binary instead (no build: an older build, side by side on the same log).
 set -euo pipefail
 : "${FERRET_TESTDATA:?set FERRET_TESTDATA to the third-party data folder}"
 SIZE_MB=${1:-1024}
@@ -19,11 +21,19 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ferret-logs-bench.XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$TMP"' EXIT
 REPEAT=${REPEAT:-3}
+# PROFILE (default bench: no fat LTO, quick to build) picks the cargo profile; PROFILE=release
+# measures the shipped build.
+PROFILE=${PROFILE:-bench}
 REUSE=${LOG:-}
 LOG=${REUSE:-$TMP/auth.log}
 
-cargo build --release -q -p ferret --example authlog --manifest-path "$HERE/Cargo.toml"
-BIN=$CARGO_TARGET_DIR/release/examples/authlog
+if [ -z "${BIN:-}" ]; then
+    cargo build -q --profile "$PROFILE" -p ferret --example authlog --manifest-path "$HERE/Cargo.toml"
+    BIN=$CARGO_TARGET_DIR/$PROFILE/examples/authlog
+    [ "$PROFILE" = dev ] && BIN=$CARGO_TARGET_DIR/debug/examples/authlog
+    # the bench profile's output directory is target/release (cargo's built-in profile)
+    [ "$PROFILE" = bench ] && BIN=$CARGO_TARGET_DIR/release/examples/authlog
+fi
 
 [ -n "$REUSE" ] || python3 - "$FERRET_TESTDATA" "$LOG" "$SIZE_MB" "${SOURCES:-20000}" <<'PY'
 import random, re, sys, os
@@ -104,8 +114,10 @@ measure() { # name, command... -> "name wall rss cpu" of the fastest of REPEAT r
 R1=$(measure grep grep -c 'Failed password' "$LOG")
 R2=$(measure ferret-1 "$BIN" --year 2024 --jobs 1 "$LOG")
 R3=$(measure ferret-2 "$BIN" --year 2024 --jobs 2 "$LOG")
+# the issue's memory figure: the whole JSON report (every source), one thread
+R4=$(measure ferret-json "$BIN" --year 2024 --jobs 1 --json "$LOG")
 echo "grep count: $(cat "$TMP/grep.out")"
-python3 - "$BYTES" "$R1" "$R2" "$R3" <<'PY'
+python3 - "$BYTES" "$R1" "$R2" "$R3" "$R4" <<'PY'
 import sys
 b = int(sys.argv[1]) / 1048576
 rows = [r.split() for r in sys.argv[2:]]
@@ -120,7 +132,7 @@ print(f"(wall-clock figures depend on machine load; cpu-second figures do not, b
 print(f"ferret single-thread: {speed['ferret-1']:.1f} MB/s wall (target >= 300)")
 print(f"ferret single-thread vs grep: grep is {speed['grep']/speed['ferret-1']:.2f}x faster wall, {cpu_speed['grep']/cpu_speed['ferret-1']:.2f}x per cpu-second (target <= 3x)")
 print(f"ferret --jobs 2: {speed['ferret-2']:.1f} MB/s wall, {speed['ferret-2']/speed['ferret-1']:.2f}x --jobs 1 (target >= 1.6x)")
-print(f"peak RSS: jobs 1 {int(rows[1][2])/1024:.1f} MiB, jobs 2 {int(rows[2][2])/1024:.1f} MiB (target < 64 MiB)")
+print(f"peak RSS: jobs 1 {int(rows[1][2])/1024:.1f} MiB, jobs 2 {int(rows[2][2])/1024:.1f} MiB, --json jobs 1 {int(rows[3][2])/1024:.1f} MiB (target < 64 MiB)")
 PY
 head -3 "$TMP/ferret-1.out"
 cmp -s <(grep -v '^attack window' "$TMP/ferret-1.out") <(grep -v '^attack window' "$TMP/ferret-2.out") && echo "jobs 1 and jobs 2 reports identical" || echo "WARNING: jobs 1 and jobs 2 reports differ"

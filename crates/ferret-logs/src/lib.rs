@@ -167,6 +167,34 @@
 //! [`parse_lines`] sees each line alone: it unwraps `message repeated` but gives no event for
 //! `last message repeated`.
 //!
+//! ## Logs at scale
+//!
+//! Memory grows with the distinct sources and users, never with the lines: a botnet's log has
+//! hundreds of thousands of sources (tested with 200,000 sources of one line each, and one
+//! source with a million lines; the detector's state is measured, not guessed). What a
+//! source costs:
+//!
+//! - One 120-byte entry, in a table that grows by chunks of 1024 entries (never copied,
+//!   never doubled): the name's inline key (names up to 31 bytes, which is every IPv4 and
+//!   most IPv6 addresses; longer names are also kept in a side table), first and last time
+//!   (`i64` microseconds), six 32-bit counters (saturating at 2^32 - 1), the first failure's
+//!   file and line, and the first two user names as ids into one table of names that every
+//!   source shares (the next ones, up to 16, in a side table).
+//! - One slot of the index: a hash table of 4-byte entry numbers (the keys are the entries'
+//!   own), looked up once per line; an sshd session remembers its source's entry.
+//! - Its sliding windows, only once it failed twice or probed ports: the last `failures`
+//!   failure times and lines, the users failing within the window, the ports. Each is freed
+//!   when its finding is made. A source seen failing once holds that failure in its entry.
+//!
+//! Per user failing from several sources: the user's recent sources, until the distributed
+//! brute force is reported. Capped, with the rest counted: user names listed per source
+//! (16, [`SourceSummary::users`]), users per spraying window and ports per scan window (4x
+//! their thresholds), sources per user window (4x), accepted logins
+//! ([`detect::MAX_ACCEPTED`]), elevations, timeline events, unparsed samples. At the end
+//! the entries become [`Analysis::sources`] chunk by chunk, so the peak is the larger of the
+//! two, not their sum. Findings of one detection from many sources become one
+//! `logs.campaign` finding ([`campaign`]).
+//!
 //! ## The systemd journal
 //!
 //! Debian 12+ and many cloud images run journald only: no `/var/log/auth.log`, and the

@@ -1,9 +1,11 @@
 //! Streaming detections and the timeline.
 //!
 //! The [`Detector`] consumes events in file order and keeps state bounded by the number of
-//! distinct sources and users (never by the number of lines): per source the last `N`
-//! failure times, a small set of recent user hashes and destination ports; per user a small
-//! set of recent sources. Every detection is a sliding window over event time.
+//! distinct sources and users (never by the number of lines): per source one fixed-size
+//! entry and, once it failed twice or probed ports, its windows (the last `N` failure times,
+//! a small set of recent user hashes and destination ports); per user a small set of recent
+//! sources. Every detection is a sliding window over event time. What a source costs is in
+//! the crate docs ("Logs at scale").
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -404,15 +406,130 @@ impl SrcKey {
     }
 }
 
-/// The sources: names to indexes, and each source's state (hot and cold parts).
+/// Entries in one chunk of a [`Chunked`] table.
+const CHUNK: usize = 1024;
+
+/// A table that grows by chunks of [`CHUNK`] entries: appending never moves what is there,
+/// and the capacity past the last entry is under one chunk (a `Vec` doubling holds up to
+/// twice the entries, and both copies while it grows).
+#[derive(Debug)]
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    /// Appends `v`: its index.
+    fn push(&mut self, v: T) -> usize {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(v),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(v);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+        self.len - 1
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// No finding / no window (an index field's empty value).
+const NONE_U32: u32 = u32::MAX;
+
+/// The hash of an inline key in the source index.
+#[inline]
+fn key_hash(k: &SrcKey) -> u64 {
+    let mut h = Fx::default();
+    std::hash::Hash::hash(k, &mut h);
+    h.finish()
+}
+
+impl SrcKey {
+    /// The name an inline key holds: up to 31 bytes, and its length (`None`: a long name's).
+    fn name(&self) -> Option<([u8; 32], usize)> {
+        let n = (self.0[3] >> 56) as usize;
+        if n >= 32 {
+            return None;
+        }
+        let mut b = [0u8; 32];
+        for (dst, w) in b.chunks_exact_mut(8).zip(self.0) {
+            dst.copy_from_slice(&w.to_le_bytes());
+        }
+        Some((b, n))
+    }
+}
+
+/// User names, each stored once: the sources' user lists hold 4-byte ids.
+#[derive(Debug, Default)]
+struct UserNames {
+    index: hashbrown::HashTable<u32>,
+    names: Vec<(u64, Box<[u8]>)>,
+}
+
+impl UserNames {
+    /// The id of `u` (`uh`: its [`hash`]), added when new.
+    fn id(&mut self, u: &[u8], uh: u64) -> u32 {
+        let names = &self.names;
+        if let Some(&i) = self.index.find(uh, |&i| {
+            names
+                .get(i as usize)
+                .is_some_and(|(h, n)| *h == uh && same_bytes(n, u))
+        }) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(NONE_U32);
+        self.index
+            .insert_unique(uh, i, |&j| names.get(j as usize).map_or(0, |(h, _)| *h));
+        self.names.push((uh, u.into()));
+        i
+    }
+    fn name(&self, id: u32) -> &[u8] {
+        self.names.get(id as usize).map_or(&[][..], |(_, n)| n)
+    }
+}
+
+/// The sources: names to indexes, each source's state, and the windows of those with
+/// failures or ports (see the module docs for what a source costs).
 #[derive(Debug, Default)]
 struct SourceTable {
-    /// Names of up to 31 bytes -> index in `hot`/`cold`.
-    index: FxMap<SrcKey, usize>,
+    /// Names of up to 31 bytes -> index in `srcs` (the keys are the sources' own: a slot is
+    /// a 4-byte index and a control byte).
+    index: hashbrown::HashTable<u32>,
     /// Longer names -> index.
-    long: FxMap<Box<[u8]>, usize>,
-    hot: Vec<SourceHot>,
-    cold: Vec<SourceCold>,
+    long: FxMap<Box<[u8]>, u32>,
+    /// Longer names by index, in index order.
+    long_names: Vec<(u32, Box<[u8]>)>,
+    srcs: Chunked<Source>,
+    /// The sliding windows of sources with failures or ports ([`Source::win`]).
+    windows: Chunked<Windows>,
+    /// User names of the sources' lists.
+    users: UserNames,
+    /// The user ids of sources with more than two (the first two are inline).
+    more_users: FxMap<u32, Vec<u32>>,
 }
 
 impl SourceTable {
@@ -420,65 +537,152 @@ impl SourceTable {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn idx(&mut self, src: &[u8], key: Option<SrcKey>) -> usize {
-        let found = match &key {
-            Some(k) => self.index.get(k),
-            None => self.long.get(src),
-        };
-        match found {
-            Some(&i) => i,
-            None => self.add(src, key),
+        match key {
+            Some(k) => {
+                let h = key_hash(&k);
+                let srcs = &self.srcs;
+                match self
+                    .index
+                    .find(h, |&i| srcs.get(i as usize).is_some_and(|s| s.key == k))
+                {
+                    Some(&i) => i as usize,
+                    None => self.add(src, Some((k, h))),
+                }
+            }
+            None => match self.long.get(src) {
+                Some(&i) => i as usize,
+                None => self.add(src, None),
+            },
         }
     }
 
     /// The index of `src`, if it is there.
     fn find(&self, src: &[u8]) -> Option<usize> {
         match SrcKey::new(src) {
-            Some(k) => self.index.get(&k).copied(),
-            None => self.long.get(src).copied(),
+            Some(k) => {
+                let srcs = &self.srcs;
+                self.index
+                    .find(key_hash(&k), |&i| {
+                        srcs.get(i as usize).is_some_and(|s| s.key == k)
+                    })
+                    .map(|&i| i as usize)
+            }
+            None => self.long.get(src).map(|&i| i as usize),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn add(&mut self, src: &[u8], key: Option<SrcKey>) -> usize {
-        let i = self.hot.len();
+    fn add(&mut self, src: &[u8], key: Option<(SrcKey, u64)>) -> usize {
+        let i = u32::try_from(self.srcs.len()).unwrap_or(NONE_U32);
         match key {
-            Some(k) => {
-                self.index.insert(k, i);
+            Some((_, h)) => {
+                let srcs = &self.srcs;
+                self.index.insert_unique(h, i, |&j| {
+                    srcs.get(j as usize).map_or(0, |s| key_hash(&s.key))
+                });
             }
             None => {
                 self.long.insert(src.into(), i);
+                self.long_names.push((i, src.into()));
             }
         }
-        self.hot.push(SourceHot {
-            key: key.unwrap_or(SrcKey::NONE),
-            events: 0,
-            hostile: 0,
+        self.srcs.push(Source {
+            key: key.map_or(SrcKey::NONE, |(k, _)| k),
             first: i64::MAX,
             last: i64::MIN,
+            events: 0,
+            hostile: 0,
             failures: 0,
             successes: 0,
             probes: 0,
             publickey: 0,
-            brute: None,
-            failed: false,
-            spray: false,
-            scan: false,
-            compromise: false,
-            users_full: false,
-        });
-        self.cold.push(SourceCold {
-            ip: src.into(),
-            ip_hash: hash(src),
-            ..SourceCold::default()
-        });
-        i
+            brute: NONE_U32,
+            win: NONE_U32,
+            fail_file: 0,
+            fail_line: 0,
+            fail_t: 0,
+            fail_uh: 0,
+            users: [0; 2],
+            n_users: 0,
+            flags: 0,
+        })
     }
 
     /// Whether source `r` has the inline key `k` (the session's source is the event's).
     #[inline]
     fn is(&self, r: SrcRef, k: &SrcKey) -> bool {
-        self.hot.get(r.get()).is_some_and(|s| s.key == *k)
+        self.srcs.get(r.get()).is_some_and(|s| s.key == *k)
+    }
+
+    /// The name of source `idx` (as logged).
+    fn name(&self, idx: usize) -> Vec<u8> {
+        self.srcs
+            .get(idx)
+            .map(|s| source_name(s, idx, &self.long_names))
+            .unwrap_or_default()
+    }
+
+    /// Adds user `u` (hash `uh`) to source `idx`'s list when new (the list is not full).
+    #[inline(never)]
+    fn add_user(&mut self, idx: usize, u: &[u8], uh: u64) {
+        let id = self.users.id(u, uh);
+        let Some(s) = self.srcs.get_mut(idx) else {
+            return;
+        };
+        let n = usize::from(s.n_users);
+        let inline = s.users.get(..n.min(2)).unwrap_or_default();
+        if inline.contains(&id) {
+            return;
+        }
+        if n < 2 {
+            if let Some(slot) = s.users.get_mut(n) {
+                *slot = id;
+            }
+        } else {
+            let more = self
+                .more_users
+                .entry(u32::try_from(idx).unwrap_or(NONE_U32))
+                .or_default();
+            if more.contains(&id) {
+                return;
+            }
+            more.push(id);
+        }
+        s.n_users += 1;
+    }
+
+    /// The windows of source `idx`, made when it has none (with the failure held inline,
+    /// as [`Windows::fail_windows`] would have seen it).
+    #[inline]
+    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<&mut Windows> {
+        let s = self.srcs.get_mut(idx)?;
+        if s.win == NONE_U32 {
+            let mut w = Windows::default();
+            if s.has(F_PENDING) {
+                let uh = s.has(F_PENDING_USER).then_some(s.fail_uh);
+                w.fail_windows(lim, 1, s.fail_t, s.fail_line, true, uh);
+                s.flags &= !(F_PENDING | F_PENDING_USER);
+            }
+            s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
+        }
+        self.windows.get_mut(s.win as usize)
+    }
+}
+
+/// The name of source `s` at `idx` (as logged): from its inline key, or from `long_names`.
+fn source_name(s: &Source, idx: usize, long_names: &[(u32, Box<[u8]>)]) -> Vec<u8> {
+    match s.key.name() {
+        Some((b, n)) => b.get(..n).unwrap_or_default().to_vec(),
+        None => {
+            let i = u32::try_from(idx).unwrap_or(NONE_U32);
+            long_names
+                .binary_search_by_key(&i, |(j, _)| *j)
+                .ok()
+                .and_then(|k| long_names.get(k))
+                .map(|(_, n)| n.to_vec())
+                .unwrap_or_default()
+        }
     }
 }
 
@@ -487,7 +691,7 @@ impl SourceTable {
 struct SrcRef(std::num::NonZeroU32);
 
 impl SrcRef {
-    /// `None` past 2^32 - 1 sources (never: each costs well over 100 bytes).
+    /// `None` past 2^32 - 1 sources (never: each costs over 100 bytes).
     #[inline]
     fn new(idx: usize) -> Option<Self> {
         u32::try_from(idx.wrapping_add(1))
@@ -501,53 +705,87 @@ impl SrcRef {
     }
 }
 
-/// The per-event part of a source's state: counters, times and which findings it has.
+/// `Source::flags`: a failure was seen (`fail_file`/`fail_line` are set).
+const F_FAILED: u8 = 1;
+/// `Source::flags`: its spraying finding was made.
+const F_SPRAY: u8 = 2;
+/// `Source::flags`: its port-scan finding was made.
+const F_SCAN: u8 = 4;
+/// `Source::flags`: its login-after-failures finding was made.
+const F_COMPROMISE: u8 = 8;
+/// `Source::flags`: its only failure so far is held inline (`fail_t`, `fail_line`), not in
+/// windows: a source that fails once costs no windows.
+const F_PENDING: u8 = 16;
+/// `Source::flags`: with `F_PENDING`, that failure named a user (hash `fail_uh`).
+const F_PENDING_USER: u8 = 32;
+
+/// One source's state: 120 bytes, whatever it did (its windows, once it failed twice or
+/// probed ports, are in [`SourceTable::windows`]).
 #[derive(Debug)]
-// Two cache lines: what every event of the source touches (key, counts, times), then what
-// failures and findings touch.
-#[repr(C, align(64))]
-struct SourceHot {
+struct Source {
     /// The name's inline key (`SrcKey::NONE` for a long name).
     key: SrcKey,
-    events: u64,
-    hostile: u64,
     /// First and last event time: `first > last` until the first timed event (`i64::MAX`,
     /// `i64::MIN`; any time makes `first <= last`).
     first: i64,
     last: i64,
-    failures: u64,
-    successes: u64,
-    probes: u64,
-    publickey: u64,
-    /// Index of its brute-force finding.
-    brute: Option<usize>,
-    /// A failure was seen (`first_failure_line` is set).
-    failed: bool,
-    spray: bool,
-    scan: bool,
-    compromise: bool,
-    /// `MAX_USERS_KEPT` user names kept: the list is not looked at any more.
-    users_full: bool,
+    // Counters saturate at 2^32 - 1 (4 billion events of one source: a 400 GB log).
+    events: u32,
+    hostile: u32,
+    failures: u32,
+    successes: u32,
+    probes: u32,
+    publickey: u32,
+    /// Index of its brute-force finding (`NONE_U32`: none).
+    brute: u32,
+    /// Index of its windows in [`SourceTable::windows`] (`NONE_U32`: none yet).
+    win: u32,
+    /// The first failure's file and line (when `F_FAILED`).
+    fail_file: u32,
+    fail_line: u64,
+    /// The first failure's time and user hash, while it is held inline (`F_PENDING`).
+    fail_t: i64,
+    fail_uh: u64,
+    /// The first two user ids ([`UserNames`]); the rest in [`SourceTable::more_users`].
+    users: [u32; 2],
+    /// User names listed (at most [`MAX_USERS_KEPT`]).
+    n_users: u8,
+    flags: u8,
 }
 
-/// The rest of a source's state, read while a detection can still fire or a user is new.
+impl Source {
+    #[inline]
+    fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+    #[inline]
+    fn users_full(&self) -> bool {
+        usize::from(self.n_users) >= MAX_USERS_KEPT
+    }
+    #[inline]
+    fn brute(&self) -> Option<usize> {
+        (self.brute != NONE_U32).then_some(self.brute as usize)
+    }
+}
+
+/// Adds `n` to a saturating 32-bit counter.
+#[inline]
+fn add32(c: &mut u32, n: u64) {
+    *c = u32::try_from(u64::from(*c).saturating_add(n)).unwrap_or(u32::MAX);
+}
+
+/// The sliding windows of one source, each kept until its finding is made (then freed).
 #[derive(Debug, Default)]
-struct SourceCold {
-    ip: Box<[u8]>,
-    ip_hash: u64,
-    users: Vec<Vec<u8>>,
-    /// `hash` of each of `users`.
-    user_hashes: Vec<u64>,
-    /// The last failures (time, line), kept until the brute force is found.
+struct Windows {
+    /// The last failures (time, line), at most the threshold's count.
     fail_times: VecDeque<(i64, u64)>,
-    /// Kept until the spraying is found.
+    /// Users (hashes) failing recently.
     recent_users: Recent<u64>,
-    /// Kept until the port scan is found.
-    ports: Recent<u16>,
-    first_failure_line: Option<(u32, u64)>,
+    /// Destination ports probed recently (firewall lines only).
+    ports: Option<Box<Recent<u16>>>,
 }
 
-impl SourceCold {
+impl Windows {
     /// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
     /// window (`spray_uh`: the user's hash, when not found yet): whether each fires now, and
     /// the line of the first failure in the brute-force window.
@@ -563,17 +801,23 @@ impl SourceCold {
     ) -> (bool, bool, Option<u64>) {
         let (mut b, mut s, mut first) = (false, false, None);
         if brute {
-            for _ in 0..n_fail.min(lim.fail_n as u32) {
-                self.fail_times.push_back((t, line));
+            if self.fail_times.capacity() == 0 {
+                self.fail_times.reserve_exact(lim.fail_n);
             }
-            while self.fail_times.len() > lim.fail_n {
-                self.fail_times.pop_front();
+            for _ in 0..n_fail.min(lim.fail_n as u32) {
+                // Oldest out first: the ring never outgrows the threshold.
+                if self.fail_times.len() >= lim.fail_n {
+                    self.fail_times.pop_front();
+                }
+                self.fail_times.push_back((t, line));
             }
             if self.fail_times.len() >= lim.fail_n {
                 if let Some(&(t0, l0)) = self.fail_times.front() {
                     if t.saturating_sub(t0) <= lim.win {
                         b = true;
                         first = Some(l0);
+                        // The brute force is found: its window is not read again.
+                        self.fail_times = VecDeque::new();
                     }
                 }
             }
@@ -583,6 +827,7 @@ impl SourceCold {
             self.recent_users.touch(uh, t);
             if self.recent_users.len() >= lim.spray_n {
                 s = true;
+                self.recent_users = Recent::default();
             }
             if self.recent_users.len() > lim.spray_cap {
                 self.recent_users.remove_first();
@@ -594,11 +839,15 @@ impl SourceCold {
     /// A destination port in the port-scan window: whether the scan fires now.
     #[inline(never)]
     fn port_window(&mut self, lim: &Limits, p: u16, t: i64) -> bool {
-        self.ports.expire(t, lim.ports_win);
-        self.ports.touch(p, t);
-        let scan = self.ports.len() >= lim.ports_n;
-        if self.ports.len() > lim.ports_cap {
-            self.ports.remove_first();
+        let ports = self.ports.get_or_insert_with(Box::default);
+        ports.expire(t, lim.ports_win);
+        ports.touch(p, t);
+        let scan = ports.len() >= lim.ports_n;
+        if ports.len() > lim.ports_cap {
+            ports.remove_first();
+        }
+        if scan {
+            self.ports = None;
         }
         scan
     }
@@ -1303,6 +1552,50 @@ impl Detector {
         }
     }
 
+    /// Bytes the source, user and session tables hold (by capacity, with each entry's own
+    /// allocations; not the findings): what the tests bound per source and per line.
+    #[cfg(test)]
+    pub(crate) fn state_bytes(&self) -> usize {
+        use std::mem::size_of;
+        fn recent<K>(r: &Recent<K>) -> usize {
+            r.items.capacity() * size_of::<(K, i64)>()
+        }
+        let t = &self.src;
+        let srcs = t.srcs.chunks.len() * CHUNK * size_of::<Source>();
+        let windows = t.windows.chunks.len() * CHUNK * size_of::<Windows>()
+            + t.windows
+                .iter()
+                .map(|w| {
+                    w.fail_times.capacity() * size_of::<(i64, u64)>()
+                        + recent(&w.recent_users)
+                        + w.ports
+                            .as_ref()
+                            .map_or(0, |p| size_of::<Recent<u16>>() + recent(p))
+                })
+                .sum::<usize>();
+        let index = t.index.capacity() * (size_of::<u32>() + 1);
+        let long = t.long.capacity() * (size_of::<(Box<[u8]>, u32)>() + 1)
+            + t.long_names.capacity() * size_of::<(u32, Box<[u8]>)>()
+            + t.long_names.iter().map(|(_, n)| 2 * n.len()).sum::<usize>();
+        let user_names = t.users.index.capacity() * (size_of::<u32>() + 1)
+            + t.users.names.capacity() * size_of::<(u64, Box<[u8]>)>()
+            + t.users.names.iter().map(|(_, n)| n.len()).sum::<usize>();
+        let more_users = t.more_users.capacity() * (size_of::<(u32, Vec<u32>)>() + 1)
+            + t.more_users
+                .values()
+                .map(|v| v.capacity() * 4)
+                .sum::<usize>();
+        let users = self.users.capacity() * (size_of::<(u64, UserState)>() + 1)
+            + self
+                .users
+                .values()
+                .map(|u| u.name.capacity() + recent(&u.recent_sources))
+                .sum::<usize>();
+        let sessions = self.sessions.pids.capacity() * (size_of::<(u32, Session<SrcRef>)>() + 1)
+            + self.sessions.pam_users.capacity() * (size_of::<(u32, Vec<u64>)>() + 1);
+        srcs + windows + index + long + user_names + more_users + users + sessions
+    }
+
     /// Keeps up to `cap` notable events (logins, sessions, sudo and su, account and group
     /// changes, module taints, crashes) for a timeline, earliest first; the rest are counted.
     /// 0 (the default) keeps none.
@@ -1586,81 +1879,95 @@ impl Detector {
         time: Option<LogTime>,
         counted: Counted,
     ) {
-        let lim = &self.lim;
+        let lim = self.lim;
         let t = time.map_or(0, |t| t.0);
         // The attempts the windows see here (a converted probe was seen at the probe).
         let n_fail = counted.guesses.saturating_add(u32::from(counted.probes));
         let failure = n_fail > 0;
         let user = f.user;
-        let (Some(s), Some(c)) = (self.src.hot.get_mut(idx), self.src.cold.get_mut(idx)) else {
+        let Some(s) = self.src.srcs.get_mut(idx) else {
             return;
         };
         // The user's hash serves the user list (until full) and the failure windows.
-        let uh = user.filter(|_| failure || !s.users_full).map(hash);
-        s.events += 1;
-        s.hostile += u64::from(f.hostile);
+        let uh = user.filter(|_| failure || !s.users_full()).map(hash);
+        add32(&mut s.events, 1);
+        add32(&mut s.hostile, u64::from(f.hostile));
         if let Some(time) = time {
             s.first = s.first.min(time.0);
             s.last = s.last.max(time.0);
         }
-        if !s.users_full {
-            if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
-                // Hashes first: a user name is compared only when its hash matches.
-                if !c
-                    .user_hashes
-                    .iter()
-                    .zip(&c.users)
-                    .any(|(h, x)| *h == uh && same_bytes(x, u))
-                {
-                    c.users.push(u.to_vec());
-                    c.user_hashes.push(uh);
-                    s.users_full = c.users.len() >= MAX_USERS_KEPT;
-                }
-            }
-        }
+        let list_user = !s.users_full();
         // New findings, made in this order: brute force, spraying, compromise, scan. A
         // window is kept only until its finding is made (nothing reads it afterwards).
         let (mut brute, mut spray, mut compromise, mut scan) = (false, false, false, false);
         let mut first_in_window = None;
         if counted.keys > 0 || counted.converted {
-            s.publickey += u64::from(counted.keys);
+            add32(&mut s.publickey, u64::from(counted.keys));
             if counted.converted {
-                s.failures += 1;
+                add32(&mut s.failures, 1);
                 s.probes = s.probes.saturating_sub(1);
             }
         }
+        let mut windows_for = None;
         if failure {
-            s.failures += u64::from(counted.guesses);
-            s.probes += u64::from(counted.probes);
-            if !s.failed {
-                s.failed = true;
-                c.first_failure_line = Some((file, line));
+            add32(&mut s.failures, u64::from(counted.guesses));
+            add32(&mut s.probes, u64::from(counted.probes));
+            let first_failure = !s.has(F_FAILED);
+            if first_failure {
+                s.flags |= F_FAILED;
+                s.fail_file = file;
+                s.fail_line = line;
             }
-            let spray_uh = uh.filter(|_| !s.spray);
-            if s.brute.is_none() || spray_uh.is_some() {
-                (brute, spray, first_in_window) =
-                    c.fail_windows(lim, n_fail, t, line, s.brute.is_none(), spray_uh);
+            let spray_uh = uh.filter(|_| !s.has(F_SPRAY));
+            if first_failure && n_fail == 1 && lim.fail_n > 1 && s.win == NONE_U32 {
+                // One failure fires nothing (brute force needs two or more, spraying two
+                // users): it waits inline for a second one.
+                s.flags |= F_PENDING;
+                s.fail_t = t;
+                if let Some(uh) = uh {
+                    s.flags |= F_PENDING_USER;
+                    s.fail_uh = uh;
+                }
+            } else if s.brute().is_none() || spray_uh.is_some() {
+                windows_for = Some((s.brute().is_none(), spray_uh));
             }
         }
         if f.role == Role::Accepted {
-            s.successes += 1;
-            if !s.compromise
-                && (s.failures + s.probes >= lim.success_after || s.brute.is_some() || s.spray)
+            add32(&mut s.successes, 1);
+            if !s.has(F_COMPROMISE)
+                && (u64::from(s.failures) + u64::from(s.probes) >= lim.success_after
+                    || s.brute().is_some()
+                    || s.has(F_SPRAY))
             {
-                s.compromise = true;
+                s.flags |= F_COMPROMISE;
                 compromise = true;
             }
         }
-        if let Role::Port(p) = f.role {
-            if !s.scan {
-                scan = c.port_window(lim, p, t);
+        let port = match f.role {
+            Role::Port(p) if !s.has(F_SCAN) => Some(p),
+            _ => None,
+        };
+        let first_fail = s.has(F_FAILED).then_some((s.fail_file, s.fail_line));
+        let failures = u64::from(s.failures) + u64::from(s.probes);
+        if list_user {
+            if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
+                self.src.add_user(idx, u, uh);
+            }
+        }
+        if let Some((b, spray_uh)) = windows_for {
+            if let Some(w) = self.src.windows(idx, &lim) {
+                (brute, spray, first_in_window) =
+                    w.fail_windows(&lim, n_fail, t, line, b, spray_uh);
+            }
+        }
+        if let Some(p) = port {
+            if let Some(w) = self.src.windows(idx, &lim) {
+                scan = w.port_window(&lim, p, t);
             }
         }
         if !failure && !compromise && !scan {
             return;
         }
-        let first_fail = c.first_failure_line;
-        let failures = s.failures + s.probes;
         // The login that followed the failures belongs to the attack window.
         if compromise {
             if let (Some(time), Some(w)) = (time, self.window.as_mut()) {
@@ -1668,12 +1975,7 @@ impl Detector {
             }
         }
         if brute || spray || compromise || scan {
-            let src = self
-                .src
-                .cold
-                .get(idx)
-                .map(|c| c.ip.to_vec())
-                .unwrap_or_default();
+            let src = self.src.name(idx);
             self.source_findings(
                 idx,
                 &src,
@@ -1702,7 +2004,8 @@ impl Detector {
     #[inline(never)]
     fn user_failure(&mut self, u: &[u8], uh: u64, idx: usize, file: u32, line: u64, t: i64) {
         let lim = self.lim;
-        let sh = self.src.cold.get(idx).map_or(0, |c| c.ip_hash);
+        // The source's identity in the user's window: its index.
+        let sh = idx as u64;
         let us = match self.users.get_mut(&uh) {
             Some(us) => us,
             None => self.users.entry(uh).or_insert_with(|| UserState {
@@ -1783,8 +2086,8 @@ impl Detector {
                     "block the source (firewall / fail2ban) and check for a successful login from it",
                 )
             });
-            if let Some(s) = self.src.hot.get_mut(idx) {
-                s.brute = Some(i);
+            if let Some(s) = self.src.srcs.get_mut(idx) {
+                s.brute = u32::try_from(i).unwrap_or(NONE_U32);
             }
         }
         if spray {
@@ -1804,8 +2107,8 @@ impl Detector {
                 ))
                 .with_remediation("block the source; disable password authentication for ssh")
             });
-            if let Some(s) = self.src.hot.get_mut(idx) {
-                s.spray = true;
+            if let Some(s) = self.src.srcs.get_mut(idx) {
+                s.flags |= F_SPRAY;
             }
         }
         if compromise {
@@ -1841,8 +2144,8 @@ impl Detector {
                     th.portscan_ports, th.portscan_window_secs
                 ))
             });
-            if let Some(s) = self.src.hot.get_mut(idx) {
-                s.scan = true;
+            if let Some(s) = self.src.srcs.get_mut(idx) {
+                s.flags |= F_SCAN;
             }
         }
     }
@@ -2140,21 +2443,19 @@ impl Detector {
             None if f.takes_source => sess.and_then(|s| s.ip).map(SrcRef::get),
             None => None,
         };
-        let Some(s) = idx.and_then(|i| self.src.hot.get_mut(i)) else {
+        let Some(s) = idx.and_then(|i| self.src.srcs.get_mut(i)) else {
             return;
         };
-        s.events = s.events.saturating_add(extra);
-        s.hostile = s.hostile.saturating_add(hostile * extra);
+        add32(&mut s.events, extra);
+        add32(&mut s.hostile, hostile * extra);
         match f.attempt {
-            Some(Attempt::Guess | Attempt::PamGuess) => {
-                s.failures = s.failures.saturating_add(extra);
-            }
-            Some(Attempt::KeyOffer) => s.publickey = s.publickey.saturating_add(extra),
-            Some(Attempt::Probe) => s.probes = s.probes.saturating_add(extra),
+            Some(Attempt::Guess | Attempt::PamGuess) => add32(&mut s.failures, extra),
+            Some(Attempt::KeyOffer) => add32(&mut s.publickey, extra),
+            Some(Attempt::Probe) => add32(&mut s.probes, extra),
             _ => {}
         }
         if f.role == Role::Accepted {
-            s.successes = s.successes.saturating_add(extra);
+            add32(&mut s.successes, extra);
         }
     }
 
@@ -2205,17 +2506,17 @@ impl Detector {
             b.0 += e;
             b.1 += x;
         }
-        let time = |s: &SourceHot, t: i64| (s.first <= s.last).then_some(LogTime(t));
+        let time = |s: &Source, t: i64| (s.first <= s.last).then_some(LogTime(t));
         // Totals in brute-force details.
-        for (s, c) in self.src.hot.iter().zip(&self.src.cold) {
-            if let Some(i) = s.brute {
+        for s in self.src.srcs.iter() {
+            if let Some(i) = s.brute() {
                 if let Some(f) = self.findings.get_mut(i) {
                     f.detail = Some(format!(
                         "{} failed password guesses, {} invalid-user probes, {} refused keys in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
                         s.failures,
                         s.probes,
                         s.publickey,
-                        c.users.len(),
+                        s.n_users,
                         s.successes,
                         time(s, s.first).map(|t| t.to_string()).unwrap_or_default(),
                         time(s, s.last).map(|t| t.to_string()).unwrap_or_default(),
@@ -2225,29 +2526,52 @@ impl Detector {
                 }
             }
         }
-        let mut sources: Vec<SourceSummary> = self
-            .src
-            .hot
-            .iter()
-            .zip(&self.src.cold)
-            .map(|(s, c)| SourceSummary {
-                ip: ferret_core::escape::escape(&c.ip),
-                failures: s.failures,
-                probes: s.probes,
-                publickey: s.publickey,
-                successes: s.successes,
-                hostile: s.hostile,
-                events: s.events,
-                users: c
+        // The summaries replace the table chunk by chunk (the index and the windows go
+        // first): the peak is the larger of the two, not their sum.
+        let SourceTable {
+            srcs,
+            long_names,
+            users,
+            more_users,
+            index: _,
+            long: _,
+            windows: _,
+        } = std::mem::take(&mut self.src);
+        let mut sources: Vec<SourceSummary> = Vec::with_capacity(srcs.len());
+        let mut idx = 0usize;
+        for chunk in srcs.chunks {
+            for s in chunk {
+                let name = source_name(&s, idx, &long_names);
+                let more = if s.n_users > 2 {
+                    u32::try_from(idx).ok().and_then(|i| more_users.get(&i))
+                } else {
+                    None
+                };
+                let ids = s
                     .users
                     .iter()
-                    .map(|u| ferret_core::escape::escape(u))
-                    .collect(),
-                first: time(s, s.first),
-                last: time(s, s.last),
-            })
-            .collect();
-        sources.sort_by(|a, b| {
+                    .take(usize::from(s.n_users))
+                    .chain(more.into_iter().flatten());
+                sources.push(SourceSummary {
+                    ip: ferret_core::escape::escape(&name),
+                    failures: u64::from(s.failures),
+                    probes: u64::from(s.probes),
+                    publickey: u64::from(s.publickey),
+                    successes: u64::from(s.successes),
+                    hostile: u64::from(s.hostile),
+                    events: u64::from(s.events),
+                    users: ids
+                        .map(|&u| ferret_core::escape::escape(users.name(u)))
+                        .collect(),
+                    first: time(&s, s.first),
+                    last: time(&s, s.last),
+                });
+                idx += 1;
+            }
+        }
+        // Names are distinct (escaping is reversible), so the order is total and an unstable
+        // sort gives the stable one's: without its scratch copy of every summary.
+        sources.sort_unstable_by(|a, b| {
             b.failures
                 .cmp(&a.failures)
                 .then(b.hostile.cmp(&a.hostile))
@@ -2331,3 +2655,6 @@ pub use privilege::{Elevation, Via, MAX_ELEVATIONS};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod scale_tests;
