@@ -530,28 +530,31 @@ fn analyse<'a>(input: &HistoryInput<'a>, opts: &HistoryOptions) -> Analysed<'a> 
     let mut kept = Vec::new();
     // A history repeats itself (`ls`, `git status`, `cd ..`): each distinct command text is
     // classified once per file ([`classify`] is a pure function of the bytes).
-    let mut seen: HashMap<&[u8], Kinds, foldhash::fast::FixedState> = HashMap::default();
-    for (idx, e) in entries.iter().enumerate() {
-        let kinds = if input.format.is_shell() {
+    // The same for whether a command names a downloader (where a download, chmod, run
+    // sequence can start).
+    let mut seen: HashMap<&[u8], (Kinds, bool), foldhash::fast::FixedState> = HashMap::default();
+    let wget = memchr::memmem::Finder::new(b"wget");
+    let curl = memchr::memmem::Finder::new(b"curl");
+    let mut fetches = Vec::new();
+    if input.format.is_shell() {
+        fetches.reserve(entries.len());
+        for (idx, e) in entries.iter().enumerate() {
             let cmd: &[u8] = &e.command;
-            match seen.get(cmd) {
-                Some(k) => *k,
-                None => {
-                    let k = classify(cmd);
-                    seen.insert(cmd, k);
-                    k
-                }
+            let (kinds, fetch) = *seen.entry(cmd).or_insert_with(|| {
+                let fetch = wget.find(cmd).is_some() || curl.find(cmd).is_some();
+                (classify(cmd), fetch)
+            });
+            fetches.push(fetch);
+            if !kinds.is_empty() || opts.all {
+                kept.push((idx, kinds));
             }
-        } else {
-            Kinds::default()
-        };
-        if !kinds.is_empty() || opts.all {
-            kept.push((idx, kinds));
         }
+    } else if opts.all {
+        kept.extend((0..entries.len()).map(|i| (i, Kinds::default())));
     }
     drop(seen);
     let sequences = if input.format.is_shell() {
-        sequence_in(&entries)
+        sequence_in(&entries, &fetches)
             .into_iter()
             .map(|found| {
                 found
@@ -735,16 +738,17 @@ fn is_chmod_x(w: &[&[u8]]) -> Option<usize> {
 
 /// Download, then `chmod +x`, then run, of one file name, across a user's history (within
 /// [`SEQUENCE_WINDOW`] commands).
-fn sequence_in<'e>(entries: &'e [Entry<'e>]) -> Vec<Vec<Step<'e>>> {
+///
+/// `fetches[i]`: whether command `i` contains `wget` or `curl` (only such a line can start a
+/// sequence; a missing value counts as yes).
+fn sequence_in<'e>(entries: &'e [Entry<'e>], fetches: &[bool]) -> Vec<Vec<Step<'e>>> {
     let mut found = Vec::new();
     let mut open: Vec<(usize, Vec<u8>, Step<'e>, Option<Step<'e>>)> = Vec::new();
-    let wget = memchr::memmem::Finder::new(b"wget");
-    let curl = memchr::memmem::Finder::new(b"curl");
     for (idx, e) in entries.iter().enumerate() {
         let cmd: &'e [u8] = &e.command;
         open.retain(|(start, ..)| idx - start <= SEQUENCE_WINDOW);
         // With no download open, only a line naming a downloader can start one.
-        if open.is_empty() && wget.find(cmd).is_none() && curl.find(cmd).is_none() {
+        if open.is_empty() && !fetches.get(idx).copied().unwrap_or(true) {
             continue;
         }
         let w = words(cmd);
