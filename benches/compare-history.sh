@@ -49,8 +49,9 @@ for _ in $(seq "$REPEAT"); do
 done
 median() { # file -> "wall cpu" medians in ms
     local w c
-    w=$(awk '{print $1 * 1000}' "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    c=$(awk '{print ($2 + $3) * 1000}' "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    # GNU time adds "Command exited with non-zero status N" (ferret exits 1 on findings).
+    w=$(grep -v '^Command' "$1" | awk '{print $1 * 1000}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    c=$(grep -v '^Command' "$1" | awk '{print ($2 + $3) * 1000}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     printf "%6.0f ms wall %6.0f ms cpu" "$w" "$c"
 }
 echo "ferret history --json (parse, classify all, findings): $(median "$TMP/ferret.t")"
