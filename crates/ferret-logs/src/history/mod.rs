@@ -571,7 +571,10 @@ fn analyse<'a>(input: &HistoryInput<'a>, opts: &HistoryOptions) -> Analysed<'a> 
     let kept = entries
         .into_iter()
         .enumerate()
-        .filter_map(|(idx, e)| kept.next_if(|(k, _)| *k == idx).map(|(_, kinds)| (e, kinds)))
+        .filter_map(|(idx, e)| {
+            kept.next_if(|(k, _)| *k == idx)
+                .map(|(_, kinds)| (e, kinds))
+        })
         .collect();
     Analysed {
         path: escape(input.path),
