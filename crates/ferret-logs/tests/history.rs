@@ -339,21 +339,15 @@ fn user_filter_and_in_memory_twin() {
 #[test]
 fn parallel_and_repeated_lines_match_one_file_at_a_time() {
     // Over 1 MB in all, so that several threads share the work.
-    let data: Vec<(Vec<u8>, Vec<u8>, Shell, Vec<u8>)> = (0..12)
-        .map(|u| {
-            let user = format!("u{u}").into_bytes();
-            let path = format!("/home/u{u}/.bash_history").into_bytes();
-            (
-                user,
-                path,
-                Shell::Bash,
-                ferret_testkit::history::history(u, 4_000),
-            )
-        })
+    let users: Vec<Vec<u8>> = (0..12).map(|u| format!("u{u}").into_bytes()).collect();
+    let paths: Vec<Vec<u8>> = (0..12)
+        .map(|u| format!("/home/u{u}/.bash_history").into_bytes())
         .collect();
-    let inputs: Vec<HistoryInput<'_>> = data
-        .iter()
-        .map(|(u, p, s, d)| HistoryInput::new(u, p, *s, d))
+    let data: Vec<Vec<u8>> = (0..12)
+        .map(|u| ferret_testkit::history::history(u, 4_000))
+        .collect();
+    let inputs: Vec<HistoryInput<'_>> = (0..12)
+        .map(|i| HistoryInput::new(&users[i], &paths[i], Shell::Bash, &data[i]))
         .collect();
     let opts = HistoryOptions::default();
     let together = histories(&inputs, &opts, &Control::new().with_max_threads(4));

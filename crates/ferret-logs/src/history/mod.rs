@@ -1022,6 +1022,29 @@ struct Dirs {
 }
 
 impl Dirs {
+    /// Whether `dir`, a directory below `home` (`.config/fish`, `.local/share/fish`), is
+    /// certainly not there: the home was listed and has no entry of its first component. Saves
+    /// a walk from the root for each such directory of every home.
+    fn absent_below(
+        &mut self,
+        root: &HostRoot,
+        home: &[u8],
+        dir: &Path,
+        errors: &mut Vec<ErrorRecord>,
+    ) -> bool {
+        let home = Path::new(OsStr::from_bytes(home));
+        let Ok(rel) = dir.strip_prefix(home) else {
+            return false;
+        };
+        let Some(std::path::Component::Normal(first)) = rel.components().next() else {
+            return false;
+        };
+        match self.get(root, home, errors) {
+            Some((_, names)) => !names.contains_key(first),
+            None => false,
+        }
+    }
+
     /// The directory and its listing (name and `d_type`); `None` when it is not there.
     fn get(
         &mut self,
@@ -1069,6 +1092,9 @@ fn read_home(
         let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
             continue;
         };
+        if dirs.absent_below(root, &a.home, parent, &mut h.errors) {
+            continue;
+        }
         let Some((dir, names)) = dirs.get(root, parent, &mut h.errors) else {
             continue;
         };
@@ -1113,6 +1139,9 @@ fn read_home(
         let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
             continue;
         };
+        if dirs.absent_below(root, &a.home, parent, &mut h.errors) {
+            continue;
+        }
         let Some((dir, names)) = dirs.get(root, parent, &mut h.errors) else {
             continue;
         };
