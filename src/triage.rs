@@ -111,9 +111,9 @@ pub enum TriageEvent {
 /// A callback told when modules start and finish.
 pub type EventFn = dyn Fn(&TriageEvent) + Send + Sync;
 
-/// The default time budget of a triage run (10 minutes): modules still running then are
-/// stopped and kept as `partial`.
-pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(600);
+/// The default time budget of a triage run, the one of every [`Control`] (10 minutes): modules
+/// still running then are stopped and kept as `partial`.
+pub use crate::core::control::DEFAULT_TIME_BUDGET;
 
 /// Options of [`triage`]. `TriageOptions::default()` audits the live host with every module
 /// that applies.
@@ -138,7 +138,9 @@ pub struct TriageOptions {
     /// [`DEFAULT_TIME_BUDGET`] by default, so that a hostile host cannot hang an unattended
     /// run; `None` for no limit (`--budget 0`). Modules see it as their [`Control`]'s deadline.
     pub time_budget: Option<Duration>,
-    /// Cancellation, progress and I/O budget shared by every module.
+    /// Cancellation, progress and I/O budget shared by every module. Unbounded by default
+    /// ([`Control::unbounded`]): [`TriageOptions::time_budget`] is the run's; a deadline set
+    /// here too stops the run at the earlier of the two.
     pub control: Control,
     /// Called when modules start and finish.
     pub on_event: Option<Arc<EventFn>>,
@@ -160,7 +162,8 @@ impl Default for TriageOptions {
             brute_force_threshold: None,
             brute_force_window: None,
             time_budget: Some(DEFAULT_TIME_BUDGET),
-            control: Control::new(),
+            // The time budget above is the run's (counted from `triage`'s start, `None`: none).
+            control: Control::unbounded(),
             on_event: None,
             group_min: crate::group::DEFAULT_GROUP_MIN,
             timeline: None,
