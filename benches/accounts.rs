@@ -50,7 +50,7 @@ fn snapshot(files: &Host) -> Snapshot {
 
 fn bench(c: &mut Criterion) {
     let files = generate(USERS);
-    let ctl = Control::new();
+    let ctl = Control::unbounded();
     if let Some(dir) = std::env::var_os("FERRET_ACCOUNTS_DUMP") {
         let dir = std::path::Path::new(&dir);
         files.write_etc(dir).unwrap();

@@ -84,17 +84,17 @@ fn scan(c: &mut Criterion) {
         let mut s = ScanOptions::default();
         s.hash = h;
         g.bench_with_input(BenchmarkId::new("init", h.as_str()), &s, |bench, s| {
-            bench.iter(|| black_box(scan_root(&root, s, &Control::new()).entries.len()));
+            bench.iter(|| black_box(scan_root(&root, s, &Control::unbounded()).entries.len()));
         });
     }
-    let old = scan_root(&root, &ScanOptions::default(), &Control::new());
+    let old = scan_root(&root, &ScanOptions::default(), &Control::unbounded());
     for mode in [CheckMode::Secure, CheckMode::Fast] {
         let mut opts = CheckOptions::default();
         opts.mode = mode;
         g.bench_function(format!("check-{mode}-blake3"), |bench| {
             bench.iter(|| {
                 black_box(
-                    check_root(&root, &old, &opts, &Control::new())
+                    check_root(&root, &old, &opts, &Control::unbounded())
                         .changed
                         .len(),
                 )

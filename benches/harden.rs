@@ -43,7 +43,8 @@ fn sshd(c: &mut Criterion) {
         .lport(22);
     c.bench_function("harden/sshd-load+resolve-200-match", |b| {
         b.iter(|| {
-            let cfg = SshdConfig::load(&root, "/etc/ssh/sshd_config", &Control::new()).unwrap();
+            let cfg =
+                SshdConfig::load(&root, "/etc/ssh/sshd_config", &Control::unbounded()).unwrap();
             black_box(cfg.effective(black_box(&ctx)).dump())
         });
     });
@@ -51,7 +52,8 @@ fn sshd(c: &mut Criterion) {
     if live.exists("/etc/ssh/sshd_config") {
         c.bench_function("harden/sshd-live-load+resolve", |b| {
             b.iter(|| {
-                let cfg = SshdConfig::load(&live, "/etc/ssh/sshd_config", &Control::new()).unwrap();
+                let cfg =
+                    SshdConfig::load(&live, "/etc/ssh/sshd_config", &Control::unbounded()).unwrap();
                 black_box(cfg.effective(&ctx).dump())
             });
         });
@@ -64,7 +66,7 @@ fn sysctl_bench(c: &mut Criterion) {
         b.iter(|| {
             let mut o = Outcome::new();
             black_box(sysctl::configured(&live, &mut o));
-            black_box(sysctl::audit_root(&live, &Control::new()))
+            black_box(sysctl::audit_root(&live, &Control::unbounded()))
         });
     });
     c.bench_function("harden/sysctl-runtime-all-live", |b| {
@@ -81,7 +83,7 @@ fn full(c: &mut Criterion) {
             black_box(audit_root(
                 &live,
                 &HardenOptions::default(),
-                &Control::new(),
+                &Control::unbounded(),
             ))
         });
     });
@@ -93,7 +95,7 @@ fn full(c: &mut Criterion) {
             Check::Persistence,
             Check::Services,
         ];
-        b.iter(|| black_box(audit_root(&live, &o, &Control::new())));
+        b.iter(|| black_box(audit_root(&live, &o, &Control::unbounded())));
     });
     g.finish();
 }

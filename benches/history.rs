@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
     let bytes = ferret_testkit::history::write_root(t.path(), USERS, LINES).unwrap();
     let root = HostRoot::new(t.path()).unwrap();
     let opts = HistoryOptions::default();
-    let r = histories_root(&root, &opts, &Control::new());
+    let r = histories_root(&root, &opts, &Control::unbounded());
     assert_eq!(r.commands_total, (USERS * LINES) as u64);
     assert!(r
         .findings
@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("history");
     g.sample_size(10);
     g.bench_function("1000 users x 3000 commands, root", |b| {
-        b.iter(|| black_box(histories_root(&root, &opts, &Control::new())));
+        b.iter(|| black_box(histories_root(&root, &opts, &Control::unbounded())));
     });
     g.finish();
 
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
         s.elapsed().as_secs_f64() * 1e3
     };
     let ours = time(&mut || {
-        black_box(histories_root(&root, &opts, &Control::new()));
+        black_box(histories_root(&root, &opts, &Control::unbounded()));
     });
     let home = t.path().join("home");
     let sh = |script: &str| {

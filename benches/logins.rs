@@ -69,7 +69,7 @@ fn bench(c: &mut Criterion) {
                     b"/var/log/wtmp".to_vec(),
                 )],
                 &opts,
-                &Control::new(),
+                &Control::unbounded(),
             );
             l.files[0].sessions_total
         });
@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
                     b"/var/log/btmp".to_vec(),
                 )],
                 &opts,
-                &Control::new(),
+                &Control::unbounded(),
             );
             l.failure_sources.len()
         });

@@ -183,7 +183,7 @@ fn bench(c: &mut Criterion) {
                 black_box(analyze(
                     [Input::reader(&data[..], "auth.log")],
                     &opts,
-                    &Control::new(),
+                    &Control::unbounded(),
                 ))
             });
         });

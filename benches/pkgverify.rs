@@ -100,7 +100,7 @@ fn verify(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("fixture-300x16k", |b| {
         b.iter(|| {
-            let r = verify_root(&root, &opts, &Control::new());
+            let r = verify_root(&root, &opts, &Control::unbounded());
             assert_eq!(r.files, 300);
             r
         });
@@ -114,7 +114,7 @@ fn verify(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("fixture-40x2m", |b| {
         b.iter(|| {
-            let r = verify_root(&root, &opts, &Control::new());
+            let r = verify_root(&root, &opts, &Control::unbounded());
             assert_eq!(r.files, 40);
             assert!(r.outcome.findings.is_empty());
             r

@@ -23,7 +23,7 @@ fn socket_opts(set: fn(&mut SocketOptions)) -> SocketOptions {
 
 fn live(c: &mut Criterion) {
     let root = HostRoot::live();
-    let ctl = Control::new();
+    let ctl = Control::unbounded();
     let mut g = c.benchmark_group("proc/live");
     g.sample_size(10);
     for (name, o) in [

@@ -100,7 +100,7 @@ fn formats(c: &mut Criterion) {
         for files in [false, true] {
             let mut opts = ReadOptions::default();
             opts.files = files;
-            let n = read(&bytes, None, Path::new(name), &opts, &Control::new())
+            let n = read(&bytes, None, Path::new(name), &opts, &Control::unbounded())
                 .unwrap()
                 .packages
                 .len();
@@ -116,7 +116,7 @@ fn formats(c: &mut Criterion) {
                         None,
                         Path::new(name),
                         &opts,
-                        &Control::new(),
+                        &Control::unbounded(),
                     )
                     .unwrap()
                     .packages

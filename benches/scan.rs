@@ -56,7 +56,7 @@ fn planted(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.bench_function("scan_root-10k-planted", |b| {
-        b.iter(|| black_box(scan_root(&root, &opts, &Control::new())));
+        b.iter(|| black_box(scan_root(&root, &opts, &Control::unbounded())));
     });
     g.finish();
 }

@@ -76,6 +76,7 @@ const AUDIT: Command<Opts> = Command {
     flags: &[
         cli::root(),
         cli::json(),
+        cli::budget(),
         Flag::switch(
             "no-home",
             "skip the checks of home directories and login shells",
@@ -90,7 +91,7 @@ const LIST: Command<Opts> = Command {
     name: "accounts list",
     about: "the users, one per line (the password's state, never the hash)",
     args: "",
-    flags: &[cli::root(), cli::json()],
+    flags: &[cli::root(), cli::json(), cli::budget()],
     operands: None,
     notes: "",
 };
@@ -104,6 +105,7 @@ const DIFF: Command<Opts> = Command {
             "with no OLD_ROOT NEW_ROOT: compare the files under DIR with their `-` backups there",
         ),
         cli::json(),
+        cli::budget(),
     ],
     operands: Some(|o, v| {
         o.roots.push(v.into_path());
@@ -122,6 +124,7 @@ const SUDOERS: Command<Opts> = Command {
     flags: &[
         cli::root(),
         cli::json(),
+        cli::budget(),
         Flag::value(
             "user",
             "U",

@@ -77,6 +77,7 @@ const COMMAND: Command<Opts> = Command {
             Ok(())
         }),
         cli::jobs(),
+        cli::budget(),
         // Text exported with `journalctl -o short` under a non-English LC_TIME.
         Flag::switch(
             "localized-months",

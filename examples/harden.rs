@@ -38,6 +38,7 @@ const AUDIT: Command<Audit> = Command {
     flags: &[
         cli::root(),
         cli::json(),
+        cli::budget(),
         Flag::value(
             "only",
             "CHECKS",
@@ -81,6 +82,7 @@ const EFFECTIVE: Command<Effective> = Command {
     args: "",
     flags: &[
         cli::root(),
+        cli::budget(),
         Flag::value(
             "config",
             "FILE",

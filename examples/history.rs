@@ -45,6 +45,7 @@ const COMMAND: Command<Opts> = Command {
         cli::json(),
         cli::jsonl(),
         cli::jobs(),
+        cli::budget(),
         Flag::value(
             "user",
             "U",

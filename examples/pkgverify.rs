@@ -107,6 +107,7 @@ const COMMAND: Command<Opts> = Command {
         ),
         cli::jobs(),
         cli::io_limit(),
+        cli::budget(),
     ],
     operands: None,
     notes: "",

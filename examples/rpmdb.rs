@@ -48,6 +48,7 @@ const COMMAND: Command<Opts> = Command {
             o.dump = true;
         }),
         cli::json(),
+        cli::budget(),
     ],
     operands: None,
     notes: "",

@@ -16,7 +16,6 @@ use ferret::core::escape::escape;
 use ferret::scan::{scan_root, Check, ScanOptions};
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Default)]
 struct Opts {
@@ -76,19 +75,7 @@ const SCAN: Command<Opts> = Command {
                 Ok(())
             },
         ),
-        Flag::value(
-            "budget",
-            "SECONDS",
-            "stop after this long (what was found so far is kept, the run is marked incomplete)",
-            |o: &mut Opts, v| {
-                let secs: f64 = v.parse("a number of seconds")?;
-                if !secs.is_finite() {
-                    return Err(v.invalid("expected a number of seconds"));
-                }
-                o.scan.time_budget = Some(Duration::from_secs_f64(secs.max(0.0)));
-                Ok(())
-            },
-        ),
+        cli::budget(),
         Flag::switch(
             "no-places",
             "do not walk the drop locations (scan the --paths alone)",

@@ -28,7 +28,6 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 #[derive(Default)]
 struct Opts {
@@ -106,20 +105,7 @@ const COMMAND: Command<Opts> = Command {
                 Ok(())
             },
         ),
-        Flag::value(
-            "budget",
-            "SECONDS",
-            "stop modules still running after this long, their results kept as partial (default 600; 0: no limit)",
-            |o: &mut Opts, v| {
-                let secs: f64 = v.parse("a number of seconds")?;
-                if !secs.is_finite() {
-                    return Err(v.invalid("expected a number of seconds"));
-                }
-                o.triage.time_budget =
-                    (secs > 0.0).then(|| Duration::from_secs_f64(secs));
-                Ok(())
-            },
-        ),
+        cli::budget(),
         Flag::switch(
             "timeline",
             "print the attack's timeline instead of the report: log events, login records, timed shell-history lines, account and package changes and the times of the files findings name, from the attack window's start",
@@ -191,6 +177,7 @@ pub fn main() -> ExitCode {
     }
     opts.timeline = timeline;
     let root = common.root_or_live();
+    opts.time_budget = common.time_budget;
     // The modules run at once and report progress in different units through the one
     // Control: the spinner shows which are still running; their ends are printed above it.
     let bar = Arc::new(if quiet {

@@ -8,7 +8,7 @@
 //! UTF-8 is a path. Every flag is defined once, as a [`Flag`] with its help text beside what it
 //! does; the help of a [`Command`] is generated from its flags, so the two cannot drift apart.
 //! The flags several programs share are defined here, once: [`root`], [`json`], [`jsonl`],
-//! [`jobs`], [`io_limit`], and `-h`/`--help`, which every command has.
+//! [`jobs`], [`io_limit`], [`budget`], and `-h`/`--help`, which every command has.
 //!
 //! # Conventions
 //!
@@ -20,7 +20,9 @@
 //!   document on stdout, and stderr carries only what prevented a document.
 //! - `--root DIR` audits the system mounted at `DIR` (read-only); `--json` prints one JSON
 //!   document; `--jsonl` one JSON object per line; `--jobs N` caps the worker threads (the
-//!   answer never depends on it); `--io-limit B` caps the bytes read per second.
+//!   answer never depends on it); `--io-limit B` caps the bytes read per second; `--budget
+//!   SECONDS` is the run's time budget (default 600, the default of every
+//!   [`Control`](crate::core::Control); 0: no limit).
 //! - The exit status is [`Status`]: 0 clean, 1 findings at or above medium, 2 error or usage.
 //! - A long run shows a [`ProgressBar`] on stderr when stderr is a terminal.
 //!
@@ -44,6 +46,7 @@
 //!     args: "FILE...",
 //!     flags: &[
 //!         cli::json(),
+//!         cli::budget(),
 //!         Flag::value("year", "YYYY", "the year of lines that carry none", |o: &mut Opts, v| {
 //!             o.year = Some(v.parse("a year like 2024")?);
 //!             Ok(())
@@ -60,6 +63,12 @@
 //! Args::new(["--json", "auth.log"]).parse(&COMMAND, &mut o).unwrap();
 //! assert_eq!(o.common.format, cli::Format::Json);
 //! assert_eq!(o.files.len(), 1);
+//! // Every run has a time budget unless `--budget 0` lifts it.
+//! assert_eq!(o.common.time_budget, Some(ferret::core::control::DEFAULT_TIME_BUDGET));
+//! assert!(o.common.control().deadline.is_some());
+//! let mut unbounded = Opts::default();
+//! Args::new(["--budget", "0", "auth.log"]).parse(&COMMAND, &mut unbounded).unwrap();
+//! assert_eq!(unbounded.common.control().deadline, None);
 //!
 //! let err = Args::new(["--year", "abc"]).parse(&COMMAND, &mut Opts::default()).unwrap_err();
 //! assert_eq!(err.to_string(), r#"logs: --year: invalid value "abc": expected a year like 2024"#);
@@ -194,7 +203,7 @@ impl FromStr for Format {
 }
 
 /// What the common flags set. An example's options hold one and implement [`HasCommon`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Common {
     /// `--root DIR`: the audited system's root (`None`: the command's default, usually `/`).
@@ -205,6 +214,23 @@ pub struct Common {
     pub jobs: Option<NonZeroUsize>,
     /// `--io-limit B`: read at most `B` bytes per second.
     pub io_limit: Option<u64>,
+    /// `--budget SECONDS`: stop the work after this long, counted from [`Common::control`]'s
+    /// call (`None`: no limit, `--budget 0`). Default
+    /// [`DEFAULT_TIME_BUDGET`](crate::core::control::DEFAULT_TIME_BUDGET), the default of
+    /// every [`Control`].
+    pub time_budget: Option<Duration>,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Common {
+            root: None,
+            format: Format::default(),
+            jobs: None,
+            io_limit: None,
+            time_budget: Some(crate::core::control::DEFAULT_TIME_BUDGET),
+        }
+    }
 }
 
 impl Common {
@@ -226,9 +252,13 @@ impl Common {
         matches!(self.format, Format::Json | Format::JsonLines)
     }
 
-    /// A [`Control`] with `--jobs` and `--io-limit` applied.
+    /// A [`Control`] with `--jobs`, `--io-limit` and `--budget` applied (the budget counted
+    /// from now).
     pub fn control(&self) -> Control {
-        let mut c = Control::new();
+        let mut c = match self.time_budget {
+            Some(b) => Control::unbounded().with_time_budget(b),
+            None => Control::unbounded(),
+        };
         if let Some(n) = self.jobs {
             c = c.with_max_threads(n.get());
         }
@@ -313,6 +343,24 @@ pub const fn jobs<S: HasCommon>() -> Flag<S> {
         "use at most N worker threads (default: one per core; the answer does not depend on N)",
         |s: &mut S, v| {
             s.common().jobs = Some(v.parse("a number of threads, 1 or more")?);
+            Ok(())
+        },
+    )
+}
+
+/// `--budget SECONDS`: the time budget of the run ([`Common::time_budget`]): default 600 s
+/// ([`DEFAULT_TIME_BUDGET`](crate::core::control::DEFAULT_TIME_BUDGET)), 0 for no limit.
+pub const fn budget<S: HasCommon>() -> Flag<S> {
+    Flag::value(
+        "budget",
+        "SECONDS",
+        "stop after this long, keeping what was done and marking the run partial (default 600; 0: no limit)",
+        |s: &mut S, v| {
+            let secs: f64 = v.parse("a number of seconds")?;
+            if !secs.is_finite() || secs < 0.0 {
+                return Err(v.invalid("expected a number of seconds, 0 or more"));
+            }
+            s.common().time_budget = (secs > 0.0).then(|| Duration::from_secs_f64(secs));
             Ok(())
         },
     )

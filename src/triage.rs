@@ -111,9 +111,9 @@ pub enum TriageEvent {
 /// A callback told when modules start and finish.
 pub type EventFn = dyn Fn(&TriageEvent) + Send + Sync;
 
-/// The default time budget of a triage run (10 minutes): modules still running then are
-/// stopped and kept as `partial`.
-pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(600);
+/// The default time budget of a triage run, the one of every [`Control`] (10 minutes): modules
+/// still running then are stopped and kept as `partial`.
+pub use crate::core::control::DEFAULT_TIME_BUDGET;
 
 /// Options of [`triage_root`]: plain fields on a `Default` value, which runs every module that
 /// applies. The root and the [`Control`] are [`triage_root`]'s own arguments, as in every crate.

@@ -375,6 +375,19 @@ fn common_flags_mean_the_same_everywhere() {
             );
             checked.insert("--root");
         }
+        if has("--budget SECONDS") {
+            // One default, stated the same way everywhere, and one validation.
+            assert!(
+                help.contains("(default 600; 0: no limit)"),
+                "{shown}: --budget described differently:\n{help}"
+            );
+            let mut a = base.clone();
+            a.extend([OsStr::new("--budget"), OsStr::new("-1")]);
+            run_in(manifest_dir(), &a).assert_usage_error(&format!(
+                r#"{shown}: --budget: invalid value "-1": expected a number of seconds, 0 or more"#
+            ));
+            checked.insert("--budget");
+        }
         for flag in ["--json", "--jsonl"] {
             if has(&format!("{flag} ")) {
                 assert!(
@@ -390,7 +403,14 @@ fn common_flags_mean_the_same_everywhere() {
     }
     assert_eq!(
         checked,
-        BTreeSet::from(["--io-limit", "--jobs", "--json", "--jsonl", "--root"])
+        BTreeSet::from([
+            "--budget",
+            "--io-limit",
+            "--jobs",
+            "--json",
+            "--jsonl",
+            "--root"
+        ])
     );
 }
 

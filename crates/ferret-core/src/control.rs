@@ -8,17 +8,26 @@
 //! hostile host (a decompression bomb, an include loop, a file that never ends) can never hang an
 //! unattended run.
 //!
-//! `Control::new()` sets no time budget: a library caller decides. The `triage` of the facade
-//! sets one by default (`ferret::triage::DEFAULT_TIME_BUDGET`), and so should an agent:
+//! Every `Control` has a time budget unless its maker opts out: [`Control::new`] (and
+//! `Default`) set a deadline [`DEFAULT_TIME_BUDGET`] (10 minutes) after the `Control` is
+//! created, shared by its clones. An operation past it stops as if cancelled and reports what
+//! was cut short, as a cancelled one does. A caller that wants another limit sets it
+//! ([`Control::with_time_budget`], [`Control::with_deadline`]); one that legitimately runs for
+//! hours (a baseline of a large file server, a benchmark) opts out explicitly with
+//! [`Control::unbounded`] or [`Control::without_deadline`]:
 //!
 //! ```
-//! use ferret_core::Control;
+//! use ferret_core::control::{Control, DEFAULT_TIME_BUDGET};
 //! use std::time::Duration;
-//! let control = Control::new().with_time_budget(Duration::from_secs(300));
-//! assert!(!control.is_cancelled());
-//! assert!(!control.out_of_time());
+//! let control = Control::new();
+//! assert!(control.time_left().is_some_and(|left| left <= DEFAULT_TIME_BUDGET));
+//! assert!(!control.is_cancelled() && !control.out_of_time());
+//! let five_minutes = Control::new().with_time_budget(Duration::from_secs(300));
+//! assert!(five_minutes.time_left().is_some_and(|left| left <= Duration::from_secs(300)));
 //! let spent = Control::new().with_time_budget(Duration::ZERO);
 //! assert!(spent.is_cancelled() && spent.out_of_time());
+//! assert_eq!(Control::unbounded().time_left(), None);
+//! assert_eq!(Control::new().without_deadline().deadline, None);
 //! ```
 
 use std::fmt;
@@ -125,8 +134,15 @@ impl IoBudget {
     }
 }
 
-/// The controls a long operation takes. Cloning shares the token, the callback and the budget.
-#[derive(Clone, Default)]
+/// The time budget of a [`Control`] made by [`Control::new`] or `Default`: 10 minutes from the
+/// `Control`'s creation. Long enough for a triage or a package verification of an ordinary host
+/// on a loaded machine, short enough that a hostile host (a decompression bomb, an include loop,
+/// a file that never ends) cannot hang an unattended run. Opt out with [`Control::unbounded`].
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(600);
+
+/// The controls a long operation takes. Cloning shares the token, the callback, the budgets and
+/// the deadline.
+#[derive(Clone)]
 pub struct Control {
     /// Cancellation.
     pub cancel: CancelToken,
@@ -137,8 +153,16 @@ pub struct Control {
     /// Maximum worker threads (`None`: all cores, or the caller's current rayon pool).
     pub max_threads: Option<usize>,
     /// The time budget: past this instant the operation stops as if cancelled
-    /// ([`Control::is_cancelled`] is true, [`Control::out_of_time`] says why). `None`: no limit.
+    /// ([`Control::is_cancelled`] is true, [`Control::out_of_time`] says why). `None`: no limit
+    /// ([`Control::unbounded`]); [`Control::new`] sets [`DEFAULT_TIME_BUDGET`] from now.
     pub deadline: Option<Instant>,
+}
+
+impl Default for Control {
+    /// [`Control::new`]: the default time budget, nothing else.
+    fn default() -> Self {
+        Control::new()
+    }
 }
 
 impl fmt::Debug for Control {
@@ -154,9 +178,29 @@ impl fmt::Debug for Control {
 }
 
 impl Control {
-    /// No cancellation, no progress, no budget.
+    /// No cancellation, no progress, no I/O or thread limit, and the default time budget: the
+    /// deadline is [`DEFAULT_TIME_BUDGET`] from now.
     pub fn new() -> Self {
-        Self::default()
+        Control::unbounded().with_time_budget(DEFAULT_TIME_BUDGET)
+    }
+
+    /// [`Control::new`] without a time budget: the explicit opt-out, for a caller that bounds
+    /// the work itself or legitimately runs for longer (benchmarks, a full baseline of a large
+    /// server). Prefer a larger [`Control::with_time_budget`] where a bound is known.
+    pub fn unbounded() -> Self {
+        Control {
+            cancel: CancelToken::default(),
+            progress: None,
+            io_budget: None,
+            max_threads: None,
+            deadline: None,
+        }
+    }
+
+    /// Removes the time budget (see [`Control::unbounded`]).
+    pub fn without_deadline(mut self) -> Self {
+        self.deadline = None;
+        self
     }
 
     /// Sets the cancellation token.
@@ -314,6 +358,31 @@ mod tests {
             .with_time_budget(Duration::MAX)
             .deadline
             .is_none());
+    }
+
+    #[test]
+    fn default_time_budget_and_opt_out() {
+        let before = Instant::now();
+        let c = Control::new();
+        let after = Instant::now();
+        let d = c.deadline.unwrap();
+        // Counted from the Control's creation.
+        assert!(d >= before + DEFAULT_TIME_BUDGET && d <= after + DEFAULT_TIME_BUDGET);
+        let d2 = Control::default().deadline.unwrap();
+        assert!(d2 >= d && d2 <= Instant::now() + DEFAULT_TIME_BUDGET);
+        // Clones share the deadline; the builder methods keep it.
+        assert_eq!(
+            c.clone().with_max_threads(2).with_io_limit(0).deadline,
+            Some(d)
+        );
+        assert_eq!(Control::unbounded().deadline, None);
+        assert_eq!(Control::unbounded().time_left(), None);
+        assert_eq!(c.clone().without_deadline().deadline, None);
+        assert!(!Control::unbounded().out_of_time());
+        // An unbounded Control is otherwise the default one.
+        let u = Control::unbounded();
+        assert!(u.progress.is_none() && u.io_budget.is_none() && u.max_threads.is_none());
+        assert!(!u.is_cancelled());
     }
 
     #[test]

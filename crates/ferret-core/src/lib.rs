@@ -10,7 +10,8 @@
 //!   re-`fstat` after open) and directory listing through `O_NOATIME` descriptors;
 //! - [`walk`](mod@walk): `openat`-relative tree walks, sequential or parallel;
 //! - [`escape`]: reversible escaping of untrusted bytes for display;
-//! - [`control`]: cancellation, progress and I/O budgets for long operations;
+//! - [`control`]: cancellation, progress, I/O and time budgets for long operations (a default
+//!   time budget on every [`Control`]);
 //! - [`escaped`] (feature `serde`): byte fields as escaped JSON strings, exactly reversible;
 //! - [`hex`]: the one hex encoder and decoder;
 //! - [`groups`]: the privileged groups, one documented list;
@@ -42,8 +43,14 @@
 //!   (bytes, a parsed snapshot, a reader) has the same verb without the suffix:
 //!   `audit(&accounts, &opts, &control)`. The root is passed once, never also inside the options.
 //! - **Every long operation takes `&Control`** ([`Control`]: cancellation, progress, an I/O
-//!   budget, a thread budget). A cancelled operation returns promptly with what it has, and says
-//!   so in its errors.
+//!   budget, a thread budget, a time budget). A cancelled operation returns promptly with what
+//!   it has, and says so in its errors. **Every `Control` has a time budget by default**:
+//!   `Control::new()` and `Default` stop the work [`control::DEFAULT_TIME_BUDGET`] (10 minutes)
+//!   after the `Control` was made, as if cancelled, so a hostile host cannot hang an unattended
+//!   run; what was cut short is reported as for a cancellation. The opt-out is explicit:
+//!   [`Control::unbounded`] (or `.without_deadline()`), for callers that bound the work
+//!   themselves and for benchmarks. Command lines expose it as one `--budget SECONDS` flag
+//!   (default 600, 0: no limit).
 //! - **Options are plain structs with public fields**, `#[non_exhaustive]`, built from
 //!   `Default` and set field by field (`let mut o = AuditOptions::default(); o.check_home =
 //!   false;`). No builder types, no bare `bool` arguments: a choice is a field or an enum.

@@ -1208,7 +1208,7 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         ));
     }
     if ctx.stop.is_cancelled() {
-        let why = if control.is_cancelled() {
+        let why = if control.cancel.is_cancelled() {
             "cancelled"
         } else {
             "time budget"
