@@ -22,6 +22,8 @@ use std::time::Duration;
 struct Opts {
     common: Common,
     scan: ScanOptions,
+    /// `--budget`: the time budget, set on the scan's [`ferret::core::Control`].
+    budget: Option<Duration>,
 }
 
 impl HasCommon for Opts {
@@ -85,7 +87,7 @@ const SCAN: Command<Opts> = Command {
                 if !secs.is_finite() {
                     return Err(v.invalid("expected a number of seconds"));
                 }
-                o.scan.time_budget = Some(Duration::from_secs_f64(secs.max(0.0)));
+                o.budget = Some(Duration::from_secs_f64(secs.max(0.0)));
                 Ok(())
             },
         ),
@@ -118,7 +120,10 @@ pub fn main() -> ExitCode {
     }
     let root = o.common.root_or_live();
     let json = o.common.is_json();
-    let control = o.common.control();
+    let mut control = o.common.control();
+    if let Some(b) = o.budget {
+        control = control.with_time_budget(b);
+    }
     let mut opts = o.scan;
     if opts.yara.rules.is_some() && !opts.checks.contains(&Check::Yara) {
         opts.checks.push(Check::Yara);

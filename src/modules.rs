@@ -262,7 +262,8 @@ pub(crate) fn baseline(opts: &TriageOptions, control: &Control) -> ModuleResult 
 
 #[cfg(feature = "scan")]
 pub(crate) fn scan(opts: &TriageOptions, control: &Control) -> ModuleResult {
-    // Every check but YARA (it needs rules); the scan reads the dpkg database itself.
+    // Every check but YARA (it needs rules); the scan reads the package databases (dpkg, rpm)
+    // itself and stops at the triage deadline `control` carries.
     let so = ferret_scan::ScanOptions::default();
     let report = ferret_scan::scan_root(&opts.root, &so, control);
     ModuleResult::from_outcome(report.outcome)

@@ -62,8 +62,9 @@
 //! declared sizes make a decompression bomb is flagged in the file's detail). A file that
 //! changes while it is read is reported as an error beside its classification. The scan honours
 //! [`Control`]: cancellation, the I/O budget (every byte read is charged),
-//! progress (files classified) and the thread budget; [`ScanOptions::time_budget`] stops it
-//! after a while, and the report then says it is partial ([`ScanStats::stopped`]).
+//! progress (files classified), the thread budget and the time budget
+//! ([`Control::with_time_budget`]): at the deadline the walks stop, the findings made so far are
+//! kept, and the report says it is partial ([`ScanStats::stopped`] and an error record).
 //!
 //! # Package ownership
 //!
@@ -294,8 +295,6 @@ pub struct ScanOptions {
     /// `/var/lib/containerd`, `/var/lib/containers/storage`), whose image layers hold whole
     /// operating-system trees; scan them as roots of their own.
     pub exclude: Vec<PathBuf>,
-    /// Stop after this long; the report then says it is partial.
-    pub time_budget: Option<Duration>,
     /// The package ownership to use; `None`: read the root's dpkg database.
     pub package_index: Option<Arc<PackageIndex>>,
     /// The indicator table; `None`: the built-in one ([`ioc::IocTable::builtin`]).
@@ -324,7 +323,6 @@ impl Default for ScanOptions {
                 PathBuf::from("/var/lib/containerd"),
                 PathBuf::from("/var/lib/containers/storage"),
             ],
-            time_budget: None,
             package_index: None,
             iocs: None,
             max_text_bytes: 256 << 10,
