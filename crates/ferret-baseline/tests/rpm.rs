@@ -1146,10 +1146,12 @@ fn hostile_records_are_errors_or_findings_never_reads_outside_the_root() {
 
 /// Every (path, package) pair `rpm -qa` lists for the database in `dbdir`, sorted.
 fn their_owned(dbdir: &Path) -> Vec<(String, String)> {
-    let out = rpm(dbdir, &["-qa", "--qf", "[%{FILENAMES}\\t%{NEVRA}\\n]"]);
+    let out = rpm(dbdir, &["-qa", "--qf", "[%{FILENAMES}\\t%{=NEVRA}\\n]"]);
     let mut v: Vec<(String, String)> = out
         .lines()
         .filter_map(|l| l.split_once('\t'))
+        // A package without files prints `(none)`.
+        .filter(|(p, _)| p.starts_with('/'))
         .map(|(p, n)| (p.to_owned(), n.to_owned()))
         .collect();
     v.sort();
@@ -1185,10 +1187,21 @@ fn index_root_owns_what_rpm_lists_in_each_format() {
             "{:?}",
             idx.sources()
         );
-        // rpm's own list: the same paths, each with the same owners.
-        let copy = copy_db(&data(rel), name);
-        let theirs = their_owned(copy.path());
+        // The reader's list (and rpm's own, where Debian's rpm reads the format: not NDB):
+        // the same paths, each with the same owners.
+        let db = read_file(&data(rel));
+        let mut theirs: Vec<(String, String)> = db
+            .packages
+            .iter()
+            .flat_map(|p| p.files.iter().map(|f| (s(&f.path), s(&p.nevra()))))
+            .collect();
+        theirs.sort();
+        theirs.dedup();
         assert!(!theirs.is_empty(), "{rel}");
+        if fmt != "ndb" {
+            let copy = copy_db(&data(rel), name);
+            assert_eq!(their_owned(copy.path()), theirs, "{rel}: rpm -qa");
+        }
         let mut ours: Vec<(String, String)> = idx
             .iter()
             .flat_map(|(p, _)| {
@@ -1198,9 +1211,11 @@ fn index_root_owns_what_rpm_lists_in_each_format() {
             })
             .collect();
         ours.sort();
-        assert_eq!(ours, theirs, "{rel}");
+        assert_eq!(ours.len(), theirs.len(), "{rel}");
+        if let Some((a, b)) = ours.iter().zip(&theirs).find(|(a, b)| a != b) {
+            panic!("{rel}: ours {a:?}, rpm's {b:?}");
+        }
         // The recorded facts ride along: a regular file's size, mode and digest.
-        let db = read_file(&data(rel));
         let f = db
             .packages
             .iter()
