@@ -1167,9 +1167,19 @@ fn their_owned(dbdir: &Path) -> Vec<(String, String)> {
 fn index_root_owns_what_rpm_lists_in_each_format() {
     use ferret_baseline::pkg::{index_root, Digest, IndexOptions};
     for (rel, dir, name, fmt) in [
-        ("cbl-mariner-2.0/rpmdb.sqlite", "var/lib/rpm", "rpmdb.sqlite", "sqlite"),
+        (
+            "cbl-mariner-2.0/rpmdb.sqlite",
+            "var/lib/rpm",
+            "rpmdb.sqlite",
+            "sqlite",
+        ),
         ("libuuid/Packages", "var/lib/rpm", "Packages", "bdb"),
-        ("sle15-bci/Packages.db", "usr/lib/sysimage/rpm", "Packages.db", "ndb"),
+        (
+            "sle15-bci/Packages.db",
+            "usr/lib/sysimage/rpm",
+            "Packages.db",
+            "ndb",
+        ),
     ] {
         let t = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(t.path().join(dir)).unwrap();
@@ -1204,11 +1214,7 @@ fn index_root_owns_what_rpm_lists_in_each_format() {
         }
         let mut ours: Vec<(String, String)> = idx
             .iter()
-            .flat_map(|(p, _)| {
-                idx.owners(p)
-                    .map(|o| (s(p), s(o)))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|(p, _)| idx.owners(p).map(|o| (s(p), s(o))).collect::<Vec<_>>())
             .collect();
         ours.sort();
         assert_eq!(ours.len(), theirs.len(), "{rel}");
@@ -1225,6 +1231,9 @@ fn index_root_owns_what_rpm_lists_in_each_format() {
         let rec = idx.get(&f.path).unwrap();
         assert_eq!(rec.size, Some(f.size));
         assert_eq!(rec.mode, Some(u32::from(f.mode)));
-        assert_eq!(rec.digest.as_ref().map(Digest::as_bytes), Some(&f.digest[..]));
+        assert_eq!(
+            rec.digest.as_ref().map(Digest::as_bytes),
+            Some(&f.digest[..])
+        );
     }
 }

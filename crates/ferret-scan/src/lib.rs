@@ -69,11 +69,12 @@
 //! # Package ownership
 //!
 //! Unowned system executables and renamed tools need to know which files the package manager
-//! installed: by default the dpkg database under the root is read with
-//! [`ferret_baseline::pkg::index_root`]; a caller with another database (rpm) fills a
-//! [`PackageIndex`] and passes it in
-//! [`ScanOptions::package_index`]. Without any database those two checks are skipped and the
-//! report's [`ScanStats::package_index`] says so.
+//! installed: by default the package databases under the root, dpkg's and rpm's (Berkeley DB,
+//! SQLite or NDB), are read with [`ferret_baseline::pkg::index_root`], so Debian and rpm hosts
+//! (CentOS, Rocky, Alibaba Cloud Linux, SUSE) get the same checks; on a merged `/usr` (`/lib ->
+//! usr/lib`) a file the database lists under either name is owned. A caller with its own index
+//! fills a [`PackageIndex`] and passes it in [`ScanOptions::package_index`]. Without any
+//! database those two checks are skipped and the report's [`ScanStats::package_index`] says so.
 //!
 //! # Finding ids
 //!
@@ -295,7 +296,7 @@ pub struct ScanOptions {
     /// `/var/lib/containerd`, `/var/lib/containers/storage`), whose image layers hold whole
     /// operating-system trees; scan them as roots of their own.
     pub exclude: Vec<PathBuf>,
-    /// The package ownership to use; `None`: read the root's dpkg database.
+    /// The package ownership to use; `None`: read the root's package databases (dpkg, rpm).
     pub package_index: Option<Arc<PackageIndex>>,
     /// The indicator table; `None`: the built-in one ([`ioc::IocTable::builtin`]).
     pub iocs: Option<Arc<ioc::IocTable>>,

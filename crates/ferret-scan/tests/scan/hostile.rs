@@ -251,7 +251,12 @@ fn the_deadline_cuts_a_slow_scan_short_and_keeps_what_it_found() {
             .with_time_budget(Duration::from_millis(600)),
     );
     let took = started.elapsed();
-    assert_eq!(r.stats.stopped.as_deref(), Some("time budget"), "{:?}", r.stats);
+    assert_eq!(
+        r.stats.stopped.as_deref(),
+        Some("time budget"),
+        "{:?}",
+        r.stats
+    );
     assert!(took < Duration::from_secs(3), "{took:?}");
     assert!(r.stats.classified < 4, "{:?}", r.stats);
     let partial: Vec<&str> = r

@@ -83,11 +83,7 @@ fn rpm_owned_files_are_owned_and_a_dropped_one_is_not() {
         .find(|f| f.subject == "/usr/bin/dropped")
         .unwrap();
     assert_eq!(f.severity, Severity::Medium);
-    assert!(
-        r.outcome.errors.is_empty(),
-        "{:?}",
-        r.outcome.errors
-    );
+    assert!(r.outcome.errors.is_empty(), "{:?}", r.outcome.errors);
 
     // Without the database the same files are not judged at all (no flood, no check).
     std::fs::remove_dir_all(root.join("var/lib/rpm")).unwrap();
