@@ -1226,7 +1226,7 @@ fn index_root_owns_what_rpm_lists_in_each_format() {
             .packages
             .iter()
             .flat_map(|p| &p.files)
-            .find(|f| f.mode & 0o170000 == 0o100000 && !f.digest.is_empty())
+            .find(|f| f.mode & 0o170_000 == 0o100_000 && !f.digest.is_empty())
             .unwrap();
         let rec = idx.get(&f.path).unwrap();
         assert_eq!(rec.size, Some(f.size));
