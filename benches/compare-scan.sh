@@ -62,23 +62,23 @@ CPU=$OUT/cpu
 best() { # best wall time in seconds of "$@" over RUNS runs (after one untimed warm-up run);
     # that run's CPU seconds (user + system, children included) go to $CPU
     "$@" >/dev/null 2>&1 || true
-    local b="" t s e c0 c1
+    local b="" t s e
     for _ in $(seq "$RUNS"); do
-        c0=$(cpu_now)
+        times >"$OUT/times0" # this shell's children so far (not in a $(...): that is another shell)
         s=$(date +%s.%N)
         "$@" >/dev/null 2>&1 || true
         e=$(date +%s.%N)
-        c1=$(cpu_now)
+        times >"$OUT/times1"
         t=$(echo "$e - $s" | bc)
         if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then
             b=$t
-            echo "$c1 - $c0" | bc >"$CPU"
+            echo "$(cpu_of "$OUT/times1") - $(cpu_of "$OUT/times0")" | bc >"$CPU"
         fi
     done
     echo "$b"
 }
-cpu_now() { # CPU seconds (user + system) used so far by this shell's finished children
-    times | tail -1 | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }'
+cpu_of() { # user + system seconds of the children line of a `times` output
+    tail -1 "$1" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }'
 }
 
 DROP="/tmp /var/tmp /dev/shm /run /var/log /var/spool"
