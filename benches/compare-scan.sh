@@ -14,6 +14,9 @@
 #     --paths TREE` beside `yara -r RULES TREE` (needs the `yara` feature; RULES defaults to
 #     $FERRET_TESTDATA/yara/signature-base): target no slower than yara.
 # PROFILE (default release) picks the cargo profile; `PROFILE=bench` builds without LTO.
+# YARA=0 builds without the `yara` feature (no yara-x: a much shorter build) and skips the YARA
+# part. Beside each wall time, the CPU time (user + system) of the same best run is printed:
+# on a loaded machine it is the steadier figure.
 set -euo pipefail
 FILES=${1:-100000}
 RUNS=${2:-3}
@@ -23,7 +26,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
 RULES=${RULES:-${FERRET_TESTDATA:-$HERE/../shared/data}/yara/signature-base}
 command -v yara >/dev/null 2>&1 || apt-get install -y -q yara >/dev/null
 command -v file >/dev/null 2>&1 || apt-get install -y -q file >/dev/null
-cargo build -q --profile "$PROFILE" -p ferret --example scan --features yara --manifest-path "$HERE/Cargo.toml"
+YARA=${YARA:-1}
+FEATURES=(--features yara)
+[ "$YARA" = 0 ] && FEATURES=()
+cargo build -q --profile "$PROFILE" -p ferret --example scan "${FEATURES[@]}" --manifest-path "$HERE/Cargo.toml"
 BIN=$CARGO_TARGET_DIR/$PROFILE/examples/scan
 [ "$PROFILE" = dev ] && BIN=$CARGO_TARGET_DIR/debug/examples/scan
 # cargo writes the bench profile's output under release/
@@ -52,17 +58,27 @@ for i in range(n):
 EOF
 echo "planted $FILES files in $TREE ($(du -sh "$TREE" | cut -f1))"
 
-best() { # best wall time in seconds of "$@" over RUNS runs (after one untimed warm-up run)
+CPU=$OUT/cpu
+best() { # best wall time in seconds of "$@" over RUNS runs (after one untimed warm-up run);
+    # that run's CPU seconds (user + system, children included) go to $CPU
     "$@" >/dev/null 2>&1 || true
     local b="" t s e
     for _ in $(seq "$RUNS"); do
+        times >"$OUT/times0" # this shell's children so far (not in a $(...): that is another shell)
         s=$(date +%s.%N)
         "$@" >/dev/null 2>&1 || true
         e=$(date +%s.%N)
+        times >"$OUT/times1"
         t=$(echo "$e - $s" | bc)
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then
+            b=$t
+            echo "$(cpu_of "$OUT/times1") - $(cpu_of "$OUT/times0")" | bc >"$CPU"
+        fi
     done
     echo "$b"
+}
+cpu_of() { # user + system seconds of the children line of a `times` output
+    tail -1 "$1" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }'
 }
 
 DROP="/tmp /var/tmp /dev/shm /run /var/log /var/spool"
@@ -76,16 +92,21 @@ drop_ferret() {
 
 "$BIN" --json >"$OUT/full.json" 2>/dev/null || true
 FULL=$(best "$BIN" --json)
+FULL_CPU=$(cat "$CPU")
 DF=$(best drop_ferret)
+DF_CPU=$(cat "$CPU")
 FF=$(best drop_find_file)
+FF_CPU=$(cat "$CPU")
 nfiles=$(find $DROP -xdev -type f 2>/dev/null | wc -l)
 read -r nf ne ncls nent <<<"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["stats"]; print(len(d["findings"]), len(d["errors"]), s["classified"], s["entries"])' "$OUT/full.json")"
-printf 'ferret scan, default (whole root fs, %s entries, %s files classified): %6.3f s  findings %s errors %s  target < 2 s: %s\n' \
-    "$nent" "$ncls" "$FULL" "$nf" "$ne" "$( [ "$(echo "$FULL < 2" | bc)" = 1 ] && echo met || echo MISSED)"
-printf 'ferret scan, drop locations only:           %6.3f s\n' "$DF"
-printf 'find + file (xargs -P2), drop locations (%s files): %6.3f s  ratio find+file/ferret: %.1fx\n' "$nfiles" "$FF" "$(echo "$FF / $DF" | bc -l)"
+printf 'ferret scan, default (whole root fs, %s entries, %s files classified): %6.3f s (CPU %s s)  findings %s errors %s  target < 2 s: %s\n' \
+    "$nent" "$ncls" "$FULL" "$FULL_CPU" "$nf" "$ne" "$( [ "$(echo "$FULL < 2" | bc)" = 1 ] && echo met || echo MISSED)"
+printf 'ferret scan, drop locations only:           %6.3f s (CPU %s s)\n' "$DF" "$DF_CPU"
+printf 'find + file (xargs -P2), drop locations (%s files): %6.3f s (CPU %s s)  ratio find+file/ferret: %.1fx\n' "$nfiles" "$FF" "$FF_CPU" "$(echo "$FF / $DF" | bc -l)"
 
-if [ -d "$RULES" ]; then
+if [ "$YARA" = 0 ]; then
+    echo "YARA=0: built without the yara feature, YARA part skipped"
+elif [ -d "$RULES" ]; then
     Y=$(best "$BIN" --json --only yara --no-places --yara "$RULES" --paths "$TREE")
     YC=$(best yara -r -w "$RULES"/*.yar "$TREE")
     "$BIN" --json --only yara --no-places --yara "$RULES" --paths "$TREE" >"$OUT/yara.json" 2>/dev/null || true

@@ -105,6 +105,7 @@ pub fn main() -> ExitCode {
     }
     let root = o.common.root_or_live();
     let json = o.common.is_json();
+    // `--budget` is the Control's deadline (cli::budget).
     let control = o.common.control();
     let mut opts = o.scan;
     if opts.yara.rules.is_some() && !opts.checks.contains(&Check::Yara) {

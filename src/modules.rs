@@ -367,7 +367,8 @@ pub(crate) fn baseline(root: &HostRoot, opts: &TriageOptions, control: &Control)
 
 #[cfg(feature = "scan")]
 pub(crate) fn scan(root: &HostRoot, _: &TriageOptions, control: &Control) -> ModuleResult {
-    // Every check but YARA (it needs rules); the scan reads the dpkg database itself.
+    // Every check but YARA (it needs rules); the scan reads the package databases (dpkg, rpm)
+    // itself and stops at the triage deadline `control` carries.
     let so = ferret_scan::ScanOptions::default();
     let report = ferret_scan::scan_root(root, &so, control);
     ModuleResult::from_outcome(report.outcome)

@@ -1141,3 +1141,99 @@ fn hostile_records_are_errors_or_findings_never_reads_outside_the_root() {
     );
     assert_eq!(r.packages, 1, "{:?}", r.outcome.errors);
 }
+
+// ---- package ownership index -----------------------------------------------------------------
+
+/// Every (path, package) pair `rpm -qa` lists for the database in `dbdir`, sorted.
+fn their_owned(dbdir: &Path) -> Vec<(String, String)> {
+    let out = rpm(dbdir, &["-qa", "--qf", "[%{FILENAMES}\\t%{=NEVRA}\\n]"]);
+    let mut v: Vec<(String, String)> = out
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        // A package without files prints `(none)`.
+        .filter(|(p, _)| p.starts_with('/'))
+        .map(|(p, n)| (p.to_owned(), n.to_owned()))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
+fn index_root_owns_what_rpm_lists_in_each_format() {
+    use ferret_baseline::pkg::{index_root, Digest, IndexOptions};
+    for (rel, dir, name, fmt) in [
+        (
+            "cbl-mariner-2.0/rpmdb.sqlite",
+            "var/lib/rpm",
+            "rpmdb.sqlite",
+            "sqlite",
+        ),
+        ("libuuid/Packages", "var/lib/rpm", "Packages", "bdb"),
+        (
+            "sle15-bci/Packages.db",
+            "usr/lib/sysimage/rpm",
+            "Packages.db",
+            "ndb",
+        ),
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join(dir)).unwrap();
+        std::fs::copy(data(rel), t.path().join(dir).join(name)).unwrap();
+        let r = index_root(
+            &HostRoot::new(t.path()).unwrap(),
+            &IndexOptions::default(),
+            &Control::new(),
+        );
+        assert!(r.errors.is_empty(), "{rel}: {:?}", r.errors);
+        let idx = &r.index;
+        assert_eq!(idx.sources().len(), 1, "{:?}", idx.sources());
+        assert!(
+            idx.sources()[0].starts_with(&format!("rpm /{dir}/{name} ({fmt})")),
+            "{:?}",
+            idx.sources()
+        );
+        // The reader's list (and rpm's own, where Debian's rpm reads the format: not NDB):
+        // the same paths, each with the same owners.
+        let db = read_file(&data(rel));
+        let mut theirs: Vec<(String, String)> = db
+            .packages
+            .iter()
+            .flat_map(|p| p.files.iter().map(|f| (s(&f.path), s(&p.nevra()))))
+            .collect();
+        theirs.sort();
+        theirs.dedup();
+        assert!(!theirs.is_empty(), "{rel}");
+        if fmt != "ndb" {
+            let copy = copy_db(&data(rel), name);
+            assert_eq!(their_owned(copy.path()), theirs, "{rel}: rpm -qa");
+        }
+        let mut ours: Vec<(String, String)> = idx
+            .iter()
+            .flat_map(|(p, _)| idx.owners(p).map(|o| (s(p), s(o))).collect::<Vec<_>>())
+            .collect();
+        ours.sort();
+        assert_eq!(ours.len(), theirs.len(), "{rel}");
+        if let Some((a, b)) = ours.iter().zip(&theirs).find(|(a, b)| a != b) {
+            panic!("{rel}: ours {a:?}, rpm's {b:?}");
+        }
+        // The recorded facts ride along: a regular file's size, mode and digest.
+        let f = db
+            .packages
+            .iter()
+            .flat_map(|p| &p.files)
+            .find(|f| f.mode & 0o170_000 == 0o100_000 && !f.digest.is_empty())
+            .unwrap();
+        let rec = idx.get(&f.path).unwrap();
+        assert_eq!(rec.size, Some(f.size));
+        assert_eq!(rec.mode, Some(u32::from(f.mode)));
+        assert_eq!(
+            rec.digest.as_ref().map(Digest::as_bytes),
+            Some(&f.digest[..])
+        );
+    }
+}

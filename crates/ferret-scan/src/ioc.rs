@@ -112,6 +112,9 @@ pub struct IocTable {
     by_sha256: foldhash::HashMap<[u8; 32], Vec<usize>>,
     prefixes: Vec<usize>,
     pools: Vec<usize>,
+    /// The pool hosts as one ASCII case-insensitive automaton (pattern `k` is `pools[k]`'s
+    /// value); `None` when there are none or it could not be built (then searched one by one).
+    pool_matcher: Option<aho_corasick::AhoCorasick>,
     preloads: Vec<usize>,
 }
 
@@ -160,7 +163,26 @@ impl IocTable {
                 Err(message) => errors.push(IocLineError { line, message }),
             }
         }
+        t.pool_matcher = t.build_pool_matcher();
         (t, errors)
+    }
+
+    fn build_pool_matcher(&self) -> Option<aho_corasick::AhoCorasick> {
+        let values: Vec<&[u8]> = self
+            .pools
+            .iter()
+            .filter_map(|i| self.entries.get(*i))
+            .map(|e| e.value.as_slice())
+            .collect();
+        // A value with an upper-case letter never occurs in lower-cased text: such a value is
+        // left to the one-by-one search, which never matches it.
+        if values.is_empty() || values.iter().any(|v| v.iter().any(u8::is_ascii_uppercase)) {
+            return None;
+        }
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(values)
+            .ok()
     }
 
     fn push(&mut self, ioc: Ioc) {
@@ -230,6 +252,25 @@ impl IocTable {
 
     /// Pool indicators whose host appears in `text` (ASCII case-insensitive).
     pub fn pools<'a>(&'a self, text: &[u8]) -> Vec<&'a Ioc> {
+        if let Some(found) = self
+            .pool_matcher
+            .as_ref()
+            .and_then(|m| m.try_find_overlapping_iter(text).ok())
+        {
+            let mut hit = vec![false; self.pools.len()];
+            for found in found {
+                if let Some(h) = hit.get_mut(found.pattern().as_usize()) {
+                    *h = true;
+                }
+            }
+            return self
+                .pools
+                .iter()
+                .zip(hit)
+                .filter(|(_, h)| *h)
+                .filter_map(|(i, _)| self.entries.get(*i))
+                .collect();
+        }
         let lower = text.to_ascii_lowercase();
         self.pools
             .iter()

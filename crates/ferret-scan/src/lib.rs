@@ -62,17 +62,19 @@
 //! declared sizes make a decompression bomb is flagged in the file's detail). A file that
 //! changes while it is read is reported as an error beside its classification. The scan honours
 //! [`Control`]: cancellation, the I/O budget (every byte read is charged),
-//! progress (files classified) and the thread budget; [`ScanOptions::time_budget`] stops it
-//! after a while, and the report then says it is partial ([`ScanStats::stopped`]).
+//! progress (files classified), the thread budget and the time budget
+//! ([`Control::with_time_budget`]): at the deadline the walks stop, the findings made so far are
+//! kept, and the report says it is partial ([`ScanStats::stopped`] and an error record).
 //!
 //! # Package ownership
 //!
 //! Unowned system executables and renamed tools need to know which files the package manager
-//! installed: by default the dpkg database under the root is read with
-//! [`ferret_baseline::pkg::index_root`]; a caller with another database (rpm) fills a
-//! [`PackageIndex`] and passes it in
-//! [`ScanOptions::package_index`]. Without any database those two checks are skipped and the
-//! report's [`ScanStats::package_index`] says so.
+//! installed: by default the package databases under the root, dpkg's and rpm's (Berkeley DB,
+//! SQLite or NDB), are read with [`ferret_baseline::pkg::index_root`], so Debian and rpm hosts
+//! (CentOS, Rocky, Alibaba Cloud Linux, SUSE) get the same checks; on a merged `/usr` (`/lib ->
+//! usr/lib`) a file the database lists under either name is owned. A caller with its own index
+//! fills a [`PackageIndex`] and passes it in [`ScanOptions::package_index`]. Without any
+//! database those two checks are skipped and the report's [`ScanStats::package_index`] says so.
 //!
 //! # Finding ids
 //!
@@ -294,9 +296,7 @@ pub struct ScanOptions {
     /// `/var/lib/containerd`, `/var/lib/containers/storage`), whose image layers hold whole
     /// operating-system trees; scan them as roots of their own.
     pub exclude: Vec<PathBuf>,
-    /// Stop after this long; the report then says it is partial.
-    pub time_budget: Option<Duration>,
-    /// The package ownership to use; `None`: read the root's dpkg database.
+    /// The package ownership to use; `None`: read the root's package databases (dpkg, rpm).
     pub package_index: Option<Arc<PackageIndex>>,
     /// The indicator table; `None`: the built-in one ([`ioc::IocTable::builtin`]).
     pub iocs: Option<Arc<ioc::IocTable>>,
@@ -324,7 +324,6 @@ impl Default for ScanOptions {
                 PathBuf::from("/var/lib/containerd"),
                 PathBuf::from("/var/lib/containers/storage"),
             ],
-            time_budget: None,
             package_index: None,
             iocs: None,
             max_text_bytes: 256 << 10,

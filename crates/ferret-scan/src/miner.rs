@@ -164,18 +164,33 @@ fn monero(s: &[u8]) -> bool {
 
 /// Finds wallet addresses in text: runs of address characters bounded by anything else.
 pub fn wallets(text: &[u8]) -> Vec<Wallet> {
+    /// The shortest address (a base58 Bitcoin one); shorter runs are never addresses.
+    const MIN: usize = 26;
+    let alnum = |i: usize| text.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let mut out = Vec::new();
+    // `i` starts a stretch whose previous byte (if any) is not an address character. A run of
+    // MIN characters starting at or after `i` covers `i + MIN - 1`: when that byte is not one,
+    // the next MIN positions are skipped at once (most text has no long runs).
     let mut i = 0;
-    while i < text.len() {
-        let start = i;
-        while text.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-            i += 1;
-        }
-        if i == start {
-            i += 1;
+    while i + MIN <= text.len() {
+        let probe = i + MIN - 1;
+        if !alnum(probe) {
+            i = probe + 1;
             continue;
         }
-        let run = text.get(start..i).unwrap_or_default();
+        let mut start = probe;
+        while start > i && alnum(start - 1) {
+            start -= 1;
+        }
+        let mut end = probe + 1;
+        while alnum(end) {
+            end += 1;
+        }
+        i = end + 1;
+        if end - start < MIN {
+            continue;
+        }
+        let run = text.get(start..end).unwrap_or_default();
         let coin = if run.len() >= 26 && run.iter().all(|c| is_b58(*c)) {
             if monero(run) {
                 Some(Coin::Monero)
@@ -234,6 +249,16 @@ pub fn stratum_urls(text: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// What every pool side of [`miner_config`] contains: the keys `"pools"`, `"pool_list"`,
+/// `"pool_address"` and the [`STRATUM`] schemes (ASCII case-insensitive).
+static POOL_SIDE: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([&b"\"pool"[..], b"stratum"])
+            .ok()
+    });
+
 /// JSON keys of miner configurations, with the signal each gives.
 const KEYS: &[(&[u8], &str)] = &[
     (b"\"pools\"", "pools"),
@@ -269,6 +294,11 @@ const ALGOS: &[&[u8]] = &[
 /// merely mentioning a pool is not a configuration.
 pub fn miner_config(text: &[u8]) -> Option<MinerConfig> {
     let text = text.get(..MAX_CONFIG_BYTES).unwrap_or(text);
+    // Every configuration has a pool side: a `"pool...` key or a `stratum...://` URL. One
+    // case-insensitive pass rejects the other texts (nearly all) before the key searches.
+    if POOL_SIDE.as_ref().is_some_and(|p| !p.is_match(text)) {
+        return None;
+    }
     let lower = text.to_ascii_lowercase();
     let mut signals: Vec<&'static str> = Vec::new();
     for (k, s) in KEYS {
@@ -357,5 +387,67 @@ mod tests {
         let cmd = format!("./xmrig -o stratum+tcp://1.2.3.4:3333 -u {XMR} -k");
         let m = miner_config(cmd.as_bytes()).unwrap();
         assert_eq!(m.pools, [b"stratum+tcp://1.2.3.4:3333".to_vec()]);
+    }
+
+    /// The per-byte scan `wallets` replaced: every run of address characters, judged.
+    fn wallets_per_byte(text: &[u8]) -> Vec<(Coin, String, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let start = i;
+            while text.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+                i += 1;
+            }
+            if i == start {
+                i += 1;
+                continue;
+            }
+            let run = &text[start..i];
+            let coin = if run.len() >= 26 && run.iter().all(|c| is_b58(*c)) {
+                if monero(run) {
+                    Some(Coin::Monero)
+                } else if run.len() <= 35
+                    && matches!(run.first(), Some(b'1' | b'3'))
+                    && bitcoin_base58check(run)
+                {
+                    Some(Coin::Bitcoin)
+                } else {
+                    None
+                }
+            } else if (42..=62).contains(&run.len())
+                && run.starts_with(b"bc1")
+                && bitcoin_bech32(run)
+            {
+                Some(Coin::Bitcoin)
+            } else {
+                None
+            };
+            if let Some(c) = coin {
+                out.push((c, String::from_utf8_lossy(run).into_owned(), start));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// The skipping scan finds exactly what a byte-by-byte scan finds, wherever the
+        /// addresses sit among words, separators and long non-address runs.
+        #[test]
+        fn skipping_scan_equals_the_per_byte_scan(
+            parts in proptest::collection::vec(0usize..7, 0..24),
+            seps in proptest::collection::vec(proptest::sample::select(&b" ,.:\"\n-_/=\xffa9"[..]), 24),
+        ) {
+            let pieces = [XMR, BTC, BECH32, "word", "0123456789abcdef0123456789abcdef", "x", ""];
+            let mut t = Vec::new();
+            for (k, p) in parts.iter().enumerate() {
+                t.extend_from_slice(pieces[*p].as_bytes());
+                t.push(seps[k]);
+            }
+            let got: Vec<(Coin, String, usize)> = wallets(&t)
+                .into_iter()
+                .map(|w| (w.coin, w.address, w.offset))
+                .collect();
+            proptest::prop_assert_eq!(got, wallets_per_byte(&t));
+        }
     }
 }

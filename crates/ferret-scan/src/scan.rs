@@ -120,7 +120,6 @@ pub(crate) struct Ctx<'a> {
     opts: &'a ScanOptions,
     control: &'a Control,
     stop: CancelToken,
-    deadline: Option<Instant>,
     pub(crate) homes: Vec<Vec<u8>>,
     releases: Vec<Vec<u8>>,
     pub(crate) index: Option<Arc<PackageIndex>>,
@@ -211,7 +210,7 @@ impl Ctx<'_> {
         if self.stop.is_cancelled() {
             return true;
         }
-        if self.control.is_cancelled() || self.deadline.is_some_and(|d| Instant::now() >= d) {
+        if self.control.is_cancelled() {
             self.stop.cancel();
             return true;
         }
@@ -1071,7 +1070,6 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         opts,
         control,
         stop: CancelToken::new(),
-        deadline: opts.time_budget.map(|b| started + b),
         releases: releases(root),
         homes,
         index,
@@ -1208,10 +1206,10 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         ));
     }
     if ctx.stop.is_cancelled() {
-        let why = if control.cancel.is_cancelled() {
-            "cancelled"
-        } else {
+        let why = if control.out_of_time() {
             "time budget"
+        } else {
+            "cancelled"
         };
         stats.stopped = Some(why.to_owned());
         ctx.error(ErrorRecord::new(

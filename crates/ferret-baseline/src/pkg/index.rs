@@ -38,6 +38,7 @@
 use super::db::{DpkgDb, Selection};
 use super::parse::Digest;
 use ferret_core::{Control, ErrorRecord, HostRoot};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 /// A package in a [`PackageIndex`] (an index into its package list).
@@ -188,12 +189,16 @@ impl PackageIndex {
 pub struct IndexOptions {
     /// dpkg admin directory inside the root. Default `/var/lib/dpkg`.
     pub dpkg_admindir: PathBuf,
+    /// rpm database directory inside the root (`rpm --dbpath`); `None` searches
+    /// [`rpm::DB_DIRS`](super::rpm::DB_DIRS).
+    pub rpm_dbpath: Option<PathBuf>,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
             dpkg_admindir: PathBuf::from("/var/lib/dpkg"),
+            rpm_dbpath: None,
         }
     }
 }
@@ -208,26 +213,101 @@ pub struct IndexReport {
     pub errors: Vec<ErrorRecord>,
 }
 
-/// Reads the package databases under `root` into one [`PackageIndex`]: today dpkg's file lists
-/// (`info/*.list`), digests (`info/*.md5sums`) and diversions. Every package whose files are on
-/// disk counts (the states `pkg::verify_root` verifies by default). Never fails as a whole;
-/// a root without a database gives an empty index and no error.
+/// Whether the root has a merged `/usr`: one of `/bin`, `/sbin`, `/lib`, `/lib64` is a link to
+/// its `/usr` twin (Debian 12 links all of them, rpm distributions since RHEL 7 too).
+fn merged_usr(root: &HostRoot) -> bool {
+    USR_ALIASES.iter().any(|(short, long)| {
+        let (Some(short), Some(long)) = (short.strip_suffix(b"/"), long.strip_suffix(b"/")) else {
+            return false;
+        };
+        let Ok(target) = root.read_link(std::ffi::OsStr::from_bytes(short)) else {
+            return false;
+        };
+        let target = target.strip_suffix(b"/").unwrap_or(&target);
+        target == long || Some(target) == long.strip_prefix(b"/")
+    })
+}
+
+/// Reads the package databases under `root` into one [`PackageIndex`]: dpkg's file lists
+/// (`info/*.list`), digests (`info/*.md5sums`) and diversions, and the rpm database (Berkeley
+/// DB, SQLite or NDB, see [`rpm`](super::rpm)): every file of every installed package with its
+/// recorded digest, size and mode. Every package whose files are on disk counts (the states
+/// `pkg::verify_root` verifies by default). Never fails as a whole; a root without a database
+/// gives an empty index and no error, an unreadable database an error record.
 pub fn index_root(root: &HostRoot, opts: &IndexOptions, control: &Control) -> IndexReport {
     let mut errors = Vec::new();
     let mut index = PackageIndex::new();
-    index.set_merged_usr(matches!(
-        root.read_link("/bin").as_deref(),
-        Ok(b"usr/bin" | b"/usr/bin" | b"usr/bin/" | b"/usr/bin/")
+    index.set_merged_usr(merged_usr(root));
+    index_dpkg(root, opts, control, &mut index, &mut errors);
+    if !control.is_cancelled() {
+        index_rpm(root, opts, control, &mut index, &mut errors);
+    }
+    IndexReport { index, errors }
+}
+
+/// rpm's packages and files into `index`.
+fn index_rpm(
+    root: &HostRoot,
+    opts: &IndexOptions,
+    control: &Control,
+    index: &mut PackageIndex,
+    errors: &mut Vec<ErrorRecord>,
+) {
+    let mut ro = super::rpm::ReadOptions::default();
+    ro.dbpath.clone_from(&opts.rpm_dbpath);
+    let db = match super::rpm::read_root(root, &ro, control) {
+        Ok(Some(db)) => db,
+        Ok(None) => return,
+        Err(e) => {
+            errors.push(ErrorRecord::from_error(None, &e));
+            return;
+        }
+    };
+    errors.extend(db.errors.iter().cloned());
+    let before = index.len();
+    for p in &db.packages {
+        // `gpg-pubkey` entries are keys, not packages with files.
+        if p.files.is_empty() {
+            continue;
+        }
+        let id = index.add_package(p.nevra());
+        let algo = super::rpm::verify::algorithm(p.digest_algo);
+        for f in &p.files {
+            let rec = index.add_file(id, f.path.as_slice());
+            if rec.digest.is_none() && !f.digest.is_empty() {
+                rec.digest = algo.and_then(|a| Digest::from_raw(a, &f.digest));
+            }
+            rec.size.get_or_insert(f.size);
+            rec.mode.get_or_insert(u32::from(f.mode));
+        }
+    }
+    index.add_source(format!(
+        "rpm {} ({}): {} packages, {} paths",
+        db.path.display(),
+        db.format.as_str(),
+        db.packages.iter().filter(|p| !p.files.is_empty()).count(),
+        index.len() - before
     ));
+}
+
+/// dpkg's packages, files, digests and diversions into `index`.
+fn index_dpkg(
+    root: &HostRoot,
+    opts: &IndexOptions,
+    control: &Control,
+    index: &mut PackageIndex,
+    errors: &mut Vec<ErrorRecord>,
+) {
     let sel = Selection {
         names: &[],
         debsums_states: false,
     };
-    let db = DpkgDb::load(root, &opts.dpkg_admindir, sel, &mut errors);
+    let db = DpkgDb::load(root, &opts.dpkg_admindir, sel, errors);
     if !db.present || control.is_cancelled() {
-        return IndexReport { index, errors };
+        return;
     }
-    let (stems, map) = db.ownership(root, &mut errors).into_parts();
+    let before_pkgs = index.package_count();
+    let (stems, map) = db.ownership(root, errors).into_parts();
     let ids: Vec<PackageId> = stems.into_iter().map(|s| index.add_package(s)).collect();
     for (path, owners) in map {
         for o in owners {
@@ -255,10 +335,9 @@ pub fn index_root(root: &HostRoot, opts: &IndexOptions, control: &Control) -> In
     index.add_source(format!(
         "dpkg {}: {} packages, {} paths",
         opts.dpkg_admindir.display(),
-        index.package_count(),
+        index.package_count() - before_pkgs,
         index.len()
     ));
-    IndexReport { index, errors }
 }
 
 #[cfg(test)]

@@ -11,5 +11,6 @@
 mod common;
 mod fixtures;
 mod hostile;
+mod rpm;
 #[cfg(feature = "yara")]
 mod yara;

@@ -22,7 +22,7 @@ pub(crate) fn selected(p: &RpmPackage, names: &[Vec<u8>]) -> bool {
 
 /// The name [`Digest::algorithm`] uses for a package's digest algorithm, when this build
 /// computes it.
-fn algorithm(a: DigestAlgo) -> Option<&'static str> {
+pub(crate) fn algorithm(a: DigestAlgo) -> Option<&'static str> {
     match a {
         DigestAlgo::Md5 => Some("md5"),
         DigestAlgo::Sha224 => Some("sha224"),
