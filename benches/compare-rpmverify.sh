@@ -140,6 +140,16 @@ for r in big many md5; do
         drop
         timed "$W/ferret.cold" sh -c '"$0" --root "$1" --rpm-lines --no-unowned ${JOBS:+--jobs "$JOBS"} >/dev/null' "$BIN" "$R" || true
     fi
+    # Under load, wall time says little (both tools' threads share the same slice of the
+    # machine): one more ferret run under `perf record -e cpu-clock` gives each thread's share
+    # of the CPU, so its critical path (main thread + busiest worker) can be set against
+    # rpm's single thread without depending on the load.
+    if command -v perf >/dev/null 2>&1; then
+        perf record -q -e cpu-clock -o "$W/perf.data" -- "$BIN" --root "$R" --rpm-lines --no-unowned \
+            ${JOBS:+--jobs "$JOBS"} >/dev/null 2>&1 || true
+        perf report -i "$W/perf.data" -s pid --stdio 2>/dev/null | grep '%' >"$W/threads" || true
+        rm -f "$W/perf.data"
+    fi
     echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     COLD="$COLD" python3 - "$W" "$W/rpm.out" "$W/ferret.out" "$RUNS" <<'PY' || FAIL=1
 import os, sys
@@ -156,6 +166,18 @@ def med(tool):
 print(f"   warm rpm -Va : {rw:6.2f} s wall {ru + rs:6.2f} s cpu  (runs {', '.join(f'{t[0]:.2f}' for t in rr)})")
 print(f"   warm ferret  : {fw:6.2f} s wall {fu + fs:6.2f} s cpu  (runs {', '.join(f'{t[0]:.2f}' for t in fr)})")
 print(f"   warm ratio   : {rw / fw:.2f}x faster (wall, median), {min(t[0] for t in rr) / min(t[0] for t in fr):.2f}x best against best, {(ru + rs) / (fu + fs):.2f}x less cpu")
+shares = []
+if os.path.exists(f"{w}/threads"):
+    for line in open(f"{w}/threads"):
+        pct, who = line.split()[:2]
+        shares.append((int(who.split(":")[0]), float(pct.rstrip("%")) / 100))
+    os.remove(f"{w}/threads")
+if len(shares) >= 2:
+    shares.sort()
+    main, workers = shares[0][1], [s for _, s in shares[1:]]
+    crit = (fu + fs) * (main + max(workers))
+    print(f"   threads      : ferret cpu by thread {', '.join(f'{s * 100:.1f}%' for _, s in shares)} (main first);"
+          f" critical path {crit:.2f} s vs rpm's {ru + rs:.2f} s cpu: {(ru + rs) / crit:.2f}x on an idle machine")
 if os.path.exists(f"{w}/rpm.cold"):
     cw, cu, cs = times(f"{w}/rpm.cold")
     dw, du, ds = times(f"{w}/ferret.cold")

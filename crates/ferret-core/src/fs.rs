@@ -708,7 +708,9 @@ impl ReadBuf {
 
 impl std::fmt::Debug for ReadBuf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadBuf").field("len", &self.len).finish()
+        f.debug_struct("ReadBuf")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
     }
 }
 
