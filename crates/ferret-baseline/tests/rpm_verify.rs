@@ -482,16 +482,16 @@ fn large_sha256_files_across_units_equal_rpm_va() {
     let mut grown = std::fs::read(r("/opt/big2/bin/f3".into())).unwrap();
     grown.extend_from_slice(b"more\n");
     std::fs::write(r("/opt/big2/bin/f3".into()), grown).unwrap();
-    let f = std::fs::OpenOptions::new()
+    let shrunk = std::fs::OpenOptions::new()
         .write(true)
         .open(r("/opt/big3/bin/f4".into()))
         .unwrap();
-    f.set_len(3 << 19).unwrap();
-    drop(f);
-    let p = r("/opt/big3/bin/f1".into());
-    let b = std::fs::read(&p).unwrap();
-    std::fs::remove_file(&p).unwrap();
-    std::fs::write(&p, b).unwrap();
+    shrunk.set_len(3 << 19).unwrap();
+    drop(shrunk);
+    let copied = r("/opt/big3/bin/f1".into());
+    let content = std::fs::read(&copied).unwrap();
+    std::fs::remove_file(&copied).unwrap();
+    std::fs::write(&copied, content).unwrap();
     let (got, report) = ours(&root);
     let want = rpm_va(&root);
     assert_eq!(got, want);
