@@ -4,7 +4,7 @@
 # times (wall and cpu; ferret's is the median of three runs), the ratio, the load, the MD5
 # implementation ferret used, and whether the two report the same changed/missing files.
 #
-#   sh benches/compare-pkgverify.sh            (from the workspace root; needs root for apt)
+#   [PROFILE=bench] [NO_BUILD=1] sh benches/compare-pkgverify.sh   (from the workspace root; root for apt)
 #
 # ferret runs with --debsums-states --no-conffiles --no-unowned so that it checks exactly what
 # `debsums -s` checks (packages installed/half-configured, no conffiles, no unowned scan).
@@ -15,7 +15,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 if ! command -v debsums >/dev/null 2>&1; then
     apt-get install -y debsums >/dev/null
 fi
-cargo build --release --quiet -p ferret --example pkgverify
+# PROFILE=release (the default, fat LTO) or PROFILE=bench (quicker to build, a conservative
+# figure); NO_BUILD=1 uses the binary already built. Both profiles put examples in release/.
+PROFILE="${PROFILE:-release}"
+[ -n "${NO_BUILD:-}" ] || cargo build --profile "$PROFILE" --quiet -p ferret --example pkgverify
 BIN="$CARGO_TARGET_DIR/release/examples/pkgverify"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT

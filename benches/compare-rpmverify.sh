@@ -11,8 +11,8 @@
 #   md5    the "many" root with MD5 file digests (old rpm, `_binary_filedigest_algorithm 1`):
 #          ferret's multi-buffer MD5.
 #
-# For each root: a warm-cache run (both tools once to warm, then rpm -Va and ferret three times
-# each, median wall time counted) and, when run as root, a cold-cache run of each tool after
+# For each root: a warm-cache run (both tools once to warm, then rpm -Va and ferret alternately,
+# RUNS times each (default 5), median wall time counted) and, when run as root, a cold-cache run of each tool after
 # `echo 3 > /proc/sys/vm/drop_caches`. Wall and CPU (user+system) seconds are printed with the
 # load average; the results must be identical line for line (exit 1 otherwise).
 #
@@ -117,36 +117,67 @@ drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 RPM() { rpm --root "$1" --dbpath /var/lib/rpm -Va --nodeps --noscripts; }
 FERRET() { "$BIN" --root "$1" --rpm-lines --no-unowned ${JOBS:+--jobs "$JOBS"}; }
 FAIL=0
+RUNS="${RUNS:-5}"
 for r in big many md5; do
     R="$W/$r"
     echo "== $r: $(du -sh --exclude=var "$R" | cut -f1), $(find "$R/opt" -type f | wc -l) files, load before: $(cut -d' ' -f1-3 /proc/loadavg), cpus: $(nproc)"
     RPM "$R" >/dev/null || true
     FERRET "$R" >/dev/null || true
-    for i in 1 2 3; do
+    for i in $(seq 1 "$RUNS"); do
         timed "$W/rpm.time.$i" sh -c 'rpm --root "$1" --dbpath /var/lib/rpm -Va --nodeps --noscripts >"$2"' _ "$R" "$W/rpm.out" || true
         timed "$W/ferret.time.$i" sh -c '"$0" --root "$1" --rpm-lines --no-unowned ${JOBS:+--jobs "$JOBS"} >"$2"' "$BIN" "$R" "$W/ferret.out" || true
     done
-    if [ "$(id -u)" = 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        COLD="not measured: dropping the page cache needs root"
+    elif ! (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
+        COLD="not measured: /proc/sys/vm/drop_caches is not writable here (container?)"
+    else
+        COLD=""
+    fi
+    if [ -z "$COLD" ]; then
         drop
         timed "$W/rpm.cold" sh -c 'rpm --root "$1" --dbpath /var/lib/rpm -Va --nodeps --noscripts >/dev/null' _ "$R" || true
         drop
         timed "$W/ferret.cold" sh -c '"$0" --root "$1" --rpm-lines --no-unowned ${JOBS:+--jobs "$JOBS"} >/dev/null' "$BIN" "$R" || true
     fi
+    # Under load, wall time says little (both tools' threads share the same slice of the
+    # machine): one more ferret run under `perf record -e cpu-clock` gives each thread's share
+    # of the CPU, so its critical path (main thread + busiest worker) can be set against
+    # rpm's single thread without depending on the load.
+    if command -v perf >/dev/null 2>&1; then
+        perf record -q -e cpu-clock -o "$W/perf.data" -- "$BIN" --root "$R" --rpm-lines --no-unowned \
+            ${JOBS:+--jobs "$JOBS"} >/dev/null 2>&1 || true
+        perf report -i "$W/perf.data" -s pid --stdio 2>/dev/null | grep '%' >"$W/threads" || true
+        rm -f "$W/perf.data"
+    fi
     echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-    python3 - "$W" "$W/rpm.out" "$W/ferret.out" <<'PY' || FAIL=1
+    COLD="$COLD" python3 - "$W" "$W/rpm.out" "$W/ferret.out" "$RUNS" <<'PY' || FAIL=1
 import os, sys
-w, rpm_out, ferret_out = sys.argv[1:]
+w, rpm_out, ferret_out, runs = sys.argv[1:]
+runs = int(runs)
 def times(p):
     # /usr/bin/time may prefix "Command exited with non-zero status N"
     return [float(x) for x in open(p).read().strip().split("\n")[-1].split()]
 def med(tool):
-    runs = sorted((times(f"{w}/{tool}.time.{i}") for i in (1, 2, 3)), key=lambda t: t[0])
-    return runs[1], runs
+    rs = sorted((times(f"{w}/{tool}.time.{i}") for i in range(1, runs + 1)), key=lambda t: t[0])
+    return rs[len(rs) // 2], rs
 (rw, ru, rs), rr = med("rpm")
 (fw, fu, fs), fr = med("ferret")
 print(f"   warm rpm -Va : {rw:6.2f} s wall {ru + rs:6.2f} s cpu  (runs {', '.join(f'{t[0]:.2f}' for t in rr)})")
 print(f"   warm ferret  : {fw:6.2f} s wall {fu + fs:6.2f} s cpu  (runs {', '.join(f'{t[0]:.2f}' for t in fr)})")
 print(f"   warm ratio   : {rw / fw:.2f}x faster (wall, median), {min(t[0] for t in rr) / min(t[0] for t in fr):.2f}x best against best, {(ru + rs) / (fu + fs):.2f}x less cpu")
+shares = []
+if os.path.exists(f"{w}/threads"):
+    for line in open(f"{w}/threads"):
+        pct, who = line.split()[:2]
+        shares.append((int(who.split(":")[0]), float(pct.rstrip("%")) / 100))
+    os.remove(f"{w}/threads")
+if len(shares) >= 2:
+    shares.sort()
+    main, workers = shares[0][1], [s for _, s in shares[1:]]
+    crit = (fu + fs) * (main + max(workers))
+    print(f"   threads      : ferret cpu by thread {', '.join(f'{s * 100:.1f}%' for _, s in shares)} (main first);"
+          f" critical path {crit:.2f} s vs rpm's {ru + rs:.2f} s cpu: {(ru + rs) / crit:.2f}x on an idle machine")
 if os.path.exists(f"{w}/rpm.cold"):
     cw, cu, cs = times(f"{w}/rpm.cold")
     dw, du, ds = times(f"{w}/ferret.cold")
@@ -154,7 +185,7 @@ if os.path.exists(f"{w}/rpm.cold"):
     print(f"   cold ferret  : {dw:6.2f} s wall {du + ds:6.2f} s cpu  ({cw / dw:.2f}x faster)")
     os.remove(f"{w}/rpm.cold"); os.remove(f"{w}/ferret.cold")
 else:
-    print("   cold         : not measured (dropping caches needs root)")
+    print(f"   cold         : {os.environ.get('COLD') or 'not measured'}")
 a = sorted(open(rpm_out, errors="surrogateescape").read().splitlines())
 b = sorted(open(ferret_out, errors="surrogateescape").read().splitlines())
 if a == b:

@@ -407,3 +407,112 @@ fn a_huge_sparse_file_in_a_packaged_files_place_is_not_read() {
     assert!(fifo.starts_with("..?") || fifo.contains('M'), "{fifo}");
     finding(&report, "pkg.not-regular", "/etc/ferret/keep.conf");
 }
+
+/// Packages whose large files (over the 1 MiB that is read whole) are SHA-256 (rpm's default):
+/// they go to the shared pool and are hashed largest first, while small files are hashed in
+/// units of a few hundred (so several units, and a thread waiting for another's large files).
+fn large_files_spec(n: usize, small: usize) -> String {
+    let mut s = String::from(
+        "Name: big\nVersion: 1\nRelease: 1\nSummary: large files\nLicense: MIT\nBuildArch: noarch\n\
+         %description\nlarge\n",
+    );
+    for i in 0..n {
+        let _ = write!(
+            s,
+            "%package -n big{i}\nSummary: b{i}\n%description -n big{i}\nb{i}\n\
+             %files -n big{i}\n/opt/big{i}\n"
+        );
+    }
+    s.push_str("%install\n");
+    let _ = write!(
+        s,
+        "for i in $(seq 0 {}); do\n\
+         d=%{{buildroot}}/opt/big$i; mkdir -p $d/bin $d/share\n\
+         for k in 1 2 3 4; do seq $i $((i + 200000 * k)) > $d/bin/f$k; done\n\
+         ln $d/bin/f2 $d/bin/f2-hard\n\
+         for j in $(seq 1 {small}); do printf '%s %s\\n' $i $j > $d/share/s$j; done\n\
+         done\n",
+        n - 1
+    );
+    s
+}
+
+#[test]
+fn large_sha256_files_across_units_equal_rpm_va() {
+    let (n, small) = (4, 150);
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    install(work.path(), &root, &large_files_spec(n, small));
+    let r = |p: String| root.join(p.trim_start_matches('/'));
+    let big: Vec<u64> = (0..n)
+        .flat_map(|i| (1..=4).map(move |k| (i, k)))
+        .map(|(i, k)| {
+            std::fs::metadata(r(format!("/opt/big{i}/bin/f{k}")))
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert!(
+        big.iter().filter(|&&s| s > 1 << 20).count() >= 3 * n,
+        "sizes {big:?}"
+    );
+    let (got, report) = ours(&root);
+    assert_eq!(report.packages, n as u64, "{:?}", report.outcome.errors);
+    assert!(got.is_empty(), "{got:?}");
+    assert_eq!(got, rpm_va(&root));
+    // Every large file read once (the hard link is the same inode), and the small ones.
+    let large: u64 = big.iter().sum();
+    assert!(report.bytes >= large, "{} < {large}", report.bytes);
+    assert!(
+        report.bytes < large * 2,
+        "{} bytes for {large}",
+        report.bytes
+    );
+
+    // Same-size content change, grown, shrunk, replaced by a new inode, hard link's twin.
+    let flip = |p: String| {
+        let mut b = std::fs::read(r(p.clone())).unwrap();
+        let k = b.len() / 2;
+        b[k] ^= 1;
+        std::fs::write(r(p), b).unwrap();
+    };
+    flip("/opt/big0/bin/f4".into());
+    flip("/opt/big1/bin/f2".into());
+    let mut grown = std::fs::read(r("/opt/big2/bin/f3".into())).unwrap();
+    grown.extend_from_slice(b"more\n");
+    std::fs::write(r("/opt/big2/bin/f3".into()), grown).unwrap();
+    let shrunk = std::fs::OpenOptions::new()
+        .write(true)
+        .open(r("/opt/big3/bin/f4".into()))
+        .unwrap();
+    shrunk.set_len(3 << 19).unwrap();
+    drop(shrunk);
+    let copied = r("/opt/big3/bin/f1".into());
+    let content = std::fs::read(&copied).unwrap();
+    std::fs::remove_file(&copied).unwrap();
+    std::fs::write(&copied, content).unwrap();
+    let (got, report) = ours(&root);
+    let want = rpm_va(&root);
+    assert_eq!(got, want);
+    // The flipped files (and big1's hard link), grown, shrunk; the copy differs in mtime only.
+    for path in [
+        "/opt/big0/bin/f4",
+        "/opt/big1/bin/f2",
+        "/opt/big1/bin/f2-hard",
+        "/opt/big2/bin/f3",
+        "/opt/big3/bin/f4",
+        "/opt/big3/bin/f1",
+    ] {
+        assert!(
+            got.iter().any(|l| l.ends_with(&format!(" {path}"))),
+            "{path} in {got:?}"
+        );
+    }
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert!(
+        report.outcome.errors.is_empty(),
+        "{:?}",
+        report.outcome.errors
+    );
+}

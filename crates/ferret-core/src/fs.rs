@@ -22,6 +22,8 @@
 //!   birth times come from `statx` without opening anything ([`DirHandle::times_at`]).
 //!
 //! FIFOs, sockets and device nodes are never opened, so no read ever blocks on one.
+//! Loops that read many megabytes read into a [`ReadBuf`] (page-aligned: the kernel's copy
+//! into a misaligned buffer is several times slower on some CPUs).
 
 use crate::error::{Error, Result};
 use crate::stat::{FileKind, InodeFlags, Stat};
@@ -646,10 +648,120 @@ impl DirHandle {
     }
 }
 
+/// A zeroed read buffer whose first byte is page-aligned ([`ReadBuf::ALIGN`]).
+///
+/// Where a `read` lands matters: the kernel copies page-cache pages into the caller's buffer
+/// with `rep movsb`, and on AMD Zen 3/4 that copy runs about six times slower when the
+/// destination is 8 or 16 bytes off a 32-byte boundary, which is exactly where `malloc` puts
+/// a large `Vec` (just past its 16-byte chunk header). Hashing loops that read megabytes read
+/// into one of these (and place further reads at multiples of [`ReadBuf::ALIGN_STEP`] within
+/// it) so the copy runs at memory speed. No `unsafe`: the buffer is a slice of a slightly larger
+/// `Vec`, starting at its first aligned byte.
+///
+/// ```
+/// use ferret_core::fs::ReadBuf;
+/// let mut b = ReadBuf::new(1 << 20);
+/// assert_eq!(b.len(), 1 << 20);
+/// assert_eq!(b.as_ptr() as usize % ReadBuf::ALIGN, 0);
+/// b[0] = 1;
+/// assert!(b.iter().skip(1).all(|&x| x == 0));
+/// ```
+#[derive(Default)]
+pub struct ReadBuf {
+    storage: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl ReadBuf {
+    /// Alignment of the first byte (a page).
+    pub const ALIGN: usize = 4096;
+    /// Offsets within the buffer that are multiples of this keep reads at full speed.
+    pub const ALIGN_STEP: usize = 64;
+
+    /// A zeroed buffer of `len` bytes (the allocation is [`ReadBuf::ALIGN`] bytes larger;
+    /// nothing is allocated for `len` 0, the same as [`ReadBuf::default`]).
+    pub fn new(len: usize) -> ReadBuf {
+        if len == 0 {
+            return ReadBuf::default();
+        }
+        let storage = vec![0u8; len.saturating_add(Self::ALIGN)];
+        // `align_offset` on a byte pointer always succeeds in practice; if it ever did not,
+        // the buffer would still work, only unaligned.
+        let start = match storage.as_ptr().align_offset(Self::ALIGN) {
+            s if s < Self::ALIGN => s,
+            _ => 0,
+        };
+        ReadBuf {
+            storage,
+            start,
+            len,
+        }
+    }
+
+    /// `n` rounded up to the next multiple of [`ReadBuf::ALIGN_STEP`] (saturating).
+    pub fn align_up(n: usize) -> usize {
+        n.checked_next_multiple_of(Self::ALIGN_STEP)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl std::fmt::Debug for ReadBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadBuf")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for ReadBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.storage
+            .get(self.start..self.start + self.len)
+            .unwrap_or_default()
+    }
+}
+
+impl std::ops::DerefMut for ReadBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.storage
+            .get_mut(self.start..self.start + self.len)
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use nix::sys::stat::{mknod, SFlag};
+
+    #[test]
+    fn read_buf_is_aligned_zeroed_and_sized() {
+        for len in [0, 1, 63, 4096, 65_536, 262_144, (1 << 20) + 17] {
+            let mut b = ReadBuf::new(len);
+            assert_eq!(b.len(), len);
+            if len > 0 {
+                assert_eq!(b.as_ptr() as usize % ReadBuf::ALIGN, 0, "len {len}");
+            }
+            assert!(b.iter().all(|&x| x == 0));
+            if let Some(last) = b.last_mut() {
+                *last = 7;
+            }
+            assert_eq!(
+                b.iter().map(|&x| u64::from(x)).sum::<u64>(),
+                if len > 0 { 7 } else { 0 }
+            );
+        }
+        assert_eq!(ReadBuf::align_up(0), 0);
+        assert_eq!(ReadBuf::align_up(1), ReadBuf::ALIGN_STEP);
+        assert_eq!(ReadBuf::align_up(ReadBuf::ALIGN_STEP), ReadBuf::ALIGN_STEP);
+        assert_eq!(
+            ReadBuf::align_up(ReadBuf::ALIGN_STEP + 1),
+            2 * ReadBuf::ALIGN_STEP
+        );
+        assert_eq!(ReadBuf::align_up(usize::MAX), usize::MAX);
+    }
     use nix::unistd::mkfifo;
     use std::time::{Duration, Instant};
 
