@@ -383,6 +383,9 @@ fn planted_compromise_is_found() {
     let sh = Guard(
         Command::new("/bin/sh")
             .args(["-c", "sleep 120; :"])
+            // The guard kills sh, not its `sleep`: with the test's stderr that orphan would
+            // hold the test run's output pipe open (CI's `cargo test | tee` waited for it).
+            .stderr(Stdio::null())
             .stdin(Stdio::from(std::os::fd::OwnedFd::from(
                 conn.try_clone().unwrap(),
             )))
