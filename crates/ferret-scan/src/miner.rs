@@ -162,6 +162,27 @@ fn monero(s: &[u8]) -> bool {
     }
 }
 
+/// The coin whose address `run` (a whole alphanumeric run) is, if any: Monero by its length and
+/// prefix, Bitcoin by its Base58Check or bech32 checksum.
+fn coin_of(run: &[u8]) -> Option<Coin> {
+    if run.len() >= 26 && run.iter().all(|c| is_b58(*c)) {
+        if monero(run) {
+            Some(Coin::Monero)
+        } else if run.len() <= 35
+            && matches!(run.first(), Some(b'1' | b'3'))
+            && bitcoin_base58check(run)
+        {
+            Some(Coin::Bitcoin)
+        } else {
+            None
+        }
+    } else if (42..=62).contains(&run.len()) && run.starts_with(b"bc1") && bitcoin_bech32(run) {
+        Some(Coin::Bitcoin)
+    } else {
+        None
+    }
+}
+
 /// Finds wallet addresses in text: runs of address characters bounded by anything else.
 pub fn wallets(text: &[u8]) -> Vec<Wallet> {
     /// The shortest address (a base58 Bitcoin one); shorter runs are never addresses.
@@ -191,23 +212,7 @@ pub fn wallets(text: &[u8]) -> Vec<Wallet> {
             continue;
         }
         let run = text.get(start..end).unwrap_or_default();
-        let coin = if run.len() >= 26 && run.iter().all(|c| is_b58(*c)) {
-            if monero(run) {
-                Some(Coin::Monero)
-            } else if run.len() <= 35
-                && matches!(run.first(), Some(b'1' | b'3'))
-                && bitcoin_base58check(run)
-            {
-                Some(Coin::Bitcoin)
-            } else {
-                None
-            }
-        } else if (42..=62).contains(&run.len()) && run.starts_with(b"bc1") && bitcoin_bech32(run) {
-            Some(Coin::Bitcoin)
-        } else {
-            None
-        };
-        if let Some(coin) = coin {
+        if let Some(coin) = coin_of(run) {
             out.push(Wallet {
                 coin,
                 address: String::from_utf8_lossy(run).into_owned(),
@@ -403,26 +408,7 @@ mod tests {
                 continue;
             }
             let run = &text[start..i];
-            let coin = if run.len() >= 26 && run.iter().all(|c| is_b58(*c)) {
-                if monero(run) {
-                    Some(Coin::Monero)
-                } else if run.len() <= 35
-                    && matches!(run.first(), Some(b'1' | b'3'))
-                    && bitcoin_base58check(run)
-                {
-                    Some(Coin::Bitcoin)
-                } else {
-                    None
-                }
-            } else if (42..=62).contains(&run.len())
-                && run.starts_with(b"bc1")
-                && bitcoin_bech32(run)
-            {
-                Some(Coin::Bitcoin)
-            } else {
-                None
-            };
-            if let Some(c) = coin {
+            if let Some(c) = coin_of(run) {
                 out.push((c, String::from_utf8_lossy(run).into_owned(), start));
             }
         }
