@@ -104,6 +104,15 @@ fn escape_into_chars<W: fmt::Write>(bytes: &[u8], out: &mut W) -> fmt::Result {
 
 /// Returns the escaped, printable form of `bytes`. See the [module docs](self).
 pub fn escape(bytes: &[u8]) -> String {
+    // Plain printable ASCII (an address, a user name) is its own escaped form.
+    if bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && b != b'\\')
+    {
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return s.to_owned();
+        }
+    }
     let mut s = String::with_capacity(bytes.len());
     // Writing to a String cannot fail.
     let _ = escape_into(bytes, &mut s);
