@@ -191,17 +191,21 @@ fn bench(c: &mut Criterion) {
     // A botnet's log: 300,000 sources in 64 MiB (cost per line with a table past the caches).
     let botnet = assemble_botnet(64 << 20, 300_000);
     g.throughput(Throughput::Bytes(botnet.len() as u64));
-    g.bench_function("analyze-64MiB-300k-sources-jobs1", |b| {
-        let mut opts = AnalyzeOptions::default();
-        opts.year = Some(2024);
-        b.iter(|| {
-            black_box(analyze(
-                [Input::reader(&botnet[..], "auth.log")],
-                &opts,
-                &Control::new(),
-            ))
+    // One thread (the MB/s on one thread) and two (the second core's share).
+    for jobs in [1, 2] {
+        g.bench_function(format!("analyze-64MiB-300k-sources-jobs{jobs}"), |b| {
+            let mut opts = AnalyzeOptions::default();
+            opts.year = Some(2024);
+            opts.jobs = jobs;
+            b.iter(|| {
+                black_box(analyze(
+                    [Input::reader(&botnet[..], "auth.log")],
+                    &opts,
+                    &Control::new(),
+                ))
+            });
         });
-    });
+    }
     g.finish();
 }
 
