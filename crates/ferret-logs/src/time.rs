@@ -685,11 +685,12 @@ mod tests {
         let slow = |t: LogTime| {
             let (y, mo, d, h, mi, s) = t.civil();
             let us = t.micros();
-            let mut o = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
-            if us != 0 {
-                o.push_str(&format!(".{us:06}"));
-            }
-            o + "Z"
+            let frac = if us == 0 {
+                String::new()
+            } else {
+                format!(".{us:06}")
+            };
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}Z")
         };
         let mut k = 0x2545_f491_4f6c_dd1du64;
         let mut times = vec![
