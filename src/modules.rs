@@ -217,6 +217,8 @@ pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> 
     let mut outcome = analysis.outcome;
     outcome.merge(logins.outcome);
     outcome.errors.extend(dpkg_errors);
+    #[cfg(feature = "scan")]
+    known_rootkit_modules(&mut outcome.findings);
     ModuleResult {
         outcome,
         window,
@@ -224,6 +226,49 @@ pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> 
         read,
         not_found,
         ..ModuleResult::default()
+    }
+}
+
+/// A module the kernel log says tainted the kernel (`logs.module-taint`, medium: out-of-tree
+/// drivers do that too) whose name is a known rootkit's (ferret-scan's indicator table, a
+/// `name` entry `MODULE.ko`, such as Diamorphine's or Reptile's) is as severe as the indicator,
+/// and says which rootkit.
+#[cfg(feature = "scan")]
+fn known_rootkit_modules(findings: &mut [ferret_core::Finding]) {
+    let table = ferret_scan::ioc::IocTable::builtin();
+    for f in findings.iter_mut().filter(|f| f.id == "logs.module-taint") {
+        // The kernel names a module with `_` where its file may have `-`.
+        let names = [
+            format!("{}.ko", f.subject),
+            format!("{}.ko", f.subject.replace('_', "-")),
+        ];
+        let Some(ioc) = names
+            .iter()
+            .flat_map(|n| table.name(n.as_bytes()))
+            .max_by_key(|i| i.severity)
+        else {
+            continue;
+        };
+        if ioc.severity <= f.severity {
+            continue;
+        }
+        f.severity = ioc.severity;
+        f.title = format!(
+            "a kernel module named like the {} rootkit was loaded",
+            ioc.family
+        );
+        for a in &ioc.attack {
+            if !f.attack.contains(a) {
+                f.attack.push(a.clone());
+            }
+        }
+        let was = f.detail.take().unwrap_or_default();
+        f.detail = Some(format!(
+            "{was}{}the module's name is a known rootkit's ({}: {})",
+            if was.is_empty() { "" } else { "; " },
+            ioc.family,
+            ioc.source
+        ));
     }
 }
 

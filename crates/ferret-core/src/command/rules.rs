@@ -408,7 +408,11 @@ pub(super) fn classify_text(text: &[u8], depth: u8, out: &mut Kinds) -> Facts {
                     }
                 }
             }
-            let f = stage(st, depth, has_get, out, &mut fetched);
+            // A subshell's output is its list's: `(curl URL || wget -O- URL) | sh`.
+            let f = match &st.simple.group {
+                Some(body) => classify_text(body, depth + 1, out),
+                None => stage(st, depth, has_get, out, &mut fetched),
+            };
             downloader_before |= f.downloads;
             decoder_before |= f.decodes;
             if j + 1 == n {
