@@ -1436,10 +1436,15 @@ fn group_checks(
                     Severity::Medium
                 };
                 cx.push(
-                    Finding::new("accounts.group-password", sev, format!("group has a usable password ({st})"), g.name)
-                        .with_evidence(ev(p, l))
-                        .with_attack("T1098")
-                        .with_detail("anyone knowing it can join the group with newgrp"),
+                    Finding::new(
+                        "accounts.group-password",
+                        sev,
+                        format!("group has a usable password ({st})"),
+                        g.name,
+                    )
+                    .with_evidence(ev(p, l))
+                    .with_attack("T1098")
+                    .with_detail("anyone knowing it can join the group with newgrp"),
                 );
             }
         }

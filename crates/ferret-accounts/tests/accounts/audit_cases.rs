@@ -170,7 +170,9 @@ fn rhel_empty_gshadow_passwords_are_not_usable() {
     );
     let out = audit(&rhel.view(), &AuditOptions::default(), &Control::new());
     assert!(
-        !out.findings.iter().any(|f| f.id == "accounts.group-password"),
+        !out.findings
+            .iter()
+            .any(|f| f.id == "accounts.group-password"),
         "{:#?}",
         out.findings
     );
