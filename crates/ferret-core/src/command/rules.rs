@@ -349,7 +349,7 @@ pub(super) fn classify_text(text: &[u8], depth: u8, out: &mut Kinds) -> Facts {
         let mut stages: Vec<Stage<'_>> = Vec::new();
         for simple in pipeline {
             let (prog_at, assigns) = resolve(&simple.words);
-            assignments(&assigns, out);
+            assignments(&assigns, depth, out);
             match prog_at.and_then(|i| simple.words.get(i).map(|w| (i, w))) {
                 Some((at, path)) => {
                     let prog = basename(path);
@@ -453,9 +453,31 @@ pub(super) fn classify_text(text: &[u8], depth: u8, out: &mut Kinds) -> Facts {
     facts
 }
 
-fn assignments(assigns: &[&[u8]], out: &mut Kinds) {
+fn assignments(assigns: &[&[u8]], depth: u8, out: &mut Kinds) {
     for a in assigns {
         history_assignment(a, out);
+        prompt_code(a, depth, out);
+    }
+}
+
+/// `PROMPT_COMMAND=CODE` runs CODE before every prompt, and a `$(...)` in `PS0`/`PS1` runs at
+/// every prompt too: a start-up file that sets them runs that code in every interactive shell
+/// (T1546.004). The code is classified as if it were run.
+fn prompt_code(a: &[u8], depth: u8, out: &mut Kinds) {
+    let Some(eq) = a.iter().position(|&c| c == b'=') else {
+        return;
+    };
+    let (name, value) = (
+        a.get(..eq).unwrap_or_default(),
+        a.get(eq + 1..).unwrap_or_default(),
+    );
+    let runs = match name {
+        b"PROMPT_COMMAND" => true,
+        b"PS0" | b"PS1" => contains(value, b"$(") || value.contains(&b'`'),
+        _ => false,
+    };
+    if runs {
+        classify_text(value, depth + 1, out);
     }
 }
 
@@ -883,6 +905,7 @@ fn stage(
         b"export" | b"declare" | b"typeset" | b"readonly" | b"local" => {
             for a in st.args {
                 history_assignment(a, out);
+                prompt_code(a, depth, out);
             }
         }
         b"set" => {

