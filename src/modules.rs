@@ -214,9 +214,11 @@ pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> 
     }
     let mut read: Vec<String> = analysis.files.iter().map(|f| f.path.clone()).collect();
     read.extend(logins.files.iter().map(|f| f.path.clone()));
+    let unknown = unknown_formats(&analysis);
     let mut outcome = analysis.outcome;
     outcome.merge(logins.outcome);
     outcome.errors.extend(dpkg_errors);
+    outcome.errors.extend(unknown);
     #[cfg(feature = "scan")]
     known_rootkit_modules(&mut outcome.findings);
     ModuleResult {
@@ -227,6 +229,39 @@ pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> 
         not_found,
         ..ModuleResult::default()
     }
+}
+
+/// A log file most of whose lines have no envelope the parser knows (a timestamp format it
+/// does not read, such as `Dec  6 2026 10:00:00` or a syslog template of the host's own) gave
+/// no events from those lines: an error record names it, with the first such line, so an
+/// auth log that says nothing to ferret is not taken for a quiet one.
+#[cfg(feature = "logs")]
+fn unknown_formats(analysis: &ferret_logs::Analysis) -> Vec<ferret_core::ErrorRecord> {
+    analysis
+        .files
+        .iter()
+        .filter(|f| f.lines > 0 && f.unparsed.saturating_mul(2) > f.lines)
+        .map(|f| {
+            let first = analysis
+                .unparsed_samples
+                .iter()
+                .filter(|s| s.path == f.path)
+                .map(|s| s.line)
+                .min();
+            let mut e = ferret_core::ErrorRecord::new(
+                None,
+                first,
+                format!(
+                    "{} of {} lines are in a format ferret does not read (no timestamp or tag \
+                     it knows): no events were taken from them",
+                    f.unparsed, f.lines
+                ),
+            );
+            // Already escaped by the analysis.
+            e.path = Some(f.path.clone());
+            e
+        })
+        .collect()
 }
 
 /// A module the kernel log says tainted the kernel (`logs.module-taint`, medium: out-of-tree

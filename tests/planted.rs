@@ -1253,6 +1253,8 @@ fn run(d: Distro, wipe_auth: bool) {
     }
     assert!(missed.is_empty(), "{d:?}: missed {missed:?}");
     assert!(loud.is_empty(), "{d:?} clean tree: {loud:#?}");
+    let errors: Vec<String> = c.errors.iter().map(ToString::to_string).collect();
+    assert!(errors.is_empty(), "{d:?} clean tree: {errors:#?}");
 }
 
 #[test]
@@ -1283,4 +1285,39 @@ fn ubuntu_auth_log_emptied_journal_kept() {
         return;
     }
     run(Distro::Ubuntu, true);
+}
+
+/// An auth log in a timestamp format the parser does not read says nothing to the analysis:
+/// the report names the file as an error instead of passing it as a quiet log.
+#[test]
+fn auth_log_in_an_unknown_format_is_an_error() {
+    let (_t, root) = build(Distro::Ubuntu, false, false);
+    let mut log = String::new();
+    for i in 0..20 {
+        let _ = writeln!(
+            log,
+            "[06-Dec-2026 10:00:{i:02}] web-ubuntu sshd[{}]: Failed password for root from {ATTACKER} port {} ssh2",
+            300 + i,
+            40_000 + i
+        );
+    }
+    write(&root, "var/log/auth.log", log);
+    let r = triage_root(
+        &HostRoot::new(&root).unwrap(),
+        &TriageOptions::default(),
+        &Control::new(),
+    );
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.error.path.as_deref() == Some("/var/log/auth.log"))
+        .unwrap_or_else(|| panic!("no error about the auth log: {:#?}", r.errors));
+    assert_eq!(e.module, "logs");
+    assert_eq!(e.error.line, Some(1));
+    assert!(
+        e.error
+            .message
+            .starts_with("20 of 20 lines are in a format"),
+        "{e}"
+    );
 }
