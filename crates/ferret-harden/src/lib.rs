@@ -83,6 +83,11 @@
 //! | `persistence.oversized-file` | medium | a cron file over 4 MiB: padding meant to make a scanner skip it (it is read line by line anyway, up to 256 MiB within the budget) | T1027.001, T1053.003 |
 //! | `persistence.rc-local` | medium | /etc/rc.local with commands | T1037.004 |
 //! | `persistence.profile-download-exec` | high | shell profile fetching and running code | T1546.004 |
+//! | `persistence.pam-permit` | critical | `auth sufficient pam_permit.so` in /etc/pam.d: any password opens | T1556.003 |
+//! | `persistence.pam-exec-authtok` | high | `pam_exec.so expose_authtok`: passwords handed to a program | T1556.003 |
+//! | `persistence.pam-module-path` | high | a PAM module loaded by path from outside the module directories | T1556.003 |
+//! | `persistence.environment-preload` | high | `LD_PRELOAD`/`LD_LIBRARY_PATH` in /etc/environment | T1574.006 |
+//! | `persistence.udev-run` | high | a udev rule's `RUN+=`/`PROGRAM=` downloads, decodes or runs from a temp dir | T1546.017 |
 //! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |
 //! | `sshd.listen-address` | info | `ListenAddress` restricts or changes where sshd listens | T1021.004 |
 //! | `evasion.immutable-file` | high | a persistence-relevant file or directory (accounts, sudoers, sshd_config, ld.so.preload, crontabs, units, authorized_keys, shell start-up files, hosts, resolv.conf) carries the `i` or `a` inode flag; one finding per file, the flags as detail | T1222.002 |
