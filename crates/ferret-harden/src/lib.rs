@@ -379,6 +379,20 @@ pub mod fuzzing {
         }
     }
 
+    /// PAM rule and udev rule parsing must never panic, and what they return lies inside the
+    /// line.
+    pub fn pam_udev(data: &[u8]) {
+        for l in data.split(|&c| c == b'\n') {
+            if let Some((ty, control, module, args)) = crate::persistence::pam_rule(l) {
+                assert!(ty.len() + control.len() + module.len() <= l.len());
+                assert!(args.iter().all(|a| a.len() <= l.len()));
+            }
+            for c in crate::persistence::udev_commands(l) {
+                assert!(c.len() <= l.len());
+            }
+        }
+    }
+
     /// crontab line classification must never panic.
     pub fn crontab(data: &[u8]) {
         let _ = crate::persistence::scan_crontab(data, crate::persistence::CrontabKind::System);

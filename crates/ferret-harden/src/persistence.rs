@@ -938,10 +938,10 @@ const PAM_MODULE_DIRS: &[&[u8]] = &[
 ];
 
 /// One PAM rule: type (without a leading `-`), control, module, arguments.
-type PamRule<'a> = (&'a [u8], &'a [u8], &'a [u8], Vec<&'a [u8]>);
+pub(crate) type PamRule<'a> = (&'a [u8], &'a [u8], &'a [u8], Vec<&'a [u8]>);
 
 /// One PAM rule `[-]type control module [args]` (`control` may be a `[...]` list).
-fn pam_rule(line: &[u8]) -> Option<PamRule<'_>> {
+pub(crate) fn pam_rule(line: &[u8]) -> Option<PamRule<'_>> {
     let t = line.trim_ascii();
     if t.is_empty() || t.first() == Some(&b'#') || t.first() == Some(&b'@') {
         return None;
@@ -1123,7 +1123,7 @@ fn audit_udev(root: &HostRoot, out: &mut Outcome) {
 }
 
 /// The commands of `RUN+="..."`, `RUN="..."` and `PROGRAM="..."` keys of one rule line.
-fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
+pub(crate) fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut rest = line;
     while let Some(at) = rest.iter().position(|&c| c == b'"') {
