@@ -729,7 +729,8 @@ fn plant(d: Distro, root: &Path) {
     write(
         root,
         "etc/ssh/sshd_config.d/01-permitrootlogin.conf",
-        "Port 2222\nPermitRootLogin yes\nPasswordAuthentication yes\n",
+        "Port 2222\nPermitRootLogin yes\nPasswordAuthentication yes\n\
+         AuthorizedKeysCommand /usr/local/share/.sshkeys/keys.sh %u\nAuthorizedKeysCommandUser root\n",
     );
 
     // History: root's linked to /dev/null, the admin's suppressed in .bashrc (after it had
@@ -1127,6 +1128,12 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "persistence.authorized-keys-unusual-file",
             "/root/.ssh/authorized_keys2",
             Medium,
+        ),
+        expect(
+            "AuthorizedKeysCommand from a hidden dir",
+            "sshd.authorized-keys-command",
+            "/usr/local/share/.sshkeys/keys.sh",
+            High,
         ),
         expect(
             "auth sufficient pam_permit.so for sshd",

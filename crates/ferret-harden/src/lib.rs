@@ -58,6 +58,7 @@
 //! | `sshd.use-pam` | low | UsePAM no | |
 //! | `sshd.strict-modes` | medium | StrictModes no | T1098.004 |
 //! | `sshd.authorized-keys-file-writable` | high | AuthorizedKeysFile in a temp or world-writable dir | T1098.004 |
+//! | `sshd.authorized-keys-command` | high | AuthorizedKeysCommand/AuthorizedPrincipalsCommand in a temp, hidden or writable place, relative or missing | T1098.004, T1556 |
 //! | `sshd.include-amplification` | medium | the includes loop (a file includes itself) or meet a load limit ([`sshd::LoadLimits`]: files, includes, directives, bytes); what came before the limit is checked | T1562.001, T1027 |
 //! | `sshd.oversized-config` | medium | a configuration file over 4 MiB ([`sshd::OVERSIZED`]): padding that hides directives | T1027.001 |
 //! | `sshd.match-weakens` | per keyword | a Match block loosens PermitRootLogin, PasswordAuthentication, PermitEmptyPasswords, forwarding | T1021.004 |

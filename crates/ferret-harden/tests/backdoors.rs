@@ -159,3 +159,52 @@ fn environment_preload_udev_and_at_jobs() {
         "{f:#?}"
     );
 }
+
+/// `AuthorizedKeysCommand` running a hidden script from /tmp as root: sshd lets in any key it
+/// prints. A packaged cloud helper (EC2 Instance Connect) stays quiet.
+#[test]
+fn authorized_keys_command_backdoor() {
+    let sshd = |root: &Path| {
+        let mut o = HardenOptions::default();
+        o.checks = vec![Check::Sshd];
+        audit_root(&HostRoot::new(root).unwrap(), &o, &Control::new()).findings
+    };
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    w(
+        root,
+        "/etc/ssh/sshd_config",
+        "PermitRootLogin no\nPasswordAuthentication no\nAuthorizedKeysCommand /usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f\nAuthorizedKeysCommandUser ec2-instance-connect\n",
+    );
+    w(
+        root,
+        "/usr/share/ec2-instance-connect/eic_run_authorized_keys",
+        "#!/bin/sh\n",
+    );
+    let f = sshd(root);
+    assert!(
+        !f.iter().any(|x| x.id == "sshd.authorized-keys-command"),
+        "{f:#?}"
+    );
+    w(
+        root,
+        "/etc/ssh/sshd_config",
+        "PermitRootLogin no\nPasswordAuthentication no\nAuthorizedKeysCommand /tmp/.k.sh %u\nAuthorizedKeysCommandUser root\n",
+    );
+    let f = sshd(root);
+    let k: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.id == "sshd.authorized-keys-command")
+        .collect();
+    assert_eq!(k.len(), 1, "{f:#?}");
+    assert_eq!(k[0].severity, Severity::High);
+    assert_eq!(k[0].evidence[0].line, Some(3));
+    assert!(
+        k[0].detail
+            .as_deref()
+            .unwrap()
+            .starts_with("its path has a hidden component"),
+        "{:?}",
+        k[0].detail
+    );
+}
