@@ -774,6 +774,15 @@ fn plant(d: Distro, root: &Path) {
         ed25519_key(93, "root@localhost"),
     );
 
+    // A hidden binary dressed up as sshd, run from /etc/crontab.
+    write(
+        root,
+        "usr/bin/.sshd",
+        ferret_testkit::elf::build(2, &[(b".rodata", b"sshd backdoor\0")]),
+    );
+    chmod(root, "usr/bin/.sshd", 0o755);
+    append(root, "etc/crontab", "*/5 * * * * root /usr/bin/.sshd -B\n");
+
     // PAM accepting any password for sshd, a preload through /etc/environment, a udev rule
     // and an at job that fetch and run the loader.
     write(
@@ -1128,6 +1137,12 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "persistence.authorized-keys-unusual-file",
             "/root/.ssh/authorized_keys2",
             Medium,
+        ),
+        expect(
+            "/etc/crontab running a hidden /usr/bin/.sshd",
+            "persistence.cron-temp-path",
+            "/etc/crontab",
+            High,
         ),
         expect(
             "AuthorizedKeysCommand from a hidden dir",

@@ -168,8 +168,8 @@ fn cron_finding(file: &Path, h: &CronHit, s: Suspicion, script: bool) -> Finding
         ),
         Suspicion::TempPath => (
             "persistence.cron-temp-path",
-            "scheduled job runs a program from a temporary directory",
-            "/tmp, /var/tmp and /dev/shm are writable by everyone; programs run from there are dropped payloads.",
+            "scheduled job runs a program from a temporary or hidden place",
+            "/tmp, /var/tmp and /dev/shm are writable by everyone, and nothing packaged hides in a dot-named file of a system directory; programs run from there are dropped payloads.",
             None,
         ),
     };
@@ -728,7 +728,7 @@ fn scan_unit(root: &HostRoot, file: &Path, buf: &[u8], out: &mut Outcome) {
             reasons.push("the command decodes base64".into());
         }
         if what.contains(&Suspicion::TempPath) && !reasons.iter().any(|r| r.contains("temporary")) {
-            reasons.push("it runs a program from a temporary directory".into());
+            reasons.push("it runs a program from a temporary or hidden place".into());
         }
         if reasons.is_empty() {
             continue;

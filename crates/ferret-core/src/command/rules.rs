@@ -103,6 +103,33 @@ fn has_disguised_dir(path: &[u8]) -> bool {
     false
 }
 
+/// System directories where nothing packaged is hidden: a program there whose path has a
+/// component starting with `.` (`/usr/bin/.sshd`, `/etc/.kthreadd`, `/usr/lib/.x/run`) is a
+/// dropped one dressed up as a system file.
+const SYSTEM_DIRS: &[&[u8]] = &[
+    b"/bin/",
+    b"/sbin/",
+    b"/usr/bin/",
+    b"/usr/sbin/",
+    b"/usr/local/bin/",
+    b"/usr/local/sbin/",
+    b"/lib/",
+    b"/lib64/",
+    b"/usr/lib/",
+    b"/usr/lib64/",
+    b"/usr/libexec/",
+    b"/etc/",
+];
+
+fn hidden_in_system_dir(path: &[u8]) -> bool {
+    SYSTEM_DIRS.iter().any(|d| {
+        path.strip_prefix(*d).is_some_and(|rest| {
+            rest.split(|&c| c == b'/')
+                .any(|p| p.first() == Some(&b'.') && p != b"." && p != b"..")
+        })
+    })
+}
+
 fn is_log_path(t: &[u8]) -> bool {
     t == b"/var/log" || contains(t, b"/var/log/") || in_list(basename(t), LOG_NAMES)
 }
@@ -550,12 +577,12 @@ fn stage(
     substitutions(st.simple, Some(st), depth, out);
 
     // Where the program itself lives.
-    if is_temp(st.path) || has_disguised_dir(st.path) {
+    if is_temp(st.path) || has_disguised_dir(st.path) || hidden_in_system_dir(st.path) {
         out.insert(K::TempExecution);
     }
     if is_interpreter(p) && !st.has_opt(&[b"-c", b"-e", b"-r"]) {
         if let Some(script) = st.positionals().next() {
-            if is_temp(script) || has_disguised_dir(script) {
+            if is_temp(script) || has_disguised_dir(script) || hidden_in_system_dir(script) {
                 out.insert(K::TempExecution);
             }
         }

@@ -58,6 +58,10 @@ const POSITIVE: &[(&str, &[K])] = &[
     ("nohup /dev/shm/.rsync/run &", &[K::TempExecution]),
     ("bash /var/tmp/x.sh", &[K::TempExecution]),
     ("/root/.../x", &[K::TempExecution]),
+    // Hidden programs dressed up as system files.
+    ("/usr/bin/.sshd -B", &[K::TempExecution]),
+    ("nohup /etc/.kthreadd >/dev/null 2>&1 &", &[K::TempExecution]),
+    ("bash /usr/lib/.x/run.sh", &[K::TempExecution]),
     ("\"/usr/share/ /sshd\" -D", &[K::TempExecution]),
     // Quoting that hides a trigger or a blank directory name from the raw text.
     ("' /bin/sh", &[K::TempExecution]),
@@ -158,6 +162,9 @@ const POSITIVE: &[(&str, &[K])] = &[
 
 /// Everyday administration that must stay quiet.
 const NEGATIVE: &[&str] = &[
+    "/usr/sbin/sshd -D",
+    ". /etc/profile.d/bash_completion.sh",
+    "/usr/lib/apt/apt.systemd.daily update",
     "export PROMPT_COMMAND='history -a'",
     "PROMPT_COMMAND='printf \"\\033]0;%s@%s\\007\" \"${USER}\" \"${HOSTNAME%%.*}\"'",
     "PS1='\\u@\\h:\\w\\$ '",
@@ -304,7 +311,7 @@ const VOCAB: &[&str] = &[
     "cap_setuid+ep", "systemctl", "stop", "aegis", "firewalld", "iptables", "-F", "insmod", "x.ko",
     "modprobe", "msr", "stratum+tcp://p:1", "--donate-level", "xmrig", "crontab", "-",
     "/etc/cron.d/x", "/etc/ld.so.preload", "~/.bashrc", "$(", ")", "`", "'", "\"", "eval", "kill",
-    "$$", "(", "mkfifo", "rm", "shred", "ln", "-sf", "/dev/null", "ls", "cd", "echo", "x", "-u",
+    "$$", "(", "/usr/bin/.x", "/etc/.k", "mkfifo", "rm", "shred", "ln", "-sf", "/dev/null", "ls", "cd", "echo", "x", "-u",
     "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "-a", "rx/0", "/root/.../x", "/ /x", "tee", "cp",
     "setenforce", "0", "auditctl", "ufw", "disable", "nft", "flush", "ruleset", "journalctl",
