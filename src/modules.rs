@@ -214,9 +214,13 @@ pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> 
     }
     let mut read: Vec<String> = analysis.files.iter().map(|f| f.path.clone()).collect();
     read.extend(logins.files.iter().map(|f| f.path.clone()));
+    let unknown = unknown_formats(&analysis);
     let mut outcome = analysis.outcome;
     outcome.merge(logins.outcome);
     outcome.errors.extend(dpkg_errors);
+    outcome.errors.extend(unknown);
+    #[cfg(feature = "scan")]
+    known_rootkit_modules(&mut outcome.findings);
     ModuleResult {
         outcome,
         window,
@@ -224,6 +228,82 @@ pub(crate) fn logs(root: &HostRoot, opts: &TriageOptions, control: &Control) -> 
         read,
         not_found,
         ..ModuleResult::default()
+    }
+}
+
+/// A log file most of whose lines have no envelope the parser knows (a timestamp format it
+/// does not read, such as `Dec  6 2026 10:00:00` or a syslog template of the host's own) gave
+/// no events from those lines: an error record names it, with the first such line, so an
+/// auth log that says nothing to ferret is not taken for a quiet one.
+#[cfg(feature = "logs")]
+fn unknown_formats(analysis: &ferret_logs::Analysis) -> Vec<ferret_core::ErrorRecord> {
+    analysis
+        .files
+        .iter()
+        .filter(|f| f.lines > 0 && f.unparsed.saturating_mul(2) > f.lines)
+        .map(|f| {
+            let first = analysis
+                .unparsed_samples
+                .iter()
+                .filter(|s| s.path == f.path)
+                .map(|s| s.line)
+                .min();
+            let mut e = ferret_core::ErrorRecord::new(
+                None,
+                first,
+                format!(
+                    "{} of {} lines are in a format ferret does not read (no timestamp or tag \
+                     it knows): no events were taken from them",
+                    f.unparsed, f.lines
+                ),
+            );
+            // Already escaped by the analysis.
+            e.path = Some(f.path.clone());
+            e
+        })
+        .collect()
+}
+
+/// A module the kernel log says tainted the kernel (`logs.module-taint`, medium: out-of-tree
+/// drivers do that too) whose name is a known rootkit's (ferret-scan's indicator table, a
+/// `name` entry `MODULE.ko`, such as Diamorphine's or Reptile's) is as severe as the indicator,
+/// and says which rootkit.
+#[cfg(feature = "scan")]
+fn known_rootkit_modules(findings: &mut [ferret_core::Finding]) {
+    let table = ferret_scan::ioc::IocTable::builtin();
+    for f in findings.iter_mut().filter(|f| f.id == "logs.module-taint") {
+        // The kernel names a module with `_` where its file may have `-`.
+        let names = [
+            format!("{}.ko", f.subject),
+            format!("{}.ko", f.subject.replace('_', "-")),
+        ];
+        let Some(ioc) = names
+            .iter()
+            .flat_map(|n| table.name(n.as_bytes()))
+            .max_by_key(|i| i.severity)
+        else {
+            continue;
+        };
+        if ioc.severity <= f.severity {
+            continue;
+        }
+        f.severity = ioc.severity;
+        f.title = format!(
+            "a kernel module named like the {} rootkit was loaded",
+            ioc.family
+        );
+        for a in &ioc.attack {
+            if !f.attack.contains(a) {
+                f.attack.push(a.clone());
+            }
+        }
+        let was = f.detail.take().unwrap_or_default();
+        f.detail = Some(format!(
+            "{was}{}the module's name is a known rootkit's ({}: {})",
+            if was.is_empty() { "" } else { "; " },
+            ioc.family,
+            ioc.source
+        ));
     }
 }
 

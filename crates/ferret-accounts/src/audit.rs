@@ -1425,18 +1425,26 @@ fn group_checks(
             (PasswordStatus::Shadowed, None) => None,
             (st, _) => Some((st, gr_path, line)),
         };
+        // Only a real hash lets a non-member in: newgrp and sg (shadow-utils, util-linux)
+        // refuse a non-member outright when the group password is empty ("there is no
+        // password ... give up"), and RHEL/CentOS ship every gshadow entry empty (`root:::`).
         if let Some((st, p, l)) = effective {
-            if st.is_usable() {
+            if matches!(st, PasswordStatus::Hash(_)) {
                 let sev = if privileged || g.gid == 0 {
                     Severity::High
                 } else {
                     Severity::Medium
                 };
                 cx.push(
-                    Finding::new("accounts.group-password", sev, format!("group has a usable password ({st})"), g.name)
-                        .with_evidence(ev(p, l))
-                        .with_attack("T1098")
-                        .with_detail("anyone knowing it (or anyone at all if empty) can join the group with newgrp"),
+                    Finding::new(
+                        "accounts.group-password",
+                        sev,
+                        format!("group has a usable password ({st})"),
+                        g.name,
+                    )
+                    .with_evidence(ev(p, l))
+                    .with_attack("T1098")
+                    .with_detail("anyone knowing it can join the group with newgrp"),
                 );
             }
         }

@@ -86,7 +86,7 @@
 //! | `accounts.membership-mismatch` | low | member in group but not gshadow or the reverse |
 //! | `accounts.missing-gshadow-entry` / `accounts.unknown-gshadow-group` | low | group without gshadow entry / the reverse |
 //! | `accounts.group-passwd-not-x` | low | gshadow entry exists but group password field is not `x` |
-//! | `accounts.group-password` | medium (high for privileged groups) | usable or empty group password (newgrp) |
+//! | `accounts.group-password` | medium (high for privileged groups) | a group password hash (newgrp lets anyone who knows it in; an empty one, as RHEL ships every gshadow entry, lets no non-member in) |
 //! | `accounts.duplicate-gid` | low (high for 0) | several groups share a gid |
 //! | `accounts.privileged-group-member` | info | member of a privileged group ([`AuditOptions::privileged_groups`], by default [`ferret_core::groups::PRIVILEGED_GROUPS`]: root, sudo, wheel, admin, adm, shadow, disk, kmem, docker, lxd, libvirt, kvm, staff): listed for review |
 //! | `accounts.privileged-group-admin` | medium | gshadow administrator of a privileged group |

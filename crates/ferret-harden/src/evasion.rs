@@ -791,7 +791,13 @@ fn audit_log_tampering(root: &HostRoot, out: &mut Outcome) {
         let by_rotation = rot
             .iter()
             .any(|c| (c.sec - created).abs() <= ROTATION_SLACK);
-        if st.size == 0
+        // `> FILE` leaves 0 bytes, `echo > FILE` (what miner scripts run) one newline.
+        let blank = st.size == 0
+            || (st.size <= 2
+                && root
+                    .read_capped(p, 2)
+                    .is_ok_and(|b| b.iter().all(u8::is_ascii_whitespace)));
+        if blank
             && !by_rotation
             && newest.is_some_and(|n| n - st.mtime.sec <= EMPTIED_WINDOW)
             // btmp is empty on a host where nobody failed to log in; it is emptied when
@@ -807,8 +813,9 @@ fn audit_log_tampering(root: &HostRoot, out: &mut Outcome) {
                 )
                 .with_evidence(Evidence::file(l))
                 .with_detail(format!(
-                    "size 0, last modified {} (the newest log write is {}); no rotated copy was \
-                     made then",
+                    "size {}, last modified {} (the newest log write is {}); no rotated copy \
+                     was made then",
+                    st.size,
                     fmt_time(st.mtime.sec),
                     newest.map_or_else(|| "-".into(), fmt_time)
                 ))

@@ -58,6 +58,7 @@
 //! | `sshd.use-pam` | low | UsePAM no | |
 //! | `sshd.strict-modes` | medium | StrictModes no | T1098.004 |
 //! | `sshd.authorized-keys-file-writable` | high | AuthorizedKeysFile in a temp or world-writable dir | T1098.004 |
+//! | `sshd.authorized-keys-command` | high | AuthorizedKeysCommand/AuthorizedPrincipalsCommand in a temp, hidden or writable place, relative or missing | T1098.004, T1556 |
 //! | `sshd.include-amplification` | medium | the includes loop (a file includes itself) or meet a load limit ([`sshd::LoadLimits`]: files, includes, directives, bytes); what came before the limit is checked | T1562.001, T1027 |
 //! | `sshd.oversized-config` | medium | a configuration file over 4 MiB ([`sshd::OVERSIZED`]): padding that hides directives | T1027.001 |
 //! | `sshd.match-weakens` | per keyword | a Match block loosens PermitRootLogin, PasswordAuthentication, PermitEmptyPasswords, forwarding | T1021.004 |
@@ -83,6 +84,11 @@
 //! | `persistence.oversized-file` | medium | a cron file over 4 MiB: padding meant to make a scanner skip it (it is read line by line anyway, up to 256 MiB within the budget) | T1027.001, T1053.003 |
 //! | `persistence.rc-local` | medium | /etc/rc.local with commands | T1037.004 |
 //! | `persistence.profile-download-exec` | high | shell profile fetching and running code | T1546.004 |
+//! | `persistence.pam-permit` | critical | `auth sufficient pam_permit.so` in /etc/pam.d: any password opens | T1556.003 |
+//! | `persistence.pam-exec-authtok` | high | `pam_exec.so expose_authtok`: passwords handed to a program | T1556.003 |
+//! | `persistence.pam-module-path` | high | a PAM module loaded by path from outside the module directories | T1556.003 |
+//! | `persistence.environment-preload` | high | `LD_PRELOAD`/`LD_LIBRARY_PATH` in /etc/environment | T1574.006 |
+//! | `persistence.udev-run` | high | a udev rule's `RUN+=`/`PROGRAM=` downloads, decodes or runs from a temp dir | T1546.017 |
 //! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |
 //! | `sshd.listen-address` | info | `ListenAddress` restricts or changes where sshd listens | T1021.004 |
 //! | `evasion.immutable-file` | high | a persistence-relevant file or directory (accounts, sudoers, sshd_config, ld.so.preload, crontabs, units, authorized_keys, shell start-up files, hosts, resolv.conf) carries the `i` or `a` inode flag; one finding per file, the flags as detail | T1222.002 |
@@ -371,6 +377,20 @@ pub mod fuzzing {
             .flatten()
         {
             let _ = k.describe();
+        }
+    }
+
+    /// PAM rule and udev rule parsing must never panic, and what they return lies inside the
+    /// line.
+    pub fn pam_udev(data: &[u8]) {
+        for l in data.split(|&c| c == b'\n') {
+            if let Some((ty, control, module, args)) = crate::persistence::pam_rule(l) {
+                assert!(ty.len() + control.len() + module.len() <= l.len());
+                assert!(args.iter().all(|a| a.len() <= l.len()));
+            }
+            for c in crate::persistence::udev_commands(l) {
+                assert!(c.len() <= l.len());
+            }
         }
     }
 

@@ -168,8 +168,8 @@ fn cron_finding(file: &Path, h: &CronHit, s: Suspicion, script: bool) -> Finding
         ),
         Suspicion::TempPath => (
             "persistence.cron-temp-path",
-            "scheduled job runs a program from a temporary directory",
-            "/tmp, /var/tmp and /dev/shm are writable by everyone; programs run from there are dropped payloads.",
+            "scheduled job runs a program from a temporary or hidden place",
+            "/tmp, /var/tmp and /dev/shm are writable by everyone, and nothing packaged hides in a dot-named file of a system directory; programs run from there are dropped payloads.",
             None,
         ),
     };
@@ -177,7 +177,7 @@ fn cron_finding(file: &Path, h: &CronHit, s: Suspicion, script: bool) -> Finding
         .with_evidence(Evidence::line(pb(file), h.line).with_excerpt(&h.command))
         .with_detail(format!(
             "{why} ({})",
-            if script { "script run by run-parts" } else { "crontab entry" }
+            if script { "script run by run-parts or atd" } else { "crontab entry" }
         ))
         .with_remediation("Preserve the file, identify the payload it fetches or runs, then remove the entry (and the payload).")
         .with_attack("T1053.003")
@@ -198,6 +198,9 @@ const CRON: &[(&str, bool, bool, bool)] = &[
     ("/etc/cron.monthly", true, false, true),
     ("/var/spool/cron/crontabs", true, false, false),
     ("/var/spool/cron", true, false, false),
+    // at jobs: shell scripts atd runs once (Debian, then RHEL's spool).
+    ("/var/spool/cron/atjobs", true, false, true),
+    ("/var/spool/at", true, false, true),
 ];
 
 /// `persistence.oversized-file`: a persistence file over [`crate::util::CONFIG_CAP`] bytes.
@@ -725,7 +728,7 @@ fn scan_unit(root: &HostRoot, file: &Path, buf: &[u8], out: &mut Outcome) {
             reasons.push("the command decodes base64".into());
         }
         if what.contains(&Suspicion::TempPath) && !reasons.iter().any(|r| r.contains("temporary")) {
-            reasons.push("it runs a program from a temporary directory".into());
+            reasons.push("it runs a program from a temporary or hidden place".into());
         }
         if reasons.is_empty() {
             continue;
@@ -919,8 +922,236 @@ fn audit_profiles(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// PAM, /etc/environment, udev rules.
+
+/// Directories PAM loads modules named without a path from (and where packaged modules live).
+const PAM_MODULE_DIRS: &[&[u8]] = &[
+    b"/lib/security/",
+    b"/lib64/security/",
+    b"/usr/lib/security/",
+    b"/usr/lib64/security/",
+    b"/lib/x86_64-linux-gnu/security/",
+    b"/usr/lib/x86_64-linux-gnu/security/",
+    b"/lib/aarch64-linux-gnu/security/",
+    b"/usr/lib/aarch64-linux-gnu/security/",
+];
+
+/// One PAM rule: type (without a leading `-`), control, module, arguments.
+pub(crate) type PamRule<'a> = (&'a [u8], &'a [u8], &'a [u8], Vec<&'a [u8]>);
+
+/// One PAM rule `[-]type control module [args]` (`control` may be a `[...]` list).
+pub(crate) fn pam_rule(line: &[u8]) -> Option<PamRule<'_>> {
+    let t = line.trim_ascii();
+    if t.is_empty() || t.first() == Some(&b'#') || t.first() == Some(&b'@') {
+        return None;
+    }
+    let (ty, rest) = split_word(t);
+    let rest = rest.trim_ascii_start();
+    let (control, rest) = if rest.first() == Some(&b'[') {
+        let end = rest.iter().position(|&c| c == b']')?;
+        (rest.get(..=end)?, rest.get(end + 1..)?)
+    } else {
+        split_word(rest)
+    };
+    let (module, rest) = split_word(rest.trim_ascii_start());
+    let args = rest
+        .split(u8::is_ascii_whitespace)
+        .filter(|a| !a.is_empty())
+        .collect();
+    (!module.is_empty()).then_some((ty.strip_prefix(b"-").unwrap_or(ty), control, module, args))
+}
+
+fn split_word(s: &[u8]) -> (&[u8], &[u8]) {
+    let end = s
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(s.len());
+    (
+        s.get(..end).unwrap_or_default(),
+        s.get(end..).unwrap_or_default(),
+    )
+}
+
+/// PAM backdoors: `auth sufficient pam_permit.so` (any password opens the service),
+/// `pam_exec.so expose_authtok` (every password typed is handed to a program: a credential
+/// logger) and modules loaded by absolute path from outside the module directories (a
+/// trojaned `pam_unix.so` dropped elsewhere). T1556.003.
+fn audit_pam(root: &HostRoot, out: &mut Outcome) {
+    let mut files = list_dir(root, "/etc/pam.d", out);
+    files.sort();
+    files.push(PathBuf::from("/etc/pam.conf"));
+    for f in files {
+        if root.lstat(&f).is_ok_and(|s| s.kind != FileKind::Regular) {
+            continue;
+        }
+        let Some(buf) = read_config(root, &f, out) else {
+            continue;
+        };
+        let pam_conf = f == Path::new("/etc/pam.conf");
+        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
+            // pam.conf has the service name first.
+            let l = if pam_conf {
+                split_word(l.trim_ascii()).1
+            } else {
+                l
+            };
+            let Some((ty, control, module, args)) = pam_rule(l) else {
+                continue;
+            };
+            let name = module.rsplit(|&c| c == b'/').next().unwrap_or(module);
+            let ev = Evidence::line(pb(&f), i as u64 + 1).with_excerpt(l.trim_ascii());
+            let grants = control == b"sufficient"
+                || (control.starts_with(b"[") && contains(control, b"success=done"));
+            let (id, sev, title, why) = if ty == b"auth" && grants && name == b"pam_permit.so" {
+                (
+                    "persistence.pam-permit",
+                    Severity::Critical,
+                    "PAM accepts any password",
+                    "`auth sufficient pam_permit.so` ends authentication with success before any password is checked: every account opens with any password (or none).",
+                )
+            } else if name == b"pam_exec.so" && args.iter().any(|a| *a == b"expose_authtok") {
+                (
+                    "persistence.pam-exec-authtok",
+                    Severity::High,
+                    "PAM hands every password typed to a program",
+                    "pam_exec with expose_authtok gives the program the password on its standard input: the usual PAM credential logger.",
+                )
+            } else if module.first() == Some(&b'/')
+                && !PAM_MODULE_DIRS.iter().any(|d| module.starts_with(d))
+            {
+                (
+                    "persistence.pam-module-path",
+                    Severity::High,
+                    "PAM loads a module from outside the module directories",
+                    "Packaged PAM modules live in the security module directory and are named without a path; a module loaded from elsewhere is a planted one (a trojaned pam_unix that accepts a master password or logs them).",
+                )
+            } else {
+                continue;
+            };
+            out.findings.push(
+                Finding::new(id, sev, title, pb(&f))
+                    .with_evidence(ev)
+                    .with_detail(why)
+                    .with_remediation("Preserve the file and the module or program it names, restore the distribution's PAM configuration, and treat every password used on this host as stolen.")
+                    .with_attack("T1556.003")
+                    .with_reference("MITRE ATT&CK T1556.003 Modify Authentication Process: Pluggable Authentication Modules"),
+            );
+        }
+    }
+}
+
+fn contains(h: &[u8], n: &[u8]) -> bool {
+    h.windows(n.len()).any(|w| w == n)
+}
+
+/// `LD_PRELOAD=` in `/etc/environment`: pam_env puts it in every login session's environment,
+/// a preload rootkit's way in without `/etc/ld.so.preload`.
+fn audit_environment(root: &HostRoot, out: &mut Outcome) {
+    let p = Path::new("/etc/environment");
+    let Some(buf) = read_config(root, p, out) else {
+        return;
+    };
+    for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
+        let t = l.trim_ascii();
+        let t = t.strip_prefix(b"export ").unwrap_or(t).trim_ascii_start();
+        if !(t.starts_with(b"LD_PRELOAD=") || t.starts_with(b"LD_LIBRARY_PATH=")) {
+            continue;
+        }
+        out.findings.push(
+            Finding::new(
+                "persistence.environment-preload",
+                Severity::High,
+                "/etc/environment preloads libraries into every login session",
+                pb(p),
+            )
+            .with_evidence(Evidence::line(pb(p), i as u64 + 1).with_excerpt(t))
+            .with_detail("pam_env copies /etc/environment into every session: an LD_PRELOAD (or LD_LIBRARY_PATH) there loads the library into every program users and services start, like /etc/ld.so.preload.")
+            .with_remediation("Preserve the file and the library it names, then remove the line.")
+            .with_attack("T1574.006")
+            .with_reference("MITRE ATT&CK T1574.006 Hijack Execution Flow: Dynamic Linker Hijacking"),
+        );
+    }
+}
+
+/// udev rules whose `RUN+=`/`PROGRAM=` command downloads and runs code, decodes a payload or
+/// runs a program from a temporary directory: udevd runs it as root at every matching device
+/// event (T1546.017).
+fn audit_udev(root: &HostRoot, out: &mut Outcome) {
+    for dir in [
+        "/etc/udev/rules.d",
+        "/lib/udev/rules.d",
+        "/usr/lib/udev/rules.d",
+        "/run/udev/rules.d",
+    ] {
+        let mut files = list_dir(root, dir, out);
+        files.sort();
+        for f in files {
+            if f.extension().is_none_or(|e| e != "rules") {
+                continue;
+            }
+            let Some(buf) = read_config(root, &f, out) else {
+                continue;
+            };
+            for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
+                let t = l.trim_ascii();
+                if t.first() == Some(&b'#') {
+                    continue;
+                }
+                for cmd in udev_commands(t) {
+                    let what = suspicions(&cmd);
+                    if what.is_empty() {
+                        continue;
+                    }
+                    out.findings.push(
+                        Finding::new(
+                            "persistence.udev-run",
+                            Severity::High,
+                            "udev rule runs a downloaded, decoded or temporary program",
+                            pb(&f),
+                        )
+                        .with_evidence(Evidence::line(pb(&f), i as u64 + 1).with_excerpt(t))
+                        .with_detail("udevd runs RUN+= and PROGRAM= commands as root whenever a matching device event fires (at boot, on every network or disk event).")
+                        .with_remediation("Preserve the rule and the payload, then remove the rule.")
+                        .with_attack("T1546.017")
+                        .with_reference("MITRE ATT&CK T1546.017 Event Triggered Execution: Udev Rules"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The commands of `RUN+="..."`, `RUN="..."` and `PROGRAM="..."` keys of one rule line.
+pub(crate) fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.iter().position(|&c| c == b'"') {
+        let key = rest.get(..at).unwrap_or_default();
+        let key = key
+            .trim_ascii_end()
+            .strip_suffix(b"=")
+            .map(|k| k.strip_suffix(b"+").unwrap_or(k))
+            .unwrap_or_default();
+        let key = key
+            .rsplit(|&c| c == b',' || c.is_ascii_whitespace())
+            .next()
+            .unwrap_or_default();
+        let after = rest.get(at + 1..).unwrap_or_default();
+        let end = after.iter().position(|&c| c == b'"').unwrap_or(after.len());
+        let value = after.get(..end).unwrap_or_default();
+        let key = key.split(|&c| c == b'{').next().unwrap_or_default();
+        if key == b"RUN" || key == b"PROGRAM" || key == b"IMPORT" {
+            out.push(value.to_vec());
+        }
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    out
+}
+
 /// Runs every persistence check on `root`. Cancelling `control` stops it between the
-/// checks (preload, cron, authorized_keys, systemd, rc.local and profiles), with a "cancelled"
+/// checks (preload, cron and at jobs, authorized_keys, systemd, rc.local, profiles, PAM,
+/// /etc/environment and udev rules), with a "cancelled"
 /// error beside what was found.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
@@ -947,6 +1178,9 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     }
     audit_rc_local(root, &mut out);
     audit_profiles(root, &accounts, &mut out);
+    audit_pam(root, &mut out);
+    audit_environment(root, &mut out);
+    audit_udev(root, &mut out);
     out
 }
 

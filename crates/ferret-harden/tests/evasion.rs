@@ -231,13 +231,20 @@ fn emptied_logs_but_not_rotation() {
         "/var/log/secure",
         "Jan  1 sshd[1]: Accepted password for root\n",
     );
+    // `echo > /var/log/messages`, as miner scripts clear logs: one newline is left.
+    w(
+        t,
+        "/var/log/messages",
+        "Jan  1 00:00:00 host kernel: diamorphine: loading out-of-tree module taints kernel.\n",
+    );
     std::thread::sleep(std::time::Duration::from_millis(1100));
     std::fs::File::create(t.join("var/log/secure")).unwrap();
+    std::fs::write(t.join("var/log/messages"), "\n").unwrap();
     let f = run(t, Check::Evasion);
     let e = with_id(&f, "evasion.log-emptied");
     assert_eq!(
         e.iter().map(|x| x.subject.as_str()).collect::<Vec<_>>(),
-        ["/var/log/secure"]
+        ["/var/log/messages", "/var/log/secure"]
     );
     assert_eq!(e[0].attack, ["T1070.002"]);
 }

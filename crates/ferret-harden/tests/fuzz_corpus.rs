@@ -23,3 +23,8 @@ fn harden_authorized_keys() {
 fn harden_crontab() {
     ferret_testkit::fuzz::replay("harden_crontab", 1, ferret_harden::fuzzing::crontab);
 }
+
+#[test]
+fn harden_pam_udev() {
+    ferret_testkit::fuzz::replay("harden_pam_udev", 3, ferret_harden::fuzzing::pam_udev);
+}

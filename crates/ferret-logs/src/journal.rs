@@ -937,22 +937,34 @@ pub fn discover_journals(root: &HostRoot) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The journals [`crate::analyze_root`] reads: all of them when no text auth log
-/// (`auth.log`, `secure` or a rotation of them) is among `text_logs`; none otherwise, since
-/// rsyslog then already wrote the same messages there and reading both would count every
-/// attempt twice (`AnalyzeOptions::paths` or [`crate::Input::Journal`] reads them on request).
+/// The journals [`crate::analyze_root`] reads: none when the current text auth log
+/// (`auth.log` or `secure`) is among `text_logs` and holds something, since rsyslog then
+/// already wrote the same messages there and reading both would count every attempt twice;
+/// all of them otherwise: on journald-only hosts, and when the current auth log was deleted or
+/// emptied (`echo > /var/log/secure`, `> auth.log`: what miner scripts do) while the journal
+/// kept the intrusion. Rotations alone do not hold the journal back (they end before the
+/// current log begins; where they overlap the journal, those attempts count twice, which
+/// over-counts a tampered host rather than losing its evidence).
+/// (`AnalyzeOptions::paths` or [`crate::Input::Journal`] read journals on request.)
 pub(crate) fn root_journals(root: &HostRoot, text_logs: &[PathBuf]) -> Vec<PathBuf> {
     let has_auth = text_logs.iter().any(|p| {
-        p.file_name().is_some_and(|n| {
-            let n = n.as_bytes();
-            n.starts_with(b"auth.log") || n.starts_with(b"secure")
-        })
+        p.file_name()
+            .is_some_and(|n| matches!(n.as_bytes(), b"auth.log" | b"secure"))
+            && !blank(root, p)
     });
     if has_auth {
         Vec::new()
     } else {
         discover_journals(root)
     }
+}
+
+/// Whether the log at `p` is empty or holds only whitespace (what `echo > FILE` leaves). A
+/// file that cannot be read is not blank: the analysis reports its error.
+fn blank(root: &HostRoot, p: &Path) -> bool {
+    const PROBE: u64 = 4096;
+    root.read_capped(p, PROBE + 1)
+        .is_ok_and(|b| b.len() as u64 <= PROBE && b.iter().all(u8::is_ascii_whitespace))
 }
 
 /// Feeds journal entries to an analysis, as the line loop feeds lines.

@@ -154,6 +154,55 @@ fn clean_debian_like_set_has_nothing_medium() {
     assert!(out.errors.is_empty());
 }
 
+/// CentOS 7, Rocky 9 and Alibaba Cloud Linux ship every gshadow entry with an empty password
+/// (`root:::`, `wheel:::`): newgrp refuses a non-member when the group password is empty, so
+/// that is no finding; a hash planted there is.
+#[test]
+fn rhel_empty_gshadow_passwords_are_not_usable() {
+    let passwd = b"root:x:0:0:root:/root:/bin/bash\nbin:x:1:1:bin:/bin:/sbin/nologin\ndaemon:x:2:2:daemon:/sbin:/sbin/nologin\ncentos:x:1000:1000::/home/centos:/bin/bash\n";
+    let shadow = b"root:$6$salt$hash:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\ncentos:!!:19000:0:99999:7:::\n";
+    let group = b"root:x:0:\nbin:x:1:\ndaemon:x:2:\nwheel:x:10:centos\ncentos:x:1000:\n";
+    let rhel = Snapshot::from_bytes(
+        Some(passwd),
+        Some(shadow),
+        Some(group),
+        Some(b"root:::\nbin:::\ndaemon:::\nwheel:::centos\ncentos:!!::\n"),
+    );
+    let out = audit(&rhel.view(), &AuditOptions::default(), &Control::new());
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.id == "accounts.group-password"),
+        "{:#?}",
+        out.findings
+    );
+    assert!(
+        out.max_severity() < Some(Severity::Medium),
+        "{:#?}",
+        out.findings
+    );
+    let planted = Snapshot::from_bytes(
+        Some(passwd),
+        Some(shadow),
+        Some(group),
+        Some(format!("root:::\nbin:::\ndaemon:::\nwheel:{HASH}::centos\ncentos:!!::\n").as_bytes()),
+    );
+    let out = audit(&planted.view(), &AuditOptions::default(), &Control::new());
+    assert_eq!(
+        find(&out, "accounts.group-password", "wheel").severity,
+        Severity::High
+    );
+    assert_eq!(
+        out.findings
+            .iter()
+            .filter(|f| f.id == "accounts.group-password")
+            .count(),
+        1,
+        "{:#?}",
+        out.findings
+    );
+}
+
 #[test]
 fn root_checks_homes_files_and_locks() {
     let (t, _) = root_with(&[

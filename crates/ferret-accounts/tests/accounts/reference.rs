@@ -426,7 +426,8 @@ fn reference(acc: &Accounts<'_>, opts: &AuditOptions) -> Vec<Key> {
             (st, _) => Some((st, ev.clone())),
         };
         if let Some((st, e)) = effective {
-            if st.is_usable() {
+            // An empty group password lets no non-member in (newgrp refuses).
+            if matches!(st, PasswordStatus::Hash(_)) {
                 let sev = if is_privileged || g.gid == 0 {
                     Severity::High
                 } else {

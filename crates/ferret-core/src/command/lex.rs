@@ -28,6 +28,9 @@ pub(crate) struct Simple {
     /// `$(...)`, backquotes, `<(...)`, `>(...)`: (inner text, index of the word it belongs to,
     /// or `usize::MAX` for a redirection target).
     pub substs: Vec<(Vec<u8>, usize)>,
+    /// A subshell `( list )` in command position: its inner text (the command's only word is
+    /// then `(...)`). Its output is the list's output: `(curl URL || wget -O- URL) | sh`.
+    pub group: Option<Vec<u8>>,
 }
 
 /// Commands joined by `|`.
@@ -181,6 +184,8 @@ enum Tok {
     Redir(Redir),
     /// A process substitution in word position: `<(cmd)` or `>(cmd)`.
     ProcSubst(Vec<u8>),
+    /// A subshell: `( list )`, its inner text.
+    Group(Vec<u8>),
     Pipe,
     /// `;`, `&`, `&&`, `||`, newline, parentheses and braces: the pipeline ends.
     Sep,
@@ -354,7 +359,11 @@ fn next_tok(c: &mut Cursor<'_>) -> Option<Tok> {
                 c.i += 1;
                 Tok::Pipe
             }
-            b';' | b'&' | b'\n' | b'(' | b')' => {
+            b'(' => {
+                c.i += 1;
+                Tok::Group(paren_body(c))
+            }
+            b';' | b'&' | b'\n' | b')' => {
                 c.i += 1;
                 Tok::Sep
             }
@@ -409,6 +418,14 @@ pub(crate) fn parse(s: &[u8]) -> Vec<Pipeline> {
                     cur.words.push(b"<(...)".to_vec());
                     cur.substs.push((body, at));
                 }
+            }
+            Tok::Group(body) => {
+                // A subshell starts a command of its own (`f() {` and `((i++))` land here
+                // too: harmless, their text is classified like any other).
+                pending = None;
+                flush(&mut cur, &mut pipe);
+                cur.words.push(b"(...)".to_vec());
+                cur.group = Some(body);
             }
             Tok::Redir(r) => pending = Some(r),
             Tok::Pipe => {

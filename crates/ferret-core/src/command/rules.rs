@@ -103,6 +103,33 @@ fn has_disguised_dir(path: &[u8]) -> bool {
     false
 }
 
+/// System directories where nothing packaged is hidden: a program there whose path has a
+/// component starting with `.` (`/usr/bin/.sshd`, `/etc/.kthreadd`, `/usr/lib/.x/run`) is a
+/// dropped one dressed up as a system file.
+const SYSTEM_DIRS: &[&[u8]] = &[
+    b"/bin/",
+    b"/sbin/",
+    b"/usr/bin/",
+    b"/usr/sbin/",
+    b"/usr/local/bin/",
+    b"/usr/local/sbin/",
+    b"/lib/",
+    b"/lib64/",
+    b"/usr/lib/",
+    b"/usr/lib64/",
+    b"/usr/libexec/",
+    b"/etc/",
+];
+
+fn hidden_in_system_dir(path: &[u8]) -> bool {
+    SYSTEM_DIRS.iter().any(|d| {
+        path.strip_prefix(*d).is_some_and(|rest| {
+            rest.split(|&c| c == b'/')
+                .any(|p| p.first() == Some(&b'.') && p != b"." && p != b"..")
+        })
+    })
+}
+
 fn is_log_path(t: &[u8]) -> bool {
     t == b"/var/log" || contains(t, b"/var/log/") || in_list(basename(t), LOG_NAMES)
 }
@@ -349,7 +376,7 @@ pub(super) fn classify_text(text: &[u8], depth: u8, out: &mut Kinds) -> Facts {
         let mut stages: Vec<Stage<'_>> = Vec::new();
         for simple in pipeline {
             let (prog_at, assigns) = resolve(&simple.words);
-            assignments(&assigns, out);
+            assignments(&assigns, depth, out);
             match prog_at.and_then(|i| simple.words.get(i).map(|w| (i, w))) {
                 Some((at, path)) => {
                     let prog = basename(path);
@@ -408,7 +435,11 @@ pub(super) fn classify_text(text: &[u8], depth: u8, out: &mut Kinds) -> Facts {
                     }
                 }
             }
-            let f = stage(st, depth, has_get, out, &mut fetched);
+            // A subshell's output is its list's: `(curl URL || wget -O- URL) | sh`.
+            let f = match &st.simple.group {
+                Some(body) => classify_text(body, depth + 1, out),
+                None => stage(st, depth, has_get, out, &mut fetched),
+            };
             downloader_before |= f.downloads;
             decoder_before |= f.decodes;
             if j + 1 == n {
@@ -449,9 +480,31 @@ pub(super) fn classify_text(text: &[u8], depth: u8, out: &mut Kinds) -> Facts {
     facts
 }
 
-fn assignments(assigns: &[&[u8]], out: &mut Kinds) {
+fn assignments(assigns: &[&[u8]], depth: u8, out: &mut Kinds) {
     for a in assigns {
         history_assignment(a, out);
+        prompt_code(a, depth, out);
+    }
+}
+
+/// `PROMPT_COMMAND=CODE` runs CODE before every prompt, and a `$(...)` in `PS0`/`PS1` runs at
+/// every prompt too: a start-up file that sets them runs that code in every interactive shell
+/// (T1546.004). The code is classified as if it were run.
+fn prompt_code(a: &[u8], depth: u8, out: &mut Kinds) {
+    let Some(eq) = a.iter().position(|&c| c == b'=') else {
+        return;
+    };
+    let (name, value) = (
+        a.get(..eq).unwrap_or_default(),
+        a.get(eq + 1..).unwrap_or_default(),
+    );
+    let runs = match name {
+        b"PROMPT_COMMAND" => true,
+        b"PS0" | b"PS1" => contains(value, b"$(") || value.contains(&b'`'),
+        _ => false,
+    };
+    if runs {
+        classify_text(value, depth + 1, out);
     }
 }
 
@@ -524,12 +577,12 @@ fn stage(
     substitutions(st.simple, Some(st), depth, out);
 
     // Where the program itself lives.
-    if is_temp(st.path) || has_disguised_dir(st.path) {
+    if is_temp(st.path) || has_disguised_dir(st.path) || hidden_in_system_dir(st.path) {
         out.insert(K::TempExecution);
     }
     if is_interpreter(p) && !st.has_opt(&[b"-c", b"-e", b"-r"]) {
         if let Some(script) = st.positionals().next() {
-            if is_temp(script) || has_disguised_dir(script) {
+            if is_temp(script) || has_disguised_dir(script) || hidden_in_system_dir(script) {
                 out.insert(K::TempExecution);
             }
         }
@@ -879,6 +932,7 @@ fn stage(
         b"export" | b"declare" | b"typeset" | b"readonly" | b"local" => {
             for a in st.args {
                 history_assignment(a, out);
+                prompt_code(a, depth, out);
             }
         }
         b"set" => {

