@@ -351,7 +351,7 @@ impl Contribute for ferret_logs::Analysis {
         for s in self
             .sources
             .iter()
-            .filter(|s| named.contains(s.ip.as_str()))
+            .filter(|s| named.contains(s.ip.as_ref()))
         {
             let summary = format!(
                 "{} failures, {} successes, {} events in all",

@@ -13,7 +13,7 @@
 //! A source that did something more keeps its own finding: one with any other finding about
 //! it (a login after the failures, a root login) is not folded into the campaign.
 
-use crate::detect::SourceSummary;
+use crate::detect::Sources;
 use crate::time::LogTime;
 use ferret_core::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
@@ -48,10 +48,10 @@ pub struct Campaign {
 /// Replaces the findings of each [`SUMMARISED`] detection that `min_sources` or more sources
 /// have by one `logs.campaign` finding (see the module docs); `min_sources` 0 leaves the
 /// findings as they are. `sources` gives the per-source counts (subjects are matched to
-/// [`SourceSummary::ip`], both escaped). Findings stay sorted most severe first.
+/// the sources' names, escaped). Findings stay sorted most severe first.
 pub fn summarise(
     findings: Vec<Finding>,
-    sources: &[SourceSummary],
+    sources: &Sources,
     min_sources: usize,
     top: usize,
 ) -> Vec<Finding> {
@@ -61,7 +61,38 @@ pub fn summarise(
 /// [`summarise`], and each campaign as data.
 pub fn summarise_campaigns(
     findings: Vec<Finding>,
-    sources: &[SourceSummary],
+    sources: &Sources,
+    min_sources: usize,
+    top: usize,
+) -> (Vec<Finding>, Vec<Campaign>) {
+    let stats = |subject: &str| {
+        let name = match ferret_core::escape::unescape(subject) {
+            Ok(n) => std::borrow::Cow::Owned(n),
+            Err(_) => std::borrow::Cow::Borrowed(subject.as_bytes()),
+        };
+        sources.get(&name).map(|s| Stats {
+            failures: s.failures,
+            events: s.events,
+            first: s.first,
+            last: s.last,
+        })
+    };
+    summarise_with(findings, &stats, min_sources, top)
+}
+
+/// What a campaign reads of one source.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    failures: u64,
+    events: u64,
+    first: Option<LogTime>,
+    last: Option<LogTime>,
+}
+
+/// [`summarise_campaigns`] with the sources' numbers from `stats` (by escaped subject).
+fn summarise_with(
+    findings: Vec<Finding>,
+    stats: &dyn Fn(&str) -> Option<Stats>,
     min_sources: usize,
     top: usize,
 ) -> (Vec<Finding>, Vec<Campaign>) {
@@ -89,7 +120,6 @@ pub fn summarise_campaigns(
     if folded.is_empty() {
         return (findings, Vec::new());
     }
-    let by_ip: HashMap<&str, &SourceSummary> = sources.iter().map(|s| (s.ip.as_str(), s)).collect();
     let mut members: HashMap<String, Vec<Finding>> = HashMap::new();
     let mut keep = Vec::with_capacity(findings.len());
     let more: HashSet<String> = more.into_iter().map(str::to_owned).collect();
@@ -107,7 +137,7 @@ pub fn summarise_campaigns(
         let Some(m) = members.remove(&id) else {
             continue;
         };
-        let (f, c) = campaign(&id, m, &by_ip, top);
+        let (f, c) = campaign(&id, m, stats, top);
         keep.push(f);
         campaigns.push(c);
     }
@@ -118,14 +148,18 @@ pub fn summarise_campaigns(
 /// The one finding of a campaign of `id` from the sources of `members`.
 fn campaign(
     id: &str,
-    mut members: Vec<Finding>,
-    by_ip: &HashMap<&str, &SourceSummary>,
+    members: Vec<Finding>,
+    stats: &dyn Fn(&str) -> Option<Stats>,
     top: usize,
 ) -> (Finding, Campaign) {
-    let stats = |f: &Finding| by_ip.get(f.subject.as_str()).copied();
+    // Each member's numbers, read once.
+    let mut members: Vec<(Option<Stats>, Finding)> = members
+        .into_iter()
+        .map(|f| (stats(&f.subject), f))
+        .collect();
     let (mut failures, mut events) = (0u64, 0u64);
     let (mut first, mut last): (Option<LogTime>, Option<LogTime>) = (None, None);
-    for s in members.iter().filter_map(stats) {
+    for s in members.iter().filter_map(|m| m.0) {
         failures += s.failures;
         events += s.events;
         first = match (first, s.first) {
@@ -137,14 +171,24 @@ fn campaign(
             (a, b) => a.or(b),
         };
     }
-    // The top sources: most failures (then most events, then address) first.
-    members.sort_by(|a, b| {
-        let key = |f: &Finding| stats(f).map_or((0, 0), |s| (s.failures, s.events));
-        key(b).cmp(&key(a)).then_with(|| a.subject.cmp(&b.subject))
-    });
+    // The top sources: most failures (then most events, then address) first; only the top
+    // are sorted (selected first: no sort of every member).
+    let order = |a: &(Option<Stats>, Finding), b: &(Option<Stats>, Finding)| {
+        let key = |m: &(Option<Stats>, Finding)| m.0.map_or((0, 0), |s| (s.failures, s.events));
+        key(b)
+            .cmp(&key(a))
+            .then_with(|| a.1.subject.cmp(&b.1.subject))
+    };
+    if top > 0 && top < members.len() {
+        members.select_nth_unstable_by(top - 1, order);
+    }
+    let head = top.min(members.len());
+    if let Some(h) = members.get_mut(..head) {
+        h.sort_by(order);
+    }
     let severity = members
         .iter()
-        .map(|f| f.severity)
+        .map(|m| m.1.severity)
         .max()
         .unwrap_or(Severity::High);
     let what = id.strip_prefix("logs.").unwrap_or(id).replace('-', " ");
@@ -158,7 +202,7 @@ fn campaign(
     let tops: Vec<String> = members
         .iter()
         .take(top)
-        .map(|m| match stats(m) {
+        .map(|(st, m)| match st {
             Some(s) => format!(
                 "{} ({} failures, {} events)",
                 m.subject, s.failures, s.events
@@ -175,7 +219,7 @@ fn campaign(
         tops.join(", "),
         if n > top { format!(" (+{} more; every source is in `sources`)", n - top) } else { String::new() }
     ));
-    for m in members.iter().take(top) {
+    for (_, m) in members.iter().take(top) {
         for a in &m.attack {
             if !f.attack.contains(a) {
                 f.attack.push(a.clone());
@@ -195,7 +239,7 @@ fn campaign(
         top: members
             .iter()
             .take(top)
-            .map(|m| m.subject.clone())
+            .map(|m| m.1.subject.clone())
             .collect(),
     };
     (f, c)
@@ -207,19 +251,26 @@ mod tests {
     use super::*;
     use ferret_core::Evidence;
 
-    fn source(ip: &str, failures: u64, t: i64) -> SourceSummary {
-        SourceSummary {
-            ip: ip.to_owned(),
-            failures,
-            probes: 0,
-            publickey: 0,
-            successes: 0,
-            hostile: failures,
-            events: failures,
-            users: Vec::new(),
-            first: Some(LogTime::from_secs(t)),
-            last: Some(LogTime::from_secs(t + 60)),
-        }
+    fn source(ip: &str, failures: u64, t: i64) -> (String, Stats) {
+        (
+            ip.to_owned(),
+            Stats {
+                failures,
+                events: failures,
+                first: Some(LogTime::from_secs(t)),
+                last: Some(LogTime::from_secs(t + 60)),
+            },
+        )
+    }
+
+    fn summarise(
+        findings: Vec<Finding>,
+        sources: &[(String, Stats)],
+        min: usize,
+        top: usize,
+    ) -> Vec<Finding> {
+        let by: HashMap<&str, Stats> = sources.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        summarise_with(findings, &|n| by.get(n).copied(), min, top).0
     }
 
     fn brute(ip: &str, line: u64) -> Finding {

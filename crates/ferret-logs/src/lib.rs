@@ -20,8 +20,9 @@
 //! opts.year = Some(2024);
 //! let a = analyze([Input::reader(log.as_bytes(), "auth.log")], &opts, &Control::new());
 //! assert_eq!(a.lines, 7);
-//! assert_eq!(a.sources[0].ip, "203.0.113.9");
-//! assert_eq!(a.sources[0].failures, 6);
+//! let top = a.sources.iter().next().unwrap();
+//! assert_eq!(top.ip, "203.0.113.9");
+//! assert_eq!(top.failures, 6);
 //! let ids: Vec<&str> = a.outcome.findings.iter().map(|f| f.id.as_str()).collect();
 //! assert_eq!(ids[0], "logs.login-after-failures");
 //! assert_eq!(a.outcome.findings[0].severity, Severity::Critical);
@@ -299,7 +300,7 @@ pub use analyze::{
 };
 pub use detect::{
     Accepted, Counted, Detector, Elevation, HourBucket, Observation, Resolved, Sessions,
-    SourceSummary, Thresholds, TimelineEvent, Via, Window, MAX_ELEVATIONS,
+    SourceSummary, SourceUsers, Sources, Thresholds, TimelineEvent, Via, Window, MAX_ELEVATIONS,
 };
 pub use envelope::{Envelope, Format};
 pub use event::{parse_message, parse_repeat, Attempt, Cut, EventKind, Repeat, MAX_REPEAT};

@@ -10,7 +10,7 @@ use ferret_core::{
     Control, ErrorRecord, Evidence, Finding, HostRoot, OpenOptions, Outcome, Severity,
 };
 
-use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, TimelineEvent, Window};
+use crate::detect::{Detector, HourBucket, Sources, Thresholds, TimelineEvent, Window};
 use crate::time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
 use jiff::tz::TimeZone;
 
@@ -144,8 +144,9 @@ pub struct Analysis {
     pub long_lines: u64,
     /// Event counts by kind.
     pub events: std::collections::BTreeMap<String, u64>,
-    /// Per-source timeline, most failures first.
-    pub sources: Vec<SourceSummary>,
+    /// Every source, most failures first: each one's [`crate::SourceSummary`] is made on
+    /// demand ([`Sources::iter`], [`Sources::get`]); serialised as their array.
+    pub sources: Sources,
     /// Per-hour histogram.
     pub hours: Vec<HourBucket>,
     /// First to last hostile event.

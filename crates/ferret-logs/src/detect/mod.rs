@@ -18,7 +18,9 @@ use crate::bytes::{load_le, same_bytes};
 use crate::event::{Attempt, EventKind};
 use crate::time::LogTime;
 
+mod sources;
 mod timeline;
+pub use sources::{SourceSummary, SourceUsers, Sources};
 pub use timeline::TimelineEvent;
 
 /// Detection thresholds. Defaults follow fail2ban (5 failures in 10 minutes).
@@ -507,9 +509,6 @@ impl UserNames {
         self.names.push((uh, u.into()));
         i
     }
-    fn name(&self, id: u32) -> &[u8] {
-        self.names.get(id as usize).map_or(&[][..], |(_, n)| n)
-    }
 }
 
 /// The sources: names to indexes, each source's state, and the windows of those with
@@ -967,33 +966,6 @@ pub struct HourBucket {
     pub events: u64,
     /// Hostile events (failures, scans, drops) in that hour.
     pub hostile: u64,
-}
-
-/// What one source did, for the timeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
-pub struct SourceSummary {
-    /// The address or host name (escaped).
-    pub ip: String,
-    /// Password guesses that failed (see the crate docs, "What counts as a failure").
-    pub failures: u64,
-    /// Invalid-user probes: user names sshd refused before any password was tried.
-    pub probes: u64,
-    /// Public keys (or host keys) offered and refused.
-    pub publickey: u64,
-    /// Successful logins.
-    pub successes: u64,
-    /// Hostile events of any kind (failures, scans, firewall drops).
-    pub hostile: u64,
-    /// Events naming this source.
-    pub events: u64,
-    /// The first user names seen from this source (at most 16, escaped).
-    pub users: Vec<String>,
-    /// First event time.
-    pub first: Option<LogTime>,
-    /// Last event time.
-    pub last: Option<LogTime>,
 }
 
 /// The attack window: first hostile event to last.
@@ -2526,57 +2498,46 @@ impl Detector {
                 }
             }
         }
-        // The summaries replace the table chunk by chunk (the index and the windows go
-        // first): the peak is the larger of the two, not their sum.
+        // The compact entries replace the table chunk by chunk (the windows and the line-path
+        // fields go first): the peak is the table's, not the table's and a copy's.
         let SourceTable {
             srcs,
             long_names,
             users,
             more_users,
-            index: _,
-            long: _,
-            windows: _,
+            index,
+            long,
+            windows,
         } = std::mem::take(&mut self.src);
-        let mut sources: Vec<SourceSummary> = Vec::with_capacity(srcs.len());
-        let mut idx = 0usize;
+        drop(windows);
+        let mut entries = Vec::with_capacity(srcs.chunks.len());
         for chunk in srcs.chunks {
-            for s in chunk {
-                let name = source_name(&s, idx, &long_names);
-                let more = if s.n_users > 2 {
-                    u32::try_from(idx).ok().and_then(|i| more_users.get(&i))
-                } else {
-                    None
-                };
-                let ids = s
-                    .users
-                    .iter()
-                    .take(usize::from(s.n_users))
-                    .chain(more.into_iter().flatten());
-                sources.push(SourceSummary {
-                    ip: ferret_core::escape::escape(&name),
-                    failures: u64::from(s.failures),
-                    probes: u64::from(s.probes),
-                    publickey: u64::from(s.publickey),
-                    successes: u64::from(s.successes),
-                    hostile: u64::from(s.hostile),
-                    events: u64::from(s.events),
-                    users: ids
-                        .map(|&u| ferret_core::escape::escape(users.name(u)))
-                        .collect(),
-                    first: time(&s, s.first),
-                    last: time(&s, s.last),
-                });
-                idx += 1;
-            }
+            let mut out = Vec::with_capacity(chunk.len());
+            out.extend(chunk.into_iter().map(|s| sources::Entry {
+                name: sources::Entry::name_from(&s.key),
+                first: s.first,
+                last: s.last,
+                events: s.events,
+                hostile: s.hostile,
+                failures: s.failures,
+                successes: s.successes,
+                probes: s.probes,
+                publickey: s.publickey,
+                users: s.users,
+                n_users: s.n_users,
+            }));
+            entries.push(out);
         }
-        // Names are distinct (escaping is reversible), so the order is total and an unstable
-        // sort gives the stable one's: without its scratch copy of every summary.
-        sources.sort_unstable_by(|a, b| {
-            b.failures
-                .cmp(&a.failures)
-                .then(b.hostile.cmp(&a.hostile))
-                .then_with(|| a.ip.cmp(&b.ip))
-        });
+        let mut sources = Sources {
+            entries,
+            long_names,
+            long,
+            index,
+            users: users.names.into_iter().map(|(_, n)| n).collect(),
+            more_users,
+            order: Vec::new(),
+        };
+        sources.sort();
         let accepted = self
             .accepted
             .iter()
@@ -2627,8 +2588,8 @@ impl Detector {
 pub struct DetectorResult {
     /// Event counts by kind name.
     pub events: BTreeMap<String, u64>,
-    /// Per-source summaries, most failures first.
-    pub sources: Vec<SourceSummary>,
+    /// Every source, most failures first.
+    pub sources: Sources,
     /// Per-hour histogram.
     pub hours: Vec<HourBucket>,
     /// First to last hostile event.
