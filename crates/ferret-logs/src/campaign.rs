@@ -13,7 +13,7 @@
 //! A source that did something more keeps its own finding: one with any other finding about
 //! it (a login after the failures, a root login) is not folded into the campaign.
 
-use crate::detect::Sources;
+use crate::detect::{Materialise, Pending, PendingKind, Sources};
 use crate::time::LogTime;
 use ferret_core::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
@@ -157,19 +157,9 @@ fn campaign(
         .into_iter()
         .map(|f| (stats(&f.subject), f))
         .collect();
-    let (mut failures, mut events) = (0u64, 0u64);
-    let (mut first, mut last): (Option<LogTime>, Option<LogTime>) = (None, None);
+    let mut totals = Totals::new();
     for s in members.iter().filter_map(|m| m.0) {
-        failures += s.failures;
-        events += s.events;
-        first = match (first, s.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        last = match (last, s.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        totals.add(&s);
     }
     // The top sources: most failures (then most events, then address) first; only the top
     // are sorted (selected first: no sort of every member).
@@ -191,15 +181,62 @@ fn campaign(
         .map(|m| m.1.severity)
         .max()
         .unwrap_or(Severity::High);
+    totals.n = members.len();
+    totals.severity = severity;
+    render(id, &totals, members.get(..head).unwrap_or_default(), top)
+}
+
+/// What a campaign adds up over its members.
+struct Totals {
+    n: usize,
+    failures: u64,
+    events: u64,
+    first: Option<LogTime>,
+    last: Option<LogTime>,
+    severity: Severity,
+}
+
+impl Totals {
+    fn new() -> Self {
+        Totals {
+            n: 0,
+            failures: 0,
+            events: 0,
+            first: None,
+            last: None,
+            severity: Severity::Info,
+        }
+    }
+    fn add(&mut self, s: &Stats) {
+        self.failures += s.failures;
+        self.events += s.events;
+        self.first = match (self.first, s.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, s.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// The campaign's finding and data: `tops` are its top members, in order, with their numbers.
+fn render(
+    id: &str,
+    t: &Totals,
+    tops: &[(Option<Stats>, Finding)],
+    top: usize,
+) -> (Finding, Campaign) {
+    let (n, failures, events, first, last) = (t.n, t.failures, t.events, t.first, t.last);
     let what = id.strip_prefix("logs.").unwrap_or(id).replace('-', " ");
-    let n = members.len();
     let mut f = Finding::new(
         "logs.campaign",
-        severity,
+        t.severity,
         format!("{what} from {n} sources: a distributed campaign"),
         id,
     );
-    let tops: Vec<String> = members
+    let named: Vec<String> = tops
         .iter()
         .take(top)
         .map(|(st, m)| match st {
@@ -216,10 +253,10 @@ fn campaign(
     };
     f.detail = Some(format!(
         "{n} sources, {failures} failures and {events} events from them in all{span}; top sources: {}{}",
-        tops.join(", "),
+        named.join(", "),
         if n > top { format!(" (+{} more; every source is in `sources`)", n - top) } else { String::new() }
     ));
-    for (_, m) in members.iter().take(top) {
+    for (_, m) in tops.iter().take(top) {
         for a in &m.attack {
             if !f.attack.contains(a) {
                 f.attack.push(a.clone());
@@ -236,13 +273,111 @@ fn campaign(
         failures,
         first,
         last,
-        top: members
+        top: tops
             .iter()
             .take(top)
             .map(|m| m.1.subject.clone())
             .collect(),
     };
     (f, c)
+}
+
+/// [`summarise_campaigns`] over the detector's compact per-source findings
+/// ([`Pending`]): those a campaign folds are never made into findings (only its top
+/// `top`), the rest are, beside `findings` (the detector's others). Same result as making
+/// them all and summarising.
+pub(crate) fn summarise_pending(
+    findings: Vec<Finding>,
+    pending: Vec<Pending>,
+    make: &Materialise<'_>,
+    min_sources: usize,
+    top: usize,
+) -> (Vec<Finding>, Vec<Campaign>) {
+    let mut keep = findings;
+    let stats = |p: &Pending| {
+        let s = make.sources.at(p.src as usize);
+        Stats {
+            failures: s.failures,
+            events: s.events,
+            first: s.first,
+            last: s.last,
+        }
+    };
+    let mut campaigns = Vec::new();
+    if min_sources > 0 {
+        // Subjects with a finding of another kind: they keep theirs.
+        let more: HashSet<String> = keep
+            .iter()
+            .filter(|f| !SUMMARISED.contains(&f.id.as_str()))
+            .map(|f| f.subject.clone())
+            .collect();
+        let alone = |p: &Pending| {
+            more.is_empty()
+                || !more.contains(crate::detect::escaped(make.sources.name(p.src as usize)).as_ref())
+        };
+        let mut count = [0usize; 3];
+        for p in pending.iter().filter(|p| alone(p)) {
+            if let Some(c) = count.get_mut(p.kind as usize) {
+                *c += 1;
+            }
+        }
+        let folded = |k: PendingKind| count.get(k as usize).is_some_and(|&c| c >= min_sources);
+        let mut members: [Vec<Pending>; 3] = Default::default();
+        for p in &pending {
+            if folded(p.kind) && alone(p) {
+                if let Some(m) = members.get_mut(p.kind as usize) {
+                    m.push(*p);
+                }
+            } else {
+                keep.push(make.finding(p));
+            }
+        }
+        drop(pending);
+        // Ids in order: brute force, password spraying, port scan.
+        for (k, mut m) in [PendingKind::Brute, PendingKind::Spray, PendingKind::Scan]
+            .into_iter()
+            .zip(members)
+        {
+            if m.is_empty() {
+                continue;
+            }
+            let mut t = Totals::new();
+            t.n = m.len();
+            for p in &m {
+                t.add(&stats(p));
+            }
+            // The top: most failures, then most events, then subject (escaped).
+            let order = |a: &Pending, b: &Pending| {
+                let (sa, sb) = (stats(a), stats(b));
+                (sb.failures, sb.events)
+                    .cmp(&(sa.failures, sa.events))
+                    .then_with(|| {
+                        crate::detect::escaped(make.sources.name(a.src as usize))
+                            .cmp(&crate::detect::escaped(make.sources.name(b.src as usize)))
+                    })
+            };
+            if top > 0 && top < m.len() {
+                m.select_nth_unstable_by(top - 1, order);
+            }
+            let head = top.min(m.len());
+            m.truncate(head);
+            m.sort_by(order);
+            let tops: Vec<(Option<Stats>, Finding)> =
+                m.iter().map(|p| (Some(stats(p)), make.finding(p))).collect();
+            t.severity = tops
+                .iter()
+                .map(|x| x.1.severity)
+                .max()
+                .unwrap_or(Severity::High);
+            let (f, c) = render(k.id(), &t, &tops, top);
+            keep.push(f);
+            campaigns.push(c);
+        }
+    } else {
+        keep.extend(pending.iter().map(|p| make.finding(p)));
+    }
+    Finding::sort(&mut keep);
+    (keep, campaigns)
 }
 
 #[cfg(test)]

@@ -586,14 +586,19 @@ pub(crate) fn push_summary(acc: &mut Acc<'_>, s: FileSummary) {
 
 pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     let mut a = acc.analysis;
-    let r = acc.det.finish();
-    a.events = r.events;
-    a.sources = r.sources;
-    a.hours = r.hours;
+    let mut r = acc.det.finish_pending();
+    a.events = std::mem::take(&mut r.events);
+    a.sources = std::mem::take(&mut r.sources);
+    a.hours = std::mem::take(&mut r.hours);
     a.window = r.window;
-    (a.outcome.findings, a.campaigns) = crate::campaign::summarise_campaigns(
-        r.findings,
-        &a.sources,
+    (a.outcome.findings, a.campaigns) = crate::campaign::summarise_pending(
+        std::mem::take(&mut r.findings),
+        std::mem::take(&mut r.pending),
+        &crate::detect::Materialise {
+            th: &r.th,
+            files: &r.files,
+            sources: &a.sources,
+        },
         acc.opts.campaign_sources,
         acc.opts.campaign_top,
     );

@@ -98,7 +98,7 @@ impl Sources {
 
     /// Each source's summary, most failures first.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = SourceSummary<'_>> + '_ {
-        self.order.iter().map(move |&i| self.summary(i as usize))
+        self.order.iter().map(move |&i| self.at(i as usize))
     }
 
     /// The source named `name` (as logged, not escaped), if it was seen.
@@ -111,7 +111,7 @@ impl Sources {
             })?,
             None => *self.long.get(name)?,
         };
-        Some(self.summary(i as usize))
+        Some(self.at(i as usize))
     }
 
     fn entry(&self, i: usize) -> Option<&Entry> {
@@ -119,7 +119,7 @@ impl Sources {
     }
 
     /// The name of source `i`, as logged.
-    pub(super) fn name(&self, i: usize) -> &[u8] {
+    pub(crate) fn name(&self, i: usize) -> &[u8] {
         match self.entry(i).and_then(Entry::inline_name) {
             Some(n) => n,
             None => {
@@ -133,7 +133,8 @@ impl Sources {
         }
     }
 
-    fn summary(&self, i: usize) -> SourceSummary<'_> {
+    /// The summary of source `i` (in the detector's order, not the report's).
+    pub(crate) fn at(&self, i: usize) -> SourceSummary<'_> {
         const EMPTY: Entry = Entry {
             name: [0; 32],
             first: i64::MAX,
