@@ -369,7 +369,7 @@ impl Contribute for ferret_logs::Analysis {
                         b"",
                         format!("{what} {}: {summary}", s.ip),
                     );
-                    e.subject.clone_from(&s.ip);
+                    s.ip.as_ref().clone_into(&mut e.subject);
                     sink.push(e);
                 }
             }

@@ -273,11 +273,7 @@ fn render(
         failures,
         first,
         last,
-        top: tops
-            .iter()
-            .take(top)
-            .map(|m| m.1.subject.clone())
-            .collect(),
+        top: tops.iter().take(top).map(|m| m.1.subject.clone()).collect(),
     };
     (f, c)
 }
@@ -313,7 +309,8 @@ pub(crate) fn summarise_pending(
             .collect();
         let alone = |p: &Pending| {
             more.is_empty()
-                || !more.contains(crate::detect::escaped(make.sources.name(p.src as usize)).as_ref())
+                || !more
+                    .contains(crate::detect::escaped(make.sources.name(p.src as usize)).as_ref())
         };
         let mut count = [0usize; 3];
         for p in pending.iter().filter(|p| alone(p)) {
@@ -362,8 +359,10 @@ pub(crate) fn summarise_pending(
             let head = top.min(m.len());
             m.truncate(head);
             m.sort_by(order);
-            let tops: Vec<(Option<Stats>, Finding)> =
-                m.iter().map(|p| (Some(stats(p)), make.finding(p))).collect();
+            let tops: Vec<(Option<Stats>, Finding)> = m
+                .iter()
+                .map(|p| (Some(stats(p)), make.finding(p)))
+                .collect();
             t.severity = tops
                 .iter()
                 .map(|x| x.1.severity)
