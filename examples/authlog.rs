@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use ferret::cli::{self, Args, Command, Common, Flag, Format, HasCommon, ProgressBar, Status};
 use ferret::core::{ErrorRecord, Finding, HostRoot};
-use ferret::logs::{analyze, Analysis, AnalyzeOptions, Input, LogTime, SourceSummary};
+use ferret::logs::{analyze, Analysis, AnalyzeOptions, Input, LogTime, SourceUsers, Sources};
 use std::io::{BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 
@@ -196,24 +196,30 @@ struct Source<'a> {
     ip: &'a str,
     failures: u64,
     successes: u64,
-    users: &'a [String],
+    users: SourceUsers<'a>,
     first: Option<LogTime>,
     last: Option<LogTime>,
 }
 
-/// The sources, serialised one by one (a botnet's log has hundreds of thousands).
-struct Sources<'a>(&'a [SourceSummary]);
+/// The sources, serialised one by one as the analysis makes them (a botnet's log has
+/// hundreds of thousands: none is copied).
+struct SourceList<'a>(&'a Sources);
 
-impl serde::Serialize for Sources<'_> {
+impl serde::Serialize for SourceList<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|x| Source {
-            ip: &x.ip,
-            failures: x.failures,
-            successes: x.successes,
-            users: &x.users,
-            first: x.first,
-            last: x.last,
-        }))
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for x in self.0.iter() {
+            seq.serialize_element(&Source {
+                ip: &x.ip,
+                failures: x.failures,
+                successes: x.successes,
+                users: x.users,
+                first: x.first,
+                last: x.last,
+            })?;
+        }
+        seq.end()
     }
 }
 
@@ -229,7 +235,7 @@ struct Document<'a> {
     lines: u64,
     unparsed: u64,
     events: &'a std::collections::BTreeMap<String, u64>,
-    sources: Sources<'a>,
+    sources: SourceList<'a>,
     findings: &'a [Finding],
     window: Option<Window>,
     errors: &'a [ErrorRecord],
@@ -240,7 +246,7 @@ fn document(a: &Analysis, mut out: impl Write) -> std::io::Result<()> {
         lines: a.lines,
         unparsed: a.unparsed,
         events: &a.events,
-        sources: Sources(&a.sources),
+        sources: SourceList(&a.sources),
         findings: &a.outcome.findings,
         window: a.window.map(|w| Window {
             first: w.first,

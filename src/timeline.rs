@@ -351,7 +351,7 @@ impl Contribute for ferret_logs::Analysis {
         for s in self
             .sources
             .iter()
-            .filter(|s| named.contains(s.ip.as_str()))
+            .filter(|s| named.contains(s.ip.as_ref()))
         {
             let summary = format!(
                 "{} failures, {} successes, {} events in all",
@@ -369,7 +369,7 @@ impl Contribute for ferret_logs::Analysis {
                         b"",
                         format!("{what} {}: {summary}", s.ip),
                     );
-                    e.subject.clone_from(&s.ip);
+                    s.ip.as_ref().clone_into(&mut e.subject);
                     sink.push(e);
                 }
             }

@@ -13,7 +13,7 @@
 //! A source that did something more keeps its own finding: one with any other finding about
 //! it (a login after the failures, a root login) is not folded into the campaign.
 
-use crate::detect::SourceSummary;
+use crate::detect::{Materialise, Pending, PendingKind, Sources};
 use crate::time::LogTime;
 use ferret_core::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
@@ -48,10 +48,10 @@ pub struct Campaign {
 /// Replaces the findings of each [`SUMMARISED`] detection that `min_sources` or more sources
 /// have by one `logs.campaign` finding (see the module docs); `min_sources` 0 leaves the
 /// findings as they are. `sources` gives the per-source counts (subjects are matched to
-/// [`SourceSummary::ip`], both escaped). Findings stay sorted most severe first.
+/// the sources' names, escaped). Findings stay sorted most severe first.
 pub fn summarise(
     findings: Vec<Finding>,
-    sources: &[SourceSummary],
+    sources: &Sources,
     min_sources: usize,
     top: usize,
 ) -> Vec<Finding> {
@@ -61,7 +61,38 @@ pub fn summarise(
 /// [`summarise`], and each campaign as data.
 pub fn summarise_campaigns(
     findings: Vec<Finding>,
-    sources: &[SourceSummary],
+    sources: &Sources,
+    min_sources: usize,
+    top: usize,
+) -> (Vec<Finding>, Vec<Campaign>) {
+    let stats = |subject: &str| {
+        let name = match ferret_core::escape::unescape(subject) {
+            Ok(n) => std::borrow::Cow::Owned(n),
+            Err(_) => std::borrow::Cow::Borrowed(subject.as_bytes()),
+        };
+        sources.get(&name).map(|s| Stats {
+            failures: s.failures,
+            events: s.events,
+            first: s.first,
+            last: s.last,
+        })
+    };
+    summarise_with(findings, &stats, min_sources, top)
+}
+
+/// What a campaign reads of one source.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    failures: u64,
+    events: u64,
+    first: Option<LogTime>,
+    last: Option<LogTime>,
+}
+
+/// [`summarise_campaigns`] with the sources' numbers from `stats` (by escaped subject).
+fn summarise_with(
+    findings: Vec<Finding>,
+    stats: &dyn Fn(&str) -> Option<Stats>,
     min_sources: usize,
     top: usize,
 ) -> (Vec<Finding>, Vec<Campaign>) {
@@ -89,7 +120,6 @@ pub fn summarise_campaigns(
     if folded.is_empty() {
         return (findings, Vec::new());
     }
-    let by_ip: HashMap<&str, &SourceSummary> = sources.iter().map(|s| (s.ip.as_str(), s)).collect();
     let mut members: HashMap<String, Vec<Finding>> = HashMap::new();
     let mut keep = Vec::with_capacity(findings.len());
     let more: HashSet<String> = more.into_iter().map(str::to_owned).collect();
@@ -107,7 +137,7 @@ pub fn summarise_campaigns(
         let Some(m) = members.remove(&id) else {
             continue;
         };
-        let (f, c) = campaign(&id, m, &by_ip, top);
+        let (f, c) = campaign(&id, m, stats, top);
         keep.push(f);
         campaigns.push(c);
     }
@@ -118,47 +148,98 @@ pub fn summarise_campaigns(
 /// The one finding of a campaign of `id` from the sources of `members`.
 fn campaign(
     id: &str,
-    mut members: Vec<Finding>,
-    by_ip: &HashMap<&str, &SourceSummary>,
+    members: Vec<Finding>,
+    stats: &dyn Fn(&str) -> Option<Stats>,
     top: usize,
 ) -> (Finding, Campaign) {
-    let stats = |f: &Finding| by_ip.get(f.subject.as_str()).copied();
-    let (mut failures, mut events) = (0u64, 0u64);
-    let (mut first, mut last): (Option<LogTime>, Option<LogTime>) = (None, None);
-    for s in members.iter().filter_map(stats) {
-        failures += s.failures;
-        events += s.events;
-        first = match (first, s.first) {
+    // Each member's numbers, read once.
+    let mut members: Vec<(Option<Stats>, Finding)> = members
+        .into_iter()
+        .map(|f| (stats(&f.subject), f))
+        .collect();
+    let mut totals = Totals::new();
+    for s in members.iter().filter_map(|m| m.0) {
+        totals.add(&s);
+    }
+    // The top sources: most failures (then most events, then address) first; only the top
+    // are sorted (selected first: no sort of every member).
+    let order = |a: &(Option<Stats>, Finding), b: &(Option<Stats>, Finding)| {
+        let key = |m: &(Option<Stats>, Finding)| m.0.map_or((0, 0), |s| (s.failures, s.events));
+        key(b)
+            .cmp(&key(a))
+            .then_with(|| a.1.subject.cmp(&b.1.subject))
+    };
+    if top > 0 && top < members.len() {
+        members.select_nth_unstable_by(top - 1, order);
+    }
+    let head = top.min(members.len());
+    if let Some(h) = members.get_mut(..head) {
+        h.sort_by(order);
+    }
+    let severity = members
+        .iter()
+        .map(|m| m.1.severity)
+        .max()
+        .unwrap_or(Severity::High);
+    totals.n = members.len();
+    totals.severity = severity;
+    render(id, &totals, members.get(..head).unwrap_or_default(), top)
+}
+
+/// What a campaign adds up over its members.
+struct Totals {
+    n: usize,
+    failures: u64,
+    events: u64,
+    first: Option<LogTime>,
+    last: Option<LogTime>,
+    severity: Severity,
+}
+
+impl Totals {
+    fn new() -> Self {
+        Totals {
+            n: 0,
+            failures: 0,
+            events: 0,
+            first: None,
+            last: None,
+            severity: Severity::Info,
+        }
+    }
+    fn add(&mut self, s: &Stats) {
+        self.failures += s.failures;
+        self.events += s.events;
+        self.first = match (self.first, s.first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        last = match (last, s.last) {
+        self.last = match (self.last, s.last) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
     }
-    // The top sources: most failures (then most events, then address) first.
-    members.sort_by(|a, b| {
-        let key = |f: &Finding| stats(f).map_or((0, 0), |s| (s.failures, s.events));
-        key(b).cmp(&key(a)).then_with(|| a.subject.cmp(&b.subject))
-    });
-    let severity = members
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Severity::High);
+}
+
+/// The campaign's finding and data: `tops` are its top members, in order, with their numbers.
+fn render(
+    id: &str,
+    t: &Totals,
+    tops: &[(Option<Stats>, Finding)],
+    top: usize,
+) -> (Finding, Campaign) {
+    let (n, failures, events, first, last) = (t.n, t.failures, t.events, t.first, t.last);
     let what = id.strip_prefix("logs.").unwrap_or(id).replace('-', " ");
-    let n = members.len();
     let mut f = Finding::new(
         "logs.campaign",
-        severity,
+        t.severity,
         format!("{what} from {n} sources: a distributed campaign"),
         id,
     );
-    let tops: Vec<String> = members
+    let named: Vec<String> = tops
         .iter()
         .take(top)
-        .map(|m| match stats(m) {
+        .map(|(st, m)| match st {
             Some(s) => format!(
                 "{} ({} failures, {} events)",
                 m.subject, s.failures, s.events
@@ -172,10 +253,10 @@ fn campaign(
     };
     f.detail = Some(format!(
         "{n} sources, {failures} failures and {events} events from them in all{span}; top sources: {}{}",
-        tops.join(", "),
+        named.join(", "),
         if n > top { format!(" (+{} more; every source is in `sources`)", n - top) } else { String::new() }
     ));
-    for m in members.iter().take(top) {
+    for (_, m) in tops.iter().take(top) {
         for a in &m.attack {
             if !f.attack.contains(a) {
                 f.attack.push(a.clone());
@@ -192,13 +273,110 @@ fn campaign(
         failures,
         first,
         last,
-        top: members
-            .iter()
-            .take(top)
-            .map(|m| m.subject.clone())
-            .collect(),
+        top: tops.iter().take(top).map(|m| m.1.subject.clone()).collect(),
     };
     (f, c)
+}
+
+/// [`summarise_campaigns`] over the detector's compact per-source findings
+/// ([`Pending`]): those a campaign folds are never made into findings (only its top
+/// `top`), the rest are, beside `findings` (the detector's others). Same result as making
+/// them all and summarising.
+pub(crate) fn summarise_pending(
+    findings: Vec<Finding>,
+    pending: Vec<Pending>,
+    make: &Materialise<'_>,
+    min_sources: usize,
+    top: usize,
+) -> (Vec<Finding>, Vec<Campaign>) {
+    let mut keep = findings;
+    let stats = |p: &Pending| {
+        let s = make.sources.at(p.src as usize);
+        Stats {
+            failures: s.failures,
+            events: s.events,
+            first: s.first,
+            last: s.last,
+        }
+    };
+    let mut campaigns = Vec::new();
+    if min_sources > 0 {
+        // Subjects with a finding of another kind: they keep theirs.
+        let more: HashSet<String> = keep
+            .iter()
+            .filter(|f| !SUMMARISED.contains(&f.id.as_str()))
+            .map(|f| f.subject.clone())
+            .collect();
+        let alone = |p: &Pending| {
+            more.is_empty()
+                || !more
+                    .contains(crate::detect::escaped(make.sources.name(p.src as usize)).as_ref())
+        };
+        let mut count = [0usize; 3];
+        for p in pending.iter().filter(|p| alone(p)) {
+            if let Some(c) = count.get_mut(p.kind as usize) {
+                *c += 1;
+            }
+        }
+        let folded = |k: PendingKind| count.get(k as usize).is_some_and(|&c| c >= min_sources);
+        let mut members: [Vec<Pending>; 3] = Default::default();
+        for p in &pending {
+            if folded(p.kind) && alone(p) {
+                if let Some(m) = members.get_mut(p.kind as usize) {
+                    m.push(*p);
+                }
+            } else {
+                keep.push(make.finding(p));
+            }
+        }
+        drop(pending);
+        // Ids in order: brute force, password spraying, port scan.
+        for (k, mut m) in [PendingKind::Brute, PendingKind::Spray, PendingKind::Scan]
+            .into_iter()
+            .zip(members)
+        {
+            if m.is_empty() {
+                continue;
+            }
+            let mut t = Totals::new();
+            t.n = m.len();
+            for p in &m {
+                t.add(&stats(p));
+            }
+            // The top: most failures, then most events, then subject (escaped).
+            let order = |a: &Pending, b: &Pending| {
+                let (sa, sb) = (stats(a), stats(b));
+                (sb.failures, sb.events)
+                    .cmp(&(sa.failures, sa.events))
+                    .then_with(|| {
+                        crate::detect::escaped(make.sources.name(a.src as usize))
+                            .cmp(&crate::detect::escaped(make.sources.name(b.src as usize)))
+                    })
+            };
+            if top > 0 && top < m.len() {
+                m.select_nth_unstable_by(top - 1, order);
+            }
+            let head = top.min(m.len());
+            m.truncate(head);
+            m.sort_by(order);
+            let tops: Vec<(Option<Stats>, Finding)> = m
+                .iter()
+                .map(|p| (Some(stats(p)), make.finding(p)))
+                .collect();
+            t.severity = tops
+                .iter()
+                .map(|x| x.1.severity)
+                .max()
+                .unwrap_or(Severity::High);
+            let (f, c) = render(k.id(), &t, &tops, top);
+            keep.push(f);
+            campaigns.push(c);
+        }
+    } else {
+        keep.extend(pending.iter().map(|p| make.finding(p)));
+    }
+    Finding::sort(&mut keep);
+    (keep, campaigns)
 }
 
 #[cfg(test)]
@@ -207,19 +385,26 @@ mod tests {
     use super::*;
     use ferret_core::Evidence;
 
-    fn source(ip: &str, failures: u64, t: i64) -> SourceSummary {
-        SourceSummary {
-            ip: ip.to_owned(),
-            failures,
-            probes: 0,
-            publickey: 0,
-            successes: 0,
-            hostile: failures,
-            events: failures,
-            users: Vec::new(),
-            first: Some(LogTime::from_secs(t)),
-            last: Some(LogTime::from_secs(t + 60)),
-        }
+    fn source(ip: &str, failures: u64, t: i64) -> (String, Stats) {
+        (
+            ip.to_owned(),
+            Stats {
+                failures,
+                events: failures,
+                first: Some(LogTime::from_secs(t)),
+                last: Some(LogTime::from_secs(t + 60)),
+            },
+        )
+    }
+
+    fn summarise(
+        findings: Vec<Finding>,
+        sources: &[(String, Stats)],
+        min: usize,
+        top: usize,
+    ) -> Vec<Finding> {
+        let by: HashMap<&str, Stats> = sources.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        summarise_with(findings, &|n| by.get(n).copied(), min, top).0
     }
 
     fn brute(ip: &str, line: u64) -> Finding {

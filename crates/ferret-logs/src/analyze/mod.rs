@@ -10,7 +10,7 @@ use ferret_core::{
     Control, ErrorRecord, Evidence, Finding, HostRoot, OpenOptions, Outcome, Severity,
 };
 
-use crate::detect::{Detector, HourBucket, SourceSummary, Thresholds, TimelineEvent, Window};
+use crate::detect::{Detector, HourBucket, Sources, Thresholds, TimelineEvent, Window};
 use crate::time::{root_time_zone, LogTime, TimeZoneOption, YearContext};
 use jiff::tz::TimeZone;
 
@@ -144,8 +144,9 @@ pub struct Analysis {
     pub long_lines: u64,
     /// Event counts by kind.
     pub events: std::collections::BTreeMap<String, u64>,
-    /// Per-source timeline, most failures first.
-    pub sources: Vec<SourceSummary>,
+    /// Every source, most failures first: each one's [`crate::SourceSummary`] is made on
+    /// demand ([`Sources::iter`], [`Sources::get`]); serialised as their array.
+    pub sources: Sources,
     /// Per-hour histogram.
     pub hours: Vec<HourBucket>,
     /// First to last hostile event.
@@ -585,14 +586,19 @@ pub(crate) fn push_summary(acc: &mut Acc<'_>, s: FileSummary) {
 
 pub(crate) fn finish(acc: Acc<'_>) -> Analysis {
     let mut a = acc.analysis;
-    let r = acc.det.finish();
-    a.events = r.events;
-    a.sources = r.sources;
-    a.hours = r.hours;
+    let mut r = acc.det.finish_pending();
+    a.events = std::mem::take(&mut r.events);
+    a.sources = std::mem::take(&mut r.sources);
+    a.hours = std::mem::take(&mut r.hours);
     a.window = r.window;
-    (a.outcome.findings, a.campaigns) = crate::campaign::summarise_campaigns(
-        r.findings,
-        &a.sources,
+    (a.outcome.findings, a.campaigns) = crate::campaign::summarise_pending(
+        std::mem::take(&mut r.findings),
+        std::mem::take(&mut r.pending),
+        &crate::detect::Materialise {
+            th: &r.th,
+            files: &r.files,
+            sources: &a.sources,
+        },
         acc.opts.campaign_sources,
         acc.opts.campaign_top,
     );

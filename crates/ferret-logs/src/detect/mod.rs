@@ -18,7 +18,10 @@ use crate::bytes::{load_le, same_bytes};
 use crate::event::{Attempt, EventKind};
 use crate::time::LogTime;
 
+mod sources;
 mod timeline;
+pub(crate) use sources::escaped;
+pub use sources::{SourceSummary, SourceUsers, Sources};
 pub use timeline::TimelineEvent;
 
 /// Detection thresholds. Defaults follow fail2ban (5 failures in 10 minutes).
@@ -452,6 +455,7 @@ impl<T> Chunked<T> {
     fn len(&self) -> usize {
         self.len
     }
+    #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
     }
@@ -506,9 +510,6 @@ impl UserNames {
             .insert_unique(uh, i, |&j| names.get(j as usize).map_or(0, |(h, _)| *h));
         self.names.push((uh, u.into()));
         i
-    }
-    fn name(&self, id: u32) -> &[u8] {
-        self.names.get(id as usize).map_or(&[][..], |(_, n)| n)
     }
 }
 
@@ -967,33 +968,6 @@ pub struct HourBucket {
     pub events: u64,
     /// Hostile events (failures, scans, drops) in that hour.
     pub hostile: u64,
-}
-
-/// What one source did, for the timeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
-pub struct SourceSummary {
-    /// The address or host name (escaped).
-    pub ip: String,
-    /// Password guesses that failed (see the crate docs, "What counts as a failure").
-    pub failures: u64,
-    /// Invalid-user probes: user names sshd refused before any password was tried.
-    pub probes: u64,
-    /// Public keys (or host keys) offered and refused.
-    pub publickey: u64,
-    /// Successful logins.
-    pub successes: u64,
-    /// Hostile events of any kind (failures, scans, firewall drops).
-    pub hostile: u64,
-    /// Events naming this source.
-    pub events: u64,
-    /// The first user names seen from this source (at most 16, escaped).
-    pub users: Vec<String>,
-    /// First event time.
-    pub first: Option<LogTime>,
-    /// Last event time.
-    pub last: Option<LogTime>,
 }
 
 /// The attack window: first hostile event to last.
@@ -1470,6 +1444,8 @@ pub struct Detector {
     fs_times: VecDeque<i64>,
     fs_reported: bool,
     findings: Vec<Finding>,
+    /// The per-source findings campaigns summarise, compact until the end ([`Pending`]).
+    pending: Vec<Pending>,
     seen: FnvMap<u64, usize>,
     /// sudo commands, su sessions, and the accounts created or made privileged.
     privilege: privilege::Privilege,
@@ -1543,6 +1519,7 @@ impl Detector {
             fs_times: VecDeque::new(),
             fs_reported: false,
             findings: Vec::new(),
+            pending: Vec::new(),
             seen: FnvMap::default(),
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
@@ -2064,49 +2041,28 @@ impl Detector {
         failures: u64,
         user: Option<&[u8]>,
     ) {
-        let th = self.th.clone();
+        // Kept compact (32 bytes): made into findings at the end, only those that no
+        // campaign summarises (a botnet's log has one per source).
+        let pending = |kind, line, line2| Pending {
+            kind,
+            src: u32::try_from(idx).unwrap_or(NONE_U32),
+            file,
+            line,
+            line2,
+        };
         if brute {
-            let ev = self.evidence(file, first_in_window.unwrap_or(line));
-            let ev2 = self.evidence(file, line);
-            let i = self.once("logs.brute-force", src, |_| {
-                Finding::new(
-                    "logs.brute-force",
-                    Severity::High,
-                    "brute-force authentication attempts from one source",
-                    src,
-                )
-                .with_evidence(ev)
-                .with_evidence(ev2)
-                .with_attack("T1110.001")
-                .with_detail(format!(
-                    "{} failed attempts (password guesses and invalid-user probes) within {} s",
-                    th.failures, th.window_secs
-                ))
-                .with_remediation(
-                    "block the source (firewall / fail2ban) and check for a successful login from it",
-                )
-            });
+            let i = u32::try_from(self.pending.len()).unwrap_or(NONE_U32);
+            self.pending.push(pending(
+                PendingKind::Brute,
+                first_in_window.unwrap_or(line),
+                line,
+            ));
             if let Some(s) = self.src.srcs.get_mut(idx) {
-                s.brute = u32::try_from(i).unwrap_or(NONE_U32);
+                s.brute = i;
             }
         }
         if spray {
-            let ev = self.evidence(file, line);
-            self.once("logs.password-spraying", src, |_| {
-                Finding::new(
-                    "logs.password-spraying",
-                    Severity::High,
-                    "many user names tried from one source (password spraying)",
-                    src,
-                )
-                .with_evidence(ev)
-                .with_attack("T1110.003")
-                .with_detail(format!(
-                    "{} distinct users within {} s",
-                    th.spray_users, th.window_secs
-                ))
-                .with_remediation("block the source; disable password authentication for ssh")
-            });
+            self.pending.push(pending(PendingKind::Spray, line, line));
             if let Some(s) = self.src.srcs.get_mut(idx) {
                 s.flags |= F_SPRAY;
             }
@@ -2129,21 +2085,7 @@ impl Detector {
             });
         }
         if scan {
-            let ev = self.evidence(file, line);
-            self.once("logs.port-scan", src, |_| {
-                Finding::new(
-                    "logs.port-scan",
-                    Severity::Medium,
-                    "many destination ports probed by one source (port scan)",
-                    src,
-                )
-                .with_evidence(ev)
-                .with_attack("T1046")
-                .with_detail(format!(
-                    "{} distinct destination ports within {} s",
-                    th.portscan_ports, th.portscan_window_secs
-                ))
-            });
+            self.pending.push(pending(PendingKind::Scan, line, line));
             if let Some(s) = self.src.srcs.get_mut(idx) {
                 s.flags |= F_SCAN;
             }
@@ -2500,83 +2442,68 @@ impl Detector {
     }
 
     /// Ends the stream: findings (sorted), counts, per-source timeline, histogram, window.
-    pub fn finish(mut self) -> DetectorResult {
+    pub fn finish(self) -> DetectorResult {
+        let mut r = self.finish_pending();
+        let pending = std::mem::take(&mut r.pending);
+        let make = Materialise {
+            th: &r.th,
+            files: &r.files,
+            sources: &r.sources,
+        };
+        let mut more: Vec<Finding> = pending.iter().map(|p| make.finding(p)).collect();
+        r.findings.append(&mut more);
+        Finding::sort(&mut r.findings);
+        r
+    }
+
+    /// [`Detector::finish`] with the per-source findings of the detections campaigns summarise
+    /// left compact in `DetectorResult::pending` (not in `findings`).
+    pub(crate) fn finish_pending(mut self) -> DetectorResult {
         if let Some((h, e, x)) = self.cur_hour.take() {
             let b = self.hours.entry(h).or_default();
             b.0 += e;
             b.1 += x;
         }
-        let time = |s: &Source, t: i64| (s.first <= s.last).then_some(LogTime(t));
-        // Totals in brute-force details.
-        for s in self.src.srcs.iter() {
-            if let Some(i) = s.brute() {
-                if let Some(f) = self.findings.get_mut(i) {
-                    f.detail = Some(format!(
-                        "{} failed password guesses, {} invalid-user probes, {} refused keys in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
-                        s.failures,
-                        s.probes,
-                        s.publickey,
-                        s.n_users,
-                        s.successes,
-                        time(s, s.first).map(|t| t.to_string()).unwrap_or_default(),
-                        time(s, s.last).map(|t| t.to_string()).unwrap_or_default(),
-                        self.th.failures,
-                        self.th.window_secs
-                    ));
-                }
-            }
-        }
-        // The summaries replace the table chunk by chunk (the index and the windows go
-        // first): the peak is the larger of the two, not their sum.
+        // The compact entries replace the table chunk by chunk (the windows and the line-path
+        // fields go first): the peak is the table's, not the table's and a copy's.
         let SourceTable {
             srcs,
             long_names,
             users,
             more_users,
-            index: _,
-            long: _,
-            windows: _,
+            index,
+            long,
+            windows,
         } = std::mem::take(&mut self.src);
-        let mut sources: Vec<SourceSummary> = Vec::with_capacity(srcs.len());
-        let mut idx = 0usize;
+        drop(windows);
+        let mut entries = Vec::with_capacity(srcs.chunks.len());
         for chunk in srcs.chunks {
-            for s in chunk {
-                let name = source_name(&s, idx, &long_names);
-                let more = if s.n_users > 2 {
-                    u32::try_from(idx).ok().and_then(|i| more_users.get(&i))
-                } else {
-                    None
-                };
-                let ids = s
-                    .users
-                    .iter()
-                    .take(usize::from(s.n_users))
-                    .chain(more.into_iter().flatten());
-                sources.push(SourceSummary {
-                    ip: ferret_core::escape::escape(&name),
-                    failures: u64::from(s.failures),
-                    probes: u64::from(s.probes),
-                    publickey: u64::from(s.publickey),
-                    successes: u64::from(s.successes),
-                    hostile: u64::from(s.hostile),
-                    events: u64::from(s.events),
-                    users: ids
-                        .map(|&u| ferret_core::escape::escape(users.name(u)))
-                        .collect(),
-                    first: time(&s, s.first),
-                    last: time(&s, s.last),
-                });
-                idx += 1;
-            }
+            let mut out = Vec::with_capacity(chunk.len());
+            out.extend(chunk.into_iter().map(|s| sources::Entry {
+                name: sources::Entry::name_from(&s.key),
+                first: s.first,
+                last: s.last,
+                events: s.events,
+                hostile: s.hostile,
+                failures: s.failures,
+                successes: s.successes,
+                probes: s.probes,
+                publickey: s.publickey,
+                users: s.users,
+                n_users: s.n_users,
+            }));
+            entries.push(out);
         }
-        // Names are distinct (escaping is reversible), so the order is total and an unstable
-        // sort gives the stable one's: without its scratch copy of every summary.
-        sources.sort_unstable_by(|a, b| {
-            b.failures
-                .cmp(&a.failures)
-                .then(b.hostile.cmp(&a.hostile))
-                .then_with(|| a.ip.cmp(&b.ip))
-        });
+        let mut sources = Sources {
+            entries,
+            long_names,
+            long,
+            index,
+            users: users.names.into_iter().map(|(_, n)| n).collect(),
+            more_users,
+            order: Vec::new(),
+        };
+        sources.sort();
         let accepted = self
             .accepted
             .iter()
@@ -2593,6 +2520,9 @@ impl Detector {
         findings.extend(more);
         Finding::sort(&mut findings);
         DetectorResult {
+            pending: self.pending,
+            files: self.files,
+            th: self.th,
             accepted,
             accepted_dropped: self.accepted_dropped,
             events: EventKind::NAMES
@@ -2627,8 +2557,8 @@ impl Detector {
 pub struct DetectorResult {
     /// Event counts by kind name.
     pub events: BTreeMap<String, u64>,
-    /// Per-source summaries, most failures first.
-    pub sources: Vec<SourceSummary>,
+    /// Every source, most failures first.
+    pub sources: Sources,
     /// Per-hour histogram.
     pub hours: Vec<HourBucket>,
     /// First to last hostile event.
@@ -2648,6 +2578,122 @@ pub struct DetectorResult {
     pub elevations: Vec<Elevation>,
     /// Elevations past [`MAX_ELEVATIONS`], counted only.
     pub elevations_omitted: u64,
+    /// `Detector::finish_pending`: the per-source findings not made yet.
+    pub(crate) pending: Vec<Pending>,
+    /// The files read, by number (the pending findings' evidence).
+    pub(crate) files: Vec<Vec<u8>>,
+    pub(crate) th: Thresholds,
+}
+
+/// A per-source finding of a detection that campaigns summarise ([`crate::campaign::SUMMARISED`]),
+/// kept as 32 bytes until the end: a botnet's log has one per source, and those a campaign
+/// folds are never made.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pending {
+    pub(crate) kind: PendingKind,
+    /// The source's index in [`Sources`].
+    pub(crate) src: u32,
+    pub(crate) file: u32,
+    /// The evidence lines (brute force: the window's first failure and the last).
+    pub(crate) line: u64,
+    pub(crate) line2: u64,
+}
+
+/// The detection of a [`Pending`] finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum PendingKind {
+    Brute,
+    Spray,
+    Scan,
+}
+
+impl PendingKind {
+    /// The finding id.
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            PendingKind::Brute => "logs.brute-force",
+            PendingKind::Spray => "logs.password-spraying",
+            PendingKind::Scan => "logs.port-scan",
+        }
+    }
+}
+
+/// Makes [`Pending`] findings into findings (what the detector made at the event, with the
+/// source's totals in a brute force's detail).
+pub(crate) struct Materialise<'a> {
+    pub(crate) th: &'a Thresholds,
+    pub(crate) files: &'a [Vec<u8>],
+    pub(crate) sources: &'a Sources,
+}
+
+impl Materialise<'_> {
+    fn evidence(&self, file: u32, line: u64) -> Evidence {
+        let p = self
+            .files
+            .get(file as usize)
+            .map_or(&b"-"[..], Vec::as_slice);
+        Evidence::line(p, line)
+    }
+
+    pub(crate) fn finding(&self, p: &Pending) -> Finding {
+        let th = self.th;
+        let src = self.sources.name(p.src as usize);
+        match p.kind {
+            PendingKind::Brute => {
+                let mut f = Finding::new(
+                    "logs.brute-force",
+                    Severity::High,
+                    "brute-force authentication attempts from one source",
+                    src,
+                )
+                .with_evidence(self.evidence(p.file, p.line))
+                .with_evidence(self.evidence(p.file, p.line2))
+                .with_attack("T1110.001")
+                .with_remediation(
+                    "block the source (firewall / fail2ban) and check for a successful login from it",
+                );
+                let s = self.sources.at(p.src as usize);
+                f.detail = Some(format!(
+                    "{} failed password guesses, {} invalid-user probes, {} refused keys in total ({} users), {} successes; first {} last {}; threshold {} within {} s",
+                    s.failures,
+                    s.probes,
+                    s.publickey,
+                    s.users.len(),
+                    s.successes,
+                    s.first.map(|t| t.to_string()).unwrap_or_default(),
+                    s.last.map(|t| t.to_string()).unwrap_or_default(),
+                    th.failures,
+                    th.window_secs
+                ));
+                f
+            }
+            PendingKind::Spray => Finding::new(
+                "logs.password-spraying",
+                Severity::High,
+                "many user names tried from one source (password spraying)",
+                src,
+            )
+            .with_evidence(self.evidence(p.file, p.line))
+            .with_attack("T1110.003")
+            .with_detail(format!(
+                "{} distinct users within {} s",
+                th.spray_users, th.window_secs
+            ))
+            .with_remediation("block the source; disable password authentication for ssh"),
+            PendingKind::Scan => Finding::new(
+                "logs.port-scan",
+                Severity::Medium,
+                "many destination ports probed by one source (port scan)",
+                src,
+            )
+            .with_evidence(self.evidence(p.file, p.line))
+            .with_attack("T1046")
+            .with_detail(format!(
+                "{} distinct destination ports within {} s",
+                th.portscan_ports, th.portscan_window_secs
+            )),
+        }
+    }
 }
 
 mod privilege;

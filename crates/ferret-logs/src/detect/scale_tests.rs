@@ -72,7 +72,7 @@ fn every_line_a_new_source_costs_one_source_entry() {
         .iter()
         .all(|s| s.failures == 1 && s.events == 1 && s.users == ["root"]));
     // Every address came back as it was logged.
-    let mut ips: Vec<&str> = r.sources.iter().map(|s| s.ip.as_str()).collect();
+    let mut ips: Vec<String> = r.sources.iter().map(|s| s.ip.into_owned()).collect();
     ips.sort_unstable();
     let mut want: Vec<String> = (0..n).map(addr).collect();
     want.sort_unstable();
@@ -139,7 +139,7 @@ fn one_source_with_a_million_lines_holds_constant_state() {
     );
     let r = det.finish();
     assert_eq!(r.sources.len(), 1);
-    let s = &r.sources[0];
+    let s = r.sources.iter().next().unwrap();
     assert_eq!(s.events, n);
     assert_eq!(s.failures, n);
     assert_eq!(s.users, users);

@@ -808,11 +808,6 @@ pub fn correlate(logins: &mut Logins, auth: &mut Analysis, opts: &LoginOptions) 
         .flatten()
         .max();
     if let (Some(start), Some(end)) = (start, end) {
-        let failed: HashMap<&str, u64> = auth
-            .sources
-            .iter()
-            .map(|s| (s.ip.as_str(), s.failures))
-            .collect();
         let mut by_source: Vec<(Vec<u8>, Vec<&crate::detect::Accepted>)> = Vec::new();
         for a in &accepted {
             let Some(at_t) = a.time else { continue };
@@ -838,8 +833,7 @@ pub fn correlate(logins: &mut Logins, auth: &mut Analysis, opts: &LoginOptions) 
         }
         let mut v = Vec::new();
         for (src, list) in by_source {
-            let esc = ferret_core::escape::escape(&src);
-            let hostile = failed.get(esc.as_str()).is_some_and(|&n| n > 0);
+            let hostile = auth.sources.get(&src).is_some_and(|s| s.failures > 0);
             let root = list.iter().any(|a| a.user == b"root");
             let sev = if hostile || root {
                 Severity::Medium

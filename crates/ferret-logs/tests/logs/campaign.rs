@@ -128,7 +128,7 @@ fn every_line_from_a_new_source_and_one_source_for_every_line() {
     let log = line.repeat(200_000);
     let a = run(log.as_bytes(), 2, 50);
     assert_eq!(a.sources.len(), 1);
-    assert_eq!(a.sources[0].failures, 200_000);
+    assert_eq!(a.sources.iter().next().unwrap().failures, 200_000);
     let brute: Vec<_> = a
         .outcome
         .findings

@@ -493,9 +493,9 @@ fn naive_reference_over_third_party_logs() {
         let got: BTreeMap<String, Want> = a
             .sources
             .iter()
-            .map(|s: &SourceSummary| {
+            .map(|s: SourceSummary| {
                 (
-                    s.ip.clone(),
+                    s.ip.into_owned(),
                     Want {
                         failures: s.failures,
                         probes: s.probes,

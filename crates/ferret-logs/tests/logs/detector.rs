@@ -500,13 +500,13 @@ fn real(steps: &[Step], th: &Thresholds) -> Summary {
             .iter()
             .map(|s| {
                 (
-                    s.ip.clone(),
+                    s.ip.clone().into_owned(),
                     (
                         (s.failures, s.probes, s.publickey),
                         s.successes,
                         s.hostile,
                         s.events,
-                        s.users.clone(),
+                        s.users.to_vec(),
                         s.first.map(|t| t.0),
                         s.last.map(|t| t.0),
                     ),

@@ -20,7 +20,7 @@ fn run(text: &str, jobs: usize) -> Analysis {
     )
 }
 
-fn source<'a>(a: &'a Analysis, ip: &str) -> &'a ferret_logs::SourceSummary {
+fn source<'a>(a: &'a Analysis, ip: &str) -> ferret_logs::SourceSummary<'a> {
     a.sources.iter().find(|s| s.ip == ip).unwrap()
 }
 
