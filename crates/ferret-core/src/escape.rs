@@ -38,10 +38,26 @@ fn is_plain(c: char) -> bool {
     )
 }
 
+/// Length of the leading run of printable ASCII other than the backslash, which every form
+/// keeps as it is (most text is all of it: one range check a byte instead of a character
+/// decoded and looked up).
+fn plain_ascii_run(text: &str) -> usize {
+    text.bytes()
+        .position(|b| !(0x20..0x7f).contains(&b) || b == b'\\')
+        .unwrap_or(text.len())
+}
+
 /// Writes the escaped form of `bytes` to `out`.
 pub fn escape_into<W: fmt::Write>(bytes: &[u8], out: &mut W) -> fmt::Result {
     for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
+        let mut rest = chunk.valid();
+        loop {
+            let (plain, tail) = rest
+                .split_at_checked(plain_ascii_run(rest))
+                .unwrap_or((rest, ""));
+            out.write_str(plain)?;
+            let mut chars = tail.chars();
+            let Some(c) = chars.next() else { break };
             match c {
                 '\\' => out.write_str("\\\\")?,
                 '\t' => out.write_str("\\t")?,
@@ -51,6 +67,7 @@ pub fn escape_into<W: fmt::Write>(bytes: &[u8], out: &mut W) -> fmt::Result {
                 c if !is_plain(c) => write!(out, "\\u{{{:x}}}", c as u32)?,
                 c => out.write_char(c)?,
             }
+            rest = chars.as_str();
         }
         for b in chunk.invalid() {
             write!(out, "\\x{b:02x}")?;
@@ -82,7 +99,7 @@ pub fn escape(bytes: &[u8]) -> String {
 /// assert_eq!(sanitize(&sanitize("a\nb\u{202e}")), r"a\nb\u{202e}");
 /// ```
 pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().all(is_plain_or_backslash) {
+    if plain_ascii_run(text) == text.len() || text.chars().all(is_plain_or_backslash) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -239,6 +256,36 @@ mod tests {
             let e = escape(&bytes);
             prop_assert!(!e.chars().any(char::is_control));
             prop_assert_eq!(unescape(&e).unwrap(), bytes);
+        }
+
+        #[test]
+        fn the_ascii_fast_path_changes_nothing(bytes in proptest::collection::vec(
+            prop_oneof![4 => 0x20u8..0x7f, 1 => any::<u8>(), 1 => Just(b'\\')], 0..200)) {
+            // The character-by-character form the fast path replaced.
+            use std::fmt::Write as _;
+            let mut want = String::new();
+            for chunk in bytes.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '\\' => want.push_str("\\\\"),
+                        '\t' => want.push_str("\\t"),
+                        '\n' => want.push_str("\\n"),
+                        '\r' => want.push_str("\\r"),
+                        c if (c as u32) < 0x80 && !is_plain(c) => {
+                            write!(want, "\\x{:02x}", c as u32).unwrap();
+                        }
+                        c if !is_plain(c) => write!(want, "\\u{{{:x}}}", c as u32).unwrap(),
+                        c => want.push(c),
+                    }
+                }
+                for b in chunk.invalid() {
+                    write!(want, "\\x{b:02x}").unwrap();
+                }
+            }
+            prop_assert_eq!(escape(&bytes), want);
+            let text = String::from_utf8_lossy(&bytes);
+            let kept = text.chars().all(is_plain_or_backslash);
+            prop_assert_eq!(matches!(sanitize(&text), std::borrow::Cow::Borrowed(_)), kept);
         }
 
         #[test]

@@ -411,7 +411,11 @@ fn a_rule_repeated_100_000_times_is_audited_in_linear_time() {
         .collect();
     assert_eq!(root_all.len(), 1, "one finding per subject and problem");
     let lines: Vec<u64> = root_all[0].evidence.iter().filter_map(|e| e.line).collect();
-    assert_eq!(lines, (1..=N as u64).collect::<Vec<_>>(), "every line, in order");
+    assert_eq!(
+        lines,
+        (1..=N as u64).collect::<Vec<_>>(),
+        "every line, in order"
+    );
     // Quadratic took minutes in a debug build; linear takes a few seconds even under load.
     assert!(took.as_secs() < 60, "{took:?}");
 }

@@ -579,7 +579,10 @@ impl<R: Read> Records<R> {
             Some(s) => {
                 let left = usize::try_from(s.saturating_sub(self.bytes)).unwrap_or(full);
                 // One byte more, for the read that finds the end.
-                self.end.saturating_add(left).saturating_add(1).clamp(MIN_CHUNK, full)
+                self.end
+                    .saturating_add(left)
+                    .saturating_add(1)
+                    .clamp(MIN_CHUNK, full)
             }
             None => full,
         };
