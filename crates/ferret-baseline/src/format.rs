@@ -306,7 +306,7 @@ impl Baseline {
     pub fn load<R: Read>(r: R, key: Option<&SealKey>) -> Result<Baseline, Error> {
         let mut s = Src {
             r,
-            buf: vec![0; 1 << 20],
+            buf: vec![0; FIRST_READ],
             pos: 0,
             len: 0,
             hashed: 0,
@@ -524,6 +524,11 @@ fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 
 // ---------------------------------------------------------------- reading
 
+/// The loader's first read: a small baseline is read without zeroing 1 MiB for it.
+const FIRST_READ: usize = 16 << 10;
+/// The loader's largest read, reached by doubling while reads fill the buffer.
+const READ_BUF: usize = 1 << 20;
+
 struct Src<R: Read> {
     r: R,
     buf: Vec<u8>,
@@ -667,6 +672,10 @@ impl<R: Read> Src<R> {
     }
 
     fn fill_raw(&mut self) -> Result<bool, Error> {
+        // A read that filled the buffer means a large file: read more at a time from now on.
+        if self.len == self.buf.len() && self.buf.len() < READ_BUF {
+            self.buf.resize((self.buf.len() * 2).min(READ_BUF), 0);
+        }
         self.offset += self.len as u64;
         self.pos = 0;
         self.hashed = 0;

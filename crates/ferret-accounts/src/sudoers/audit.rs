@@ -45,7 +45,15 @@ fn ev(s: &Sudoers, loc: Loc) -> Evidence {
 
 /// Collects findings of one id, grouped by subject: one finding per subject with every rule as
 /// evidence, at the highest severity seen.
-type Group = (Severity, String, Vec<Evidence>, BTreeSet<String>);
+/// Severity, title, evidence in first-seen order, the same evidence as a set (so a rule seen
+/// 100,000 times is one lookup each, not a scan of the list), details.
+type Group = (
+    Severity,
+    String,
+    Vec<Evidence>,
+    BTreeSet<Evidence>,
+    BTreeSet<String>,
+);
 
 #[derive(Default)]
 struct Grouped {
@@ -65,21 +73,30 @@ impl Grouped {
         let ent = self
             .map
             .entry((id.to_owned(), subject.to_owned()))
-            .or_insert_with(|| (sev, title.to_owned(), Vec::new(), BTreeSet::new()));
+            .or_insert_with(|| {
+                (
+                    sev,
+                    title.to_owned(),
+                    Vec::new(),
+                    BTreeSet::new(),
+                    BTreeSet::new(),
+                )
+            });
         if sev > ent.0 {
             ent.0 = sev;
             title.clone_into(&mut ent.1);
         }
-        if !ent.2.contains(&e) {
+        if !ent.3.contains(&e) {
+            ent.3.insert(e.clone());
             ent.2.push(e);
         }
         if !detail.is_empty() {
-            ent.3.insert(detail);
+            ent.4.insert(detail);
         }
     }
 
     fn finish(self, out: &mut Vec<Finding>) {
-        for ((id, subject), (sev, title, evidence, details)) in self.map {
+        for ((id, subject), (sev, title, evidence, _, details)) in self.map {
             let mut f = Finding::new(id, sev, title, subject.as_bytes()).with_attack(ATTACK);
             for e in evidence {
                 f = f.with_evidence(e);

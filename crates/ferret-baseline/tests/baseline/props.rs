@@ -201,3 +201,42 @@ proptest! {
         prop_assert!(c.moved.is_empty());
     }
 }
+
+/// Gives at most `n` bytes a read.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1).min(self.0.len());
+        let (head, rest) = self.0.split_at(n);
+        buf[..n].copy_from_slice(head);
+        self.0 = rest;
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1))]
+
+    /// The loader's buffer starts small (16 KiB) and doubles while reads fill it, up to 1 MiB:
+    /// a baseline past that loads the same whatever the reads give (whole buffers, a few bytes, 1 MB).
+    #[test]
+    fn large_baselines_load_whatever_the_reads(
+        entries in proptest::collection::vec(entry(), 15_000..15_001),
+        sealed in any::<bool>(),
+    ) {
+        let b = baseline(entries);
+        let key = SealKey::from_bytes(&[5u8; 32]).unwrap();
+        let key = sealed.then_some(&key);
+        let mut db = Vec::new();
+        b.save(&mut db, key).unwrap();
+        prop_assert!(db.len() > 1 << 20, "{} bytes", db.len());
+        for step in [usize::MAX, 7, 40_000, 1 << 20] {
+            let back = Baseline::load(Trickle(&db, step), key).unwrap();
+            prop_assert_eq!(&back.entries, &b.entries);
+        }
+        let mut cut = db.clone();
+        cut.truncate(db.len() - 1);
+        prop_assert!(Baseline::load(&cut[..], key).is_err());
+    }
+}

@@ -293,10 +293,7 @@ pub fn histories_root(root: &HostRoot, opts: &HistoryOptions, ctl: &Control) -> 
         .collect();
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<(usize, HomeRead)>> = Mutex::new(Vec::new());
-    let threads = ctl
-        .max_threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .clamp(1, todo.len().max(1));
+    let threads = worker_count(ctl, todo.len());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -384,6 +381,17 @@ pub fn histories_root(root: &HostRoot, opts: &HistoryOptions, ctl: &Control) -> 
     report
 }
 
+/// Worker threads for `useful` units of work: 1 when there is at most one (without asking the
+/// system), else `Control::max_threads` or the core count, at most `useful`.
+fn worker_count(ctl: &Control, useful: usize) -> usize {
+    if useful <= 1 {
+        return 1;
+    }
+    ctl.max_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .clamp(1, useful)
+}
+
 /// Classifies histories already in memory: the commands and the `history.<kind>` and
 /// `history.download-chmod-run` findings (tampering needs the files themselves: see
 /// [`histories_root`]). [`HistoryOptions::users`] filters the inputs by user.
@@ -411,12 +419,9 @@ pub fn histories(
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<(usize, Analysed<'_>)>> = Mutex::new(Vec::new());
     let bytes: usize = todo.iter().map(|i| i.data.len()).sum();
-    let threads = ctl
-        .max_threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        // A thread per 1 MB of history at most: small inputs stay on the caller's thread.
-        .min(bytes / (1 << 20) + 1)
-        .clamp(1, todo.len().max(1));
+    // A thread per 1 MB of history at most: small inputs stay on the caller's thread, without
+    // asking for the core count (`available_parallelism` reads four cgroup files per call).
+    let threads = worker_count(ctl, (bytes / (1 << 20) + 1).min(todo.len()));
     let work = || {
         let mut mine = Vec::new();
         loop {

@@ -519,6 +519,8 @@ pub struct Records<R> {
 
 /// Bytes read at a time.
 const CHUNK: usize = 256 * 1024;
+/// Bytes read at a time from a file whose size is known to be smaller than [`CHUNK`].
+const MIN_CHUNK: usize = 4096;
 
 impl<R: Read> Records<R> {
     /// Records of `reader`. `size` (the file size, when known) helps the layout detection;
@@ -570,11 +572,27 @@ impl<R: Read> Records<R> {
         self.buf.copy_within(self.pos..self.end, 0);
         self.end -= self.pos;
         self.pos = 0;
-        let target = want.max(CHUNK);
+        // A small file (its size known) gets a buffer of its size, not 256 KB zeroed for each
+        // reader; should the size be stale, the buffer grows to the usual size when full.
+        let full = want.max(CHUNK);
+        let target = match self.size_hint {
+            Some(s) => {
+                let left = usize::try_from(s.saturating_sub(self.bytes)).unwrap_or(full);
+                // One byte more, for the read that finds the end.
+                self.end
+                    .saturating_add(left)
+                    .saturating_add(1)
+                    .clamp(MIN_CHUNK, full)
+            }
+            None => full,
+        };
         if self.buf.len() < target {
             self.buf.resize(target, 0);
         }
         while self.end < want {
+            if self.end >= self.buf.len() && self.buf.len() < full {
+                self.buf.resize(full, 0);
+            }
             let Some(space) = self.buf.get_mut(self.end..) else {
                 break;
             };
