@@ -281,7 +281,7 @@ where
         return Ok(());
     }
     let mut stack: Vec<(Arc<DirHandle>, std::vec::IntoIter<DirEntry>, usize)> = Vec::new();
-    match s.dir.entries() {
+    match s.dir.entries_once() {
         Ok(list) => stack.push((Arc::clone(&s.dir), list.into_iter(), 1)),
         Err(e) => {
             visit(WalkEvent::Error(e));
@@ -315,7 +315,7 @@ where
             }
         };
         match open_same_dir(&dir, &de.name, want) {
-            Ok(child) => match child.entries() {
+            Ok(child) => match child.entries_once() {
                 Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
                 Err(e) => {
                     visit(WalkEvent::Error(e));
@@ -388,7 +388,7 @@ where
             if opts.cancel.is_cancelled() {
                 return;
             }
-            let list = match dir.entries() {
+            let list = match dir.entries_once() {
                 Ok(l) => l,
                 Err(e) => {
                     visit(WalkEvent::Error(e));
@@ -751,6 +751,10 @@ mod tests {
         let want = eager(&root);
         let listed = dir.entries().unwrap();
         assert!(listed.len() >= 5);
+        // The walk's own listing (getdents64 on the handle's descriptor) gives the same.
+        let fresh = root.open_dir("/dir").unwrap();
+        assert_eq!(fresh.entries_once().unwrap(), listed);
+        assert!(listed.iter().all(|e| e.kind.is_some()));
         for de in listed {
             let typed = make_entry(&dir, &de, 1, false).unwrap();
             let unknown = DirEntry {
