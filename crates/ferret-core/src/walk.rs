@@ -226,7 +226,7 @@ fn start(root: &HostRoot, from: &Path) -> Result<Start> {
 
 /// The entry for one listed name: its type from the listing, or from an `lstat` (kept) where
 /// the listing gave none.
-fn make_entry(dir: &Arc<DirHandle>, e: &DirEntry, depth: usize, live: bool) -> Result<WalkEntry> {
+fn make_entry(dir: &Arc<DirHandle>, e: DirEntry, depth: usize, live: bool) -> Result<WalkEntry> {
     let (kind, stat) = match e.kind {
         Some(k) => (k, OnceLock::new()),
         None => {
@@ -239,7 +239,7 @@ fn make_entry(dir: &Arc<DirHandle>, e: &DirEntry, depth: usize, live: bool) -> R
         depth,
         kind,
         stat,
-        name: e.name.clone(),
+        name: e.name,
         parent: Some(Arc::clone(dir)),
         live,
     })
@@ -296,7 +296,7 @@ where
             continue;
         };
         let (dir, depth) = (Arc::clone(dir), *depth);
-        let entry = match make_entry(&dir, &de, depth, s.live) {
+        let entry = match make_entry(&dir, de, depth, s.live) {
             Ok(e) => e,
             Err(e) => {
                 visit(WalkEvent::Error(e));
@@ -314,7 +314,7 @@ where
                 continue;
             }
         };
-        match open_same_dir(&dir, &de.name, want) {
+        match open_same_dir(&dir, &entry.name, want) {
             Ok(child) => match child.entries_once() {
                 Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
                 Err(e) => {
@@ -396,7 +396,7 @@ where
                 }
             };
             let mut batch: Vec<WalkEntry> = Vec::with_capacity(CHUNK);
-            for de in &list {
+            for de in list {
                 if opts.cancel.is_cancelled() {
                     return;
                 }
@@ -423,7 +423,7 @@ where
                     // parent's handle, so a directory with thousands of subdirectories
                     // does not hold thousands of descriptors (RLIMIT_NOFILE is often 1024).
                     let parent = Arc::clone(dir);
-                    let name = de.name.clone();
+                    let name = entry.name.clone();
                     scope.spawn(move |sc| {
                         if opts.cancel.is_cancelled() {
                             return;
@@ -756,12 +756,12 @@ mod tests {
         assert_eq!(fresh.entries_once().unwrap(), listed);
         assert!(listed.iter().all(|e| e.kind.is_some()));
         for de in listed {
-            let typed = make_entry(&dir, &de, 1, false).unwrap();
+            let typed = make_entry(&dir, de.clone(), 1, false).unwrap();
             let unknown = DirEntry {
                 kind: None,
                 ..de.clone()
             };
-            let fell_back = make_entry(&dir, &unknown, 1, false).unwrap();
+            let fell_back = make_entry(&dir, unknown, 1, false).unwrap();
             let expect = want
                 .iter()
                 .find(|w| w.0 == Path::new("/dir").join(&de.name))
@@ -779,9 +779,7 @@ mod tests {
             kind: None,
             ino: 1,
         };
-        assert!(make_entry(&dir, &gone, 1, false)
-            .unwrap_err()
-            .is_not_found());
+        assert!(make_entry(&dir, gone, 1, false).unwrap_err().is_not_found());
     }
 
     /// Opening a walked file: from the listing alone on the live system, after the `lstat` in
