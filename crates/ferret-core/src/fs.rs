@@ -536,7 +536,7 @@ impl DirHandle {
                 T::Socket => Some(FileKind::Socket),
                 T::CharacterDevice => Some(FileKind::CharDevice),
                 T::BlockDevice => Some(FileKind::BlockDevice),
-                _ => None,
+                T::Unknown => None,
             };
             out.push(DirEntry {
                 name: OsStr::from_bytes(name).to_os_string(),

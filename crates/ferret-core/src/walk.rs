@@ -227,12 +227,11 @@ fn start(root: &HostRoot, from: &Path) -> Result<Start> {
 /// The entry for one listed name: its type from the listing, or from an `lstat` (kept) where
 /// the listing gave none.
 fn make_entry(dir: &Arc<DirHandle>, e: DirEntry, depth: usize, live: bool) -> Result<WalkEntry> {
-    let (kind, stat) = match e.kind {
-        Some(k) => (k, OnceLock::new()),
-        None => {
-            let st = dir.stat_at(&e.name)?;
-            (st.kind, OnceLock::from(st))
-        }
+    let (kind, stat) = if let Some(k) = e.kind {
+        (k, OnceLock::new())
+    } else {
+        let st = dir.stat_at(&e.name)?;
+        (st.kind, OnceLock::from(st))
     };
     Ok(WalkEntry {
         path: dir.child_path(&e.name),

@@ -156,6 +156,7 @@ impl FileCtx<'_> {
 
 /// Where a file's metadata and content come from: a walk's entry (its type from the listing,
 /// its `lstat` on demand) or a path named on the command line (already `lstat`ed).
+#[derive(Clone, Copy)]
 enum Meta<'a> {
     Walked(&'a WalkEntry),
     Named {
@@ -474,9 +475,8 @@ impl Ctx<'_> {
         // Where content is read whenever the file is not empty, open first: the open's own
         // `fstat` is the metadata, and no `lstat` is spent.
         let open_first = explicit || place.is_drop() || hidden != Hidden::None;
-        let (stat, opened) = match self.meta(&meta, open_first) {
-            Some(v) => v,
-            None => return,
+        let Some((stat, opened)) = self.meta(&meta, open_first) else {
+            return;
         };
         let stat = &stat;
         let needs_owner = place.is_system()
