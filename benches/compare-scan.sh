@@ -15,8 +15,10 @@
 #     $FERRET_TESTDATA/yara/signature-base): target no slower than yara.
 # PROFILE (default release) picks the cargo profile; `PROFILE=bench` builds without LTO.
 # YARA=0 builds without the `yara` feature (no yara-x: a much shorter build) and skips the YARA
-# part. Beside each wall time, the CPU time (user + system) of the same best run is printed:
-# on a loaded machine it is the steadier figure.
+# part. SCAN_BIN=PATH runs that scan binary instead of building one (a copy of another commit's
+# build, for a before/after on the same planted tree). Beside each wall time, the CPU time (user + system) of the same best run is printed:
+# on a loaded machine it is the steadier figure. With strace installed, the system calls of one
+# full scan are counted too (load-independent).
 set -euo pipefail
 FILES=${1:-100000}
 RUNS=${2:-3}
@@ -29,11 +31,15 @@ command -v file >/dev/null 2>&1 || apt-get install -y -q file >/dev/null
 YARA=${YARA:-1}
 FEATURES=(--features yara)
 [ "$YARA" = 0 ] && FEATURES=()
-cargo build -q --profile "$PROFILE" -p ferret --example scan "${FEATURES[@]}" --manifest-path "$HERE/Cargo.toml"
-BIN=$CARGO_TARGET_DIR/$PROFILE/examples/scan
-[ "$PROFILE" = dev ] && BIN=$CARGO_TARGET_DIR/debug/examples/scan
-# cargo writes the bench profile's output under release/
-[ "$PROFILE" = bench ] && BIN=$CARGO_TARGET_DIR/release/examples/scan
+if [ -n "${SCAN_BIN:-}" ]; then
+    BIN=$SCAN_BIN # a scan binary built before (another commit's, for a before/after)
+else
+    cargo build -q --profile "$PROFILE" -p ferret --example scan "${FEATURES[@]}" --manifest-path "$HERE/Cargo.toml"
+    BIN=$CARGO_TARGET_DIR/$PROFILE/examples/scan
+    [ "$PROFILE" = dev ] && BIN=$CARGO_TARGET_DIR/debug/examples/scan
+    # cargo writes the bench profile's output under release/
+    [ "$PROFILE" = bench ] && BIN=$CARGO_TARGET_DIR/release/examples/scan
+fi
 TREE=$(mktemp -d /tmp/ferret-scan-bench.XXXXXX)
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/ferret-scan-out.XXXXXX")
 trap 'rm -rf "$TREE" "$OUT"' EXIT
@@ -102,6 +108,14 @@ read -r nf ne ncls nent <<<"$(python3 -c 'import json,sys; d=json.load(open(sys.
 printf 'ferret scan, default (whole root fs, %s entries, %s files classified): %6.3f s (CPU %s s)  findings %s errors %s  target < 2 s: %s\n' \
     "$nent" "$ncls" "$FULL" "$FULL_CPU" "$nf" "$ne" "$( [ "$(echo "$FULL < 2" | bc)" = 1 ] && echo met || echo MISSED)"
 printf 'ferret scan, drop locations only:           %6.3f s (CPU %s s)\n' "$DF" "$DF_CPU"
+if command -v strace >/dev/null 2>&1; then
+    # System calls of one full scan: independent of load, the steadiest figure of the walk's
+    # cost (each entry's lstat, each classified file's open/fstat/read/re-fstat/close).
+    strace -f -c -o "$OUT/strace" "$BIN" --json >/dev/null 2>&1 || true
+    calls() { awk -v s="$1" '$NF == s { print $4 }' "$OUT/strace" | head -1; }
+    printf 'system calls of one full scan (strace -c -f): %s in all; newfstatat %s, openat %s, close %s, pread64 %s, getdents64 %s\n' \
+        "$(calls total)" "$(calls newfstatat)" "$(calls openat)" "$(calls close)" "$(calls pread64)" "$(calls getdents64)"
+fi
 printf 'find + file (xargs -P2), drop locations (%s files): %6.3f s (CPU %s s)  ratio find+file/ferret: %.1fx\n' "$nfiles" "$FF" "$FF_CPU" "$(echo "$FF / $DF" | bc -l)"
 
 if [ "$YARA" = 0 ]; then

@@ -511,6 +511,43 @@ impl DirHandle {
         Ok(out)
     }
 
+    /// Lists the directory through this handle's own descriptor (`getdents64` into one buffer,
+    /// nothing else), sorted by name, `.` and `..` left out: for a handle that was just opened
+    /// and is listed once (a walk's), which saves [`DirHandle::entries`]'s fresh descriptor
+    /// (`openat`, `fcntl`s, `close`). The listing continues from the descriptor's position, so a
+    /// handle listed before would list nothing.
+    pub(crate) fn entries_once(&self) -> Result<Vec<DirEntry>> {
+        use rustix::fs::{FileType as T, RawDir};
+        let mut buf: Vec<u8> = Vec::with_capacity(32 << 10);
+        let mut dir = RawDir::new(&self.fd, buf.spare_capacity_mut());
+        let mut out = Vec::new();
+        while let Some(ent) = dir.next() {
+            let ent =
+                ent.map_err(|e| Error::from_errno(&self.path, Errno::from_raw(e.raw_os_error())))?;
+            let name = ent.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match ent.file_type() {
+                T::RegularFile => Some(FileKind::Regular),
+                T::Directory => Some(FileKind::Directory),
+                T::Symlink => Some(FileKind::Symlink),
+                T::Fifo => Some(FileKind::Fifo),
+                T::Socket => Some(FileKind::Socket),
+                T::CharacterDevice => Some(FileKind::CharDevice),
+                T::BlockDevice => Some(FileKind::BlockDevice),
+                T::Unknown => None,
+            };
+            out.push(DirEntry {
+                name: OsStr::from_bytes(name).to_os_string(),
+                kind,
+                ino: ent.ino(),
+            });
+        }
+        out.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        Ok(out)
+    }
+
     /// Opens the subdirectory `name` (not following a symlink), for listing.
     pub fn open_dir_at(&self, name: &OsStr) -> Result<DirHandle> {
         let path = self.child_path(name);

@@ -8,6 +8,21 @@
 //!
 //! [`walk`] visits entries in sorted pre-order on the calling thread; [`walk_parallel`] visits
 //! them on the current rayon pool in no particular order.
+//!
+//! # What a walk costs: the type from the listing, the `lstat` on demand
+//!
+//! An entry's type ([`WalkEntry::kind`]) comes from the directory listing (`getdents64`'s
+//! `d_type`); only where the file system reports none (`DT_UNKNOWN`, as some file systems and
+//! images do) is the name `lstat`ed at once. The rest of the metadata is read when a visitor
+//! asks for it ([`WalkEntry::stat`], an `lstat` taken once and cached), so a walk that only
+//! needs names and types (a search for hidden directories over a whole root file system) costs
+//! one `getdents64` per directory instead of one `lstat` per name.
+//!
+//! Descending stays as sound as with an eager `lstat`: before a directory is entered the walk
+//! takes its `lstat` (the one the visitor took, if it did), refuses one on another file system
+//! when [`WalkOptions::same_filesystem`] says so (without opening it, so no automount is
+//! triggered), opens it `O_NOFOLLOW|O_DIRECTORY` relative to its parent and requires the opened
+//! descriptor's `fstat` to show that same device and inode ([`Error::Swapped`] otherwise).
 
 use crate::control::CancelToken;
 use crate::error::{Error, Result};
@@ -16,7 +31,7 @@ use crate::root::HostRoot;
 use crate::stat::{FileKind, Stat};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Options of a walk.
 #[derive(Debug, Clone)]
@@ -66,16 +81,24 @@ impl WalkOptions {
 }
 
 /// One object met by a walk.
+///
+/// Its type comes from the directory listing; its `lstat` is taken when first asked for (see
+/// the [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct WalkEntry {
     /// Path inside the audited root (`/usr/bin/ls`), bytes exact.
     pub path: PathBuf,
     /// Depth below the start (the start itself is 0).
     pub depth: usize,
-    /// `lstat` of the entry.
-    pub stat: Stat,
+    /// The type the directory listing gave (`d_type`), or the `lstat`'s where the listing gave
+    /// none. The name can be replaced between the listing and a later `lstat` or open: those
+    /// check what they find (a [`WalkEntry::stat`] may then show another type).
+    pub kind: FileKind,
+    stat: OnceLock<Stat>,
     name: OsString,
     parent: Option<Arc<DirHandle>>,
+    /// Walking the live system (whose listings are trusted as far as `ListedRegular` goes).
+    live: bool,
 }
 
 impl WalkEntry {
@@ -84,16 +107,57 @@ impl WalkEntry {
         &self.name
     }
 
-    /// Opens the entry (a regular file) soundly, relative to its parent directory.
-    pub fn open(&self, opts: &OpenOptions) -> Result<SafeFile> {
-        match &self.parent {
-            Some(p) => p.open_file_at(&self.name, opts),
-            None => Err(Error::WrongKind {
-                path: self.path.clone(),
-                kind: self.stat.kind,
-                expected: FileKind::Regular,
-            }),
+    /// The `lstat` of the entry (links not followed): taken on the first call and kept, so
+    /// every later call, and the walk's own check before descending into a directory, sees the
+    /// same metadata. An error (the name gone since the listing, say) is not kept.
+    pub fn stat(&self) -> Result<&Stat> {
+        if let Some(st) = self.stat.get() {
+            return Ok(st);
         }
+        let st = match &self.parent {
+            Some(p) => p.stat_at(&self.name)?,
+            // The start's metadata is taken when the walk begins.
+            None => {
+                return Err(Error::WrongKind {
+                    path: self.path.clone(),
+                    kind: self.kind,
+                    expected: self.kind,
+                })
+            }
+        };
+        Ok(self.stat.get_or_init(|| st))
+    }
+
+    /// The `lstat` if it has been taken (by [`WalkEntry::stat`], or by the walk because the
+    /// listing gave no type), without taking it.
+    pub fn stat_if_taken(&self) -> Option<&Stat> {
+        self.stat.get()
+    }
+
+    /// Opens the entry (a regular file) soundly, relative to its parent directory.
+    ///
+    /// When the entry's `lstat` has been taken, the opened descriptor must be that object
+    /// (one `openat` and one `fstat`). Otherwise, on the live system the listing's type is
+    /// trusted as far as [`Expected::ListedRegular`](crate::fs::Expected::ListedRegular) goes
+    /// (the `fstat` of the opened descriptor must show a regular file), and in an image the
+    /// name is `lstat`ed first, so that a crafted directory entry cannot make the walk open a
+    /// device node. Either way [`SafeFile::stat`] gives the metadata of what was opened.
+    pub fn open(&self, opts: &OpenOptions) -> Result<SafeFile> {
+        let Some(p) = &self.parent else {
+            return Err(Error::WrongKind {
+                path: self.path.clone(),
+                kind: self.kind,
+                expected: FileKind::Regular,
+            });
+        };
+        if let Some(st) = self.stat.get() {
+            return p.open_file_expecting(&self.name, crate::fs::Expected::Same(st), opts);
+        }
+        if self.kind == FileKind::Regular && self.live {
+            return p.open_file_expecting(&self.name, crate::fs::Expected::ListedRegular, opts);
+        }
+        let st = self.stat()?;
+        p.open_file_expecting(&self.name, crate::fs::Expected::Same(st), opts)
     }
 
     /// The target of a symbolic link entry, as stored.
@@ -102,7 +166,7 @@ impl WalkEntry {
             Some(p) => p.read_link_at(&self.name),
             None => Err(Error::WrongKind {
                 path: self.path.clone(),
-                kind: self.stat.kind,
+                kind: self.kind,
                 expected: FileKind::Symlink,
             }),
         }
@@ -136,40 +200,61 @@ struct Start {
     dir: Arc<DirHandle>,
     entry: WalkEntry,
     dev: u64,
+    live: bool,
 }
 
 fn start(root: &HostRoot, from: &Path) -> Result<Start> {
     let dir = root.open_dir(from)?;
     let stat = dir.stat()?;
     let path = dir.path().to_path_buf();
+    let live = root.is_live();
     Ok(Start {
         dev: stat.dev,
+        live,
         dir: Arc::new(dir),
         entry: WalkEntry {
             path,
             depth: 0,
-            stat,
+            kind: stat.kind,
+            stat: OnceLock::from(stat),
             name: OsString::new(),
             parent: None,
+            live,
         },
     })
 }
 
-fn make_entry(dir: &Arc<DirHandle>, e: &DirEntry, depth: usize) -> Result<WalkEntry> {
-    let stat = dir.stat_at(&e.name)?;
+/// The entry for one listed name: its type from the listing, or from an `lstat` (kept) where
+/// the listing gave none.
+fn make_entry(dir: &Arc<DirHandle>, e: DirEntry, depth: usize, live: bool) -> Result<WalkEntry> {
+    let (kind, stat) = if let Some(k) = e.kind {
+        (k, OnceLock::new())
+    } else {
+        let st = dir.stat_at(&e.name)?;
+        (st.kind, OnceLock::from(st))
+    };
     Ok(WalkEntry {
         path: dir.child_path(&e.name),
         depth,
+        kind,
         stat,
-        name: e.name.clone(),
+        name: e.name,
         parent: Some(Arc::clone(dir)),
+        live,
     })
 }
 
-fn should_descend(e: &WalkEntry, opts: &WalkOptions, dev: u64) -> bool {
-    e.stat.kind == FileKind::Directory
-        && (!opts.same_filesystem || e.stat.dev == dev)
-        && opts.max_depth.is_none_or(|m| e.depth < m)
+/// Whether to descend into `e`, and if so the (device, inode) its opened descriptor must show.
+/// `Err` when the `lstat` this needs failed (the walk reports it and goes on).
+fn descend_into(e: &WalkEntry, opts: &WalkOptions, dev: u64) -> Result<Option<(u64, u64)>> {
+    if e.kind != FileKind::Directory || opts.max_depth.is_some_and(|m| e.depth >= m) {
+        return Ok(None);
+    }
+    let st = e.stat()?;
+    Ok(
+        (st.kind == FileKind::Directory && (!opts.same_filesystem || st.dev == dev))
+            .then_some((st.dev, st.ino)),
+    )
 }
 
 /// Walks `from` (inside `root`) in sorted pre-order on this thread, calling `visit` for the start
@@ -195,7 +280,7 @@ where
         return Ok(());
     }
     let mut stack: Vec<(Arc<DirHandle>, std::vec::IntoIter<DirEntry>, usize)> = Vec::new();
-    match s.dir.entries() {
+    match s.dir.entries_once() {
         Ok(list) => stack.push((Arc::clone(&s.dir), list.into_iter(), 1)),
         Err(e) => {
             visit(WalkEvent::Error(e));
@@ -210,25 +295,33 @@ where
             continue;
         };
         let (dir, depth) = (Arc::clone(dir), *depth);
-        let entry = match make_entry(&dir, &de, depth) {
+        let entry = match make_entry(&dir, de, depth, s.live) {
             Ok(e) => e,
             Err(e) => {
                 visit(WalkEvent::Error(e));
                 continue;
             }
         };
-        let v = visit(WalkEvent::Entry(&entry));
-        if v == Visit::Continue && should_descend(&entry, opts, s.dev) {
-            match open_same_dir(&dir, &de.name, (entry.stat.dev, entry.stat.ino)) {
-                Ok(child) => match child.entries() {
-                    Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
-                    Err(e) => {
-                        visit(WalkEvent::Error(e));
-                    }
-                },
+        if visit(WalkEvent::Entry(&entry)) != Visit::Continue {
+            continue;
+        }
+        let want = match descend_into(&entry, opts, s.dev) {
+            Ok(Some(want)) => want,
+            Ok(None) => continue,
+            Err(e) => {
+                visit(WalkEvent::Error(e));
+                continue;
+            }
+        };
+        match open_same_dir(&dir, &entry.name, want) {
+            Ok(child) => match child.entries_once() {
+                Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
                 Err(e) => {
                     visit(WalkEvent::Error(e));
                 }
+            },
+            Err(e) => {
+                visit(WalkEvent::Error(e));
             }
         }
     }
@@ -278,7 +371,7 @@ where
     if visit(WalkEvent::Entry(&s.entry)) == Visit::Skip {
         return Ok(());
     }
-    let dev = s.dev;
+    let (dev, live) = (s.dev, s.live);
     let visit = &visit;
     rayon::scope(|scope| {
         fn dir_task<'s, F>(
@@ -286,7 +379,7 @@ where
             dir: &Arc<DirHandle>,
             depth: usize,
             opts: &'s WalkOptions,
-            dev: u64,
+            (dev, live): (u64, bool),
             visit: &'s F,
         ) where
             F: Fn(WalkEvent<'_>) -> Visit + Sync,
@@ -294,7 +387,7 @@ where
             if opts.cancel.is_cancelled() {
                 return;
             }
-            let list = match dir.entries() {
+            let list = match dir.entries_once() {
                 Ok(l) => l,
                 Err(e) => {
                     visit(WalkEvent::Error(e));
@@ -302,43 +395,49 @@ where
                 }
             };
             let mut batch: Vec<WalkEntry> = Vec::with_capacity(CHUNK);
-            for de in &list {
+            for de in list {
                 if opts.cancel.is_cancelled() {
                     return;
                 }
-                let entry = match make_entry(dir, de, depth) {
+                let entry = match make_entry(dir, de, depth, live) {
                     Ok(e) => e,
                     Err(e) => {
                         visit(WalkEvent::Error(e));
                         continue;
                     }
                 };
-                if entry.stat.kind == FileKind::Directory {
-                    if visit(WalkEvent::Entry(&entry)) == Visit::Continue
-                        && should_descend(&entry, opts, dev)
-                    {
-                        // Opened when the task runs, not now: queued work holds only its
-                        // parent's handle, so a directory with thousands of subdirectories
-                        // does not hold thousands of descriptors (RLIMIT_NOFILE is often 1024).
-                        let parent = Arc::clone(dir);
-                        let name = de.name.clone();
-                        let want = (entry.stat.dev, entry.stat.ino);
-                        scope.spawn(move |sc| {
-                            if opts.cancel.is_cancelled() {
-                                return;
-                            }
-                            let opened = open_same_dir(&parent, &name, want);
-                            drop(parent);
-                            match opened {
-                                Ok(child) => {
-                                    dir_task(sc, &Arc::new(child), depth + 1, opts, dev, visit);
-                                }
-                                Err(e) => {
-                                    visit(WalkEvent::Error(e));
-                                }
-                            }
-                        });
+                if entry.kind == FileKind::Directory {
+                    if visit(WalkEvent::Entry(&entry)) != Visit::Continue {
+                        continue;
                     }
+                    let want = match descend_into(&entry, opts, dev) {
+                        Ok(Some(want)) => want,
+                        Ok(None) => continue,
+                        Err(e) => {
+                            visit(WalkEvent::Error(e));
+                            continue;
+                        }
+                    };
+                    // Opened when the task runs, not now: queued work holds only its
+                    // parent's handle, so a directory with thousands of subdirectories
+                    // does not hold thousands of descriptors (RLIMIT_NOFILE is often 1024).
+                    let parent = Arc::clone(dir);
+                    let name = entry.name.clone();
+                    scope.spawn(move |sc| {
+                        if opts.cancel.is_cancelled() {
+                            return;
+                        }
+                        let opened = open_same_dir(&parent, &name, want);
+                        drop(parent);
+                        match opened {
+                            Ok(child) => {
+                                dir_task(sc, &Arc::new(child), depth + 1, opts, (dev, live), visit);
+                            }
+                            Err(e) => {
+                                visit(WalkEvent::Error(e));
+                            }
+                        }
+                    });
                 } else {
                     batch.push(entry);
                     if batch.len() == CHUNK {
@@ -369,7 +468,7 @@ where
             });
         }
         let dir = Arc::clone(&s.dir);
-        scope.spawn(move |sc| dir_task(sc, &dir, 1, opts, dev, visit));
+        scope.spawn(move |sc| dir_task(sc, &dir, 1, opts, (dev, live), visit));
     });
     if opts.cancel.is_cancelled() {
         return Err(Error::Cancelled);
@@ -483,7 +582,7 @@ mod tests {
         pool.install(|| {
             walk_parallel(&root, "/", &WalkOptions::new(), |ev| {
                 if let WalkEvent::Entry(e) = ev {
-                    if e.stat.kind == FileKind::Regular {
+                    if e.kind == FileKind::Regular {
                         files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
@@ -529,6 +628,200 @@ mod tests {
         assert!(!seen
             .iter()
             .any(|p| p != Path::new("/a") && p.starts_with("/a")));
+    }
+
+    /// A tree with one of every object type: directories, a regular file, a symlink, a FIFO, a
+    /// socket, and (when running as root) a character and a block device.
+    fn every_type() -> (
+        tempfile::TempDir,
+        HostRoot,
+        std::os::unix::net::UnixListener,
+    ) {
+        use nix::sys::stat::{makedev, mknod, Mode, SFlag};
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        std::fs::create_dir_all(r.join("dir/sub")).unwrap();
+        std::fs::write(r.join("dir/file"), b"x").unwrap();
+        std::fs::write(r.join("dir/sub/empty"), b"").unwrap();
+        std::os::unix::fs::symlink("dir", r.join("link")).unwrap();
+        nix::unistd::mkfifo(&r.join("dir/fifo"), Mode::from_bits_truncate(0o600)).unwrap();
+        let sock = std::os::unix::net::UnixListener::bind(r.join("dir/sock")).unwrap();
+        if nix::unistd::geteuid().is_root() {
+            let m = Mode::from_bits_truncate(0o600);
+            mknod(&r.join("dir/chr"), SFlag::S_IFCHR, m, makedev(1, 3)).unwrap();
+            mknod(&r.join("dir/blk"), SFlag::S_IFBLK, m, makedev(7, 200)).unwrap();
+        }
+        let root = HostRoot::new(r).unwrap();
+        (t, root, sock)
+    }
+
+    /// What `std`'s `symlink_metadata` (an eager `lstat` of every path) says of the tree.
+    fn eager(root: &HostRoot) -> Vec<(PathBuf, FileKind, u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        fn rec(host: &Path, inner: &Path, out: &mut Vec<(PathBuf, FileKind, u64, u64)>) {
+            let md = std::fs::symlink_metadata(host).unwrap();
+            out.push((
+                inner.to_path_buf(),
+                FileKind::from_mode(md.mode()),
+                md.dev(),
+                md.ino(),
+            ));
+            if md.is_dir() {
+                for e in std::fs::read_dir(host).unwrap() {
+                    let e = e.unwrap();
+                    rec(&e.path(), &inner.join(e.file_name()), out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        rec(root.path(), Path::new("/"), &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn lazy_stat_walk_gives_the_kinds_and_stats_of_an_eager_lstat() {
+        let (_t, root, _sock) = every_type();
+        let want = eager(&root);
+        let kinds: Vec<FileKind> = want.iter().map(|w| w.1).collect();
+        for k in [
+            FileKind::Directory,
+            FileKind::Regular,
+            FileKind::Symlink,
+            FileKind::Fifo,
+            FileKind::Socket,
+        ] {
+            assert!(kinds.contains(&k), "fixture lacks {k:?}");
+        }
+        if nix::unistd::geteuid().is_root() {
+            assert!(kinds.contains(&FileKind::CharDevice));
+            assert!(kinds.contains(&FileKind::BlockDevice));
+        }
+        // Kinds alone (no visitor asks for a stat), then kinds and stats, each walk.
+        for ask in [false, true] {
+            let seq = Mutex::new(Vec::new());
+            let record = |e: &WalkEntry| {
+                let taken = e.stat_if_taken().is_some();
+                let (dev, ino) = if ask {
+                    let st = e.stat().unwrap();
+                    assert_eq!(st.kind, e.kind, "{}", e.path.display());
+                    (st.dev, st.ino)
+                } else {
+                    // Only the start carries its stat from the beginning (the listing gives
+                    // every type here), and the kind comes without one.
+                    assert_eq!(taken, e.depth == 0, "{}", e.path.display());
+                    let st = e.stat().unwrap();
+                    (st.dev, st.ino)
+                };
+                (e.path.clone(), e.kind, dev, ino)
+            };
+            walk(&root, "/", &WalkOptions::new(), |ev| {
+                if let WalkEvent::Entry(e) = ev {
+                    let r = record(e);
+                    seq.lock().unwrap().push(r);
+                }
+                Visit::Continue
+            })
+            .unwrap();
+            let mut seq = seq.into_inner().unwrap();
+            seq.sort();
+            assert_eq!(seq, want, "sequential, stat asked first: {ask}");
+            let par = Mutex::new(Vec::new());
+            walk_parallel(&root, "/", &WalkOptions::new(), |ev| {
+                if let WalkEvent::Entry(e) = ev {
+                    let r = record(e);
+                    par.lock().unwrap().push(r);
+                }
+                Visit::Continue
+            })
+            .unwrap();
+            let mut par = par.into_inner().unwrap();
+            par.sort();
+            assert_eq!(par, want, "parallel, stat asked first: {ask}");
+        }
+    }
+
+    /// A listing without types (`DT_UNKNOWN`, as on some file systems and images): the entry's
+    /// kind comes from an `lstat`, which is kept.
+    #[test]
+    fn an_entry_listed_without_a_type_is_lstated_at_once() {
+        let (_t, root, _sock) = every_type();
+        let dir = Arc::new(root.open_dir("/dir").unwrap());
+        let want = eager(&root);
+        let listed = dir.entries().unwrap();
+        assert!(listed.len() >= 5);
+        // The walk's own listing (getdents64 on the handle's descriptor) gives the same.
+        let fresh = root.open_dir("/dir").unwrap();
+        assert_eq!(fresh.entries_once().unwrap(), listed);
+        assert!(listed.iter().all(|e| e.kind.is_some()));
+        for de in listed {
+            let typed = make_entry(&dir, de.clone(), 1, false).unwrap();
+            let unknown = DirEntry {
+                kind: None,
+                ..de.clone()
+            };
+            let fell_back = make_entry(&dir, unknown, 1, false).unwrap();
+            let expect = want
+                .iter()
+                .find(|w| w.0 == Path::new("/dir").join(&de.name))
+                .unwrap();
+            assert_eq!(typed.kind, expect.1);
+            assert_eq!(fell_back.kind, expect.1);
+            assert!(typed.stat_if_taken().is_none());
+            let st = fell_back.stat_if_taken().copied().unwrap();
+            assert_eq!((st.kind, st.dev, st.ino), (expect.1, expect.2, expect.3));
+            assert_eq!(typed.stat().unwrap().ino, expect.3);
+        }
+        // A name gone since the listing: an error for that name, no entry.
+        let gone = DirEntry {
+            name: OsString::from("gone"),
+            kind: None,
+            ino: 1,
+        };
+        assert!(make_entry(&dir, gone, 1, false).unwrap_err().is_not_found());
+    }
+
+    /// Opening a walked file: from the listing alone on the live system, after the `lstat` in
+    /// an image; either way the opened file's metadata is the `lstat`'s.
+    #[test]
+    fn walked_files_open_with_or_without_a_stat() {
+        let (_t, root, _sock) = every_type();
+        let mut n = 0;
+        walk(&root, "/", &WalkOptions::new(), |ev| {
+            if let WalkEvent::Entry(e) = ev {
+                if e.kind == FileKind::Regular {
+                    let f = e.open(&OpenOptions::new()).unwrap();
+                    // Not live: the open took the lstat first, and the file is that object.
+                    let st = e.stat_if_taken().copied().unwrap();
+                    assert!(f.stat().same_object(&st));
+                    n += 1;
+                } else if e.depth > 0 {
+                    assert!(e.open(&OpenOptions::new()).is_err(), "{}", e.path.display());
+                }
+            }
+            Visit::Continue
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+        // The same tree walked as part of the live system: the listing's type is trusted as
+        // far as `ListedRegular` goes, and no lstat is taken.
+        let mut n = 0;
+        let live = HostRoot::live();
+        walk(&live, root.path(), &WalkOptions::new(), |ev| {
+            if let WalkEvent::Entry(e) = ev {
+                if e.kind == FileKind::Regular {
+                    let f = e.open(&OpenOptions::new()).unwrap();
+                    assert!(e.stat_if_taken().is_none());
+                    assert!(f.stat().same_object(e.stat().unwrap()));
+                    n += 1;
+                } else if e.depth > 0 {
+                    assert!(e.open(&OpenOptions::new()).is_err(), "{}", e.path.display());
+                }
+            }
+            Visit::Continue
+        })
+        .unwrap();
+        assert_eq!(n, 2);
     }
 
     #[test]

@@ -217,11 +217,18 @@ pub fn audit_root(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
                     return Visit::Continue;
                 }
             };
+            // Every entry's mode and owner are checked: the `lstat` is taken for each.
+            let st = match e.stat() {
+                Ok(st) => st,
+                Err(err) => {
+                    push_err(crate::util::skipped(&err));
+                    return Visit::Continue;
+                }
+            };
             let n = seen.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_multiple_of(8192) {
                 control.report(progress(n));
             }
-            let st = &e.stat;
             if e.depth == 1 && live && st.kind == FileKind::Directory && LIVE_SKIP.iter().any(|s| e.path == Path::new(s)) {
                 return Visit::Skip;
             }
@@ -387,7 +394,19 @@ pub fn suid_files(
                         {
                             return Visit::Skip;
                         }
-                        let st = &e.stat;
+                        // Only regular files are `lstat`ed (the listing gives the type).
+                        if e.kind != FileKind::Regular {
+                            return Visit::Continue;
+                        }
+                        let st = match e.stat() {
+                            Ok(st) => st,
+                            Err(err) => {
+                                errs.lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .push(ErrorRecord::from(&err));
+                                return Visit::Continue;
+                            }
+                        };
                         if st.kind == FileKind::Regular && (st.is_setuid() || st.is_setgid()) {
                             out.lock()
                                 .unwrap_or_else(std::sync::PoisonError::into_inner)

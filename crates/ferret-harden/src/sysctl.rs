@@ -255,7 +255,9 @@ pub fn runtime_all(root: &HostRoot) -> BTreeMap<String, String> {
         &ferret_core::walk::WalkOptions::new().same_filesystem(false),
         |ev| {
             if let ferret_core::walk::WalkEvent::Entry(e) = ev {
-                if e.stat.kind == ferret_core::FileKind::Regular && e.stat.mode & 0o444 != 0 {
+                if e.kind == ferret_core::FileKind::Regular
+                    && e.stat().is_ok_and(|st| st.mode & 0o444 != 0)
+                {
                     if let (Ok(rel), Ok(mut f)) = (e.path.strip_prefix("/proc/sys"), e.open(&opts))
                     {
                         let key: String = rel

@@ -10,7 +10,8 @@ use crate::ioc::IocTable;
 use crate::places::{self, CommandFile, Hidden, Place};
 use crate::{Check, ScanOptions, ScanReport, ScanStats};
 use ferret_baseline::pkg::{index_root, IndexOptions, PackageIndex};
-use ferret_core::walk::{walk_parallel, Visit, WalkEvent, WalkOptions};
+use ferret_core::fs::ReadBuf;
+use ferret_core::walk::{walk_parallel, Visit, WalkEntry, WalkEvent, WalkOptions};
 use ferret_core::{
     CancelToken, Control, ErrorRecord, FileKind, HostRoot, OpenOptions, Progress, SafeFile,
     Severity, Stat,
@@ -56,6 +57,44 @@ fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec
     }
     buf.truncate(n);
     Ok(buf)
+}
+
+/// Fills `buf` from `offset` (fewer bytes at the end of the file); the count read.
+fn read_into(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while let Some(slot) = buf.get_mut(n..).filter(|s| !s.is_empty()) {
+        match file.read_at(slot, offset + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Bytes read per hashing step.
+const HASH_CHUNK: usize = 256 << 10;
+
+thread_local! {
+    /// Each worker's page-aligned buffers ([`ReadBuf`]: the kernel's copy into a misaligned
+    /// buffer is several times slower on some CPUs): one for the head every classified file is
+    /// read into, one for hashing.
+    static HEAD_BUF: std::cell::RefCell<ReadBuf> =
+        std::cell::RefCell::new(ReadBuf::new(classify::HEAD_BYTES));
+    static HASH_BUF: std::cell::RefCell<ReadBuf> = std::cell::RefCell::new(ReadBuf::new(HASH_CHUNK));
+}
+
+/// The first `len` (at most [`classify::HEAD_BYTES`]) bytes, read into this worker's aligned
+/// buffer and copied out.
+fn read_head(file: &std::fs::File, len: usize) -> std::io::Result<Vec<u8>> {
+    HEAD_BUF.with_borrow_mut(|b| {
+        let slot = b
+            .get_mut(..len.min(classify::HEAD_BYTES))
+            .unwrap_or_default();
+        let n = read_into(file, 0, slot)?;
+        Ok(slot.get(..n).unwrap_or_default().to_vec())
+    })
 }
 
 #[derive(Default)]
@@ -112,6 +151,34 @@ impl FileCtx<'_> {
     /// named paths.
     fn exposed(&self) -> bool {
         self.place.is_drop() || self.hidden != Hidden::None || self.explicit
+    }
+}
+
+/// Where a file's metadata and content come from: a walk's entry (its type from the listing,
+/// its `lstat` on demand) or a path named on the command line (already `lstat`ed).
+#[derive(Clone, Copy)]
+enum Meta<'a> {
+    Walked(&'a WalkEntry),
+    Named {
+        root: &'a HostRoot,
+        inner: &'a std::path::Path,
+        stat: Stat,
+    },
+}
+
+impl Meta<'_> {
+    fn stat(&self) -> ferret_core::Result<Stat> {
+        match self {
+            Meta::Walked(e) => e.stat().copied(),
+            Meta::Named { stat, .. } => Ok(*stat),
+        }
+    }
+
+    fn open(&self) -> ferret_core::Result<SafeFile> {
+        match self {
+            Meta::Walked(e) => e.open(&OpenOptions::new()),
+            Meta::Named { root, inner, .. } => root.open_file(inner, &OpenOptions::new()),
+        }
     }
 }
 
@@ -273,16 +340,14 @@ impl Ctx<'_> {
                 if self.excluded(p) {
                     return Visit::Skip;
                 }
-                match e.stat.kind {
+                match e.kind {
                     FileKind::Directory => {
                         if e.depth > 0 {
                             self.visit_dir(p, e.name().as_bytes());
                         }
                     }
                     FileKind::Regular => {
-                        self.visit_file(p, e.name().as_bytes(), &e.stat, explicit, &|| {
-                            e.open(&OpenOptions::new())
-                        });
+                        self.visit_file(p, e.name().as_bytes(), Meta::Walked(e), explicit);
                     }
                     FileKind::Symlink => {}
                     _ => {
@@ -352,14 +417,40 @@ impl Ctx<'_> {
         }
     }
 
-    fn visit_file(
+    /// Whether a file whose content no rule wants and that no indicator named can be passed over
+    /// without its `lstat`: true only when no size, mode or owner could make [`Self::wants_content`]
+    /// or the renamed-tool comparison take it (`owned` is the index's answer, asked or not).
+    /// Checked against both with the real `lstat` in debug builds.
+    fn skippable_unseen(
         &self,
-        p: &[u8],
         name: &[u8],
-        stat: &Stat,
-        explicit: bool,
-        open: &dyn Fn() -> ferret_core::Result<SafeFile>,
-    ) {
+        place: Place,
+        hidden: &Hidden,
+        owned: Option<bool>,
+    ) -> bool {
+        if place.is_drop() || *hidden != Hidden::None {
+            return false;
+        }
+        let no_dual = !self.runs(Check::RenamedTools)
+            || self.dual.len() == 0
+            || owned == Some(true)
+            || (self.index.is_none()
+                && place == Place::SystemBin
+                && dualuse::NAMES.iter().any(|n| n.as_bytes() == name));
+        // The same arms as `wants_content`, whatever the stat says. System and selective places
+        // always ask the index, so `owned` is what `wants_content` sees there.
+        let no_content = match place {
+            Place::ModuleTree => true,
+            Place::SystemBin | Place::SystemLib => {
+                owned != Some(false) || !(self.runs(Check::Unowned) || self.runs(Check::Packed))
+            }
+            pl if pl.is_selective() => owned == Some(true),
+            _ => !is_ko_name(name),
+        };
+        no_dual && no_content
+    }
+
+    fn visit_file(&self, p: &[u8], name: &[u8], meta: Meta<'_>, explicit: bool) {
         inc(&self.c.files);
         let place = places::place_of(p, &self.homes);
         let hidden = if self.runs(Check::Hidden) || explicit {
@@ -367,16 +458,33 @@ impl Ctx<'_> {
         } else {
             Hidden::None
         };
+        let mut reasons = Vec::new();
+        if self.runs(Check::Iocs) {
+            reasons.extend(Self::ioc_reasons("scan.ioc-name", self.iocs.name(name)));
+            reasons.extend(Self::ioc_reasons("scan.ioc-path", self.iocs.path(p)));
+        }
+        let index_says = self.index.as_ref().map(|i| i.is_owned(p));
+        if reasons.is_empty()
+            && !explicit
+            && self.skippable_unseen(name, place, &hidden, index_says)
+        {
+            #[cfg(debug_assertions)]
+            self.check_skippable(p, name, &meta, place, &hidden, index_says);
+            return;
+        }
+        // Where content is read whenever the file is not empty, open first: the open's own
+        // `fstat` is the metadata, and no `lstat` is spent.
+        let open_first = explicit || place.is_drop() || hidden != Hidden::None;
+        let Some((stat, opened)) = self.meta(&meta, open_first) else {
+            return;
+        };
+        let stat = &stat;
         let needs_owner = place.is_system()
             || self.dual.candidate_size(stat.size)
             || places::command_file(p).is_some()
             || place.is_selective()
             || hidden != Hidden::None;
-        let owned = if needs_owner {
-            self.index.as_ref().map(|i| i.is_owned(p))
-        } else {
-            None
-        };
+        let owned = if needs_owner { index_says } else { None };
         let f = FileCtx {
             path: p,
             name,
@@ -387,11 +495,6 @@ impl Ctx<'_> {
             owned,
             exec_pos: places::exec_position(p, &self.homes),
         };
-        let mut reasons = Vec::new();
-        if self.runs(Check::Iocs) {
-            reasons.extend(Self::ioc_reasons("scan.ioc-name", self.iocs.name(name)));
-            reasons.extend(Self::ioc_reasons("scan.ioc-path", self.iocs.path(p)));
-        }
         let want = self.wants_content(&f);
         let dual = self.runs(Check::RenamedTools)
             && self.dual.candidate_size(stat.size)
@@ -407,7 +510,7 @@ impl Ctx<'_> {
             stat.size, stat.mode, stat.uid, stat.gid, stat.mtime.sec
         );
         if want || dual {
-            if let Some(ins) = self.inspect(&f, open, want, dual) {
+            if let Some(ins) = self.inspect(&f, &meta, opened, want, dual) {
                 if let Some(c) = &ins.class {
                     facts = format!("{}; {facts}", describe(c));
                 }
@@ -441,15 +544,76 @@ impl Ctx<'_> {
         self.verdict(p, facts, reasons);
     }
 
-    /// Reads what the rules need from one file.
+    /// The metadata of a file (the open's `fstat` when `open_first`, with the open file; its
+    /// `lstat` otherwise); `None` when it could not be had (recorded unless the file is gone).
+    fn meta(&self, meta: &Meta<'_>, open_first: bool) -> Option<(Stat, Option<SafeFile>)> {
+        let got = if open_first {
+            meta.open().map(|sf| (*sf.stat(), Some(sf)))
+        } else {
+            meta.stat().map(|st| (st, None))
+        };
+        match got {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if !e.is_not_found() {
+                    self.error(ErrorRecord::from(&e));
+                }
+                None
+            }
+        }
+    }
+
+    /// In debug builds: a file [`Self::skippable_unseen`] passed over must be one that, with its
+    /// `lstat`, no rule would have read or compared.
+    #[cfg(debug_assertions)]
+    fn check_skippable(
+        &self,
+        p: &[u8],
+        name: &[u8],
+        meta: &Meta<'_>,
+        place: Place,
+        hidden: &Hidden,
+        index_says: Option<bool>,
+    ) {
+        let Ok(stat) = meta.stat() else { return };
+        let needs_owner = place.is_system()
+            || self.dual.candidate_size(stat.size)
+            || places::command_file(p).is_some()
+            || place.is_selective()
+            || *hidden != Hidden::None;
+        let f = FileCtx {
+            path: p,
+            name,
+            stat: &stat,
+            place,
+            hidden: hidden.clone(),
+            explicit: false,
+            owned: if needs_owner { index_says } else { None },
+            exec_pos: places::exec_position(p, &self.homes),
+        };
+        let dual = self.runs(Check::RenamedTools)
+            && self.dual.candidate_size(stat.size)
+            && f.owned != Some(true)
+            && !(self.index.is_none()
+                && place == Place::SystemBin
+                && dualuse::NAMES.iter().any(|n| n.as_bytes() == name));
+        debug_assert!(
+            !self.wants_content(&f) && !dual,
+            "skipped unseen but wanted: {}",
+            String::from_utf8_lossy(p)
+        );
+    }
+
+    /// Reads what the rules need from one file (`opened` when [`Self::meta`] opened it).
     fn inspect(
         &self,
         f: &FileCtx<'_>,
-        open: &dyn Fn() -> ferret_core::Result<SafeFile>,
+        meta: &Meta<'_>,
+        opened: Option<SafeFile>,
         want: bool,
         dual: bool,
     ) -> Option<Inspection> {
-        let sf = match open() {
+        let sf = match opened.map_or_else(|| meta.open(), Ok) {
             Ok(sf) => sf,
             Err(e) => {
                 if !e.is_not_found() {
@@ -464,7 +628,7 @@ impl Ctx<'_> {
         let mut read_total = 0u64;
         let mut ins = Inspection::default();
         if want {
-            let head = match read_at(file, 0, classify::HEAD_BYTES.min(size as usize)) {
+            let head = match read_head(file, classify::HEAD_BYTES.min(size as usize)) {
                 Ok(h) => h,
                 Err(e) => {
                     self.error(io_err(e));
@@ -579,29 +743,31 @@ impl Ctx<'_> {
             let mut h = sha2::Sha256::default();
             let mut off = 0u64;
             let mut ok = true;
-            while off < size {
-                if !self.control.charge(0) {
-                    ok = false;
-                    break;
-                }
-                match read_at(file, off, (size - off).min(256 << 10) as usize) {
-                    Ok(chunk) if chunk.is_empty() => break,
-                    Ok(chunk) => {
-                        sha2::Digest::update(&mut h, &chunk);
-                        off += chunk.len() as u64;
-                        // Charged as read, so a large file keeps to the I/O budget.
-                        self.control.charge(chunk.len() as u64);
-                        self.c
-                            .bytes
-                            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                    }
-                    Err(e) => {
-                        self.error(io_err(e));
+            HASH_BUF.with_borrow_mut(|buf| {
+                while off < size {
+                    if !self.control.charge(0) {
                         ok = false;
                         break;
                     }
+                    let want = (size - off).min(HASH_CHUNK as u64) as usize;
+                    let slot = buf.get_mut(..want).unwrap_or_default();
+                    match read_into(file, off, slot) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            sha2::Digest::update(&mut h, slot.get(..n).unwrap_or_default());
+                            off += n as u64;
+                            // Charged as read, so a large file keeps to the I/O budget.
+                            self.control.charge(n as u64);
+                            self.c.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            self.error(io_err(e));
+                            ok = false;
+                            break;
+                        }
+                    }
                 }
-            }
+            });
             if ok {
                 inc(&self.c.hashed);
                 ins.sha256 = Some(sha2::Digest::finalize(h).into());
@@ -1127,23 +1293,33 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         w.cancel = ctx.stop.clone();
         w
     };
+    walk_starts.retain(|s| !ctx.excluded(s.as_os_str().as_bytes()));
+    stats.walks.extend(
+        walk_starts
+            .iter()
+            .map(|s| ferret_core::escape::escape(s.as_os_str().as_bytes())),
+    );
     control.install(|| {
-        for s in &walk_starts {
-            if ctx.should_stop() {
-                break;
+        // The walks are independent: all run at once on the pool (each is parallel inside),
+        // so the small ones (tmpfs places) fill the gaps of the large one. What they find is
+        // put in order when the report is assembled.
+        rayon::scope(|sc| {
+            for s in &walk_starts {
+                let ctx = &ctx;
+                let wopts = &wopts;
+                sc.spawn(move |_| {
+                    if ctx.should_stop() {
+                        return;
+                    }
+                    let r = walk_parallel(root, s, wopts, |ev| ctx.visit(ev, false));
+                    if let Err(e) = r {
+                        if !matches!(e, ferret_core::Error::Cancelled) {
+                            ctx.error(ErrorRecord::from(&e));
+                        }
+                    }
+                });
             }
-            let sb = s.as_os_str().as_bytes();
-            if ctx.excluded(sb) {
-                continue;
-            }
-            stats.walks.push(ferret_core::escape::escape(sb));
-            let r = walk_parallel(root, s, &wopts, |ev| ctx.visit(ev, false));
-            if let Err(e) = r {
-                if !matches!(e, ferret_core::Error::Cancelled) {
-                    ctx.error(ErrorRecord::from(&e));
-                }
-            }
-        }
+        });
         for p in &opts.paths {
             if ctx.should_stop() {
                 break;
@@ -1165,9 +1341,12 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
                         .file_name()
                         .map(OsStrExt::as_bytes)
                         .unwrap_or_default();
-                    ctx.visit_file(pb, name, &st, true, &|| {
-                        root.open_file(&inner, &OpenOptions::new())
-                    });
+                    let meta = Meta::Named {
+                        root,
+                        inner: &inner,
+                        stat: st,
+                    };
+                    ctx.visit_file(pb, name, meta, true);
                 }
                 Ok(st) => ctx.error(ErrorRecord::new(
                     Some(inner.as_os_str().as_bytes()),
