@@ -1456,25 +1456,28 @@ mod tests {
     /// stamp's year wins over the reference year.
     #[test]
     fn year_inside_the_stamp_through_analyze() {
+        use std::fmt::Write as _;
         for stamp in [
             |s: u32| format!("Dec  6 2026 10:{:02}:{:02}", s / 60, s % 60),
             |s: u32| format!("2026 Dec  6 10:{:02}:{:02}", s / 60, s % 60),
         ] {
             let mut log = String::new();
             for i in 0..30 {
-                log.push_str(&format!(
-                    "{} web1 sshd[{}]: Failed password for root from 203.0.113.50 port {} ssh2\n",
-                    stamp(i * 7),
-                    100 + i,
-                    4000 + i
-                ));
+                let (t, pid, port) = (stamp(i * 7), 100 + i, 4000 + i);
+                let _ = writeln!(
+                    log,
+                    "{t} web1 sshd[{pid}]: Failed password for root from 203.0.113.50 port {port} ssh2"
+                );
             }
-            log.push_str(&format!(
-                "{} web1 sshd[200]: Accepted password for root from 203.0.113.50 port 5000 ssh2\n",
-                stamp(300)
-            ));
-            let mut o = crate::AnalyzeOptions::default();
-            o.year = Some(2005);
+            let t = stamp(300);
+            let _ = writeln!(
+                log,
+                "{t} web1 sshd[200]: Accepted password for root from 203.0.113.50 port 5000 ssh2"
+            );
+            let o = crate::AnalyzeOptions {
+                year: Some(2005),
+                ..Default::default()
+            };
             let a = crate::analyze(
                 [crate::Input::reader(log.as_bytes(), "auth.log")],
                 &o,
