@@ -6,6 +6,7 @@
 //! | layout | example |
 //! |---|---|
 //! | RFC 3164 | `Feb  7 16:01:07 host sshd[5106]: msg` (space/zero padded or single-digit day; month names of other locales as `journalctl -o short` prints them, `Mär`, `janv.`, `окт`) |
+//! | RFC 3164 with a year | `Dec  6 10:00:00 2026 host ...`, `Dec  6 2026 10:00:00 host ...`, `2026 Dec  6 10:00:00 host ...` (rsyslog templates, appliances; the stamp's year overrides the reference year) |
 //! | RFC 3339 / ISO 8601 | `2015-04-16T18:02:50.568798+00:00 host sshd[2716]: msg` (rsyslog on Debian 12+) |
 //! | journalctl short-iso | `2024-01-01T12:00:00+0100 host sshd[1]: msg` |
 //! | RFC 5424 | `<38>1 2019-07-08T17:40:16.954167-04:00 host sshd 57915 - [sd] msg` |
@@ -19,7 +20,7 @@
 use std::borrow::Cow;
 
 use crate::bytes::{load_le, parse_u32, short_memchr, sub, word};
-use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
+use crate::time::{parse_bsd_year, parse_iso, LogTime, TimeCache, YearContext};
 
 /// Which layout a line was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,7 +28,8 @@ use crate::time::{parse_iso, LogTime, TimeCache, YearContext};
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum Format {
-    /// `Mmm dd HH:MM:SS host tag: msg`.
+    /// `Mmm dd HH:MM:SS host tag: msg` (also with a year after the time, after the day or
+    /// before the month).
     Rfc3164,
     /// ISO 8601 / RFC 3339 timestamp then `host tag: msg` (includes journalctl short-iso).
     Rfc3339,
@@ -789,6 +791,14 @@ pub(crate) fn parse_cached<'a>(
         host_tag_msg(line, k, &mut env, true, &mut cache.prefix);
         return env;
     }
+    // The year inside the stamp (`Mmm dd YYYY HH:MM:SS`, `YYYY Mmm dd HH:MM:SS`): it
+    // overrides the reference year, as the year after the time does.
+    if let Some((y, (mo, d, h, mi, s, us), used)) = parse_bsd_year(rest, years.localized) {
+        env.format = Format::Rfc3164;
+        env.time = Some(years.local(y, mo, d, h, mi, s, us));
+        host_tag_msg(line, i + used, &mut env, true, &mut cache.prefix);
+        return env;
+    }
     if let Some((t, used)) = parse_iso(rest, years) {
         env.format = Format::Rfc3339;
         env.time = Some(t);
@@ -1348,6 +1358,145 @@ mod tests {
                 ),
                 "{}",
                 String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    /// The year inside an RFC 3164 stamp (`Mmm dd YYYY HH:MM:SS`, `YYYY Mmm dd HH:MM:SS`), as
+    /// some rsyslog templates and appliances write it: read like the year after the time, and
+    /// it overrides the reference year (2005 here).
+    #[test]
+    fn year_inside_the_stamp() {
+        let msg = "Failed password for root from 203.0.113.50 port 4000 ssh2";
+        for (line, time, format) in [
+            (
+                "Dec  6 2026 10:00:00 web1 sshd[100]: ",
+                "2026-12-06T10:00:00Z",
+                Format::Rfc3164,
+            ),
+            (
+                "2026 Dec  6 10:00:00 web1 sshd[100]: ",
+                "2026-12-06T10:00:00Z",
+                Format::Rfc3164,
+            ),
+            (
+                "Dec 06 2026 10:00:00 web1 sshd[100]: ",
+                "2026-12-06T10:00:00Z",
+                Format::Rfc3164,
+            ),
+            (
+                "Dec 6 2026 10:00:00.250 web1 sshd[100]: ",
+                "2026-12-06T10:00:00.250000Z",
+                Format::Rfc3164,
+            ),
+            (
+                "2026 Dec 16 23:59:60 web1 sshd[100]: ",
+                "2026-12-17T00:00:00Z",
+                Format::Rfc3164,
+            ),
+            (
+                "<38>2026 Dec  6 10:00:00 web1 sshd[100]: ",
+                "2026-12-06T10:00:00Z",
+                Format::Rfc3164,
+            ),
+            (
+                "Feb 29 2024 10:00:00 web1 sshd[100]: ",
+                "2024-02-29T10:00:00Z",
+                Format::Rfc3164,
+            ),
+            // The forms that already worked, for comparison.
+            (
+                "Dec  6 10:00:00 2026 web1 sshd[100]: ",
+                "2026-12-06T10:00:00Z",
+                Format::Rfc3164,
+            ),
+            (
+                "2026-12-06 10:00:00 web1 sshd[100]: ",
+                "2026-12-06T10:00:00Z",
+                Format::Rfc3339,
+            ),
+        ] {
+            let full = format!("{line}{msg}");
+            let e = p(full.as_bytes());
+            assert_eq!(e.format, format, "{full}");
+            assert_eq!(
+                e.time.map(|t| t.to_string()).as_deref(),
+                Some(time),
+                "{full}"
+            );
+            assert_eq!(
+                fields(&e),
+                (Some("web1".into()), "sshd".into(), Some(100), msg.into()),
+                "{full}"
+            );
+        }
+        assert_eq!(p(b"<38>2026 Dec  6 10:00:00 h x: y").priority, Some(38));
+        // Not a stamp with a year: the year out of range, a digit short, no time after it,
+        // the time before it with no space. None of them is read as a time.
+        for line in [
+            &b"Dec  6 1969 10:00:00 h x: y"[..],
+            b"Dec  6 2201 10:00:00 h x: y",
+            b"Dec  6 202 10:00:00 h x: y",
+            b"Dec  6 2026 h x: y",
+            b"2026 Dec  6 h x: y",
+            b"2026 Dec 32 10:00:00 h x: y",
+            b"2026Dec  6 10:00:00 h x: y",
+            b"Dec  6 2026 24:00:00 h x: y",
+            b"Dec  6 2026 10:00",
+            b"2026 ",
+            b"Dec  6 2026",
+        ] {
+            let e = p(line);
+            assert_eq!(e.time, None, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    /// Through `analyze`: 30 failures then a login from the same source, with the year inside
+    /// the stamp in either place, give `logs.login-after-failures` and no unparsed line; the
+    /// stamp's year wins over the reference year.
+    #[test]
+    fn year_inside_the_stamp_through_analyze() {
+        use std::fmt::Write as _;
+        for stamp in [
+            |s: u32| format!("Dec  6 2026 10:{:02}:{:02}", s / 60, s % 60),
+            |s: u32| format!("2026 Dec  6 10:{:02}:{:02}", s / 60, s % 60),
+        ] {
+            let mut log = String::new();
+            for i in 0..30 {
+                let (t, pid, port) = (stamp(i * 7), 100 + i, 4000 + i);
+                let _ = writeln!(
+                    log,
+                    "{t} web1 sshd[{pid}]: Failed password for root from 203.0.113.50 port {port} ssh2"
+                );
+            }
+            let t = stamp(300);
+            let _ = writeln!(
+                log,
+                "{t} web1 sshd[200]: Accepted password for root from 203.0.113.50 port 5000 ssh2"
+            );
+            let o = crate::AnalyzeOptions {
+                year: Some(2005),
+                ..Default::default()
+            };
+            let a = crate::analyze(
+                [crate::Input::reader(log.as_bytes(), "auth.log")],
+                &o,
+                &ferret_core::Control::new(),
+            );
+            assert_eq!((a.lines, a.unparsed), (31, 0), "{}", stamp(0));
+            let f = a
+                .outcome
+                .findings
+                .iter()
+                .find(|f| f.id == "logs.login-after-failures")
+                .unwrap_or_else(|| panic!("{}: {:?}", stamp(0), a.outcome.findings));
+            assert_eq!(f.subject, "203.0.113.50");
+            let w = a.window.map(|w| (w.first.to_string(), w.last.to_string()));
+            assert_eq!(
+                w,
+                Some(("2026-12-06T10:00:00Z".into(), "2026-12-06T10:05:00Z".into())),
+                "{}",
+                stamp(0)
             );
         }
     }

@@ -486,6 +486,57 @@ pub fn parse_bsd(b: &[u8]) -> Option<((u32, u32, u32, u32, u32, u32), usize)> {
     bsd_seconds(b, mo, d, h, mi, at)
 }
 
+/// RFC 3164 stamps with the year inside, as some rsyslog templates and appliances write
+/// them: `Mmm dd YYYY HH:MM:SS[.ffffff]` or `YYYY Mmm dd HH:MM:SS[.ffffff]` (the day as in
+/// [`parse_bsd`], the year 1970..=2200). Returns the year, the civil fields and the bytes used.
+/// (`Mmm dd HH:MM:SS YYYY` is read by the envelope after [`parse_bsd`].)
+pub(crate) fn parse_bsd_year(
+    b: &[u8],
+    localized: bool,
+) -> Option<(i64, (u32, u32, u32, u32, u32, u32), usize)> {
+    let year_at = |at: usize| {
+        num(b, at, 4)
+            .filter(|y| (1970..=2200).contains(y) && b.get(at + 4) == Some(&b' '))
+            .map(i64::from)
+    };
+    // `YYYY Mmm dd HH:MM:SS`.
+    if let Some(y) = year_at(0) {
+        let rest = b.get(5..)?;
+        let (mo, d, h, mi, at) = bsd_minute(rest, localized)?;
+        let (f, used) = bsd_seconds(rest, mo, d, h, mi, at)?;
+        return Some((y, f, 5 + used));
+    }
+    // `Mmm dd YYYY HH:MM:SS`: the day read as `bsd_minute` reads it.
+    let (mo, mut i) = match b.get(..3).and_then(month) {
+        Some(m) if b.get(3) == Some(&b' ') => (m, 4),
+        _ if localized => localized_month(b)?,
+        _ => return None,
+    };
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let d = if let Some(d) = num(b, i, 2) {
+        i += 2;
+        d
+    } else {
+        let d = num(b, i, 1)?;
+        i += 1;
+        d
+    };
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    let y = year_at(i + 1)?;
+    i += 6;
+    let h = num(b, i, 2)?;
+    let mi = num(b, i + 3, 2)?;
+    if b.get(i + 2) != Some(&b':') || b.get(i + 5) != Some(&b':') {
+        return None;
+    }
+    let (f, used) = bsd_seconds(b, mo, d, h, mi, i + 6)?;
+    Some((y, f, used))
+}
+
 /// `Mmm dd HH:MM:` of [`parse_bsd`]: (month, day, hour, minute, offset of the seconds).
 fn bsd_minute(b: &[u8], localized: bool) -> Option<(u32, u32, u32, u32, usize)> {
     let (mo, mut i) = match b.get(..3).and_then(month) {
