@@ -241,8 +241,8 @@ pub fn last_line(s: &Session, fmt: &LastFormat) -> Vec<u8> {
     };
     let (logout, len) = match (s.kind, s.end, end) {
         (SessionKind::OldTime | SessionKind::NewTime, ..) => (String::new(), String::new()),
-        (_, End::Crash, Some(e)) => ("- crash".to_string(), length(e - r.sec)),
-        (_, End::Down, Some(e)) => ("- down ".to_string(), length(e - r.sec)),
+        (_, End::Crash, Some(e)) => ("- crash".to_string(), length(e.saturating_sub(r.sec))),
+        (_, End::Down, Some(e)) => ("- down ".to_string(), length(e.saturating_sub(r.sec))),
         (SessionKind::Login, End::Open, _) => {
             let gone = fmt.boot_time.is_some_and(|b| r.sec < b);
             let text = if gone {
