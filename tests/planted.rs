@@ -131,20 +131,11 @@ fn rfc3164(sec: i64) -> String {
     format!("{} {d:>2} {h:02}:{mi:02}:{s:02}", M[mo as usize - 1])
 }
 
-/// Days-from-civil inverse (Howard Hinnant's algorithm).
+/// The civil UTC date and time of `sec` (ferret-core's calendar).
 fn civil(sec: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = sec.div_euclid(86_400);
+    let (y, m, d) = ferret::core::civil::civil_from_days(sec.div_euclid(86_400));
     let rem = sec.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+    (y, m.into(), d.into(), rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// One syslog line of `prog` at `sec` in the distribution's format.

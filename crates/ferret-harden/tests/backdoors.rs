@@ -12,11 +12,7 @@ use ferret_core::{Control, Finding, HostRoot, Severity};
 use ferret_harden::{audit_root, Check, HardenOptions};
 use std::path::Path;
 
-fn w(root: &Path, p: &str, content: &str) {
-    let full = root.join(p.trim_start_matches('/'));
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, content).unwrap();
-}
+use ferret_testkit::put as w;
 
 fn run(root: &Path) -> Vec<Finding> {
     let mut o = HardenOptions::default();

@@ -13,11 +13,7 @@ use ferret_harden::{audit_root, Check, HardenOptions};
 use ferret_testkit::flags::{chattr, lsattr, FlagDir};
 use std::path::Path;
 
-fn w(root: &Path, p: &str, content: &str) {
-    let full = root.join(p.trim_start_matches('/'));
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, content).unwrap();
-}
+use ferret_testkit::put as w;
 
 fn link(root: &Path, p: &str, target: &str) {
     let full = root.join(p.trim_start_matches('/'));

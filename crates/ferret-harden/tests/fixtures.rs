@@ -28,11 +28,7 @@ fn sshd_opts(config: &str) -> ferret_harden::sshd::SshdOptions {
     o
 }
 
-fn w(root: &Path, p: &str, content: &str) {
-    let full = root.join(p.trim_start_matches('/'));
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, content).unwrap();
-}
+use ferret_testkit::put as w;
 
 fn mode(root: &Path, p: &str, m: u32) {
     std::fs::set_permissions(

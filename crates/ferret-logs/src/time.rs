@@ -507,25 +507,7 @@ pub(crate) fn parse_bsd_year(
         return Some((y, f, 5 + used));
     }
     // `Mmm dd YYYY HH:MM:SS`: the day read as `bsd_minute` reads it.
-    let (mo, mut i) = match b.get(..3).and_then(month) {
-        Some(m) if b.get(3) == Some(&b' ') => (m, 4),
-        _ if localized => localized_month(b)?,
-        _ => return None,
-    };
-    if b.get(i) == Some(&b' ') {
-        i += 1;
-    }
-    let d = if let Some(d) = num(b, i, 2) {
-        i += 2;
-        d
-    } else {
-        let d = num(b, i, 1)?;
-        i += 1;
-        d
-    };
-    if b.get(i) != Some(&b' ') {
-        return None;
-    }
+    let (mo, d, mut i) = bsd_day(b, localized)?;
     let y = year_at(i + 1)?;
     i += 6;
     let h = num(b, i, 2)?;
@@ -537,8 +519,10 @@ pub(crate) fn parse_bsd_year(
     Some((y, f, used))
 }
 
-/// `Mmm dd HH:MM:` of [`parse_bsd`]: (month, day, hour, minute, offset of the seconds).
-fn bsd_minute(b: &[u8], localized: bool) -> Option<(u32, u32, u32, u32, usize)> {
+/// `Mmm dd ` (the day padded with a space or a zero, or one digit) at the start of `b`:
+/// (month, day, offset of the blank after the day).
+#[inline]
+fn bsd_day(b: &[u8], localized: bool) -> Option<(u32, u32, usize)> {
     let (mo, mut i) = match b.get(..3).and_then(month) {
         Some(m) if b.get(3) == Some(&b' ') => (m, 4),
         _ if localized => localized_month(b)?,
@@ -558,6 +542,12 @@ fn bsd_minute(b: &[u8], localized: bool) -> Option<(u32, u32, u32, u32, usize)> 
     if b.get(i) != Some(&b' ') {
         return None;
     }
+    Some((mo, d, i))
+}
+
+/// `Mmm dd HH:MM:` of [`parse_bsd`]: (month, day, hour, minute, offset of the seconds).
+fn bsd_minute(b: &[u8], localized: bool) -> Option<(u32, u32, u32, u32, usize)> {
+    let (mo, d, mut i) = bsd_day(b, localized)?;
     i += 1;
     let h = num(b, i, 2)?;
     let mi = num(b, i + 3, 2)?;

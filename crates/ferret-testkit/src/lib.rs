@@ -86,6 +86,17 @@ pub fn testdata_dir() -> Option<PathBuf> {
     std::env::var_os("FERRET_TESTDATA").map(PathBuf::from)
 }
 
+/// Writes `content` to `root/<rel>` (a leading `/` in `rel` is dropped), creating the parent
+/// directories: how tests plant a file in a fixture root.
+pub fn put<C: AsRef<[u8]> + ?Sized>(root: &Path, rel: &str, content: &C) {
+    let full = root.join(rel.trim_start_matches('/'));
+    if let Some(dir) = full.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    }
+    std::fs::write(&full, content.as_ref())
+        .unwrap_or_else(|e| panic!("write {}: {e}", full.display()));
+}
+
 pub mod logins;
 
 pub mod fuzz {
