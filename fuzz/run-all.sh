@@ -113,7 +113,7 @@ run_one() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
         "$(commit)" "$san" "$t" "$wall" "$cpu" "${execs:-0}" "${cov:--}" "${ft:--}" \
         "${corpus:--}" "$crashes" >>"$ledger"
-    rate=$(awk -v e="${execs:-0}" -v s="$wall" 'BEGIN {printf "%d", (s > 0 ? e / s : e)}')
+    rate=$(awk -v e="${execs:-0}" -v s="$wall" 'BEGIN {r = e; if (s + 0 > 0) r = e / s; printf "%d", r}')
     printf '%-24s %12s %9s %7s %7s %7s %s\n' "$t" "${execs:-0}" "$rate" "${cov:--}" "${ft:--}" \
         "${corpus:--}" "$crashes"
     [ "$crashes" -eq 0 ]
