@@ -296,6 +296,7 @@ use ferret_core::ErrorRecord;
 pub use ferret_core as core;
 
 pub mod analyze;
+pub mod audit;
 mod bytes;
 pub mod campaign;
 pub mod detect;

@@ -59,6 +59,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod accounts;
+pub mod audit;
 pub mod elf;
 pub mod flags;
 pub mod history;

@@ -52,6 +52,14 @@ mod rules;
 
 pub use mask::mask_secrets;
 
+/// Whether a unit, process or program name is a security, monitoring or logging agent's
+/// (Alibaba Cloud aegis / AliYunDun, CloudMonitor, Tencent YunJing, Huawei hostguard, auditd,
+/// rsyslog, ...): the one list the classifier's `security-agent-stop` kind uses, matched as
+/// a case-insensitive substring.
+pub fn is_security_agent(name: &[u8]) -> bool {
+    rules::is_agent_name(name)
+}
+
 use crate::finding::Severity;
 
 /// Bytes of a command text that are classified; the rest is ignored.

@@ -139,7 +139,7 @@ fn is_history_path(t: &[u8]) -> bool {
     b.ends_with(b"_history") || b == b".history" || b == b".histfile" || b == b".sh_history"
 }
 
-fn is_agent_name(w: &[u8]) -> bool {
+pub(super) fn is_agent_name(w: &[u8]) -> bool {
     AGENTS.iter().any(|a| contains_ci(w, a))
 }
 

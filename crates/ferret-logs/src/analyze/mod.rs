@@ -110,6 +110,11 @@ pub struct FileSummary {
     pub events: u64,
     /// Lines over the length cap (truncated).
     pub long_lines: u64,
+    /// The file is a Linux audit log (recognised by its content; see [`crate::audit`]).
+    pub audit: bool,
+    /// Audit events dropped as the same event read from a text log or journal (see
+    /// [`crate::audit`], "One attack, reported once").
+    pub duplicates: u64,
 }
 
 /// A line kept as a sample of what was not understood.
@@ -403,8 +408,15 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             };
             let zone = acc.zone(Some(root));
             let years = years_for(acc.opts, Some(mtime), zone);
-            acc.det.begin_file(&pb);
             let gz = is_gzip_name(&path);
+            let mut file = std::io::BufReader::with_capacity(1 << 16, file);
+            if !gz && file.fill_buf().is_ok_and(crate::audit::is_audit) {
+                acc.det.begin_audit_file(&pb);
+                let r = crate::audit::run(acc, &pb, file, control, &mut summary);
+                end_input(acc, &pb, summary, r);
+                return;
+            }
+            acc.det.begin_file(&pb);
             let r = if gz {
                 summary.compressed = true;
                 run_gz(acc, &pb, file, &years, control, &mut summary)
@@ -422,7 +434,6 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             };
             let zone = acc.zone(None);
             let years = years_for(acc.opts, None, zone);
-            acc.det.begin_file(&name);
             // Sniff gzip magic on streams.
             let reader = ProgressRead {
                 inner: reader,
@@ -431,6 +442,13 @@ fn run_one(acc: &mut Acc<'_>, input: Input<'_>, control: &Control, tally: &Tally
             };
             let mut br = std::io::BufReader::with_capacity(1 << 16, reader);
             let magic = br.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+            if !magic && br.fill_buf().is_ok_and(crate::audit::is_audit) {
+                acc.det.begin_audit_file(&name);
+                let r = crate::audit::run(acc, &name, br, control, &mut summary);
+                end_input(acc, &name, summary, r);
+                return;
+            }
+            acc.det.begin_file(&name);
             let r = if magic {
                 summary.compressed = true;
                 run_gz(acc, &name, br, &years, control, &mut summary)
@@ -645,7 +663,10 @@ fn analyze_reserving<'r>(
 ) -> Analysis {
     let mut acc = Acc::new(opts);
     let tally = Tally::default();
-    let inputs = resolve(inputs);
+    let (inputs, audits) = resolve(inputs);
+    if audits > 0 {
+        acc.det.enable_dedup();
+    }
     let is_older = |i: &Input<'_>| matches!(i, Input::Root(_, p) if older.contains(p));
     let mut older_left = inputs.iter().filter(|i| is_older(i)).count() as u32;
     let share_end = control
@@ -695,8 +716,13 @@ fn analyze_reserving<'r>(
 /// are read together, as one time-ordered [`Input::Journal`] where the first of them was given
 /// (see [`crate::journal`]); every other input keeps its place. A directory without journal
 /// files stays as it was given: reading it is an error that names it.
-fn resolve<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> Vec<Input<'r>> {
+///
+/// Audit logs inside a root (recognised by their content, [`crate::audit::is_audit`]) are
+/// moved after every other input, in their order, so that their events that a text log or
+/// journal also holds are dropped (see [`crate::audit`]); their number is returned beside.
+fn resolve<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> (Vec<Input<'r>>, usize) {
     let mut out: Vec<Input<'r>> = Vec::new();
+    let mut audits: Vec<Input<'r>> = Vec::new();
     // Where each root's journal input is in `out`.
     let mut journal_at: Vec<(&'r HostRoot, usize)> = Vec::new();
     let mut add =
@@ -720,9 +746,14 @@ fn resolve<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> Vec<Input<'r>> {
                 let dir = root
                     .lstat(&path)
                     .is_ok_and(|s| s.kind == ferret_core::FileKind::Directory);
+                let head = if dir { Head::Other } else { sniff(root, &path) };
+                if head == Head::Audit {
+                    audits.push(Input::Root(root, path));
+                    continue;
+                }
                 let files = if dir {
                     crate::journal::journal_files_in(root, &path)
-                } else if is_journal_file(root, &path) {
+                } else if head == Head::Journal {
                     vec![path.clone()]
                 } else {
                     Vec::new()
@@ -737,16 +768,36 @@ fn resolve<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> Vec<Input<'r>> {
             other @ (Input::Reader(..) | Input::JournalBytes(..)) => out.push(other),
         }
     }
-    out
+    let n = audits.len();
+    out.extend(audits);
+    (out, n)
 }
 
-/// Whether `path` (opened soundly, 8 bytes read) starts with the journal file signature.
-fn is_journal_file(root: &HostRoot, path: &Path) -> bool {
+/// What a file starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Journal,
+    Audit,
+    Other,
+}
+
+/// What `path` (opened soundly, its first 4 KiB read) starts with: the journal file
+/// signature, an audit record, or anything else.
+fn sniff(root: &HostRoot, path: &Path) -> Head {
     let Ok(f) = root.open_file(path, &OpenOptions::new()) else {
-        return false;
+        return Head::Other;
     };
-    let mut head = Vec::with_capacity(8);
-    f.take(8).read_to_end(&mut head).is_ok() && crate::journal::is_journal(&head)
+    let mut head = Vec::with_capacity(4096);
+    if f.take(4096).read_to_end(&mut head).is_err() {
+        return Head::Other;
+    }
+    if crate::journal::is_journal(&head) {
+        Head::Journal
+    } else if !is_gzip_name(path) && crate::audit::is_audit(&head) {
+        Head::Audit
+    } else {
+        Head::Other
+    }
 }
 
 /// The default logs, by base name.
@@ -759,6 +810,7 @@ pub const DEFAULT_LOGS: &[&str] = &[
     "/var/log/nftables.log",
     "/var/log/ufw.log",
     "/var/log/firewalld",
+    "/var/log/audit/audit.log",
 ];
 
 /// Rotation order: `auth.log.4.gz`, ..., `auth.log.1`, `auth.log` and dated

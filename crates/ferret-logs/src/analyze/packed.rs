@@ -191,6 +191,11 @@ packed_kinds! {
         FsError { device: o, detail: b },
         Segfault { program: b, pid: (Option<u32>) },
         ModuleTaint { module: b, reason: b },
+        Service { unit: b, started: (bool), success: (bool) },
+        AuditTamper { what: b, user: o },
+        Promiscuous { device: b, on: (bool), user: o },
+        SystemPower { boot: (bool) },
+        AuditCommand { key: b, user: o, exe: o, command: b },
 }
 
 /// One observation of a piece, compact (see the module docs).

@@ -339,6 +339,10 @@ impl<'e> Facts<'e> {
                     E::GroupMember {
                         group, added: true, ..
                     } => is_privileged_group(group),
+                    E::Service { .. }
+                    | E::AuditTamper { .. }
+                    | E::Promiscuous { on: true, .. }
+                    | E::SystemPower { boot: false } => true,
                     _ => false,
                 };
                 Facts {
@@ -1454,7 +1458,28 @@ pub struct Detector {
     /// The latest accepted logins (at most [`MAX_ACCEPTED`]).
     accepted: VecDeque<AcceptedAt>,
     accepted_dropped: u64,
+    /// Text events remembered to drop their audit twins (only when audit files are read).
+    dedup: Option<crate::audit::Dedup>,
+    /// The current file is an audit log.
+    audit_file: bool,
+    /// Audit events dropped as twins of text events.
+    pub(crate) duplicates: u64,
+    /// Security agents' stops not (yet) explained by a shutdown or a restart.
+    agent_stops: Vec<AgentStop>,
 }
+
+/// A security agent's `SERVICE_STOP`, pending until the end or a shutdown.
+#[derive(Debug)]
+struct AgentStop {
+    unit: Vec<u8>,
+    user: Option<Vec<u8>>,
+    file: u32,
+    line: u64,
+    t: i64,
+}
+
+/// Pending agent stops kept at most.
+const MAX_AGENT_STOPS: usize = 256;
 
 /// Accepted logins kept by a [`Detector`] at most (the latest ones).
 pub const MAX_ACCEPTED: usize = 1 << 16;
@@ -1525,8 +1550,46 @@ impl Detector {
             accepted: VecDeque::new(),
             accepted_dropped: 0,
             privilege: privilege::Privilege::default(),
+            dedup: None,
+            audit_file: false,
+            duplicates: 0,
+            agent_stops: Vec::new(),
             th,
         }
+    }
+
+    /// Remembers the events of text logs and journals from now on, so that their audit
+    /// twins read later are dropped (see [`crate::audit`]).
+    pub(crate) fn enable_dedup(&mut self) {
+        if self.dedup.is_none() {
+            self.dedup = Some(crate::audit::Dedup::default());
+        }
+    }
+
+    /// Starts an audit log: [`Detector::begin_file`], its events checked against the text
+    /// events remembered.
+    pub(crate) fn begin_audit_file(&mut self, path: &[u8]) {
+        self.begin_file(path);
+        self.audit_file = true;
+    }
+
+    /// Whether `event` is an audit twin of a text event (then dropped), or remembers a text
+    /// event.
+    #[cold]
+    #[inline(never)]
+    fn dedup(&mut self, event: &EventKind<'_>, time: Option<LogTime>) -> bool {
+        let Some(d) = self.dedup.as_mut() else {
+            return false;
+        };
+        if self.audit_file {
+            if time.is_some_and(|t| d.take(event, t)) {
+                self.duplicates += 1;
+                return true;
+            }
+        } else {
+            d.remember(event, time);
+        }
+        false
     }
 
     /// Bytes the source, user and session tables hold (by capacity, with each entry's own
@@ -1585,6 +1648,7 @@ impl Detector {
         self.files.push(path.to_vec());
         self.file = (self.files.len() - 1) as u32;
         self.sessions.clear();
+        self.audit_file = false;
     }
 
     fn evidence(&self, file: u32, line: u64) -> Evidence {
@@ -1652,6 +1716,9 @@ impl Detector {
         event: &EventKind<'_>,
         again: bool,
     ) {
+        if self.dedup.is_some() && self.dedup(event, time) {
+            return;
+        }
         let f = Facts::of(event);
         let time = time.or(self.last_time);
         if time.is_some() {
@@ -2097,6 +2164,60 @@ impl Detector {
         self.seen.contains_key(&seen_key(id, subject))
     }
 
+    /// A security agent's unit started or stopped: a stop is pending until a shutdown or a
+    /// restart of the unit explains it, or the end (`logs.security-agent-stopped`).
+    fn agent_service(&mut self, unit: &[u8], started: bool, file: u32, line: u64, t: i64) {
+        let name = unit.strip_suffix(b".service").unwrap_or(unit);
+        if !ferret_core::command::is_security_agent(name) {
+            return;
+        }
+        if started {
+            let grace = crate::audit::SHUTDOWN_GRACE_SECS * MICROS;
+            self.agent_stops
+                .retain(|s| !(s.unit == unit && s.t <= t && t - s.t <= grace));
+            return;
+        }
+        if self.agent_stops.len() < MAX_AGENT_STOPS {
+            self.agent_stops.push(AgentStop {
+                unit: unit.to_vec(),
+                user: None,
+                file,
+                line,
+                t,
+            });
+        }
+    }
+
+    /// The agent stops no shutdown or restart explained, as findings.
+    fn flush_agent_stops(&mut self) {
+        for s in std::mem::take(&mut self.agent_stops) {
+            if self.seen("logs.security-agent-stopped", &s.unit) {
+                continue;
+            }
+            let ev = self.evidence(s.file, s.line);
+            let by = s
+                .user
+                .as_deref()
+                .map(|u| format!(" by {}", ferret_core::escape::escape(u)))
+                .unwrap_or_default();
+            self.once("logs.security-agent-stopped", &s.unit, |_| {
+                Finding::new(
+                    "logs.security-agent-stopped",
+                    Severity::High,
+                    "a security or logging agent was stopped",
+                    &s.unit,
+                )
+                .with_evidence(ev)
+                .with_attack("T1562.001")
+                .with_detail(format!(
+                    "the unit was stopped{by} and neither restarted nor stopped by a shutdown within {} s",
+                    crate::audit::SHUTDOWN_GRACE_SECS
+                ))
+                .with_remediation("restart the agent, check it is intact, and find who stopped it (the commands around that time)")
+            });
+        }
+    }
+
     /// Detections that do not depend on the source table (called only for the kinds
     /// [`Role::After`] and root's accepted logins). A finding already made is not built again.
     #[cold]
@@ -2187,6 +2308,16 @@ impl Detector {
                 group,
                 added: true,
             } => p.group_added(path, line, time, user, group),
+            EventKind::Service { unit, started, .. } => {
+                self.agent_service(unit, *started, file, line, t);
+                return;
+            }
+            EventKind::SystemPower { boot: false } => {
+                // Agents stop when the system shuts down.
+                let grace = crate::audit::SHUTDOWN_GRACE_SECS * MICROS;
+                self.agent_stops.retain(|s| !(s.t <= t && t - s.t <= grace));
+                return;
+            }
             _ => {}
         }
         match &event {
@@ -2307,6 +2438,48 @@ impl Detector {
                             .with_remediation("check the disk (smartctl) and image it before it degrades further; errors can also hide tampering")
                     });
                 }
+            }
+            EventKind::AuditTamper { what, user } => {
+                let subj = user.as_deref().unwrap_or(b"auditd").to_vec();
+                if self.seen("logs.audit-tampering", &subj) {
+                    return;
+                }
+                let ev = self.evidence(file, line);
+                let w = ferret_core::escape::escape(what);
+                self.once("logs.audit-tampering", &subj, |_| {
+                    Finding::new(
+                        "logs.audit-tampering",
+                        Severity::High,
+                        "auditing was disabled or its rules removed",
+                        &subj,
+                    )
+                    .with_evidence(ev)
+                    .with_attack("T1562.012")
+                    .with_detail(w)
+                    .with_remediation("compare the loaded rules (auditctl -l) with /etc/audit/rules.d; find who changed them and what happened while auditing was off")
+                });
+            }
+            EventKind::Promiscuous {
+                device, on: true, ..
+            } => {
+                if self.seen("logs.promiscuous", device) {
+                    return;
+                }
+                let ev = self.evidence(file, line);
+                let d = device.to_vec();
+                self.once("logs.promiscuous", &d, |_| {
+                    Finding::new(
+                        "logs.promiscuous",
+                        Severity::Medium,
+                        "a network device was put in promiscuous mode (packet capture)",
+                        &d,
+                    )
+                    .with_evidence(ev)
+                    .with_attack("T1040")
+                    .with_remediation(
+                        "find the capturing process (tcpdump, a sniffer) and what it captured",
+                    )
+                });
             }
             EventKind::ModuleTaint { module, reason } => {
                 if self.seen("logs.module-taint", module) {
@@ -2459,6 +2632,7 @@ impl Detector {
     /// [`Detector::finish`] with the per-source findings of the detections campaigns summarise
     /// left compact in `DetectorResult::pending` (not in `findings`).
     pub(crate) fn finish_pending(mut self) -> DetectorResult {
+        self.flush_agent_stops();
         if let Some((h, e, x)) = self.cur_hour.take() {
             let b = self.hours.entry(h).or_default();
             b.0 += e;

@@ -48,7 +48,14 @@ pub(crate) fn is_notable(e: &EventKind<'_>) -> bool {
         | E::LogindSession { .. }
         | E::SshBreakInAttempt { .. }
         | E::ModuleTaint { .. }
-        | E::Segfault { .. } => true,
+        | E::Segfault { .. }
+        | E::AuditTamper { .. }
+        | E::Promiscuous { .. }
+        | E::SystemPower { .. }
+        | E::AuditCommand { .. } => true,
+        E::Service { unit, .. } => {
+            ferret_core::command::is_security_agent(unit.strip_suffix(b".service").unwrap_or(unit))
+        }
         E::PamSession { service, .. } => !service.eq_ignore_ascii_case(b"cron"),
         _ => false,
     }
@@ -183,6 +190,43 @@ pub(crate) fn describe(e: &EventKind<'_>) -> String {
             )
         }
         E::Segfault { program, .. } => format!("{} crashed (segfault)", escape(program)),
+        E::Service {
+            unit,
+            started,
+            success,
+        } => format!(
+            "service {} {}{}",
+            escape(unit),
+            if *started { "started" } else { "stopped" },
+            if *success { "" } else { " (failed)" }
+        ),
+        E::AuditTamper { what, user } => {
+            format!("{} (audit user {})", escape(what), opt(user.as_deref()))
+        }
+        E::Promiscuous { device, on, user } => format!(
+            "{} {} promiscuous mode (audit user {})",
+            escape(device),
+            if *on { "entered" } else { "left" },
+            opt(user.as_deref())
+        ),
+        E::SystemPower { boot } => if *boot {
+            "system booted"
+        } else {
+            "system shut down"
+        }
+        .to_owned(),
+        E::AuditCommand {
+            key,
+            user,
+            exe,
+            command,
+        } => format!(
+            "audit key {}: {} ran {}: {}",
+            escape(key),
+            opt(user.as_deref()),
+            opt(exe.as_deref()),
+            escape(&ferret_core::command::mask_secrets(command))
+        ),
         other => other.name().to_owned(),
     }
 }

@@ -255,6 +255,36 @@ event_kinds! {
         #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] module: Bytes<'a>,
         #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] reason: Bytes<'a>,
     } = "module-taint",
+    /// An audit `SERVICE_START` / `SERVICE_STOP` record (systemd started or stopped a unit).
+    Service {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] unit: Bytes<'a>,
+        started: bool,
+        success: bool,
+    } = "service",
+    /// Auditing switched off or weakened (audit records: `CONFIG_CHANGE audit_enabled=0`,
+    /// rules removed by a logged-in user, `DAEMON_ABORT`, auditd stopped by a logged-in user).
+    AuditTamper {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] what: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] user: Option<Bytes<'a>>,
+    } = "audit-tamper",
+    /// A network device entered or left promiscuous mode (audit `ANOM_PROMISCUOUS`).
+    Promiscuous {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] device: Bytes<'a>,
+        on: bool,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] user: Option<Bytes<'a>>,
+    } = "promiscuous",
+    /// The system booted or shut down (audit `SYSTEM_BOOT` / `SYSTEM_SHUTDOWN`).
+    SystemPower {
+        boot: bool,
+    } = "system-power",
+    /// A command an audit rule with a key recorded (`SYSCALL` with its `EXECVE` /
+    /// `PROCTITLE`): the key, the audit user, the program and its arguments.
+    AuditCommand {
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] key: Bytes<'a>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] user: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::opt::serialize"))] exe: Option<Bytes<'a>>,
+        #[cfg_attr(feature = "serde", serde(serialize_with = "ferret_core::escaped::serialize"))] command: Bytes<'a>,
+    } = "audit-command",
 }
 
 fn ob(o: Option<Bytes<'_>>) -> Option<Bytes<'static>> {
@@ -472,6 +502,36 @@ impl EventKind<'_> {
                 module: bb(module),
                 reason: bb(reason),
             },
+            E::Service {
+                unit,
+                started,
+                success,
+            } => E::Service {
+                unit: bb(unit),
+                started,
+                success,
+            },
+            E::AuditTamper { what, user } => E::AuditTamper {
+                what: bb(what),
+                user: ob(user),
+            },
+            E::Promiscuous { device, on, user } => E::Promiscuous {
+                device: bb(device),
+                on,
+                user: ob(user),
+            },
+            E::SystemPower { boot } => E::SystemPower { boot },
+            E::AuditCommand {
+                key,
+                user,
+                exe,
+                command,
+            } => E::AuditCommand {
+                key: bb(key),
+                user: ob(user),
+                exe: ob(exe),
+                command: bb(command),
+            },
         }
     }
 
@@ -594,7 +654,11 @@ impl EventKind<'_> {
                 .as_deref()
                 .or(ruser.as_deref())
                 .filter(|u| !u.is_empty()),
-            E::Su { user, .. } | E::LogindSession { user, .. } => user.as_deref(),
+            E::Su { user, .. }
+            | E::LogindSession { user, .. }
+            | E::AuditTamper { user, .. }
+            | E::Promiscuous { user, .. }
+            | E::AuditCommand { user, .. } => user.as_deref(),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@
     clippy::too_many_lines
 )]
 
+mod audit;
 mod campaign;
 mod counting;
 mod detector;
