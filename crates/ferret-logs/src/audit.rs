@@ -578,15 +578,12 @@ impl Mapper {
         let exe = rec.value(b"exe");
         let sshd = is_sshd_exe(exe.as_deref());
         let acct = || rec.value(b"acct").or_else(|| rec.user(b"id")).map(owned);
-        let addr = || {
-            rec.value(b"addr")
-                .filter(|a| crate::event::addr(a).is_some())
-                .or_else(|| {
-                    rec.value(b"hostname")
-                        .filter(|a| crate::event::addr(a).is_some())
-                })
-                .map(owned)
+        // The peer as the syslog parsers give it (zone id dropped, mapped IPv4 unwrapped).
+        let norm = |name: &[u8]| -> Option<Cow<'static, [u8]>> {
+            let v = rec.value(name)?;
+            crate::event::addr(&v).map(|a| Cow::Owned(a.to_vec()))
         };
+        let addr = || norm(b"addr").or_else(|| norm(b"hostname"));
         let ok = rec.success();
         let pid = rec.pid();
         match rec.kind {

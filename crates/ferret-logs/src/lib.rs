@@ -504,6 +504,44 @@ pub mod fuzzing {
         assert!(a.unparsed <= a.lines);
     }
 
+    /// Audit log bytes: every line parses or is malformed without panic; decoded values are
+    /// bounded by their raw text; the analysis of the bytes (as an audit file whatever they
+    /// start with) counts every line once and never more events than records allow.
+    pub fn audit(data: &[u8]) {
+        for line in data.split(|c| *c == b'\n') {
+            if let Ok(r) = crate::audit::parse_record(line) {
+                for (k, v) in crate::audit::fields(r.fields) {
+                    if let Some(d) = crate::audit::decode(k, v) {
+                        assert!(d.len() <= v.len(), "decoding never grows");
+                    }
+                }
+                for name in [&b"acct"[..], b"exe", b"cmd", b"addr", b"op", b"res"] {
+                    let _ = r.value(name);
+                }
+                let _ = (r.user(b"auid"), r.success(), r.pid());
+            }
+        }
+        let mut text = b"type=DAEMON_START msg=audit(1.000:1): op=start\n".to_vec();
+        text.extend_from_slice(data);
+        let opts = crate::AnalyzeOptions {
+            timeline: 64,
+            max_line: 4096,
+            ..crate::AnalyzeOptions::default()
+        };
+        let a = crate::analyze(
+            [crate::Input::reader(&text[..], "audit.log")],
+            &opts,
+            &ferret_core::Control::new(),
+        );
+        assert!(
+            a.files
+                .first()
+                .is_some_and(|f| f.audit && f.unparsed <= f.lines),
+            "recognised as an audit log, each line counted once"
+        );
+        assert!(a.timeline.len() <= 64);
+    }
+
     /// Login records (`utmp`/`wtmp`/`btmp` bytes, any layout): never panics; no more records
     /// than the size allows; sessions and every renderer run over them; each forced layout
     /// reads too; the audit of the same bytes as each source gives the same record count.

@@ -25,6 +25,11 @@ fn logs_analyze_parallel() {
 }
 
 #[test]
+fn logs_audit() {
+    ferret_testkit::fuzz::replay("logs_audit", 3, ferret_logs::fuzzing::audit);
+}
+
+#[test]
 fn logs_journal() {
     ferret_testkit::fuzz::replay("logs_journal", 9, ferret_logs::fuzzing::journal);
 }

@@ -313,3 +313,37 @@ fn same_as_aureport_and_ausearch() {
     assert_eq!(a.elevations[0].command.as_deref(), Some(CMD.as_bytes()));
     assert_eq!(a.elevations.len(), cmd.matches("type=USER_CMD").count());
 }
+
+/// Rules removed and auditing disabled by a logged-in user, a sniffer, a crash, a shutdown,
+/// and malformed records (the fuzz seed `tamper-and-malformed`).
+#[test]
+fn tampering_sniffing_and_malformed_records() {
+    let path = ferret_testkit::workspace_dir().join("fuzz/corpus/logs_audit/tamper-and-malformed");
+    let data = std::fs::read(path).unwrap();
+    let a = analyze(
+        [Input::reader(&data[..], "audit.log")],
+        &opts(),
+        &Control::new(),
+    );
+    let ids = ids(&a);
+    assert!(
+        ids.contains(&("logs.audit-tampering", "alice".into())),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&("logs.audit-tampering", "1000".into())),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&("logs.promiscuous", "eth0".into())),
+        "{ids:?}"
+    );
+    assert_eq!(a.events["segfault"], 1);
+    assert_eq!(a.events["system-power"], 1);
+    // `msg=audit(notatime:1)` is malformed: reported with its file and line.
+    assert_eq!(a.unparsed, 1);
+    assert_eq!(a.unparsed_samples[0].line, 7);
+    assert_eq!(a.outcome.errors[0].line, Some(7));
+    // A PAM failure from sshd named by hex (exe) with a mapped IPv4 address.
+    assert_eq!(a.sources.get(b"1.2.3.4").map(|s| s.failures), Some(1));
+}
