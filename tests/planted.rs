@@ -901,13 +901,58 @@ fn plant(d: Distro, root: &Path) {
     append(root, kern, &line(d, t_in + 400, "kernel", kmsg));
     if d.rpm() {
         append(root, sys, &line(d, t_in + 400, "kernel", kmsg));
-        append(
-            root,
-            "var/log/audit/audit.log",
-            &format!(
-                "type=USER_LOGIN msg=audit({t_in}.456:812): pid=4100 uid=0 auid=0 ses=9 subj=system_u:system_r:sshd_t:s0-s0:c0.c1023 msg='op=login id=0 exe=\"/usr/sbin/sshd\" hostname=? addr={ATTACKER} terminal=ssh res=success'\n"
-            ),
-        );
+        // auditd (on by default on rpm hosts) wrote the same attack: every failed password
+        // (PAM's USER_AUTH), the login, useradd, passwd, the admin's sudo, and the agent
+        // stopped by the intruder (systemd's SERVICE_STOP of aegis).
+        if d == Distro::Rocky9 {
+            let mut au = ferret_testkit::audit::AuditLog::new(800);
+            for i in 0..500i64 {
+                let pid = 3000 + i as u32;
+                au.ssh_failed(
+                    (T0 + i * 2) * 1000 - 2000 + 137,
+                    pid,
+                    Some("root"),
+                    ATTACKER,
+                );
+            }
+            au.ssh_login(t_in * 1000 + 456, 4100, "root", 0, ATTACKER, 9);
+            au.add_user(
+                (t_in + 60) * 1000 + 12,
+                4200,
+                "systemd-network2",
+                1001,
+                (0, "root"),
+                9,
+            );
+            au.user(
+                (t_in + 90) * 1000 + 40,
+                "USER_CHAUTHTOK",
+                4210,
+                0,
+                Some((0, "root")),
+                Some(9),
+                "unconfined_u:unconfined_r:passwd_t:s0-s0:c0.c1023",
+                "op=PAM:chauthtok grantors=pam_pwquality,pam_unix acct=\"systemd-network2\" exe=\"/usr/bin/passwd\" hostname=? addr=? terminal=pts/1 res=success",
+            );
+            au.sudo(
+                (t_in + 120) * 1000 + 3,
+                4300,
+                (1000, admin),
+                3,
+                &format!("/home/{admin}"),
+                "iptables -F",
+            );
+            au.service((t_in + 200) * 1000 + 77, "aegis", false);
+            append(root, "var/log/audit/audit.log", au.text());
+        } else {
+            append(
+                root,
+                "var/log/audit/audit.log",
+                &format!(
+                    "type=USER_LOGIN msg=audit({t_in}.456:812): pid=4100 uid=0 auid=0 ses=9 subj=system_u:system_r:sshd_t:s0-s0:c0.c1023 msg='op=login id=0 exe=\"/usr/sbin/sshd\" hostname=? addr={ATTACKER} terminal=ssh res=success'\n"
+                ),
+            );
+        }
     }
 
     // Login records wiped: wtmp emptied (`> /var/log/wtmp`), lastlog cut mid-record.
@@ -1206,7 +1251,32 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
         v.push(expect(
             "auth log emptied",
             "evasion.log-emptied",
-            "/var/log/auth.log",
+            if d.rpm() {
+                "/var/log/secure"
+            } else {
+                "/var/log/auth.log"
+            },
+            Medium,
+        ));
+    }
+    if d == Distro::Rocky9 {
+        // From audit.log alone when secure is emptied.
+        v.push(expect(
+            "brute force (audit.log's USER_AUTH)",
+            "logs.brute-force",
+            ATTACKER,
+            High,
+        ));
+        v.push(expect(
+            "aegis stopped (audit.log's SERVICE_STOP)",
+            "logs.security-agent-stopped",
+            "aegis",
+            High,
+        ));
+        v.push(expect(
+            "sudo iptables -F (audit.log's USER_CMD)",
+            "logs.sudo-command",
+            admin,
             Medium,
         ));
     }
@@ -1236,6 +1306,11 @@ fn build(d: Distro, planted: bool, wipe_auth: bool) -> (tempfile::TempDir, PathB
         // Written, then emptied a moment later (`echo > /var/log/auth.log`).
         std::thread::sleep(std::time::Duration::from_millis(1100));
         write(&root, "var/log/auth.log", "\n");
+    }
+    if d == Distro::Rocky9 && wipe_auth {
+        // `echo > /var/log/secure`: audit.log (forgotten) keeps the attack.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        write(&root, "var/log/secure", "\n");
     }
     (t, root)
 }
@@ -1342,6 +1417,31 @@ fn run(d: Distro, wipe_auth: bool) {
             eprintln!("  planted {d:?}: {} {} {}", f.severity, f.id, f.subject);
         }
     }
+    if d == Distro::Rocky9 {
+        // secure and audit.log hold the same 500 guesses: counted once.
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.id == "logs.login-after-failures")
+            .unwrap();
+        let detail = f.detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("500 failed"), "{detail}");
+        // The log analysis of the same root: each guess once, audit's twins dropped.
+        let hr = HostRoot::new(&root).unwrap();
+        let logs = ferret::logs::analyze_root(
+            &hr,
+            &ferret::logs::AnalyzeOptions::default(),
+            &Control::new(),
+        );
+        let src = logs.sources.get(ATTACKER.as_bytes()).unwrap();
+        assert_eq!(src.failures, 500);
+        let audit = logs.files.iter().find(|f| f.audit).unwrap();
+        if wipe_auth {
+            assert_eq!(audit.duplicates, 0);
+        } else {
+            assert!(audit.duplicates >= 500, "{audit:?}");
+        }
+    }
     assert!(missed.is_empty(), "{d:?}: missed {missed:?}");
     assert!(loud.is_empty(), "{d:?} clean tree: {loud:#?}");
     let errors: Vec<String> = c.errors.iter().map(ToString::to_string).collect();
@@ -1361,6 +1461,13 @@ fn centos7_planted() {
 #[test]
 fn rocky9_planted() {
     run(Distro::Rocky9, false);
+}
+
+/// secure emptied after the intrusion; audit.log still holds the brute force, the login, the
+/// new account, the sudo command and the security agent stopped.
+#[test]
+fn rocky9_secure_emptied_audit_kept() {
+    run(Distro::Rocky9, true);
 }
 
 /// The auth log emptied after the intrusion; the journal (journald writes it beside rsyslog)
