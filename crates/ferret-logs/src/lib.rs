@@ -1,7 +1,8 @@
 //! # ferret-logs
 //!
-//! Auth, syslog and firewall logs and the systemd journal, read into typed events
-//! (sshd, PAM, sudo, su, shadow-utils, systemd-logind, cron, netfilter, kernel), detections
+//! Auth, syslog and firewall logs, the systemd journal and the Linux audit log, read into
+//! typed events (sshd, PAM, sudo, su, shadow-utils, systemd-logind, cron, netfilter, kernel,
+//! auditd's records: see [`audit`]), detections
 //! (brute force, spraying, login after failures, port scans, new accounts, ...) and a timeline
 //! of the attack window. Every common envelope is read (RFC 3164, RFC 3339, RFC 5424,
 //! journalctl short-iso and JSON, BSD `<PRI>` prefixes), plain or gzip, from a live host or a
@@ -45,6 +46,10 @@
 //!   message.
 //! - [`Detector`]: the detections over events fed one by one; [`journal::JournalFile`]: the
 //!   entries of one journal file.
+//! - [`audit`]: the Linux audit log (`audit.log`): recognised by its content by
+//!   [`analyze()`] and read by [`analyze_root`] from `/var/log/audit/audit.log*`; its records
+//!   become the same events (and detections) as the syslog lines, the ones also read from a
+//!   text log dropped; [`audit::parse_record`] for one record.
 //! - [`dpkg::history_root`]: the package manager's log (`/var/log/dpkg.log` and rotations):
 //!   what was installed, upgraded, removed or purged, and when.
 //! - [`history::histories_root`]`(&root, &opts, &control)`: every account's shell histories
@@ -91,6 +96,9 @@
 //! | `logs.port-scan` | medium | T1046 | `portscan_ports` (15) distinct destination ports from one source within `portscan_window_secs` (60) in netfilter LOG lines |
 //! | `logs.fs-errors` | medium | - | `fs_errors` (5) filesystem / block I/O errors within `fs_window_secs` (3600) |
 //! | `logs.module-taint` | medium | T1547.006 | an unsigned or out-of-tree kernel module tainted the kernel |
+//! | `logs.security-agent-stopped` | high | T1562.001 | audit `SERVICE_STOP` of a security or logging agent ([`ferret_core::command::is_security_agent`]: aegis, cloudmonitor, YunJing, hostguard, auditd, rsyslog, ...) that no `SYSTEM_SHUTDOWN` or restart of the unit within [`audit::SHUTDOWN_GRACE_SECS`] explains |
+//! | `logs.audit-tampering` | high | T1562.012 | auditing disabled (`CONFIG_CHANGE audit_enabled=0`), audit rules removed by a logged-in user, `DAEMON_ABORT`, auditd stopped by a logged-in user (one per audit user) |
+//! | `logs.promiscuous` | medium | T1040 | a network device put in promiscuous mode (audit `ANOM_PROMISCUOUS`) |
 //! | `logs.overlong-line` | low | - | a line over `max_line` bytes (64 KiB) was truncated |
 //! | `logs.campaign` | the highest of its sources' | theirs | one detection (`logs.brute-force`, `logs.password-spraying`, `logs.port-scan`) from `campaign_sources` (50) sources or more: one finding with the counts, the time span and the `campaign_top` (10) sources by failures (see [`campaign`]); a source that did more keeps its own |
 //! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |

@@ -60,7 +60,8 @@ pub struct AnalyzeOptions {
     pub timeline: usize,
     /// [`analyze_root`]: these files (inner paths, in this order) instead of the host's
     /// default logs. A `.gz` file is decompressed; a file that starts with the journal
-    /// signature is a systemd journal file, whatever its name; a directory stands for the
+    /// signature is a systemd journal file, whatever its name; one that starts with an audit
+    /// record is an audit log (read after the others, see [`crate::audit`]); a directory stands for the
     /// journal files in it and one level below. Empty (the default): the default logs.
     pub paths: Vec<PathBuf>,
     /// Sources that make a campaign: the per-source findings of one detection from this many
@@ -295,7 +296,8 @@ fn years_for(opts: &AnalyzeOptions, mtime: Option<LogTime>, zone: Option<TimeZon
 #[non_exhaustive]
 pub enum Input<'r> {
     /// A file inside a host root (opened soundly through `HostRoot`): a text log (`.gz`
-    /// decompressed), a systemd journal file (recognised by its signature), or a directory
+    /// decompressed), a systemd journal file (recognised by its signature), a Linux audit log
+    /// (recognised by its first record; see [`crate::audit`]), or a directory
     /// standing for the journal files in it and one level below.
     Root(&'r HostRoot, PathBuf),
     /// Any reader (stdin, a test buffer) of text lines, gzip recognised by its magic bytes;
@@ -853,8 +855,9 @@ pub(crate) fn rotations(root: &HostRoot, base: &Path) -> Vec<PathBuf> {
 }
 
 /// Analyses the logs of a host: `opts.paths` when given, else the default logs under `root`
-/// (auth.log, secure, syslog, messages, kern.log, nftables.log, ufw.log, firewalld and their
-/// rotations, `.gz` included), oldest rotation first (with a time budget, the older rotations
+/// (auth.log, secure, syslog, messages, kern.log, nftables.log, ufw.log, firewalld,
+/// audit/audit.log and their rotations, `.gz` included), oldest rotation first (audit logs
+/// after the others: see [`crate::audit`]) (with a time budget, the older rotations
 /// share at most [`ROTATION_TIME_SHARE`] of it: the current files are always read); a gzip
 /// rotation is cut at [`MAX_GZ_RATIO`] / [`MAX_GZ_OUTPUT`] and reported as
 /// `logs.decompression-bomb`; absent default logs are listed in
