@@ -767,7 +767,7 @@ impl Mapper {
                 what: owned(rec.value(b"op").unwrap_or(Cow::Borrowed(b"USER_ERR"))),
             }),
             b"USER_START" | b"USER_END" => {
-                let service = exe.as_deref().map(basename).unwrap_or(b"?");
+                let service = exe.as_deref().map_or(&b"?"[..], basename);
                 let opened = rec.kind == b"USER_START";
                 let by = if service == b"su" {
                     rec.user(b"auid").map(owned)

@@ -3,9 +3,15 @@
 //! `type=T msg=audit(EPOCH.MMM:SERIAL): ...`, user-space fields in `msg='...'`, names that need
 //! it hex-encoded, the interpreted ids after `\x1d`.
 
+use std::fmt::Write as _;
+
 /// Upper-case hex, as `audit_encode_value` writes it.
 pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|c| format!("{c:02X}")).collect()
+    b.iter()
+        .fold(String::with_capacity(b.len() * 2), |mut s, c| {
+            let _ = write!(s, "{c:02X}");
+            s
+        })
 }
 
 /// A value as `audit_encode_nv_string` writes it: quoted, or hex when it holds a space, a
@@ -56,13 +62,14 @@ impl AuditLog {
     /// One record of event `serial` at `ms` (milliseconds since the epoch).
     pub fn record(&mut self, ms: i64, serial: u64, kind: &str, body: &str, enriched: &str) {
         if let Some(n) = &self.node {
-            self.out.push_str(&format!("node={n} "));
+            let _ = write!(self.out, "node={n} ");
         }
-        self.out.push_str(&format!(
+        let _ = write!(
+            self.out,
             "type={kind} msg=audit({}.{:03}:{serial}): {body}",
             ms.div_euclid(1000),
             ms.rem_euclid(1000)
-        ));
+        );
         if self.enriched && !enriched.is_empty() {
             self.out.push('\x1d');
             self.out.push_str(enriched);
@@ -264,11 +271,11 @@ impl AuditLog {
             "arch=c000003e syscall=59 success=yes exit=0 a0=55d0c a1=55d0d a2=55d0e a3=0 items=2 ppid=4000 pid={pid} auid={} uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses={ses} comm={} exe={} subj={USER_SUBJ} key={}",
             by.0, value(argv.first().copied().unwrap_or("").as_bytes()), value(exe.as_bytes()), value(key.as_bytes())),
             &format!("ARCH=x86_64 SYSCALL=execve AUID=\"{}\" UID=\"root\" GID=\"root\" EUID=\"root\" SUID=\"root\" FSUID=\"root\" EGID=\"root\" SGID=\"root\" FSGID=\"root\"", by.1));
-        let mut args = format!("argc={}", argv.len());
+        let mut execve = format!("argc={}", argv.len());
         for (i, a) in argv.iter().enumerate() {
-            args.push_str(&format!(" a{i}={}", value(a.as_bytes())));
+            let _ = write!(execve, " a{i}={}", value(a.as_bytes()));
         }
-        self.record(ms, s, "EXECVE", &args, "");
+        self.record(ms, s, "EXECVE", &execve, "");
         self.record(ms, s, "CWD", "cwd=\"/root\"", "");
         self.record(ms, s, "PATH", &format!("item=0 name={} inode=1234 dev=fd:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 obj=system_u:object_r:bin_t:s0 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0", value(exe.as_bytes())), "OUID=\"root\" OGID=\"root\"");
         self.record(
