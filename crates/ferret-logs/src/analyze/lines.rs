@@ -94,18 +94,9 @@ impl<R: Read> LineReader<R> {
         Ok(())
     }
 
-    /// The next lines, up to `max` (at least one unless at the end), as spans of the
-    /// buffer that stay valid together until the next call ([`LineReader::text`],
-    /// [`LineReader::prev`]): the same lines, numbers and truncations as
-    /// [`LineReader::next_line`] gives one by one. The first line may refill the buffer (or be
-    /// overlong); the others are the whole lines under the cap already in the buffer.
+    /// [`LineReader::next_line`] with access to the line before it.
     #[inline]
-    pub(crate) fn next_batch(
-        &mut self,
-        max: usize,
-        out: &mut Vec<Span>,
-    ) -> Option<std::io::Result<()>> {
-        out.clear();
+    pub(crate) fn next_with_prev(&mut self) -> Option<std::io::Result<(Line<'_>, PrevLine<'_>)>> {
         let (number, truncated_from, at, len) = match self.next_line()? {
             Ok(l) => (
                 l.number,
@@ -118,51 +109,24 @@ impl<R: Read> LineReader<R> {
         // The text lies in the buffer (an empty fallback slice may not: start 0).
         let start = at.wrapping_sub(self.buf.as_ptr() as usize);
         let start = if start <= self.buf.len() { start } else { 0 };
-        out.push(Span {
-            number,
-            start,
-            len,
-            truncated_from,
-        });
-        while out.len() < max {
-            let avail = self.buf.get(self.start..self.end).unwrap_or_default();
-            let Some(n) = memchr::memchr(b'\n', avail) else {
-                break;
-            };
-            if n > self.max_line {
-                break;
-            }
-            let s = self.start;
-            self.start += n + 1;
-            self.line_no += 1;
-            let cr = n > 0 && self.buf.get(s + n - 1) == Some(&b'\r');
-            out.push(Span {
-                number: self.line_no,
-                start: s,
-                len: n - usize::from(cr),
-                truncated_from: None,
-            });
-        }
-        Some(Ok(()))
-    }
-
-    /// The text of a span of the last [`LineReader::next_batch`].
-    #[inline]
-    pub(crate) fn text(&self, s: &Span) -> &[u8] {
-        self.buf
-            .get(s.start..s.start.saturating_add(s.len))
-            .unwrap_or_default()
-    }
-
-    /// The line before a span of the last [`LineReader::next_batch`] (as
-    /// [`LineReader::next_with_prev`] gives it).
-    pub(crate) fn prev(&self, s: &Span) -> PrevLine<'_> {
-        PrevLine {
-            buf: self.buf.get(..s.start).unwrap_or_default(),
+        let text = self
+            .buf
+            .get(start..start.saturating_add(len))
+            .unwrap_or_default();
+        let prev = PrevLine {
+            buf: self.buf.get(..start).unwrap_or_default(),
             max_line: self.max_line,
-            gone: s.start == 0 || self.no_prev_at == Some(s.start),
-            floor: self.no_prev_at.filter(|x| *x < s.start).unwrap_or(0),
-        }
+            gone: start == 0 || self.no_prev_at == Some(start),
+            floor: self.no_prev_at.filter(|x| *x < start).unwrap_or(0),
+        };
+        Some(Ok((
+            Line {
+                number,
+                text,
+                truncated_from,
+            },
+            prev,
+        )))
     }
 
     /// The next line, or `None` at the end.
@@ -258,17 +222,6 @@ impl<R: Read> LineReader<R> {
             }
         }
     }
-}
-
-/// Where one line of a [`LineReader::next_batch`] lies in the reader's buffer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Span {
-    /// 1-based line number.
-    pub(crate) number: u64,
-    start: usize,
-    len: usize,
-    /// Length of the original line when it was truncated to the cap.
-    pub(crate) truncated_from: Option<usize>,
 }
 
 /// The line before a line of a [`LineReader`], found only when asked (repeat lines).
@@ -375,7 +328,7 @@ mod tests {
     }
 
     #[test]
-    fn batches_are_the_lines_and_keep_the_previous_line() {
+    fn previous_line_survives_buffer_refills() {
         let max_line = 100;
         let mut data = Vec::new();
         let mut lines: Vec<Vec<u8>> = Vec::new();
@@ -397,38 +350,22 @@ mod tests {
             data.push(b'\n');
             lines.push(l);
         }
-        // The lines one by one, as the batches must give them.
-        let mut one = LineReader::new(Dribble(&data, 1 << 20), max_line);
-        let mut singles = Vec::new();
-        while let Some(l) = one.next_line() {
-            let l = l.unwrap();
-            singles.push((l.number, l.text.to_vec(), l.truncated_from));
-        }
-        assert_eq!(singles.len(), lines.len());
-        for (step, batch) in [(1 << 20, 32), (4093, 32), (4093, 1), (1 << 20, 7)] {
+        for step in [1 << 20, 4093] {
             let mut r = LineReader::new(Dribble(&data, step), max_line);
-            let mut spans = Vec::new();
             let mut i = 0usize;
-            while let Some(x) = r.next_batch(batch, &mut spans) {
-                x.unwrap();
-                assert!(!spans.is_empty() && spans.len() <= batch);
-                for sp in &spans {
-                    let (number, text, truncated_from) = &singles[i];
-                    assert_eq!(
-                        (sp.number, r.text(sp), sp.truncated_from),
-                        (*number, &text[..], *truncated_from),
-                        "line {i}, step {step}, batch {batch}"
-                    );
-                    // Only whole lines ask for their previous line.
-                    if sp.truncated_from.is_none() {
-                        let want = i.checked_sub(1).and_then(|j: usize| {
-                            let p: &Vec<u8> = &lines[j];
-                            (p.len() <= max_line).then(|| p.strip_suffix(b"\r").unwrap_or(p))
-                        });
-                        assert_eq!(r.prev(sp).get(), want, "line {i}, step {step}");
-                    }
+            while let Some(x) = r.next_with_prev() {
+                let (line, prev) = x.unwrap();
+                // Only whole lines ask for their previous line.
+                if line.truncated_from.is_some() {
                     i += 1;
+                    continue;
                 }
+                let want = i.checked_sub(1).and_then(|j: usize| {
+                    let p: &Vec<u8> = &lines[j];
+                    (p.len() <= max_line).then(|| p.strip_suffix(b"\r").unwrap_or(p))
+                });
+                assert_eq!(prev.get(), want, "line {i}, step {step}");
+                i += 1;
             }
             assert_eq!(i, lines.len());
         }

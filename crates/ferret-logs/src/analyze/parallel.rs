@@ -13,7 +13,7 @@ use crate::time::{TimeCache, YearContext};
 
 use super::packed::{pack, unpack, PackedObs, Packer, Unpacker, MAX_PIECE};
 use super::stream::{
-    BATCH, is_sshd, message_event, no_envelope, run_stream, run_stream_from, Rep, Source,
+    is_sshd, message_event, no_envelope, run_stream, run_stream_from, Rep, Source,
 };
 use super::{Acc, FileSummary};
 
@@ -321,38 +321,7 @@ fn fold_chunk(
     // Overlong lines are flagged before their own event, as the sequential path does.
     let mut long = c.long.iter().peekable();
     let mut capped = c.capped.iter().peekable();
-    let mut sink = 0u64;
-    for obs in c.obs.chunks(BATCH) {
-        // The sources of a batch read ahead, then the events observed in order (see
-        // [`crate::detect::Detector::warm`]).
-        for o in obs.iter().filter(|o| acc.in_range(o.time)) {
-            let event = unpack(&o.kind, u);
-            sink = sink.wrapping_add(acc.det.warm(&event));
-            std::mem::forget(event);
-        }
-        fold_obs(acc, base, &mut long, &mut capped, u, obs);
-    }
-    std::hint::black_box(sink);
-    for (l, n) in long {
-        acc.det.long_line(*base + l, *n);
-    }
-    for l in capped {
-        acc.det.repeat_capped(*base + l);
-    }
-    *base += c.lines;
-}
-
-/// [`fold_chunk`]'s observations of one batch, in order, with the overlong and capped
-/// lines before them.
-fn fold_obs<'c>(
-    acc: &mut Acc<'_>,
-    base: &u64,
-    long: &mut std::iter::Peekable<std::slice::Iter<'c, (u64, usize)>>,
-    capped: &mut std::iter::Peekable<std::slice::Iter<'c, u64>>,
-    u: Unpacker<'_>,
-    obs: &[PackedObs],
-) {
-    for o in obs {
+    for o in &c.obs {
         let line = u64::from(o.line);
         while let Some((l, n)) = long.next_if(|x| x.0 <= line) {
             acc.det.long_line(*base + l, *n);
@@ -381,6 +350,13 @@ fn fold_obs<'c>(
             std::mem::forget(event);
         }
     }
+    for (l, n) in long {
+        acc.det.long_line(*base + l, *n);
+    }
+    for l in capped {
+        acc.det.repeat_capped(*base + l);
+    }
+    *base += c.lines;
 }
 
 /// Bytes the parallel path (`jobs` > 1) reads per block (more for a line cap over 2 MiB): a

@@ -1,9 +1,7 @@
 //! The sequential path: one reader, line by line, each event observed in place; and the
 //! per-line rules every path shares (repeat lines, what counts as unparsed).
 
-use std::borrow::Cow;
 use std::io::Read;
-use std::mem::ManuallyDrop;
 
 use ferret_core::Control;
 
@@ -11,7 +9,7 @@ use crate::envelope::{self, Envelope, Format};
 use crate::event::{
     last_repeat_untagged, maybe_repeat, parse_message, parse_repeat, Cut, EventKind,
 };
-use crate::time::{LogTime, TimeCache, YearContext};
+use crate::time::{TimeCache, YearContext};
 
 use super::lines::{Line, LineReader};
 use super::{Acc, FileSummary};
@@ -189,41 +187,6 @@ pub(crate) fn run_stream<R: Read>(
     run_stream_from(acc, path, reader, years, control, summary, 0)
 }
 
-/// Lines parsed ahead of their observation: the line loop parses a batch, reads ahead the
-/// state of each event's source ([`crate::detect::Detector::warm`]: the cache misses of a
-/// batch overlap), then observes the batch in line order. 32 lines: enough misses in flight,
-/// the parsed batch stays in the L1 cache.
-pub(crate) const BATCH: usize = 32;
-
-/// One line of a batch, parsed: what the in-order pass needs (the envelope itself only on
-/// the rare repeat lines, parsed again then).
-struct Parsed<'a> {
-    time: Option<LogTime>,
-    pid: Option<u32>,
-    sshd: bool,
-    rep: Rep,
-    /// No event and no envelope.
-    unparsed: bool,
-    /// The event owns some of its fields (dropped in [`recycle`]).
-    owned: bool,
-    /// The parsers build only borrowed fields of the line (unless `owned`): nothing to free,
-    /// so the drop glue's per-field checks are skipped.
-    event: ManuallyDrop<Option<EventKind<'a>>>,
-}
-
-/// An empty vector for the next batch with the allocation of the last one.
-fn recycle<'b>(v: Vec<Parsed<'_>>) -> Vec<Parsed<'b>> {
-    // Collected in place (same layout): no allocation; only owned events are dropped.
-    v.into_iter()
-        .filter_map(|p| {
-            if p.owned {
-                drop(ManuallyDrop::into_inner(p.event));
-            }
-            None
-        })
-        .collect()
-}
-
 /// [`run_stream`] with line numbers continuing after `line_base` lines already read.
 pub(crate) fn run_stream_from<R: Read>(
     acc: &mut Acc<'_>,
@@ -242,121 +205,90 @@ pub(crate) fn run_stream_from<R: Read>(
     let mut chain: Option<Vec<u8>> = None;
     // Line number of the last `last message repeated` line (0: none).
     let mut last_repeat_at = 0u64;
-    let mut spans = Vec::with_capacity(BATCH);
-    let mut spare: Vec<Parsed<'static>> = Vec::with_capacity(BATCH);
-    let mut sink = 0u64;
-    while let Some(r) = lr.next_batch(BATCH, &mut spans) {
-        r?;
+    while let Some(line) = lr.next_with_prev() {
+        let (line, prev) = line?;
+        summary.lines += 1;
+        charged += line.text.len() as u64 + 1;
+        if charged >= 1 << 20 {
+            if !control.charge(charged) {
+                return Err(std::io::Error::other("cancelled"));
+            }
+            charged = 0;
+        }
+        if let Some(len) = line.truncated_from {
+            summary.long_lines += 1;
+            acc.det.long_line(line.number, len);
+        }
         // Parsed in place and observed by reference: nothing moves, nothing is allocated.
-        let mut batch = recycle(std::mem::take(&mut spare));
-        for sp in &spans {
-            let text = lr.text(sp);
-            let env = envelope::parse_cached(text, years, &mut times);
-            let mut rep = Rep::ONE;
-            let cut = sp.truncated_from.is_some();
-            // The event borrows the line, or (journal fields with escapes: rare) is owned.
-            let (event, owned) = match (&env.program, &env.message) {
-                (Cow::Borrowed(program), Cow::Borrowed(msg)) => {
-                    (message_event(program, env.pid, msg, cut, &mut rep), false)
+        let env = envelope::parse_cached(line.text, years, &mut times);
+        let mut rep = Rep::ONE;
+        let event = message_event(
+            &env.program,
+            env.pid,
+            &env.message,
+            line.truncated_from.is_some(),
+            &mut rep,
+        );
+        if rep.capped || rep.last {
+            if rep.capped {
+                acc.det.repeat_capped(line.number);
+            }
+            if rep.last {
+                // A run of repeat lines repeats the line before the run.
+                if last_repeat_at == 0 || last_repeat_at + 1 != line.number {
+                    chain = prev.get().map(<[u8]>::to_vec);
                 }
-                _ => (
-                    message_event(&env.program, env.pid, &env.message, cut, &mut rep)
-                        .map(EventKind::into_owned),
-                    true,
-                ),
-            };
-            debug_assert!(owned || event.as_ref().is_none_or(super::packed::all_borrowed));
-            batch.push(Parsed {
-                time: env.time,
-                pid: env.pid,
-                sshd: is_sshd(&env.program),
-                rep,
-                unparsed: event.is_none() && no_envelope(&env),
-                owned,
-                event: ManuallyDrop::new(event),
-            });
-        }
-        for p in &batch {
-            if let Some(ev) = p.event.as_ref() {
-                if !p.rep.last {
-                    sink = sink.wrapping_add(acc.det.warm(ev));
-                }
+                last_repeat_at = line.number;
+                last_repeat_stream(
+                    acc,
+                    path,
+                    &line,
+                    &env,
+                    chain.as_deref(),
+                    years,
+                    rep,
+                    summary,
+                );
+                continue;
             }
         }
-        for (sp, p) in spans.iter().zip(&batch) {
-            let text = lr.text(sp);
-            summary.lines += 1;
-            charged += text.len() as u64 + 1;
-            if charged >= 1 << 20 {
-                if !control.charge(charged) {
-                    return Err(std::io::Error::other("cancelled"));
-                }
-                charged = 0;
+        let unparsed = event.is_none() && no_envelope(&env);
+        if unparsed {
+            summary.unparsed += 1;
+            if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
+                let t = line.text.to_vec();
+                acc.sample(path, line.number, &t);
             }
-            let line = Line {
-                number: sp.number,
-                text,
-                truncated_from: sp.truncated_from,
-            };
-            if let Some(len) = line.truncated_from {
-                summary.long_lines += 1;
-                acc.det.long_line(line.number, len);
-            }
-            let rep = p.rep;
-            if rep.capped || rep.last {
-                if rep.capped {
-                    acc.det.repeat_capped(line.number);
-                }
-                if rep.last {
-                    // A run of repeat lines repeats the line before the run.
-                    if last_repeat_at == 0 || last_repeat_at + 1 != line.number {
-                        chain = lr.prev(sp).get().map(<[u8]>::to_vec);
-                    }
-                    last_repeat_at = line.number;
-                    let env = envelope::parse(text, years);
-                    last_repeat_stream(
-                        acc,
-                        path,
-                        &line,
-                        &env,
-                        chain.as_deref(),
-                        years,
-                        rep,
-                        summary,
-                    );
-                    continue;
-                }
-            }
-            if p.unparsed {
-                summary.unparsed += 1;
-                if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
-                    acc.sample(path, line.number, text);
-                }
-            }
-            match p.event.as_ref() {
-                Some(ev) => {
-                    summary.events += 1;
-                    if acc.in_range(p.time) {
-                        if rep.times == 1 {
-                            acc.det.observe_event(line.number, p.time, p.pid, p.sshd, ev);
-                        } else {
-                            acc.det.observe_repeated(
-                                line.number,
-                                p.time,
-                                p.pid,
-                                p.sshd,
-                                ev,
-                                rep.times,
-                                false,
-                            );
-                        }
+        }
+        match &event {
+            Some(ev) => {
+                summary.events += 1;
+                if acc.in_range(env.time) {
+                    let sshd = is_sshd(&env.program);
+                    if rep.times == 1 {
+                        acc.det
+                            .observe_event(line.number, env.time, env.pid, sshd, ev);
+                    } else {
+                        acc.det.observe_repeated(
+                            line.number,
+                            env.time,
+                            env.pid,
+                            sshd,
+                            ev,
+                            rep.times,
+                            false,
+                        );
                     }
                 }
-                None => summary.unrecognized += u64::from(!p.unparsed),
             }
+            None => summary.unrecognized += u64::from(!unparsed),
         }
-        spare = recycle(batch);
+        // The parsers build only borrowed fields (of the line, or of the envelope's own
+        // buffer): nothing to free, so the drop glue's per-field checks are skipped.
+        if let Some(ev) = event {
+            debug_assert!(super::packed::all_borrowed(&ev));
+            std::mem::forget(ev);
+        }
     }
-    std::hint::black_box(sink);
     Ok(())
 }

@@ -1641,34 +1641,6 @@ impl Detector {
         self.observe_one(line, time, pid, sshd, event, false);
     }
 
-    /// Reads, without changing anything, what [`Detector::observe_event`] will read first
-    /// for `event`'s source: its slot in the source index, its entry and its windows. The
-    /// line loop calls this for a batch of events before observing them in order, so that the
-    /// cache misses of several sources overlap instead of coming one per line. Returns a
-    /// value made of what was read (the caller keeps it alive with `black_box`).
-    #[inline]
-    pub(crate) fn warm(&self, event: &EventKind<'_>) -> u64 {
-        let Some(k) = Facts::of(event).source.and_then(SrcKey::new) else {
-            return 0;
-        };
-        let srcs = &self.src.srcs;
-        let Some(s) = self
-            .src
-            .index
-            .find(key_hash(&k), |&i| srcs.get(i as usize).is_some_and(|s| s.key == k))
-            .and_then(|&i| srcs.get(i as usize))
-        else {
-            return 0;
-        };
-        let w = self
-            .src
-            .windows
-            .get(s.win as usize)
-            .and_then(|w| w.fail_times.front())
-            .map_or(0, |f| f.1);
-        (s.last as u64) ^ u64::from(s.flags) ^ w
-    }
-
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn observe_one(
