@@ -912,8 +912,7 @@ fn fast_3164<'a>(line: &'a [u8], years: &YearContext, cache: &TimeCache) -> Opti
         message: Cow::Borrowed(line),
     };
     let pc = &cache.prefix;
-    fast_tag_tail_inline(line, 16, 16 + pc.te, 16 + pc.j, 16 + pc.len - 1, &mut env)
-        .then_some(env)
+    fast_tag_tail_inline(line, 16, 16 + pc.te, 16 + pc.j, 16 + pc.len - 1, &mut env).then_some(env)
 }
 
 /// Minimal reader for one flat `journalctl -o json` object.
