@@ -248,15 +248,23 @@ impl YearContext {
         Some(self.to_utc(naive))
     }
 
-    /// [`YearContext::resolve`] from a memoised [`YearContext::minute_base`].
+    /// [`YearContext::resolve`] from a memoised [`YearContext::minute_base`]: the common
+    /// case (a minute not in the future) inline, in the caller's line loop.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn resolve_from(&self, base: Option<i64>, f: (u32, u32, u32, u32, u32, u32)) -> LogTime {
-        let (mo, d, h, mi, s, us) = f;
         if let Some(base) = base {
-            let t = LogTime(at(base + i64::from(s), us));
+            let t = LogTime(at(base + i64::from(f.4), f.5));
             if t.0 <= self.reference.0.saturating_add(86_400 * MICROS) {
                 return t;
             }
         }
+        self.resolve_full(f)
+    }
+
+    #[inline(never)]
+    fn resolve_full(&self, f: (u32, u32, u32, u32, u32, u32)) -> LogTime {
+        let (mo, d, h, mi, s, us) = f;
         self.resolve(mo, d, h, mi, s, us)
     }
 }
