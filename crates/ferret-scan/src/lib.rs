@@ -135,6 +135,8 @@ pub mod ioc;
 pub mod miner;
 pub mod places;
 mod scan;
+pub mod webshell;
+mod webshell_table;
 #[cfg(feature = "yara")]
 pub mod yara;
 
@@ -194,11 +196,13 @@ pub enum Check {
     Iocs,
     /// YARA rules (feature `yara`, and rules given in [`ScanOptions::yara`]).
     Yara,
+    /// Web shells in the web roots (see [`webshell`]).
+    WebShell,
 }
 
 impl Check {
     /// Every check.
-    pub const ALL: [Check; 11] = [
+    pub const ALL: [Check; 12] = [
         Check::Placement,
         Check::Hidden,
         Check::Modules,
@@ -210,6 +214,7 @@ impl Check {
         Check::Commands,
         Check::Iocs,
         Check::Yara,
+        Check::WebShell,
     ];
 
     /// The name used on command lines (`renamed-tools`).
@@ -226,6 +231,7 @@ impl Check {
             Check::Commands => "commands",
             Check::Iocs => "iocs",
             Check::Yara => "yara",
+            Check::WebShell => "webshell",
         }
     }
 }
@@ -309,6 +315,9 @@ pub struct ScanOptions {
     /// More files than this with the same reasons in one directory become one finding.
     /// Default 10.
     pub group_threshold: usize,
+    /// Largest part of a server-side script read in a web root for web shells (the head;
+    /// media are read at the head and tail, see [`webshell::read_plan`]). Default 1 MiB.
+    pub max_webshell_bytes: u64,
     /// YARA settings.
     pub yara: YaraOptions,
 }
@@ -329,6 +338,7 @@ impl Default for ScanOptions {
             max_text_bytes: 256 << 10,
             max_hash_bytes: 16 << 20,
             group_threshold: 10,
+            max_webshell_bytes: 1 << 20,
             yara: YaraOptions::default(),
         }
     }
@@ -403,6 +413,10 @@ pub struct ScanStats {
     pub duration_ms: u64,
     /// YARA figures, when rules ran.
     pub yara: Option<YaraStats>,
+    /// The web roots walked for web shells (inside the root, resolved).
+    pub web_roots: Vec<String>,
+    /// Files of the web roots read for web shells.
+    pub web_files: u64,
 }
 
 /// What [`scan_root`] found.
@@ -449,6 +463,33 @@ pub mod fuzzing {
             .filter(|f| f.is_some())
             .count();
         assert!(kept <= m.entries);
+    }
+
+    /// The web-shell detector must not panic on any file name and content; what it reports
+    /// points inside the input. The configuration reader keeps absolute paths only.
+    pub fn webshell(data: &[u8]) {
+        for name in [
+            &b"a.php"[..],
+            b"a.jsp",
+            b"a.aspx",
+            b"a.cgi",
+            b"a.jpg",
+            b"a.txt",
+            b".htaccess",
+            b".user.ini",
+        ] {
+            if let Some(d) = crate::webshell::detect(name, data) {
+                assert!(!d.signals.is_empty());
+                let lines = data.iter().filter(|b| **b == b'\n').count() as u64 + 2;
+                for s in &d.signals {
+                    assert!(s.line <= lines, "line {} of {lines}", s.line);
+                    assert!(s.excerpt.len() <= 200);
+                }
+            }
+        }
+        for r in crate::webshell::roots_from_config(data) {
+            assert_eq!(r.first(), Some(&b'/'));
+        }
     }
 
     /// Miner-configuration and wallet recognition must not panic; wallets lie inside the input.
