@@ -17,8 +17,8 @@
 //! );
 //! ```
 //!
-//! The patterns are a table ([`crate::webshell`]'s `webshell_table.rs`, each row citing its
-//! public source): request input reaching `eval`/`assert`/`create_function`/`preg_replace`
+//! The patterns are a table (the crate's `src/webshell_table.rs`, each row citing its public
+//! source): request input reaching `eval`/`assert`/`create_function`/`preg_replace`
 //! `/e`/callbacks/command execution in one statement or through a variable, decoder chains
 //! into `eval`, dangerous function names hidden in base64, rot13, hex escapes or split
 //! strings, the China Chopper one-liners (PHP and ASP), Behinder's and Godzilla's default keys
@@ -241,42 +241,44 @@ fn push_signal(out: &mut Vec<Signal>, s: Signal) {
 
 /// The table's matches and the tainted-variable flows in `data` (a file of `kind`).
 fn pattern_signals(data: &[u8], kind: WebFile) -> Vec<Signal> {
-    let c = &*COMPILED;
+    let cx = &*COMPILED;
     let mut out: Vec<Signal> = Vec::new();
     let mut tainted: Vec<Vec<u8>> = Vec::new();
     let mut sink_vars: Vec<(Vec<u8>, usize, usize, bool)> = Vec::new();
     for (from, to) in windows(data) {
-        let w = data.get(from..to).unwrap_or_default();
-        for i in c.set.matches(w).iter() {
-            let (Some(p), Some(re)) = (PATTERNS.get(i), c.each.get(i)) else {
+        let win = data.get(from..to).unwrap_or_default();
+        for i in &cx.set.matches(win) {
+            let (Some(pat), Some(re)) = (PATTERNS.get(i), cx.each.get(i)) else {
                 continue;
             };
-            if !lang_applies(p.lang, kind) || out.iter().any(|s| s.name == p.name) {
+            if !lang_applies(pat.lang, kind) || out.iter().any(|s| s.name == pat.name) {
                 continue;
             }
-            let hit = re.find_iter(w).find(|m| {
-                p.verify.is_none_or(|v| v(m.as_bytes()))
-                    && (p.strength == Strength::Family || !in_comment(data, from + m.start()))
+            let hit = re.find_iter(win).find(|m| {
+                pat.verify.is_none_or(|v| v(m.as_bytes()))
+                    && (pat.strength == Strength::Family || !in_comment(data, from + m.start()))
             });
             if let Some(m) = hit {
-                let (s, e) = (from + m.start(), from + m.end());
-                push_signal(&mut out, signal(p, data, s, e));
+                push_signal(
+                    &mut out,
+                    signal(pat, data, from + m.start(), from + m.end()),
+                );
             }
         }
         let (taint, sinks, calls) = match kind {
-            WebFile::Jsp => (&c.taint_jsp, &c.sink_var_jsp, None),
+            WebFile::Jsp => (&cx.taint_jsp, &cx.sink_var_jsp, None),
             WebFile::Php | WebFile::Media | WebFile::Other => {
-                (&c.taint_php, &c.sink_var_php, Some(&c.call_var_php))
+                (&cx.taint_php, &cx.sink_var_php, Some(&cx.call_var_php))
             }
             _ => continue,
         };
-        for cap in taint.captures_iter(w).take(64) {
+        for cap in taint.captures_iter(win).take(64) {
             if let Some(v) = cap.get(1) {
                 tainted.push(v.as_bytes().to_vec());
             }
         }
         let var_group = usize::from(kind != WebFile::Jsp) + 1;
-        for cap in sinks.captures_iter(w).take(64) {
+        for cap in sinks.captures_iter(win).take(64) {
             if let (Some(all), Some(v)) = (cap.get(0), cap.get(var_group)) {
                 sink_vars.push((
                     v.as_bytes().to_vec(),
@@ -287,7 +289,7 @@ fn pattern_signals(data: &[u8], kind: WebFile) -> Vec<Signal> {
             }
         }
         if let Some(calls) = calls {
-            for cap in calls.captures_iter(w).take(64) {
+            for cap in calls.captures_iter(win).take(64) {
                 if let (Some(all), Some(v)) = (cap.get(0), cap.get(1)) {
                     sink_vars.push((
                         v.as_bytes().to_vec(),
@@ -532,7 +534,7 @@ fn assess(
     mut notes: Vec<String>,
     data: &[u8],
 ) -> Option<Detection> {
-    signals.sort_by(|a, b| b.strength.cmp(&a.strength));
+    signals.sort_by_key(|s| std::cmp::Reverse(s.strength));
     let top = signals.first()?.strength;
     let mut severity = match top {
         Strength::Weak => return None,

@@ -48,7 +48,9 @@ pub(crate) struct Pattern {
     pub regex: &'static str,
     /// What it means, for the finding's detail.
     pub what: &'static str,
-    /// A defanged line it must match.
+    /// A defanged line it must match (read by the unit tests; the fuzz seeds were made from
+    /// them).
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by the unit tests"))]
     pub example: &'static str,
     /// A check on the match the regex cannot express (`preg_replace`'s `/e` modifier).
     pub verify: Option<fn(&[u8]) -> bool>,
@@ -214,7 +216,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         strength: Strength::Medium,
         regex: r#"(?i)\bpreg_replace\s*\(\s*(?:'[^'\n]+'|"[^"\n]+")"#,
         what: "preg_replace with the /e modifier (evaluates the replacement; removed in PHP 7)",
-        example: r#"<?php preg_replace('/x/e', $code, 'x'); ?>"#,
+        example: r"<?php preg_replace('/x/e', $code, 'x'); ?>",
         verify: Some(preg_e_modifier),
     },
     Pattern {
@@ -287,7 +289,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         strength: Strength::Strong,
         regex: r#"(?i)\b(?:str_rot13\s*\(\s*['"](?:nffreg|riny|flfgrz|cnffgueh|furyy_rkrp|perngr_shapgvba|onfr64_qrpbqr)|strrev\s*\(\s*['"](?:tressa|lave|metsys|urhtssap|cexe_llehs|noitcnuf_etaerc|edoced_46esab))['"]"#,
         what: "a dangerous function's name hidden with str_rot13 or strrev",
-        example: r#"<?php $f = str_rot13('nffreg'); $f($_REQUEST['x']); ?>"#,
+        example: r"<?php $f = str_rot13('nffreg'); $f($_REQUEST['x']); ?>",
         verify: None,
     },
     Pattern {
@@ -305,7 +307,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         strength: Strength::Strong,
         regex: r#"(?i)['"](?:a|as|ass|asse|asser)['"]\s*\.\s*['"](?:ssert|sert|ert|rt|t)['"]|['"](?:e|ev|eva)['"]\s*\.\s*['"](?:val|al|l)['"]"#,
         what: "a dangerous function's name split into concatenated pieces ('as'.'sert')",
-        example: r#"<?php $a = 'as'.'sert'; $a($_POST['x']); ?>"#,
+        example: r"<?php $a = 'as'.'sert'; $a($_POST['x']); ?>",
         verify: Some(split_name_complete),
     },
     Pattern {
@@ -323,7 +325,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         strength: Strength::Family,
         regex: r"3c6e0b8a9c15224a",
         what: "Godzilla's default key (md5 of 'key', first 16 hex digits)",
-        example: r#"<?php $key='3c6e0b8a9c15224a'; ?>"#,
+        example: r"<?php $key='3c6e0b8a9c15224a'; ?>",
         verify: None,
     },
     Pattern {
@@ -413,7 +415,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         strength: Strength::Strong,
         regex: r#"(?i)\b(?:system|exec|qx|eval|open)\b\s*\(?[^;\n]*?(?:\bparam\s*\(|\$ENV\s*\{\s*['"]?QUERY_STRING|\$QUERY_STRING)"#,
         what: "runs request input in a CGI script",
-        example: r#"system(param('cmd'));"#,
+        example: r"system(param('cmd'));",
         verify: None,
     },
 ];

@@ -7,15 +7,17 @@ use crate::common::*;
 use ferret_core::Severity;
 use ferret_scan::webshell::{detect, kind_of, read_plan, roots_from_config};
 use ferret_scan::{Check, ScanOptions};
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// Padding of ordinary code, so a shell is not a one-liner.
 fn padded(shell: &str) -> String {
     let mut s = String::from("<?php\n/* Template helpers. */\n");
     for i in 0..80 {
-        s.push_str(&format!(
-            "function helper_{i}($a) {{ return htmlspecialchars($a . '{i}'); }}\n"
-        ));
+        let _ = writeln!(
+            s,
+            "function helper_{i}($a) {{ return htmlspecialchars($a . '{i}'); }}"
+        );
     }
     s.push_str(shell);
     s.push('\n');
@@ -340,37 +342,36 @@ fn debian_packages(names: &[&str]) -> Option<tempfile::TempDir> {
                     .to_string_lossy()
                     .starts_with(&format!("{n}_"))
             });
-        let deb = match have {
-            Some(e) => e.path(),
-            None => {
-                let st = std::process::Command::new("apt-get")
-                    .args(["download", "-q", n])
-                    .current_dir(&cache)
-                    .output();
-                match st {
-                    Ok(o) if o.status.success() => {}
-                    Ok(o) => {
-                        eprintln!(
+        let deb = if let Some(e) = have {
+            e.path()
+        } else {
+            let st = std::process::Command::new("apt-get")
+                .args(["download", "-q", n])
+                .current_dir(&cache)
+                .output();
+            match st {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => {
+                    eprintln!(
                             "skipped {n}: `apt-get download {n}` failed (offline, or a stale package list?): {}",
                             String::from_utf8_lossy(&o.stderr).trim()
                         );
-                        continue;
-                    }
-                    Err(e) => {
-                        eprintln!("skipped: apt-get not runnable: {e}");
-                        return None;
-                    }
+                    continue;
                 }
-                std::fs::read_dir(&cache)
-                    .ok()?
-                    .filter_map(Result::ok)
-                    .find(|e| {
-                        e.file_name()
-                            .to_string_lossy()
-                            .starts_with(&format!("{n}_"))
-                    })?
-                    .path()
+                Err(e) => {
+                    eprintln!("skipped: apt-get not runnable: {e}");
+                    return None;
+                }
             }
+            std::fs::read_dir(&cache)
+                .ok()?
+                .filter_map(Result::ok)
+                .find(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{n}_"))
+                })?
+                .path()
         };
         let st = std::process::Command::new("dpkg-deb")
             .arg("-x")
@@ -448,5 +449,5 @@ fn stock_applications_are_clean() {
         files > 1000,
         "{files} files: the packages did not unpack as expected"
     );
-    assert!(found.is_empty(), "{:#?}", found);
+    assert!(found.is_empty(), "{found:#?}");
 }
