@@ -59,7 +59,7 @@
 //!   it; `/`, `/usr` and the like named by a configuration are not web roots). Server-side
 //!   scripts (`.php*`, `.phtml`, `.inc`, `.jsp*`, `.asp*`, `.cgi`) are read up to
 //!   [`ScanOptions::max_webshell_bytes`], `.htaccess`/`.user.ini`/`php.ini` whole, media
-//!   (`.jpg`, `.png`, `.gif`, `.ico`, ...) at the head and tail, other files up to 64 KiB only
+//!   (`.jpg`, `.png`, `.gif`, `.ico`, ...) at the head and tail (16 + 8 KiB), other files up to 64 KiB only
 //!   for PHP code; static files (`.js`, `.css`, `.html`, fonts, archives) are not read.
 //!
 //! Reads are forensically sound (`ferret-core`: `O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, type checked

@@ -5,7 +5,9 @@
 
 use crate::common::*;
 use ferret_core::Severity;
-use ferret_scan::webshell::{detect, kind_of, read_plan, roots_from_config};
+use ferret_scan::webshell::{
+    detect, kind_of, read_plan, roots_from_config, MEDIA_HEAD, MEDIA_TAIL,
+};
 use ferret_scan::{Check, ScanOptions};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -178,7 +180,7 @@ fn ordinary_code_is_not_a_shell() {
     assert_eq!(kind_of(b"app.js"), None);
     assert_eq!(
         read_plan(kind_of(b"big.jpg").unwrap(), 10 << 20, 1 << 20),
-        Some((64 << 10, 16 << 10))
+        Some((MEDIA_HEAD, MEDIA_TAIL))
     );
 }
 
