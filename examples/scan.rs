@@ -31,7 +31,7 @@ impl HasCommon for Opts {
 
 const SCAN: Command<Opts> = Command {
     name: "scan",
-    about: "what was dropped on disk: drop locations and hidden directories, classified by content",
+    about: "what was dropped on disk: drop locations and hidden directories, classified by content; web shells in the web roots",
     args: "",
     flags: &[
         cli::root(),
@@ -95,7 +95,7 @@ const SCAN: Command<Opts> = Command {
     ],
     operands: None,
     notes: "checks: placement, hidden, modules, disguise, packed, unowned, renamed-tools, miner,\n\
-commands, iocs, yara",
+commands, iocs, yara, webshell",
 };
 
 pub fn main() -> ExitCode {
@@ -147,6 +147,14 @@ pub fn main() -> ExitCode {
             s.package_index,
             s.stopped.as_ref().map_or(String::new(), |w| format!("; stopped early ({})", escape(w.as_bytes()))),
         );
+        if !s.web_roots.is_empty() {
+            let _ = writeln!(
+                out,
+                "web roots: {} ({} files read for web shells)",
+                s.web_roots.join(", "),
+                s.web_files
+            );
+        }
         if let Some(y) = &s.yara {
             let _ = writeln!(
                 out,

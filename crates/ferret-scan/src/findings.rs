@@ -33,6 +33,18 @@ pub(crate) const RULES: &[Rule] = &[
         remediation: "Review the file with the rule's description and references; keep it as evidence before removing it.",
     },
     Rule {
+        id: "scan.webshell",
+        title: "web shell in a web root",
+        attack: &["T1505.003"],
+        remediation: "Keep a copy and its timestamps, then take it out of the web root; find how it got there (the web server's access log around its modification time: uploads, exploited plugins or frameworks such as ThinkPHP, Struts, WebLogic) and what it ran (the web server user's processes, cron, new accounts and keys).",
+    },
+    Rule {
+        id: "scan.webshell-config",
+        title: "web server configuration that runs attacker code",
+        attack: &["T1505.003"],
+        remediation: "Remove the directive after keeping a copy; the file it maps or prepends is the shell: review it and the directory's uploads.",
+    },
+    Rule {
         id: "scan.miner-config",
         title: "crypto-miner configuration on disk",
         attack: &["T1496"],
@@ -273,6 +285,14 @@ fn finding(v: &Verdict) -> Option<Finding> {
         f.remediation = Some(r.remediation.to_owned());
     }
     Some(f)
+}
+
+/// The facts of a file shown in a finding's detail.
+pub(crate) fn file_facts(stat: &ferret_core::Stat) -> String {
+    format!(
+        "size {}, mode {:04o}, uid {}, gid {}, mtime {}",
+        stat.size, stat.mode, stat.uid, stat.gid, stat.mtime.sec
+    )
 }
 
 fn parent(path: &[u8]) -> &[u8] {

@@ -50,6 +50,17 @@
 //! - **Everywhere else** on the root filesystem: names only (indicators, `*.ko*`), and the size
 //!   of each file against the renamed-tool candidates.
 //! - **Paths the caller names** ([`ScanOptions::paths`]): everything, as in a drop location.
+//! - **Web roots** ([`Check::WebShell`], see [`webshell`]): the document roots the host's own
+//!   configuration names (nginx `root`, Apache `DocumentRoot` in `/etc/nginx`, `/etc/httpd`,
+//!   `/etc/apache2`, BT-Panel's `/www/server/panel/vhost`, `/usr/local/nginx/conf`) and the
+//!   usual ones (`/var/www`, `/usr/share/nginx/html`, `/srv/www`, `/srv/http`, `/www/wwwroot`,
+//!   `/home/*/public_html`, `/opt/*/webapps`, `/usr/local/tomcat/webapps`,
+//!   `/var/lib/tomcat*/webapps`, ...), each walked once (a root inside another is walked with
+//!   it; `/`, `/usr` and the like named by a configuration are not web roots). Server-side
+//!   scripts (`.php*`, `.phtml`, `.inc`, `.jsp*`, `.asp*`, `.cgi`) are read up to
+//!   [`ScanOptions::max_webshell_bytes`], `.htaccess`/`.user.ini`/`php.ini` whole, media
+//!   (`.jpg`, `.png`, `.gif`, `.ico`, ...) at the head and tail (16 + 8 KiB), other files up to 64 KiB only
+//!   for PHP code; static files (`.js`, `.css`, `.html`, fonts, archives) are not read.
 //!
 //! Reads are forensically sound (`ferret-core`: `O_NOFOLLOW|O_NONBLOCK|O_NOATIME`, type checked
 //! before and after open; FIFOs, sockets and devices are never opened; a symbolic link is never
@@ -99,6 +110,8 @@
 //! | `scan.miner-wallet` | high | T1496 | a Monero (or checksummed Bitcoin) wallet address in a text file in a drop location, hidden directory or exec position |
 //! | `scan.malicious-command` | the highest kind's (see [`ferret_core::command`]) | the kinds' | a script, cron table or systemd unit (not owned by a package) whose command lines download and run code, open a reverse shell, mine, wipe logs, ... |
 //! | `scan.ioc-name` / `scan.ioc-path` / `scan.ioc-dir` / `scan.ioc-hash` / `scan.ioc-pool` / `scan.ioc-preload` | per indicator | per indicator | a file or directory name, path, SHA-256, mining pool or `/etc/ld.so.preload` entry from the indicator table `data/iocs.tsv` (Kinsing/H2Miner, TeamTNT, WatchDog, 8220 Gang, Outlaw, Diamorphine, Reptile, libprocesshider, Mirai, ...; each line cites its public report) |
+//! | `scan.webshell` | critical for a known family's marker (Behinder's, Godzilla's default keys, Godzilla's XOR loop, an `openssl_decrypt`ed body evaluated, a JSP class loader defining AES-decrypted bytes) and for request-driven code execution in a one-liner (China Chopper); high for request input reaching `eval`/`assert`/`create_function`/`preg_replace` `/e`/a callback/command execution (directly or through a variable), decoder chains into `eval`, dangerous names hidden in base64/rot13/hex/split strings, JSP `Runtime.exec` on a parameter; medium for PHP code in an image or `preg_replace` `/e` alone; one level higher when the file was modified in the last 30 days, is owned by the web server user in a root owned by another, or is newer than its neighbours by more than a day (said in the detail) | T1505.003 | a web shell in a web root, by content (see [`webshell`]); the evidence is each matching line, escaped and cut |
+//! | `scan.webshell-config` | critical for `auto_prepend_file` of `php://`/`data:`, high for a handler mapping data extensions to PHP or a prepended data or temporary file, medium for another prepended file (Wordfence's `wordfence-waf.php` is not reported) | T1505.003 | an `.htaccess`, `.user.ini` or `php.ini` in a web root that makes other files run as PHP |
 //! | `scan.yara-match` | high (critical when the rule's `score` metadata is 80 or more) | T1588.001 | a YARA rule matched the file (feature `yara`) |
 //! | `scan.yara-process` | high (critical for a deleted executable) | T1588.001 | a YARA rule matched a running process's executable (`/proc/PID/exe`, deleted ones too) or, opt-in, its memory |
 //!
@@ -135,6 +148,8 @@ pub mod ioc;
 pub mod miner;
 pub mod places;
 mod scan;
+pub mod webshell;
+mod webshell_table;
 #[cfg(feature = "yara")]
 pub mod yara;
 
@@ -194,11 +209,13 @@ pub enum Check {
     Iocs,
     /// YARA rules (feature `yara`, and rules given in [`ScanOptions::yara`]).
     Yara,
+    /// Web shells in the web roots (see [`webshell`]).
+    WebShell,
 }
 
 impl Check {
     /// Every check.
-    pub const ALL: [Check; 11] = [
+    pub const ALL: [Check; 12] = [
         Check::Placement,
         Check::Hidden,
         Check::Modules,
@@ -210,6 +227,7 @@ impl Check {
         Check::Commands,
         Check::Iocs,
         Check::Yara,
+        Check::WebShell,
     ];
 
     /// The name used on command lines (`renamed-tools`).
@@ -226,6 +244,7 @@ impl Check {
             Check::Commands => "commands",
             Check::Iocs => "iocs",
             Check::Yara => "yara",
+            Check::WebShell => "webshell",
         }
     }
 }
@@ -309,6 +328,9 @@ pub struct ScanOptions {
     /// More files than this with the same reasons in one directory become one finding.
     /// Default 10.
     pub group_threshold: usize,
+    /// Largest part of a server-side script read in a web root for web shells (the head;
+    /// media are read at the head and tail, see [`webshell::read_plan`]). Default 1 MiB.
+    pub max_webshell_bytes: u64,
     /// YARA settings.
     pub yara: YaraOptions,
 }
@@ -329,6 +351,7 @@ impl Default for ScanOptions {
             max_text_bytes: 256 << 10,
             max_hash_bytes: 16 << 20,
             group_threshold: 10,
+            max_webshell_bytes: 1 << 20,
             yara: YaraOptions::default(),
         }
     }
@@ -403,6 +426,10 @@ pub struct ScanStats {
     pub duration_ms: u64,
     /// YARA figures, when rules ran.
     pub yara: Option<YaraStats>,
+    /// The web roots walked for web shells (inside the root, resolved).
+    pub web_roots: Vec<String>,
+    /// Files of the web roots read for web shells.
+    pub web_files: u64,
 }
 
 /// What [`scan_root`] found.
@@ -449,6 +476,33 @@ pub mod fuzzing {
             .filter(|f| f.is_some())
             .count();
         assert!(kept <= m.entries);
+    }
+
+    /// The web-shell detector must not panic on any file name and content; what it reports
+    /// points inside the input. The configuration reader keeps absolute paths only.
+    pub fn webshell(data: &[u8]) {
+        for name in [
+            &b"a.php"[..],
+            b"a.jsp",
+            b"a.aspx",
+            b"a.cgi",
+            b"a.jpg",
+            b"a.txt",
+            b".htaccess",
+            b".user.ini",
+        ] {
+            if let Some(d) = crate::webshell::detect(name, data) {
+                assert!(!d.signals.is_empty());
+                let lines = memchr::memchr_iter(b'\n', data).count() as u64 + 2;
+                for s in &d.signals {
+                    assert!(s.line <= lines, "line {} of {lines}", s.line);
+                    assert!(s.excerpt.len() <= 200);
+                }
+            }
+        }
+        for r in crate::webshell::roots_from_config(data) {
+            assert_eq!(r.first(), Some(&b'/'));
+        }
     }
 
     /// Miner-configuration and wallet recognition must not panic; wallets lie inside the input.

@@ -43,7 +43,7 @@ impl ReadAt for FileAt<'_> {
 }
 
 /// Up to `len` bytes at `offset` (fewer at the end of the file).
-fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
     let mut n = 0;
     while n < len {
@@ -1320,6 +1320,15 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
                 });
             }
         });
+        if opts.walk_places && opts.runs(Check::WebShell) && !ctx.should_stop() {
+            let excluded = |p: &[u8]| ctx.excluded(p);
+            let web = crate::webshell::scan_web_roots(root, opts, control, &ctx.stop, &excluded);
+            lock(&ctx.verdicts).extend(web.verdicts);
+            lock(&ctx.errors).extend(web.errors);
+            stats.web_roots = web.roots;
+            stats.web_files = web.files;
+            ctx.c.bytes.fetch_add(web.bytes, Ordering::Relaxed);
+        }
         for p in &opts.paths {
             if ctx.should_stop() {
                 break;

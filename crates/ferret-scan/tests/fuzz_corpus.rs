@@ -14,3 +14,8 @@ fn scan_modinfo() {
 fn scan_miner() {
     ferret_testkit::fuzz::replay("scan_miner", 8, ferret_scan::fuzzing::miner);
 }
+
+#[test]
+fn scan_webshell() {
+    ferret_testkit::fuzz::replay("scan_webshell", 30, ferret_scan::fuzzing::webshell);
+}

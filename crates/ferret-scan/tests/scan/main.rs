@@ -12,5 +12,6 @@ mod common;
 mod fixtures;
 mod hostile;
 mod rpm;
+mod webshell;
 #[cfg(feature = "yara")]
 mod yara;
