@@ -491,28 +491,69 @@ impl SrcKey {
     }
 }
 
-/// User names, each stored once: the sources' user lists hold 4-byte ids.
+/// Names stored once, end to end in one buffer: an id is a 4-byte index, a name costs its
+/// bytes and 8 (no allocation of its own).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Names {
+    /// (offset, length) in `bytes`, by id.
+    spans: Vec<(u32, u32)>,
+    bytes: Vec<u8>,
+}
+
+impl Names {
+    /// The name of `id` (empty for an unknown id).
+    #[inline]
+    pub(crate) fn get(&self, id: u32) -> &[u8] {
+        self.spans
+            .get(id as usize)
+            .and_then(|&(o, n)| {
+                let o = o as usize;
+                self.bytes.get(o..o + n as usize)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Adds `b`: its id (`None` past 4 GiB of names or 2^32 - 1 ids).
+    fn push(&mut self, b: &[u8]) -> Option<u32> {
+        let off = u32::try_from(self.bytes.len()).ok()?;
+        let len = u32::try_from(b.len()).ok()?;
+        off.checked_add(len)?;
+        let id = u32::try_from(self.spans.len())
+            .ok()
+            .filter(|&i| i != NONE_U32)?;
+        self.bytes.extend_from_slice(b);
+        self.spans.push((off, len));
+        Some(id)
+    }
+
+    /// Bytes held (by capacity).
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        self.spans.capacity() * 8 + self.bytes.capacity()
+    }
+}
+
+/// User names, each stored once: the sources' user lists and the per-user state hold 4-byte
+/// ids.
 #[derive(Debug, Default)]
 struct UserNames {
     index: hashbrown::HashTable<u32>,
-    names: Vec<(u64, Box<[u8]>)>,
+    names: Names,
 }
 
 impl UserNames {
-    /// The id of `u` (`uh`: its [`hash`]), added when new.
+    /// The id of `u` (`uh`: its [`hash`]), added when new (`NONE_U32` when there is no room:
+    /// past 4 GiB of distinct names).
     fn id(&mut self, u: &[u8], uh: u64) -> u32 {
         let names = &self.names;
-        if let Some(&i) = self.index.find(uh, |&i| {
-            names
-                .get(i as usize)
-                .is_some_and(|(h, n)| *h == uh && same_bytes(n, u))
-        }) {
+        if let Some(&i) = self.index.find(uh, |&i| same_bytes(names.get(i), u)) {
             return i;
         }
-        let i = u32::try_from(self.names.len()).unwrap_or(NONE_U32);
-        self.index
-            .insert_unique(uh, i, |&j| names.get(j as usize).map_or(0, |(h, _)| *h));
-        self.names.push((uh, u.into()));
+        let Some(i) = self.names.push(u) else {
+            return NONE_U32;
+        };
+        let names = &self.names;
+        self.index.insert_unique(uh, i, |&j| hash(names.get(j)));
         i
     }
 }
@@ -531,6 +572,8 @@ struct SourceTable {
     srcs: Chunked<Source>,
     /// The sliding windows of sources with failures or ports ([`Source::win`]).
     windows: Chunked<Windows>,
+    /// The brute-force rings of the windows.
+    rings: Rings,
     /// User names of the sources' lists.
     users: UserNames,
     /// The user ids of sources with more than two (the first two are inline).
@@ -628,17 +671,21 @@ impl SourceTable {
             .unwrap_or_default()
     }
 
-    /// Adds user `u` (hash `uh`) to source `idx`'s list when new (the list is not full).
+    /// Adds user `u` (hash `uh`) to source `idx`'s list when new (the list is not full): the
+    /// user's id.
     #[inline(never)]
-    fn add_user(&mut self, idx: usize, u: &[u8], uh: u64) {
+    fn add_user(&mut self, idx: usize, u: &[u8], uh: u64) -> u32 {
         let id = self.users.id(u, uh);
+        if id == NONE_U32 {
+            return id;
+        }
         let Some(s) = self.srcs.get_mut(idx) else {
-            return;
+            return id;
         };
         let n = usize::from(s.n_users);
         let inline = s.users.get(..n.min(2)).unwrap_or_default();
         if inline.contains(&id) {
-            return;
+            return id;
         }
         if n < 2 {
             if let Some(slot) = s.users.get_mut(n) {
@@ -650,28 +697,71 @@ impl SourceTable {
                 .entry(u32::try_from(idx).unwrap_or(NONE_U32))
                 .or_default();
             if more.contains(&id) {
-                return;
+                return id;
             }
             more.push(id);
         }
         s.n_users += 1;
+        id
     }
 
     /// The windows of source `idx`, made when it has none (with the failure held inline,
-    /// as [`Windows::fail_windows`] would have seen it).
+    /// as [`fail_windows`] would have seen it): their index in `windows`.
     #[inline]
-    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<&mut Windows> {
+    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
         let s = self.srcs.get_mut(idx)?;
         if s.win == NONE_U32 {
             let mut w = Windows::default();
             if s.has(F_PENDING) {
                 let uh = s.has(F_PENDING_USER).then_some(s.fail_uh);
-                w.fail_windows(lim, 1, s.fail_t, s.fail_line, true, uh);
+                fail_windows(
+                    &mut w,
+                    &mut self.rings,
+                    lim,
+                    1,
+                    s.fail_t,
+                    s.fail_line,
+                    true,
+                    uh,
+                );
                 s.flags &= !(F_PENDING | F_PENDING_USER);
             }
             s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
         }
-        self.windows.get_mut(s.win as usize)
+        Some(s.win as usize)
+    }
+
+    /// A failure in the windows of source `idx` (see [`fail_windows`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn fail(
+        &mut self,
+        idx: usize,
+        lim: &Limits,
+        n_fail: u32,
+        t: i64,
+        line: u64,
+        brute: bool,
+        spray_uh: Option<u64>,
+    ) -> (bool, bool, Option<u64>) {
+        let Some(wi) = self.windows(idx, lim) else {
+            return (false, false, None);
+        };
+        match self.windows.get_mut(wi) {
+            Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, t, line, brute, spray_uh),
+            None => (false, false, None),
+        }
+    }
+
+    /// A destination port in the windows of source `idx`: whether the scan fires now.
+    #[inline]
+    fn port(&mut self, idx: usize, lim: &Limits, p: u16, t: i64) -> bool {
+        let Some(wi) = self.windows(idx, lim) else {
+            return false;
+        };
+        self.windows
+            .get_mut(wi)
+            .is_some_and(|w| w.port_window(lim, p, t))
     }
 }
 
@@ -779,68 +869,178 @@ fn add32(c: &mut u32, n: u64) {
     *c = u32::try_from(u64::from(*c).saturating_add(n)).unwrap_or(u32::MAX);
 }
 
-/// The sliding windows of one source, each kept until its finding is made (then freed).
-#[derive(Debug, Default)]
+/// The sliding windows of one source, each kept until its finding is made (then freed): 80
+/// bytes, with no allocation of its own until it holds three recent users or probed ports.
+#[derive(Debug)]
 struct Windows {
-    /// The last failures (time, line), at most the threshold's count.
-    fail_times: VecDeque<(i64, u64)>,
+    /// Its brute-force window's ring in [`SourceTable::rings`] (`NONE_U32`: none).
+    ring: u32,
+    /// Failures in the ring (at most the threshold's count).
+    ring_len: u32,
+    /// The place of the oldest failure in the ring.
+    ring_head: u32,
     /// Users (hashes) failing recently.
     recent_users: Recent<u64>,
     /// Destination ports probed recently (firewall lines only).
     ports: Option<Box<Recent<u16>>>,
 }
 
-impl Windows {
-    /// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
-    /// window (`spray_uh`: the user's hash, when not found yet): whether each fires now, and
-    /// the line of the first failure in the brute-force window.
-    #[inline(never)]
-    fn fail_windows(
-        &mut self,
-        lim: &Limits,
-        n_fail: u32,
-        t: i64,
-        line: u64,
-        brute: bool,
-        spray_uh: Option<u64>,
-    ) -> (bool, bool, Option<u64>) {
-        let (mut b, mut s, mut first) = (false, false, None);
-        if brute {
-            if self.fail_times.capacity() == 0 {
-                self.fail_times.reserve_exact(lim.fail_n);
-            }
+impl Default for Windows {
+    fn default() -> Self {
+        Windows {
+            ring: NONE_U32,
+            ring_len: 0,
+            ring_head: 0,
+            recent_users: Recent::default(),
+            ports: None,
+        }
+    }
+}
+
+/// The brute-force windows' rings: the last `stride` (the failures threshold) failures of a
+/// source as (time, line), side by side in chunks: no allocation per source, and a ring
+/// freed when its brute force is found is reused by the next source.
+#[derive(Debug)]
+struct Rings {
+    stride: usize,
+    /// Rings in a chunk.
+    per_chunk: usize,
+    chunks: Vec<Vec<(i64, u64)>>,
+    /// Rings made.
+    n: usize,
+    /// Freed rings.
+    free: Vec<u32>,
+}
+
+impl Rings {
+    fn new(stride: usize) -> Self {
+        let stride = stride.max(1);
+        Rings {
+            stride,
+            per_chunk: (16 * 1024 / stride).max(1),
+            chunks: Vec::new(),
+            n: 0,
+            free: Vec::new(),
+        }
+    }
+
+    /// A ring (`NONE_U32` past 2^32 - 1 rings).
+    fn alloc(&mut self) -> u32 {
+        if let Some(k) = self.free.pop() {
+            return k;
+        }
+        let Ok(k) = u32::try_from(self.n) else {
+            return NONE_U32;
+        };
+        if self.n / self.per_chunk >= self.chunks.len() {
+            self.chunks
+                .push(Vec::with_capacity(self.per_chunk * self.stride));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.resize(c.len() + self.stride, (0, 0));
+        }
+        self.n += 1;
+        k
+    }
+
+    #[inline]
+    fn get_mut(&mut self, k: u32) -> Option<&mut [(i64, u64)]> {
+        let k = k as usize;
+        let o = (k % self.per_chunk) * self.stride;
+        self.chunks
+            .get_mut(k / self.per_chunk)?
+            .get_mut(o..o + self.stride)
+    }
+
+    fn release(&mut self, k: u32) {
+        self.free.push(k);
+    }
+
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        self.chunks
+            .iter()
+            .map(|c| c.capacity() * std::mem::size_of::<(i64, u64)>())
+            .sum::<usize>()
+            + self.chunks.capacity() * std::mem::size_of::<Vec<(i64, u64)>>()
+            + self.free.capacity() * 4
+    }
+}
+
+impl Default for Rings {
+    fn default() -> Self {
+        Rings::new(1)
+    }
+}
+
+/// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
+/// window (`spray_uh`: the user's hash, when not found yet) of windows `w`: whether each fires
+/// now, and the line of the first failure in the brute-force window.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn fail_windows(
+    w: &mut Windows,
+    rings: &mut Rings,
+    lim: &Limits,
+    n_fail: u32,
+    t: i64,
+    line: u64,
+    brute: bool,
+    spray_uh: Option<u64>,
+) -> (bool, bool, Option<u64>) {
+    let (mut b, mut s, mut first) = (false, false, None);
+    if brute {
+        if w.ring == NONE_U32 {
+            w.ring = rings.alloc();
+            w.ring_len = 0;
+            w.ring_head = 0;
+        }
+        if let Some(r) = rings.get_mut(w.ring) {
+            let n = r.len();
+            let (mut len, mut head) = (w.ring_len as usize, w.ring_head as usize);
             for _ in 0..n_fail.min(lim.fail_n as u32) {
                 // Oldest out first: the ring never outgrows the threshold.
-                if self.fail_times.len() >= lim.fail_n {
-                    self.fail_times.pop_front();
+                if len >= n {
+                    if let Some(e) = r.get_mut(head) {
+                        *e = (t, line);
+                    }
+                    head = (head + 1) % n;
+                } else {
+                    if let Some(e) = r.get_mut((head + len) % n) {
+                        *e = (t, line);
+                    }
+                    len += 1;
                 }
-                self.fail_times.push_back((t, line));
             }
-            if self.fail_times.len() >= lim.fail_n {
-                if let Some(&(t0, l0)) = self.fail_times.front() {
+            (w.ring_len, w.ring_head) = (len as u32, head as u32);
+            if len >= n {
+                if let Some(&(t0, l0)) = r.get(head) {
                     if t.saturating_sub(t0) <= lim.win {
                         b = true;
                         first = Some(l0);
                         // The brute force is found: its window is not read again.
-                        self.fail_times = VecDeque::new();
+                        rings.release(w.ring);
+                        w.ring = NONE_U32;
                     }
                 }
             }
         }
-        if let Some(uh) = spray_uh {
-            self.recent_users.expire(t, lim.win);
-            self.recent_users.touch(uh, t);
-            if self.recent_users.len() >= lim.spray_n {
-                s = true;
-                self.recent_users = Recent::default();
-            }
-            if self.recent_users.len() > lim.spray_cap {
-                self.recent_users.remove_first();
-            }
-        }
-        (b, s, first)
     }
+    if let Some(uh) = spray_uh {
+        w.recent_users.expire(t, lim.win);
+        w.recent_users.touch(uh, t);
+        if w.recent_users.len() >= lim.spray_n {
+            s = true;
+            w.recent_users = Recent::default();
+        }
+        if w.recent_users.len() > lim.spray_cap {
+            w.recent_users.remove_first();
+        }
+    }
+    (b, s, first)
+}
 
+impl Windows {
     /// A destination port in the port-scan window: whether the scan fires now.
     #[inline(never)]
     fn port_window(&mut self, lim: &Limits, p: u16, t: i64) -> bool {
@@ -858,12 +1058,27 @@ impl Windows {
     }
 }
 
-#[derive(Debug, Default)]
-struct UserState {
-    name: Vec<u8>,
-    recent_sources: Recent<u64>,
-    reported: bool,
+/// One user's part in the distributed brute-force detection, by user id (16 bytes): the one
+/// source that failed on it recently inline; a user failing from two or more sources within
+/// the window has a [`Recent`] set in `Detector::dist_sets` instead.
+#[derive(Debug, Clone, Copy)]
+struct UserDist {
+    /// The time of `src`'s last failure.
+    t: i64,
+    /// The recent source (`NONE_U32`: none), while `set` is `NONE_U32`.
+    src: u32,
+    /// Its set in `Detector::dist_sets`; `NONE_U32`: none; [`REPORTED`]: reported.
+    set: u32,
 }
+
+const DIST_EMPTY: UserDist = UserDist {
+    t: 0,
+    src: NONE_U32,
+    set: NONE_U32,
+};
+
+/// `UserDist::set` of a user already reported (its window is not read any more).
+const REPORTED: u32 = NONE_U32 - 1;
 
 /// Thresholds as the per-event code uses them (maxima and products done once).
 #[derive(Debug, Clone, Copy)]
@@ -901,47 +1116,142 @@ impl Limits {
     }
 }
 
+/// Up to two items inline, more on the heap: the sliding-window sets hold one or two keys
+/// nearly always (a source's recent users, a user's recent sources).
+#[derive(Debug, Clone)]
+enum Items<T> {
+    Inline(u8, [T; 2]),
+    Heap(Vec<T>),
+}
+
+impl<T: Copy + Default> Default for Items<T> {
+    fn default() -> Self {
+        Items::Inline(0, [T::default(); 2])
+    }
+}
+
+impl<T: Copy> Items<T> {
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Items::Inline(n, a) => a.get(..usize::from(*n)).unwrap_or_default(),
+            Items::Heap(v) => v,
+        }
+    }
+
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Items::Inline(n, a) => a.get_mut(..usize::from(*n)).unwrap_or_default(),
+            Items::Heap(v) => v,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, x: T) {
+        match self {
+            Items::Inline(n, a) => {
+                if let Some(slot) = a.get_mut(usize::from(*n)) {
+                    *slot = x;
+                    *n += 1;
+                } else {
+                    let mut v = Vec::with_capacity(4);
+                    v.extend_from_slice(a);
+                    v.push(x);
+                    *self = Items::Heap(v);
+                }
+            }
+            Items::Heap(v) => v.push(x),
+        }
+    }
+
+    fn retain(&mut self, mut f: impl FnMut(&T) -> bool) {
+        match self {
+            Items::Inline(n, a) => {
+                let mut k = 0;
+                for i in 0..usize::from(*n) {
+                    if let Some(&x) = a.get(i) {
+                        if f(&x) {
+                            if let Some(d) = a.get_mut(k) {
+                                *d = x;
+                            }
+                            k += 1;
+                        }
+                    }
+                }
+                *n = k as u8;
+            }
+            Items::Heap(v) => v.retain(f),
+        }
+    }
+
+    fn remove_first(&mut self) {
+        match self {
+            Items::Inline(n, a) => {
+                if *n > 0 {
+                    a.rotate_left(1);
+                    *n -= 1;
+                }
+            }
+            Items::Heap(v) => {
+                if !v.is_empty() {
+                    v.remove(0);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Items::Inline(..) => 0,
+            Items::Heap(v) => v.capacity() * std::mem::size_of::<T>(),
+        }
+    }
+}
+
 /// Keys last seen at a time, in insertion order: the sliding-window sets (users per source,
 /// ports per source, sources per user). `oldest`/`newest` bound the times held, so the
 /// window's expiry scans the set only when something can have expired.
 #[derive(Debug)]
 struct Recent<K> {
-    items: Vec<(K, i64)>,
+    items: Items<(K, i64)>,
     oldest: i64,
     newest: i64,
 }
 
-impl<K> Default for Recent<K> {
+impl<K: Copy + Default> Default for Recent<K> {
     fn default() -> Self {
         Recent {
-            items: Vec::new(),
+            items: Items::default(),
             oldest: i64::MAX,
             newest: i64::MIN,
         }
     }
 }
 
-impl<K: PartialEq> Recent<K> {
+impl<K: PartialEq + Copy> Recent<K> {
     /// Drops the keys last seen more than `win` before `t`.
     #[inline]
     fn expire(&mut self, t: i64, win: i64) {
         // Every held time is in [oldest, newest]: when neither difference overflows and the
         // oldest is in the window, nothing expires (the scan below would keep everything).
-        if self.items.is_empty()
+        if self.items.as_slice().is_empty()
             || (t.checked_sub(self.newest).is_some()
                 && t.checked_sub(self.oldest).is_some_and(|d| d <= win))
         {
             return;
         }
         self.items.retain(|(_, at)| t.saturating_sub(*at) <= win);
-        self.oldest = self.items.iter().map(|x| x.1).min().unwrap_or(i64::MAX);
-        self.newest = self.items.iter().map(|x| x.1).max().unwrap_or(i64::MIN);
+        let items = self.items.as_slice();
+        self.oldest = items.iter().map(|x| x.1).min().unwrap_or(i64::MAX);
+        self.newest = items.iter().map(|x| x.1).max().unwrap_or(i64::MIN);
     }
 
     /// Marks `k` seen at `t` (added at the end when new).
     #[inline]
     fn touch(&mut self, k: K, t: i64) {
-        match self.items.iter_mut().find(|(x, _)| *x == k) {
+        match self.items.as_mut_slice().iter_mut().find(|(x, _)| *x == k) {
             Some(e) => e.1 = t,
             None => self.items.push((k, t)),
         }
@@ -950,14 +1260,12 @@ impl<K: PartialEq> Recent<K> {
     }
 
     fn len(&self) -> usize {
-        self.items.len()
+        self.items.as_slice().len()
     }
 
     /// Drops the key added first (the set is over its cap).
     fn remove_first(&mut self) {
-        if !self.items.is_empty() {
-            self.items.remove(0);
-        }
+        self.items.remove_first();
     }
 }
 
@@ -1433,7 +1741,12 @@ pub struct Detector {
     files: Vec<Vec<u8>>,
     file: u32,
     src: SourceTable,
-    users: FxMap<u64, UserState>,
+    /// The distributed brute-force state of each user, by user id ([`UserDist`]).
+    dist: Chunked<UserDist>,
+    /// The recent sources of users failing from more than one (`UserDist::set`).
+    dist_sets: Vec<Recent<u32>>,
+    /// Free places in `dist_sets` (of users reported since).
+    dist_free: Vec<u32>,
     /// Hashes of users already reported for distributed brute force, direct-mapped: a
     /// failure for one of them needs no look-up in `users`.
     reported_users: [Option<u64>; REPORTED_SLOTS],
@@ -1531,8 +1844,13 @@ impl Detector {
             lim: Limits::new(&th),
             files: Vec::new(),
             file: 0,
-            src: SourceTable::default(),
-            users: FxMap::default(),
+            src: SourceTable {
+                rings: Rings::new(Limits::new(&th).fail_n),
+                ..SourceTable::default()
+            },
+            dist: Chunked::default(),
+            dist_sets: Vec::new(),
+            dist_free: Vec::new(),
             reported_users: [None; REPORTED_SLOTS],
             sessions: PidSessions::default(),
             counts: vec![0; EventKind::NAMES.len()],
@@ -1597,17 +1915,17 @@ impl Detector {
     #[cfg(test)]
     pub(crate) fn state_bytes(&self) -> usize {
         use std::mem::size_of;
-        fn recent<K>(r: &Recent<K>) -> usize {
-            r.items.capacity() * size_of::<(K, i64)>()
+        fn recent<K: Copy>(r: &Recent<K>) -> usize {
+            r.items.heap_bytes()
         }
         let t = &self.src;
         let srcs = t.srcs.chunks.len() * CHUNK * size_of::<Source>();
         let windows = t.windows.chunks.len() * CHUNK * size_of::<Windows>()
+            + t.rings.heap_bytes()
             + t.windows
                 .iter()
                 .map(|w| {
-                    w.fail_times.capacity() * size_of::<(i64, u64)>()
-                        + recent(&w.recent_users)
+                    recent(&w.recent_users)
                         + w.ports
                             .as_ref()
                             .map_or(0, |p| size_of::<Recent<u16>>() + recent(p))
@@ -1617,20 +1935,17 @@ impl Detector {
         let long = t.long.capacity() * (size_of::<(Box<[u8]>, u32)>() + 1)
             + t.long_names.capacity() * size_of::<(u32, Box<[u8]>)>()
             + t.long_names.iter().map(|(_, n)| 2 * n.len()).sum::<usize>();
-        let user_names = t.users.index.capacity() * (size_of::<u32>() + 1)
-            + t.users.names.capacity() * size_of::<(u64, Box<[u8]>)>()
-            + t.users.names.iter().map(|(_, n)| n.len()).sum::<usize>();
+        let user_names =
+            t.users.index.capacity() * (size_of::<u32>() + 1) + t.users.names.heap_bytes();
         let more_users = t.more_users.capacity() * (size_of::<(u32, Vec<u32>)>() + 1)
             + t.more_users
                 .values()
                 .map(|v| v.capacity() * 4)
                 .sum::<usize>();
-        let users = self.users.capacity() * (size_of::<(u64, UserState)>() + 1)
-            + self
-                .users
-                .values()
-                .map(|u| u.name.capacity() + recent(&u.recent_sources))
-                .sum::<usize>();
+        let users = self.dist.chunks.len() * CHUNK * size_of::<UserDist>()
+            + self.dist_sets.capacity() * size_of::<Recent<u32>>()
+            + self.dist_sets.iter().map(recent).sum::<usize>()
+            + self.dist_free.capacity() * 4;
         let sessions = self.sessions.pids.capacity() * (size_of::<(u32, Session<SrcRef>)>() + 1)
             + self.sessions.pam_users.capacity() * (size_of::<(u32, Vec<u64>)>() + 1);
         srcs + windows + index + long + user_names + more_users + users + sessions
@@ -1993,21 +2308,19 @@ impl Detector {
         };
         let first_fail = s.has(F_FAILED).then_some((s.fail_file, s.fail_line));
         let failures = u64::from(s.failures) + u64::from(s.probes);
+        // The user's id, when it was looked up for the list.
+        let mut uid = None;
         if list_user {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
-                self.src.add_user(idx, u, uh);
+                uid = Some(self.src.add_user(idx, u, uh));
             }
         }
         if let Some((b, spray_uh)) = windows_for {
-            if let Some(w) = self.src.windows(idx, &lim) {
-                (brute, spray, first_in_window) =
-                    w.fail_windows(&lim, n_fail, t, line, b, spray_uh);
-            }
+            (brute, spray, first_in_window) =
+                self.src.fail(idx, &lim, n_fail, t, line, b, spray_uh);
         }
         if let Some(p) = port {
-            if let Some(w) = self.src.windows(idx, &lim) {
-                scan = w.port_window(&lim, p, t);
-            }
+            scan = self.src.port(idx, &lim, p, t);
         }
         if !failure && !compromise && !scan {
             return;
@@ -2038,40 +2351,90 @@ impl Detector {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
                 let slot = self.reported_users.get((uh as usize) % REPORTED_SLOTS);
                 if slot.copied().flatten() != Some(uh) {
-                    self.user_failure(u, uh, idx, file, line, t);
+                    let id = uid.unwrap_or_else(|| self.src.users.id(u, uh));
+                    self.user_failure(id, uh, idx, file, line, t);
                 }
             }
         }
     }
 
-    /// A failure for user `u` (hash `uh`) from source `idx`: the distributed brute force.
+    /// A failure for user `id` (hash `uh`) from source `idx`: the distributed brute force.
     #[inline(never)]
-    fn user_failure(&mut self, u: &[u8], uh: u64, idx: usize, file: u32, line: u64, t: i64) {
-        let lim = self.lim;
-        // The source's identity in the user's window: its index.
-        let sh = idx as u64;
-        let us = match self.users.get_mut(&uh) {
-            Some(us) => us,
-            None => self.users.entry(uh).or_insert_with(|| UserState {
-                name: u.to_vec(),
-                ..UserState::default()
-            }),
-        };
-        // Once reported, the user's window is not read any more.
-        if us.reported {
-            if let Some(slot) = self.reported_users.get_mut((uh as usize) % REPORTED_SLOTS) {
-                *slot = Some(uh);
-            }
+    fn user_failure(&mut self, id: u32, uh: u64, idx: usize, file: u32, line: u64, t: i64) {
+        if id == NONE_U32 {
             return;
         }
-        us.recent_sources.expire(t, lim.win);
-        us.recent_sources.touch(sh, t);
-        if us.recent_sources.len() > lim.dist_cap {
-            us.recent_sources.remove_first();
+        let lim = self.lim;
+        // The source's identity in the user's window: its index.
+        let src = u32::try_from(idx).unwrap_or(NONE_U32);
+        while self.dist.len() <= id as usize {
+            self.dist.push(DIST_EMPTY);
         }
-        if us.recent_sources.len() >= lim.dist_n {
-            us.reported = true;
-            let name = us.name.clone();
+        let Some(d) = self.dist.get_mut(id as usize) else {
+            return;
+        };
+        let fire = match d.set {
+            // Once reported, the user's window is not read any more.
+            REPORTED => {
+                if let Some(slot) = self.reported_users.get_mut((uh as usize) % REPORTED_SLOTS) {
+                    *slot = Some(uh);
+                }
+                return;
+            }
+            // One recent source at most, inline: what a `Recent` of it would do.
+            NONE_U32 => {
+                if d.src != NONE_U32 && t.saturating_sub(d.t) > lim.win {
+                    d.src = NONE_U32;
+                }
+                if d.src == NONE_U32 || d.src == src {
+                    d.src = src;
+                    d.t = t;
+                    // One source is under any threshold (at least 2).
+                    false
+                } else {
+                    let mut r = Recent::default();
+                    r.touch(d.src, d.t);
+                    r.touch(src, t);
+                    if r.len() >= lim.dist_n {
+                        true
+                    } else {
+                        let k = match self.dist_free.pop() {
+                            Some(k) => {
+                                if let Some(slot) = self.dist_sets.get_mut(k as usize) {
+                                    *slot = r;
+                                }
+                                k
+                            }
+                            None => {
+                                self.dist_sets.push(r);
+                                u32::try_from(self.dist_sets.len() - 1).unwrap_or(NONE_U32)
+                            }
+                        };
+                        d.set = k;
+                        false
+                    }
+                }
+            }
+            k => {
+                let Some(r) = self.dist_sets.get_mut(k as usize) else {
+                    return;
+                };
+                r.expire(t, lim.win);
+                r.touch(src, t);
+                if r.len() > lim.dist_cap {
+                    r.remove_first();
+                }
+                let fire = r.len() >= lim.dist_n;
+                if fire {
+                    *r = Recent::default();
+                    self.dist_free.push(k);
+                }
+                fire
+            }
+        };
+        if fire {
+            d.set = REPORTED;
+            let name = self.src.users.names.get(id).to_vec();
             let ev = self.evidence(file, line);
             let th = &self.th;
             let detail = format!(
@@ -2648,8 +3011,15 @@ impl Detector {
             index,
             long,
             windows,
+            rings,
         } = std::mem::take(&mut self.src);
-        drop(windows);
+        drop((windows, rings));
+        // The per-user windows go too: what follows is the result.
+        drop((
+            std::mem::take(&mut self.dist),
+            std::mem::take(&mut self.dist_sets),
+            std::mem::take(&mut self.dist_free),
+        ));
         let mut entries = Vec::with_capacity(srcs.chunks.len());
         for chunk in srcs.chunks {
             let mut out = Vec::with_capacity(chunk.len());
@@ -2673,7 +3043,12 @@ impl Detector {
             long_names,
             long,
             index,
-            users: users.names.into_iter().map(|(_, n)| n).collect(),
+            users: {
+                let mut n = users.names;
+                n.spans.shrink_to_fit();
+                n.bytes.shrink_to_fit();
+                n
+            },
             more_users,
             order: Vec::new(),
         };

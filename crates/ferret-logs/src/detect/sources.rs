@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::{key_hash, FxMap, SrcKey, CHUNK, NONE_U32};
+use super::{key_hash, FxMap, Names, SrcKey, CHUNK, NONE_U32};
 use crate::time::LogTime;
 
 /// One source after analysis: 88 bytes.
@@ -78,7 +78,7 @@ pub struct Sources {
     /// Inline names -> index (the detector's index, kept).
     pub(super) index: hashbrown::HashTable<u32>,
     /// User names by id.
-    pub(super) users: Vec<Box<[u8]>>,
+    pub(super) users: Names,
     /// User ids past the first two, by source index.
     pub(super) more_users: FxMap<u32, Vec<u32>>,
     /// Source indexes in report order.
@@ -264,7 +264,7 @@ pub struct SourceUsers<'a> {
     /// Inline ids in use (0 to 2).
     n: usize,
     more: &'a [u32],
-    names: &'a [Box<[u8]>],
+    names: &'a Names,
 }
 
 impl<'a> SourceUsers<'a> {
@@ -285,7 +285,7 @@ impl<'a> SourceUsers<'a> {
         (0..self.n)
             .filter_map(move |k| inline.get(k).copied())
             .chain(self.more.iter().copied())
-            .map(move |id| names.get(id as usize).map_or(&[][..], AsRef::as_ref))
+            .map(move |id| names.get(id))
     }
 
     /// Each name, escaped.
