@@ -419,7 +419,7 @@ const CHUNK: usize = 1024;
 /// A table that grows by chunks of [`CHUNK`] entries: appending never moves what is there,
 /// and the capacity past the last entry is under one chunk (a `Vec` doubling holds up to
 /// twice the entries, and both copies while it grows).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Chunked<T> {
     chunks: Vec<Vec<T>>,
     len: usize,
@@ -491,13 +491,17 @@ impl SrcKey {
     }
 }
 
-/// Names stored once, end to end in one buffer: an id is a 4-byte index, a name costs its
-/// bytes and 8 (no allocation of its own).
+/// Bytes in a chunk of [`Names`].
+const NAME_CHUNK: usize = 64 * 1024;
+
+/// Names stored once, end to end in 64 KiB chunks (a longer name has a chunk of its own): an
+/// id is a 4-byte index, a name costs its bytes and 8 (no allocation of its own, and no
+/// buffer doubling as it grows).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Names {
-    /// (offset, length) in `bytes`, by id.
-    spans: Vec<(u32, u32)>,
-    bytes: Vec<u8>,
+    /// (offset, length) by id: the chunk is `offset / NAME_CHUNK`.
+    spans: Chunked<(u32, u32)>,
+    chunks: Vec<Vec<u8>>,
 }
 
 impl Names {
@@ -508,29 +512,78 @@ impl Names {
             .get(id as usize)
             .and_then(|&(o, n)| {
                 let o = o as usize;
-                self.bytes.get(o..o + n as usize)
+                let at = o % NAME_CHUNK;
+                self.chunks.get(o / NAME_CHUNK)?.get(at..at + n as usize)
             })
             .unwrap_or_default()
     }
 
     /// Adds `b`: its id (`None` past 4 GiB of names or 2^32 - 1 ids).
     fn push(&mut self, b: &[u8]) -> Option<u32> {
-        let off = u32::try_from(self.bytes.len()).ok()?;
         let len = u32::try_from(b.len()).ok()?;
-        off.checked_add(len)?;
         let id = u32::try_from(self.spans.len())
             .ok()
             .filter(|&i| i != NONE_U32)?;
-        self.bytes.extend_from_slice(b);
+        let room = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.len() + b.len() <= NAME_CHUNK);
+        if !room {
+            self.chunks
+                .push(Vec::with_capacity(NAME_CHUNK.max(b.len())));
+        }
+        let k = self.chunks.len() - 1;
+        let c = self.chunks.last_mut()?;
+        let off = u32::try_from(k * NAME_CHUNK + c.len()).ok()?;
+        c.extend_from_slice(b);
         self.spans.push((off, len));
         Some(id)
+    }
+
+    /// Gives back the room left in the last chunk.
+    fn shrink(&mut self) {
+        if let Some(c) = self.chunks.last_mut() {
+            c.shrink_to_fit();
+        }
     }
 
     /// Bytes held (by capacity).
     #[cfg(test)]
     fn heap_bytes(&self) -> usize {
-        self.spans.capacity() * 8 + self.bytes.capacity()
+        self.spans.chunks.len() * CHUNK * 8 + self.chunks.iter().map(Vec::capacity).sum::<usize>()
     }
+}
+
+/// Three user ids of a source's list and the index of the next block (`NONE_U32`: none):
+/// a source with more than two users keeps its first inline and the rest in a chain of these
+/// (16 bytes for three, no allocation of its own).
+type UserBlock = [u32; 4];
+
+/// The user ids of a list of `n` users: `inline[0]`, then `inline[1]` when `n` is 2, or the
+/// chain of blocks starting at block `inline[1]` when `n` is more.
+fn user_ids(
+    inline: [u32; 2],
+    n: usize,
+    blocks: &Chunked<UserBlock>,
+) -> impl Iterator<Item = u32> + '_ {
+    let first = (n >= 1).then_some(inline[0]);
+    let second = (n == 2).then_some(inline[1]);
+    let mut left = if n > 2 { n - 1 } else { 0 };
+    let (mut block, mut pos) = (inline[1], 0);
+    let chain = std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let b = blocks.get(block as usize)?;
+        let id = b.get(pos).copied()?;
+        left -= 1;
+        pos += 1;
+        if pos == 3 {
+            (block, pos) = (b[3], 0);
+        }
+        Some(id)
+    });
+    first.into_iter().chain(second).chain(chain)
 }
 
 /// User names, each stored once: the sources' user lists and the per-user state hold 4-byte
@@ -576,8 +629,8 @@ struct SourceTable {
     rings: Rings,
     /// User names of the sources' lists.
     users: UserNames,
-    /// The user ids of sources with more than two (the first two are inline).
-    more_users: FxMap<u32, Vec<u32>>,
+    /// The user ids of sources with more than two past the first ([`user_ids`]).
+    more_users: Chunked<UserBlock>,
 }
 
 impl SourceTable {
@@ -683,23 +736,41 @@ impl SourceTable {
             return id;
         };
         let n = usize::from(s.n_users);
-        let inline = s.users.get(..n.min(2)).unwrap_or_default();
-        if inline.contains(&id) {
+        if user_ids(s.users, n, &self.more_users).any(|x| x == id) {
             return id;
         }
-        if n < 2 {
-            if let Some(slot) = s.users.get_mut(n) {
-                *slot = id;
+        match n {
+            0 | 1 => {
+                if let Some(slot) = s.users.get_mut(n) {
+                    *slot = id;
+                }
             }
-        } else {
-            let more = self
-                .more_users
-                .entry(u32::try_from(idx).unwrap_or(NONE_U32))
-                .or_default();
-            if more.contains(&id) {
-                return id;
+            2 => {
+                // The second user moves to a block, which the entry now points to.
+                let b = self.more_users.push([s.users[1], id, NONE_U32, NONE_U32]);
+                s.users[1] = u32::try_from(b).unwrap_or(NONE_U32);
             }
-            more.push(id);
+            _ => {
+                // The chain holds users 1 to n - 1, three a block: the last block has room
+                // unless it is full.
+                let held = n - 1;
+                let mut b = s.users[1];
+                for _ in 0..(held - 1) / 3 {
+                    b = self.more_users.get(b as usize).map_or(NONE_U32, |k| k[3]);
+                }
+                if held % 3 == 0 {
+                    let nb = self.more_users.push([id, NONE_U32, NONE_U32, NONE_U32]);
+                    if let Some(k) = self.more_users.get_mut(b as usize) {
+                        k[3] = u32::try_from(nb).unwrap_or(NONE_U32);
+                    }
+                } else if let Some(slot) = self
+                    .more_users
+                    .get_mut(b as usize)
+                    .and_then(|k| k.get_mut(held % 3))
+                {
+                    *slot = id;
+                }
+            }
         }
         s.n_users += 1;
         id
@@ -841,7 +912,8 @@ struct Source {
     /// The first failure's time and user hash, while it is held inline (`F_PENDING`).
     fail_t: i64,
     fail_uh: u64,
-    /// The first two user ids ([`UserNames`]); the rest in [`SourceTable::more_users`].
+    /// The first user id ([`UserNames`]) and the second, or with more than two the first
+    /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
     /// User names listed (at most [`MAX_USERS_KEPT`]).
     n_users: u8,
@@ -1779,6 +1851,8 @@ pub struct Detector {
     pub(crate) duplicates: u64,
     /// Security agents' stops not (yet) explained by a shutdown or a restart.
     agent_stops: Vec<AgentStop>,
+    /// The methods of accepted logins, each stored once.
+    methods: UserNames,
 }
 
 /// A security agent's `SERVICE_STOP`, pending until the end or a shutdown.
@@ -1798,13 +1872,18 @@ const MAX_AGENT_STOPS: usize = 256;
 pub const MAX_ACCEPTED: usize = 1 << 16;
 
 #[derive(Debug)]
+/// An accepted login as the detector keeps it (40 bytes, no allocation): the source by its
+/// index in the table, the user and the method by their ids.
 struct AcceptedAt {
-    file: u32,
-    line: u64,
     time: Option<LogTime>,
-    user: Vec<u8>,
-    source: Vec<u8>,
-    method: Vec<u8>,
+    line: u64,
+    file: u32,
+    /// The source's index (`NONE_U32`: none).
+    src: u32,
+    /// The user's id in the table's [`UserNames`].
+    user: u32,
+    /// The method's id in `Detector::methods`.
+    method: u32,
 }
 
 /// A successful ssh login in the logs (`Accepted METHOD for USER from ADDR`), kept for the
@@ -1867,6 +1946,7 @@ impl Detector {
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
             accepted_dropped: 0,
+            methods: UserNames::default(),
             privilege: privilege::Privilege::default(),
             dedup: None,
             audit_file: false,
@@ -1937,11 +2017,7 @@ impl Detector {
             + t.long_names.iter().map(|(_, n)| 2 * n.len()).sum::<usize>();
         let user_names =
             t.users.index.capacity() * (size_of::<u32>() + 1) + t.users.names.heap_bytes();
-        let more_users = t.more_users.capacity() * (size_of::<(u32, Vec<u32>)>() + 1)
-            + t.more_users
-                .values()
-                .map(|v| v.capacity() * 4)
-                .sum::<usize>();
+        let more_users = t.more_users.chunks.len() * CHUNK * size_of::<UserBlock>();
         let users = self.dist.chunks.len() * CHUNK * size_of::<UserDist>()
             + self.dist_sets.capacity() * size_of::<Recent<u32>>()
             + self.dist_sets.iter().map(recent).sum::<usize>()
@@ -2123,7 +2199,7 @@ impl Detector {
             self.notable.observe(event, file, path, line, time);
         }
         if f.role == Role::Accepted {
-            self.note_accepted(event, file, line, time);
+            self.note_accepted(event, own_idx, file, line, time);
         }
     }
 
@@ -2133,14 +2209,12 @@ impl Detector {
     fn note_accepted(
         &mut self,
         event: &EventKind<'_>,
+        idx: Option<usize>,
         file: u32,
         line: u64,
         time: Option<LogTime>,
     ) {
-        let EventKind::SshAccepted {
-            user, ip, method, ..
-        } = event
-        else {
+        let EventKind::SshAccepted { user, method, .. } = event else {
             return;
         };
         // A repeated line is observed once per repeat: one login per line.
@@ -2155,13 +2229,15 @@ impl Detector {
             self.accepted.pop_front();
             self.accepted_dropped += 1;
         }
+        let user = self.src.users.id(user, hash(user));
+        let method = self.methods.id(method, hash(method));
         self.accepted.push_back(AcceptedAt {
-            file,
-            line,
             time,
-            user: user.to_vec(),
-            source: ip.to_vec(),
-            method: method.to_vec(),
+            line,
+            file,
+            src: idx.and_then(|i| u32::try_from(i).ok()).unwrap_or(NONE_U32),
+            user,
+            method,
         });
     }
 
@@ -3045,8 +3121,7 @@ impl Detector {
             index,
             users: {
                 let mut n = users.names;
-                n.spans.shrink_to_fit();
-                n.bytes.shrink_to_fit();
+                n.shrink();
                 n
             },
             more_users,
@@ -3058,9 +3133,13 @@ impl Detector {
             .iter()
             .map(|a| Accepted {
                 time: a.time,
-                user: a.user.clone(),
-                source: a.source.clone(),
-                method: a.method.clone(),
+                user: sources.users.get(a.user).to_vec(),
+                source: if a.src == NONE_U32 {
+                    Vec::new()
+                } else {
+                    sources.name(a.src as usize).to_vec()
+                },
+                method: self.methods.names.get(a.method).to_vec(),
                 evidence: self.evidence(a.file, a.line),
             })
             .collect();
