@@ -703,7 +703,6 @@ impl SourceTable {
             fail_file: 0,
             fail_line: 0,
             fail_t: 0,
-            fail_uh: 0,
             users: [0; 2],
             n_users: 0,
             flags: 0,
@@ -781,10 +780,13 @@ impl SourceTable {
     #[inline]
     fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
         let s = self.srcs.get_mut(idx)?;
-        if s.win == NONE_U32 {
+        if s.win == NONE_U32 || s.has(F_PENDING) {
             let mut w = Windows::default();
             if s.has(F_PENDING) {
-                let uh = s.has(F_PENDING_USER).then_some(s.fail_uh);
+                // The held failure's user, by its id in `win`: its hash is its name's.
+                let uh = s
+                    .has(F_PENDING_USER)
+                    .then(|| hash(self.users.names.get(s.win)));
                 fail_windows(
                     &mut w,
                     &mut self.rings,
@@ -882,10 +884,10 @@ const F_COMPROMISE: u8 = 8;
 /// `Source::flags`: its only failure so far is held inline (`fail_t`, `fail_line`), not in
 /// windows: a source that fails once costs no windows.
 const F_PENDING: u8 = 16;
-/// `Source::flags`: with `F_PENDING`, that failure named a user (hash `fail_uh`).
+/// `Source::flags`: with `F_PENDING`, that failure named a user (its id in `Source::win`).
 const F_PENDING_USER: u8 = 32;
 
-/// One source's state: 120 bytes, whatever it did (its windows, once it failed twice or
+/// One source's state: 112 bytes, whatever it did (its windows, once it failed twice or
 /// probed ports, are in [`SourceTable::windows`]).
 #[derive(Debug)]
 struct Source {
@@ -904,14 +906,15 @@ struct Source {
     publickey: u32,
     /// Index of its brute-force finding (`NONE_U32`: none).
     brute: u32,
-    /// Index of its windows in [`SourceTable::windows`] (`NONE_U32`: none yet).
+    /// Index of its windows in [`SourceTable::windows`] (`NONE_U32`: none yet); while its
+    /// failure is held inline (`F_PENDING`, no windows yet), that failure's user id
+    /// ([`UserNames`], with `F_PENDING_USER`).
     win: u32,
     /// The first failure's file and line (when `F_FAILED`).
     fail_file: u32,
     fail_line: u64,
-    /// The first failure's time and user hash, while it is held inline (`F_PENDING`).
+    /// The first failure's time, while it is held inline (`F_PENDING`).
     fail_t: i64,
-    fail_uh: u64,
     /// The first user id ([`UserNames`]) and the second, or with more than two the first
     /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
@@ -941,7 +944,7 @@ fn add32(c: &mut u32, n: u64) {
     *c = u32::try_from(u64::from(*c).saturating_add(n)).unwrap_or(u32::MAX);
 }
 
-/// The sliding windows of one source, each kept until its finding is made (then freed): 80
+/// The sliding windows of one source, each kept until its finding is made (then freed): 64
 /// bytes, with no allocation of its own until it holds three recent users or probed ports.
 #[derive(Debug)]
 struct Windows {
@@ -1283,21 +1286,18 @@ impl<T: Copy> Items<T> {
 }
 
 /// Keys last seen at a time, in insertion order: the sliding-window sets (users per source,
-/// ports per source, sources per user). `oldest`/`newest` bound the times held, so the
-/// window's expiry scans the set only when something can have expired.
+/// ports per source, sources per user). No bounds of the times are kept beside the keys: the
+/// sets hold one or two keys nearly always (inline), and the expiry's scan of them costs
+/// less than 16 more bytes in every source's windows.
 #[derive(Debug)]
 struct Recent<K> {
     items: Items<(K, i64)>,
-    oldest: i64,
-    newest: i64,
 }
 
 impl<K: Copy + Default> Default for Recent<K> {
     fn default() -> Self {
         Recent {
             items: Items::default(),
-            oldest: i64::MAX,
-            newest: i64::MIN,
         }
     }
 }
@@ -1306,18 +1306,10 @@ impl<K: PartialEq + Copy> Recent<K> {
     /// Drops the keys last seen more than `win` before `t`.
     #[inline]
     fn expire(&mut self, t: i64, win: i64) {
-        // Every held time is in [oldest, newest]: when neither difference overflows and the
-        // oldest is in the window, nothing expires (the scan below would keep everything).
-        if self.items.as_slice().is_empty()
-            || (t.checked_sub(self.newest).is_some()
-                && t.checked_sub(self.oldest).is_some_and(|d| d <= win))
-        {
-            return;
+        let old = |at: &i64| t.saturating_sub(*at) > win;
+        if self.items.as_slice().iter().any(|(_, at)| old(at)) {
+            self.items.retain(|(_, at)| !old(at));
         }
-        self.items.retain(|(_, at)| t.saturating_sub(*at) <= win);
-        let items = self.items.as_slice();
-        self.oldest = items.iter().map(|x| x.1).min().unwrap_or(i64::MAX);
-        self.newest = items.iter().map(|x| x.1).max().unwrap_or(i64::MIN);
     }
 
     /// Marks `k` seen at `t` (added at the end when new).
@@ -1327,8 +1319,6 @@ impl<K: PartialEq + Copy> Recent<K> {
             Some(e) => e.1 = t,
             None => self.items.push((k, t)),
         }
-        self.oldest = self.oldest.min(t);
-        self.newest = self.newest.max(t);
     }
 
     fn len(&self) -> usize {
@@ -1872,11 +1862,14 @@ const MAX_AGENT_STOPS: usize = 256;
 pub const MAX_ACCEPTED: usize = 1 << 16;
 
 #[derive(Debug)]
-/// An accepted login as the detector keeps it (40 bytes, no allocation): the source by its
+/// An accepted login as the detector keeps it (32 bytes, no allocation): the source by its
 /// index in the table, the user and the method by their ids.
 struct AcceptedAt {
-    time: Option<LogTime>,
+    /// Its time ([`LogTime`]), when `file` has [`TIMED`].
+    t: i64,
     line: u64,
+    /// The file's number, with [`TIMED`] when the login has a time (file numbers past 2^31
+    /// are not told apart: 2^31 paths would not fit in memory first).
     file: u32,
     /// The source's index (`NONE_U32`: none).
     src: u32,
@@ -1885,6 +1878,9 @@ struct AcceptedAt {
     /// The method's id in `Detector::methods`.
     method: u32,
 }
+
+/// [`AcceptedAt::file`]'s flag: the login has a time.
+const TIMED: u32 = 1 << 31;
 
 /// A successful ssh login in the logs (`Accepted METHOD for USER from ADDR`), kept for the
 /// joins with login records ([`crate::logins::correlate`]).
@@ -2221,7 +2217,7 @@ impl Detector {
         if self
             .accepted
             .back()
-            .is_some_and(|a| a.file == file && a.line == line)
+            .is_some_and(|a| a.file & !TIMED == file & !TIMED && a.line == line)
         {
             return;
         }
@@ -2232,9 +2228,9 @@ impl Detector {
         let user = self.src.users.id(user, hash(user));
         let method = self.methods.id(method, hash(method));
         self.accepted.push_back(AcceptedAt {
-            time,
+            t: time.map_or(0, |t| t.0),
             line,
-            file,
+            file: (file & !TIMED) | if time.is_some() { TIMED } else { 0 },
             src: idx.and_then(|i| u32::try_from(i).ok()).unwrap_or(NONE_U32),
             user,
             method,
@@ -2344,6 +2340,8 @@ impl Detector {
             }
         }
         let mut windows_for = None;
+        // The user of a failure held inline (its id is stored below).
+        let mut held = None;
         if failure {
             add32(&mut s.failures, u64::from(counted.guesses));
             add32(&mut s.probes, u64::from(counted.probes));
@@ -2359,10 +2357,7 @@ impl Detector {
                 // users): it waits inline for a second one.
                 s.flags |= F_PENDING;
                 s.fail_t = t;
-                if let Some(uh) = uh {
-                    s.flags |= F_PENDING_USER;
-                    s.fail_uh = uh;
-                }
+                held = uh;
             } else if s.brute().is_none() || spray_uh.is_some() {
                 windows_for = Some((s.brute().is_none(), spray_uh));
             }
@@ -2390,6 +2385,9 @@ impl Detector {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
                 uid = Some(self.src.add_user(idx, u, uh));
             }
+        }
+        if let Some(uh) = held {
+            self.hold_user(idx, uid, user, uh, t, line);
         }
         if let Some((b, spray_uh)) = windows_for {
             (brute, spray, first_in_window) =
@@ -2431,6 +2429,38 @@ impl Detector {
                     self.user_failure(id, uh, idx, file, line, t);
                 }
             }
+        }
+    }
+
+    /// Keeps the user of source `idx`'s failure held inline as its id (`uid`, when it was
+    /// looked up) in the source's `win`. Past 2^32 - 1 names (no id) the failure goes to
+    /// windows now, as the next failure would take it there (it fires nothing alone).
+    #[cold]
+    #[inline(never)]
+    fn hold_user(
+        &mut self,
+        idx: usize,
+        uid: Option<u32>,
+        user: Option<&[u8]>,
+        uh: u64,
+        t: i64,
+        line: u64,
+    ) {
+        let id = match (uid, user) {
+            (Some(id), _) => id,
+            (None, Some(u)) => self.src.users.id(u, uh),
+            (None, None) => NONE_U32,
+        };
+        let Some(s) = self.src.srcs.get_mut(idx) else {
+            return;
+        };
+        if id == NONE_U32 {
+            s.flags &= !F_PENDING;
+            let lim = self.lim;
+            self.src.fail(idx, &lim, 1, t, line, true, Some(uh));
+        } else {
+            s.flags |= F_PENDING_USER;
+            s.win = id;
         }
     }
 
@@ -3132,7 +3162,7 @@ impl Detector {
             .accepted
             .iter()
             .map(|a| Accepted {
-                time: a.time,
+                time: (a.file & TIMED != 0).then_some(LogTime(a.t)),
                 user: sources.users.get(a.user).to_vec(),
                 source: if a.src == NONE_U32 {
                     Vec::new()
@@ -3140,7 +3170,7 @@ impl Detector {
                     sources.name(a.src as usize).to_vec()
                 },
                 method: self.methods.names.get(a.method).to_vec(),
-                evidence: self.evidence(a.file, a.line),
+                evidence: self.evidence(a.file & !TIMED, a.line),
             })
             .collect();
         let mut findings = self.findings;
