@@ -183,20 +183,24 @@
 //! source with a million lines; the detector's state is measured, not guessed). What a
 //! source costs:
 //!
-//! - One 120-byte entry, in a table that grows by chunks of 1024 entries (never copied,
+//! - One 112-byte entry, in a table that grows by chunks of 1024 entries (never copied,
 //!   never doubled): the name's inline key (names up to 31 bytes, which is every IPv4 and
 //!   most IPv6 addresses; longer names are also kept in a side table), first and last time
 //!   (`i64` microseconds), six 32-bit counters (saturating at 2^32 - 1), the first failure's
-//!   file and line, and the first two user names as ids into one table of names that every
-//!   source shares (the next ones, up to 16, in a side table).
+//!   file and line, and the first user names as ids into one table of names that every
+//!   source shares (stored once, end to end in 64 KiB chunks; a source's second to 16th
+//!   users in 16-byte blocks of three).
 //! - One slot of the index: a hash table of 4-byte entry numbers (the keys are the entries'
 //!   own), looked up once per line; an sshd session remembers its source's entry.
-//! - Its sliding windows, only once it failed twice or probed ports: the last `failures`
-//!   failure times and lines, the users failing within the window, the ports. Each is freed
-//!   when its finding is made. A source seen failing once holds that failure in its entry.
+//! - Its sliding windows (64 bytes), only once it failed twice or probed ports: the last
+//!   `failures` failure times and lines (a ring in one shared slab, reused once the brute
+//!   force is found), the users failing within the window (two inline), the ports. Each is
+//!   freed when its finding is made. A source seen failing once holds that failure (time,
+//!   line, user id) in its entry.
 //!
-//! Per user failing from several sources: the user's recent sources, until the distributed
-//! brute force is reported. Capped, with the rest counted: user names listed per source
+//! Per user: 16 bytes (the one recent source failing on it inline), and the user's recent
+//! sources once two or more fail on it within the window, until the distributed brute force
+//! is reported. Accepted logins are kept as 32-byte records of ids. Capped, with the rest counted: user names listed per source
 //! (16, [`SourceSummary::users`]), users per spraying window and ports per scan window (4x
 //! their thresholds), sources per user window (4x), accepted logins
 //! ([`detect::MAX_ACCEPTED`]), elevations, timeline events, unparsed samples.

@@ -419,7 +419,7 @@ const CHUNK: usize = 1024;
 /// A table that grows by chunks of [`CHUNK`] entries: appending never moves what is there,
 /// and the capacity past the last entry is under one chunk (a `Vec` doubling holds up to
 /// twice the entries, and both copies while it grows).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Chunked<T> {
     chunks: Vec<Vec<T>>,
     len: usize,
@@ -491,28 +491,122 @@ impl SrcKey {
     }
 }
 
-/// User names, each stored once: the sources' user lists hold 4-byte ids.
+/// Bytes in a chunk of [`Names`].
+const NAME_CHUNK: usize = 64 * 1024;
+
+/// Names stored once, end to end in 64 KiB chunks (a longer name has a chunk of its own): an
+/// id is a 4-byte index, a name costs its bytes and 8 (no allocation of its own, and no
+/// buffer doubling as it grows).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Names {
+    /// (offset, length) by id: the chunk is `offset / NAME_CHUNK`.
+    spans: Chunked<(u32, u32)>,
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Names {
+    /// The name of `id` (empty for an unknown id).
+    #[inline]
+    pub(crate) fn get(&self, id: u32) -> &[u8] {
+        self.spans
+            .get(id as usize)
+            .and_then(|&(o, n)| {
+                let o = o as usize;
+                let at = o % NAME_CHUNK;
+                self.chunks.get(o / NAME_CHUNK)?.get(at..at + n as usize)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Adds `b`: its id (`None` past 4 GiB of names or 2^32 - 1 ids).
+    fn push(&mut self, b: &[u8]) -> Option<u32> {
+        let len = u32::try_from(b.len()).ok()?;
+        let id = u32::try_from(self.spans.len())
+            .ok()
+            .filter(|&i| i != NONE_U32)?;
+        let room = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.len() + b.len() <= NAME_CHUNK);
+        if !room {
+            self.chunks
+                .push(Vec::with_capacity(NAME_CHUNK.max(b.len())));
+        }
+        let k = self.chunks.len() - 1;
+        let c = self.chunks.last_mut()?;
+        let off = u32::try_from(k * NAME_CHUNK + c.len()).ok()?;
+        c.extend_from_slice(b);
+        self.spans.push((off, len));
+        Some(id)
+    }
+
+    /// Gives back the room left in the last chunk.
+    fn shrink(&mut self) {
+        if let Some(c) = self.chunks.last_mut() {
+            c.shrink_to_fit();
+        }
+    }
+
+    /// Bytes held (by capacity).
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        self.spans.chunks.len() * CHUNK * 8 + self.chunks.iter().map(Vec::capacity).sum::<usize>()
+    }
+}
+
+/// Three user ids of a source's list and the index of the next block (`NONE_U32`: none):
+/// a source with more than two users keeps its first inline and the rest in a chain of these
+/// (16 bytes for three, no allocation of its own).
+type UserBlock = [u32; 4];
+
+/// The user ids of a list of `n` users: `inline[0]`, then `inline[1]` when `n` is 2, or the
+/// chain of blocks starting at block `inline[1]` when `n` is more.
+fn user_ids(
+    inline: [u32; 2],
+    n: usize,
+    blocks: &Chunked<UserBlock>,
+) -> impl Iterator<Item = u32> + '_ {
+    let first = (n >= 1).then_some(inline[0]);
+    let second = (n == 2).then_some(inline[1]);
+    let mut left = if n > 2 { n - 1 } else { 0 };
+    let (mut block, mut pos) = (inline[1], 0);
+    let chain = std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let b = blocks.get(block as usize)?;
+        let id = b.get(pos).copied()?;
+        left -= 1;
+        pos += 1;
+        if pos == 3 {
+            (block, pos) = (b[3], 0);
+        }
+        Some(id)
+    });
+    first.into_iter().chain(second).chain(chain)
+}
+
+/// User names, each stored once: the sources' user lists and the per-user state hold 4-byte
+/// ids.
 #[derive(Debug, Default)]
 struct UserNames {
     index: hashbrown::HashTable<u32>,
-    names: Vec<(u64, Box<[u8]>)>,
+    names: Names,
 }
 
 impl UserNames {
-    /// The id of `u` (`uh`: its [`hash`]), added when new.
+    /// The id of `u` (`uh`: its [`hash`]), added when new (`NONE_U32` when there is no room:
+    /// past 4 GiB of distinct names).
     fn id(&mut self, u: &[u8], uh: u64) -> u32 {
         let names = &self.names;
-        if let Some(&i) = self.index.find(uh, |&i| {
-            names
-                .get(i as usize)
-                .is_some_and(|(h, n)| *h == uh && same_bytes(n, u))
-        }) {
+        if let Some(&i) = self.index.find(uh, |&i| same_bytes(names.get(i), u)) {
             return i;
         }
-        let i = u32::try_from(self.names.len()).unwrap_or(NONE_U32);
-        self.index
-            .insert_unique(uh, i, |&j| names.get(j as usize).map_or(0, |(h, _)| *h));
-        self.names.push((uh, u.into()));
+        let Some(i) = self.names.push(u) else {
+            return NONE_U32;
+        };
+        let names = &self.names;
+        self.index.insert_unique(uh, i, |&j| hash(names.get(j)));
         i
     }
 }
@@ -531,10 +625,12 @@ struct SourceTable {
     srcs: Chunked<Source>,
     /// The sliding windows of sources with failures or ports ([`Source::win`]).
     windows: Chunked<Windows>,
+    /// The brute-force rings of the windows.
+    rings: Rings,
     /// User names of the sources' lists.
     users: UserNames,
-    /// The user ids of sources with more than two (the first two are inline).
-    more_users: FxMap<u32, Vec<u32>>,
+    /// The user ids of sources with more than two past the first ([`user_ids`]).
+    more_users: Chunked<UserBlock>,
 }
 
 impl SourceTable {
@@ -607,7 +703,6 @@ impl SourceTable {
             fail_file: 0,
             fail_line: 0,
             fail_t: 0,
-            fail_uh: 0,
             users: [0; 2],
             n_users: 0,
             flags: 0,
@@ -628,50 +723,118 @@ impl SourceTable {
             .unwrap_or_default()
     }
 
-    /// Adds user `u` (hash `uh`) to source `idx`'s list when new (the list is not full).
+    /// Adds user `u` (hash `uh`) to source `idx`'s list when new (the list is not full): the
+    /// user's id.
     #[inline(never)]
-    fn add_user(&mut self, idx: usize, u: &[u8], uh: u64) {
+    fn add_user(&mut self, idx: usize, u: &[u8], uh: u64) -> u32 {
         let id = self.users.id(u, uh);
+        if id == NONE_U32 {
+            return id;
+        }
         let Some(s) = self.srcs.get_mut(idx) else {
-            return;
+            return id;
         };
         let n = usize::from(s.n_users);
-        let inline = s.users.get(..n.min(2)).unwrap_or_default();
-        if inline.contains(&id) {
-            return;
+        if user_ids(s.users, n, &self.more_users).any(|x| x == id) {
+            return id;
         }
-        if n < 2 {
-            if let Some(slot) = s.users.get_mut(n) {
-                *slot = id;
+        match n {
+            0 | 1 => {
+                if let Some(slot) = s.users.get_mut(n) {
+                    *slot = id;
+                }
             }
-        } else {
-            let more = self
-                .more_users
-                .entry(u32::try_from(idx).unwrap_or(NONE_U32))
-                .or_default();
-            if more.contains(&id) {
-                return;
+            2 => {
+                // The second user moves to a block, which the entry now points to.
+                let b = self.more_users.push([s.users[1], id, NONE_U32, NONE_U32]);
+                s.users[1] = u32::try_from(b).unwrap_or(NONE_U32);
             }
-            more.push(id);
+            _ => {
+                // The chain holds users 1 to n - 1, three a block: the last block has room
+                // unless it is full.
+                let held = n - 1;
+                let mut b = s.users[1];
+                for _ in 0..(held - 1) / 3 {
+                    b = self.more_users.get(b as usize).map_or(NONE_U32, |k| k[3]);
+                }
+                if held % 3 == 0 {
+                    let nb = self.more_users.push([id, NONE_U32, NONE_U32, NONE_U32]);
+                    if let Some(k) = self.more_users.get_mut(b as usize) {
+                        k[3] = u32::try_from(nb).unwrap_or(NONE_U32);
+                    }
+                } else if let Some(slot) = self
+                    .more_users
+                    .get_mut(b as usize)
+                    .and_then(|k| k.get_mut(held % 3))
+                {
+                    *slot = id;
+                }
+            }
         }
         s.n_users += 1;
+        id
     }
 
     /// The windows of source `idx`, made when it has none (with the failure held inline,
-    /// as [`Windows::fail_windows`] would have seen it).
+    /// as [`fail_windows`] would have seen it): their index in `windows`.
     #[inline]
-    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<&mut Windows> {
+    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
         let s = self.srcs.get_mut(idx)?;
-        if s.win == NONE_U32 {
+        if s.win == NONE_U32 || s.has(F_PENDING) {
             let mut w = Windows::default();
             if s.has(F_PENDING) {
-                let uh = s.has(F_PENDING_USER).then_some(s.fail_uh);
-                w.fail_windows(lim, 1, s.fail_t, s.fail_line, true, uh);
+                // The held failure's user, by its id in `win`: its hash is its name's.
+                let uh = s
+                    .has(F_PENDING_USER)
+                    .then(|| hash(self.users.names.get(s.win)));
+                fail_windows(
+                    &mut w,
+                    &mut self.rings,
+                    lim,
+                    1,
+                    s.fail_t,
+                    s.fail_line,
+                    true,
+                    uh,
+                );
                 s.flags &= !(F_PENDING | F_PENDING_USER);
             }
             s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
         }
-        self.windows.get_mut(s.win as usize)
+        Some(s.win as usize)
+    }
+
+    /// A failure in the windows of source `idx` (see [`fail_windows`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn fail(
+        &mut self,
+        idx: usize,
+        lim: &Limits,
+        n_fail: u32,
+        t: i64,
+        line: u64,
+        brute: bool,
+        spray_uh: Option<u64>,
+    ) -> (bool, bool, Option<u64>) {
+        let Some(wi) = self.windows(idx, lim) else {
+            return (false, false, None);
+        };
+        match self.windows.get_mut(wi) {
+            Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, t, line, brute, spray_uh),
+            None => (false, false, None),
+        }
+    }
+
+    /// A destination port in the windows of source `idx`: whether the scan fires now.
+    #[inline]
+    fn port(&mut self, idx: usize, lim: &Limits, p: u16, t: i64) -> bool {
+        let Some(wi) = self.windows(idx, lim) else {
+            return false;
+        };
+        self.windows
+            .get_mut(wi)
+            .is_some_and(|w| w.port_window(lim, p, t))
     }
 }
 
@@ -721,10 +884,10 @@ const F_COMPROMISE: u8 = 8;
 /// `Source::flags`: its only failure so far is held inline (`fail_t`, `fail_line`), not in
 /// windows: a source that fails once costs no windows.
 const F_PENDING: u8 = 16;
-/// `Source::flags`: with `F_PENDING`, that failure named a user (hash `fail_uh`).
+/// `Source::flags`: with `F_PENDING`, that failure named a user (its id in `Source::win`).
 const F_PENDING_USER: u8 = 32;
 
-/// One source's state: 120 bytes, whatever it did (its windows, once it failed twice or
+/// One source's state: 112 bytes, whatever it did (its windows, once it failed twice or
 /// probed ports, are in [`SourceTable::windows`]).
 #[derive(Debug)]
 struct Source {
@@ -743,15 +906,17 @@ struct Source {
     publickey: u32,
     /// Index of its brute-force finding (`NONE_U32`: none).
     brute: u32,
-    /// Index of its windows in [`SourceTable::windows`] (`NONE_U32`: none yet).
+    /// Index of its windows in [`SourceTable::windows`] (`NONE_U32`: none yet); while its
+    /// failure is held inline (`F_PENDING`, no windows yet), that failure's user id
+    /// ([`UserNames`], with `F_PENDING_USER`).
     win: u32,
     /// The first failure's file and line (when `F_FAILED`).
     fail_file: u32,
     fail_line: u64,
-    /// The first failure's time and user hash, while it is held inline (`F_PENDING`).
+    /// The first failure's time, while it is held inline (`F_PENDING`).
     fail_t: i64,
-    fail_uh: u64,
-    /// The first two user ids ([`UserNames`]); the rest in [`SourceTable::more_users`].
+    /// The first user id ([`UserNames`]) and the second, or with more than two the first
+    /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
     /// User names listed (at most [`MAX_USERS_KEPT`]).
     n_users: u8,
@@ -779,68 +944,178 @@ fn add32(c: &mut u32, n: u64) {
     *c = u32::try_from(u64::from(*c).saturating_add(n)).unwrap_or(u32::MAX);
 }
 
-/// The sliding windows of one source, each kept until its finding is made (then freed).
-#[derive(Debug, Default)]
+/// The sliding windows of one source, each kept until its finding is made (then freed): 64
+/// bytes, with no allocation of its own until it holds three recent users or probed ports.
+#[derive(Debug)]
 struct Windows {
-    /// The last failures (time, line), at most the threshold's count.
-    fail_times: VecDeque<(i64, u64)>,
+    /// Its brute-force window's ring in [`SourceTable::rings`] (`NONE_U32`: none).
+    ring: u32,
+    /// Failures in the ring (at most the threshold's count).
+    ring_len: u32,
+    /// The place of the oldest failure in the ring.
+    ring_head: u32,
     /// Users (hashes) failing recently.
     recent_users: Recent<u64>,
     /// Destination ports probed recently (firewall lines only).
     ports: Option<Box<Recent<u16>>>,
 }
 
-impl Windows {
-    /// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
-    /// window (`spray_uh`: the user's hash, when not found yet): whether each fires now, and
-    /// the line of the first failure in the brute-force window.
-    #[inline(never)]
-    fn fail_windows(
-        &mut self,
-        lim: &Limits,
-        n_fail: u32,
-        t: i64,
-        line: u64,
-        brute: bool,
-        spray_uh: Option<u64>,
-    ) -> (bool, bool, Option<u64>) {
-        let (mut b, mut s, mut first) = (false, false, None);
-        if brute {
-            if self.fail_times.capacity() == 0 {
-                self.fail_times.reserve_exact(lim.fail_n);
-            }
+impl Default for Windows {
+    fn default() -> Self {
+        Windows {
+            ring: NONE_U32,
+            ring_len: 0,
+            ring_head: 0,
+            recent_users: Recent::default(),
+            ports: None,
+        }
+    }
+}
+
+/// The brute-force windows' rings: the last `stride` (the failures threshold) failures of a
+/// source as (time, line), side by side in chunks: no allocation per source, and a ring
+/// freed when its brute force is found is reused by the next source.
+#[derive(Debug)]
+struct Rings {
+    stride: usize,
+    /// Rings in a chunk.
+    per_chunk: usize,
+    chunks: Vec<Vec<(i64, u64)>>,
+    /// Rings made.
+    n: usize,
+    /// Freed rings.
+    free: Vec<u32>,
+}
+
+impl Rings {
+    fn new(stride: usize) -> Self {
+        let stride = stride.max(1);
+        Rings {
+            stride,
+            per_chunk: (16 * 1024 / stride).max(1),
+            chunks: Vec::new(),
+            n: 0,
+            free: Vec::new(),
+        }
+    }
+
+    /// A ring (`NONE_U32` past 2^32 - 1 rings).
+    fn alloc(&mut self) -> u32 {
+        if let Some(k) = self.free.pop() {
+            return k;
+        }
+        let Ok(k) = u32::try_from(self.n) else {
+            return NONE_U32;
+        };
+        if self.n / self.per_chunk >= self.chunks.len() {
+            self.chunks
+                .push(Vec::with_capacity(self.per_chunk * self.stride));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.resize(c.len() + self.stride, (0, 0));
+        }
+        self.n += 1;
+        k
+    }
+
+    #[inline]
+    fn get_mut(&mut self, k: u32) -> Option<&mut [(i64, u64)]> {
+        let k = k as usize;
+        let o = (k % self.per_chunk) * self.stride;
+        self.chunks
+            .get_mut(k / self.per_chunk)?
+            .get_mut(o..o + self.stride)
+    }
+
+    fn release(&mut self, k: u32) {
+        self.free.push(k);
+    }
+
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        self.chunks
+            .iter()
+            .map(|c| c.capacity() * std::mem::size_of::<(i64, u64)>())
+            .sum::<usize>()
+            + self.chunks.capacity() * std::mem::size_of::<Vec<(i64, u64)>>()
+            + self.free.capacity() * 4
+    }
+}
+
+impl Default for Rings {
+    fn default() -> Self {
+        Rings::new(1)
+    }
+}
+
+/// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
+/// window (`spray_uh`: the user's hash, when not found yet) of windows `w`: whether each fires
+/// now, and the line of the first failure in the brute-force window.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn fail_windows(
+    w: &mut Windows,
+    rings: &mut Rings,
+    lim: &Limits,
+    n_fail: u32,
+    t: i64,
+    line: u64,
+    brute: bool,
+    spray_uh: Option<u64>,
+) -> (bool, bool, Option<u64>) {
+    let (mut b, mut s, mut first) = (false, false, None);
+    if brute {
+        if w.ring == NONE_U32 {
+            w.ring = rings.alloc();
+            w.ring_len = 0;
+            w.ring_head = 0;
+        }
+        if let Some(r) = rings.get_mut(w.ring) {
+            let n = r.len();
+            let (mut len, mut head) = (w.ring_len as usize, w.ring_head as usize);
             for _ in 0..n_fail.min(lim.fail_n as u32) {
                 // Oldest out first: the ring never outgrows the threshold.
-                if self.fail_times.len() >= lim.fail_n {
-                    self.fail_times.pop_front();
+                if len >= n {
+                    if let Some(e) = r.get_mut(head) {
+                        *e = (t, line);
+                    }
+                    head = (head + 1) % n;
+                } else {
+                    if let Some(e) = r.get_mut((head + len) % n) {
+                        *e = (t, line);
+                    }
+                    len += 1;
                 }
-                self.fail_times.push_back((t, line));
             }
-            if self.fail_times.len() >= lim.fail_n {
-                if let Some(&(t0, l0)) = self.fail_times.front() {
+            (w.ring_len, w.ring_head) = (len as u32, head as u32);
+            if len >= n {
+                if let Some(&(t0, l0)) = r.get(head) {
                     if t.saturating_sub(t0) <= lim.win {
                         b = true;
                         first = Some(l0);
                         // The brute force is found: its window is not read again.
-                        self.fail_times = VecDeque::new();
+                        rings.release(w.ring);
+                        w.ring = NONE_U32;
                     }
                 }
             }
         }
-        if let Some(uh) = spray_uh {
-            self.recent_users.expire(t, lim.win);
-            self.recent_users.touch(uh, t);
-            if self.recent_users.len() >= lim.spray_n {
-                s = true;
-                self.recent_users = Recent::default();
-            }
-            if self.recent_users.len() > lim.spray_cap {
-                self.recent_users.remove_first();
-            }
-        }
-        (b, s, first)
     }
+    if let Some(uh) = spray_uh {
+        w.recent_users.expire(t, lim.win);
+        w.recent_users.touch(uh, t);
+        if w.recent_users.len() >= lim.spray_n {
+            s = true;
+            w.recent_users = Recent::default();
+        }
+        if w.recent_users.len() > lim.spray_cap {
+            w.recent_users.remove_first();
+        }
+    }
+    (b, s, first)
+}
 
+impl Windows {
     /// A destination port in the port-scan window: whether the scan fires now.
     #[inline(never)]
     fn port_window(&mut self, lim: &Limits, p: u16, t: i64) -> bool {
@@ -858,12 +1133,27 @@ impl Windows {
     }
 }
 
-#[derive(Debug, Default)]
-struct UserState {
-    name: Vec<u8>,
-    recent_sources: Recent<u64>,
-    reported: bool,
+/// One user's part in the distributed brute-force detection, by user id (16 bytes): the one
+/// source that failed on it recently inline; a user failing from two or more sources within
+/// the window has a [`Recent`] set in `Detector::dist_sets` instead.
+#[derive(Debug, Clone, Copy)]
+struct UserDist {
+    /// The time of `src`'s last failure.
+    t: i64,
+    /// The recent source (`NONE_U32`: none), while `set` is `NONE_U32`.
+    src: u32,
+    /// Its set in `Detector::dist_sets`; `NONE_U32`: none; [`REPORTED`]: reported.
+    set: u32,
 }
+
+const DIST_EMPTY: UserDist = UserDist {
+    t: 0,
+    src: NONE_U32,
+    set: NONE_U32,
+};
+
+/// `UserDist::set` of a user already reported (its window is not read any more).
+const REPORTED: u32 = NONE_U32 - 1;
 
 /// Thresholds as the per-event code uses them (maxima and products done once).
 #[derive(Debug, Clone, Copy)]
@@ -901,63 +1191,143 @@ impl Limits {
     }
 }
 
-/// Keys last seen at a time, in insertion order: the sliding-window sets (users per source,
-/// ports per source, sources per user). `oldest`/`newest` bound the times held, so the
-/// window's expiry scans the set only when something can have expired.
-#[derive(Debug)]
-struct Recent<K> {
-    items: Vec<(K, i64)>,
-    oldest: i64,
-    newest: i64,
+/// Up to two items inline, more on the heap: the sliding-window sets hold one or two keys
+/// nearly always (a source's recent users, a user's recent sources).
+#[derive(Debug, Clone)]
+enum Items<T> {
+    Inline(u8, [T; 2]),
+    Heap(Vec<T>),
 }
 
-impl<K> Default for Recent<K> {
+impl<T: Copy + Default> Default for Items<T> {
     fn default() -> Self {
-        Recent {
-            items: Vec::new(),
-            oldest: i64::MAX,
-            newest: i64::MIN,
+        Items::Inline(0, [T::default(); 2])
+    }
+}
+
+impl<T: Copy> Items<T> {
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Items::Inline(n, a) => a.get(..usize::from(*n)).unwrap_or_default(),
+            Items::Heap(v) => v,
+        }
+    }
+
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Items::Inline(n, a) => a.get_mut(..usize::from(*n)).unwrap_or_default(),
+            Items::Heap(v) => v,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, x: T) {
+        match self {
+            Items::Inline(n, a) => {
+                if let Some(slot) = a.get_mut(usize::from(*n)) {
+                    *slot = x;
+                    *n += 1;
+                } else {
+                    let mut v = Vec::with_capacity(4);
+                    v.extend_from_slice(a);
+                    v.push(x);
+                    *self = Items::Heap(v);
+                }
+            }
+            Items::Heap(v) => v.push(x),
+        }
+    }
+
+    fn retain(&mut self, mut f: impl FnMut(&T) -> bool) {
+        match self {
+            Items::Inline(n, a) => {
+                let mut k = 0;
+                for i in 0..usize::from(*n) {
+                    if let Some(&x) = a.get(i) {
+                        if f(&x) {
+                            if let Some(d) = a.get_mut(k) {
+                                *d = x;
+                            }
+                            k += 1;
+                        }
+                    }
+                }
+                *n = k as u8;
+            }
+            Items::Heap(v) => v.retain(f),
+        }
+    }
+
+    fn remove_first(&mut self) {
+        match self {
+            Items::Inline(n, a) => {
+                if *n > 0 {
+                    a.rotate_left(1);
+                    *n -= 1;
+                }
+            }
+            Items::Heap(v) => {
+                if !v.is_empty() {
+                    v.remove(0);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Items::Inline(..) => 0,
+            Items::Heap(v) => v.capacity() * std::mem::size_of::<T>(),
         }
     }
 }
 
-impl<K: PartialEq> Recent<K> {
+/// Keys last seen at a time, in insertion order: the sliding-window sets (users per source,
+/// ports per source, sources per user). No bounds of the times are kept beside the keys: the
+/// sets hold one or two keys nearly always (inline), and the expiry's scan of them costs
+/// less than 16 more bytes in every source's windows.
+#[derive(Debug)]
+struct Recent<K> {
+    items: Items<(K, i64)>,
+}
+
+impl<K: Copy + Default> Default for Recent<K> {
+    fn default() -> Self {
+        Recent {
+            items: Items::default(),
+        }
+    }
+}
+
+impl<K: PartialEq + Copy> Recent<K> {
     /// Drops the keys last seen more than `win` before `t`.
     #[inline]
     fn expire(&mut self, t: i64, win: i64) {
-        // Every held time is in [oldest, newest]: when neither difference overflows and the
-        // oldest is in the window, nothing expires (the scan below would keep everything).
-        if self.items.is_empty()
-            || (t.checked_sub(self.newest).is_some()
-                && t.checked_sub(self.oldest).is_some_and(|d| d <= win))
-        {
-            return;
+        let old = |at: &i64| t.saturating_sub(*at) > win;
+        if self.items.as_slice().iter().any(|(_, at)| old(at)) {
+            self.items.retain(|(_, at)| !old(at));
         }
-        self.items.retain(|(_, at)| t.saturating_sub(*at) <= win);
-        self.oldest = self.items.iter().map(|x| x.1).min().unwrap_or(i64::MAX);
-        self.newest = self.items.iter().map(|x| x.1).max().unwrap_or(i64::MIN);
     }
 
     /// Marks `k` seen at `t` (added at the end when new).
     #[inline]
     fn touch(&mut self, k: K, t: i64) {
-        match self.items.iter_mut().find(|(x, _)| *x == k) {
+        match self.items.as_mut_slice().iter_mut().find(|(x, _)| *x == k) {
             Some(e) => e.1 = t,
             None => self.items.push((k, t)),
         }
-        self.oldest = self.oldest.min(t);
-        self.newest = self.newest.max(t);
     }
 
     fn len(&self) -> usize {
-        self.items.len()
+        self.items.as_slice().len()
     }
 
     /// Drops the key added first (the set is over its cap).
     fn remove_first(&mut self) {
-        if !self.items.is_empty() {
-            self.items.remove(0);
-        }
+        self.items.remove_first();
     }
 }
 
@@ -1433,7 +1803,12 @@ pub struct Detector {
     files: Vec<Vec<u8>>,
     file: u32,
     src: SourceTable,
-    users: FxMap<u64, UserState>,
+    /// The distributed brute-force state of each user, by user id ([`UserDist`]).
+    dist: Chunked<UserDist>,
+    /// The recent sources of users failing from more than one (`UserDist::set`).
+    dist_sets: Vec<Recent<u32>>,
+    /// Free places in `dist_sets` (of users reported since).
+    dist_free: Vec<u32>,
     /// Hashes of users already reported for distributed brute force, direct-mapped: a
     /// failure for one of them needs no look-up in `users`.
     reported_users: [Option<u64>; REPORTED_SLOTS],
@@ -1466,6 +1841,8 @@ pub struct Detector {
     pub(crate) duplicates: u64,
     /// Security agents' stops not (yet) explained by a shutdown or a restart.
     agent_stops: Vec<AgentStop>,
+    /// The methods of accepted logins, each stored once.
+    methods: UserNames,
 }
 
 /// A security agent's `SERVICE_STOP`, pending until the end or a shutdown.
@@ -1485,14 +1862,25 @@ const MAX_AGENT_STOPS: usize = 256;
 pub const MAX_ACCEPTED: usize = 1 << 16;
 
 #[derive(Debug)]
+/// An accepted login as the detector keeps it (32 bytes, no allocation): the source by its
+/// index in the table, the user and the method by their ids.
 struct AcceptedAt {
-    file: u32,
+    /// Its time ([`LogTime`]), when `file` has [`TIMED`].
+    t: i64,
     line: u64,
-    time: Option<LogTime>,
-    user: Vec<u8>,
-    source: Vec<u8>,
-    method: Vec<u8>,
+    /// The file's number, with [`TIMED`] when the login has a time (file numbers past 2^31
+    /// are not told apart: 2^31 paths would not fit in memory first).
+    file: u32,
+    /// The source's index (`NONE_U32`: none).
+    src: u32,
+    /// The user's id in the table's [`UserNames`].
+    user: u32,
+    /// The method's id in `Detector::methods`.
+    method: u32,
 }
+
+/// [`AcceptedAt::file`]'s flag: the login has a time.
+const TIMED: u32 = 1 << 31;
 
 /// A successful ssh login in the logs (`Accepted METHOD for USER from ADDR`), kept for the
 /// joins with login records ([`crate::logins::correlate`]).
@@ -1531,8 +1919,13 @@ impl Detector {
             lim: Limits::new(&th),
             files: Vec::new(),
             file: 0,
-            src: SourceTable::default(),
-            users: FxMap::default(),
+            src: SourceTable {
+                rings: Rings::new(Limits::new(&th).fail_n),
+                ..SourceTable::default()
+            },
+            dist: Chunked::default(),
+            dist_sets: Vec::new(),
+            dist_free: Vec::new(),
             reported_users: [None; REPORTED_SLOTS],
             sessions: PidSessions::default(),
             counts: vec![0; EventKind::NAMES.len()],
@@ -1549,6 +1942,7 @@ impl Detector {
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
             accepted_dropped: 0,
+            methods: UserNames::default(),
             privilege: privilege::Privilege::default(),
             dedup: None,
             audit_file: false,
@@ -1597,17 +1991,17 @@ impl Detector {
     #[cfg(test)]
     pub(crate) fn state_bytes(&self) -> usize {
         use std::mem::size_of;
-        fn recent<K>(r: &Recent<K>) -> usize {
-            r.items.capacity() * size_of::<(K, i64)>()
+        fn recent<K: Copy>(r: &Recent<K>) -> usize {
+            r.items.heap_bytes()
         }
         let t = &self.src;
         let srcs = t.srcs.chunks.len() * CHUNK * size_of::<Source>();
         let windows = t.windows.chunks.len() * CHUNK * size_of::<Windows>()
+            + t.rings.heap_bytes()
             + t.windows
                 .iter()
                 .map(|w| {
-                    w.fail_times.capacity() * size_of::<(i64, u64)>()
-                        + recent(&w.recent_users)
+                    recent(&w.recent_users)
                         + w.ports
                             .as_ref()
                             .map_or(0, |p| size_of::<Recent<u16>>() + recent(p))
@@ -1617,20 +2011,13 @@ impl Detector {
         let long = t.long.capacity() * (size_of::<(Box<[u8]>, u32)>() + 1)
             + t.long_names.capacity() * size_of::<(u32, Box<[u8]>)>()
             + t.long_names.iter().map(|(_, n)| 2 * n.len()).sum::<usize>();
-        let user_names = t.users.index.capacity() * (size_of::<u32>() + 1)
-            + t.users.names.capacity() * size_of::<(u64, Box<[u8]>)>()
-            + t.users.names.iter().map(|(_, n)| n.len()).sum::<usize>();
-        let more_users = t.more_users.capacity() * (size_of::<(u32, Vec<u32>)>() + 1)
-            + t.more_users
-                .values()
-                .map(|v| v.capacity() * 4)
-                .sum::<usize>();
-        let users = self.users.capacity() * (size_of::<(u64, UserState)>() + 1)
-            + self
-                .users
-                .values()
-                .map(|u| u.name.capacity() + recent(&u.recent_sources))
-                .sum::<usize>();
+        let user_names =
+            t.users.index.capacity() * (size_of::<u32>() + 1) + t.users.names.heap_bytes();
+        let more_users = t.more_users.chunks.len() * CHUNK * size_of::<UserBlock>();
+        let users = self.dist.chunks.len() * CHUNK * size_of::<UserDist>()
+            + self.dist_sets.capacity() * size_of::<Recent<u32>>()
+            + self.dist_sets.iter().map(recent).sum::<usize>()
+            + self.dist_free.capacity() * 4;
         let sessions = self.sessions.pids.capacity() * (size_of::<(u32, Session<SrcRef>)>() + 1)
             + self.sessions.pam_users.capacity() * (size_of::<(u32, Vec<u64>)>() + 1);
         srcs + windows + index + long + user_names + more_users + users + sessions
@@ -1808,7 +2195,7 @@ impl Detector {
             self.notable.observe(event, file, path, line, time);
         }
         if f.role == Role::Accepted {
-            self.note_accepted(event, file, line, time);
+            self.note_accepted(event, own_idx, file, line, time);
         }
     }
 
@@ -1818,21 +2205,19 @@ impl Detector {
     fn note_accepted(
         &mut self,
         event: &EventKind<'_>,
+        idx: Option<usize>,
         file: u32,
         line: u64,
         time: Option<LogTime>,
     ) {
-        let EventKind::SshAccepted {
-            user, ip, method, ..
-        } = event
-        else {
+        let EventKind::SshAccepted { user, method, .. } = event else {
             return;
         };
         // A repeated line is observed once per repeat: one login per line.
         if self
             .accepted
             .back()
-            .is_some_and(|a| a.file == file && a.line == line)
+            .is_some_and(|a| a.file & !TIMED == file & !TIMED && a.line == line)
         {
             return;
         }
@@ -1840,13 +2225,15 @@ impl Detector {
             self.accepted.pop_front();
             self.accepted_dropped += 1;
         }
+        let user = self.src.users.id(user, hash(user));
+        let method = self.methods.id(method, hash(method));
         self.accepted.push_back(AcceptedAt {
-            file,
+            t: time.map_or(0, |t| t.0),
             line,
-            time,
-            user: user.to_vec(),
-            source: ip.to_vec(),
-            method: method.to_vec(),
+            file: (file & !TIMED) | if time.is_some() { TIMED } else { 0 },
+            src: idx.and_then(|i| u32::try_from(i).ok()).unwrap_or(NONE_U32),
+            user,
+            method,
         });
     }
 
@@ -1953,6 +2340,8 @@ impl Detector {
             }
         }
         let mut windows_for = None;
+        // The user of a failure held inline (its id is stored below).
+        let mut held = None;
         if failure {
             add32(&mut s.failures, u64::from(counted.guesses));
             add32(&mut s.probes, u64::from(counted.probes));
@@ -1968,10 +2357,7 @@ impl Detector {
                 // users): it waits inline for a second one.
                 s.flags |= F_PENDING;
                 s.fail_t = t;
-                if let Some(uh) = uh {
-                    s.flags |= F_PENDING_USER;
-                    s.fail_uh = uh;
-                }
+                held = uh;
             } else if s.brute().is_none() || spray_uh.is_some() {
                 windows_for = Some((s.brute().is_none(), spray_uh));
             }
@@ -1993,21 +2379,22 @@ impl Detector {
         };
         let first_fail = s.has(F_FAILED).then_some((s.fail_file, s.fail_line));
         let failures = u64::from(s.failures) + u64::from(s.probes);
+        // The user's id, when it was looked up for the list.
+        let mut uid = None;
         if list_user {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
-                self.src.add_user(idx, u, uh);
+                uid = Some(self.src.add_user(idx, u, uh));
             }
+        }
+        if let Some(uh) = held {
+            self.hold_user(idx, uid, user, uh, t, line);
         }
         if let Some((b, spray_uh)) = windows_for {
-            if let Some(w) = self.src.windows(idx, &lim) {
-                (brute, spray, first_in_window) =
-                    w.fail_windows(&lim, n_fail, t, line, b, spray_uh);
-            }
+            (brute, spray, first_in_window) =
+                self.src.fail(idx, &lim, n_fail, t, line, b, spray_uh);
         }
         if let Some(p) = port {
-            if let Some(w) = self.src.windows(idx, &lim) {
-                scan = w.port_window(&lim, p, t);
-            }
+            scan = self.src.port(idx, &lim, p, t);
         }
         if !failure && !compromise && !scan {
             return;
@@ -2038,40 +2425,122 @@ impl Detector {
             if let (Some(u), Some(uh)) = (user.filter(|u| !u.is_empty()), uh) {
                 let slot = self.reported_users.get((uh as usize) % REPORTED_SLOTS);
                 if slot.copied().flatten() != Some(uh) {
-                    self.user_failure(u, uh, idx, file, line, t);
+                    let id = uid.unwrap_or_else(|| self.src.users.id(u, uh));
+                    self.user_failure(id, uh, idx, file, line, t);
                 }
             }
         }
     }
 
-    /// A failure for user `u` (hash `uh`) from source `idx`: the distributed brute force.
+    /// Keeps the user of source `idx`'s failure held inline as its id (`uid`, when it was
+    /// looked up) in the source's `win`. Past 2^32 - 1 names (no id) the failure goes to
+    /// windows now, as the next failure would take it there (it fires nothing alone).
+    #[cold]
     #[inline(never)]
-    fn user_failure(&mut self, u: &[u8], uh: u64, idx: usize, file: u32, line: u64, t: i64) {
-        let lim = self.lim;
-        // The source's identity in the user's window: its index.
-        let sh = idx as u64;
-        let us = match self.users.get_mut(&uh) {
-            Some(us) => us,
-            None => self.users.entry(uh).or_insert_with(|| UserState {
-                name: u.to_vec(),
-                ..UserState::default()
-            }),
+    fn hold_user(
+        &mut self,
+        idx: usize,
+        uid: Option<u32>,
+        user: Option<&[u8]>,
+        uh: u64,
+        t: i64,
+        line: u64,
+    ) {
+        let id = match (uid, user) {
+            (Some(id), _) => id,
+            (None, Some(u)) => self.src.users.id(u, uh),
+            (None, None) => NONE_U32,
         };
-        // Once reported, the user's window is not read any more.
-        if us.reported {
-            if let Some(slot) = self.reported_users.get_mut((uh as usize) % REPORTED_SLOTS) {
-                *slot = Some(uh);
-            }
+        let Some(s) = self.src.srcs.get_mut(idx) else {
+            return;
+        };
+        if id == NONE_U32 {
+            s.flags &= !F_PENDING;
+            let lim = self.lim;
+            self.src.fail(idx, &lim, 1, t, line, true, Some(uh));
+        } else {
+            s.flags |= F_PENDING_USER;
+            s.win = id;
+        }
+    }
+
+    /// A failure for user `id` (hash `uh`) from source `idx`: the distributed brute force.
+    #[inline(never)]
+    fn user_failure(&mut self, id: u32, uh: u64, idx: usize, file: u32, line: u64, t: i64) {
+        if id == NONE_U32 {
             return;
         }
-        us.recent_sources.expire(t, lim.win);
-        us.recent_sources.touch(sh, t);
-        if us.recent_sources.len() > lim.dist_cap {
-            us.recent_sources.remove_first();
+        let lim = self.lim;
+        // The source's identity in the user's window: its index.
+        let src = u32::try_from(idx).unwrap_or(NONE_U32);
+        while self.dist.len() <= id as usize {
+            self.dist.push(DIST_EMPTY);
         }
-        if us.recent_sources.len() >= lim.dist_n {
-            us.reported = true;
-            let name = us.name.clone();
+        let Some(d) = self.dist.get_mut(id as usize) else {
+            return;
+        };
+        let fire = match d.set {
+            // Once reported, the user's window is not read any more.
+            REPORTED => {
+                if let Some(slot) = self.reported_users.get_mut((uh as usize) % REPORTED_SLOTS) {
+                    *slot = Some(uh);
+                }
+                return;
+            }
+            // One recent source at most, inline: what a `Recent` of it would do.
+            NONE_U32 => {
+                if d.src != NONE_U32 && t.saturating_sub(d.t) > lim.win {
+                    d.src = NONE_U32;
+                }
+                if d.src == NONE_U32 || d.src == src {
+                    d.src = src;
+                    d.t = t;
+                    // One source is under any threshold (at least 2).
+                    false
+                } else {
+                    let mut r = Recent::default();
+                    r.touch(d.src, d.t);
+                    r.touch(src, t);
+                    if r.len() >= lim.dist_n {
+                        true
+                    } else {
+                        let k = match self.dist_free.pop() {
+                            Some(k) => {
+                                if let Some(slot) = self.dist_sets.get_mut(k as usize) {
+                                    *slot = r;
+                                }
+                                k
+                            }
+                            None => {
+                                self.dist_sets.push(r);
+                                u32::try_from(self.dist_sets.len() - 1).unwrap_or(NONE_U32)
+                            }
+                        };
+                        d.set = k;
+                        false
+                    }
+                }
+            }
+            k => {
+                let Some(r) = self.dist_sets.get_mut(k as usize) else {
+                    return;
+                };
+                r.expire(t, lim.win);
+                r.touch(src, t);
+                if r.len() > lim.dist_cap {
+                    r.remove_first();
+                }
+                let fire = r.len() >= lim.dist_n;
+                if fire {
+                    *r = Recent::default();
+                    self.dist_free.push(k);
+                }
+                fire
+            }
+        };
+        if fire {
+            d.set = REPORTED;
+            let name = self.src.users.names.get(id).to_vec();
             let ev = self.evidence(file, line);
             let th = &self.th;
             let detail = format!(
@@ -2648,8 +3117,15 @@ impl Detector {
             index,
             long,
             windows,
+            rings,
         } = std::mem::take(&mut self.src);
-        drop(windows);
+        drop((windows, rings));
+        // The per-user windows go too: what follows is the result.
+        drop((
+            std::mem::take(&mut self.dist),
+            std::mem::take(&mut self.dist_sets),
+            std::mem::take(&mut self.dist_free),
+        ));
         let mut entries = Vec::with_capacity(srcs.chunks.len());
         for chunk in srcs.chunks {
             let mut out = Vec::with_capacity(chunk.len());
@@ -2673,7 +3149,11 @@ impl Detector {
             long_names,
             long,
             index,
-            users: users.names.into_iter().map(|(_, n)| n).collect(),
+            users: {
+                let mut n = users.names;
+                n.shrink();
+                n
+            },
             more_users,
             order: Vec::new(),
         };
@@ -2682,11 +3162,15 @@ impl Detector {
             .accepted
             .iter()
             .map(|a| Accepted {
-                time: a.time,
-                user: a.user.clone(),
-                source: a.source.clone(),
-                method: a.method.clone(),
-                evidence: self.evidence(a.file, a.line),
+                time: (a.file & TIMED != 0).then_some(LogTime(a.t)),
+                user: sources.users.get(a.user).to_vec(),
+                source: if a.src == NONE_U32 {
+                    Vec::new()
+                } else {
+                    sources.name(a.src as usize).to_vec()
+                },
+                method: self.methods.names.get(a.method).to_vec(),
+                evidence: self.evidence(a.file & !TIMED, a.line),
             })
             .collect();
         let mut findings = self.findings;

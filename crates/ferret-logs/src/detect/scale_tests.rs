@@ -151,3 +151,13 @@ fn one_source_with_a_million_lines_holds_constant_state() {
         1
     );
 }
+
+/// The per-source records keep the sizes the crate docs give ("Logs at scale"): a field
+/// added or widened shows here before it shows in a botnet's peak.
+#[test]
+fn per_source_records_keep_their_documented_sizes() {
+    assert_eq!(size_of::<Source>(), 112, "Source");
+    assert_eq!(size_of::<Windows>(), 64, "Windows");
+    assert_eq!(size_of::<super::AcceptedAt>(), 32, "AcceptedAt");
+    assert_eq!(size_of::<super::sources::Entry>(), 88, "sources::Entry");
+}

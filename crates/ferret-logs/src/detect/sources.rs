@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::{key_hash, FxMap, SrcKey, CHUNK, NONE_U32};
+use super::{key_hash, user_ids, Chunked, FxMap, Names, SrcKey, UserBlock, CHUNK, NONE_U32};
 use crate::time::LogTime;
 
 /// One source after analysis: 88 bytes.
@@ -27,7 +27,8 @@ pub(super) struct Entry {
     pub(super) successes: u32,
     pub(super) probes: u32,
     pub(super) publickey: u32,
-    /// The first two user ids; the rest in [`Sources::more_users`].
+    /// The first two user ids, or the first and the first block of the rest in
+    /// [`Sources::more_users`].
     pub(super) users: [u32; 2],
     pub(super) n_users: u8,
 }
@@ -78,9 +79,9 @@ pub struct Sources {
     /// Inline names -> index (the detector's index, kept).
     pub(super) index: hashbrown::HashTable<u32>,
     /// User names by id.
-    pub(super) users: Vec<Box<[u8]>>,
-    /// User ids past the first two, by source index.
-    pub(super) more_users: FxMap<u32, Vec<u32>>,
+    pub(super) users: Names,
+    /// User ids past the first, of the sources with more than two.
+    pub(super) more_users: Chunked<UserBlock>,
     /// Source indexes in report order.
     pub(super) order: Vec<u32>,
 }
@@ -149,14 +150,6 @@ impl Sources {
             n_users: 0,
         };
         let e = self.entry(i).unwrap_or(&EMPTY);
-        let more = if e.n_users > 2 {
-            u32::try_from(i)
-                .ok()
-                .and_then(|i| self.more_users.get(&i))
-                .map_or(&[][..], Vec::as_slice)
-        } else {
-            &[]
-        };
         SourceSummary {
             ip: escaped(self.name(i)),
             failures: u64::from(e.failures),
@@ -167,8 +160,8 @@ impl Sources {
             events: u64::from(e.events),
             users: SourceUsers {
                 inline: e.users,
-                n: usize::from(e.n_users).min(2),
-                more,
+                n: usize::from(e.n_users),
+                blocks: &self.more_users,
                 names: &self.users,
             },
             first: e.time(e.first),
@@ -261,16 +254,16 @@ pub struct SourceSummary<'a> {
 #[derive(Clone, Copy)]
 pub struct SourceUsers<'a> {
     inline: [u32; 2],
-    /// Inline ids in use (0 to 2).
+    /// Names listed.
     n: usize,
-    more: &'a [u32],
-    names: &'a [Box<[u8]>],
+    blocks: &'a Chunked<UserBlock>,
+    names: &'a Names,
 }
 
 impl<'a> SourceUsers<'a> {
     /// User names listed.
     pub fn len(&self) -> usize {
-        self.n + self.more.len()
+        self.n
     }
 
     /// Whether none is.
@@ -281,11 +274,7 @@ impl<'a> SourceUsers<'a> {
     /// Each name as logged (bytes).
     pub fn iter_bytes(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let names = self.names;
-        let inline = self.inline;
-        (0..self.n)
-            .filter_map(move |k| inline.get(k).copied())
-            .chain(self.more.iter().copied())
-            .map(move |id| names.get(id as usize).map_or(&[][..], AsRef::as_ref))
+        user_ids(self.inline, self.n, self.blocks).map(move |id| names.get(id))
     }
 
     /// Each name, escaped.
