@@ -243,12 +243,20 @@ pub fn hidden_dir(path: &[u8], homes: &[Vec<u8>]) -> Hidden {
     first_suspicious.map_or(Hidden::None, Hidden::Suspicious)
 }
 
+/// The `:`-separated fields of each line of a passwd file, as they are (the one split of
+/// passwd lines in this crate; ferret-accounts holds the full parser and audit).
+pub(crate) fn passwd_lines(passwd: &[u8]) -> impl Iterator<Item = Vec<&[u8]>> {
+    passwd
+        .split(|b| *b == b'\n')
+        .map(|line| line.split(|b| *b == b':').collect())
+}
+
 /// Homes from an `/etc/passwd` buffer: the sixth field of each line, absolute, not `/`, not
 /// a drop location or system path, without a trailing slash; `/root` always. Sorted, unique.
 pub fn homes_from_passwd(passwd: &[u8]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = vec![b"/root".to_vec()];
-    for line in passwd.split(|b| *b == b'\n') {
-        let Some(home) = line.split(|b| *b == b':').nth(5) else {
+    for fields in passwd_lines(passwd) {
+        let Some(home) = fields.get(5) else {
             continue;
         };
         let mut h = home.trim_ascii().to_vec();

@@ -879,14 +879,13 @@ fn web_uids(root: &HostRoot) -> Vec<(u32, String)> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for line in passwd.split(|b| *b == b'\n') {
-        let mut f = line.split(|b| *b == b':');
-        let (Some(name), Some(_), Some(uid)) = (f.next(), f.next(), f.next()) else {
+    for fields in crate::places::passwd_lines(&passwd) {
+        let (Some(name), Some(uid)) = (fields.first(), fields.get(2)) else {
             continue;
         };
-        if WEB_USERS.iter().any(|u| u.as_bytes() == name) {
+        if let Some(user) = WEB_USERS.iter().find(|u| u.as_bytes() == *name) {
             if let Some(uid) = std::str::from_utf8(uid).ok().and_then(|u| u.parse().ok()) {
-                out.push((uid, String::from_utf8_lossy(name).into_owned()));
+                out.push((uid, (*user).to_owned()));
             }
         }
     }

@@ -163,8 +163,9 @@ impl Env<'_> {
                 m.insert(idx, v);
             }
         }
+        // Without extended attributes no file has capabilities: the map stays empty.
         #[cfg(not(feature = "xattr"))]
-        let _ = (idx, f);
+        let _ = (self.caps, idx, f);
     }
 }
 
