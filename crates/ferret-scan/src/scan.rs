@@ -83,6 +83,11 @@ thread_local! {
     static HEAD_BUF: std::cell::RefCell<ReadBuf> =
         std::cell::RefCell::new(ReadBuf::new(classify::HEAD_BYTES));
     static HASH_BUF: std::cell::RefCell<ReadBuf> = std::cell::RefCell::new(ReadBuf::new(HASH_CHUNK));
+    /// The last directory whose files this worker asked [`places::hidden_dir`] about: the
+    /// scan's number, the directory (with its trailing slash) and the answer, which depends on
+    /// the directory alone (see `Ctx::hidden_dir`).
+    static HIDDEN: std::cell::RefCell<(u64, Vec<u8>, Hidden)> =
+        const { std::cell::RefCell::new((0, Vec::new(), Hidden::None)) };
     /// The directory of the last file this worker met, when that file was empty (else empty):
     /// the next file there is `lstat`ed before it is opened (see `Ctx::visit_file`).
     static LAST_EMPTY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -204,7 +209,12 @@ pub(crate) struct Ctx<'a> {
     /// The first file too large to hash for the digest indicators.
     first_over_cap: Mutex<Vec<u8>>,
     collect_targets: bool,
+    /// This scan's number, which keys the workers' per-directory cache ([`HIDDEN`]).
+    id: u64,
 }
+
+/// Numbers the scans of this process.
+static SCANS: AtomicU64 = AtomicU64::new(0);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
@@ -384,6 +394,25 @@ impl Ctx<'_> {
         self.verdict(p, "directory".to_owned(), reasons);
     }
 
+    /// [`places::hidden_dir`] of a file's path, which looks at its directories only: asked once
+    /// per directory and worker (files of one directory are visited in batches).
+    fn hidden_dir(&self, p: &[u8]) -> Hidden {
+        let Some(slash) = memchr::memrchr(b'/', p) else {
+            return places::hidden_dir(p, &self.homes);
+        };
+        let dir = p.get(..=slash).unwrap_or_default();
+        HIDDEN.with_borrow_mut(|(id, d, h)| {
+            if *id != self.id || d.as_slice() != dir {
+                *h = places::hidden_dir(p, &self.homes);
+                *id = self.id;
+                d.clear();
+                d.extend_from_slice(dir);
+            }
+            debug_assert_eq!(*h, places::hidden_dir(p, &self.homes));
+            h.clone()
+        })
+    }
+
     /// Whether a file's content is read, by place (see the crate docs).
     fn wants_content(&self, f: &FileCtx<'_>) -> bool {
         if f.stat.size == 0 {
@@ -457,7 +486,7 @@ impl Ctx<'_> {
         inc(&self.c.files);
         let place = places::place_of(p, &self.homes);
         let hidden = if self.runs(Check::Hidden) || explicit {
-            places::hidden_dir(p, &self.homes)
+            self.hidden_dir(p)
         } else {
             Hidden::None
         };
@@ -479,10 +508,11 @@ impl Ctx<'_> {
         // `fstat` is the metadata, and no `lstat` is spent. That holds in drop locations,
         // hidden directories and named paths, and wherever the name and place alone decide
         // (checked against `wants_content` below in debug builds).
+        let exec_pos = places::exec_position(p, &self.homes);
         let by_name = !explicit
             && !place.is_drop()
             && hidden == Hidden::None
-            && self.content_by_name(p, name, place, index_says);
+            && self.content_by_name(p, name, place, index_says, exec_pos);
         // The directory with its trailing slash (never empty for a walked path).
         let dir = p
             .get(..memchr::memrchr(b'/', p).map_or(0, |i| i + 1))
@@ -516,7 +546,7 @@ impl Ctx<'_> {
             hidden,
             explicit,
             owned,
-            exec_pos: places::exec_position(p, &self.homes),
+            exec_pos,
         };
         let want = self.wants_content(&f);
         debug_assert!(
@@ -584,7 +614,14 @@ impl Ctx<'_> {
     /// (the name and place alone decide [`Self::wants_content`]), so that it can be opened
     /// without an `lstat` first. Outside drop locations and hidden directories; `owned` is the
     /// index's answer.
-    fn content_by_name(&self, p: &[u8], name: &[u8], place: Place, owned: Option<bool>) -> bool {
+    fn content_by_name(
+        &self,
+        p: &[u8],
+        name: &[u8],
+        place: Place,
+        owned: Option<bool>,
+        exec_pos: bool,
+    ) -> bool {
         if owned == Some(true) {
             return false;
         }
@@ -600,7 +637,7 @@ impl Ctx<'_> {
                     || is_so_name(name)
                     || is_ko_name(name)
                     || places::command_file(p).is_some()
-                    || places::exec_position(p, &self.homes)
+                    || exec_pos
             }
             _ => false,
         }
@@ -1323,6 +1360,7 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         targets: Mutex::new(Vec::new()),
         first_over_cap: Mutex::new(Vec::new()),
         collect_targets: yara_wanted,
+        id: SCANS.fetch_add(1, Ordering::Relaxed),
     };
     // The walks: the root filesystem (for hidden directories), and the places on other
     // filesystems; without the hidden-directory check, the places alone.
