@@ -512,13 +512,30 @@ impl DirHandle {
     }
 
     /// Lists the directory through this handle's own descriptor (`getdents64` into one buffer,
-    /// nothing else), sorted by name, `.` and `..` left out: for a handle that was just opened
-    /// and is listed once (a walk's), which saves [`DirHandle::entries`]'s fresh descriptor
-    /// (`openat`, `fcntl`s, `close`). The listing continues from the descriptor's position, so a
-    /// handle listed before would list nothing.
-    pub(crate) fn entries_once(&self) -> Result<Vec<DirEntry>> {
+    /// nothing else), `.` and `..` left out, sorted by name when `sorted` (a walk on several
+    /// threads visits in no particular order and spares the sort): for a handle that was just
+    /// opened and is listed once (a walk's), which saves [`DirHandle::entries`]'s fresh
+    /// descriptor (`openat`, `fcntl`s, `close`). The listing continues from the descriptor's
+    /// position, so a handle listed before would list nothing.
+    ///
+    /// The `getdents64` buffer is the calling thread's, reused from one directory to the next:
+    /// a fresh 32 KiB allocation per directory cost a `malloc` large enough to make glibc
+    /// consolidate its free lists each time.
+    pub(crate) fn entries_once(&self, sorted: bool) -> Result<Vec<DirEntry>> {
+        thread_local! {
+            static DENTS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        DENTS.with_borrow_mut(|buf| {
+            if buf.capacity() < DENTS_BYTES {
+                *buf = Vec::with_capacity(DENTS_BYTES);
+            }
+            self.list_into(buf, sorted)
+        })
+    }
+
+    /// [`DirHandle::entries_once`] with the caller's buffer (its spare capacity is used).
+    fn list_into(&self, buf: &mut Vec<u8>, sorted: bool) -> Result<Vec<DirEntry>> {
         use rustix::fs::{FileType as T, RawDir};
-        let mut buf: Vec<u8> = Vec::with_capacity(32 << 10);
         let mut dir = RawDir::new(&self.fd, buf.spare_capacity_mut());
         let mut out = Vec::new();
         while let Some(ent) = dir.next() {
@@ -544,7 +561,9 @@ impl DirHandle {
                 ino: ent.ino(),
             });
         }
-        out.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        if sorted {
+            out.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        }
         Ok(out)
     }
 
@@ -684,6 +703,10 @@ impl DirHandle {
         })
     }
 }
+
+/// Bytes of the `getdents64` buffer of [`DirHandle::entries_once`] (most directories fit in one
+/// call, the next returns nothing).
+const DENTS_BYTES: usize = 32 << 10;
 
 /// A zeroed read buffer whose first byte is page-aligned ([`ReadBuf::ALIGN`]).
 ///

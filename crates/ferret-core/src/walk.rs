@@ -280,7 +280,7 @@ where
         return Ok(());
     }
     let mut stack: Vec<(Arc<DirHandle>, std::vec::IntoIter<DirEntry>, usize)> = Vec::new();
-    match s.dir.entries_once() {
+    match s.dir.entries_once(true) {
         Ok(list) => stack.push((Arc::clone(&s.dir), list.into_iter(), 1)),
         Err(e) => {
             visit(WalkEvent::Error(e));
@@ -314,7 +314,7 @@ where
             }
         };
         match open_same_dir(&dir, &entry.name, want) {
-            Ok(child) => match child.entries_once() {
+            Ok(child) => match child.entries_once(true) {
                 Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
                 Err(e) => {
                     visit(WalkEvent::Error(e));
@@ -387,7 +387,7 @@ where
             if opts.cancel.is_cancelled() {
                 return;
             }
-            let list = match dir.entries_once() {
+            let list = match dir.entries_once(false) {
                 Ok(l) => l,
                 Err(e) => {
                     visit(WalkEvent::Error(e));
@@ -752,7 +752,7 @@ mod tests {
         assert!(listed.len() >= 5);
         // The walk's own listing (getdents64 on the handle's descriptor) gives the same.
         let fresh = root.open_dir("/dir").unwrap();
-        assert_eq!(fresh.entries_once().unwrap(), listed);
+        assert_eq!(fresh.entries_once(true).unwrap(), listed);
         assert!(listed.iter().all(|e| e.kind.is_some()));
         for de in listed {
             let typed = make_entry(&dir, de.clone(), 1, false).unwrap();

@@ -83,6 +83,14 @@ thread_local! {
     static HEAD_BUF: std::cell::RefCell<ReadBuf> =
         std::cell::RefCell::new(ReadBuf::new(classify::HEAD_BYTES));
     static HASH_BUF: std::cell::RefCell<ReadBuf> = std::cell::RefCell::new(ReadBuf::new(HASH_CHUNK));
+    /// The last directory whose files this worker asked [`places::hidden_dir`] about: the
+    /// scan's number, the directory (with its trailing slash) and the answer, which depends on
+    /// the directory alone (see `Ctx::hidden_dir`).
+    static HIDDEN: std::cell::RefCell<(u64, Vec<u8>, Hidden)> =
+        const { std::cell::RefCell::new((0, Vec::new(), Hidden::None)) };
+    /// The directory of the last file this worker met, when that file was empty (else empty):
+    /// the next file there is `lstat`ed before it is opened (see `Ctx::visit_file`).
+    static LAST_EMPTY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The first `len` (at most [`classify::HEAD_BYTES`]) bytes, read into this worker's aligned
@@ -201,7 +209,12 @@ pub(crate) struct Ctx<'a> {
     /// The first file too large to hash for the digest indicators.
     first_over_cap: Mutex<Vec<u8>>,
     collect_targets: bool,
+    /// This scan's number, which keys the workers' per-directory cache ([`HIDDEN`]).
+    id: u64,
 }
+
+/// Numbers the scans of this process.
+static SCANS: AtomicU64 = AtomicU64::new(0);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
@@ -381,6 +394,25 @@ impl Ctx<'_> {
         self.verdict(p, "directory".to_owned(), reasons);
     }
 
+    /// [`places::hidden_dir`] of a file's path, which looks at its directories only: asked once
+    /// per directory and worker (files of one directory are visited in batches).
+    fn hidden_dir(&self, p: &[u8]) -> Hidden {
+        let Some(slash) = memchr::memrchr(b'/', p) else {
+            return places::hidden_dir(p, &self.homes);
+        };
+        let dir = p.get(..=slash).unwrap_or_default();
+        HIDDEN.with_borrow_mut(|(id, d, h)| {
+            if *id != self.id || d.as_slice() != dir {
+                *h = places::hidden_dir(p, &self.homes);
+                *id = self.id;
+                d.clear();
+                d.extend_from_slice(dir);
+            }
+            debug_assert_eq!(*h, places::hidden_dir(p, &self.homes));
+            h.clone()
+        })
+    }
+
     /// Whether a file's content is read, by place (see the crate docs).
     fn wants_content(&self, f: &FileCtx<'_>) -> bool {
         if f.stat.size == 0 {
@@ -454,7 +486,7 @@ impl Ctx<'_> {
         inc(&self.c.files);
         let place = places::place_of(p, &self.homes);
         let hidden = if self.runs(Check::Hidden) || explicit {
-            places::hidden_dir(p, &self.homes)
+            self.hidden_dir(p)
         } else {
             Hidden::None
         };
@@ -473,11 +505,32 @@ impl Ctx<'_> {
             return;
         }
         // Where content is read whenever the file is not empty, open first: the open's own
-        // `fstat` is the metadata, and no `lstat` is spent.
-        let open_first = explicit || place.is_drop() || hidden != Hidden::None;
+        // `fstat` is the metadata, and no `lstat` is spent. That holds in drop locations,
+        // hidden directories and named paths, and wherever the name and place alone decide
+        // (checked against `wants_content` below in debug builds).
+        let exec_pos = places::exec_position(p, &self.homes);
+        let by_name = !explicit
+            && !place.is_drop()
+            && hidden == Hidden::None
+            && self.content_by_name(p, name, place, index_says, exec_pos);
+        // The directory with its trailing slash (never empty for a walked path).
+        let dir = p
+            .get(..memchr::memrchr(b'/', p).map_or(0, |i| i + 1))
+            .unwrap_or_default();
+        // ... except after an empty file in the same directory (lock files, markers, a test's
+        // thousands of empty files): there an `lstat` decides first, which for an empty file
+        // replaces the open, its `fstat` and the close.
+        let open_first = (explicit || place.is_drop() || hidden != Hidden::None || by_name)
+            && !LAST_EMPTY.with_borrow(|d| !d.is_empty() && d.as_slice() == dir);
         let Some((stat, opened)) = self.meta(&meta, open_first) else {
             return;
         };
+        LAST_EMPTY.with_borrow_mut(|d| {
+            d.clear();
+            if stat.size == 0 {
+                d.extend_from_slice(dir);
+            }
+        });
         let stat = &stat;
         let needs_owner = place.is_system()
             || self.dual.candidate_size(stat.size)
@@ -493,9 +546,14 @@ impl Ctx<'_> {
             hidden,
             explicit,
             owned,
-            exec_pos: places::exec_position(p, &self.homes),
+            exec_pos,
         };
         let want = self.wants_content(&f);
+        debug_assert!(
+            !by_name || want || stat.size == 0,
+            "opened by name but not wanted: {}",
+            String::from_utf8_lossy(p)
+        );
         let dual = self.runs(Check::RenamedTools)
             && self.dual.candidate_size(stat.size)
             && owned != Some(true)
@@ -505,15 +563,9 @@ impl Ctx<'_> {
         if !want && !dual && reasons.is_empty() {
             return;
         }
-        let mut facts = format!(
-            "size {}, mode {:04o}, uid {}, gid {}, mtime {}",
-            stat.size, stat.mode, stat.uid, stat.gid, stat.mtime.sec
-        );
+        let mut class = None;
         if want || dual {
             if let Some(ins) = self.inspect(&f, &meta, opened, want, dual) {
-                if let Some(c) = &ins.class {
-                    facts = format!("{}; {facts}", describe(c));
-                }
                 reasons.extend(self.rules(&f, &ins));
                 if dual {
                     if let Some(r) = ins
@@ -539,9 +591,56 @@ impl Ctx<'_> {
                 if want && self.collect_targets {
                     lock(&self.targets).push(PathBuf::from(std::ffi::OsStr::from_bytes(p)));
                 }
+                class = ins.class;
             }
         }
+        if reasons.is_empty() {
+            return;
+        }
+        // The facts are written only for a file that is reported.
+        let mut facts = String::new();
+        if let Some(c) = &class {
+            let _ = write!(facts, "{}; ", describe(c));
+        }
+        let _ = write!(
+            facts,
+            "size {}, mode {:04o}, uid {}, gid {}, mtime {}",
+            stat.size, stat.mode, stat.uid, stat.gid, stat.mtime.sec
+        );
         self.verdict(p, facts, reasons);
+    }
+
+    /// Whether the content of a non-empty file at `p` in `place` is read whatever its mode
+    /// (the name and place alone decide [`Self::wants_content`]), so that it can be opened
+    /// without an `lstat` first. Outside drop locations and hidden directories; `owned` is the
+    /// index's answer.
+    fn content_by_name(
+        &self,
+        p: &[u8],
+        name: &[u8],
+        place: Place,
+        owned: Option<bool>,
+        exec_pos: bool,
+    ) -> bool {
+        if owned == Some(true) {
+            return false;
+        }
+        match place {
+            Place::SystemBin | Place::SystemLib => {
+                owned == Some(false)
+                    && (is_so_name(name) || is_ko_name(name))
+                    && (self.runs(Check::Unowned) || self.runs(Check::Packed))
+            }
+            pl if pl.is_selective() => {
+                config_like(name)
+                    || disguise_candidate(name)
+                    || is_so_name(name)
+                    || is_ko_name(name)
+                    || places::command_file(p).is_some()
+                    || exec_pos
+            }
+            _ => false,
+        }
     }
 
     /// The metadata of a file (the open's `fstat` when `open_first`, with the open file; its
@@ -961,7 +1060,10 @@ impl Ctx<'_> {
         }
         // Text: miner configurations, wallets, pools, command lines.
         if let Some(text) = &ins.text {
-            let pools = if self.runs(Check::Iocs) {
+            // Pools count in exposed places and exec positions, elsewhere only beside a miner
+            // configuration: searched for only then.
+            let pools_count = f.exposed() || f.exec_pos;
+            let mut pools = if self.runs(Check::Iocs) && pools_count {
                 self.iocs.pools(text)
             } else {
                 Vec::new()
@@ -1000,7 +1102,10 @@ impl Ctx<'_> {
                     }
                 }
             }
-            if !pools.is_empty() && (f.exposed() || f.exec_pos || miner_seen) {
+            if miner_seen && !pools_count && self.runs(Check::Iocs) {
+                pools = self.iocs.pools(text);
+            }
+            if !pools.is_empty() && (pools_count || miner_seen) {
                 for p in pools {
                     out.push(
                         Reason::new(
@@ -1255,6 +1360,7 @@ pub(crate) fn run(root: &HostRoot, opts: &ScanOptions, control: &Control) -> Sca
         targets: Mutex::new(Vec::new()),
         first_over_cap: Mutex::new(Vec::new()),
         collect_targets: yara_wanted,
+        id: SCANS.fetch_add(1, Ordering::Relaxed),
     };
     // The walks: the root filesystem (for hidden directories), and the places on other
     // filesystems; without the hidden-directory check, the places alone.
