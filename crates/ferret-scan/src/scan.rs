@@ -602,11 +602,7 @@ impl Ctx<'_> {
         if let Some(c) = &class {
             let _ = write!(facts, "{}; ", describe(c));
         }
-        let _ = write!(
-            facts,
-            "size {}, mode {:04o}, uid {}, gid {}, mtime {}",
-            stat.size, stat.mode, stat.uid, stat.gid, stat.mtime.sec
-        );
+        facts.push_str(&crate::findings::file_facts(stat));
         self.verdict(p, facts, reasons);
     }
 
