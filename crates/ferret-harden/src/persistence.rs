@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 mod hooks;
 pub use hooks::{
-    alias_hijack, apt_conf_commands, logrotate_scripts, modprobe_command, modules_load_names,
-    ROOTKIT_MODULES,
+    alias_hijack, apt_conf_commands, grub_init_values, logrotate_scripts, modprobe_command,
+    modules_load_names, polkit_allow_all, ROOTKIT_MODULES,
 };
 
 // ---------------------------------------------------------------------------------------------

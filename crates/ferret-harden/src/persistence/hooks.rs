@@ -78,6 +78,25 @@ const APT: Site = Site {
     attack: &["T1546.016"],
 };
 
+const DBUS: Site = Site {
+    id: "persistence.dbus-service",
+    title: "D-Bus service runs a downloaded, decoded, temporary or hidden program",
+    why: "dbus-daemon starts a service's Exec= (as its User=, often root) whenever any program asks for its bus name",
+    attack: &["T1543", "T1559"],
+};
+const GRUB: Site = Site {
+    id: "persistence.grub-init",
+    title: "the kernel command line replaces init",
+    why: "an init= on the kernel command line makes the kernel run that program as PID 1 at every boot instead of systemd",
+    attack: &["T1542", "T1037"],
+};
+const GIT: Site = Site {
+    id: "persistence.git-config",
+    title: "git configuration runs a downloaded, decoded, temporary or hidden program",
+    why: "git runs core.pager, core.editor, core.fsmonitor, core.sshCommand and core.askPass as commands whenever the account uses git",
+    attack: &["T1546"],
+};
+
 /// A suspicious line: number, text, reasons.
 #[derive(Debug)]
 struct Hit {
@@ -173,6 +192,46 @@ fn site_finding(site: &Site, file: &Path, hits: &[Hit]) -> Finding {
     f
 }
 
+/// Reads a hook file as text: `None` (silently) when it is missing or binary (an ELF
+/// generator, a compiled helper: only its first 4 KiB are read to tell), errors recorded as
+/// [`read_config`] does.
+fn read_text(root: &HostRoot, p: &Path, out: Option<&mut Outcome>) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let opts = ferret_core::OpenOptions::new().max_size(crate::util::CONFIG_CAP);
+    let mut f = match root.open_file(p, &opts) {
+        Ok(f) => f,
+        Err(e) if e.is_not_found() => return None,
+        Err(e) => {
+            if let Some(out) = out {
+                out.errors.push(skipped(&e));
+            }
+            return None;
+        }
+    };
+    let mut head = Vec::with_capacity(4096);
+    if let Err(e) = (&mut f).take(4096).read_to_end(&mut head) {
+        if let Some(out) = out {
+            out.errors.push(skipped(&ferret_core::Error::io(p, e)));
+        }
+        return None;
+    }
+    if is_binary(&head) {
+        return None;
+    }
+    match f.read_capped(crate::util::CONFIG_CAP - head.len() as u64) {
+        Ok(rest) => {
+            head.extend_from_slice(&rest);
+            Some(head)
+        }
+        Err(e) => {
+            if let Some(out) = out {
+                out.errors.push(skipped(&e));
+            }
+            None
+        }
+    }
+}
+
 /// True for an ELF file or other binary data (a NUL in the first 4 KiB): compiled generators
 /// and hooks are not scanned line by line.
 fn is_binary(buf: &[u8]) -> bool {
@@ -207,6 +266,40 @@ fn entries(root: &HostRoot, dir: &Path, out: &mut Outcome) -> Vec<(PathBuf, Opti
             Vec::new()
         }
     }
+}
+
+/// The files of a configuration directory (optionally only those ending in `.ext`), sorted.
+/// A symlink (Debian's `/etc/modules-load.d/modules.conf` -> `../modules`) is read at its
+/// target, resolved inside the root; one to `/dev/null` (a mask) is skipped. Returns
+/// (name in the directory, path to read).
+fn files_in(
+    root: &HostRoot,
+    dir: &Path,
+    ext: Option<&str>,
+    out: &mut Outcome,
+) -> Vec<(PathBuf, PathBuf)> {
+    let mut v = Vec::new();
+    for (p, kind) in entries(root, dir, out) {
+        if kind == Some(FileKind::Directory)
+            || ext.is_some_and(|x| p.extension().is_none_or(|e| e != x))
+        {
+            continue;
+        }
+        if kind == Some(FileKind::Symlink) {
+            let Ok(target) = root.read_link(&p) else {
+                continue;
+            };
+            let abs = link_target(&p, &target);
+            if abs == b"/dev/null" {
+                continue;
+            }
+            let read = PathBuf::from(std::ffi::OsStr::from_bytes(&abs));
+            v.push((p, read));
+        } else {
+            v.push((p.clone(), p));
+        }
+    }
+    v
 }
 
 /// Resolves a symlink target against the link's directory (lexically).
@@ -284,12 +377,9 @@ fn scan_dirs(root: &HostRoot, site: &Site, dirs: &[&str], out: &mut Outcome) {
 }
 
 fn scan_file(root: &HostRoot, site: &Site, p: &Path, out: &mut Outcome) {
-    let Some(buf) = read_config(root, p, out) else {
+    let Some(buf) = read_text(root, p, Some(out)) else {
         return;
     };
-    if is_binary(&buf) {
-        return;
-    }
     let hits = scan_lines(&buf);
     if !hits.is_empty() {
         out.findings.push(site_finding(site, p, &hits));
@@ -416,16 +506,60 @@ fn audit_ssh_rc(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
 
 fn audit_xdg(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
     let mut dirs = vec![PathBuf::from("/etc/xdg/autostart")];
+    let mut kde: Vec<PathBuf> = Vec::new();
     for h in homes(accounts) {
         dirs.push(in_home(h, ".config/autostart"));
+        for d in [
+            ".config/autostart-scripts",
+            ".config/plasma-workspace/env",
+            ".config/plasma-workspace/shutdown",
+            ".kde/Autostart",
+            ".kde4/Autostart",
+        ] {
+            kde.push(in_home(h, d));
+        }
     }
-    for d in dirs {
+    exec_entries(root, &XDG, &dirs, "desktop", out);
+    for d in kde {
         for (p, kind) in entries(root, &d, out) {
-            if p.extension().is_none_or(|e| e != "desktop") || kind == Some(FileKind::Directory) {
+            match kind {
+                Some(FileKind::Directory) => {}
+                Some(FileKind::Symlink) => check_link(root, &XDG, &p, out),
+                _ => scan_file(root, &XDG, &p, out),
+            }
+        }
+    }
+}
+
+fn audit_dbus(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+    let mut dirs: Vec<PathBuf> = [
+        "/usr/share/dbus-1/system-services",
+        "/usr/share/dbus-1/services",
+        "/usr/local/share/dbus-1/system-services",
+        "/usr/local/share/dbus-1/services",
+        "/etc/dbus-1/system-services",
+        "/etc/dbus-1/services",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    for h in homes(accounts) {
+        dirs.push(in_home(h, ".local/share/dbus-1/services"));
+    }
+    exec_entries(root, &DBUS, &dirs, "service", out);
+}
+
+/// Key files (`.desktop` entries, D-Bus `.service` files) of `dirs` whose `Exec=` command is
+/// suspicious, or starts a script that is (read one hop deep: PANIX's
+/// `Exec=/etc/xdg/pkc12-register`, `Exec=/usr/local/bin/dbus-panix.sh`).
+fn exec_entries(root: &HostRoot, site: &Site, dirs: &[PathBuf], ext: &str, out: &mut Outcome) {
+    for d in dirs {
+        for (p, kind) in entries(root, d, out) {
+            if p.extension().is_none_or(|e| e != ext) || kind == Some(FileKind::Directory) {
                 continue;
             }
             if kind == Some(FileKind::Symlink) {
-                check_link(root, &XDG, &p, out);
+                check_link(root, site, &p, out);
                 continue;
             }
             let Some(buf) = read_config(root, &p, out) else {
@@ -436,26 +570,7 @@ fn audit_xdg(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
                 let Some(cmd) = l.trim_ascii().strip_prefix(b"Exec=") else {
                     continue;
                 };
-                let mut reasons = command_reasons(cmd);
-                // The program itself: a script kept beside the entry (PANIX's
-                // /etc/xdg/pkc12-register) is read one hop deep.
-                let prog = cmd
-                    .split(u8::is_ascii_whitespace)
-                    .next()
-                    .unwrap_or_default();
-                if reasons.is_empty() && prog.first() == Some(&b'/') {
-                    let pp = Path::new(std::ffi::OsStr::from_bytes(prog));
-                    if let Ok(body) = root.read_capped(pp, crate::util::CONFIG_CAP) {
-                        if !is_binary(&body) {
-                            for h in scan_lines(&body) {
-                                reasons.extend(h.reasons);
-                            }
-                            if !reasons.is_empty() {
-                                reasons.push("(in the program it starts)");
-                            }
-                        }
-                    }
-                }
+                let reasons = exec_reasons(root, cmd);
                 if !reasons.is_empty() {
                     hits.push(Hit {
                         line: i as u64 + 1,
@@ -465,8 +580,277 @@ fn audit_xdg(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
                 }
             }
             if !hits.is_empty() {
-                out.findings.push(site_finding(&XDG, &p, &hits));
+                out.findings.push(site_finding(site, &p, &hits));
             }
+        }
+    }
+}
+
+/// Why a command that names a program is suspicious: the command itself, or, when it starts
+/// an absolute-path script, that script's lines.
+fn exec_reasons(root: &HostRoot, cmd: &[u8]) -> Vec<&'static str> {
+    let mut reasons = command_reasons(cmd);
+    let prog = cmd
+        .split(u8::is_ascii_whitespace)
+        .next()
+        .unwrap_or_default();
+    if reasons.is_empty() && prog.first() == Some(&b'/') {
+        let pp = Path::new(std::ffi::OsStr::from_bytes(prog));
+        if let Some(body) = read_text(root, pp, None) {
+            for h in scan_lines(&body) {
+                reasons.extend(h.reasons);
+            }
+            if !reasons.is_empty() {
+                reasons.push("(in the script it starts)");
+            }
+        }
+    }
+    reasons.sort_unstable();
+    reasons.dedup();
+    reasons
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRUB init=, polkit allow-all, git command settings.
+
+/// Programs distributions boot as init.
+const INITS: &[&[u8]] = &[
+    b"/sbin/init",
+    b"/usr/sbin/init",
+    b"/lib/systemd/systemd",
+    b"/usr/lib/systemd/systemd",
+    b"/bin/systemd",
+    b"/sbin/openrc-init",
+    b"/bin/sh",
+    b"/bin/bash",
+];
+
+/// The `init=` values of a `GRUB_CMDLINE_LINUX*=` line of `/etc/default/grub` (1-based line,
+/// value).
+pub fn grub_init_values(data: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::new();
+    for (i, l) in data.split(|&c| c == b'\n').enumerate() {
+        let t = l.trim_ascii();
+        let t = t.strip_prefix(b"export ").unwrap_or(t);
+        if !t.starts_with(b"GRUB_CMDLINE_LINUX") {
+            continue;
+        }
+        let mut rest = t;
+        while let Some(at) = rest.windows(5).position(|w| w == b"init=") {
+            let before = at.checked_sub(1).and_then(|b| rest.get(b)).copied();
+            let after = rest.get(at + 5..).unwrap_or_default();
+            let end = after
+                .iter()
+                .position(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\''))
+                .unwrap_or(after.len());
+            if before.is_none_or(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'')) {
+                out.push((i as u64 + 1, after.get(..end).unwrap_or_default()));
+            }
+            rest = after.get(end..).unwrap_or_default();
+        }
+    }
+    out
+}
+
+fn audit_grub(root: &HostRoot, out: &mut Outcome) {
+    let mut files = vec![PathBuf::from("/etc/default/grub")];
+    files.extend(
+        files_in(root, Path::new("/etc/default/grub.d"), Some("cfg"), out)
+            .into_iter()
+            .map(|(_, p)| p),
+    );
+    for f in files {
+        let Some(buf) = read_config(root, &f, out) else {
+            continue;
+        };
+        let hits: Vec<Hit> = grub_init_values(&buf)
+            .into_iter()
+            .filter(|(_, v)| !INITS.contains(v))
+            .map(|(line, v)| {
+                let mut reasons = exec_reasons(root, v);
+                if reasons.is_empty() {
+                    reasons.push("names a program that is not a distribution's init");
+                }
+                let text = buf
+                    .split(|&c| c == b'\n')
+                    .nth(usize::try_from(line - 1).unwrap_or(usize::MAX))
+                    .unwrap_or_default()
+                    .trim_ascii()
+                    .to_vec();
+                Hit {
+                    line,
+                    text,
+                    reasons,
+                }
+            })
+            .collect();
+        if !hits.is_empty() {
+            out.findings.push(site_finding(&GRUB, &f, &hits));
+        }
+    }
+}
+
+/// polkit: a `.pkla` section granting every action to every user (`Identity=unix-user:*`,
+/// `Action=*`, a `Result*=yes`), or a `.rules` file whose `addRule` function returns
+/// `polkit.Result.YES` as its first statement (unconditionally). Returns the 1-based lines.
+pub fn polkit_allow_all(data: &[u8], rules: bool) -> Vec<u64> {
+    let mut out = Vec::new();
+    if rules {
+        let mut from = 0;
+        while let Some(at) = data
+            .get(from..)
+            .and_then(|d| d.windows(8).position(|w| w == b"addRule("))
+        {
+            let start = from + at;
+            let Some(brace) = data
+                .get(start..)
+                .and_then(|d| d.iter().position(|&c| c == b'{'))
+            else {
+                break;
+            };
+            let body = data.get(start + brace + 1..).unwrap_or_default();
+            let body = body.trim_ascii_start();
+            if body.starts_with(b"return polkit.Result.YES") {
+                let line = data
+                    .get(..start)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|&&c| c == b'\n')
+                    .count() as u64
+                    + 1;
+                out.push(line);
+            }
+            from = start + 8;
+        }
+        return out;
+    }
+    let mut section: Option<u64> = None;
+    let (mut any_user, mut any_action, mut yes) = (false, false, false);
+    let mut flush = |section: Option<u64>, any_user: bool, any_action: bool, yes: bool| {
+        if let Some(l) = section {
+            if any_user && any_action && yes {
+                out.push(l);
+            }
+        }
+    };
+    for (i, l) in data.split(|&c| c == b'\n').enumerate() {
+        let t = l.trim_ascii();
+        if t.first() == Some(&b'[') {
+            flush(section, any_user, any_action, yes);
+            section = Some(i as u64 + 1);
+            (any_user, any_action, yes) = (false, false, false);
+            continue;
+        }
+        let Some(eq) = t.iter().position(|&c| c == b'=') else {
+            continue;
+        };
+        let (k, v) = (
+            t.get(..eq).unwrap_or_default().trim_ascii(),
+            t.get(eq + 1..).unwrap_or_default().trim_ascii(),
+        );
+        match k {
+            b"Identity" => {
+                any_user = v
+                    .split(|&c| c == b';')
+                    .any(|x| x == b"unix-user:*" || x == b"unix-group:*")
+            }
+            b"Action" => any_action = v.split(|&c| c == b';').any(|x| x == b"*"),
+            b"ResultAny" | b"ResultInactive" | b"ResultActive" => yes |= v == b"yes",
+            _ => {}
+        }
+    }
+    flush(section, any_user, any_action, yes);
+    out
+}
+
+fn audit_polkit(root: &HostRoot, out: &mut Outcome) {
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    for d in ["/etc/polkit-1/rules.d", "/usr/share/polkit-1/rules.d"] {
+        for (_, p) in files_in(root, Path::new(d), Some("rules"), out) {
+            files.push((p, true));
+        }
+    }
+    for base in [
+        "/etc/polkit-1/localauthority",
+        "/var/lib/polkit-1/localauthority",
+    ] {
+        for (sub, k) in entries(root, Path::new(base), out) {
+            if k != Some(FileKind::Directory) {
+                continue;
+            }
+            for (_, p) in files_in(root, &sub, Some("pkla"), out) {
+                files.push((p, false));
+            }
+        }
+    }
+    for (f, rules) in files {
+        let Some(buf) = read_config(root, &f, out) else {
+            continue;
+        };
+        let lines = polkit_allow_all(&buf, rules);
+        if lines.is_empty() {
+            continue;
+        }
+        let mut fi = Finding::new("persistence.polkit-allow-all", Severity::Critical, "polkit lets every user do every privileged action", pb(&f))
+            .with_detail("A polkit rule that answers yes to any action for any subject: every local user (and every service account an intruder reaches) can run pkexec as root, manage units, mount, change accounts, without a password.")
+            .with_remediation("Preserve the file, remove it and restart polkit; look for what was done with pkexec since it appeared.")
+            .with_attack("T1548")
+            .with_attack("T1556");
+        for l in lines.into_iter().take(MAX_EVIDENCE) {
+            let text = buf
+                .split(|&c| c == b'\n')
+                .nth(usize::try_from(l - 1).unwrap_or(usize::MAX))
+                .unwrap_or_default()
+                .trim_ascii();
+            fi = fi.with_evidence(Evidence::line(pb(&f), l).with_excerpt(text));
+        }
+        out.findings.push(fi);
+    }
+}
+
+/// git settings whose value is a command.
+const GIT_COMMANDS: &[&[u8]] = &[b"pager", b"editor", b"fsmonitor", b"sshcommand", b"askpass"];
+
+fn audit_git(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
+    let mut files = vec![PathBuf::from("/etc/gitconfig")];
+    for h in homes(accounts) {
+        files.push(in_home(h, ".gitconfig"));
+        files.push(in_home(h, ".config/git/config"));
+    }
+    for f in files {
+        let Some(buf) = read_config(root, &f, out) else {
+            continue;
+        };
+        let mut hits = Vec::new();
+        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
+            let t = l.trim_ascii();
+            let Some(eq) = t.iter().position(|&c| c == b'=') else {
+                continue;
+            };
+            let key = t
+                .get(..eq)
+                .unwrap_or_default()
+                .trim_ascii()
+                .to_ascii_lowercase();
+            if !GIT_COMMANDS.contains(&key.as_slice()) {
+                continue;
+            }
+            let v = t.get(eq + 1..).unwrap_or_default().trim_ascii();
+            let v = v
+                .strip_prefix(b"\"")
+                .and_then(|x| x.strip_suffix(b"\""))
+                .unwrap_or(v);
+            let reasons = command_reasons(v);
+            if !reasons.is_empty() {
+                hits.push(Hit {
+                    line: i as u64 + 1,
+                    text: t.to_vec(),
+                    reasons,
+                });
+            }
+        }
+        if !hits.is_empty() {
+            out.findings.push(site_finding(&GIT, &f, &hits));
         }
     }
 }
@@ -500,10 +884,9 @@ pub fn logrotate_scripts(data: &[u8]) -> Vec<(u64, &[u8])> {
 fn audit_logrotate(root: &HostRoot, out: &mut Outcome) {
     let mut files = vec![PathBuf::from("/etc/logrotate.conf")];
     files.extend(
-        entries(root, Path::new("/etc/logrotate.d"), out)
+        files_in(root, Path::new("/etc/logrotate.d"), None, out)
             .into_iter()
-            .filter(|(_, k)| *k != Some(FileKind::Directory))
-            .map(|(p, _)| p),
+            .map(|(_, p)| p),
     );
     for f in files {
         let Some(buf) = read_config(root, &f, out) else {
@@ -663,10 +1046,9 @@ pub fn apt_conf_commands(data: &[u8]) -> Vec<(u64, String, Vec<u8>)> {
 fn audit_apt(root: &HostRoot, out: &mut Outcome) {
     let mut files = vec![PathBuf::from("/etc/apt/apt.conf")];
     files.extend(
-        entries(root, Path::new("/etc/apt/apt.conf.d"), out)
+        files_in(root, Path::new("/etc/apt/apt.conf.d"), None, out)
             .into_iter()
-            .filter(|(_, k)| *k != Some(FileKind::Directory))
-            .map(|(p, _)| p),
+            .map(|(_, p)| p),
     );
     for f in files {
         let Some(buf) = read_config(root, &f, out) else {
@@ -748,11 +1130,8 @@ const KNOWN_PLUGINS: &[&str] = &[
 
 fn audit_pm_plugins(root: &HostRoot, out: &mut Outcome) {
     for d in ["/etc/dnf/plugins", "/etc/yum/pluginconf.d"] {
-        for (p, kind) in entries(root, Path::new(d), out) {
-            if kind == Some(FileKind::Directory) || p.extension().is_none_or(|e| e != "conf") {
-                continue;
-            }
-            let stem = p.file_stem().map(OsStrExt::as_bytes).unwrap_or_default();
+        for (name, p) in files_in(root, Path::new(d), Some("conf"), out) {
+            let stem = name.file_stem().map(OsStrExt::as_bytes).unwrap_or_default();
             if KNOWN_PLUGINS
                 .iter()
                 .any(|k| k.as_bytes() == stem || k.replace('-', "_").as_bytes() == stem)
@@ -919,21 +1298,22 @@ fn conf_files(root: &HostRoot, dirs: &[&str], out: &mut Outcome) -> Vec<PathBuf>
         {
             continue;
         }
-        v.extend(
-            entries(root, Path::new(d), out)
-                .into_iter()
-                .filter(|(p, k)| {
-                    *k != Some(FileKind::Directory) && p.extension().is_some_and(|e| e == "conf")
-                })
-                .map(|(p, _)| p),
-        );
+        for (_, p) in files_in(root, Path::new(d), Some("conf"), out) {
+            if !v.contains(&p) {
+                v.push(p);
+            }
+        }
     }
     v
 }
 
 fn audit_modules(root: &HostRoot, out: &mut Outcome) {
     let mut files = vec![PathBuf::from("/etc/modules")];
-    files.extend(conf_files(root, MODULES_LOAD_DIRS, out));
+    for p in conf_files(root, MODULES_LOAD_DIRS, out) {
+        if !files.contains(&p) {
+            files.push(p);
+        }
+    }
     let mut tree: Option<Option<Vec<Vec<u8>>>> = None;
     for f in files {
         let Some(buf) = read_config(root, &f, out) else {
@@ -1158,7 +1538,11 @@ pub(crate) fn alias_findings(file: &Path, buf: &[u8], out: &mut Outcome) {
 
 /// Runs every hook check (between them, `control` may cancel).
 pub(crate) fn audit(root: &HostRoot, accounts: &Accounts, control: &Control, out: &mut Outcome) {
-    let steps: [&dyn Fn(&mut Outcome); 11] = [
+    let steps: [&dyn Fn(&mut Outcome); 15] = [
+        &|o| audit_dbus(root, accounts, o),
+        &|o| audit_grub(root, o),
+        &|o| audit_polkit(root, o),
+        &|o| audit_git(root, accounts, o),
         &|o| audit_init(root, o),
         &|o| scan_dirs(root, &GENERATOR, GENERATOR_DIRS, o),
         &|o| scan_dirs(root, &MOTD, &["/etc/update-motd.d"], o),
@@ -1266,6 +1650,17 @@ APT::Periodic::Update-Package-Lists \"1\";\n/* multi\nline */ Dpkg::Pre-Install-
             v,
             vec![(4, &b"invoke-rc.d nginx rotate >/dev/null 2>&1"[..])]
         );
+    }
+
+    #[test]
+    fn grub_and_polkit() {
+        let g = b"GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT init=/grub-panix.sh\"\nGRUB_CMDLINE_LINUX=\"rd.init=/x systemd.unit=rescue.target\"\n";
+        assert_eq!(grub_init_values(g), vec![(3, &b"/grub-panix.sh"[..])]);
+        let pkla = b"[Allow Everything]\nIdentity=unix-user:*\nAction=*\nResultAny=yes\n\n[Admins]\nIdentity=unix-group:sudo\nAction=org.freedesktop.packagekit.*\nResultActive=yes\n";
+        assert_eq!(polkit_allow_all(pkla, false), vec![1]);
+        let rules = b"// stock\npolkit.addRule(function(action, subject) {\n    if (action.id == \"org.freedesktop.login1.reboot\" && subject.isInGroup(\"wheel\")) {\n        return polkit.Result.YES;\n    }\n});\npolkit.addRule(function(action, subject) {\n\treturn polkit.Result.YES;\n});\n";
+        assert_eq!(polkit_allow_all(rules, true), vec![7]);
+        assert!(polkit_allow_all(b"polkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:sudo\"];\n});\n", true).is_empty());
     }
 
     #[test]
