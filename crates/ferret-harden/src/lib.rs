@@ -394,6 +394,39 @@ pub mod fuzzing {
         }
     }
 
+    /// The hook parsers (apt.conf hooks, logrotate script blocks, modprobe.d commands,
+    /// modules-load.d names, shell aliases, GRUB init=, polkit allow-all) must never panic, and
+    /// what they return lies inside the input.
+    pub fn hooks(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for (line, _, value) in crate::persistence::apt_conf_commands(data) {
+            assert!(line >= 1 && line <= lines);
+            assert!(value.len() <= data.len());
+        }
+        for (line, text) in crate::persistence::logrotate_scripts(data) {
+            assert!(line >= 1 && line <= lines && text.len() <= data.len());
+        }
+        for (line, name) in crate::persistence::modules_load_names(data) {
+            assert!(line >= 1 && line <= lines && !name.is_empty());
+        }
+        for (line, v) in crate::persistence::grub_init_values(data) {
+            assert!(line >= 1 && line <= lines && v.len() <= data.len());
+        }
+        for rules in [false, true] {
+            for line in crate::persistence::polkit_allow_all(data, rules) {
+                assert!(line >= 1 && line <= lines);
+            }
+        }
+        for l in data.split(|&c| c == b'\n') {
+            if let Some((module, cmd)) = crate::persistence::modprobe_command(l) {
+                assert!(module.len() + cmd.len() <= l.len());
+            }
+            if let Some((name, value)) = crate::persistence::alias_hijack(l) {
+                assert!(name.len() + value.len() <= l.len());
+            }
+        }
+    }
+
     /// crontab line classification must never panic.
     pub fn crontab(data: &[u8]) {
         let _ = crate::persistence::scan_crontab(data, crate::persistence::CrontabKind::System);
