@@ -1,6 +1,10 @@
 //! Persistence checks: `/etc/ld.so.preload`, crontabs, `authorized_keys` of every account,
-//! systemd units running from writable or temporary paths, `rc.local`, and shell profiles that
-//! fetch and run code.
+//! systemd units running from writable or temporary paths, `rc.local`, shell profiles that
+//! fetch and run code, PAM, udev, and the boot, login, network, package-manager and
+//! kernel-module hooks of the `hooks` part (SysV init scripts, generators, update-motd.d,
+//! NetworkManager/ifupdown, XDG autostart, D-Bus services, ssh rc, logrotate, apt/dnf/yum,
+//! modules-load.d, modprobe.d, ld.so.conf.d, GRUB init=, polkit, git, sudo aliases). What is
+//! covered and what is not, against PANIX and Elastic's rules: `docs/persistence-coverage.md`.
 
 use crate::accounts::Accounts;
 use crate::util::{line_error, list_dir, pb, read_config};
@@ -1190,7 +1194,7 @@ pub(crate) fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
 
 /// Runs every persistence check on `root`. Cancelling `control` stops it between the
 /// checks (preload, cron and at jobs, authorized_keys, systemd, rc.local, profiles, PAM,
-/// /etc/environment and udev rules), with a "cancelled"
+/// /etc/environment, udev rules, and each hook place), with a "cancelled"
 /// error beside what was found.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();

@@ -711,13 +711,12 @@ pub fn polkit_allow_all(data: &[u8], rules: bool) -> Vec<u64> {
             let body = data.get(start + brace + 1..).unwrap_or_default();
             let body = body.trim_ascii_start();
             if body.starts_with(b"return polkit.Result.YES") {
+                // Lines before the match, plus its own.
                 let line = data
                     .get(..start)
                     .unwrap_or_default()
-                    .iter()
-                    .filter(|&&c| c == b'\n')
-                    .count() as u64
-                    + 1;
+                    .split(|&c| c == b'\n')
+                    .count() as u64;
                 out.push(line);
             }
             from = start + 8;
@@ -752,7 +751,7 @@ pub fn polkit_allow_all(data: &[u8], rules: bool) -> Vec<u64> {
             b"Identity" => {
                 any_user = v
                     .split(|&c| c == b';')
-                    .any(|x| x == b"unix-user:*" || x == b"unix-group:*")
+                    .any(|x| x == b"unix-user:*" || x == b"unix-group:*");
             }
             b"Action" => any_action = v.split(|&c| c == b';').any(|x| x == b"*"),
             b"ResultAny" | b"ResultInactive" | b"ResultActive" => yes |= v == b"yes",
