@@ -68,6 +68,7 @@
 //! | `files.suid-unusual-location` | high | SUID/SGID file in /tmp, /var/tmp, /dev/shm, a home or hidden dir | T1548.001 |
 //! | `files.suid-unpackaged` | medium | SUID/SGID file no dpkg list knows | T1548.001 |
 //! | `files.suid-recent` | medium | SUID/SGID file changed in the last 30 days | T1548.001 |
+//! | `files.capability-unusual-location` | critical with a root-giving capability, else high | a program (any execute bit) in /tmp, /var/tmp, /dev/shm, a home or a hidden dir carries file capabilities (`security.capability`, read only for such files) | T1548, T1548.001 |
 //! | `files.suid-inventory` | info | every SUID/SGID file (one finding per file) | |
 //! | `files.world-writable` | medium | world-writable regular file | T1222.002 |
 //! | `files.world-writable-dir` | medium | world-writable directory without the sticky bit | T1222.002 |
@@ -106,6 +107,7 @@
 //! | `persistence.grub-init` | high | `/etc/default/grub(.d)` sets `init=` to something other than a distribution's init | T1542, T1037 |
 //! | `persistence.polkit-allow-all` | critical | a polkit `.pkla` granting every action to every user, or a `.rules` `addRule` returning YES unconditionally | T1548, T1556 |
 //! | `persistence.git-config` | high | `/etc/gitconfig`, `~/.gitconfig`: `pager`/`editor`/`fsmonitor`/`sshCommand`/`askPass` running a suspicious command | T1546 |
+//! | `persistence.interpreter-capability` | critical | an interpreter, shell, editor or debugger in a bin directory (`python3.11`, `perl`, `vim.basic`, ...) carries a root-giving file capability ([`ferret_core::caps::ROOT_GIVING`]: `cap_setuid`, `cap_setgid`, `cap_dac_override`, `cap_sys_admin`, ...); hard links reported once; the excerpt is `getcap`'s text | T1548, T1548.001 |
 //! | `persistence.profile-alias-hijack` | high | a shell start-up file aliases `sudo`/`su`/`ssh`/`passwd`/`login` to another program (fake password prompt) | T1546.004, T1056.001 |
 //! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |
 //! | `sshd.listen-address` | info | `ListenAddress` restricts or changes where sshd listens | T1021.004 |

@@ -15,6 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 mod hooks;
+pub(crate) use hooks::capability_checked_here;
 pub use hooks::{
     alias_hijack, apt_conf_commands, grub_init_values, logrotate_scripts, modprobe_command,
     modules_load_names, polkit_allow_all, ROOTKIT_MODULES,

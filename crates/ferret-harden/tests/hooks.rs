@@ -566,3 +566,174 @@ fn uid0_alias_gives_one_finding_per_key() {
     assert_eq!(count.len(), 1);
     assert_eq!(count[0].subject, "root,hilde");
 }
+
+/// Runs the real `setcap` on `root/<rel>`; the error says why it could not.
+fn setcap(root: &Path, rel: &str, text: &str) -> Result<(), String> {
+    let o = std::process::Command::new("setcap")
+        .arg(text)
+        .arg(root.join(rel.trim_start_matches('/')))
+        .output()
+        .map_err(|e| format!("setcap not runnable: {e}"))?;
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&o.stderr).trim().to_owned())
+    }
+}
+
+/// PANIX `--cap` (`setcap cap_setuid+ep` on an interpreter) and a capability-carrying copy in a
+/// temporary or home directory, beside the capabilities Debian, Ubuntu and Rocky ship (ping,
+/// newuidmap, suexec, snap-confine...), which must stay quiet; the excerpts are what `getcap`
+/// prints for the same files.
+#[test]
+fn capability_backdoors_and_stock_capabilities() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    accounts(r);
+    let elf = "\x7fELF\x02\x01\x01\0";
+    // Stock: (file, capabilities as the package sets them).
+    let stock: &[(&str, &str)] = &[
+        ("/usr/bin/ping", "cap_net_raw+ep"),                      // Debian 12 iputils-ping
+        ("/usr/bin/arping", "cap_net_raw+p"),                     // Rocky 9 iputils
+        ("/usr/bin/clockdiff", "cap_net_raw+p"),                  // Rocky 9 iputils
+        ("/usr/bin/mtr-packet", "cap_net_raw+ep"),                // Debian mtr-tiny
+        ("/usr/bin/newuidmap", "cap_setuid=ep"),                  // Rocky shadow-utils
+        ("/usr/bin/newgidmap", "cap_setgid=ep"),                  // Rocky shadow-utils
+        ("/usr/sbin/suexec", "cap_setgid,cap_setuid+ep"),         // Rocky httpd
+        ("/usr/bin/dumpcap", "cap_net_admin,cap_net_raw=eip"),    // wireshark
+        ("/usr/bin/gnome-keyring-daemon", "cap_ipc_lock+ep"),     // Debian gnome-keyring
+        ("/usr/bin/kwin_wayland", "cap_sys_nice+ep"),             // Debian kwin-wayland
+        (
+            "/usr/lib/x86_64-linux-gnu/gstreamer1.0/gstreamer-1.0/gst-ptp-helper",
+            "cap_net_bind_service,cap_net_admin+ep",
+        ),
+        (
+            "/usr/lib/snapd/snap-confine",
+            "cap_chown,cap_dac_override,cap_dac_read_search,cap_fowner,cap_sys_chroot,cap_sys_ptrace,cap_sys_admin=p",
+        ), // Ubuntu snapd
+    ];
+    for (f, _) in stock {
+        w(r, f, elf);
+    }
+    // Interpreters: python3.11 with python3 linking to it, perl with its versioned hard link,
+    // Debian's vim.basic, and a node with a harmless capability.
+    for f in [
+        "/usr/bin/python3.11",
+        "/usr/bin/perl",
+        "/usr/bin/vim.basic",
+        "/usr/local/bin/node",
+    ] {
+        w(r, f, elf);
+    }
+    link(r, "/usr/bin/python3", "python3.11");
+    std::fs::hard_link(r.join("usr/bin/perl"), r.join("usr/bin/perl5.36.0")).unwrap();
+    // Copies: python in a hidden directory under /tmp, a sniffer in alice's home, a script
+    // without an execute bit (capabilities act on exec only: not opened).
+    w(r, "/tmp/.x/python3", elf);
+    w(r, "/home/alice/sniff", elf);
+    w(r, "/home/alice/notes.txt", "text");
+    let exec = |rel: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let p = r.join(rel.trim_start_matches('/'));
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    for (f, _) in stock {
+        exec(f);
+    }
+    for f in [
+        "/usr/bin/python3.11",
+        "/usr/bin/perl",
+        "/usr/bin/vim.basic",
+        "/usr/local/bin/node",
+        "/tmp/.x/python3",
+        "/home/alice/sniff",
+    ] {
+        exec(f);
+    }
+    let planted: &[(&str, &str)] = &[
+        ("/usr/bin/python3.11", "cap_setuid+ep"),
+        ("/usr/bin/perl5.36.0", "cap_setuid,cap_setgid+ep"),
+        ("/usr/bin/vim.basic", "cap_dac_override+ep"),
+        ("/usr/local/bin/node", "cap_net_bind_service+ep"),
+        ("/tmp/.x/python3", "cap_setuid+ep"),
+        ("/home/alice/sniff", "cap_net_raw,cap_net_admin+ep"),
+        ("/home/alice/notes.txt", "cap_setuid+ep"),
+    ];
+    let mut o = HardenOptions::default();
+    o.checks = vec![Check::Files, Check::Persistence];
+    let audit = || {
+        let out = audit_root(&HostRoot::new(r).unwrap(), &o, &Control::new());
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        out.findings
+            .into_iter()
+            .filter(|f| f.id.contains("capability"))
+            .collect::<Vec<Finding>>()
+    };
+    if let Err(e) = stock
+        .iter()
+        .chain(planted)
+        .try_for_each(|(f, c)| setcap(r, f, c))
+    {
+        eprintln!("note: cannot set file capabilities here ({e}; needs root or CAP_SETFCAP): checking only that nothing fires");
+        assert!(audit().is_empty());
+        return;
+    }
+    let found = audit();
+    let mut got: Vec<(&str, &str, Severity)> = found
+        .iter()
+        .map(|f| (f.id.as_str(), f.subject.as_str(), f.severity))
+        .collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "files.capability-unusual-location",
+                "/home/alice/sniff",
+                Severity::High
+            ),
+            (
+                "files.capability-unusual-location",
+                "/tmp/.x/python3",
+                Severity::Critical
+            ),
+            (
+                "persistence.interpreter-capability",
+                "/usr/bin/perl",
+                Severity::Critical
+            ),
+            (
+                "persistence.interpreter-capability",
+                "/usr/bin/python3.11",
+                Severity::Critical
+            ),
+            (
+                "persistence.interpreter-capability",
+                "/usr/bin/vim.basic",
+                Severity::Critical
+            ),
+        ],
+        "{found:#?}"
+    );
+    // Each excerpt is getcap's own text for the file.
+    for f in &found {
+        let host = r.join(f.subject.trim_start_matches('/'));
+        let out = std::process::Command::new("getcap")
+            .arg(&host)
+            .output()
+            .unwrap();
+        let line = String::from_utf8(out.stdout).unwrap();
+        let text = line
+            .trim_end()
+            .strip_prefix(host.to_str().unwrap())
+            .unwrap()
+            .trim_start();
+        assert_eq!(
+            f.evidence[0].excerpt.as_deref(),
+            Some(format!("security.capability: {text}").as_str()),
+            "{}",
+            f.subject
+        );
+        assert!(f.attack.iter().any(|a| a == "T1548.001"));
+    }
+}

@@ -1535,9 +1535,113 @@ pub(crate) fn alias_findings(file: &Path, buf: &[u8], out: &mut Outcome) {
     out.findings.push(f);
 }
 
+// ---------------------------------------------------------------------------------------------
+// File capabilities on interpreters.
+
+/// Programs that run arbitrary code (interpreters, shells, editors, debuggers): a privilege
+/// capability on one of them is a root shell for every user (GTFOBins "capabilities"). Matched
+/// as a name followed by a version (`python3.11`, `perl5.36.0`) and a Debian alternative's
+/// `.flavour` (`vim.basic`, `vim.tiny`, `sh.distrib`) only.
+const INTERPRETERS: &[&str] = &[
+    "python", "perl", "ruby", "node", "nodejs", "php", "lua", "tclsh", "wish", "gdb", "vim", "vi",
+    "nvim", "rvim", "view", "emacs", "bash", "sh", "dash", "zsh", "ksh", "mksh", "csh", "tcsh",
+    "fish", "busybox", "env", "find", "tar", "rsync", "openssl", "socat", "awk", "gawk", "mawk",
+    "jjs", "java", "irb", "julia", "R", "Rscript", "pwsh",
+];
+
+/// Bin directories whose interpreters are checked.
+const BIN_DIRS: &[&str] = &[
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/bin",
+    "/sbin",
+];
+
+fn is_interpreter(name: &[u8]) -> bool {
+    INTERPRETERS.iter().any(|i| {
+        name.strip_prefix(i.as_bytes()).is_some_and(|rest| {
+            let v = rest
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))
+                .count();
+            let (version, flavour) = rest.split_at(v);
+            flavour.is_empty()
+                || (version.ends_with(b".") && flavour.iter().all(u8::is_ascii_alphanumeric))
+        })
+    })
+}
+
+/// Whether the interpreter check below looks at `p` (an interpreter's name in a bin
+/// directory): the file walk's capability check leaves those to it, so that a file is reported
+/// once.
+pub(crate) fn capability_checked_here(p: &Path) -> bool {
+    p.parent()
+        .is_some_and(|d| BIN_DIRS.iter().any(|b| d == Path::new(b)))
+        && p.file_name().is_some_and(|n| is_interpreter(n.as_bytes()))
+}
+
+/// `persistence.interpreter-capability`: the `setcap cap_setuid+ep /usr/bin/python3` backdoor.
+/// Only interpreters' names are opened (a few per directory), so the check costs a directory
+/// listing per bin directory; a capability on a copy elsewhere (`/tmp`, a home, a hidden
+/// directory) is the file walk's `files.capability-unusual-location`.
+fn audit_capabilities(root: &HostRoot, out: &mut Outcome) {
+    let mut seen: Vec<(u64, u64)> = Vec::new();
+    for d in BIN_DIRS {
+        for (p, kind) in entries(root, Path::new(d), out) {
+            if kind != Some(FileKind::Regular) {
+                continue; // symlinks: their target is listed itself
+            }
+            let name = p.file_name().map(OsStrExt::as_bytes).unwrap_or_default();
+            if !is_interpreter(name) {
+                continue;
+            }
+            let read = root
+                .open_file(&p, &ferret_core::fs::OpenOptions::new())
+                .and_then(|f| {
+                    let st = f.stat();
+                    Ok(((st.dev, st.ino), f.xattr("security.capability")?))
+                });
+            let raw = match read {
+                // Hard links (and /bin when it is /usr/bin) are one file.
+                Ok((id, _)) if seen.contains(&id) => continue,
+                Ok((id, raw)) => {
+                    seen.push(id);
+                    match raw {
+                        Some(raw) => raw,
+                        None => continue,
+                    }
+                }
+                Err(e) => {
+                    out.errors.push(skipped(&e));
+                    continue;
+                }
+            };
+            let Some(sets) = ferret_core::caps::from_xattr(&raw) else {
+                continue;
+            };
+            let granted = sets.granted() & ferret_core::caps::ROOT_GIVING;
+            if granted == 0 {
+                continue;
+            }
+            let caps = sets.names(granted).join(", ");
+            out.findings.push(
+                Finding::new("persistence.interpreter-capability", Severity::Critical, "an interpreter carries a capability that gives root", pb(&p))
+                    .with_evidence(Evidence::file(pb(&p)).with_excerpt(format!("security.capability: {}", sets.to_text())))
+                    .with_detail(format!("{} runs any code it is given, and its file capabilities ({caps}) let every user who runs it become root (os.setuid(0) and a shell): the `setcap cap_setuid+ep` backdoor. No distribution ships capabilities on interpreters.", p.display()))
+                    .with_remediation("Preserve the file's metadata (getcap), remove the capability (setcap -r), and look for who set it and when (ctime).")
+                    .with_attack("T1548")
+                    .with_attack("T1548.001"),
+            );
+        }
+    }
+}
+
 /// Runs every hook check (between them, `control` may cancel).
 pub(crate) fn audit(root: &HostRoot, accounts: &Accounts, control: &Control, out: &mut Outcome) {
-    let steps: [&dyn Fn(&mut Outcome); 15] = [
+    let steps: [&dyn Fn(&mut Outcome); 16] = [
+        &|o| audit_capabilities(root, o),
         &|o| audit_dbus(root, accounts, o),
         &|o| audit_grub(root, o),
         &|o| audit_polkit(root, o),
@@ -1660,6 +1764,19 @@ APT::Periodic::Update-Package-Lists \"1\";\n/* multi\nline */ Dpkg::Pre-Install-
         let rules = b"// stock\npolkit.addRule(function(action, subject) {\n    if (action.id == \"org.freedesktop.login1.reboot\" && subject.isInGroup(\"wheel\")) {\n        return polkit.Result.YES;\n    }\n});\npolkit.addRule(function(action, subject) {\n\treturn polkit.Result.YES;\n});\n";
         assert_eq!(polkit_allow_all(rules, true), vec![7]);
         assert!(polkit_allow_all(b"polkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:sudo\"];\n});\n", true).is_empty());
+    }
+
+    #[test]
+    fn interpreters() {
+        assert!(is_interpreter(b"python3.11"));
+        assert!(is_interpreter(b"perl5.36.0"));
+        assert!(is_interpreter(b"vim.basic"));
+        assert!(is_interpreter(b"sh.distrib"));
+        assert!(!is_interpreter(b"pythonista"));
+        assert!(!is_interpreter(b"python3-config"));
+        assert!(!is_interpreter(b"shutdown"));
+        assert!(!is_interpreter(b"gst-ptp-helper"));
+        assert!(!is_interpreter(b"ping"));
     }
 
     #[test]
