@@ -255,11 +255,14 @@ pub fn audit_root(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
                         if let Some(why) = unusual_place(&e.path, &homes) {
                             if !crate::persistence::capability_checked_here(&e.path) {
                                 match e.open(&OpenOptions::new()).and_then(|f| f.xattr("security.capability")) {
-                                    Ok(Some(raw)) => {
-                                        if let Some(f) = capability_finding(path, why, &raw) {
-                                            push(f);
+                                    Ok(Some(raw)) => match ferret_core::caps::from_xattr(&raw) {
+                                        Some(sets) => {
+                                            if let Some(f) = capability_finding(path, why, &sets) {
+                                                push(f);
+                                            }
                                         }
-                                    }
+                                        None => push_err(crate::util::malformed_capability(path, &raw)),
+                                    },
                                     Ok(None) => {}
                                     Err(err) => push_err(crate::util::skipped(&err)),
                                 }
@@ -389,9 +392,12 @@ pub fn audit_root(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
 }
 
 /// `files.capability-unusual-location` for a program in `why` (an unusual place) whose
-/// `security.capability` is `raw`; `None` when it decodes to no capability.
-fn capability_finding(path: &[u8], why: &str, raw: &[u8]) -> Option<Finding> {
-    let sets = ferret_core::caps::from_xattr(raw)?;
+/// `security.capability` holds `sets`; `None` when it holds no capability.
+fn capability_finding(
+    path: &[u8],
+    why: &str,
+    sets: &ferret_core::caps::CapSets,
+) -> Option<Finding> {
     if sets.is_empty() {
         return None;
     }

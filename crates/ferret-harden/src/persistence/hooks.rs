@@ -1619,6 +1619,8 @@ fn audit_capabilities(root: &HostRoot, out: &mut Outcome) {
                 }
             };
             let Some(sets) = ferret_core::caps::from_xattr(&raw) else {
+                out.errors
+                    .push(crate::util::malformed_capability(pb(&p), &raw));
                 continue;
             };
             let granted = sets.granted() & ferret_core::caps::ROOT_GIVING;
