@@ -182,6 +182,18 @@ bash.
 Summary: ferret planted-root package
 %description -n util-linux
 nologin.
+%package -n iputils
+Summary: ferret planted-root package
+%description -n iputils
+ping, with the capabilities CentOS 7 and Rocky 8 give it.
+%package -n shadow-utils
+Summary: ferret planted-root package
+%description -n shadow-utils
+newuidmap, with the capability Rocky gives it.
+%package -n python3
+Summary: ferret planted-root package
+%description -n python3
+python3.
 %install
 mkdir -p %{buildroot}/usr/bin
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 procps-ng ps as packaged\n' > %{buildroot}/usr/bin/ps
@@ -190,6 +202,9 @@ printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 coreutils ls as 
 mkdir -p %{buildroot}/usr/sbin
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 bash\n' > %{buildroot}/usr/bin/bash
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 nologin\n' > %{buildroot}/usr/sbin/nologin
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 ping\n' > %{buildroot}/usr/bin/ping
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 newuidmap\n' > %{buildroot}/usr/bin/newuidmap
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 python3\n' > %{buildroot}/usr/bin/python3
 %files
 %attr(0755,root,root) /usr/bin/ps
 %attr(0755,root,root) /usr/bin/top
@@ -199,6 +214,12 @@ printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 nologin\n' > %{b
 %attr(0755,root,root) /usr/bin/bash
 %files -n util-linux
 %attr(0755,root,root) /usr/sbin/nologin
+%files -n iputils
+%attr(0755,root,root) %caps(cap_net_admin,cap_net_raw=p) /usr/bin/ping
+%files -n shadow-utils
+%attr(0755,root,root) %caps(cap_setuid=ep) /usr/bin/newuidmap
+%files -n python3
+%attr(0755,root,root) /usr/bin/python3
 ";
 
 /// The clean host: accounts with shadow's backups, sshd, cron, a package database owning
@@ -450,6 +471,12 @@ fn clean(d: Distro, root: &Path, work: &Path) {
         for (pkg, file, body) in [
             ("bash", "usr/bin/bash", &b"\x7fELF bash\n"[..]),
             ("login", "usr/sbin/nologin", &b"\x7fELF nologin\n"[..]),
+            ("iputils-ping", "usr/bin/ping", &b"\x7fELF ping\n"[..]),
+            (
+                "python3.12-minimal",
+                "usr/bin/python3",
+                &b"\x7fELF python3\n"[..],
+            ),
         ] {
             write(root, file, body);
             chmod(root, file, 0o755);
@@ -470,8 +497,15 @@ fn clean(d: Distro, root: &Path, work: &Path) {
             "Package: procps\nStatus: install ok installed\nVersion: 2:4.0.4-4ubuntu3\nArchitecture: amd64\n\n\
              Package: coreutils\nStatus: install ok installed\nVersion: 9.4-3ubuntu6\nArchitecture: amd64\n\n\
              Package: bash\nStatus: install ok installed\nVersion: 5.2.21-2ubuntu4\nArchitecture: amd64\n\n\
-             Package: login\nStatus: install ok installed\nVersion: 1:4.13+dfsg1-4ubuntu3\nArchitecture: amd64\n\n",
+             Package: login\nStatus: install ok installed\nVersion: 1:4.13+dfsg1-4ubuntu3\nArchitecture: amd64\n\n\
+             Package: iputils-ping\nStatus: install ok installed\nVersion: 3:20240117-1build1\nArchitecture: amd64\n\n\
+             Package: python3.12-minimal\nStatus: install ok installed\nVersion: 3.12.3-1ubuntu0.1\nArchitecture: amd64\n\n",
         );
+        // Ubuntu's ping carries cap_net_raw (set by the package's postinst, which dpkg does
+        // not record): stays quiet. (The rpm trees get theirs from the spec's %caps.)
+        if !setcap(root, "usr/bin/ping", "cap_net_raw+ep") {
+            eprintln!("note: setcap does not work here: no stock capability in the clean tree");
+        }
     }
 
     // The administrator's routine login, in the logs and in wtmp/lastlog.
@@ -1068,6 +1102,24 @@ fn immutable(root: &Path) -> bool {
     ok("root/.ssh/authorized_keys") && ok("etc/cron.d/apache")
 }
 
+/// `setcap CAPS root/rel` with the real tool; false where it cannot (not root, no libcap2-bin).
+fn setcap(root: &Path, rel: &str, caps: &str) -> bool {
+    Command::new("setcap")
+        .arg(caps)
+        .arg(root.join(rel))
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// PANIX `--cap`: `cap_setuid+ep` on the system's python3, and on a copy of it in the miner's
+/// hidden directory; false where capabilities cannot be set here.
+fn capabilities(root: &Path) -> bool {
+    let copy = format!("{}/py", HIDDEN.trim_start_matches('/'));
+    std::fs::copy(root.join("usr/bin/python3"), root.join(&copy)).unwrap();
+    setcap(root, "usr/bin/python3", "cap_setuid+ep") && setcap(root, &copy, "cap_setuid+ep")
+}
+
 fn clear_flags(root: &Path) {
     let _ = Command::new("chattr")
         .args(["-R", "-ia"])
@@ -1342,6 +1394,27 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
         ),
     ];
     v.push(expect(
+        "cap_setuid+ep on python3",
+        "persistence.interpreter-capability",
+        "/usr/bin/python3",
+        Critical,
+    ));
+    v.push(expect(
+        "cap_setuid+ep on a python copy in the miner's directory",
+        "files.capability-unusual-location",
+        "/.rsync/c/py",
+        Critical,
+    ));
+    if d.rpm() {
+        // The same python3 under rpm -V: capabilities the package does not record (P).
+        v.push(expect(
+            "python3's capability against the rpm record",
+            "pkg.caps-changed",
+            "/usr/bin/python3",
+            High,
+        ));
+    }
+    v.push(expect(
         "init script starting the miner",
         "persistence.init-script",
         "/init.d/network-online",
@@ -1499,6 +1572,10 @@ fn run(d: Distro, wipe_auth: bool) {
     if !flags {
         eprintln!("note: chattr +i does not work here: the immutable-key item is not planted");
     }
+    let caps = capabilities(&root);
+    if !caps {
+        eprintln!("note: setcap does not work here: the capability items are not planted");
+    }
     keep(d, true, wipe_auth, &root);
     let r: Report = triage_root(
         &HostRoot::new(&root).unwrap(),
@@ -1510,6 +1587,9 @@ fn run(d: Distro, wipe_auth: bool) {
     let mut table = String::new();
     for e in expectations(d, wipe_auth) {
         if !flags && e.id == "evasion.immutable-file" {
+            continue;
+        }
+        if !caps && (e.id.contains("capability") || e.id == "pkg.caps-changed") {
             continue;
         }
         match r.findings.iter().find(|f| matches(f, &e)) {
