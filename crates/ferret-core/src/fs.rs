@@ -239,6 +239,32 @@ impl SafeFile {
         get_flags(self.file.as_fd(), &self.path)
     }
 
+    /// An extended attribute of the open file (`fgetxattr` on the descriptor the sound open
+    /// checked, so no path is resolved again), such as `security.capability`. `Ok(None)`: the
+    /// file has no such attribute, or its file system keeps none. The value is read into a
+    /// stack buffer first (nothing is allocated for a file without it), then, if longer, into
+    /// one of the kernel's 64 KiB limit.
+    pub fn xattr(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        use rustix::io::Errno as E;
+        let absent = |e: E| matches!(e, E::NODATA | E::OPNOTSUPP | E::NOSYS);
+        let mut first = [0u8; 256];
+        match rustix::fs::fgetxattr(&self.file, name, &mut first[..]) {
+            Ok(n) => return Ok(first.get(..n).map(<[u8]>::to_vec)),
+            Err(e) if absent(e) => return Ok(None),
+            Err(E::RANGE) => {}
+            Err(e) => return Err(Error::io(&self.path, e.into())),
+        }
+        let mut buf = vec![0u8; 1 << 16];
+        match rustix::fs::fgetxattr(&self.file, name, buf.as_mut_slice()) {
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(Some(buf))
+            }
+            Err(e) if absent(e) => Ok(None),
+            Err(e) => Err(Error::io(&self.path, e.into())),
+        }
+    }
+
     /// Gives up the wrapper, keeping the open file.
     pub fn into_file(self) -> std::fs::File {
         self.file

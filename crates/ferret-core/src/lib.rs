@@ -72,6 +72,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod caps;
 pub mod civil;
 pub mod command;
 pub mod control;
@@ -110,6 +111,22 @@ pub mod fuzzing {
     pub fn command(data: &[u8]) {
         let k = crate::command::classify(data);
         assert_eq!(k, crate::command::classify(data));
+    }
+
+    /// A `security.capability` value or a capability text that decodes must be written back
+    /// as text that reads as the same sets.
+    pub fn caps(data: &[u8]) {
+        use crate::caps::{from_text, from_xattr};
+        if let Some(s) = from_xattr(data) {
+            assert_eq!(
+                from_text(s.to_text().as_bytes()),
+                Some(s),
+                "attribute to text"
+            );
+        }
+        if let Some(s) = from_text(data) {
+            assert_eq!(from_text(s.to_text().as_bytes()), Some(s), "text to text");
+        }
     }
 
     /// Lexical root-joining must never escape.

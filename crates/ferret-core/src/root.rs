@@ -296,6 +296,24 @@ impl HostRoot {
         dir.inode_flags_at(&name)
     }
 
+    /// An extended attribute of a regular file (`security.capability`, `user.*`), read with
+    /// `fgetxattr` on a sound open (the final component is never followed; FIFOs, devices and
+    /// sockets are refused unopened). `Ok(None)`: no such attribute, or a file system without
+    /// them. See [`SafeFile::xattr`](crate::fs::SafeFile::xattr).
+    ///
+    /// ```
+    /// use ferret_core::HostRoot;
+    /// let t = tempfile::tempdir()?;
+    /// std::fs::create_dir(t.path().join("bin"))?;
+    /// std::fs::write(t.path().join("bin/tool"), "#!/bin/sh\n")?;
+    /// let root = HostRoot::new(t.path())?;
+    /// assert_eq!(root.xattr("/bin/tool", "security.capability")?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn xattr(&self, p: impl AsRef<Path>, name: &str) -> Result<Option<Vec<u8>>> {
+        self.open_file(p, &OpenOptions::new())?.xattr(name)
+    }
+
     /// The times of a path (the final component is not followed), birth time included where
     /// the filesystem keeps it (`statx`). Reads metadata only.
     pub fn times(&self, p: impl AsRef<Path>) -> Result<crate::stat::FileTimes> {

@@ -14,3 +14,8 @@ fn core_root_join() {
 fn core_command() {
     ferret_testkit::fuzz::replay("core_command", 20, ferret_core::fuzzing::command);
 }
+
+#[test]
+fn core_caps() {
+    ferret_testkit::fuzz::replay("core_caps", 10, ferret_core::fuzzing::caps);
+}

@@ -1,10 +1,13 @@
 //! Filesystem checks over one filesystem per root (a parallel, `openat`-relative walk): the
 //! SUID/SGID inventory (unusual places, recent changes, files no dpkg list knows),
-//! world-writable files and sticky-less world-writable directories, and files whose uid or gid
-//! no account has. Reports only; never changes a mode.
+//! world-writable files and sticky-less world-writable directories, files whose uid or gid
+//! no account has, and file capabilities (`security.capability`) on programs in the same
+//! unusual places as a SUID backdoor (a copy of python given `cap_setuid+ep` in `/tmp`). Reports
+//! only; never changes a mode.
 
 use crate::accounts::Accounts;
 use crate::util::pb;
+use ferret_core::fs::OpenOptions;
 use ferret_core::walk::{walk_parallel, Visit, WalkEvent, WalkOptions};
 use ferret_core::{
     Control, ErrorRecord, Evidence, FileKind, Finding, HostRoot, Outcome, Progress, Severity,
@@ -95,16 +98,16 @@ pub fn unusual_place(p: &Path, homes: &[Vec<u8>]) -> Option<&'static str> {
     {
         return Some("a home directory");
     }
-    let comps: Vec<&[u8]> = b.split(|&c| c == b'/').filter(|c| !c.is_empty()).collect();
-    if comps
-        .iter()
-        .take(comps.len().saturating_sub(1))
-        .any(|c| c.first() == Some(&b'.'))
-    {
-        return Some("a hidden directory");
-    }
-    if comps.last().is_some_and(|c| c.first() == Some(&b'.')) {
-        return Some("a hidden file");
+    // The first dot-named component: a directory above the file, or the file itself.
+    let mut comps = b.split(|&c| c == b'/').filter(|c| !c.is_empty()).peekable();
+    while let Some(c) = comps.next() {
+        if c.first() == Some(&b'.') {
+            return Some(if comps.peek().is_some() {
+                "a hidden directory"
+            } else {
+                "a hidden file"
+            });
+        }
     }
     None
 }
@@ -245,6 +248,27 @@ pub fn audit_root(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
                             ctime: st.ctime.sec,
                         });
                     }
+                    // Capabilities act on exec: only programs (any execute bit) in the places a
+                    // SUID file would be flagged are opened; interpreters in bin directories
+                    // are the persistence check's.
+                    if st.mode & 0o111 != 0 {
+                        if let Some(why) = unusual_place(&e.path, &homes) {
+                            if !crate::persistence::capability_checked_here(&e.path) {
+                                match e.open(&OpenOptions::new()).and_then(|f| f.xattr("security.capability")) {
+                                    Ok(Some(raw)) => match ferret_core::caps::from_xattr(&raw) {
+                                        Some(sets) => {
+                                            if let Some(f) = capability_finding(path, why, &sets) {
+                                                push(f);
+                                            }
+                                        }
+                                        None => push_err(crate::util::malformed_capability(path, &raw)),
+                                    },
+                                    Ok(None) => {}
+                                    Err(err) => push_err(crate::util::skipped(&err)),
+                                }
+                            }
+                        }
+                    }
                     if st.is_world_writable() {
                         push(Finding::new("files.world-writable", Severity::Medium, "world-writable file", path)
                             .with_evidence(Evidence::file(path))
@@ -365,6 +389,38 @@ pub fn audit_root(root: &HostRoot, opts: &FilesOptions, control: &Control) -> Ou
         }
     }
     out
+}
+
+/// `files.capability-unusual-location` for a program in `why` (an unusual place) whose
+/// `security.capability` holds `sets`; `None` when it holds no capability.
+fn capability_finding(
+    path: &[u8],
+    why: &str,
+    sets: &ferret_core::caps::CapSets,
+) -> Option<Finding> {
+    if sets.is_empty() {
+        return None;
+    }
+    let root = sets.granted() & ferret_core::caps::ROOT_GIVING;
+    let (sev, what) = if root == 0 {
+        (Severity::High, String::new())
+    } else {
+        (
+            Severity::Critical,
+            format!(
+                " {} make whoever runs it root.",
+                sets.names(root).join(", ")
+            ),
+        )
+    };
+    Some(
+        Finding::new("files.capability-unusual-location", sev, format!("file capability on a program in {why}"), path)
+            .with_evidence(Evidence::file(path).with_excerpt(format!("security.capability: {}", sets.to_text())))
+            .with_detail(format!("Capabilities are granted to any user who runs this file, like a SUID bit; distributions set them only on their own programs in system directories, never in {why}: a copied interpreter or tool given `setcap` is a privilege backdoor.{what}"))
+            .with_remediation("Preserve it as evidence (getcap, hash, copy), then remove the capability (`setcap -r`) or the file, and find who set it (ctime).")
+            .with_attack("T1548")
+            .with_attack("T1548.001"),
+    )
 }
 
 fn progress(n: u64) -> Progress {

@@ -68,6 +68,7 @@
 //! | `files.suid-unusual-location` | high | SUID/SGID file in /tmp, /var/tmp, /dev/shm, a home or hidden dir | T1548.001 |
 //! | `files.suid-unpackaged` | medium | SUID/SGID file no dpkg list knows | T1548.001 |
 //! | `files.suid-recent` | medium | SUID/SGID file changed in the last 30 days | T1548.001 |
+//! | `files.capability-unusual-location` | critical with a root-giving capability, else high | a program (any execute bit) in /tmp, /var/tmp, /dev/shm, a home or a hidden dir carries file capabilities (`security.capability`, read only for such files) | T1548, T1548.001 |
 //! | `files.suid-inventory` | info | every SUID/SGID file (one finding per file) | |
 //! | `files.world-writable` | medium | world-writable regular file | T1222.002 |
 //! | `files.world-writable-dir` | medium | world-writable directory without the sticky bit | T1222.002 |
@@ -77,7 +78,7 @@
 //! | `persistence.cron-base64` | high | cron entry decoding base64 | T1053.003, T1027 |
 //! | `persistence.cron-temp-path` | high | cron entry running from /tmp, /var/tmp, /dev/shm | T1053.003 |
 //! | `persistence.authorized-keys-forced-command` | medium | key with command= | T1098.004 |
-//! | `persistence.authorized-keys-root-no-from` | medium | root key without from= restriction | T1098.004 |
+//! | `persistence.authorized-keys-root-no-from` | medium | root key without from= restriction (accounts sharing the file, such as a UID-0 alias with home /root, are one subject: `root,hilde KEY`) | T1098.004 |
 //! | `persistence.authorized-keys-unusual-file` | high | authorized_keys2 or a key file outside the configured names | T1098.004 |
 //! | `persistence.authorized-keys-count` | info | keys per account (type and comment, never key material) | T1098.004 |
 //! | `persistence.systemd-writable-exec` | high | unit/timer ExecStart from a temporary or writable path | T1543.002 |
@@ -89,6 +90,25 @@
 //! | `persistence.pam-module-path` | high | a PAM module loaded by path from outside the module directories | T1556.003 |
 //! | `persistence.environment-preload` | high | `LD_PRELOAD`/`LD_LIBRARY_PATH` in /etc/environment | T1574.006 |
 //! | `persistence.udev-run` | high | a udev rule's `RUN+=`/`PROGRAM=` downloads, decodes or runs from a temp dir | T1546.017 |
+//! | `persistence.init-script` | high (medium for an rc*.d link pointing outside the init directory to a plain path) | a SysV init script (`/etc/init.d`, `/etc/rc.d/init.d`, `rc*.d`) line that downloads, decodes, or runs a program from a temporary, disguised, hidden or home path; an rc*.d link pointing outside the init directory | T1037.004 |
+//! | `persistence.systemd-generator` | high | a script generator (system or user, `/etc`, `/run`, `/usr/local/lib`, `/usr/lib`) doing the same (ELF generators skipped) | T1543.002 |
+//! | `persistence.motd-script` | high | an `/etc/update-motd.d` script doing the same | T1037 |
+//! | `persistence.network-hook` | high | a NetworkManager dispatcher, ifupdown `if-*.d` or ppp `ip-*.d` script doing the same | T1546 |
+//! | `persistence.xdg-autostart` | high | an XDG autostart entry's `Exec=` (or the script it starts), or a KDE autostart/plasma env script, doing the same | T1547.013 |
+//! | `persistence.dbus-service` | high | a D-Bus service file's `Exec=` (or the script it starts) doing the same | T1543, T1559 |
+//! | `persistence.ssh-rc` | high | `~/.ssh/rc` or `/etc/ssh/sshrc` doing the same | T1037, T1546.004 |
+//! | `persistence.logrotate-script` | high | a logrotate `postrotate`/`prerotate`/`firstaction`/`lastaction` line doing the same | T1053 |
+//! | `persistence.package-manager-hook` | high | an apt `*::Pre-Invoke`/`Post-Invoke`/`Post-Invoke-Success`/`Pre-Install-Pkgs` command doing the same | T1546.016 |
+//! | `persistence.package-manager-plugin` | medium | a dnf/yum plugin enabled in `/etc/dnf/plugins` or `/etc/yum/pluginconf.d` that no RHEL-family distribution ships | T1546.016 |
+//! | `persistence.module-rootkit` | critical | `/etc/modules` or a `modules-load.d` file names a public LKM rootkit ([`persistence::ROOTKIT_MODULES`]) | T1547.006, T1014 |
+//! | `persistence.module-unknown` | medium | a module loaded at boot that no installed kernel's `modules.dep`/`modules.builtin` lists (only when a module tree is there) | T1547.006 |
+//! | `persistence.modprobe-install` | high (medium for a program outside the system bin dirs) | a `modprobe.d` `install`/`remove` hook running a suspicious command | T1547.006, T1546 |
+//! | `persistence.ld-so-conf` | high | `ld.so.conf(.d)` adds a temporary, home, hidden or world-writable directory | T1574.006 |
+//! | `persistence.grub-init` | high | `/etc/default/grub(.d)` sets `init=` to something other than a distribution's init | T1542, T1037 |
+//! | `persistence.polkit-allow-all` | critical | a polkit `.pkla` granting every action to every user, or a `.rules` `addRule` returning YES unconditionally | T1548, T1556 |
+//! | `persistence.git-config` | high | `/etc/gitconfig`, `~/.gitconfig`: `pager`/`editor`/`fsmonitor`/`sshCommand`/`askPass` running a suspicious command | T1546 |
+//! | `persistence.interpreter-capability` | critical | an interpreter, shell, editor or debugger in a bin directory (`python3.11`, `perl`, `vim.basic`, ...) carries a root-giving file capability ([`ferret_core::caps::ROOT_GIVING`]: `cap_setuid`, `cap_setgid`, `cap_dac_override`, `cap_sys_admin`, ...); hard links reported once; the excerpt is `getcap`'s text | T1548, T1548.001 |
+//! | `persistence.profile-alias-hijack` | high | a shell start-up file aliases `sudo`/`su`/`ssh`/`passwd`/`login` to another program (fake password prompt) | T1546.004, T1056.001 |
 //! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |
 //! | `sshd.listen-address` | info | `ListenAddress` restricts or changes where sshd listens | T1021.004 |
 //! | `evasion.immutable-file` | high | a persistence-relevant file or directory (accounts, sudoers, sshd_config, ld.so.preload, crontabs, units, authorized_keys, shell start-up files, hosts, resolv.conf) carries the `i` or `a` inode flag; one finding per file, the flags as detail | T1222.002 |
@@ -201,8 +221,9 @@ pub enum Check {
     /// SUID/SGID, world-writable and unowned files: walks the root file system
     /// ([`files::audit_root`]).
     Files,
-    /// ld.so.preload, cron, authorized_keys, systemd units, rc.local, shell profiles
-    /// ([`persistence::audit_root`]).
+    /// ld.so.preload, cron, authorized_keys, systemd units, rc.local, shell profiles, PAM,
+    /// udev, and boot/login/network/package-manager/kernel-module hooks
+    /// ([`persistence::audit_root`]; the coverage survey is `docs/persistence-coverage.md`).
     Persistence,
     /// Legacy clear-text remote services ([`services::audit_root`]).
     Services,
@@ -390,6 +411,39 @@ pub mod fuzzing {
             }
             for c in crate::persistence::udev_commands(l) {
                 assert!(c.len() <= l.len());
+            }
+        }
+    }
+
+    /// The hook parsers (apt.conf hooks, logrotate script blocks, modprobe.d commands,
+    /// modules-load.d names, shell aliases, GRUB init=, polkit allow-all) must never panic, and
+    /// what they return lies inside the input.
+    pub fn hooks(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for (line, _, value) in crate::persistence::apt_conf_commands(data) {
+            assert!(line >= 1 && line <= lines);
+            assert!(value.len() <= data.len());
+        }
+        for (line, text) in crate::persistence::logrotate_scripts(data) {
+            assert!(line >= 1 && line <= lines && text.len() <= data.len());
+        }
+        for (line, name) in crate::persistence::modules_load_names(data) {
+            assert!(line >= 1 && line <= lines && !name.is_empty());
+        }
+        for (line, v) in crate::persistence::grub_init_values(data) {
+            assert!(line >= 1 && line <= lines && v.len() <= data.len());
+        }
+        for rules in [false, true] {
+            for line in crate::persistence::polkit_allow_all(data, rules) {
+                assert!(line >= 1 && line <= lines);
+            }
+        }
+        for l in data.split(|&c| c == b'\n') {
+            if let Some((module, cmd)) = crate::persistence::modprobe_command(l) {
+                assert!(module.len() + cmd.len() <= l.len());
+            }
+            if let Some((name, value)) = crate::persistence::alias_hijack(l) {
+                assert!(name.len() + value.len() <= l.len());
             }
         }
     }

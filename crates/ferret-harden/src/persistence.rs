@@ -1,6 +1,10 @@
 //! Persistence checks: `/etc/ld.so.preload`, crontabs, `authorized_keys` of every account,
-//! systemd units running from writable or temporary paths, `rc.local`, and shell profiles that
-//! fetch and run code.
+//! systemd units running from writable or temporary paths, `rc.local`, shell profiles that
+//! fetch and run code, PAM, udev, and the boot, login, network, package-manager and
+//! kernel-module hooks of the `hooks` part (SysV init scripts, generators, update-motd.d,
+//! NetworkManager/ifupdown, XDG autostart, D-Bus services, ssh rc, logrotate, apt/dnf/yum,
+//! modules-load.d, modprobe.d, ld.so.conf.d, GRUB init=, polkit, git, sudo aliases). What is
+//! covered and what is not, against PANIX and Elastic's rules: `docs/persistence-coverage.md`.
 
 use crate::accounts::Accounts;
 use crate::util::{line_error, list_dir, pb, read_config};
@@ -9,6 +13,13 @@ use ferret_core::{Control, Evidence, FileKind, Finding, HostRoot, Outcome, Sever
 use sha2::Digest;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+mod hooks;
+pub(crate) use hooks::capability_checked_here;
+pub use hooks::{
+    alias_hijack, apt_conf_commands, grub_init_values, logrotate_scripts, modprobe_command,
+    modules_load_names, polkit_allow_all, ROOTKIT_MODULES,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Command classification shared by cron, profiles, rc.local and systemd: core's classifier.
@@ -541,22 +552,48 @@ fn audit_authorized_keys(
                 b".ssh/authorized_keys2".to_vec(),
             ],
         };
-    let mut seen_homes: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    // Accounts that read the same files (a UID-0 alias sharing /root with root) are checked
+    // once, under all their names: one finding per key and problem.
+    let mut groups: Vec<(Vec<Vec<u8>>, Vec<&crate::accounts::User>)> = Vec::new();
     for u in &accounts.users {
-        if u.home.first() != Some(&b'/')
-            || seen_homes.iter().any(|(h, n)| *h == u.home && *n == u.name)
-        {
+        if u.home.first() != Some(&b'/') {
             continue;
         }
-        seen_homes.push((u.home.clone(), u.name.clone()));
         let mut files: Vec<Vec<u8>> = patterns
             .iter()
             .filter(|p| p.as_slice() != b"none")
             .map(|p| expand_akf(p, &u.name, &u.home, u.uid))
             .collect();
         files.dedup();
+        match groups.iter_mut().find(|(f, _)| *f == files) {
+            Some((_, users)) => {
+                if !users.iter().any(|x| x.name == u.name) {
+                    users.push(u);
+                }
+            }
+            None => groups.push((files, vec![u])),
+        }
+    }
+    let mut scanned_homes: Vec<&[u8]> = Vec::new();
+    for (files, users) in &groups {
+        let names: Vec<u8> = users
+            .iter()
+            .map(|u| u.name.as_slice())
+            .collect::<Vec<_>>()
+            .join(&b","[..]);
+        let root_users: Vec<String> = users
+            .iter()
+            .filter(|u| u.uid == 0)
+            .map(|u| ferret_core::escape::escape(&u.name))
+            .collect();
+        let mut homes: Vec<&[u8]> = Vec::new();
+        for u in users {
+            if !homes.contains(&u.home.as_slice()) {
+                homes.push(&u.home);
+            }
+        }
         let mut total = Vec::new();
-        for f in &files {
+        for f in files {
             let fp = Path::new(std::ffi::OsStr::from_bytes(f));
             let Some(buf) = read_config(root, fp, out) else {
                 continue;
@@ -572,7 +609,7 @@ fn audit_authorized_keys(
                     }
                 };
                 let ev = || Evidence::line(f, k.line).with_excerpt(k.describe());
-                let subject = format!("{} {}", ferret_core::escape::escape(&u.name), k.describe());
+                let subject = format!("{} {}", ferret_core::escape::escape(&names), k.describe());
                 if let Some(cmd) = k.option("command") {
                     out.findings.push(
                         Finding::new("persistence.authorized-keys-forced-command", Severity::Medium, "SSH key with a forced command", subject.as_bytes())
@@ -582,11 +619,11 @@ fn audit_authorized_keys(
                             .with_attack("T1098.004"),
                     );
                 }
-                if u.uid == 0 && k.option("from").is_none() {
+                if !root_users.is_empty() && k.option("from").is_none() {
                     out.findings.push(
                         Finding::new("persistence.authorized-keys-root-no-from", Severity::Medium, "root SSH key usable from anywhere", subject.as_bytes())
                             .with_evidence(ev())
-                            .with_detail("A key in root's authorized_keys without a from= restriction gives whoever holds it root from any address.")
+                            .with_detail(format!("A key in root's authorized_keys without a from= restriction gives whoever holds it root from any address (UID 0 account(s) reading this file: {}).", root_users.join(", ")))
                             .with_remediation("Remove keys nobody can vouch for; restrict the rest with from=\"admin-net/cidr\" (or disable root login).")
                             .with_attack("T1098.004"),
                     );
@@ -604,23 +641,29 @@ fn audit_authorized_keys(
             }
         }
         // Key-like files sshd does not read (leftovers or staging).
-        let mut ssh_dir = u.home.clone();
-        ssh_dir.extend_from_slice(b"/.ssh");
-        let ssh_dir_p = Path::new(std::ffi::OsStr::from_bytes(&ssh_dir));
-        if let Ok(entries) = root.read_dir(ssh_dir_p) {
-            for e in entries {
-                let name = e.name.as_bytes();
-                let full = ssh_dir_p.join(&e.name);
-                if name.starts_with(b"authorized_keys")
-                    && !files.iter().any(|f| f.as_slice() == pb(&full))
-                {
-                    out.findings.push(
+        for home in &homes {
+            if scanned_homes.contains(home) {
+                continue;
+            }
+            scanned_homes.push(home);
+            let mut ssh_dir = home.to_vec();
+            ssh_dir.extend_from_slice(b"/.ssh");
+            let ssh_dir_p = Path::new(std::ffi::OsStr::from_bytes(&ssh_dir));
+            if let Ok(entries) = root.read_dir(ssh_dir_p) {
+                for e in entries {
+                    let name = e.name.as_bytes();
+                    let full = ssh_dir_p.join(&e.name);
+                    if name.starts_with(b"authorized_keys")
+                        && !files.iter().any(|f| f.as_slice() == pb(&full))
+                    {
+                        out.findings.push(
                         Finding::new("persistence.authorized-keys-unusual-file", Severity::Medium, "authorized_keys-like file sshd does not read", pb(&full))
                             .with_evidence(Evidence::file(pb(&full)))
                             .with_detail("The name looks like an authorized_keys file but AuthorizedKeysFile does not name it: a backup, a staging copy, or a key waiting to be swapped in.")
                             .with_remediation("Inspect it and remove it if not needed.")
                             .with_attack("T1098.004"),
                     );
+                    }
                 }
             }
         }
@@ -629,7 +672,7 @@ fn audit_authorized_keys(
                 "persistence.authorized-keys-count",
                 Severity::Info,
                 format!("{} authorized SSH key(s)", total.len()),
-                &u.name,
+                &names,
             )
             .with_detail(
                 total
@@ -906,6 +949,7 @@ fn audit_profiles(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
+        hooks::alias_findings(&f, &buf, out);
         for h in scan_script(&buf) {
             if !(h.what.contains(&Suspicion::DownloadExec) || h.what.contains(&Suspicion::Base64)) {
                 continue;
@@ -1151,7 +1195,7 @@ pub(crate) fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
 
 /// Runs every persistence check on `root`. Cancelling `control` stops it between the
 /// checks (preload, cron and at jobs, authorized_keys, systemd, rc.local, profiles, PAM,
-/// /etc/environment and udev rules), with a "cancelled"
+/// /etc/environment, udev rules, and each hook place), with a "cancelled"
 /// error beside what was found.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
@@ -1181,6 +1225,7 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     audit_pam(root, &mut out);
     audit_environment(root, &mut out);
     audit_udev(root, &mut out);
+    hooks::audit(root, &accounts, control, &mut out);
     out
 }
 

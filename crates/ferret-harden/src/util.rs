@@ -147,6 +147,20 @@ pub(crate) fn read_config_streamed(
     Some((kept, Some(Large { size, read })))
 }
 
+/// A `security.capability` attribute no revision of `vfs_cap_data` describes (a crafted or
+/// damaged image): reported, not taken for "no capability".
+pub(crate) fn malformed_capability(path: &[u8], raw: &[u8]) -> ErrorRecord {
+    ErrorRecord::new(
+        Some(path),
+        None,
+        format!(
+            "security.capability not decodable ({} bytes, revision byte {:#04x}): capabilities unknown",
+            raw.len(),
+            raw.get(3).copied().unwrap_or(0)
+        ),
+    )
+}
+
 /// An error record that says the file was skipped.
 pub(crate) fn skipped(e: &ferret_core::Error) -> ErrorRecord {
     let mut r = ErrorRecord::from(e);

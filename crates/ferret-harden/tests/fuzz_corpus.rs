@@ -28,3 +28,8 @@ fn harden_crontab() {
 fn harden_pam_udev() {
     ferret_testkit::fuzz::replay("harden_pam_udev", 3, ferret_harden::fuzzing::pam_udev);
 }
+
+#[test]
+fn harden_hooks() {
+    ferret_testkit::fuzz::replay("harden_hooks", 6, ferret_harden::fuzzing::hooks);
+}

@@ -158,7 +158,7 @@ impl Env<'_> {
     /// `cap_get_file` failing).
     pub(crate) fn read_caps(&self, idx: usize, f: &SafeFile) {
         #[cfg(feature = "xattr")]
-        if let Some(v) = file_caps(f) {
+        if let Ok(Some(v)) = f.xattr("security.capability") {
             if let Ok(mut m) = self.caps.lock() {
                 m.insert(idx, v);
             }
@@ -167,15 +167,6 @@ impl Env<'_> {
         #[cfg(not(feature = "xattr"))]
         let _ = (self.caps, idx, f);
     }
-}
-
-/// The raw `security.capability` attribute of an open file, when it has one.
-#[cfg(feature = "xattr")]
-fn file_caps(f: &SafeFile) -> Option<Vec<u8>> {
-    use std::os::fd::AsFd;
-    let mut buf = [0u8; 64];
-    let n = rustix::fs::fgetxattr(f.file().as_fd(), "security.capability", &mut buf).ok()?;
-    buf.get(..n).map(<[u8]>::to_vec)
 }
 
 /// A listed path after opening: a regular file to hash, or already an answer.
