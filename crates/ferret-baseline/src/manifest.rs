@@ -181,6 +181,11 @@ pub(crate) fn parse_line(
         let name = r.get(..split).unwrap_or(&[]);
         let hex = r.get(split + 4..).unwrap_or(&[]);
         let h = ferret_core::hex::decode_array(hex).ok_or("digest is not 64 hex digits")?;
+        // An empty name is no file (as in the untagged form; b3sum refuses it too): without
+        // this, `BLAKE3 () = ...` was accepted and exported as a line that does not parse.
+        if name.is_empty() {
+            return Err("empty file name".into());
+        }
         let name = if escaped {
             unescape_name(name, format)?
         } else {

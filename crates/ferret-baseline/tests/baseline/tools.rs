@@ -318,3 +318,30 @@ fn hard_links_and_large_files_match_the_tools() {
         assert!(ch.attributes.iter().any(|a| a.as_str() == "sha256"));
     }
 }
+
+/// A tagged line with an empty name (`BLAKE3 () = ...`, found by the fuzzer's round trip) is a
+/// malformed line with its number, in both formats, as the untagged form's empty name is.
+#[test]
+fn tagged_line_with_an_empty_name_is_an_error() {
+    let zero = "0".repeat(64);
+    for (fmt, tag) in [
+        (ManifestFormat::Sha256sum, "SHA256"),
+        (ManifestFormat::B3sum, "BLAKE3"),
+    ] {
+        let text = format!("{tag} (a) = {zero}\n{tag} () = {zero}\n{zero}  \n");
+        let lines: Vec<_> = manifest::parse(text.as_bytes(), fmt).collect();
+        assert_eq!(lines.len(), 3);
+        assert!(matches!(&lines[0], Ok(l) if l.path == b"a"), "{lines:?}");
+        for (i, l) in lines.iter().enumerate().skip(1) {
+            let e = l
+                .as_ref()
+                .expect_err("an empty name is refused")
+                .to_string();
+            assert!(
+                e.contains(&format!(":{}", i + 1)) || e.contains(&format!("line {}", i + 1)),
+                "{e}"
+            );
+            assert!(e.contains("empty file name"), "{e}");
+        }
+    }
+}
