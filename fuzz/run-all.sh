@@ -103,7 +103,7 @@ run_one() {
     wall=$(($(date +%s) - start))
     cpu=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ {printf "%.2f", $1 + $2; ok = 1} END {if (!ok) print "-"}' "work/$t.time")
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+    last=$(grep -aE '^#[0-9]+' "$log" | tail -1)
     cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
     corpus=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
