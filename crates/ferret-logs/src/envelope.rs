@@ -459,21 +459,6 @@ fn fast_host_tag<'a>(
     fast_tag_tail(b, i, te, j, p, env).then_some((te, j, p))
 }
 
-/// [`fast_tag_tail`] inlined into the one-step path of most lines ([`fast_3164`]): the
-/// envelope is written in place, without a call.
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn fast_tag_tail_inline<'a>(
-    b: &'a [u8],
-    i: usize,
-    te: usize,
-    j: usize,
-    p: usize,
-    env: &mut Envelope<'a>,
-) -> bool {
-    fast_tag_tail_body(b, i, te, j, p, env)
-}
-
 /// The rest of [`fast_host_tag`] once the host (`i..te`) and the program name (`j..p`, no
 /// dot) are read: the pid, the colon, and the checks that leave a line to the general steps.
 #[inline]
@@ -488,7 +473,8 @@ fn fast_tag_tail<'a>(
     fast_tag_tail_body(b, i, te, j, p, env)
 }
 
-/// [`fast_tag_tail`]'s body, inlined into both.
+/// [`fast_tag_tail`]'s body, inlined into it and, without a call, into the one-step path of
+/// most lines ([`fast_3164`]), where the envelope is written in place.
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn fast_tag_tail_body<'a>(
@@ -912,7 +898,7 @@ fn fast_3164<'a>(line: &'a [u8], years: &YearContext, cache: &TimeCache) -> Opti
         message: Cow::Borrowed(line),
     };
     let pc = &cache.prefix;
-    fast_tag_tail_inline(line, 16, 16 + pc.te, 16 + pc.j, 16 + pc.len - 1, &mut env).then_some(env)
+    fast_tag_tail_body(line, 16, 16 + pc.te, 16 + pc.j, 16 + pc.len - 1, &mut env).then_some(env)
 }
 
 /// Minimal reader for one flat `journalctl -o json` object.
