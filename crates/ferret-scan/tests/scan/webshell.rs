@@ -335,17 +335,21 @@ fn debian_packages(names: &[&str]) -> Option<tempfile::TempDir> {
     std::fs::create_dir_all(&cache).ok()?;
     let out = tempfile::tempdir().ok()?;
     let mut got = 0;
-    for n in names {
-        let have = std::fs::read_dir(&cache)
+    // The package's .deb in the cache, when it was downloaded before.
+    let cached = |n: &str| {
+        std::fs::read_dir(&cache)
             .ok()?
             .filter_map(Result::ok)
             .find(|e| {
                 e.file_name()
                     .to_string_lossy()
                     .starts_with(&format!("{n}_"))
-            });
-        let deb = if let Some(e) = have {
-            e.path()
+            })
+            .map(|e| e.path())
+    };
+    for n in names {
+        let deb = if let Some(deb) = cached(n) {
+            deb
         } else {
             let st = std::process::Command::new("apt-get")
                 .args(["download", "-q", n])
@@ -365,15 +369,7 @@ fn debian_packages(names: &[&str]) -> Option<tempfile::TempDir> {
                     return None;
                 }
             }
-            std::fs::read_dir(&cache)
-                .ok()?
-                .filter_map(Result::ok)
-                .find(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .starts_with(&format!("{n}_"))
-                })?
-                .path()
+            cached(n)?
         };
         let st = std::process::Command::new("dpkg-deb")
             .arg("-x")
