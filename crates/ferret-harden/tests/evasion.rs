@@ -14,12 +14,7 @@ use ferret_testkit::flags::{chattr, lsattr, FlagDir};
 use std::path::Path;
 
 use ferret_testkit::put as w;
-
-fn link(root: &Path, p: &str, target: &str) {
-    let full = root.join(p.trim_start_matches('/'));
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(target, full).unwrap();
-}
+use ferret_testkit::put_link as link;
 
 fn run(root: &Path, check: Check) -> Vec<Finding> {
     let mut o = HardenOptions::default();

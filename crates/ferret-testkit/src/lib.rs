@@ -98,6 +98,17 @@ pub fn put<C: AsRef<[u8]> + ?Sized>(root: &Path, rel: &str, content: &C) {
         .unwrap_or_else(|e| panic!("write {}: {e}", full.display()));
 }
 
+/// Makes `root/<rel>` (a leading `/` in `rel` is dropped) a symlink to `target`, creating the
+/// parent directories: [`put`]'s twin for planting a link in a fixture root.
+pub fn put_link(root: &Path, rel: &str, target: &str) {
+    let full = root.join(rel.trim_start_matches('/'));
+    if let Some(dir) = full.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    }
+    std::os::unix::fs::symlink(target, &full)
+        .unwrap_or_else(|e| panic!("symlink {}: {e}", full.display()));
+}
+
 pub mod logins;
 
 pub mod fuzz {
