@@ -613,6 +613,22 @@ impl DirHandle {
         }
     }
 
+    /// Whether every directory on this directory's mount shows the mount's one device number:
+    /// ext2/3/4, XFS and tmpfs (`fstatfs`'s `f_type`). Not btrfs or bcachefs (a subvolume has
+    /// its own), nor overlayfs, nor anything unknown. A walk that stays on one file system and
+    /// opens subdirectories without crossing a mount point
+    /// ([`DirHandle::open_dir_at_same_mount`]) then needs no `fstat` to compare devices.
+    pub(crate) fn one_device_per_mount(&self) -> bool {
+        const EXT4: u64 = 0xEF53;
+        const XFS: u64 = 0x5846_5342;
+        const TMPFS: u64 = 0x0102_1994;
+        #[allow(clippy::useless_conversion)] // `f_type`'s width varies with the target
+        rustix::fs::fstatfs(&self.fd).is_ok_and(|st| {
+            let t = u64::try_from(st.f_type).unwrap_or(0);
+            [EXT4, XFS, TMPFS].contains(&t)
+        })
+    }
+
     /// Opens the subdirectory `name` for listing only if that needs no crossing of a mount
     /// point: `openat2` with `RESOLVE_NO_XDEV` and the flags of [`DirHandle::open_dir_at`]
     /// (`O_NOFOLLOW|O_DIRECTORY|O_NONBLOCK|O_NOATIME`), one system call where an `lstat` (to
@@ -1151,6 +1167,36 @@ mod tests {
             .write_all(b"more\n")
             .unwrap();
         assert!(matches!(f.check_unchanged(), Err(Error::Unstable { .. })));
+    }
+
+    /// The file-system type as `stat -f` (coreutils) reports it decides.
+    #[test]
+    fn one_device_per_mount_follows_the_file_system_type() {
+        for dir in [
+            std::env::temp_dir(),
+            PathBuf::from("/"),
+            PathBuf::from("/dev/shm"),
+        ] {
+            let Ok(out) = std::process::Command::new("stat")
+                .args(["-f", "-c", "%t"])
+                .arg(&dir)
+                .output()
+            else {
+                panic!("coreutils stat not runnable");
+            };
+            let hex = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            let Ok(t) = u64::from_str_radix(&hex, 16) else {
+                continue; // no such directory here
+            };
+            let h = DirHandle::open_path(&dir, &dir).unwrap();
+            let want = [0xEF53, 0x5846_5342, 0x0102_1994].contains(&t);
+            assert_eq!(
+                h.one_device_per_mount(),
+                want,
+                "{} type {hex}",
+                dir.display()
+            );
+        }
     }
 
     #[test]

@@ -210,6 +210,7 @@ struct Start {
     entry: WalkEntry,
     dev: u64,
     live: bool,
+    same: SameMount,
 }
 
 fn start(root: &HostRoot, from: &Path) -> Result<Start> {
@@ -217,9 +218,14 @@ fn start(root: &HostRoot, from: &Path) -> Result<Start> {
     let stat = dir.stat()?;
     let path = dir.path().to_path_buf();
     let live = root.is_live();
+    let same = SameMount {
+        dev: stat.dev,
+        check_dev: !dir.one_device_per_mount(),
+    };
     Ok(Start {
         dev: stat.dev,
         live,
+        same,
         dir: Arc::new(dir),
         entry: WalkEntry {
             path,
@@ -263,6 +269,16 @@ enum Descend {
     Listed,
 }
 
+/// What [`open_child`] checks of a listed directory opened without crossing a mount point.
+#[derive(Debug, Clone, Copy)]
+struct SameMount {
+    /// The start's device.
+    dev: u64,
+    /// Its `fstat` shows `dev` (false where every directory of the start's mount shows the
+    /// same device: [`DirHandle::one_device_per_mount`]).
+    check_dev: bool,
+}
+
 /// Whether to descend into `e`, and if so how to open it. `Err` when the `lstat` this needs
 /// failed (the walk reports it and goes on).
 fn descend_into(e: &WalkEntry, opts: &WalkOptions, dev: u64) -> Result<Option<Descend>> {
@@ -284,7 +300,8 @@ fn descend_into(e: &WalkEntry, opts: &WalkOptions, dev: u64) -> Result<Option<De
 ///
 /// A listed directory is opened with `openat2(RESOLVE_NO_XDEV)` where that cannot trigger an
 /// automount ([`DirHandle::open_dir_at_same_mount`]) and its `fstat` must show the start's
-/// device: one `openat2` and one `fstat`. A mount point, or a kernel where that is not safe,
+/// device (no `fstat` where the start's file system has one device per mount: one `openat2`).
+/// A mount point, or a kernel where that is not safe,
 /// takes the `lstat` first, as a directory whose `lstat` the visitor took: the `lstat`'s device
 /// decides (a mount point is refused without being opened, so no automount is triggered), then
 /// the opened descriptor must be that directory ([`Error::Swapped`] otherwise).
@@ -292,12 +309,16 @@ fn open_child(
     parent: &DirHandle,
     name: &OsStr,
     how: Descend,
-    dev: u64,
+    same: SameMount,
 ) -> Result<Option<DirHandle>> {
+    let dev = same.dev;
     let want = match how {
         Descend::Same(want) => want,
         Descend::Listed => {
             if let Some(child) = parent.open_dir_at_same_mount(name) {
+                if !same.check_dev {
+                    return Ok(Some(child));
+                }
                 let st = child.stat()?;
                 return Ok((st.dev == dev).then_some(child));
             }
@@ -367,7 +388,7 @@ where
                 continue;
             }
         };
-        match open_child(&dir, &entry.name, how, s.dev) {
+        match open_child(&dir, &entry.name, how, s.same) {
             Ok(None) => {}
             Ok(Some(child)) => match child.entries_once(true) {
                 Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
@@ -426,7 +447,7 @@ where
     if visit(WalkEvent::Entry(&s.entry)) == Visit::Skip {
         return Ok(());
     }
-    let (dev, live) = (s.dev, s.live);
+    let (live, same) = (s.live, s.same);
     let visit = &visit;
     rayon::scope(|scope| {
         fn dir_task<'s, F>(
@@ -434,7 +455,7 @@ where
             dir: &Arc<DirHandle>,
             depth: usize,
             opts: &'s WalkOptions,
-            (dev, live): (u64, bool),
+            (same, live): (SameMount, bool),
             visit: &'s F,
         ) where
             F: Fn(WalkEvent<'_>) -> Visit + Sync,
@@ -465,7 +486,7 @@ where
                     if visit(WalkEvent::Entry(&entry)) != Visit::Continue {
                         continue;
                     }
-                    let how = match descend_into(&entry, opts, dev) {
+                    let how = match descend_into(&entry, opts, same.dev) {
                         Ok(Some(how)) => how,
                         Ok(None) => continue,
                         Err(e) => {
@@ -482,12 +503,19 @@ where
                         if opts.cancel.is_cancelled() {
                             return;
                         }
-                        let opened = open_child(&parent, &name, how, dev);
+                        let opened = open_child(&parent, &name, how, same);
                         drop(parent);
                         match opened {
                             Ok(None) => {}
                             Ok(Some(child)) => {
-                                dir_task(sc, &Arc::new(child), depth + 1, opts, (dev, live), visit);
+                                dir_task(
+                                    sc,
+                                    &Arc::new(child),
+                                    depth + 1,
+                                    opts,
+                                    (same, live),
+                                    visit,
+                                );
                             }
                             Err(e) => {
                                 visit(WalkEvent::Error(e));
@@ -524,7 +552,7 @@ where
             });
         }
         let dir = Arc::clone(&s.dir);
-        scope.spawn(move |sc| dir_task(sc, &dir, 1, opts, (dev, live), visit));
+        scope.spawn(move |sc| dir_task(sc, &dir, 1, opts, (same, live), visit));
     });
     if opts.cancel.is_cancelled() {
         return Err(Error::Cancelled);
@@ -905,21 +933,35 @@ mod tests {
         assert!(listed.iter().any(|p| p == Path::new("/a/b/c/3")));
         let dir = root.open_dir("/a").unwrap();
         let st = dir.stat_at(OsStr::new("b")).unwrap();
-        let c = open_child(&dir, OsStr::new("b"), Descend::Listed, st.dev).unwrap();
-        assert_eq!(c.unwrap().stat().unwrap().ino, st.ino);
-        // Another device than the start's: not walked, by either path.
-        let other = st.dev.wrapping_add(1);
+        let same = |dev, check_dev| SameMount { dev, check_dev };
+        for check_dev in [true, false] {
+            let c = open_child(
+                &dir,
+                OsStr::new("b"),
+                Descend::Listed,
+                same(st.dev, check_dev),
+            );
+            assert_eq!(c.unwrap().unwrap().stat().unwrap().ino, st.ino);
+        }
+        // Another device than the start's: not walked, by either path (when devices can
+        // differ on one mount; the kernel refuses a mount point).
+        let other = same(st.dev.wrapping_add(1), true);
         assert!(open_child(&dir, OsStr::new("b"), Descend::Listed, other)
             .unwrap()
             .is_none());
         let wrong = Descend::Same((st.dev, st.ino.wrapping_add(1)));
         assert!(matches!(
-            open_child(&dir, OsStr::new("b"), wrong, st.dev),
+            open_child(&dir, OsStr::new("b"), wrong, same(st.dev, true)),
             Err(Error::Swapped { .. })
         ));
         // A name that became a symlink (to a directory) is never opened as one.
         let d = root.open_dir("/d").unwrap();
-        let swapped = open_child(&d, OsStr::new("escape"), Descend::Listed, st.dev);
+        let swapped = open_child(
+            &d,
+            OsStr::new("escape"),
+            Descend::Listed,
+            same(st.dev, false),
+        );
         assert!(swapped.unwrap().is_none());
     }
 

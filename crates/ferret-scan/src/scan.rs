@@ -511,7 +511,19 @@ impl Ctx<'_> {
             reasons.extend(Self::ioc_reasons("scan.ioc-name", self.iocs.name(name)));
             reasons.extend(Self::ioc_reasons("scan.ioc-path", self.iocs.path(p)));
         }
-        let index_says = self.index.as_ref().map(|i| i.is_owned(p));
+        // Elsewhere on the root file system (outside the places, web roots and hidden
+        // directories) only a `*.ko*` name makes ownership matter: no index lookup for the rest,
+        // which `skippable_unseen` passes over whatever the index says.
+        let elsewhere = place == Place::Other
+            && !explicit
+            && hidden == Hidden::None
+            && !places::tool_copy_place(p, place)
+            && !is_ko_name(name);
+        let index_says = if elsewhere {
+            None
+        } else {
+            self.index.as_ref().map(|i| i.is_owned(p))
+        };
         if reasons.is_empty()
             && !explicit
             && self.skippable_unseen(p, name, place, &hidden, index_says)
