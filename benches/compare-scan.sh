@@ -110,11 +110,13 @@ printf 'ferret scan, default (whole root fs, %s entries, %s files classified): %
 printf 'ferret scan, drop locations only:           %6.3f s (CPU %s s)\n' "$DF" "$DF_CPU"
 if command -v strace >/dev/null 2>&1; then
     # System calls of one full scan: independent of load, the steadiest figure of the walk's
-    # cost (each entry's lstat, each classified file's open/fstat/read/re-fstat/close).
+    # cost (each directory's openat2, or lstat + openat + fstat where openat2 cannot be used;
+    # an lstat for each file in homes and unowned system or selective files; each classified
+    # file's open/fstat/read/re-fstat/close). Per entry: divide by the entries of the first line.
     strace -f -c -o "$OUT/strace" "$BIN" --json >/dev/null 2>&1 || true
     calls() { awk -v s="$1" '$NF == s { print $4 }' "$OUT/strace" | head -1; }
-    printf 'system calls of one full scan (strace -c -f): %s in all; newfstatat %s, openat %s, close %s, pread64 %s, getdents64 %s\n' \
-        "$(calls total)" "$(calls newfstatat)" "$(calls openat)" "$(calls close)" "$(calls pread64)" "$(calls getdents64)"
+    printf 'system calls of one full scan (strace -c -f): %s in all; newfstatat %s, openat %s, openat2 %s, close %s, pread64 %s, getdents64 %s\n' \
+        "$(calls total)" "$(calls newfstatat)" "$(calls openat)" "$(calls openat2)" "$(calls close)" "$(calls pread64)" "$(calls getdents64)"
 fi
 printf 'find + file (xargs -P2), drop locations (%s files): %6.3f s (CPU %s s)  ratio find+file/ferret: %.1fx\n' "$nfiles" "$FF" "$FF_CPU" "$(echo "$FF / $DF" | bc -l)"
 

@@ -613,6 +613,60 @@ impl DirHandle {
         }
     }
 
+    /// Whether every directory on this directory's mount shows the mount's one device number:
+    /// ext2/3/4, XFS and tmpfs (`fstatfs`'s `f_type`). Not btrfs or bcachefs (a subvolume has
+    /// its own), nor overlayfs, nor anything unknown. A walk that stays on one file system and
+    /// opens subdirectories without crossing a mount point
+    /// ([`DirHandle::open_dir_at_same_mount`]) then needs no `fstat` to compare devices.
+    pub(crate) fn one_device_per_mount(&self) -> bool {
+        const EXT4: u64 = 0xEF53;
+        const XFS: u64 = 0x5846_5342;
+        const TMPFS: u64 = 0x0102_1994;
+        #[allow(clippy::useless_conversion)] // `f_type`'s width varies with the target
+        rustix::fs::fstatfs(&self.fd).is_ok_and(|st| {
+            let t = u64::try_from(st.f_type).unwrap_or(0);
+            [EXT4, XFS, TMPFS].contains(&t)
+        })
+    }
+
+    /// Opens the subdirectory `name` for listing only if that needs no crossing of a mount
+    /// point: `openat2` with `RESOLVE_NO_XDEV` and the flags of [`DirHandle::open_dir_at`]
+    /// (`O_NOFOLLOW|O_DIRECTORY|O_NONBLOCK|O_NOATIME`), one system call where an `lstat` (to
+    /// see the device) and an `openat` were two. `None` when it was not opened this way: a
+    /// mount point (`EXDEV`), a kernel older than 6.18 (see [`no_xdev_is_inert`]) or without
+    /// `openat2` (`ENOSYS`, or a seccomp filter's `EPERM`: remembered for the process), or any
+    /// other error; the caller then takes the `lstat` path, which reports what went wrong. A
+    /// walk that stays on one file system still compares the opened directory's device with the
+    /// start's (a btrfs subvolume is no mount point).
+    pub(crate) fn open_dir_at_same_mount(&self, name: &OsStr) -> Option<DirHandle> {
+        use rustix::fs::{openat2, Mode as M, OFlags as O, ResolveFlags};
+        use rustix::io::Errno as E;
+        static UNSUPPORTED: std::sync::atomic::AtomicBool =
+            std::sync::atomic::AtomicBool::new(false);
+        if UNSUPPORTED.load(Ordering::Relaxed) || !no_xdev_is_inert() {
+            return None;
+        }
+        let flags = O::RDONLY | O::DIRECTORY | O::NOFOLLOW | O::NONBLOCK | O::CLOEXEC;
+        let open = |f: O| openat2(&self.fd, name, f, M::empty(), ResolveFlags::NO_XDEV);
+        let got = match open(flags | O::NOATIME) {
+            Ok(fd) => Ok((fd, true)),
+            // As `open_noatime`: the kernel refuses O_NOATIME to a non-owner.
+            Err(E::PERM) => open(flags).map(|fd| {
+                DIRS_WITHOUT_NOATIME.fetch_add(1, Ordering::Relaxed);
+                (fd, false)
+            }),
+            Err(e) => Err(e),
+        };
+        match got {
+            Ok((fd, noatime)) => Some(DirHandle::from_parts(fd, self.child_path(name), noatime)),
+            Err(E::NOSYS | E::PERM) => {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
     /// Opens the regular file `name` soundly (see the [module docs](self)).
     pub fn open_file_at(&self, name: &OsStr, opts: &OpenOptions) -> Result<SafeFile> {
         self.open_file_at_with_hook(name, opts, &|| {})
@@ -727,6 +781,33 @@ impl DirHandle {
             noatime,
             limit: opts.max_size,
         })
+    }
+}
+
+/// Whether `openat2`'s `RESOLVE_NO_XDEV` refuses an automount point without triggering the
+/// automount: the kernel returns `EXDEV` before mounting since the fix "fs: don't trigger
+/// automounts with RESOLVE_NO_XDEV" (August 2025, in Linux 6.18 and some stable trees); before
+/// it, opening the name would have mounted what the walk then refuses, a change to the audited
+/// host. Decided once from the running kernel's release (`/proc/sys/kernel/osrelease`): 6.18 or
+/// later; anything else (an older kernel, with or without a backport, or no answer) keeps the
+/// `lstat` before each directory, which never triggers one.
+fn no_xdev_is_inert() -> bool {
+    static INERT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INERT.get_or_init(|| {
+        std::fs::read("/proc/sys/kernel/osrelease").is_ok_and(|r| release_at_least(&r, (6, 18)))
+    })
+}
+
+/// Whether a kernel release string (`6.18.44-fc-v1300`) is at least `major.minor`.
+fn release_at_least(release: &[u8], (major, minor): (u32, u32)) -> bool {
+    let mut nums = release.split(|b| !b.is_ascii_digit()).map(|n| {
+        std::str::from_utf8(n)
+            .ok()
+            .and_then(|n| n.parse::<u32>().ok())
+    });
+    match (nums.next().flatten(), nums.next().flatten()) {
+        (Some(a), Some(b)) => (a, b) >= (major, minor),
+        _ => false,
     }
 }
 
@@ -1086,6 +1167,47 @@ mod tests {
             .write_all(b"more\n")
             .unwrap();
         assert!(matches!(f.check_unchanged(), Err(Error::Unstable { .. })));
+    }
+
+    /// The file-system type as `stat -f` (coreutils) reports it decides.
+    #[test]
+    fn one_device_per_mount_follows_the_file_system_type() {
+        for dir in [
+            std::env::temp_dir(),
+            PathBuf::from("/"),
+            PathBuf::from("/dev/shm"),
+        ] {
+            let Ok(out) = std::process::Command::new("stat")
+                .args(["-f", "-c", "%t"])
+                .arg(&dir)
+                .output()
+            else {
+                panic!("coreutils stat not runnable");
+            };
+            let hex = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            let Ok(t) = u64::from_str_radix(&hex, 16) else {
+                continue; // no such directory here
+            };
+            let h = DirHandle::open_path(&dir, &dir).unwrap();
+            let want = [0xEF53, 0x5846_5342, 0x0102_1994].contains(&t);
+            assert_eq!(
+                h.one_device_per_mount(),
+                want,
+                "{} type {hex}",
+                dir.display()
+            );
+        }
+    }
+
+    #[test]
+    fn kernel_releases_compare_by_major_and_minor() {
+        assert!(release_at_least(b"6.18.44-fc-v1300", (6, 18)));
+        assert!(release_at_least(b"7.0.0", (6, 18)));
+        assert!(release_at_least(b"6.19-rc1\n", (6, 18)));
+        assert!(!release_at_least(b"6.17.9", (6, 18)));
+        assert!(!release_at_least(b"5.10.0-28-amd64", (6, 18)));
+        assert!(!release_at_least(b"", (6, 18)));
+        assert!(!release_at_least(b"6", (6, 18)));
     }
 
     #[test]

@@ -18,11 +18,20 @@
 //! needs names and types (a search for hidden directories over a whole root file system) costs
 //! one `getdents64` per directory instead of one `lstat` per name.
 //!
-//! Descending stays as sound as with an eager `lstat`: before a directory is entered the walk
-//! takes its `lstat` (the one the visitor took, if it did), refuses one on another file system
-//! when [`WalkOptions::same_filesystem`] says so (without opening it, so no automount is
-//! triggered), opens it `O_NOFOLLOW|O_DIRECTORY` relative to its parent and requires the opened
-//! descriptor's `fstat` to show that same device and inode ([`Error::Swapped`] otherwise).
+//! Descending stays as sound as with an eager `lstat`. Where the visitor took no `lstat` and
+//! the walk stays on one file system (the default), a directory is opened
+//! `O_NOFOLLOW|O_DIRECTORY` relative to its parent with `openat2(RESOLVE_NO_XDEV)`, so the
+//! kernel refuses a mount point (an automount point included, without mounting it: Linux 6.18
+//! and later, see `DirHandle::open_dir_at_same_mount`), and the opened descriptor's `fstat`
+//! must show the start's device (a btrfs subvolume is refused like another file system): one
+//! `openat2` and one `fstat` per directory. Otherwise (a mount point, an older kernel, a walk
+//! across file systems, or an entry whose `lstat` the visitor took) the walk takes the
+//! directory's `lstat`, refuses one on another file system when
+//! [`WalkOptions::same_filesystem`] says so (without opening it, so no automount is
+//! triggered), opens it `O_NOFOLLOW|O_DIRECTORY` relative to its parent and requires the
+//! opened descriptor's `fstat` to show that same device and inode ([`Error::Swapped`]
+//! otherwise). Either way the same directories are walked: a bind mount of the start's own
+//! device is entered, as its `lstat` shows that device.
 
 use crate::control::CancelToken;
 use crate::error::{Error, Result};
@@ -201,6 +210,7 @@ struct Start {
     entry: WalkEntry,
     dev: u64,
     live: bool,
+    same: SameMount,
 }
 
 fn start(root: &HostRoot, from: &Path) -> Result<Start> {
@@ -208,9 +218,14 @@ fn start(root: &HostRoot, from: &Path) -> Result<Start> {
     let stat = dir.stat()?;
     let path = dir.path().to_path_buf();
     let live = root.is_live();
+    let same = SameMount {
+        dev: stat.dev,
+        check_dev: !dir.one_device_per_mount(),
+    };
     Ok(Start {
         dev: stat.dev,
         live,
+        same,
         dir: Arc::new(dir),
         entry: WalkEntry {
             path,
@@ -244,17 +259,77 @@ fn make_entry(dir: &Arc<DirHandle>, e: DirEntry, depth: usize, live: bool) -> Re
     })
 }
 
-/// Whether to descend into `e`, and if so the (device, inode) its opened descriptor must show.
-/// `Err` when the `lstat` this needs failed (the walk reports it and goes on).
-fn descend_into(e: &WalkEntry, opts: &WalkOptions, dev: u64) -> Result<Option<(u64, u64)>> {
+/// How a subdirectory the walk descends into is opened.
+#[derive(Debug, Clone, Copy)]
+enum Descend {
+    /// Its `lstat` was taken: the opened descriptor must show this (device, inode).
+    Same((u64, u64)),
+    /// Only its listed type is known (a walk that stays on one file system): opened without
+    /// crossing a mount point where the kernel allows ([`open_child`]).
+    Listed,
+}
+
+/// What [`open_child`] checks of a listed directory opened without crossing a mount point.
+#[derive(Debug, Clone, Copy)]
+struct SameMount {
+    /// The start's device.
+    dev: u64,
+    /// Its `fstat` shows `dev` (false where every directory of the start's mount shows the
+    /// same device: [`DirHandle::one_device_per_mount`]).
+    check_dev: bool,
+}
+
+/// Whether to descend into `e`, and if so how to open it. `Err` when the `lstat` this needs
+/// failed (the walk reports it and goes on).
+fn descend_into(e: &WalkEntry, opts: &WalkOptions, dev: u64) -> Result<Option<Descend>> {
     if e.kind != FileKind::Directory || opts.max_depth.is_some_and(|m| e.depth >= m) {
         return Ok(None);
+    }
+    if opts.same_filesystem && e.stat_if_taken().is_none() {
+        return Ok(Some(Descend::Listed));
     }
     let st = e.stat()?;
     Ok(
         (st.kind == FileKind::Directory && (!opts.same_filesystem || st.dev == dev))
-            .then_some((st.dev, st.ino)),
+            .then_some(Descend::Same((st.dev, st.ino))),
     )
+}
+
+/// Opens the subdirectory `name` of `parent` the way `how` says; `None` when it is not to be
+/// walked (on another file system than `dev`).
+///
+/// A listed directory is opened with `openat2(RESOLVE_NO_XDEV)` where that cannot trigger an
+/// automount ([`DirHandle::open_dir_at_same_mount`]) and its `fstat` must show the start's
+/// device (no `fstat` where the start's file system has one device per mount: one `openat2`).
+/// A mount point, or a kernel where that is not safe,
+/// takes the `lstat` first, as a directory whose `lstat` the visitor took: the `lstat`'s device
+/// decides (a mount point is refused without being opened, so no automount is triggered), then
+/// the opened descriptor must be that directory ([`Error::Swapped`] otherwise).
+fn open_child(
+    parent: &DirHandle,
+    name: &OsStr,
+    how: Descend,
+    same: SameMount,
+) -> Result<Option<DirHandle>> {
+    let dev = same.dev;
+    let want = match how {
+        Descend::Same(want) => want,
+        Descend::Listed => {
+            if let Some(child) = parent.open_dir_at_same_mount(name) {
+                if !same.check_dev {
+                    return Ok(Some(child));
+                }
+                let st = child.stat()?;
+                return Ok((st.dev == dev).then_some(child));
+            }
+            let st = parent.stat_at(name)?;
+            if st.kind != FileKind::Directory || st.dev != dev {
+                return Ok(None);
+            }
+            (st.dev, st.ino)
+        }
+    };
+    open_same_dir(parent, name, want).map(Some)
 }
 
 /// Walks `from` (inside `root`) in sorted pre-order on this thread, calling `visit` for the start
@@ -305,16 +380,17 @@ where
         if visit(WalkEvent::Entry(&entry)) != Visit::Continue {
             continue;
         }
-        let want = match descend_into(&entry, opts, s.dev) {
-            Ok(Some(want)) => want,
+        let how = match descend_into(&entry, opts, s.dev) {
+            Ok(Some(how)) => how,
             Ok(None) => continue,
             Err(e) => {
                 visit(WalkEvent::Error(e));
                 continue;
             }
         };
-        match open_same_dir(&dir, &entry.name, want) {
-            Ok(child) => match child.entries_once(true) {
+        match open_child(&dir, &entry.name, how, s.same) {
+            Ok(None) => {}
+            Ok(Some(child)) => match child.entries_once(true) {
                 Ok(list) => stack.push((Arc::new(child), list.into_iter(), depth + 1)),
                 Err(e) => {
                     visit(WalkEvent::Error(e));
@@ -371,7 +447,7 @@ where
     if visit(WalkEvent::Entry(&s.entry)) == Visit::Skip {
         return Ok(());
     }
-    let (dev, live) = (s.dev, s.live);
+    let (live, same) = (s.live, s.same);
     let visit = &visit;
     rayon::scope(|scope| {
         fn dir_task<'s, F>(
@@ -379,7 +455,7 @@ where
             dir: &Arc<DirHandle>,
             depth: usize,
             opts: &'s WalkOptions,
-            (dev, live): (u64, bool),
+            (same, live): (SameMount, bool),
             visit: &'s F,
         ) where
             F: Fn(WalkEvent<'_>) -> Visit + Sync,
@@ -410,8 +486,8 @@ where
                     if visit(WalkEvent::Entry(&entry)) != Visit::Continue {
                         continue;
                     }
-                    let want = match descend_into(&entry, opts, dev) {
-                        Ok(Some(want)) => want,
+                    let how = match descend_into(&entry, opts, same.dev) {
+                        Ok(Some(how)) => how,
                         Ok(None) => continue,
                         Err(e) => {
                             visit(WalkEvent::Error(e));
@@ -427,11 +503,19 @@ where
                         if opts.cancel.is_cancelled() {
                             return;
                         }
-                        let opened = open_same_dir(&parent, &name, want);
+                        let opened = open_child(&parent, &name, how, same);
                         drop(parent);
                         match opened {
-                            Ok(child) => {
-                                dir_task(sc, &Arc::new(child), depth + 1, opts, (dev, live), visit);
+                            Ok(None) => {}
+                            Ok(Some(child)) => {
+                                dir_task(
+                                    sc,
+                                    &Arc::new(child),
+                                    depth + 1,
+                                    opts,
+                                    (same, live),
+                                    visit,
+                                );
                             }
                             Err(e) => {
                                 visit(WalkEvent::Error(e));
@@ -468,7 +552,7 @@ where
             });
         }
         let dir = Arc::clone(&s.dir);
-        scope.spawn(move |sc| dir_task(sc, &dir, 1, opts, (dev, live), visit));
+        scope.spawn(move |sc| dir_task(sc, &dir, 1, opts, (same, live), visit));
     });
     if opts.cancel.is_cancelled() {
         return Err(Error::Cancelled);
@@ -822,6 +906,63 @@ mod tests {
         })
         .unwrap();
         assert_eq!(n, 2);
+    }
+
+    /// A directory is entered by its listed type (`openat2` without crossing mounts) or after
+    /// its `lstat` (taken by the visitor): the same entries either way, and a directory the
+    /// visitor saw swapped is refused.
+    #[test]
+    fn listed_and_lstated_directories_are_walked_alike() {
+        let (_t, root) = tree();
+        let run = |take_stat: bool| {
+            let mut seen = Vec::new();
+            walk(&root, "/", &WalkOptions::new(), |ev| {
+                if let WalkEvent::Entry(e) = ev {
+                    if take_stat {
+                        e.stat().unwrap();
+                    }
+                    seen.push(e.path.clone());
+                }
+                Visit::Continue
+            })
+            .unwrap();
+            seen
+        };
+        let listed = run(false);
+        assert_eq!(listed, run(true));
+        assert!(listed.iter().any(|p| p == Path::new("/a/b/c/3")));
+        let dir = root.open_dir("/a").unwrap();
+        let st = dir.stat_at(OsStr::new("b")).unwrap();
+        let same = |dev, check_dev| SameMount { dev, check_dev };
+        for check_dev in [true, false] {
+            let c = open_child(
+                &dir,
+                OsStr::new("b"),
+                Descend::Listed,
+                same(st.dev, check_dev),
+            );
+            assert_eq!(c.unwrap().unwrap().stat().unwrap().ino, st.ino);
+        }
+        // Another device than the start's: not walked, by either path (when devices can
+        // differ on one mount; the kernel refuses a mount point).
+        let other = same(st.dev.wrapping_add(1), true);
+        assert!(open_child(&dir, OsStr::new("b"), Descend::Listed, other)
+            .unwrap()
+            .is_none());
+        let wrong = Descend::Same((st.dev, st.ino.wrapping_add(1)));
+        assert!(matches!(
+            open_child(&dir, OsStr::new("b"), wrong, same(st.dev, true)),
+            Err(Error::Swapped { .. })
+        ));
+        // A name that became a symlink (to a directory) is never opened as one.
+        let d = root.open_dir("/d").unwrap();
+        let swapped = open_child(
+            &d,
+            OsStr::new("escape"),
+            Descend::Listed,
+            same(st.dev, false),
+        );
+        assert!(swapped.unwrap().is_none());
     }
 
     #[test]

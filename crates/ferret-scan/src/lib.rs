@@ -47,8 +47,19 @@
 //! - **System paths** `/bin`, `/sbin`, `/usr/bin`, `/usr/sbin`, `/lib*`, `/usr/lib*`: only the
 //!   files no package owns (the package database, see below); the kernel-module tree is left to
 //!   the package verifier.
-//! - **Everywhere else** on the root filesystem: names only (indicators, `*.ko*`), and the size
-//!   of each file against the renamed-tool candidates.
+//! - **Everywhere else** on the root filesystem (`/usr/share`, `/usr/include`, build trees and
+//!   caches outside homes, ...): names only (indicators, `*.ko*`), taken from the directory
+//!   listing without an `lstat` of the file.
+//! - **Renamed tools** (a file of the same size and SHA-256 as a packaged `curl`, `wget`, `nc`,
+//!   ...) are looked for where attackers put them ([`places::tool_copy_place`]): drop
+//!   locations, homes, the selective places, system paths, hidden directories, named paths and
+//!   the usual web roots outside those places (`/var/www`, `/srv`, `/www`, `/data/wwwroot`,
+//!   `/usr/share/nginx`, `/usr/share/tomcat*`; [`places::WEB_PREFIXES`]). Not in the rest of
+//!   the root file system or the kernel-module tree: finding a copy there needs the size of
+//!   every file of the root file system, an `lstat` each (on the benchmark machine, with its
+//!   build trees, that was about 210k of the default scan's 600k `lstat`s). A copy hidden
+//!   there is missed unless it is named with [`ScanOptions::paths`] or lies below a hidden
+//!   directory.
 //! - **Paths the caller names** ([`ScanOptions::paths`]): everything, as in a drop location.
 //! - **Web roots** ([`Check::WebShell`], see [`webshell`]): the document roots the host's own
 //!   configuration names (nginx `root`, Apache `DocumentRoot` in `/etc/nginx`, `/etc/httpd`,

@@ -123,6 +123,42 @@ pub const DROP_DIRS: &[(&str, Place)] = &[
     ("/usr/libx32", Place::SystemLib),
 ];
 
+/// The usual web roots outside the places above (see [`crate::webshell::USUAL_ROOTS`]; those
+/// in homes, `/opt`, `/usr/local` and `/var/lib` are covered by their place): where the
+/// renamed-tool comparison also looks, see [`tool_copy_place`].
+pub const WEB_PREFIXES: &[&[u8]] = &[
+    b"/var/www",
+    b"/srv",
+    b"/www",
+    b"/data/wwwroot",
+    b"/usr/share/nginx",
+    b"/usr/share/tomcat",
+];
+
+/// Whether the renamed-tool comparison (a file of the same size as a packaged `curl`, `wget`,
+/// `nc`, `socat`, `busybox`, ... is hashed and compared) looks at a file of `place` at `path`:
+/// where attackers put such copies, that is everywhere but [`Place::Other`] and the kernel-module
+/// tree, plus the usual web roots ([`WEB_PREFIXES`]). Files below a hidden directory are
+/// compared wherever they lie (the scan asks that separately). Elsewhere (build trees, caches,
+/// `/usr/share`, `/usr/include`, ...) a file is passed over by its name and listed type alone,
+/// without an `lstat` for its size.
+///
+/// ```
+/// use ferret_scan::places::{place_of, tool_copy_place};
+/// let at = |p: &[u8]| tool_copy_place(p, place_of(p, &[b"/root".to_vec()]));
+/// assert!(at(b"/tmp/x") && at(b"/root/bin/kworker") && at(b"/usr/local/bin/x"));
+/// assert!(at(b"/usr/bin/x") && at(b"/var/www/html/x") && at(b"/srv/x"));
+/// assert!(!at(b"/work/target/debug/x") && !at(b"/usr/share/doc/x"));
+/// assert!(!at(b"/lib/modules/6.1.0/kernel/x.ko"));
+/// ```
+pub fn tool_copy_place(path: &[u8], place: Place) -> bool {
+    match place {
+        Place::Other => WEB_PREFIXES.iter().any(|w| under(path, w)),
+        Place::ModuleTree => false,
+        _ => true,
+    }
+}
+
 /// Whether `path` is `dir` or lies below it.
 pub fn under(path: &[u8], dir: &[u8]) -> bool {
     path.strip_prefix(dir)

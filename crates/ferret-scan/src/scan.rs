@@ -449,12 +449,33 @@ impl Ctx<'_> {
         }
     }
 
+    /// Whether the renamed-tool comparison looks at a file of this path, place and ownership
+    /// (its size aside): not a packaged file, not the reference programs themselves when there is
+    /// no index, and only where attackers put such copies ([`places::tool_copy_place`]), below
+    /// a hidden directory or in a named path (`anywhere`).
+    fn dual_applies(
+        &self,
+        path: &[u8],
+        name: &[u8],
+        place: Place,
+        anywhere: bool,
+        owned: Option<bool>,
+    ) -> bool {
+        self.runs(Check::RenamedTools)
+            && owned != Some(true)
+            && (anywhere || places::tool_copy_place(path, place))
+            && !(self.index.is_none()
+                && place == Place::SystemBin
+                && dualuse::NAMES.iter().any(|n| n.as_bytes() == name))
+    }
+
     /// Whether a file whose content no rule wants and that no indicator named can be passed over
     /// without its `lstat`: true only when no size, mode or owner could make [`Self::wants_content`]
     /// or the renamed-tool comparison take it (`owned` is the index's answer, asked or not).
     /// Checked against both with the real `lstat` in debug builds.
     fn skippable_unseen(
         &self,
+        path: &[u8],
         name: &[u8],
         place: Place,
         hidden: &Hidden,
@@ -463,12 +484,7 @@ impl Ctx<'_> {
         if place.is_drop() || *hidden != Hidden::None {
             return false;
         }
-        let no_dual = !self.runs(Check::RenamedTools)
-            || self.dual.len() == 0
-            || owned == Some(true)
-            || (self.index.is_none()
-                && place == Place::SystemBin
-                && dualuse::NAMES.iter().any(|n| n.as_bytes() == name));
+        let no_dual = self.dual.len() == 0 || !self.dual_applies(path, name, place, false, owned);
         // The same arms as `wants_content`, whatever the stat says. System and selective places
         // always ask the index, so `owned` is what `wants_content` sees there.
         let no_content = match place {
@@ -495,10 +511,22 @@ impl Ctx<'_> {
             reasons.extend(Self::ioc_reasons("scan.ioc-name", self.iocs.name(name)));
             reasons.extend(Self::ioc_reasons("scan.ioc-path", self.iocs.path(p)));
         }
-        let index_says = self.index.as_ref().map(|i| i.is_owned(p));
+        // Elsewhere on the root file system (outside the places, web roots and hidden
+        // directories) only a `*.ko*` name makes ownership matter: no index lookup for the rest,
+        // which `skippable_unseen` passes over whatever the index says.
+        let elsewhere = place == Place::Other
+            && !explicit
+            && hidden == Hidden::None
+            && !places::tool_copy_place(p, place)
+            && !is_ko_name(name);
+        let index_says = if elsewhere {
+            None
+        } else {
+            self.index.as_ref().map(|i| i.is_owned(p))
+        };
         if reasons.is_empty()
             && !explicit
-            && self.skippable_unseen(name, place, &hidden, index_says)
+            && self.skippable_unseen(p, name, place, &hidden, index_says)
         {
             #[cfg(debug_assertions)]
             self.check_skippable(p, name, &meta, place, &hidden, index_says);
@@ -554,12 +582,8 @@ impl Ctx<'_> {
             "opened by name but not wanted: {}",
             String::from_utf8_lossy(p)
         );
-        let dual = self.runs(Check::RenamedTools)
-            && self.dual.candidate_size(stat.size)
-            && owned != Some(true)
-            && !(self.index.is_none()
-                && place == Place::SystemBin
-                && dualuse::NAMES.iter().any(|n| n.as_bytes() == name));
+        let dual = self.dual.candidate_size(stat.size)
+            && self.dual_applies(p, name, place, f.hidden != Hidden::None || explicit, owned);
         if !want && !dual && reasons.is_empty() {
             return;
         }
@@ -686,12 +710,8 @@ impl Ctx<'_> {
             owned: if needs_owner { index_says } else { None },
             exec_pos: places::exec_position(p, &self.homes),
         };
-        let dual = self.runs(Check::RenamedTools)
-            && self.dual.candidate_size(stat.size)
-            && f.owned != Some(true)
-            && !(self.index.is_none()
-                && place == Place::SystemBin
-                && dualuse::NAMES.iter().any(|n| n.as_bytes() == name));
+        let dual = self.dual.candidate_size(stat.size)
+            && self.dual_applies(p, name, place, *hidden != Hidden::None, f.owned);
         debug_assert!(
             !self.wants_content(&f) && !dual,
             "skipped unseen but wanted: {}",

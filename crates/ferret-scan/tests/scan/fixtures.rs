@@ -258,3 +258,45 @@ fn report_serialises() {
     assert_eq!(j["findings"][0]["id"], "scan.ioc-name");
     assert!(j["stats"]["classified"].as_u64().unwrap() >= 1);
 }
+
+/// The renamed-tool comparison looks where attackers put such copies (drop locations, homes,
+/// system and selective places, web roots, hidden directories, named paths) and not in the rest
+/// of the root file system, whose files are passed over by name and listed type alone.
+#[test]
+fn renamed_tools_are_looked_for_where_attackers_put_them() {
+    let t = tempfile::tempdir().unwrap();
+    control_tree(t.path());
+    let looked = [
+        "tmp/k1",
+        "root/k2",
+        "usr/sbin/k3",
+        "opt/app/k4",
+        "var/www/html/k5",
+        "srv/k6",
+        "data/wwwroot/site/k7",
+        "usr/share/.cache-x/k8",
+        "build/named/k9",
+    ];
+    let not_looked = ["build/out/k10", "usr/share/doc/k11", "lib/modules/k12"];
+    for rel in looked.iter().chain(&not_looked) {
+        copy(t.path(), "/usr/bin/curl", rel, 0o644);
+    }
+    let mut o = ScanOptions::default();
+    o.checks = vec![Check::RenamedTools, Check::Hidden];
+    o.paths = vec!["/build/named".into()];
+    let r = scan(t.path(), &o);
+    let mut renamed: Vec<String> = r
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| {
+            f.id == "scan.renamed-tool"
+                || f.also_reported_as.iter().any(|a| a == "scan.renamed-tool")
+        })
+        .map(|f| f.subject.clone())
+        .collect();
+    renamed.sort();
+    let mut want: Vec<String> = looked.iter().map(|p| format!("/{p}")).collect();
+    want.sort();
+    assert_eq!(renamed, want, "{:#?}", r.outcome.findings);
+}
