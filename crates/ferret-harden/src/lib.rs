@@ -448,6 +448,13 @@ pub mod fuzzing {
         }
     }
 
+    /// The start-up hook parsers (`.pth` import lines and their stock forms, Python and shell
+    /// script lines joined across continuations) must never panic, and what they return lies
+    /// inside the input.
+    pub fn startup(data: &[u8]) {
+        crate::persistence::fuzz_startup(data);
+    }
+
     /// crontab line classification must never panic.
     pub fn crontab(data: &[u8]) {
         let _ = crate::persistence::scan_crontab(data, crate::persistence::CrontabKind::System);

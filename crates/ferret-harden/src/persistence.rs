@@ -3,7 +3,9 @@
 //! fetch and run code, PAM, udev, and the boot, login, network, package-manager and
 //! kernel-module hooks of the `hooks` part (SysV init scripts, generators, update-motd.d,
 //! NetworkManager/ifupdown, XDG autostart, D-Bus services, ssh rc, logrotate, apt/dnf/yum,
-//! modules-load.d, modprobe.d, ld.so.conf.d, GRUB init=, polkit, git, sudo aliases). What is
+//! modules-load.d, modprobe.d, ld.so.conf.d, GRUB init=, polkit, git, sudo aliases), and the
+//! `startup` part: Python start-up hooks (`.pth`, `sitecustomize.py`), dracut/initramfs-tools
+//! modules, package maintainer scripts and rpm scriptlets, git hooks in repositories. What is
 //! covered and what is not, against PANIX and Elastic's rules: `docs/persistence-coverage.md`.
 
 use crate::accounts::Accounts;
@@ -15,10 +17,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 mod hooks;
+mod startup;
 pub(crate) use hooks::capability_checked_here;
 pub use hooks::{
     alias_hijack, apt_conf_commands, grub_init_values, logrotate_scripts, modprobe_command,
     modules_load_names, polkit_allow_all, ROOTKIT_MODULES,
+};
+pub(crate) use startup::fuzz as fuzz_startup;
+pub use startup::{
+    pth_import_lines, MAX_GIT_DEPTH, MAX_GIT_DIRS, MAX_GIT_REPOS, MAX_PER_DIR, MAX_VERSIONS,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1226,6 +1233,10 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     audit_environment(root, &mut out);
     audit_udev(root, &mut out);
     hooks::audit(root, &accounts, control, &mut out);
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
+    startup::audit(root, &accounts, control, &mut out);
     out
 }
 
