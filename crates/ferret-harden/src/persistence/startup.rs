@@ -302,8 +302,12 @@ pub(crate) fn fuzz(data: &[u8]) {
         assert!(l.len() <= data.len() + lines as usize);
     }
     let _ = shell_hits(data);
-    let s = ferret_baseline::pkg::rpm::Scriptlet::default();
-    let _ = packages::scriptlet_hits(&s);
+    let mut s = ferret_baseline::pkg::rpm::Scriptlet::default();
+    s.interpreter = b"<lua>".to_vec();
+    s.body = data.to_vec();
+    for h in packages::scriptlet_hits(&s).0 {
+        assert!(h.line >= 1 && h.line <= lines && h.text.len() <= data.len());
+    }
 }
 
 #[cfg(test)]
