@@ -1106,3 +1106,45 @@ fn real_rpm_scriptlets_are_quiet() {
         );
     }
 }
+
+/// The git hook search is bounded: a repository deeper than `MAX_GIT_DEPTH` below a home is
+/// not read, and a tree with more than `MAX_GIT_DIRS` directories is cut short with an error
+/// record naming it (the other homes are still searched).
+#[test]
+fn git_search_is_bounded() {
+    use ferret_harden::persistence::{MAX_GIT_DEPTH, MAX_GIT_DIRS};
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    accounts(r);
+    let hook = format!("#!/bin/sh\n{REVSHELL}\n");
+    let shallow = format!(
+        "/home/alice/{}.git/hooks/post-merge",
+        "d/".repeat(MAX_GIT_DEPTH - 1)
+    );
+    let deep = format!(
+        "/home/alice/{}.git/hooks/post-merge",
+        "d/".repeat(MAX_GIT_DEPTH + 1)
+    );
+    w(r, &shallow, &hook);
+    w(r, &deep, &hook);
+    for i in 0..=MAX_GIT_DIRS {
+        std::fs::create_dir_all(r.join(format!("srv/many/{i}"))).unwrap();
+    }
+    let mut o = HardenOptions::default();
+    o.checks = vec![Check::Persistence];
+    let out = audit_root(&HostRoot::new(r).unwrap(), &o, &Control::new());
+    let hooks: Vec<&str> = out
+        .findings
+        .iter()
+        .filter(|f| f.id == "persistence.git-hook")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(hooks, vec![shallow.as_str()]);
+    assert!(
+        out.errors
+            .iter()
+            .any(|e| e.path.as_deref() == Some("/srv") && e.message.contains("stopped")),
+        "{:?}",
+        out.errors
+    );
+}

@@ -4,8 +4,9 @@
 //! `persistence_git_hook_*`, MITRE T1546).
 //!
 //! Repositories are searched in each home and in the web roots (`/var/www`, `/srv`,
-//! `/usr/share/nginx`, `/opt`), at most [`MAX_GIT_DEPTH`] directories deep, [`MAX_GIT_DIRS`]
-//! directories and [`MAX_GIT_REPOS`] repositories in all; symbolic links are not followed, and
+//! `/usr/share/nginx`, `/opt`), at most [`MAX_GIT_DEPTH`] directories deep and
+//! [`MAX_GIT_DIRS`] directories in each, [`MAX_GIT_REPOS`] repositories in all (a search cut
+//! short is an error record naming where); symbolic links are not followed, and
 //! `node_modules` and cache directories are not entered. Bare repositories (`x.git/hooks`)
 //! count too. The sample hooks git installs (`*.sample`) are skipped; a hook is reported when
 //! the shared classifier flags one of its lines (hook managers such as husky or pre-commit,
@@ -21,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 /// How many directory levels below a home or web root are searched for repositories.
 pub const MAX_GIT_DEPTH: usize = 4;
-/// Directories listed in the search at most.
-pub const MAX_GIT_DIRS: usize = 20_000;
+/// Directories listed at most in each home or web root.
+pub const MAX_GIT_DIRS: usize = 5_000;
 /// Repositories whose hooks are read at most.
 pub const MAX_GIT_REPOS: usize = 256;
 
@@ -44,27 +45,62 @@ pub(super) fn audit(root: &HostRoot, accounts: &Accounts, control: &Control, out
     for h in homes(accounts) {
         starts.push(PathBuf::from(std::ffi::OsStr::from_bytes(h)));
     }
-    let mut seen: Vec<(u64, u64)> = Vec::new();
-    let mut dirs = 0usize;
+    let mut seen: std::collections::HashSet<(u64, u64)> = std::collections::HashSet::new();
     let mut repos: Vec<PathBuf> = Vec::new();
-    let mut queue: std::collections::VecDeque<(PathBuf, usize)> = std::collections::VecDeque::new();
-    for s in starts {
-        queue.push_back((s, 0));
+    for start in starts {
+        if repos.len() >= MAX_GIT_REPOS {
+            out.errors.push(ErrorRecord::new(
+                Some(pb(&start)),
+                None,
+                format!("git hook search: {MAX_GIT_REPOS} repositories read already; not searched"),
+            ));
+            continue;
+        }
+        if !search(root, &start, control, &mut seen, &mut repos, out) {
+            return; // cancelled
+        }
     }
-    let mut truncated = false;
+    for hooks in &repos {
+        for (p, k) in entries(root, hooks, out) {
+            let n = p.file_name().map(OsStrExt::as_bytes).unwrap_or_default();
+            if k != Some(FileKind::Regular) || n.ends_with(b".sample") {
+                continue;
+            }
+            check_hook(root, &p, out);
+        }
+    }
+}
+
+/// Breadth-first search of one home or web root for repositories (at most [`MAX_GIT_DIRS`]
+/// directories, [`MAX_GIT_DEPTH`] levels). False when `control` cancelled it.
+fn search(
+    root: &HostRoot,
+    start: &Path,
+    control: &Control,
+    seen: &mut std::collections::HashSet<(u64, u64)>,
+    repos: &mut Vec<PathBuf>,
+    out: &mut Outcome,
+) -> bool {
+    let mut queue: std::collections::VecDeque<(PathBuf, usize)> = std::collections::VecDeque::new();
+    queue.push_back((start.to_path_buf(), 0));
+    let mut dirs = 0usize;
     while let Some((d, depth)) = queue.pop_front() {
         if control.is_cancelled() {
-            return;
+            return false;
         }
         match root.lstat(&d) {
-            Ok(st) if st.kind == FileKind::Directory && !seen.contains(&(st.dev, st.ino)) => {
-                seen.push((st.dev, st.ino));
-            }
+            Ok(st) if st.kind == FileKind::Directory && seen.insert((st.dev, st.ino)) => {}
             _ => continue,
         }
         dirs += 1;
         if dirs > MAX_GIT_DIRS || repos.len() >= MAX_GIT_REPOS {
-            truncated = true;
+            out.errors.push(ErrorRecord::new(
+                Some(pb(start)),
+                None,
+                format!(
+                    "git hook search stopped at {MAX_GIT_DIRS} directories or {MAX_GIT_REPOS} repositories; the rest of this tree was not searched"
+                ),
+            ));
             break;
         }
         let list = entries(root, &d, out);
@@ -91,24 +127,7 @@ pub(super) fn audit(root: &HostRoot, accounts: &Accounts, control: &Control, out
             }
         }
     }
-    if truncated {
-        out.errors.push(ErrorRecord::new(
-            None,
-            None,
-            format!(
-                "git hook search stopped at {MAX_GIT_DIRS} directories or {MAX_GIT_REPOS} repositories; repositories beyond were not read"
-            ),
-        ));
-    }
-    for hooks in repos.iter().take(MAX_GIT_REPOS) {
-        for (p, k) in entries(root, hooks, out) {
-            let n = p.file_name().map(OsStrExt::as_bytes).unwrap_or_default();
-            if k != Some(FileKind::Regular) || n.ends_with(b".sample") {
-                continue;
-            }
-            check_hook(root, &p, out);
-        }
-    }
+    true
 }
 
 fn check_hook(root: &HostRoot, p: &Path, out: &mut Outcome) {
