@@ -227,7 +227,8 @@ pub enum Check {
     /// ([`files::audit_root`]).
     Files,
     /// ld.so.preload, cron, authorized_keys, systemd units, rc.local, shell profiles, PAM,
-    /// udev, and boot/login/network/package-manager/kernel-module hooks
+    /// udev, boot/login/network/package-manager/kernel-module hooks, Python start-up hooks,
+    /// initramfs modules, package maintainer scripts and git hooks
     /// ([`persistence::audit_root`]; the coverage survey is `docs/persistence-coverage.md`).
     Persistence,
     /// Legacy clear-text remote services ([`services::audit_root`]).

@@ -1202,8 +1202,9 @@ pub(crate) fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
 
 /// Runs every persistence check on `root`. Cancelling `control` stops it between the
 /// checks (preload, cron and at jobs, authorized_keys, systemd, rc.local, profiles, PAM,
-/// /etc/environment, udev rules, and each hook place), with a "cancelled"
-/// error beside what was found.
+/// /etc/environment, udev rules, each hook place, Python start-up hooks, initramfs modules,
+/// maintainer scripts, git hooks) and inside the long ones (the maintainer scripts, the git
+/// repository search), with a "cancelled" error beside what was found.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     if crate::util::cancelled(control, &mut out) {

@@ -286,6 +286,8 @@ pub(super) fn audit(
         return;
     }
     git::audit(root, accounts, control, out);
+    // a search cancelled inside says so
+    crate::util::cancelled(control, out);
 }
 
 /// The fuzz entry of this module's parsers: `.pth` lines, the stock-line test, Python and
