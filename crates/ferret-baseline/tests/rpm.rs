@@ -1237,3 +1237,86 @@ fn index_root_owns_what_rpm_lists_in_each_format() {
         );
     }
 }
+
+/// The scriptlet bodies and interpreters rpm prints (`%{PREIN}`, `%{POSTINPROG}`, ...,
+/// `[%{TRIGGERSCRIPTS}]`) equal [`ReadOptions::scripts`]' for every package of the SQLite and
+/// Berkeley DB databases.
+#[test]
+#[cfg_attr(
+    not(ferret_testdata),
+    ignore = "needs FERRET_TESTDATA (../shared/data)"
+)]
+fn scriptlets_equal_rpm_queryformat() {
+    const SEP: &str = "@@ferret@@";
+    let tags = [
+        ("%pretrans", "PRETRANS"),
+        ("%pre", "PREIN"),
+        ("%post", "POSTIN"),
+        ("%preun", "PREUN"),
+        ("%postun", "POSTUN"),
+        ("%posttrans", "POSTTRANS"),
+        ("%verifyscript", "VERIFYSCRIPT"),
+    ];
+    let mut qf = String::from("%{DBINSTANCE}");
+    for (_, t) in tags {
+        let _ = write!(qf, "{SEP}%{{{t}}}");
+    }
+    let _ = write!(qf, "{SEP}[%{{TRIGGERSCRIPTS}}{SEP}]\\n@@end@@\\n");
+    let mut scripts = 0;
+    for (rel, name) in [
+        ("cbl-mariner-2.0/rpmdb.sqlite", "rpmdb.sqlite"),
+        ("libuuid/Packages", "Packages"),
+    ] {
+        let src = data(rel);
+        let bytes = std::fs::read(&src).unwrap();
+        let mut opts = ReadOptions::default();
+        opts.scripts = true;
+        opts.files = false;
+        let db = read(&bytes, None, &src, &opts, &Control::new()).unwrap();
+        assert!(db.errors.is_empty(), "{:?}", db.errors);
+        let copy = copy_db(&src, name);
+        let theirs = rpm(copy.path(), &["-qa", "--qf", &qf]);
+        let theirs: BTreeMap<u32, Vec<String>> = theirs
+            .split("\n@@end@@\n")
+            .filter(|rec| !rec.is_empty())
+            .map(|rec| {
+                let f: Vec<String> = rec.split(SEP).map(str::to_owned).collect();
+                let n = f[0].parse().unwrap();
+                let mut v: Vec<String> = f[1..8].to_vec();
+                let trig: Vec<String> = f[8..].iter().filter(|x| !x.is_empty()).cloned().collect();
+                if trig.is_empty() {
+                    v.push("(none)".to_owned());
+                } else {
+                    v.extend(trig);
+                }
+                (n, v)
+            })
+            .collect();
+        for p in &db.packages {
+            let mut ours: Vec<String> = tags
+                .iter()
+                .map(|(k, _)| {
+                    p.scripts
+                        .iter()
+                        .find(|x| x.kind == *k && !x.body.is_empty())
+                        .map_or("(none)".to_owned(), |x| s(&x.body))
+                })
+                .collect();
+            let trig: Vec<String> = p
+                .scripts
+                .iter()
+                .filter(|x| x.kind == "%trigger")
+                .map(|x| s(&x.body))
+                .collect();
+            if trig.is_empty() {
+                ours.push("(none)".to_owned());
+            } else {
+                ours.extend(trig);
+            }
+            scripts += p.scripts.len();
+            let want = theirs.get(&p.hnum).unwrap();
+            assert_eq!(&ours, want, "{rel}: {}", s(&p.name));
+        }
+    }
+    assert!(scripts > 0);
+}

@@ -109,6 +109,11 @@
 //! | `persistence.git-config` | high | `/etc/gitconfig`, `~/.gitconfig`: `pager`/`editor`/`fsmonitor`/`sshCommand`/`askPass` running a suspicious command | T1546 |
 //! | `persistence.interpreter-capability` | critical | an interpreter, shell, editor or debugger in a bin directory (`python3.11`, `perl`, `vim.basic`, ...) carries a root-giving file capability ([`ferret_core::caps::ROOT_GIVING`]: `cap_setuid`, `cap_setgid`, `cap_dac_override`, `cap_sys_admin`, ...); hard links reported once; the excerpt is `getcap`'s text | T1548, T1548.001 |
 //! | `persistence.profile-alias-hijack` | high | a shell start-up file aliases `sudo`/`su`/`ssh`/`passwd`/`login` to another program (fake password prompt) | T1546.004, T1056.001 |
+//! | `persistence.python-pth` | critical/high when the classifier flags an import line (as Python code, its string literals as shell), high when a packaged `.pth` changed, medium for an import line none of setuptools/pip/virtualenv/coverage writes | a `.pth` in a system or user site directory runs code at every Python start; a path line naming a temporary or hidden directory | T1546.018 |
+//! | `persistence.python-customize` | critical/high with flagged lines, high changed, medium unpackaged (low without a package database) | `sitecustomize.py` / `usercustomize.py` on the interpreter's path | T1546.018 |
+//! | `persistence.initramfs-module` | critical/high with flagged lines, high changed since packaged, medium unpackaged | a dracut module file (`/usr/lib/dracut/modules.d/*/`) or initramfs-tools hook/script no package ships or changed, or (also in `/etc/initramfs-tools`) with flagged lines | T1542, T1037 |
+//! | `persistence.package-script` | critical/high | a dpkg maintainer script or rpm scriptlet downloads or decodes and runs code, opens a shell to the network, runs from a temporary place, or writes cron jobs, SSH keys or ld.so.preload | T1546.016 |
+//! | `persistence.git-hook` | critical/high | a hook in a repository under a home or web root (bounded search; samples skipped) with flagged lines | T1546 |
 //! | `sshd.extra-port` | medium | sshd listens on a port other than 22 (`Port`, or a port in `ListenAddress`) | T1571, T1021.004 |
 //! | `sshd.listen-address` | info | `ListenAddress` restricts or changes where sshd listens | T1021.004 |
 //! | `evasion.immutable-file` | high | a persistence-relevant file or directory (accounts, sudoers, sshd_config, ld.so.preload, crontabs, units, authorized_keys, shell start-up files, hosts, resolv.conf) carries the `i` or `a` inode flag; one finding per file, the flags as detail | T1222.002 |
@@ -222,7 +227,8 @@ pub enum Check {
     /// ([`files::audit_root`]).
     Files,
     /// ld.so.preload, cron, authorized_keys, systemd units, rc.local, shell profiles, PAM,
-    /// udev, and boot/login/network/package-manager/kernel-module hooks
+    /// udev, boot/login/network/package-manager/kernel-module hooks, Python start-up hooks,
+    /// initramfs modules, package maintainer scripts and git hooks
     /// ([`persistence::audit_root`]; the coverage survey is `docs/persistence-coverage.md`).
     Persistence,
     /// Legacy clear-text remote services ([`services::audit_root`]).
@@ -446,6 +452,13 @@ pub mod fuzzing {
                 assert!(name.len() + value.len() <= l.len());
             }
         }
+    }
+
+    /// The start-up hook parsers (`.pth` import lines and their stock forms, Python and shell
+    /// script lines joined across continuations) must never panic, and what they return lies
+    /// inside the input.
+    pub fn startup(data: &[u8]) {
+        crate::persistence::fuzz_startup(data);
     }
 
     /// crontab line classification must never panic.

@@ -3,7 +3,9 @@
 //! fetch and run code, PAM, udev, and the boot, login, network, package-manager and
 //! kernel-module hooks of the `hooks` part (SysV init scripts, generators, update-motd.d,
 //! NetworkManager/ifupdown, XDG autostart, D-Bus services, ssh rc, logrotate, apt/dnf/yum,
-//! modules-load.d, modprobe.d, ld.so.conf.d, GRUB init=, polkit, git, sudo aliases). What is
+//! modules-load.d, modprobe.d, ld.so.conf.d, GRUB init=, polkit, git, sudo aliases), and the
+//! `startup` part: Python start-up hooks (`.pth`, `sitecustomize.py`), dracut/initramfs-tools
+//! modules, package maintainer scripts and rpm scriptlets, git hooks in repositories. What is
 //! covered and what is not, against PANIX and Elastic's rules: `docs/persistence-coverage.md`.
 
 use crate::accounts::Accounts;
@@ -15,10 +17,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 mod hooks;
+mod startup;
 pub(crate) use hooks::capability_checked_here;
 pub use hooks::{
     alias_hijack, apt_conf_commands, grub_init_values, logrotate_scripts, modprobe_command,
     modules_load_names, polkit_allow_all, ROOTKIT_MODULES,
+};
+pub(crate) use startup::fuzz as fuzz_startup;
+pub use startup::{
+    pth_import_lines, MAX_GIT_DEPTH, MAX_GIT_DIRS, MAX_GIT_REPOS, MAX_PER_DIR, MAX_VERSIONS,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1195,8 +1202,9 @@ pub(crate) fn udev_commands(line: &[u8]) -> Vec<Vec<u8>> {
 
 /// Runs every persistence check on `root`. Cancelling `control` stops it between the
 /// checks (preload, cron and at jobs, authorized_keys, systemd, rc.local, profiles, PAM,
-/// /etc/environment, udev rules, and each hook place), with a "cancelled"
-/// error beside what was found.
+/// /etc/environment, udev rules, each hook place, Python start-up hooks, initramfs modules,
+/// maintainer scripts, git hooks) and inside the long ones (the maintainer scripts, the git
+/// repository search), with a "cancelled" error beside what was found.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     if crate::util::cancelled(control, &mut out) {
@@ -1226,6 +1234,10 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     audit_environment(root, &mut out);
     audit_udev(root, &mut out);
     hooks::audit(root, &accounts, control, &mut out);
+    if crate::util::cancelled(control, &mut out) {
+        return out;
+    }
+    startup::audit(root, &accounts, control, &mut out);
     out
 }
 

@@ -33,3 +33,8 @@ fn harden_pam_udev() {
 fn harden_hooks() {
     ferret_testkit::fuzz::replay("harden_hooks", 6, ferret_harden::fuzzing::hooks);
 }
+
+#[test]
+fn harden_startup() {
+    ferret_testkit::fuzz::replay("harden_startup", 6, ferret_harden::fuzzing::startup);
+}

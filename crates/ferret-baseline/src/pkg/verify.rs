@@ -382,6 +382,7 @@ pub(crate) fn run(root: &HostRoot, opts: &VerifyOptions, control: &Control) -> V
         let ro = rpm::ReadOptions {
             dbpath: opts.rpm_dbpath.clone(),
             files: true,
+            scripts: false,
         };
         match rpm::read_root(root, &ro, control) {
             Ok(Some(mut db)) => {

@@ -19,14 +19,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Evidence lines kept per finding at most.
-const MAX_EVIDENCE: usize = 20;
+pub(super) const MAX_EVIDENCE: usize = 20;
 
 /// One kind of hook place: the finding it produces.
-struct Site {
-    id: &'static str,
-    title: &'static str,
-    why: &'static str,
-    attack: &'static [&'static str],
+pub(super) struct Site {
+    pub(super) id: &'static str,
+    pub(super) title: &'static str,
+    pub(super) why: &'static str,
+    pub(super) attack: &'static [&'static str],
 }
 
 const INIT: Site = Site {
@@ -99,10 +99,10 @@ const GIT: Site = Site {
 
 /// A suspicious line: number, text, reasons.
 #[derive(Debug)]
-struct Hit {
-    line: u64,
-    text: Vec<u8>,
-    reasons: Vec<&'static str>,
+pub(super) struct Hit {
+    pub(super) line: u64,
+    pub(super) text: Vec<u8>,
+    pub(super) reasons: Vec<&'static str>,
 }
 
 /// Why one command is suspicious in a root-run hook (empty: it is not).
@@ -169,7 +169,7 @@ fn scan_lines(buf: &[u8]) -> Vec<Hit> {
 }
 
 /// One finding per file and site, every suspicious line as evidence.
-fn site_finding(site: &Site, file: &Path, hits: &[Hit]) -> Finding {
+pub(super) fn site_finding(site: &Site, file: &Path, hits: &[Hit]) -> Finding {
     let mut reasons: Vec<&str> = hits.iter().flat_map(|h| h.reasons.clone()).collect();
     reasons.sort_unstable();
     reasons.dedup();
@@ -195,7 +195,7 @@ fn site_finding(site: &Site, file: &Path, hits: &[Hit]) -> Finding {
 /// Reads a hook file as text: `None` (silently) when it is missing or binary (an ELF
 /// generator, a compiled helper: only its first 4 KiB are read to tell), errors recorded as
 /// [`read_config`] does.
-fn read_text(root: &HostRoot, p: &Path, out: Option<&mut Outcome>) -> Option<Vec<u8>> {
+pub(super) fn read_text(root: &HostRoot, p: &Path, out: Option<&mut Outcome>) -> Option<Vec<u8>> {
     use std::io::Read;
     let opts = ferret_core::OpenOptions::new().max_size(crate::util::CONFIG_CAP);
     let mut f = match root.open_file(p, &opts) {
@@ -240,7 +240,11 @@ fn is_binary(buf: &[u8]) -> bool {
 
 /// The entries of a directory with their kinds. A missing directory, or one that is itself a
 /// symlink (`/etc/init.d` -> `rc.d/init.d` on rpm hosts: scanned under its real name), is empty.
-fn entries(root: &HostRoot, dir: &Path, out: &mut Outcome) -> Vec<(PathBuf, Option<FileKind>)> {
+pub(super) fn entries(
+    root: &HostRoot,
+    dir: &Path,
+    out: &mut Outcome,
+) -> Vec<(PathBuf, Option<FileKind>)> {
     match root.lstat(dir) {
         Ok(st) if st.kind == FileKind::Directory => {}
         Ok(_) => return Vec::new(),
@@ -303,7 +307,7 @@ fn files_in(
 }
 
 /// Resolves a symlink target against the link's directory (lexically).
-fn link_target(link: &Path, target: &[u8]) -> Vec<u8> {
+pub(super) fn link_target(link: &Path, target: &[u8]) -> Vec<u8> {
     if target.first() == Some(&b'/') {
         return target.to_vec();
     }
@@ -477,7 +481,7 @@ const NETWORK_DIRS: &[&str] = &[
 ];
 
 /// Distinct homes of the accounts (absolute, not `/`).
-fn homes(accounts: &Accounts) -> Vec<&[u8]> {
+pub(super) fn homes(accounts: &Accounts) -> Vec<&[u8]> {
     let mut v: Vec<&[u8]> = Vec::new();
     for u in &accounts.users {
         if u.home.first() == Some(&b'/') && u.home.len() > 1 && !v.contains(&u.home.as_slice()) {
@@ -487,7 +491,7 @@ fn homes(accounts: &Accounts) -> Vec<&[u8]> {
     v
 }
 
-fn in_home(home: &[u8], rel: &str) -> PathBuf {
+pub(super) fn in_home(home: &[u8], rel: &str) -> PathBuf {
     let mut p = home.to_vec();
     p.push(b'/');
     p.extend_from_slice(rel.as_bytes());

@@ -57,6 +57,27 @@ pub mod tag {
     pub const FILECAPS: u32 = 5010;
     pub const FILEDIGESTALGO: u32 = 5011;
     pub const MODULARITYLABEL: u32 = 5096;
+    // Scriptlets: the body tag, then the interpreter (`*PROG`) tag (rpm's `rpmtag.h`).
+    pub const PREIN: u32 = 1023;
+    pub const POSTIN: u32 = 1024;
+    pub const PREUN: u32 = 1025;
+    pub const POSTUN: u32 = 1026;
+    pub const TRIGGERSCRIPTS: u32 = 1065;
+    pub const VERIFYSCRIPT: u32 = 1079;
+    pub const PREINPROG: u32 = 1085;
+    pub const POSTINPROG: u32 = 1086;
+    pub const PREUNPROG: u32 = 1087;
+    pub const POSTUNPROG: u32 = 1088;
+    pub const VERIFYSCRIPTPROG: u32 = 1091;
+    pub const TRIGGERSCRIPTPROG: u32 = 1092;
+    pub const PRETRANS: u32 = 1151;
+    pub const POSTTRANS: u32 = 1152;
+    pub const PRETRANSPROG: u32 = 1153;
+    pub const POSTTRANSPROG: u32 = 1154;
+    pub const FILETRIGGERSCRIPTS: u32 = 5066;
+    pub const FILETRIGGERSCRIPTPROG: u32 = 5067;
+    pub const TRANSFILETRIGGERSCRIPTS: u32 = 5076;
+    pub const TRANSFILETRIGGERSCRIPTPROG: u32 = 5077;
 }
 
 /// Data types of header entries.

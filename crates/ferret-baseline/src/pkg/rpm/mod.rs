@@ -49,7 +49,7 @@ pub(crate) mod verify;
 
 /// The SQLite reader this module uses (its errors are part of [`Error`]).
 pub use ferret_sqlite as sqlite;
-pub use package::{DigestAlgo, FileFlags, RpmFile, RpmPackage};
+pub use package::{scriptlets, DigestAlgo, FileFlags, RpmFile, RpmPackage, Scriptlet};
 
 use ferret_core::escape::escape_path;
 use ferret_core::{Control, ErrorRecord, HostRoot};
@@ -126,6 +126,8 @@ pub struct ReadOptions {
     /// Decode the per-file records (paths, digests, modes...). Default true; false reads the
     /// package records only (faster, for inventories).
     pub files: bool,
+    /// Decode the scriptlets ([`RpmPackage::scripts`]). Default false.
+    pub scripts: bool,
 }
 
 impl Default for ReadOptions {
@@ -133,6 +135,7 @@ impl Default for ReadOptions {
         ReadOptions {
             dbpath: None,
             files: true,
+            scripts: false,
         }
     }
 }
@@ -216,7 +219,15 @@ impl Collector<'_> {
             Item::Blob(hnum, blob) => {
                 self.control.charge(blob.len() as u64);
                 match RpmPackage::from_blob(hnum, &blob, self.opts.files) {
-                    Ok(p) => self.packages.push(p),
+                    Ok(mut p) => {
+                        if self.opts.scripts {
+                            match package::scriptlets(&blob) {
+                                Ok(s) => p.scripts = s,
+                                Err(e) => self.error(format!("header {hnum}: scriptlets: {e}")),
+                            }
+                        }
+                        self.packages.push(p);
+                    }
                     Err(e) => self.error(format!("header {hnum}: {e}; package skipped")),
                 }
             }
@@ -402,6 +413,9 @@ pub mod fuzzing {
             for e in h.entries() {
                 assert!(e.offset as usize + e.len as usize <= data.len());
             }
+        }
+        if let Ok(s) = super::scriptlets(data) {
+            assert!(s.iter().all(|x| x.body.len() <= data.len()));
         }
         if let Ok(p) = RpmPackage::from_blob(1, data, true) {
             assert!(!p.name.is_empty());

@@ -201,6 +201,106 @@ pub struct RpmPackage {
     pub digest_algo: DigestAlgo,
     /// The files (empty when only package records were asked for).
     pub files: Vec<RpmFile>,
+    /// The install/erase scriptlets (`%pre`, `%post`, triggers, ...), decoded only when
+    /// [`ReadOptions::scripts`](super::ReadOptions::scripts) asks for them.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub scripts: Vec<Scriptlet>,
+}
+
+/// One scriptlet of an installed package, as the header stores it (what `rpm -q --scripts`
+/// and `--triggers` print).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Scriptlet {
+    /// Its spec-file name: `%pre`, `%post`, `%preun`, `%postun`, `%pretrans`, `%posttrans`,
+    /// `%verifyscript`, `%trigger`, `%filetrigger`, `%transfiletrigger`.
+    pub kind: String,
+    /// 0 for the package scriptlets; the position among the package's triggers for triggers.
+    pub index: u32,
+    /// The interpreter (`/bin/sh`, `<lua>`, `/usr/bin/python3`); empty when not recorded.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub interpreter: Vec<u8>,
+    /// The script text.
+    #[cfg_attr(feature = "serde", serde(with = "ferret_core::escaped"))]
+    pub body: Vec<u8>,
+}
+
+/// (kind, body tag, interpreter tag, whether the body tag is an array of trigger scripts).
+const SCRIPT_TAGS: [(&str, u32, u32, bool); 10] = [
+    ("%pretrans", tag::PRETRANS, tag::PRETRANSPROG, false),
+    ("%pre", tag::PREIN, tag::PREINPROG, false),
+    ("%post", tag::POSTIN, tag::POSTINPROG, false),
+    ("%preun", tag::PREUN, tag::PREUNPROG, false),
+    ("%postun", tag::POSTUN, tag::POSTUNPROG, false),
+    ("%posttrans", tag::POSTTRANS, tag::POSTTRANSPROG, false),
+    (
+        "%verifyscript",
+        tag::VERIFYSCRIPT,
+        tag::VERIFYSCRIPTPROG,
+        false,
+    ),
+    (
+        "%trigger",
+        tag::TRIGGERSCRIPTS,
+        tag::TRIGGERSCRIPTPROG,
+        true,
+    ),
+    (
+        "%filetrigger",
+        tag::FILETRIGGERSCRIPTS,
+        tag::FILETRIGGERSCRIPTPROG,
+        true,
+    ),
+    (
+        "%transfiletrigger",
+        tag::TRANSFILETRIGGERSCRIPTS,
+        tag::TRANSFILETRIGGERSCRIPTPROG,
+        true,
+    ),
+];
+
+/// The scriptlets of a header blob, in the order rpm runs a package's own ones, then its
+/// triggers. A `*PROG` tag holding an array (`/bin/sh -e`) gives its words joined by blanks.
+/// A script tag without text (`%post -p /sbin/ldconfig`) is listed with an empty body.
+pub fn scriptlets(blob: &[u8]) -> Result<Vec<Scriptlet>, HeaderError> {
+    let h = Header::parse(blob)?;
+    let mut out = Vec::new();
+    for (kind, body_tag, prog_tag, array) in SCRIPT_TAGS {
+        let bodies = if array {
+            h.strings(body_tag)?.unwrap_or_default()
+        } else {
+            h.string(body_tag)?.into_iter().collect()
+        };
+        let progs = h.strings(prog_tag)?.unwrap_or_default();
+        if bodies.is_empty() && !array && !progs.is_empty() {
+            // `%post -p /sbin/ldconfig`: an interpreter and no text
+            out.push(Scriptlet {
+                kind: kind.to_owned(),
+                index: 0,
+                interpreter: progs.join(&b' '),
+                body: Vec::new(),
+            });
+            continue;
+        }
+        for (i, body) in bodies.into_iter().enumerate() {
+            let interpreter = if array {
+                progs.get(i).map(|p| p.to_vec()).unwrap_or_default()
+            } else {
+                progs.join(&b' ')
+            };
+            out.push(Scriptlet {
+                kind: kind.to_owned(),
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                interpreter,
+                body: body.to_vec(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 impl RpmPackage {
@@ -253,6 +353,7 @@ impl RpmPackage {
             install_time: h.u32(tag::INSTALLTIME)?,
             digest_algo: DigestAlgo::from_id(h.u32(tag::FILEDIGESTALGO)?.unwrap_or(1)),
             files: Vec::new(),
+            scripts: Vec::new(),
         };
         if files {
             p.files = file_list(&h, blob.len(), p.digest_algo)?;
