@@ -7,9 +7,9 @@
 //! nothing is ever changed: findings say what to fix.
 //!
 //! - [`audit_root`] runs the checks [`HardenOptions::checks`] selects ([`Check`]: sshd, sysctl,
-//!   files, persistence, services, evasion); each is also callable alone: [`sshd::audit_root`],
+//!   files, persistence, services, exposure, evasion); each is also callable alone: [`sshd::audit_root`],
 //!   [`sysctl::audit_root`], [`files::audit_root`], [`persistence::audit_root`],
-//!   [`services::audit_root`], [`evasion::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
+//!   [`services::audit_root`], [`exposure::audit_root`], [`evasion::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
 //!   found and a "cancelled" error; the file walk honours its thread limit and reports progress.
 //! - The sshd resolver: [`sshd::SshdConfig::load`] + [`sshd::SshdConfig::effective`] give what
 //!   `sshd -T -C ...` prints.
@@ -146,6 +146,7 @@ pub use ferret_core as core;
 
 mod accounts;
 pub mod evasion;
+pub mod exposure;
 pub mod files;
 pub mod persistence;
 pub mod services;
@@ -176,7 +177,7 @@ pub enum Error {
         message: String,
     },
     /// A check name that is not one of [`Check::ALL`].
-    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services, evasion)")]
+    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services, evasion, exposure)")]
     UnknownCheck(String),
     /// An `sshd -C`-style connection specification that cannot be parsed.
     #[error("invalid connection specification {spec:?}: {reason}")]
@@ -231,21 +232,25 @@ pub enum Check {
     /// logging disabled, logs emptied, hosts/resolver redirection, miner kernel settings
     /// ([`evasion::audit_root`]).
     Evasion,
+    /// Initial access: Redis, the Docker API and PostgreSQL reachable without authentication,
+    /// containers that escape or mine ([`exposure::audit_root`]).
+    Exposure,
 }
 
 impl Check {
     /// Every check, in the order [`audit_root`] runs them.
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 7] = [
         Check::Sshd,
         Check::Sysctl,
         Check::Persistence,
         Check::Services,
+        Check::Exposure,
         Check::Evasion,
         Check::Files,
     ];
 
     /// The name used on command lines (`sshd`, `sysctl`, `files`, `persistence`, `services`,
-    /// `evasion`).
+    /// `evasion`, `exposure`).
     pub fn as_str(self) -> &'static str {
         match self {
             Check::Sshd => "sshd",
@@ -254,6 +259,7 @@ impl Check {
             Check::Persistence => "persistence",
             Check::Services => "services",
             Check::Evasion => "evasion",
+            Check::Exposure => "exposure",
         }
     }
 }
@@ -328,6 +334,7 @@ pub fn audit_root(root: &HostRoot, opts: &HardenOptions, control: &Control) -> O
             Check::Persistence => persistence::audit_root(root, control),
             Check::Services => services::audit_root(root, control),
             Check::Evasion => evasion::audit_root(root, control),
+            Check::Exposure => exposure::audit_root(root, control),
             Check::Files => files::audit_root(root, &opts.files, control),
         };
         out.merge(part);

@@ -60,6 +60,7 @@ use std::path::{Path, PathBuf};
 
 pub mod accounts;
 pub mod audit;
+pub mod deb;
 pub mod elf;
 pub mod flags;
 pub mod history;
