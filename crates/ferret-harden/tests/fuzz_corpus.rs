@@ -33,3 +33,18 @@ fn harden_pam_udev() {
 fn harden_hooks() {
     ferret_testkit::fuzz::replay("harden_hooks", 6, ferret_harden::fuzzing::hooks);
 }
+
+#[test]
+fn harden_redis_conf() {
+    ferret_testkit::fuzz::replay("harden_redis_conf", 3, ferret_harden::fuzzing::redis_conf);
+}
+
+#[test]
+fn harden_docker_json() {
+    ferret_testkit::fuzz::replay("harden_docker_json", 4, ferret_harden::fuzzing::docker_json);
+}
+
+#[test]
+fn harden_pg_hba() {
+    ferret_testkit::fuzz::replay("harden_pg_hba", 2, ferret_harden::fuzzing::pg_hba);
+}

@@ -64,6 +64,7 @@ pub mod deb;
 pub mod elf;
 pub mod flags;
 pub mod history;
+pub mod redis;
 pub mod rpm;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
