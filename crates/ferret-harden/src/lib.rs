@@ -124,6 +124,15 @@
 //! | `evasion.resolver-unexpected` | low | resolv.conf uses a public resolver that is neither local, private nor the cloud's | T1565.002 |
 //! | `evasion.miner-tuning` | medium (low for the NMI watchdog alone) | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d (one finding per setting) | T1496 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
+//! | `exposure.redis-no-auth` | critical (every interface: a wildcard bind, or no bind with protected-mode no), high (a specific non-loopback interface; protected mode applies only without a bind); one level lower when `rename-command CONFIG` disables CONFIG | Redis serves clients without a password (no `requirepass`, ACL `default` user `nopass`), from redis.conf in Debian/RHEL/BT-Panel/tarball places, includes and ACL file followed | T1190, T1133 |
+//! | `persistence.redis-rdb-file` | critical | a crontab, cron script, authorized_keys or shell start-up file is a Redis RDB dump (`REDIS00NN`): written by `CONFIG SET dir/dbfilename` + `SAVE`; the cron entries inside (LZF-compressed ones too, [`ferret_core::rdb`]) are still reported as `persistence.cron-*`, the keys by fingerprint | T1190 + T1053.003 / T1098.004 / T1546.004 |
+//! | `exposure.docker-api` | critical (no `--tlsverify`), low (client certificates required) | dockerd listens on a non-loopback `tcp://` (`-H` in docker.service or a drop-in, `/etc/default/docker`, `/etc/sysconfig/docker`, daemon.json `hosts`, docker.socket `ListenStream`) | T1133, T1190, T1610 |
+//! | `exposure.docker-socket-open` | high | docker.socket `SocketMode` or the socket itself writable by others | T1611, T1068 |
+//! | `exposure.docker-malicious-container` | critical | a container's image/entrypoint/command (config.v2.json) is a miner, download-and-execute, decode-and-execute or reverse shell ([`ferret_core::command`]) | T1610, T1496/T1105/..., T1611 when it also escapes |
+//! | `exposure.docker-container-escape` | high (privileged, host `/`, `/etc`, `/root`, `/proc` or the Docker/containerd socket mounted, SYS_ADMIN/SYS_MODULE/SYS_PTRACE/ALL added), low (host PID namespace alone) | hostconfig.json lets the container reach the host; evidence names the JSON key | T1611, T1610 |
+//! | `exposure.postgres-trust` | critical (listen_addresses beyond loopback), medium (localhost only) | a `host*` line of pg_hba.conf with `trust` from a non-loopback address | T1190, T1078.001 |
+//! | `exposure.postgres-cleartext-password` | medium / low | the same with `password` (clear text) | T1190, T1078.001 |
+//! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are

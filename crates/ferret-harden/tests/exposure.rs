@@ -277,10 +277,32 @@ fn redis_stock_debian_config_is_quiet_and_edits_are_not() {
     assert!(out.errors.is_empty(), "{:#?}", out.errors);
 
     // The edits the tutorials give "to reach Redis from another host".
-    let open = conf
-        .replace("\nbind 127.0.0.1 -::1\n", "\nbind 0.0.0.0\n")
-        .replace("\nprotected-mode yes\n", "\nprotected-mode no\n");
-    assert_ne!(open, conf);
+    let bound = conf.replace("\nbind 127.0.0.1 -::1\n", "\nbind 0.0.0.0\n");
+    let open = bound.replace("\nprotected-mode yes\n", "\nprotected-mode no\n");
+    assert!(open != bound && bound != conf);
+    // An explicit bind alone opens it: protected mode applies only without one.
+    w(t.path(), "/etc/redis/redis.conf", &bound);
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f[0].severity, Severity::Critical, "{f:#?}");
+    assert!(f[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("does not protect here"));
+    // No bind at all: protected mode protects; switched off, it is open.
+    let unbound = conf.replace("\nbind 127.0.0.1 -::1\n", "\n");
+    w(t.path(), "/etc/redis/redis.conf", &unbound);
+    assert!(run(t.path(), &[Check::Exposure]).findings.is_empty());
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &unbound.replace("\nprotected-mode yes\n", "\nprotected-mode no\n"),
+    );
+    assert_eq!(
+        run(t.path(), &[Check::Exposure]).findings[0].severity,
+        Severity::Critical
+    );
     w(t.path(), "/etc/redis/redis.conf", &open);
     let out = run(t.path(), &[Check::Exposure]);
     let f = with_id(&out.findings, "exposure.redis-no-auth");
@@ -369,7 +391,7 @@ fn redis_bt_panel_and_tarball_places() {
         .any(|f| f.subject == "/www/server/redis/redis.conf" && f.severity == Severity::Critical));
     assert!(f
         .iter()
-        .any(|f| f.subject == "/usr/local/redis/redis.conf" && f.severity == Severity::Medium));
+        .any(|f| f.subject == "/usr/local/redis/redis.conf" && f.severity == Severity::High));
     assert_eq!(out.errors.len(), 1);
     assert_eq!(out.errors[0].line, Some(2));
 }

@@ -418,14 +418,13 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
     let r = reach(s.bind.as_ref().map(|(b, _)| b.as_slice()));
     let explicit = s.bind.is_some();
     let protected = s.protected();
-    let mut sev = match (r, protected) {
-        (Reach::Loopback, _) => return None,
-        (Reach::All, false) => Severity::Critical,
-        // No bind and protected mode: Redis (3.2 on) refuses every non-loopback client.
-        (Reach::All, true) if !explicit => return None,
-        // An explicit bind: before Redis 7.0 protected mode did not apply.
-        (Reach::All, true) | (Reach::Interface, false) => Severity::High,
-        (Reach::Interface, true) => Severity::Medium,
+    // Protected mode refuses non-loopback clients only when no `bind` is given at all
+    // (`server.bindaddr_count == 0` in Redis's acceptCommonHandler): with an explicit bind it
+    // protects nothing.
+    let mut sev = match (r, explicit, protected) {
+        (Reach::Loopback, _, _) | (Reach::All, false, true) => return None,
+        (Reach::All, _, _) => Severity::Critical,
+        (Reach::Interface, _, _) => Severity::High,
     };
     let config_off = s.config_renamed.is_some();
     if config_off {
@@ -468,8 +467,8 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
             None => "absent".to_owned(),
         },
         if protected { "yes" } else { "no" },
-        if explicit && protected && r == Reach::All {
-            " (with an explicit bind, Redis before 7.0 does not apply protected mode)"
+        if explicit && protected {
+            " (protected mode applies only when no bind is given: it does not protect here)"
         } else {
             ""
         }
