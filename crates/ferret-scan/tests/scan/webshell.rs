@@ -328,61 +328,13 @@ fn web_roots_of_a_host_are_scanned() {
     assert!(scan(r, &o).outcome.findings.is_empty());
 }
 
-/// Downloads (once, into the target directory) and unpacks Debian packages; a package apt
-/// cannot fetch is skipped with a printed reason, `None` when none could be had.
+/// Downloads (once, into the target directory) and unpacks Debian packages
+/// (`ferret_testkit::deb`); a package apt cannot fetch is skipped with a printed reason, `None`
+/// when none could be had.
 fn debian_packages(names: &[&str]) -> Option<tempfile::TempDir> {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("webshell-debs");
-    std::fs::create_dir_all(&cache).ok()?;
     let out = tempfile::tempdir().ok()?;
-    let mut got = 0;
-    // The package's .deb in the cache, when it was downloaded before.
-    let cached = |n: &str| {
-        std::fs::read_dir(&cache)
-            .ok()?
-            .filter_map(Result::ok)
-            .find(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(&format!("{n}_"))
-            })
-            .map(|e| e.path())
-    };
-    for n in names {
-        let deb = if let Some(deb) = cached(n) {
-            deb
-        } else {
-            let st = std::process::Command::new("apt-get")
-                .args(["download", "-q", n])
-                .current_dir(&cache)
-                .output();
-            match st {
-                Ok(o) if o.status.success() => {}
-                Ok(o) => {
-                    eprintln!(
-                            "skipped {n}: `apt-get download {n}` failed (offline, or a stale package list?): {}",
-                            String::from_utf8_lossy(&o.stderr).trim()
-                        );
-                    continue;
-                }
-                Err(e) => {
-                    eprintln!("skipped: apt-get not runnable: {e}");
-                    return None;
-                }
-            }
-            cached(n)?
-        };
-        let st = std::process::Command::new("dpkg-deb")
-            .arg("-x")
-            .arg(&deb)
-            .arg(out.path())
-            .status();
-        if !st.is_ok_and(|s| s.success()) {
-            eprintln!("skipped: dpkg-deb -x {} failed", deb.display());
-            return None;
-        }
-        got += 1;
-    }
-    if got == 0 {
+    if ferret_testkit::deb::unpack(names, &cache, out.path()) == 0 {
         eprintln!("skipped: none of {names:?} could be downloaded");
         return None;
     }
