@@ -401,3 +401,25 @@ fn stock_applications_are_clean() {
     );
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// A web shell written through an exposed Redis (`CONFIG SET dir /var/www/html`,
+/// `CONFIG SET dbfilename x.php`, `SAVE`): the file is an RDB dump with the PHP between
+/// binary framing (bytes as Redis 7.0 writes them, `ferret_testkit::redis`).
+#[test]
+fn redis_written_shell() {
+    let dump = ferret_testkit::redis::rdb_dump(&[(b"x", b"\n\n<?php @eval($_POST['c']);?>\n\n")]);
+    let d = ferret_scan::webshell::detect(b"x.php", &dump).unwrap();
+    assert_eq!(d.severity, Severity::Critical);
+    assert_eq!(d.signals[0].name, "redis-rdb-dump");
+    assert!(
+        d.signals.iter().any(|s| s.name != "redis-rdb-dump"),
+        "{:?}",
+        d.signals
+    );
+    // Named as an image, it is still PHP in a dump.
+    let d = ferret_scan::webshell::detect(b"logo.jpg", &dump).unwrap();
+    assert_eq!(d.severity, Severity::Critical);
+    // A dump of ordinary data in a web root is no shell.
+    let plain = ferret_testkit::redis::rdb_dump(&[(b"session:1", b"user=alice")]);
+    assert!(ferret_scan::webshell::detect(b"dump.php", &plain).is_none());
+}
