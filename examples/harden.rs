@@ -1,7 +1,7 @@
 //! Hardening and persistence audit of a live host or a mounted image.
 //!
 //! ```text
-//! cargo run --release --example harden -- [--root DIR] [--json] [--only sshd,sysctl,files,persistence,services,evasion] [--suid-inventory]
+//! cargo run --release --example harden -- [--root DIR] [--json] [--only sshd,sysctl,files,persistence,services,exposure,evasion] [--suid-inventory]
 //! cargo run --release --example harden -- sshd-effective [--root DIR] [--config FILE] [--user U --host H --addr A --laddr L --lport P --rdomain R]
 //! ```
 //!
@@ -42,7 +42,7 @@ const AUDIT: Command<Audit> = Command {
         Flag::value(
             "only",
             "CHECKS",
-            "run only these checks, comma-separated: sshd,sysctl,files,persistence,services,evasion",
+            "run only these checks, comma-separated: sshd,sysctl,files,persistence,services,exposure,evasion",
             |o: &mut Audit, v| {
                 o.harden.checks = v.parse_with(|list| {
                     list.split(',')

@@ -9,7 +9,7 @@
 //! | `accounts` | `ferret-accounts` | passwd/shadow/group/gshadow parse, audit, diff |
 //! | `proc` | `ferret-proc` | processes, sockets, kernel modules, hidden objects |
 //! | `logs` | `ferret-logs` | auth/syslog/firewall logs into events, detections, timelines |
-//! | `harden` | `ferret-harden` | sshd, sysctl, filesystem, persistence, service checks |
+//! | `harden` | `ferret-harden` | sshd, sysctl, filesystem, persistence, service checks, exposed services (Redis, Docker, PostgreSQL) |
 //! | `scan` | `ferret-scan` | what was dropped on disk: drop locations and hidden directories by content |
 //!
 //! Each member is behind a default-on feature of the same name; library users who want one

@@ -82,11 +82,12 @@ pub fn ocsf_lines<W: Write>(report: &Report, out: W) -> io::Result<()> {
 }
 
 /// The triage module a finding came from, from its id's first segment (the check family:
-/// `sshd`, `sysctl`, `files`, `persistence` and `services` are `harden`'s; `pkg` is `packages`').
+/// `sshd`, `sysctl`, `files`, `persistence`, `services` and `exposure` are `harden`'s; `pkg` is
+/// `packages`').
 pub fn module_of(f: &Finding) -> &str {
     let family = f.id.split('.').next().unwrap_or(&f.id);
     match family {
-        "sshd" | "sysctl" | "files" | "persistence" | "services" => "harden",
+        "sshd" | "sysctl" | "files" | "persistence" | "services" | "exposure" => "harden",
         "pkg" => "packages",
         other => other,
     }

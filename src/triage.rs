@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 pub enum TriageModule {
     /// passwd/shadow/group/gshadow audit (`ferret-accounts`).
     Accounts,
-    /// sshd, sysctl, filesystem, persistence and service checks (`ferret-harden`).
+    /// sshd, sysctl, filesystem, persistence, service and exposure checks (`ferret-harden`).
     Harden,
     /// auth/syslog/firewall log detections (`ferret-logs`).
     Logs,

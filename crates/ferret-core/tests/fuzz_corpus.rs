@@ -19,3 +19,8 @@ fn core_command() {
 fn core_caps() {
     ferret_testkit::fuzz::replay("core_caps", 10, ferret_core::fuzzing::caps);
 }
+
+#[test]
+fn core_rdb() {
+    ferret_testkit::fuzz::replay("core_rdb", 6, ferret_core::fuzzing::rdb);
+}

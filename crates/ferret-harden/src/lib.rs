@@ -7,9 +7,9 @@
 //! nothing is ever changed: findings say what to fix.
 //!
 //! - [`audit_root`] runs the checks [`HardenOptions::checks`] selects ([`Check`]: sshd, sysctl,
-//!   files, persistence, services, evasion); each is also callable alone: [`sshd::audit_root`],
+//!   files, persistence, services, exposure, evasion); each is also callable alone: [`sshd::audit_root`],
 //!   [`sysctl::audit_root`], [`files::audit_root`], [`persistence::audit_root`],
-//!   [`services::audit_root`], [`evasion::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
+//!   [`services::audit_root`], [`exposure::audit_root`], [`evasion::audit_root`]. All take a [`Control`]: cancelling it stops the run with what it
 //!   found and a "cancelled" error; the file walk honours its thread limit and reports progress.
 //! - The sshd resolver: [`sshd::SshdConfig::load`] + [`sshd::SshdConfig::effective`] give what
 //!   `sshd -T -C ...` prints.
@@ -129,6 +129,15 @@
 //! | `evasion.resolver-unexpected` | low | resolv.conf uses a public resolver that is neither local, private nor the cloud's | T1565.002 |
 //! | `evasion.miner-tuning` | medium (low for the NMI watchdog alone) | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d (one finding per setting) | T1496 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
+//! | `exposure.redis-no-auth` | critical (every interface: a wildcard bind, or no bind with protected-mode no), high (a specific non-loopback interface; protected mode applies only without a bind); one level lower when `rename-command CONFIG` disables CONFIG | Redis serves clients without a password (no `requirepass`, ACL `default` user `nopass`), from redis.conf in Debian/RHEL/BT-Panel/tarball places, includes and ACL file followed | T1190, T1133 |
+//! | `persistence.redis-rdb-file` | critical | a crontab, cron script, authorized_keys or shell start-up file is a Redis RDB dump (`REDIS00NN`): written by `CONFIG SET dir/dbfilename` + `SAVE`; the cron entries inside (LZF-compressed ones too, [`ferret_core::rdb`]) are still reported as `persistence.cron-*`, the keys by fingerprint | T1190 + T1053.003 / T1098.004 / T1546.004 |
+//! | `exposure.docker-api` | critical (no `--tlsverify`), low (client certificates required) | dockerd listens on a non-loopback `tcp://` (`-H` in docker.service or a drop-in, `/etc/default/docker`, `/etc/sysconfig/docker`, daemon.json `hosts`, docker.socket `ListenStream`) | T1133, T1190, T1610 |
+//! | `exposure.docker-socket-open` | high | docker.socket `SocketMode` or the socket itself writable by others | T1611, T1068 |
+//! | `exposure.docker-malicious-container` | critical | a container's image/entrypoint/command (config.v2.json) is a miner, download-and-execute, decode-and-execute or reverse shell ([`ferret_core::command`]) | T1610, T1496/T1105/..., T1611 when it also escapes |
+//! | `exposure.docker-container-escape` | high (privileged, host `/`, `/etc`, `/root`, `/proc` or the Docker/containerd socket mounted, SYS_ADMIN/SYS_MODULE/SYS_PTRACE/ALL added), low (host PID namespace alone) | hostconfig.json lets the container reach the host; evidence names the JSON key | T1611, T1610 |
+//! | `exposure.postgres-trust` | critical (listen_addresses beyond loopback), medium (localhost only) | a `host*` line of pg_hba.conf with `trust` from a non-loopback address | T1190, T1078.001 |
+//! | `exposure.postgres-cleartext-password` | medium / low | the same with `password` (clear text) | T1190, T1078.001 |
+//! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -151,6 +160,7 @@ pub use ferret_core as core;
 
 mod accounts;
 pub mod evasion;
+pub mod exposure;
 pub mod files;
 pub mod persistence;
 pub mod services;
@@ -181,7 +191,7 @@ pub enum Error {
         message: String,
     },
     /// A check name that is not one of [`Check::ALL`].
-    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services, evasion)")]
+    #[error("unknown check {0:?} (expected sshd, sysctl, files, persistence, services, evasion, exposure)")]
     UnknownCheck(String),
     /// An `sshd -C`-style connection specification that cannot be parsed.
     #[error("invalid connection specification {spec:?}: {reason}")]
@@ -237,21 +247,25 @@ pub enum Check {
     /// logging disabled, logs emptied, hosts/resolver redirection, miner kernel settings
     /// ([`evasion::audit_root`]).
     Evasion,
+    /// Initial access: Redis, the Docker API and PostgreSQL reachable without authentication,
+    /// containers that escape or mine ([`exposure::audit_root`]).
+    Exposure,
 }
 
 impl Check {
     /// Every check, in the order [`audit_root`] runs them.
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 7] = [
         Check::Sshd,
         Check::Sysctl,
         Check::Persistence,
         Check::Services,
+        Check::Exposure,
         Check::Evasion,
         Check::Files,
     ];
 
     /// The name used on command lines (`sshd`, `sysctl`, `files`, `persistence`, `services`,
-    /// `evasion`).
+    /// `evasion`, `exposure`).
     pub fn as_str(self) -> &'static str {
         match self {
             Check::Sshd => "sshd",
@@ -260,6 +274,7 @@ impl Check {
             Check::Persistence => "persistence",
             Check::Services => "services",
             Check::Evasion => "evasion",
+            Check::Exposure => "exposure",
         }
     }
 }
@@ -334,6 +349,7 @@ pub fn audit_root(root: &HostRoot, opts: &HardenOptions, control: &Control) -> O
             Check::Persistence => persistence::audit_root(root, control),
             Check::Services => services::audit_root(root, control),
             Check::Evasion => evasion::audit_root(root, control),
+            Check::Exposure => exposure::audit_root(root, control),
             Check::Files => files::audit_root(root, &opts.files, control),
         };
         out.merge(part);
@@ -459,6 +475,61 @@ pub mod fuzzing {
     /// inside the input.
     pub fn startup(data: &[u8]) {
         crate::persistence::fuzz_startup(data);
+    }
+
+    /// redis.conf splitting (sdssplitargs) must never panic, keep line numbers in range, and
+    /// give arguments no longer than their line; the reach of any bind list is decided.
+    pub fn redis_conf(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for d in crate::exposure::redis::parse(data) {
+            match d {
+                Ok(d) => {
+                    assert!(d.line >= 1 && d.line <= lines);
+                    assert!(d.args.iter().map(Vec::len).sum::<usize>() <= data.len());
+                    let _ = crate::exposure::redis::reach(d.args.get(1..));
+                }
+                Err(l) => assert!(l >= 1 && l <= lines),
+            }
+        }
+    }
+
+    /// Docker's JSON (daemon.json, a container's config.v2.json and hostconfig.json, the
+    /// input split in two at its first NUL) must never panic; a parsed container yields its
+    /// findings without panicking.
+    pub fn docker_json(data: &[u8]) {
+        let _ = crate::exposure::docker::parse_daemon_json(data);
+        let _ = crate::exposure::docker::hosts_in_args(data);
+        let _ = crate::exposure::docker::remote_tcp(data);
+        let (a, b) = match data.iter().position(|&c| c == 0) {
+            Some(p) => (
+                data.get(..p).unwrap_or_default(),
+                data.get(p + 1..).unwrap_or_default(),
+            ),
+            None => (data, &b""[..]),
+        };
+        if let Ok(c) = crate::exposure::docker::parse_container(b"id", a, b) {
+            let _ = crate::exposure::docker::container_findings(&c, std::path::Path::new("/c"));
+        }
+    }
+
+    /// pg_hba.conf and postgresql.conf parsing must never panic and keep line numbers in
+    /// range.
+    pub fn pg_hba(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        for r in crate::exposure::postgres::parse_hba(data) {
+            let l = match r {
+                Ok(h) => {
+                    let _ = crate::exposure::postgres::remote_address(&h.address);
+                    h.line
+                }
+                Err(l) => l,
+            };
+            assert!(l >= 1 && l <= lines);
+        }
+        if let Some((v, l)) = crate::exposure::postgres::listen_addresses(data) {
+            assert!(l >= 1 && l <= lines && v.len() <= data.len());
+            let _ = crate::exposure::postgres::listen_remote(&v);
+        }
     }
 
     /// crontab line classification must never panic.

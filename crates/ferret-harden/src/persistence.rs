@@ -274,6 +274,10 @@ fn audit_cron(root: &HostRoot, out: &mut Outcome, control: &Control) {
             if let Some(l) = large {
                 out.findings.push(oversized_finding(&f, l));
             }
+            if ferret_core::rdb::is_rdb(&buf) {
+                rdb_cron(&f, &buf, system, script, out);
+                continue;
+            }
             if script {
                 for h in scan_script(&buf) {
                     for s in &h.what {
@@ -301,6 +305,134 @@ fn audit_cron(root: &HostRoot, out: &mut Outcome, control: &Control) {
                 }
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis RDB dumps written where a crontab, key file or profile belongs.
+
+/// What an RDB dump was written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RdbAs {
+    Crontab,
+    Keys,
+    Profile,
+}
+
+/// The lines of `buf` that are RDB framing rather than entries (they hold bytes below 0x20
+/// other than tab, or above 0x7e): what cron or sshd skips or refuses.
+fn binary_lines(buf: &[u8]) -> Vec<u64> {
+    buf.split(|&c| c == b'\n')
+        .enumerate()
+        .filter(|(_, l)| {
+            l.iter()
+                .any(|&c| (c < 0x20 && c != b'\t' && c != b'\r') || c > 0x7e)
+        })
+        .map(|(i, _)| i as u64 + 1)
+        .collect()
+}
+
+/// `persistence.redis-rdb-file`: a persistence file that is a Redis RDB dump (see
+/// [`ferret_core::rdb`]). `entries` describes what the dump plants (cron commands, key
+/// fingerprints), never key material.
+fn rdb_finding(file: &Path, buf: &[u8], kind: RdbAs, entries: &[String]) -> Finding {
+    let s = ferret_core::rdb::strings(buf);
+    let (what, attack, effect) = match kind {
+        RdbAs::Crontab => (
+            "crontab",
+            "T1053.003",
+            "cronie (RHEL, CentOS, Rocky, Alibaba Cloud Linux) skips the binary lines and runs the planted entry as the crontab's owner; Debian's cron refuses a crontab with syntax errors, but the attempt is the same",
+        ),
+        RdbAs::Keys => (
+            "authorized_keys file",
+            "T1098.004",
+            "sshd skips the binary lines and accepts the planted key",
+        ),
+        RdbAs::Profile => (
+            "shell start-up file",
+            "T1546.004",
+            "the shell stops at the binary lines or runs what lies between them",
+        ),
+    };
+    let mut f = Finding::new(
+        "persistence.redis-rdb-file",
+        Severity::Critical,
+        format!("a {what} is a Redis database dump (written through an exposed Redis)"),
+        pb(file),
+    )
+    .with_evidence(Evidence::line(pb(file), 1).with_excerpt(buf.get(..9).unwrap_or_default()));
+    for e in entries.iter().take(8) {
+        f = f.with_evidence(Evidence::file(pb(file)).with_excerpt(e.as_bytes()));
+    }
+    f.with_detail(format!(
+        "The file begins with the RDB magic {} (version {}): Redis wrote it after `CONFIG SET dir` / `CONFIG SET dbfilename` / `SAVE` from a client, the attack on unauthenticated Redis of Kinsing/H2Miner, TeamTNT, WatchDog and 8220 Gang; {effect}. {} string value(s) in the dump{}; planted: {}.",
+        ferret_core::escape::escape(buf.get(..9).unwrap_or_default()),
+        s.version,
+        s.values.len(),
+        if s.complete { "" } else { " (the walk stopped at a record it does not decode)" },
+        if entries.is_empty() { "nothing recognised".to_owned() } else { entries.join("; ") }
+    ))
+    .with_remediation("Preserve the file (and Redis's dump.rdb, log and configuration), delete it, secure Redis (exposure.redis-no-auth), rotate what the planted entry could reach.")
+    .with_attack("T1190")
+    .with_attack(attack)
+    .with_reference("MITRE ATT&CK T1190 Exploit Public-Facing Application")
+}
+
+/// A crontab or cron script that is an RDB dump: the dump finding, then the entries in it
+/// (the raw lines, with their line numbers, and the values the dump compresses, which no line
+/// shows), with the binary framing lines left out of the malformed-line errors.
+fn rdb_cron(f: &Path, buf: &[u8], system: bool, script: bool, out: &mut Outcome) {
+    let kind = if system {
+        CrontabKind::System
+    } else {
+        CrontabKind::User
+    };
+    let binary = binary_lines(buf);
+    let scan = |b: &[u8]| -> (Vec<CronHit>, Vec<u64>) {
+        if script {
+            (scan_script(b), Vec::new())
+        } else {
+            scan_crontab(b, kind)
+        }
+    };
+    let (mut hits, bad) = scan(buf);
+    hits.retain(|h| !binary.contains(&h.line));
+    let mut hidden: Vec<CronHit> = Vec::new();
+    for v in ferret_core::rdb::strings(buf).values {
+        for h in scan(&v).0 {
+            if !hits.iter().chain(&hidden).any(|x| x.command == h.command) {
+                hidden.push(h);
+            }
+        }
+    }
+    let entries: Vec<String> = hits
+        .iter()
+        .chain(&hidden)
+        .map(|h| ferret_core::escape::escape(&h.command))
+        .collect();
+    out.findings
+        .push(rdb_finding(f, buf, RdbAs::Crontab, &entries));
+    for h in &hits {
+        for s in &h.what {
+            out.findings.push(cron_finding(f, h, *s, script));
+        }
+    }
+    for h in &hidden {
+        for s in &h.what {
+            let mut c = cron_finding(f, h, *s, script);
+            // The entry is inside a compressed value: no line of the file shows it.
+            for e in &mut c.evidence {
+                e.line = None;
+            }
+            out.findings.push(c);
+        }
+    }
+    for l in bad.into_iter().filter(|l| !binary.contains(l)) {
+        out.errors.push(line_error(
+            pb(f),
+            l,
+            "malformed crontab line (cron ignores it)",
+        ));
     }
 }
 
@@ -606,9 +738,26 @@ fn audit_authorized_keys(
                 continue;
             };
             let unusual_name = f.ends_with(b"authorized_keys2");
+            let rdb = ferret_core::rdb::is_rdb(&buf);
+            let binary = if rdb { binary_lines(&buf) } else { Vec::new() };
+            if rdb {
+                let mut planted: Vec<String> = Vec::new();
+                for v in std::iter::once(buf.clone()).chain(ferret_core::rdb::strings(&buf).values)
+                {
+                    for k in parse_authorized_keys(&v).into_iter().flatten() {
+                        let d = k.describe();
+                        if !planted.contains(&d) {
+                            planted.push(d);
+                        }
+                    }
+                }
+                out.findings
+                    .push(rdb_finding(fp, &buf, RdbAs::Keys, &planted));
+            }
             for k in parse_authorized_keys(&buf) {
                 let k = match k {
                     Ok(k) => k,
+                    Err(line) if binary.contains(&line) => continue,
                     Err(line) => {
                         out.errors
                             .push(line_error(f, line, "unparsable authorized_keys line"));
@@ -956,6 +1105,14 @@ fn audit_profiles(root: &HostRoot, accounts: &Accounts, out: &mut Outcome) {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
+        if ferret_core::rdb::is_rdb(&buf) {
+            let entries: Vec<String> = scan_script(&buf)
+                .iter()
+                .map(|h| ferret_core::escape::escape(&h.command))
+                .collect();
+            out.findings
+                .push(rdb_finding(&f, &buf, RdbAs::Profile, &entries));
+        }
         hooks::alias_findings(&f, &buf, out);
         for h in scan_script(&buf) {
             if !(h.what.contains(&Suspicion::DownloadExec) || h.what.contains(&Suspicion::Base64)) {

@@ -38,3 +38,18 @@ fn harden_hooks() {
 fn harden_startup() {
     ferret_testkit::fuzz::replay("harden_startup", 6, ferret_harden::fuzzing::startup);
 }
+
+#[test]
+fn harden_redis_conf() {
+    ferret_testkit::fuzz::replay("harden_redis_conf", 3, ferret_harden::fuzzing::redis_conf);
+}
+
+#[test]
+fn harden_docker_json() {
+    ferret_testkit::fuzz::replay("harden_docker_json", 4, ferret_harden::fuzzing::docker_json);
+}
+
+#[test]
+fn harden_pg_hba() {
+    ferret_testkit::fuzz::replay("harden_pg_hba", 2, ferret_harden::fuzzing::pg_hba);
+}

@@ -487,6 +487,22 @@ pub fn detect(name: &[u8], data: &[u8]) -> Option<Detection> {
             excerpt: Vec::new(),
         });
     }
+    // A script that is a Redis RDB dump: written through an exposed Redis (`CONFIG SET dir`
+    // to the web root, `dbfilename x.php`, `SAVE`); the interpreter skips the binary framing
+    // and runs the code between it.
+    // (The magic is checked first: the search for code runs only in dumps.)
+    let code_at = ferret_core::rdb::is_rdb(data)
+        .then(|| contains_ci(data, b"<?").or_else(|| memchr::memmem::find(data, b"<%")))
+        .flatten();
+    if let Some(code_at) = code_at {
+        signals.push(Signal {
+            name: "redis-rdb-dump",
+            strength: Strength::Family,
+            what: "the file is a Redis RDB dump (REDIS00NN) holding script code: written by CONFIG SET dir/dbfilename + SAVE through an unauthenticated Redis (T1190)".to_owned(),
+            line: line_of(data, code_at),
+            excerpt: excerpt(data, code_at, code_at + 80),
+        });
+    }
     // Obfuscation measures, for scripts.
     let script = matches!(kind, WebFile::Php | WebFile::Jsp | WebFile::Asp) || offset > 0;
     if script && code.len() >= 64 {

@@ -127,3 +127,27 @@ pub fn install(root: &Path, name: &str, deb: &Path) -> bool {
     all.push_str(&stanza);
     std::fs::write(status, all).is_ok()
 }
+
+/// Fetches (once, into `cache`) and unpacks each of `names` into `into` with `dpkg-deb -x`,
+/// without dpkg records (for tests that only need the stock files). Returns how many were
+/// unpacked; each one that was not is named on stderr with the reason.
+pub fn unpack(names: &[&str], cache: &Path, into: &Path) -> usize {
+    if std::fs::create_dir_all(into).is_err() {
+        eprintln!("skipped {names:?}: cannot create {}", into.display());
+        return 0;
+    }
+    let mut got = 0;
+    for (n, deb) in fetch(cache, names) {
+        let st = Command::new("dpkg-deb")
+            .arg("-x")
+            .arg(&deb)
+            .arg(into)
+            .status();
+        if st.is_ok_and(|s| s.success()) {
+            got += 1;
+        } else {
+            eprintln!("skipped {n}: dpkg-deb -x {} failed", deb.display());
+        }
+    }
+    got
+}

@@ -60,9 +60,11 @@ use std::path::{Path, PathBuf};
 
 pub mod accounts;
 pub mod audit;
+pub mod debs;
 pub mod elf;
 pub mod flags;
 pub mod history;
+pub mod redis;
 pub mod rpm;
 
 /// The workspace's top directory (where `fuzz/` and `Cargo.toml` are).
@@ -109,7 +111,6 @@ pub fn put_link(root: &Path, rel: &str, target: &str) {
         .unwrap_or_else(|e| panic!("symlink {}: {e}", full.display()));
 }
 
-pub mod debs;
 pub mod logins;
 
 pub mod fuzz {

