@@ -625,6 +625,8 @@ struct SourceTable {
     srcs: Chunked<Source>,
     /// The sliding windows of sources with failures or ports ([`Source::win`]).
     windows: Chunked<Windows>,
+    /// Windows given back by sources whose failures fell out of the window (reused first).
+    free_windows: Vec<u32>,
     /// The brute-force rings of the windows.
     rings: Rings,
     /// User names of the sources' lists.
@@ -703,6 +705,7 @@ impl SourceTable {
             fail_file: 0,
             fail_line: 0,
             fail_t: 0,
+            held_line: NONE_U32,
             users: [0; 2],
             n_users: 0,
             flags: 0,
@@ -787,19 +790,36 @@ impl SourceTable {
                 let uh = s
                     .has(F_PENDING_USER)
                     .then(|| hash(self.users.names.get(s.win)));
+                // The held failure: the first one (`fail_line`), or one held again after
+                // its windows emptied (`held_line`), maybe after the brute force was found.
+                let line = if s.held_line == NONE_U32 {
+                    s.fail_line
+                } else {
+                    u64::from(s.held_line)
+                };
                 fail_windows(
                     &mut w,
                     &mut self.rings,
                     lim,
                     1,
                     s.fail_t,
-                    s.fail_line,
-                    true,
+                    line,
+                    s.brute == NONE_U32,
                     uh,
                 );
                 s.flags &= !(F_PENDING | F_PENDING_USER);
+                s.held_line = NONE_U32;
             }
-            s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
+            s.win = match self.free_windows.pop() {
+                Some(k) => match self.windows.get_mut(k as usize) {
+                    Some(slot) => {
+                        *slot = w;
+                        k
+                    }
+                    None => NONE_U32,
+                },
+                None => u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32),
+            };
         }
         Some(s.win as usize)
     }
@@ -824,6 +844,65 @@ impl SourceTable {
             Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, t, line, brute, spray_uh),
             None => (false, false, None),
         }
+    }
+
+    /// Whether the windows of source `idx` hold nothing but its failure at `t` (`uh`: its
+    /// user's hash, when the spraying window took it): `Some(true)` when they hold its user
+    /// too. Such windows can go back to [`SourceTable::hold_again`]'s inline failure.
+    #[inline]
+    fn holds_only(
+        &self,
+        idx: usize,
+        lim: &Limits,
+        t: i64,
+        line: u64,
+        uh: Option<u64>,
+    ) -> Option<bool> {
+        let s = self.srcs.get(idx)?;
+        if lim.fail_n <= 1 || s.win == NONE_U32 || s.has(F_PENDING) {
+            return None;
+        }
+        let w = self.windows.get(s.win as usize)?;
+        if w.ports.is_some() {
+            return None;
+        }
+        if w.ring != NONE_U32 {
+            let r = self.rings.get(w.ring)?;
+            if w.ring_len != 1 || r.get(w.ring_head as usize) != Some(&(t, line)) {
+                return None;
+            }
+        }
+        match (w.recent_users.items.as_slice(), uh) {
+            ([], _) => Some(false),
+            ([(k, at)], Some(uh)) if *k == uh && *at == t => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Frees the windows of source `idx` (see [`SourceTable::holds_only`]) and holds its
+    /// failure at (`t`, `line`) inline again, with its user's id `uid` when the windows held
+    /// it: the next failure replays it into new windows ([`SourceTable::windows`]).
+    #[cold]
+    #[inline(never)]
+    fn hold_again(&mut self, idx: usize, t: i64, line: u32, uid: Option<u32>) {
+        let Some(s) = self.srcs.get_mut(idx) else {
+            return;
+        };
+        if let Some(w) = self.windows.get_mut(s.win as usize) {
+            if w.ring != NONE_U32 {
+                self.rings.release(w.ring);
+            }
+            *w = Windows::default();
+            self.free_windows.push(s.win);
+        }
+        s.flags |= F_PENDING;
+        s.win = NONE_U32;
+        if let Some(id) = uid {
+            s.flags |= F_PENDING_USER;
+            s.win = id;
+        }
+        s.fail_t = t;
+        s.held_line = line;
     }
 
     /// A destination port in the windows of source `idx`: whether the scan fires now.
@@ -913,8 +992,11 @@ struct Source {
     /// The first failure's file and line (when `F_FAILED`).
     fail_file: u32,
     fail_line: u64,
-    /// The first failure's time, while it is held inline (`F_PENDING`).
+    /// The held failure's time, while it is held inline (`F_PENDING`).
     fail_t: i64,
+    /// The held failure's line when it is not the first failure (`NONE_U32`: it is, its line
+    /// is `fail_line`): a failure held again after the source's windows emptied.
+    held_line: u32,
     /// The first user id ([`UserNames`]) and the second, or with more than two the first
     /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
@@ -1019,6 +1101,13 @@ impl Rings {
     }
 
     #[inline]
+    fn get(&self, k: u32) -> Option<&[(i64, u64)]> {
+        let k = k as usize;
+        let o = (k % self.per_chunk) * self.stride;
+        self.chunks.get(k / self.per_chunk)?.get(o..o + self.stride)
+    }
+
+    #[inline]
     fn get_mut(&mut self, k: u32) -> Option<&mut [(i64, u64)]> {
         let k = k as usize;
         let o = (k % self.per_chunk) * self.stride;
@@ -1073,6 +1162,18 @@ fn fail_windows(
         if let Some(r) = rings.get_mut(w.ring) {
             let n = r.len();
             let (mut len, mut head) = (w.ring_len as usize, w.ring_head as usize);
+            // Failures more than the window before this one can fire nothing any more (times
+            // only grow; the spraying window expires the same way): dropped, oldest first, so
+            // that a source whose failures are far apart holds one and no ring.
+            while len > 0 {
+                match r.get(head) {
+                    Some(&(t0, _)) if t.saturating_sub(t0) > lim.win => {
+                        head = (head + 1) % n;
+                        len -= 1;
+                    }
+                    _ => break,
+                }
+            }
             for _ in 0..n_fail.min(lim.fail_n as u32) {
                 // Oldest out first: the ring never outgrows the threshold.
                 if len >= n {
@@ -2392,6 +2493,27 @@ impl Detector {
         if let Some((b, spray_uh)) = windows_for {
             (brute, spray, first_in_window) =
                 self.src.fail(idx, &lim, n_fail, t, line, b, spray_uh);
+            // Windows holding only this failure go back inline: a source whose failures are
+            // further apart than the window costs no windows between them.
+            let held_line = u32::try_from(line).ok().filter(|&l| l != NONE_U32);
+            if let (None, Some(l)) = (port, held_line) {
+                if let Some(with_user) = self.src.holds_only(idx, &lim, t, line, spray_uh) {
+                    let id = match user.filter(|_| with_user) {
+                        Some(u) => {
+                            let id = match uid {
+                                Some(id) => id,
+                                None => self.src.users.id(u, uh.unwrap_or_else(|| hash(u))),
+                            };
+                            uid = Some(id);
+                            Some(id).filter(|&i| i != NONE_U32)
+                        }
+                        None => None,
+                    };
+                    if id.is_some() || !with_user {
+                        self.src.hold_again(idx, t, l, id);
+                    }
+                }
+            }
         }
         if let Some(p) = port {
             scan = self.src.port(idx, &lim, p, t);
@@ -3117,9 +3239,10 @@ impl Detector {
             index,
             long,
             windows,
+            free_windows,
             rings,
         } = std::mem::take(&mut self.src);
-        drop((windows, rings));
+        drop((windows, free_windows, rings));
         // The per-user windows go too: what follows is the result.
         drop((
             std::mem::take(&mut self.dist),
