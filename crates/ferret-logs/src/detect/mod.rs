@@ -627,6 +627,8 @@ struct SourceTable {
     windows: Chunked<Windows>,
     /// Windows given back by sources whose failures fell out of the window (reused first).
     free_windows: Vec<u32>,
+    /// Windows made since the last [`SourceTable::sweep`].
+    made_since_sweep: usize,
     /// The brute-force rings of the windows.
     rings: Rings,
     /// User names of the sources' lists.
@@ -781,10 +783,20 @@ impl SourceTable {
     /// The windows of source `idx`, made when it has none (with the failure held inline,
     /// as [`fail_windows`] would have seen it): their index in `windows`.
     #[inline]
-    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
+    fn windows(&mut self, idx: usize, lim: &Limits, now: i64) -> Option<usize> {
+        let s = self.srcs.get(idx)?;
+        if (s.win == NONE_U32 || s.has(F_PENDING)) && self.free_windows.is_empty() {
+            self.made_since_sweep += 1;
+            if self.made_since_sweep >= CHUNK.max(self.windows.len() / 2) {
+                self.sweep(lim, now);
+            }
+        }
         let s = self.srcs.get_mut(idx)?;
         if s.win == NONE_U32 || s.has(F_PENDING) {
-            let mut w = Windows::default();
+            let mut w = Windows {
+                owner: u32::try_from(idx).unwrap_or(NONE_U32),
+                ..Windows::default()
+            };
             if s.has(F_PENDING) {
                 // The held failure's user, by its id in `win`: its hash is its name's.
                 let uh = s
@@ -824,6 +836,51 @@ impl SourceTable {
         Some(s.win as usize)
     }
 
+    /// Frees the windows whose every failure and user is more than the window before `now`
+    /// (and that probe no ports): the next failure would expire them all (times only grow).
+    /// Their sources start new windows at their next failure. Run when no freed windows are
+    /// left, after at least half as many new ones as there are: amortised O(1) a window.
+    #[cold]
+    #[inline(never)]
+    fn sweep(&mut self, lim: &Limits, now: i64) {
+        self.made_since_sweep = 0;
+        let old = |at: i64| now.saturating_sub(at) > lim.win;
+        for k in 0..self.windows.len() {
+            let Some(w) = self.windows.get_mut(k) else {
+                continue;
+            };
+            if w.owner == NONE_U32 || w.ports.is_some() {
+                continue;
+            }
+            let ring_old = w.ring == NONE_U32
+                || self.rings.get(w.ring).is_none_or(|r| {
+                    let n = r.len();
+                    (0..w.ring_len as usize).all(|i| {
+                        r.get((w.ring_head as usize + i) % n)
+                            .is_none_or(|&(t0, _)| old(t0))
+                    })
+                });
+            let users_old = w
+                .recent_users
+                .items
+                .as_slice()
+                .iter()
+                .all(|&(_, at)| old(at));
+            if !(ring_old && users_old) {
+                continue;
+            }
+            if w.ring != NONE_U32 {
+                self.rings.release(w.ring);
+            }
+            let owner = w.owner as usize;
+            *w = Windows::default();
+            self.free_windows.push(u32::try_from(k).unwrap_or(NONE_U32));
+            if let Some(s) = self.srcs.get_mut(owner) {
+                s.win = NONE_U32;
+            }
+        }
+    }
+
     /// A failure in the windows of source `idx` (see [`fail_windows`]).
     #[allow(clippy::too_many_arguments)]
     #[inline]
@@ -837,7 +894,7 @@ impl SourceTable {
         brute: bool,
         spray_uh: Option<u64>,
     ) -> (bool, bool, Option<u64>) {
-        let Some(wi) = self.windows(idx, lim) else {
+        let Some(wi) = self.windows(idx, lim, t) else {
             return (false, false, None);
         };
         match self.windows.get_mut(wi) {
@@ -908,7 +965,7 @@ impl SourceTable {
     /// A destination port in the windows of source `idx`: whether the scan fires now.
     #[inline]
     fn port(&mut self, idx: usize, lim: &Limits, p: u16, t: i64) -> bool {
-        let Some(wi) = self.windows(idx, lim) else {
+        let Some(wi) = self.windows(idx, lim, t) else {
             return false;
         };
         self.windows
@@ -1030,6 +1087,8 @@ fn add32(c: &mut u32, n: u64) {
 /// bytes, with no allocation of its own until it holds three recent users or probed ports.
 #[derive(Debug)]
 struct Windows {
+    /// Its source's index (`NONE_U32`: freed).
+    owner: u32,
     /// Its brute-force window's ring in [`SourceTable::rings`] (`NONE_U32`: none).
     ring: u32,
     /// Failures in the ring (at most the threshold's count).
@@ -1045,6 +1104,7 @@ struct Windows {
 impl Default for Windows {
     fn default() -> Self {
         Windows {
+            owner: NONE_U32,
             ring: NONE_U32,
             ring_len: 0,
             ring_head: 0,
@@ -1926,6 +1986,8 @@ pub struct Detector {
     findings: Vec<Finding>,
     /// The per-source findings campaigns summarise, compact until the end ([`Pending`]).
     pending: Vec<Pending>,
+    /// The login-after-failures findings, compact until the end ([`Compromise`]).
+    compromises: Vec<Compromise>,
     seen: FnvMap<u64, usize>,
     /// sudo commands, su sessions, and the accounts created or made privileged.
     privilege: privilege::Privilege,
@@ -2039,6 +2101,7 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             pending: Vec::new(),
+            compromises: Vec::new(),
             seen: FnvMap::default(),
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
@@ -2726,6 +2789,23 @@ impl Detector {
             }
         }
         if compromise {
+            // One a source (`F_COMPROMISE`): kept as ids until the end (a botnet's log has
+            // thousands, each a ~800-byte finding).
+            let u = user.unwrap_or_default();
+            let uid = self.src.users.id(u, hash(u));
+            if uid != NONE_U32 {
+                let (fail_file, fail_line) = first_fail.unwrap_or((NONE_U32, 0));
+                self.compromises.push(Compromise {
+                    src: u32::try_from(idx).unwrap_or(NONE_U32),
+                    file,
+                    line,
+                    fail_file,
+                    user: uid,
+                    fail_line,
+                    failures,
+                });
+                return self.scan_finding(idx, scan, file, line);
+            }
             let ev = self.evidence(file, line);
             let ev0 = first_fail.map(|(f, l)| self.evidence(f, l));
             let u = user.unwrap_or_default().to_vec();
@@ -2742,12 +2822,40 @@ impl Detector {
                 f
             });
         }
+        self.scan_finding(idx, scan, file, line);
+    }
+
+    /// [`Detector::source_findings`]' port scan, kept compact.
+    fn scan_finding(&mut self, idx: usize, scan: bool, file: u32, line: u64) {
         if scan {
-            self.pending.push(pending(PendingKind::Scan, line, line));
+            self.pending.push(Pending {
+                kind: PendingKind::Scan,
+                src: u32::try_from(idx).unwrap_or(NONE_U32),
+                file,
+                line,
+                line2: line,
+            });
             if let Some(s) = self.src.srcs.get_mut(idx) {
                 s.flags |= F_SCAN;
             }
         }
+    }
+
+    /// A [`Compromise`] as its finding (`sources`: the table at the end).
+    fn compromise_finding(&self, c: &Compromise, sources: &Sources) -> Finding {
+        let src = sources.name(c.src as usize);
+        let u = sources.users.get(c.user);
+        let failures = c.failures;
+        let mut f = Finding::new("logs.login-after-failures", Severity::Critical, "successful login from a source after repeated failures: likely compromise", src)
+            .with_evidence(self.evidence(c.file, c.line))
+            .with_attack("T1078")
+            .with_attack("T1110")
+            .with_detail(format!("login as {} after {failures} failed attempts (password guesses and invalid-user probes) from this source", ferret_core::escape::escape(u)))
+            .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
+        if c.fail_file != NONE_U32 {
+            f = f.with_evidence(self.evidence(c.fail_file, c.fail_line));
+        }
+        f
     }
 
     /// Whether a finding with this id and subject was made already.
@@ -3241,6 +3349,7 @@ impl Detector {
             windows,
             free_windows,
             rings,
+            ..
         } = std::mem::take(&mut self.src);
         drop((windows, free_windows, rings));
         // The per-user windows go too: what follows is the result.
@@ -3296,7 +3405,14 @@ impl Detector {
                 evidence: self.evidence(a.file & !TIMED, a.line),
             })
             .collect();
+        let compromises = std::mem::take(&mut self.compromises);
+        let made: Vec<Finding> = compromises
+            .iter()
+            .map(|c| self.compromise_finding(c, &sources))
+            .collect();
+        drop(compromises);
         let mut findings = self.findings;
+        findings.extend(made);
         let (more, elevations, elevations_omitted) = self.privilege.finish(self.window);
         findings.extend(more);
         Finding::sort(&mut findings);
@@ -3378,6 +3494,20 @@ pub(crate) struct Pending {
     /// The evidence lines (brute force: the window's first failure and the last).
     pub(crate) line: u64,
     pub(crate) line2: u64,
+}
+
+/// A login-after-failures finding as the detector keeps it until the end (40 bytes): the
+/// source by its index, the user by its id (the empty name when the login named none), the login's
+/// line and the first failure's (`fail_file` `NONE_U32`: none).
+#[derive(Debug, Clone, Copy)]
+struct Compromise {
+    src: u32,
+    file: u32,
+    line: u64,
+    fail_file: u32,
+    user: u32,
+    fail_line: u64,
+    failures: u64,
 }
 
 /// The detection of a [`Pending`] finding.
