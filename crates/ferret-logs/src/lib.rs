@@ -183,7 +183,7 @@
 //! source with a million lines; the detector's state is measured, not guessed). What a
 //! source costs:
 //!
-//! - One 120-byte entry, in a table that grows by chunks of 1024 entries (never copied,
+//! - One 112-byte entry, in a table that grows by chunks of 1024 entries (never copied,
 //!   never doubled): the name's inline key (names up to 31 bytes, which is every IPv4 and
 //!   most IPv6 addresses; longer names are also kept in a side table), first and last time
 //!   (`i64` microseconds), six 32-bit counters (saturating at 2^32 - 1), the first failure's
@@ -196,11 +196,7 @@
 //!   `failures` failure times and lines (a ring in one shared slab, reused once the brute
 //!   force is found), the users failing within the window (two inline), the ports. Each is
 //!   freed when its finding is made. A source seen failing once holds that failure (time,
-//!   line, user id) in its entry; so does a source whose windows hold nothing but its latest
-//!   failure (the failures more than the window before it expire: times only grow), and
-//!   windows whose every failure is older than the window are freed when new ones are needed
-//!   (reused, not grown): a botnet's sources, failing days apart, hold windows only while
-//!   they fail within the window.
+//!   line, user id) in its entry.
 //!
 //! Per user: 16 bytes (the one recent source failing on it inline), and the user's recent
 //! sources once two or more fail on it within the window, until the distributed brute force
@@ -209,8 +205,7 @@
 //! their thresholds), sources per user window (4x), accepted logins
 //! ([`detect::MAX_ACCEPTED`]), elevations, timeline events, unparsed samples.
 //!
-//! A source's login-after-failures finding is kept as a 40-byte record of ids until the end.
-//! Its brute-force, spraying and port-scan findings are kept as 32-byte records until
+//! A source's brute-force, spraying and port-scan findings are kept as 32-byte records until
 //! the end: when a campaign folds them ([`campaign`]), only its top sources' findings are
 //! ever made (a botnet's log would otherwise hold a ~1.5 KB finding a source until then).
 //! At the end the entries become [`Analysis::sources`] ([`Sources`]) chunk by chunk (88 bytes

@@ -625,10 +625,6 @@ struct SourceTable {
     srcs: Chunked<Source>,
     /// The sliding windows of sources with failures or ports ([`Source::win`]).
     windows: Chunked<Windows>,
-    /// Windows given back by sources whose failures fell out of the window (reused first).
-    free_windows: Vec<u32>,
-    /// Windows made since the last [`SourceTable::sweep`].
-    made_since_sweep: usize,
     /// The brute-force rings of the windows.
     rings: Rings,
     /// User names of the sources' lists.
@@ -707,7 +703,6 @@ impl SourceTable {
             fail_file: 0,
             fail_line: 0,
             fail_t: 0,
-            held_line: NONE_U32,
             users: [0; 2],
             n_users: 0,
             flags: 0,
@@ -783,102 +778,30 @@ impl SourceTable {
     /// The windows of source `idx`, made when it has none (with the failure held inline,
     /// as [`fail_windows`] would have seen it): their index in `windows`.
     #[inline]
-    fn windows(&mut self, idx: usize, lim: &Limits, now: i64) -> Option<usize> {
-        let s = self.srcs.get(idx)?;
-        if (s.win == NONE_U32 || s.has(F_PENDING)) && self.free_windows.is_empty() {
-            self.made_since_sweep += 1;
-            if self.made_since_sweep >= CHUNK.max(self.windows.len() / 2) {
-                self.sweep(lim, now);
-            }
-        }
+    fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
         let s = self.srcs.get_mut(idx)?;
         if s.win == NONE_U32 || s.has(F_PENDING) {
-            let mut w = Windows {
-                owner: u32::try_from(idx).unwrap_or(NONE_U32),
-                ..Windows::default()
-            };
+            let mut w = Windows::default();
             if s.has(F_PENDING) {
                 // The held failure's user, by its id in `win`: its hash is its name's.
                 let uh = s
                     .has(F_PENDING_USER)
                     .then(|| hash(self.users.names.get(s.win)));
-                // The held failure: the first one (`fail_line`), or one held again after
-                // its windows emptied (`held_line`), maybe after the brute force was found.
-                let line = if s.held_line == NONE_U32 {
-                    s.fail_line
-                } else {
-                    u64::from(s.held_line)
-                };
                 fail_windows(
                     &mut w,
                     &mut self.rings,
                     lim,
                     1,
                     s.fail_t,
-                    line,
-                    s.brute == NONE_U32,
+                    s.fail_line,
+                    true,
                     uh,
                 );
                 s.flags &= !(F_PENDING | F_PENDING_USER);
-                s.held_line = NONE_U32;
             }
-            s.win = match self.free_windows.pop() {
-                Some(k) => match self.windows.get_mut(k as usize) {
-                    Some(slot) => {
-                        *slot = w;
-                        k
-                    }
-                    None => NONE_U32,
-                },
-                None => u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32),
-            };
+            s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
         }
         Some(s.win as usize)
-    }
-
-    /// Frees the windows whose every failure and user is more than the window before `now`
-    /// (and that probe no ports): the next failure would expire them all (times only grow).
-    /// Their sources start new windows at their next failure. Run when no freed windows are
-    /// left, after at least half as many new ones as there are: amortised O(1) a window.
-    #[cold]
-    #[inline(never)]
-    fn sweep(&mut self, lim: &Limits, now: i64) {
-        self.made_since_sweep = 0;
-        let old = |at: i64| now.saturating_sub(at) > lim.win;
-        for k in 0..self.windows.len() {
-            let Some(w) = self.windows.get_mut(k) else {
-                continue;
-            };
-            if w.owner == NONE_U32 || w.ports.is_some() {
-                continue;
-            }
-            let ring_old = w.ring == NONE_U32
-                || self.rings.get(w.ring).is_none_or(|r| {
-                    let n = r.len();
-                    (0..w.ring_len as usize).all(|i| {
-                        r.get((w.ring_head as usize + i) % n)
-                            .is_none_or(|&(t0, _)| old(t0))
-                    })
-                });
-            let users_old = w
-                .recent_users
-                .items
-                .as_slice()
-                .iter()
-                .all(|&(_, at)| old(at));
-            if !(ring_old && users_old) {
-                continue;
-            }
-            if w.ring != NONE_U32 {
-                self.rings.release(w.ring);
-            }
-            let owner = w.owner as usize;
-            *w = Windows::default();
-            self.free_windows.push(u32::try_from(k).unwrap_or(NONE_U32));
-            if let Some(s) = self.srcs.get_mut(owner) {
-                s.win = NONE_U32;
-            }
-        }
     }
 
     /// A failure in the windows of source `idx` (see [`fail_windows`]).
@@ -894,7 +817,7 @@ impl SourceTable {
         brute: bool,
         spray_uh: Option<u64>,
     ) -> (bool, bool, Option<u64>) {
-        let Some(wi) = self.windows(idx, lim, t) else {
+        let Some(wi) = self.windows(idx, lim) else {
             return (false, false, None);
         };
         match self.windows.get_mut(wi) {
@@ -903,69 +826,10 @@ impl SourceTable {
         }
     }
 
-    /// Whether the windows of source `idx` hold nothing but its failure at `t` (`uh`: its
-    /// user's hash, when the spraying window took it): `Some(true)` when they hold its user
-    /// too. Such windows can go back to [`SourceTable::hold_again`]'s inline failure.
-    #[inline]
-    fn holds_only(
-        &self,
-        idx: usize,
-        lim: &Limits,
-        t: i64,
-        line: u64,
-        uh: Option<u64>,
-    ) -> Option<bool> {
-        let s = self.srcs.get(idx)?;
-        if lim.fail_n <= 1 || s.win == NONE_U32 || s.has(F_PENDING) {
-            return None;
-        }
-        let w = self.windows.get(s.win as usize)?;
-        if w.ports.is_some() {
-            return None;
-        }
-        if w.ring != NONE_U32 {
-            let r = self.rings.get(w.ring)?;
-            if w.ring_len != 1 || r.get(w.ring_head as usize) != Some(&(t, line)) {
-                return None;
-            }
-        }
-        match (w.recent_users.items.as_slice(), uh) {
-            ([], _) => Some(false),
-            ([(k, at)], Some(uh)) if *k == uh && *at == t => Some(true),
-            _ => None,
-        }
-    }
-
-    /// Frees the windows of source `idx` (see [`SourceTable::holds_only`]) and holds its
-    /// failure at (`t`, `line`) inline again, with its user's id `uid` when the windows held
-    /// it: the next failure replays it into new windows ([`SourceTable::windows`]).
-    #[cold]
-    #[inline(never)]
-    fn hold_again(&mut self, idx: usize, t: i64, line: u32, uid: Option<u32>) {
-        let Some(s) = self.srcs.get_mut(idx) else {
-            return;
-        };
-        if let Some(w) = self.windows.get_mut(s.win as usize) {
-            if w.ring != NONE_U32 {
-                self.rings.release(w.ring);
-            }
-            *w = Windows::default();
-            self.free_windows.push(s.win);
-        }
-        s.flags |= F_PENDING;
-        s.win = NONE_U32;
-        if let Some(id) = uid {
-            s.flags |= F_PENDING_USER;
-            s.win = id;
-        }
-        s.fail_t = t;
-        s.held_line = line;
-    }
-
     /// A destination port in the windows of source `idx`: whether the scan fires now.
     #[inline]
     fn port(&mut self, idx: usize, lim: &Limits, p: u16, t: i64) -> bool {
-        let Some(wi) = self.windows(idx, lim, t) else {
+        let Some(wi) = self.windows(idx, lim) else {
             return false;
         };
         self.windows
@@ -1049,11 +913,8 @@ struct Source {
     /// The first failure's file and line (when `F_FAILED`).
     fail_file: u32,
     fail_line: u64,
-    /// The held failure's time, while it is held inline (`F_PENDING`).
+    /// The first failure's time, while it is held inline (`F_PENDING`).
     fail_t: i64,
-    /// The held failure's line when it is not the first failure (`NONE_U32`: it is, its line
-    /// is `fail_line`): a failure held again after the source's windows emptied.
-    held_line: u32,
     /// The first user id ([`UserNames`]) and the second, or with more than two the first
     /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
@@ -1087,8 +948,6 @@ fn add32(c: &mut u32, n: u64) {
 /// bytes, with no allocation of its own until it holds three recent users or probed ports.
 #[derive(Debug)]
 struct Windows {
-    /// Its source's index (`NONE_U32`: freed).
-    owner: u32,
     /// Its brute-force window's ring in [`SourceTable::rings`] (`NONE_U32`: none).
     ring: u32,
     /// Failures in the ring (at most the threshold's count).
@@ -1104,7 +963,6 @@ struct Windows {
 impl Default for Windows {
     fn default() -> Self {
         Windows {
-            owner: NONE_U32,
             ring: NONE_U32,
             ring_len: 0,
             ring_head: 0,
@@ -1158,13 +1016,6 @@ impl Rings {
         }
         self.n += 1;
         k
-    }
-
-    #[inline]
-    fn get(&self, k: u32) -> Option<&[(i64, u64)]> {
-        let k = k as usize;
-        let o = (k % self.per_chunk) * self.stride;
-        self.chunks.get(k / self.per_chunk)?.get(o..o + self.stride)
     }
 
     #[inline]
@@ -1222,18 +1073,6 @@ fn fail_windows(
         if let Some(r) = rings.get_mut(w.ring) {
             let n = r.len();
             let (mut len, mut head) = (w.ring_len as usize, w.ring_head as usize);
-            // Failures more than the window before this one can fire nothing any more (times
-            // only grow; the spraying window expires the same way): dropped, oldest first, so
-            // that a source whose failures are far apart holds one and no ring.
-            while len > 0 {
-                match r.get(head) {
-                    Some(&(t0, _)) if t.saturating_sub(t0) > lim.win => {
-                        head = (head + 1) % n;
-                        len -= 1;
-                    }
-                    _ => break,
-                }
-            }
             for _ in 0..n_fail.min(lim.fail_n as u32) {
                 // Oldest out first: the ring never outgrows the threshold.
                 if len >= n {
@@ -1986,8 +1825,6 @@ pub struct Detector {
     findings: Vec<Finding>,
     /// The per-source findings campaigns summarise, compact until the end ([`Pending`]).
     pending: Vec<Pending>,
-    /// The login-after-failures findings, compact until the end ([`Compromise`]).
-    compromises: Vec<Compromise>,
     seen: FnvMap<u64, usize>,
     /// sudo commands, su sessions, and the accounts created or made privileged.
     privilege: privilege::Privilege,
@@ -2101,7 +1938,6 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             pending: Vec::new(),
-            compromises: Vec::new(),
             seen: FnvMap::default(),
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
@@ -2556,27 +2392,6 @@ impl Detector {
         if let Some((b, spray_uh)) = windows_for {
             (brute, spray, first_in_window) =
                 self.src.fail(idx, &lim, n_fail, t, line, b, spray_uh);
-            // Windows holding only this failure go back inline: a source whose failures are
-            // further apart than the window costs no windows between them.
-            let held_line = u32::try_from(line).ok().filter(|&l| l != NONE_U32);
-            if let (None, Some(l)) = (port, held_line) {
-                if let Some(with_user) = self.src.holds_only(idx, &lim, t, line, spray_uh) {
-                    let id = match user.filter(|_| with_user) {
-                        Some(u) => {
-                            let id = match uid {
-                                Some(id) => id,
-                                None => self.src.users.id(u, uh.unwrap_or_else(|| hash(u))),
-                            };
-                            uid = Some(id);
-                            Some(id).filter(|&i| i != NONE_U32)
-                        }
-                        None => None,
-                    };
-                    if id.is_some() || !with_user {
-                        self.src.hold_again(idx, t, l, id);
-                    }
-                }
-            }
         }
         if let Some(p) = port {
             scan = self.src.port(idx, &lim, p, t);
@@ -2789,23 +2604,6 @@ impl Detector {
             }
         }
         if compromise {
-            // One a source (`F_COMPROMISE`): kept as ids until the end (a botnet's log has
-            // thousands, each a ~800-byte finding).
-            let u = user.unwrap_or_default();
-            let uid = self.src.users.id(u, hash(u));
-            if uid != NONE_U32 {
-                let (fail_file, fail_line) = first_fail.unwrap_or((NONE_U32, 0));
-                self.compromises.push(Compromise {
-                    src: u32::try_from(idx).unwrap_or(NONE_U32),
-                    file,
-                    line,
-                    fail_file,
-                    user: uid,
-                    fail_line,
-                    failures,
-                });
-                return self.scan_finding(idx, scan, file, line);
-            }
             let ev = self.evidence(file, line);
             let ev0 = first_fail.map(|(f, l)| self.evidence(f, l));
             let u = user.unwrap_or_default().to_vec();
@@ -2822,40 +2620,12 @@ impl Detector {
                 f
             });
         }
-        self.scan_finding(idx, scan, file, line);
-    }
-
-    /// [`Detector::source_findings`]' port scan, kept compact.
-    fn scan_finding(&mut self, idx: usize, scan: bool, file: u32, line: u64) {
         if scan {
-            self.pending.push(Pending {
-                kind: PendingKind::Scan,
-                src: u32::try_from(idx).unwrap_or(NONE_U32),
-                file,
-                line,
-                line2: line,
-            });
+            self.pending.push(pending(PendingKind::Scan, line, line));
             if let Some(s) = self.src.srcs.get_mut(idx) {
                 s.flags |= F_SCAN;
             }
         }
-    }
-
-    /// A [`Compromise`] as its finding (`sources`: the table at the end).
-    fn compromise_finding(&self, c: &Compromise, sources: &Sources) -> Finding {
-        let src = sources.name(c.src as usize);
-        let u = sources.users.get(c.user);
-        let failures = c.failures;
-        let mut f = Finding::new("logs.login-after-failures", Severity::Critical, "successful login from a source after repeated failures: likely compromise", src)
-            .with_evidence(self.evidence(c.file, c.line))
-            .with_attack("T1078")
-            .with_attack("T1110")
-            .with_detail(format!("login as {} after {failures} failed attempts (password guesses and invalid-user probes) from this source", ferret_core::escape::escape(u)))
-            .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
-        if c.fail_file != NONE_U32 {
-            f = f.with_evidence(self.evidence(c.fail_file, c.fail_line));
-        }
-        f
     }
 
     /// Whether a finding with this id and subject was made already.
@@ -3347,11 +3117,9 @@ impl Detector {
             index,
             long,
             windows,
-            free_windows,
             rings,
-            ..
         } = std::mem::take(&mut self.src);
-        drop((windows, free_windows, rings));
+        drop((windows, rings));
         // The per-user windows go too: what follows is the result.
         drop((
             std::mem::take(&mut self.dist),
@@ -3405,14 +3173,7 @@ impl Detector {
                 evidence: self.evidence(a.file & !TIMED, a.line),
             })
             .collect();
-        let compromises = std::mem::take(&mut self.compromises);
-        let made: Vec<Finding> = compromises
-            .iter()
-            .map(|c| self.compromise_finding(c, &sources))
-            .collect();
-        drop(compromises);
         let mut findings = self.findings;
-        findings.extend(made);
         let (more, elevations, elevations_omitted) = self.privilege.finish(self.window);
         findings.extend(more);
         Finding::sort(&mut findings);
@@ -3494,20 +3255,6 @@ pub(crate) struct Pending {
     /// The evidence lines (brute force: the window's first failure and the last).
     pub(crate) line: u64,
     pub(crate) line2: u64,
-}
-
-/// A login-after-failures finding as the detector keeps it until the end (40 bytes): the
-/// source by its index, the user by its id (the empty name when the login named none), the login's
-/// line and the first failure's (`fail_file` `NONE_U32`: none).
-#[derive(Debug, Clone, Copy)]
-struct Compromise {
-    src: u32,
-    file: u32,
-    line: u64,
-    fail_file: u32,
-    user: u32,
-    fail_line: u64,
-    failures: u64,
 }
 
 /// The detection of a [`Pending`] finding.
