@@ -205,7 +205,8 @@
 //! their thresholds), sources per user window (4x), accepted logins
 //! ([`detect::MAX_ACCEPTED`]), elevations, timeline events, unparsed samples.
 //!
-//! A source's brute-force, spraying and port-scan findings are kept as 32-byte records until
+//! A source's login-after-failures finding is kept as a 40-byte record of ids until the end.
+//! Its brute-force, spraying and port-scan findings are kept as 32-byte records until
 //! the end: when a campaign folds them ([`campaign`]), only its top sources' findings are
 //! ever made (a botnet's log would otherwise hold a ~1.5 KB finding a source until then).
 //! At the end the entries become [`Analysis::sources`] ([`Sources`]) chunk by chunk (88 bytes

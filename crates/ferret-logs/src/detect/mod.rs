@@ -1825,6 +1825,8 @@ pub struct Detector {
     findings: Vec<Finding>,
     /// The per-source findings campaigns summarise, compact until the end ([`Pending`]).
     pending: Vec<Pending>,
+    /// The login-after-failures findings, compact until the end ([`Compromise`]).
+    compromises: Vec<Compromise>,
     seen: FnvMap<u64, usize>,
     /// sudo commands, su sessions, and the accounts created or made privileged.
     privilege: privilege::Privilege,
@@ -1938,6 +1940,7 @@ impl Detector {
             fs_reported: false,
             findings: Vec::new(),
             pending: Vec::new(),
+            compromises: Vec::new(),
             seen: FnvMap::default(),
             notable: timeline::Notable::default(),
             accepted: VecDeque::new(),
@@ -2604,6 +2607,23 @@ impl Detector {
             }
         }
         if compromise {
+            // One a source (`F_COMPROMISE`): kept as ids until the end (a botnet's log has
+            // thousands, each a ~800-byte finding).
+            let u = user.unwrap_or_default();
+            let uid = self.src.users.id(u, hash(u));
+            if uid != NONE_U32 {
+                let (fail_file, fail_line) = first_fail.unwrap_or((NONE_U32, 0));
+                self.compromises.push(Compromise {
+                    src: u32::try_from(idx).unwrap_or(NONE_U32),
+                    file,
+                    line,
+                    fail_file,
+                    user: uid,
+                    fail_line,
+                    failures,
+                });
+                return self.scan_finding(idx, scan, file, line);
+            }
             let ev = self.evidence(file, line);
             let ev0 = first_fail.map(|(f, l)| self.evidence(f, l));
             let u = user.unwrap_or_default().to_vec();
@@ -2620,12 +2640,40 @@ impl Detector {
                 f
             });
         }
+        self.scan_finding(idx, scan, file, line);
+    }
+
+    /// [`Detector::source_findings`]' port scan, kept compact.
+    fn scan_finding(&mut self, idx: usize, scan: bool, file: u32, line: u64) {
         if scan {
-            self.pending.push(pending(PendingKind::Scan, line, line));
+            self.pending.push(Pending {
+                kind: PendingKind::Scan,
+                src: u32::try_from(idx).unwrap_or(NONE_U32),
+                file,
+                line,
+                line2: line,
+            });
             if let Some(s) = self.src.srcs.get_mut(idx) {
                 s.flags |= F_SCAN;
             }
         }
+    }
+
+    /// A [`Compromise`] as its finding (`sources`: the table at the end).
+    fn compromise_finding(&self, c: &Compromise, sources: &Sources) -> Finding {
+        let src = sources.name(c.src as usize);
+        let u = sources.users.get(c.user);
+        let failures = c.failures;
+        let mut f = Finding::new("logs.login-after-failures", Severity::Critical, "successful login from a source after repeated failures: likely compromise", src)
+            .with_evidence(self.evidence(c.file, c.line))
+            .with_attack("T1078")
+            .with_attack("T1110")
+            .with_detail(format!("login as {} after {failures} failed attempts (password guesses and invalid-user probes) from this source", ferret_core::escape::escape(u)))
+            .with_remediation("treat the account as compromised: lock it, kill its sessions, rotate credentials, review what it did");
+        if c.fail_file != NONE_U32 {
+            f = f.with_evidence(self.evidence(c.fail_file, c.fail_line));
+        }
+        f
     }
 
     /// Whether a finding with this id and subject was made already.
@@ -3173,7 +3221,14 @@ impl Detector {
                 evidence: self.evidence(a.file & !TIMED, a.line),
             })
             .collect();
+        let compromises = std::mem::take(&mut self.compromises);
+        let made: Vec<Finding> = compromises
+            .iter()
+            .map(|c| self.compromise_finding(c, &sources))
+            .collect();
+        drop(compromises);
         let mut findings = self.findings;
+        findings.extend(made);
         let (more, elevations, elevations_omitted) = self.privilege.finish(self.window);
         findings.extend(more);
         Finding::sort(&mut findings);
@@ -3255,6 +3310,20 @@ pub(crate) struct Pending {
     /// The evidence lines (brute force: the window's first failure and the last).
     pub(crate) line: u64,
     pub(crate) line2: u64,
+}
+
+/// A login-after-failures finding as the detector keeps it until the end (40 bytes): the
+/// source by its index, the user by its id (the empty name when the login named none), the login's
+/// line and the first failure's (`fail_file` `NONE_U32`: none).
+#[derive(Debug, Clone, Copy)]
+struct Compromise {
+    src: u32,
+    file: u32,
+    line: u64,
+    fail_file: u32,
+    user: u32,
+    fail_line: u64,
+    failures: u64,
 }
 
 /// The detection of a [`Pending`] finding.

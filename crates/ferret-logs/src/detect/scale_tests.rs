@@ -159,5 +159,6 @@ fn per_source_records_keep_their_documented_sizes() {
     assert_eq!(size_of::<Source>(), 112, "Source");
     assert_eq!(size_of::<Windows>(), 64, "Windows");
     assert_eq!(size_of::<super::AcceptedAt>(), 32, "AcceptedAt");
+    assert_eq!(size_of::<super::Compromise>(), 40, "Compromise");
     assert_eq!(size_of::<super::sources::Entry>(), 88, "sources::Entry");
 }
