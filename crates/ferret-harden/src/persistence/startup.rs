@@ -228,6 +228,29 @@ pub(super) fn shell_hits_except(buf: &[u8], ignore: &[CommandKind]) -> (Vec<Hit>
     (hits, all)
 }
 
+/// Suspicious lines of Python source (each line through [`python_kinds`]); blank lines and
+/// lines starting with one of `comments` are passed over.
+pub(super) fn python_hits(buf: &[u8], comments: &[&[u8]]) -> (Vec<Hit>, Kinds) {
+    let mut all = Kinds::empty();
+    let mut hits = Vec::new();
+    for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
+        let t = l.trim_ascii();
+        if t.is_empty() || comments.iter().any(|c| t.starts_with(c)) {
+            continue;
+        }
+        let k = relevant(python_kinds(t));
+        if !k.is_empty() {
+            all.extend(k);
+            hits.push(Hit {
+                line: i as u64 + 1,
+                text: t.to_vec(),
+                reasons: reasons(k),
+            });
+        }
+    }
+    (hits, all)
+}
+
 /// A finding about one file: `what` describes the problem; the hits are its evidence lines.
 #[allow(clippy::too_many_arguments)] // one place builds every finding of this module
 pub(super) fn finding(

@@ -13,8 +13,7 @@
 //! are not among these kinds.
 
 use super::{
-    finding, hit_reasons, python_kinds, reasons, relevant, severity, shell_hits, shell_hits_except,
-    Owned, Packages,
+    finding, hit_reasons, python_hits, severity, shell_hits, shell_hits_except, Owned, Packages,
 };
 use crate::persistence::hooks::{entries, read_text, Hit};
 use crate::util::pb;
@@ -210,24 +209,8 @@ pub(super) fn scriptlet_hits(s: &Scriptlet) -> (Vec<Hit>, Kinds) {
     if shell {
         return shell_hits(&s.body);
     }
-    let mut kinds = Kinds::empty();
-    let mut hits = Vec::new();
-    for (i, l) in s.body.split(|&c| c == b'\n').enumerate() {
-        let t = l.trim_ascii();
-        if t.is_empty() || t.starts_with(b"--") || t.first() == Some(&b'#') {
-            continue;
-        }
-        let k = relevant(python_kinds(t));
-        if !k.is_empty() {
-            kinds.extend(k);
-            hits.push(Hit {
-                line: i as u64 + 1,
-                text: t.to_vec(),
-                reasons: reasons(k),
-            });
-        }
-    }
-    (hits, kinds)
+    // other interpreters (`<lua>`, python): `--` and `#` comments passed over
+    python_hits(&s.body, &[b"#".as_slice(), b"--"])
 }
 
 fn rpm_script(db: &Path, nevra: &[u8], s: &Scriptlet, out: &mut Outcome) {

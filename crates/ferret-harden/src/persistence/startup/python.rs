@@ -17,7 +17,9 @@
 //! (the line as `python3 -c` code, and its string literals as shell commands), medium for an
 //! import line nobody ships.
 
-use super::{finding, hit_reasons, python_kinds, reasons, relevant, severity, Owned, Packages};
+use super::{
+    finding, hit_reasons, python_hits, python_kinds, reasons, relevant, severity, Owned, Packages,
+};
 use crate::accounts::Accounts;
 use crate::persistence::hooks::{entries, homes, in_home, link_target, read_text, Hit};
 use crate::util::pb;
@@ -337,23 +339,7 @@ fn check_pth(p: &Path, read: &Path, buf: &[u8], pkgs: &mut Packages<'_>, out: &m
 }
 
 fn check_customize(p: &Path, read: &Path, buf: &[u8], pkgs: &mut Packages<'_>, out: &mut Outcome) {
-    let mut hits = Vec::new();
-    let mut kinds = Kinds::empty();
-    for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-        let t = l.trim_ascii();
-        if t.is_empty() || t.first() == Some(&b'#') {
-            continue;
-        }
-        let k = relevant(python_kinds(t));
-        if !k.is_empty() {
-            kinds.extend(k);
-            hits.push(Hit {
-                line: i as u64 + 1,
-                text: t.to_vec(),
-                reasons: reasons(k),
-            });
-        }
-    }
+    let (hits, kinds) = python_hits(buf, &[b"#".as_slice()]);
     let owned = pkgs.owned(pb(read), buf, out);
     let (sev, what) = match (&owned, hits.is_empty()) {
         (_, false) => (severity(kinds).max(Severity::High), String::new()),
