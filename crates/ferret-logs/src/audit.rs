@@ -352,6 +352,38 @@ impl<'a> Record<'a> {
         fields(v).find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
+    /// The raw values of `a0` ... `a{argc-1}` (`EXECVE`), each as [`Record::raw`] gives it,
+    /// in one pass over the fields (and one over the inner message when one is missing).
+    fn args(&self, argc: u32) -> Vec<Option<&'a [u8]>> {
+        let n = argc as usize;
+        let mut out: Vec<Option<&'a [u8]>> = vec![None; n];
+        let mut inner = None;
+        for (k, v) in fields(self.fields) {
+            if let Some(slot) = arg_index(k).and_then(|i| out.get_mut(i)) {
+                slot.get_or_insert(v);
+            }
+            if k == b"msg" && v.starts_with(b"'") {
+                inner = Some(v);
+            }
+        }
+        if let Some(v) = inner.filter(|_| out.iter().any(Option::is_none)) {
+            let v = v.get(1..).unwrap_or_default();
+            let v = v.strip_suffix(b"'").unwrap_or(v);
+            let mut from_msg: Vec<Option<&'a [u8]>> = vec![None; n];
+            for (k, v) in fields(v) {
+                if let Some(slot) = arg_index(k).and_then(|i| from_msg.get_mut(i)) {
+                    slot.get_or_insert(v);
+                }
+            }
+            for (slot, m) in out.iter_mut().zip(from_msg) {
+                if slot.is_none() {
+                    *slot = m;
+                }
+            }
+        }
+        out
+    }
+
     /// The decoded value of field `name` (see [`decode`]).
     pub fn value(&self, name: &[u8]) -> Option<Cow<'a, [u8]>> {
         decode(name, self.raw(name)?)
@@ -397,6 +429,17 @@ impl<'a> Record<'a> {
         self.raw(b"pid")
             .and_then(|p| std::str::from_utf8(p).ok()?.parse().ok())
     }
+}
+
+/// `i` of a field named `a{i}` (decimal, as `format!` writes it: no leading zero).
+fn arg_index(key: &[u8]) -> Option<usize> {
+    let d = key.strip_prefix(b"a")?;
+    if d.is_empty() || d.len() > 4 || (d.len() > 1 && d.first() == Some(&b'0')) {
+        return None;
+    }
+    d.iter().try_fold(0usize, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + usize::from(c - b'0'))
+    })
 }
 
 fn basename(b: &[u8]) -> &[u8] {
@@ -547,9 +590,11 @@ impl Mapper {
                     .and_then(|a| std::str::from_utf8(a).ok()?.parse::<u32>().ok())
                     .unwrap_or(0)
                     .min(1024);
-                for i in 0..argc {
-                    let name = format!("a{i}");
-                    let Some(a) = rec.value(name.as_bytes()) else {
+                // Every argument in one pass over the fields (a lookup per argument would
+                // be quadratic in the record's length).
+                for (i, raw) in rec.args(argc).into_iter().enumerate() {
+                    let Some(a) = raw.and_then(|raw| decode(format!("a{i}").as_bytes(), raw))
+                    else {
                         continue;
                     };
                     if x.argv.len() >= MAX_COMMAND {
@@ -1163,6 +1208,31 @@ mod tests {
         assert_eq!(r.interpreted(b"UID"), Some(&b"root"[..]));
         assert_eq!(r.user(b"auid"), None);
         assert_eq!(r.user(b"uid").as_deref(), Some(&b"root"[..]));
+    }
+
+    #[test]
+    fn execve_args_in_one_pass_equal_the_lookups() {
+        let lines: [&[u8]; 4] = [
+            b"type=EXECVE msg=audit(1.2:3): argc=4 a0=\"ls\" a1=2D6C a3=\"x\" a1=\"dup\" a01=\"no\"",
+            b"type=EXECVE msg=audit(1.2:3): argc=5 a0=\"ls\" msg='a1=\"in\" a0=\"no\" a4=6869' a2=? msg='a3=\"last\"'",
+            b"type=EXECVE msg=audit(1.2:3): argc=3 a00=1 a=2 a2a=3 a1",
+            b"type=EXECVE msg=audit(1.2:3): argc=2",
+        ];
+        for line in lines {
+            let r = parse_record(line).unwrap();
+            let args = r.args(8);
+            assert_eq!(args.len(), 8);
+            for (i, a) in args.iter().enumerate() {
+                assert_eq!(*a, r.raw(format!("a{i}").as_bytes()), "a{i} of {line:?}");
+            }
+        }
+        let r = parse_record(lines[1]).unwrap();
+        // the last `msg='...'` is the one looked into, as `raw` does
+        assert_eq!(r.args(5)[1], None);
+        assert_eq!(r.args(5)[3], Some(&b"\"last\""[..]));
+        assert_eq!(arg_index(b"a1023"), Some(1023));
+        assert_eq!(arg_index(b"a01"), None);
+        assert_eq!(arg_index(b"a"), None);
     }
 
     #[test]

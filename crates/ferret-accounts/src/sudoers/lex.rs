@@ -455,6 +455,10 @@ impl<'a> Lexer<'a> {
 
     fn tag_at(&self, i: usize) -> Option<(usize, TagTok)> {
         let r = self.rest(i);
+        // every tag starts with a capital: most tokens are told apart by their first byte
+        if !r.first().is_some_and(u8::is_ascii_uppercase) {
+            return None;
+        }
         for (kw, t) in TAGS {
             if let Some(after) = r.strip_prefix(*kw) {
                 let b = after.iter().take_while(|&&c| is_blank(c)).count();
@@ -924,7 +928,7 @@ impl<'a> Lexer<'a> {
             consider(3, 5, &mut best);
         }
         let mut opt = None;
-        if initial {
+        if initial && c.is_ascii_uppercase() {
             for (kw, o) in OPTS {
                 if r.starts_with(kw) {
                     consider(kw.len(), 6, &mut best);
@@ -949,7 +953,7 @@ impl<'a> Lexer<'a> {
             (b"sha384", DigestKind::Sha384),
             (b"sha512", DigestKind::Sha512),
         ] {
-            if r.starts_with(kw) {
+            if c == b's' && r.starts_with(kw) {
                 consider(6, 9, &mut best);
                 digest_kw = Some(k);
             }

@@ -1309,11 +1309,19 @@ impl Effective {
         let Some(idx) = keywords::index_of(keyword) else {
             return Vec::new();
         };
+        self.values_at(idx)
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// The values of the keyword at `idx` of [`KEYWORDS`], defaults included, borrowed.
+    fn values_at(&self, idx: usize) -> Vec<&[u8]> {
         match self.set.get(&idx) {
-            Some(v) if !v.is_empty() => v.iter().map(|e| e.value.clone()).collect(),
+            Some(v) if !v.is_empty() => v.iter().map(|e| e.value.as_slice()).collect(),
             _ => KEYWORDS
                 .get(idx)
-                .map(|k| k.default.iter().map(|d| d.as_bytes().to_vec()).collect())
+                .map(|k| k.default.iter().map(|d| d.as_bytes()).collect())
                 .unwrap_or_default(),
         }
     }
@@ -1342,7 +1350,8 @@ impl Effective {
     pub fn dump(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for (idx, k) in KEYWORDS.iter().enumerate() {
-            let vals: Vec<Vec<u8>> = self.values(k.name);
+            // by index: a lookup by name per keyword would be quadratic in the table
+            let vals = self.values_at(idx);
             let line = |v: &[u8]| {
                 let mut l = k.name.as_bytes().to_vec();
                 l.push(b' ');
@@ -1366,7 +1375,6 @@ impl Effective {
                     }
                 }
             }
-            let _ = idx;
         }
         out
     }
@@ -1389,6 +1397,37 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let root = HostRoot::new(t.path()).unwrap();
         SshdConfig::from_bytes(&root, "/etc/ssh/sshd_config", conf.as_bytes()).effective(ctx)
+    }
+
+    #[test]
+    fn keyword_names_are_unique_so_dump_may_go_by_index() {
+        for (idx, k) in KEYWORDS.iter().enumerate() {
+            assert_eq!(keywords::index_of(k.name), Some(idx), "{}", k.name);
+        }
+        let e = SshdConfig::from_bytes(
+            &ferret_core::HostRoot::live(),
+            "/etc/ssh/sshd_config",
+            b"PermitRootLogin no\nAllowUsers a b\nAllowUsers c\n",
+        )
+        .effective(&ConnectionContext::new());
+        let dump = e.dump();
+        for k in KEYWORDS {
+            let by_name = e.values(k.name);
+            let lines = dump
+                .iter()
+                .filter(|l| {
+                    l.strip_prefix(k.name.as_bytes())
+                        .is_some_and(|r| r.first() == Some(&b' '))
+                })
+                .count();
+            match k.print {
+                Print::Never => assert_eq!(lines, 0),
+                Print::Single => assert_eq!(lines, 1),
+                Print::Lines => assert_eq!(lines, by_name.len()),
+                Print::OneLine => assert_eq!(lines, usize::from(!by_name.is_empty())),
+            }
+        }
+        assert!(dump.contains(&b"permitrootlogin no".to_vec()));
     }
 
     #[test]

@@ -197,14 +197,11 @@ fn read_block<R: Read>(
     let want = cap.max(old + (1 << 20));
     // Reads go straight into the buffer, which keeps its length from block to block
     // (`read_to_end` would zero the spare room before every block for a reader without
-    // `read_buf`, such as the progress wrapper). A new buffer comes zeroed from the
-    // allocator, so a small input touches only the pages it fills.
-    if buf.len() < want {
-        if buf.is_empty() {
-            *buf = vec![0; want];
-        } else {
-            buf.resize(want, 0);
-        }
+    // `read_buf`, such as the progress wrapper). The buffer grows by doubling as it fills, up
+    // to the block size: a small input never has a whole block zeroed for it (a freed
+    // block-sized buffer is reused from the heap, and zeroed again, by the next call).
+    if buf.len() < old.max(FIRST_READ).min(want) {
+        buf.resize(old.max(FIRST_READ).min(want), 0);
     }
     if let Some(head) = buf.get_mut(..old) {
         head.copy_from_slice(carry);
@@ -212,7 +209,11 @@ fn read_block<R: Read>(
     carry.clear();
     let mut filled = old;
     while filled < want {
-        let Some(dst) = buf.get_mut(filled..want) else {
+        if filled >= buf.len() {
+            buf.resize(buf.len().saturating_mul(2).clamp(FIRST_READ, want), 0);
+        }
+        let end = want.min(buf.len());
+        let Some(dst) = buf.get_mut(filled..end) else {
             break;
         };
         match reader.read(dst) {
@@ -366,6 +367,9 @@ pub const PARALLEL_BLOCK: usize = 4 << 20;
 /// may change. 512 KiB: measured faster than 64, 128 and 256 KiB (fewer hand-overs, chunks
 /// still small) and than 1 MiB (balance).
 pub const PARALLEL_PIECE: usize = 512 << 10;
+
+/// The first read of a block fills at most this much; the buffer doubles from there.
+const FIRST_READ: usize = 64 << 10;
 
 /// One block of whole lines shared by the threads of the parallel path.
 struct SharedBlock {

@@ -573,7 +573,8 @@ impl<R: Read> Records<R> {
         self.end -= self.pos;
         self.pos = 0;
         // A small file (its size known) gets a buffer of its size, not 256 KB zeroed for each
-        // reader; should the size be stale, the buffer grows to the usual size when full.
+        // reader; should the size be stale, or unknown (a pipe, a decompressor), the buffer
+        // starts small and doubles up to the usual size as it fills.
         let full = want.max(CHUNK);
         let target = match self.size_hint {
             Some(s) => {
@@ -584,14 +585,19 @@ impl<R: Read> Records<R> {
                     .saturating_add(1)
                     .clamp(MIN_CHUNK, full)
             }
-            None => full,
+            // as large as what was read so far: reads double in size up to the usual one
+            None => usize::try_from(self.bytes)
+                .unwrap_or(full)
+                .max(want)
+                .clamp(MIN_CHUNK, full),
         };
         if self.buf.len() < target {
             self.buf.resize(target, 0);
         }
         while self.end < want {
             if self.end >= self.buf.len() && self.buf.len() < full {
-                self.buf.resize(full, 0);
+                let grown = self.buf.len().saturating_mul(2).clamp(MIN_CHUNK, full);
+                self.buf.resize(grown, 0);
             }
             let Some(space) = self.buf.get_mut(self.end..) else {
                 break;
