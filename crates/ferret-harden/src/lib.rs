@@ -129,7 +129,7 @@
 //! | `evasion.resolver-unexpected` | low | resolv.conf uses a public resolver that is neither local, private nor the cloud's | T1565.002 |
 //! | `evasion.miner-tuning` | medium (low for the NMI watchdog alone) | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d (one finding per setting) | T1496 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
-//! | `exposure.redis-no-auth` | critical (every interface: a wildcard bind, or no bind with protected-mode no), high (a specific non-loopback interface; protected mode applies only without a bind); one level lower when `rename-command CONFIG` disables CONFIG | Redis serves clients without a password (no `requirepass`, ACL `default` user `nopass`), from redis.conf in Debian/RHEL/BT-Panel/tarball places, includes and ACL file followed | T1190, T1133 |
+//! | `exposure.redis-no-auth` | critical (every interface: a wildcard bind, or no bind with protected-mode no), high (a specific non-loopback interface; protected mode applies only without a bind); one level lower when `rename-command CONFIG` disables CONFIG | Redis serves clients without a password (no `requirepass`, ACL `default` user `nopass`), from redis.conf in Debian/RHEL/BT-Panel/tarball places, includes and ACL file followed, and from `redis-server` command lines (units and drop-ins, init scripts, `rc.local`, supervisor, a container's Cmd with a published port), whose `--bind`/`--protected-mode`/`--requirepass` override the file | T1190, T1133 |
 //! | `persistence.redis-rdb-file` | critical | a crontab, cron script, authorized_keys or shell start-up file is a Redis RDB dump (`REDIS00NN`): written by `CONFIG SET dir/dbfilename` + `SAVE`; the cron entries inside (LZF-compressed ones too, [`ferret_core::rdb`]) are still reported as `persistence.cron-*`, the keys by fingerprint | T1190 + T1053.003 / T1098.004 / T1546.004 |
 //! | `exposure.docker-api` | critical (no `--tlsverify`), low (client certificates required) | dockerd listens on a non-loopback `tcp://` (`-H` in docker.service or a drop-in, `/etc/default/docker`, `/etc/sysconfig/docker`, daemon.json `hosts`, docker.socket `ListenStream`) | T1133, T1190, T1610 |
 //! | `exposure.docker-socket-open` | high | docker.socket `SocketMode` or the socket itself writable by others | T1611, T1068 |
@@ -478,8 +478,17 @@ pub mod fuzzing {
     }
 
     /// redis.conf splitting (sdssplitargs) must never panic, keep line numbers in range, and
-    /// give arguments no longer than their line; the reach of any bind list is decided.
+    /// give arguments no longer than their line; the reach of any bind list is decided. Each
+    /// line is also split as a unit's command line and read as `redis-server`'s options.
     pub fn redis_conf(data: &[u8]) {
+        for l in data.split(|&c| c == b'\n') {
+            let words = crate::exposure::launch::split_words(l);
+            assert!(words.iter().map(Vec::len).sum::<usize>() <= l.len());
+            let (file, opts) = crate::exposure::redis::command_line(&words);
+            assert!(file.is_none_or(|f| f.len() <= l.len()));
+            assert!(opts.len() <= words.len());
+            assert!(crate::exposure::launch::masked(&words).len() <= 4 * l.len() + 8);
+        }
         let lines = data.split(|&c| c == b'\n').count() as u64;
         for d in crate::exposure::redis::parse(data) {
             match d {

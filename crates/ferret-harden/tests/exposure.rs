@@ -49,6 +49,21 @@ fn base(t: &Path) {
     w(t, "/etc/group", "root:x:0:\nredis:x:998:\n");
 }
 
+/// A fixture root with passwd and group, and `files` (path, contents) written in it.
+fn host(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    base(t.path());
+    for (p, c) in files {
+        w(t.path(), p, c);
+    }
+    t
+}
+
+/// The exposure check alone on a fixture root.
+fn exposure(t: &tempfile::TempDir) -> Outcome {
+    run(t.path(), &[Check::Exposure])
+}
+
 /// What the line parsers make of the dumps on their own: the raw dump's cron line survives
 /// (between two binary lines), the compressed dump's does not — hence the RDB walk.
 #[test]
@@ -363,27 +378,21 @@ fn redis_stock_debian_config_is_quiet_and_edits_are_not() {
 
 #[test]
 fn redis_bt_panel_and_tarball_places() {
-    let t = tempfile::tempdir().unwrap();
-    base(t.path());
-    // BT-Panel's default before 7.x: no bind, protected mode off.
-    w(
-        t.path(),
-        "/www/server/redis/redis.conf",
-        "port 6379\nprotected-mode no\ndaemonize yes\n",
-    );
-    // The tarball's install_server.sh file, loopback only: quiet.
-    w(
-        t.path(),
-        "/etc/redis/6379.conf",
-        "bind 127.0.0.1\nport 6379\n",
-    );
-    // Unbalanced quotes are an error with file:line.
-    w(
-        t.path(),
-        "/usr/local/redis/redis.conf",
-        "bind 10.0.0.5\nrequirepass \"x\n",
-    );
-    let out = run(t.path(), &[Check::Exposure]);
+    let t = host(&[
+        // BT-Panel's default before 7.x: no bind, protected mode off.
+        (
+            "/www/server/redis/redis.conf",
+            "port 6379\nprotected-mode no\ndaemonize yes\n",
+        ),
+        // The tarball's install_server.sh file, loopback only: quiet.
+        ("/etc/redis/6379.conf", "bind 127.0.0.1\nport 6379\n"),
+        // Unbalanced quotes are an error with file:line.
+        (
+            "/usr/local/redis/redis.conf",
+            "bind 10.0.0.5\nrequirepass \"x\n",
+        ),
+    ]);
+    let out = exposure(&t);
     let f = with_id(&out.findings, "exposure.redis-no-auth");
     assert_eq!(f.len(), 2, "{f:#?}");
     assert!(f
@@ -496,19 +505,17 @@ fn docker_stock_quiet_then_exposed_api_and_miner_container() {
 
 #[test]
 fn docker_socket_mode_and_bad_json() {
-    let t = tempfile::tempdir().unwrap();
-    base(t.path());
-    w(
-        t.path(),
-        "/etc/systemd/system/docker.socket",
-        "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0666\n",
-    );
-    w(
-        t.path(),
-        "/var/lib/docker/containers/bad/config.v2.json",
-        "{\"Config\":",
-    );
-    let out = run(t.path(), &[Check::Exposure]);
+    let t = host(&[
+        (
+            "/etc/systemd/system/docker.socket",
+            "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0666\n",
+        ),
+        (
+            "/var/lib/docker/containers/bad/config.v2.json",
+            "{\"Config\":",
+        ),
+    ]);
+    let out = exposure(&t);
     let s = with_id(&out.findings, "exposure.docker-socket-open");
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].evidence[0].line, Some(3));
@@ -588,4 +595,134 @@ fn postgres_stock_quiet_then_trust_from_anywhere() {
     let out = run(t.path(), &[Check::Exposure]);
     let f = with_id(&out.findings, "exposure.postgres-cleartext-password");
     assert_eq!(f[0].severity, Severity::Medium);
+}
+
+#[test]
+fn redis_stock_debian_unit_is_quiet_and_command_line_options_count() {
+    let Some(pkg) = stock(&["redis-server"]) else {
+        return;
+    };
+    let conf = std::fs::read_to_string(pkg.path().join("etc/redis/redis.conf")).unwrap();
+    let t = host(&[("/etc/redis/redis.conf", &conf)]);
+    for u in [
+        "/lib/systemd/system/redis-server.service",
+        "/lib/systemd/system/redis-server@.service",
+    ] {
+        copy(pkg.path(), t.path(), u, u);
+    }
+    let unit =
+        std::fs::read_to_string(t.path().join("lib/systemd/system/redis-server.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/bin/redis-server /etc/redis/redis.conf"));
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // The drop-in the tutorials give instead of editing the file: the options override it.
+    let dropin = "/etc/systemd/system/redis-server.service.d/override.conf";
+    w(
+        t.path(),
+        dropin,
+        "[Service]\nExecStart=\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --supervised systemd --daemonize no --bind 0.0.0.0 --protected-mode no\n",
+    );
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f.len(), 1, "{:#?}", out.findings);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].subject, "/etc/redis/redis.conf");
+    assert_eq!(f[0].evidence[0].path, dropin);
+    assert_eq!(f[0].evidence[0].line, Some(3));
+    assert_eq!(f[0].evidence[0].excerpt.as_deref(), Some("bind 0.0.0.0"));
+    assert!(f[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("--protected-mode no"));
+    // A password on the command line closes it, and is not in the report.
+    w(
+        t.path(),
+        dropin,
+        "[Service]\nExecStart=\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --bind 0.0.0.0 --protected-mode no --requirepass Zx9-secret\n",
+    );
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    // Only the options matter: a later `--bind 127.0.0.1` wins over the file's.
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &conf.replace("\nbind 127.0.0.1 -::1\n", "\nbind 0.0.0.0\n"),
+    );
+    w(
+        t.path(),
+        dropin,
+        "[Service]\nExecStart=\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --bind 127.0.0.1\n",
+    );
+    assert!(exposure(&t).findings.is_empty());
+}
+
+#[test]
+fn redis_started_by_supervisor_rc_local_and_container() {
+    let t = host(&[
+        // Built from the tarball, started by supervisor without a file.
+        (
+            "/etc/supervisor/conf.d/redis.conf",
+            "[program:redis]\ncommand=/usr/local/bin/redis-server --port 6379 --protected-mode no\nautorestart=true\n",
+        ),
+        // rc.local of a BT-Panel-less box: a file, then a flag that opens it.
+        (
+            "/etc/rc.d/rc.local",
+            "#!/bin/sh\ntouch /var/lock/subsys/local\nnohup /opt/redis/bin/redis-server /opt/redis/6380.conf --bind 10.0.0.5 &\n",
+        ),
+        ("/opt/redis/6380.conf", "port 6380\ndaemonize no\n"),
+        // A template instance and a Sentinel: unknown file, another service.
+        (
+            "/etc/systemd/system/redis@.service",
+            "[Service]\nExecStart=/usr/bin/redis-server /etc/redis/%i.conf --protected-mode no\n",
+        ),
+        (
+            "/etc/init.d/redis-sentinel",
+            "#!/bin/sh\n/usr/bin/redis-server /etc/redis/sentinel.conf --sentinel\n",
+        ),
+        // The official image with the protection switched off and the port published; the
+        // same without a published port.
+        (
+            "/var/lib/docker/containers/c1/config.v2.json",
+            r#"{"Name":"/cache","Config":{"Image":"redis:7","Entrypoint":["docker-entrypoint.sh"],"Cmd":["redis-server","--protected-mode","no"]}}"#,
+        ),
+        (
+            "/var/lib/docker/containers/c1/hostconfig.json",
+            r#"{"PortBindings":{"6379/tcp":[{"HostIp":"","HostPort":"6379"}]},"NetworkMode":"bridge"}"#,
+        ),
+        (
+            "/var/lib/docker/containers/c2/config.v2.json",
+            r#"{"Name":"/inner","Config":{"Image":"redis:7","Cmd":["redis-server","--protected-mode","no"]}}"#,
+        ),
+        (
+            "/var/lib/docker/containers/c2/hostconfig.json",
+            r#"{"PortBindings":{},"NetworkMode":"bridge"}"#,
+        ),
+    ]);
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    let by = |s: &str| {
+        f.iter()
+            .find(|f| f.subject == s)
+            .unwrap_or_else(|| panic!("{s}: {f:#?}"))
+    };
+    assert_eq!(f.len(), 3, "{f:#?}");
+    let sup = by("/etc/supervisor/conf.d/redis.conf");
+    assert_eq!(sup.severity, Severity::Critical);
+    assert!(
+        sup.evidence
+            .iter()
+            .any(|e| e.line == Some(2) && e.excerpt.as_deref() == Some("protected-mode no")),
+        "{sup:#?}"
+    );
+    let rc = by("/opt/redis/6380.conf");
+    assert_eq!(rc.severity, Severity::High);
+    assert_eq!(rc.evidence[0].path, "/etc/rc.d/rc.local");
+    assert_eq!(rc.evidence[0].line, Some(3));
+    let c = by("/var/lib/docker/containers/c1/config.v2.json");
+    assert_eq!(c.severity, Severity::Critical);
+    assert_eq!(c.evidence[0].line, None);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
 }

@@ -4,18 +4,11 @@
 //! `/etc/docker/daemon.json` (`hosts`, `tls`, `tlsverify`), `docker.socket`, and
 //! `/var/lib/docker/containers/*/config.v2.json` + `hostconfig.json`.
 
+use super::launch::{unit_files, unit_launches, unit_lines};
 use crate::util::{list_dir, pb, read_config};
 use ferret_core::command::{classify, CommandKind};
 use ferret_core::{Evidence, Finding, HostRoot, Outcome, Severity};
 use std::path::{Path, PathBuf};
-
-const UNIT_DIRS: &[&str] = &[
-    "/etc/systemd/system",
-    "/run/systemd/system",
-    "/usr/local/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/lib/systemd/system",
-];
 
 /// Where `dockerd` takes its command line: (file, the variable that holds options, or empty
 /// for a unit's `ExecStart=`).
@@ -98,56 +91,26 @@ pub fn remote_tcp(addr: &[u8]) -> bool {
     !(host.starts_with(b"127.") || host == b"localhost" || host == b"::1")
 }
 
-fn unit_files(root: &HostRoot, name: &str, out: &mut Outcome) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    // The first unit file in precedence order, then every drop-in.
-    if let Some(f) = UNIT_DIRS
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| root.exists(p))
-    {
-        v.push(f);
-    }
-    for d in UNIT_DIRS {
-        let dir = format!("{d}/{name}.d");
-        let mut ins: Vec<PathBuf> = list_dir(root, &dir, out)
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
-            .collect();
-        ins.sort();
-        v.extend(ins);
-    }
-    v
-}
-
 /// The daemon's listeners from its units, environment files and daemon.json.
 pub fn api_hosts(root: &HostRoot, out: &mut Outcome) -> Vec<ApiHost> {
-    let mut res = Vec::new();
-    // ExecStart lines (an empty `ExecStart=` in a drop-in resets the list).
-    let mut exec: Vec<ApiHost> = Vec::new();
-    for f in unit_files(root, "docker.service", out) {
-        let Some(buf) = read_config(root, &f, out) else {
-            continue;
-        };
-        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-            let t = l.trim_ascii();
-            let Some(v) = t.strip_prefix(b"ExecStart=") else {
-                continue;
-            };
-            if v.trim_ascii().is_empty() {
-                exec.clear();
-                continue;
-            }
-            let (hosts, tlsverify) = hosts_in_args(v);
-            exec.extend(hosts.into_iter().map(|addr| ApiHost {
+    // One shape for both places a dockerd command line is written: the unit's `ExecStart=`
+    // (an empty one in a drop-in resets the list) and the variable of a defaults file.
+    let at = |file: &Path, line: u64, cmd: &[u8]| -> Vec<ApiHost> {
+        let (hosts, tlsverify) = hosts_in_args(cmd);
+        hosts
+            .into_iter()
+            .map(|addr| ApiHost {
                 addr,
-                file: f.clone(),
-                line: i as u64 + 1,
+                file: file.to_path_buf(),
+                line,
                 tlsverify,
-            }));
-        }
+            })
+            .collect()
+    };
+    let mut res: Vec<ApiHost> = Vec::new();
+    for l in unit_launches(root, "docker.service", out) {
+        res.extend(at(&l.file, l.line.unwrap_or(1), &l.words.join(&b' ')));
     }
-    res.extend(exec);
     for (file, var) in ENV_FILES {
         let p = Path::new(file);
         let Some(buf) = read_config(root, p, out) else {
@@ -156,19 +119,12 @@ pub fn api_hosts(root: &HostRoot, out: &mut Outcome) -> Vec<ApiHost> {
         for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
             let t = l.trim_ascii();
             let t = t.strip_prefix(b"export ").unwrap_or(t).trim_ascii_start();
-            let Some(v) = t
+            if let Some(v) = t
                 .strip_prefix(var.as_bytes())
                 .and_then(|r| r.trim_ascii_start().strip_prefix(b"="))
-            else {
-                continue;
-            };
-            let (hosts, tlsverify) = hosts_in_args(v);
-            res.extend(hosts.into_iter().map(|addr| ApiHost {
-                addr,
-                file: p.to_path_buf(),
-                line: i as u64 + 1,
-                tlsverify,
-            }));
+            {
+                res.extend(at(p, i as u64 + 1, v));
+            }
         }
     }
     let dj = Path::new("/etc/docker/daemon.json");
@@ -192,23 +148,20 @@ pub fn api_hosts(root: &HostRoot, out: &mut Outcome) -> Vec<ApiHost> {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
-        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-            if let Some(v) = l.trim_ascii().strip_prefix(b"ListenStream=") {
-                let v = v.trim_ascii();
-                let tcp = !v.starts_with(b"/") && !v.starts_with(b"@") && !v.is_empty();
-                if tcp {
-                    let addr = if v.iter().all(u8::is_ascii_digit) {
-                        [b"tcp://0.0.0.0:".as_slice(), v].concat()
-                    } else {
-                        [b"tcp://".as_slice(), v].concat()
-                    };
-                    res.push(ApiHost {
-                        addr,
-                        file: f.clone(),
-                        line: i as u64 + 1,
-                        tlsverify: false,
-                    });
-                }
+        for (k, v, line) in unit_lines(&buf) {
+            let tcp = !v.starts_with(b"/") && !v.starts_with(b"@") && !v.is_empty();
+            if k == b"ListenStream" && tcp {
+                let addr = if v.iter().all(u8::is_ascii_digit) {
+                    [b"tcp://0.0.0.0:".as_slice(), v].concat()
+                } else {
+                    [b"tcp://".as_slice(), v].concat()
+                };
+                res.push(ApiHost {
+                    addr,
+                    file: f.clone(),
+                    line,
+                    tlsverify: false,
+                });
             }
         }
     }
@@ -301,15 +254,12 @@ fn socket_audit(root: &HostRoot, out: &mut Outcome) {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
-        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-            let Some(v) = l.trim_ascii().strip_prefix(b"SocketMode=") else {
-                continue;
-            };
-            let mode = std::str::from_utf8(v.trim_ascii())
+        for (k, v, line) in unit_lines(&buf) {
+            let mode = std::str::from_utf8(v)
                 .ok()
                 .and_then(|m| u32::from_str_radix(m, 8).ok());
-            if mode.is_some_and(|m| m & 0o006 != 0) {
-                out.findings.push(socket_finding(&f, Some(i as u64 + 1), v));
+            if k == b"SocketMode" && mode.is_some_and(|m| m & 0o006 != 0) {
+                out.findings.push(socket_finding(&f, Some(line), v));
             }
         }
     }
@@ -355,6 +305,11 @@ pub struct Container {
     pub image: Vec<u8>,
     /// `Config.Entrypoint` and `Config.Cmd`, joined by blanks.
     pub command: Vec<u8>,
+    /// `Config.Entrypoint` and `Config.Cmd`, word by word.
+    pub argv: Vec<Vec<u8>>,
+    /// Reachable from outside: `HostConfig.PortBindings` publishes a port, or the host's
+    /// network is shared.
+    pub published: bool,
     /// `HostConfig.Privileged`.
     pub privileged: bool,
     /// Bind mounts of the host's `/` or of the Docker socket: (source, target).
@@ -466,6 +421,14 @@ pub fn parse_container(id: &[u8], config: &[u8], hostconfig: &[u8]) -> Result<Co
         },
         image: s(cfg.and_then(|x| x.get("Image"))),
         command: command.join(&b' '),
+        argv: command,
+        published: h.get("NetworkMode").and_then(serde_json::Value::as_str) == Some("host")
+            || h.get("PortBindings")
+                .and_then(serde_json::Value::as_object)
+                .is_some_and(|m| {
+                    m.values()
+                        .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+                }),
         privileged: h.get("Privileged").and_then(serde_json::Value::as_bool) == Some(true),
         host_mounts,
         host_pid: h.get("PidMode").and_then(serde_json::Value::as_str) == Some("host"),
@@ -596,7 +559,10 @@ pub fn container_findings(c: &Container, dir: &Path) -> Vec<Finding> {
     out
 }
 
-fn audit_containers(root: &HostRoot, out: &mut Outcome) {
+/// The containers on disk under [`CONTAINERS`]: each directory with what its JSON says
+/// (unreadable JSON is an error in `out`).
+pub fn containers(root: &HostRoot, out: &mut Outcome) -> Vec<(PathBuf, Container)> {
+    let mut v = Vec::new();
     for dir in list_dir(root, CONTAINERS, out) {
         let id = dir.file_name().map(|n| {
             use std::os::unix::ffi::OsStrExt as _;
@@ -609,7 +575,7 @@ fn audit_containers(root: &HostRoot, out: &mut Outcome) {
             continue;
         }
         match parse_container(&id, &cfg, &hc) {
-            Ok(c) => out.findings.extend(container_findings(&c, &dir)),
+            Ok(c) => v.push((dir, c)),
             Err(e) => out.errors.push(ferret_core::ErrorRecord::new(
                 Some(pb(&dir)),
                 None,
@@ -617,10 +583,11 @@ fn audit_containers(root: &HostRoot, out: &mut Outcome) {
             )),
         }
     }
+    v
 }
 
 /// Audits the daemon's listeners, its socket and the containers on disk.
-pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
+pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for h in api_hosts(root, out) {
         if remote_tcp(&h.addr) && !seen.contains(&h.addr) {
@@ -629,7 +596,9 @@ pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
         }
     }
     socket_audit(root, out);
-    audit_containers(root, out);
+    for (dir, c) in &svc.containers {
+        out.findings.extend(container_findings(c, dir));
+    }
 }
 
 #[cfg(test)]

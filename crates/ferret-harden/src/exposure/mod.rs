@@ -4,7 +4,9 @@
 //!
 //! - [`redis`]: Redis without a password on a reachable interface (the `CONFIG SET dir` /
 //!   `dbfilename` / `SAVE` attack writes an RDB dump as a crontab or `authorized_keys`; the
-//!   dumps themselves are found by the persistence check, `persistence.redis-rdb-file`).
+//!   dumps themselves are found by the persistence check, `persistence.redis-rdb-file`),
+//!   from its files and from the `redis-server` command lines of units, init scripts,
+//!   supervisor and containers ([`launch`]).
 //! - [`docker`]: the Docker Engine API on TCP without TLS client authentication, the socket
 //!   open to every user, and containers on disk that are privileged, mount the host's root or
 //!   the Docker socket, share host namespaces, or run a miner.
@@ -17,21 +19,48 @@
 //! 8220 Gang and Kinsing reports, less often than the three above).
 
 use ferret_core::{Control, HostRoot, Outcome};
+use std::path::PathBuf;
 
 pub mod docker;
+pub mod launch;
 pub mod postgres;
 pub mod redis;
+
+/// What several checks share, read once: the containers on disk and the services' command
+/// lines.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Services {
+    /// Containers with their directories ([`docker::containers`]).
+    pub containers: Vec<(PathBuf, docker::Container)>,
+    /// Command lines that start the services checked here ([`launch::Launches::collect`]).
+    pub launches: launch::Launches,
+}
+
+impl Services {
+    /// Reads them from `root`.
+    pub fn collect(root: &HostRoot, out: &mut Outcome) -> Self {
+        let containers = docker::containers(root, out);
+        let launches = launch::Launches::collect(root, &containers, out);
+        Self {
+            containers,
+            launches,
+        }
+    }
+}
 
 /// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL. Cancelling `control` stops
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
-    let parts: [fn(&HostRoot, &mut Outcome); 3] = [redis::audit, docker::audit, postgres::audit];
+    let svc = Services::collect(root, &mut out);
+    let parts: [fn(&HostRoot, &Services, &mut Outcome); 3] =
+        [redis::audit, docker::audit, postgres::audit];
     for part in parts {
         if crate::util::cancelled(control, &mut out) {
             return out;
         }
-        part(root, &mut out);
+        part(root, &svc, &mut out);
     }
     out
 }
