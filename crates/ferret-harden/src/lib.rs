@@ -138,6 +138,7 @@
 //! | `exposure.postgres-trust` | critical (listen_addresses beyond loopback), medium (localhost only) | a `host*` line of pg_hba.conf with `trust` from a non-loopback address | T1190, T1078.001 |
 //! | `exposure.postgres-cleartext-password` | medium / low | the same with `password` (clear text) | T1190, T1078.001 |
 //! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
+//! | `exposure.yarn-no-auth` | critical (every interface: `0.0.0.0` by default or `bind-host`), high (a host name or address), medium (an untouched `yarn-site.xml`: the defaults) | Hadoop YARN's ResourceManager web/REST server with simple authentication (`hadoop.security.authentication` and `hadoop.http.authentication.type` not kerberos), from `core-site.xml` + `yarn-site.xml` in the packages', the tarball's usual and `HADOOP_HOME`/`HADOOP_CONF_DIR` places; `yarn.acl.enable` does not help (any `user.name=` is believed) | T1190, T1133 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -538,6 +539,28 @@ pub mod fuzzing {
         if let Some((v, l)) = crate::exposure::postgres::listen_addresses(data) {
             assert!(l >= 1 && l <= lines && v.len() <= data.len());
             let _ = crate::exposure::postgres::listen_remote(&v);
+        }
+    }
+
+    /// The configuration readers of the services the exposure check finds open (Hadoop's
+    /// `*-site.xml`) must never panic, keep line numbers in range and values inside the
+    /// input (entities only shorten), and decide a finding for what they read.
+    pub fn service_conf(data: &[u8]) {
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        match crate::exposure::hadoop::parse_site(data) {
+            Ok(props) => {
+                assert!(props.len() <= crate::exposure::hadoop::MAX_PROPERTIES);
+                for p in &props {
+                    assert!(p.line >= 1 && p.line <= lines);
+                    assert!(p.name.len() + p.value.len() <= data.len());
+                }
+                let c = crate::exposure::hadoop::HadoopConf::from_properties(
+                    std::path::Path::new("/c"),
+                    props,
+                );
+                let _ = crate::exposure::hadoop::finding(&c);
+            }
+            Err((_, l)) => assert!(l >= 1 && l <= lines),
         }
     }
 

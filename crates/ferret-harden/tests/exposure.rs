@@ -726,3 +726,133 @@ fn redis_started_by_supervisor_rc_local_and_container() {
     assert_eq!(c.evidence[0].line, None);
     assert!(out.errors.is_empty(), "{:#?}", out.errors);
 }
+
+/// A Hadoop `*-site.xml` in the shape of the tarball's files (`etc/hadoop/*-site.xml`:
+/// the XML declaration, the stylesheet line, a comment, `<configuration>`), with
+/// `props` (name, value) as `<property>` elements.
+fn site_xml(props: &[(&str, &str)]) -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?xml-stylesheet type=\"text/xsl\" href=\"configuration.xsl\"?>\n<!-- Site specific configuration, written for ferret's tests. -->\n<configuration>\n",
+    );
+    for (n, v) in props {
+        s.extend([
+            "  <property>\n    <name>",
+            n,
+            "</name>\n    <value>",
+            v,
+            "</value>\n  </property>\n",
+        ]);
+    }
+    s.push_str("</configuration>\n");
+    s
+}
+
+/// The 1-based line of `<name>{name}</name>` in `text`.
+fn name_line(text: &str, name: &str) -> u64 {
+    let needle = format!("<name>{name}</name>");
+    text.lines().position(|l| l.contains(&needle)).unwrap() as u64 + 1
+}
+
+#[test]
+fn yarn_resource_manager_without_authentication() {
+    let core = site_xml(&[("fs.defaultFS", "hdfs://hadoop102:8020")]);
+    // The single-node tutorial's yarn-site.xml: a host name for the RM, nothing on security.
+    let tutorial = site_xml(&[
+        ("yarn.nodemanager.aux-services", "mapreduce_shuffle"),
+        ("yarn.resourcemanager.hostname", "hadoop102"),
+    ]);
+    let d = "/opt/module/hadoop-3.3.6/etc/hadoop";
+    let t = host(&[
+        (&format!("{d}/core-site.xml"), &core),
+        (&format!("{d}/yarn-site.xml"), &tutorial),
+        // The tarball untouched, found through HADOOP_HOME in a profile script.
+        (
+            "/etc/profile.d/my_env.sh",
+            "#HADOOP_HOME\nexport HADOOP_HOME=/data/bigdata/hadoop-3.1.3\nexport PATH=$PATH:$HADOOP_HOME/bin\n",
+        ),
+        ("/data/bigdata/hadoop-3.1.3/etc/hadoop/core-site.xml", &site_xml(&[])),
+        ("/data/bigdata/hadoop-3.1.3/etc/hadoop/yarn-site.xml", &site_xml(&[])),
+        // Found through a unit's Environment=: every interface by bind-host.
+        (
+            "/etc/systemd/system/yarn-rm.service",
+            "[Service]\nEnvironment=HADOOP_CONF_DIR=/srv/yarn/conf JAVA_HOME=/usr/lib/jvm/java-8\nExecStart=/srv/yarn/bin/yarn resourcemanager\n",
+        ),
+        ("/srv/yarn/conf/core-site.xml", &core),
+        (
+            "/srv/yarn/conf/yarn-site.xml",
+            &site_xml(&[
+                ("yarn.resourcemanager.hostname", "10.0.0.7"),
+                ("yarn.resourcemanager.bind-host", "0.0.0.0"),
+                ("yarn.acl.enable", "true"),
+            ]),
+        ),
+        // Kerberos, and loopback only: quiet.
+        (
+            "/usr/local/hadoop-secure/etc/hadoop/core-site.xml",
+            &site_xml(&[
+                ("hadoop.security.authentication", "kerberos"),
+                ("hadoop.http.authentication.type", "kerberos"),
+            ]),
+        ),
+        (
+            "/usr/local/hadoop-secure/etc/hadoop/yarn-site.xml",
+            &site_xml(&[("yarn.resourcemanager.hostname", "0.0.0.0")]),
+        ),
+        (
+            "/opt/hadoop/etc/hadoop/yarn-site.xml",
+            &site_xml(&[(
+                "yarn.resourcemanager.webapp.address",
+                "${yarn.resourcemanager.hostname}:8088",
+            ), ("yarn.resourcemanager.hostname", "localhost")]),
+        ),
+    ]);
+    // The packages' name for the tutorial's directory: one finding for the two names.
+    std::fs::create_dir_all(t.path().join("etc/hadoop")).unwrap();
+    std::os::unix::fs::symlink(d, t.path().join("etc/hadoop/conf")).unwrap();
+    let out = exposure(&t);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    let f = with_id(&out.findings, "exposure.yarn-no-auth");
+    assert_eq!(f.len(), 3, "{f:#?}");
+    let by = |s: &str| {
+        f.iter()
+            .find(|f| f.subject.starts_with(s))
+            .unwrap_or_else(|| panic!("{s}: {f:#?}"))
+    };
+    let tut = by(d);
+    assert_eq!(tut.severity, Severity::High);
+    assert_eq!(
+        tut.evidence[0].line,
+        Some(name_line(&tutorial, "yarn.resourcemanager.hostname"))
+    );
+    assert!(tut.attack.iter().any(|a| a == "T1190"));
+    let untouched = by("/data/bigdata/hadoop-3.1.3/");
+    assert_eq!(untouched.severity, Severity::Medium);
+    assert!(untouched
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("sets nothing"));
+    let unit = by("/srv/yarn/conf/");
+    assert_eq!(unit.severity, Severity::Critical);
+    assert!(unit.evidence[0]
+        .excerpt
+        .as_deref()
+        .unwrap()
+        .starts_with("yarn.resourcemanager.bind-host = 0.0.0.0"));
+    assert!(unit.detail.as_deref().unwrap().contains("spoofed"));
+
+    // Malformed XML: an error with file:line, no finding from that file.
+    w(
+        t.path(),
+        "/srv/yarn/conf/yarn-site.xml",
+        "<configuration>\n<property>\n<name>x</name>\n</configuration>\n",
+    );
+    let out = exposure(&t);
+    assert_eq!(with_id(&out.findings, "exposure.yarn-no-auth").len(), 3);
+    assert_eq!(out.errors.len(), 1, "{:#?}", out.errors);
+    assert_eq!(
+        out.errors[0].path.as_deref(),
+        Some("/srv/yarn/conf/yarn-site.xml")
+    );
+    assert_eq!(out.errors[0].line, Some(4));
+}

@@ -45,6 +45,9 @@ pub const PROGRAMS: &[&[u8]] = &[
     b"jupyter-notebook",
     b"jupyter-lab",
     b"jupyter-server",
+    // Hadoop's units and scripts: only their `Environment=HADOOP_CONF_DIR=` matters.
+    b"hadoop",
+    b"yarn",
 ];
 
 /// Unit files read at most per directory, init scripts and supervisor files in all.

@@ -12,16 +12,22 @@
 //!   the Docker socket, share host namespaces, or run a miner.
 //! - [`postgres`]: `pg_hba.conf` `trust` (or clear-text `password`) for network clients, with
 //!   `listen_addresses` beyond loopback.
+//! - [`hadoop`]: Hadoop YARN's ResourceManager REST API with simple authentication, reachable
+//!   beyond loopback (`core-site.xml`, `yarn-site.xml`).
+//!
+//! [`launch`] reads the services' command lines once for all of them; [`Services`] holds them
+//! with the containers on disk.
 //!
 //! Left out, for now: kubelet anonymous authentication and exposed etcd (named in reports on
 //! TeamTNT's Kubernetes campaigns, but they live on cluster nodes whose configuration is in
-//! kubeadm/k3s-specific places), Jupyter without a token and Hadoop YARN's REST API (named in
-//! 8220 Gang and Kinsing reports, less often than the three above).
+//! kubeadm/k3s-specific places) and Jupyter without a token (named in reports on 8220 Gang
+//! and Kinsing).
 
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
 
 pub mod docker;
+pub mod hadoop;
 pub mod launch;
 pub mod postgres;
 pub mod redis;
@@ -49,13 +55,13 @@ impl Services {
     }
 }
 
-/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL. Cancelling `control` stops
+/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN. Cancelling `control` stops
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     let svc = Services::collect(root, &mut out);
-    let parts: [fn(&HostRoot, &Services, &mut Outcome); 3] =
-        [redis::audit, docker::audit, postgres::audit];
+    let parts: [fn(&HostRoot, &Services, &mut Outcome); 4] =
+        [redis::audit, docker::audit, postgres::audit, hadoop::audit];
     for part in parts {
         if crate::util::cancelled(control, &mut out) {
             return out;
