@@ -851,7 +851,12 @@ fn plant(d: Distro, root: &Path) {
             "etc/supervisor/conf.d/cache.conf",
             "[program:cache]\ncommand=/usr/local/bin/redis-server --port 6380 --protected-mode no\nautorestart=true\nuser=redis\n",
         ),
-        Distro::Rocky9 => {}
+        // On Rocky a data scientist's Jupyter, opened as the tutorials say.
+        Distro::Rocky9 => write(
+            root,
+            "root/.jupyter/jupyter_notebook_config.py",
+            "# Configuration file for jupyter-notebook.\nc = get_config()  #noqa\nc.NotebookApp.ip = '0.0.0.0'\nc.NotebookApp.token = ''\nc.NotebookApp.open_browser = False\nc.NotebookApp.allow_root = True\n",
+        ),
     }
 
     // ld.so.preload naming a hidden library (libprocesshider, as Kinsing/WatchDog use it).
@@ -1717,6 +1722,14 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "exposure.docker-container-escape",
             "sleepy_kilby",
             High,
+        ));
+    }
+    if d == Distro::Rocky9 {
+        v.push(expect(
+            "Jupyter on 0.0.0.0 with the token switched off",
+            "exposure.jupyter-no-auth",
+            "/root/.jupyter/jupyter_notebook_config.py",
+            Critical,
         ));
     }
     if d == Distro::Centos7 {

@@ -139,6 +139,7 @@
 //! | `exposure.postgres-cleartext-password` | medium / low | the same with `password` (clear text) | T1190, T1078.001 |
 //! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
 //! | `exposure.yarn-no-auth` | critical (every interface: `0.0.0.0` by default or `bind-host`), high (a host name or address), medium (an untouched `yarn-site.xml`: the defaults) | Hadoop YARN's ResourceManager web/REST server with simple authentication (`hadoop.security.authentication` and `hadoop.http.authentication.type` not kerberos), from `core-site.xml` + `yarn-site.xml` in the packages', the tarball's usual and `HADOOP_HOME`/`HADOOP_CONF_DIR` places; `yarn.acl.enable` does not help (any `user.name=` is believed) | T1190, T1133 |
+//! | `exposure.jupyter-no-auth` | critical (every interface: `*`, `0.0.0.0`, `''`), high (a specific address) | Jupyter Notebook/Lab/Server with `token = ''` and no password (`NotebookApp`, `ServerApp`, `IdentityProvider`, `PasswordIdentityProvider`), from `jupyter_{notebook,server,lab}_config.py`/`.json` in `/etc/jupyter`, `/usr/local/etc/jupyter`, `/opt/conda/etc/jupyter` and every home's `~/.jupyter`, or a command line (`--ip=0.0.0.0 --NotebookApp.token=`; containers with a published port) | T1190, T1133, T1059 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -543,10 +544,29 @@ pub mod fuzzing {
     }
 
     /// The configuration readers of the services the exposure check finds open (Hadoop's
-    /// `*-site.xml`) must never panic, keep line numbers in range and values inside the
-    /// input (entities only shorten), and decide a finding for what they read.
+    /// `*-site.xml`, Jupyter's `.py`/`.json` files and command lines) must never panic, keep
+    /// line numbers in range and values inside the input (entities only shorten), and decide
+    /// a finding for what they read.
     pub fn service_conf(data: &[u8]) {
+        use crate::exposure::jupyter;
         let lines = data.split(|&c| c == b'\n').count() as u64;
+        let p = std::path::Path::new("/c");
+        let mut s = jupyter::JupyterSettings::default();
+        for set in jupyter::parse_py(p, data) {
+            assert!(set.line >= 1 && set.line <= lines);
+            if let jupyter::Value::Str(v) = &set.value {
+                assert!(v.len() <= data.len());
+            }
+            s.apply([set]);
+        }
+        if let Ok(v) = jupyter::parse_json(p, data) {
+            s.apply(v);
+        }
+        for l in data.split(|&c| c == b'\n') {
+            let words = crate::exposure::launch::split_words(l);
+            s.apply(jupyter::parse_args(p, 1, &words));
+        }
+        let _ = jupyter::finding(&s, b"localhost", None);
         match crate::exposure::hadoop::parse_site(data) {
             Ok(props) => {
                 assert!(props.len() <= crate::exposure::hadoop::MAX_PROPERTIES);

@@ -856,3 +856,137 @@ fn yarn_resource_manager_without_authentication() {
     );
     assert_eq!(out.errors[0].line, Some(4));
 }
+
+/// The lines the Jupyter tutorials add to `jupyter notebook --generate-config`'s file "to
+/// reach it from another machine".
+const JUPYTER_OPEN: &str = "c.NotebookApp.ip = '*'\nc.NotebookApp.token = ''\nc.NotebookApp.open_browser = False\nc.NotebookApp.port = 8888\nc.NotebookApp.allow_root = True\n";
+
+#[test]
+fn jupyter_stock_unit_quiet_then_token_switched_off() {
+    let Some(pkg) = stock(&["jupyter-notebook"]) else {
+        return;
+    };
+    let passwd2 = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n";
+    let t = host(&[("/etc/passwd", passwd2)]);
+    let unit = "/usr/lib/systemd/user/jupyter-notebook.service";
+    copy(pkg.path(), t.path(), unit, unit);
+    // A token by default, a password, loopback only: quiet.
+    w(
+        t.path(),
+        "/home/alice/.jupyter/jupyter_notebook_config.py",
+        "c.NotebookApp.open_browser = False\n",
+    );
+    w(t.path(), "/root/.jupyter/jupyter_notebook_config.py", &format!("{JUPYTER_OPEN}c.NotebookApp.password = u'sha1:4f1b7c5a9e2d:0c5d3b8b4ea0a5e2e6b1f1e1a7d9c2b3f4e5d6c7'\n"));
+    w(
+        t.path(),
+        "/etc/jupyter/jupyter_server_config.json",
+        "{\"ServerApp\": {\"token\": \"\", \"ip\": \"127.0.0.1\"}}\n",
+    );
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // root's file as the tutorials leave it; alice's JSON for Jupyter Server; the package's
+    // user unit overridden by the administrator with the flags.
+    w(
+        t.path(),
+        "/root/.jupyter/jupyter_notebook_config.py",
+        &format!(
+            "# Configuration file for jupyter-notebook.\nc = get_config()  #noqa\n{JUPYTER_OPEN}"
+        ),
+    );
+    w(
+        t.path(),
+        "/home/alice/.jupyter/jupyter_server_config.json",
+        "{\n  \"ServerApp\": {\n    \"ip\": \"10.0.0.8\"\n  },\n  \"IdentityProvider\": {\n    \"token\": \"\"\n  }\n}\n",
+    );
+    w(
+        t.path(),
+        "/etc/systemd/user/jupyter-notebook.service.d/override.conf",
+        "[Service]\nExecStart=\nExecStart=/usr/bin/jupyter-notebook --no-browser --ip=0.0.0.0 --NotebookApp.token= --NotebookApp.password=''\n",
+    );
+    let out = exposure(&t);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    let f = with_id(&out.findings, "exposure.jupyter-no-auth");
+    assert_eq!(f.len(), 3, "{f:#?}");
+    let by = |s: &str| {
+        f.iter()
+            .find(|f| f.subject == s)
+            .unwrap_or_else(|| panic!("{s}: {f:#?}"))
+    };
+    let root = by("/root/.jupyter/jupyter_notebook_config.py");
+    assert_eq!(root.severity, Severity::Critical);
+    assert_eq!(root.evidence[0].line, Some(4));
+    assert_eq!(
+        root.evidence[0].excerpt.as_deref(),
+        Some("c.NotebookApp.token = ''")
+    );
+    assert_eq!(root.evidence[1].line, Some(3));
+    let alice = by("/home/alice/.jupyter/jupyter_server_config.json");
+    assert_eq!(alice.severity, Severity::High);
+    assert_eq!(alice.evidence[0].line, Some(6));
+    let unit = by("/etc/systemd/user/jupyter-notebook.service.d/override.conf");
+    assert_eq!(unit.severity, Severity::Critical);
+    assert_eq!(unit.evidence[0].line, Some(3));
+    assert!(unit.attack.iter().any(|a| a == "T1190"));
+}
+
+#[test]
+fn jupyter_containers_and_generated_config() {
+    let t = host(&[
+        (
+            "/var/lib/docker/containers/j1/config.v2.json",
+            r#"{"Name":"/lab","Config":{"Image":"jupyter/base-notebook","Entrypoint":["tini","-g","--"],"Cmd":["start-notebook.sh","--NotebookApp.token=","--NotebookApp.password="]}}"#,
+        ),
+        (
+            "/var/lib/docker/containers/j1/hostconfig.json",
+            r#"{"PortBindings":{"8888/tcp":[{"HostIp":"","HostPort":"8888"}]}}"#,
+        ),
+        (
+            "/var/lib/docker/containers/j2/config.v2.json",
+            r#"{"Name":"/lab2","Config":{"Image":"jupyter/base-notebook","Cmd":["start-notebook.sh","--NotebookApp.token=''"]}}"#,
+        ),
+        ("/var/lib/docker/containers/j2/hostconfig.json", "{}"),
+        // A token given on the command line: not in the report.
+        (
+            "/etc/supervisor/conf.d/jl.conf",
+            "[program:jl]\ncommand=/opt/conda/bin/jupyter lab --ip=0.0.0.0 --ServerApp.token=Sup3rS3cretTok\n",
+        ),
+    ]);
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.jupyter-no-auth");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].subject, "/var/lib/docker/containers/j1/config.v2.json");
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert!(!format!("{out:?}").contains("Sup3rS3cretTok"));
+
+    // The file `jupyter notebook --generate-config` writes (every line a comment): quiet;
+    // with the tutorial's lines appended: found.
+    let gen = std::process::Command::new("jupyter-notebook")
+        .arg("--generate-config")
+        .arg("-y")
+        .env("JUPYTER_CONFIG_DIR", t.path().join("gen"))
+        .output();
+    let generated = t.path().join("gen/jupyter_notebook_config.py");
+    if !gen.is_ok_and(|o| o.status.success()) || !generated.exists() {
+        eprintln!("skipped the generated-config half: jupyter-notebook not installed (apt-get install jupyter-notebook)");
+        return;
+    }
+    let conf = std::fs::read_to_string(&generated).unwrap();
+    assert!(
+        conf.contains("# c.NotebookApp.token = '<generated>'")
+            || conf.contains("#c.NotebookApp.token = '<generated>'"),
+        "{conf}"
+    );
+    let t = host(&[("/root/.jupyter/jupyter_notebook_config.py", &conf)]);
+    assert!(exposure(&t).findings.is_empty());
+    w(
+        t.path(),
+        "/root/.jupyter/jupyter_notebook_config.py",
+        &format!("{conf}\n{JUPYTER_OPEN}"),
+    );
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.jupyter-no-auth");
+    assert_eq!(f.len(), 1, "{:#?}", out.findings);
+    assert_eq!(f[0].evidence[0].line, Some(conf.lines().count() as u64 + 3));
+}

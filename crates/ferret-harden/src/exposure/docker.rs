@@ -203,7 +203,7 @@ pub fn parse_daemon_json(buf: &[u8]) -> Result<DaemonJson, String> {
 }
 
 /// The 1-based line where `needle` first occurs (1 when it does not).
-fn line_of(buf: &[u8], needle: &[u8]) -> u64 {
+pub(crate) fn line_of(buf: &[u8], needle: &[u8]) -> u64 {
     buf.windows(needle.len().max(1))
         .position(|w| w == needle)
         .map_or(1, |p| {

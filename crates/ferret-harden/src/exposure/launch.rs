@@ -23,6 +23,10 @@ pub const UNIT_DIRS: &[&str] = &[
     "/lib/systemd/system",
 ];
 
+/// User unit directories of the packages and the administrator (`systemctl --user` units
+/// every user gets; Debian's jupyter-notebook ships one).
+pub const USER_UNIT_DIRS: &[&str] = &["/etc/systemd/user", "/usr/lib/systemd/user"];
+
 /// SysV init places (scripts read whole, at most [`MAX_SCRIPTS`] of them).
 pub const INIT_DIRS: &[&str] = &["/etc/init.d", "/etc/rc.d/init.d"];
 
@@ -45,6 +49,8 @@ pub const PROGRAMS: &[&[u8]] = &[
     b"jupyter-notebook",
     b"jupyter-lab",
     b"jupyter-server",
+    b"start-notebook.sh",
+    b"start-notebook.py",
     // Hadoop's units and scripts: only their `Environment=HADOOP_CONF_DIR=` matters.
     b"hadoop",
     b"yarn",
@@ -168,8 +174,12 @@ fn names_program(l: &[u8]) -> bool {
 /// The unit file of `name` (first in precedence) and its drop-ins, in the order systemd
 /// applies them (drop-ins sorted by name).
 pub fn unit_files(root: &HostRoot, name: &str, out: &mut Outcome) -> Vec<PathBuf> {
+    unit_files_in(root, UNIT_DIRS, name, out)
+}
+
+fn unit_files_in(root: &HostRoot, dirs: &[&str], name: &str, out: &mut Outcome) -> Vec<PathBuf> {
     let mut v = Vec::new();
-    if let Some(f) = UNIT_DIRS
+    if let Some(f) = dirs
         .iter()
         .map(|d| Path::new(d).join(name))
         .find(|p| root.exists(p))
@@ -177,7 +187,7 @@ pub fn unit_files(root: &HostRoot, name: &str, out: &mut Outcome) -> Vec<PathBuf
         v.push(f);
     }
     let mut ins: Vec<PathBuf> = Vec::new();
-    for d in UNIT_DIRS {
+    for d in dirs {
         let dir = format!("{d}/{name}.d");
         for p in list_dir(root, &dir, out) {
             // A drop-in of the same name in an earlier directory hides a later one.
@@ -224,9 +234,13 @@ fn strip_exec_prefix(mut words: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 /// The `ExecStart=` command lines of one unit with its drop-ins (an empty `ExecStart=` resets
 /// the list, as in systemd), and its `Environment=` assignments.
 pub fn unit_launches(root: &HostRoot, name: &str, out: &mut Outcome) -> Vec<Launch> {
+    unit_launches_in(root, UNIT_DIRS, name, out)
+}
+
+fn unit_launches_in(root: &HostRoot, dirs: &[&str], name: &str, out: &mut Outcome) -> Vec<Launch> {
     let mut exec: Vec<Launch> = Vec::new();
     let mut env: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    for f in unit_files(root, name, out) {
+    for f in unit_files_in(root, dirs, name, out) {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
@@ -277,37 +291,14 @@ impl Launches {
         out: &mut Outcome,
     ) -> Self {
         let mut all = Vec::new();
-        // Units: each name once, the first directory's file wins (a symlink there, an alias
-        // or a mask, hides the later ones).
+        // System units, then the user units every user gets.
         let mut names: Vec<std::ffi::OsString> = Vec::new();
         for d in UNIT_DIRS {
-            let Ok(entries) = root.read_dir(d) else {
-                continue;
-            };
-            for e in entries.into_iter().take(MAX_SCRIPTS) {
-                let n = e.name.as_bytes();
-                if !n.ends_with(b".service") || names.contains(&e.name) {
-                    continue;
-                }
-                names.push(e.name.clone());
-                if e.kind == Some(FileKind::Symlink) {
-                    continue;
-                }
-                // Read only units whose text (or a drop-in's) names a program.
-                let Some(name) = e.name.to_str() else {
-                    continue;
-                };
-                let named = unit_files(root, name, out)
-                    .iter()
-                    .any(|f| read_config(root, f, out).is_some_and(|b| names_program(&b)));
-                if named {
-                    all.extend(
-                        unit_launches(root, name, out)
-                            .into_iter()
-                            .filter(|l| l.words.iter().any(|w| names_program(w))),
-                    );
-                }
-            }
+            all.extend(units_in(root, d, &mut names, UNIT_DIRS, out));
+        }
+        let mut user_names: Vec<std::ffi::OsString> = Vec::new();
+        for d in USER_UNIT_DIRS {
+            all.extend(units_in(root, d, &mut user_names, USER_UNIT_DIRS, out));
         }
         let mut files: Vec<PathBuf> = Vec::new();
         for d in INIT_DIRS {
@@ -418,6 +409,47 @@ pub fn masked(words: &[Vec<u8>]) -> Vec<u8> {
                 .any(|k| u.windows(k.len()).any(|x| x == *k));
     }
     ferret_core::command::mask_secrets(&v.join(&b' '))
+}
+
+/// The launches of the units of directory `d` not yet seen in `names` (the first
+/// directory's file of a name wins; a symlink there, an alias or a mask, hides the later
+/// ones), `dirs` being the directory list `d` belongs to.
+fn units_in(
+    root: &HostRoot,
+    d: &str,
+    names: &mut Vec<std::ffi::OsString>,
+    dirs: &[&str],
+    out: &mut Outcome,
+) -> Vec<Launch> {
+    let mut all = Vec::new();
+    let Ok(entries) = root.read_dir(d) else {
+        return all;
+    };
+    for e in entries.into_iter().take(MAX_SCRIPTS) {
+        let n = e.name.as_bytes();
+        if !n.ends_with(b".service") || names.contains(&e.name) {
+            continue;
+        }
+        names.push(e.name.clone());
+        if e.kind == Some(FileKind::Symlink) {
+            continue;
+        }
+        // Read only units whose text (or a drop-in's) names a program.
+        let Some(name) = e.name.to_str() else {
+            continue;
+        };
+        let named = unit_files_in(root, dirs, name, out)
+            .iter()
+            .any(|f| read_config(root, f, out).is_some_and(|b| names_program(&b)));
+        if named {
+            all.extend(
+                unit_launches_in(root, dirs, name, out)
+                    .into_iter()
+                    .filter(|l| l.words.iter().any(|w| names_program(w))),
+            );
+        }
+    }
+    all
 }
 
 trait SplitOnce {

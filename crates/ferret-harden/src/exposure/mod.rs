@@ -14,20 +14,22 @@
 //!   `listen_addresses` beyond loopback.
 //! - [`hadoop`]: Hadoop YARN's ResourceManager REST API with simple authentication, reachable
 //!   beyond loopback (`core-site.xml`, `yarn-site.xml`).
+//! - [`jupyter`]: Jupyter Notebook / Lab / Server with the token switched off and no password,
+//!   beyond localhost (`jupyter_*_config.py`/`.json`, command lines).
 //!
 //! [`launch`] reads the services' command lines once for all of them; [`Services`] holds them
 //! with the containers on disk.
 //!
 //! Left out, for now: kubelet anonymous authentication and exposed etcd (named in reports on
 //! TeamTNT's Kubernetes campaigns, but they live on cluster nodes whose configuration is in
-//! kubeadm/k3s-specific places) and Jupyter without a token (named in reports on 8220 Gang
-//! and Kinsing).
+//! kubeadm/k3s-specific places).
 
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
 
 pub mod docker;
 pub mod hadoop;
+pub mod jupyter;
 pub mod launch;
 pub mod postgres;
 pub mod redis;
@@ -41,6 +43,8 @@ pub struct Services {
     pub containers: Vec<(PathBuf, docker::Container)>,
     /// Command lines that start the services checked here ([`launch::Launches::collect`]).
     pub launches: launch::Launches,
+    /// The home directories of `/etc/passwd` (absolute, not `/`), in file order.
+    pub homes: Vec<Vec<u8>>,
 }
 
 impl Services {
@@ -48,20 +52,34 @@ impl Services {
     pub fn collect(root: &HostRoot, out: &mut Outcome) -> Self {
         let containers = docker::containers(root, out);
         let launches = launch::Launches::collect(root, &containers, out);
+        // The accounts check reports unreadable account files and malformed lines.
+        let (accounts, _) = crate::accounts::Accounts::load(root);
+        let mut homes: Vec<Vec<u8>> = Vec::new();
+        for u in accounts.users {
+            if u.home.starts_with(b"/") && u.home.len() > 1 && !homes.contains(&u.home) {
+                homes.push(u.home);
+            }
+        }
         Self {
             containers,
             launches,
+            homes,
         }
     }
 }
 
-/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN. Cancelling `control` stops
+/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter. Cancelling `control` stops
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     let svc = Services::collect(root, &mut out);
-    let parts: [fn(&HostRoot, &Services, &mut Outcome); 4] =
-        [redis::audit, docker::audit, postgres::audit, hadoop::audit];
+    let parts: [fn(&HostRoot, &Services, &mut Outcome); 5] = [
+        redis::audit,
+        docker::audit,
+        postgres::audit,
+        hadoop::audit,
+        jupyter::audit,
+    ];
     for part in parts {
         if crate::util::cancelled(control, &mut out) {
             return out;
