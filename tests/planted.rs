@@ -845,12 +845,20 @@ fn plant(d: Distro, root: &Path) {
             );
         }
         // On Ubuntu a second Redis, built from source and started by supervisor with the
-        // protection switched off on its command line.
-        Distro::Ubuntu => write(
-            root,
-            "etc/supervisor/conf.d/cache.conf",
-            "[program:cache]\ncommand=/usr/local/bin/redis-server --port 6380 --protected-mode no\nautorestart=true\nuser=redis\n",
-        ),
+        // protection switched off on its command line, and a test Kubernetes node's kubelet
+        // opened to anonymous requests (TeamTNT's way to other containers).
+        Distro::Ubuntu => {
+            write(
+                root,
+                "etc/supervisor/conf.d/cache.conf",
+                "[program:cache]\ncommand=/usr/local/bin/redis-server --port 6380 --protected-mode no\nautorestart=true\nuser=redis\n",
+            );
+            write(
+                root,
+                "var/lib/kubelet/config.yaml",
+                "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: true\nauthorization:\n  mode: AlwaysAllow\ncgroupDriver: systemd\n",
+            );
+        }
         // On Rocky a data scientist's Jupyter, opened as the tutorials say.
         Distro::Rocky9 => write(
             root,
@@ -1722,6 +1730,14 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "exposure.docker-container-escape",
             "sleepy_kilby",
             High,
+        ));
+    }
+    if d == Distro::Ubuntu {
+        v.push(expect(
+            "kubelet serving anonymous requests with AlwaysAllow",
+            "exposure.kubelet-anonymous",
+            "/var/lib/kubelet/config.yaml",
+            Critical,
         ));
     }
     if d == Distro::Rocky9 {

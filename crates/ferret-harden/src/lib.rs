@@ -140,6 +140,9 @@
 //! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
 //! | `exposure.yarn-no-auth` | critical (every interface: `0.0.0.0` by default or `bind-host`), high (a host name or address), medium (an untouched `yarn-site.xml`: the defaults) | Hadoop YARN's ResourceManager web/REST server with simple authentication (`hadoop.security.authentication` and `hadoop.http.authentication.type` not kerberos), from `core-site.xml` + `yarn-site.xml` in the packages', the tarball's usual and `HADOOP_HOME`/`HADOOP_CONF_DIR` places; `yarn.acl.enable` does not help (any `user.name=` is believed) | T1190, T1133 |
 //! | `exposure.jupyter-no-auth` | critical (every interface: `*`, `0.0.0.0`, `''`), high (a specific address) | Jupyter Notebook/Lab/Server with `token = ''` and no password (`NotebookApp`, `ServerApp`, `IdentityProvider`, `PasswordIdentityProvider`), from `jupyter_{notebook,server,lab}_config.py`/`.json` in `/etc/jupyter`, `/usr/local/etc/jupyter`, `/opt/conda/etc/jupyter` and every home's `~/.jupyter`, or a command line (`--ip=0.0.0.0 --NotebookApp.token=`; containers with a published port) | T1190, T1133, T1059 |
+//! | `exposure.kubelet-anonymous` | critical | the kubelet serves anonymous requests with `AlwaysAllow` (`authentication.anonymous.enabled`/`authorization.mode` of its `--config` file, or `--anonymous-auth`/`--authorization-mode` flags, which win; a kubelet without a config file has both by default) | T1190, T1133, T1609 |
+//! | `exposure.kubelet-read-only-port` | medium | `readOnlyPort`/`--read-only-port` non-zero (10255 by default without a config file) | T1613, T1552.007 |
+//! | `exposure.etcd-no-auth` | critical (plain `http://` on every interface), high (plain `http://` on an interface), medium (`https://` without `client-cert-auth`) | etcd's `listen-client-urls` beyond loopback, from flags (units, scripts, kubeadm's static pod), `--config-file` YAML and `ETCD_*` variables (`/etc/default/etcd`, `/etc/etcd/etcd.conf`, `/etc/sysconfig/etcd`) | T1190, T1552.007, T1133 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -548,7 +551,7 @@ pub mod fuzzing {
     /// line numbers in range and values inside the input (entities only shorten), and decide
     /// a finding for what they read.
     pub fn service_conf(data: &[u8]) {
-        use crate::exposure::jupyter;
+        use crate::exposure::{jupyter, kube};
         let lines = data.split(|&c| c == b'\n').count() as u64;
         let p = std::path::Path::new("/c");
         let mut s = jupyter::JupyterSettings::default();
@@ -567,6 +570,25 @@ pub mod fuzzing {
             s.apply(jupyter::parse_args(p, 1, &words));
         }
         let _ = jupyter::finding(&s, b"localhost", None);
+        match kube::flatten_yaml(data) {
+            Ok(entries) => {
+                assert!(entries.len() <= kube::MAX_ENTRIES);
+                for e in &entries {
+                    assert!(e.line >= 1 && e.line <= lines);
+                }
+                let mut k = kube::Kubelet::default();
+                k.apply_config(p, &entries);
+                let _ = kube::kubelet_findings(&k, p);
+                let mut e = kube::Etcd::default();
+                e.apply_yaml(p, &entries);
+                let _ = kube::etcd_finding(&e, p);
+            }
+            Err((_, l)) => assert!(l >= 1),
+        }
+        let vars = kube::env_file(data);
+        let mut e = kube::Etcd::default();
+        e.apply_env(p, &vars);
+        let _ = kube::etcd_finding(&e, p);
         match crate::exposure::hadoop::parse_site(data) {
             Ok(props) => {
                 assert!(props.len() <= crate::exposure::hadoop::MAX_PROPERTIES);

@@ -990,3 +990,122 @@ fn jupyter_containers_and_generated_config() {
     assert_eq!(f.len(), 1, "{:#?}", out.findings);
     assert_eq!(f[0].evidence[0].line, Some(conf.lines().count() as u64 + 3));
 }
+
+/// kubeadm's `/var/lib/kubelet/config.yaml`, in the shape `kubeadm init` writes it (the
+/// KubeletConfiguration v1beta1 fields of the Kubernetes documentation).
+const KUBEADM_KUBELET: &str = "apiVersion: kubelet.config.k8s.io/v1beta1\nauthentication:\n  anonymous:\n    enabled: false\n  webhook:\n    cacheTTL: 0s\n    enabled: true\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nauthorization:\n  mode: Webhook\n  webhook:\n    cacheAuthorizedTTL: 0s\n    cacheUnauthorizedTTL: 0s\ncgroupDriver: systemd\nclusterDNS:\n- 10.96.0.10\nclusterDomain: cluster.local\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n";
+
+/// kubeadm's drop-in of kubelet.service (its documented shape).
+const KUBEADM_DROPIN: &str = "[Service]\nEnvironment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf\"\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-/etc/default/kubelet\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n";
+
+/// kubeadm's etcd static pod, the lines that matter.
+const KUBEADM_ETCD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: etcd\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n    - etcd\n    - --advertise-client-urls=https://10.0.0.5:2379\n    - --cert-file=/etc/kubernetes/pki/etcd/server.crt\n    - --client-cert-auth=true\n    - --data-dir=/var/lib/etcd\n    - --listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379\n    - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt\n    image: registry.k8s.io/etcd:3.5.12-0\n    name: etcd\n  hostNetwork: true\n";
+
+#[test]
+fn kubelet_kubeadm_quiet_then_anonymous_always_allow() {
+    let dropin = "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf";
+    let t = host(&[
+        ("/usr/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\n"),
+        (dropin, KUBEADM_DROPIN),
+        ("/var/lib/kubelet/config.yaml", KUBEADM_KUBELET),
+        ("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.9\"\n"),
+        (ETCD_MANIFEST_PATH, KUBEADM_ETCD),
+    ]);
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // The config file opened as the campaigns find it.
+    let open = KUBEADM_KUBELET
+        .replace("    enabled: false\n", "    enabled: true\n")
+        .replace("  mode: Webhook\n", "  mode: AlwaysAllow\n")
+        + "readOnlyPort: 10255\n";
+    w(t.path(), "/var/lib/kubelet/config.yaml", &open);
+    let out = exposure(&t);
+    let a = with_id(&out.findings, "exposure.kubelet-anonymous");
+    assert_eq!(a.len(), 1, "{:#?}", out.findings);
+    assert_eq!(a[0].severity, Severity::Critical);
+    assert_eq!(a[0].subject, "/var/lib/kubelet/config.yaml");
+    assert_eq!(a[0].evidence[0].line, Some(4));
+    assert_eq!(
+        a[0].evidence[1].excerpt.as_deref(),
+        Some("authorization.mode: AlwaysAllow")
+    );
+    let r = with_id(&out.findings, "exposure.kubelet-read-only-port");
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].evidence[0].line, Some(open.lines().count() as u64));
+    // A flag in /etc/default/kubelet wins over the file.
+    w(
+        t.path(),
+        "/etc/default/kubelet",
+        "KUBELET_EXTRA_ARGS=--anonymous-auth=false --read-only-port=0\n",
+    );
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+
+    // A kubelet started without a config file: the flags' defaults are open.
+    let t = host(&[(
+        "/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/local/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+    )]);
+    let out = exposure(&t);
+    let a = with_id(&out.findings, "exposure.kubelet-anonymous");
+    assert_eq!(a.len(), 1, "{:#?}", out.findings);
+    assert_eq!(a[0].subject, "/etc/systemd/system/kubelet.service");
+    assert_eq!(
+        with_id(&out.findings, "exposure.kubelet-read-only-port").len(),
+        1
+    );
+}
+
+const ETCD_MANIFEST_PATH: &str = "/etc/kubernetes/manifests/etcd.yaml";
+
+#[test]
+fn etcd_stock_debian_quiet_then_plain_http() {
+    let Some(pkg) = stock(&["etcd-server"]) else {
+        return;
+    };
+    let t = host(&[]);
+    for f in [
+        "/lib/systemd/system/etcd.service",
+        "/etc/default/etcd",
+        "/etc/init.d/etcd",
+    ] {
+        copy(pkg.path(), t.path(), f, f);
+    }
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    // The single-node tutorial's settings in /etc/default/etcd.
+    let stock = std::fs::read_to_string(t.path().join("etc/default/etcd")).unwrap();
+    let edited = format!("{stock}ETCD_LISTEN_CLIENT_URLS=\"http://0.0.0.0:2379\"\nETCD_ADVERTISE_CLIENT_URLS=\"http://10.0.0.5:2379\"\n");
+    w(t.path(), "/etc/default/etcd", &edited);
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.etcd-no-auth");
+    assert_eq!(f.len(), 1, "{:#?}", out.findings);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].evidence[0].path, "/etc/default/etcd");
+    assert_eq!(
+        f[0].evidence[0].line,
+        Some(stock.lines().count() as u64 + 1)
+    );
+
+    // A --config-file with TLS but no client certificates: medium.
+    w(
+        t.path(),
+        "/etc/default/etcd",
+        &format!("{stock}DAEMON_ARGS=\"--config-file /etc/etcd/etcd.conf.yml\"\n"),
+    );
+    w(
+        t.path(),
+        "/etc/etcd/etcd.conf.yml",
+        "name: node1\nlisten-client-urls: https://10.0.0.5:2379,https://127.0.0.1:2379\nclient-transport-security:\n  cert-file: /etc/etcd/server.crt\n  key-file: /etc/etcd/server.key\n  client-cert-auth: false\n",
+    );
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.etcd-no-auth");
+    assert_eq!(f.len(), 1, "{:#?}", out.findings);
+    assert_eq!(f[0].severity, Severity::Medium);
+    assert_eq!(f[0].evidence[0].path, "/etc/etcd/etcd.conf.yml");
+    assert_eq!(f[0].evidence[1].line, Some(6));
+}

@@ -54,6 +54,8 @@ pub const PROGRAMS: &[&[u8]] = &[
     // Hadoop's units and scripts: only their `Environment=HADOOP_CONF_DIR=` matters.
     b"hadoop",
     b"yarn",
+    b"kubelet",
+    b"etcd",
 ];
 
 /// Unit files read at most per directory, init scripts and supervisor files in all.

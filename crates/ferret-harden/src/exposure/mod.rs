@@ -16,13 +16,13 @@
 //!   beyond loopback (`core-site.xml`, `yarn-site.xml`).
 //! - [`jupyter`]: Jupyter Notebook / Lab / Server with the token switched off and no password,
 //!   beyond localhost (`jupyter_*_config.py`/`.json`, command lines).
+//! - [`kube`]: the kubelet serving anonymous requests with `AlwaysAllow` or its read-only
+//!   port, etcd serving clients beyond loopback without client certificates.
 //!
 //! [`launch`] reads the services' command lines once for all of them; [`Services`] holds them
 //! with the containers on disk.
 //!
-//! Left out, for now: kubelet anonymous authentication and exposed etcd (named in reports on
-//! TeamTNT's Kubernetes campaigns, but they live on cluster nodes whose configuration is in
-//! kubeadm/k3s-specific places).
+//! Left out, for now: k3s/RKE2's own configuration files (`/etc/rancher/*/config.yaml`).
 
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
@@ -30,6 +30,7 @@ use std::path::PathBuf;
 pub mod docker;
 pub mod hadoop;
 pub mod jupyter;
+pub mod kube;
 pub mod launch;
 pub mod postgres;
 pub mod redis;
@@ -68,17 +69,18 @@ impl Services {
     }
 }
 
-/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter. Cancelling `control` stops
+/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter, the kubelet and etcd. Cancelling `control` stops
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     let svc = Services::collect(root, &mut out);
-    let parts: [fn(&HostRoot, &Services, &mut Outcome); 5] = [
+    let parts: [fn(&HostRoot, &Services, &mut Outcome); 6] = [
         redis::audit,
         docker::audit,
         postgres::audit,
         hadoop::audit,
         jupyter::audit,
+        kube::audit,
     ];
     for part in parts {
         if crate::util::cancelled(control, &mut out) {
