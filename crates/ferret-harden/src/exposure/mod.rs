@@ -40,7 +40,8 @@ pub mod redis;
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Services {
-    /// Containers with their directories ([`docker::containers`]).
+    /// Docker's and Podman's containers with their directories ([`docker::containers`],
+    /// [`docker::podman_containers`]).
     pub containers: Vec<(PathBuf, docker::Container)>,
     /// Command lines that start the services checked here ([`launch::Launches::collect`]).
     pub launches: launch::Launches,
@@ -51,8 +52,6 @@ pub struct Services {
 impl Services {
     /// Reads them from `root`.
     pub fn collect(root: &HostRoot, out: &mut Outcome) -> Self {
-        let containers = docker::containers(root, out);
-        let launches = launch::Launches::collect(root, &containers, out);
         // The accounts check reports unreadable account files and malformed lines.
         let (accounts, _) = crate::accounts::Accounts::load(root);
         let mut homes: Vec<Vec<u8>> = Vec::new();
@@ -61,6 +60,11 @@ impl Services {
                 homes.push(u.home);
             }
         }
+        let mut containers = docker::containers(root, out);
+        for s in docker::podman_storages(root, &homes, out) {
+            containers.extend(docker::podman_containers(root, &s, out));
+        }
+        let launches = launch::Launches::collect(root, &containers, out);
         Self {
             containers,
             launches,
