@@ -143,6 +143,8 @@
 //! | `exposure.kubelet-anonymous` | critical | the kubelet serves anonymous requests with `AlwaysAllow` (`authentication.anonymous.enabled`/`authorization.mode` of its `--config` file, or `--anonymous-auth`/`--authorization-mode` flags, which win; a kubelet without a config file has both by default) | T1190, T1133, T1609 |
 //! | `exposure.kubelet-read-only-port` | medium | `readOnlyPort`/`--read-only-port` non-zero (10255 by default without a config file) | T1613, T1552.007 |
 //! | `exposure.etcd-no-auth` | critical (plain `http://` on every interface), high (plain `http://` on an interface), medium (`https://` without `client-cert-auth`) | etcd's `listen-client-urls` beyond loopback, from flags (units, scripts, kubeadm's static pod), `--config-file` YAML and `ETCD_*` variables (`/etc/default/etcd`, `/etc/etcd/etcd.conf`, `/etc/sysconfig/etcd`) | T1190, T1552.007, T1133 |
+//! | `exposure.mongodb-no-auth` | critical (every interface: `0.0.0.0`, `bindIpAll`), high (an interface) | MongoDB without `security.authorization: enabled` (or `--auth`) listening beyond loopback (`mongod.conf` YAML or the 2.x `key = value` file, `mongod` command lines and the `-f` file they name) | T1190, T1133, T1530 |
+//! | `exposure.elasticsearch-no-auth` | critical (every interface, `xpack.security.enabled: false`), high (an interface, or every interface with the setting absent: off before 8.0), medium | Elasticsearch `network.host`/`http.host` beyond loopback without X-Pack security (`elasticsearch.yml` of the packages, the image, `elasticsearch*/config` under `/opt`, `/usr/local`, `/data`, BT-Panel) | T1190, T1133, T1530 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -552,7 +554,8 @@ pub mod fuzzing {
     }
 
     /// The configuration readers of the services the exposure check finds open (Hadoop's
-    /// `*-site.xml`, Jupyter's `.py`/`.json` files and command lines) must never panic, keep
+    /// `*-site.xml`, Jupyter's `.py`/`.json` files and command lines, the kubelet's, etcd's,
+    /// MongoDB's and Elasticsearch's YAML, environment files) must never panic, keep
     /// line numbers in range and values inside the input (entities only shorten), and decide
     /// a finding for what they read.
     pub fn service_conf(data: &[u8]) {
@@ -587,8 +590,15 @@ pub mod fuzzing {
                 let mut e = kube::Etcd::default();
                 e.apply_yaml(p, &entries);
                 let _ = kube::etcd_finding(&e, p);
+                let mut es = crate::exposure::datastores::Elastic::default();
+                es.apply(p, &entries);
+                let _ = crate::exposure::datastores::elastic_finding(&es);
             }
             Err((_, l)) => assert!(l >= 1),
+        }
+        let mut m = crate::exposure::datastores::Mongo::default();
+        if m.apply_file(p, data).is_ok() {
+            let _ = crate::exposure::datastores::mongo_finding(&m);
         }
         let vars = kube::env_file(data);
         let mut e = kube::Etcd::default();

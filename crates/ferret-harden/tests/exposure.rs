@@ -1244,3 +1244,74 @@ fn docker_data_root_and_podman_containers() {
     }));
     assert!(with_id(&out.findings, "exposure.docker-api").is_empty());
 }
+
+/// The mongod.conf of MongoDB's rpm and deb packages (its documented shape).
+const MONGOD_CONF: &str = "# mongod.conf\n\n# for documentation of all options, see:\n#   http://docs.mongodb.org/manual/reference/configuration-options/\n\nstorage:\n  dbPath: /var/lib/mongo\n\nsystemLog:\n  destination: file\n  logAppend: true\n  path: /var/log/mongodb/mongod.log\n\nnet:\n  port: 27017\n  bindIp: 127.0.0.1  # Enter 0.0.0.0,:: to bind to all IPv4 and IPv6 addresses or, alternatively, use the net.bindIpAll setting.\n\nprocessManagement:\n  timeZoneInfo: /usr/share/zoneinfo\n\n#security:\n";
+
+/// Elasticsearch 8's elasticsearch.yml after the package's security auto-configuration
+/// (the shipped comments left out), and 7's, every line a comment.
+const ES8_YML: &str = "path.data: /var/lib/elasticsearch\npath.logs: /var/log/elasticsearch\n#network.host: 192.168.0.1\n#----------------------- BEGIN SECURITY AUTO CONFIGURATION -----------------------\nxpack.security.enabled: true\nxpack.security.enrollment.enabled: true\nxpack.security.http.ssl:\n  enabled: true\n  keystore.path: certs/http.p12\ncluster.initial_master_nodes: [\"es01\"]\nhttp.host: 0.0.0.0\n";
+const ES7_YML: &str = "# ======================== Elasticsearch Configuration =========================\n#cluster.name: my-application\n#network.host: 192.168.0.1\n#http.port: 9200\n";
+
+#[test]
+fn mongodb_and_elasticsearch() {
+    let t = host(&[
+        ("/etc/mongod.conf", MONGOD_CONF),
+        ("/etc/elasticsearch/elasticsearch.yml", ES8_YML),
+        (
+            "/opt/elasticsearch-7.17.9/config/elasticsearch.yml",
+            ES7_YML,
+        ),
+    ]);
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+
+    let open = MONGOD_CONF.replace("bindIp: 127.0.0.1", "bindIp: 0.0.0.0");
+    w(t.path(), "/etc/mongod.conf", &open);
+    w(
+        t.path(),
+        "/opt/elasticsearch-7.17.9/config/elasticsearch.yml",
+        &format!(
+            "{ES7_YML}network.host: 0.0.0.0\nhttp.port: 9200\nxpack.security.enabled: false\n"
+        ),
+    );
+    // A second mongod started by a unit with its own flags.
+    w(
+        t.path(),
+        "/etc/systemd/system/mongod-2.service",
+        "[Service]\nExecStart=/usr/bin/mongod --port 27018 --bind_ip_all --dbpath /data/m2\n",
+    );
+    let out = exposure(&t);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    let m = with_id(&out.findings, "exposure.mongodb-no-auth");
+    assert_eq!(m.len(), 2, "{:#?}", out.findings);
+    let conf = m.iter().find(|f| f.subject == "/etc/mongod.conf").unwrap();
+    assert_eq!(conf.severity, Severity::Critical);
+    assert_eq!(
+        conf.evidence[0].line,
+        Some(open.lines().position(|l| l.contains("bindIp")).unwrap() as u64 + 1)
+    );
+    let unit = m
+        .iter()
+        .find(|f| f.subject == "/etc/systemd/system/mongod-2.service")
+        .unwrap();
+    assert_eq!(unit.evidence[0].excerpt.as_deref(), Some("--bind_ip_all"));
+    let e = with_id(&out.findings, "exposure.elasticsearch-no-auth");
+    assert_eq!(e.len(), 1, "{:#?}", out.findings);
+    assert_eq!(e[0].severity, Severity::Critical);
+    assert_eq!(
+        e[0].evidence[1].excerpt.as_deref(),
+        Some("xpack.security.enabled: false")
+    );
+    // Access control on: quiet.
+    w(
+        t.path(),
+        "/etc/mongod.conf",
+        &format!("{open}security:\n  authorization: enabled\n"),
+    );
+    assert_eq!(
+        with_id(&exposure(&t).findings, "exposure.mongodb-no-auth").len(),
+        1
+    );
+}

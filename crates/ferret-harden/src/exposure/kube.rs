@@ -174,7 +174,8 @@ impl Set {
     }
 }
 
-/// `NAME=value` lines of an environment file (quotes removed, `export` allowed), with lines.
+/// `NAME=value` lines of an environment file (quotes removed, `export` allowed, blanks
+/// around `=` allowed), with lines.
 pub fn env_file(buf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, u64)> {
     let mut v = Vec::new();
     for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
@@ -186,7 +187,8 @@ pub fn env_file(buf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, u64)> {
         let Some(eq) = t.iter().position(|&c| c == b'=') else {
             continue;
         };
-        let name = t.get(..eq).unwrap_or_default();
+        // `NAME = value` (MongoDB 2.x's file) is read too.
+        let name = t.get(..eq).unwrap_or_default().trim_ascii_end();
         if name.is_empty() || !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             continue;
         }

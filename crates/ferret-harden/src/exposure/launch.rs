@@ -56,6 +56,7 @@ pub const PROGRAMS: &[&[u8]] = &[
     b"yarn",
     b"kubelet",
     b"etcd",
+    b"mongod",
 ];
 
 /// Unit files read at most per directory, init scripts and supervisor files in all.

@@ -18,6 +18,8 @@
 //!   beyond localhost (`jupyter_*_config.py`/`.json`, command lines).
 //! - [`kube`]: the kubelet serving anonymous requests with `AlwaysAllow` or its read-only
 //!   port, etcd serving clients beyond loopback without client certificates.
+//! - [`datastores`]: MongoDB without access control and Elasticsearch without X-Pack security,
+//!   beyond loopback.
 //!
 //! [`launch`] reads the services' command lines once for all of them; [`Services`] holds them
 //! with the containers on disk.
@@ -27,6 +29,7 @@
 use ferret_core::{Control, HostRoot, Outcome};
 use std::path::PathBuf;
 
+pub mod datastores;
 pub mod docker;
 pub mod hadoop;
 pub mod jupyter;
@@ -73,18 +76,20 @@ impl Services {
     }
 }
 
-/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter, the kubelet and etcd. Cancelling `control` stops
+/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter, the kubelet and etcd, MongoDB and
+/// Elasticsearch. Cancelling `control` stops
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     let svc = Services::collect(root, &mut out);
-    let parts: [fn(&HostRoot, &Services, &mut Outcome); 6] = [
+    let parts: [fn(&HostRoot, &Services, &mut Outcome); 7] = [
         redis::audit,
         docker::audit,
         postgres::audit,
         hadoop::audit,
         jupyter::audit,
         kube::audit,
+        datastores::audit,
     ];
     for part in parts {
         if crate::util::cancelled(control, &mut out) {
