@@ -145,6 +145,7 @@
 //! | `exposure.etcd-no-auth` | critical (plain `http://` on every interface), high (plain `http://` on an interface), medium (`https://` without `client-cert-auth`) | etcd's `listen-client-urls` beyond loopback, from flags (units, scripts, kubeadm's static pod), `--config-file` YAML and `ETCD_*` variables (`/etc/default/etcd`, `/etc/etcd/etcd.conf`, `/etc/sysconfig/etcd`) | T1190, T1552.007, T1133 |
 //! | `exposure.mongodb-no-auth` | critical (every interface: `0.0.0.0`, `bindIpAll`), high (an interface) | MongoDB without `security.authorization: enabled` (or `--auth`) listening beyond loopback (`mongod.conf` YAML or the 2.x `key = value` file, `mongod` command lines and the `-f` file they name) | T1190, T1133, T1530 |
 //! | `exposure.elasticsearch-no-auth` | critical (every interface, `xpack.security.enabled: false`), high (an interface, or every interface with the setting absent: off before 8.0), medium | Elasticsearch `network.host`/`http.host` beyond loopback without X-Pack security (`elasticsearch.yml` of the packages, the image, `elasticsearch*/config` under `/opt`, `/usr/local`, `/data`, BT-Panel) | T1190, T1133, T1530 |
+//! | `exposure.jenkins-no-auth` | critical | Jenkins' `config.xml` (`/var/lib/jenkins`, `/var/jenkins_home`, `~/.jenkins` of every home, BT-Panel) has `<useSecurity>false</useSecurity>` or the `AuthorizationStrategy$Unsecured` strategy: the script console is open | T1190, T1133, T1059 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -554,7 +555,7 @@ pub mod fuzzing {
     }
 
     /// The configuration readers of the services the exposure check finds open (Hadoop's
-    /// `*-site.xml`, Jupyter's `.py`/`.json` files and command lines, the kubelet's, etcd's,
+    /// `*-site.xml`, Jenkins' `config.xml`, Jupyter's `.py`/`.json` files and command lines, the kubelet's, etcd's,
     /// MongoDB's and Elasticsearch's YAML, environment files) must never panic, keep
     /// line numbers in range and values inside the input (entities only shorten), and decide
     /// a finding for what they read.
@@ -604,6 +605,12 @@ pub mod fuzzing {
         let mut e = kube::Etcd::default();
         e.apply_env(p, &vars);
         let _ = kube::etcd_finding(&e, p);
+        if let Ok(j) = crate::exposure::jenkins::parse_config(data) {
+            for (v, l) in j.use_security.iter().chain(j.authorization.iter()) {
+                assert!(*l >= 1 && *l <= lines && v.len() <= data.len());
+            }
+            let _ = crate::exposure::jenkins::finding(p, &j);
+        }
         match crate::exposure::hadoop::parse_site(data) {
             Ok(props) => {
                 assert!(props.len() <= crate::exposure::hadoop::MAX_PROPERTIES);

@@ -1315,3 +1315,63 @@ fn mongodb_and_elasticsearch() {
         1
     );
 }
+
+/// A Jenkins `config.xml` after the setup wizard (its documented shape), with `security`
+/// as the `<useSecurity>` value and `strategy` as the authorization strategy's class.
+fn jenkins_config(security: &str, strategy: &str) -> String {
+    format!("<?xml version='1.1' encoding='UTF-8'?>\n<hudson>\n  <disabledAdministrativeMonitors/>\n  <version>2.426.3</version>\n  <numExecutors>2</numExecutors>\n  <mode>NORMAL</mode>\n  <useSecurity>{security}</useSecurity>\n  <authorizationStrategy class=\"{strategy}\">\n    <denyAnonymousReadAccess>true</denyAnonymousReadAccess>\n  </authorizationStrategy>\n  <securityRealm class=\"hudson.security.HudsonPrivateSecurityRealm\">\n    <disableSignup>true</disableSignup>\n    <enableCaptcha>false</enableCaptcha>\n  </securityRealm>\n  <disableRememberMe>false</disableRememberMe>\n  <workspaceDir>${{JENKINS_HOME}}/workspace/${{ITEM_FULL_NAME}}</workspaceDir>\n</hudson>\n")
+}
+
+#[test]
+fn jenkins_security_off() {
+    let wizard = jenkins_config(
+        "true",
+        "hudson.security.FullControlOnceLoggedInAuthorizationStrategy",
+    );
+    let t = host(&[
+        (
+            "/etc/passwd",
+            "root:x:0:0:root:/root:/bin/bash\nci:x:1001:1001::/home/ci:/bin/bash\n",
+        ),
+        ("/var/lib/jenkins/config.xml", &wizard),
+        ("/var/jenkins_home/config.xml", &wizard),
+    ]);
+    let out = exposure(&t);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    w(
+        t.path(),
+        "/var/lib/jenkins/config.xml",
+        &jenkins_config("false", "hudson.security.AuthorizationStrategy$Unsecured"),
+    );
+    w(
+        t.path(),
+        "/home/ci/.jenkins/config.xml",
+        &jenkins_config("true", "hudson.security.AuthorizationStrategy$Unsecured"),
+    );
+    w(
+        t.path(),
+        "/var/jenkins_home/config.xml",
+        "<hudson>\n<useSecurity>false</hudson>\n",
+    );
+    let out = exposure(&t);
+    let f = with_id(&out.findings, "exposure.jenkins-no-auth");
+    assert_eq!(f.len(), 2, "{:#?}", out.findings);
+    let pkg = f
+        .iter()
+        .find(|f| f.subject == "/var/lib/jenkins/config.xml")
+        .unwrap();
+    assert_eq!(pkg.severity, Severity::Critical);
+    assert_eq!(pkg.evidence[0].line, Some(7));
+    assert_eq!(pkg.evidence[1].line, Some(8));
+    assert!(f
+        .iter()
+        .any(|f| f.subject == "/home/ci/.jenkins/config.xml"));
+    // A file that is not XML: an error with its path and line, no guess.
+    assert_eq!(out.errors.len(), 1, "{:#?}", out.errors);
+    assert_eq!(
+        out.errors[0].path.as_deref(),
+        Some("/var/jenkins_home/config.xml")
+    );
+    assert_eq!(out.errors[0].line, Some(2));
+}

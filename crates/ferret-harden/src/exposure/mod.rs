@@ -20,6 +20,7 @@
 //!   port, etcd serving clients beyond loopback without client certificates.
 //! - [`datastores`]: MongoDB without access control and Elasticsearch without X-Pack security,
 //!   beyond loopback.
+//! - [`jenkins`]: Jenkins with security off (`useSecurity` false, the `Unsecured` strategy).
 //!
 //! [`launch`] reads the services' command lines once for all of them; [`Services`] holds them
 //! with the containers on disk.
@@ -32,6 +33,7 @@ use std::path::PathBuf;
 pub mod datastores;
 pub mod docker;
 pub mod hadoop;
+pub mod jenkins;
 pub mod jupyter;
 pub mod kube;
 pub mod launch;
@@ -76,13 +78,13 @@ impl Services {
     }
 }
 
-/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter, the kubelet and etcd, MongoDB and
-/// Elasticsearch. Cancelling `control` stops
+/// Runs the exposure checks on `root`: Redis, Docker, PostgreSQL, Hadoop YARN, Jupyter, the kubelet and etcd, MongoDB,
+/// Elasticsearch and Jenkins. Cancelling `control` stops
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
     let svc = Services::collect(root, &mut out);
-    let parts: [fn(&HostRoot, &Services, &mut Outcome); 7] = [
+    let parts: [fn(&HostRoot, &Services, &mut Outcome); 8] = [
         redis::audit,
         docker::audit,
         postgres::audit,
@@ -90,6 +92,7 @@ pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
         jupyter::audit,
         kube::audit,
         datastores::audit,
+        jenkins::audit,
     ];
     for part in parts {
         if crate::util::cancelled(control, &mut out) {
