@@ -11,6 +11,7 @@
 
 use crate::util::{list_dir, read_config};
 use ferret_core::{FileKind, HostRoot, Outcome};
+use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
@@ -295,11 +296,11 @@ impl Launches {
     ) -> Self {
         let mut all = Vec::new();
         // System units, then the user units every user gets.
-        let mut names: Vec<std::ffi::OsString> = Vec::new();
+        let mut names: HashSet<std::ffi::OsString> = HashSet::new();
         for d in UNIT_DIRS {
             all.extend(units_in(root, d, &mut names, UNIT_DIRS, out));
         }
-        let mut user_names: Vec<std::ffi::OsString> = Vec::new();
+        let mut user_names: HashSet<std::ffi::OsString> = HashSet::new();
         for d in USER_UNIT_DIRS {
             all.extend(units_in(root, d, &mut user_names, USER_UNIT_DIRS, out));
         }
@@ -420,20 +421,31 @@ pub fn masked(words: &[Vec<u8>]) -> Vec<u8> {
 fn units_in(
     root: &HostRoot,
     d: &str,
-    names: &mut Vec<std::ffi::OsString>,
+    names: &mut HashSet<std::ffi::OsString>,
     dirs: &[&str],
     out: &mut Outcome,
 ) -> Vec<Launch> {
     let mut all = Vec::new();
+    // The units that have drop-in directories (`NAME.service.d`) in any of `dirs`: only
+    // those need the search through every directory; the others are one file.
+    let mut dropins: HashSet<Vec<u8>> = HashSet::new();
+    for dd in dirs {
+        if let Ok(es) = root.read_dir(dd) {
+            for e in es {
+                if let Some(n) = e.name.as_bytes().strip_suffix(b".d") {
+                    dropins.insert(n.to_vec());
+                }
+            }
+        }
+    }
     let Ok(entries) = root.read_dir(d) else {
         return all;
     };
     for e in entries.into_iter().take(MAX_SCRIPTS) {
         let n = e.name.as_bytes();
-        if !n.ends_with(b".service") || names.contains(&e.name) {
+        if !n.ends_with(b".service") || !names.insert(e.name.clone()) {
             continue;
         }
-        names.push(e.name.clone());
         if e.kind == Some(FileKind::Symlink) {
             continue;
         }
@@ -441,9 +453,13 @@ fn units_in(
         let Some(name) = e.name.to_str() else {
             continue;
         };
-        let named = unit_files_in(root, dirs, name, out)
-            .iter()
-            .any(|f| read_config(root, f, out).is_some_and(|b| names_program(&b)));
+        let named = if dropins.contains(n) {
+            unit_files_in(root, dirs, name, out)
+                .iter()
+                .any(|f| read_config(root, f, out).is_some_and(|b| names_program(&b)))
+        } else {
+            read_config(root, &Path::new(d).join(&e.name), out).is_some_and(|b| names_program(&b))
+        };
         if named {
             all.extend(
                 unit_launches_in(root, dirs, name, out)
