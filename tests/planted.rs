@@ -812,6 +812,60 @@ fn plant(d: Distro, root: &Path) {
         );
     }
     chmod(root, spool, 0o600);
+    match d {
+        // The Alibaba Cloud host also ran the single-node Hadoop of the Chinese tutorials
+        // (/opt/module, HADOOP_HOME in /etc/profile.d/my_env.sh), its ResourceManager on the
+        // host's name without authentication: the miners' most used door there.
+        Distro::Centos7 => {
+            write(
+                root,
+                "etc/profile.d/my_env.sh",
+                "#JAVA_HOME\nexport JAVA_HOME=/opt/module/jdk1.8.0_212\n#HADOOP_HOME\nexport HADOOP_HOME=/opt/module/hadoop-3.1.3\nexport PATH=$PATH:$HADOOP_HOME/bin:$HADOOP_HOME/sbin\n",
+            );
+            let site = |props: &[(&str, &str)]| {
+                let mut s = String::from("<?xml version=\"1.0\"?>\n<configuration>\n");
+                for (n, v) in props {
+                    s.extend(["  <property>\n    <name>", n, "</name>\n    <value>", v, "</value>\n  </property>\n"]);
+                }
+                s + "</configuration>\n"
+            };
+            write(
+                root,
+                "opt/module/hadoop-3.1.3/etc/hadoop/core-site.xml",
+                site(&[("fs.defaultFS", "hdfs://hadoop102:8020")]),
+            );
+            write(
+                root,
+                "opt/module/hadoop-3.1.3/etc/hadoop/yarn-site.xml",
+                site(&[
+                    ("yarn.nodemanager.aux-services", "mapreduce_shuffle"),
+                    ("yarn.resourcemanager.hostname", "hadoop102"),
+                    ("yarn.resourcemanager.bind-host", "0.0.0.0"),
+                ]),
+            );
+        }
+        // On Ubuntu a second Redis, built from source and started by supervisor with the
+        // protection switched off on its command line, and a test Kubernetes node's kubelet
+        // opened to anonymous requests (TeamTNT's way to other containers).
+        Distro::Ubuntu => {
+            write(
+                root,
+                "etc/supervisor/conf.d/cache.conf",
+                "[program:cache]\ncommand=/usr/local/bin/redis-server --port 6380 --protected-mode no\nautorestart=true\nuser=redis\n",
+            );
+            write(
+                root,
+                "var/lib/kubelet/config.yaml",
+                "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: true\nauthorization:\n  mode: AlwaysAllow\ncgroupDriver: systemd\n",
+            );
+        }
+        // On Rocky a data scientist's Jupyter, opened as the tutorials say.
+        Distro::Rocky9 => write(
+            root,
+            "root/.jupyter/jupyter_notebook_config.py",
+            "# Configuration file for jupyter-notebook.\nc = get_config()  #noqa\nc.NotebookApp.ip = '0.0.0.0'\nc.NotebookApp.token = ''\nc.NotebookApp.open_browser = False\nc.NotebookApp.allow_root = True\n",
+        ),
+    }
 
     // ld.so.preload naming a hidden library (libprocesshider, as Kinsing/WatchDog use it).
     write(root, "etc/ld.so.preload", format!("{PRELOAD_LIB}\n"));
@@ -1654,6 +1708,12 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
         ));
     } else {
         v.push(expect(
+            "Redis started by supervisor with --protected-mode no",
+            "exposure.redis-no-auth",
+            "/etc/supervisor/conf.d/cache.conf",
+            Critical,
+        ));
+        v.push(expect(
             "Docker API on tcp://0.0.0.0:2375 without TLS",
             "exposure.docker-api",
             "tcp://0.0.0.0:2375",
@@ -1670,6 +1730,30 @@ fn expectations(d: Distro, wipe_auth: bool) -> Vec<Expect> {
             "exposure.docker-container-escape",
             "sleepy_kilby",
             High,
+        ));
+    }
+    if d == Distro::Ubuntu {
+        v.push(expect(
+            "kubelet serving anonymous requests with AlwaysAllow",
+            "exposure.kubelet-anonymous",
+            "/var/lib/kubelet/config.yaml",
+            Critical,
+        ));
+    }
+    if d == Distro::Rocky9 {
+        v.push(expect(
+            "Jupyter on 0.0.0.0 with the token switched off",
+            "exposure.jupyter-no-auth",
+            "/root/.jupyter/jupyter_notebook_config.py",
+            Critical,
+        ));
+    }
+    if d == Distro::Centos7 {
+        v.push(expect(
+            "YARN ResourceManager on every interface, simple authentication",
+            "exposure.yarn-no-auth",
+            "/opt/module/hadoop-3.1.3/etc/hadoop/yarn-site.xml",
+            Critical,
         ));
     }
     v

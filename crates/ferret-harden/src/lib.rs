@@ -129,15 +129,23 @@
 //! | `evasion.resolver-unexpected` | low | resolv.conf uses a public resolver that is neither local, private nor the cloud's | T1565.002 |
 //! | `evasion.miner-tuning` | medium (low for the NMI watchdog alone) | `vm.nr_hugepages` >= 1024, `kernel.nmi_watchdog=0`, the `msr` module loaded or in modules-load.d (one finding per setting) | T1496 |
 //! | `services.legacy-enabled` | high | telnet/rsh/rlogin/rexec/tftp/finger enabled (systemd or inetd/xinetd) | T1021 |
-//! | `exposure.redis-no-auth` | critical (every interface: a wildcard bind, or no bind with protected-mode no), high (a specific non-loopback interface; protected mode applies only without a bind); one level lower when `rename-command CONFIG` disables CONFIG | Redis serves clients without a password (no `requirepass`, ACL `default` user `nopass`), from redis.conf in Debian/RHEL/BT-Panel/tarball places, includes and ACL file followed | T1190, T1133 |
+//! | `exposure.redis-no-auth` | critical (every interface: a wildcard bind, or no bind with protected-mode no), high (a specific non-loopback interface; protected mode applies only without a bind); one level lower when `rename-command CONFIG` disables CONFIG | Redis serves clients without a password (no `requirepass`, ACL `default` user `nopass`), from redis.conf in Debian/RHEL/BT-Panel/tarball places, includes and ACL file followed, and from `redis-server` command lines (units and drop-ins, init scripts, `rc.local`, supervisor, a container's Cmd with a published port), whose `--bind`/`--protected-mode`/`--requirepass` override the file | T1190, T1133 |
 //! | `persistence.redis-rdb-file` | critical | a crontab, cron script, authorized_keys or shell start-up file is a Redis RDB dump (`REDIS00NN`): written by `CONFIG SET dir/dbfilename` + `SAVE`; the cron entries inside (LZF-compressed ones too, [`ferret_core::rdb`]) are still reported as `persistence.cron-*`, the keys by fingerprint | T1190 + T1053.003 / T1098.004 / T1546.004 |
 //! | `exposure.docker-api` | critical (no `--tlsverify`), low (client certificates required) | dockerd listens on a non-loopback `tcp://` (`-H` in docker.service or a drop-in, `/etc/default/docker`, `/etc/sysconfig/docker`, daemon.json `hosts`, docker.socket `ListenStream`) | T1133, T1190, T1610 |
 //! | `exposure.docker-socket-open` | high | docker.socket `SocketMode` or the socket itself writable by others | T1611, T1068 |
-//! | `exposure.docker-malicious-container` | critical | a container's image/entrypoint/command (config.v2.json) is a miner, download-and-execute, decode-and-execute or reverse shell ([`ferret_core::command`]) | T1610, T1496/T1105/..., T1611 when it also escapes |
-//! | `exposure.docker-container-escape` | high (privileged, host `/`, `/etc`, `/root`, `/proc` or the Docker/containerd socket mounted, SYS_ADMIN/SYS_MODULE/SYS_PTRACE/ALL added), low (host PID namespace alone) | hostconfig.json lets the container reach the host; evidence names the JSON key | T1611, T1610 |
+//! | `exposure.docker-malicious-container` | critical | a container's image/entrypoint/command (Docker's config.v2.json under every data root: the default, daemon.json `data-root`, `--data-root`/`-g`; Podman's `overlay-containers/*/userdata/config.json`, rootful, `graphroot` and rootless in homes) is a miner, download-and-execute, decode-and-execute or reverse shell ([`ferret_core::command`]) | T1610, T1496/T1105/..., T1611 when it also escapes |
+//! | `exposure.docker-container-escape` | high (privileged, host `/`, `/etc`, `/root`, `/proc` or the Docker/containerd socket mounted, SYS_ADMIN/SYS_MODULE/SYS_PTRACE/ALL added), low (host PID namespace alone) | hostconfig.json (Podman: the OCI configuration's bounding set, bind mounts, namespaces) lets the container reach the host; evidence names the JSON key | T1611, T1610 |
 //! | `exposure.postgres-trust` | critical (listen_addresses beyond loopback), medium (localhost only) | a `host*` line of pg_hba.conf with `trust` from a non-loopback address | T1190, T1078.001 |
 //! | `exposure.postgres-cleartext-password` | medium / low | the same with `password` (clear text) | T1190, T1078.001 |
 //! | `exposure.postgres-listen-all` | low | listen_addresses beyond loopback, pg_hba without trust/password lines for it | T1133 |
+//! | `exposure.yarn-no-auth` | critical (every interface: `0.0.0.0` by default or `bind-host`), high (a host name or address), medium (an untouched `yarn-site.xml`: the defaults) | Hadoop YARN's ResourceManager web/REST server with simple authentication (`hadoop.security.authentication` and `hadoop.http.authentication.type` not kerberos), from `core-site.xml` + `yarn-site.xml` in the packages', the tarball's usual and `HADOOP_HOME`/`HADOOP_CONF_DIR` places; `yarn.acl.enable` does not help (any `user.name=` is believed) | T1190, T1133 |
+//! | `exposure.jupyter-no-auth` | critical (every interface: `*`, `0.0.0.0`, `''`), high (a specific address) | Jupyter Notebook/Lab/Server with `token = ''` and no password (`NotebookApp`, `ServerApp`, `IdentityProvider`, `PasswordIdentityProvider`), from `jupyter_{notebook,server,lab}_config.py`/`.json` in `/etc/jupyter`, `/usr/local/etc/jupyter`, `/opt/conda/etc/jupyter` and every home's `~/.jupyter`, or a command line (`--ip=0.0.0.0 --NotebookApp.token=`; containers with a published port) | T1190, T1133, T1059 |
+//! | `exposure.kubelet-anonymous` | critical | the kubelet serves anonymous requests with `AlwaysAllow` (`authentication.anonymous.enabled`/`authorization.mode` of its `--config` file, or `--anonymous-auth`/`--authorization-mode` flags, which win; a kubelet without a config file has both by default) | T1190, T1133, T1609 |
+//! | `exposure.kubelet-read-only-port` | medium | `readOnlyPort`/`--read-only-port` non-zero (10255 by default without a config file) | T1613, T1552.007 |
+//! | `exposure.etcd-no-auth` | critical (plain `http://` on every interface), high (plain `http://` on an interface), medium (`https://` without `client-cert-auth`) | etcd's `listen-client-urls` beyond loopback, from flags (units, scripts, kubeadm's static pod), `--config-file` YAML and `ETCD_*` variables (`/etc/default/etcd`, `/etc/etcd/etcd.conf`, `/etc/sysconfig/etcd`) | T1190, T1552.007, T1133 |
+//! | `exposure.mongodb-no-auth` | critical (every interface: `0.0.0.0`, `bindIpAll`), high (an interface) | MongoDB without `security.authorization: enabled` (or `--auth`) listening beyond loopback (`mongod.conf` YAML or the 2.x `key = value` file, `mongod` command lines and the `-f` file they name) | T1190, T1133, T1530 |
+//! | `exposure.elasticsearch-no-auth` | critical (every interface, `xpack.security.enabled: false`), high (an interface, or every interface with the setting absent: off before 8.0), medium | Elasticsearch `network.host`/`http.host` beyond loopback without X-Pack security (`elasticsearch.yml` of the packages, the image, `elasticsearch*/config` under `/opt`, `/usr/local`, `/data`, BT-Panel) | T1190, T1133, T1530 |
+//! | `exposure.jenkins-no-auth` | critical | Jenkins' `config.xml` (`/var/lib/jenkins`, `/var/jenkins_home`, `~/.jenkins` of every home, BT-Panel) has `<useSecurity>false</useSecurity>` or the `AuthorizationStrategy$Unsecured` strategy: the script console is open | T1190, T1133, T1059 |
 //!
 //! Configuration errors (unknown sshd keywords, bad values, unreadable or special files met in a
 //! configuration directory such as a FIFO in `/etc/cron.d`, account lines that are no entry) are
@@ -478,8 +486,17 @@ pub mod fuzzing {
     }
 
     /// redis.conf splitting (sdssplitargs) must never panic, keep line numbers in range, and
-    /// give arguments no longer than their line; the reach of any bind list is decided.
+    /// give arguments no longer than their line; the reach of any bind list is decided. Each
+    /// line is also split as a unit's command line and read as `redis-server`'s options.
     pub fn redis_conf(data: &[u8]) {
+        for l in data.split(|&c| c == b'\n') {
+            let words = crate::exposure::launch::split_words(l);
+            assert!(words.iter().map(Vec::len).sum::<usize>() <= l.len());
+            let (file, opts) = crate::exposure::redis::command_line(&words);
+            assert!(file.is_none_or(|f| f.len() <= l.len()));
+            assert!(opts.len() <= words.len());
+            assert!(crate::exposure::launch::masked(&words).len() <= 4 * l.len() + 8);
+        }
         let lines = data.split(|&c| c == b'\n').count() as u64;
         for d in crate::exposure::redis::parse(data) {
             match d {
@@ -494,8 +511,8 @@ pub mod fuzzing {
     }
 
     /// Docker's JSON (daemon.json, a container's config.v2.json and hostconfig.json, the
-    /// input split in two at its first NUL) must never panic; a parsed container yields its
-    /// findings without panicking.
+    /// input split in two at its first NUL) and Podman's OCI configuration must never panic;
+    /// a parsed container yields its findings without panicking.
     pub fn docker_json(data: &[u8]) {
         let _ = crate::exposure::docker::parse_daemon_json(data);
         let _ = crate::exposure::docker::hosts_in_args(data);
@@ -508,6 +525,11 @@ pub mod fuzzing {
             None => (data, &b""[..]),
         };
         if let Ok(c) = crate::exposure::docker::parse_container(b"id", a, b) {
+            let _ = crate::exposure::docker::container_findings(&c, std::path::Path::new("/c"));
+        }
+        // The same bytes as Podman's OCI configuration.
+        if let Ok(c) = crate::exposure::docker::parse_oci(b"id", b"name", data) {
+            assert!(c.argv.iter().map(Vec::len).sum::<usize>() <= data.len());
             let _ = crate::exposure::docker::container_findings(&c, std::path::Path::new("/c"));
         }
     }
@@ -529,6 +551,80 @@ pub mod fuzzing {
         if let Some((v, l)) = crate::exposure::postgres::listen_addresses(data) {
             assert!(l >= 1 && l <= lines && v.len() <= data.len());
             let _ = crate::exposure::postgres::listen_remote(&v);
+        }
+    }
+
+    /// The configuration readers of the services the exposure check finds open (Hadoop's
+    /// `*-site.xml`, Jenkins' `config.xml`, Jupyter's `.py`/`.json` files and command lines, the kubelet's, etcd's,
+    /// MongoDB's and Elasticsearch's YAML, environment files) must never panic, keep
+    /// line numbers in range and values inside the input (entities only shorten), and decide
+    /// a finding for what they read.
+    pub fn service_conf(data: &[u8]) {
+        use crate::exposure::{jupyter, kube};
+        let lines = data.split(|&c| c == b'\n').count() as u64;
+        let p = std::path::Path::new("/c");
+        let mut s = jupyter::JupyterSettings::default();
+        for set in jupyter::parse_py(p, data) {
+            assert!(set.line >= 1 && set.line <= lines);
+            if let jupyter::Value::Str(v) = &set.value {
+                assert!(v.len() <= data.len());
+            }
+            s.apply([set]);
+        }
+        if let Ok(v) = jupyter::parse_json(p, data) {
+            s.apply(v);
+        }
+        for l in data.split(|&c| c == b'\n') {
+            let words = crate::exposure::launch::split_words(l);
+            s.apply(jupyter::parse_args(p, 1, &words));
+        }
+        let _ = jupyter::finding(&s, b"localhost", None);
+        match kube::flatten_yaml(data) {
+            Ok(entries) => {
+                assert!(entries.len() <= kube::MAX_ENTRIES);
+                for e in &entries {
+                    assert!(e.line >= 1 && e.line <= lines);
+                }
+                let mut k = kube::Kubelet::default();
+                k.apply_config(p, &entries);
+                let _ = kube::kubelet_findings(&k, p);
+                let mut e = kube::Etcd::default();
+                e.apply_yaml(p, &entries);
+                let _ = kube::etcd_finding(&e, p);
+                let mut es = crate::exposure::datastores::Elastic::default();
+                es.apply(p, &entries);
+                let _ = crate::exposure::datastores::elastic_finding(&es);
+            }
+            Err((_, l)) => assert!(l >= 1),
+        }
+        let mut m = crate::exposure::datastores::Mongo::default();
+        if m.apply_file(p, data).is_ok() {
+            let _ = crate::exposure::datastores::mongo_finding(&m);
+        }
+        let vars = kube::env_file(data);
+        let mut e = kube::Etcd::default();
+        e.apply_env(p, &vars);
+        let _ = kube::etcd_finding(&e, p);
+        if let Ok(j) = crate::exposure::jenkins::parse_config(data) {
+            for (v, l) in j.use_security.iter().chain(j.authorization.iter()) {
+                assert!(*l >= 1 && *l <= lines && v.len() <= data.len());
+            }
+            let _ = crate::exposure::jenkins::finding(p, &j);
+        }
+        match crate::exposure::hadoop::parse_site(data) {
+            Ok(props) => {
+                assert!(props.len() <= crate::exposure::hadoop::MAX_PROPERTIES);
+                for p in &props {
+                    assert!(p.line >= 1 && p.line <= lines);
+                    assert!(p.name.len() + p.value.len() <= data.len());
+                }
+                let c = crate::exposure::hadoop::HadoopConf::from_properties(
+                    std::path::Path::new("/c"),
+                    props,
+                );
+                let _ = crate::exposure::hadoop::finding(&c);
+            }
+            Err((_, l)) => assert!(l >= 1 && l <= lines),
         }
     }
 

@@ -50,6 +50,15 @@ fn harden_docker_json() {
 }
 
 #[test]
+fn harden_service_conf() {
+    ferret_testkit::fuzz::replay(
+        "harden_service_conf",
+        3,
+        ferret_harden::fuzzing::service_conf,
+    );
+}
+
+#[test]
 fn harden_pg_hba() {
     ferret_testkit::fuzz::replay("harden_pg_hba", 2, ferret_harden::fuzzing::pg_hba);
 }

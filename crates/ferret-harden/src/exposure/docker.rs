@@ -4,18 +4,12 @@
 //! `/etc/docker/daemon.json` (`hosts`, `tls`, `tlsverify`), `docker.socket`, and
 //! `/var/lib/docker/containers/*/config.v2.json` + `hostconfig.json`.
 
+use super::launch::{unit_files, unit_launches, unit_lines};
 use crate::util::{list_dir, pb, read_config};
 use ferret_core::command::{classify, CommandKind};
 use ferret_core::{Evidence, Finding, HostRoot, Outcome, Severity};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
-
-const UNIT_DIRS: &[&str] = &[
-    "/etc/systemd/system",
-    "/run/systemd/system",
-    "/usr/local/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/lib/systemd/system",
-];
 
 /// Where `dockerd` takes its command line: (file, the variable that holds options, or empty
 /// for a unit's `ExecStart=`).
@@ -25,8 +19,26 @@ const ENV_FILES: &[(&str, &str)] = &[
     ("/etc/sysconfig/docker-network", "DOCKER_NETWORK_OPTIONS"),
 ];
 
-/// Docker's data root (`data-root` in daemon.json moves it; the default is read).
-pub const CONTAINERS: &str = "/var/lib/docker/containers";
+/// Docker's default data root (`data-root` in daemon.json, `--data-root`/`-g`/`--graph` on
+/// dockerd's command line move it: [`data_roots`]).
+pub const DATA_ROOT: &str = "/var/lib/docker";
+
+/// Podman's (and CRI-O's, Buildah's) storage of rootful containers; `graphroot` in
+/// `/etc/containers/storage.conf` moves it, rootless ones are under
+/// `~/.local/share/containers/storage`.
+pub const PODMAN_STORAGE: &str = "/var/lib/containers/storage";
+
+/// Which engine wrote a container's files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Engine {
+    /// Docker: `<data-root>/containers/<id>/config.v2.json` + `hostconfig.json`.
+    #[default]
+    Docker,
+    /// Podman: `<storage>/overlay-containers/<id>/userdata/config.json` (the OCI runtime
+    /// specification conmon hands to the runtime).
+    Podman,
+}
 
 /// One `-H`/`--host` of the daemon, with where it was set and whether client certificates
 /// are verified (`--tlsverify`).
@@ -98,56 +110,26 @@ pub fn remote_tcp(addr: &[u8]) -> bool {
     !(host.starts_with(b"127.") || host == b"localhost" || host == b"::1")
 }
 
-fn unit_files(root: &HostRoot, name: &str, out: &mut Outcome) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    // The first unit file in precedence order, then every drop-in.
-    if let Some(f) = UNIT_DIRS
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| root.exists(p))
-    {
-        v.push(f);
-    }
-    for d in UNIT_DIRS {
-        let dir = format!("{d}/{name}.d");
-        let mut ins: Vec<PathBuf> = list_dir(root, &dir, out)
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
-            .collect();
-        ins.sort();
-        v.extend(ins);
-    }
-    v
-}
-
 /// The daemon's listeners from its units, environment files and daemon.json.
 pub fn api_hosts(root: &HostRoot, out: &mut Outcome) -> Vec<ApiHost> {
-    let mut res = Vec::new();
-    // ExecStart lines (an empty `ExecStart=` in a drop-in resets the list).
-    let mut exec: Vec<ApiHost> = Vec::new();
-    for f in unit_files(root, "docker.service", out) {
-        let Some(buf) = read_config(root, &f, out) else {
-            continue;
-        };
-        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-            let t = l.trim_ascii();
-            let Some(v) = t.strip_prefix(b"ExecStart=") else {
-                continue;
-            };
-            if v.trim_ascii().is_empty() {
-                exec.clear();
-                continue;
-            }
-            let (hosts, tlsverify) = hosts_in_args(v);
-            exec.extend(hosts.into_iter().map(|addr| ApiHost {
+    // One shape for both places a dockerd command line is written: the unit's `ExecStart=`
+    // (an empty one in a drop-in resets the list) and the variable of a defaults file.
+    let at = |file: &Path, line: u64, cmd: &[u8]| -> Vec<ApiHost> {
+        let (hosts, tlsverify) = hosts_in_args(cmd);
+        hosts
+            .into_iter()
+            .map(|addr| ApiHost {
                 addr,
-                file: f.clone(),
-                line: i as u64 + 1,
+                file: file.to_path_buf(),
+                line,
                 tlsverify,
-            }));
-        }
+            })
+            .collect()
+    };
+    let mut res: Vec<ApiHost> = Vec::new();
+    for l in unit_launches(root, "docker.service", out) {
+        res.extend(at(&l.file, l.line.unwrap_or(1), &l.words.join(&b' ')));
     }
-    res.extend(exec);
     for (file, var) in ENV_FILES {
         let p = Path::new(file);
         let Some(buf) = read_config(root, p, out) else {
@@ -156,19 +138,12 @@ pub fn api_hosts(root: &HostRoot, out: &mut Outcome) -> Vec<ApiHost> {
         for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
             let t = l.trim_ascii();
             let t = t.strip_prefix(b"export ").unwrap_or(t).trim_ascii_start();
-            let Some(v) = t
+            if let Some(v) = t
                 .strip_prefix(var.as_bytes())
                 .and_then(|r| r.trim_ascii_start().strip_prefix(b"="))
-            else {
-                continue;
-            };
-            let (hosts, tlsverify) = hosts_in_args(v);
-            res.extend(hosts.into_iter().map(|addr| ApiHost {
-                addr,
-                file: p.to_path_buf(),
-                line: i as u64 + 1,
-                tlsverify,
-            }));
+            {
+                res.extend(at(p, i as u64 + 1, v));
+            }
         }
     }
     let dj = Path::new("/etc/docker/daemon.json");
@@ -192,23 +167,20 @@ pub fn api_hosts(root: &HostRoot, out: &mut Outcome) -> Vec<ApiHost> {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
-        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-            if let Some(v) = l.trim_ascii().strip_prefix(b"ListenStream=") {
-                let v = v.trim_ascii();
-                let tcp = !v.starts_with(b"/") && !v.starts_with(b"@") && !v.is_empty();
-                if tcp {
-                    let addr = if v.iter().all(u8::is_ascii_digit) {
-                        [b"tcp://0.0.0.0:".as_slice(), v].concat()
-                    } else {
-                        [b"tcp://".as_slice(), v].concat()
-                    };
-                    res.push(ApiHost {
-                        addr,
-                        file: f.clone(),
-                        line: i as u64 + 1,
-                        tlsverify: false,
-                    });
-                }
+        for (k, v, line) in unit_lines(&buf) {
+            let tcp = !v.starts_with(b"/") && !v.starts_with(b"@") && !v.is_empty();
+            if k == b"ListenStream" && tcp {
+                let addr = if v.iter().all(u8::is_ascii_digit) {
+                    [b"tcp://0.0.0.0:".as_slice(), v].concat()
+                } else {
+                    [b"tcp://".as_slice(), v].concat()
+                };
+                res.push(ApiHost {
+                    addr,
+                    file: f.clone(),
+                    line,
+                    tlsverify: false,
+                });
             }
         }
     }
@@ -225,6 +197,8 @@ pub struct DaemonJson {
     pub hosts_line: u64,
     /// `tlsverify: true`.
     pub tlsverify: bool,
+    /// `data-root` (or the older `graph`): where the containers are.
+    pub data_root: Option<Vec<u8>>,
 }
 
 /// Parses `/etc/docker/daemon.json`.
@@ -246,11 +220,16 @@ pub fn parse_daemon_json(buf: &[u8]) -> Result<DaemonJson, String> {
         hosts,
         hosts_line: line_of(buf, b"\"hosts\""),
         tlsverify: o.get("tlsverify").and_then(serde_json::Value::as_bool) == Some(true),
+        data_root: o
+            .get("data-root")
+            .or_else(|| o.get("graph"))
+            .and_then(serde_json::Value::as_str)
+            .map(|s| s.as_bytes().to_vec()),
     })
 }
 
 /// The 1-based line where `needle` first occurs (1 when it does not).
-fn line_of(buf: &[u8], needle: &[u8]) -> u64 {
+pub(crate) fn line_of(buf: &[u8], needle: &[u8]) -> u64 {
     buf.windows(needle.len().max(1))
         .position(|w| w == needle)
         .map_or(1, |p| {
@@ -301,15 +280,12 @@ fn socket_audit(root: &HostRoot, out: &mut Outcome) {
         let Some(buf) = read_config(root, &f, out) else {
             continue;
         };
-        for (i, l) in buf.split(|&c| c == b'\n').enumerate() {
-            let Some(v) = l.trim_ascii().strip_prefix(b"SocketMode=") else {
-                continue;
-            };
-            let mode = std::str::from_utf8(v.trim_ascii())
+        for (k, v, line) in unit_lines(&buf) {
+            let mode = std::str::from_utf8(v)
                 .ok()
                 .and_then(|m| u32::from_str_radix(m, 8).ok());
-            if mode.is_some_and(|m| m & 0o006 != 0) {
-                out.findings.push(socket_finding(&f, Some(i as u64 + 1), v));
+            if k == b"SocketMode" && mode.is_some_and(|m| m & 0o006 != 0) {
+                out.findings.push(socket_finding(&f, Some(line), v));
             }
         }
     }
@@ -343,7 +319,8 @@ fn socket_finding(file: &Path, line: Option<u64>, excerpt: &[u8]) -> Finding {
     .with_attack("T1068")
 }
 
-/// What a container's two JSON files say, the parts that matter here.
+/// What a container's configuration says, the parts that matter here (Docker's two JSON
+/// files, or Podman's OCI configuration).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Container {
@@ -355,6 +332,11 @@ pub struct Container {
     pub image: Vec<u8>,
     /// `Config.Entrypoint` and `Config.Cmd`, joined by blanks.
     pub command: Vec<u8>,
+    /// `Config.Entrypoint` and `Config.Cmd`, word by word.
+    pub argv: Vec<Vec<u8>>,
+    /// Reachable from outside: `HostConfig.PortBindings` publishes a port, or the host's
+    /// network is shared.
+    pub published: bool,
     /// `HostConfig.Privileged`.
     pub privileged: bool,
     /// Bind mounts of the host's `/` or of the Docker socket: (source, target).
@@ -368,6 +350,22 @@ pub struct Container {
     /// `HostConfig.CapAdd` entries that give the host away (`SYS_ADMIN`, `SYS_MODULE`,
     /// `SYS_PTRACE`, `ALL`).
     pub caps: Vec<Vec<u8>>,
+    /// The engine whose files these are.
+    pub engine: Engine,
+}
+
+impl Container {
+    /// The files its settings come from, in `dir` (its directory): the configuration and the
+    /// host configuration (one and the same for Podman).
+    pub fn files(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        match self.engine {
+            Engine::Docker => (dir.join("config.v2.json"), dir.join("hostconfig.json")),
+            Engine::Podman => {
+                let f = dir.join("userdata/config.json");
+                (f.clone(), f)
+            }
+        }
+    }
 }
 
 fn s(v: Option<&serde_json::Value>) -> Vec<u8> {
@@ -466,20 +464,31 @@ pub fn parse_container(id: &[u8], config: &[u8], hostconfig: &[u8]) -> Result<Co
         },
         image: s(cfg.and_then(|x| x.get("Image"))),
         command: command.join(&b' '),
+        argv: command,
+        published: h.get("NetworkMode").and_then(serde_json::Value::as_str) == Some("host")
+            || h.get("PortBindings")
+                .and_then(serde_json::Value::as_object)
+                .is_some_and(|m| {
+                    m.values()
+                        .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+                }),
         privileged: h.get("Privileged").and_then(serde_json::Value::as_bool) == Some(true),
         host_mounts,
         host_pid: h.get("PidMode").and_then(serde_json::Value::as_str) == Some("host"),
         host_net: h.get("NetworkMode").and_then(serde_json::Value::as_str) == Some("host"),
         restart: s(h.get("RestartPolicy").and_then(|r| r.get("Name"))),
         caps,
+        engine: Engine::Docker,
     })
 }
 
 /// The findings about one container (none for an ordinary one).
 pub fn container_findings(c: &Container, dir: &Path) -> Vec<Finding> {
     let subject = if c.name.is_empty() { &c.id } else { &c.name };
-    let hc = dir.join("hostconfig.json");
-    let cv = dir.join("config.v2.json");
+    let (cv, hc) = c.files(dir);
+    // The keys the evidence names: Docker's JSON, or the OCI configuration's.
+    let docker = c.engine == Engine::Docker;
+    let key = |d: &'static str, o: &'static str| if docker { d } else { o };
     let mut out = Vec::new();
     // The command and image, through the one command classifier.
     let mut text = c.image.clone();
@@ -502,7 +511,10 @@ pub fn container_findings(c: &Container, dir: &Path) -> Vec<Finding> {
     if c.privileged {
         escape.push((
             "privileged".into(),
-            Evidence::file(pb(&hc)).with_excerpt("HostConfig.Privileged: true"),
+            Evidence::file(pb(&hc)).with_excerpt(key(
+                "HostConfig.Privileged: true",
+                "process.capabilities.bounding: CAP_SYS_ADMIN, CAP_SYS_MODULE (--privileged)",
+            )),
         ));
     }
     for (src, dst) in &c.host_mounts {
@@ -513,20 +525,29 @@ pub fn container_findings(c: &Container, dir: &Path) -> Vec<Finding> {
         );
         escape.push((
             what.clone(),
-            Evidence::file(pb(&hc)).with_excerpt(format!("HostConfig.Binds/Mounts: {what}")),
+            Evidence::file(pb(&hc)).with_excerpt(format!(
+                "{}: {what}",
+                key("HostConfig.Binds/Mounts", "mounts")
+            )),
         ));
     }
     if c.host_pid {
         escape.push((
             "host PID namespace".into(),
-            Evidence::file(pb(&hc)).with_excerpt("HostConfig.PidMode: host"),
+            Evidence::file(pb(&hc)).with_excerpt(key(
+                "HostConfig.PidMode: host",
+                "linux.namespaces: no pid namespace",
+            )),
         ));
     }
     for cap in &c.caps {
         let what = format!("capability {}", ferret_core::escape::escape(cap));
         escape.push((
             what.clone(),
-            Evidence::file(pb(&hc)).with_excerpt(format!("HostConfig.CapAdd: {what}")),
+            Evidence::file(pb(&hc)).with_excerpt(format!(
+                "{}: {what}",
+                key("HostConfig.CapAdd", "process.capabilities.bounding")
+            )),
         ));
     }
     let strong = c.privileged || !c.host_mounts.is_empty() || !c.caps.is_empty();
@@ -542,7 +563,7 @@ pub fn container_findings(c: &Container, dir: &Path) -> Vec<Finding> {
             },
             subject,
         )
-        .with_evidence(Evidence::file(pb(&cv)).with_excerpt([b"Config.Image/Entrypoint/Cmd: ".as_slice(), &text].concat()))
+        .with_evidence(Evidence::file(pb(&cv)).with_excerpt([key("Config.Image/Entrypoint/Cmd: ", "process.args: ").as_bytes(), text.trim_ascii()].concat()))
         .with_detail(format!(
             "image {}, command {} ({}); restart policy {}{}. The way TeamTNT, Kinsing and Graboid use an exposed Docker API.",
             ferret_core::escape::escape(&c.image),
@@ -596,31 +617,237 @@ pub fn container_findings(c: &Container, dir: &Path) -> Vec<Finding> {
     out
 }
 
-fn audit_containers(root: &HostRoot, out: &mut Outcome) {
-    for dir in list_dir(root, CONTAINERS, out) {
-        let id = dir.file_name().map(|n| {
-            use std::os::unix::ffi::OsStrExt as _;
-            n.as_bytes().to_vec()
-        });
-        let id = id.unwrap_or_default();
-        let cfg = read_config(root, &dir.join("config.v2.json"), out).unwrap_or_default();
-        let hc = read_config(root, &dir.join("hostconfig.json"), out).unwrap_or_default();
-        if cfg.is_empty() && hc.is_empty() {
+/// The `--data-root`/`-g`/`--graph` value of a dockerd command line.
+fn data_root_flag(words: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let mut found = None;
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        let w = w.as_slice();
+        if matches!(w, b"--data-root" | b"-g" | b"--graph") {
+            found = it.next().cloned();
+        } else if let Some(v) = w
+            .strip_prefix(b"--data-root=")
+            .or_else(|| w.strip_prefix(b"--graph="))
+            .or_else(|| w.strip_prefix(b"-g="))
+        {
+            found = Some(v.to_vec());
+        }
+    }
+    found
+}
+
+/// Docker's data roots: the default, daemon.json's `data-root`, and the `--data-root` of the
+/// unit's command line and the defaults files (each once).
+pub fn data_roots(root: &HostRoot, out: &mut Outcome) -> Vec<PathBuf> {
+    let mut v: Vec<Vec<u8>> = vec![DATA_ROOT.as_bytes().to_vec()];
+    if let Some(buf) = read_config(root, Path::new("/etc/docker/daemon.json"), out) {
+        // A daemon.json that is not JSON is reported by the listener check.
+        if let Some(d) = parse_daemon_json(&buf).ok().and_then(|d| d.data_root) {
+            v.push(d);
+        }
+    }
+    for l in unit_launches(root, "docker.service", out) {
+        v.extend(data_root_flag(&l.words));
+    }
+    for (file, var) in ENV_FILES {
+        if let Some(buf) = read_config(root, Path::new(file), out) {
+            for (n, val, _) in super::kube::env_file(&buf) {
+                if n == var.as_bytes() {
+                    v.extend(data_root_flag(&super::launch::split_words(&val)));
+                }
+            }
+        }
+    }
+    let mut res: Vec<PathBuf> = Vec::new();
+    for d in v {
+        let d = d.strip_suffix(b"/").unwrap_or(&d).to_vec();
+        if d.starts_with(b"/") {
+            let p = PathBuf::from(std::ffi::OsStr::from_bytes(&d));
+            if !res.contains(&p) {
+                res.push(p);
+            }
+        }
+    }
+    res
+}
+
+/// The Docker containers on disk under each data root ([`data_roots`]): each directory with
+/// what its JSON says (unreadable JSON is an error in `out`).
+pub fn containers(root: &HostRoot, out: &mut Outcome) -> Vec<(PathBuf, Container)> {
+    let mut v = Vec::new();
+    for data in data_roots(root, out) {
+        let dir = data.join("containers");
+        let Some(dir) = dir.to_str() else { continue };
+        for dir in list_dir(root, dir, out) {
+            let id = dir.file_name().map(|n| n.as_bytes().to_vec());
+            let id = id.unwrap_or_default();
+            let cfg = read_config(root, &dir.join("config.v2.json"), out).unwrap_or_default();
+            let hc = read_config(root, &dir.join("hostconfig.json"), out).unwrap_or_default();
+            if cfg.is_empty() && hc.is_empty() {
+                continue;
+            }
+            match parse_container(&id, &cfg, &hc) {
+                Ok(c) => v.push((dir, c)),
+                Err(e) => out.errors.push(ferret_core::ErrorRecord::new(
+                    Some(pb(&dir)),
+                    None,
+                    format!("container configuration is not JSON: {e}"),
+                )),
+            }
+        }
+    }
+    v
+}
+
+/// Parses a Podman container's OCI runtime configuration (`userdata/config.json`): its
+/// process arguments, bind mounts of the host's `/`, `/etc`, `/root`, `/proc` or a runtime
+/// socket, host PID/network namespaces (no namespace of that type), and root-giving
+/// capabilities in the bounding set (`--privileged` gives them all, so SYS_ADMIN with
+/// SYS_MODULE counts as privileged). `name` comes from `containers.json`.
+///
+/// # Errors
+/// When the buffer is not JSON.
+pub fn parse_oci(id: &[u8], name: &[u8], buf: &[u8]) -> Result<Container, String> {
+    let c: serde_json::Value = serde_json::from_slice(buf).map_err(|e| e.to_string())?;
+    let argv = strs(c.get("process").and_then(|p| p.get("args")));
+    let mut host_mounts = Vec::new();
+    if let Some(serde_json::Value::Array(ms)) = c.get("mounts") {
+        for m in ms {
+            let src = s(m.get("source"));
+            let bind = m.get("type").and_then(serde_json::Value::as_str) == Some("bind")
+                || strs(m.get("options"))
+                    .iter()
+                    .any(|o| o == b"bind" || o == b"rbind");
+            if bind && risky_source(&src) {
+                host_mounts.push((src, s(m.get("destination"))));
+            }
+        }
+    }
+    let ns: Vec<Vec<u8>> = match c.get("linux").and_then(|l| l.get("namespaces")) {
+        Some(serde_json::Value::Array(a)) => a.iter().map(|n| s(n.get("type"))).collect(),
+        _ => Vec::new(),
+    };
+    let has_linux = c.get("linux").is_some();
+    let bounding = strs(
+        c.get("process")
+            .and_then(|p| p.get("capabilities"))
+            .and_then(|p| p.get("bounding")),
+    );
+    let has = |k: &[u8]| bounding.iter().any(|b| b == k);
+    let privileged = has(b"CAP_SYS_ADMIN") && has(b"CAP_SYS_MODULE");
+    let caps = if privileged {
+        Vec::new()
+    } else {
+        bounding
+            .iter()
+            .filter(|b| {
+                matches!(
+                    b.as_slice(),
+                    b"CAP_SYS_ADMIN"
+                        | b"CAP_SYS_MODULE"
+                        | b"CAP_SYS_PTRACE"
+                        | b"CAP_DAC_READ_SEARCH"
+                )
+            })
+            .cloned()
+            .collect()
+    };
+    let host_net = has_linux && !ns.iter().any(|n| n == b"network");
+    Ok(Container {
+        id: id.to_vec(),
+        name: name.to_vec(),
+        image: Vec::new(),
+        command: argv.join(&b' '),
+        argv,
+        // Podman publishes ports outside this file (conmon, netavark): assumed reachable.
+        published: true,
+        privileged,
+        host_mounts,
+        host_pid: has_linux && !ns.iter().any(|n| n == b"pid"),
+        host_net,
+        restart: Vec::new(),
+        caps,
+        engine: Engine::Podman,
+    })
+}
+
+/// Podman's storage directories: the rootful one (or `graphroot` of
+/// `/etc/containers/storage.conf`) and each home's rootless one.
+pub fn podman_storages(root: &HostRoot, homes: &[Vec<u8>], out: &mut Outcome) -> Vec<PathBuf> {
+    let mut v = vec![PathBuf::from(PODMAN_STORAGE)];
+    if let Some(buf) = read_config(root, Path::new("/etc/containers/storage.conf"), out) {
+        for l in buf.split(|&c| c == b'\n') {
+            let t = l.trim_ascii();
+            if let Some(r) = t.strip_prefix(b"graphroot") {
+                if let Some(val) = r.trim_ascii_start().strip_prefix(b"=") {
+                    let w = super::launch::split_words(val);
+                    if let Some(p) = w.first().filter(|p| p.starts_with(b"/")) {
+                        v.push(PathBuf::from(std::ffi::OsStr::from_bytes(p)));
+                    }
+                }
+            }
+        }
+    }
+    for h in homes {
+        v.push(
+            PathBuf::from(std::ffi::OsStr::from_bytes(h)).join(".local/share/containers/storage"),
+        );
+    }
+    v.dedup();
+    v
+}
+
+/// The Podman containers under `storage` (`overlay-containers/<id>/userdata/config.json`,
+/// names from `overlay-containers/containers.json`).
+pub fn podman_containers(
+    root: &HostRoot,
+    storage: &Path,
+    out: &mut Outcome,
+) -> Vec<(PathBuf, Container)> {
+    let base = storage.join("overlay-containers");
+    let mut names: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    if let Some(buf) = read_config(root, &base.join("containers.json"), out) {
+        if let Ok(serde_json::Value::Array(a)) = serde_json::from_slice::<serde_json::Value>(&buf) {
+            for c in a {
+                let n = strs(c.get("names")).into_iter().next().unwrap_or_default();
+                names.push((s(c.get("id")), n));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    let Some(b) = base.to_str() else {
+        return v;
+    };
+    for dir in list_dir(root, b, out) {
+        if dir.extension().is_some_and(|e| e == "json" || e == "lock") {
             continue;
         }
-        match parse_container(&id, &cfg, &hc) {
-            Ok(c) => out.findings.extend(container_findings(&c, &dir)),
+        let id = dir
+            .file_name()
+            .map(|n| n.as_bytes().to_vec())
+            .unwrap_or_default();
+        let Some(buf) = read_config(root, &dir.join("userdata/config.json"), out) else {
+            continue;
+        };
+        let name = names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
+        match parse_oci(&id, &name, &buf) {
+            Ok(c) => v.push((dir, c)),
             Err(e) => out.errors.push(ferret_core::ErrorRecord::new(
-                Some(pb(&dir)),
+                Some(pb(&dir.join("userdata/config.json"))),
                 None,
                 format!("container configuration is not JSON: {e}"),
             )),
         }
     }
+    v
 }
 
 /// Audits the daemon's listeners, its socket and the containers on disk.
-pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
+pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for h in api_hosts(root, out) {
         if remote_tcp(&h.addr) && !seen.contains(&h.addr) {
@@ -629,7 +856,9 @@ pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
         }
     }
     socket_audit(root, out);
-    audit_containers(root, out);
+    for (dir, c) in &svc.containers {
+        out.findings.extend(container_findings(c, dir));
+    }
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn cluster_dirs(root: &HostRoot, out: &mut Outcome) -> Vec<PathBuf> {
 }
 
 /// Audits every cluster found.
-pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
+pub(crate) fn audit(root: &HostRoot, _svc: &super::Services, out: &mut Outcome) {
     for dir in cluster_dirs(root, out) {
         let hba = dir.join("pg_hba.conf");
         let Some(buf) = read_config(root, &hba, out) else {

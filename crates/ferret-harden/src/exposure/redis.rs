@@ -10,6 +10,7 @@
 
 use crate::util::{line_error, pb, read_config};
 use ferret_core::{Evidence, Finding, HostRoot, Outcome, Severity};
+use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
@@ -150,7 +151,7 @@ pub fn parse(data: &[u8]) -> Vec<Result<Directive, u64>> {
 pub struct Origin {
     /// The file, inside the root.
     pub file: PathBuf,
-    /// 1-based line.
+    /// 1-based line (0: the whole file, a container's JSON).
     pub line: u64,
     /// The line's arguments joined by blanks (never a password: `requirepass` and ACL
     /// passwords are not kept).
@@ -181,6 +182,11 @@ pub struct RedisSettings {
     pub config_renamed: Option<Origin>,
     /// Files that were read (main, includes, ACL file).
     pub files: Vec<PathBuf>,
+    /// The command line that starts the server, when its options change what the file says
+    /// (or there is no file); line 0 for a container's JSON. Passwords are masked.
+    pub launch: Option<Origin>,
+    /// For a container: whether a port is published (or the host's network shared).
+    pub published: Option<bool>,
 }
 
 impl RedisSettings {
@@ -285,66 +291,68 @@ impl Loader<'_> {
         };
         self.s.files.push(file.to_path_buf());
         for d in parse(&buf) {
-            let d = match d {
-                Ok(d) => d,
-                Err(l) => {
-                    out.errors.push(line_error(
-                        pb(file),
-                        l,
-                        "unbalanced quotes (Redis refuses to start with this file)",
-                    ));
-                    continue;
-                }
-            };
-            let name = d
-                .args
-                .first()
-                .map(|n| n.to_ascii_lowercase())
-                .unwrap_or_default();
-            let arg = |i: usize| d.args.get(i).map(Vec::as_slice).unwrap_or_default();
-            match name.as_slice() {
-                b"bind" => {
-                    self.s.bind = Some((
-                        d.args.get(1..).unwrap_or_default().to_vec(),
-                        origin(file, &d, 64),
-                    ));
-                }
-                b"protected-mode" => {
-                    let v = !arg(1).eq_ignore_ascii_case(b"no");
-                    self.s.protected_mode = Some((v, origin(file, &d, 2)));
-                }
-                b"port" => {
-                    self.s.port = std::str::from_utf8(arg(1))
-                        .ok()
-                        .and_then(|v| v.parse().ok());
-                }
-                b"tls-port" => {
-                    self.s.tls_port = std::str::from_utf8(arg(1))
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                        .filter(|p| *p != 0);
-                }
-                b"requirepass" => self.s.requirepass = !arg(1).is_empty(),
-                b"user" => acl_default(&d.args, &mut self.s.default_user_protected),
-                b"aclfile" => {
-                    self.aclfile = Some(PathBuf::from(std::ffi::OsStr::from_bytes(arg(1))));
-                }
-                b"rename-command" if arg(1).eq_ignore_ascii_case(b"config") => {
-                    self.s.config_renamed =
-                        (!arg(2).eq_ignore_ascii_case(b"config")).then(|| origin(file, &d, 2));
-                }
-                b"include" if depth < MAX_DEPTH => {
-                    for f in expand(self.root, file, arg(1)) {
-                        self.load(&f, depth + 1, out);
-                    }
-                }
-                b"include" => out.errors.push(line_error(
+            match d {
+                Ok(d) => self.apply(file, &d, depth, out),
+                Err(l) => out.errors.push(line_error(
                     pb(file),
-                    d.line,
-                    format!("include nesting deeper than {MAX_DEPTH}: not followed"),
+                    l,
+                    "unbalanced quotes (Redis refuses to start with this file)",
                 )),
-                _ => {}
             }
+        }
+    }
+
+    /// Applies one directive read from `file` (a configuration file, or the unit or script
+    /// whose command line gave it).
+    fn apply(&mut self, file: &Path, d: &Directive, depth: usize, out: &mut Outcome) {
+        let name = d
+            .args
+            .first()
+            .map(|n| n.to_ascii_lowercase())
+            .unwrap_or_default();
+        let arg = |i: usize| d.args.get(i).map(Vec::as_slice).unwrap_or_default();
+        match name.as_slice() {
+            b"bind" => {
+                self.s.bind = Some((
+                    d.args.get(1..).unwrap_or_default().to_vec(),
+                    origin(file, d, 64),
+                ));
+            }
+            b"protected-mode" => {
+                let v = !arg(1).eq_ignore_ascii_case(b"no");
+                self.s.protected_mode = Some((v, origin(file, d, 2)));
+            }
+            b"port" => {
+                self.s.port = std::str::from_utf8(arg(1))
+                    .ok()
+                    .and_then(|v| v.parse().ok());
+            }
+            b"tls-port" => {
+                self.s.tls_port = std::str::from_utf8(arg(1))
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|p| *p != 0);
+            }
+            b"requirepass" => self.s.requirepass = !arg(1).is_empty(),
+            b"user" => acl_default(&d.args, &mut self.s.default_user_protected),
+            b"aclfile" => {
+                self.aclfile = Some(PathBuf::from(std::ffi::OsStr::from_bytes(arg(1))));
+            }
+            b"rename-command" if arg(1).eq_ignore_ascii_case(b"config") => {
+                self.s.config_renamed =
+                    (!arg(2).eq_ignore_ascii_case(b"config")).then(|| origin(file, d, 2));
+            }
+            b"include" if depth < MAX_DEPTH => {
+                for f in expand(self.root, file, arg(1)) {
+                    self.load(&f, depth + 1, out);
+                }
+            }
+            b"include" => out.errors.push(line_error(
+                pb(file),
+                d.line,
+                format!("include nesting deeper than {MAX_DEPTH}: not followed"),
+            )),
+            _ => {}
         }
     }
 }
@@ -394,25 +402,130 @@ pub fn load(root: &HostRoot, file: &Path, out: &mut Outcome) -> Option<RedisSett
     if l.s.files.is_empty() {
         return None;
     }
-    if let Some(acl) = l.aclfile.take() {
-        if let Some(buf) = read_config(root, &acl, out) {
-            l.s.files.push(acl.clone());
-            for d in parse(&buf).into_iter().flatten() {
-                if d.args
-                    .first()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(b"user"))
-                {
-                    acl_default(&d.args, &mut l.s.default_user_protected);
+    Some(l.finish(out))
+}
+
+impl Loader<'_> {
+    /// Reads the ACL file, if one was named.
+    fn finish(mut self, out: &mut Outcome) -> RedisSettings {
+        if let Some(acl) = self.aclfile.take() {
+            if let Some(buf) = read_config(self.root, &acl, out) {
+                self.s.files.push(acl.clone());
+                for d in parse(&buf).into_iter().flatten() {
+                    if d.args
+                        .first()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(b"user"))
+                    {
+                        acl_default(&d.args, &mut self.s.default_user_protected);
+                    }
+                }
+            }
+        }
+        self.s
+    }
+}
+
+/// The directives of a `redis-server` command line (the words after the program): the
+/// configuration file (the first word, unless it is an option) and the options, each
+/// `--name` with the words up to the next `--name`, as Redis appends them to the file's text.
+pub fn command_line(args: &[Vec<u8>]) -> (Option<&[u8]>, Vec<Vec<Vec<u8>>>) {
+    let mut it = args.iter().peekable();
+    let file = it.next_if(|w| !w.starts_with(b"--")).map(Vec::as_slice);
+    let mut opts: Vec<Vec<Vec<u8>>> = Vec::new();
+    for w in it {
+        match w.strip_prefix(b"--") {
+            Some(name) if !name.is_empty() && !name.first().is_some_and(u8::is_ascii_digit) => {
+                opts.push(vec![name.to_vec()]);
+            }
+            _ => {
+                if let Some(o) = opts.last_mut() {
+                    o.push(w.clone());
                 }
             }
         }
     }
-    Some(l.s)
+    (file, opts)
+}
+
+/// The settings of the server a command line starts: its configuration file (read with its
+/// includes) and the options that follow it, which override the file. `None` for a Sentinel,
+/// or when the file cannot be known (a template's `%i`, a shell variable) or does not exist
+/// (Redis would not start).
+pub fn from_launch(
+    root: &HostRoot,
+    l: &super::launch::Launch,
+    program: usize,
+    out: &mut Outcome,
+) -> Option<RedisSettings> {
+    let args = l.words.get(program + 1..).unwrap_or_default();
+    let (file, opts) = command_line(args);
+    if opts
+        .iter()
+        .any(|o| o.first().is_some_and(|n| n == b"sentinel"))
+    {
+        return None;
+    }
+    let mut ld = Loader {
+        root,
+        s: RedisSettings {
+            file: l.file.clone(),
+            ..RedisSettings::default()
+        },
+        aclfile: None,
+    };
+    if let Some(f) = file {
+        if f == b"-" || f.contains(&b'%') || f.contains(&b'$') || !f.starts_with(b"/") {
+            return None;
+        }
+        let f = Path::new(std::ffi::OsStr::from_bytes(f));
+        ld.load(f, 0, out);
+        if ld.s.files.is_empty() {
+            return None;
+        }
+        ld.s.file = f.to_path_buf();
+    }
+    let line = l.line.unwrap_or(0);
+    for o in &opts {
+        let d = Directive {
+            line,
+            args: o.clone(),
+        };
+        ld.apply(&l.file, &d, 0, out);
+    }
+    let overrides = opts.iter().any(|o| {
+        o.first().is_some_and(|n| {
+            matches!(
+                n.to_ascii_lowercase().as_slice(),
+                b"bind"
+                    | b"protected-mode"
+                    | b"port"
+                    | b"requirepass"
+                    | b"user"
+                    | b"aclfile"
+                    | b"rename-command"
+                    | b"include"
+                    | b"tls-port"
+            )
+        })
+    });
+    if overrides || file.is_none() {
+        ld.s.launch = Some(Origin {
+            file: l.file.clone(),
+            line,
+            text: super::launch::masked(&l.words),
+        });
+    }
+    ld.s.published = match &l.source {
+        super::launch::Source::Container { published, .. } => Some(*published),
+        _ => None,
+    };
+    Some(ld.finish(out))
 }
 
 /// The finding for one server's settings, if it is reachable without a password.
 pub fn finding(s: &RedisSettings) -> Option<Finding> {
-    if !s.open_without_auth() || !s.listens() {
+    // A container that publishes no port is reached only from its own network.
+    if !s.open_without_auth() || !s.listens() || s.published == Some(false) {
         return None;
     }
     let r = reach(s.bind.as_ref().map(|(b, _)| b.as_slice()));
@@ -444,10 +557,16 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
         format!("Redis listens on {where_} without a password"),
         pb(&s.file),
     );
-    match &s.bind {
-        Some((_, o)) => {
-            f = f.with_evidence(Evidence::line(pb(&o.file), o.line).with_excerpt(&o.text));
+    let ev = |o: &Origin| {
+        if o.line == 0 {
+            Evidence::file(pb(&o.file))
+        } else {
+            Evidence::line(pb(&o.file), o.line)
         }
+        .with_excerpt(&o.text)
+    };
+    match &s.bind {
+        Some((_, o)) => f = f.with_evidence(ev(o)),
         None => {
             f = f.with_evidence(
                 Evidence::file(pb(&s.file)).with_excerpt("no bind directive: every interface"),
@@ -455,12 +574,31 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
         }
     }
     if let Some((false, o)) = &s.protected_mode {
-        f = f.with_evidence(Evidence::line(pb(&o.file), o.line).with_excerpt(&o.text));
+        f = f.with_evidence(ev(o));
     }
     if let Some(o) = &s.config_renamed {
-        f = f.with_evidence(Evidence::line(pb(&o.file), o.line).with_excerpt(&o.text));
+        f = f.with_evidence(ev(o));
     }
-    let mut detail = format!(
+    if let Some(o) = &s.launch {
+        if !f.evidence.iter().any(|e| e.path.as_bytes() == pb(&o.file)) {
+            f = f.with_evidence(ev(o));
+        }
+    }
+    let mut detail = match &s.launch {
+        Some(o) => format!(
+            "Started as `{}` ({}{}): its options override the file. ",
+            ferret_core::escape::escape(&o.text),
+            ferret_core::escape::escape(pb(&o.file)),
+            if o.line == 0 {
+                String::new()
+            } else {
+                format!(":{}", o.line)
+            }
+        ),
+        None => String::new(),
+    };
+    let _ = write!(
+        detail,
         "No requirepass and no password for the ACL user `default`; bind {}; protected-mode {}{}. ",
         match &s.bind {
             Some((b, _)) => ferret_core::escape::escape(&b.join(&b' ')),
@@ -487,9 +625,25 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
     )
 }
 
-/// Audits every Redis configuration found under `root`.
-pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
+/// Audits every Redis server found under `root`: those a command line starts (its options
+/// override its file), then every configuration file no command line named.
+pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
     let mut seen: Vec<PathBuf> = Vec::new();
+    let mut subjects: Vec<String> = Vec::new();
+    let mut push = |f: Finding, out: &mut Outcome| {
+        if !subjects.contains(&f.subject) {
+            subjects.push(f.subject.clone());
+            out.findings.push(f);
+        }
+    };
+    for (l, i) in svc.launches.of(&[b"redis-server"]) {
+        if let Some(s) = from_launch(root, l, i, out) {
+            seen.extend(s.files.iter().cloned());
+            if let Some(f) = finding(&s) {
+                push(f, out);
+            }
+        }
+    }
     for c in CONFIGS {
         let p = Path::new(c);
         if seen.iter().any(|s| s == p) {
@@ -498,7 +652,7 @@ pub(crate) fn audit(root: &HostRoot, out: &mut Outcome) {
         if let Some(s) = load(root, p, out) {
             seen.extend(s.files.iter().cloned());
             if let Some(f) = finding(&s) {
-                out.findings.push(f);
+                push(f, out);
             }
         }
     }
