@@ -16,7 +16,9 @@ head -c $((SIZE_MB * 1048576)) "$LOG" | head -n -1 > "$TMP/head.log"
 LINES=$(wc -l < "$TMP/head.log")
 echo "lines: $LINES (first $SIZE_MB MiB of $LOG)"
 for bin in "$@"; do
-    valgrind --tool=callgrind --toggle-collect='*run_stream*' --callgrind-out-file="$TMP/cg.out" \
+    # The exact name: a function named like it inside (a closure of `run_stream_from`) would
+    # toggle the collection off again.
+    valgrind --tool=callgrind --toggle-collect='ferret_logs::analyze::stream::run_stream' --callgrind-out-file="$TMP/cg.out" \
         "$bin" --year 2024 --jobs 1 "$TMP/head.log" > /dev/null 2> "$TMP/cg.err" || true
     IR=$(awk '/Collected :/ {print $NF}' "$TMP/cg.err")
     python3 -c "import sys; ir = int(sys.argv[2]); print(f'{sys.argv[1]}: {ir:,} instructions, {ir / int(sys.argv[3]):.0f} a line')" "$bin" "$IR" "$LINES"

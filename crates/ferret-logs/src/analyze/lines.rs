@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::bytes::{sub, tail, Newlines};
 use crate::envelope::{self, Envelope};
 use crate::event::EventKind;
 use crate::time::{TimeCache, YearContext};
@@ -25,6 +26,7 @@ pub struct LineReader<R> {
     pub(super) line_no: u64,
     /// Buffer offset of a line whose previous line is gone (after an overlong line).
     no_prev_at: Option<usize>,
+    newlines: Newlines,
 }
 
 /// One line from a [`LineReader`].
@@ -52,6 +54,7 @@ impl<R: Read> LineReader<R> {
             max_line,
             line_no: 0,
             no_prev_at: None,
+            newlines: Newlines::new(),
         }
     }
 
@@ -129,13 +132,60 @@ impl<R: Read> LineReader<R> {
         )))
     }
 
+    /// Calls `f` on every whole line already in the buffer, in order, as
+    /// [`LineReader::next_with_prev`] would return them, and stops before the first line
+    /// that needs more (a line with no newline in the buffer yet, a line over the cap, the
+    /// end): the caller takes that one from [`LineReader::next_with_prev`] and calls this
+    /// again. One search per line, no `Option<Result<..>>` per line. An error of `f` stops the
+    /// scan after its line.
+    #[inline]
+    pub(crate) fn scan<E>(
+        &mut self,
+        mut f: impl FnMut(Line<'_>, PrevLine<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let buf = self.buf.get(..self.end).unwrap_or_default();
+        let (max_line, no_prev_at) = (self.max_line, self.no_prev_at);
+        let mut s = self.start;
+        let mut number = self.line_no;
+        let mut r = Ok(());
+        while let Some(n) = self.newlines.find(tail(buf, s)) {
+            if n > max_line {
+                break;
+            }
+            let text = sub(buf, s, s + n);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            number += 1;
+            let prev = PrevLine {
+                buf: sub(buf, 0, s),
+                max_line,
+                gone: s == 0 || no_prev_at == Some(s),
+                floor: no_prev_at.filter(|x| *x < s).unwrap_or(0),
+            };
+            s += n + 1;
+            r = f(
+                Line {
+                    number,
+                    text,
+                    truncated_from: None,
+                },
+                prev,
+            );
+            if r.is_err() {
+                break;
+            }
+        }
+        self.start = s;
+        self.line_no = number;
+        r
+    }
+
     /// The next line, or `None` at the end.
     // Inlined into the line loops of other modules, as when they shared one.
     #[inline]
     pub fn next_line(&mut self) -> Option<std::io::Result<Line<'_>>> {
         loop {
             let avail = self.buf.get(self.start..self.end).unwrap_or_default();
-            if let Some(n) = memchr::memchr(b'\n', avail) {
+            if let Some(n) = self.newlines.find(avail) {
                 let s = self.start;
                 self.start += n + 1;
                 self.line_no += 1;
@@ -171,7 +221,7 @@ impl<R: Read> LineReader<R> {
                         return Some(Err(e));
                     }
                     let avail = self.buf.get(self.start..self.end).unwrap_or_default();
-                    if let Some(n) = memchr::memchr(b'\n', avail) {
+                    if let Some(n) = self.newlines.find(avail) {
                         skipped += n;
                         self.start += n + 1;
                         break;
@@ -368,6 +418,92 @@ mod tests {
                 i += 1;
             }
             assert_eq!(i, lines.len());
+        }
+    }
+
+    /// [`LineReader::scan`] alternated with [`LineReader::next_with_prev`] (as the line loop
+    /// drives them) gives the lines, numbers, cut lengths and previous lines that
+    /// `next_with_prev` alone gives, across refills and overlong lines; an error of the
+    /// callback stops the scan right after its line.
+    #[test]
+    fn scan_is_next_with_prev() {
+        type Seen = (u64, Vec<u8>, Option<usize>, Option<Vec<u8>>);
+        let max_line = 100;
+        let mut data = Vec::new();
+        let mut k = 7u64;
+        while data.len() < 3 << 20 {
+            k = k
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let len = match k >> 60 {
+                0 => 150 + (k >> 40) as usize % 3000,
+                1 => 0,
+                2 => 100 + (k >> 40) as usize % 3,
+                _ => (k >> 40) as usize % 100,
+            };
+            data.extend((0..len).map(|i| b'a' + (i % 26) as u8));
+            if k >> 58 & 3 == 1 {
+                data.push(b'\r');
+            }
+            data.push(b'\n');
+        }
+        // no newline at the end
+        data.extend_from_slice(b"tail");
+        let seen = |l: Line<'_>, p: PrevLine<'_>| -> Seen {
+            (
+                l.number,
+                l.text.to_vec(),
+                l.truncated_from,
+                p.get().map(<[u8]>::to_vec),
+            )
+        };
+        for step in [1 << 20, 4093, 65_537] {
+            let mut want = Vec::new();
+            let mut r = LineReader::new(Dribble(&data, step), max_line);
+            while let Some(x) = r.next_with_prev() {
+                let (l, p) = x.unwrap();
+                want.push(seen(l, p));
+            }
+            let mut got = Vec::new();
+            let mut r = LineReader::new(Dribble(&data, step), max_line);
+            loop {
+                r.scan(|l, p| {
+                    got.push(seen(l, p));
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+                match r.next_with_prev() {
+                    Some(x) => {
+                        let (l, p) = x.unwrap();
+                        got.push(seen(l, p));
+                    }
+                    None => break,
+                }
+            }
+            assert_eq!(got.len(), want.len(), "step {step}");
+            assert!(got == want, "step {step}");
+            // An error stops the scan after its line; the reader goes on from the next.
+            let short = b"a\nbb\r\nccc\ndddd\n";
+            let mut r = LineReader::new(Dribble(short, step), max_line);
+            // (a new reader's buffer is empty: the first line fills it)
+            assert_eq!(r.next_line().unwrap().unwrap().text, b"a");
+            let mut n = 0;
+            assert_eq!(
+                r.scan(|l, _| {
+                    n += 1;
+                    if l.number == 3 {
+                        Err(n)
+                    } else {
+                        Ok(())
+                    }
+                }),
+                Err(2)
+            );
+            let (l, p) = r.next_with_prev().unwrap().unwrap();
+            assert_eq!(
+                (l.number, l.text, p.get()),
+                (4, &b"dddd"[..], Some(&b"ccc"[..]))
+            );
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::event::{
 };
 use crate::time::{TimeCache, YearContext};
 
-use super::lines::{Line, LineReader};
+use super::lines::{Line, LineReader, PrevLine};
 use super::{Acc, FileSummary};
 
 #[allow(clippy::inline_always)]
@@ -203,28 +203,70 @@ pub(crate) fn run_stream_from<R: Read>(
 ) -> Result<(), std::io::Error> {
     let mut lr = LineReader::new(reader, acc.opts.max_line);
     lr.line_no = line_base;
-    let mut times = TimeCache::default();
-    let mut charged = 0u64;
-    // The source of the current run of `last message repeated` lines (copied only on them).
-    let mut chain: Option<Vec<u8>> = None;
-    // Line number of the last `last message repeated` line (0: none).
-    let mut last_repeat_at = 0u64;
-    while let Some(line) = lr.next_with_prev() {
-        let (line, prev) = line?;
-        summary.lines += 1;
-        charged += line.text.len() as u64 + 1;
-        if charged >= 1 << 20 {
-            if !control.charge(charged) {
+    let mut st = StreamState {
+        acc,
+        path,
+        years,
+        control,
+        summary,
+        times: TimeCache::default(),
+        charged: 0,
+        chain: None,
+        last_repeat_at: 0,
+    };
+    loop {
+        // The lines of the buffer in one inlined loop, then one line the general way.
+        lr.scan(|line, prev| st.line(line, prev))?;
+        match lr.next_with_prev() {
+            Some(line) => {
+                let (line, prev) = line?;
+                st.line_cold(line, prev)?;
+            }
+            None => return Ok(()),
+        }
+    }
+}
+
+/// What [`run_stream_from`] keeps from line to line.
+struct StreamState<'s, 'o> {
+    acc: &'s mut Acc<'o>,
+    path: &'s [u8],
+    years: &'s YearContext,
+    control: &'s Control,
+    summary: &'s mut FileSummary,
+    times: TimeCache,
+    charged: u64,
+    /// The source of the current run of `last message repeated` lines (copied only on them).
+    chain: Option<Vec<u8>>,
+    /// Line number of the last `last message repeated` line (0: none).
+    last_repeat_at: u64,
+}
+
+impl StreamState<'_, '_> {
+    /// [`Self::line`] out of line, for the lines the reader gives one by one.
+    #[inline(never)]
+    fn line_cold(&mut self, line: Line<'_>, prev: PrevLine<'_>) -> Result<(), std::io::Error> {
+        self.line(line, prev)
+    }
+
+    /// One line, inlined into the buffer scan's loop.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn line(&mut self, line: Line<'_>, prev: PrevLine<'_>) -> Result<(), std::io::Error> {
+        self.summary.lines += 1;
+        self.charged += line.text.len() as u64 + 1;
+        if self.charged >= 1 << 20 {
+            if !self.control.charge(self.charged) {
                 return Err(std::io::Error::other("cancelled"));
             }
-            charged = 0;
+            self.charged = 0;
         }
         if let Some(len) = line.truncated_from {
-            summary.long_lines += 1;
-            acc.det.long_line(line.number, len);
+            self.summary.long_lines += 1;
+            self.acc.det.long_line(line.number, len);
         }
         // Parsed in place and observed by reference: nothing moves, nothing is allocated.
-        let env = envelope::parse_cached(line.text, years, &mut times);
+        let env = envelope::parse_cached(line.text, self.years, &mut self.times);
         let mut rep = Rep::ONE;
         let event = message_event(
             &env.program,
@@ -235,45 +277,46 @@ pub(crate) fn run_stream_from<R: Read>(
         );
         if rep.capped || rep.last {
             if rep.capped {
-                acc.det.repeat_capped(line.number);
+                self.acc.det.repeat_capped(line.number);
             }
             if rep.last {
                 // A run of repeat lines repeats the line before the run.
-                if last_repeat_at == 0 || last_repeat_at + 1 != line.number {
-                    chain = prev.get().map(<[u8]>::to_vec);
+                if self.last_repeat_at == 0 || self.last_repeat_at + 1 != line.number {
+                    self.chain = prev.get().map(<[u8]>::to_vec);
                 }
-                last_repeat_at = line.number;
+                self.last_repeat_at = line.number;
                 last_repeat_stream(
-                    acc,
-                    path,
+                    self.acc,
+                    self.path,
                     &line,
                     &env,
-                    chain.as_deref(),
-                    years,
+                    self.chain.as_deref(),
+                    self.years,
                     rep,
-                    summary,
+                    self.summary,
                 );
-                continue;
+                return Ok(());
             }
         }
         let unparsed = event.is_none() && no_envelope(&env);
         if unparsed {
-            summary.unparsed += 1;
-            if acc.analysis.unparsed_samples.len() < acc.opts.max_samples {
+            self.summary.unparsed += 1;
+            if self.acc.analysis.unparsed_samples.len() < self.acc.opts.max_samples {
                 let t = line.text.to_vec();
-                acc.sample(path, line.number, &t);
+                self.acc.sample(self.path, line.number, &t);
             }
         }
         match &event {
             Some(ev) => {
-                summary.events += 1;
-                if acc.in_range(env.time) {
+                self.summary.events += 1;
+                if self.acc.in_range(env.time) {
                     let sshd = is_sshd(&env.program);
                     if rep.times == 1 {
-                        acc.det
+                        self.acc
+                            .det
                             .observe_event(line.number, env.time, env.pid, sshd, ev);
                     } else {
-                        acc.det.observe_repeated(
+                        self.acc.det.observe_repeated(
                             line.number,
                             env.time,
                             env.pid,
@@ -285,7 +328,7 @@ pub(crate) fn run_stream_from<R: Read>(
                     }
                 }
             }
-            None => summary.unrecognized += u64::from(!unparsed),
+            None => self.summary.unrecognized += u64::from(!unparsed),
         }
         // The parsers build only borrowed fields (of the line, or of the envelope's own
         // buffer): nothing to free, so the drop glue's per-field checks are skipped.
@@ -293,6 +336,6 @@ pub(crate) fn run_stream_from<R: Read>(
             debug_assert!(super::packed::all_borrowed(&ev));
             std::mem::forget(ev);
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -124,6 +124,11 @@ pub(super) fn from_port_ssh(
                 continue;
             }
             if let Some(info) = r.pre(b": ").or_else(|| r.pre(b":")) {
+                if !hostbased {
+                    // The answer: only the first pass could have returned case 1 (a ` from `
+                    // further left has this one after it), and case 3 yields to case 2.
+                    return Some((before, a, Some(port), Some(info)));
+                }
                 full += 1;
                 if with_info.is_none() || hostbased {
                     with_info = Some((before, a, Some(port), Some(info)));
@@ -233,11 +238,19 @@ pub(super) fn sshd_body(m: &[u8]) -> Option<EventKind<'_>> {
     let first = *m.first()?;
     match first {
         b'F' => {
-            if let Some(r) = m.pre(b"Failed ") {
-                let sp = short_memchr(b' ', r)?;
-                let method = sub(r, 0, sp);
-                let r = tail(r, sp);
-                let r = r.pre(b" for ")?;
+            // The common method in one 20-byte compare (borrowed from the line, as every
+            // field: the parallel path packs fields as spans of it); the others by their space.
+            let failed = match m.pre(b"Failed password for ") {
+                Some(r) => Some((sub(m, 7, 15), r)),
+                None => match m.pre(b"Failed ") {
+                    Some(r) => {
+                        let sp = short_memchr(b' ', r)?;
+                        Some((sub(r, 0, sp), tail(r, sp).pre(b" for ")?))
+                    }
+                    None => None,
+                },
+            };
+            if let Some((method, r)) = failed {
                 let (before, ip, port, _info) = from_port_ssh(r, same_bytes(method, b"hostbased"))?;
                 let (user, invalid) = user_part(before);
                 let user = if same_bytes(user, b"<invalid username>") {
@@ -660,7 +673,12 @@ pub(super) fn closed(m: &[u8]) -> Option<EventKind<'_>> {
     use EventKind as E;
     let trimmed = strip_suffix_ws(m);
     let preauth = trimmed.ends(b"[preauth]");
-    let stripped = strip_markers(trimmed);
+    // The marker just found is the first one `strip_markers` would take off.
+    let stripped = strip_markers(if preauth {
+        sub(trimmed, 0, trimmed.len() - 9)
+    } else {
+        trimmed
+    });
     let rest = if let Some(r) = stripped.pre(b"Connection ") {
         r.pre(b"closed by ").or_else(|| r.pre(b"reset by "))?
     } else {
