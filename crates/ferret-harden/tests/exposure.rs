@@ -295,8 +295,26 @@ fn redis_stock_debian_config_is_quiet_and_edits_are_not() {
     let bound = conf.replace("\nbind 127.0.0.1 -::1\n", "\nbind 0.0.0.0\n");
     let open = bound.replace("\nprotected-mode yes\n", "\nprotected-mode no\n");
     assert!(open != bound && bound != conf);
-    // An explicit bind alone opens it: protected mode applies only without one.
+    // An explicit bind with protected mode on: before Redis 7 protected mode applies only
+    // without a bind (open), from 7.0 whatever the bind (closed). The version comes from the
+    // package database; unknown (a tarball install), one step lower and said.
     w(t.path(), "/etc/redis/redis.conf", &bound);
+    let out = run(t.path(), &[Check::Exposure]);
+    let f = with_id(&out.findings, "exposure.redis-no-auth");
+    assert_eq!(f[0].severity, Severity::High, "{f:#?}");
+    assert!(f[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("no package database records the Redis version"));
+    let status = |v: &str| {
+        format!("Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\nPackage: redis-server\nStatus: install ok installed\nVersion: {v}\n\n")
+    };
+    w(
+        t.path(),
+        "/var/lib/dpkg/status",
+        &status("5:6.0.16-1+deb11u2"),
+    );
     let out = run(t.path(), &[Check::Exposure]);
     let f = with_id(&out.findings, "exposure.redis-no-auth");
     assert_eq!(f[0].severity, Severity::Critical, "{f:#?}");
@@ -304,7 +322,26 @@ fn redis_stock_debian_config_is_quiet_and_edits_are_not() {
         .detail
         .as_deref()
         .unwrap()
-        .contains("does not protect here"));
+        .contains("installed Redis 5:6.0.16-1+deb11u2: before 7.0 protected mode applies only when no bind is given, it does not protect here"));
+    w(
+        t.path(),
+        "/var/lib/dpkg/status",
+        &status("5:7.0.15-1~deb12u1"),
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    assert!(out.findings.is_empty(), "{:#?}", out.findings);
+    // Switched off, it is open whatever the version.
+    w(
+        t.path(),
+        "/etc/redis/redis.conf",
+        &bound.replace("\nprotected-mode yes\n", "\nprotected-mode no\n"),
+    );
+    let out = run(t.path(), &[Check::Exposure]);
+    assert_eq!(
+        with_id(&out.findings, "exposure.redis-no-auth")[0].severity,
+        Severity::Critical
+    );
+    std::fs::remove_file(t.path().join("var/lib/dpkg/status")).unwrap();
     // No bind at all: protected mode protects; switched off, it is open.
     let unbound = conf.replace("\nbind 127.0.0.1 -::1\n", "\n");
     w(t.path(), "/etc/redis/redis.conf", &unbound);
@@ -400,7 +437,7 @@ fn redis_bt_panel_and_tarball_places() {
         .any(|f| f.subject == "/www/server/redis/redis.conf" && f.severity == Severity::Critical));
     assert!(f
         .iter()
-        .any(|f| f.subject == "/usr/local/redis/redis.conf" && f.severity == Severity::High));
+        .any(|f| f.subject == "/usr/local/redis/redis.conf" && f.severity == Severity::Medium));
     assert_eq!(out.errors.len(), 1);
     assert_eq!(out.errors[0].line, Some(2));
 }
@@ -717,8 +754,10 @@ fn redis_started_by_supervisor_rc_local_and_container() {
             .any(|e| e.line == Some(2) && e.excerpt.as_deref() == Some("protected-mode no")),
         "{sup:#?}"
     );
+    // An explicit bind with protected mode on, the version unknown (a tarball): open only
+    // before Redis 7, so one step lower than an interface's high.
     let rc = by("/opt/redis/6380.conf");
-    assert_eq!(rc.severity, Severity::High);
+    assert_eq!(rc.severity, Severity::Medium);
     assert_eq!(rc.evidence[0].path, "/etc/rc.d/rc.local");
     assert_eq!(rc.evidence[0].line, Some(3));
     let c = by("/var/lib/docker/containers/c1/config.v2.json");

@@ -552,6 +552,48 @@ pub fn unowned_dirs() -> impl Iterator<Item = (&'static str, ferret_core::Severi
     verify::UNOWNED_DIRS.into_iter()
 }
 
+/// The version the root's package database records for the first of `names` that is
+/// installed: dpkg's `Version:` (`5:7.0.15-1~deb12u1`, from `/var/lib/dpkg/status`), else
+/// rpm's `VERSION` (`7.0.15`, package records only). `None` when neither database names one
+/// of them (a tarball or container install) or neither can be read; a check that needs the
+/// version says it is unknown.
+///
+/// ```
+/// use ferret_baseline::pkg::installed_version;
+/// use ferret_core::{Control, HostRoot};
+/// let d = tempfile::tempdir().unwrap();
+/// std::fs::create_dir_all(d.path().join("var/lib/dpkg")).unwrap();
+/// std::fs::write(d.path().join("var/lib/dpkg/status"),
+///     "Package: redis-server\nStatus: install ok installed\nVersion: 5:7.0.15-1~deb12u1\n").unwrap();
+/// let root = HostRoot::new(d.path()).unwrap();
+/// let v = installed_version(&root, &[b"redis", b"redis-server"], &Control::new());
+/// assert_eq!(v.as_deref(), Some(&b"5:7.0.15-1~deb12u1"[..]));
+/// ```
+pub fn installed_version(root: &HostRoot, names: &[&[u8]], control: &Control) -> Option<Vec<u8>> {
+    if let Ok(buf) = root.read("/var/lib/dpkg/status") {
+        let installed: Vec<parse::StatusEntry> = parse::parse_status(&buf)
+            .flatten()
+            .filter(|e| e.state == Some(PkgState::Installed))
+            .filter(|e| names.contains(&e.package.as_slice()))
+            .collect();
+        if let Some(e) = names
+            .iter()
+            .find_map(|n| installed.iter().find(|e| e.package == *n))
+        {
+            return Some(e.version.clone());
+        }
+    }
+    let opts = rpm::ReadOptions {
+        files: false,
+        ..rpm::ReadOptions::default()
+    };
+    let db = rpm::read_root(root, &opts, control).ok().flatten()?;
+    names
+        .iter()
+        .find_map(|n| db.packages.iter().find(|p| p.name == *n))
+        .map(|p| p.version.clone())
+}
+
 #[doc(hidden)]
 pub mod fuzzing {
     //! Fuzz entry points (see `fuzz/fuzz_targets/baseline_pkg_*.rs`).

@@ -52,11 +52,13 @@ pub struct Services {
     pub launches: launch::Launches,
     /// The home directories of `/etc/passwd` (absolute, not `/`), in file order.
     pub homes: Vec<Vec<u8>>,
+    /// The run's controls, for the parts that read more (a package database).
+    pub control: Control,
 }
 
 impl Services {
     /// Reads them from `root`.
-    pub fn collect(root: &HostRoot, out: &mut Outcome) -> Self {
+    pub fn collect(root: &HostRoot, control: &Control, out: &mut Outcome) -> Self {
         // The accounts check reports unreadable account files and malformed lines.
         let (accounts, _) = crate::accounts::Accounts::load(root);
         let mut homes: Vec<Vec<u8>> = Vec::new();
@@ -74,6 +76,7 @@ impl Services {
             containers,
             launches,
             homes,
+            control: control.clone(),
         }
     }
 }
@@ -83,7 +86,7 @@ impl Services {
 /// it between them, with a "cancelled" error.
 pub fn audit_root(root: &HostRoot, control: &Control) -> Outcome {
     let mut out = Outcome::new();
-    let svc = Services::collect(root, &mut out);
+    let svc = Services::collect(root, control, &mut out);
     let parts: [fn(&HostRoot, &Services, &mut Outcome); 8] = [
         redis::audit,
         docker::audit,

@@ -187,6 +187,10 @@ pub struct RedisSettings {
     pub launch: Option<Origin>,
     /// For a container: whether a port is published (or the host's network shared).
     pub published: Option<bool>,
+    /// The installed Redis package's version (`5:7.0.15-1~deb12u1`, `3.2.12`), looked up
+    /// for a host's server only when the answer depends on it (an explicit `bind` with
+    /// protected mode on); `None` when no package database records Redis.
+    pub version: Option<Vec<u8>>,
 }
 
 impl RedisSettings {
@@ -531,21 +535,31 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
     let r = reach(s.bind.as_ref().map(|(b, _)| b.as_slice()));
     let explicit = s.bind.is_some();
     let protected = s.protected();
-    // Protected mode refuses non-loopback clients only when no `bind` is given at all
-    // (`server.bindaddr_count == 0` in Redis's acceptCommonHandler): with an explicit bind it
-    // protects nothing.
+    let major = s.version.as_deref().and_then(upstream_major);
+    // Protected mode refuses non-loopback clients from a server whose default user has no
+    // password: before Redis 7 only when no `bind` is given at all (`server.bindaddr_count ==
+    // 0` in acceptCommonHandler), so an explicit bind protects nothing there; from 7.0 whatever
+    // the bind (checked: redis-server 7.0.15 with `bind 0.0.0.0` answers a non-loopback client
+    // DENIED). With the version unknown (a tarball install), the server is reported one step
+    // lower.
     let mut sev = match (r, explicit, protected) {
         (Reach::Loopback, _, _) | (Reach::All, false, true) => return None,
+        (_, true, true) if major.is_some_and(|m| m >= 7) => return None,
         (Reach::All, _, _) => Severity::Critical,
         (Reach::Interface, _, _) => Severity::High,
     };
+    let lower = |sev: Severity| match sev {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        _ => Severity::Low,
+    };
+    let version_unknown = explicit && protected && major.is_none();
+    if version_unknown {
+        sev = lower(sev);
+    }
     let config_off = s.config_renamed.is_some();
     if config_off {
-        sev = match sev {
-            Severity::Critical => Severity::High,
-            Severity::High => Severity::Medium,
-            _ => Severity::Low,
-        };
+        sev = lower(sev);
     }
     let where_ = match r {
         Reach::All => "every interface",
@@ -605,10 +619,13 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
             None => "absent".to_owned(),
         },
         if protected { "yes" } else { "no" },
-        if explicit && protected {
-            " (protected mode applies only when no bind is given: it does not protect here)"
-        } else {
-            ""
+        match (explicit && protected, &s.version) {
+            (false, _) => String::new(),
+            (true, Some(v)) => format!(
+                " (installed Redis {}: before 7.0 protected mode applies only when no bind is given, it does not protect here)",
+                ferret_core::escape::escape(v)
+            ),
+            (true, None) => " (no package database records the Redis version: before 7.0 protected mode applies only when no bind is given, so this server is open if it is older; from 7.0 it refuses non-loopback clients)".to_owned(),
         }
     );
     detail.push_str(if config_off {
@@ -625,9 +642,36 @@ pub fn finding(s: &RedisSettings) -> Option<Finding> {
     )
 }
 
+/// The packages that install Redis: Debian and Ubuntu (`redis-server`), Fedora, EPEL, Rocky,
+/// Alibaba Cloud Linux (`redis`), Amazon Linux 2023 (`redis6`).
+const PACKAGES: [&[u8]; 3] = [b"redis-server", b"redis", b"redis6"];
+
+/// The upstream major version of a package version: `7` of `5:7.0.15-1~deb12u1` or `3.2.12`.
+fn upstream_major(v: &[u8]) -> Option<u32> {
+    let v = match v.iter().position(|&c| c == b':') {
+        Some(k) if v.get(..k).is_some_and(|e| e.iter().all(u8::is_ascii_digit)) => {
+            v.get(k + 1..)?
+        }
+        _ => v,
+    };
+    let n = v.iter().take_while(|c| c.is_ascii_digit()).count();
+    std::str::from_utf8(v.get(..n)?).ok()?.parse().ok()
+}
+
 /// Audits every Redis server found under `root`: those a command line starts (its options
 /// override its file), then every configuration file no command line named.
 pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
+    // The installed package's version, read once and only when a finding depends on it.
+    let mut installed: Option<Option<Vec<u8>>> = None;
+    let mut versioned = |mut s: RedisSettings| {
+        if s.published.is_none() && s.bind.is_some() && s.protected() && s.open_without_auth() {
+            let v = installed.get_or_insert_with(|| {
+                ferret_baseline::pkg::installed_version(root, &PACKAGES, &svc.control)
+            });
+            s.version.clone_from(v);
+        }
+        s
+    };
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut subjects: Vec<String> = Vec::new();
     let mut push = |f: Finding, out: &mut Outcome| {
@@ -639,7 +683,7 @@ pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
     for (l, i) in svc.launches.of(&[b"redis-server"]) {
         if let Some(s) = from_launch(root, l, i, out) {
             seen.extend(s.files.iter().cloned());
-            if let Some(f) = finding(&s) {
+            if let Some(f) = finding(&versioned(s)) {
                 push(f, out);
             }
         }
@@ -651,7 +695,7 @@ pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
         }
         if let Some(s) = load(root, p, out) {
             seen.extend(s.files.iter().cloned());
-            if let Some(f) = finding(&s) {
+            if let Some(f) = finding(&versioned(s)) {
                 push(f, out);
             }
         }
@@ -661,6 +705,22 @@ pub(crate) fn audit(root: &HostRoot, svc: &super::Services, out: &mut Outcome) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_major_of_package_versions() {
+        for (v, m) in [
+            (&b"5:7.0.15-1~deb12u1"[..], Some(7)),
+            (b"3.2.12", Some(3)),
+            (b"6.2.7-1.al8", Some(6)),
+            (b"10:7.2.4", Some(7)),
+            (b"", None),
+            (b"x:7.0", None),
+            (b"99999999999:1", Some(1)),
+            (b"99999999999999999999.1", None),
+        ] {
+            assert_eq!(upstream_major(v), m, "{}", String::from_utf8_lossy(v));
+        }
+    }
 
     #[test]
     fn split_like_sdssplitargs() {
