@@ -104,6 +104,14 @@
 //! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |
 //! | `logs.decompression-bomb` | medium | T1070, T1499 | a `.gz` log inflated past [`MAX_GZ_RATIO`] times its compressed bytes (once past [`GZ_RATIO_FLOOR`]) or past [`MAX_GZ_OUTPUT`] bytes: reading it stopped there, the other files are read |
 //!
+//! A source's failures within the window (brute force, spraying): at each failure of a
+//! source, the failures (and failing users) it remembers that are more than the window
+//! before that failure, or more than twice the window before the newest event time so far,
+//! are forgotten; `failures` remembered failures are a brute force, `spray_users` remembered
+//! users a spray. On a log whose times only grow (or go back by less than the window) this is
+//! the last `failures` failures within the window; on a merged or rotated log whose times go
+//! back by more, a failure from before the jump no longer counts with one after it.
+//!
 //! ## What counts as a failure
 //!
 //! Each source ([`SourceSummary`]) counts authentication attempts in three kinds
@@ -183,7 +191,7 @@
 //! source with a million lines; the detector's state is measured, not guessed). What a
 //! source costs:
 //!
-//! - One 112-byte entry, in a table that grows by chunks of 1024 entries (never copied,
+//! - One 120-byte entry, in a table that grows by chunks of 1024 entries (never copied,
 //!   never doubled): the name's inline key (names up to 31 bytes, which is every IPv4 and
 //!   most IPv6 addresses; longer names are also kept in a side table), first and last time
 //!   (`i64` microseconds), six 32-bit counters (saturating at 2^32 - 1), the first failure's
@@ -196,7 +204,11 @@
 //!   `failures` failure times and lines (a ring in one shared slab, reused once the brute
 //!   force is found), the users failing within the window (two inline), the ports. Each is
 //!   freed when its finding is made. A source seen failing once holds that failure (time,
-//!   line, user id) in its entry.
+//!   line, user id) in its entry; so does a source whose windows hold nothing but its latest
+//!   failure (the others are forgotten, see "Findings"), and windows whose every failure is
+//!   more than twice the window before the newest time are freed when new ones are needed
+//!   (reused, not grown): a botnet's sources, failing days apart, hold windows only while
+//!   they fail within the window.
 //!
 //! Per user: 16 bytes (the one recent source failing on it inline), and the user's recent
 //! sources once two or more fail on it within the window, until the distributed brute force

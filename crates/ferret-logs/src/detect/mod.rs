@@ -625,6 +625,13 @@ struct SourceTable {
     srcs: Chunked<Source>,
     /// The sliding windows of sources with failures or ports ([`Source::win`]).
     windows: Chunked<Windows>,
+    /// Windows given back by sources whose failures fell out of the window (reused first).
+    free_windows: Vec<u32>,
+    /// Windows made since the last [`SourceTable::sweep`].
+    made_since_sweep: usize,
+    /// The newest event time seen so far (`i64::MIN` before the first): what
+    /// [`Limits::forgotten`] judges a failure against besides the failure at hand.
+    newest: i64,
     /// The brute-force rings of the windows.
     rings: Rings,
     /// User names of the sources' lists.
@@ -703,6 +710,7 @@ impl SourceTable {
             fail_file: 0,
             fail_line: 0,
             fail_t: 0,
+            held_line: NONE_U32,
             users: [0; 2],
             n_users: 0,
             flags: 0,
@@ -779,29 +787,103 @@ impl SourceTable {
     /// as [`fail_windows`] would have seen it): their index in `windows`.
     #[inline]
     fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
+        let s = self.srcs.get(idx)?;
+        if (s.win == NONE_U32 || s.has(F_PENDING)) && self.free_windows.is_empty() {
+            self.made_since_sweep += 1;
+            if self.made_since_sweep >= CHUNK.max(self.windows.len() / 2) {
+                self.sweep(lim);
+            }
+        }
         let s = self.srcs.get_mut(idx)?;
         if s.win == NONE_U32 || s.has(F_PENDING) {
-            let mut w = Windows::default();
+            let mut w = Windows {
+                owner: u32::try_from(idx).unwrap_or(NONE_U32),
+                ..Windows::default()
+            };
             if s.has(F_PENDING) {
                 // The held failure's user, by its id in `win`: its hash is its name's.
                 let uh = s
                     .has(F_PENDING_USER)
                     .then(|| hash(self.users.names.get(s.win)));
+                // The held failure: the first one (`fail_line`), or one held again after
+                // its windows emptied (`held_line`), maybe after the brute force was found.
+                let line = if s.held_line == NONE_U32 {
+                    s.fail_line
+                } else {
+                    u64::from(s.held_line)
+                };
                 fail_windows(
                     &mut w,
                     &mut self.rings,
                     lim,
                     1,
-                    s.fail_t,
-                    s.fail_line,
-                    true,
+                    (s.fail_t, self.newest),
+                    line,
+                    s.brute == NONE_U32,
                     uh,
                 );
                 s.flags &= !(F_PENDING | F_PENDING_USER);
+                s.held_line = NONE_U32;
             }
-            s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
+            s.win = match self.free_windows.pop() {
+                Some(k) => match self.windows.get_mut(k as usize) {
+                    Some(slot) => {
+                        *slot = w;
+                        k
+                    }
+                    None => NONE_U32,
+                },
+                None => u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32),
+            };
         }
         Some(s.win as usize)
+    }
+
+    /// Frees the windows whose every failure and user is more than twice the window before
+    /// the newest time seen (and that probe no ports): the source's next failure forgets
+    /// them all ([`Limits::forgotten`]: the newest time only grows). Their sources start new
+    /// windows at their next failure. Run when no freed windows are left, after at least
+    /// half as many new ones as there are: amortised O(1) a window.
+    #[cold]
+    #[inline(never)]
+    fn sweep(&mut self, lim: &Limits) {
+        self.made_since_sweep = 0;
+        let newest = self.newest;
+        let old = |at: i64| newest.saturating_sub(at) > lim.stale;
+        for k in 0..self.windows.len() {
+            let Some(w) = self.windows.get_mut(k) else {
+                continue;
+            };
+            if w.owner == NONE_U32 || w.ports.is_some() {
+                continue;
+            }
+            let ring_old = w.ring == NONE_U32
+                || self.rings.get(w.ring).is_none_or(|r| {
+                    let n = r.len();
+                    (0..w.ring_len as usize).all(|i| {
+                        r.get((w.ring_head as usize + i) % n)
+                            .is_none_or(|&(t0, _)| old(t0))
+                    })
+                });
+            let users_old = w
+                .recent_users
+                .items
+                .as_slice()
+                .iter()
+                .all(|&(_, at)| old(at));
+            if !(ring_old && users_old) {
+                continue;
+            }
+            if w.ring != NONE_U32 {
+                self.rings.release(w.ring);
+            }
+            let owner = w.owner as usize;
+            *w = Windows::default();
+            self.free_windows.push(u32::try_from(k).unwrap_or(NONE_U32));
+            if let Some(s) = self.srcs.get_mut(owner) {
+                s.win = NONE_U32;
+            }
+        }
     }
 
     /// A failure in the windows of source `idx` (see [`fail_windows`]).
@@ -820,10 +902,70 @@ impl SourceTable {
         let Some(wi) = self.windows(idx, lim) else {
             return (false, false, None);
         };
+        let now = (t, self.newest);
         match self.windows.get_mut(wi) {
-            Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, t, line, brute, spray_uh),
+            Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, now, line, brute, spray_uh),
             None => (false, false, None),
         }
+    }
+
+    /// Whether the windows of source `idx` hold nothing but its failure at `t` (`uh`: its
+    /// user's hash, when the spraying window took it): `Some(true)` when they hold its user
+    /// too. Such windows can go back to [`SourceTable::hold_again`]'s inline failure.
+    #[inline]
+    fn holds_only(
+        &self,
+        idx: usize,
+        lim: &Limits,
+        t: i64,
+        line: u64,
+        uh: Option<u64>,
+    ) -> Option<bool> {
+        let s = self.srcs.get(idx)?;
+        if lim.fail_n <= 1 || s.win == NONE_U32 || s.has(F_PENDING) {
+            return None;
+        }
+        let w = self.windows.get(s.win as usize)?;
+        if w.ports.is_some() {
+            return None;
+        }
+        if w.ring != NONE_U32 {
+            let r = self.rings.get(w.ring)?;
+            if w.ring_len != 1 || r.get(w.ring_head as usize) != Some(&(t, line)) {
+                return None;
+            }
+        }
+        match (w.recent_users.items.as_slice(), uh) {
+            ([], _) => Some(false),
+            ([(k, at)], Some(uh)) if *k == uh && *at == t => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Frees the windows of source `idx` (see [`SourceTable::holds_only`]) and holds its
+    /// failure at (`t`, `line`) inline again, with its user's id `uid` when the windows held
+    /// it: the next failure replays it into new windows ([`SourceTable::windows`]).
+    #[cold]
+    #[inline(never)]
+    fn hold_again(&mut self, idx: usize, t: i64, line: u32, uid: Option<u32>) {
+        let Some(s) = self.srcs.get_mut(idx) else {
+            return;
+        };
+        if let Some(w) = self.windows.get_mut(s.win as usize) {
+            if w.ring != NONE_U32 {
+                self.rings.release(w.ring);
+            }
+            *w = Windows::default();
+            self.free_windows.push(s.win);
+        }
+        s.flags |= F_PENDING;
+        s.win = NONE_U32;
+        if let Some(id) = uid {
+            s.flags |= F_PENDING_USER;
+            s.win = id;
+        }
+        s.fail_t = t;
+        s.held_line = line;
     }
 
     /// A destination port in the windows of source `idx`: whether the scan fires now.
@@ -913,8 +1055,11 @@ struct Source {
     /// The first failure's file and line (when `F_FAILED`).
     fail_file: u32,
     fail_line: u64,
-    /// The first failure's time, while it is held inline (`F_PENDING`).
+    /// The held failure's time, while it is held inline (`F_PENDING`).
     fail_t: i64,
+    /// The held failure's line when it is not the first failure (`NONE_U32`: it is, its line
+    /// is `fail_line`): a failure held again after the source's windows emptied.
+    held_line: u32,
     /// The first user id ([`UserNames`]) and the second, or with more than two the first
     /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
@@ -948,6 +1093,8 @@ fn add32(c: &mut u32, n: u64) {
 /// bytes, with no allocation of its own until it holds three recent users or probed ports.
 #[derive(Debug)]
 struct Windows {
+    /// Its source's index (`NONE_U32`: freed).
+    owner: u32,
     /// Its brute-force window's ring in [`SourceTable::rings`] (`NONE_U32`: none).
     ring: u32,
     /// Failures in the ring (at most the threshold's count).
@@ -963,6 +1110,7 @@ struct Windows {
 impl Default for Windows {
     fn default() -> Self {
         Windows {
+            owner: NONE_U32,
             ring: NONE_U32,
             ring_len: 0,
             ring_head: 0,
@@ -1019,6 +1167,13 @@ impl Rings {
     }
 
     #[inline]
+    fn get(&self, k: u32) -> Option<&[(i64, u64)]> {
+        let k = k as usize;
+        let o = (k % self.per_chunk) * self.stride;
+        self.chunks.get(k / self.per_chunk)?.get(o..o + self.stride)
+    }
+
+    #[inline]
     fn get_mut(&mut self, k: u32) -> Option<&mut [(i64, u64)]> {
         let k = k as usize;
         let o = (k % self.per_chunk) * self.stride;
@@ -1048,9 +1203,11 @@ impl Default for Rings {
     }
 }
 
-/// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
-/// window (`spray_uh`: the user's hash, when not found yet) of windows `w`: whether each fires
-/// now, and the line of the first failure in the brute-force window.
+/// A failure at `t` (`newest`: the newest time seen) in the brute-force window (`brute`: not
+/// found yet) and the spraying window (`spray_uh`: the user's hash, when not found yet) of
+/// windows `w`: whether each fires now, and the line of the first failure in the brute-force
+/// window. The failures and users the windows remember that [`Limits::forgotten`] drops are
+/// forgotten first; `failures` remembered failures are a brute force.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn fail_windows(
@@ -1058,12 +1215,13 @@ fn fail_windows(
     rings: &mut Rings,
     lim: &Limits,
     n_fail: u32,
-    t: i64,
+    (t, newest): (i64, i64),
     line: u64,
     brute: bool,
     spray_uh: Option<u64>,
 ) -> (bool, bool, Option<u64>) {
     let (mut b, mut s, mut first) = (false, false, None);
+    let gone = |at: i64| lim.forgotten(at, t, newest);
     if brute {
         if w.ring == NONE_U32 {
             w.ring = rings.alloc();
@@ -1073,6 +1231,23 @@ fn fail_windows(
         if let Some(r) = rings.get_mut(w.ring) {
             let n = r.len();
             let (mut len, mut head) = (w.ring_len as usize, w.ring_head as usize);
+            // The failures forgotten now are dropped (in order, wherever they are: times
+            // may go back), so that a source whose failures are far apart holds one and no
+            // ring. The ring holds fewer than `n` (it is released when it fills).
+            if (0..len).any(|i| r.get((head + i) % n).is_some_and(|&(t0, _)| gone(t0))) {
+                let mut kept = 0;
+                for i in 0..len {
+                    if let Some(&e) = r.get((head + i) % n) {
+                        if !gone(e.0) {
+                            if let Some(d) = r.get_mut((head + kept) % n) {
+                                *d = e;
+                            }
+                            kept += 1;
+                        }
+                    }
+                }
+                len = kept;
+            }
             for _ in 0..n_fail.min(lim.fail_n as u32) {
                 // Oldest out first: the ring never outgrows the threshold.
                 if len >= n {
@@ -1088,21 +1263,20 @@ fn fail_windows(
                 }
             }
             (w.ring_len, w.ring_head) = (len as u32, head as u32);
+            // Every failure left is within the window before this one.
             if len >= n {
-                if let Some(&(t0, l0)) = r.get(head) {
-                    if t.saturating_sub(t0) <= lim.win {
-                        b = true;
-                        first = Some(l0);
-                        // The brute force is found: its window is not read again.
-                        rings.release(w.ring);
-                        w.ring = NONE_U32;
-                    }
+                if let Some(&(_, l0)) = r.get(head) {
+                    b = true;
+                    first = Some(l0);
+                    // The brute force is found: its window is not read again.
+                    rings.release(w.ring);
+                    w.ring = NONE_U32;
                 }
             }
         }
     }
     if let Some(uh) = spray_uh {
-        w.recent_users.expire(t, lim.win);
+        w.recent_users.forget(gone);
         w.recent_users.touch(uh, t);
         if w.recent_users.len() >= lim.spray_n {
             s = true;
@@ -1170,6 +1344,8 @@ struct Limits {
     ports_win: i64,
     fs_n: usize,
     fs_win: i64,
+    /// Twice `win`: see [`Limits::forgotten`].
+    stale: i64,
 }
 
 impl Limits {
@@ -1187,7 +1363,18 @@ impl Limits {
             ports_win: th.portscan_window_secs.saturating_mul(MICROS),
             fs_n: th.fs_errors.max(1) as usize,
             fs_win: th.fs_window_secs.saturating_mul(MICROS),
+            stale: th.window_secs.saturating_mul(MICROS).saturating_mul(2),
         }
+    }
+
+    /// Whether a source's failure (or failing user) at `at` is forgotten at its failure at
+    /// `t`, `newest` being the newest event time seen so far: when it is more than the window
+    /// before `t`, or more than twice the window before `newest`. The second part matters
+    /// only when times go back by more than the window (a merged or rotated log); it lets
+    /// [`SourceTable::sweep`] free windows at any time.
+    #[inline]
+    fn forgotten(&self, at: i64, t: i64, newest: i64) -> bool {
+        t.saturating_sub(at) > self.win || newest.saturating_sub(at) > self.stale
     }
 }
 
@@ -1303,6 +1490,14 @@ impl<K: Copy + Default> Default for Recent<K> {
 }
 
 impl<K: PartialEq + Copy> Recent<K> {
+    /// Drops the keys whose time `gone` says.
+    #[inline]
+    fn forget(&mut self, gone: impl Fn(i64) -> bool) {
+        if self.items.as_slice().iter().any(|(_, at)| gone(*at)) {
+            self.items.retain(|(_, at)| !gone(*at));
+        }
+    }
+
     /// Drops the keys last seen more than `win` before `t`.
     #[inline]
     fn expire(&mut self, t: i64, win: i64) {
@@ -1923,6 +2118,7 @@ impl Detector {
             file: 0,
             src: SourceTable {
                 rings: Rings::new(Limits::new(&th).fail_n),
+                newest: i64::MIN,
                 ..SourceTable::default()
             },
             dist: Chunked::default(),
@@ -2111,8 +2307,9 @@ impl Detector {
         }
         let f = Facts::of(event);
         let time = time.or(self.last_time);
-        if time.is_some() {
+        if let Some(tt) = time {
             self.last_time = time;
+            self.src.newest = self.src.newest.max(tt.0);
         }
         let t = time.map_or(0, |t| t.0);
         // The event's own source, looked up (or added) once; sessions keep its index.
@@ -2395,6 +2592,27 @@ impl Detector {
         if let Some((b, spray_uh)) = windows_for {
             (brute, spray, first_in_window) =
                 self.src.fail(idx, &lim, n_fail, t, line, b, spray_uh);
+            // Windows holding only this failure go back inline: a source whose failures are
+            // further apart than the window costs no windows between them.
+            let held_line = u32::try_from(line).ok().filter(|&l| l != NONE_U32);
+            if let (None, Some(l)) = (port, held_line) {
+                if let Some(with_user) = self.src.holds_only(idx, &lim, t, line, spray_uh) {
+                    let id = match user.filter(|_| with_user) {
+                        Some(u) => {
+                            let id = match uid {
+                                Some(id) => id,
+                                None => self.src.users.id(u, uh.unwrap_or_else(|| hash(u))),
+                            };
+                            uid = Some(id);
+                            Some(id).filter(|&i| i != NONE_U32)
+                        }
+                        None => None,
+                    };
+                    if id.is_some() || !with_user {
+                        self.src.hold_again(idx, t, l, id);
+                    }
+                }
+            }
         }
         if let Some(p) = port {
             scan = self.src.port(idx, &lim, p, t);
@@ -3165,9 +3383,11 @@ impl Detector {
             index,
             long,
             windows,
+            free_windows,
             rings,
+            ..
         } = std::mem::take(&mut self.src);
-        drop((windows, rings));
+        drop((windows, free_windows, rings));
         // The per-user windows go too: what follows is the result.
         drop((
             std::mem::take(&mut self.dist),
