@@ -191,13 +191,15 @@
 //! source with a million lines; the detector's state is measured, not guessed). What a
 //! source costs:
 //!
-//! - One 120-byte entry, in a table that grows by chunks of 1024 entries (never copied,
-//!   never doubled): the name's inline key (names up to 31 bytes, which is every IPv4 and
-//!   most IPv6 addresses; longer names are also kept in a side table), first and last time
-//!   (`i64` microseconds), six 32-bit counters (saturating at 2^32 - 1), the first failure's
-//!   file and line, and the first user names as ids into one table of names that every
-//!   source shares (stored once, end to end in 64 KiB chunks; a source's second to 16th
-//!   users in 16-byte blocks of three).
+//! - One 80-byte entry, in a table that grows by chunks of 1024 entries (never copied,
+//!   never doubled): the name's 16-byte inline key (names up to 15 bytes, which is every
+//!   IPv4 address and short IPv6 ones; longer names are kept in a side table), first and
+//!   last time as `u32` seconds from the stream's first time (a time before it, 136 years
+//!   past it or with a fraction of a second moves that source's two times to a side table),
+//!   six 32-bit counters (saturating at 2^32 - 1), the first failure's file and line (`u32`;
+//!   a later line in a side table), and the first user names as ids into one table of names
+//!   that every source shares (stored once, end to end in 64 KiB chunks; a source's second
+//!   to 16th users in 16-byte blocks of three).
 //! - One slot of the index: a hash table of 4-byte entry numbers (the keys are the entries'
 //!   own), looked up once per line; an sshd session remembers its source's entry.
 //! - Its sliding windows (64 bytes), only once it failed twice or probed ports: the last
@@ -221,7 +223,7 @@
 //! Its brute-force, spraying and port-scan findings are kept as 32-byte records until
 //! the end: when a campaign folds them ([`campaign`]), only its top sources' findings are
 //! ever made (a botnet's log would otherwise hold a ~1.5 KB finding a source until then).
-//! At the end the entries become [`Analysis::sources`] ([`Sources`]) chunk by chunk (88 bytes
+//! At the end the entries become [`Analysis::sources`] ([`Sources`]) chunk by chunk (72 bytes
 //! a source: name, times, counters, two user ids; the windows and sessions are freed), with
 //! the index kept for [`Sources::get`] and the report order as 4-byte indexes: no
 //! [`SourceSummary`] is stored, each is made on demand, borrowing the names, so listing,

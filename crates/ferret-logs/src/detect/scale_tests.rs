@@ -227,9 +227,9 @@ fn a_failure_held_again_still_counts_in_its_window() {
 /// added or widened shows here before it shows in a botnet's peak.
 #[test]
 fn per_source_records_keep_their_documented_sizes() {
-    assert_eq!(size_of::<Source>(), 120, "Source");
+    assert_eq!(size_of::<Source>(), 80, "Source");
     assert_eq!(size_of::<Windows>(), 64, "Windows");
     assert_eq!(size_of::<super::AcceptedAt>(), 32, "AcceptedAt");
     assert_eq!(size_of::<super::Compromise>(), 40, "Compromise");
-    assert_eq!(size_of::<super::sources::Entry>(), 88, "sources::Entry");
+    assert_eq!(size_of::<super::sources::Entry>(), 72, "sources::Entry");
 }
