@@ -1050,7 +1050,9 @@ impl Times {
     /// `t` as an offset (never `u32::MAX`, the entries' "no time").
     #[inline]
     fn put(&mut self, t: i64) -> Option<u32> {
-        let base = *self.base.get_or_insert(t - t.rem_euclid(MICROS));
+        let base = *self
+            .base
+            .get_or_insert(t.saturating_sub(t.rem_euclid(MICROS)));
         let d = t.checked_sub(base)?;
         if d < 0 || d % MICROS != 0 {
             return None;
