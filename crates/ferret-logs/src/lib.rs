@@ -105,12 +105,12 @@
 //! | `logs.decompression-bomb` | medium | T1070, T1499 | a `.gz` log inflated past [`MAX_GZ_RATIO`] times its compressed bytes (once past [`GZ_RATIO_FLOOR`]) or past [`MAX_GZ_OUTPUT`] bytes: reading it stopped there, the other files are read |
 //!
 //! A source's failures within the window (brute force, spraying): at each failure of a
-//! source, the failures (and failing users) it remembers that are more than the window
-//! before that failure, or more than twice the window before the newest event time so far,
-//! are forgotten; `failures` remembered failures are a brute force, `spray_users` remembered
-//! users a spray. On a log whose times only grow (or go back by less than the window) this is
-//! the last `failures` failures within the window; on a merged or rotated log whose times go
-//! back by more, a failure from before the jump no longer counts with one after it.
+//! source, the failures (and failing users) it remembers that are more than the window away
+//! from that failure (before it, or after it when times go back) are forgotten; `failures`
+//! remembered failures are a brute force, `spray_users` remembered users a spray. On a log
+//! whose times only grow this is the last `failures` failures within the window; on a merged
+//! log, or files given newest first, a failure no longer counts with one more than the window
+//! away from it, and the order of the inputs never hides a burst within the window.
 //!
 //! ## What counts as a failure
 //!
@@ -207,10 +207,8 @@
 //!   force is found), the users failing within the window (two inline), the ports. Each is
 //!   freed when its finding is made. A source seen failing once holds that failure (time,
 //!   line, user id) in its entry; so does a source whose windows hold nothing but its latest
-//!   failure (the others are forgotten, see "Findings"), and windows whose every failure is
-//!   more than twice the window before the newest time are freed when new ones are needed
-//!   (reused, not grown): a botnet's sources, failing days apart, hold windows only while
-//!   they fail within the window.
+//!   failure (the others are forgotten, see "Findings"): a botnet's sources, failing days
+//!   apart, hold windows only while they fail within the window (freed windows are reused).
 //!
 //! Per user: 16 bytes (the one recent source failing on it inline), and the user's recent
 //! sources once two or more fail on it within the window, until the distributed brute force

@@ -625,17 +625,12 @@ struct SourceTable {
     windows: Chunked<Windows>,
     /// Windows given back by sources whose failures fell out of the window (reused first).
     free_windows: Vec<u32>,
-    /// Windows made since the last [`SourceTable::sweep`].
-    made_since_sweep: usize,
     /// The entries' times ([`Times`]).
     times: Times,
     /// First and last times of the sources with `F_WIDE`, by index.
     wide_times: FxMap<u32, (i64, i64)>,
     /// First failure lines past `u32::MAX - 1`, by source index.
     wide_lines: FxMap<u32, u64>,
-    /// The newest event time seen so far (`i64::MIN` before the first): what
-    /// [`Limits::forgotten`] judges a failure against besides the failure at hand.
-    newest: i64,
     /// The brute-force rings of the windows.
     rings: Rings,
     /// User names of the sources' lists.
@@ -790,19 +785,9 @@ impl SourceTable {
     /// as [`fail_windows`] would have seen it): their index in `windows`.
     #[inline]
     fn windows(&mut self, idx: usize, lim: &Limits) -> Option<usize> {
-        let s = self.srcs.get(idx)?;
-        if (s.win == NONE_U32 || s.has(F_PENDING)) && self.free_windows.is_empty() {
-            self.made_since_sweep += 1;
-            if self.made_since_sweep >= CHUNK.max(self.windows.len() / 2) {
-                self.sweep(lim);
-            }
-        }
         let s = self.srcs.get_mut(idx)?;
         if s.win == NONE_U32 || s.has(F_PENDING) {
-            let mut w = Windows {
-                owner: u32::try_from(idx).unwrap_or(NONE_U32),
-                ..Windows::default()
-            };
+            let mut w = Windows::default();
             if s.has(F_PENDING) {
                 // The held failure's user, by its id in `win`: its hash is its name's.
                 let uh = s
@@ -820,7 +805,7 @@ impl SourceTable {
                     &mut self.rings,
                     lim,
                     1,
-                    (self.times.get(s.fail_t), self.newest),
+                    self.times.get(s.fail_t),
                     line,
                     !s.has(F_BRUTE),
                     uh,
@@ -842,53 +827,6 @@ impl SourceTable {
         Some(s.win as usize)
     }
 
-    /// Frees the windows whose every failure and user is more than twice the window before
-    /// the newest time seen (and that probe no ports): the source's next failure forgets
-    /// them all ([`Limits::forgotten`]: the newest time only grows). Their sources start new
-    /// windows at their next failure. Run when no freed windows are left, after at least
-    /// half as many new ones as there are: amortised O(1) a window.
-    #[cold]
-    #[inline(never)]
-    fn sweep(&mut self, lim: &Limits) {
-        self.made_since_sweep = 0;
-        let newest = self.newest;
-        let old = |at: i64| newest.saturating_sub(at) > lim.stale;
-        for k in 0..self.windows.len() {
-            let Some(w) = self.windows.get_mut(k) else {
-                continue;
-            };
-            if w.owner == NONE_U32 || w.ports.is_some() {
-                continue;
-            }
-            let ring_old = w.ring == NONE_U32
-                || self.rings.get(w.ring).is_none_or(|r| {
-                    let n = r.len();
-                    (0..w.ring_len as usize).all(|i| {
-                        r.get((w.ring_head as usize + i) % n)
-                            .is_none_or(|&(t0, _)| old(t0))
-                    })
-                });
-            let users_old = w
-                .recent_users
-                .items
-                .as_slice()
-                .iter()
-                .all(|&(_, at)| old(at));
-            if !(ring_old && users_old) {
-                continue;
-            }
-            if w.ring != NONE_U32 {
-                self.rings.release(w.ring);
-            }
-            let owner = w.owner as usize;
-            *w = Windows::default();
-            self.free_windows.push(u32::try_from(k).unwrap_or(NONE_U32));
-            if let Some(s) = self.srcs.get_mut(owner) {
-                s.win = NONE_U32;
-            }
-        }
-    }
-
     /// A failure in the windows of source `idx` (see [`fail_windows`]).
     #[allow(clippy::too_many_arguments)]
     #[inline]
@@ -905,9 +843,8 @@ impl SourceTable {
         let Some(wi) = self.windows(idx, lim) else {
             return (false, false, None);
         };
-        let now = (t, self.newest);
         match self.windows.get_mut(wi) {
-            Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, now, line, brute, spray_uh),
+            Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, t, line, brute, spray_uh),
             None => (false, false, None),
         }
     }
@@ -1154,8 +1091,6 @@ fn add32(c: &mut u32, n: u64) {
 /// bytes, with no allocation of its own until it holds three recent users or probed ports.
 #[derive(Debug)]
 struct Windows {
-    /// Its source's index (`NONE_U32`: freed).
-    owner: u32,
     /// Its brute-force window's ring in [`SourceTable::rings`] (`NONE_U32`: none).
     ring: u32,
     /// Failures in the ring (at most the threshold's count).
@@ -1171,7 +1106,6 @@ struct Windows {
 impl Default for Windows {
     fn default() -> Self {
         Windows {
-            owner: NONE_U32,
             ring: NONE_U32,
             ring_len: 0,
             ring_head: 0,
@@ -1264,7 +1198,7 @@ impl Default for Rings {
     }
 }
 
-/// A failure at `t` (`newest`: the newest time seen) in the brute-force window (`brute`: not
+/// A failure at `t` in the brute-force window (`brute`: not
 /// found yet) and the spraying window (`spray_uh`: the user's hash, when not found yet) of
 /// windows `w`: whether each fires now, and the line of the first failure in the brute-force
 /// window. The failures and users the windows remember that [`Limits::forgotten`] drops are
@@ -1276,13 +1210,13 @@ fn fail_windows(
     rings: &mut Rings,
     lim: &Limits,
     n_fail: u32,
-    (t, newest): (i64, i64),
+    t: i64,
     line: u64,
     brute: bool,
     spray_uh: Option<u64>,
 ) -> (bool, bool, Option<u64>) {
     let (mut b, mut s, mut first) = (false, false, None);
-    let gone = |at: i64| lim.forgotten(at, t, newest);
+    let gone = |at: i64| lim.forgotten(at, t);
     if brute {
         if w.ring == NONE_U32 {
             w.ring = rings.alloc();
@@ -1405,8 +1339,6 @@ struct Limits {
     ports_win: i64,
     fs_n: usize,
     fs_win: i64,
-    /// Twice `win`: see [`Limits::forgotten`].
-    stale: i64,
 }
 
 impl Limits {
@@ -1424,18 +1356,16 @@ impl Limits {
             ports_win: th.portscan_window_secs.saturating_mul(MICROS),
             fs_n: th.fs_errors.max(1) as usize,
             fs_win: th.fs_window_secs.saturating_mul(MICROS),
-            stale: th.window_secs.saturating_mul(MICROS).saturating_mul(2),
         }
     }
 
     /// Whether a source's failure (or failing user) at `at` is forgotten at its failure at
-    /// `t`, `newest` being the newest event time seen so far: when it is more than the window
-    /// before `t`, or more than twice the window before `newest`. The second part matters
-    /// only when times go back by more than the window (a merged or rotated log); it lets
-    /// [`SourceTable::sweep`] free windows at any time.
+    /// `t`: when it is more than the window away from `t`, before it or (when times go back,
+    /// in a merged log or rotations given newest first) after it. Nothing else is judged:
+    /// which inputs came first never decides what a source's failures within one window are.
     #[inline]
-    fn forgotten(&self, at: i64, t: i64, newest: i64) -> bool {
-        t.saturating_sub(at) > self.win || newest.saturating_sub(at) > self.stale
+    fn forgotten(&self, at: i64, t: i64) -> bool {
+        t.abs_diff(at) > self.win.unsigned_abs()
     }
 }
 
@@ -2179,7 +2109,6 @@ impl Detector {
             file: 0,
             src: SourceTable {
                 rings: Rings::new(Limits::new(&th).fail_n),
-                newest: i64::MIN,
                 ..SourceTable::default()
             },
             dist: Chunked::default(),
@@ -2368,9 +2297,8 @@ impl Detector {
         }
         let f = Facts::of(event);
         let time = time.or(self.last_time);
-        if let Some(tt) = time {
+        if time.is_some() {
             self.last_time = time;
-            self.src.newest = self.src.newest.max(tt.0);
         }
         let t = time.map_or(0, |t| t.0);
         // The event's own source, looked up (or added) once; sessions keep its index.

@@ -206,8 +206,6 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
     let mut hours: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
     let mut window: Option<(i64, i64)> = None;
     let mut last_time: Option<i64> = None;
-    // The newest event time so far.
-    let mut newest: Option<i64> = None;
     let mut fs: Vec<i64> = Vec::new();
     let mut fs_found = false;
     let mut findings: BTreeMap<(String, String), Found> = BTreeMap::new();
@@ -256,19 +254,12 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
         let f = file(&files);
         let time = time.or(last_time);
         last_time = time;
-        if let Some(t) = time {
-            newest = Some(newest.map_or(t, |n| n.max(t)));
-        }
         let t = time.unwrap_or(0);
         // The rule (as the crate docs state it): at each failure of a source, the failures
-        // (and failing users) it remembers that are more than the window before that
-        // failure, or more than twice the window before the newest event time so far, are
-        // forgotten; `failures` remembered failures are a brute force, `spray_users`
-        // remembered users a spray.
-        let forgotten = |at: i64| {
-            t.saturating_sub(at) > win
-                || newest.is_some_and(|n| n.saturating_sub(at) > win.saturating_mul(2))
-        };
+        // (and failing users) it remembers that are more than the window away from that
+        // failure (before it, or after it when times go back) are forgotten; `failures`
+        // remembered failures are a brute force, `spray_users` remembered users a spray.
+        let forgotten = |at: i64| t.abs_diff(at) > win.unsigned_abs();
         let (source, user) = (ev.source(), ev.user());
         // No sessions here (no pids): every attempt line is an attempt of its kind; the
         // windows see password guesses and probes.
