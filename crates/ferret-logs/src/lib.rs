@@ -104,6 +104,14 @@
 //! | `logs.repeat-capped` | low | - | a repeat line said more than [`MAX_REPEAT`] repeats (counted as [`MAX_REPEAT`]) |
 //! | `logs.decompression-bomb` | medium | T1070, T1499 | a `.gz` log inflated past [`MAX_GZ_RATIO`] times its compressed bytes (once past [`GZ_RATIO_FLOOR`]) or past [`MAX_GZ_OUTPUT`] bytes: reading it stopped there, the other files are read |
 //!
+//! A source's failures within the window (brute force, spraying): at each failure of a
+//! source, the failures (and failing users) it remembers that are more than the window away
+//! from that failure (before it, or after it when times go back) are forgotten; `failures`
+//! remembered failures are a brute force, `spray_users` remembered users a spray. On a log
+//! whose times only grow this is the last `failures` failures within the window; on a merged
+//! log, or files given newest first, a failure no longer counts with one more than the window
+//! away from it, and the order of the inputs never hides a burst within the window.
+//!
 //! ## What counts as a failure
 //!
 //! Each source ([`SourceSummary`]) counts authentication attempts in three kinds
@@ -183,20 +191,24 @@
 //! source with a million lines; the detector's state is measured, not guessed). What a
 //! source costs:
 //!
-//! - One 112-byte entry, in a table that grows by chunks of 1024 entries (never copied,
-//!   never doubled): the name's inline key (names up to 31 bytes, which is every IPv4 and
-//!   most IPv6 addresses; longer names are also kept in a side table), first and last time
-//!   (`i64` microseconds), six 32-bit counters (saturating at 2^32 - 1), the first failure's
-//!   file and line, and the first user names as ids into one table of names that every
-//!   source shares (stored once, end to end in 64 KiB chunks; a source's second to 16th
-//!   users in 16-byte blocks of three).
+//! - One 80-byte entry, in a table that grows by chunks of 1024 entries (never copied,
+//!   never doubled): the name's 16-byte inline key (names up to 15 bytes, which is every
+//!   IPv4 address and short IPv6 ones; longer names are kept in a side table), first and
+//!   last time as `u32` seconds from the stream's first time (a time before it, 136 years
+//!   past it or with a fraction of a second moves that source's two times to a side table),
+//!   six 32-bit counters (saturating at 2^32 - 1), the first failure's file and line (`u32`;
+//!   a later line in a side table), and the first user names as ids into one table of names
+//!   that every source shares (stored once, end to end in 64 KiB chunks; a source's second
+//!   to 16th users in 16-byte blocks of three).
 //! - One slot of the index: a hash table of 4-byte entry numbers (the keys are the entries'
 //!   own), looked up once per line; an sshd session remembers its source's entry.
 //! - Its sliding windows (64 bytes), only once it failed twice or probed ports: the last
 //!   `failures` failure times and lines (a ring in one shared slab, reused once the brute
 //!   force is found), the users failing within the window (two inline), the ports. Each is
 //!   freed when its finding is made. A source seen failing once holds that failure (time,
-//!   line, user id) in its entry.
+//!   line, user id) in its entry; so does a source whose windows hold nothing but its latest
+//!   failure (the others are forgotten, see "Findings"): a botnet's sources, failing days
+//!   apart, hold windows only while they fail within the window (freed windows are reused).
 //!
 //! Per user: 16 bytes (the one recent source failing on it inline), and the user's recent
 //! sources once two or more fail on it within the window, until the distributed brute force
@@ -209,7 +221,7 @@
 //! Its brute-force, spraying and port-scan findings are kept as 32-byte records until
 //! the end: when a campaign folds them ([`campaign`]), only its top sources' findings are
 //! ever made (a botnet's log would otherwise hold a ~1.5 KB finding a source until then).
-//! At the end the entries become [`Analysis::sources`] ([`Sources`]) chunk by chunk (88 bytes
+//! At the end the entries become [`Analysis::sources`] ([`Sources`]) chunk by chunk (72 bytes
 //! a source: name, times, counters, two user ids; the windows and sessions are freed), with
 //! the index kept for [`Sources::get`] and the report order as 4-byte indexes: no
 //! [`SourceSummary`] is stored, each is made on demand, borrowing the names, so listing,

@@ -361,53 +361,51 @@ impl<'e> Facts<'e> {
     }
 }
 
-/// Key of the source table: a name of up to 31 bytes inline, zero-padded, its length in the
-/// last byte (no pointer to follow, four word compares). Longer names have their own table.
+/// Key of the source table: a name of up to 15 bytes inline (every IPv4 address, short
+/// IPv6 ones), zero-padded, its length in the last byte (no pointer to follow, two word
+/// compares). Longer names have their own table.
 #[derive(Debug, Clone, Copy, Eq)]
-struct SrcKey([u64; 4]);
+struct SrcKey([u64; 2]);
 
 impl PartialEq for SrcKey {
     /// Word by word: the key is built in registers or stored as words, and a 16-byte vector
     /// load of two 8-byte stores would wait for the stores to retire.
     #[inline]
     fn eq(&self, o: &Self) -> bool {
-        let [a, b, c, d] = self.0;
-        let [e, f, g, h] = o.0;
-        ((a ^ e) | (b ^ f) | (c ^ g) | (d ^ h)) == 0
+        let [a, b] = self.0;
+        let [c, d] = o.0;
+        ((a ^ c) | (b ^ d)) == 0
     }
 }
 
 impl std::hash::Hash for SrcKey {
     #[inline]
     fn hash<H: Hasher>(&self, h: &mut H) {
-        // The four words multiplied side by side (not one after the other): a short
+        // The two words multiplied side by side (not one after the other): a short
         // dependency chain before the table's probe.
-        let [a, b, c, d] = self.0;
-        let m = (a.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ b.wrapping_mul(0xc2b2_ae3d_27d4_eb4f))
-            ^ (c.wrapping_mul(0x1656_67b1_9e37_79f9) ^ d.wrapping_mul(FX_K));
+        let [a, b] = self.0;
+        let m = a.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ b.wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
         h.write_u64(m);
     }
 }
 
 impl SrcKey {
     /// Equal to no key of a name (its length byte is 255): a long name's.
-    const NONE: SrcKey = SrcKey([0, 0, 0, u64::MAX]);
+    const NONE: SrcKey = SrcKey([0, u64::MAX]);
 
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn new(b: &[u8]) -> Option<Self> {
         let n = b.len();
-        if n >= 32 {
+        if n >= 16 {
             return None;
         }
         let word = |k: usize| load_le(b.get(k..).unwrap_or_default());
         let len = (n as u64) << 56;
         let w = if n <= 8 {
-            [word(0), 0, 0, len]
-        } else if n <= 16 {
-            [word(0), word(8), 0, len]
+            [word(0), len]
         } else {
-            [word(0), word(8), word(16), len | word(24)]
+            [word(0), len | word(8)]
         };
         Some(SrcKey(w))
     }
@@ -477,13 +475,13 @@ fn key_hash(k: &SrcKey) -> u64 {
 }
 
 impl SrcKey {
-    /// The name an inline key holds: up to 31 bytes, and its length (`None`: a long name's).
-    fn name(&self) -> Option<([u8; 32], usize)> {
-        let n = (self.0[3] >> 56) as usize;
-        if n >= 32 {
+    /// The name an inline key holds: up to 15 bytes, and its length (`None`: a long name's).
+    fn name(&self) -> Option<([u8; 16], usize)> {
+        let n = (self.0[1] >> 56) as usize;
+        if n >= 16 {
             return None;
         }
-        let mut b = [0u8; 32];
+        let mut b = [0u8; 16];
         for (dst, w) in b.chunks_exact_mut(8).zip(self.0) {
             dst.copy_from_slice(&w.to_le_bytes());
         }
@@ -615,7 +613,7 @@ impl UserNames {
 /// failures or ports (see the module docs for what a source costs).
 #[derive(Debug, Default)]
 struct SourceTable {
-    /// Names of up to 31 bytes -> index in `srcs` (the keys are the sources' own: a slot is
+    /// Names of up to 15 bytes -> index in `srcs` (the keys are the sources' own: a slot is
     /// a 4-byte index and a control byte).
     index: hashbrown::HashTable<u32>,
     /// Longer names -> index.
@@ -625,6 +623,14 @@ struct SourceTable {
     srcs: Chunked<Source>,
     /// The sliding windows of sources with failures or ports ([`Source::win`]).
     windows: Chunked<Windows>,
+    /// Windows given back by sources whose failures fell out of the window (reused first).
+    free_windows: Vec<u32>,
+    /// The entries' times ([`Times`]).
+    times: Times,
+    /// First and last times of the sources with `F_WIDE`, by index.
+    wide_times: FxMap<u32, (i64, i64)>,
+    /// First failure lines past `u32::MAX - 1`, by source index.
+    wide_lines: FxMap<u32, u64>,
     /// The brute-force rings of the windows.
     rings: Rings,
     /// User names of the sources' lists.
@@ -690,19 +696,19 @@ impl SourceTable {
         }
         self.srcs.push(Source {
             key: key.map_or(SrcKey::NONE, |(k, _)| k),
-            first: i64::MAX,
-            last: i64::MIN,
+            first: u32::MAX,
+            last: 0,
             events: 0,
             hostile: 0,
             failures: 0,
             successes: 0,
             probes: 0,
             publickey: 0,
-            brute: NONE_U32,
             win: NONE_U32,
             fail_file: 0,
             fail_line: 0,
             fail_t: 0,
+            held_line: NONE_U32,
             users: [0; 2],
             n_users: 0,
             flags: 0,
@@ -787,19 +793,36 @@ impl SourceTable {
                 let uh = s
                     .has(F_PENDING_USER)
                     .then(|| hash(self.users.names.get(s.win)));
+                // The held failure: the first one (`fail_line`), or one held again after
+                // its windows emptied (`held_line`), maybe after the brute force was found.
+                let line = if s.held_line == NONE_U32 {
+                    u64::from(s.fail_line)
+                } else {
+                    u64::from(s.held_line)
+                };
                 fail_windows(
                     &mut w,
                     &mut self.rings,
                     lim,
                     1,
-                    s.fail_t,
-                    s.fail_line,
-                    true,
+                    self.times.get(s.fail_t),
+                    line,
+                    !s.has(F_BRUTE),
                     uh,
                 );
                 s.flags &= !(F_PENDING | F_PENDING_USER);
+                s.held_line = NONE_U32;
             }
-            s.win = u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32);
+            s.win = match self.free_windows.pop() {
+                Some(k) => match self.windows.get_mut(k as usize) {
+                    Some(slot) => {
+                        *slot = w;
+                        k
+                    }
+                    None => NONE_U32,
+                },
+                None => u32::try_from(self.windows.push(w)).unwrap_or(NONE_U32),
+            };
         }
         Some(s.win as usize)
     }
@@ -824,6 +847,65 @@ impl SourceTable {
             Some(w) => fail_windows(w, &mut self.rings, lim, n_fail, t, line, brute, spray_uh),
             None => (false, false, None),
         }
+    }
+
+    /// Whether the windows of source `idx` hold nothing but its failure at `t` (`uh`: its
+    /// user's hash, when the spraying window took it): `Some(true)` when they hold its user
+    /// too. Such windows can go back to [`SourceTable::hold_again`]'s inline failure.
+    #[inline]
+    fn holds_only(
+        &self,
+        idx: usize,
+        lim: &Limits,
+        t: i64,
+        line: u64,
+        uh: Option<u64>,
+    ) -> Option<bool> {
+        let s = self.srcs.get(idx)?;
+        if lim.fail_n <= 1 || s.win == NONE_U32 || s.has(F_PENDING) {
+            return None;
+        }
+        let w = self.windows.get(s.win as usize)?;
+        if w.ports.is_some() {
+            return None;
+        }
+        if w.ring != NONE_U32 {
+            let r = self.rings.get(w.ring)?;
+            if w.ring_len != 1 || r.get(w.ring_head as usize) != Some(&(t, line)) {
+                return None;
+            }
+        }
+        match (w.recent_users.items.as_slice(), uh) {
+            ([], _) => Some(false),
+            ([(k, at)], Some(uh)) if *k == uh && *at == t => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Frees the windows of source `idx` (see [`SourceTable::holds_only`]) and holds its
+    /// failure at (`t`, `line`) inline again, with its user's id `uid` when the windows held
+    /// it: the next failure replays it into new windows ([`SourceTable::windows`]).
+    #[cold]
+    #[inline(never)]
+    fn hold_again(&mut self, idx: usize, t: u32, line: u32, uid: Option<u32>) {
+        let Some(s) = self.srcs.get_mut(idx) else {
+            return;
+        };
+        if let Some(w) = self.windows.get_mut(s.win as usize) {
+            if w.ring != NONE_U32 {
+                self.rings.release(w.ring);
+            }
+            *w = Windows::default();
+            self.free_windows.push(s.win);
+        }
+        s.flags |= F_PENDING;
+        s.win = NONE_U32;
+        if let Some(id) = uid {
+            s.flags |= F_PENDING_USER;
+            s.win = id;
+        }
+        s.fail_t = t;
+        s.held_line = line;
     }
 
     /// A destination port in the windows of source `idx`: whether the scan fires now.
@@ -859,7 +941,7 @@ fn source_name(s: &Source, idx: usize, long_names: &[(u32, Box<[u8]>)]) -> Vec<u
 struct SrcRef(std::num::NonZeroU32);
 
 impl SrcRef {
-    /// `None` past 2^32 - 1 sources (never: each costs over 100 bytes).
+    /// `None` past 2^32 - 1 sources (never: each costs over 80 bytes).
     #[inline]
     fn new(idx: usize) -> Option<Self> {
         u32::try_from(idx.wrapping_add(1))
@@ -886,17 +968,54 @@ const F_COMPROMISE: u8 = 8;
 const F_PENDING: u8 = 16;
 /// `Source::flags`: with `F_PENDING`, that failure named a user (its id in `Source::win`).
 const F_PENDING_USER: u8 = 32;
+/// `Source::flags`: its brute-force finding was made.
+const F_BRUTE: u8 = 64;
+/// `Source::flags`: its first and last times are in [`SourceTable::wide_times`] (a time
+/// [`Times::put`] cannot hold was seen).
+const F_WIDE: u8 = 128;
 
-/// One source's state: 112 bytes, whatever it did (its windows, once it failed twice or
+/// Event times as a source entry holds them: whole seconds from the stream's first time (its
+/// second), in a `u32` (136 years); `None` for a time before it, past it or with a
+/// fraction of a second (the entry then keeps its times in a side table).
+#[derive(Debug, Clone, Copy, Default)]
+struct Times {
+    /// The first time's whole second (microseconds), once a time was seen.
+    base: Option<i64>,
+}
+
+impl Times {
+    /// `t` as an offset (never `u32::MAX`, the entries' "no time").
+    #[inline]
+    fn put(&mut self, t: i64) -> Option<u32> {
+        let base = *self
+            .base
+            .get_or_insert(t.saturating_sub(t.rem_euclid(MICROS)));
+        let d = t.checked_sub(base)?;
+        if d < 0 || d % MICROS != 0 {
+            return None;
+        }
+        u32::try_from(d / MICROS).ok().filter(|&x| x != u32::MAX)
+    }
+    /// The time of offset `x`.
+    #[inline]
+    fn get(&self, x: u32) -> i64 {
+        self.base
+            .unwrap_or(0)
+            .saturating_add(i64::from(x).saturating_mul(MICROS))
+    }
+}
+
+/// One source's state: 80 bytes, whatever it did (its windows, once it failed twice or
 /// probed ports, are in [`SourceTable::windows`]).
 #[derive(Debug)]
 struct Source {
     /// The name's inline key (`SrcKey::NONE` for a long name).
     key: SrcKey,
-    /// First and last event time: `first > last` until the first timed event (`i64::MAX`,
-    /// `i64::MIN`; any time makes `first <= last`).
-    first: i64,
-    last: i64,
+    /// First and last event time ([`Times`] offsets): `first > last` until the first timed
+    /// event (`u32::MAX`, 0; any time makes `first <= last`). With `F_WIDE`, in
+    /// [`SourceTable::wide_times`] instead.
+    first: u32,
+    last: u32,
     // Counters saturate at 2^32 - 1 (4 billion events of one source: a 400 GB log).
     events: u32,
     hostile: u32,
@@ -904,17 +1023,19 @@ struct Source {
     successes: u32,
     probes: u32,
     publickey: u32,
-    /// Index of its brute-force finding (`NONE_U32`: none).
-    brute: u32,
     /// Index of its windows in [`SourceTable::windows`] (`NONE_U32`: none yet); while its
     /// failure is held inline (`F_PENDING`, no windows yet), that failure's user id
     /// ([`UserNames`], with `F_PENDING_USER`).
     win: u32,
-    /// The first failure's file and line (when `F_FAILED`).
+    /// The first failure's file and line (when `F_FAILED`; a line past `u32::MAX - 1` is
+    /// `NONE_U32` here and in [`SourceTable::wide_lines`]).
     fail_file: u32,
-    fail_line: u64,
-    /// The first failure's time, while it is held inline (`F_PENDING`).
-    fail_t: i64,
+    fail_line: u32,
+    /// The held failure's time ([`Times`] offset), while it is held inline (`F_PENDING`).
+    fail_t: u32,
+    /// The held failure's line when it is not the first failure (`NONE_U32`: it is, its line
+    /// is `fail_line`): a failure held again after the source's windows emptied.
+    held_line: u32,
     /// The first user id ([`UserNames`]) and the second, or with more than two the first
     /// block of the rest in [`SourceTable::more_users`] ([`user_ids`]).
     users: [u32; 2],
@@ -932,10 +1053,32 @@ impl Source {
     fn users_full(&self) -> bool {
         usize::from(self.n_users) >= MAX_USERS_KEPT
     }
-    #[inline]
-    fn brute(&self) -> Option<usize> {
-        (self.brute != NONE_U32).then_some(self.brute as usize)
+}
+
+/// A source index as the side tables key it.
+#[inline]
+fn idx_key(idx: usize) -> u32 {
+    u32::try_from(idx).unwrap_or(NONE_U32)
+}
+
+/// Source `s` (at `idx`) seen at `t`, which its [`Times`] offsets cannot hold (or it holds its
+/// times in `wide` already): its first and last times go to `wide`.
+#[cold]
+#[inline(never)]
+fn widen(s: &mut Source, idx: usize, wide: &mut FxMap<u32, (i64, i64)>, times: &Times, t: i64) {
+    let k = idx_key(idx);
+    if !s.has(F_WIDE) {
+        let cur = if s.first <= s.last {
+            (times.get(s.first), times.get(s.last))
+        } else {
+            (i64::MAX, i64::MIN)
+        };
+        wide.insert(k, cur);
+        s.flags |= F_WIDE;
     }
+    let e = wide.entry(k).or_insert((i64::MAX, i64::MIN));
+    e.0 = e.0.min(t);
+    e.1 = e.1.max(t);
 }
 
 /// Adds `n` to a saturating 32-bit counter.
@@ -1019,6 +1162,13 @@ impl Rings {
     }
 
     #[inline]
+    fn get(&self, k: u32) -> Option<&[(i64, u64)]> {
+        let k = k as usize;
+        let o = (k % self.per_chunk) * self.stride;
+        self.chunks.get(k / self.per_chunk)?.get(o..o + self.stride)
+    }
+
+    #[inline]
     fn get_mut(&mut self, k: u32) -> Option<&mut [(i64, u64)]> {
         let k = k as usize;
         let o = (k % self.per_chunk) * self.stride;
@@ -1048,9 +1198,11 @@ impl Default for Rings {
     }
 }
 
-/// A failure's part in the brute-force window (`brute`: not found yet) and the spraying
-/// window (`spray_uh`: the user's hash, when not found yet) of windows `w`: whether each fires
-/// now, and the line of the first failure in the brute-force window.
+/// A failure at `t` in the brute-force window (`brute`: not
+/// found yet) and the spraying window (`spray_uh`: the user's hash, when not found yet) of
+/// windows `w`: whether each fires now, and the line of the first failure in the brute-force
+/// window. The failures and users the windows remember that [`Limits::forgotten`] drops are
+/// forgotten first; `failures` remembered failures are a brute force.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn fail_windows(
@@ -1064,6 +1216,7 @@ fn fail_windows(
     spray_uh: Option<u64>,
 ) -> (bool, bool, Option<u64>) {
     let (mut b, mut s, mut first) = (false, false, None);
+    let gone = |at: i64| lim.forgotten(at, t);
     if brute {
         if w.ring == NONE_U32 {
             w.ring = rings.alloc();
@@ -1073,6 +1226,23 @@ fn fail_windows(
         if let Some(r) = rings.get_mut(w.ring) {
             let n = r.len();
             let (mut len, mut head) = (w.ring_len as usize, w.ring_head as usize);
+            // The failures forgotten now are dropped (in order, wherever they are: times
+            // may go back), so that a source whose failures are far apart holds one and no
+            // ring. The ring holds fewer than `n` (it is released when it fills).
+            if (0..len).any(|i| r.get((head + i) % n).is_some_and(|&(t0, _)| gone(t0))) {
+                let mut kept = 0;
+                for i in 0..len {
+                    if let Some(&e) = r.get((head + i) % n) {
+                        if !gone(e.0) {
+                            if let Some(d) = r.get_mut((head + kept) % n) {
+                                *d = e;
+                            }
+                            kept += 1;
+                        }
+                    }
+                }
+                len = kept;
+            }
             for _ in 0..n_fail.min(lim.fail_n as u32) {
                 // Oldest out first: the ring never outgrows the threshold.
                 if len >= n {
@@ -1088,21 +1258,20 @@ fn fail_windows(
                 }
             }
             (w.ring_len, w.ring_head) = (len as u32, head as u32);
+            // Every failure left is within the window before this one.
             if len >= n {
-                if let Some(&(t0, l0)) = r.get(head) {
-                    if t.saturating_sub(t0) <= lim.win {
-                        b = true;
-                        first = Some(l0);
-                        // The brute force is found: its window is not read again.
-                        rings.release(w.ring);
-                        w.ring = NONE_U32;
-                    }
+                if let Some(&(_, l0)) = r.get(head) {
+                    b = true;
+                    first = Some(l0);
+                    // The brute force is found: its window is not read again.
+                    rings.release(w.ring);
+                    w.ring = NONE_U32;
                 }
             }
         }
     }
     if let Some(uh) = spray_uh {
-        w.recent_users.expire(t, lim.win);
+        w.recent_users.forget(gone);
         w.recent_users.touch(uh, t);
         if w.recent_users.len() >= lim.spray_n {
             s = true;
@@ -1188,6 +1357,15 @@ impl Limits {
             fs_n: th.fs_errors.max(1) as usize,
             fs_win: th.fs_window_secs.saturating_mul(MICROS),
         }
+    }
+
+    /// Whether a source's failure (or failing user) at `at` is forgotten at its failure at
+    /// `t`: when it is more than the window away from `t`, before it or (when times go back,
+    /// in a merged log or rotations given newest first) after it. Nothing else is judged:
+    /// which inputs came first never decides what a source's failures within one window are.
+    #[inline]
+    fn forgotten(&self, at: i64, t: i64) -> bool {
+        t.abs_diff(at) > self.win.unsigned_abs()
     }
 }
 
@@ -1303,6 +1481,14 @@ impl<K: Copy + Default> Default for Recent<K> {
 }
 
 impl<K: PartialEq + Copy> Recent<K> {
+    /// Drops the keys whose time `gone` says.
+    #[inline]
+    fn forget(&mut self, gone: impl Fn(i64) -> bool) {
+        if self.items.as_slice().iter().any(|(_, at)| gone(*at)) {
+            self.items.retain(|(_, at)| !gone(*at));
+        }
+    }
+
     /// Drops the keys last seen more than `win` before `t`.
     #[inline]
     fn expire(&mut self, t: i64, win: i64) {
@@ -2315,10 +2501,14 @@ impl Detector {
     ) {
         let lim = self.lim;
         let t = time.map_or(0, |t| t.0);
+        // The line as the entry holds it (`None` past `u32::MAX - 1`).
+        let line32 = u32::try_from(line).ok().filter(|&l| l != NONE_U32);
         // The attempts the windows see here (a converted probe was seen at the probe).
         let n_fail = counted.guesses.saturating_add(u32::from(counted.probes));
         let failure = n_fail > 0;
         let user = f.user;
+        // The time as the entry holds it.
+        let t_off = time.and_then(|time| self.src.times.put(time.0));
         let Some(s) = self.src.srcs.get_mut(idx) else {
             return;
         };
@@ -2327,8 +2517,13 @@ impl Detector {
         add32(&mut s.events, 1);
         add32(&mut s.hostile, u64::from(f.hostile));
         if let Some(time) = time {
-            s.first = s.first.min(time.0);
-            s.last = s.last.max(time.0);
+            match t_off.filter(|_| !s.has(F_WIDE)) {
+                Some(x) => {
+                    s.first = s.first.min(x);
+                    s.last = s.last.max(x);
+                }
+                None => widen(s, idx, &mut self.src.wide_times, &self.src.times, time.0),
+            }
         }
         let list_user = !s.users_full();
         // New findings, made in this order: brute force, spraying, compromise, scan. A
@@ -2352,24 +2547,34 @@ impl Detector {
             if first_failure {
                 s.flags |= F_FAILED;
                 s.fail_file = file;
-                s.fail_line = line;
+                s.fail_line = line32.unwrap_or(NONE_U32);
+                if line32.is_none() {
+                    self.src.wide_lines.insert(idx_key(idx), line);
+                }
             }
             let spray_uh = uh.filter(|_| !s.has(F_SPRAY));
-            if first_failure && n_fail == 1 && lim.fail_n > 1 && s.win == NONE_U32 {
+            let hold_t = t_off.filter(|_| line32.is_some());
+            if let (true, 1, true, true, Some(ht)) = (
+                first_failure,
+                n_fail,
+                lim.fail_n > 1,
+                s.win == NONE_U32,
+                hold_t,
+            ) {
                 // One failure fires nothing (brute force needs two or more, spraying two
                 // users): it waits inline for a second one.
                 s.flags |= F_PENDING;
-                s.fail_t = t;
+                s.fail_t = ht;
                 held = uh;
-            } else if s.brute().is_none() || spray_uh.is_some() {
-                windows_for = Some((s.brute().is_none(), spray_uh));
+            } else if !s.has(F_BRUTE) || spray_uh.is_some() {
+                windows_for = Some((!s.has(F_BRUTE), spray_uh));
             }
         }
         if f.role == Role::Accepted {
             add32(&mut s.successes, 1);
             if !s.has(F_COMPROMISE)
                 && (u64::from(s.failures) + u64::from(s.probes) >= lim.success_after
-                    || s.brute().is_some()
+                    || s.has(F_BRUTE)
                     || s.has(F_SPRAY))
             {
                 s.flags |= F_COMPROMISE;
@@ -2380,7 +2585,13 @@ impl Detector {
             Role::Port(p) if !s.has(F_SCAN) => Some(p),
             _ => None,
         };
-        let first_fail = s.has(F_FAILED).then_some((s.fail_file, s.fail_line));
+        let first_fail = s.has(F_FAILED).then(|| {
+            let l = match s.fail_line {
+                NONE_U32 => self.src.wide_lines.get(&idx_key(idx)).copied().unwrap_or(0),
+                l => u64::from(l),
+            };
+            (s.fail_file, l)
+        });
         let failures = u64::from(s.failures) + u64::from(s.probes);
         // The user's id, when it was looked up for the list.
         let mut uid = None;
@@ -2395,6 +2606,26 @@ impl Detector {
         if let Some((b, spray_uh)) = windows_for {
             (brute, spray, first_in_window) =
                 self.src.fail(idx, &lim, n_fail, t, line, b, spray_uh);
+            // Windows holding only this failure go back inline: a source whose failures are
+            // further apart than the window costs no windows between them.
+            if let (None, Some(l), Some(to)) = (port, line32, t_off) {
+                if let Some(with_user) = self.src.holds_only(idx, &lim, t, line, spray_uh) {
+                    let id = match user.filter(|_| with_user) {
+                        Some(u) => {
+                            let id = match uid {
+                                Some(id) => id,
+                                None => self.src.users.id(u, uh.unwrap_or_else(|| hash(u))),
+                            };
+                            uid = Some(id);
+                            Some(id).filter(|&i| i != NONE_U32)
+                        }
+                        None => None,
+                    };
+                    if id.is_some() || !with_user {
+                        self.src.hold_again(idx, to, l, id);
+                    }
+                }
+            }
         }
         if let Some(p) = port {
             scan = self.src.port(idx, &lim, p, t);
@@ -2596,8 +2827,9 @@ impl Detector {
                 first_in_window.unwrap_or(line),
                 line,
             ));
+            let _ = i;
             if let Some(s) = self.src.srcs.get_mut(idx) {
-                s.brute = i;
+                s.flags |= F_BRUTE;
             }
         }
         if spray {
@@ -3165,9 +3397,13 @@ impl Detector {
             index,
             long,
             windows,
+            free_windows,
             rings,
+            times,
+            wide_times,
+            ..
         } = std::mem::take(&mut self.src);
-        drop((windows, rings));
+        drop((windows, free_windows, rings));
         // The per-user windows go too: what follows is the result.
         drop((
             std::mem::take(&mut self.dist),
@@ -3175,20 +3411,32 @@ impl Detector {
             std::mem::take(&mut self.dist_free),
         ));
         let mut entries = Vec::with_capacity(srcs.chunks.len());
-        for chunk in srcs.chunks {
+        for (c, chunk) in srcs.chunks.into_iter().enumerate() {
             let mut out = Vec::with_capacity(chunk.len());
-            out.extend(chunk.into_iter().map(|s| sources::Entry {
-                name: sources::Entry::name_from(&s.key),
-                first: s.first,
-                last: s.last,
-                events: s.events,
-                hostile: s.hostile,
-                failures: s.failures,
-                successes: s.successes,
-                probes: s.probes,
-                publickey: s.publickey,
-                users: s.users,
-                n_users: s.n_users,
+            out.extend(chunk.into_iter().enumerate().map(|(k, s)| {
+                let (first, last) = if s.has(F_WIDE) {
+                    wide_times
+                        .get(&idx_key(c * CHUNK + k))
+                        .copied()
+                        .unwrap_or((i64::MAX, i64::MIN))
+                } else if s.first <= s.last {
+                    (times.get(s.first), times.get(s.last))
+                } else {
+                    (i64::MAX, i64::MIN)
+                };
+                sources::Entry {
+                    name: sources::Entry::name_from(&s.key),
+                    first,
+                    last,
+                    events: s.events,
+                    hostile: s.hostile,
+                    failures: s.failures,
+                    successes: s.successes,
+                    probes: s.probes,
+                    publickey: s.publickey,
+                    users: s.users,
+                    n_users: s.n_users,
+                }
             }));
             entries.push(out);
         }

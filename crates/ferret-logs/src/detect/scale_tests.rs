@@ -152,13 +152,84 @@ fn one_source_with_a_million_lines_holds_constant_state() {
     );
 }
 
+#[test]
+fn sources_failing_further_apart_than_the_window_hold_no_windows() {
+    let years = YearContext::fixed_year(2024);
+    let th = Thresholds::default();
+    let win = th.window_secs as u64;
+    let mut det = Detector::new(th);
+    let n = 50_000u64;
+    let users = ["root", "admin", "test"];
+    // Three passes over the sources, each source's failures more than the window apart.
+    for (pass, user) in (0u64..).zip(users) {
+        for i in 0..n {
+            let msg = format!("Failed password for {user} from {} port 22 ssh2", addr(i));
+            let no = pass * n + i;
+            let t = pass * (n + win + 1) + i;
+            feed(&mut det, &years, no + 1, &line(t, 1000 + no % 64, &msg));
+        }
+    }
+    // Each failure's windows held it alone and went back inline: one windows record and one
+    // ring, reused by every source in turn.
+    assert!(
+        det.src.windows.len() <= 1,
+        "{} windows",
+        det.src.windows.len()
+    );
+    assert!(det.src.rings.n <= 1, "{} rings", det.src.rings.n);
+    let per_source = size_of::<Source>() + INDEX_PER_SOURCE;
+    let fixed = super::CHUNK * (size_of::<Source>() + size_of::<Windows>()) + 1024 * 1024;
+    let full = det.state_bytes();
+    assert!(
+        full <= n as usize * per_source + fixed,
+        "{full} bytes for {n} sources: over {per_source} a source"
+    );
+    let r = det.finish();
+    assert_eq!(r.sources.len(), n as usize);
+    assert!(r
+        .sources
+        .iter()
+        .all(|s| s.failures == 3 && s.users == users));
+    assert!(!r.findings.iter().any(|f| f.id == "logs.brute-force"));
+}
+
+#[test]
+fn a_failure_held_again_still_counts_in_its_window() {
+    let years = YearContext::fixed_year(2024);
+    let th = Thresholds::default();
+    let (fail_n, win) = (u64::from(th.failures), th.window_secs as u64);
+    let mut det = Detector::new(th);
+    // Failures far apart (each held inline again), then `fail_n` within the window: the
+    // brute force fires on the last, its window starting at the first of those.
+    let mut times: Vec<u64> = (0..3).map(|k| k * 10 * win).collect();
+    let burst = 3 * 10 * win;
+    times.extend((0..fail_n).map(|k| burst + k));
+    for (no, t) in (1u64..).zip(&times) {
+        let msg = "Failed password for root from 198.51.100.7 port 22 ssh2";
+        feed(&mut det, &years, no, &line(*t, 4000 + no, msg));
+    }
+    let r = det.finish();
+    let brute: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.id == "logs.brute-force")
+        .collect();
+    assert_eq!(brute.len(), 1, "{brute:?}");
+    // The burst's first line is the fourth.
+    assert!(
+        brute[0].evidence.iter().any(|e| e.line == Some(4)),
+        "{:?}",
+        brute[0].evidence
+    );
+}
+
 /// The per-source records keep the sizes the crate docs give ("Logs at scale"): a field
 /// added or widened shows here before it shows in a botnet's peak.
 #[test]
 fn per_source_records_keep_their_documented_sizes() {
-    assert_eq!(size_of::<Source>(), 112, "Source");
+    assert_eq!(size_of::<Source>(), 80, "Source");
     assert_eq!(size_of::<Windows>(), 64, "Windows");
     assert_eq!(size_of::<super::AcceptedAt>(), 32, "AcceptedAt");
     assert_eq!(size_of::<super::Compromise>(), 40, "Compromise");
-    assert_eq!(size_of::<super::sources::Entry>(), 88, "sources::Entry");
+    assert_eq!(size_of::<super::sources::Entry>(), 72, "sources::Entry");
 }

@@ -2,7 +2,7 @@
 //! and [`DetectorResult::sources`](super::DetectorResult::sources) hold.
 //!
 //! The detector's table becomes this one chunk by chunk at the end (the line-path fields,
-//! the windows and the sessions go): 88 bytes a source in chunks of 1024, the names of long
+//! the windows and the sessions go): 72 bytes a source in chunks of 1024, the names of long
 //! sources and users once each, the index kept for [`Sources::get`], and the order (most
 //! failures first) as 4-byte indexes. A [`SourceSummary`] is made on demand, borrowing the
 //! names: nothing per source is copied to list, render or serialise the sources.
@@ -13,12 +13,12 @@ use std::fmt;
 use super::{key_hash, user_ids, Chunked, FxMap, Names, SrcKey, UserBlock, CHUNK, NONE_U32};
 use crate::time::LogTime;
 
-/// One source after analysis: 88 bytes.
+/// One source after analysis: 72 bytes.
 #[derive(Debug, Clone)]
 pub(super) struct Entry {
-    /// The name when it is at most 31 bytes (its length in the last byte), else the last
+    /// The name when it is at most 15 bytes (its length in the last byte), else the last
     /// byte is 255 and the name is in [`Sources::long_names`].
-    pub(super) name: [u8; 32],
+    pub(super) name: [u8; 16],
     pub(super) first: i64,
     pub(super) last: i64,
     pub(super) events: u32,
@@ -38,8 +38,8 @@ const LONG: u8 = 255;
 
 impl Entry {
     /// The entry of `key` (an inline name, or `None`: a long one) with these counts.
-    pub(super) fn name_from(key: &SrcKey) -> [u8; 32] {
-        let mut name = [0u8; 32];
+    pub(super) fn name_from(key: &SrcKey) -> [u8; 16] {
+        let mut name = [0u8; 16];
         match key.name() {
             Some((b, n)) => {
                 if let Some(dst) = name.get_mut(..n) {
@@ -72,7 +72,7 @@ impl Entry {
 #[derive(Clone, Default)]
 pub struct Sources {
     pub(super) entries: Vec<Vec<Entry>>,
-    /// Names longer than 31 bytes, by index (sorted by index).
+    /// Names longer than 15 bytes, by index (sorted by index).
     pub(super) long_names: Vec<(u32, Box<[u8]>)>,
     /// Long names -> index.
     pub(super) long: FxMap<Box<[u8]>, u32>,
@@ -137,7 +137,7 @@ impl Sources {
     /// The summary of source `i` (in the detector's order, not the report's).
     pub(crate) fn at(&self, i: usize) -> SourceSummary<'_> {
         const EMPTY: Entry = Entry {
-            name: [0; 32],
+            name: [0; 16],
             first: i64::MAX,
             last: i64::MIN,
             events: 0,

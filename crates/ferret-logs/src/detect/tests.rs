@@ -12,7 +12,7 @@ fn b(s: &[u8]) -> Cow<'static, [u8]> {
     Cow::Owned(s.to_vec())
 }
 
-/// Sources: IPv4, IPv6 (short, 34 and 39 bytes), host names, names of exactly 31/32 bytes
+/// Sources: IPv4, IPv6 (short, 34 and 39 bytes), host names, names of exactly 15/16 bytes
 /// (the inline key's limit) and 63/64 bytes (the session's), longer, empty, not UTF-8;
 /// bytes from 128 up give 128 more distinct IPv4 addresses (distributed attacks).
 fn source(k: u8) -> Vec<u8> {
@@ -24,8 +24,8 @@ fn source(k: u8) -> Vec<u8> {
         b"2606:2800:220:1:248:1893:25c8:1946",
         b"aaaa:bbbb:cccc:dddd:eeee:ffff:1111:2222",
         b"example.com",
-        b"host-name-of-exactly-31-bytes.x",
-        b"host-name-of-exactly-32-bytes.xy",
+        b"255.255.255.255",
+        b"host-16-bytes.xy",
         b"a-host-name-of-exactly-sixty-three-bytes.example.invalid.abcdef",
         b"a-host-name-of-exactly-sixty-four-bytes.example.invalid.abcdefg",
         b"a-very-long-host-name-of-one-hundred-bytes.example.invalid.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",

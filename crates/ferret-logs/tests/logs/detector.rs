@@ -255,6 +255,11 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
         let time = time.or(last_time);
         last_time = time;
         let t = time.unwrap_or(0);
+        // The rule (as the crate docs state it): at each failure of a source, the failures
+        // (and failing users) it remembers that are more than the window away from that
+        // failure (before it, or after it when times go back) are forgotten; `failures`
+        // remembered failures are a brute force, `spray_users` remembered users a spray.
+        let forgotten = |at: i64| t.abs_diff(at) > win.unsigned_abs();
         let (source, user) = (ev.source(), ev.user());
         // No sessions here (no pids): every attempt line is an attempt of its kind; the
         // windows see password guesses and probes.
@@ -301,22 +306,23 @@ fn naive(steps: &[Step], th: &Thresholds) -> Summary {
                     s.probes += u64::from(probe);
                     s.first_fail.get_or_insert((files.len(), line));
                     if !s.brute {
+                        // `failures` remembered failures are a brute force.
+                        s.fails.retain(|&(at, _)| !forgotten(at));
                         s.fails.push((t, line));
                         if s.fails.len() >= fail_n {
-                            let (t0, l0) = s.fails[s.fails.len() - fail_n];
-                            if t.saturating_sub(t0) <= win {
-                                s.brute = true;
-                                find(
-                                    "logs.brute-force",
-                                    "high",
-                                    ip,
-                                    ip,
-                                    vec![(f.clone(), Some(l0)), (f.clone(), Some(line))],
-                                );
-                            }
+                            let (_, l0) = s.fails[s.fails.len() - fail_n];
+                            s.brute = true;
+                            find(
+                                "logs.brute-force",
+                                "high",
+                                ip,
+                                ip,
+                                vec![(f.clone(), Some(l0)), (f.clone(), Some(line))],
+                            );
                         }
                     }
                     if let (false, Some(u)) = (s.spray, user) {
+                        s.spray_users.retain(|&(_, at)| !forgotten(at));
                         touch(&mut s.spray_users, u.to_vec(), t, win);
                         if s.spray_users.len() >= spray_n {
                             s.spray = true;
@@ -662,4 +668,71 @@ fn dense_stream_makes_findings() {
     ] {
         assert!(ids.contains(id), "{id}: {ids:?}");
     }
+}
+
+/// The committed regression seed (`proptest-regressions/detector.txt`: times going back by
+/// more than the window) as a test of the rule: three failures from one source within two
+/// seconds, the third timed two seconds before the second (window 0 s, 3 failures). The
+/// answer is the naive model's; the stream is not vacuous (the source fails three times).
+#[test]
+fn times_going_back_follow_the_forgetting_rule() {
+    let ip = b(b"2001:db8::1");
+    let root = b(b"root");
+    let t0 = 1_700_000_000 * MICROS;
+    let ev = |line, time, event| Step::Event {
+        line,
+        time,
+        event,
+        times: 1,
+    };
+    let steps = vec![
+        Step::File(0),
+        ev(
+            1,
+            Some(t0),
+            EventKind::SshFailed {
+                method: b(b"password"),
+                user: root.clone(),
+                invalid_user: false,
+                ip: ip.clone(),
+                port: Some(22),
+            },
+        ),
+        ev(
+            2,
+            Some(t0 + MICROS + 1),
+            EventKind::PamAuthFailure {
+                service: b(b"sudo"),
+                user: Some(root.clone()),
+                ruser: None,
+                rhost: Some(ip.clone()),
+            },
+        ),
+        ev(
+            3,
+            Some(t0 - 2 * MICROS + 1),
+            EventKind::SshFailed {
+                method: b(b"password"),
+                user: root.clone(),
+                invalid_user: false,
+                ip: b(b"203.0.113.5"),
+                port: Some(22),
+            },
+        ),
+        ev(
+            4,
+            None,
+            EventKind::SshInvalidUser {
+                user: root,
+                ip: Some(ip),
+                port: None,
+            },
+        ),
+    ];
+    let th = thresholds([179, 6, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!((th.failures, th.window_secs), (3, 0));
+    let (r, n) = (real(&steps, &th), naive(&steps, &th));
+    assert_eq!(r, n);
+    let s = &n.sources["2001:db8::1"];
+    assert_eq!(s.0 .0 + s.0 .1, 3, "{s:?}");
 }
