@@ -76,12 +76,12 @@ pub fn reach_of(list: &[u8]) -> Reach {
             continue;
         }
         let this = match a {
-            b"0.0.0.0" | b"::" | b"*" | b"_site_" | b"_global_" => Reach::All,
-            b"localhost" | b"::1" | b"_local_" => Reach::Loopback,
-            _ if a.starts_with(b"127.") || a.starts_with(b"_local:") => Reach::Loopback,
+            b"_site_" | b"_global_" => Reach::All,
+            b"_local_" => Reach::Loopback,
+            _ if a.starts_with(b"_local:") => Reach::Loopback,
             // A path is a Unix socket.
             _ if a.starts_with(b"/") => Reach::Loopback,
-            _ => Reach::Interface,
+            _ => Reach::of_host(a),
         };
         r = r.max(this);
     }

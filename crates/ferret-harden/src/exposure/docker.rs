@@ -107,7 +107,7 @@ pub fn remote_tcp(addr: &[u8]) -> bool {
         Some(v6) => v6.split(|&c| c == b']').next().unwrap_or_default(),
         None => rest.split(|&c| c == b':').next().unwrap_or_default(),
     };
-    !(host.starts_with(b"127.") || host == b"localhost" || host == b"::1")
+    super::Reach::of_host(host) != super::Reach::Loopback
 }
 
 /// The daemon's listeners from its units, environment files and daemon.json.

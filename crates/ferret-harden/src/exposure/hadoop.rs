@@ -346,18 +346,6 @@ pub fn webapp_listen(c: &HadoopConf) -> Vec<Listen<'_>> {
     v
 }
 
-/// How far a listening host reaches (`0.0.0.0`, empty, `*`, `::`: every interface; loopback
-/// names and addresses: none; anything else, a host name or an address: that interface).
-pub fn reach(host: &[u8]) -> super::redis::Reach {
-    use super::redis::Reach;
-    match host {
-        b"" | b"0.0.0.0" | b"*" | b"::" | b"[::]" => Reach::All,
-        b"localhost" | b"::1" | b"ip6-localhost" => Reach::Loopback,
-        h if h.starts_with(b"127.") => Reach::Loopback,
-        _ => Reach::Interface,
-    }
-}
-
 /// The finding for one directory's configuration, if its ResourceManager serves anyone.
 pub fn finding(c: &HadoopConf) -> Option<Finding> {
     use super::redis::Reach;
@@ -372,7 +360,7 @@ pub fn finding(c: &HadoopConf) -> Option<Finding> {
         return None;
     }
     let listen = webapp_listen(c);
-    let worst = listen.iter().map(|(h, _)| reach(h)).max()?;
+    let worst = listen.iter().map(|(h, _)| Reach::of_host(h)).max()?;
     let mut sev = match worst {
         Reach::Loopback => return None,
         Reach::All => Severity::Critical,

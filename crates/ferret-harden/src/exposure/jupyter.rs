@@ -308,16 +308,6 @@ impl JupyterSettings {
     }
 }
 
-/// The reach of an `ip` value (`''`, `0.0.0.0`, `*`, `::`: every interface).
-pub fn reach(ip: &[u8]) -> Reach {
-    match ip {
-        b"" | b"0.0.0.0" | b"*" | b"::" | b"[::]" => Reach::All,
-        b"localhost" | b"::1" | b"ip6-localhost" => Reach::Loopback,
-        _ if ip.starts_with(b"127.") => Reach::Loopback,
-        _ => Reach::Interface,
-    }
-}
-
 fn ev(s: &Setting) -> Evidence {
     if s.line == 0 {
         Evidence::file(pb(&s.file))
@@ -349,7 +339,7 @@ pub fn finding(
         Some(Value::Unknown) => b"?",
         None => default_ip,
     };
-    let sev = match reach(ip) {
+    let sev = match Reach::of_host(ip) {
         Reach::Loopback => return None,
         Reach::All => Severity::Critical,
         Reach::Interface => Severity::High,

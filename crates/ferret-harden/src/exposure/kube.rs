@@ -381,13 +381,7 @@ pub fn url_reach(url: &[u8]) -> Option<(bool, super::redis::Reach)> {
             .next()
             .unwrap_or_default(),
     };
-    let r = match host {
-        b"" | b"0.0.0.0" | b"::" => Reach::All,
-        b"localhost" | b"::1" => Reach::Loopback,
-        h if h.starts_with(b"127.") => Reach::Loopback,
-        _ => Reach::Interface,
-    };
-    Some((tls, r))
+    Some((tls, Reach::of_host(host)))
 }
 
 /// The etcd settings that decide who reads the keys.

@@ -40,6 +40,35 @@ pub mod launch;
 pub mod postgres;
 pub mod redis;
 
+/// How far a listening address reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Reach {
+    /// Loopback addresses (or a Unix socket) only.
+    Loopback,
+    /// A specific non-loopback address (a private or public interface).
+    Interface,
+    /// Every interface (`0.0.0.0`, `*`, `::`, or no `bind`).
+    All,
+}
+
+impl Reach {
+    /// The reach of one listening host as the services write it (Redis `bind`, Hadoop and
+    /// Jupyter hosts, etcd URLs, Docker `-H`, MongoDB `bindIp`): every interface for the
+    /// empty host, `0.0.0.0`, `*`, `::`, `::*` and `[::]`; loopback for `localhost`,
+    /// `ip6-localhost`, `::1`, `[::1]` and `127.0.0.0/8`; any other name or address, that
+    /// interface. Each check handles its own special words (Elasticsearch's `_local_`, a
+    /// Unix socket path) before.
+    pub fn of_host(host: &[u8]) -> Reach {
+        match host {
+            b"" | b"0.0.0.0" | b"*" | b"::" | b"::*" | b"[::]" => Reach::All,
+            b"localhost" | b"ip6-localhost" | b"::1" | b"[::1]" => Reach::Loopback,
+            h if h.starts_with(b"127.") => Reach::Loopback,
+            _ => Reach::Interface,
+        }
+    }
+}
+
 /// What several checks share, read once: the containers on disk and the services' command
 /// lines.
 #[derive(Debug, Clone, Default)]

@@ -214,17 +214,7 @@ impl RedisSettings {
     }
 }
 
-/// How far a `bind` list reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Reach {
-    /// Loopback addresses (or a Unix socket) only.
-    Loopback,
-    /// A specific non-loopback address (a private or public interface).
-    Interface,
-    /// Every interface (`0.0.0.0`, `*`, `::`, or no `bind`).
-    All,
-}
+pub use super::Reach;
 
 /// The reach of a `bind` list (`None`: no bind line, every interface). A leading `-` marks
 /// an optional address in Redis 7 and is ignored here.
@@ -234,14 +224,7 @@ pub fn reach(bind: Option<&[Vec<u8>]>) -> Reach {
     };
     let mut r = Reach::Loopback;
     for a in addrs {
-        let a = a.strip_prefix(b"-").unwrap_or(a);
-        let this = match a {
-            b"0.0.0.0" | b"*" | b"::" | b"::*" | b"[::]" => Reach::All,
-            b"::1" | b"localhost" => Reach::Loopback,
-            _ if a.starts_with(b"127.") => Reach::Loopback,
-            _ => Reach::Interface,
-        };
-        r = r.max(this);
+        r = r.max(Reach::of_host(a.strip_prefix(b"-").unwrap_or(a)));
     }
     r
 }
