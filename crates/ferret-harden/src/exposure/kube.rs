@@ -48,9 +48,17 @@ struct Flat {
     path: Vec<u8>,
     out: Vec<Entry>,
     deep: bool,
+    /// Character indices of the text's `\n`s: lines are counted as the file's are (YAML
+    /// also breaks lines at a bare `\r`, which would put evidence past the file's end).
+    newlines: Vec<usize>,
 }
 
 impl Flat {
+    /// The 1-based line, counted in `\n`s, of the character at `index`.
+    fn line_at(&self, index: usize) -> u64 {
+        self.newlines.partition_point(|&p| p < index) as u64 + 1
+    }
+
     fn value(&mut self, v: Vec<u8>, line: u64) {
         let Some(top) = self.stack.last_mut() else {
             return;
@@ -113,7 +121,7 @@ impl Flat {
 impl yaml_rust2::parser::MarkedEventReceiver for Flat {
     fn on_event(&mut self, ev: yaml_rust2::Event, mark: yaml_rust2::scanner::Marker) {
         use yaml_rust2::Event;
-        let line = mark.line() as u64;
+        let line = self.line_at(mark.index());
         match ev {
             Event::Scalar(v, ..) => self.value(v.into_bytes(), line),
             Event::Alias(_) => self.value(b"*".to_vec(), line),
@@ -139,10 +147,17 @@ pub fn flatten_yaml(buf: &[u8]) -> Result<Vec<Entry>, (String, u64)> {
             .count() as u64;
         ("not UTF-8".to_owned(), line)
     })?;
-    let mut f = Flat::default();
+    let mut f = Flat {
+        newlines: s
+            .chars()
+            .enumerate()
+            .filter_map(|(i, c)| (c == '\n').then_some(i))
+            .collect(),
+        ..Flat::default()
+    };
     let mut p = yaml_rust2::parser::Parser::new_from_str(s);
     p.load(&mut f, false)
-        .map_err(|e| (e.info().to_owned(), (e.marker().line() as u64).max(1)))?;
+        .map_err(|e| (e.info().to_owned(), f.line_at(e.marker().index())))?;
     if f.deep {
         return Err((format!("nested deeper than {MAX_DEPTH}"), 1));
     }
@@ -680,6 +695,21 @@ mod tests {
         assert!(flatten_yaml(b"a: [").is_err());
         let deep = "[".repeat(200);
         assert!(flatten_yaml(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn yaml_lines_are_the_files_lines() {
+        // Multi-byte characters before the key, and a bare `\r` that YAML takes for a line
+        // break (found by the fuzzer: the line was past the file's end).
+        let y = "a: \u{e9}\u{e9}\u{e9}\nb: \u{1f600}\nc: y\n".as_bytes();
+        let e = flatten_yaml(y).unwrap();
+        let line = |p: &str| e.iter().find(|x| x.path == p.as_bytes()).unwrap().line;
+        assert_eq!((line("a"), line("b"), line("c")), (1, 2, 3));
+        let e = flatten_yaml(b"a: 1\rb: 2\nc: 3\n").unwrap();
+        let lines: Vec<u64> = e.iter().map(|x| x.line).collect();
+        assert_eq!(lines, [1, 1, 2], "{e:?}");
+        let (_, l) = flatten_yaml(b"a: 1\r\r\rb: [\n").unwrap_err();
+        assert!(l <= 2, "{l}");
     }
 
     #[test]
