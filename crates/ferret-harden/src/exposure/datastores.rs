@@ -9,7 +9,7 @@
 //! `--bind_ip`, `--auth`, `-f`/`--config`); `elasticsearch.yml` of the packages, the image and
 //! the tarball's usual homes. YAML goes through [`super::kube::flatten_yaml`].
 
-use super::kube::{flatten_yaml, Entry};
+use super::kube::{flatten_yaml, Entry, Set};
 use super::redis::Reach;
 use crate::util::{list_dir, pb, read_config};
 use ferret_core::{Evidence, Finding, HostRoot, Outcome, Severity};
@@ -28,40 +28,6 @@ pub const MONGO_CONFIGS: &[&str] = &[
 /// Elasticsearch configuration directories (fixed ones; `elasticsearch*/config` under
 /// `/opt` and `/usr/local` are added).
 pub const ES_DIRS: &[&str] = &["/etc/elasticsearch", "/usr/share/elasticsearch/config"];
-
-/// One setting with where it was made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Val {
-    /// The value.
-    pub value: Vec<u8>,
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line (0: none).
-    pub line: u64,
-    /// The line's text.
-    pub text: Vec<u8>,
-}
-
-impl Val {
-    fn evidence(&self) -> Evidence {
-        if self.line == 0 {
-            Evidence::file(pb(&self.file))
-        } else {
-            Evidence::line(pb(&self.file), self.line)
-        }
-        .with_excerpt(&self.text)
-    }
-
-    fn from_entry(file: &Path, e: &Entry) -> Self {
-        Self {
-            value: e.value.clone(),
-            file: file.to_path_buf(),
-            line: e.line,
-            text: [e.path.as_slice(), b": ", &e.value].concat(),
-        }
-    }
-}
 
 /// The reach of a list of addresses (comma- or blank-separated, YAML list items joined).
 pub fn reach_of(list: &[u8]) -> Reach {
@@ -95,11 +61,11 @@ pub struct Mongo {
     /// The configuration file.
     pub file: PathBuf,
     /// `net.bindIp` / `bind_ip` / `--bind_ip`.
-    pub bind_ip: Option<Val>,
+    pub bind_ip: Option<Set>,
     /// `net.bindIpAll: true` / `--bind_ip_all`.
-    pub bind_all: Option<Val>,
+    pub bind_all: Option<Set>,
     /// `security.authorization` / `auth` / `--auth` (the value `enabled`/`true`).
-    pub auth: Option<Val>,
+    pub auth: Option<Set>,
 }
 
 impl Mongo {
@@ -108,7 +74,7 @@ impl Mongo {
         let entries = flatten_yaml(buf)?;
         if entries.is_empty() {
             for (n, v, line) in super::kube::env_file(buf) {
-                let val = Val {
+                let val = Set {
                     value: v.clone(),
                     file: file.to_path_buf(),
                     line,
@@ -122,22 +88,22 @@ impl Mongo {
             }
             return Ok(());
         }
-        let mut ips: Option<Val> = None;
+        let mut ips: Option<Set> = None;
         for e in &entries {
             match e.path.as_slice() {
-                b"net.bindIp" => ips = Some(Val::from_entry(file, e)),
+                b"net.bindIp" => ips = Some(Set::from_entry(file, e)),
                 b"net.bindIp[]" => {
-                    let v = ips.get_or_insert_with(|| Val {
+                    let v = ips.get_or_insert_with(|| Set {
                         value: Vec::new(),
-                        ..Val::from_entry(file, e)
+                        ..Set::from_entry(file, e)
                     });
                     if !v.value.is_empty() {
                         v.value.push(b',');
                     }
                     v.value.extend_from_slice(&e.value);
                 }
-                b"net.bindIpAll" => self.bind_all = Some(Val::from_entry(file, e)),
-                b"security.authorization" => self.auth = Some(Val::from_entry(file, e)),
+                b"net.bindIpAll" => self.bind_all = Some(Set::from_entry(file, e)),
+                b"security.authorization" => self.auth = Some(Set::from_entry(file, e)),
                 _ => {}
             }
         }
@@ -149,7 +115,7 @@ impl Mongo {
 
     /// Applies a command line's flags (after the program).
     pub fn apply_args(&mut self, file: &Path, line: u64, args: &[Vec<u8>]) {
-        let mk = |v: &[u8], text: &[u8]| Val {
+        let mk = |v: &[u8], text: &[u8]| Set {
             value: v.to_vec(),
             file: file.to_path_buf(),
             line,
@@ -233,22 +199,22 @@ pub struct Elastic {
     /// `elasticsearch.yml`.
     pub file: PathBuf,
     /// `http.host`, else `network.host` (default `_local_`).
-    pub host: Option<Val>,
+    pub host: Option<Set>,
     /// `xpack.security.enabled`.
-    pub security: Option<Val>,
+    pub security: Option<Set>,
 }
 
 impl Elastic {
     /// Applies an `elasticsearch.yml`'s entries.
     pub fn apply(&mut self, file: &Path, entries: &[Entry]) {
-        let mut net: Option<Val> = None;
-        let mut http: Option<Val> = None;
+        let mut net: Option<Set> = None;
+        let mut http: Option<Set> = None;
         for e in entries {
             let slot = match e.path.as_slice() {
                 b"network.host" | b"network.host[]" => &mut net,
                 b"http.host" | b"http.host[]" => &mut http,
                 b"xpack.security.enabled" => {
-                    self.security = Some(Val::from_entry(file, e));
+                    self.security = Some(Set::from_entry(file, e));
                     continue;
                 }
                 _ => continue,
@@ -258,7 +224,7 @@ impl Elastic {
                     v.value.push(b',');
                     v.value.extend_from_slice(&e.value);
                 }
-                _ => *slot = Some(Val::from_entry(file, e)),
+                _ => *slot = Some(Set::from_entry(file, e)),
             }
         }
         self.host = http.or(net);

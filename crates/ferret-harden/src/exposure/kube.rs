@@ -179,13 +179,23 @@ pub struct Set {
 }
 
 impl Set {
-    fn evidence(&self) -> Evidence {
+    pub(crate) fn evidence(&self) -> Evidence {
         if self.line == 0 {
             Evidence::file(pb(&self.file))
         } else {
             Evidence::line(pb(&self.file), self.line)
         }
         .with_excerpt(&self.text)
+    }
+
+    /// A YAML entry of `file` as set: its value, line, and `path: value` as the text.
+    pub fn from_entry(file: &Path, e: &Entry) -> Self {
+        Set {
+            value: e.value.clone(),
+            file: file.to_path_buf(),
+            line: e.line,
+            text: [e.path.as_slice(), b": ", &e.value].concat(),
+        }
     }
 }
 
@@ -272,12 +282,7 @@ impl Kubelet {
     /// Applies a config file's entries.
     pub fn apply_config(&mut self, file: &Path, entries: &[Entry]) {
         for e in entries {
-            let set = || Set {
-                value: e.value.clone(),
-                file: file.to_path_buf(),
-                line: e.line,
-                text: [e.path.as_slice(), b": ", &e.value].concat(),
-            };
+            let set = || Set::from_entry(file, e);
             match e.path.as_slice() {
                 b"authentication.anonymous.enabled" => self.anonymous = Some(set()),
                 b"authorization.mode" => self.authz = Some(set()),
@@ -425,15 +430,7 @@ impl Etcd {
                 b"client-transport-security.client-cert-auth" => b"client-cert-auth",
                 p => p,
             };
-            self.set(
-                key,
-                Set {
-                    value: e.value.clone(),
-                    file: file.to_path_buf(),
-                    line: e.line,
-                    text: [e.path.as_slice(), b": ", &e.value].concat(),
-                },
-            );
+            self.set(key, Set::from_entry(file, e));
         }
     }
 
